@@ -1,0 +1,156 @@
+// The ports of the daemon: what the pure core needs from the outside, and the interfaces adapters
+// implement. This folder imports only shared/ (its tsconfig has no Node types). The provider
+// interface lives in ../providers/types.ts because it needs the platform's AbortSignal.
+import type { Capability, ModelConfig } from '../../shared/config';
+import type {
+  AttemptRecord,
+  DecisionRow,
+  FeedbackRecord,
+  ModelRanking,
+  OrchestrationTraceStep,
+  RequestSource,
+  Trace,
+  UsageBucket,
+  UsageStats,
+} from '../../shared/api';
+import type { ChatMessage, RoutingDecision, Usage } from '../../shared/openai';
+
+// ---------------------------------------------------------------- embeddings
+
+export interface Embedder {
+  readonly id: string; // e.g. "use-lite-512"
+  readonly dimensions: number;
+  /** Unit-length vectors, one per text, in order. */
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+// ---------------------------------------------------------------- routing (pure)
+
+export interface PromptFeatures {
+  chars: number;
+  estimatedInputTokens: number;
+  expectedOutputTokens: number;
+  hasCode: boolean;
+  hasMath: boolean;
+  hasTools: boolean;
+  hasImages: boolean;
+  /** Share of non-ASCII letters, a cheap language signal. */
+  nonAsciiRatio: number;
+  turns: number;
+}
+
+export interface RouteInput {
+  /** Text that decides the route: the last user turn plus bounded context. */
+  text: string;
+  messages: readonly ChatMessage[];
+  features: PromptFeatures;
+  /** Hard requirements (tools, vision, long_context by size): models lacking them are not candidates. */
+  required: readonly Capability[];
+  /** Soft wishes inferred from the prompt (code, math, reasoning…). */
+  preferred: readonly Capability[];
+  /** λ: quality points traded per US cent of expected cost. */
+  costWeight: number;
+  embedding?: Float32Array;
+  /** Allow an exploration draw for this decision. */
+  explore: boolean;
+  /** 0..1 random draw supplied by the caller so the core stays deterministic in tests. */
+  random: () => number;
+}
+
+export interface Candidate {
+  config: ModelConfig;
+  /** Runs on this machine (Ollama, loopback api_base, vscode-lm): free and private. */
+  local: boolean;
+  /** Expected USD for this request at this model's prices. */
+  expectedCost: number;
+}
+
+export interface StrategyVerdict {
+  strategy: string;
+  /** True when the strategy has no opinion; the chain moves on. */
+  abstain: boolean;
+  confidence: number;
+  /** Best first. Scores are on the strategy's own scale, higher is better. */
+  ranked: { model: string; score: number }[];
+  explanation: string;
+  exploration?: boolean;
+  /** Predicted quality (0..1) of the top pick, where the strategy predicts quality. */
+  predictedQuality?: number;
+}
+
+export interface RoutingStrategy {
+  readonly name: string;
+  decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict;
+}
+
+/** The core's answer: the decision users see plus the ordered list of models to try. */
+export interface RoutePlan {
+  decision: RoutingDecision;
+  /** decision.model first, then fallbacks in order. */
+  order: string[];
+}
+
+// ---------------------------------------------------------------- learning data
+
+/** One labelled example the learned strategies train on. */
+export interface Outcome {
+  id: number;
+  prompt: string;
+  model: string;
+  /** 0..1 */
+  score: number;
+  /** 1 for explicit ratings and seed rows; less for implicit signals. */
+  weight: number;
+  source: string;
+  request_id: string | null;
+  created_at: number;
+}
+
+// ---------------------------------------------------------------- store
+
+/** Everything recorded about one finished request (written once, when it ends). */
+export interface RequestRecord {
+  request_id: string;
+  created_at: number;
+  source: RequestSource;
+  requested_model: string;
+  routing_text: string;
+  messages: readonly ChatMessage[];
+  request_params: Record<string, unknown>;
+  decision: RoutingDecision;
+  status: 'ok' | 'error';
+  answered_by: string | null;
+  response_text: string | null;
+  error: string | null;
+  usage: Usage | null;
+  cost_usd: number;
+  latency_ms: number;
+  attempts: AttemptRecord[];
+  steps?: OrchestrationTraceStep[];
+}
+
+/**
+ * Durable store. Every write method returns only after the record would survive `kill -9`
+ * of the process. Reads are served from memory.
+ */
+export interface Store {
+  saveRequest(record: RequestRecord): void;
+  /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */
+  addFeedback(feedback: FeedbackRecord): void;
+  /** Returns the new rows with their ids. */
+  addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[];
+  /** All outcomes with id > afterId, oldest first (for loading and incremental learning). */
+  listOutcomes(afterId?: number): Outcome[];
+  countOutcomes(): number;
+  getTrace(requestId: string): Trace | undefined;
+  hasRequest(requestId: string): boolean;
+  /** Newest first; `before` pages by created_at. */
+  listDecisions(query: { limit: number; before?: number }): DecisionRow[];
+  stats(pool: readonly ModelConfig[], since?: number): UsageStats;
+  usageOverTime(bucketMs: number, since?: number): UsageBucket[];
+  rankings(pool: readonly ModelConfig[]): ModelRanking[];
+  feedbackCounts(): { ratings: number; by_source: Record<string, number> };
+  /** Writes outcomes as JSON lines through `write`. */
+  exportOutcomes(write: (line: string) => void): number;
+  close(): void;
+}

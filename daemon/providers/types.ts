@@ -1,0 +1,49 @@
+// The one interface every upstream adapter implements (Portkey-style: one folder per provider).
+// Requests and responses are OpenAI-shaped; each adapter translates to its own wire format.
+import type { ModelConfig } from '../../shared/config';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../shared/openai';
+
+export interface ProviderCallOptions {
+  signal: AbortSignal;
+  /** Fail with ProviderError(phase 'connect') if the TCP/TLS connection takes longer. */
+  connectTimeoutMs: number;
+  /** Fail with ProviderError(phase 'first_byte') if no response byte/chunk arrives in time. */
+  firstByteTimeoutMs: number;
+}
+
+/**
+ * One upstream API (OpenAI-compatible, Anthropic, Ollama, VS Code LM). Requests and responses are
+ * OpenAI-shaped; `request.model` is already the upstream id (ModelConfig.model).
+ */
+export interface LlmProvider {
+  readonly kind: string;
+  chat(model: ModelConfig, request: ChatCompletionRequest, options: ProviderCallOptions): Promise<ChatCompletion>;
+  /** Chunks in OpenAI's chunk shape; the last chunk carries usage when the upstream reports it. */
+  chatStream(
+    model: ModelConfig,
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): AsyncIterable<ChatCompletionChunk>;
+  /** Installed/available upstream model ids (Ollama's tags, OpenAI's /models). */
+  listModels?(apiBase: string | undefined, apiKey: string | undefined, options: ProviderCallOptions): Promise<string[]>;
+}
+
+export type ProviderErrorPhase = 'connect' | 'first_byte' | 'response' | 'stream' | 'aborted';
+
+/** Every adapter maps its failures to this. `retryable` says whether another candidate should be tried. */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly phase: ProviderErrorPhase,
+    /** Upstream HTTP status, when there was one. */
+    readonly status: number | undefined,
+    /** Connect errors, 5xx, 429 and first-byte timeouts are retryable; 4xx and aborts are not. */
+    readonly retryable: boolean,
+    /** The upstream's own error message, if it sent one. */
+    readonly upstreamMessage?: string,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
+

@@ -1,0 +1,86 @@
+// Bundles each entry point on its own. esbuild does not type-check: `npm run typecheck` does.
+// Usage: node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const dist = path.resolve('dist');
+
+const node = { platform: 'node', format: 'cjs', target: 'node20' };
+/** @type {(import('esbuild').BuildOptions & {entry: string})[]} */
+const entries = [
+  // The daemon process: started by the CLI (`fugusashi serve`) and by the extension over IPC.
+  { entry: 'daemon/main.ts', outfile: 'dist/daemon.js', ...node },
+  { entry: 'daemon/cli.ts', outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
+  { entry: 'extension/main.ts', outfile: 'dist/extension.js', ...node, external: ['vscode'] },
+  { entry: 'webview/main.ts', outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife', target: 'es2022' },
+];
+
+// Packages that must never end up in a bundle (they pull native code or are huge and optional).
+const banned = ['onnxruntime-node', 'sharp'];
+
+/** Problem-matcher friendly output, as in vscode-extension-samples' esbuild-sample. */
+const reportPlugin = {
+  name: 'report',
+  setup(build) {
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+    });
+  },
+};
+
+function copyAssets() {
+  mkdirSync(dist, { recursive: true });
+  // sql.js loads its WASM from next to the bundle that needs it.
+  cpSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
+  for (const extra of ['webview/index.html', 'webview/style.css']) {
+    if (existsSync(extra)) cpSync(extra, path.join(dist, 'webview', path.basename(extra)));
+  }
+}
+
+const active = entries.filter((e) => existsSync(e.entry));
+copyAssets();
+const contexts = await Promise.all(
+  active.map(({ entry, ...options }) =>
+    esbuild.context({
+      entryPoints: [entry],
+      bundle: true,
+      minify: production,
+      sourcemap: !production,
+      sourcesContent: false,
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [reportPlugin],
+      ...options,
+    }),
+  ),
+);
+
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log(`watching ${active.length} bundles`);
+} else {
+  let failed = false;
+  for (const [i, ctx] of contexts.entries()) {
+    try {
+      const result = await ctx.rebuild();
+      const inputs = Object.keys(result.metafile.inputs);
+      const hit = banned.find((b) => inputs.some((p) => p.includes(`node_modules/${b}/`)));
+      if (hit) throw new Error(`${active[i].entry}: bundle contains banned package ${hit}`);
+    } catch (err) {
+      failed = true;
+      console.error(err instanceof Error ? err.message : err);
+    } finally {
+      await ctx.dispose();
+    }
+  }
+  if (failed) process.exit(1);
+  console.log(`built ${active.map((e) => e.outfile).join(', ')}`);
+}

@@ -1,0 +1,211 @@
+// Payloads of the daemon's read/write operations other than chat itself. Both doors (HTTP /v1/...
+// and JSON-RPC fugusashi/...) return exactly these shapes, and the dashboard and extension read them.
+import type { RoutingDecision, Usage } from './openai';
+
+export type RequestSource = 'http' | 'rpc' | 'vscode-chat' | 'lm-provider' | 'cli' | 'benchmark';
+
+/** One routed request as listed in the decisions table. */
+export interface DecisionRow {
+  request_id: string;
+  created_at: number; // ms since epoch
+  source: RequestSource;
+  requested_model: string; // "auto", "auto:cost", or a forced model name
+  prompt_preview: string; // first ~200 chars of the routing text
+  decision: RoutingDecision;
+  status: 'ok' | 'error';
+  /** Model that actually answered (differs from decision.model after a fallback). */
+  answered_by: string | null;
+  usage: Usage | null;
+  cost_usd: number;
+  latency_ms: number; // whole request, upstream included
+  rating: number | null; // latest explicit 1–5 rating, if any
+}
+
+export interface AttemptRecord {
+  model: string;
+  started_at: number;
+  /** ms from start to first byte/chunk from upstream, null if none came. */
+  first_byte_ms: number | null;
+  duration_ms: number;
+  status: 'ok' | 'error';
+  error?: string;
+  upstream_status?: number;
+}
+
+export type FeedbackSource =
+  | 'explicit'
+  | 'thumbs'
+  | 'implicit:override'
+  | 'implicit:regenerate'
+  | 'implicit:error'
+  | 'orchestrator';
+
+export interface FeedbackRecord {
+  request_id: string;
+  /** Normalised 1–5 (thumbs up = 5, thumbs down = 1). */
+  rating: number;
+  source: FeedbackSource;
+  /** Label strength: explicit 1, implicit signals less. */
+  weight: number;
+  created_at: number;
+  comment?: string;
+}
+
+/** Full story of one request: GET /v1/trace/{id}. */
+export interface Trace extends DecisionRow {
+  messages: unknown[];
+  request_params: Record<string, unknown>;
+  response_text: string | null;
+  error: string | null;
+  attempts: AttemptRecord[];
+  feedback: FeedbackRecord[];
+  /** Orchestrated requests: every step (planner, sub-tasks, synthesizer). */
+  steps?: OrchestrationTraceStep[];
+}
+
+export interface OrchestrationTraceStep {
+  id: string;
+  kind: 'plan' | 'subtask' | 'synthesis';
+  capability?: string;
+  instructions?: string;
+  depends_on?: string[];
+  model: string;
+  reason: string;
+  started_at: number;
+  duration_ms: number;
+  cost_usd: number;
+  status: 'ok' | 'failed' | 'skipped';
+  output_preview?: string;
+  error?: string;
+}
+
+export interface ModelUsageStats {
+  model: string;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  mean_latency_ms: number;
+}
+
+/** GET /v1/stats */
+export interface UsageStats {
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  /** What the same tokens would have cost on the pool's most expensive model. */
+  cost_if_most_expensive_usd: number;
+  mean_routing_latency_ms: number;
+  per_model: ModelUsageStats[];
+  per_strategy: { strategy: string; requests: number }[];
+  since: number | null;
+}
+
+export interface UsageBucket {
+  start: number; // ms since epoch
+  per_model: Record<string, number>; // requests
+  cost_usd: number;
+}
+
+/** GET /v1/feedback/rankings */
+export interface ModelRanking {
+  model: string;
+  ratings: number;
+  mean_rating: number | null;
+  /** Share of rated comparisons this model won (rating ≥ 4 counts as a win). */
+  win_rate: number | null;
+  cost_per_request_usd: number;
+  requests: number;
+  by_capability: { capability: string; ratings: number; mean_rating: number | null }[];
+}
+
+/** GET /v1/feedback/stats */
+export interface FeedbackStats {
+  ratings: number;
+  by_source: Record<string, number>;
+  outcomes: number; // training rows the router learns from
+  last_retrain_at: number | null;
+  retraining: boolean;
+}
+
+/** A training row: POST /v1/routing/training, and what ratings become. */
+export interface TrainingRow {
+  prompt: string;
+  model: string;
+  /** 0..1 quality (ratings 1–5 map to 0, .25, .5, .75, 1). */
+  score: number;
+  weight?: number;
+}
+
+export interface RateParams {
+  request_id: string;
+  rating?: number; // 1–5
+  thumbs?: 'up' | 'down';
+  comment?: string;
+}
+
+export interface RateResult {
+  request_id: string;
+  rating: number;
+  stored: true;
+}
+
+export interface RouteParams {
+  /** Same shape as a chat request; only routing happens. */
+  model?: string;
+  messages: unknown[];
+  tools?: unknown[];
+}
+
+export interface DaemonHealth {
+  status: 'ok' | 'degraded';
+  version: string;
+  pid: number;
+  uptime_s: number;
+  models: number;
+  http: { host: string; port: number } | null;
+  data_dir: string;
+  config_path: string | null;
+  config_error: string | null;
+  embeddings: 'not-loaded' | 'loading' | 'ready' | 'failed';
+}
+
+/** Benchmark results as the runner prints with --json and the dashboard charts. */
+export interface BenchmarkReport {
+  dataset: string;
+  mode: 'split' | 'folds' | 'online' | 'sample';
+  rows: number;
+  models: string[];
+  strong?: string;
+  weak?: string;
+  /** Two-model: quality vs % strong calls. */
+  curve?: { strong_pct: number; quality: number; pgr: number }[];
+  apgr?: number;
+  cpt50?: number | null;
+  cpt80?: number | null;
+  /** Multi-model: quality and cost at several λ. */
+  lambda_sweep?: { lambda: number; quality: number; cost: number }[];
+  best_single?: { model: string; quality: number; cost: number };
+  oracle_quality?: number;
+  /** --online: APGR or quality after n revealed outcomes. */
+  learning_curve?: { n: number; value: number }[];
+  duration_ms: number;
+}
+
+export interface BenchmarkProgress {
+  run_id: string;
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/** Server-Sent Events / RPC notifications the dashboard listens to. */
+export type LiveEvent =
+  | { type: 'decision'; row: DecisionRow }
+  | { type: 'feedback'; request_id: string; rating: number }
+  | { type: 'stats'; stats: UsageStats }
+  | { type: 'benchmark-progress'; progress: BenchmarkProgress }
+  | { type: 'benchmark-done'; report: BenchmarkReport };

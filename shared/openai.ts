@@ -1,0 +1,186 @@
+// OpenAI chat-completions wire types, typed once for the daemon's HTTP door, its RPC door,
+// the providers (which translate to and from them), the extension and the dashboard.
+// The request schema is a value (TypeBox) so fastify validates with it; the TS type is derived.
+import { Type, type Static } from 'typebox';
+
+export const ContentPartSchema = Type.Union([
+  Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true }),
+  Type.Object(
+    {
+      type: Type.Literal('image_url'),
+      image_url: Type.Object(
+        { url: Type.String(), detail: Type.Optional(Type.String()) },
+        { additionalProperties: true },
+      ),
+    },
+    { additionalProperties: true },
+  ),
+]);
+export type ContentPart = Static<typeof ContentPartSchema>;
+
+export const ToolCallSchema = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Literal('function'),
+    function: Type.Object({ name: Type.String(), arguments: Type.String() }),
+  },
+  { additionalProperties: true },
+);
+export type ToolCall = Static<typeof ToolCallSchema>;
+
+export const ChatMessageSchema = Type.Object(
+  {
+    role: Type.Union([
+      Type.Literal('system'),
+      Type.Literal('developer'),
+      Type.Literal('user'),
+      Type.Literal('assistant'),
+      Type.Literal('tool'),
+    ]),
+    content: Type.Union([Type.String(), Type.Array(ContentPartSchema), Type.Null()]),
+    name: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(Type.Array(ToolCallSchema)),
+    tool_call_id: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+export type ChatMessage = Static<typeof ChatMessageSchema>;
+
+export const ToolSchema = Type.Object(
+  {
+    type: Type.Literal('function'),
+    function: Type.Object(
+      {
+        name: Type.String(),
+        description: Type.Optional(Type.String()),
+        parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);
+export type Tool = Static<typeof ToolSchema>;
+
+export const ChatCompletionRequestSchema = Type.Object(
+  {
+    /** "auto", "auto:quality" | "auto:balanced" | "auto:cost" | "auto:orchestrate", or a pool model's name. */
+    model: Type.String({ minLength: 1 }),
+    messages: Type.Array(ChatMessageSchema, { minItems: 1 }),
+    stream: Type.Optional(Type.Boolean()),
+    stream_options: Type.Optional(
+      Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
+    ),
+    tools: Type.Optional(Type.Array(ToolSchema)),
+    tool_choice: Type.Optional(Type.Unknown()),
+    response_format: Type.Optional(Type.Unknown()),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 })),
+    seed: Type.Optional(Type.Integer()),
+    user: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+export type ChatCompletionRequest = Static<typeof ChatCompletionRequestSchema>;
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | null;
+
+/** Why a route was chosen: attached to every answer the daemon gives. */
+export interface RoutingDecision {
+  model: string;
+  /** 0..1: how sure the deciding strategy is. */
+  confidence: number;
+  /** The strategy that decided, e.g. "similarity", "learned", "cost", "fallback", "override", "orchestrator". */
+  strategy: string;
+  /** Time spent deciding (embedding + policy), not the upstream call. */
+  latency_ms: number;
+  /** One sentence a user understands. */
+  explanation: string;
+  alternatives: { model: string; score: number }[];
+  /** USD, from the model's prices and the expected token counts. */
+  estimated_cost: number;
+  /** True when the pick was an exploration draw rather than the policy's best. */
+  exploration?: boolean;
+  /** Strategies consulted before the deciding one, and why each passed. */
+  chain?: { strategy: string; abstained: boolean; reason: string }[];
+  /** Present for orchestrated answers (strategy "orchestrator"). */
+  plan?: OrchestrationStepSummary[];
+}
+
+export interface OrchestrationStepSummary {
+  id: string;
+  capability: string;
+  model: string;
+  reason: string;
+  cost: number;
+  latency_ms: number;
+  status: 'ok' | 'failed' | 'skipped';
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: {
+    index: number;
+    message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] };
+    finish_reason: FinishReason;
+    logprobs?: null;
+  }[];
+  usage?: Usage;
+  system_fingerprint?: string | null;
+  routing_decision?: RoutingDecision;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: {
+    index: number;
+    delta: {
+      role?: 'assistant';
+      content?: string | null;
+      tool_calls?: {
+        index: number;
+        id?: string;
+        type?: 'function';
+        function?: { name?: string; arguments?: string };
+      }[];
+    };
+    finish_reason: FinishReason;
+    logprobs?: null;
+  }[];
+  usage?: Usage | null;
+  routing_decision?: RoutingDecision;
+}
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface ModelListEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  /** Fugusashi extras so tools can show prices and abilities. */
+  provider?: string;
+  capabilities?: string[];
+  cost_per_input_token?: number;
+  cost_per_output_token?: number;
+  context_window?: number;
+  description?: string;
+}

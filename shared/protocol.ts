@@ -1,0 +1,137 @@
+// Every custom JSON-RPC method between the extension (client) and the daemon (server), typed once.
+// Each entry names its direction. The extension uses vscode-languageclient and the daemon
+// vscode-languageserver; both accept these RequestType/NotificationType values.
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type {
+  BenchmarkProgress,
+  BenchmarkReport,
+  DaemonHealth,
+  DecisionRow,
+  FeedbackStats,
+  LiveEvent,
+  ModelRanking,
+  RateParams,
+  RateResult,
+  RequestSource,
+  RouteParams,
+  Trace,
+  TrainingRow,
+  UsageBucket,
+  UsageStats,
+} from './api';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  ModelListEntry,
+  RoutingDecision,
+} from './openai';
+
+// ---- client → daemon requests ----
+
+export interface ChatParams {
+  request: ChatCompletionRequest;
+  /** When set, the daemon streams `fugusashi/chatChunk` notifications tagged with it. */
+  streamId?: string;
+  source?: RequestSource;
+}
+/** client → daemon. Resolves with the full completion (also when streamed). Cancel with $/cancelRequest. */
+export const ChatRequest = new RequestType<ChatParams, ChatCompletion, void>('fugusashi/chat');
+
+/** client → daemon: dry-run routing. */
+export const RouteRequest = new RequestType<RouteParams, RoutingDecision, void>('fugusashi/route');
+/** client → daemon: rate an answer. */
+export const RateRequest = new RequestType<RateParams, RateResult, void>('fugusashi/rate');
+/** client → daemon */
+export const ModelsRequest = new RequestType<void, ModelListEntry[], void>('fugusashi/models');
+/** client → daemon */
+export const StatsRequest = new RequestType<void, UsageStats, void>('fugusashi/stats');
+/** client → daemon */
+export const UsageOverTimeRequest = new RequestType<{ bucket_ms: number; since?: number }, UsageBucket[], void>(
+  'fugusashi/usageOverTime',
+);
+/** client → daemon: newest first; page with `before` (created_at of the last row seen). */
+export const DecisionsRequest = new RequestType<{ limit: number; before?: number }, DecisionRow[], void>(
+  'fugusashi/decisions',
+);
+/** client → daemon */
+export const TraceRequest = new RequestType<{ request_id: string }, Trace, void>('fugusashi/trace');
+/** client → daemon */
+export const RankingsRequest = new RequestType<void, ModelRanking[], void>('fugusashi/rankings');
+/** client → daemon */
+export const FeedbackStatsRequest = new RequestType<void, FeedbackStats, void>('fugusashi/feedbackStats');
+/** client → daemon: seed training rows. */
+export const TrainingRequest = new RequestType<{ rows: TrainingRow[] }, { added: number }, void>(
+  'fugusashi/training',
+);
+/** client → daemon: background refit; resolves when it has started. */
+export const RetrainRequest = new RequestType<void, { started: boolean }, void>('fugusashi/retrain');
+/** client → daemon */
+export const HealthRequest = new RequestType<void, DaemonHealth, void>('fugusashi/health');
+
+export interface BenchmarkParams {
+  /** A file path, or "sample" for the bundled sample. */
+  dataset: string;
+  mode: 'sample' | 'split' | 'folds' | 'online';
+  test?: string;
+  folds?: number;
+  strong?: string;
+  weak?: string;
+  runId: string;
+}
+/** client → daemon: progress comes as `fugusashi/benchmarkProgress`. */
+export const BenchmarkRequest = new RequestType<BenchmarkParams, BenchmarkReport, void>('fugusashi/benchmark');
+
+/** client → daemon: API keys from VS Code SecretStorage, kept in daemon memory only. */
+export const SetSecretsNotification = new NotificationType<{ env: Record<string, string> }>('fugusashi/setSecrets');
+
+/** client → daemon: the language models VS Code offers in this window (provider `vscode-lm`). */
+export interface VscodeLmModelInfo {
+  id: string;
+  vendor: string;
+  family: string;
+  name: string;
+  maxInputTokens: number;
+}
+export const VscodeLmModelsNotification = new NotificationType<{ models: VscodeLmModelInfo[] }>(
+  'fugusashi/vscodeLmModels',
+);
+
+// ---- daemon → client ----
+
+/** daemon → client: one streamed chunk of a `fugusashi/chat` call. */
+export const ChatChunkNotification = new NotificationType<{ streamId: string; chunk: ChatCompletionChunk }>(
+  'fugusashi/chatChunk',
+);
+
+export interface DaemonStatus {
+  health: 'starting' | 'ok' | 'warning' | 'error';
+  message?: string;
+  httpPort?: number;
+  lastModel?: string;
+  models?: number;
+}
+/** daemon → client */
+export const StatusNotification = new NotificationType<DaemonStatus>('fugusashi/status');
+/** daemon → client: live dashboard events. */
+export const LiveEventNotification = new NotificationType<LiveEvent>('fugusashi/live');
+/** daemon → client */
+export const BenchmarkProgressNotification = new NotificationType<BenchmarkProgress>('fugusashi/benchmarkProgress');
+
+/** daemon → client: run a VS Code language model for a pool member of provider `vscode-lm`. */
+export interface VscodeLmChatParams {
+  modelId: string;
+  messages: ChatMessage[];
+  streamId: string;
+  maxTokens?: number;
+}
+export const VscodeLmChatRequest = new RequestType<
+  VscodeLmChatParams,
+  { text: string; usage?: { prompt_tokens: number; completion_tokens: number } },
+  void
+>('fugusashi/vscodeLmChat');
+/** client → daemon: text pieces of a `fugusashi/vscodeLmChat` call as they arrive. */
+export const VscodeLmChunkNotification = new NotificationType<{ streamId: string; text: string }>(
+  'fugusashi/vscodeLmChunk',
+);
