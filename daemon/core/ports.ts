@@ -154,3 +154,22 @@ export interface Store {
   exportOutcomes(write: (line: string) => void): number;
   close(): void;
 }
+
+// ---------------------------------------------------------------- learning
+
+/**
+ * The learning half of the router (embeddings, similarity, learned quality–cost policy). The
+ * routing service calls `prepare` (async: embedding) before the synchronous chain runs, and
+ * feeds every new outcome to `observe` so the next decision already uses it.
+ */
+export interface Learner {
+  /** Strategies by chain name ("learned", "similarity"); the others are built in. */
+  strategy(name: string): RoutingStrategy | undefined;
+  /** Embeds the routing text (cached); undefined when embeddings are unavailable. */
+  prepare(text: string): Promise<Float32Array | undefined>;
+  /** Online update: must be cheap (no refit). */
+  observe(outcomes: readonly Outcome[]): void;
+  /** Background refit of heavier models; resolves when done. Requests keep being served. */
+  retrain(): Promise<void>;
+  status(): { outcomes: number; last_retrain_at: number | null; retraining: boolean; embeddings: 'not-loaded' | 'loading' | 'ready' | 'failed' };
+}

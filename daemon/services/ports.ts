@@ -1,0 +1,24 @@
+// Service-level ports used across daemon folders (the orchestrator runs sub-tasks through the
+// Gateway without going through the HTTP or RPC doors).
+import type { AttemptRecord, RequestSource } from '../../shared/api';
+import type { Capability, ModelConfig } from '../../shared/config';
+import type { ChatCompletion, ChatCompletionRequest } from '../../shared/openai';
+import type { RoutePlan } from '../core/ports';
+
+export interface RunContext {
+  signal: AbortSignal;
+  source: RequestSource;
+}
+
+/** What a caller needs to route and run one model call with fallback, without the HTTP/RPC doors. */
+export interface Gateway {
+  /** Dry-run routing. `capability` adds a soft wish (e.g. a sub-task's kind). */
+  route(request: ChatCompletionRequest, hint?: { capability?: Capability }): Promise<RoutePlan>;
+  /** Calls `order` in turn until one succeeds; does not record a request. */
+  run(
+    order: readonly string[],
+    request: ChatCompletionRequest,
+    signal: AbortSignal,
+  ): Promise<{ completion: ChatCompletion; answered_by: string; attempts: AttemptRecord[]; cost_usd: number }>;
+  pool(): readonly ModelConfig[];
+}
