@@ -79,6 +79,29 @@ export interface OrchestrationTraceStep {
   error?: string;
 }
 
+/**
+ * Live progress of an orchestrated request (`model: "auto:orchestrate"`), emitted while it runs:
+ * the HTTP door streams each as an SSE chunk (ChatCompletionChunk.orchestration, empty delta)
+ * before the final answer's content chunks; the chat participant and the dashboard show them.
+ */
+export interface OrchestrationProgress {
+  phase: 'planning' | 'planned' | 'subtask-started' | 'subtask-finished' | 'synthesizing' | 'fallback';
+  /** One line for people, e.g. "b · code → gpt-4o-mini (cheapest model with code)". */
+  message: string;
+  /** The step this event is about (a sub-task id, "plan", "plan-retry" or "synthesis"). */
+  step_id?: string;
+  /** The model doing the step, when known. */
+  model?: string;
+  /** phase "planned": the validated plan. */
+  plan?: { id: string; capability: string; instructions: string; depends_on: string[] }[];
+  /** phase "subtask-finished": the step as it will appear in the trace. */
+  step?: OrchestrationTraceStep;
+  /** ms since the orchestration started. */
+  elapsed_ms: number;
+  /** USD spent so far (all steps). */
+  cost_usd: number;
+}
+
 export interface ModelUsageStats {
   model: string;
   requests: number;

@@ -2,6 +2,7 @@
 // the providers (which translate to and from them), the extension and the dashboard.
 // The request schema is a value (TypeBox) so fastify validates with it; the TS type is derived.
 import { Type, type Static } from 'typebox';
+import type { OrchestrationProgress } from './api';
 
 export const ContentPartSchema = Type.Union([
   Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true }),
@@ -165,6 +166,8 @@ export interface ChatCompletionChunk {
   }[];
   usage?: Usage | null;
   routing_decision?: RoutingDecision;
+  /** Orchestrated streams: a progress event (such chunks have an empty delta). */
+  orchestration?: OrchestrationProgress;
 }
 
 export interface OpenAIErrorBody {
