@@ -127,6 +127,8 @@ export interface RequestRecord {
   latency_ms: number;
   attempts: AttemptRecord[];
   steps?: OrchestrationTraceStep[];
+  /** Capabilities the request needed or wished for (RouteInput.required + preferred): rankings by capability. */
+  capabilities?: readonly string[];
 }
 
 /**
