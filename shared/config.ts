@@ -12,7 +12,7 @@ export const ModelConfigSchema = Type.Object(
   {
     /** The name users and the router refer to; unique in the pool. */
     name: Type.String({ minLength: 1 }),
-    provider: Type.Union(PROVIDER_KINDS.map((k) => Type.Literal(k))),
+    provider: Type.Enum(PROVIDER_KINDS),
     /** The upstream model id (e.g. "gpt-4o-mini", "llama3.2:1b"). */
     model: Type.String({ minLength: 1 }),
     /** OpenAI-compatible bases end in /v1; Anthropic's and Ollama's are the host. */
@@ -41,7 +41,7 @@ export type StrategyName = (typeof STRATEGY_NAMES)[number];
 export const RoutingConfigSchema = Type.Object(
   {
     /** Priority chain: the first confident strategy decides. */
-    strategies: Type.Optional(Type.Array(Type.Union(STRATEGY_NAMES.map((s) => Type.Literal(s))))),
+    strategies: Type.Optional(Type.Array(Type.Enum(STRATEGY_NAMES))),
     prefer_local: Type.Optional(Type.Boolean()),
     /** λ in argmax(quality − λ·cost), as quality points per US cent; 0 = quality only. */
     cost_weight: Type.Optional(Type.Number({ minimum: 0 })),

@@ -1,0 +1,83 @@
+// The price-aware rule-based strategy: among candidates, the best capability fit for what the
+// prompt seems to need (code, math, reasoning, writing), then the lowest expected cost. It needs no
+// history, so it decides from the first request on.
+import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from './ports';
+import { effectiveCapabilities } from './candidates';
+import { formatUsd } from './format';
+
+export interface CostRouterOptions {
+  /** Local models that fit as well as the best fit go first, even when a cloud model is cheaper. */
+  preferLocal: boolean;
+}
+
+interface Scored {
+  candidate: Candidate;
+  fit: number;
+  promotedLocal: boolean;
+  has: string[];
+}
+
+export class CostRouter implements RoutingStrategy {
+  readonly name = 'cost';
+
+  constructor(private readonly options: CostRouterOptions) {}
+
+  decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict {
+    if (candidates.length === 0) {
+      return { strategy: this.name, abstain: true, confidence: 0, ranked: [], explanation: 'No candidate models.' };
+    }
+    const wanted = [...input.required, ...input.preferred];
+    let bestFit = 0;
+    const scored: Scored[] = candidates.map((candidate) => {
+      const caps = effectiveCapabilities(candidate.config);
+      const has = wanted.filter((c) => caps.has(c));
+      const fit =
+        input.preferred.length === 0 ? 1 : input.preferred.filter((c) => caps.has(c)).length / input.preferred.length;
+      if (fit > bestFit) bestFit = fit;
+      return { candidate, fit, promotedLocal: false, has };
+    });
+    if (this.options.preferLocal) {
+      for (const s of scored) s.promotedLocal = s.candidate.local && s.fit === bestFit;
+    }
+    scored.sort(
+      (a, b) =>
+        Number(b.promotedLocal) - Number(a.promotedLocal) ||
+        b.fit - a.fit ||
+        a.candidate.expectedCost - b.candidate.expectedCost ||
+        Number(b.candidate.local) - Number(a.candidate.local),
+    );
+    // Score: fit dominates (its steps are ≥ 1/8 × 0.9 > 0.1), then cheapness relative to the
+    // cheapest paid candidate; a promoted local model counts as cheapest so scores follow the order.
+    const paid = candidates.map((c) => c.expectedCost).filter((c) => c > 0);
+    const cheapestPaid = paid.length ? Math.min(...paid) : 0;
+    const ranked = scored.map((s) => {
+      const cost = s.candidate.expectedCost;
+      const cheapness = s.promotedLocal || cost <= 0 ? 1 : cheapestPaid / cost;
+      return { model: s.candidate.config.name, score: round3(0.9 * s.fit + 0.1 * cheapness) };
+    });
+    const top = scored[0]!;
+    return {
+      strategy: this.name,
+      abstain: false,
+      confidence: input.preferred.length === 0 ? 0.6 : round3(0.3 + 0.5 * bestFit),
+      ranked,
+      explanation: explain(top, input.preferred, bestFit),
+    };
+  }
+}
+
+function explain(top: Scored, preferred: readonly string[], bestFit: number): string {
+  const c = top.candidate;
+  const price = c.local && c.expectedCost <= 0 ? 'free, local' : `${formatUsd(c.expectedCost)} est.`;
+  const withCaps = top.has.length ? ` with ${top.has.join(' + ')}` : '';
+  const lacking = preferred.filter((p) => !top.has.includes(p));
+  const note = preferred.length > 0 && bestFit === 0 ? ` (no model is marked for ${preferred.join(' + ')})` : '';
+  if (top.promotedLocal) return `Local model preferred${withCaps}: ${c.config.name} (${price})${note}.`;
+  if (lacking.length && bestFit > 0)
+    return `Best capability fit${withCaps}, lacking ${lacking.join(' + ')}, then cheapest: ${c.config.name} (${price}).`;
+  return `Cheapest model${withCaps}: ${c.config.name} (${price})${note}.`;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,237 @@
+// Turns a chat request into what the router decides on: the routing text (what the prompt is
+// about), cheap prompt features, hard requirements and soft capability wishes. Pure and fast: it
+// runs on every request, so it only scans the bounded routing text with regexes and sums lengths
+// over the rest.
+import type { Capability } from '../../shared/config';
+import type { ChatCompletionRequest, ChatMessage } from '../../shared/openai';
+import type { PromptFeatures, RouteInput } from './ports';
+
+/** Earlier turns add at most this many characters of context to the routing text. */
+export const CONTEXT_BUDGET_CHARS = 2_000;
+/** The last user turn is kept whole up to this size; beyond it, its head and tail are kept. */
+export const LAST_TURN_CAP_CHARS = 4_000;
+/** Above this estimate (prompt + answer) a model must be known to handle long contexts. */
+export const LONG_CONTEXT_TOKENS = 32_000;
+/** What one image costs in prompt tokens (OpenAI's 1024×1024 high-detail figure). */
+const TOKENS_PER_IMAGE = 765;
+/** Chat formats add a few tokens of framing per message. */
+const TOKENS_PER_MESSAGE = 4;
+
+export interface RoutingInputOptions {
+  costWeight: number;
+  explore: boolean;
+  random: () => number;
+}
+
+export function routingInput(request: ChatCompletionRequest, opts: RoutingInputOptions): RouteInput {
+  const messages = request.messages;
+  const text = routingText(messages);
+  const features = promptFeatures(request, text);
+  return {
+    text,
+    messages,
+    features,
+    required: requiredCapabilities(features),
+    preferred: preferredCapabilities(text, features),
+    costWeight: opts.costWeight,
+    explore: opts.explore,
+    random: opts.random,
+  };
+}
+
+/** The text parts of a message's content, joined; images and nulls contribute nothing. */
+export function messageText(message: ChatMessage): string {
+  const content = message.content;
+  if (typeof content === 'string') return content;
+  if (!content) return '';
+  let out = '';
+  for (const part of content) {
+    if (part.type === 'text') out += (out ? '\n' : '') + part.text;
+  }
+  return out;
+}
+
+/**
+ * The last user turn (capped) preceded by as much earlier conversation as fits the context budget,
+ * newest first. System/developer prompts and tool results are left out on purpose: a tool sends
+ * the same long system prompt with every request, which would make all its prompts look alike.
+ */
+export function routingText(messages: readonly ChatMessage[]): string {
+  let lastUser = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]?.role === 'user') {
+      lastUser = i;
+      break;
+    }
+  }
+  if (lastUser < 0) {
+    // No user turn (unusual): route on the last message that has any text.
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i];
+      const t = m ? messageText(m) : '';
+      if (t.trim()) return capHeadTail(t.trim(), LAST_TURN_CAP_CHARS);
+    }
+    return '';
+  }
+  const last = capHeadTail(messageText(messages[lastUser]!).trim(), LAST_TURN_CAP_CHARS);
+  const context: string[] = [];
+  let budget = CONTEXT_BUDGET_CHARS;
+  for (let i = lastUser - 1; i >= 0 && budget > 0; i--) {
+    const m = messages[i]!;
+    if (m.role !== 'user' && m.role !== 'assistant') continue;
+    const t = messageText(m).trim();
+    if (!t) continue;
+    // Keep the end of a long earlier turn: it is the part closest to the current question.
+    const piece = t.length > budget ? t.slice(t.length - budget) : t;
+    context.push(piece);
+    budget -= piece.length;
+  }
+  if (context.length === 0) return last;
+  return context.reverse().join('\n') + '\n' + last;
+}
+
+function capHeadTail(text: string, cap: number): string {
+  if (text.length <= cap) return text;
+  // The question is often after a pasted document ("…fix this"), so keep both ends.
+  const head = Math.floor((cap * 2) / 3);
+  const tail = cap - head;
+  return text.slice(0, head) + '\n…\n' + text.slice(text.length - tail);
+}
+
+// ---------------------------------------------------------------- detectors
+
+const CODE_FENCE = /```|~~~/;
+const CODE_SYNTAX = [
+  /^\s*(def|class)\s+\w+.*:\s*$/m,
+  /\bfunction\s*\w*\s*\([^)]*\)\s*\{/,
+  /\b(const|let|var)\s+\w+\s*=/,
+  /\)\s*=>/,
+  /#include\s*[<"]/,
+  /^\s*import\s+[\w{*].*(from\s+['"]|;|$)/m,
+  /\b(public|private|static)\s+\w+[\w<>[\]]*\s+\w+\s*\(/,
+  /\bSELECT\b[\s\S]{1,200}\bFROM\b/,
+  /\bfn\s+\w+\s*\(|\bimpl\s+\w+/,
+  /console\.log\(|System\.out\.print|printf\(/,
+  /^\s*[\w.]+\s*\([^)]*\)\s*;\s*$/m,
+];
+const CODE_WORDS =
+  /\b(code|coding|program(ming)?|function|method|script|bug|debug(ging)?|compile[rd]?|stack ?trace|exception|refactor|unit tests?|regex|regular expression|api|endpoint|python|javascript|typescript|java|rust|golang|kotlin|swift|c\+\+|c#|sql|html|css|bash|shell script|algorithm|implement(ation)?|segfault|null pointer)\b/i;
+
+const MATH_SYNTAX = [
+  /\$[^$\n]+\$/,
+  /\\(frac|sqrt|sum|int|cdot|times|pi|alpha|theta|infty|le|ge)\b/,
+  /\d\s*[+*/^×÷=]\s*\(?-?\d/,
+  /\d\s+-\s+\d/,
+  /[∑∫√π≤≥≠∞]/,
+];
+const MATH_WORDS =
+  /\b(solve|equations?|integral|derivative|calculate|compute|probability|percent(age)?|sum of|product of|how many|how much|average|median|prime|factors?|algebra|geometry|trigonometry|theorem|matri(x|ces)|vectors?|ratio|fractions?|arithmetic|logarithm|polynomial)\b/i;
+
+const REASONING_WORDS =
+  /\b(why|explain|reason(ing)?|step[- ]by[- ]step|prove|proof|analy[sz]e|analysis|compare|evaluate|trade-?offs?|pros and cons|logic(al)?|puzzle|deduce|infer|which of the following|diagnose|justify|implications?)\b/i;
+
+const WRITING_WORDS =
+  /\b(write|draft|rewrite|compose|essay|story|poem|blog|article|e-?mail|letter|summar(y|ize|ise)|paraphrase|translate|proofread|tone|headline|slogan|narrative|copy ?edit)\b/i;
+
+export function detectCode(text: string): boolean {
+  if (CODE_FENCE.test(text) || CODE_WORDS.test(text)) return true;
+  for (const re of CODE_SYNTAX) if (re.test(text)) return true;
+  return false;
+}
+
+export function detectMath(text: string): boolean {
+  if (MATH_WORDS.test(text)) return true;
+  for (const re of MATH_SYNTAX) if (re.test(text)) return true;
+  return false;
+}
+
+/** Share of letters that are outside ASCII: a cheap "not English" signal (and a token-density one). */
+export function nonAsciiLetterRatio(text: string): number {
+  let letters = 0;
+  let nonAscii = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) {
+      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    } else if (c >= 0xc0 && !(c >= 0x2000 && c <= 0x2bff) && !(c >= 0xd800 && c <= 0xdfff)) {
+      // Above Latin-1 punctuation, excluding general punctuation/symbols and surrogates (emoji):
+      // close enough to "a letter in another script" for a routing signal.
+      letters++;
+      nonAscii++;
+    }
+  }
+  return letters === 0 ? 0 : nonAscii / letters;
+}
+
+// ---------------------------------------------------------------- features
+
+function promptFeatures(request: ChatCompletionRequest, text: string): PromptFeatures {
+  let chars = 0;
+  let images = 0;
+  let turns = 0;
+  for (const m of request.messages) {
+    if (m.role === 'user') turns++;
+    const content = m.content;
+    if (typeof content === 'string') chars += content.length;
+    else if (content) {
+      for (const part of content) {
+        if (part.type === 'text') chars += part.text.length;
+        else if (part.type === 'image_url') images++;
+      }
+    }
+    if (m.tool_calls)
+      for (const call of m.tool_calls) chars += call.function.arguments.length + call.function.name.length;
+  }
+  const hasTools = (request.tools?.length ?? 0) > 0;
+  // Tool definitions are sent with every call and count against the window.
+  const toolChars = hasTools ? JSON.stringify(request.tools).length : 0;
+  const nonAsciiRatio = nonAsciiLetterRatio(text);
+  // ≈ 4 characters per token for English; scripts like CJK run closer to 1–2 per token, so the
+  // share of non-ASCII letters raises the estimate (better to over- than under-estimate a window).
+  const charsPerToken = 4 / (1 + 2 * nonAsciiRatio);
+  const estimatedInputTokens = Math.ceil(
+    (chars + toolChars) / charsPerToken + images * TOKENS_PER_IMAGE + request.messages.length * TOKENS_PER_MESSAGE,
+  );
+  const hasCode = detectCode(text);
+  const hasMath = detectMath(text);
+  const requestedMax = request.max_completion_tokens ?? request.max_tokens;
+  return {
+    chars,
+    estimatedInputTokens,
+    expectedOutputTokens: requestedMax ?? expectedOutputHeuristic(text, hasCode, hasMath),
+    hasCode,
+    hasMath,
+    hasTools,
+    hasImages: images > 0,
+    nonAsciiRatio,
+    turns,
+  };
+}
+
+/** A rough answer length when the request does not set max_tokens: code and prose run long. */
+function expectedOutputHeuristic(text: string, hasCode: boolean, hasMath: boolean): number {
+  if (hasCode) return 600;
+  if (WRITING_WORDS.test(text)) return 700;
+  if (hasMath || REASONING_WORDS.test(text)) return 400;
+  if (text.length < 80) return 150;
+  return 300;
+}
+
+function requiredCapabilities(features: PromptFeatures): Capability[] {
+  const required: Capability[] = [];
+  if (features.hasTools) required.push('tools');
+  if (features.hasImages) required.push('vision');
+  if (features.estimatedInputTokens + features.expectedOutputTokens > LONG_CONTEXT_TOKENS)
+    required.push('long_context');
+  return required;
+}
+
+function preferredCapabilities(text: string, features: PromptFeatures): Capability[] {
+  const preferred: Capability[] = [];
+  if (features.hasCode) preferred.push('code');
+  if (features.hasMath) preferred.push('math');
+  if (REASONING_WORDS.test(text)) preferred.push('reasoning');
+  // "Write a function…" is a code request, not a writing one.
+  if (!features.hasCode && WRITING_WORDS.test(text)) preferred.push('writing');
+  return preferred;
+}
