@@ -43,6 +43,8 @@ function copyAssets() {
   for (const extra of ['webview/index.html', 'webview/style.css']) {
     if (existsSync(extra)) cpSync(extra, path.join(dist, 'webview', path.basename(extra)));
   }
+  // The dashboard's chart library stylesheet, served next to the webview bundle (no remote loads).
+  if (existsSync('webview/main.ts')) cpSync(require.resolve('uplot/dist/uPlot.min.css'), path.join(dist, 'webview', 'uplot.css'));
 }
 
 const active = entries.filter((e) => existsSync(e.entry));
