@@ -14,7 +14,12 @@ export interface OrchestratorLimits {
 }
 
 /** Used for every limit the config leaves unset. */
-export const DEFAULT_LIMITS: OrchestratorLimits = { max_subtasks: 5, max_parallel: 3, max_seconds: 180, max_cost_usd: 0.5 };
+export const DEFAULT_LIMITS: OrchestratorLimits = {
+  max_subtasks: 5,
+  max_parallel: 3,
+  max_seconds: 180,
+  max_cost_usd: 0.5,
+};
 
 export function resolveLimits(config: OrchestratorConfig | undefined): OrchestratorLimits {
   return {
@@ -29,7 +34,11 @@ export function resolveLimits(config: OrchestratorConfig | undefined): Orchestra
 export const EXPECTED_OUTPUT_TOKENS = { plan: 400, subtask: 700, synthesis: 900 } as const;
 
 /** USD a call is expected to cost: ~4 characters per input token plus the expected output. */
-export function estimateCallCost(model: ModelConfig | undefined, messages: readonly ChatMessage[], outputTokens: number): number {
+export function estimateCallCost(
+  model: ModelConfig | undefined,
+  messages: readonly ChatMessage[],
+  outputTokens: number,
+): number {
   if (!model) return 0;
   const inputTokens = Math.ceil(messages.reduce((n, m) => n + messageText(m).length, 0) / 4);
   return inputTokens * model.cost_per_input_token + outputTokens * model.cost_per_output_token;

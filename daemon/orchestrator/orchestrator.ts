@@ -133,6 +133,8 @@ class Run {
   private readonly pool: readonly ModelConfig[];
   private readonly task: string;
   private routeConfidences: number[] = [];
+  /** Set once the plan is valid: the trace lists sub-tasks in its order. */
+  private plan_: Plan | undefined;
 
   constructor(
     private readonly gateway: Gateway,
@@ -149,8 +151,10 @@ class Run {
   }
 
   async execute(): Promise<OrchestrationResult> {
-    if (this.pool.length === 0) throw new FugusashiError('NoModels', 'No models are configured, so nothing can be orchestrated.');
-    const cancel = (): void => this.controller.abort(new FugusashiError('Cancelled', 'The orchestration was cancelled.'));
+    if (this.pool.length === 0)
+      throw new FugusashiError('NoModels', 'No models are configured, so nothing can be orchestrated.');
+    const cancel = (): void =>
+      this.controller.abort(new FugusashiError('Cancelled', 'The orchestration was cancelled.'));
     if (this.opts.signal.aborted) cancel();
     this.opts.signal.addEventListener('abort', cancel, { once: true });
     const { max_seconds } = this.budget.limits;
@@ -173,6 +177,7 @@ class Run {
     const planned = await this.plan();
     if (!planned.ok) return this.singleModel(planned.reason);
     const { plan } = planned;
+    this.plan_ = plan;
 
     const results = await runDag<PlannedSubtask, SubtaskResult>({
       nodes: plan.subtasks,
@@ -228,8 +233,16 @@ class Run {
       });
       const retryMessages = plannerRetryMessages(messages, first.text, parsed.error);
       const retryOrder = [first.model, ...order.filter((m) => m !== first.model)];
-      const second = await this.callStep('plan-retry', 'plan', retryOrder, retryMessages, `retry: ${parsed.error}`, EXPECTED_OUTPUT_TOKENS.plan);
-      if (!second.ok) return { ok: false, reason: `the plan was invalid (${parsed.error}) and the retry failed: ${second.error}` };
+      const second = await this.callStep(
+        'plan-retry',
+        'plan',
+        retryOrder,
+        retryMessages,
+        `retry: ${parsed.error}`,
+        EXPECTED_OUTPUT_TOKENS.plan,
+      );
+      if (!second.ok)
+        return { ok: false, reason: `the plan was invalid (${parsed.error}) and the retry failed: ${second.error}` };
       const again = parsePlan(second.text, rules);
       if (!again.ok) {
         this.markStep('plan-retry', { status: 'failed', error: again.error });
@@ -243,10 +256,14 @@ class Run {
     this.markStep(stepId, {
       reason: `${this.steps.get(stepId)?.reason ?? ''} → ${parsed.plan.subtasks.length} sub-tasks, shape ${pattern}${repaired}`,
     });
-    this.emit('planned', `${parsed.plan.subtasks.length} sub-tasks: ${parsed.plan.subtasks.map((s) => `${s.id} (${s.capability})`).join(', ')}`, {
-      step_id: stepId,
-      plan: parsed.plan.subtasks.map((s) => ({ ...s, depends_on: [...s.depends_on] })),
-    });
+    this.emit(
+      'planned',
+      `${parsed.plan.subtasks.length} sub-tasks: ${parsed.plan.subtasks.map((s) => `${s.id} (${s.capability})`).join(', ')}`,
+      {
+        step_id: stepId,
+        plan: parsed.plan.subtasks.map((s) => ({ ...s, depends_on: [...s.depends_on] })),
+      },
+    );
     return { ok: true, plan: parsed.plan, pattern };
   }
 
@@ -310,7 +327,11 @@ class Run {
         output_preview: clip(text, PREVIEW_CHARS, 'end'),
       };
       this.record(step);
-      this.emit('subtask-finished', `${node.id} done by ${out.answered_by}`, { step_id: node.id, model: out.answered_by, step });
+      this.emit('subtask-finished', `${node.id} done by ${out.answered_by}`, {
+        step_id: node.id,
+        model: out.answered_by,
+        step,
+      });
       return { text, capability: node.capability };
     } catch (err) {
       // A budget hit by one sub-task ends the whole run: stop the others too.
@@ -357,8 +378,17 @@ class Run {
     const capability = this.capabilities().includes('writing') ? 'writing' : 'chat';
     const { order, reason } = await this.chooseRole('synthesizer', this.config?.synthesizer, capability, messages);
     this.emit('synthesizing', `writing the answer with ${order[0]}`, { step_id: 'synthesis', model: order[0] });
-    const out = await this.callStep('synthesis', 'synthesis', order, messages, reason, EXPECTED_OUTPUT_TOKENS.synthesis, true);
-    if (!out.ok) throw new FugusashiError('UpstreamFailed', `The synthesizer failed: ${out.error}`, null, this.details());
+    const out = await this.callStep(
+      'synthesis',
+      'synthesis',
+      order,
+      messages,
+      reason,
+      EXPECTED_OUTPUT_TOKENS.synthesis,
+      true,
+    );
+    if (!out.ok)
+      throw new FugusashiError('UpstreamFailed', `The synthesizer failed: ${out.error}`, null, this.details());
 
     const steps = this.orderedSteps(plan);
     const subtaskSteps = steps.filter((s) => s.kind === 'subtask');
@@ -419,7 +449,7 @@ class Run {
       chain: [{ strategy: 'orchestrator', abstained: true, reason }, ...(routed.decision.chain ?? [])],
       estimated_cost: this.budget.costUsd,
     };
-    return this.result(out.completion, decision, this.orderedSteps(undefined));
+    return this.result(out.completion, decision, this.orderedSteps(this.plan_));
   }
 
   // ------------------------------------------------------------ calls and bookkeeping
@@ -453,7 +483,16 @@ class Run {
   ): Promise<{ ok: true; text: string; model: string; completion: ChatCompletion } | { ok: false; error: string }> {
     const startedAt = this.now();
     const model = order[0] ?? '';
-    const step: OrchestrationTraceStep = { id, kind, model, reason, started_at: startedAt, duration_ms: 0, cost_usd: 0, status: 'failed' };
+    const step: OrchestrationTraceStep = {
+      id,
+      kind,
+      model,
+      reason,
+      started_at: startedAt,
+      duration_ms: 0,
+      cost_usd: 0,
+      status: 'failed',
+    };
     try {
       if (order.length === 0) throw new Error('no model is available');
       const settle = this.budget.reserve(
@@ -487,7 +526,11 @@ class Run {
     }
   }
 
-  private callRequest(order: readonly string[], messages: ChatMessage[], withUserParams = false): ChatCompletionRequest {
+  private callRequest(
+    order: readonly string[],
+    messages: ChatMessage[],
+    withUserParams = false,
+  ): ChatCompletionRequest {
     const request: ChatCompletionRequest = { model: order[0] ?? 'auto', messages, stream: false };
     if (withUserParams) {
       const { temperature, top_p, max_tokens, max_completion_tokens, stop, seed, user } = this.request;
@@ -535,8 +578,7 @@ class Run {
       const s = this.steps.get(id);
       if (s) out.push(s);
     }
-    for (const [id, s] of this.steps)
-      if (!RESERVED_STEP_IDS.includes(id) && !planIds.includes(id)) out.push(s);
+    for (const [id, s] of this.steps) if (!RESERVED_STEP_IDS.includes(id) && !planIds.includes(id)) out.push(s);
     for (const id of ['synthesis', 'fallback']) {
       const s = this.steps.get(id);
       if (s) out.push(s);
@@ -545,10 +587,14 @@ class Run {
   }
 
   private details(): OrchestrationStopDetails {
-    return { steps: this.orderedSteps(undefined), cost_usd: this.budget.costUsd };
+    return { steps: this.orderedSteps(this.plan_), cost_usd: this.budget.costUsd };
   }
 
-  private result(answer: ChatCompletion, decision: RoutingDecision, steps: OrchestrationTraceStep[]): OrchestrationResult {
+  private result(
+    answer: ChatCompletion,
+    decision: RoutingDecision,
+    steps: OrchestrationTraceStep[],
+  ): OrchestrationResult {
     const completion: ChatCompletion = {
       id: `orch-${randomUUID()}`,
       object: 'chat.completion',
@@ -567,10 +613,20 @@ class Run {
     return { completion, decision, steps, cost_usd: this.budget.costUsd };
   }
 
-  private emit(phase: OrchestrationProgress['phase'], message: string, extra: Partial<OrchestrationProgress> = {}): void {
+  private emit(
+    phase: OrchestrationProgress['phase'],
+    message: string,
+    extra: Partial<OrchestrationProgress> = {},
+  ): void {
     if (!this.opts.onProgress) return;
     try {
-      this.opts.onProgress({ phase, message, elapsed_ms: this.now() - this.started, cost_usd: this.budget.costUsd, ...extra });
+      this.opts.onProgress({
+        phase,
+        message,
+        elapsed_ms: this.now() - this.started,
+        cost_usd: this.budget.costUsd,
+        ...extra,
+      });
     } catch {
       // A listener's failure (e.g. a closed socket) must not break the orchestration.
     }
@@ -584,7 +640,12 @@ class Run {
   /** Maps whatever ended the run to the error the doors report, with the partial trace attached. */
   private stopError(err: unknown): unknown {
     if (this.opts.signal.aborted)
-      return new FugusashiError('Cancelled', 'The orchestration was cancelled; every running step was stopped.', null, this.details());
+      return new FugusashiError(
+        'Cancelled',
+        'The orchestration was cancelled; every running step was stopped.',
+        null,
+        this.details(),
+      );
     if (this.budget.exceeded || err instanceof BudgetExceeded)
       return new FugusashiError(
         'BudgetExceeded',

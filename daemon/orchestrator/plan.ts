@@ -22,9 +22,7 @@ export interface PlanRules {
   reservedIds?: readonly string[];
 }
 
-export type PlanResult =
-  | { ok: true; plan: Plan; repairs: string[] }
-  | { ok: false; error: string; repairs: string[] };
+export type PlanResult = { ok: true; plan: Plan; repairs: string[] } | { ok: false; error: string; repairs: string[] };
 
 /** Parses and validates a planner reply. Never throws. */
 export function parsePlan(text: string, rules: PlanRules): PlanResult {

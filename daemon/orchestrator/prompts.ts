@@ -36,7 +36,7 @@ export function plannerMessages(input: {
   patternHints: readonly string[];
 }): ChatMessage[] {
   const system = [
-    'You are the planner of a team of language models. Split the user\'s task into sub-tasks that',
+    "You are the planner of a team of language models. Split the user's task into sub-tasks that",
     'specialist models can do independently, so that a writer can compose the final answer from their results.',
     '',
     'Reply with JSON only, no prose, in exactly this form:',

@@ -9,9 +9,7 @@ export interface DagNode {
 }
 
 export type NodeResult<R> =
-  | { status: 'ok'; value: R }
-  | { status: 'failed'; error: unknown }
-  | { status: 'skipped'; reason: string };
+  { status: 'ok'; value: R } | { status: 'failed'; error: unknown } | { status: 'skipped'; reason: string };
 
 export interface DagRunOptions<N extends DagNode, R> {
   /** In dependency order (every id in depends_on appears earlier). */
@@ -36,14 +34,19 @@ export async function runDag<N extends DagNode, R>(options: DagRunOptions<N, R>)
   else signal.addEventListener('abort', onAbort, { once: true });
 
   const stopReason = (): string =>
-    signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : 'stopped';
+    signal.reason instanceof Error
+      ? signal.reason.message
+      : typeof signal.reason === 'string'
+        ? signal.reason
+        : 'stopped';
 
   const stopped = aborted(signal);
   try {
     while (results.size < nodes.length) {
       if (signal.aborted) {
         await Promise.allSettled(running.values());
-        for (const node of nodes) if (!results.has(node.id)) results.set(node.id, { status: 'skipped', reason: stopReason() });
+        for (const node of nodes)
+          if (!results.has(node.id)) results.set(node.id, { status: 'skipped', reason: stopReason() });
         break;
       }
       let launched = false;

@@ -35,7 +35,10 @@ test('JSON embedded in prose without a fence, with braces inside strings, is fou
 });
 
 test('trailing commas are removed', () => {
-  const r = parsePlan('{"subtasks": [{"id": "a", "capability": "code", "instructions": "x", "depends_on": [],},],}', rules);
+  const r = parsePlan(
+    '{"subtasks": [{"id": "a", "capability": "code", "instructions": "x", "depends_on": [],},],}',
+    rules,
+  );
   assert.ok(r.ok, JSON.stringify(r));
   assert.ok(r.repairs.includes('removed trailing commas'));
 });
@@ -106,20 +109,31 @@ test('self-dependency, dangling dependency and duplicate ids are rejected with a
 });
 
 test('a capability outside the pool is rejected and the allowed names are listed', () => {
-  const r = validatePlan({ subtasks: [{ id: 'a', capability: 'vision', instructions: 'look', depends_on: [] }] }, rules);
+  const r = validatePlan(
+    { subtasks: [{ id: 'a', capability: 'vision', instructions: 'look', depends_on: [] }] },
+    rules,
+  );
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.error : '', /"vision", which is not one of the pool's: chat, code, math, writing/);
 });
 
 test('more sub-tasks than max_subtasks, an empty plan and missing fields are rejected', () => {
-  const many = Array.from({ length: 5 }, (_, i) => ({ id: `s${i}`, capability: 'chat', instructions: 'x', depends_on: [] }));
+  const many = Array.from({ length: 5 }, (_, i) => ({
+    id: `s${i}`,
+    capability: 'chat',
+    instructions: 'x',
+    depends_on: [],
+  }));
   assert.match(JSON.stringify(validatePlan({ subtasks: many }, rules)), /5 sub-tasks; at most 4/);
   assert.match(JSON.stringify(validatePlan({ subtasks: [] }, rules)), /no sub-tasks/);
   assert.match(JSON.stringify(validatePlan({ plan: 'x' }, rules)), /no \\"subtasks\\" list/);
-  assert.match(JSON.stringify(validatePlan({ subtasks: [{ id: 'a', capability: 'chat' }] }, rules)), /no \\"instructions\\"/);
+  assert.match(
+    JSON.stringify(validatePlan({ subtasks: [{ id: 'a', capability: 'chat' }] }, rules)),
+    /no \\"instructions\\"/,
+  );
 });
 
-test('ids that collide with the orchestrator\'s own step ids are renamed, dependencies included', () => {
+test("ids that collide with the orchestrator's own step ids are renamed, dependencies included", () => {
   const r = validatePlan(
     {
       subtasks: [
@@ -130,10 +144,13 @@ test('ids that collide with the orchestrator\'s own step ids are renamed, depend
     rules,
   );
   assert.ok(r.ok, JSON.stringify(r));
-  assert.deepEqual(r.plan.subtasks.map((s) => [s.id, s.depends_on]), [
-    ['plan_1', []],
-    ['b', ['plan_1']],
-  ]);
+  assert.deepEqual(
+    r.plan.subtasks.map((s) => [s.id, s.depends_on]),
+    [
+      ['plan_1', []],
+      ['b', ['plan_1']],
+    ],
+  );
 });
 
 test('a plan pattern is the capabilities per dependency level', () => {
