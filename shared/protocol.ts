@@ -82,6 +82,8 @@ export interface BenchmarkParams {
 }
 /** client → daemon: progress comes as `fugusashi/benchmarkProgress`. */
 export const BenchmarkRequest = new RequestType<BenchmarkParams, BenchmarkReport, void>('fugusashi/benchmark');
+/** client → daemon: the most recent benchmark report (the dashboard's charts), null before the first run. */
+export const LastBenchmarkRequest = new RequestType<void, BenchmarkReport | null, void>('fugusashi/lastBenchmark');
 
 /** client → daemon: API keys from VS Code SecretStorage, kept in daemon memory only. */
 export const SetSecretsNotification = new NotificationType<{ env: Record<string, string> }>('fugusashi/setSecrets');

@@ -1,0 +1,142 @@
+// The dashboard in a VS Code webview panel. The page is the same bundle the daemon serves at
+// /dashboard (dist/webview/); here it talks postMessage to this file, which turns each request into
+// the matching JSON-RPC call and forwards `fugusashi/live` notifications. One panel per window.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { NotificationType, RequestType } from 'vscode-jsonrpc';
+import {
+  DecisionsRequest,
+  FeedbackStatsRequest,
+  LastBenchmarkRequest,
+  LiveEventNotification,
+  RankingsRequest,
+  RateRequest,
+  StatsRequest,
+  TraceRequest,
+  UsageOverTimeRequest,
+} from '../shared/protocol';
+import {
+  dashboardCsp,
+  renderDashboardPage,
+  type DashboardOperation,
+  type FromWebview,
+  type ToWebview,
+  type WebviewRequest,
+} from '../shared/webview';
+
+/** The connection calls the panel makes; the extension's DaemonRpc fits. */
+export interface DashboardRpc {
+  sendRequest<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
+}
+
+/** What the panel needs from the extension; the extension's Ctx fits as it is. */
+export interface DashboardDaemon {
+  /** The connection once the daemon answers (rejects when it is down). */
+  rpc(timeoutMs?: number): Promise<DashboardRpc>;
+  /** Listens to a daemon → client notification across reconnects (fan-out: several listeners allowed). */
+  listen<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
+  /** Fires on every (re)connection, so the page reloads what it may have missed. */
+  readonly onDidConnect?: vscode.Event<unknown>;
+}
+
+export const DASHBOARD_VIEW_TYPE = 'fugusashi.dashboard';
+
+/** One JSON-RPC request per dashboard operation (the HTTP door has the same operations under /v1). */
+const OPERATIONS: { [K in DashboardOperation]: RequestType<never, unknown, void> } = {
+  stats: StatsRequest,
+  usageOverTime: UsageOverTimeRequest,
+  decisions: DecisionsRequest,
+  trace: TraceRequest,
+  rankings: RankingsRequest,
+  feedbackStats: FeedbackStatsRequest,
+  rate: RateRequest,
+  lastBenchmark: LastBenchmarkRequest,
+} as unknown as { [K in DashboardOperation]: RequestType<never, unknown, void> };
+
+/** JSON-RPC "method not found": a daemon without a last-benchmark endpoint simply has no report. */
+const METHOD_NOT_FOUND = -32601;
+
+let current: DashboardPanel | undefined;
+
+/**
+ * Opens the dashboard, or reveals it when it is already open. Register it as the command
+ * "fugusashi.openDashboard": `() => openDashboard(ctx.extension, ctx)`.
+ */
+export function openDashboard(context: vscode.ExtensionContext, daemon: DashboardDaemon): vscode.WebviewPanel {
+  if (current) {
+    current.panel.reveal();
+    return current.panel;
+  }
+  current = new DashboardPanel(context, daemon);
+  current.panel.onDidDispose(() => (current = undefined));
+  return current.panel;
+}
+
+class DashboardPanel {
+  readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    context: vscode.ExtensionContext,
+    private readonly daemon: DashboardDaemon,
+  ) {
+    const root = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
+    this.panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Fugusashi Dashboard', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      // Only the bundle folder; nothing else from the extension or the workspace is reachable.
+      localResourceRoots: [root],
+      // Keeps the page (and its live table) when the tab is hidden instead of reloading it.
+      retainContextWhenHidden: true,
+    });
+    this.panel.webview.html = this.html(root);
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((msg: FromWebview) => void this.receive(msg)),
+      daemon.listen(LiveEventNotification, (event) => this.post({ type: 'live', event })),
+    );
+    if (daemon.onDidConnect) {
+      this.disposables.push(daemon.onDidConnect(() => this.post({ type: 'connection', connected: true })));
+    }
+    this.panel.onDidDispose(() => {
+      for (const d of this.disposables) d.dispose();
+    });
+  }
+
+  private html(root: vscode.Uri): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const template = readFileSync(vscode.Uri.joinPath(root, 'index.html').fsPath, 'utf8');
+    return renderDashboardPage(template, {
+      csp: dashboardCsp({ nonce, assetSource: webview.cspSource, connectSource: "'none'" }),
+      nonce,
+      base: webview.asWebviewUri(root).toString(),
+      host: 'vscode',
+    });
+  }
+
+  private post(message: ToWebview): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async receive(msg: FromWebview): Promise<void> {
+    if (msg.type !== 'request') return;
+    const request = msg as WebviewRequest;
+    const type = OPERATIONS[request.op];
+    if (!type) {
+      this.post({ type: 'response', id: request.id, ok: false, error: `unknown operation ${String(request.op)}` });
+      return;
+    }
+    try {
+      const rpc = await this.daemon.rpc(10_000);
+      const result = await rpc.sendRequest(type, request.params as never);
+      this.post({ type: 'response', id: request.id, ok: true, result });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (request.op === 'lastBenchmark' && code === METHOD_NOT_FOUND) {
+        this.post({ type: 'response', id: request.id, ok: true, result: null });
+        return;
+      }
+      this.post({ type: 'response', id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
