@@ -9,13 +9,14 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import type { FeedbackStats, LiveEvent, UsageStats } from '../shared/api';
+import { autoBucketMs, BUCKETS, MAX_BUCKETS, type BucketChoice } from './buckets';
 import { byId } from './dom';
 import { HttpTransport } from './http-transport';
 import { browserTheme, currentHost, initBrowserTheme, setBrowserTheme, watchTheme } from './theme';
 import type { ConnectionState, Transport } from './transport';
 import { BenchmarkView } from './views/benchmark';
 import { DecisionsTable } from './views/decisions';
-import { autoBucketMs, BUCKETS, type BucketChoice, renderCards, renderRankings, renderStrategies, UsageChart } from './views/overview';
+import { renderCards, renderRankings, renderStrategies, UsageChart } from './views/overview';
 import { TraceView } from './views/trace';
 import { VsCodeTransport, type VsCodeApi } from './vscode-transport';
 
@@ -131,8 +132,7 @@ class Dashboard {
 
   private async loadUsage(): Promise<void> {
     const bucketMs = this.bucketChoice === 'auto' ? autoBucketMs(this.stats?.since ?? null) : BUCKETS[this.bucketChoice];
-    // Show at most ~120 buckets: enough history to read, few enough points to stay instant.
-    const since = Date.now() - bucketMs * 120;
+    const since = Date.now() - bucketMs * MAX_BUCKETS;
     try {
       const buckets = await this.transport.call('usageOverTime', { bucket_ms: bucketMs, since });
       this.usage.render(buckets, bucketMs, (this.stats?.per_model ?? []).map((m) => m.model).sort());

@@ -3,18 +3,8 @@ import type { FeedbackStats, ModelRanking, UsageBucket, UsageStats } from '../..
 import { Chart } from '../charts';
 import { byId, fill, h } from '../dom';
 import { formatCount, formatInt, formatMs, formatPct, formatTime, formatUsd } from '../format';
+import { bucketName, fillBuckets } from '../buckets';
 import { colourFor } from '../theme';
-
-/** Bucket widths the usage chart offers; "auto" picks one from the time span the stats cover. */
-export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-export type BucketChoice = keyof typeof BUCKETS | 'auto';
-
-export function autoBucketMs(since: number | null, now = Date.now()): number {
-  const span = since === null ? 0 : now - since;
-  if (span <= 3 * BUCKETS.hour) return BUCKETS.minute;
-  if (span <= 4 * BUCKETS.day) return BUCKETS.hour;
-  return BUCKETS.day;
-}
 
 function card(label: string, value: string, detail: string, id: string): HTMLElement {
   return h(
@@ -83,7 +73,7 @@ export class UsageChart {
     const names = [...new Set(buckets.flatMap((b) => Object.keys(b.per_model)))].sort();
     const empty = byId('usage-empty');
     empty.hidden = buckets.length > 0;
-    const sorted = [...buckets].sort((a, b) => a.start - b.start);
+    const sorted = fillBuckets(buckets, bucketMs, Date.now(), (start): UsageBucket => ({ start, per_model: {}, cost_usd: 0 }));
     this.chart.render({
       x: sorted.map((b) => b.start / 1000),
       time: true,
@@ -99,7 +89,7 @@ export class UsageChart {
     byId('usage-caption').textContent =
       buckets.length === 0
         ? ''
-        : `requests per ${bucketMs >= BUCKETS.day ? 'day' : bucketMs >= BUCKETS.hour ? 'hour' : 'minute'} · ` +
+        : `requests per ${bucketName(bucketMs)} · ` +
           `${formatTime(sorted[0]?.start ?? 0)} – now`;
   }
 
