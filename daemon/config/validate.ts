@@ -1,0 +1,186 @@
+// config.yaml text → a checked FugusashiConfig: YAML parse, `${VAR}` interpolation, the schema
+// (shared/config.ts) and the checks a schema cannot express (unique names, references between
+// fields, URLs). Every problem is collected into one ConfigError.
+import { Settings } from 'typebox/system';
+import { Value } from 'typebox/value';
+import { parseDocument } from 'yaml';
+import { CAPABILITIES, FugusashiConfigSchema, type FugusashiConfig, type ModelConfig } from '../../shared/config';
+import { interpolateEnv } from './env';
+import { ConfigError } from './errors';
+
+export interface ParsedConfig {
+  config: FugusashiConfig;
+  warnings: string[];
+}
+
+export function parseConfigText(text: string, env: Record<string, string | undefined>, source: string): ParsedConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        const where = at ? `line ${at.line}, column ${at.col}` : 'YAML';
+        return `${where}: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined)
+    throw new ConfigError(source, ['(root): the file is empty; it needs at least `models:`']);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(source, ['(root): must be a mapping (key: value)']);
+  const { value: interpolated, warnings } = interpolateEnv(raw, env);
+  return { config: validateConfig(interpolated, source, warnings), warnings };
+}
+
+/** Schema + semantic checks; throws ConfigError listing every problem, pushes soft issues to `warnings`. */
+export function validateConfig(value: unknown, source: string, warnings: string[] = []): FugusashiConfig {
+  // Lenient on scalars: `port: "6060"` or `${PORT}` (always a string after interpolation) become numbers.
+  const converted = Value.Convert(FugusashiConfigSchema, structuredClone(value));
+  const problems = schemaProblems(converted);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const config = converted as FugusashiConfig;
+  problems.push(...semanticProblems(config, warnings));
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return config;
+}
+
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+function schemaProblems(value: unknown): string[] {
+  // TypeBox buffers 8 errors by default (a DoS guard for request bodies); a config file is the
+  // user's own and every problem should be listed, so raise the cap for this call only.
+  const previous = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: 200 });
+  let errors: SchemaError[];
+  try {
+    errors = [...Value.Errors(FugusashiConfigSchema, value)] as unknown as SchemaError[];
+  } finally {
+    Settings.Set({ maxErrors: previous });
+  }
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const allowedByPath = new Map<string, unknown[]>();
+  for (const e of errors) {
+    if (e.keyword === 'const' && anyOfPaths.has(e.instancePath)) {
+      const list = allowedByPath.get(e.instancePath) ?? [];
+      list.push(e.params['allowedValue']);
+      allowedByPath.set(e.instancePath, list);
+    }
+  }
+  const out: string[] = [];
+  const add = (p: string) => {
+    if (!out.includes(p)) out.push(p);
+  };
+  for (const e of errors) {
+    const path = fieldPath(e.instancePath);
+    switch (e.keyword) {
+      case 'required':
+        for (const name of (e.params['requiredProperties'] as string[] | undefined) ?? [])
+          add(`${join(path, name)}: is required`);
+        break;
+      case 'additionalProperties':
+        for (const name of (e.params['additionalProperties'] as string[] | undefined) ?? [])
+          add(`${join(path, name)}: unknown field`);
+        break;
+      case 'boolean': // additionalProperties: false, reported per field; the case above names it
+        add(`${path}: unknown field`);
+        break;
+      case 'enum':
+        add(`${path}: must be one of ${quoteList(e.params['allowedValues'] as unknown[])}`);
+        break;
+      case 'const':
+        if (!anyOfPaths.has(e.instancePath)) add(`${path}: ${e.message}`);
+        break;
+      case 'anyOf': {
+        const allowed = allowedByPath.get(e.instancePath);
+        add(allowed?.length ? `${path}: must be one of ${quoteList(allowed)}` : `${path}: has the wrong type`);
+        break;
+      }
+      default:
+        add(`${path || '(root)'}: ${e.message}`);
+    }
+  }
+  return out;
+}
+
+function semanticProblems(config: FugusashiConfig, warnings: string[]): string[] {
+  const problems: string[] = [];
+  const firstIndex = new Map<string, number>();
+  config.models.forEach((m, i) => {
+    const at = `models[${i}]`;
+    const seen = firstIndex.get(m.name);
+    if (seen !== undefined) problems.push(`${at}.name: duplicate model name "${m.name}" (also models[${seen}])`);
+    else firstIndex.set(m.name, i);
+    if (m.api_base !== undefined) {
+      const urlProblem = checkHttpUrl(m.api_base);
+      if (urlProblem) problems.push(`${at}.api_base: ${urlProblem}`);
+      else warnings.push(...apiBaseWarnings(m, at));
+    }
+    m.capabilities.forEach((c, j) => {
+      if (!(CAPABILITIES as readonly string[]).includes(c))
+        warnings.push(`${at}.capabilities[${j}]: unknown capability "${c}" (known: ${CAPABILITIES.join(', ')})`);
+    });
+  });
+  const names = config.models.map((m) => m.name);
+  const known = names.length ? names.join(', ') : 'no models are configured';
+  if (config.default_model !== undefined && !firstIndex.has(config.default_model))
+    problems.push(`default_model: "${config.default_model}" is not the name of a model in models (${known})`);
+  for (const key of ['planner', 'synthesizer'] as const) {
+    const name = config.orchestrator?.[key];
+    if (name !== undefined && !firstIndex.has(name))
+      problems.push(`orchestrator.${key}: "${name}" is not the name of a model in models (${known})`);
+  }
+  const strategies = config.routing?.strategies ?? [];
+  strategies.forEach((s, i) => {
+    if (strategies.indexOf(s) !== i)
+      warnings.push(`routing.strategies[${i}]: "${s}" is listed twice; only the first counts`);
+  });
+  return problems;
+}
+
+function checkHttpUrl(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be a URL such as "http://localhost:11434" or "https://api.openai.com/v1", got "${value}"`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http(s) URL, got "${value}"`;
+  return null;
+}
+
+/** The adapters append their own paths, so a base in another provider's convention is a likely mistake. */
+function apiBaseWarnings(m: ModelConfig, at: string): string[] {
+  const path = new URL(m.api_base!).pathname.replace(/\/+$/, '');
+  if (m.provider === 'openai' && !path.endsWith('/v1'))
+    return [`${at}.api_base: OpenAI-compatible bases usually end in /v1 (the adapter appends /chat/completions)`];
+  if ((m.provider === 'anthropic' || m.provider === 'ollama') && path.endsWith('/v1'))
+    return [
+      `${at}.api_base: ${m.provider} bases are the host (e.g. "${m.provider === 'ollama' ? 'http://localhost:11434' : 'https://api.anthropic.com'}"), without /v1`,
+    ];
+  return [];
+}
+
+/** "/models/1/cost_per_input_token" → "models[1].cost_per_input_token" */
+export function fieldPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
+  }
+  return out;
+}
+
+function join(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+
+function quoteList(values: readonly unknown[]): string {
+  return values.map((v) => JSON.stringify(v)).join(', ');
+}
