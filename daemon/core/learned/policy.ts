@@ -1,0 +1,75 @@
+// The quality–cost choice both learned strategies share: utility = 100·quality − λ·cents (λ is
+// "quality points per US cent", routing.cost_weight). Two-model pools use RouteLLM's rule instead:
+// the strong (dearer) model when its win probability clears a threshold, here
+// P(strong wins) = ½ + (q_strong − q_weak)/2, shifted by λ times the price gap.
+import type { Candidate } from '../ports';
+import type { ModelPrediction } from './quality-model';
+
+export interface Scored {
+  candidate: Candidate;
+  prediction: ModelPrediction;
+  utility: number;
+}
+
+export function cents(usd: number): number {
+  return usd * 100;
+}
+
+export function utilities(
+  candidates: readonly Candidate[],
+  predictions: readonly ModelPrediction[],
+  costWeight: number,
+  quality: (p: ModelPrediction) => number = (p) => p.quality,
+): Scored[] {
+  return candidates
+    .map((candidate, i) => {
+      const prediction = predictions[i]!;
+      return { candidate, prediction, utility: 100 * quality(prediction) - costWeight * cents(candidate.expectedCost) };
+    })
+    .sort((a, b) => b.utility - a.utility || a.candidate.expectedCost - b.candidate.expectedCost);
+}
+
+/** RouteLLM-style strong-win probability of the dearer of two models. */
+export function strongWinProbability(strong: number, weak: number): number {
+  return Math.min(1, Math.max(0, 0.5 + (strong - weak) / 2));
+}
+
+/**
+ * Two-model pools: reorders `scored` so the strong model is first iff its win probability reaches
+ * the threshold, raised by what λ says the price gap is worth.
+ */
+export function twoModelChoice(scored: Scored[], threshold: number, costWeight: number): Scored[] {
+  const [a, b] = scored;
+  if (!a || !b || scored.length !== 2) return scored;
+  const [strong, weak] = a.candidate.expectedCost >= b.candidate.expectedCost ? [a, b] : [b, a];
+  const p = strongWinProbability(strong.prediction.quality, weak.prediction.quality);
+  const priceGap = cents(strong.candidate.expectedCost - weak.candidate.expectedCost);
+  const bar = threshold + (costWeight * priceGap) / 200;
+  return p >= bar ? [strong, weak] : [weak, strong];
+}
+
+/**
+ * Thompson sampling: draw each model's quality from a normal around its estimate whose spread
+ * shrinks with evidence, and take the best drawn utility. Under-sampled models win draws often.
+ */
+export function thompsonPick(scored: readonly Scored[], costWeight: number, random: () => number): Scored {
+  let best = scored[0]!;
+  let bestDraw = -Infinity;
+  for (const s of scored) {
+    const q = s.prediction.quality;
+    const n = s.prediction.evidence + s.prediction.outcomes / 50;
+    const sd = Math.sqrt(Math.max(q * (1 - q), 0.05) / (n + 1));
+    const draw = 100 * (q + sd * gaussian(random)) - costWeight * cents(s.candidate.expectedCost);
+    if (draw > bestDraw) {
+      bestDraw = draw;
+      best = s;
+    }
+  }
+  return best;
+}
+
+function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  const v = random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}

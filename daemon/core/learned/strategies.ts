@@ -1,0 +1,146 @@
+// The two learning strategies of the routing chain. Both read the same QualityModel (fed online
+// by the Learner) and abstain when unsure so the chain continues (cost → fallback).
+//  - similarity: the nearest past prompts only (kNN), confident when many close neighbours agree.
+//  - learned: kNN blended with the logistic heads over embedding + cheap features, choosing
+//    argmax(quality − λ·cost) (or RouteLLM's threshold rule for two-model pools), with a small
+//    share of Thompson-sampling exploration on live traffic.
+import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from '../ports';
+import { compareSentence } from './explain';
+import { promptFeatureVector } from './features';
+import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
+import type { ModelPrediction, Prediction, QualityModel } from './quality-model';
+
+export interface LearnedStrategyOptions {
+  /** Below this confidence the strategy abstains. */
+  minConfidence: number;
+  /** Share of explore-allowed decisions that take a Thompson draw instead of the best. */
+  explorationRate: number;
+  /** Two-model pools: strong model iff P(strong wins) ≥ this (plus λ × price gap). */
+  strongWinThreshold: number;
+  /** Neighbours closer than this count as "similar" in explanations and confidence. */
+  similarAbove: number;
+}
+
+export const DEFAULT_LEARNED_OPTIONS: LearnedStrategyOptions = {
+  minConfidence: 0.35,
+  explorationRate: 0.05,
+  strongWinThreshold: 0.5,
+  similarAbove: 0.5,
+};
+
+function abstain(strategy: string, explanation: string): StrategyVerdict {
+  return { strategy, abstain: true, confidence: 0, ranked: [], explanation };
+}
+
+/** Evidence → 0..1: two close neighbours give ~0.6, six ~0.95. */
+function evidenceConfidence(evidence: number): number {
+  return 1 - Math.exp(-evidence / 2);
+}
+
+abstract class ModelStrategy implements RoutingStrategy {
+  abstract readonly name: string;
+
+  constructor(
+    protected readonly model: QualityModel,
+    protected readonly options: LearnedStrategyOptions = DEFAULT_LEARNED_OPTIONS,
+  ) {}
+
+  protected abstract quality(p: ModelPrediction): number;
+  protected abstract confidence(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): number;
+  protected abstract describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string;
+
+  decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict {
+    if (candidates.length === 0) return abstain(this.name, 'no candidate models');
+    if (!input.embedding) return abstain(this.name, 'no embedding for this prompt (embedder not ready)');
+    if (input.embedding.length !== this.model.dims)
+      return abstain(this.name, 'embedding size does not match the store');
+    if (this.model.size === 0) return abstain(this.name, 'no past outcomes to learn from yet');
+    const known = candidates.filter((c) => this.model.outcomesOf(c.config.name) > 0);
+    if (known.length === 0) return abstain(this.name, 'none of the candidate models has outcomes yet');
+
+    const prediction = this.model.predict(
+      input.embedding,
+      promptFeatureVector(input.text),
+      candidates.map((c) => c.config.name),
+    );
+    let ranked = utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p));
+    if (ranked.length === 2) ranked = twoModelChoice(ranked, this.options.strongWinThreshold, input.costWeight);
+    const best = ranked[0]!;
+    const confidence = this.confidence(best, ranked, prediction);
+    if (confidence < this.options.minConfidence) {
+      return {
+        ...abstain(
+          this.name,
+          `not sure enough (confidence ${confidence.toFixed(2)}): ${this.describe(best, ranked, prediction)}`,
+        ),
+        confidence,
+      };
+    }
+    let chosen = best;
+    let exploration = false;
+    if (input.explore && this.options.explorationRate > 0 && input.random() < this.options.explorationRate) {
+      chosen = thompsonPick(ranked, input.costWeight, input.random);
+      exploration = chosen !== best;
+    }
+    const order = [chosen, ...ranked.filter((s) => s !== chosen)];
+    const sentence = this.describe(chosen, ranked, prediction);
+    return {
+      strategy: this.name,
+      abstain: false,
+      confidence,
+      ranked: order.map((s) => ({ model: s.candidate.config.name, score: round(s.utility) })),
+      explanation: exploration ? `Exploring ${chosen.candidate.config.name} (few outcomes yet); ${sentence}` : sentence,
+      exploration: exploration || undefined,
+      predictedQuality: this.quality(chosen.prediction),
+    };
+  }
+
+  protected similarCount(prediction: Prediction): number {
+    return prediction.nearest.filter((n) => n.similarity >= this.options.similarAbove).length;
+  }
+}
+
+export class SimilarityStrategy extends ModelStrategy {
+  readonly name = 'similarity';
+
+  protected quality(p: ModelPrediction): number {
+    return p.knn;
+  }
+
+  protected confidence(chosen: Scored, ranked: readonly Scored[]): number {
+    // Sure only when both the pick and its closest rival have close neighbours to go by.
+    const rival = ranked.find((s) => s !== chosen);
+    const evidence = Math.min(chosen.prediction.evidence, rival ? rival.prediction.evidence : Infinity);
+    return evidenceConfidence(evidence);
+  }
+
+  protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string {
+    const n = this.similarCount(prediction);
+    return `${n} similar past prompt${n === 1 ? '' : 's'}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
+  }
+}
+
+export class LearnedStrategy extends ModelStrategy {
+  readonly name = 'learned';
+
+  protected quality(p: ModelPrediction): number {
+    return p.quality;
+  }
+
+  protected confidence(chosen: Scored, ranked: readonly Scored[]): number {
+    // The heads generalise beyond close neighbours, so outcomes of the model count too.
+    const rival = ranked.find((s) => s !== chosen);
+    const support = (s: Scored) => s.prediction.evidence + s.prediction.outcomes / 25;
+    return evidenceConfidence(Math.min(support(chosen), rival ? support(rival) : Infinity));
+  }
+
+  protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string {
+    const n = this.similarCount(prediction);
+    const basis = `Learned from ${this.model.size} past outcomes (${n} similar prompt${n === 1 ? '' : 's'})`;
+    return `${basis}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,1 @@
+export { createLearner, type LearnerHandle, type LearnerOptions } from './learner';

@@ -1,0 +1,200 @@
+// The Learner the routing service calls (port in daemon/core/ports.ts): it owns the embedder (lazy,
+// cached in memory and on disk), the QualityModel both learning strategies read, online updates
+// from new outcomes, and background refits that yield to the event loop between chunks.
+import path from 'node:path';
+import { setImmediate as nextTick } from 'node:timers/promises';
+import { promptFeatureVector } from '../core/learned/features';
+import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
+import {
+  DEFAULT_LEARNED_OPTIONS,
+  LearnedStrategy,
+  SimilarityStrategy,
+  type LearnedStrategyOptions,
+} from '../core/learned/strategies';
+import type {
+  Candidate,
+  Embedder,
+  Learner,
+  Outcome,
+  RouteInput,
+  RoutingStrategy,
+  StrategyVerdict,
+  Store,
+} from '../core/ports';
+import { CachingEmbedder } from '../embeddings/cached';
+import { DiskEmbeddingCache } from '../embeddings/disk-cache';
+import { createEmbedder, type EmbedderConfig } from '../embeddings/index';
+
+export interface LearnerOptions {
+  store: Store;
+  /** Embeddings of stored outcomes are cached under <dataDir>/embeddings. */
+  dataDir: string;
+  embeddings?: EmbedderConfig;
+  log?: (msg: string) => void;
+  /** routing.min_confidence, exploration_rate, strong_win_threshold. */
+  strategy?: Partial<LearnedStrategyOptions>;
+  /** Refit in the background every N new outcomes (0 = only on request). */
+  retrainEvery?: number;
+  model?: Partial<QualityModelOptions>;
+  /** Tests inject a small embedder; the daemon uses the configured backend. */
+  embedder?: Embedder & { load?(): Promise<void> };
+  random?: () => number;
+}
+
+export type EmbeddingState = 'not-loaded' | 'loading' | 'ready' | 'failed';
+
+export interface LearnerHandle extends Learner {
+  /** Loads the embedder and the stored outcomes (started by createLearner; await it in tests). */
+  ready(): Promise<void>;
+  close(): void;
+}
+
+export function createLearner(options: LearnerOptions): LearnerHandle {
+  const log = options.log ?? (() => {});
+  const random = options.random ?? Math.random;
+  const strategyOptions = { ...DEFAULT_LEARNED_OPTIONS, ...options.strategy };
+  const retrainEvery = options.retrainEvery ?? 200;
+  const inner =
+    options.embedder ?? createEmbedder(options.embeddings, { cacheDir: path.join(options.dataDir, 'models'), log });
+
+  let state: EmbeddingState = 'not-loaded';
+  let embedder: CachingEmbedder | null = null;
+  let disk: DiskEmbeddingCache | null = null;
+  let model: QualityModel | null = null;
+  let learned: LearnedStrategy | null = null;
+  let similarity: SimilarityStrategy | null = null;
+  let lastRetrainAt: number | null = null;
+  let retraining: Promise<void> | null = null;
+  let sinceRetrain = 0;
+  const seenIds = new Set<number>();
+  /** Outcomes that arrived before the store was loaded, or whose prompt is not embedded yet. */
+  let pending: Outcome[] = [];
+  let draining: Promise<void> | null = null;
+
+  async function load(): Promise<void> {
+    state = 'loading';
+    try {
+      await inner.load?.();
+      disk = new DiskEmbeddingCache(path.join(options.dataDir, 'embeddings'), inner.id, inner.dimensions);
+      embedder = new CachingEmbedder(inner, { disk, lruSize: 5_000 });
+      model = new QualityModel(inner.dimensions, { ...DEFAULT_QUALITY_MODEL, ...options.model });
+      learned = new LearnedStrategy(model, strategyOptions);
+      similarity = new SimilarityStrategy(model, strategyOptions);
+      state = 'ready';
+    } catch (err) {
+      state = 'failed';
+      log(
+        `embeddings unavailable, learning strategies will abstain: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return;
+    }
+    const stored = options.store.listOutcomes();
+    log(`learner: loading ${stored.length} stored outcomes`);
+    pending = stored.concat(pending);
+    await drain();
+    if (model!.size > 0) await retrain();
+  }
+
+  /** Adds queued outcomes, embedding the prompts that are not cached, in chunks. */
+  function drain(): Promise<void> {
+    if (!draining) {
+      draining = (async () => {
+        while (pending.length > 0 && embedder && model) {
+          const batch = pending.splice(0, 256);
+          const vectors = await embedder.embed(batch.map((o) => o.prompt));
+          batch.forEach((o, i) => addOutcome(o, vectors[i]!));
+          await nextTick();
+        }
+      })().finally(() => (draining = null));
+    }
+    return draining;
+  }
+
+  function addOutcome(o: Outcome, vector: Float32Array): void {
+    if (o.id > 0) {
+      if (seenIds.has(o.id)) return; // the initial load and observe() can overlap
+      seenIds.add(o.id);
+    }
+    model!.add(embedder!.keyOf(o.prompt), vector, promptFeatureVector(o.prompt), o.model, clamp01(o.score), o.weight);
+    sinceRetrain++;
+  }
+
+  async function retrain(): Promise<void> {
+    if (retraining) return retraining;
+    if (!model) return;
+    const m = model;
+    retraining = (async () => {
+      const started = Date.now();
+      sinceRetrain = 0;
+      await m.refit(random, () => nextTick().then(() => undefined));
+      lastRetrainAt = Date.now();
+      log(`learner: refit on ${m.size} outcomes in ${lastRetrainAt - started} ms`);
+    })().finally(() => (retraining = null));
+    return retraining;
+  }
+
+  const readyPromise = load();
+
+  function lazy(name: 'learned' | 'similarity'): RoutingStrategy {
+    return {
+      name,
+      decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict {
+        const s = name === 'learned' ? learned : similarity;
+        if (!s) {
+          const why = state === 'failed' ? 'embeddings failed to load' : 'the learning store is still loading';
+          return { strategy: name, abstain: true, confidence: 0, ranked: [], explanation: why };
+        }
+        return s.decide(input, candidates);
+      },
+    };
+  }
+  const strategies = { learned: lazy('learned'), similarity: lazy('similarity') };
+
+  return {
+    strategy(name) {
+      return name === 'learned' || name === 'similarity' ? strategies[name] : undefined;
+    },
+    async prepare(text) {
+      await readyPromise;
+      if (!embedder) return undefined;
+      try {
+        return (await embedder.embed([text]))[0];
+      } catch (err) {
+        log(`embedding failed: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    },
+    observe(outcomes) {
+      for (const o of outcomes) {
+        const inOrder = state === 'ready' && !draining && pending.length === 0;
+        const cached = inOrder ? embedder?.peek(o.prompt) : undefined;
+        // The routed prompt was embedded by prepare(), so a rating lands in the model right now.
+        if (cached) addOutcome(o, cached);
+        else pending.push(o);
+      }
+      if (pending.length > 0 && state === 'ready') void drain();
+      if (retrainEvery > 0 && sinceRetrain >= retrainEvery) void retrain();
+    },
+    retrain: async () => {
+      await readyPromise;
+      await drain();
+      await retrain();
+    },
+    status() {
+      return {
+        outcomes: (model?.size ?? 0) + pending.length,
+        last_retrain_at: lastRetrainAt,
+        retraining: retraining !== null,
+        embeddings: state,
+      };
+    },
+    ready: () => readyPromise,
+    close() {
+      disk?.close();
+    },
+  };
+}
+
+function clamp01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
