@@ -40,8 +40,24 @@
 // (D = ~/.fugusashi, D/config.yaml, port 6060), so they are the same daemon.
 // ───────────────────────────────────────────────────────────────────────────────────────────────────
 import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../shared/daemon';
+import type { DaemonStatus } from '../shared/protocol';
+import { ConfigError } from './config/errors';
+import { loadConfigFile, resolveConfig, type ResolvedConfig, type ResolveOptions } from './config/resolve';
+import { buildApp } from './http/app';
+import { dashboardPlugin } from './http/dashboard';
+import { createOrchestrator } from './orchestrator';
+import { createProviderRegistry } from './providers';
+import { registerRpcHandlers } from './rpc/handlers';
+import { VscodeLmHub } from './rpc/vscode-lm-hub';
+import { createServices, type DaemonServices, type ServiceConfig } from './services';
+import { acquireDataDirLock, DataDirLockedError, openStore } from './store';
+import { VERSION } from './version';
 
 /** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux): fall back to the temp dir. */
 const MAX_SOCKET_PATH = 100;
@@ -58,4 +74,420 @@ export function rpcEndpoint(dataDir: string, platform: NodeJS.Platform = process
 export interface DaemonRpcEndpoint {
   transport: 'unix' | 'pipe';
   path: string;
+}
+
+export interface DaemonOptions {
+  configPath?: string | undefined;
+  dataDir?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  token?: string | undefined;
+  idleShutdownSeconds?: number | undefined;
+  /** Default process.env. API keys sent by VS Code windows are layered over it in memory. */
+  env?: Record<string, string | undefined>;
+  /** Listen for JSON-RPC clients on the data dir's socket (default true). */
+  rpc?: boolean;
+  /** Watch the config file and reload it (default true). */
+  watch?: boolean;
+  /** Log lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Where the providers find VS Code's models; the daemon's own hub by default. */
+  homeDir?: string | undefined;
+}
+
+export interface RunningDaemon {
+  host: string;
+  port: number;
+  /** http://host:port */
+  url: string;
+  dataDir: string;
+  rpcPath: string | null;
+  services: DaemonServices;
+  /** Stops everything; resolves when the store is closed and daemon.json removed. */
+  close(reason?: string): Promise<void>;
+  /** Resolves once the daemon has shut down (signal, idle timeout or close()). */
+  readonly closed: Promise<void>;
+}
+
+/** Config errors and "already running" carry the process exit code the CLI should use. */
+export class DaemonStartError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'DaemonStartError';
+  }
+}
+
+export function toServiceConfig(config: ResolvedConfig): ServiceConfig {
+  const r = config.routing;
+  return {
+    pool: config.models,
+    defaultModel: config.defaultModel,
+    strategies: r.strategies,
+    preferLocal: r.preferLocal,
+    costWeight: r.costWeight,
+    minConfidence: r.minConfidence,
+    explorationRate: r.explorationRate,
+    cooldownFailures: r.cooldownFailures,
+    cooldownSeconds: r.cooldownSeconds,
+    connectTimeoutMs: r.connectTimeoutMs,
+    firstByteTimeoutMs: r.firstByteTimeoutMs,
+    feedback: r.feedback,
+    orchestrator: config.orchestrator,
+  };
+}
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
+  const startedAt = Date.now();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  const secrets: Record<string, string> = {};
+  const baseEnv = options.env ?? process.env;
+  const resolveOptions = (): ResolveOptions => ({
+    configPath: options.configPath,
+    dataDir: options.dataDir,
+    host: options.host,
+    port: options.port,
+    token: options.token,
+    env: { ...baseEnv, ...secrets },
+    homeDir: options.homeDir,
+  });
+
+  let resolved;
+  try {
+    resolved = await resolveConfig(resolveOptions());
+  } catch (err) {
+    if (err instanceof ConfigError) throw new DaemonStartError(err.message, 2);
+    throw err;
+  }
+  for (const line of resolved.log) log(line);
+  let config = resolved.config;
+  let serviceConfig = toServiceConfig(config);
+  let configError: string | null = null;
+  const configPath = resolved.path;
+  const dataDir = config.server.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+
+  let lock;
+  try {
+    lock = acquireDataDirLock(dataDir);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) throw new DaemonStartError(err.message, EXIT_ALREADY_RUNNING);
+    throw err;
+  }
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const store = await openStore({ dataDir, lock, log }).catch((err: unknown) => {
+    lock.release();
+    throw err;
+  });
+  cleanups.push(() => store.close());
+
+  const vscodeLm = new VscodeLmHub();
+  const providers = createProviderRegistry({ vscodeLm });
+  let http: { host: string; port: number } | null = null;
+  const services = createServices({
+    config: () => serviceConfig,
+    store,
+    provider: (kind) => providers.get(kind),
+    orchestrator: (gateway) => createOrchestrator({ gateway, config: () => serviceConfig.orchestrator }),
+    runtime: () => ({ pid: process.pid, startedAt, http, dataDir, configPath, configError }),
+    log,
+  });
+
+  /** Re-reads the config (file change or new secrets); keeps the last good config on error. */
+  const reload = async (why: string): Promise<void> => {
+    try {
+      const next = configPath ? loadConfigFile(configPath, resolveOptions()) : await resolveConfig(resolveOptions());
+      config = next.config;
+      serviceConfig = toServiceConfig(config);
+      configError = null;
+      log(`config reloaded (${why}): ${config.models.length} model(s)`);
+    } catch (err) {
+      configError = err instanceof Error ? err.message : String(err);
+      log(`config reload failed (${why}), keeping the last good config: ${configError}`);
+    }
+    broadcastStatus();
+  };
+
+  // ---- idle shutdown: no RPC client and no HTTP request for idle_shutdown_seconds
+  const idleSeconds = options.idleShutdownSeconds ?? config.server.idleShutdownSeconds;
+  let lastActivity = Date.now();
+  const clients = new Set<{ dispose(): void; status(s: DaemonStatus): void }>();
+  const status = (): DaemonStatus => {
+    const models = serviceConfig.pool.filter((m) => m.enabled !== false).length;
+    const s: DaemonStatus = {
+      health: configError ? 'warning' : models === 0 ? 'warning' : 'ok',
+      models,
+      ...(http ? { httpPort: http.port } : {}),
+    };
+    if (configError) s.message = `config error: ${configError}`;
+    else if (models === 0) s.message = 'No models configured: add one to config.yaml in the data dir.';
+    return s;
+  };
+  const broadcastStatus = (): void => {
+    for (const c of clients) c.status(status());
+  };
+
+  // ---- HTTP door
+  const app = buildApp(services, {
+    guard: () => ({ token: config.server.token, allowedHosts: config.server.allowedHosts }),
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    plugins: [dashboardPlugin],
+    onActivity: () => {
+      lastActivity = Date.now();
+    },
+    logError: (err) => log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  });
+  const shutdownAll = async (): Promise<void> => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log(`shutdown step failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  };
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await shutdownAll();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      throw new DaemonStartError(
+        `Port ${config.server.port} on ${config.server.host} is already in use. Pick another with --port or server.port.`,
+        1,
+      );
+    }
+    throw err;
+  }
+  cleanups.push(() => app.close());
+  const address = app.server.address();
+  http = { host: config.server.host, port: typeof address === 'object' && address ? address.port : config.server.port };
+  log(`HTTP API on http://${http.host}:${http.port}/v1 (dashboard: /dashboard), data dir ${dataDir}`);
+
+  // ---- JSON-RPC door (one connection per VS Code window)
+  let rpcPath: string | null = null;
+  if (options.rpc !== false) {
+    const endpoint = rpcEndpoint(dataDir);
+    // We hold the data-dir lock, so a socket file left here is a dead daemon's.
+    if (endpoint.transport === 'unix' && existsSync(endpoint.path)) unlinkSync(endpoint.path);
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+      const detach = registerRpcHandlers(connection, services, {
+        vscodeLm,
+        setSecrets: (env) => {
+          Object.assign(secrets, env);
+          void reload('API keys from VS Code');
+        },
+        status,
+      });
+      const client = {
+        dispose: () => connection.dispose(),
+        status: (s: DaemonStatus) => void connection.sendNotification('fugusashi/status', s).catch(() => undefined),
+      };
+      clients.add(client);
+      let left = false;
+      const leave = (): void => {
+        if (left) return;
+        left = true;
+        clients.delete(client);
+        sockets.delete(socket);
+        detach();
+        lastActivity = Date.now();
+        log(`RPC client left (${clients.size} connected)`);
+      };
+      connection.onClose(leave);
+      connection.onDispose?.(leave);
+      socket.on('close', () => {
+        leave();
+        connection.dispose();
+      });
+      socket.on('error', () => socket.destroy());
+      connection.listen();
+      client.status(status());
+      log(`RPC client joined (${clients.size} connected)`);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(endpoint.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch(async (err: unknown) => {
+      await shutdownAll();
+      throw err;
+    });
+    rpcPath = endpoint.path;
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const c of clients) c.dispose();
+          for (const s of sockets) s.destroy();
+          server.close(() => resolve());
+        }),
+    );
+    log(`JSON-RPC on ${endpoint.path}`);
+  }
+
+  // ---- daemon.json: written last, when both doors answer
+  const daemonFile: DaemonFile = {
+    pid: process.pid,
+    version: VERSION,
+    host: http.host,
+    port: http.port,
+    started_at: startedAt,
+    data_dir: dataDir,
+    config_path: configPath,
+    rpc: rpcPath ? { transport: process.platform === 'win32' ? 'pipe' : 'unix', path: rpcPath } : { transport: 'unix', path: '' },
+    idle_shutdown_seconds: idleSeconds,
+  };
+  const daemonFilePath = path.join(dataDir, DAEMON_FILE);
+  writeAtomic(daemonFilePath, JSON.stringify(daemonFile, null, 2) + '\n');
+  cleanups.splice(1, 0, () => rmSync(daemonFilePath, { force: true }));
+
+  // ---- config watch
+  if (options.watch !== false && configPath) {
+    const { watchFile, unwatchFile } = await import('node:fs');
+    // fs.watchFile polls (1 s): robust to editors that replace the file by rename, unlike fs.watch.
+    const onChange = (curr: { mtimeMs: number }, prev: { mtimeMs: number }): void => {
+      if (curr.mtimeMs !== prev.mtimeMs) void reload('file changed');
+    };
+    watchFile(configPath, { interval: 1000, persistent: false }, onChange);
+    cleanups.push(() => unwatchFile(configPath, onChange));
+  }
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let closing: Promise<void> | null = null;
+  const close = (reason = 'closed'): Promise<void> => {
+    closing ??= (async () => {
+      log(`shutting down (${reason})`);
+      await shutdownAll();
+      resolveClosed();
+    })();
+    return closing;
+  };
+
+  if (idleSeconds > 0) {
+    const timer = setInterval(
+      () => {
+        if (clients.size === 0 && Date.now() - lastActivity >= idleSeconds * 1000) void close(`idle for ${idleSeconds}s`);
+      },
+      Math.min(5000, Math.max(200, (idleSeconds * 1000) / 4)),
+    );
+    timer.unref();
+    cleanups.unshift(() => clearInterval(timer));
+  }
+
+  return { host: http.host, port: http.port, url: `http://${http.host}:${http.port}`, dataDir, rpcPath, services, close, closed };
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** `node dist/daemon.js [--config F] [--data-dir D] [--host H] [--port N] [--idle-shutdown-seconds S] [--log-file F]` */
+export async function runDaemonProcess(argv: readonly string[]): Promise<void> {
+  const flags = parseDaemonFlags(argv);
+  const log = (line: string): void => {
+    const text = `${new Date().toISOString()} ${line}\n`;
+    process.stderr.write(text);
+    if (flags.logFile) {
+      try {
+        appendFileSync(flags.logFile, text);
+      } catch {
+        // a log file we cannot write must not take the daemon down
+      }
+    }
+  };
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon({ ...flags, log });
+  } catch (err) {
+    const code = err instanceof DaemonStartError ? err.exitCode : 1;
+    log(`fugusashi: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = code;
+    return;
+  }
+  const onSignal = (signal: string): void => {
+    void daemon.close(signal);
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  await daemon.closed;
+  // Sockets kept alive by clients must not keep a stopped daemon around.
+  setTimeout(() => process.exit(0), 500).unref();
+}
+
+export interface DaemonFlags {
+  configPath?: string;
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  token?: string;
+  idleShutdownSeconds?: number;
+  logFile?: string;
+}
+
+/** Flags shared by `fugusashi serve` and dist/daemon.js. Throws on unknown or malformed flags. */
+export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
+  const flags: DaemonFlags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${name} needs a value`);
+      return v;
+    };
+    const int = (min: number, max: number): number => {
+      const raw = value();
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return n;
+    };
+    switch (name) {
+      case '--config':
+        flags.configPath = value();
+        break;
+      case '--data-dir':
+        flags.dataDir = value();
+        break;
+      case '--host':
+        flags.host = value();
+        break;
+      case '--port':
+        flags.port = int(0, 65535);
+        break;
+      case '--token':
+        flags.token = value();
+        break;
+      case '--idle-shutdown-seconds':
+        flags.idleShutdownSeconds = int(0, 7 * 24 * 3600);
+        break;
+      case '--log-file':
+        flags.logFile = value();
+        break;
+      default:
+        throw new Error(`unknown option ${arg}`);
+    }
+  }
+  return flags;
+}
+
+// Run when this file is the entry point (dist/daemon.js, or `tsx daemon/main.ts`), not when the CLI
+// bundle includes it: the CLI calls startDaemon itself.
+if (/(^|[\\/])(daemon|main)\.[cm]?[jt]s$/.test(process.argv[1] ?? '') && !process.argv[1]?.includes('cli')) {
+  try {
+    parseDaemonFlags(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`fugusashi daemon: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  void runDaemonProcess(process.argv.slice(2));
 }

@@ -1,0 +1,52 @@
+// Read endpoints and dry-run routing: thin translations onto the services.
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import type { RouteParams } from '../../../shared/api';
+import { FugusashiError } from '../../../shared/errors';
+import { ChatMessageSchema, ToolSchema } from '../../../shared/openai';
+import type { Services } from '../../services/types';
+
+const RouteBody = Type.Object(
+  {
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    messages: Type.Array(ChatMessageSchema, { minItems: 1 }),
+    tools: Type.Optional(Type.Array(ToolSchema)),
+  },
+  { additionalProperties: true },
+);
+
+/** Query numbers arrive as strings; reject garbage instead of silently using NaN. */
+function optionalNumber(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new FugusashiError('InvalidRequest', `'${name}' must be a number`, name);
+  return n;
+}
+
+export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.get('/health', async () => services.health());
+
+  app.get('/v1/models', async () => ({ object: 'list', data: services.models() }));
+
+  app.post<{ Body: RouteParams }>('/v1/routing/route', { schema: { body: RouteBody } }, async (request) =>
+    services.route(request.body),
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/routing/decisions', async (request) => {
+    const limit = Math.min(Math.max(optionalNumber(request.query['limit'], 'limit') ?? 50, 1), 1000);
+    const before = optionalNumber(request.query['before'], 'before');
+    return { object: 'list', data: services.decisions(before === undefined ? { limit } : { limit, before }) };
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/stats', async (request) =>
+    services.stats(optionalNumber(request.query['since'], 'since')),
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/usage', async (request) => {
+    const bucket = optionalNumber(request.query['bucket_ms'], 'bucket_ms') ?? 3_600_000;
+    const since = optionalNumber(request.query['since'], 'since');
+    return { object: 'list', bucket_ms: bucket, data: services.usageOverTime(Math.max(bucket, 1000), since) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/trace/:id', async (request) => services.trace(request.params.id));
+};

@@ -1,0 +1,64 @@
+// POST /v1/chat/completions: the hot path. Validation is a compiled TypeBox check; everything
+// else is the chat service. A client that disconnects aborts the upstream call.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../../shared/openai';
+import type { Services } from '../../services/types';
+import { toHttpError } from '../errors';
+import { asciiJson, SSE_HEADERS, writeEvent } from '../sse';
+
+export const ROUTING_HEADER = 'x-fugusashi-routing';
+
+/** Aborts when the client goes away before the response finished. */
+function abortOnDisconnect(res: ServerResponse): AbortController {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  return controller;
+}
+
+export const chatRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.post<{ Body: ChatCompletionRequest }>(
+    '/v1/chat/completions',
+    { schema: { body: ChatCompletionRequestSchema } },
+    async (request, reply) => {
+      const body = request.body;
+      const res = reply.raw;
+      const controller = abortOnDisconnect(res);
+      const ctx = { signal: controller.signal, source: 'http' as const };
+
+      if (!body.stream) {
+        const completion = await services.chat.complete(body, ctx);
+        if (completion.routing_decision) reply.header(ROUTING_HEADER, asciiJson(completion.routing_decision));
+        return completion;
+      }
+
+      // Errors up to the first upstream chunk (all candidates failed, unknown model…) still get a
+      // proper JSON error with its status: the stream resolves only once an answer has started.
+      const stream = await services.chat.stream(body, ctx);
+      reply.hijack();
+      res.writeHead(200, {
+        ...SSE_HEADERS,
+        [ROUTING_HEADER]: asciiJson(stream.decision),
+        'x-fugusashi-model': stream.answeredBy,
+        'x-request-id': stream.id,
+      });
+      try {
+        for await (const chunk of stream.chunks) {
+          if (res.destroyed) break;
+          const pending = writeEvent(res, JSON.stringify(chunk));
+          if (pending) await pending;
+        }
+        if (!res.destroyed) res.end('data: [DONE]\n\n');
+      } catch (err) {
+        // The upstream failed after bytes went out: no fallback possible, tell the client in-band.
+        if (!res.destroyed) {
+          res.write(`data: ${JSON.stringify(toHttpError(err).body)}\n\n`);
+          res.end('data: [DONE]\n\n');
+        }
+      }
+      return reply;
+    },
+  );
+};

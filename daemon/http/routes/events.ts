@@ -1,0 +1,28 @@
+// GET /v1/events: the live feed the dashboard listens to. Each event is `data: <LiveEvent JSON>`
+// (no `event:` name, so EventSource's onmessage gets them all; switch on `type`).
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services/types';
+import { SSE_HEADERS } from '../sse';
+
+/** Comment lines keep proxies and idle timers from closing a quiet stream. */
+const HEARTBEAT_MS = 15_000;
+
+export const eventRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.get('/v1/events', (_request, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, SSE_HEADERS);
+    res.write(': connected\n\n');
+    const unsubscribe = services.events.subscribe((event) => {
+      // A slow reader must not grow memory without bound: drop it instead.
+      if (res.writableLength > 1_000_000) return void res.destroy();
+      res.write(`data: ${JSON.stringify(event)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    res.once('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+};

@@ -1,0 +1,74 @@
+// What the services need from the composition root. Everything is injected so tests build the
+// services over a real store and real providers against loopback fake upstreams.
+import type { ChatCompletionRequest, ChatCompletion, RoutingDecision } from '../../shared/openai';
+import type { OrchestrationProgress, OrchestrationTraceStep } from '../../shared/api';
+import type { ModelConfig, OrchestratorConfig, ProviderKind, StrategyName } from '../../shared/config';
+import type { Learner, Outcome, Store } from '../core/ports';
+import type { LlmProvider } from '../providers/types';
+import type { Gateway } from './ports';
+
+/** The part of the resolved config the services read; main.ts maps the config module's result onto it. */
+export interface ServiceConfig {
+  /** Models with api keys resolved (disabled ones included: candidate building skips them). */
+  pool: readonly ModelConfig[];
+  defaultModel?: string | undefined;
+  strategies: readonly StrategyName[];
+  preferLocal: boolean;
+  /** λ for "auto" and "auto:balanced". */
+  costWeight: number;
+  minConfidence: number;
+  explorationRate: number;
+  cooldownFailures: number;
+  cooldownSeconds: number;
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
+  orchestrator?: OrchestratorConfig | undefined;
+}
+
+export interface OrchestratorRun {
+  completion: ChatCompletion;
+  decision: RoutingDecision;
+  steps: OrchestrationTraceStep[];
+  cost_usd: number;
+}
+
+/** The orchestrator engineer's `createOrchestrator({gateway, config})` result, as the chat service uses it. */
+export interface OrchestratorPort {
+  run(
+    request: ChatCompletionRequest,
+    options: { signal: AbortSignal; onProgress?: (progress: OrchestrationProgress) => void },
+  ): Promise<OrchestratorRun>;
+  /** A rating of an orchestrated answer → outcomes crediting each specialist (stored and learned). */
+  creditRating?(
+    steps: readonly OrchestrationTraceStep[],
+    rating: number,
+    meta?: { request_id?: string; created_at?: number },
+  ): Omit<Outcome, 'id'>[];
+  /** At start: rebuild the team memory from stored outcomes. */
+  restore?(outcomes: readonly Outcome[]): void;
+}
+
+export interface RuntimeInfo {
+  pid: number;
+  startedAt: number;
+  http: { host: string; port: number } | null;
+  dataDir: string;
+  configPath: string | null;
+  configError: string | null;
+}
+
+export interface ServiceDeps {
+  /** Current config; read per request so a reload applies to the next request. */
+  config: () => ServiceConfig;
+  store: Store;
+  learner?: Learner | undefined;
+  /** Adapter for a pool model's provider kind. */
+  provider: (kind: ProviderKind) => LlmProvider | undefined;
+  /** Built lazily from the Gateway the services implement (orchestrator needs it). */
+  orchestrator?: ((gateway: Gateway) => OrchestratorPort) | undefined;
+  runtime: () => RuntimeInfo;
+  now?: () => number;
+  random?: () => number;
+  log?: (message: string) => void;
+}

@@ -1,0 +1,164 @@
+// The feedback loop: ratings and training rows become outcomes the learner sees at once
+// (learner.observe, no rebuild); heavier refits run in the background every N outcomes or on request.
+import type { FeedbackRecord, FeedbackSource, FeedbackStats, ModelRanking, RateParams, RateResult } from '../../shared/api';
+import { FugusashiError } from '../../shared/errors';
+import { routingText } from '../core/features';
+import type { Outcome } from '../core/ports';
+import type { OrchestratorPort, ServiceDeps } from './deps';
+import { parseCsv, parseJsonLines, validateRows } from './training-rows';
+import type { FeedbackService, LiveEvents } from './types';
+
+/** Ratings 1–5 map to 0, .25, .5, .75, 1. */
+export function ratingScore(rating: number): number {
+  return (rating - 1) / 4;
+}
+
+export class Feedback implements FeedbackService {
+  private sinceRetrain = 0;
+  private retrainRunning: Promise<void> | null = null;
+  private lastRetrainAt: number | null = null;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly events: LiveEvents,
+    private readonly orchestrator: () => OrchestratorPort | null = () => null,
+  ) {}
+
+  rate(params: RateParams): RateResult {
+    if (!params || typeof params.request_id !== 'string' || !params.request_id) {
+      throw new FugusashiError('InvalidRequest', "'request_id' is required", 'request_id');
+    }
+    const rating = ratingOf(params);
+    const trace = this.deps.store.getTrace(params.request_id);
+    if (!trace) throw new FugusashiError('NotFound', `Unknown request id "${params.request_id}"`, 'request_id');
+    const source: FeedbackSource = params.rating !== undefined ? 'explicit' : 'thumbs';
+    const feedback: FeedbackRecord = { request_id: params.request_id, rating, source, weight: 1, created_at: this.now() };
+    if (params.comment) feedback.comment = params.comment;
+    this.deps.store.addFeedback(feedback);
+    const credit = trace.steps?.length ? this.orchestrator()?.creditRating : undefined;
+    if (credit) {
+      // An orchestrated answer: the rating credits each specialist's (sub-task kind, model) pair.
+      this.learn(credit.call(this.orchestrator(), trace.steps!, rating, { request_id: params.request_id, created_at: feedback.created_at }));
+    } else if (trace.answered_by) {
+      this.learn([
+        {
+          prompt: routingText(trace.messages as never),
+          model: trace.answered_by,
+          score: ratingScore(rating),
+          weight: 1,
+          source,
+          request_id: params.request_id,
+          created_at: feedback.created_at,
+        },
+      ]);
+    }
+    this.events.emit({ type: 'feedback', request_id: params.request_id, rating });
+    return { request_id: params.request_id, rating, stored: true };
+  }
+
+  /** A weak label inferred from behaviour (override, regenerate): feedback on the request + an outcome. */
+  implicit(requestId: string, prompt: string, model: string, rating: number, source: FeedbackSource, weight: number): void {
+    const created_at = this.now();
+    try {
+      this.deps.store.addFeedback({ request_id: requestId, rating, source, weight, created_at });
+    } catch {
+      return; // the request is gone (never saved); nothing to attach the signal to
+    }
+    this.learn([{ prompt, model, score: ratingScore(rating), weight, source, request_id: requestId, created_at }]);
+  }
+
+  /** An outcome without a rating of its own (upstream errors). */
+  outcome(row: Omit<Outcome, 'id' | 'created_at'>): void {
+    this.learn([{ ...row, created_at: this.now() }]);
+  }
+
+  addTraining(rows: unknown): { added: number } {
+    const valid = validateRows(rows);
+    const created_at = this.now();
+    const added = this.learn(
+      valid.map((r) => ({
+        prompt: r.prompt,
+        model: r.model,
+        score: r.score,
+        weight: r.weight ?? 1,
+        source: 'seed',
+        request_id: null,
+        created_at,
+      })),
+    );
+    return { added };
+  }
+
+  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number } {
+    return this.addTraining(format === 'csv' ? parseCsv(text) : parseJsonLines(text));
+  }
+
+  retrain(): { started: boolean } {
+    const learner = this.deps.learner;
+    if (!learner) return { started: false };
+    if (this.retrainRunning) return { started: true };
+    this.sinceRetrain = 0;
+    this.retrainRunning = learner
+      .retrain()
+      .then(
+        () => {
+          this.lastRetrainAt = this.now();
+        },
+        (err: unknown) => this.deps.log?.(`retrain failed: ${err instanceof Error ? err.message : String(err)}`),
+      )
+      .finally(() => {
+        this.retrainRunning = null;
+      });
+    return { started: true };
+  }
+
+  /** Resolves when a running background retrain has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.retrainRunning;
+  }
+
+  stats(): FeedbackStats {
+    const counts = this.deps.store.feedbackCounts();
+    const status = this.deps.learner?.status();
+    return {
+      ratings: counts.ratings,
+      by_source: counts.by_source,
+      outcomes: this.deps.store.countOutcomes(),
+      last_retrain_at: status?.last_retrain_at ?? this.lastRetrainAt,
+      retraining: status?.retraining ?? this.retrainRunning !== null,
+    };
+  }
+
+  rankings(): ModelRanking[] {
+    return this.deps.store.rankings(this.deps.config().pool);
+  }
+
+  private learn(rows: Omit<Outcome, 'id'>[]): number {
+    if (rows.length === 0) return 0;
+    const saved = this.deps.store.addOutcomes(rows);
+    this.deps.learner?.observe(saved);
+    const every = this.deps.config().feedback.retrainEvery;
+    this.sinceRetrain += saved.length;
+    if (every > 0 && this.sinceRetrain >= every) this.retrain();
+    return saved.length;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+}
+
+function ratingOf(params: RateParams): number {
+  if (params.rating !== undefined && params.thumbs !== undefined) {
+    throw new FugusashiError('InvalidRequest', "Give either 'rating' or 'thumbs', not both", 'rating');
+  }
+  if (params.rating !== undefined) {
+    if (typeof params.rating !== 'number' || !Number.isFinite(params.rating) || params.rating < 1 || params.rating > 5) {
+      throw new FugusashiError('InvalidRequest', "'rating' must be a number from 1 to 5", 'rating');
+    }
+    return params.rating;
+  }
+  if (params.thumbs === 'up') return 5;
+  if (params.thumbs === 'down') return 1;
+  throw new FugusashiError('InvalidRequest', "Give 'rating' (1–5) or 'thumbs' ('up' | 'down')", 'rating');
+}

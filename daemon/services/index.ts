@@ -1,0 +1,135 @@
+// Builds the services object both doors use, from injected dependencies (see deps.ts).
+import type { DaemonHealth, RouteParams } from '../../shared/api';
+import { FugusashiError } from '../../shared/errors';
+import type { ChatCompletion, ChatCompletionRequest, ModelListEntry, RoutingDecision } from '../../shared/openai';
+import { VERSION } from '../version';
+import { Chat } from './chat';
+import type { OrchestratorPort, ServiceDeps } from './deps';
+import { LiveEventBus } from './events';
+import { Feedback } from './feedback';
+import { ImplicitSignals } from './implicit';
+import type { Gateway } from './ports';
+import { AUTO_MODES, ORCHESTRATE_MODEL, RoutingService } from './routing';
+import type { Services } from './types';
+import { Upstreams } from './upstream';
+import { usageCost, estimateUsage, isUsage, normaliseUsage } from './usage';
+
+export type { ServiceConfig, ServiceDeps, RuntimeInfo, OrchestratorPort } from './deps';
+export type { Services } from './types';
+
+export interface DaemonServices extends Services {
+  gateway: Gateway;
+  routing: RoutingService;
+  feedbackLoop: Feedback;
+}
+
+export function createServices(deps: ServiceDeps): DaemonServices {
+  const events = new LiveEventBus();
+  const routing = new RoutingService(deps);
+  const upstreams = new Upstreams(deps, routing.cooldown);
+  let orchestrator: OrchestratorPort | null = null;
+  const feedback = new Feedback(deps, events, () => orchestrator);
+  const implicit = new ImplicitSignals(deps, feedback);
+
+  const gateway: Gateway = {
+    async route(request, hint) {
+      return (await routing.plan(request, hint)).plan;
+    },
+    async run(order, request, signal) {
+      const attempts: NonNullable<Parameters<Upstreams['complete']>[3]> = [];
+      const { completion, config } = await upstreams.complete(order, request, signal, attempts);
+      const text = completion.choices[0]?.message.content ?? '';
+      const usage = isUsage(completion.usage) ? normaliseUsage(completion.usage) : estimateUsage(request.messages, text);
+      return { completion: { ...completion, model: config.name, usage }, answered_by: config.name, attempts, cost_usd: usageCost(config, usage) };
+    },
+    pool: () => deps.config().pool,
+  };
+
+  if (deps.orchestrator) {
+    orchestrator = deps.orchestrator(gateway);
+    orchestrator.restore?.(deps.store.listOutcomes());
+  }
+  const orchestrate = async (request: ChatCompletionRequest, signal: AbortSignal, onProgress?: Parameters<OrchestratorPort['run']>[1]['onProgress']) => {
+    if (!orchestrator) {
+      throw new FugusashiError('InvalidRequest', `"${ORCHESTRATE_MODEL}" is not available in this daemon build.`, 'model');
+    }
+    return orchestrator.run(request, onProgress ? { signal, onProgress } : { signal });
+  };
+  const chat = new Chat(deps, routing, upstreams, events, implicit, orchestrate);
+
+  return {
+    chat,
+    gateway,
+    routing,
+    feedbackLoop: feedback,
+    feedback,
+    events,
+    async route(params: RouteParams): Promise<RoutingDecision> {
+      const request = { model: params.model ?? 'auto', messages: params.messages, tools: params.tools } as ChatCompletionRequest;
+      if (!request.tools) delete request.tools;
+      return (await routing.plan(request)).plan.decision;
+    },
+    models: () => modelList(deps),
+    stats: (since) => deps.store.stats(deps.config().pool, since),
+    usageOverTime: (bucketMs, since) => deps.store.usageOverTime(bucketMs, since),
+    decisions: (query) => deps.store.listDecisions(query),
+    trace(requestId) {
+      const trace = deps.store.getTrace(requestId);
+      if (!trace) throw new FugusashiError('NotFound', `Unknown request id "${requestId}"`, 'request_id');
+      return trace;
+    },
+    health: () => health(deps),
+  };
+}
+
+function modelList(deps: ServiceDeps): ModelListEntry[] {
+  const created = Math.floor((deps.runtime().startedAt || Date.now()) / 1000);
+  const auto: ModelListEntry[] = [...AUTO_MODES, ...(deps.orchestrator ? [ORCHESTRATE_MODEL] : [])].map((id) => ({
+    id,
+    object: 'model',
+    created,
+    owned_by: 'fugusashi',
+    description: id === 'auto' ? 'Routes each request to the best model for the money' : `Routing mode ${id}`,
+  }));
+  const pool = deps
+    .config()
+    .pool.filter((m) => m.enabled !== false)
+    .map((m): ModelListEntry => {
+      const entry: ModelListEntry = {
+        id: m.name,
+        object: 'model',
+        created,
+        owned_by: m.provider,
+        provider: m.provider,
+        capabilities: m.capabilities,
+        cost_per_input_token: m.cost_per_input_token,
+        cost_per_output_token: m.cost_per_output_token,
+      };
+      if (m.context_window !== undefined) entry.context_window = m.context_window;
+      if (m.description !== undefined) entry.description = m.description;
+      return entry;
+    });
+  return [...auto, ...pool];
+}
+
+function health(deps: ServiceDeps): DaemonHealth {
+  const rt = deps.runtime();
+  const models = deps.config().pool.filter((m) => m.enabled !== false).length;
+  return {
+    status: rt.configError || models === 0 ? 'degraded' : 'ok',
+    version: VERSION,
+    pid: rt.pid,
+    uptime_s: Math.round(((deps.now ?? Date.now)() - rt.startedAt) / 1000),
+    models,
+    http: rt.http,
+    data_dir: rt.dataDir,
+    config_path: rt.configPath,
+    config_error: rt.configError,
+    embeddings: deps.learner?.status().embeddings ?? 'not-loaded',
+  };
+}
+
+/** Completion helper for callers that want the text only (CLI, tests). */
+export function completionText(completion: ChatCompletion): string {
+  return completion.choices[0]?.message.content ?? '';
+}

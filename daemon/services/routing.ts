@@ -1,0 +1,130 @@
+// Routing: a request becomes a RoutePlan (the decision users see + the order to try models in).
+// "auto" modes run the configured strategy chain; a pool model's name is forced (no embedding, no
+// chain: the hot path stays short). The pure pieces are in daemon/core; this file wires them.
+import type { Capability } from '../../shared/config';
+import { FugusashiError } from '../../shared/errors';
+import type { ChatCompletionRequest } from '../../shared/openai';
+import { buildCandidates, noCandidateError } from '../core/candidates';
+import { buildEnsemble } from '../core/chain';
+import { CooldownTracker } from '../core/cooldown';
+import type { EnsembleRouter } from '../core/ensemble';
+import { forcedPlan } from '../core/ensemble';
+import { routingInput } from '../core/features';
+import type { RouteInput, RoutePlan } from '../core/ports';
+import type { ServiceConfig, ServiceDeps } from './deps';
+
+/** "auto:cost" trades this many times the configured λ (at least 10 quality points per cent). */
+const COST_MODE_FACTOR = 10;
+const COST_MODE_MIN_LAMBDA = 10;
+
+export const AUTO_MODES = ['auto', 'auto:balanced', 'auto:quality', 'auto:cost'] as const;
+export const ORCHESTRATE_MODEL = 'auto:orchestrate';
+
+export interface Routed {
+  plan: RoutePlan;
+  input: RouteInput;
+  /** True when the request named a pool model. */
+  forced: boolean;
+}
+
+export function isAutoModel(model: string): boolean {
+  return model === 'auto' || model.startsWith('auto:');
+}
+
+export function lambdaFor(model: string, config: ServiceConfig): number {
+  switch (model) {
+    case 'auto':
+    case 'auto:balanced':
+      return config.costWeight;
+    case 'auto:quality':
+      return 0;
+    case 'auto:cost':
+      return Math.max(config.costWeight * COST_MODE_FACTOR, COST_MODE_MIN_LAMBDA);
+    default:
+      throw new FugusashiError(
+        'ModelNotFound',
+        `Unknown routing mode "${model}". Use one of: ${AUTO_MODES.join(', ')}, ${ORCHESTRATE_MODEL}.`,
+        'model',
+      );
+  }
+}
+
+export class RoutingService {
+  readonly cooldown: CooldownTracker;
+  private chainFor: ServiceConfig | null = null;
+  private ensemble: EnsembleRouter | null = null;
+
+  constructor(private readonly deps: ServiceDeps) {
+    const now = deps.now ?? Date.now;
+    // Cooldown settings are read live so a config reload changes them without losing model health.
+    this.cooldown = new CooldownTracker({
+      get failures() {
+        return deps.config().cooldownFailures;
+      },
+      get seconds() {
+        return deps.config().cooldownSeconds;
+      },
+      now,
+    });
+  }
+
+  async plan(request: ChatCompletionRequest, hint?: { capability?: Capability }): Promise<Routed> {
+    const started = performance.now();
+    const config = this.deps.config();
+    const random = this.deps.random ?? Math.random;
+    const forced = !isAutoModel(request.model);
+    const costWeight = forced ? config.costWeight : lambdaFor(request.model, config);
+    const explore = !forced && config.explorationRate > 0 && random() < config.explorationRate;
+    const input = routingInput(request, { costWeight, explore, random });
+    if (hint?.capability && !input.preferred.includes(hint.capability)) {
+      input.preferred = [...input.preferred, hint.capability];
+    }
+
+    if (forced) {
+      const plan = forcedPlan(request.model, [], config.pool, input);
+      plan.decision.latency_ms = elapsed(started);
+      return { plan, input, forced };
+    }
+
+    const { candidates, excluded } = buildCandidates(config.pool, input, {
+      isCoolingDown: (name) => this.cooldown.isCoolingDown(name),
+    });
+    if (candidates.length === 0) throw noCandidateError(config.pool, excluded);
+    if (this.deps.learner && needsEmbedding(config)) {
+      try {
+        const embedding = await this.deps.learner.prepare(input.text);
+        if (embedding) input.embedding = embedding;
+      } catch (err) {
+        // Embeddings are an optimisation of routing quality, never a reason to fail a request.
+        this.deps.log?.(`embedding failed, routing without it: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const plan = this.router(config).plan(input, candidates);
+    plan.decision.latency_ms = elapsed(started);
+    return { plan, input, forced };
+  }
+
+  /** The strategy chain, rebuilt only when the config object changes (a reload). */
+  private router(config: ServiceConfig): EnsembleRouter {
+    if (this.ensemble && this.chainFor === config) return this.ensemble;
+    const { router, skipped } = buildEnsemble({
+      strategies: config.strategies,
+      preferLocal: config.preferLocal,
+      minConfidence: config.minConfidence,
+      defaultModel: config.defaultModel,
+      learner: this.deps.learner,
+    });
+    if (skipped.length > 0) this.deps.log?.(`routing chain: skipped ${skipped.join(', ')} (not available)`);
+    this.ensemble = router;
+    this.chainFor = config;
+    return router;
+  }
+}
+
+function needsEmbedding(config: ServiceConfig): boolean {
+  return config.strategies.includes('learned') || config.strategies.includes('similarity');
+}
+
+function elapsed(since: number): number {
+  return Math.round((performance.now() - since) * 1000) / 1000;
+}

@@ -1,0 +1,98 @@
+// Validation and parsing of training rows ({prompt, model, score[, weight]}) from JSON, JSON lines
+// or CSV. All-or-nothing: one bad row rejects the batch with its row number and field, so a typo
+// never half-imports a file.
+import type { TrainingRow } from '../../shared/api';
+import { FugusashiError } from '../../shared/errors';
+
+export const MAX_ROWS_PER_IMPORT = 200_000;
+
+export function validateRows(rows: unknown): TrainingRow[] {
+  if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
+  if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
+  if (rows.length > MAX_ROWS_PER_IMPORT) {
+    throw new FugusashiError('InvalidRequest', `At most ${MAX_ROWS_PER_IMPORT} rows per import`, 'rows');
+  }
+  return rows.map((row, i) => validateRow(row, i));
+}
+
+function validateRow(row: unknown, i: number): TrainingRow {
+  const bad = (field: string, why: string): never => {
+    throw new FugusashiError('InvalidRequest', `Row ${i + 1}: '${field}' ${why}`, `rows[${i}].${field}`);
+  };
+  if (!row || typeof row !== 'object') return bad('row', 'must be an object {prompt, model, score}');
+  const r = row as Record<string, unknown>;
+  if (typeof r['prompt'] !== 'string' || !r['prompt'].trim()) bad('prompt', 'must be a non-empty string');
+  if (typeof r['model'] !== 'string' || !r['model'].trim()) bad('model', 'must be a non-empty string');
+  const score = typeof r['score'] === 'string' && r['score'].trim() !== '' ? Number(r['score']) : r['score'];
+  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) bad('score', 'must be a number from 0 to 1');
+  const out: TrainingRow = { prompt: r['prompt'] as string, model: (r['model'] as string).trim(), score: score as number };
+  if (r['weight'] !== undefined && r['weight'] !== '') {
+    const weight = Number(r['weight']);
+    if (!Number.isFinite(weight) || weight <= 0) bad('weight', 'must be a positive number');
+    out.weight = weight;
+  }
+  return out;
+}
+
+export function parseJsonLines(text: string): unknown[] {
+  const rows: unknown[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    try {
+      rows.push(JSON.parse(line));
+    } catch {
+      throw new FugusashiError('InvalidRequest', `Line ${i + 1} is not valid JSON`, `line ${i + 1}`);
+    }
+  }
+  return rows;
+}
+
+/** CSV with a header row naming prompt, model, score (and optionally weight); RFC 4180 quoting. */
+export function parseCsv(text: string): unknown[] {
+  const records = csvRecords(text);
+  const header = records.shift();
+  if (!header) throw new FugusashiError('InvalidRequest', 'Empty CSV', 'body');
+  const names = header.map((h) => h.trim().toLowerCase());
+  for (const required of ['prompt', 'model', 'score']) {
+    if (!names.includes(required)) {
+      throw new FugusashiError('InvalidRequest', `CSV header must name a '${required}' column`, required);
+    }
+  }
+  return records
+    .filter((r) => r.some((cell) => cell.trim() !== ''))
+    .map((r) => Object.fromEntries(names.map((name, i) => [name, r[i] ?? ''])));
+}
+
+function csvRecords(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      record.push(cell);
+      cell = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      record.push(cell);
+      records.push(record);
+      record = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || record.length > 0) {
+    record.push(cell);
+    records.push(record);
+  }
+  return records;
+}

@@ -1,0 +1,70 @@
+// What the two doors (HTTP and JSON-RPC) call. Every feature lives behind this one object, so the
+// doors stay thin translations of wire formats and nothing is implemented twice.
+import type {
+  DaemonHealth,
+  DecisionRow,
+  FeedbackStats,
+  LiveEvent,
+  ModelRanking,
+  RateParams,
+  RateResult,
+  RouteParams,
+  Trace,
+  UsageBucket,
+  UsageStats,
+} from '../../shared/api';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ModelListEntry,
+  RoutingDecision,
+} from '../../shared/openai';
+import type { RunContext } from './ports';
+
+/** A streamed answer whose first upstream chunk has already arrived (so fallback is settled). */
+export interface ChatStream {
+  id: string;
+  decision: RoutingDecision;
+  /** The pool model that is answering (differs from decision.model after a fallback). */
+  answeredBy: string;
+  /** OpenAI chunks with the daemon's id; the first carries routing_decision. Ends after usage. */
+  chunks: AsyncIterable<ChatCompletionChunk>;
+}
+
+export interface ChatService {
+  complete(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion>;
+  stream(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream>;
+}
+
+export interface FeedbackService {
+  rate(params: RateParams): RateResult;
+  addTraining(rows: unknown): { added: number };
+  /** Bulk import: JSON lines or CSV with a header row (prompt, model, score[, weight]). */
+  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number };
+  retrain(): { started: boolean };
+  stats(): FeedbackStats;
+  rankings(): ModelRanking[];
+}
+
+export interface LiveEvents {
+  emit(event: LiveEvent): void;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+  readonly listeners: number;
+}
+
+export interface Services {
+  chat: ChatService;
+  /** Dry-run routing: the decision without calling a model. */
+  route(params: RouteParams): Promise<RoutingDecision>;
+  models(): ModelListEntry[];
+  feedback: FeedbackService;
+  stats(since?: number): UsageStats;
+  usageOverTime(bucketMs: number, since?: number): UsageBucket[];
+  decisions(query: { limit: number; before?: number }): DecisionRow[];
+  /** Throws FugusashiError('NotFound'). */
+  trace(requestId: string): Trace;
+  health(): DaemonHealth;
+  events: LiveEvents;
+}

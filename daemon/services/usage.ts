@@ -1,0 +1,36 @@
+// Ids, token counts and prices of finished answers.
+import { randomBytes } from 'node:crypto';
+import type { ModelConfig } from '../../shared/config';
+import type { ChatMessage, Usage } from '../../shared/openai';
+import { messageText } from '../core/features';
+
+/** `fugu-` + 16 url-safe random characters: what feedback and traces refer to. */
+export function newRequestId(): string {
+  return `fugu-${randomBytes(12).toString('base64url')}`;
+}
+
+/** ~4 characters per token: only used when an upstream does not report usage. */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+export function estimateUsage(messages: readonly ChatMessage[], completionText: string): Usage {
+  let promptChars = 0;
+  for (const m of messages) promptChars += messageText(m).length + 16;
+  const prompt_tokens = Math.max(1, Math.ceil(promptChars / 4));
+  const completion_tokens = completionText ? estimateTokens(completionText) : 0;
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+export function usageCost(model: ModelConfig, usage: Usage): number {
+  return usage.prompt_tokens * model.cost_per_input_token + usage.completion_tokens * model.cost_per_output_token;
+}
+
+export function isUsage(value: unknown): value is Usage {
+  const u = value as Usage | null | undefined;
+  return !!u && typeof u.prompt_tokens === 'number' && typeof u.completion_tokens === 'number';
+}
+
+export function normaliseUsage(u: Usage): Usage {
+  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.prompt_tokens + u.completion_tokens };
+}

@@ -1,0 +1,156 @@
+// Starts a REAL daemon (the composition root daemon/main.ts: config file, data-dir lock, sql.js
+// store, providers, HTTP on 127.0.0.1:0, JSON-RPC socket) in a temp data dir, with fake upstreams
+// (test/fakes) as its models. Other tests use it:
+//
+//   const d = await startTestDaemon();                 // two OpenAI-compatible fakes: model-a, model-b
+//   const res = await fetch(`${d.url}/v1/chat/completions`, {...});
+//   d.fakes['model-a'].enqueue({ error: { status: 500, message: 'boom' } });
+//   await d.close();                                    // stops daemon and fakes, removes the temp dir
+//
+// Options: models (names and per-model config overrides), config (extra YAML sections), token…
+// `spawnDaemon()` runs the CLI (`fugusashi serve`) as a child process instead, for process-level tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { FugusashiConfig, ModelConfig } from '../../shared/config';
+import { startDaemon, type RunningDaemon } from '../../daemon/main';
+import { startFake, type FakeKind, type FakeUpstream } from '../fakes';
+
+export interface TestModel {
+  name: string;
+  kind?: FakeKind;
+  /** Overrides merged into the generated ModelConfig. */
+  config?: Partial<ModelConfig>;
+}
+
+export interface TestDaemonOptions {
+  /** Default: model-a (cheap) and model-b (pricier), both OpenAI-compatible fakes. */
+  models?: TestModel[];
+  /** Extra top-level config sections (routing, server, orchestrator, default_model). */
+  config?: Partial<Omit<FugusashiConfig, 'models'>>;
+  /** Start the JSON-RPC socket (default true). */
+  rpc?: boolean;
+  env?: Record<string, string | undefined>;
+  idleShutdownSeconds?: number;
+  /** Collect the daemon's log lines here instead of printing them. */
+  log?: string[];
+}
+
+export interface TestDaemon extends RunningDaemon {
+  /** Fake upstream by model name. */
+  fakes: Record<string, FakeUpstream>;
+  configPath: string;
+  logLines: string[];
+  /** Rewrites config.yaml (the daemon reloads it). */
+  writeConfig(config: FugusashiConfig): void;
+  baseConfig: FugusashiConfig;
+}
+
+export const DEFAULT_TEST_MODELS: TestModel[] = [
+  { name: 'model-a', config: { cost_per_input_token: 0.000001, cost_per_output_token: 0.000002, capabilities: ['chat'] } },
+  {
+    name: 'model-b',
+    config: { cost_per_input_token: 0.00001, cost_per_output_token: 0.00003, capabilities: ['chat', 'code', 'reasoning', 'tools', 'vision'], supports_tools: true, supports_vision: true },
+  },
+];
+
+export function makeTempDir(prefix = 'fugu-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {
+  const dir = makeTempDir();
+  const fakes: Record<string, FakeUpstream> = {};
+  const models: ModelConfig[] = [];
+  for (const m of options.models ?? DEFAULT_TEST_MODELS) {
+    const kind = m.kind ?? 'openai';
+    const fake = await startFake(kind, { models: [`${m.name}-upstream`] });
+    fakes[m.name] = fake;
+    models.push({
+      name: m.name,
+      provider: kind,
+      model: `${m.name}-upstream`,
+      api_base: fake.url,
+      cost_per_input_token: 0,
+      cost_per_output_token: 0,
+      capabilities: ['chat'],
+      ...m.config,
+    });
+  }
+  const baseConfig: FugusashiConfig = {
+    models,
+    ...options.config,
+    // Strategies default to the built-in ones so tests do not depend on the learner's model files.
+    routing: { strategies: ['cost', 'fallback'], exploration_rate: 0, ...options.config?.routing },
+    server: { host: '127.0.0.1', port: 0, data_dir: dir, ...options.config?.server },
+  };
+  const configPath = path.join(dir, 'config.yaml');
+  const writeConfig = (config: FugusashiConfig): void => writeFileSync(configPath, stringify(config));
+  writeConfig(baseConfig);
+  const logLines = options.log ?? [];
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon({
+      configPath,
+      env: options.env ?? {},
+      rpc: options.rpc ?? true,
+      idleShutdownSeconds: options.idleShutdownSeconds,
+      log: (line) => logLines.push(line),
+    });
+  } catch (err) {
+    await Promise.all(Object.values(fakes).map((f) => f.close()));
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const close = async (reason?: string): Promise<void> => {
+    await daemon.close(reason);
+    await Promise.all(Object.values(fakes).map((f) => f.close()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { ...daemon, close, closed: daemon.closed, fakes, configPath, logLines, writeConfig, baseConfig };
+}
+
+export interface SpawnedDaemon {
+  child: ChildProcess;
+  /** http://127.0.0.1:PORT, parsed from the daemon's log. */
+  url: string;
+  stderr: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `fugusashi serve ARGS` (from source through tsx) and waits until its HTTP door listens. */
+export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<SpawnedDaemon> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('daemon/cli.ts'), 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start in ${timeoutMs} ms:\n${err}`)), timeoutMs);
+    const check = (): void => {
+      const m = /HTTP API on (http:\/\/[^/\s]+)\/v1/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stderr!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code} before listening:\n${err}`));
+    });
+  });
+  return {
+    child,
+    url,
+    stderr: () => err,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
