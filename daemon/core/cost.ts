@@ -1,6 +1,7 @@
 // The price-aware rule-based strategy: among candidates, the best capability fit for what the
 // prompt seems to need (code, math, reasoning, writing), then the lowest expected cost. It needs no
-// history, so it decides from the first request on.
+// history, so it decides from the first request on. With λ = 0 ("auto:quality", or cost_weight 0)
+// cost does not matter, and price is the only quality signal it has: the priciest fitting model wins.
 import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from './ports';
 import { effectiveCapabilities } from './candidates';
 import { formatUsd } from './format';
@@ -39,21 +40,33 @@ export class CostRouter implements RoutingStrategy {
     if (this.options.preferLocal) {
       for (const s of scored) s.promotedLocal = s.candidate.local && s.fit === bestFit;
     }
+    const qualityMode = input.costWeight === 0;
+    const priceOrder = qualityMode ? -1 : 1;
     scored.sort(
       (a, b) =>
         Number(b.promotedLocal) - Number(a.promotedLocal) ||
         b.fit - a.fit ||
-        a.candidate.expectedCost - b.candidate.expectedCost ||
+        priceOrder * (a.candidate.expectedCost - b.candidate.expectedCost) ||
         Number(b.candidate.local) - Number(a.candidate.local),
     );
-    // Score: fit dominates (its steps are ≥ 1/8 × 0.9 > 0.1), then cheapness relative to the
-    // cheapest paid candidate; a promoted local model counts as cheapest so scores follow the order.
-    const paid = candidates.map((c) => c.expectedCost).filter((c) => c > 0);
+    // Score: fit dominates (its steps are ≥ 1/8 × 0.9 > 0.1), then the price preference relative
+    // to the extreme price; a promoted local model counts as best so scores follow the order.
+    const costs = candidates.map((c) => c.expectedCost);
+    const paid = costs.filter((c) => c > 0);
     const cheapestPaid = paid.length ? Math.min(...paid) : 0;
+    const dearest = Math.max(...costs);
     const ranked = scored.map((s) => {
       const cost = s.candidate.expectedCost;
-      const cheapness = s.promotedLocal || cost <= 0 ? 1 : cheapestPaid / cost;
-      return { model: s.candidate.config.name, score: round3(0.9 * s.fit + 0.1 * cheapness) };
+      const pricePref = s.promotedLocal
+        ? 1
+        : qualityMode
+          ? dearest > 0
+            ? cost / dearest
+            : 1
+          : cost <= 0
+            ? 1
+            : cheapestPaid / cost;
+      return { model: s.candidate.config.name, score: round3(0.9 * s.fit + 0.1 * pricePref) };
     });
     const top = scored[0]!;
     return {
@@ -61,20 +74,23 @@ export class CostRouter implements RoutingStrategy {
       abstain: false,
       confidence: input.preferred.length === 0 ? 0.6 : round3(0.3 + 0.5 * bestFit),
       ranked,
-      explanation: explain(top, input.preferred, bestFit),
+      explanation: explain(top, input.preferred, bestFit, qualityMode),
     };
   }
 }
 
-function explain(top: Scored, preferred: readonly string[], bestFit: number): string {
+function explain(top: Scored, preferred: readonly string[], bestFit: number, qualityMode: boolean): string {
   const c = top.candidate;
   const price = c.local && c.expectedCost <= 0 ? 'free, local' : `${formatUsd(c.expectedCost)} est.`;
   const withCaps = top.has.length ? ` with ${top.has.join(' + ')}` : '';
   const lacking = preferred.filter((p) => !top.has.includes(p));
   const note = preferred.length > 0 && bestFit === 0 ? ` (no model is marked for ${preferred.join(' + ')})` : '';
   if (top.promotedLocal) return `Local model preferred${withCaps}: ${c.config.name} (${price})${note}.`;
+  const which = qualityMode ? 'priciest' : 'cheapest';
   if (lacking.length && bestFit > 0)
-    return `Best capability fit${withCaps}, lacking ${lacking.join(' + ')}, then cheapest: ${c.config.name} (${price}).`;
+    return `Best capability fit${withCaps}, lacking ${lacking.join(' + ')}, then ${which}: ${c.config.name} (${price}).`;
+  if (qualityMode)
+    return `Quality mode, no ratings yet: the priciest model${withCaps}, ${c.config.name} (${price})${note}.`;
   return `Cheapest model${withCaps}: ${c.config.name} (${price})${note}.`;
 }
 

@@ -6,6 +6,7 @@ import { CooldownTracker } from '../../../daemon/core/cooldown';
 import { CostRouter } from '../../../daemon/core/cost';
 import { EnsembleRouter, forcedPlan } from '../../../daemon/core/ensemble';
 import { FallbackRouter } from '../../../daemon/core/fallback';
+import { routingInput } from '../../../daemon/core/features';
 import type { RoutingStrategy, StrategyVerdict } from '../../../daemon/core/ports';
 import { FugusashiError } from '../../../shared/errors';
 import { input, local, model, noCooldown } from './helpers';
@@ -150,6 +151,21 @@ test('CostRouter prefer_local: a fitting local model goes first even when a clou
   // A local model that lacks what the prompt needs is not promoted.
   const cands2 = buildCandidates([llama, mini], code, noCooldown).candidates;
   assert.equal(new CostRouter({ preferLocal: true }).decide(code, cands2).ranked[0]!.model, 'gpt-4o-mini');
+});
+
+test('CostRouter with λ = 0 (auto:quality): the priciest fitting model, since price is the only quality signal', () => {
+  const router = new CostRouter({ preferLocal: false });
+  const code = routingInput(
+    { model: 'auto:quality', messages: [{ role: 'user', content: 'Write a Python function that parses ISO dates' }] },
+    { costWeight: 0, explore: false, random: () => 0.5 },
+  );
+  const v = router.decide(code, buildCandidates(pool, code, noCooldown).candidates);
+  assert.deepEqual(
+    v.ranked.map((r) => r.model),
+    ['claude-sonnet', 'gpt-4o-mini', 'llama3.2-local'],
+  );
+  assert.match(v.explanation, /^Quality mode, no ratings yet: the priciest model with code, claude-sonnet/);
+  assert.ok(v.ranked[0]!.score > v.ranked[1]!.score);
 });
 
 test('FallbackRouter: the default model when it can serve, else the first candidate', () => {
