@@ -1,6 +1,6 @@
 // The one interface every upstream adapter implements (Portkey-style: one folder per provider).
 // Requests and responses are OpenAI-shaped; each adapter translates to its own wire format.
-import type { ModelConfig } from '../../shared/config';
+import type { ModelConfig, ProviderKind } from '../../shared/config';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../shared/openai';
 
 export interface ProviderCallOptions {
@@ -47,3 +47,22 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * How the daemon reaches VS Code's language models: it cannot call VS Code itself, so the RPC layer
+ * asks a connected extension window (fugusashi/vscodeLmChat + fugusashi/vscodeLmChunk) and exposes it
+ * through this. `chat` yields text pieces as they arrive and stops when `signal` aborts.
+ */
+export interface VscodeLmBridge {
+  /** True while at least one extension window that offers language models is connected. */
+  available(): boolean;
+  chat(
+    params: { modelId: string; messages: ChatCompletionRequest['messages']; maxTokens?: number },
+    signal: AbortSignal,
+  ): AsyncIterable<string>;
+}
+
+/** All adapters by provider kind (see ./registry.ts). */
+export interface ProviderRegistry {
+  get(kind: ProviderKind): LlmProvider;
+  readonly kinds: readonly ProviderKind[];
+}

@@ -238,10 +238,13 @@ export async function startFakeServer(wire: WireFormat, opts: FakeOptions = {}):
       res.writeHead(error.status, headers);
       res.end(JSON.stringify(wire.errorBody(error)));
     };
+    // What was written reaches the client first; then the connection breaks, as when an upstream dies.
     const drop = () => {
       dropping = true;
-      res.socket?.destroy();
-      res.destroy();
+      setTimeout(() => {
+        res.socket?.destroy();
+        res.destroy();
+      }, 20);
     };
 
     if (opts.apiKey !== undefined && !wire.authorized(req.headers, opts.apiKey)) {

@@ -1,0 +1,190 @@
+// OpenAI chat request → Anthropic Messages request. Pure: no I/O, unit-tested on its own.
+import type { ModelConfig } from '../../../shared/config';
+import type { ChatCompletionRequest, ChatMessage, ContentPart, Tool } from '../../../shared/openai';
+
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+type TextBlock = { type: 'text'; text: string };
+type ImageBlock = {
+  type: 'image';
+  source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+};
+type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
+type ToolResultBlock = { type: 'tool_result'; tool_use_id: string; content: string | (TextBlock | ImageBlock)[] };
+export type AnthropicBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock;
+
+export interface AnthropicMessage {
+  role: 'user' | 'assistant';
+  content: AnthropicBlock[];
+}
+
+export interface AnthropicTool {
+  name: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+}
+
+export interface AnthropicRequest {
+  model: string;
+  messages: AnthropicMessage[];
+  max_tokens: number;
+  system?: string;
+  tools?: AnthropicTool[];
+  tool_choice?: { type: 'auto' | 'any' | 'none' } | { type: 'tool'; name: string };
+  temperature?: number;
+  top_p?: number;
+  stop_sequences?: string[];
+  metadata?: { user_id: string };
+  stream?: boolean;
+}
+
+const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+
+/** An OpenAI image part as an Anthropic image block (base64 from data URLs, url source otherwise). */
+export function imageBlock(url: string): ImageBlock {
+  const m = DATA_URL.exec(url);
+  if (m) return { type: 'image', source: { type: 'base64', media_type: m[1]!, data: m[2]! } };
+  return { type: 'image', source: { type: 'url', url } };
+}
+
+function partsToBlocks(content: ChatMessage['content']): (TextBlock | ImageBlock)[] {
+  if (content === null) return [];
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  const blocks: (TextBlock | ImageBlock)[] = [];
+  for (const part of content as ContentPart[]) {
+    if (part.type === 'text') {
+      // Anthropic rejects empty text blocks.
+      if (part.text) blocks.push({ type: 'text', text: part.text });
+    } else if (part.type === 'image_url') blocks.push(imageBlock(part.image_url.url));
+  }
+  return blocks;
+}
+
+function textOf(content: ChatMessage['content']): string {
+  if (content === null) return '';
+  if (typeof content === 'string') return content;
+  return (content as ContentPart[])
+    .map((p) => (p.type === 'text' ? p.text : ''))
+    .filter(Boolean)
+    .join('\n');
+}
+
+function parseArguments(args: string): unknown {
+  if (!args) return {};
+  try {
+    return JSON.parse(args);
+  } catch {
+    // Anthropic needs an object; keep the model's text rather than losing it.
+    return { _raw: args };
+  }
+}
+
+function messageBlocks(m: ChatMessage): { role: 'user' | 'assistant'; blocks: AnthropicBlock[] } | undefined {
+  switch (m.role) {
+    case 'user':
+      return { role: 'user', blocks: partsToBlocks(m.content) };
+    case 'assistant': {
+      const blocks: AnthropicBlock[] = partsToBlocks(m.content).filter((b) => b.type === 'text');
+      for (const call of m.tool_calls ?? []) {
+        blocks.push({
+          type: 'tool_use',
+          id: call.id,
+          name: call.function.name,
+          input: parseArguments(call.function.arguments),
+        });
+      }
+      return { role: 'assistant', blocks };
+    }
+    case 'tool': {
+      const parts = partsToBlocks(m.content);
+      const content = parts.every((p) => p.type === 'text') ? textOf(m.content) : parts;
+      return { role: 'user', blocks: [{ type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content }] };
+    }
+    default:
+      return undefined; // system/developer go to the top-level `system`
+  }
+}
+
+/**
+ * OpenAI messages → Anthropic `system` + alternating turns. Consecutive turns with the same role are
+ * merged (Anthropic requires alternation; several tool results become one user turn, results first).
+ */
+export function translateMessages(messages: readonly ChatMessage[]): { system?: string; messages: AnthropicMessage[] } {
+  const system: string[] = [];
+  const out: AnthropicMessage[] = [];
+  for (const m of messages) {
+    if (m.role === 'system' || m.role === 'developer') {
+      const text = textOf(m.content);
+      if (text) system.push(text);
+      continue;
+    }
+    const turn = messageBlocks(m);
+    if (!turn || turn.blocks.length === 0) continue;
+    const last = out[out.length - 1];
+    if (last && last.role === turn.role) {
+      // Keep tool results ahead of any text in a merged user turn, as Anthropic expects.
+      const results = turn.blocks.filter((b) => b.type === 'tool_result');
+      const rest = turn.blocks.filter((b) => b.type !== 'tool_result');
+      const firstNonResult = last.content.findIndex((b) => b.type !== 'tool_result');
+      if (results.length && firstNonResult !== -1) last.content.splice(firstNonResult, 0, ...results);
+      else last.content.push(...results);
+      last.content.push(...rest);
+    } else out.push({ role: turn.role, content: turn.blocks });
+  }
+  return system.length ? { system: system.join('\n\n'), messages: out } : { messages: out };
+}
+
+export function translateTools(tools: readonly Tool[]): AnthropicTool[] {
+  return tools.map((t) => ({
+    name: t.function.name,
+    ...(t.function.description ? { description: t.function.description } : {}),
+    input_schema: (t.function.parameters as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} },
+  }));
+}
+
+/** OpenAI tool_choice → Anthropic's: auto, none, required → any, a named function → tool. */
+export function translateToolChoice(choice: unknown): AnthropicRequest['tool_choice'] {
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  if (choice && typeof choice === 'object') {
+    const name = (choice as { function?: { name?: unknown } }).function?.name;
+    if (typeof name === 'string') return { type: 'tool', name };
+  }
+  return undefined;
+}
+
+export function buildAnthropicRequest(
+  model: ModelConfig,
+  request: ChatCompletionRequest,
+  stream: boolean,
+): AnthropicRequest {
+  const { system, messages } = translateMessages(request.messages);
+  const body: AnthropicRequest = {
+    model: request.model,
+    messages,
+    // Required by the Messages API.
+    max_tokens:
+      request.max_tokens ?? request.max_completion_tokens ?? model.max_output_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+  };
+  if (system) body.system = system;
+  if (request.tools?.length) {
+    body.tools = translateTools(request.tools);
+    const choice = translateToolChoice(request.tool_choice);
+    if (choice) {
+      // parallel_tool_calls: false maps to Anthropic's disable_parallel_tool_use on the choice.
+      if ((request as { parallel_tool_calls?: unknown }).parallel_tool_calls === false && choice.type !== 'none') {
+        (choice as Record<string, unknown>).disable_parallel_tool_use = true;
+      }
+      body.tool_choice = choice;
+    }
+  }
+  // Anthropic's temperature range is 0..1 (OpenAI's 0..2).
+  if (request.temperature !== undefined) body.temperature = Math.min(request.temperature, 1);
+  if (request.top_p !== undefined) body.top_p = request.top_p;
+  if (request.stop !== undefined)
+    body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.user) body.metadata = { user_id: request.user };
+  if (stream) body.stream = true;
+  return body;
+}

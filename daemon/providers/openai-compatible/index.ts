@@ -1,0 +1,159 @@
+// Any OpenAI-compatible server (OpenAI, vLLM, LM Studio, llama.cpp server, OpenRouter, Groq, …):
+// the request is already in the right shape, so this adapter forwards the known parameters and parses
+// the SSE stream. api_base ends in /v1 by convention; the adapter appends /chat/completions.
+import type { ModelConfig } from '../../../shared/config';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../../shared/openai';
+import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../types';
+import { malformedError, streamEndedEarly } from '../transport/errors';
+import { ensureOk, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
+import { trimSlash } from '../transport/openai-shapes';
+import { parseSse } from '../transport/sse';
+
+export const OPENAI_DEFAULT_BASE = 'https://api.openai.com/v1';
+const PROVIDER = 'openai';
+
+/**
+ * Request fields forwarded upstream. An allowlist, because OpenAI itself rejects unknown parameters
+ * and clients may send extras meant for the daemon.
+ */
+const FORWARDED = [
+  'messages',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'n',
+  'user',
+  'frequency_penalty',
+  'presence_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'reasoning_effort',
+  'verbosity',
+  'service_tier',
+  'prediction',
+  'modalities',
+  'audio',
+  'metadata',
+  'store',
+] as const;
+
+export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
+  const source = request as Record<string, unknown>;
+  const body: Record<string, unknown> = { model: request.model };
+  for (const key of FORWARDED) {
+    const value = source[key];
+    if (value !== undefined) body[key] = value;
+  }
+  if (stream) {
+    body.stream = true;
+    // Always ask for usage: the daemon records tokens and cost. The usage-only chunk comes last.
+    body.stream_options = { ...request.stream_options, include_usage: true };
+  }
+  return body;
+}
+
+function headersFor(
+  model: ModelConfig | undefined,
+  apiKey: string | undefined,
+  accept: string,
+): Record<string, string> {
+  const headers: Record<string, string> = { accept };
+  if (model) headers['content-type'] = 'application/json';
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  // Gateways such as OpenRouter want extra headers (HTTP-Referer, X-Title…); the config supplies them.
+  if (model?.headers) Object.assign(headers, model.headers);
+  return headers;
+}
+
+function chatRequest(
+  model: ModelConfig,
+  request: ChatCompletionRequest,
+  stream: boolean,
+  options: ProviderCallOptions,
+): UpstreamRequest {
+  const headers = headersFor(model, model.api_key, stream ? 'text/event-stream' : 'application/json');
+  return {
+    provider: PROVIDER,
+    method: 'POST',
+    url: `${trimSlash(model.api_base || OPENAI_DEFAULT_BASE)}/chat/completions`,
+    headers,
+    body: JSON.stringify(buildOpenAIBody(request, stream)),
+    options,
+  };
+}
+
+export class OpenAICompatibleProvider implements LlmProvider {
+  readonly kind = 'openai';
+
+  async chat(
+    model: ModelConfig,
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): Promise<ChatCompletion> {
+    const completion = await requestJson<ChatCompletion>(chatRequest(model, request, false, options));
+    if (!completion || !Array.isArray(completion.choices)) throw malformedError(PROVIDER, 'completion (no choices)');
+    completion.object ??= 'chat.completion';
+    return completion;
+  }
+
+  async *chatStream(
+    model: ModelConfig,
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const res = await sendRequest(chatRequest(model, request, true, options));
+    let complete = false;
+    try {
+      await ensureOk(res, PROVIDER);
+      let sawFinish = false;
+      for await (const event of parseSse(res.body)) {
+        if (event.data === '[DONE]') {
+          complete = true;
+          return;
+        }
+        let chunk: ChatCompletionChunk & { error?: { message?: string; type?: string; code?: unknown } };
+        try {
+          chunk = JSON.parse(event.data);
+        } catch {
+          throw new ProviderError(`${PROVIDER} upstream sent a malformed stream event`, 'stream', undefined, false);
+        }
+        // OpenAI, vLLM and LiteLLM report failures after the stream started as `data: {"error": …}`.
+        if (chunk.error) {
+          const message = chunk.error.message ?? JSON.stringify(chunk.error);
+          throw new ProviderError(`${PROVIDER} upstream stream error: ${message}`, 'stream', undefined, false, message);
+        }
+        if (chunk.choices?.some((c) => c.finish_reason)) sawFinish = true;
+        yield chunk;
+      }
+      // Servers that omit [DONE] still end cleanly after a finish_reason; anything else was cut off.
+      if (!sawFinish) throw streamEndedEarly(PROVIDER);
+      complete = true;
+    } finally {
+      if (complete) await res.drain();
+      else res.close();
+    }
+  }
+
+  async listModels(
+    apiBase: string | undefined,
+    apiKey: string | undefined,
+    options: ProviderCallOptions,
+  ): Promise<string[]> {
+    const list = await requestJson<{ data?: { id: string }[] }>({
+      provider: PROVIDER,
+      method: 'GET',
+      url: `${trimSlash(apiBase || OPENAI_DEFAULT_BASE)}/models`,
+      headers: headersFor(undefined, apiKey, 'application/json'),
+      options,
+    });
+    return (list.data ?? []).map((m) => m.id);
+  }
+}

@@ -1,0 +1,245 @@
+// The OpenAI-compatible adapter against the fake OpenAI server: real sockets, real wire format.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { OpenAICompatibleProvider } from '../../../daemon/providers/openai-compatible';
+import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
+import { callOptions, closedPort, collect, modelFor, rejectsWith, request, textOf, toolCallsOf } from './helpers';
+
+const provider = new OpenAICompatibleProvider();
+let up: FakeUpstream;
+before(async () => {
+  up = await startFakeOpenAI({ models: ['gpt-a', 'gpt-b'] });
+});
+after(() => up.close());
+beforeEach(() => up.reset());
+
+test('JSON answer: text, usage, and the known parameters forwarded with the key and extra headers', async () => {
+  const model = modelFor('openai', up.url, { api_key: 'sk-test', headers: { 'x-title': 'fugusashi' } });
+  const tools = [{ type: 'function' as const, function: { name: 'f', parameters: { type: 'object' } } }];
+  const completion = await provider.chat(
+    model,
+    request('hello', {
+      tools,
+      tool_choice: 'auto',
+      response_format: { type: 'json_object' },
+      temperature: 0.2,
+      top_p: 0.9,
+      max_tokens: 50,
+      stop: ['END'],
+      seed: 7,
+      not_an_openai_field: true,
+    } as never),
+    callOptions(),
+  );
+  assert.equal(completion.choices[0]?.message.content, 'fake answer from up-model to: hello');
+  assert.equal(completion.choices[0]?.finish_reason, 'stop');
+  assert.ok(completion.usage && completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
+
+  const seen = up.requests[0]!;
+  assert.equal(seen.path, '/v1/chat/completions');
+  assert.equal(seen.headers.authorization, 'Bearer sk-test');
+  assert.equal(seen.headers['x-title'], 'fugusashi');
+  assert.deepEqual(seen.body.tools, tools);
+  assert.equal(seen.body.tool_choice, 'auto');
+  assert.deepEqual(seen.body.response_format, { type: 'json_object' });
+  assert.deepEqual([seen.body.temperature, seen.body.top_p, seen.body.max_tokens, seen.body.seed], [0.2, 0.9, 50, 7]);
+  assert.deepEqual(seen.body.stop, ['END']);
+  assert.equal(seen.body.not_an_openai_field, undefined, 'unknown fields are not sent upstream');
+  assert.equal(seen.body.stream, undefined);
+});
+
+test('no Authorization header without a key', async () => {
+  await provider.chat(modelFor('openai', up.url), request('x'), callOptions());
+  assert.equal(up.requests[0]!.headers.authorization, undefined);
+});
+
+test('streaming: chunks in order, usage requested and delivered last, text reassembles', async () => {
+  const chunks = await collect(
+    provider.chatStream(modelFor('openai', up.url), request('stream me', { stream: true }), callOptions()),
+  );
+  assert.equal(textOf(chunks), 'fake answer from up-model to: stream me');
+  assert.deepEqual(up.requests[0]!.body.stream_options, { include_usage: true });
+  const last = chunks.at(-1)!;
+  assert.deepEqual(last.choices, []);
+  assert.ok(last.usage && last.usage.total_tokens > 0);
+  assert.equal(chunks.at(-2)!.choices[0]?.finish_reason, 'stop');
+});
+
+test('streaming yields the first chunk before the upstream has finished', async () => {
+  up.set({ chunkDelayMs: 150 });
+  const started = Date.now();
+  const iterator = provider
+    .chatStream(modelFor('openai', up.url), request('a b c d e'), callOptions())
+    [Symbol.asyncIterator]();
+  const first = await iterator.next();
+  assert.equal(first.done, false);
+  assert.ok(Date.now() - started < 140, `first chunk took ${Date.now() - started} ms`);
+  await iterator.return?.(undefined);
+});
+
+test('tool calls: JSON answer and streamed argument pieces', async () => {
+  up.set({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } }] });
+  const json = await provider.chat(modelFor('openai', up.url), request('weather'), callOptions());
+  assert.equal(json.choices[0]?.finish_reason, 'tool_calls');
+  assert.equal(json.choices[0]?.message.content, null);
+  assert.equal(json.choices[0]?.message.tool_calls?.[0]?.function.name, 'get_weather');
+
+  const chunks = await collect(provider.chatStream(modelFor('openai', up.url), request('weather'), callOptions()));
+  const calls = toolCallsOf(chunks);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0]!.name, 'get_weather');
+  assert.deepEqual(JSON.parse(calls[0]!.arguments), { city: 'Oslo', unit: 'c' });
+  assert.ok(calls[0]!.id);
+});
+
+test('a 400 is not retryable and carries the upstream status and message', async () => {
+  up.set({ error: { status: 400, message: "Invalid value for 'temperature'", param: 'temperature' } });
+  const err = await rejectsWith(provider.chat(modelFor('openai', up.url), request('x'), callOptions()), {
+    phase: 'response',
+    status: 400,
+    retryable: false,
+    upstreamMessage: "Invalid value for 'temperature'",
+  });
+  assert.match(err.message, /400/);
+});
+
+test('429 and 500 are retryable, for JSON and streaming calls', async () => {
+  up.set({ error: { status: 429, message: 'Rate limit reached for requests' } });
+  await rejectsWith(provider.chat(modelFor('openai', up.url), request('x'), callOptions()), {
+    status: 429,
+    retryable: true,
+    upstreamMessage: 'Rate limit reached for requests',
+  });
+  up.set({ error: { status: 500, message: 'The server had an error' } });
+  await rejectsWith(collect(provider.chatStream(modelFor('openai', up.url), request('x'), callOptions())), {
+    status: 500,
+    retryable: true,
+    upstreamMessage: 'The server had an error',
+  });
+});
+
+test('connection refused is a retryable connect error', async () => {
+  const port = await closedPort();
+  await rejectsWith(provider.chat(modelFor('openai', `http://127.0.0.1:${port}/v1`), request('x'), callOptions()), {
+    phase: 'connect',
+    retryable: true,
+  });
+});
+
+test('first-byte timeout: retryable, fires on time, and the fake sees the socket closed', async () => {
+  up.set({ hang: true });
+  const started = Date.now();
+  await rejectsWith(
+    collect(provider.chatStream(modelFor('openai', up.url), request('x'), callOptions({ firstByteTimeoutMs: 150 }))),
+    { phase: 'first_byte', retryable: true },
+  );
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 140 && elapsed < 1_000, `timed out after ${elapsed} ms`);
+  assert.equal(await up.requests[0]!.closed, 'client-closed');
+});
+
+test('headers sent early but no body in time is also a first-byte timeout', async () => {
+  up.set({
+    custom: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+    },
+  });
+  await rejectsWith(
+    collect(provider.chatStream(modelFor('openai', up.url), request('x'), callOptions({ firstByteTimeoutMs: 150 }))),
+    { phase: 'first_byte', retryable: true },
+  );
+});
+
+test('connection dropped mid-stream: phase stream, after the first chunks were yielded', async () => {
+  up.set({ dropAfterFrames: 3 });
+  const got: string[] = [];
+  await rejectsWith(
+    (async () => {
+      for await (const c of provider.chatStream(
+        modelFor('openai', up.url),
+        request('one two three four five'),
+        callOptions(),
+      )) {
+        got.push(c.choices[0]?.delta.content ?? '');
+      }
+    })(),
+    { phase: 'stream', retryable: false },
+  );
+  assert.ok(got.length >= 2, `yielded ${got.length} chunks before the drop`);
+});
+
+test('a JSON answer cut mid-body is a retryable response error', async () => {
+  up.set({ dropAfterFrames: 0 });
+  await rejectsWith(provider.chat(modelFor('openai', up.url), request('x'), callOptions()), {
+    phase: 'response',
+    retryable: true,
+  });
+});
+
+test('a stream cut right after its headers is retryable (nothing was yielded)', async () => {
+  up.set({ dropAfterFrames: 0 });
+  await rejectsWith(collect(provider.chatStream(modelFor('openai', up.url), request('x'), callOptions())), {
+    retryable: true,
+  });
+});
+
+test('an error event inside the stream becomes a ProviderError with the upstream message', async () => {
+  up.set({ streamError: { message: 'context length exceeded', afterFrames: 2 } });
+  await rejectsWith(collect(provider.chatStream(modelFor('openai', up.url), request('x'), callOptions())), {
+    phase: 'stream',
+    upstreamMessage: 'context length exceeded',
+  });
+});
+
+test('abort mid-stream: phase aborted, not retryable, and the upstream socket is closed', async () => {
+  up.set({ chunkDelayMs: 50 });
+  const controller = new AbortController();
+  const err = await rejectsWith(
+    (async () => {
+      for await (const _ of provider.chatStream(
+        modelFor('openai', up.url),
+        request('a b c d e f g h'),
+        callOptions({ signal: controller.signal }),
+      )) {
+        controller.abort();
+      }
+    })(),
+    { phase: 'aborted', retryable: false },
+  );
+  assert.match(err.message, /aborted/);
+  assert.equal(await up.requests[0]!.closed, 'client-closed');
+});
+
+test('an already aborted signal fails before any request', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  await rejectsWith(
+    provider.chat(modelFor('openai', up.url), request('x'), callOptions({ signal: controller.signal })),
+    {
+      phase: 'aborted',
+    },
+  );
+  assert.equal(up.requests.length, 0);
+});
+
+test('a consumer that stops early closes the upstream socket', async () => {
+  up.set({ chunkDelayMs: 30 });
+  for await (const _ of provider.chatStream(modelFor('openai', up.url), request('a b c d e f'), callOptions())) break;
+  assert.equal(await up.requests[0]!.closed, 'client-closed');
+});
+
+test('keep-alive: sequential JSON and streaming calls reuse one connection', async () => {
+  const before = up.connections;
+  for (let i = 0; i < 5; i++) {
+    await provider.chat(modelFor('openai', up.url), request(`q${i}`), callOptions());
+    await collect(provider.chatStream(modelFor('openai', up.url), request(`s${i}`), callOptions()));
+  }
+  assert.ok(up.connections - before <= 1, `opened ${up.connections - before} connections for 10 calls`);
+});
+
+test('listModels reads GET /models', async () => {
+  const ids = await provider.listModels(up.url, 'sk-x', callOptions());
+  assert.deepEqual(ids, ['gpt-a', 'gpt-b']);
+  assert.equal(up.requests[0]!.headers.authorization, 'Bearer sk-x');
+});
