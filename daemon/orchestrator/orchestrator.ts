@@ -6,7 +6,13 @@
 // routing with the reason in the decision; budget limits and cancellation stop the run with an error.
 import { randomUUID } from 'node:crypto';
 import type { OrchestrationProgress, OrchestrationTraceStep } from '../../shared/api';
-import { CAPABILITIES, type Capability, type ModelConfig, type OrchestratorConfig } from '../../shared/config';
+import {
+  CAPABILITIES,
+  DEFAULTS,
+  type Capability,
+  type ModelConfig,
+  type OrchestratorConfig,
+} from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
 import type {
   ChatCompletion,
@@ -36,6 +42,8 @@ export interface OrchestratorDeps {
   config: () => OrchestratorConfig | undefined;
   /** Shared with the benchmark and tests; a fresh one otherwise. */
   memory?: TeamMemory;
+  /** λ of the Tier 1 router (routing.cost_weight: quality points per US cent); default DEFAULTS.costWeight. */
+  costWeight?: () => number;
   now?: () => number;
 }
 
@@ -84,7 +92,16 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const now = deps.now ?? Date.now;
   return {
     memory,
-    run: (request, opts) => new Run(deps.gateway, deps.config(), memory, now, request, opts).execute(),
+    run: (request, opts) =>
+      new Run(
+        deps.gateway,
+        deps.config(),
+        memory,
+        deps.costWeight?.() ?? DEFAULTS.costWeight,
+        now,
+        request,
+        opts,
+      ).execute(),
     creditRating(steps, rating, meta) {
       const score = ratingToScore(rating);
       const subtasks = steps.filter((s) => s.kind === 'subtask');
@@ -140,6 +157,7 @@ class Run {
     private readonly gateway: Gateway,
     private readonly config: OrchestratorConfig | undefined,
     private readonly memory: TeamMemory,
+    private readonly costWeight: number,
     private readonly now: () => number,
     private readonly request: ChatCompletionRequest,
     private readonly opts: RunOptions,
@@ -211,7 +229,7 @@ class Run {
     const patternHints = this.memory
       .ratedPatterns(1)
       .slice(0, 5)
-      .map((p) => `${p.pattern} rated ${(1 + 4 * p.score).toFixed(1)}/5 (${Math.round(p.weight)} ratings)`);
+      .map((p) => `${p.pattern} rated ${(1 + 4 * p.score).toFixed(1)}/5 (${p.n} ratings)`);
     const messages = plannerMessages({
       task: this.task,
       capabilities,
@@ -292,17 +310,21 @@ class Run {
         { capability: asCapability(node.capability) },
       );
       this.routeConfidences.push(routed.decision.confidence);
-      const pick = this.memory.pick(node.capability, routed.order);
-      if (!pick) throw new Error(`no model can take a ${node.capability} sub-task`);
-      const order = [pick.model, ...routed.order.filter((m) => m !== pick.model)];
-      model = pick.model;
-      reason = pick.reason ?? routed.decision.explanation;
       const dependencies = node.depends_on.map((id) => ({
         id,
         capability: depResults.get(id)?.capability ?? '',
         text: depResults.get(id)?.text ?? '',
       }));
       const messages = subtaskMessages({ subtask: node, task: this.task, dependencies });
+      const candidates = routed.order.map((m) => ({
+        model: m,
+        costUsd: estimateCallCost(this.modelConfig(m), messages, EXPECTED_OUTPUT_TOKENS.subtask),
+      }));
+      const pick = this.memory.pick(node.capability, candidates, this.costWeight);
+      if (!pick) throw new Error(`no model can take a ${node.capability} sub-task`);
+      const order = [pick.model, ...routed.order.filter((m) => m !== pick.model)];
+      model = pick.model;
+      reason = pick.reason ?? routed.decision.explanation;
       const settle = this.budget.reserve(
         `sub-task "${node.id}"`,
         estimateCallCost(this.modelConfig(model), messages, EXPECTED_OUTPUT_TOKENS.subtask),

@@ -1,9 +1,13 @@
 // What the orchestrator learns from ratings: how well each model does each kind of sub-task
 // (capability, model) and how well each plan shape does. A rating judges the whole answer, so
-// every specialist in it shares the credit; over many ratings the models that keep appearing in
-// poorly rated answers for a kind of sub-task sink below the others. Means are shrunk toward a
-// prior so that one lucky rating does not decide, and an unrated model starts at the prior, which
-// is optimistic enough that a model with a poor record gives way to an untried one (exploration).
+// every specialist in it shares the credit; over many ratings, the models that keep appearing in
+// poorly rated answers for a kind of sub-task fall behind the others.
+//
+// Choosing a sub-task's model is a bandit per capability, limited to the Tier 1 router's top
+// candidates (so exploration never leaves what the router finds acceptable): each candidate is
+// first tried until it has a few ratings (in Tier 1's order, so without ratings nothing changes),
+// then the pick is argmax of mean rating − λ·expected cost + a UCB bonus that shrinks with
+// evidence. λ is the router's own cost weight (quality points per US cent).
 import type { OrchestrationTraceStep } from '../../shared/api';
 import type { Outcome } from '../core/ports';
 
@@ -13,25 +17,33 @@ export function ratingToScore(rating: number): number {
 }
 
 interface Tally {
+  /** Ratings counted. */
+  n: number;
   weight: number;
   sum: number;
 }
 
 export interface TeamMemoryOptions {
-  /** Score an untried pair or pattern is assumed to have. */
-  prior: number;
-  /** How many ratings' worth of weight the prior counts for. */
-  priorWeight: number;
-  /** A Tier 1 pick is replaced only by a candidate at least this much better. */
-  margin: number;
-  /** A Tier 1 pick is judged only once it has this much rating weight. */
+  /** How many of Tier 1's top candidates a sub-task may go to. */
+  candidates: number;
+  /** Ratings each candidate gets before the means decide. */
   minEvidence: number;
+  /** Scale of the exploration bonus (about the spread of one rating's 0..1 score). */
+  exploration: number;
+  /** Score an unrated plan shape is assumed to have (for the planner's hints). */
+  prior: number;
 }
 
-export const DEFAULT_TEAM_OPTIONS: TeamMemoryOptions = { prior: 0.6, priorWeight: 2, margin: 0.05, minEvidence: 2 };
+export const DEFAULT_TEAM_OPTIONS: TeamMemoryOptions = { candidates: 3, minEvidence: 2, exploration: 0.25, prior: 0.6 };
 
 /** Marker in Outcome.source of credited sub-task outcomes: `orchestrator:<capability>@<pattern>`. */
 export const OUTCOME_SOURCE_PREFIX = 'orchestrator:';
+
+export interface PairCandidate {
+  model: string;
+  /** Expected USD of the call on this model. */
+  costUsd: number;
+}
 
 export interface PairPick {
   model: string;
@@ -53,43 +65,54 @@ export class TeamMemory {
     add(this.patterns, pattern, score, weight);
   }
 
-  /** Shrunk mean score and the rating weight behind it. */
-  pairScore(capability: string, model: string): { score: number; weight: number } {
-    return this.shrunk(this.pairs.get(`${capability}\u0000${model}`));
+  /** Mean 0..1 score of a (capability, model) pair and how many ratings it rests on. */
+  pairScore(capability: string, model: string): { score: number; n: number } {
+    const t = this.pairs.get(`${capability}\u0000${model}`);
+    return { score: t && t.weight > 0 ? t.sum / t.weight : NaN, n: t?.n ?? 0 };
   }
 
-  patternScore(pattern: string): { score: number; weight: number } {
-    return this.shrunk(this.patterns.get(pattern));
+  /** A plan shape's mean score, shrunk toward the prior by two ratings' worth. */
+  patternScore(pattern: string): { score: number; n: number } {
+    const t = this.patterns.get(pattern);
+    const n = t?.n ?? 0;
+    return { score: ((t?.sum ?? 0) + 2 * this.options.prior) / ((t?.weight ?? 0) + 2), n };
   }
 
   /** Rated plan shapes, best first (for the planner's prompt). */
-  ratedPatterns(minWeight = 1): { pattern: string; score: number; weight: number }[] {
-    return [...this.patterns.entries()]
-      .filter(([, t]) => t.weight >= minWeight)
-      .map(([pattern, t]) => ({ pattern, ...this.shrunk(t) }))
+  ratedPatterns(minRatings = 1): { pattern: string; score: number; n: number }[] {
+    return [...this.patterns.keys()]
+      .map((pattern) => ({ pattern, ...this.patternScore(pattern) }))
+      .filter((p) => p.n >= minRatings)
       .sort((a, b) => b.score - a.score);
   }
 
   /**
-   * Keeps Tier 1's pick (candidates[0]) unless the ratings show it doing this kind of sub-task
-   * clearly worse than another candidate. Candidates are in Tier 1's order.
+   * The model for a sub-task of `capability`. `candidates` are in Tier 1's order; `costWeight` is
+   * λ in quality points (0..1 scale) per US cent.
    */
-  pick(capability: string, candidates: readonly string[]): PairPick | undefined {
-    const first = candidates[0];
-    if (first === undefined) return undefined;
-    const tier1 = this.pairScore(capability, first);
-    if (tier1.weight < this.options.minEvidence) return { model: first };
-    let best = { model: first, ...tier1 };
-    for (const model of candidates.slice(1)) {
-      const s = this.pairScore(capability, model);
-      if (s.score > best.score + (best.model === first ? this.options.margin : 0)) best = { model, ...s };
+  pick(capability: string, candidates: readonly PairCandidate[], costWeight: number): PairPick | undefined {
+    const top = candidates.slice(0, Math.max(1, this.options.candidates));
+    const first = top[0];
+    if (!first) return undefined;
+    const stats = top.map((c) => ({ ...c, ...this.pairScore(capability, c.model) }));
+    const untried = stats.find((s) => s.n < this.options.minEvidence);
+    if (untried) {
+      if (untried.model === first.model) return { model: first.model };
+      return {
+        model: untried.model,
+        reason: `trying ${untried.model} for ${capability} sub-tasks (${untried.n} of ${this.options.minEvidence} ratings so far; Tier 1's first choice ${first.model} has ${stats[0]?.n})`,
+      };
     }
-    if (best.model === first) return { model: first };
-    const fmt = (s: { score: number; weight: number }): string =>
-      s.weight > 0 ? `${(1 + 4 * s.score).toFixed(1)}/5 over ${round(s.weight)} ratings` : 'not rated yet';
+    const total = stats.reduce((a, s) => a + s.n, 0);
+    const value = (s: (typeof stats)[number]): number =>
+      s.score - costWeight * 100 * s.costUsd + this.options.exploration * Math.sqrt((2 * Math.log(total)) / s.n);
+    let best = stats[0]!;
+    for (const s of stats.slice(1)) if (value(s) > value(best)) best = s;
+    if (best.model === first.model) return { model: first.model };
+    const fmt = (s: (typeof stats)[number]): string => `${(1 + 4 * s.score).toFixed(1)}/5 over ${s.n} ratings`;
     return {
       model: best.model,
-      reason: `${capability} sub-tasks: ${first} rated ${fmt(tier1)} in team answers, so ${best.model} (${fmt(best)}) gets it`,
+      reason: `${capability} sub-tasks: ${best.model} rated ${fmt(best)} in team answers vs ${first.model} ${fmt(stats[0]!)} (Tier 1's first choice), counting cost and uncertainty`,
     };
   }
 
@@ -104,23 +127,14 @@ export class TeamMemory {
     }
     for (const { pattern, score } of patternOf.values()) this.creditPattern(pattern, score);
   }
-
-  private shrunk(t: Tally | undefined): { score: number; weight: number } {
-    const { prior, priorWeight } = this.options;
-    const weight = t?.weight ?? 0;
-    return { score: ((t?.sum ?? 0) + prior * priorWeight) / (weight + priorWeight), weight };
-  }
 }
 
 function add(map: Map<string, Tally>, key: string, score: number, weight: number): void {
-  const t = map.get(key) ?? { weight: 0, sum: 0 };
+  const t = map.get(key) ?? { n: 0, weight: 0, sum: 0 };
+  t.n += 1;
   t.weight += weight;
   t.sum += score * weight;
   map.set(key, t);
-}
-
-function round(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
 export function outcomeSource(capability: string, pattern: string | undefined): string {

@@ -303,21 +303,37 @@ test('ratings credit (capability, model) pairs and the pattern, and change which
     ],
   );
   assert.ok(orchestrator.memory.patternScore('code+math>writing').score < 0.6);
-  // One poor rating is not enough evidence; after a few, code sub-tasks move to the next candidate.
+  // Until Tier 1's pick has ratings nothing changes; then each of Tier 1's top candidates is tried.
+  const run = () => orchestrator.run(request, { signal: new AbortController().signal });
   for (let i = 0; i < 3; i++) orchestrator.creditRating(first.steps, 1);
-  const later = await orchestrator.run(request, { signal: new AbortController().signal });
-  const a = later.steps.find((s) => s.id === 'a');
-  assert.equal(a?.model, 'coder2');
-  assert.match(a?.reason ?? '', /code sub-tasks: coder rated \d\.\d\/5 over 2 ratings in team answers, so coder2/);
+  const second = await run();
+  const a2 = second.steps.find((s) => s.id === 'a');
+  assert.equal(a2?.model, 'coder2');
+  assert.match(
+    a2?.reason ?? '',
+    /trying coder2 for code sub-tasks \(0 of 2 ratings so far; Tier 1's first choice coder has 4\)/,
+  );
+  for (let i = 0; i < 2; i++) orchestrator.creditRating(second.steps, 5);
+  const third = await run();
+  assert.equal(third.steps.find((s) => s.id === 'a')?.model, 'writer'); // third of Tier 1's code candidates
+  for (let i = 0; i < 2; i++) orchestrator.creditRating(third.steps, 2);
+  // With every candidate rated, the best-rated one gets code sub-tasks, and the trace says why.
+  const fourth = await run();
+  const a4 = fourth.steps.find((s) => s.id === 'a');
+  assert.equal(a4?.model, 'coder2');
+  assert.match(
+    a4?.reason ?? '',
+    /code sub-tasks: coder2 rated 5\.0\/5 over 2 ratings in team answers vs coder 1\.0\/5 over 4 ratings/,
+  );
   // The planner is told how that plan shape was rated.
   const plannerCall = gateway.calls
     .filter((c) => String(c.request.messages[0]?.content).startsWith('You are the planner'))
     .at(-1);
-  assert.match(String(plannerCall?.request.messages[0]?.content), /code\+math>writing rated \d\.\d\/5 \(4 ratings\)/);
+  assert.match(String(plannerCall?.request.messages[0]?.content), /code\+math>writing rated \d\.\d\/5 \(8 ratings\)/);
 
   // A restart rebuilds the same memory from the stored outcomes.
   const fresh = createOrchestrator({ gateway, config: () => undefined });
   fresh.restore(outcomes.map((o, i) => ({ ...o, id: i + 1 })));
-  assert.equal(fresh.memory.pairScore('code', 'coder').weight, 0.5);
-  assert.equal(fresh.memory.patternScore('code+math>writing').weight, 1);
+  assert.deepEqual(fresh.memory.pairScore('code', 'coder'), { score: 0, n: 1 });
+  assert.equal(fresh.memory.patternScore('code+math>writing').n, 1);
 });

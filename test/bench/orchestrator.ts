@@ -1,0 +1,561 @@
+// Benchmark of the Tier 2 orchestrator on tasks with checkable answers (npm run bench:orchestrator).
+//
+// Each task joins three questions from different RouterBench sets (ARC-Challenge, MBPP,
+// Winogrande; 11 models with recorded 0/1 correctness and a per-call cost) into one request. The
+// REAL orchestrator (createOrchestrator: planner prompt → plan parser → DAG scheduler → routing →
+// synthesis) runs each task against an in-process Gateway whose "models" answer a part with the
+// recorded correctness of that model on that question and charge its recorded cost. A task counts
+// as right only if every part is right. What is simulated, and so not measured here:
+//  - the planner is a rule-based splitter (split on the "### Part" markers, label each part's
+//    capability from its text); its labels are checked against the source set and reported;
+//  - the synthesizer is assumed to carry the parts' answers over faithfully;
+//  - planner and synthesizer calls are charged that model's recorded cost for all the task's
+//    parts (they read the whole task), which is conservative.
+// The Tier 1 router is the "train-split prior router" defined below (per-capability mean
+// correctness and cost of each model on the RouterDC train split, argmax quality − λ·cost in
+// cents), not the learned router: that one needs embeddings of every prompt, which this
+// benchmark keeps out of its run time. Tier 1 routing of the whole task uses the same router
+// without a capability (it sees one request, so it uses the pooled per-model means).
+//
+// Usage: node --import tsx test/bench/orchestrator.ts [--tasks N] [--seed S] [--json]
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ModelConfig, OrchestratorConfig, Capability } from '../../shared/config';
+import type { ChatCompletion, ChatCompletionRequest } from '../../shared/openai';
+import type { RoutePlan } from '../../daemon/core/ports';
+import type { Gateway } from '../../daemon/services/ports';
+import { createOrchestrator } from '../../daemon/orchestrator';
+import { TeamMemory } from '../../daemon/orchestrator/team';
+
+const DATA_DIR = process.env.FUGUSASHI_EVAL_DATA ?? path.resolve('..', 'shared', 'eval-data');
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const TASKS = flag('--tasks', 600);
+const LEARN_TASKS = flag('--learn-tasks', 3000);
+const SEED = flag('--seed', 1);
+const JSON_OUT = args.includes('--json');
+const PLANNER = 'gpt-3.5-turbo-1106';
+const SYNTHESIZER = 'gpt-3.5-turbo-1106';
+
+// ---------------------------------------------------------------- data
+
+const SETS = [
+  { file: 'routerbench_arc_challenge.csv', name: 'arc_challenge', capability: 'reasoning' },
+  { file: 'routerbench_mbpp.csv', name: 'mbpp', capability: 'code' },
+  { file: 'routerbench_winogrande.csv', name: 'winogrande', capability: 'chat' },
+] as const;
+
+interface Row {
+  uid: string;
+  set: string;
+  capability: string;
+  split: string;
+  /** The question itself (few-shot examples dropped), shown to the planner. */
+  text: string;
+  score: Record<string, number>;
+  cost: Record<string, number>;
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n') {
+      row.push(field.replace(/\r$/, ''));
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+/** RouterBench prompts are Python list literals of few-shot text; keep the last question. */
+function questionText(prompt: string): string {
+  const body = prompt
+    .replace(/^\['|'\]$/g, '')
+    .replace(/^\["|"\]$/g, '')
+    .replace(/\\n/g, '\n')
+    .replace(/\\'/g, "'");
+  const blocks = body.split(/\n\n+/).filter((b) => b.trim() !== '');
+  return (blocks.at(-1) ?? body).trim();
+}
+
+function loadRouterBench(): { rows: Row[]; models: string[] } {
+  const rows: Row[] = [];
+  let models: string[] = [];
+  for (const set of SETS) {
+    const [header, ...lines] = parseCsv(readFileSync(path.join(DATA_DIR, set.file), 'utf8'));
+    if (!header) throw new Error(`${set.file} is empty`);
+    const col = (name: string): number => header.indexOf(name);
+    models = header.filter((h) => header.includes(`${h}|total_cost`));
+    for (const line of lines) {
+      if (line.length < header.length) continue;
+      const score: Record<string, number> = {};
+      const cost: Record<string, number> = {};
+      let complete = true;
+      for (const m of models) {
+        const s = line[col(m)];
+        const c = line[col(`${m}|total_cost`)];
+        if (s === undefined || s === '' || c === undefined || c === '') complete = false;
+        score[m] = Number(s);
+        cost[m] = Number(c);
+      }
+      if (!complete) continue; // RouterBench has a few rows without scores: dropped, as its README says
+      rows.push({
+        uid: line[col('uid')] ?? '',
+        set: set.name,
+        capability: set.capability,
+        split: line[col('routerdc_split')] ?? '',
+        text: questionText(line[col('prompt')] ?? ''),
+        score,
+        cost,
+      });
+    }
+  }
+  return { rows, models };
+}
+
+// ---------------------------------------------------------------- Tier 1: the train-split prior router
+
+interface ModelStats {
+  quality: number;
+  cost: number;
+}
+
+class PriorRouter {
+  private readonly byCapability = new Map<string, Map<string, ModelStats>>();
+  private readonly pooled = new Map<string, ModelStats>();
+
+  constructor(
+    train: readonly Row[],
+    readonly models: readonly string[],
+    /** Quality points (0..1 scale) traded per US cent of expected cost. */
+    readonly lambda: number,
+  ) {
+    const capabilities = [...new Set(train.map((r) => r.capability))];
+    for (const cap of capabilities) {
+      const rows = train.filter((r) => r.capability === cap);
+      this.byCapability.set(cap, new Map(models.map((m) => [m, mean(rows, m)])));
+    }
+    // A request the router sees whole: each source set weighs the same.
+    for (const m of models) {
+      const per = capabilities.map((c) => this.byCapability.get(c)?.get(m) ?? { quality: 0, cost: 0 });
+      this.pooled.set(m, {
+        quality: per.reduce((a, s) => a + s.quality, 0) / per.length,
+        cost: per.reduce((a, s) => a + s.cost, 0) / per.length,
+      });
+    }
+  }
+
+  /** Models best first for a request of `parts` questions (known capability or pooled). */
+  order(capability: string | undefined, parts = 1): { model: string; score: number }[] {
+    const stats = (capability && this.byCapability.get(capability)) || this.pooled;
+    return this.models
+      .map((model) => {
+        const s = stats.get(model) ?? { quality: 0, cost: 0 };
+        return { model, score: s.quality - this.lambda * 100 * s.cost * parts };
+      })
+      .sort((a, b) => b.score - a.score);
+  }
+
+  expectedCost(model: string): number {
+    return this.pooled.get(model)?.cost ?? 0;
+  }
+}
+
+function mean(rows: readonly Row[], model: string): ModelStats {
+  const n = rows.length || 1;
+  return {
+    quality: rows.reduce((a, r) => a + (r.score[model] ?? 0), 0) / n,
+    cost: rows.reduce((a, r) => a + (r.cost[model] ?? 0), 0) / n,
+  };
+}
+
+// ---------------------------------------------------------------- tasks
+
+interface Task {
+  parts: Row[];
+  prompt: string;
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function composeTasks(rows: readonly Row[], count: number, random: () => number): Task[] {
+  const bySet = SETS.map((s) => rows.filter((r) => r.set === s.name));
+  const tasks: Task[] = [];
+  for (let i = 0; i < count; i++) {
+    const parts = bySet.map((pool) => pool[Math.floor(random() * pool.length)]!);
+    // Shuffle the part order so that position says nothing about the kind of question.
+    for (let j = parts.length - 1; j > 0; j--) {
+      const k = Math.floor(random() * (j + 1));
+      [parts[j], parts[k]] = [parts[k]!, parts[j]!];
+    }
+    const prompt =
+      'Answer each of the following parts.\n\n' +
+      parts.map((p, j) => `### Part ${j + 1} (item ${p.uid})\n${p.text}`).join('\n\n');
+    tasks.push({ parts, prompt });
+  }
+  return tasks;
+}
+
+// ---------------------------------------------------------------- the simulated planner
+
+const planLabels = { right: 0, total: 0 };
+
+/** Splits the task at its part markers and labels each part's capability from its text. */
+function heuristicPlan(task: string, byUid: ReadonlyMap<string, Row>): string {
+  const parts = task.split(/\n(?=### Part \d+ )/).filter((p) => p.startsWith('### Part'));
+  const subtasks = parts.map((part, i) => {
+    const body = part.replace(/^### Part \d+ [^\n]*\n/, '');
+    const capability = /write a (python )?function|\bdef |\bprogram\b/i.test(body)
+      ? 'code'
+      : /\nD\)/.test(body)
+        ? 'reasoning'
+        : 'chat';
+    const uid = /\(item ([^)]+)\)/.exec(part)?.[1] ?? '';
+    planLabels.total++;
+    if (byUid.get(uid)?.capability === capability) planLabels.right++;
+    return { id: `p${i + 1}`, capability, instructions: `(item ${uid})\n${body}`, depends_on: [] };
+  });
+  return JSON.stringify({ subtasks });
+}
+
+// ---------------------------------------------------------------- the in-process gateway
+
+class RecordedAnswersGateway implements Gateway {
+  constructor(
+    private readonly models: readonly ModelConfig[],
+    private readonly router: PriorRouter,
+    private readonly byUid: ReadonlyMap<string, Row>,
+  ) {}
+
+  pool(): readonly ModelConfig[] {
+    return this.models;
+  }
+
+  async route(_request: ChatCompletionRequest, hint?: { capability?: Capability }): Promise<RoutePlan> {
+    const ranked = this.router.order(hint?.capability);
+    const top = ranked[0]!;
+    return {
+      order: ranked.map((r) => r.model),
+      decision: {
+        model: top.model,
+        confidence: 0.5,
+        strategy: 'prior',
+        latency_ms: 0,
+        explanation: `${top.model} has the best train-split quality − λ·cost for ${hint?.capability ?? 'mixed'} requests`,
+        alternatives: ranked.slice(1, 4),
+        estimated_cost: this.router.expectedCost(top.model),
+      },
+    };
+  }
+
+  async run(order: readonly string[], request: ChatCompletionRequest, signal: AbortSignal) {
+    if (signal.aborted) throw new Error('aborted');
+    const model = order[0]!;
+    const system = String(request.messages[0]?.content ?? '');
+    const user = String(request.messages.at(-1)?.content ?? '');
+    const uids = [...user.matchAll(/\(item ([^)]+)\)/g)].map((m) => m[1]!);
+    const rows = [...new Set(uids)].map((u) => this.byUid.get(u)!).filter(Boolean);
+    let text: string;
+    let cost: number;
+    if (system.startsWith('You are the planner')) {
+      text = heuristicPlan(user, this.byUid);
+      cost = rows.reduce((a, r) => a + (r.cost[model] ?? 0), 0);
+    } else if (system.startsWith('You write the final answer')) {
+      text = 'final answer';
+      cost = rows.reduce((a, r) => a + (r.cost[model] ?? 0), 0);
+    } else {
+      const own = /Your sub-task:\n\(item ([^)]+)\)/.exec(user)?.[1];
+      const row = own ? this.byUid.get(own) : undefined;
+      if (!row) throw new Error('sub-task without an item');
+      text = `${row.score[model] === 1 ? 'RIGHT' : 'WRONG'} ${row.uid}`;
+      cost = row.cost[model] ?? 0;
+    }
+    const completion: ChatCompletion = {
+      id: 'bench',
+      object: 'chat.completion',
+      created: 0,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    };
+    return { completion, answered_by: model, attempts: [], cost_usd: cost };
+  }
+}
+
+// ---------------------------------------------------------------- runs
+
+interface Result {
+  quality: number;
+  cost: number;
+  /** Share of parts answered right. */
+  partQuality: number;
+}
+
+function singleModel(tasks: readonly Task[], model: string): Result {
+  let right = 0;
+  let parts = 0;
+  let cost = 0;
+  for (const t of tasks) {
+    if (t.parts.every((p) => p.score[model] === 1)) right++;
+    parts += t.parts.filter((p) => p.score[model] === 1).length;
+    cost += t.parts.reduce((a, p) => a + (p.cost[model] ?? 0), 0);
+  }
+  return { quality: right / tasks.length, cost: cost / tasks.length, partQuality: parts / (3 * tasks.length) };
+}
+
+async function orchestrate(
+  tasks: readonly Task[],
+  gateway: Gateway,
+  memory: TeamMemory,
+  lambda: number,
+  learn: boolean,
+  onTask?: (i: number, right: boolean, cost: number, partsRight: number) => void,
+): Promise<Result> {
+  const config: OrchestratorConfig = {
+    planner: PLANNER,
+    synthesizer: SYNTHESIZER,
+    max_subtasks: 5,
+    max_parallel: 3,
+    max_cost_usd: 10,
+    max_seconds: 600,
+  };
+  const orchestrator = createOrchestrator({ gateway, config: () => config, memory, costWeight: () => lambda });
+  let right = 0;
+  let partsRight = 0;
+  let cost = 0;
+  for (const [i, task] of tasks.entries()) {
+    const out = await orchestrator.run(
+      { model: 'auto:orchestrate', messages: [{ role: 'user', content: task.prompt }] },
+      { signal: new AbortController().signal },
+    );
+    if (out.decision.strategy !== 'orchestrator') throw new Error(`task ${i} fell back: ${out.decision.explanation}`);
+    const subtasks = out.steps.filter((s) => s.kind === 'subtask');
+    const good = subtasks.filter((s) => s.output_preview?.startsWith('RIGHT')).length;
+    const allRight = good === task.parts.length && subtasks.length === task.parts.length;
+    if (allRight) right++;
+    partsRight += good;
+    cost += out.cost_usd;
+    // The user's rating of the whole answer: 5 when every part is right, less for each wrong part.
+    if (learn) orchestrator.creditRating(out.steps, 1 + (4 * good) / task.parts.length);
+    onTask?.(i, allRight, out.cost_usd, good / task.parts.length);
+  }
+  return { quality: right / tasks.length, cost: cost / tasks.length, partQuality: partsRight / (3 * tasks.length) };
+}
+
+function pool(models: readonly string[], router: PriorRouter): ModelConfig[] {
+  return models.map((name) => ({
+    name,
+    provider: 'openai',
+    model: name,
+    cost_per_input_token: 0,
+    // So that the orchestrator's pre-call estimate (~700 output tokens) is about one recorded call.
+    cost_per_output_token: router.expectedCost(name) / 700,
+    capabilities: ['chat', 'code', 'reasoning', 'writing'],
+  }));
+}
+
+/**
+ * Quality a mix of single models reaches at `cost`: the upper convex hull of the single models'
+ * (cost, quality) points, interpolated (sending a share of tasks to each of two models).
+ */
+function singleFrontierQuality(singles: readonly { quality: number; cost: number }[], cost: number): number {
+  const pts = [...singles].sort((a, b) => a.cost - b.cost);
+  let best = 0;
+  for (const a of pts)
+    for (const b of pts) {
+      if (a.cost <= cost && cost <= b.cost) {
+        const t = b.cost === a.cost ? 1 : (cost - a.cost) / (b.cost - a.cost);
+        best = Math.max(best, a.quality + t * (b.quality - a.quality));
+      }
+      if (b.cost <= cost) best = Math.max(best, b.quality);
+    }
+  return best;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const { rows, models } = loadRouterBench();
+  const train = rows.filter((r) => r.split === 'train');
+  const test = rows.filter((r) => r.split === 'test');
+  const byUid = new Map(rows.map((r) => [r.uid, r]));
+  const tasks = composeTasks(test, TASKS, rng(SEED));
+
+  const singles = models
+    .map((m) => ({ model: m, ...singleModel(tasks, m) }))
+    .sort((a, b) => b.quality - a.quality || a.cost - b.cost);
+  const best = singles[0]!;
+
+  const lambdas = [0, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
+  const sweep: {
+    lambda: number;
+    tier1: Result & { model: string };
+    orchestrated: Result;
+    single_mix_quality_at_same_cost: number;
+  }[] = [];
+  for (const lambda of lambdas) {
+    const router = new PriorRouter(train, models, lambda);
+    const wholeModel = router.order(undefined, 3)[0]!.model;
+    const tier1 = { model: wholeModel, ...singleModel(tasks, wholeModel) };
+    const gateway = new RecordedAnswersGateway(pool(models, router), router, byUid);
+    const orchestrated = await orchestrate(tasks, gateway, new TeamMemory(), lambda, false);
+    sweep.push({
+      lambda,
+      tier1,
+      orchestrated,
+      single_mix_quality_at_same_cost: singleFrontierQuality(singles, orchestrated.cost),
+    });
+  }
+
+  // Learning: from a cold start the sub-task router knows only pooled per-model means (no
+  // capability knowledge); the team memory learns from each task's rating which model does which
+  // kind of sub-task. Same task stream with and without crediting the ratings.
+  const learnTasks = composeTasks(test, LEARN_TASKS, rng(SEED + 1));
+  const learnedPicks: { lambda: number; picks: { capability: string; tier1?: string; learned?: string }[] }[] = [];
+  const learning: { lambda: number; windows: { from: number; to: number; without: Result; with: Result }[] }[] = [];
+  for (const lambda of [0.2, 0.5, 1]) {
+    const blind = new CapabilityBlindRouter(train, models, lambda);
+    const gateway = new RecordedAnswersGateway(pool(models, blind), blind, byUid);
+    type Point = { right: boolean; cost: number; parts: number };
+    const curves = { with: [] as Point[], without: [] as Point[] };
+    const memory = new TeamMemory();
+    await orchestrate(learnTasks, gateway, new TeamMemory(), lambda, false, (_i, right, cost, parts) =>
+      curves.without.push({ right, cost, parts }),
+    );
+    await orchestrate(learnTasks, gateway, memory, lambda, true, (_i, right, cost, parts) =>
+      curves.with.push({ right, cost, parts }),
+    );
+    learnedPicks.push({
+      lambda,
+      picks: SETS.map((set) => {
+        const c = blind.order(undefined).map((o) => ({ model: o.model, costUsd: blind.expectedCost(o.model) }));
+        return {
+          capability: set.capability,
+          tier1: c[0]?.model,
+          learned: memory.pick(set.capability, c, lambda)?.model,
+        };
+      }),
+    });
+    const windowSize = Math.max(1, Math.floor(LEARN_TASKS / 6));
+    const windows = [];
+    for (let from = 0; from < LEARN_TASKS; from += windowSize) {
+      const slice = (c: Point[]): Result => {
+        const s = c.slice(from, from + windowSize);
+        return {
+          quality: s.filter((x) => x.right).length / s.length,
+          cost: s.reduce((a, x) => a + x.cost, 0) / s.length,
+          partQuality: s.reduce((a, x) => a + x.parts, 0) / s.length,
+        };
+      };
+      windows.push({
+        from,
+        to: Math.min(LEARN_TASKS, from + windowSize),
+        without: slice(curves.without),
+        with: slice(curves.with),
+      });
+    }
+    learning.push({ lambda, windows });
+  }
+
+  const report = {
+    data: 'RouterBench arc_challenge + mbpp + winogrande (RouterDC test split), 3 parts per task',
+    tasks: TASKS,
+    seed: SEED,
+    router: 'train-split prior router (per-capability mean correctness and cost on the RouterDC train split)',
+    planner_label_accuracy: planLabels.right / planLabels.total,
+    best_single: best,
+    singles,
+    sweep,
+    learning,
+    learned_picks: learnedPicks,
+    duration_ms: Date.now() - t0,
+  };
+  if (JSON_OUT) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const usd = (x: number): string => `$${x.toFixed(5)}`;
+  console.log(
+    `Orchestrator benchmark: ${report.data}; ${TASKS} tasks (seed ${SEED}); a task is right only if all 3 parts are.`,
+  );
+  console.log(
+    `Tier 1 router: ${report.router}. Planner: rule-based splitter, labels right ${pct(report.planner_label_accuracy)}.`,
+  );
+  console.log(`Planner and synthesizer: ${PLANNER} (charged its recorded cost of all parts, each).\n`);
+  console.log('Single models (all parts answered by one model):');
+  for (const s of singles)
+    console.log(
+      `  ${s.model.padEnd(36)} task ${pct(s.quality).padStart(6)}  part ${pct(s.partQuality).padStart(6)}  ${usd(s.cost)}/task`,
+    );
+  console.log(`\nBest single model: ${best.model} ${pct(best.quality)} at ${usd(best.cost)}/task\n`);
+  console.log(
+    'λ/cent | Tier 1 whole task: model, task quality, cost | Orchestrated: task q., part q., cost | best single-model mix at that cost',
+  );
+  for (const s of sweep)
+    console.log(
+      `  ${String(s.lambda).padEnd(5)}| ${s.tier1.model.padEnd(34)} ${pct(s.tier1.quality).padStart(6)} ${usd(s.tier1.cost)} | ` +
+        `${pct(s.orchestrated.quality).padStart(6)} ${pct(s.orchestrated.partQuality).padStart(6)} ${usd(s.orchestrated.cost)} | ` +
+        `${pct(s.single_mix_quality_at_same_cost).padStart(6)}`,
+    );
+  for (const l of learning) {
+    console.log(
+      `\nLearning from ratings (cold start: capability-blind router, λ=${l.lambda}); per window: task quality, cost, ` +
+        `value = part quality − λ·cents (what the router maximises):`,
+    );
+    const value = (r: Result): string => (r.partQuality - l.lambda * 100 * r.cost).toFixed(3);
+    for (const w of l.windows)
+      console.log(
+        `  tasks ${String(w.from).padStart(5)}–${String(w.to).padEnd(5)} without ratings ${pct(w.without.quality).padStart(6)} ${usd(w.without.cost)} ${value(w.without)}` +
+          `   with ratings ${pct(w.with.quality).padStart(6)} ${usd(w.with.cost)} ${value(w.with)}`,
+      );
+  }
+  for (const l of learnedPicks)
+    console.log(
+      `After learning (λ=${l.lambda}), first choice per sub-task kind: ` +
+        l.picks.map((p) => `${p.capability}: ${p.tier1} → ${p.learned}`).join('; '),
+    );
+  console.log(`\n(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+/** The cold-start router for the learning run: pooled means whatever the capability hint says. */
+class CapabilityBlindRouter extends PriorRouter {
+  override order(_capability: string | undefined, parts = 1): { model: string; score: number }[] {
+    return super.order(undefined, parts);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
