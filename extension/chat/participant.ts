@@ -1,0 +1,134 @@
+// The `@fugusashi` chat participant: routes each request with the conversation, streams the answer
+// under a one-line "model · confidence · reason" header, offers follow-ups, and turns chat's own
+// thumbs up/down into ratings. Slash commands: /model <name> [question], /why, /stats.
+import * as vscode from 'vscode';
+import { DecisionsRequest, RateRequest, StatsRequest, TraceRequest } from '../../shared/protocol';
+import type { Ctx } from '../ctx';
+import { PARTICIPANT_ID } from '../ids';
+import { routedChat } from '../routedChat';
+import { lastAnswer, parseModelCommand, toMessages, type AnswerMetadata } from './history';
+import { decisionHeader, statsMarkdown, whyMarkdown } from './render';
+
+export function registerChatParticipant(ctx: Ctx): vscode.Disposable {
+  const participant = vscode.chat.createChatParticipant(PARTICIPANT_ID, (request, context, stream, token) =>
+    handle(ctx, request, context, stream, token),
+  );
+  participant.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'docs', 'icon.png');
+  participant.followupProvider = { provideFollowups: (result) => followups(result) };
+  const feedback = participant.onDidReceiveFeedback(async (f) => {
+    const meta = f.result.metadata as Partial<AnswerMetadata> | undefined;
+    if (!meta?.requestId) return;
+    const thumbs = f.kind === vscode.ChatResultFeedbackKind.Helpful ? 'up' : 'down';
+    try {
+      const rpc = await ctx.rpc();
+      await rpc.sendRequest(RateRequest, { request_id: meta.requestId, thumbs });
+      ctx.output.info(`chat feedback: ${thumbs} for ${meta.requestId}`);
+    } catch (err) {
+      ctx.output.error(`chat feedback not stored: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  return vscode.Disposable.from(participant, feedback);
+}
+
+async function handle(
+  ctx: Ctx,
+  request: vscode.ChatRequest,
+  context: vscode.ChatContext,
+  stream: vscode.ChatResponseStream,
+  token: vscode.CancellationToken,
+): Promise<vscode.ChatResult> {
+  try {
+    if (request.command === 'why') return await why(ctx, context, stream);
+    if (request.command === 'stats') {
+      stream.markdown(statsMarkdown(await (await ctx.rpc()).sendRequest(StatsRequest, undefined)));
+      return {};
+    }
+    let model = 'auto';
+    let prompt = request.prompt;
+    if (request.command === 'model') {
+      const parsed = parseModelCommand(request.prompt);
+      if (!parsed.model) {
+        stream.markdown('Usage: `/model <name> [question]`. Without a question, the last question is asked again.');
+        return {};
+      }
+      model = parsed.model;
+      // "/model name" alone re-asks the previous question: an override of the router's pick.
+      prompt = parsed.question || lastAnswer(context.history, PARTICIPANT_ID)?.prompt || '';
+      if (!prompt) {
+        stream.markdown(`Ask a question after the model name: \`/model ${parsed.model} <question>\`.`);
+        return {};
+      }
+    }
+    return await answer(ctx, model, prompt, context, stream, token);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.output.error(`chat: ${message}`);
+    return { errorDetails: { message } };
+  }
+}
+
+async function answer(
+  ctx: Ctx,
+  model: string,
+  prompt: string,
+  context: vscode.ChatContext,
+  stream: vscode.ChatResponseStream,
+  token: vscode.CancellationToken,
+): Promise<vscode.ChatResult> {
+  stream.progress(model === 'auto' ? 'Routing…' : `Asking ${model}…`);
+  const rpc = await ctx.rpc();
+  const messages = toMessages(context.history, PARTICIPANT_ID, prompt);
+  // Hold text back until the header is out, so the model line always comes first.
+  let pending = '';
+  let headerShown = false;
+  const result = await routedChat(
+    rpc,
+    ctx.chunks,
+    { model, messages },
+    'vscode-chat',
+    {
+      onDecision: (d) => {
+        stream.markdown(decisionHeader(d));
+        headerShown = true;
+        if (pending) stream.markdown(pending);
+        pending = '';
+      },
+      onText: (text) => (headerShown ? stream.markdown(text) : (pending += text)),
+    },
+    token,
+  );
+  if (pending) stream.markdown(pending);
+  const chosen = result.completion.model || result.decision?.model || model;
+  ctx.lastAnswer = { requestId: result.requestId, model: chosen, prompt };
+  ctx.status.update({ lastModel: chosen });
+  const metadata: AnswerMetadata = {
+    requestId: result.requestId,
+    model: chosen,
+    text: result.text,
+    prompt,
+    alternatives: (result.decision?.alternatives ?? []).map((a) => a.model).filter((m) => m !== chosen),
+  };
+  return { metadata };
+}
+
+async function why(ctx: Ctx, context: vscode.ChatContext, stream: vscode.ChatResponseStream): Promise<vscode.ChatResult> {
+  const rpc = await ctx.rpc();
+  let requestId = lastAnswer(context.history, PARTICIPANT_ID)?.requestId ?? ctx.lastAnswer?.requestId;
+  if (!requestId) requestId = (await rpc.sendRequest(DecisionsRequest, { limit: 1 }))[0]?.request_id;
+  if (!requestId) {
+    stream.markdown('No routed answer yet: ask `@fugusashi` something first.');
+    return {};
+  }
+  stream.markdown(whyMarkdown(await rpc.sendRequest(TraceRequest, { request_id: requestId })));
+  return {};
+}
+
+function followups(result: vscode.ChatResult): vscode.ChatFollowup[] {
+  const meta = result.metadata as Partial<AnswerMetadata> | undefined;
+  if (!meta?.requestId) return [];
+  const out: vscode.ChatFollowup[] = [{ prompt: '', command: 'why', label: `Why ${meta.model}?` }];
+  const alt = meta.alternatives?.[0];
+  if (alt && meta.prompt) out.push({ prompt: `${alt} ${meta.prompt}`, command: 'model', label: `Ask ${alt} instead` });
+  out.push({ prompt: '', command: 'stats', label: 'Usage and savings' });
+  return out;
+}

@@ -1,0 +1,148 @@
+// Finds the one daemon of a data directory, or starts it (gopls -remote=auto style). The contract is
+// the header comment of daemon/main.ts: D/daemon.json names the JSON-RPC socket; a daemon is started
+// DETACHED so it outlives the window that started it; racing windows all end up on the winner.
+// No vscode import here: it is plain Node, tested with real files, sockets and processes.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../shared/daemon';
+
+export interface LaunchSpec {
+  /** The runtime that runs the daemon: the extension host's own (Electron's Node or code-server's Node). */
+  execPath: string;
+  /** dist/daemon.js of the installed extension. */
+  script: string;
+  args: string[];
+  dataDir: string;
+}
+
+export interface JoinResult {
+  socket: net.Socket;
+  info: DaemonFile;
+  /** True when this call started the daemon (false: joined one that was running). */
+  started: boolean;
+  /** ms from the call to a connected socket. */
+  elapsedMs: number;
+}
+
+export interface JoinOptions {
+  timeoutMs?: number;
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function readDaemonFile(dataDir: string): Promise<DaemonFile | undefined> {
+  try {
+    const info = JSON.parse(await readFile(path.join(dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+    return typeof info.pid === 'number' && typeof info.rpc?.path === 'string' ? info : undefined;
+  } catch {
+    return undefined; // absent, or being written right now: the caller polls again
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Connects to a unix socket / named pipe; rejects on refusal or after `timeoutMs`. */
+export function connectRpc(socketPath: string, timeoutMs = 2000): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`timed out connecting to ${socketPath}`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/** The daemon's command line, as daemon/main.ts documents it. */
+export function daemonArgs(o: {
+  dataDir: string;
+  configFile?: string | undefined;
+  port: number;
+  idleShutdownSeconds: number;
+  costWeight?: number | undefined;
+  exploration?: number | undefined;
+}): string[] {
+  const args = ['--data-dir', o.dataDir, '--port', String(o.port)];
+  if (o.configFile) args.push('--config', o.configFile);
+  // Only when set: the config file's routing section is the default, as for `fugusashi serve`.
+  if (o.costWeight !== undefined) args.push('--cost-weight', String(o.costWeight));
+  if (o.exploration !== undefined) args.push('--exploration-rate', String(o.exploration));
+  args.push('--idle-shutdown-seconds', String(o.idleShutdownSeconds));
+  args.push('--log-file', path.join(o.dataDir, 'daemon.log'));
+  return args;
+}
+
+async function tryJoin(dataDir: string): Promise<{ socket: net.Socket; info: DaemonFile } | undefined> {
+  const info = await readDaemonFile(dataDir);
+  if (!info) return undefined;
+  try {
+    return { socket: await connectRpc(info.rpc.path), info };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Joins the running daemon of `spec.dataDir`, or starts one and joins it. Bounded by `timeoutMs`.
+ * A daemon that exits with EXIT_ALREADY_RUNNING lost a race with another window: keep polling.
+ */
+export async function joinOrStart(spec: LaunchSpec, opts: JoinOptions = {}): Promise<JoinResult> {
+  const t0 = Date.now();
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const pollMs = opts.pollMs ?? 100;
+  const log = opts.log ?? (() => {});
+
+  const running = await tryJoin(spec.dataDir);
+  if (running) return { ...running, started: false, elapsedMs: Date.now() - t0 };
+
+  const existing = await readDaemonFile(spec.dataDir);
+  // A live pid with a refused socket is a daemon still starting (or stopping): wait for it, don't race.
+  const mustSpawn = !existing || !isAlive(existing.pid);
+  let exited: { code: number | null; signal: string | null } | undefined;
+  if (mustSpawn) {
+    log(`starting daemon: ${spec.execPath} ${spec.script} ${spec.args.join(' ')}`);
+    const child = spawn(spec.execPath, [spec.script, ...spec.args], {
+      detached: true, // its own process group: it outlives this window
+      stdio: 'ignore', // it logs to --log-file; a pipe would tie it to this process
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      windowsHide: true,
+    });
+    child.once('exit', (code, signal) => (exited = { code, signal }));
+    child.once('error', (err) => {
+      log(`daemon spawn failed: ${err.message}`);
+      exited = { code: null, signal: null };
+    });
+    child.unref();
+  } else {
+    log(`daemon pid ${existing.pid} is running but not accepting yet; waiting`);
+  }
+
+  while (Date.now() - t0 < timeoutMs) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    const joined = await tryJoin(spec.dataDir);
+    if (joined) return { ...joined, started: mustSpawn && exited?.code !== EXIT_ALREADY_RUNNING, elapsedMs: Date.now() - t0 };
+    if (exited && exited.code !== EXIT_ALREADY_RUNNING) {
+      throw new Error(
+        `daemon exited during start (code ${exited.code}, signal ${exited.signal}); see ${path.join(spec.dataDir, 'daemon.log')}`,
+      );
+    }
+  }
+  throw new Error(`no daemon answered on ${path.join(spec.dataDir, DAEMON_FILE)} within ${timeoutMs} ms`);
+}

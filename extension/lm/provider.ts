@@ -1,0 +1,49 @@
+// Language-model provider (vendor "fugusashi"): "Fugusashi Auto" and the pool's models in VS Code's
+// model picker, so any chat or extension using vscode.lm gets auto-routing through the daemon.
+import * as vscode from 'vscode';
+import { ModelsRequest } from '../../shared/protocol';
+import type { Ctx } from '../ctx';
+import { LM_VENDOR } from '../ids';
+import { routedChat } from '../routedChat';
+import { estimateTokens, messageText, pickerModels, toOpenAiMessages, type PickerModel } from './messages';
+
+export function registerLmProvider(ctx: Ctx): vscode.Disposable {
+  const changed = new vscode.EventEmitter<void>();
+  const version = String(ctx.extension.extension.packageJSON.version ?? '0');
+  let pool: PickerModel[] = pickerModels([], version);
+
+  const refresh = async () => {
+    try {
+      const models = await (await ctx.rpc()).sendRequest(ModelsRequest, undefined);
+      pool = pickerModels(models, version);
+      changed.fire();
+    } catch (err) {
+      ctx.output.warn(`lm provider: model list unavailable (${err instanceof Error ? err.message : String(err)})`);
+    }
+  };
+  const onConnect = ctx.onDidConnect(() => void refresh());
+
+  const provider: vscode.LanguageModelChatProvider<PickerModel> = {
+    onDidChangeLanguageModelChatInformation: changed.event,
+    // Always lists "Fugusashi Auto" so the picker has it before the daemon answers.
+    provideLanguageModelChatInformation: () => pool,
+    async provideLanguageModelChatResponse(model, messages, _options, progress, token) {
+      const rpc = await ctx.rpc();
+      const result = await routedChat(
+        rpc,
+        ctx.chunks,
+        { model: model.id, messages: toOpenAiMessages(messages) },
+        'lm-provider',
+        { onText: (text) => progress.report(new vscode.LanguageModelTextPart(text)) },
+        token,
+      );
+      const chosen = result.completion.model || result.decision?.model || model.id;
+      ctx.lastAnswer = { requestId: result.requestId, model: chosen, prompt: messageText(messages.at(-1)?.content ?? []) };
+      ctx.status.update({ lastModel: chosen });
+    },
+    async provideTokenCount(_model, text) {
+      return estimateTokens(typeof text === 'string' ? text : messageText(text.content));
+    },
+  };
+  return vscode.Disposable.from(vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, provider), changed, onConnect);
+}

@@ -1,0 +1,98 @@
+// Join-or-start against real processes, files and unix sockets (a fake daemon that follows the
+// daemon/main.ts contract; the real daemon is exercised in test/vscode).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { daemonArgs, isAlive, joinOrStart, readDaemonFile, type LaunchSpec } from '../../../extension/daemon/discovery';
+
+const script = path.join(__dirname, 'fake-daemon.cjs');
+const started: number[] = [];
+const dirs: string[] = [];
+
+function spec(dataDir: string, extra: string[] = []): LaunchSpec {
+  return { execPath: process.execPath, script, dataDir, args: ['--data-dir', dataDir, ...extra] };
+}
+function tempDir(): string {
+  // Short path: unix socket paths are limited to ~104 bytes.
+  const d = mkdtempSync(path.join(os.tmpdir(), 'fgd-'));
+  dirs.push(d);
+  return d;
+}
+
+after(() => {
+  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('joinOrStart', () => {
+  it('starts a detached daemon, then a second window joins the same one', async () => {
+    const dataDir = tempDir();
+    const first = await joinOrStart(spec(dataDir), { timeoutMs: 10_000 });
+    started.push(first.info.pid);
+    assert.equal(first.started, true);
+    assert.ok(isAlive(first.info.pid));
+    const second = await joinOrStart(spec(dataDir), { timeoutMs: 10_000 });
+    assert.equal(second.started, false);
+    assert.equal(second.info.pid, first.info.pid);
+    first.socket.destroy();
+    second.socket.destroy();
+    // Closing the first window's connection does not end the daemon.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(isAlive(first.info.pid));
+  });
+
+  it('two windows racing end up on one daemon (the loser exits with code 3)', async () => {
+    const dataDir = tempDir();
+    const [a, b] = await Promise.all([
+      joinOrStart(spec(dataDir, ['--delay-ms', '300']), { timeoutMs: 10_000 }),
+      joinOrStart(spec(dataDir, ['--delay-ms', '300']), { timeoutMs: 10_000 }),
+    ]);
+    started.push(a.info.pid);
+    assert.equal(a.info.pid, b.info.pid);
+    assert.equal([a.started, b.started].filter(Boolean).length, 1, 'exactly one window started it');
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('replaces a stale daemon.json whose pid is gone (crashed daemon)', async () => {
+    const dataDir = tempDir();
+    const first = await joinOrStart(spec(dataDir), { timeoutMs: 10_000 });
+    first.socket.destroy();
+    process.kill(first.info.pid, 'SIGKILL'); // a crash: daemon.json and the lock stay behind
+    while (isAlive(first.info.pid)) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(await readDaemonFile(dataDir), 'stale file still there');
+    const second = await joinOrStart(spec(dataDir), { timeoutMs: 10_000 });
+    started.push(second.info.pid);
+    assert.equal(second.started, true);
+    assert.notEqual(second.info.pid, first.info.pid);
+    second.socket.destroy();
+  });
+
+  it('fails fast, naming the log, when the daemon exits during start', async () => {
+    const dataDir = tempDir();
+    const t0 = Date.now();
+    await assert.rejects(joinOrStart(spec(dataDir, ['--fail']), { timeoutMs: 10_000 }), /exited during start \(code 1.*daemon\.log/);
+    assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it('gives up after the timeout when nothing answers', async () => {
+    const dataDir = tempDir();
+    // A live pid (this test process) with a socket nobody listens on: "starting", never ready.
+    writeFileSync(
+      path.join(dataDir, 'daemon.json'),
+      JSON.stringify({ pid: process.pid, rpc: { transport: 'unix', path: path.join(dataDir, 'nobody.sock') } }),
+    );
+    await assert.rejects(joinOrStart(spec(dataDir), { timeoutMs: 600 }), /no daemon answered/);
+  });
+});
+
+describe('daemonArgs', () => {
+  it('passes the CLI flags of daemon/main.ts, routing overrides only when set', () => {
+    const args = daemonArgs({ dataDir: '/d', port: 6060, idleShutdownSeconds: 300, configFile: undefined });
+    assert.deepEqual(args, ['--data-dir', '/d', '--port', '6060', '--idle-shutdown-seconds', '300', '--log-file', path.join('/d', 'daemon.log')]);
+    const more = daemonArgs({ dataDir: '/d', port: 0, idleShutdownSeconds: 0, configFile: '/c.yaml', costWeight: 2, exploration: 0 });
+    assert.ok(more.join(' ').includes('--config /c.yaml --cost-weight 2 --exploration-rate 0'));
+  });
+});
