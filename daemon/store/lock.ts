@@ -1,0 +1,129 @@
+// One daemon per data directory. Two daemons on one directory would each replay and rewrite the
+// same journal and snapshot, losing each other's writes, so the second one must stop at start.
+// daemon.lock is created with O_EXCL (atomic on local file systems) and names its owner; a lock
+// whose process is gone (the daemon was killed) is taken over.
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+export const LOCK_FILE = 'daemon.lock';
+
+export interface DataDirLock {
+  readonly file: string;
+  release(): void;
+}
+
+interface LockOwner {
+  pid: number;
+  started_at: number;
+}
+
+/** Thrown when a live process holds the data directory; `pid` is that process. */
+export class DataDirLockedError extends Error {
+  constructor(
+    readonly pid: number,
+    readonly dataDir: string,
+  ) {
+    const stop = process.platform === 'win32' ? `taskkill /PID ${pid}` : `kill ${pid}`;
+    super(
+      `Another Fugusashi daemon (pid ${pid}) is using this data directory (${dataDir}). ` +
+        `Use that daemon, stop it first (\`${stop}\`, or "Fugusashi: Stop Daemon" in VS Code), ` +
+        'or start this one with another --data-dir.',
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+/** Lock files this process holds: the same pid in a lock file is then really us, not a recycled pid. */
+const heldHere = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    return typeof owner.pid === 'number' ? { pid: owner.pid, started_at: Number(owner.started_at) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function tryCreate(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, JSON.stringify({ pid: process.pid, started_at: Date.now() } satisfies LockOwner));
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** Whether the lock in `file` belongs to nobody alive, so it can be taken over. */
+function isStale(file: string, owner: LockOwner | undefined): boolean {
+  if (!owner) {
+    // Unreadable content: a daemon between open and write, or one killed right there. Give a
+    // starting daemon a moment; an old unreadable file is stale.
+    try {
+      return Date.now() - statSync(file).mtimeMs > 5_000;
+    } catch {
+      return true;
+    }
+  }
+  if (owner.pid === process.pid) return !heldHere.has(file);
+  return !isAlive(owner.pid);
+}
+
+/**
+ * Takes the data directory for this process, or throws DataDirLockedError when a live process
+ * holds it. The lock is released by `release()` and, as a last resort, when the process exits.
+ * (Two processes taking over the same stale lock at the very same moment could both succeed; the
+ * window is a few microseconds after a crash and is accepted.)
+ */
+export function acquireDataDirLock(dataDir: string): DataDirLock {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    if (tryCreate(file)) break;
+    const owner = readOwner(file);
+    if (!isStale(file, owner) || attempt >= 3) {
+      throw new DataDirLockedError(owner?.pid ?? 0, path.resolve(dataDir));
+    }
+    try {
+      unlinkSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  heldHere.add(file);
+  const onExit = () => release();
+  let released = false;
+  function release(): void {
+    if (released) return;
+    released = true;
+    heldHere.delete(file);
+    process.removeListener('exit', onExit);
+    // Remove the file only while it is still ours.
+    if (readOwner(file)?.pid === process.pid) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  process.on('exit', onExit);
+  return { file, release };
+}

@@ -1,0 +1,102 @@
+// How each journal entry changes the database. The same code runs for a live write and for its
+// replay at start, so a replayed journal rebuilds exactly what the daemon had acknowledged.
+import type { FeedbackRecord } from '../../shared/api';
+import type { Outcome, RequestRecord } from '../core/ports';
+import { USER_RATING_SOURCES } from './schema';
+import type { Statements } from './statements';
+
+export const PREVIEW_CHARS = 200;
+
+export type JournalOp =
+  | { op: 'request'; data: RequestRecord }
+  | { op: 'feedback'; data: FeedbackRecord & { id: number } }
+  | { op: 'outcomes'; data: Outcome[] };
+
+const UPSERT_REQUEST = `
+  INSERT INTO requests (
+    request_id, created_at, source, requested_model, prompt_preview, decision_json, model, strategy,
+    confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens, total_tokens,
+    cost_usd, latency_ms, record_json, capabilities
+  ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT(request_id) DO UPDATE SET
+    created_at = excluded.created_at, source = excluded.source, requested_model = excluded.requested_model,
+    prompt_preview = excluded.prompt_preview, decision_json = excluded.decision_json, model = excluded.model,
+    strategy = excluded.strategy, confidence = excluded.confidence, routing_latency_ms = excluded.routing_latency_ms,
+    status = excluded.status, answered_by = excluded.answered_by, prompt_tokens = excluded.prompt_tokens,
+    completion_tokens = excluded.completion_tokens, total_tokens = excluded.total_tokens,
+    cost_usd = excluded.cost_usd, latency_ms = excluded.latency_ms, record_json = excluded.record_json,
+    capabilities = excluded.capabilities`;
+
+const INSERT_FEEDBACK =
+  'INSERT INTO feedback (id, request_id, rating, source, weight, created_at, comment) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const SET_RATING = 'UPDATE requests SET rating = ? WHERE request_id = ?';
+const INSERT_OUTCOME =
+  'INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** Capabilities are stored as ",code,reasoning," so a LIKE '%,code,%' finds one without a join. */
+export function encodeCapabilities(capabilities: readonly string[] | undefined): string | null {
+  return capabilities && capabilities.length > 0 ? `,${capabilities.join(',')},` : null;
+}
+
+export function decodeCapabilities(value: unknown): string[] {
+  return typeof value === 'string' ? value.split(',').filter(Boolean) : [];
+}
+
+function finite(value: number | undefined | null, fallback = 0): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/**
+ * Applies one entry. `dataBytes`: the entry's data as UTF-8 JSON when the caller has it (the live
+ * write path gets it from the journal line); replay passes nothing and it is encoded here.
+ */
+export function applyEntry(sql: Statements, entry: JournalOp, dataBytes?: Uint8Array): void {
+  switch (entry.op) {
+    case 'request':
+      return applyRequest(sql, entry.data, dataBytes ?? Buffer.from(JSON.stringify(entry.data), 'utf8'));
+    case 'feedback':
+      return applyFeedback(sql, entry.data);
+    case 'outcomes':
+      return applyOutcomes(sql, entry.data);
+  }
+}
+
+function applyRequest(sql: Statements, r: RequestRecord, recordJson: Uint8Array): void {
+  const d = r.decision;
+  sql.run(UPSERT_REQUEST, [
+    r.request_id,
+    finite(r.created_at),
+    r.source,
+    r.requested_model,
+    r.routing_text.slice(0, PREVIEW_CHARS),
+    Buffer.from(JSON.stringify(d), 'utf8'),
+    d.model,
+    d.strategy,
+    finite(d.confidence),
+    finite(d.latency_ms),
+    r.status,
+    r.answered_by,
+    r.usage ? finite(r.usage.prompt_tokens) : null,
+    r.usage ? finite(r.usage.completion_tokens) : null,
+    r.usage ? finite(r.usage.total_tokens) : null,
+    finite(r.cost_usd),
+    finite(r.latency_ms),
+    recordJson,
+    encodeCapabilities(r.capabilities),
+  ]);
+}
+
+function applyFeedback(sql: Statements, f: FeedbackRecord & { id: number }): void {
+  sql.run(INSERT_FEEDBACK, [f.id, f.request_id, f.rating, f.source, f.weight, f.created_at, f.comment ?? null]);
+  // The most recently stored user rating is the one the decisions table shows.
+  if ((USER_RATING_SOURCES as readonly string[]).includes(f.source)) sql.run(SET_RATING, [f.rating, f.request_id]);
+}
+
+function applyOutcomes(sql: Statements, rows: Outcome[]): void {
+  const insert = () => {
+    for (const o of rows) {
+      sql.run(INSERT_OUTCOME, [o.id, o.prompt, o.model, o.score, o.weight, o.source, o.request_id, o.created_at]);
+    }
+  };
+  sql.atomically(insert);
+}

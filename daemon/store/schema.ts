@@ -1,0 +1,127 @@
+// The store's schema and its migrations. MIGRATIONS[i] moves a database from schema version i to
+// i + 1; the version lives in meta.schema_version. Never edit a shipped migration: append one.
+import type { Database } from './sqljs';
+
+export type Migration = (db: Database) => void;
+
+export const MIGRATIONS: readonly Migration[] = [
+  // v1: one row per request: plain columns for what lists and aggregates read, and the whole
+  // RequestRecord (messages, params, response, attempts, steps) as UTF-8 JSON in record_json.
+  // JSON goes in BLOBs because sql.js encodes TEXT parameters to UTF-8 in a JavaScript loop
+  // (~10 µs per KB) while a Uint8Array is one memory copy. Plus feedback, outcomes (the learner's
+  // training rows) and meta.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE requests (
+        request_id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        requested_model TEXT NOT NULL,
+        prompt_preview TEXT NOT NULL,
+        decision_json BLOB NOT NULL,
+        model TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        routing_latency_ms REAL NOT NULL,
+        status TEXT NOT NULL,
+        answered_by TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        total_tokens INTEGER,
+        cost_usd REAL NOT NULL,
+        latency_ms REAL NOT NULL,
+        record_json BLOB NOT NULL
+      );
+      CREATE INDEX requests_created_at ON requests(created_at);
+      CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        request_id TEXT NOT NULL REFERENCES requests(request_id),
+        rating REAL NOT NULL,
+        source TEXT NOT NULL,
+        weight REAL NOT NULL,
+        created_at INTEGER NOT NULL,
+        comment TEXT
+      );
+      CREATE TABLE outcomes (
+        id INTEGER PRIMARY KEY,
+        prompt TEXT NOT NULL,
+        model TEXT NOT NULL,
+        score REAL NOT NULL,
+        weight REAL NOT NULL,
+        source TEXT NOT NULL,
+        request_id TEXT,
+        created_at INTEGER NOT NULL
+      );
+    `);
+  },
+  // v2: what the dashboard reads on every refresh. The latest user rating is kept on the request
+  // row (the decisions table and rankings read it without a join), the request's capabilities
+  // feed per-capability rankings, feedback is indexed by request, and a covering index holds every
+  // column the aggregates read, so stats() scans ~70 bytes per request instead of whole rows.
+  (db) => {
+    db.exec(`
+      ALTER TABLE requests ADD COLUMN rating REAL;
+      ALTER TABLE requests ADD COLUMN capabilities TEXT;
+      CREATE INDEX feedback_request ON feedback(request_id, created_at);
+      DROP INDEX requests_created_at;
+      CREATE INDEX requests_aggregates ON requests(
+        created_at, status, model, answered_by, strategy, prompt_tokens, completion_tokens, cost_usd,
+        routing_latency_ms, latency_ms, rating, capabilities
+      );
+      UPDATE requests SET rating = (
+        SELECT f.rating FROM feedback f
+        WHERE f.request_id = requests.request_id AND f.source IN ('explicit', 'thumbs')
+        ORDER BY f.created_at DESC, f.id DESC LIMIT 1
+      );
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Feedback sources that are a user's own rating (shown in the decisions table and rankings). */
+export const USER_RATING_SOURCES = ['explicit', 'thumbs'] as const;
+
+export function readMeta(db: Database, key: string): string | undefined {
+  const hasMeta = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  if (hasMeta.length === 0) return undefined;
+  const result = db.exec('SELECT value FROM meta WHERE key = ?', [key]);
+  const value = result[0]?.values[0]?.[0];
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+export function writeMeta(db: Database, key: string, value: string): void {
+  db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [
+    key,
+    value,
+  ]);
+}
+
+/**
+ * Brings `db` to `target` (default: the latest version), one transaction per step so a failure
+ * leaves the last completed version. Returns the version found before migrating.
+ */
+export function migrate(db: Database, target = SCHEMA_VERSION, migrations = MIGRATIONS): number {
+  const found = Number(readMeta(db, 'schema_version') ?? 0);
+  if (found > migrations.length) {
+    throw new Error(
+      `store.db has schema version ${found}, newer than this Fugusashi understands (${migrations.length}); ` +
+        'upgrade Fugusashi or use another data directory',
+    );
+  }
+  for (let version = found; version < target; version++) {
+    const step = migrations[version];
+    if (!step) break;
+    db.exec('BEGIN');
+    try {
+      step(db);
+      writeMeta(db, 'schema_version', String(version + 1));
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw new Error(`store migration to schema version ${version + 1} failed: ${(err as Error).message}`);
+    }
+  }
+  return found;
+}

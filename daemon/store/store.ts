@@ -1,0 +1,357 @@
+// The durable store: sql.js (SQLite in WASM memory) made durable by a journal and snapshots.
+//
+// Write path (saveRequest, addFeedback, addOutcomes), on the request path and synchronous:
+//   validate → append one JSON line to the journal with write() (the kernel has the bytes: survives
+//   kill -9) → apply it to the in-memory database → return. No export per write.
+// Snapshots, every snapshotIntervalMs when something was written (and when the journal grows big):
+//   db.export() (synchronous: the only part that blocks the event loop; ~50 ms for 10k requests +
+//   100k outcomes, measured in test/integration/store/perf.test.ts), switch appends to a new
+//   journal file, then on the thread pool write a temp file and fsync it, rename it over store.db
+//   (which records the last journal seq it contains), and delete the journal files it covers.
+// Start: load store.db, migrate, replay journal entries with seq > the snapshot's (a torn last line
+//   is skipped), write a fresh snapshot, start a new journal. close() writes a final snapshot.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type {
+  DecisionRow,
+  FeedbackRecord,
+  ModelRanking,
+  Trace,
+  UsageBucket,
+  UsageStats,
+} from '../../shared/api';
+import type { ModelConfig } from '../../shared/config';
+import { FugusashiError } from '../../shared/errors';
+import type { Outcome, RequestRecord, Store } from '../core/ports';
+import { JournalWriter, journalPath, listJournalFiles, readJournal } from './journal';
+import { acquireDataDirLock, type DataDirLock } from './lock';
+import * as queries from './queries';
+import { applyEntry, type JournalOp } from './records';
+import { migrate, readMeta, writeMeta } from './schema';
+import {
+  SNAPSHOT_FILE,
+  commitSnapshot,
+  fsyncDir,
+  fsyncDirSync,
+  removeStaleTemps,
+  tempSnapshotPath,
+  writeDurable,
+  writeDurableSync,
+} from './snapshot';
+import { loadSqlJs, type Database } from './sqljs';
+import { Statements } from './statements';
+
+export interface OpenStoreOptions {
+  /** The data directory (default of the daemon: ~/.fugusashi). Created if missing. */
+  dataDir: string;
+  /** sql-wasm.wasm; default: next to the bundle, else sql.js's own copy. */
+  wasmPath?: string;
+  /** Background snapshot period when something was written. Default 60 s. */
+  snapshotIntervalMs?: number;
+  /** A snapshot also starts once the journal holds this many bytes. Default 32 MiB. */
+  journalSnapshotBytes?: number;
+  /** fdatasync every journal append: survives power loss, costs 0.1–10 ms per write. Default off. */
+  fsync?: boolean;
+  /**
+   * The data-directory lock: true (default) takes it, false skips it (the caller holds it), or a
+   * lock the caller already took, which the store then releases on close.
+   */
+  lock?: boolean | DataDirLock;
+  /** Diagnostics (snapshots, recovery). */
+  log?: (message: string) => void;
+}
+
+/** What the start found and did: for the daemon's log and for tests. */
+export interface StoreRecovery {
+  schemaVersionFound: number;
+  snapshotSeq: number;
+  replayedEntries: number;
+  /** Journal lines that did not parse (a torn last line after a kill) or failed to apply. */
+  skippedLines: number;
+}
+
+const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+const DEFAULT_JOURNAL_SNAPSHOT_BYTES = 32 * 1024 * 1024;
+
+export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> {
+  const dir = path.resolve(options.dataDir);
+  mkdirSync(dir, { recursive: true });
+  const lock = options.lock === false ? undefined : options.lock === true || !options.lock ? acquireDataDirLock(dir) : options.lock;
+  try {
+    const SQL = await loadSqlJs(options.wasmPath);
+    const snapshotFile = path.join(dir, SNAPSHOT_FILE);
+    const db = new SQL.Database(existsSync(snapshotFile) ? readFileSync(snapshotFile) : null);
+    try {
+      return new SqlJsStore(dir, db, options, lock);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+export class SqlJsStore implements Store {
+  readonly recovery: StoreRecovery;
+  private readonly sql: Statements;
+  private readonly fsync: boolean;
+  private readonly journalSnapshotBytes: number;
+  private readonly log: (message: string) => void;
+  private journal: JournalWriter | undefined;
+  /** Journal files switched away from, with the last seq each holds: deleted once a snapshot covers them. */
+  private sealed: { file: string; lastSeq: number }[] = [];
+  private seq = 0;
+  /** The seq the snapshot on disk contains. */
+  private committedSeq = 0;
+  private nextOutcomeId: number;
+  private nextFeedbackId: number;
+  private snapshotInFlight: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  /** Use openStore(). */
+  constructor(
+    readonly dataDir: string,
+    private readonly db: Database,
+    options: OpenStoreOptions,
+    private readonly lock: DataDirLock | undefined,
+  ) {
+    this.fsync = options.fsync ?? false;
+    this.journalSnapshotBytes = options.journalSnapshotBytes ?? DEFAULT_JOURNAL_SNAPSHOT_BYTES;
+    this.log = options.log ?? (() => {});
+    // The journal is the durability, so SQLite's own only needs to support rolling back a failed
+    // statement (MEMORY) and nothing else shares the file (EXCLUSIVE: no lock work per transaction).
+    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
+    db.exec('PRAGMA foreign_keys = ON');
+    const schemaVersionFound = migrate(db);
+    this.sql = new Statements(db);
+    this.committedSeq = this.seq = Number(readMeta(db, 'last_seq') ?? 0);
+    removeStaleTemps(dataDir);
+    const { replayed, skipped } = this.replayJournals();
+    this.recovery = { schemaVersionFound, snapshotSeq: this.committedSeq, replayedEntries: replayed, skippedLines: skipped };
+    this.nextOutcomeId = queries.maxId(this.sql, 'outcomes') + 1;
+    this.nextFeedbackId = queries.maxId(this.sql, 'feedback') + 1;
+    // Start from a snapshot holding everything, so the old journals (maybe with a torn tail that a
+    // new append must never follow) can go.
+    this.snapshotSync();
+    // One transaction stays open between snapshots: committing each write would cost more than the
+    // write (sql.js writes the changed pages into its in-memory file at every commit), and the
+    // journal, not SQLite, is what makes writes durable. Reads on this connection see everything.
+    db.exec('BEGIN');
+    this.journal = new JournalWriter(journalPath(dataDir, this.seq + 1), this.fsync);
+    const interval = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
+    this.timer = setInterval(() => void this.snapshot(), interval);
+    this.timer.unref();
+    if (replayed || skipped) this.log(`store: replayed ${replayed} journal entries, skipped ${skipped} lines`);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  saveRequest(record: RequestRecord): void {
+    if (typeof record.request_id !== 'string' || record.request_id.length === 0) {
+      throw new FugusashiError('InvalidRequest', 'request_id must be a non-empty string', 'request_id');
+    }
+    this.write({ op: 'request', data: record });
+  }
+
+  addFeedback(feedback: FeedbackRecord): void {
+    const { rating, weight } = feedback;
+    if (typeof rating !== 'number' || !Number.isFinite(rating) || rating < 1 || rating > 5) {
+      throw new FugusashiError('InvalidRequest', `rating must be a number from 1 to 5, got ${String(rating)}`, 'rating');
+    }
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      throw new FugusashiError('InvalidRequest', `weight must be a number ≥ 0, got ${String(weight)}`, 'weight');
+    }
+    if (!this.hasRequest(feedback.request_id)) {
+      throw new FugusashiError('NotFound', `no request with id ${feedback.request_id}`, 'request_id');
+    }
+    this.write({ op: 'feedback', data: { ...feedback, id: this.nextFeedbackId } });
+    this.nextFeedbackId++;
+  }
+
+  addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {
+    rows.forEach((row, i) => {
+      for (const field of ['score', 'weight', 'created_at'] as const) {
+        if (typeof row[field] !== 'number' || !Number.isFinite(row[field])) {
+          throw new FugusashiError('InvalidRequest', `outcome ${i}: ${field} must be a finite number`, field);
+        }
+      }
+      if (typeof row.prompt !== 'string' || typeof row.model !== 'string' || row.model.length === 0) {
+        throw new FugusashiError('InvalidRequest', `outcome ${i}: prompt and model must be strings`, 'model');
+      }
+    });
+    if (rows.length === 0) return [];
+    const outcomes = rows.map((row, i) => ({
+      id: this.nextOutcomeId + i,
+      prompt: row.prompt,
+      model: row.model,
+      score: row.score,
+      weight: row.weight,
+      source: row.source,
+      request_id: row.request_id ?? null,
+      created_at: row.created_at,
+    }));
+    this.write({ op: 'outcomes', data: outcomes });
+    this.nextOutcomeId += outcomes.length;
+    return outcomes;
+  }
+
+  /** Journal first (durable once this returns), then memory. One entry = one line = all or nothing. */
+  private write(entry: JournalOp): void {
+    if (this.closed || !this.journal) throw new Error('store is closed');
+    const seq = this.seq + 1;
+    const dataBytes = this.journal.append(seq, entry.op, JSON.stringify(entry.data));
+    this.seq = seq;
+    applyEntry(this.sql, entry, dataBytes);
+    if (this.journal.bytes >= this.journalSnapshotBytes) void this.snapshot();
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  listOutcomes(afterId?: number): Outcome[] {
+    return queries.listOutcomes(this.sql, afterId);
+  }
+  countOutcomes(): number {
+    return queries.countOutcomes(this.sql);
+  }
+  getTrace(requestId: string): Trace | undefined {
+    return queries.getTrace(this.sql, requestId);
+  }
+  hasRequest(requestId: string): boolean {
+    return queries.hasRequest(this.sql, requestId);
+  }
+  listDecisions(query: { limit: number; before?: number }): DecisionRow[] {
+    return queries.listDecisions(this.sql, query);
+  }
+  stats(pool: readonly ModelConfig[], since?: number): UsageStats {
+    return queries.stats(this.sql, pool, since);
+  }
+  usageOverTime(bucketMs: number, since?: number): UsageBucket[] {
+    return queries.usageOverTime(this.sql, bucketMs, since);
+  }
+  rankings(pool: readonly ModelConfig[]): ModelRanking[] {
+    return queries.rankings(this.sql, pool);
+  }
+  feedbackCounts(): { ratings: number; by_source: Record<string, number> } {
+    return queries.feedbackCounts(this.sql);
+  }
+  exportOutcomes(write: (line: string) => void): number {
+    return queries.exportOutcomes(this.sql, write);
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /**
+   * Writes a snapshot in the background unless one is running or nothing changed; resolves when it
+   * is on disk. Only db.export() runs on the event loop.
+   */
+  snapshot(): Promise<void> {
+    if (this.snapshotInFlight) return this.snapshotInFlight;
+    if (this.closed || this.seq === this.committedSeq) return Promise.resolve();
+    this.snapshotInFlight = this.backgroundSnapshot().finally(() => (this.snapshotInFlight = undefined));
+    return this.snapshotInFlight;
+  }
+
+  private async backgroundSnapshot(): Promise<void> {
+    const { seq, bytes } = this.exportAndSeal(true);
+    const temp = tempSnapshotPath(this.dataDir, seq);
+    try {
+      await writeDurable(temp, bytes);
+      // close() may have written a newer snapshot meanwhile: never put an older one over it.
+      if (this.closed || this.committedSeq >= seq) {
+        rmSync(temp, { force: true });
+        return;
+      }
+      commitSnapshot(temp, this.dataDir);
+      this.committedSeq = seq;
+      this.log(`store: snapshot committed seq=${seq}`);
+      await fsyncDir(this.dataDir);
+      this.deleteSealed(seq);
+    } catch (err) {
+      rmSync(temp, { force: true });
+      this.log(`store: snapshot failed (the journal still has everything): ${(err as Error).message}`);
+    }
+  }
+
+  /** Exports the database as of `seq` and moves appends to a new journal file. */
+  private exportAndSeal(openNextJournal: boolean): { seq: number; bytes: Uint8Array } {
+    const seq = this.seq;
+    writeMeta(this.db, 'last_seq', String(seq));
+    const started = performance.now();
+    // export() refuses to run inside a write transaction.
+    const inTransaction = this.journal !== undefined;
+    if (inTransaction) this.db.exec('COMMIT');
+    const bytes = this.db.export();
+    if (inTransaction && openNextJournal) this.db.exec('BEGIN');
+    this.log(`store: snapshot exported seq=${seq} (${bytes.length} bytes in ${(performance.now() - started).toFixed(1)} ms)`);
+    if (this.journal && (this.journal.entries > 0 || !openNextJournal)) {
+      this.journal.close();
+      this.sealed.push({ file: this.journal.file, lastSeq: seq });
+      this.journal = openNextJournal ? new JournalWriter(journalPath(this.dataDir, seq + 1), this.fsync) : undefined;
+    }
+    return { seq, bytes };
+  }
+
+  /** Start and close: everything into store.db now, then no journal file is needed. */
+  private snapshotSync(): void {
+    const { seq, bytes } = this.exportAndSeal(false);
+    const temp = tempSnapshotPath(this.dataDir, seq);
+    writeDurableSync(temp, bytes);
+    commitSnapshot(temp, this.dataDir);
+    fsyncDirSync(this.dataDir);
+    this.committedSeq = seq;
+    this.deleteSealed(seq);
+  }
+
+  private deleteSealed(upToSeq: number): void {
+    this.sealed = this.sealed.filter(({ file, lastSeq }) => {
+      if (lastSeq > upToSeq) return true;
+      rmSync(file, { force: true });
+      return false;
+    });
+  }
+
+  private replayJournals(): { replayed: number; skipped: number } {
+    let replayed = 0;
+    let skipped = 0;
+    const files = listJournalFiles(this.dataDir);
+    for (const { file } of files) {
+      const { entries, badLines } = readJournal(file);
+      skipped += badLines;
+      for (const entry of entries) {
+        if (entry.seq <= this.seq) continue;
+        try {
+          applyEntry(this.sql, entry as JournalOp);
+          replayed++;
+        } catch (err) {
+          skipped++;
+          this.log(`store: journal entry seq=${entry.seq} (${entry.op}) not applied: ${(err as Error).message}`);
+        }
+        this.seq = entry.seq;
+      }
+    }
+    // All covered by the snapshot written right after replay.
+    for (const { file } of files) this.sealed.push({ file, lastSeq: this.seq });
+    return { replayed, skipped };
+  }
+
+  /** Final snapshot, then releases the data directory. Writes after close throw. */
+  close(): void {
+    if (this.closed) return;
+    clearInterval(this.timer);
+    this.closed = true;
+    try {
+      // Seals the current journal too; if this throws (disk full), the journals stay for the next start.
+      this.snapshotSync();
+    } finally {
+      this.journal?.close();
+      this.journal = undefined;
+      this.sql.freeAll();
+      this.db.close();
+      this.lock?.release();
+    }
+  }
+}
