@@ -71,14 +71,21 @@ export function supportsVision(config: ModelConfig): boolean {
   return config.supports_vision ?? config.capabilities.includes('vision');
 }
 
+// Config objects are replaced, never mutated, on reload, so caching by identity is safe and keeps
+// the per-request path free of allocations.
+const capabilityCache = new WeakMap<ModelConfig, ReadonlySet<string>>();
+
 /** A model's capabilities including those implied by its explicit flags and window. */
-export function effectiveCapabilities(config: ModelConfig): Set<string> {
+export function effectiveCapabilities(config: ModelConfig): ReadonlySet<string> {
+  const cached = capabilityCache.get(config);
+  if (cached) return cached;
   const caps = new Set(config.capabilities);
   if (config.supports_tools === true) caps.add('tools');
   if (config.supports_tools === false) caps.delete('tools');
   if (config.supports_vision === true) caps.add('vision');
   if (config.supports_vision === false) caps.delete('vision');
   if (config.context_window !== undefined && config.context_window >= LONG_CONTEXT_TOKENS) caps.add('long_context');
+  capabilityCache.set(config, caps);
   return caps;
 }
 

@@ -15,7 +15,6 @@ interface Scored {
   candidate: Candidate;
   fit: number;
   promotedLocal: boolean;
-  has: string[];
 }
 
 export class CostRouter implements RoutingStrategy {
@@ -27,15 +26,18 @@ export class CostRouter implements RoutingStrategy {
     if (candidates.length === 0) {
       return { strategy: this.name, abstain: true, confidence: 0, ranked: [], explanation: 'No candidate models.' };
     }
-    const wanted = [...input.required, ...input.preferred];
+    const preferred = input.preferred;
     let bestFit = 0;
     const scored: Scored[] = candidates.map((candidate) => {
-      const caps = effectiveCapabilities(candidate.config);
-      const has = wanted.filter((c) => caps.has(c));
-      const fit =
-        input.preferred.length === 0 ? 1 : input.preferred.filter((c) => caps.has(c)).length / input.preferred.length;
+      let fit = 1;
+      if (preferred.length > 0) {
+        const caps = effectiveCapabilities(candidate.config);
+        let covered = 0;
+        for (const c of preferred) if (covers(caps, c) !== 'no') covered++;
+        fit = covered / preferred.length;
+      }
       if (fit > bestFit) bestFit = fit;
-      return { candidate, fit, promotedLocal: false, has };
+      return { candidate, fit, promotedLocal: false };
     });
     if (this.options.preferLocal) {
       for (const s of scored) s.promotedLocal = s.candidate.local && s.fit === bestFit;
@@ -74,16 +76,27 @@ export class CostRouter implements RoutingStrategy {
       abstain: false,
       confidence: input.preferred.length === 0 ? 0.6 : round3(0.3 + 0.5 * bestFit),
       ranked,
-      explanation: explain(top, input.preferred, bestFit, qualityMode),
+      explanation: explain(top, [...input.required, ...preferred], preferred, bestFit, qualityMode),
     };
   }
 }
 
-function explain(top: Scored, preferred: readonly string[], bestFit: number, qualityMode: boolean): string {
+function explain(
+  top: Scored,
+  wanted: readonly string[],
+  preferred: readonly string[],
+  bestFit: number,
+  qualityMode: boolean,
+): string {
   const c = top.candidate;
+  const caps = effectiveCapabilities(c.config);
+  const has = wanted.flatMap((w) => {
+    const how = covers(caps, w);
+    return how === 'direct' ? [w] : how === 'proxy' ? [`reasoning (for ${w})`] : [];
+  });
   const price = c.local && c.expectedCost <= 0 ? 'free, local' : `${formatUsd(c.expectedCost)} est.`;
-  const withCaps = top.has.length ? ` with ${top.has.join(' + ')}` : '';
-  const lacking = preferred.filter((p) => !top.has.includes(p));
+  const withCaps = has.length ? ` with ${has.join(' + ')}` : '';
+  const lacking = preferred.filter((p) => !has.some((h) => h === p || h === `reasoning (for ${p})`));
   const note = preferred.length > 0 && bestFit === 0 ? ` (no model is marked for ${preferred.join(' + ')})` : '';
   if (top.promotedLocal) return `Local model preferred${withCaps}: ${c.config.name} (${price})${note}.`;
   const which = qualityMode ? 'priciest' : 'cheapest';
@@ -92,6 +105,13 @@ function explain(top: Scored, preferred: readonly string[], bestFit: number, qua
   if (qualityMode)
     return `Quality mode, no ratings yet: the priciest model${withCaps}, ${c.config.name} (${price})${note}.`;
   return `Cheapest model${withCaps}: ${c.config.name} (${price})${note}.`;
+}
+
+/** Few pools tag models with 'math'; a model tagged for reasoning is taken to handle it. */
+function covers(caps: ReadonlySet<string>, wanted: string): 'direct' | 'proxy' | 'no' {
+  if (caps.has(wanted)) return 'direct';
+  if (wanted === 'math' && caps.has('reasoning')) return 'proxy';
+  return 'no';
 }
 
 function round3(x: number): number {
