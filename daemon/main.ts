@@ -47,8 +47,12 @@ import path from 'node:path';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../shared/daemon';
 import type { DaemonStatus } from '../shared/protocol';
-import { ConfigError } from './config/errors';
-import { loadConfigFile, resolveConfig, type ResolvedConfig, type ResolveOptions } from './config/resolve';
+import type { BenchmarkParams } from '../shared/protocol';
+import { runBenchmark, type BenchmarkOptions } from './benchmark/run';
+import { samplePath } from './benchmark/cli';
+import { ConfigError, resolveConfig, watchConfig, type ResolvedConfig, type ResolveOptions } from './config';
+import type { Learner } from './core/ports';
+import { createLearner, type LearnerHandle } from './learning';
 import { buildApp } from './http/app';
 import { dashboardPlugin } from './http/dashboard';
 import { createOrchestrator } from './orchestrator';
@@ -91,8 +95,13 @@ export interface DaemonOptions {
   watch?: boolean;
   /** Log lines (default: stderr). */
   log?: (line: string) => void;
-  /** Where the providers find VS Code's models; the daemon's own hub by default. */
+  /** For `~` and the default data dir (tests). */
   homeDir?: string | undefined;
+  /**
+   * The learning router: 'auto' (default) builds it when routing.strategies names learned or
+   * similarity; 'off' never; or a factory (tests inject one with a small embedder).
+   */
+  learner?: 'auto' | 'off' | ((store: import('./core/ports').Store, config: ResolvedConfig) => Learner);
 }
 
 export interface RunningDaemon {
@@ -183,31 +192,43 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   });
   cleanups.push(() => store.close());
 
+  const learner = buildLearner(options, store, config, log);
+  if (learner) cleanups.push(() => (learner as Partial<LearnerHandle>).close?.());
+
   const vscodeLm = new VscodeLmHub();
   const providers = createProviderRegistry({ vscodeLm });
   let http: { host: string; port: number } | null = null;
   const services = createServices({
     config: () => serviceConfig,
     store,
+    learner,
     provider: (kind) => providers.get(kind),
     orchestrator: (gateway) => createOrchestrator({ gateway, config: () => serviceConfig.orchestrator }),
     runtime: () => ({ pid: process.pid, startedAt, http, dataDir, configPath, configError }),
     log,
   });
 
-  /** Re-reads the config (file change or new secrets); keeps the last good config on error. */
+  const apply = (next: ResolvedConfig, why: string): void => {
+    // Where the daemon listens and keeps its data cannot change under a running daemon.
+    next.server = { ...next.server, host: config.server.host, port: config.server.port, dataDir: config.server.dataDir };
+    config = next;
+    serviceConfig = toServiceConfig(config);
+    configError = null;
+    log(`config reloaded (${why}): ${config.models.length} model(s)`);
+    broadcastStatus();
+  };
+  const reportConfigError = (err: Error, why: string): void => {
+    configError = err.message;
+    log(`config reload failed (${why}), keeping the last good config: ${configError}`);
+    broadcastStatus();
+  };
+  /** Re-resolves the config (new API keys from a VS Code window); keeps the last good config on error. */
   const reload = async (why: string): Promise<void> => {
     try {
-      const next = configPath ? loadConfigFile(configPath, resolveOptions()) : await resolveConfig(resolveOptions());
-      config = next.config;
-      serviceConfig = toServiceConfig(config);
-      configError = null;
-      log(`config reloaded (${why}): ${config.models.length} model(s)`);
+      apply((await resolveConfig(resolveOptions())).config, why);
     } catch (err) {
-      configError = err instanceof Error ? err.message : String(err);
-      log(`config reload failed (${why}), keeping the last good config: ${configError}`);
+      reportConfigError(err instanceof Error ? err : new Error(String(err)), why);
     }
-    broadcastStatus();
   };
 
   // ---- idle shutdown: no RPC client and no HTTP request for idle_shutdown_seconds
@@ -283,6 +304,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
           void reload('API keys from VS Code');
         },
         status,
+        benchmark: (params, onProgress) => benchmark(params, onProgress, dataDir, config),
       });
       const client = {
         dispose: () => connection.dispose(),
@@ -348,15 +370,15 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   writeAtomic(daemonFilePath, JSON.stringify(daemonFile, null, 2) + '\n');
   cleanups.splice(1, 0, () => rmSync(daemonFilePath, { force: true }));
 
-  // ---- config watch
+  // ---- config watch: a changed file is reloaded; an invalid one keeps the last good config
   if (options.watch !== false && configPath) {
-    const { watchFile, unwatchFile } = await import('node:fs');
-    // fs.watchFile polls (1 s): robust to editors that replace the file by rename, unlike fs.watch.
-    const onChange = (curr: { mtimeMs: number }, prev: { mtimeMs: number }): void => {
-      if (curr.mtimeMs !== prev.mtimeMs) void reload('file changed');
-    };
-    watchFile(configPath, { interval: 1000, persistent: false }, onChange);
-    cleanups.push(() => unwatchFile(configPath, onChange));
+    const stop = watchConfig(
+      configPath,
+      (next) => apply(next, 'file changed'),
+      (err) => reportConfigError(err, 'file changed'),
+      resolveOptions(),
+    );
+    cleanups.push(stop);
   }
 
   let resolveClosed!: () => void;
@@ -383,6 +405,58 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   }
 
   return { host: http.host, port: http.port, url: `http://${http.host}:${http.port}`, dataDir, rpcPath, services, close, closed };
+}
+
+function buildLearner(
+  options: DaemonOptions,
+  store: import('./core/ports').Store,
+  config: ResolvedConfig,
+  log: (line: string) => void,
+): Learner | undefined {
+  const choice = options.learner ?? 'auto';
+  if (choice === 'off') return undefined;
+  if (typeof choice === 'function') return choice(store, config);
+  const wanted = config.routing.strategies.some((s) => s === 'learned' || s === 'similarity');
+  if (!wanted) return undefined;
+  const r = config.routing;
+  return createLearner({
+    store,
+    dataDir: config.server.dataDir,
+    embeddings: { backend: r.embeddings.backend, ...(r.embeddings.model ? { model: r.embeddings.model } : {}) },
+    log,
+    strategy: { minConfidence: r.minConfidence, explorationRate: r.explorationRate, strongWinThreshold: r.strongWinThreshold },
+    // The feedback service triggers refits (it knows about config reloads); the learner does not on its own.
+    retrainEvery: 0,
+  });
+}
+
+/** fugusashi/benchmark over RPC: the same runner as `fugusashi benchmark`. */
+async function benchmark(
+  params: BenchmarkParams,
+  onProgress: (p: import('../shared/api').BenchmarkProgress) => void,
+  dataDir: string,
+  config: ResolvedConfig,
+): Promise<import('../shared/api').BenchmarkReport> {
+  const options: BenchmarkOptions = { cacheDir: path.join(dataDir, 'benchmark-cache') };
+  const e = config.routing.embeddings;
+  options.embeddings = { backend: e.backend, ...(e.model ? { model: e.model } : {}) };
+  if (params.strong) options.strong = params.strong;
+  if (params.weak) options.weak = params.weak;
+  switch (params.mode) {
+    case 'sample':
+      Object.assign(options, { file: samplePath(), sample: true });
+      break;
+    case 'split':
+      Object.assign(options, { train: params.dataset, test: params.test });
+      break;
+    case 'folds':
+      Object.assign(options, { file: params.dataset, folds: params.folds ?? 5 });
+      break;
+    case 'online':
+      Object.assign(options, { file: params.dataset, online: true });
+      break;
+  }
+  return runBenchmark(options, (p) => onProgress({ ...p, run_id: params.runId }));
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -482,7 +556,7 @@ export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
 
 // Run when this file is the entry point (dist/daemon.js, or `tsx daemon/main.ts`), not when the CLI
 // bundle includes it: the CLI calls startDaemon itself.
-if (/(^|[\\/])(daemon|main)\.[cm]?[jt]s$/.test(process.argv[1] ?? '') && !process.argv[1]?.includes('cli')) {
+if (/^(daemon|main)\.[cm]?[jt]s$/.test(path.basename(process.argv[1] ?? ''))) {
   try {
     parseDaemonFlags(process.argv.slice(2));
   } catch (err) {

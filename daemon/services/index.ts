@@ -79,6 +79,7 @@ export function createServices(deps: ServiceDeps): DaemonServices {
       return trace;
     },
     health: () => health(deps),
+    exportOutcomes: (write) => deps.store.exportOutcomes(write),
   };
 }
 

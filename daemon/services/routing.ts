@@ -54,7 +54,7 @@ export class RoutingService {
   private chainFor: ServiceConfig | null = null;
   private ensemble: EnsembleRouter | null = null;
 
-  constructor(private readonly deps: ServiceDeps) {
+  constructor(private readonly deps: Pick<ServiceDeps, 'config' | 'learner' | 'log' | 'now' | 'random'>) {
     const now = deps.now ?? Date.now;
     // Cooldown settings are read live so a config reload changes them without losing model health.
     this.cooldown = new CooldownTracker({

@@ -66,5 +66,7 @@ export interface Services {
   /** Throws FugusashiError('NotFound'). */
   trace(requestId: string): Trace;
   health(): DaemonHealth;
+  /** Outcomes (training rows incl. ratings) as JSON lines through `write`; returns the count. */
+  exportOutcomes(write: (line: string) => void): number;
   events: LiveEvents;
 }

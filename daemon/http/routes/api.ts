@@ -48,5 +48,12 @@ export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
     return { object: 'list', bucket_ms: bucket, data: services.usageOverTime(Math.max(bucket, 1000), since) };
   });
 
+  // What `fugusashi export` writes: one outcome per line (used by the CLI while a daemon runs).
+  app.get('/v1/outcomes/export', async (_request, reply) => {
+    const lines: string[] = [];
+    services.exportOutcomes((line) => lines.push(line.endsWith('\n') ? line : `${line}\n`));
+    return reply.type('application/x-ndjson; charset=utf-8').send(lines.join(''));
+  });
+
   app.get<{ Params: { id: string } }>('/v1/trace/:id', async (request) => services.trace(request.params.id));
 };
