@@ -109,3 +109,20 @@ test('a burst of writes is debounced into one reload; a save with identical cont
   await assert.rejects(nextEvent<ResolvedConfig>((r) => (onReload = r), 400));
   assert.deepEqual(reloads, ['d']);
 });
+
+test('watching a config file that does not exist yet loads it once it is created', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fugu-watch-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'config.yaml');
+  let onReload: ((c: ResolvedConfig) => void) | undefined;
+  const dispose = watchConfig(
+    file,
+    (c) => onReload?.(c),
+    (e) => assert.fail(e),
+    { env: {}, debounceMs: 50 },
+  );
+  t.after(dispose);
+  const created = nextEvent<ResolvedConfig>((r) => (onReload = r));
+  writeFileSync(file, config('created'));
+  assert.equal((await created).defaultModel, 'created');
+});
