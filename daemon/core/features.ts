@@ -131,7 +131,7 @@ const REASONING_WORDS =
   /\b(why|explain|reason(ing)?|step[- ]by[- ]step|prove|proof|analy[sz]e|analysis|compare|evaluate|trade-?offs?|pros and cons|logic(al)?|puzzle|deduce|infer|which of the following|diagnose|justify|implications?)\b/i;
 
 const WRITING_WORDS =
-  /\b(write|draft|rewrite|compose|essay|story|poem|blog|article|e-?mail|letter|summar(y|ize|ise)|paraphrase|proofread|headline|slogan|narrative|copy ?edit)\b/i;
+  /\b(write|draft|rewrite|compose|essay|story|poem|blog|article|e-?mail|cover letter|letter to|summar(y|ize|ise)|paraphrase|proofread|headline|slogan|narrative|copy ?edit)\b/i;
 
 export function detectCode(text: string): boolean {
   if (CODE_FENCE.test(text) || CODE_WORDS.test(text)) return true;

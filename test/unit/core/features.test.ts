@@ -101,5 +101,7 @@ test('code, math, reasoning and writing preferences', () => {
   assert.deepEqual(input({ prompt: 'Explain why the sky is blue' }).preferred, ['reasoning']);
   assert.deepEqual(input({ prompt: 'Solve the equation 3x + 5 = 20 step by step' }).preferred, ['math', 'reasoning']);
   assert.deepEqual(input({ prompt: 'hi' }).preferred, []);
+  assert.deepEqual(input({ prompt: 'Please answer with the letter of the correct answer.' }).preferred, []);
+  assert.deepEqual(input({ prompt: 'Draft a cover letter for a barista job' }).preferred, ['writing']);
   assert.equal(input({ prompt: 'hi' }).features.turns, 1);
 });
