@@ -58,7 +58,7 @@ export type ProgressListener = (progress: BenchmarkProgress) => void;
 const DEFAULT_LAMBDAS = [0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const DEFAULT_CHECKPOINTS = [100, 250, 500, 1000, 2000, 3000, 5000, 8000];
 
-interface Prepared {
+export interface Prepared {
   row: EvalRow;
   key: string;
   vector: Float32Array;
@@ -130,7 +130,7 @@ export async function runBenchmarkDetailed(
 
     if (options.online) {
       mode = 'online';
-      const result = await online(testRows, models, dims, modelOptions, seed, two, options.checkpoints, progress);
+      const result = await replayOnline(testRows, models, dims, modelOptions, seed, two, options.checkpoints, progress);
       predictions = result.predictions;
       evaluated = result.evaluated;
       learningCurve = result.curve;
@@ -310,7 +310,7 @@ function candidateOf(m: number, cost: number): Candidate {
  * seeded order; for each, the router picks a model (Thompson sampling, since nothing else would
  * ever reveal the other models) and only that model's score is fed back, as a live rating would be.
  */
-async function online(
+export async function replayOnline(
   rows: readonly Prepared[],
   models: readonly string[],
   dims: number,
@@ -324,6 +324,8 @@ async function online(
   evaluated: Prepared[];
   curve: { n: number; value: number }[];
   variants: Variant[];
+  model: QualityModel;
+  stream: Prepared[];
 }> {
   const random = seededRandom(seed);
   const evaluated = rows.filter((r) => foldOf(r.row.prompt, 5) === 0);
@@ -371,7 +373,7 @@ async function online(
       ? { name: 'supervised on the same stream', apgr: measure(supervised) }
       : { name: 'supervised on the same stream', quality: measure(supervised) },
   ];
-  return { predictions: evaluated.map((r) => predictAll(model, r, models)), evaluated, curve, variants };
+  return { predictions: evaluated.map((r) => predictAll(model, r, models)), evaluated, curve, variants, model, stream };
 }
 
 function thompson(p: readonly { quality: number; evidence: number; outcomes: number }[], random: () => number): number {

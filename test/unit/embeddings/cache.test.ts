@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Embedder } from '../../../daemon/core/ports';
+import { CachingEmbedder } from '../../../daemon/embeddings/cached';
+import { DiskEmbeddingCache } from '../../../daemon/embeddings/disk-cache';
+import { LruCache } from '../../../daemon/embeddings/lru';
+import { boundForEmbedding } from '../../../daemon/embeddings/text';
+
+/** A deterministic 4-d embedder that records what it was asked to embed. */
+function countingEmbedder(): Embedder & { calls: string[][] } {
+  const calls: string[][] = [];
+  return {
+    id: 'count-4',
+    dimensions: 4,
+    calls,
+    async embed(texts) {
+      calls.push([...texts]);
+      return texts.map((t) => {
+        const v = Float32Array.from([t.length, t.charCodeAt(0) || 1, 1, 2]);
+        const n = Math.hypot(...v);
+        return v.map((x) => x / n);
+      });
+    },
+  };
+}
+
+test('LRU evicts the least recently used entry', () => {
+  const lru = new LruCache<string, number>(2);
+  lru.set('a', 1);
+  lru.set('b', 2);
+  lru.get('a');
+  lru.set('c', 3);
+  assert.equal(lru.get('b'), undefined);
+  assert.equal(lru.get('a'), 1);
+  assert.equal(lru.get('c'), 3);
+});
+
+test('repeats are served from memory and each distinct text is embedded once', async () => {
+  const inner = countingEmbedder();
+  const e = new CachingEmbedder(inner);
+  const [a1, b1, a2] = await e.embed(['alpha', 'beta', 'alpha']);
+  assert.deepEqual(a1, a2);
+  assert.notDeepEqual(a1, b1);
+  await e.embed(['beta', 'alpha']);
+  assert.deepEqual(inner.calls.flat().sort(), ['alpha', 'beta']);
+  assert.equal(e.misses, 2);
+  assert.ok(e.peek('alpha'));
+  assert.equal(e.peek('gamma'), undefined);
+});
+
+test('the disk cache survives a restart and ignores a torn last record', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-emb-'));
+  const inner = countingEmbedder();
+  const disk = new DiskEmbeddingCache(dir, inner.id, 4);
+  const first = await new CachingEmbedder(inner, { disk }).embed(['one', 'two']);
+  disk.close();
+  appendFileSync(disk.file, Buffer.from([1, 2, 3])); // a crash mid-append
+
+  const again = countingEmbedder();
+  const reopened = new DiskEmbeddingCache(dir, again.id, 4);
+  assert.equal(reopened.size, 2);
+  const second = await new CachingEmbedder(again, { disk: reopened }).embed(['two', 'one', 'three']);
+  assert.deepEqual(second[0], first[1]);
+  assert.deepEqual(second[1], first[0]);
+  assert.deepEqual(again.calls, [['three']]);
+  reopened.close();
+  // The torn bytes were cut before appending: whole records only.
+  assert.equal(statSync(reopened.file).size % (16 + 4 * 4), 0);
+  assert.equal(new DiskEmbeddingCache(dir, again.id, 4).size, 3);
+});
+
+test('long texts are cut to head and tail before embedding', () => {
+  const long = `${'a'.repeat(2000)}QUESTION${'b'.repeat(900)}`;
+  const bounded = boundForEmbedding(long);
+  assert.ok(bounded.length < 1600);
+  assert.ok(bounded.startsWith('aaaa'));
+  assert.ok(bounded.includes('QUESTION'));
+  assert.equal(boundForEmbedding('  short  '), 'short');
+});

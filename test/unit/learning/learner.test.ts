@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promptFeatureVector } from '../../../daemon/core/learned/features';
+import type { Candidate, Outcome, RouteInput, Store } from '../../../daemon/core/ports';
+import { createLearner } from '../../../daemon/learning/learner';
+
+/** The outcome half of the Store port, in memory (the learner reads and never writes the rest). */
+function outcomeStore(rows: Omit<Outcome, 'id'>[]): Store {
+  const outcomes: Outcome[] = rows.map((r, i) => ({ ...r, id: i + 1 }));
+  const unused = () => {
+    throw new Error('not used by the learner');
+  };
+  return {
+    listOutcomes: (after = 0) => outcomes.filter((o) => o.id > after),
+    countOutcomes: () => outcomes.length,
+    addOutcomes: (add) => {
+      const out = add.map((r) => ({ ...r, id: outcomes.length + 1 }));
+      outcomes.push(...out);
+      return out;
+    },
+    saveRequest: unused,
+    addFeedback: unused,
+    getTrace: unused,
+    hasRequest: unused,
+    listDecisions: unused,
+    stats: unused,
+    usageOverTime: unused,
+    rankings: unused,
+    feedbackCounts: unused,
+    exportOutcomes: unused,
+    close: () => {},
+  };
+}
+
+const outcome = (prompt: string, model: string, score: number): Omit<Outcome, 'id'> => ({
+  prompt,
+  model,
+  score,
+  weight: 1,
+  source: 'seed',
+  request_id: null,
+  created_at: Date.now(),
+});
+
+function candidate(name: string, expectedCost: number): Candidate {
+  return {
+    config: {
+      name,
+      provider: 'openai',
+      model: name,
+      cost_per_input_token: 0,
+      cost_per_output_token: 0,
+      capabilities: [],
+    },
+    local: false,
+    expectedCost,
+  };
+}
+
+function input(text: string, embedding: Float32Array | undefined): RouteInput {
+  return {
+    text,
+    messages: [{ role: 'user', content: text }],
+    features: {
+      chars: text.length,
+      estimatedInputTokens: 10,
+      expectedOutputTokens: 100,
+      hasCode: false,
+      hasMath: false,
+      hasTools: false,
+      hasImages: false,
+      nonAsciiRatio: 0,
+      turns: 1,
+    },
+    required: [],
+    preferred: [],
+    costWeight: 1,
+    embedding,
+    explore: false,
+    random: () => 0.5,
+  };
+}
+
+const codePrompts = [
+  'Write a Python function that reverses a linked list.',
+  'Implement binary search in Python and explain its complexity.',
+  'Fix this Python code: def add(a, b): return a - b',
+  'Write a Python class for a stack with push and pop.',
+  'How do I read a CSV file in Python with the csv module?',
+  'Write a Python generator that yields Fibonacci numbers.',
+];
+
+test('loads stored outcomes, decides with an explanation, and a rating changes the next decision online', async () => {
+  const rows = codePrompts.flatMap((p) => [outcome(p, 'cheap', 0.9), outcome(p, 'dear', 0.92)]);
+  const store = outcomeStore(rows);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({ store, dataDir, retrainEvery: 0 });
+  assert.equal(learner.status().embeddings === 'loading' || learner.status().embeddings === 'not-loaded', true);
+  await learner.ready();
+  await learner.retrain();
+  assert.equal(learner.status().embeddings, 'ready');
+  assert.equal(learner.status().outcomes, 12);
+  assert.ok(learner.status().last_retrain_at);
+
+  const prompt = 'Write a Python function that merges two sorted lists.';
+  const embedding = await learner.prepare(prompt);
+  assert.equal(embedding?.length, 512);
+  // 2 quality points are not worth 5 cents at λ = 1 point per cent.
+  const pool = [candidate('cheap', 0.0001), candidate('dear', 0.05)];
+  for (const name of ['learned', 'similarity'] as const) {
+    const verdict = learner.strategy(name)!.decide(input(prompt, embedding), pool);
+    assert.equal(verdict.abstain, false, verdict.explanation);
+    assert.equal(verdict.ranked[0]!.model, 'cheap', verdict.explanation);
+    assert.match(
+      verdict.explanation,
+      /similar (past )?prompts?\)?: cheap rated \d\.\d vs dear \d\.\d at \d+× the price/,
+    );
+  }
+
+  // The user rates the cheap model's answer to this very prompt 1/5: no retrain, next decision differs.
+  const before = learner.status().last_retrain_at;
+  learner.observe([{ ...outcome(prompt, 'cheap', 0), id: 100, request_id: 'r1', source: 'explicit' }]);
+  const after = learner.strategy('similarity')!.decide(input(prompt, embedding), pool);
+  assert.equal(after.ranked[0]!.model, 'dear', after.explanation);
+  assert.equal(learner.status().last_retrain_at, before);
+  assert.equal(learner.status().outcomes, 13);
+  learner.close();
+});
+
+test('abstains without an embedding, with no outcomes, and for models it has never seen', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({ store: outcomeStore([]), dataDir });
+  const pool = [candidate('a', 0.001), candidate('b', 0.002)];
+  assert.equal(learner.strategy('learned')!.decide(input('hi', undefined), pool).abstain, true);
+  await learner.ready();
+  const e = await learner.prepare('hello there');
+  const empty = learner.strategy('learned')!.decide(input('hello there', e), pool);
+  assert.equal(empty.abstain, true);
+  assert.match(empty.explanation, /no past outcomes/);
+  learner.observe([{ ...outcome('hello there', 'zzz', 1), id: 1 }]);
+  await learner.retrain();
+  const unknown = learner.strategy('similarity')!.decide(input('hello there', e), pool);
+  assert.equal(unknown.abstain, true);
+  assert.equal(learner.strategy('cost'), undefined);
+  learner.close();
+});
+
+test('a restart reads outcome embeddings from the disk cache and retrain keeps serving decisions', async () => {
+  const rows = codePrompts.map((p) => outcome(p, 'cheap', 1));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const first = createLearner({ store: outcomeStore(rows), dataDir });
+  await first.ready();
+  first.close();
+  const second = createLearner({ store: outcomeStore(rows), dataDir });
+  await second.ready();
+  const e = await second.prepare(codePrompts[0]!);
+  const pool = [candidate('cheap', 0.001), candidate('dear', 0.01)];
+  // Decisions made while a refit is running still answer (the refit yields to the event loop).
+  const before = second.status().last_retrain_at;
+  const refit = second.retrain();
+  const verdict = second.strategy('learned')!.decide(input(codePrompts[0]!, e), pool);
+  assert.equal(verdict.strategy, 'learned');
+  await refit;
+  assert.equal(second.status().retraining, false);
+  assert.ok(second.status().last_retrain_at! >= before!);
+  second.close();
+  assert.equal(promptFeatureVector('x').length > 5, true);
+});
