@@ -23,6 +23,8 @@ export interface ChartSpec {
   formatX?: (v: number) => string;
   formatY?: (v: number) => string;
   yRange?: [number, number];
+  /** Extra room on both ends of the x axis (bars at the edges would be cut in half). */
+  xPad?: number;
 }
 
 export class Chart {
@@ -63,7 +65,10 @@ export class Chart {
       width: Math.max(200, this.container.clientWidth),
       height: spec.height ?? 220,
       scales: {
-        x: { time: spec.time ?? false },
+        x: {
+          time: spec.time ?? false,
+          ...(spec.xPad && spec.x.length ? { range: [Math.min(...spec.x) - spec.xPad, Math.max(...spec.x) + spec.xPad] } : {}),
+        },
         ...(spec.yRange ? { y: { range: spec.yRange } } : {}),
       },
       axes: [axis(spec.xLabel, spec.formatX), axis(spec.yLabel, spec.formatY)],

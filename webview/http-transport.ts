@@ -74,8 +74,8 @@ export class HttpTransport implements Transport {
       headers: this.headers(req.body === undefined ? {} : { 'content-type': 'application/json' }),
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
     });
-    // No benchmark has run yet: the daemon answers 404 for the last report.
-    if (op === 'lastBenchmark' && res.status === 404) return null as OperationResult<K>;
+    // No benchmark has run yet: the daemon answers 204 (older builds without the route: 404).
+    if (op === 'lastBenchmark' && (res.status === 204 || res.status === 404)) return null as OperationResult<K>;
     if (!res.ok) throw new Error(await errorText(res));
     return unwrapList(await res.json()) as OperationResult<K>;
   }

@@ -9,12 +9,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { BenchmarkReport } from '../../shared/api';
 import { dashboardCsp, renderDashboardPage } from '../../shared/webview';
 import { errorBody } from './errors';
+import { loadLastBenchmark } from './last-benchmark';
 
 export interface DashboardPluginOptions {
   /** Folder with index.html, main.js, style.css, uplot.css (default: dist/webview next to the bundle). */
   assetsDir?: string;
-  /** The most recent benchmark report, for GET /v1/benchmark/last (404 while there is none). */
+  /** The most recent benchmark report, for GET /v1/benchmark/last (204 while there is none). */
   lastBenchmark?: () => BenchmarkReport | null | Promise<BenchmarkReport | null>;
+  /** Without `lastBenchmark`: read the report saved by saveLastBenchmark() in this data directory. */
+  dataDir?: string;
 }
 
 /** Only these files are served; nothing else under the folder is reachable. */
@@ -83,13 +86,12 @@ export function createDashboardPlugin(options: DashboardPluginOptions = {}): Fas
       return reply.header('content-type', type).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(data);
     });
 
+    const dataDir = options.dataDir;
+    const lastBenchmark = options.lastBenchmark ?? (dataDir ? () => loadLastBenchmark(dataDir) : () => null);
+    // 204 rather than 404 while no benchmark has run: an expected state, not an error in the page's console.
     app.get('/v1/benchmark/last', async (_request, reply) => {
-      const report = options.lastBenchmark ? await options.lastBenchmark() : null;
-      if (!report) {
-        const e = errorBody('NotFound', 'No benchmark has run yet: run `fugusashi benchmark`.');
-        return reply.code(e.status).send(e.body);
-      }
-      return report;
+      const report = await lastBenchmark();
+      return report ? report : reply.code(204).send();
     });
   };
 }

@@ -74,17 +74,23 @@ export class UsageChart {
     const empty = byId('usage-empty');
     empty.hidden = buckets.length > 0;
     const sorted = fillBuckets(buckets, bucketMs, Date.now(), (start): UsageBucket => ({ start, per_model: {}, cost_usd: 0 }));
+    // Stacked bars: series k is the sum of models 0..k, drawn tallest first so each model's share
+    // shows as its own band (uPlot draws later series on top).
+    const palette = models.length ? models : names;
+    const running = sorted.map(() => 0);
+    const stacked = names.map((name) => {
+      const values = sorted.map((b, i) => (running[i] = (running[i] ?? 0) + (b.per_model[name] ?? 0)));
+      return { label: name, colour: colourFor(name, palette), values, bars: true };
+    });
     this.chart.render({
       x: sorted.map((b) => b.start / 1000),
       time: true,
       yLabel: 'requests',
       height: 220,
       formatY: (v) => (Number.isInteger(v) ? String(v) : ''),
-      series: names.map((name) => ({
-        label: name,
-        colour: colourFor(name, models.length ? models : names),
-        values: sorted.map((b) => b.per_model[name] ?? 0),
-      })),
+      yRange: [0, Math.max(1, ...running) * 1.1],
+      xPad: bucketMs / 2000,
+      series: stacked.reverse(),
     });
     byId('usage-caption').textContent =
       buckets.length === 0

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import Fastify from 'fastify';
 import type { BenchmarkReport } from '../../../shared/api';
 import { createDashboardPlugin } from '../../../daemon/http/dashboard';
+import { loadLastBenchmark, saveLastBenchmark } from '../../../daemon/http/last-benchmark';
 
 const assets = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-dashboard-'));
 cpSync('webview/index.html', path.join(assets, 'index.html'));
@@ -62,12 +63,26 @@ test('a token in the page URL is passed on to the asset URLs', async () => {
   await a.close();
 });
 
-test('GET /v1/benchmark/last: 404 before a run, the report after', async () => {
+test('GET /v1/benchmark/last: 204 before a run, the report after', async () => {
   const a = await app();
-  assert.equal((await a.inject('/v1/benchmark/last')).statusCode, 404);
+  assert.equal((await a.inject('/v1/benchmark/last')).statusCode, 204);
   report = { dataset: 'sample', mode: 'sample', rows: 10, models: ['a', 'b'], apgr: 0.7, duration_ms: 5 };
   const res = await a.inject('/v1/benchmark/last');
   assert.equal(res.statusCode, 200);
   assert.equal(res.json().apgr, 0.7);
+  await a.close();
+});
+
+test('with a data dir, the last benchmark is the report saved there', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-data-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const a = Fastify();
+  await a.register(createDashboardPlugin({ assetsDir: assets, dataDir }));
+  assert.equal((await a.inject('/v1/benchmark/last')).statusCode, 204);
+  saveLastBenchmark(dataDir, { dataset: 'mmlu', mode: 'folds', rows: 3, models: ['s', 'w'], apgr: 0.71, duration_ms: 9 });
+  assert.equal(loadLastBenchmark(dataDir)?.apgr, 0.71);
+  const res = await a.inject('/v1/benchmark/last');
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.json().dataset, 'mmlu');
   await a.close();
 });

@@ -1,0 +1,138 @@
+// The dashboard in headless Chromium against a real daemon (test/helpers/daemon.ts: the composition
+// root with its sql.js store, HTTP on 127.0.0.1:0, fake upstreams as the models). Checks what a
+// user sees: the page loads with data, a request made through the API shows up in the live table
+// without a reload, the charts draw, and a click on the stars stores the rating.
+// FUGUSASHI_SCREENSHOTS=docs also writes the README's light and dark screenshots into docs/.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { ChatCompletion } from '../../shared/openai';
+import type { Trace } from '../../shared/api';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon';
+import { collectPageErrors, launchChromium, type HeadlessBrowser } from './chromium';
+
+const SCREENSHOTS = process.env['FUGUSASHI_SCREENSHOTS'];
+
+/** The daemon serves dist/webview; build it when missing or older than the sources. */
+function ensureBundle(): void {
+  const out = 'dist/webview/main.js';
+  const newest = ['webview/main.ts', 'webview/index.html', 'webview/style.css'].map((f) => statSync(f).mtimeMs);
+  if (existsSync(out) && existsSync('dist/webview/index.html') && statSync(out).mtimeMs >= Math.max(...newest)) return;
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `esbuild failed:\n${r.stdout}${r.stderr}`);
+}
+
+let daemon: TestDaemon;
+let chromium: HeadlessBrowser;
+
+before(async () => {
+  ensureBundle();
+  daemon = await startTestDaemon({ rpc: false });
+  chromium = await launchChromium();
+});
+
+after(async () => {
+  await chromium?.close();
+  await daemon?.close();
+});
+
+async function chat(prompt: string, model = 'auto'): Promise<ChatCompletion> {
+  const res = await fetch(`${daemon.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: prompt }] }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as ChatCompletion;
+}
+
+async function openDashboard(colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
+  const page = await chromium.context.newPage();
+  await page.emulateMedia({ colorScheme });
+  const errors = collectPageErrors(page);
+  await page.goto(`${daemon.url}/dashboard`);
+  await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
+  await page.waitForSelector('#connection[data-state="open"]', { timeout: 10_000 });
+  return { page, errors };
+}
+
+/** Pixels of a canvas that are not fully transparent: an empty chart has only axes and grid. */
+async function inkedPixels(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (el) => {
+    const canvas = el.querySelector('canvas');
+    if (!canvas) return -1;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return -1;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+    return n;
+  });
+}
+
+test('the dashboard loads with data, shows live requests, draws charts and stores ratings', async () => {
+  const first = await chat('Write a haiku about sashimi');
+  await chat('What is 2 + 2?', 'model-b');
+
+  const { page, errors } = await openDashboard();
+  // Overview: totals from GET /v1/stats.
+  const requests = await page.textContent('[data-card="requests"] .card-value');
+  assert.equal(requests?.trim(), '2');
+  assert.ok(await page.$('#strategies .bar-row'), 'strategy distribution rendered');
+  assert.ok(await page.$('#rankings-body tr[data-model="model-b"]'), 'model-b listed with its stats');
+
+  // Charts: uPlot's canvas exists and the series put pixels on it (legend names the models).
+  assert.ok((await inkedPixels(page, '#usage-chart')) > 0, 'usage chart drew nothing');
+  const legend = await page.textContent('#usage-chart .u-legend');
+  assert.match(legend ?? '', /model-/);
+
+  // Decisions tab: both stored rows, newest first.
+  await page.click('vscode-tab-header[data-tab="decisions"]');
+  await page.waitForSelector(`#decisions-body tr[data-id="${first.id}"]`);
+  assert.equal(await page.$$eval('#decisions-body tr[data-id]', (rows) => rows.length), 2);
+
+  // Live: a request through the API appears without a reload, and the totals follow.
+  const live = await chat('Explain a monad in one sentence');
+  await page.waitForSelector(`#decisions-body tr[data-id="${live.id}"]`, { timeout: 10_000 });
+  assert.equal(await page.getAttribute('#decisions-body tr[data-id]:first-child', 'data-id'), live.id);
+  await page.waitForFunction(() => document.querySelector('[data-card="requests"] .card-value')?.textContent?.trim() === '3', null, {
+    timeout: 10_000,
+  });
+
+  // Rating from the table reaches the store (read back through the trace API).
+  await page.click(`#decisions-body tr[data-id="${live.id}"] button[data-rate="4"]`);
+  await page.waitForSelector(`#decisions-body tr[data-id="${live.id}"] button[data-rate="4"].on`);
+  let trace: Trace | null = null;
+  for (let i = 0; i < 50; i++) {
+    trace = (await (await fetch(`${daemon.url}/v1/trace/${live.id}`)).json()) as Trace;
+    if (trace.feedback.some((f) => f.rating === 4)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(trace?.feedback.some((f) => f.rating === 4 && f.source === 'explicit'), JSON.stringify(trace?.feedback));
+  assert.equal(trace?.rating, 4);
+
+  // Trace view: a click on the row shows the attempts.
+  await page.click(`#decisions-body tr[data-id="${live.id}"] td.model`);
+  await page.waitForSelector('#trace .attempt.ok');
+  assert.match((await page.textContent('#trace')) ?? '', new RegExp(live.id));
+
+  // No CSP violation, failed asset or script error on the way.
+  assert.deepEqual(errors, []);
+
+  if (SCREENSHOTS) {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.click('vscode-tab-header[data-tab="overview"]');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `dashboard-overview-${scheme}.png`) });
+      await page.click('vscode-tab-header[data-tab="decisions"]');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `dashboard-decisions-${scheme}.png`) });
+    }
+  }
+  await page.close();
+});
