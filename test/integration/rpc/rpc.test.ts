@@ -104,9 +104,9 @@ describe('JSON-RPC door', () => {
 
     const decision = await c.sendRequest(RouteRequest, { messages: [{ role: 'user', content: 'just route' }] });
     assert.equal(decision.model, 'model-a');
-    const models = await c.sendRequest(ModelsRequest);
+    const models = await c.sendRequest(ModelsRequest, undefined);
     assert.ok(models.some((m) => m.id === 'auto') && models.some((m) => m.id === 'model-b'));
-    const stats = await c.sendRequest(StatsRequest);
+    const stats = await c.sendRequest(StatsRequest, undefined);
     assert.ok(stats.requests >= 2);
     const rows = await c.sendRequest(DecisionsRequest, { limit: 10 });
     assert.equal(rows[0]?.request_id, streamed.id);
@@ -115,11 +115,11 @@ describe('JSON-RPC door', () => {
     assert.equal(trace.response_text, plain.choices[0]?.message.content);
     const rated = await c.sendRequest(RateRequest, { request_id: plain.id, rating: 5 });
     assert.deepEqual(rated, { request_id: plain.id, rating: 5, stored: true });
-    const fb = await c.sendRequest(FeedbackStatsRequest);
+    const fb = await c.sendRequest(FeedbackStatsRequest, undefined);
     assert.ok(fb.ratings >= 1);
     const added = await c.sendRequest(TrainingRequest, { rows: [{ prompt: 'p', model: 'model-a', score: 1 }] });
     assert.equal(added.added, 1);
-    const health = await c.sendRequest(HealthRequest);
+    const health = await c.sendRequest(HealthRequest, undefined);
     assert.equal(health.status, 'ok');
     assert.equal(health.data_dir, d.dataDir);
   });
@@ -158,8 +158,8 @@ describe('JSON-RPC door', () => {
     const w2 = await connect();
     const seen: LiveEvent[] = [];
     const statuses: DaemonStatus[] = [];
-    w2.onNotification(LiveEventNotification, (e) => seen.push(e));
-    w2.onNotification(StatusNotification, (s) => statuses.push(s));
+    w2.onNotification(LiveEventNotification, (e) => void seen.push(e));
+    w2.onNotification(StatusNotification, (s) => void statuses.push(s));
     const answer = await w1.sendRequest(ChatRequest, { request: { model: 'auto', messages: [{ role: 'user', content: 'from window 1' }] } });
     for (let i = 0; i < 50 && !seen.some((e) => e.type === 'decision'); i++) await new Promise((r) => setTimeout(r, 20));
     const event = seen.find((e) => e.type === 'decision');
@@ -169,7 +169,7 @@ describe('JSON-RPC door', () => {
 
     await w1.sendRequest(Shutdown);
     await w1.sendNotification(Exit);
-    const stillThere = await w2.sendRequest(HealthRequest);
+    const stillThere = await w2.sendRequest(HealthRequest, undefined);
     assert.equal(stillThere.status, 'ok');
   });
 
