@@ -5,8 +5,8 @@ import type { ModelConfig } from '../../../shared/config';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../../shared/openai';
 import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../types';
 import { malformedError, streamEndedEarly } from '../transport/errors';
-import { ensureOk, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
-import { trimSlash } from '../transport/openai-shapes';
+import { ensureOk, readText, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
+import { deltaChunk, trimSlash, usageChunk } from '../transport/openai-shapes';
 import { parseSse } from '../transport/sse';
 
 export const OPENAI_DEFAULT_BASE = 'https://api.openai.com/v1';
@@ -90,6 +90,16 @@ function chatRequest(
   };
 }
 
+function* completionAsChunks(c: ChatCompletion): Generator<ChatCompletionChunk> {
+  const header = { id: c.id, created: c.created, model: c.model };
+  const choice = c.choices[0];
+  yield deltaChunk(header, { role: 'assistant', content: choice?.message.content ?? '' });
+  const calls = choice?.message.tool_calls;
+  if (calls?.length) yield deltaChunk(header, { tool_calls: calls.map((t, index) => ({ index, ...t })) });
+  yield deltaChunk(header, {}, choice?.finish_reason ?? 'stop');
+  if (c.usage) yield usageChunk(header, c.usage);
+}
+
 export class OpenAICompatibleProvider implements LlmProvider {
   readonly kind = 'openai';
 
@@ -113,6 +123,15 @@ export class OpenAICompatibleProvider implements LlmProvider {
     let complete = false;
     try {
       await ensureOk(res, PROVIDER);
+      if (String(res.headers['content-type']).startsWith('application/json')) {
+        // Some servers ignore `stream: true` and answer with one JSON completion: replay it as chunks.
+        const completion = JSON.parse(await readText(res, PROVIDER)) as ChatCompletion;
+        if (!completion || !Array.isArray(completion.choices))
+          throw malformedError(PROVIDER, 'completion (no choices)');
+        complete = true;
+        yield* completionAsChunks(completion);
+        return;
+      }
       let sawFinish = false;
       for await (const event of parseSse(res.body)) {
         if (event.data === '[DONE]') {

@@ -238,6 +238,27 @@ test('keep-alive: sequential JSON and streaming calls reuse one connection', asy
   assert.ok(up.connections - before <= 1, `opened ${up.connections - before} connections for 10 calls`);
 });
 
+test('a server that ignores stream:true and answers JSON is replayed as chunks', async () => {
+  up.set({
+    custom: (req, res) => {
+      const body = JSON.stringify({
+        id: 'chatcmpl-json',
+        object: 'chat.completion',
+        created: 1,
+        model: req.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'whole answer' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 },
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    },
+  });
+  const chunks = await collect(provider.chatStream(modelFor('openai', up.url), request('x'), callOptions()));
+  assert.equal(textOf(chunks), 'whole answer');
+  assert.equal(chunks.at(-2)?.choices[0]?.finish_reason, 'stop');
+  assert.equal(chunks.at(-1)?.usage?.total_tokens, 4);
+});
+
 test('listModels reads GET /models', async () => {
   const ids = await provider.listModels(up.url, 'sk-x', callOptions());
   assert.deepEqual(ids, ['gpt-a', 'gpt-b']);
