@@ -4,26 +4,17 @@
 // without a reload, the charts draw, and a click on the stars stores the rating.
 // FUGUSASHI_SCREENSHOTS=docs also writes the README's light and dark screenshots into docs/.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChatCompletion } from '../../shared/openai';
 import type { Trace } from '../../shared/api';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon';
+import { ensureBundle } from './bundle';
 import { collectPageErrors, launchChromium, type HeadlessBrowser } from './chromium';
 
 const SCREENSHOTS = process.env['FUGUSASHI_SCREENSHOTS'];
-
-/** The daemon serves dist/webview; build it when missing or older than the sources. */
-function ensureBundle(): void {
-  const out = 'dist/webview/main.js';
-  const newest = ['webview/main.ts', 'webview/index.html', 'webview/style.css'].map((f) => statSync(f).mtimeMs);
-  if (existsSync(out) && existsSync('dist/webview/index.html') && statSync(out).mtimeMs >= Math.max(...newest)) return;
-  const r = spawnSync(process.execPath, ['esbuild.mjs'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `esbuild failed:\n${r.stdout}${r.stderr}`);
-}
 
 let daemon: TestDaemon;
 let chromium: HeadlessBrowser;
