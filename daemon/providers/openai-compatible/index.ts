@@ -125,9 +125,15 @@ export class OpenAICompatibleProvider implements LlmProvider {
       await ensureOk(res, PROVIDER);
       if (String(res.headers['content-type']).startsWith('application/json')) {
         // Some servers ignore `stream: true` and answer with one JSON completion: replay it as chunks.
-        const completion = JSON.parse(await readText(res, PROVIDER)) as ChatCompletion;
-        if (!completion || !Array.isArray(completion.choices))
+        let completion: ChatCompletion | undefined;
+        try {
+          completion = JSON.parse(await readText(res, PROVIDER)) as ChatCompletion;
+        } catch (err) {
+          if (err instanceof ProviderError) throw err;
+        }
+        if (!completion || !Array.isArray(completion.choices)) {
           throw malformedError(PROVIDER, 'completion (no choices)');
+        }
         complete = true;
         yield* completionAsChunks(completion);
         return;
