@@ -42,7 +42,7 @@ export interface OrchestratorDeps {
   config: () => OrchestratorConfig | undefined;
   /** Shared with the benchmark and tests; a fresh one otherwise. */
   memory?: TeamMemory;
-  /** λ of the Tier 1 router (routing.cost_weight: quality points per US cent); default DEFAULTS.costWeight. */
+  /** λ of the Tier 1 router (routing.cost_weight: quality points of 100 per US cent); default DEFAULTS.costWeight. */
   costWeight?: () => number;
   now?: () => number;
 }

@@ -6,8 +6,8 @@
 // Choosing a sub-task's model is a bandit per capability, limited to the Tier 1 router's top
 // candidates (so exploration never leaves what the router finds acceptable): each candidate is
 // first tried until it has a few ratings (in Tier 1's order, so without ratings nothing changes),
-// then the pick is argmax of mean rating − λ·expected cost + a UCB bonus that shrinks with
-// evidence. λ is the router's own cost weight (quality points per US cent).
+// then the pick is argmax of 100·mean score − λ·expected cents + a UCB bonus that shrinks with
+// evidence, on the learned router's scale (routing.cost_weight = λ, quality points of 100 per US cent).
 import type { OrchestrationTraceStep } from '../../shared/api';
 import type { Outcome } from '../core/ports';
 
@@ -88,7 +88,7 @@ export class TeamMemory {
 
   /**
    * The model for a sub-task of `capability`. `candidates` are in Tier 1's order; `costWeight` is
-   * λ in quality points (0..1 scale) per US cent.
+   * λ in quality points (of 100) per US cent, as routing.cost_weight.
    */
   pick(capability: string, candidates: readonly PairCandidate[], costWeight: number): PairPick | undefined {
     const top = candidates.slice(0, Math.max(1, this.options.candidates));
@@ -105,7 +105,9 @@ export class TeamMemory {
     }
     const total = stats.reduce((a, s) => a + s.n, 0);
     const value = (s: (typeof stats)[number]): number =>
-      s.score - costWeight * 100 * s.costUsd + this.options.exploration * Math.sqrt((2 * Math.log(total)) / s.n);
+      100 * s.score -
+      costWeight * 100 * s.costUsd +
+      100 * this.options.exploration * Math.sqrt((2 * Math.log(total)) / s.n);
     let best = stats[0]!;
     for (const s of stats.slice(1)) if (value(s) > value(best)) best = s;
     if (best.model === first.model) return { model: first.model };

@@ -11,13 +11,18 @@
 //  - the synthesizer is assumed to carry the parts' answers over faithfully;
 //  - planner and synthesizer calls are charged that model's recorded cost for all the task's
 //    parts (they read the whole task), which is conservative.
-// The Tier 1 router is the "train-split prior router" defined below (per-capability mean
-// correctness and cost of each model on the RouterDC train split, argmax quality − λ·cost in
-// cents), not the learned router: that one needs embeddings of every prompt, which this
-// benchmark keeps out of its run time. Tier 1 routing of the whole task uses the same router
-// without a capability (it sees one request, so it uses the pooled per-model means).
-//
-// Usage: node --import tsx test/bench/orchestrator.ts [--tasks N] [--seed S] [--json]
+// Tier 1 routing (each sub-task's model, and the whole task for the "Tier 1 whole task" column):
+//  - "learned": the learning engineer's QualityModel (daemon/core/learned: kNN + logistic heads over
+//    USE embeddings and prompt features) fitted on the RouterDC train split, choosing argmax
+//    100·predicted quality − λ·expected cents like the daemon's learned strategy. A sub-task is
+//    predicted from its question's own prompt; the whole task from the joined prompts, as the
+//    daemon would see it. Embeddings are cached on disk (~/.cache/fugusashi), so reruns are fast.
+//  - "prior": a simpler router (per-capability mean correctness on the train split; without a
+//    capability, the per-set means pooled). `--router prior` skips the embeddings.
+// λ is routing.cost_weight's scale: quality points (of 100) per US cent. Expected cost of a call =
+// the recorded cost of that model on that question (what a token-count estimate approximates).
+// Usage: node --import tsx test/bench/orchestrator.ts [--tasks N] [--learn-tasks N] [--seed S]
+//        [--router learned|prior|both] [--json]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelConfig, OrchestratorConfig, Capability } from '../../shared/config';
@@ -26,6 +31,9 @@ import type { RoutePlan } from '../../daemon/core/ports';
 import type { Gateway } from '../../daemon/services/ports';
 import { createOrchestrator } from '../../daemon/orchestrator';
 import { TeamMemory } from '../../daemon/orchestrator/team';
+import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/cache';
+import { promptFeatureVector } from '../../daemon/core/learned/features';
+import { QualityModel } from '../../daemon/core/learned/quality-model';
 
 const DATA_DIR = process.env.FUGUSASHI_EVAL_DATA ?? path.resolve('..', 'shared', 'eval-data');
 const args = process.argv.slice(2);
@@ -37,6 +45,11 @@ const TASKS = flag('--tasks', 600);
 const LEARN_TASKS = flag('--learn-tasks', 3000);
 const SEED = flag('--seed', 1);
 const JSON_OUT = args.includes('--json');
+const ROUTERS = (() => {
+  const i = args.indexOf('--router');
+  const v = i >= 0 ? args[i + 1] : 'both';
+  return v === 'both' ? ['learned', 'prior'] : [v ?? 'learned'];
+})();
 const PLANNER = 'gpt-3.5-turbo-1106';
 const SYNTHESIZER = 'gpt-3.5-turbo-1106';
 
@@ -55,6 +68,8 @@ interface Row {
   split: string;
   /** The question itself (few-shot examples dropped), shown to the planner. */
   text: string;
+  /** The full prompt as recorded (what the learned router embeds). */
+  prompt: string;
   score: Record<string, number>;
   cost: Record<string, number>;
 }
@@ -126,6 +141,7 @@ function loadRouterBench(): { rows: Row[]; models: string[] } {
         capability: set.capability,
         split: line[col('routerdc_split')] ?? '',
         text: questionText(line[col('prompt')] ?? ''),
+        prompt: line[col('prompt')] ?? '',
         score,
         cost,
       });
@@ -134,60 +150,147 @@ function loadRouterBench(): { rows: Row[]; models: string[] } {
   return { rows, models };
 }
 
-// ---------------------------------------------------------------- Tier 1: the train-split prior router
+// ---------------------------------------------------------------- Tier 1 routers
 
-interface ModelStats {
-  quality: number;
-  cost: number;
+/** Ranks models for a request made of the questions `uids` (one: a sub-task; several: a whole task). */
+interface Tier1 {
+  readonly name: string;
+  /** Models best first by 100·quality − λ·cents; `capability` is the sub-task's kind when known. */
+  rank(uids: readonly string[], capability: string | undefined, lambda: number): { model: string; score: number }[];
 }
 
-class PriorRouter {
-  private readonly byCapability = new Map<string, Map<string, ModelStats>>();
-  private readonly pooled = new Map<string, ModelStats>();
+/** Expected USD of asking `model` the questions `uids`: their recorded costs. */
+function expectedCost(byUid: ReadonlyMap<string, Row>, uids: readonly string[], model: string): number {
+  return uids.reduce((a, u) => a + (byUid.get(u)?.cost[model] ?? 0), 0);
+}
+
+function rankBy(
+  models: readonly string[],
+  quality: (model: string) => number,
+  cost: (model: string) => number,
+  lambda: number,
+): { model: string; score: number }[] {
+  return models
+    .map((model) => ({ model, score: 100 * quality(model) - lambda * 100 * cost(model) }))
+    .sort((a, b) => b.score - a.score);
+}
+
+/** The simpler router: mean correctness per (capability, model) on the train split. */
+class PriorRouter implements Tier1 {
+  readonly name: string = 'train-split prior router (mean correctness per capability)';
+  private readonly byCapability = new Map<string, Map<string, number>>();
+  private readonly pooled = new Map<string, number>();
 
   constructor(
     train: readonly Row[],
     readonly models: readonly string[],
-    /** Quality points (0..1 scale) traded per US cent of expected cost. */
-    readonly lambda: number,
+    private readonly byUid: ReadonlyMap<string, Row>,
   ) {
     const capabilities = [...new Set(train.map((r) => r.capability))];
     for (const cap of capabilities) {
       const rows = train.filter((r) => r.capability === cap);
-      this.byCapability.set(cap, new Map(models.map((m) => [m, mean(rows, m)])));
+      const means = models.map((m) => [m, rows.reduce((a, r) => a + (r.score[m] ?? 0), 0) / rows.length] as const);
+      this.byCapability.set(cap, new Map(means));
     }
-    // A request the router sees whole: each source set weighs the same.
+    // A request seen whole: each source set weighs the same.
     for (const m of models) {
-      const per = capabilities.map((c) => this.byCapability.get(c)?.get(m) ?? { quality: 0, cost: 0 });
-      this.pooled.set(m, {
-        quality: per.reduce((a, s) => a + s.quality, 0) / per.length,
-        cost: per.reduce((a, s) => a + s.cost, 0) / per.length,
-      });
+      const sum = capabilities.reduce((a, c) => a + (this.byCapability.get(c)?.get(m) ?? 0), 0);
+      this.pooled.set(m, sum / capabilities.length);
     }
   }
 
-  /** Models best first for a request of `parts` questions (known capability or pooled). */
-  order(capability: string | undefined, parts = 1): { model: string; score: number }[] {
+  rank(uids: readonly string[], capability: string | undefined, lambda: number): { model: string; score: number }[] {
     const stats = (capability && this.byCapability.get(capability)) || this.pooled;
-    return this.models
-      .map((model) => {
-        const s = stats.get(model) ?? { quality: 0, cost: 0 };
-        return { model, score: s.quality - this.lambda * 100 * s.cost * parts };
-      })
-      .sort((a, b) => b.score - a.score);
-  }
-
-  expectedCost(model: string): number {
-    return this.pooled.get(model)?.cost ?? 0;
+    return rankBy(
+      this.models,
+      (m) => stats.get(m) ?? 0,
+      (m) => expectedCost(this.byUid, uids, m),
+      lambda,
+    );
   }
 }
 
-function mean(rows: readonly Row[], model: string): ModelStats {
-  const n = rows.length || 1;
-  return {
-    quality: rows.reduce((a, r) => a + (r.score[model] ?? 0), 0) / n,
-    cost: rows.reduce((a, r) => a + (r.cost[model] ?? 0), 0) / n,
-  };
+/** The cold-start router of the learning run: pooled means whatever the sub-task's kind. */
+class CapabilityBlindRouter extends PriorRouter {
+  override readonly name = 'capability-blind prior router';
+  override rank(uids: readonly string[], _capability: string | undefined, lambda: number) {
+    return super.rank(uids, undefined, lambda);
+  }
+}
+
+/** The learning engineer's quality model, fitted on the train split, predicting per prompt. */
+class LearnedRouter implements Tier1 {
+  readonly name = 'learned router (QualityModel of daemon/core/learned over USE embeddings, fitted on the train split)';
+  private readonly predictions = new Map<string, Map<string, number>>();
+
+  private constructor(
+    readonly models: readonly string[],
+    private readonly byUid: ReadonlyMap<string, Row>,
+  ) {}
+
+  static async fit(
+    train: readonly Row[],
+    test: readonly Row[],
+    tasks: readonly Task[],
+    models: readonly string[],
+    byUid: ReadonlyMap<string, Row>,
+    log: (msg: string) => void,
+  ): Promise<LearnedRouter> {
+    const { embedder } = openBenchmarkEmbedder(defaultCacheDir());
+    const embed = async (texts: readonly string[], what: string): Promise<Float32Array[]> => {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += 64) {
+        out.push(...(await embedder.embed(texts.slice(i, i + 64))));
+        log(`embedding ${what}: ${Math.min(i + 64, texts.length)}/${texts.length}`);
+      }
+      return out;
+    };
+    const router = new LearnedRouter(models, byUid);
+    const trainVectors = await embed(
+      train.map((r) => r.prompt),
+      'train prompts',
+    );
+    const model = new QualityModel(trainVectors[0]!.length);
+    train.forEach((row, i) => {
+      const features = promptFeatureVector(row.prompt);
+      for (const m of models) model.add(row.uid, trainVectors[i]!, features, m, row.score[m] ?? 0);
+    });
+    await model.refit(rng(7));
+    const predict = (key: string, vector: Float32Array, text: string): void => {
+      const p = model.predict(vector, promptFeatureVector(text), models);
+      router.predictions.set(key, new Map(p.models.map((x) => [x.model, x.quality])));
+    };
+    const testVectors = await embed(
+      test.map((r) => r.prompt),
+      'test prompts',
+    );
+    test.forEach((row, i) => predict(row.uid, testVectors[i]!, row.prompt));
+    const unique = [...new Map(tasks.map((t) => [taskKey(t.parts.map((p) => p.uid)), t])).values()];
+    const joined = unique.map((t) => wholePrompt(t));
+    const taskVectors = await embed(joined, 'whole tasks');
+    unique.forEach((t, i) => predict(taskKey(t.parts.map((p) => p.uid)), taskVectors[i]!, joined[i]!));
+    return router;
+  }
+
+  rank(uids: readonly string[], _capability: string | undefined, lambda: number): { model: string; score: number }[] {
+    const q = this.predictions.get(uids.length === 1 ? uids[0]! : taskKey(uids));
+    if (!q) throw new Error(`no prediction for ${uids.join(',')}`);
+    return rankBy(
+      this.models,
+      (m) => q.get(m) ?? 0,
+      (m) => expectedCost(this.byUid, uids, m),
+      lambda,
+    );
+  }
+}
+
+function taskKey(uids: readonly string[]): string {
+  return uids.join('+');
+}
+
+/** The whole task as a user would send it to a single model: the three recorded prompts. */
+function wholePrompt(task: Task): string {
+  return task.parts.map((p, j) => `Part ${j + 1}:\n${p.prompt}`).join('\n\n');
 }
 
 // ---------------------------------------------------------------- tasks
@@ -253,7 +356,8 @@ function heuristicPlan(task: string, byUid: ReadonlyMap<string, Row>): string {
 class RecordedAnswersGateway implements Gateway {
   constructor(
     private readonly models: readonly ModelConfig[],
-    private readonly router: PriorRouter,
+    private readonly router: Tier1,
+    private readonly lambda: number,
     private readonly byUid: ReadonlyMap<string, Row>,
   ) {}
 
@@ -261,19 +365,21 @@ class RecordedAnswersGateway implements Gateway {
     return this.models;
   }
 
-  async route(_request: ChatCompletionRequest, hint?: { capability?: Capability }): Promise<RoutePlan> {
-    const ranked = this.router.order(hint?.capability);
+  async route(request: ChatCompletionRequest, hint?: { capability?: Capability }): Promise<RoutePlan> {
+    const text = String(request.messages.at(-1)?.content ?? '');
+    const uids = [...new Set([...text.matchAll(/\(item ([^)]+)\)/g)].map((m) => m[1]!))];
+    const ranked = this.router.rank(uids, hint?.capability, this.lambda);
     const top = ranked[0]!;
     return {
       order: ranked.map((r) => r.model),
       decision: {
         model: top.model,
         confidence: 0.5,
-        strategy: 'prior',
+        strategy: 'bench',
         latency_ms: 0,
-        explanation: `${top.model} has the best train-split quality − λ·cost for ${hint?.capability ?? 'mixed'} requests`,
+        explanation: `${this.router.name}: ${top.model} has the best 100·quality − λ·cents`,
         alternatives: ranked.slice(1, 4),
-        estimated_cost: this.router.expectedCost(top.model),
+        estimated_cost: expectedCost(this.byUid, uids, top.model),
       },
     };
   }
@@ -371,14 +477,14 @@ async function orchestrate(
   return { quality: right / tasks.length, cost: cost / tasks.length, partQuality: partsRight / (3 * tasks.length) };
 }
 
-function pool(models: readonly string[], router: PriorRouter): ModelConfig[] {
+function pool(models: readonly string[], rows: readonly Row[]): ModelConfig[] {
   return models.map((name) => ({
     name,
     provider: 'openai',
     model: name,
     cost_per_input_token: 0,
     // So that the orchestrator's pre-call estimate (~700 output tokens) is about one recorded call.
-    cost_per_output_token: router.expectedCost(name) / 700,
+    cost_per_output_token: rows.reduce((a, r) => a + (r.cost[name] ?? 0), 0) / rows.length / 700,
     capabilities: ['chat', 'code', 'reasoning', 'writing'],
   }));
 }
@@ -416,25 +522,58 @@ async function main(): Promise<void> {
     .sort((a, b) => b.quality - a.quality || a.cost - b.cost);
   const best = singles[0]!;
 
-  const lambdas = [0, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
-  const sweep: {
-    lambda: number;
-    tier1: Result & { model: string };
-    orchestrated: Result;
-    single_mix_quality_at_same_cost: number;
+  const log = (msg: string): void => {
+    if (!JSON_OUT) process.stderr.write(`\r${msg.padEnd(60)}`);
+  };
+  const routers: Tier1[] = [];
+  for (const name of ROUTERS) {
+    if (name === 'prior') routers.push(new PriorRouter(train, models, byUid));
+    else routers.push(await LearnedRouter.fit(train, test, tasks, models, byUid, log));
+  }
+  if (!JSON_OUT) process.stderr.write(`\r${''.padEnd(62)}\r`);
+
+  const lambdas = [0, 1, 2, 5, 10, 20, 50, 100];
+  const sweeps: {
+    router: string;
+    points: {
+      lambda: number;
+      tier1: Result & { model_shares: Record<string, number> };
+      orchestrated: Result;
+      single_mix_quality_at_same_cost: number;
+    }[];
   }[] = [];
-  for (const lambda of lambdas) {
-    const router = new PriorRouter(train, models, lambda);
-    const wholeModel = router.order(undefined, 3)[0]!.model;
-    const tier1 = { model: wholeModel, ...singleModel(tasks, wholeModel) };
-    const gateway = new RecordedAnswersGateway(pool(models, router), router, byUid);
-    const orchestrated = await orchestrate(tasks, gateway, new TeamMemory(), lambda, false);
-    sweep.push({
-      lambda,
-      tier1,
-      orchestrated,
-      single_mix_quality_at_same_cost: singleFrontierQuality(singles, orchestrated.cost),
-    });
+  for (const router of routers) {
+    const points = [];
+    for (const lambda of lambdas) {
+      // Tier 1 routing of the whole task: one model answers every part.
+      const shares: Record<string, number> = {};
+      let right = 0;
+      let partsRight = 0;
+      let cost = 0;
+      for (const t of tasks) {
+        const uids = t.parts.map((p) => p.uid);
+        const m = router.rank(uids, undefined, lambda)[0]!.model;
+        shares[m] = (shares[m] ?? 0) + 1 / tasks.length;
+        if (t.parts.every((p) => p.score[m] === 1)) right++;
+        partsRight += t.parts.filter((p) => p.score[m] === 1).length;
+        cost += expectedCost(byUid, uids, m);
+      }
+      const tier1 = {
+        quality: right / tasks.length,
+        cost: cost / tasks.length,
+        partQuality: partsRight / (3 * tasks.length),
+        model_shares: shares,
+      };
+      const gateway = new RecordedAnswersGateway(pool(models, train), router, lambda, byUid);
+      const orchestrated = await orchestrate(tasks, gateway, new TeamMemory(), lambda, false);
+      points.push({
+        lambda,
+        tier1,
+        orchestrated,
+        single_mix_quality_at_same_cost: singleFrontierQuality(singles, orchestrated.cost),
+      });
+    }
+    sweeps.push({ router: router.name, points });
   }
 
   // Learning: from a cold start the sub-task router knows only pooled per-model means (no
@@ -443,9 +582,9 @@ async function main(): Promise<void> {
   const learnTasks = composeTasks(test, LEARN_TASKS, rng(SEED + 1));
   const learnedPicks: { lambda: number; picks: { capability: string; tier1?: string; learned?: string }[] }[] = [];
   const learning: { lambda: number; windows: { from: number; to: number; without: Result; with: Result }[] }[] = [];
-  for (const lambda of [0.2, 0.5, 1]) {
-    const blind = new CapabilityBlindRouter(train, models, lambda);
-    const gateway = new RecordedAnswersGateway(pool(models, blind), blind, byUid);
+  const blind = new CapabilityBlindRouter(train, models, byUid);
+  for (const lambda of [20, 50, 100]) {
+    const gateway = new RecordedAnswersGateway(pool(models, train), blind, lambda, byUid);
     type Point = { right: boolean; cost: number; parts: number };
     const curves = { with: [] as Point[], without: [] as Point[] };
     const memory = new TeamMemory();
@@ -458,7 +597,10 @@ async function main(): Promise<void> {
     learnedPicks.push({
       lambda,
       picks: SETS.map((set) => {
-        const c = blind.order(undefined).map((o) => ({ model: o.model, costUsd: blind.expectedCost(o.model) }));
+        const typical = test.find((r) => r.capability === set.capability)!;
+        const c = blind
+          .rank([typical.uid], undefined, lambda)
+          .map((o) => ({ model: o.model, costUsd: typical.cost[o.model] ?? 0 }));
         return {
           capability: set.capability,
           tier1: c[0]?.model,
@@ -491,11 +633,11 @@ async function main(): Promise<void> {
     data: 'RouterBench arc_challenge + mbpp + winogrande (RouterDC test split), 3 parts per task',
     tasks: TASKS,
     seed: SEED,
-    router: 'train-split prior router (per-capability mean correctness and cost on the RouterDC train split)',
+    routers: routers.map((r) => r.name),
     planner_label_accuracy: planLabels.right / planLabels.total,
     best_single: best,
     singles,
-    sweep,
+    sweeps,
     learning,
     learned_picks: learnedPicks,
     duration_ms: Date.now() - t0,
@@ -509,9 +651,7 @@ async function main(): Promise<void> {
   console.log(
     `Orchestrator benchmark: ${report.data}; ${TASKS} tasks (seed ${SEED}); a task is right only if all 3 parts are.`,
   );
-  console.log(
-    `Tier 1 router: ${report.router}. Planner: rule-based splitter, labels right ${pct(report.planner_label_accuracy)}.`,
-  );
+  console.log(`Planner: rule-based splitter, labels right ${pct(report.planner_label_accuracy)}.`);
   console.log(`Planner and synthesizer: ${PLANNER} (charged its recorded cost of all parts, each).\n`);
   console.log('Single models (all parts answered by one model):');
   for (const s of singles)
@@ -519,21 +659,28 @@ async function main(): Promise<void> {
       `  ${s.model.padEnd(36)} task ${pct(s.quality).padStart(6)}  part ${pct(s.partQuality).padStart(6)}  ${usd(s.cost)}/task`,
     );
   console.log(`\nBest single model: ${best.model} ${pct(best.quality)} at ${usd(best.cost)}/task\n`);
-  console.log(
-    'λ/cent | Tier 1 whole task: model, task quality, cost | Orchestrated: task q., part q., cost | best single-model mix at that cost',
-  );
-  for (const s of sweep)
+  for (const sweep of sweeps) {
+    console.log(`Tier 1 router: ${sweep.router}`);
     console.log(
-      `  ${String(s.lambda).padEnd(5)}| ${s.tier1.model.padEnd(34)} ${pct(s.tier1.quality).padStart(6)} ${usd(s.tier1.cost)} | ` +
-        `${pct(s.orchestrated.quality).padStart(6)} ${pct(s.orchestrated.partQuality).padStart(6)} ${usd(s.orchestrated.cost)} | ` +
-        `${pct(s.single_mix_quality_at_same_cost).padStart(6)}`,
+      '  λ    | Tier 1 whole task: task q., part q., cost (main pick) | Orchestrated: task q., part q., cost | single-model mix at that cost',
     );
+    for (const s of sweep.points) {
+      const main = Object.entries(s.tier1.model_shares).sort((a, b) => b[1] - a[1])[0];
+      console.log(
+        `  ${String(s.lambda).padEnd(5)}| ${pct(s.tier1.quality).padStart(6)} ${pct(s.tier1.partQuality).padStart(6)} ${usd(s.tier1.cost)} ` +
+          `(${main?.[0].replace(/^.*\//, '')} ${pct(main?.[1] ?? 0)})`.padEnd(34) +
+          `| ${pct(s.orchestrated.quality).padStart(6)} ${pct(s.orchestrated.partQuality).padStart(6)} ${usd(s.orchestrated.cost)} | ` +
+          `${pct(s.single_mix_quality_at_same_cost).padStart(6)}`,
+      );
+    }
+    console.log('');
+  }
   for (const l of learning) {
     console.log(
       `\nLearning from ratings (cold start: capability-blind router, λ=${l.lambda}); per window: task quality, cost, ` +
-        `value = part quality − λ·cents (what the router maximises):`,
+        `value = 100·part quality − λ·cents (what the router maximises):`,
     );
-    const value = (r: Result): string => (r.partQuality - l.lambda * 100 * r.cost).toFixed(3);
+    const value = (r: Result): string => (100 * r.partQuality - l.lambda * 100 * r.cost).toFixed(1);
     for (const w of l.windows)
       console.log(
         `  tasks ${String(w.from).padStart(5)}–${String(w.to).padEnd(5)} without ratings ${pct(w.without.quality).padStart(6)} ${usd(w.without.cost)} ${value(w.without)}` +
@@ -546,13 +693,6 @@ async function main(): Promise<void> {
         l.picks.map((p) => `${p.capability}: ${p.tier1} → ${p.learned}`).join('; '),
     );
   console.log(`\n(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-}
-
-/** The cold-start router for the learning run: pooled means whatever the capability hint says. */
-class CapabilityBlindRouter extends PriorRouter {
-  override order(_capability: string | undefined, parts = 1): { model: string; score: number }[] {
-    return super.order(undefined, parts);
-  }
 }
 
 main().catch((err: unknown) => {
