@@ -259,6 +259,35 @@ test('a server that ignores stream:true and answers JSON is replayed as chunks',
   assert.equal(chunks.at(-1)?.usage?.total_tokens, 4);
 });
 
+test('a keep-alive socket the server closed is retried once on a fresh connection', async () => {
+  // The server kills the second request on each socket, as when an idle keep-alive socket is closed
+  // by the upstream just as the next request goes out.
+  const perSocket = new WeakMap<object, number>();
+  up.set({
+    custom: (req, res) => {
+      const socket = res.socket!;
+      const n = (perSocket.get(socket) ?? 0) + 1;
+      perSocket.set(socket, n);
+      if (n > 1) return void socket.destroy();
+      const body = JSON.stringify({
+        id: `c${req.index}`,
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: `answer ${req.index}` }, finish_reason: 'stop' }],
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+  });
+  const model = modelFor('openai', up.url);
+  const first = await provider.chat(model, request('one'), callOptions());
+  const second = await provider.chat(model, request('two'), callOptions());
+  assert.equal(first.choices[0]?.message.content, 'answer 1');
+  assert.equal(second.choices[0]?.message.content, 'answer 3', 'request 2 died with its socket; 3 is the retry');
+  assert.equal(up.requests.length, 3);
+});
+
 test('listModels reads GET /models', async () => {
   const ids = await provider.listModels(up.url, 'sk-x', callOptions());
   assert.deepEqual(ids, ['gpt-a', 'gpt-b']);
