@@ -9,7 +9,8 @@
  *   await up.close();
  *
  * startFakeOpenAI(opts) / startFakeAnthropic(opts) / startFakeOllama(opts): Promise<FakeUpstream>
- *   opts: FakeOptions = { behaviour?, hook?, models? (default ['fake-model']), apiKey? (401 without it) }
+ *   opts: FakeOptions = { behaviour?, hook?, models? (default ['fake-model']), apiKey? (401 without it),
+ *                         record? (default true; false keeps no requests, for benchmarks) }
  *
  * FakeUpstream:
  *   url          base URL in api_base convention: OpenAI `http://127.0.0.1:P/v1`; Anthropic, Ollama the host

@@ -36,6 +36,8 @@ if (values['chunk-delay-ms']) behaviour.chunkDelayMs = Number(values['chunk-dela
 async function main() {
   const fake = await startFake(kind, {
     behaviour,
+    // Nobody can read the recorded requests from another process; keep memory flat instead.
+    record: false,
     ...(values.models ? { models: values.models.split(',').map((m) => m.trim()) } : {}),
   });
   process.stdout.write(fake.url + '\n');

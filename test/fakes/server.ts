@@ -96,6 +96,11 @@ export interface FakeOptions {
   models?: string[];
   /** When set, requests without this key (Bearer / x-api-key) get the provider's 401 body. */
   apiKey?: string;
+  /**
+   * Keep every request in `requests` (default true). Benchmarks and the CLI turn it off so memory
+   * stays flat over many thousands of requests; `waitForRequest` then never resolves.
+   */
+  record?: boolean;
 }
 
 export interface FakeUpstream {
@@ -226,7 +231,7 @@ export async function startFakeServer(wire: WireFormat, opts: FakeOptions = {}):
         record.outcome = dropping ? 'dropped' : res.writableFinished ? 'completed' : 'client-closed';
       settle(record.outcome);
     });
-    fake.requests.push(record);
+    if (opts.record !== false) fake.requests.push(record);
     for (const w of waiters.splice(0)) {
       if (fake.requests.length >= w.n) w.resolve(fake.requests[w.n - 1]!);
       else waiters.push(w);
