@@ -17,17 +17,17 @@ interface LockOwner {
   started_at: number;
 }
 
-/** Thrown when a live process holds the data directory; `pid` is that process. */
+/** Thrown when a live process holds the data directory; `pid` is that process (null: not yet written). */
 export class DataDirLockedError extends Error {
   constructor(
-    readonly pid: number,
+    readonly pid: number | null,
     readonly dataDir: string,
   ) {
-    const stop = process.platform === 'win32' ? `taskkill /PID ${pid}` : `kill ${pid}`;
+    const who = pid === null ? 'Another Fugusashi daemon (starting up)' : `Another Fugusashi daemon (pid ${pid})`;
+    const stop = pid === null ? '' : process.platform === 'win32' ? `\`taskkill /PID ${pid}\`, or ` : `\`kill ${pid}\`, or `;
     super(
-      `Another Fugusashi daemon (pid ${pid}) is using this data directory (${dataDir}). ` +
-        `Use that daemon, stop it first (\`${stop}\`, or "Fugusashi: Stop Daemon" in VS Code), ` +
-        'or start this one with another --data-dir.',
+      `${who} is using this data directory (${dataDir}). Use that daemon, stop it first ` +
+        `(${stop}"Fugusashi: Stop Daemon" in VS Code), or start this one with another --data-dir.`,
     );
     this.name = 'DataDirLockedError';
   }
@@ -99,7 +99,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     if (tryCreate(file)) break;
     const owner = readOwner(file);
     if (!isStale(file, owner) || attempt >= 3) {
-      throw new DataDirLockedError(owner?.pid ?? 0, path.resolve(dataDir));
+      throw new DataDirLockedError(owner?.pid ?? null, path.resolve(dataDir));
     }
     try {
       unlinkSync(file);

@@ -94,6 +94,19 @@ test('a torn last journal line is ignored', async () => {
   assertHas(await openUnlocked(dir), 5);
 });
 
+test('a half-written snapshot (killed during a snapshot) is ignored and removed', async () => {
+  const dir = tempDir();
+  const crashed = await openUnlocked(dir);
+  writeSome(crashed, 0, 4);
+  writeFileSync(path.join(dir, `${SNAPSHOT_FILE}.tmp-12-4242`), Buffer.from('SQLite format 3\0 and then the kill came'));
+  const reopened = await openUnlocked(dir);
+  assertHas(reopened, 4);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
+});
+
 test('a snapshot rotates the journal; a restart replays only what came after it', async () => {
   const dir = tempDir();
   const logs: string[] = [];
