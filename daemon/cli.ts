@@ -7,13 +7,9 @@ import type { RoutingDecision } from '../shared/openai';
 import { DAEMON_FILE, type DaemonFile } from '../shared/daemon';
 import { DEFAULTS } from '../shared/config';
 import { FugusashiError } from '../shared/errors';
-import { benchmarkCommand } from './benchmark/cli';
-import { ConfigError, resolveConfig } from './config';
 import { formatUsd } from './core/format';
-import { parseDaemonFlags, runDaemonProcess, toServiceConfig } from './main';
-import { RoutingService } from './services/routing';
-import { DataDirLockedError, openStore } from './store';
 import { VERSION } from './version';
+// Commands load their modules on demand: `--help` and `route` stay fast to start.
 
 const HELP: Record<string, string> = {
   main: `fugusashi ${VERSION}: local-first LLM model router
@@ -72,6 +68,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     switch (command) {
       case 'serve':
         if (wantsHelp) return help(io, 'serve');
+        const { parseDaemonFlags, runDaemonProcess } = await import('./main');
         try {
           parseDaemonFlags(rest); // fail fast on typos before anything starts
         } catch (err) {
@@ -86,7 +83,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         if (wantsHelp) return help(io, 'export');
         return await exportOutcomes(rest, io);
       case 'benchmark':
-        return await benchmarkCommand([...rest]);
+        return await (await import('./benchmark/cli')).benchmarkCommand([...rest]);
       default:
         io.err(`fugusashi: unknown command "${command}"\n\n${HELP['main']}\n`);
         return 2;
@@ -152,6 +149,7 @@ async function route(argv: readonly string[], io: Io): Promise<number> {
   if (!prompt) throw new UsageError('give the prompt to route, e.g. fugusashi route "write a haiku"');
   const request = { model: values['model'] ?? 'auto', messages: [{ role: 'user' as const, content: prompt }] };
 
+  const { ConfigError, resolveConfig } = await import('./config');
   let decision: RoutingDecision;
   let where: string;
   const resolved = await resolveConfig({ configPath: values['config'], dataDir: values['data-dir'], env: process.env }).catch(
@@ -173,6 +171,8 @@ async function route(argv: readonly string[], io: Io): Promise<number> {
     decision = body;
     where = `the running daemon (pid ${daemon.info.pid})`;
   } else {
+    const { toServiceConfig } = await import('./services/config');
+    const { RoutingService } = await import('./services/routing');
     const config = toServiceConfig(resolved.config);
     // Without the daemon there is no learned state to consult: the built-in strategies decide.
     const builtIn = config.strategies.filter((s) => s === 'cost' || s === 'fallback');
@@ -223,6 +223,7 @@ async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> 
     write(text);
   } else {
     if (!existsSync(dataDir)) throw new UsageError(`no data directory at ${dataDir}`);
+    const { DataDirLockedError, openStore } = await import('./store');
     let store;
     try {
       store = await openStore({ dataDir });

@@ -59,7 +59,8 @@ import { createOrchestrator } from './orchestrator';
 import { createProviderRegistry } from './providers';
 import { registerRpcHandlers } from './rpc/handlers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
-import { createServices, type DaemonServices, type ServiceConfig } from './services';
+import { createServices, type DaemonServices } from './services';
+import { toServiceConfig } from './services/config';
 import { acquireDataDirLock, DataDirLockedError, openStore } from './store';
 import { VERSION } from './version';
 
@@ -127,25 +128,6 @@ export class DaemonStartError extends Error {
     super(message);
     this.name = 'DaemonStartError';
   }
-}
-
-export function toServiceConfig(config: ResolvedConfig): ServiceConfig {
-  const r = config.routing;
-  return {
-    pool: config.models,
-    defaultModel: config.defaultModel,
-    strategies: r.strategies,
-    preferLocal: r.preferLocal,
-    costWeight: r.costWeight,
-    minConfidence: r.minConfidence,
-    explorationRate: r.explorationRate,
-    cooldownFailures: r.cooldownFailures,
-    cooldownSeconds: r.cooldownSeconds,
-    connectTimeoutMs: r.connectTimeoutMs,
-    firstByteTimeoutMs: r.firstByteTimeoutMs,
-    feedback: r.feedback,
-    orchestrator: config.orchestrator,
-  };
 }
 
 export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
@@ -369,6 +351,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const daemonFilePath = path.join(dataDir, DAEMON_FILE);
   writeAtomic(daemonFilePath, JSON.stringify(daemonFile, null, 2) + '\n');
   cleanups.splice(1, 0, () => rmSync(daemonFilePath, { force: true }));
+  log(`ready: pid ${process.pid}, ${daemonFilePath}`);
 
   // ---- config watch: a changed file is reloaded; an invalid one keeps the last good config
   if (options.watch !== false && configPath) {

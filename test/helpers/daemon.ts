@@ -133,7 +133,8 @@ export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<S
     const timer = setTimeout(() => reject(new Error(`daemon did not start in ${timeoutMs} ms:\n${err}`)), timeoutMs);
     const check = (): void => {
       const m = /HTTP API on (http:\/\/[^/\s]+)\/v1/.exec(err);
-      if (m) {
+      // "ready" is logged once daemon.json is written and both doors listen.
+      if (m && /\bready: pid \d+/.test(err)) {
         clearTimeout(timer);
         resolve(m[1]!);
       }
