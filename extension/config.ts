@@ -56,7 +56,7 @@ export function resolveSettings(raw: RawSettings, home: string, base: string | u
     port: Number.isInteger(raw.port) && raw.port >= 0 && raw.port <= 65535 ? raw.port : CLI_DEFAULTS.port,
     costWeight: raw.costWeight ?? undefined,
     exploration: raw.exploration ?? undefined,
-    idleShutdownSeconds: Math.max(0, raw.idleShutdownSeconds),
+    idleShutdownSeconds: Math.max(0, Math.floor(raw.idleShutdownSeconds)),
     maxRestarts: Math.max(0, Math.floor(raw.maxRestarts)),
   };
 }

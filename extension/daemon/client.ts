@@ -48,14 +48,18 @@ export function createClient(hooks: ClientHooks): SharedDaemonClient {
   return new SharedDaemonClient('fugusashi', 'Fugusashi Daemon', serverOptions, clientOptions);
 }
 
-/** The features' view of the client (rpc.ts): keeps vscode-languageclient out of their imports. */
+/**
+ * The features' view of the client (rpc.ts): keeps vscode-languageclient out of their imports.
+ * Calls go by method name, not by the RequestType object: vscode-jsonrpc checks a type's
+ * `parameterStructures` by identity, so a type built by another copy of the library (another
+ * extension or a test bundle using this API) would be rejected as "Unknown parameter structure".
+ */
 export function rpcOf(client: LanguageClient): DaemonRpc {
   return {
-    // vscode-languageclient wraps params in a conditional `RequestParam<P>` type; the values are the same.
     sendRequest: (type, params, token) =>
-      client.sendRequest(type, params as never, token as vscode.CancellationToken | undefined),
-    sendNotification: (type, params) => client.sendNotification(type, params as never),
-    onNotification: (type, handler) => client.onNotification(type, handler as never),
-    onRequest: (type, handler) => client.onRequest(type, handler as never),
+      client.sendRequest(type.method, params, token as vscode.CancellationToken | undefined),
+    sendNotification: (type, params) => client.sendNotification(type.method, params),
+    onNotification: (type, handler) => client.onNotification(type.method, handler as never),
+    onRequest: (type, handler) => client.onRequest(type.method, handler as never),
   };
 }

@@ -1,0 +1,2 @@
+import { runMocha } from './mocha';
+export const run = () => runMocha(() => import('./windowA.test'));

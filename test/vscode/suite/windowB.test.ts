@@ -1,0 +1,33 @@
+// Window B: a second browser page on the same code-server, opened after window A was closed. It
+// must join the daemon window A started (same pid), which outlived the window that started it.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { HealthRequest } from '../../../shared/protocol';
+import type { FugusashiApi } from '../../../extension/main';
+import { recall, record } from './driver';
+
+describe('Fugusashi in a real VS Code: window B', () => {
+  let api: FugusashiApi;
+
+  it('joins the running daemon instead of starting another', async () => {
+    const ext = vscode.extensions.getExtension<FugusashiApi>('fugusashi.fugusashi');
+    assert.ok(ext);
+    api = await ext.activate();
+    const rpc = await api.rpc(60_000);
+    const facts = api.daemon();
+    const first = recall<{ pid: number }>('daemon');
+    const health = await rpc.sendRequest(HealthRequest, undefined);
+    record('join', { pid: health.pid, startedHere: facts.startedHere, connectMs: facts.connectMs, readyMs: facts.readyMs });
+    assert.equal(facts.startedHere, false, 'window B joined');
+    if (first) assert.equal(health.pid, first.pid, 'same daemon as window A');
+  });
+
+  it('answers through the shared daemon', async () => {
+    const [auto] = await vscode.lm.selectChatModels({ vendor: 'fugusashi', id: 'auto' });
+    assert.ok(auto);
+    const response = await auto.sendRequest([vscode.LanguageModelChatMessage.User('hello from window B')], {}, new vscode.CancellationTokenSource().token);
+    let text = '';
+    for await (const piece of response.text) text += piece;
+    assert.match(text, /to: hello from window B/);
+  });
+});
