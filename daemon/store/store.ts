@@ -3,11 +3,14 @@
 // Write path (saveRequest, addFeedback, addOutcomes), on the request path and synchronous:
 //   validate → append one JSON line to the journal with write() (the kernel has the bytes: survives
 //   kill -9) → apply it to the in-memory database → return. No export per write.
-// Snapshots, every snapshotIntervalMs when something was written (and when the journal grows big):
-//   db.export() (synchronous: the only part that blocks the event loop; ~50 ms for 10k requests +
-//   100k outcomes, measured in test/integration/store/perf.test.ts), switch appends to a new
-//   journal file, then on the thread pool write a temp file and fsync it, rename it over store.db
-//   (which records the last journal seq it contains), and delete the journal files it covers.
+// Snapshots: COMMIT + db.export() is the one part that blocks the event loop, and it grows with the
+//   database (a 26 MB file = 10k requests + 100k outcomes: 65–120 ms of CPU, measured in
+//   test/integration/store/perf.test.ts). So a snapshot waits for a quiet moment: when something
+//   was written, the timer (every snapshotIntervalMs) takes one once no write came for IDLE_MS, or
+//   regardless once the last one is OVERDUE_INTERVALS intervals old or the journal passed
+//   journalSnapshotBytes. Then appends move to a new journal file, and on libuv's thread pool a
+//   temp file is written and fsynced, renamed over store.db (which records the last journal seq it
+//   contains), and the journal files it covers are deleted.
 // Start: load store.db, migrate, replay journal entries with seq > the snapshot's (a torn last line
 //   is skipped), write a fresh snapshot, start a new journal. close() writes a final snapshot.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -47,7 +50,7 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** sql-wasm.wasm; default: next to the bundle, else sql.js's own copy. */
   wasmPath?: string;
-  /** Background snapshot period when something was written. Default 60 s. */
+  /** How often to consider a background snapshot (taken when idle, see above). Default 60 s. */
   snapshotIntervalMs?: number;
   /** A snapshot also starts once the journal holds this many bytes. Default 32 MiB. */
   journalSnapshotBytes?: number;
@@ -72,6 +75,10 @@ export interface StoreRecovery {
 }
 
 const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+/** No write for this long counts as a quiet moment for a snapshot. */
+const IDLE_MS = 1_000;
+/** A busy store still snapshots after this many intervals, to bound the journal and the replay. */
+const OVERDUE_INTERVALS = 5;
 const DEFAULT_JOURNAL_SNAPSHOT_BYTES = 32 * 1024 * 1024;
 
 export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> {
@@ -109,6 +116,8 @@ export class SqlJsStore implements Store {
   private nextOutcomeId: number;
   private nextFeedbackId: number;
   private snapshotInFlight: Promise<void> | undefined;
+  private lastWriteAt = 0;
+  private lastSnapshotAt = Date.now();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
@@ -143,7 +152,11 @@ export class SqlJsStore implements Store {
     db.exec('BEGIN');
     this.journal = new JournalWriter(journalPath(dataDir, this.seq + 1), this.fsync);
     const interval = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
-    this.timer = setInterval(() => void this.snapshot(), interval);
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      const idle = now - this.lastWriteAt >= Math.min(IDLE_MS, interval);
+      if (idle || now - this.lastSnapshotAt >= OVERDUE_INTERVALS * interval) void this.snapshot();
+    }, interval);
     this.timer.unref();
     if (replayed || skipped) this.log(`store: replayed ${replayed} journal entries, skipped ${skipped} lines`);
   }
@@ -205,6 +218,7 @@ export class SqlJsStore implements Store {
     const seq = this.seq + 1;
     const dataBytes = this.journal.append(seq, entry.op, JSON.stringify(entry.data));
     this.seq = seq;
+    this.lastWriteAt = Date.now();
     applyEntry(this.sql, entry, dataBytes);
     if (this.journal.bytes >= this.journalSnapshotBytes) void this.snapshot();
   }
@@ -279,6 +293,7 @@ export class SqlJsStore implements Store {
   /** Exports the database as of `seq` and moves appends to a new journal file. */
   private exportAndSeal(openNextJournal: boolean): { seq: number; bytes: Uint8Array } {
     const seq = this.seq;
+    this.lastSnapshotAt = Date.now();
     writeMeta(this.db, 'last_seq', String(seq));
     const started = performance.now();
     // export() refuses to run inside a write transaction.
