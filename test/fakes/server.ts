@@ -184,7 +184,7 @@ export async function startFakeServer(wire: WireFormat, opts: FakeOptions = {}):
   let connections = 0;
   let counter = 0;
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ noDelay: true }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -181,7 +181,8 @@ export function buildAnthropicRequest(
   }
   // Anthropic's temperature range is 0..1 (OpenAI's 0..2).
   if (request.temperature !== undefined) body.temperature = Math.min(request.temperature, 1);
-  if (request.top_p !== undefined) body.top_p = request.top_p;
+  // Recent Claude models reject temperature and top_p together; temperature is the one clients mean.
+  if (request.top_p !== undefined && request.temperature === undefined) body.top_p = request.top_p;
   if (request.stop !== undefined)
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (request.user) body.metadata = { user_id: request.user };

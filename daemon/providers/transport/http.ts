@@ -15,8 +15,15 @@ import {
   statusError,
 } from './errors';
 
-// LIFO keeps the warmest sockets busy and lets idle ones expire on the server side first.
-const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const };
+// LIFO keeps the warmest sockets busy and lets idle ones expire on the server side first. No Nagle
+// delay: stream requests are small and every millisecond before the first token shows.
+const agentOptions = {
+  keepAlive: true,
+  maxSockets: 256,
+  maxFreeSockets: 256,
+  scheduling: 'lifo' as const,
+  noDelay: true,
+};
 const httpAgent = new http.Agent(agentOptions);
 const httpsAgent = new https.Agent(agentOptions);
 

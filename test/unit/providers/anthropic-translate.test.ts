@@ -146,6 +146,9 @@ test('tools, tool_choice, stop, temperature, and max_tokens precedence', () => {
     200,
   );
   assert.equal(buildAnthropicRequest(model, base, false).stream, undefined);
+  assert.equal(buildAnthropicRequest(model, { ...base, top_p: 0.9 }, false).top_p, undefined, 'not with temperature');
+  const { temperature: _t, ...noTemperature } = base;
+  assert.equal(buildAnthropicRequest(model, { ...noTemperature, top_p: 0.9 }, false).top_p, 0.9);
 });
 
 test('tool_choice mapping', () => {
