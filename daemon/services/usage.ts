@@ -1,12 +1,14 @@
 // Ids, token counts and prices of finished answers.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ModelConfig } from '../../shared/config';
 import type { ChatMessage, Usage } from '../../shared/openai';
 import { messageText } from '../core/features';
 
-/** `fugu-` + 16 url-safe random characters: what feedback and traces refer to. */
+/** `fugu-` + 24 random hex digits: what feedback and traces refer to. randomUUID draws from a
+ * pooled entropy buffer, which keeps this off the hot path's profile. */
 export function newRequestId(): string {
-  return `fugu-${randomBytes(12).toString('base64url')}`;
+  const u = randomUUID();
+  return `fugu-${u.slice(0, 8)}${u.slice(9, 13)}${u.slice(24)}`;
 }
 
 /** ~4 characters per token: only used when an upstream does not report usage. */

@@ -1,0 +1,369 @@
+// `npm run bench:gateway`: what putting a gateway between a client and an LLM costs, measured in one
+// interleaved run (targets take turns, so machine noise hits them alike) over a loopback upstream:
+//   direct     the fake upstream called directly (the baseline)
+//   proxy      a minimal pass-through node:http proxy (the floor for "a Node process in the path")
+//   daemon     the Fugusashi daemon (dist/daemon.js) with a forced model: routing, store, trace
+//   portkey    @portkey-ai/gateway 1.15.2 (the peer)
+// For each: sequential latency p50/p99, requests/s at concurrency 32, streaming time-to-first-byte,
+// CPU per request of the target process, RSS. Every server runs in its own process; this process
+// only generates load. Options: --rounds N (default 4), --seconds S per concurrency round (default 2.5).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string' },
+    upstream: { type: 'string' },
+    rounds: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '2.5' },
+    sequential: { type: 'string', default: '400' },
+    streams: { type: 'string', default: '100' },
+  },
+});
+
+// ---------------------------------------------------------------- roles (child processes)
+
+const COMPLETION = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1,
+  model: 'bench-upstream',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 10, total_tokens: 22 },
+});
+const STREAM_PIECES = ['The ', 'quick ', 'brown ', 'fox ', 'jumps.'];
+/** Streaming answers pause between pieces like a model does; TTFB is what the client waits for the first. */
+const STREAM_GAP_MS = 2;
+
+function chunk(delta: object, finish: string | null = null): string {
+  return `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'bench-upstream', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+}
+
+function runUpstream(): void {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      if (!body.includes('"stream":true')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(COMPLETION) });
+        res.end(COMPLETION);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(chunk({ role: 'assistant', content: '' }));
+      let i = 0;
+      const next = (): void => {
+        if (i < STREAM_PIECES.length) {
+          res.write(chunk({ content: STREAM_PIECES[i++] }));
+          setTimeout(next, STREAM_GAP_MS);
+          return;
+        }
+        res.write(chunk({}, 'stop'));
+        res.write(`data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'bench-upstream', choices: [], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      };
+      next();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+}
+
+/** The floor: parse nothing, pipe the request to the upstream and the answer back. */
+function runProxy(upstream: string): void {
+  const target = new URL(upstream);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => {
+    const out = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+}
+
+// ---------------------------------------------------------------- load generation
+
+interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  headers: Record<string, string>;
+  model: string;
+  child: ChildProcess;
+  seq: number[];
+  ttfb: number[];
+  rps: number[];
+  cpuMsPerReq: number[];
+  rssMb: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(target: Target, stream: boolean): Promise<{ total: number; first: number }> {
+  const body = JSON.stringify({
+    model: target.model,
+    stream,
+    messages: [{ role: 'user', content: 'Say something about foxes.' }],
+  });
+  const url = new URL('/v1/chat/completions', target.url);
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let first = 0;
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          // Time to the first content piece, the moment a user sees text.
+          if (!first && (!stream || c.includes('"content":"The'))) first = performance.now() - start;
+          if (res.statusCode !== 200) text += c;
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`${target.name}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
+          else resolve({ total: performance.now() - start, first: first || performance.now() - start });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function cpuMs(pid: number): number {
+  // /proc/<pid>/stat fields 14 and 15: utime and stime in clock ticks (100 Hz on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function sequential(target: Target, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) target.seq.push((await post(target, false)).total);
+}
+
+async function streaming(target: Target, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) target.ttfb.push((await post(target, true)).first);
+}
+
+async function concurrent(target: Target, seconds: number, concurrency = 32): Promise<void> {
+  const cpu0 = cpuMs(target.pid);
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      await post(target, false);
+      done++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - t0) / 1000;
+  target.rps.push(done / elapsed);
+  target.cpuMsPerReq.push((cpuMs(target.pid) - cpu0) / done);
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+const median = (xs: number[]): number => pct(xs, 50);
+
+// ---------------------------------------------------------------- orchestration
+
+function startRole(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+      const ready = args.some((a) => a.includes('daemon')) ? /ready: pid/.test(out) : /Ready for connections|http:\/\//.test(out);
+      if (m && ready) {
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        resolve({ child, url: m[1]! });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+function progress(text: string): void {
+  process.stderr.write(`\r\x1b[2K${text}`);
+}
+
+async function main(): Promise<void> {
+  const self = path.resolve(__filename);
+  const tsx = ['--import', 'tsx', self];
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  const seqPerRound = Math.ceil(Number(values.sequential) / rounds);
+  const streamsPerRound = Math.ceil(Number(values.streams) / rounds);
+
+  const daemonEntry = path.resolve('dist/daemon.js');
+  if (!existsSync(daemonEntry)) throw new Error('dist/daemon.js is missing: run `node esbuild.mjs` first');
+  progress('starting upstream, proxy, daemon, portkey…');
+  const upstream = await startRole([...tsx, '--role', 'upstream']);
+  const proxy = await startRole([...tsx, '--role', 'proxy', '--upstream', upstream.url]);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fugu-bench-'));
+  const config = [
+    'models:',
+    '  - name: bench',
+    '    provider: openai',
+    '    model: bench-upstream',
+    `    api_base: ${upstream.url}/v1`,
+    '    cost_per_input_token: 0.000001',
+    '    cost_per_output_token: 0.000002',
+    '    capabilities: [chat]',
+    'routing:',
+    '  strategies: [cost, fallback]',
+    'server:',
+    '  port: 0',
+    `  data_dir: ${dir}`,
+  ].join('\n');
+  writeFileSync(path.join(dir, 'config.yaml'), config);
+  const daemon = await startRole([daemonEntry, '--config', path.join(dir, 'config.yaml')]);
+
+  const portkeyPort = await freePort();
+  const portkey = await startRole(
+    [path.resolve('node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'],
+    { ...process.env, NODE_ENV: 'production' },
+  );
+
+  const make = (name: string, url: string, child: ChildProcess, model: string, headers: Record<string, string> = {}): Target => ({
+    name,
+    url,
+    child,
+    pid: child.pid!,
+    model,
+    headers,
+    seq: [],
+    ttfb: [],
+    rps: [],
+    cpuMsPerReq: [],
+    rssMb: NaN,
+  });
+  const targets: Target[] = [
+    make('direct', upstream.url, upstream.child, 'bench-upstream'),
+    make('proxy (node:http)', proxy.url, proxy.child, 'bench-upstream'),
+    make('fugusashi daemon', daemon.url, daemon.child, 'bench'),
+    make('portkey 1.15.2', `http://127.0.0.1:${portkeyPort}`, portkey.child, 'bench-upstream', {
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `${upstream.url}/v1`,
+      authorization: 'Bearer bench',
+    }),
+  ];
+
+  try {
+    // Warm-up: JIT, sockets, the daemon's first store writes.
+    for (const t of targets) {
+      progress(`warm-up ${t.name}`);
+      for (let i = 0; i < 200; i++) await post(t, false);
+      for (let i = 0; i < 20; i++) await post(t, true);
+    }
+    for (let r = 0; r < rounds; r++) {
+      // Rotate the order each round so no target always runs first or last.
+      const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
+      for (const t of order) {
+        progress(`round ${r + 1}/${rounds} · ${t.name} · sequential ×${seqPerRound}`);
+        await sequential(t, seqPerRound);
+        progress(`round ${r + 1}/${rounds} · ${t.name} · streaming ×${streamsPerRound}`);
+        await streaming(t, streamsPerRound);
+        progress(`round ${r + 1}/${rounds} · ${t.name} · concurrency 32 for ${seconds}s`);
+        await concurrent(t, seconds);
+      }
+    }
+    for (const t of targets) t.rssMb = rssMb(t.pid);
+    progress('');
+    report(targets);
+  } finally {
+    agent.destroy();
+    for (const c of [portkey.child, daemon.child, proxy.child, upstream.child]) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(targets: Target[]): void {
+  const direct = targets[0]!;
+  const proxy = targets[1]!;
+  const base50 = median(direct.seq);
+  const baseTtfb = median(direct.ttfb);
+  const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+  const rows = targets.map((t) => {
+    const p50 = median(t.seq);
+    const rps = median(t.rps);
+    return [
+      t.name,
+      `${fmt(p50)} ms`,
+      t === direct ? '—' : `+${fmt(p50 - base50)} ms`,
+      `${fmt(pct(t.seq, 99))} ms`,
+      fmt(rps, 0),
+      `${fmt(median(t.ttfb))} ms`,
+      t === direct ? '—' : `+${fmt(median(t.ttfb) - baseTtfb)} ms`,
+      `${fmt(median(t.cpuMsPerReq), 3)} ms`,
+      `${fmt(t.rssMb, 0)} MB`,
+    ];
+  });
+  const header = ['target', 'p50', 'p50 overhead', 'p99', 'req/s @32', 'TTFB p50', 'TTFB overhead', 'CPU/req', 'RSS'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  const d = targets[2]!;
+  const overhead = median(d.seq) - base50;
+  const rpsShare = median(d.rps) / median(proxy.rps);
+  const ttfbOverhead = median(d.ttfb) - baseTtfb;
+  console.log(
+    `\nDaemon targets: p50 overhead ${fmt(overhead)} ms (≤ 0.6: ${overhead <= 0.6 ? 'met' : 'MISSED'}); ` +
+      `req/s at 32 = ${fmt(rpsShare * 100, 0)}% of the minimal proxy (≥ 50%: ${rpsShare >= 0.5 ? 'met' : 'MISSED'}); ` +
+      `streaming TTFB overhead ${fmt(ttfbOverhead)} ms (≤ 1: ${ttfbOverhead <= 1 ? 'met' : 'MISSED'}).`,
+  );
+  console.log(`(${os.cpus().length} CPUs, Node ${process.version}; CPU/req is the target process only, upstream excluded)`);
+}
+
+if (values.role === 'upstream') runUpstream();
+else if (values.role === 'proxy') runProxy(values.upstream!);
+else
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
