@@ -9,6 +9,8 @@ export interface ProviderCallOptions {
   connectTimeoutMs: number;
   /** Fail with ProviderError(phase 'first_byte') if no response byte/chunk arrives in time. */
   firstByteTimeoutMs: number;
+  /** Fail with ProviderError(phase 'stream') if the upstream goes silent this long mid-answer (default: firstByteTimeoutMs). */
+  idleTimeoutMs?: number;
 }
 
 /**

@@ -82,11 +82,15 @@ export function bodyError(provider: string, err: unknown, phase: 'response' | 's
   if (err instanceof ProviderError) return err;
   const detail = err instanceof Error ? err.message : String(err);
   return new ProviderError(
-    `${provider} upstream connection dropped ${phase === 'stream' ? 'mid-stream' : 'mid-response'}: ${detail}`,
+    `${provider} upstream connection dropped mid-answer: ${detail}`,
     phase,
     undefined,
     phase === 'response',
   );
+}
+
+export function stalledError(provider: string, ms: number): ProviderError {
+  return new ProviderError(`${provider} upstream sent nothing for ${ms} ms mid-answer`, 'stream', undefined, false);
 }
 
 export function streamEndedEarly(provider: string): ProviderError {

@@ -12,6 +12,7 @@ import {
   connectTimeoutError,
   firstByteTimeoutError,
   networkError,
+  stalledError,
   statusError,
 } from './errors';
 
@@ -73,6 +74,7 @@ const DRAIN_LIMIT_MS = 250;
 
 function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
   const { signal, connectTimeoutMs, firstByteTimeoutMs } = r.options;
+  const idleMs = r.options.idleTimeoutMs ?? firstByteTimeoutMs;
   if (signal.aborted) return Promise.reject(abortedError(r.provider));
   let url: URL;
   try {
@@ -188,7 +190,14 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
             try {
               yield first.value;
               for (;;) {
-                const next = await it.next();
+                // The idle limit runs only while waiting for the upstream, not while the consumer works.
+                const idle = setTimeout(() => fail(stalledError(r.provider, idleMs)), idleMs);
+                let next: IteratorResult<Buffer>;
+                try {
+                  next = await it.next();
+                } finally {
+                  clearTimeout(idle);
+                }
                 if (next.done) {
                   finished = true;
                   return;
@@ -219,8 +228,10 @@ export async function readText(res: UpstreamResponse, provider: string): Promise
     for await (const chunk of res.body) parts.push(chunk);
   } catch (err) {
     if (err instanceof ProviderError && err.phase === 'aborted') throw err;
-    const detail = err instanceof ProviderError ? 'the connection closed' : err;
-    throw bodyError(provider, detail, 'response');
+    // Nothing of a JSON answer reached the client yet, so another candidate may still answer.
+    if (err instanceof ProviderError)
+      throw new ProviderError(err.message, 'response', err.status, true, err.upstreamMessage);
+    throw bodyError(provider, err, 'response');
   } finally {
     res.close();
   }

@@ -169,6 +169,27 @@ test('connection dropped mid-stream: phase stream, after the first chunks were y
   assert.ok(got.length >= 2, `yielded ${got.length} chunks before the drop`);
 });
 
+test('an upstream that goes silent mid-stream fails after the idle limit', async () => {
+  up.set({ chunkDelayMs: 400 });
+  const started = Date.now();
+  const got: string[] = [];
+  await rejectsWith(
+    (async () => {
+      for await (const c of provider.chatStream(
+        modelFor('openai', up.url),
+        request('a b c'),
+        callOptions({ idleTimeoutMs: 100 }),
+      )) {
+        got.push(c.choices[0]?.delta.content ?? '');
+      }
+    })(),
+    { phase: 'stream', retryable: false },
+  );
+  assert.ok(Date.now() - started < 350, `failed after ${Date.now() - started} ms`);
+  assert.equal(got.length, 1, 'the first chunk came through');
+  assert.equal(await up.requests[0]!.closed, 'client-closed');
+});
+
 test('a JSON answer cut mid-body is a retryable response error', async () => {
   up.set({ dropAfterFrames: 0 });
   await rejectsWith(provider.chat(modelFor('openai', up.url), request('x'), callOptions()), {
