@@ -1,0 +1,83 @@
+// Daemon lifecycle through its doors: nothing configured (503 with how to fix it), config reload
+// (and keeping the last good config), idle shutdown after the last RPC client leaves.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { describe, test } from 'node:test';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { DaemonHealth } from '../../../shared/api';
+import type { ModelListEntry, OpenAIErrorBody } from '../../../shared/openai';
+import { HealthRequest } from '../../../shared/protocol';
+import { startTestDaemon } from '../../helpers/daemon';
+
+async function until(check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+describe('daemon lifecycle', () => {
+  test('with no model configured: chat gets 503 saying how to add one; the API and stats still answer', async () => {
+    const d = await startTestDaemon({ models: [], rpc: false });
+    try {
+      const res = await fetch(`${d.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'anyone?' }] }),
+      });
+      assert.equal(res.status, 503);
+      const body = (await res.json()) as OpenAIErrorBody;
+      assert.equal(body.error.code, 'no_models_configured');
+      assert.match(body.error.message, /config\.yaml/);
+      assert.equal((await fetch(`${d.url}/v1/stats`)).status, 200);
+      assert.equal((await fetch(`${d.url}/v1/models`)).status, 200);
+      const health = (await (await fetch(`${d.url}/health`)).json()) as DaemonHealth;
+      assert.equal(health.status, 'degraded');
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('a changed config file is reloaded; an invalid one keeps the last good config and is reported', async () => {
+    const d = await startTestDaemon({ rpc: false });
+    try {
+      const ids = async () =>
+        ((await (await fetch(`${d.url}/v1/models`)).json()) as { data: ModelListEntry[] }).data.map((m) => m.id);
+      const renamed = { ...d.baseConfig, models: d.baseConfig.models.map((m) => (m.name === 'model-b' ? { ...m, name: 'model-c' } : m)) };
+      d.writeConfig(renamed);
+      await until(async () => (await ids()).includes('model-c'));
+      assert.ok(!(await ids()).includes('model-b'));
+
+      writeFileSync(d.configPath, readFileSync(d.configPath, 'utf8').replace('provider: openai', 'provider: nonsense'));
+      await until(async () => ((await (await fetch(`${d.url}/health`)).json()) as DaemonHealth).config_error !== null);
+      const health = (await (await fetch(`${d.url}/health`)).json()) as DaemonHealth;
+      assert.match(health.config_error ?? '', /provider/);
+      assert.ok((await ids()).includes('model-c'), 'last good config still serves');
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('idle shutdown: the daemon stays while a client is connected and stops after the last one leaves', async () => {
+    const d = await startTestDaemon({ idleShutdownSeconds: 1 });
+    try {
+      const socket = net.connect(d.rpcPath!);
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+      connection.listen();
+      await new Promise((r) => setTimeout(r, 1800));
+      const health = await connection.sendRequest(HealthRequest, undefined);
+      assert.equal(health.status, 'ok', 'still running with a client connected');
+      let stopped = false;
+      void d.closed.then(() => (stopped = true));
+      connection.dispose();
+      socket.destroy();
+      await until(() => stopped, 6000);
+    } finally {
+      await d.close();
+    }
+  });
+});
