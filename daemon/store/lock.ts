@@ -24,7 +24,8 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
   ) {
     const who = pid === null ? 'Another Fugusashi daemon (starting up)' : `Another Fugusashi daemon (pid ${pid})`;
-    const stop = pid === null ? '' : process.platform === 'win32' ? `\`taskkill /PID ${pid}\`, or ` : `\`kill ${pid}\`, or `;
+    const stop =
+      pid === null ? '' : process.platform === 'win32' ? `\`taskkill /PID ${pid}\`, or ` : `\`kill ${pid}\`, or `;
     super(
       `${who} is using this data directory (${dataDir}). Use that daemon, stop it first ` +
         `(${stop}"Fugusashi: Stop Daemon" in VS Code), or start this one with another --data-dir.`,

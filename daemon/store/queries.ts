@@ -15,6 +15,7 @@ import type { ModelConfig } from '../../shared/config';
 import type { RoutingDecision, Usage } from '../../shared/openai';
 import type { Outcome, RequestRecord } from '../core/ports';
 import { decodeCapabilities } from './records';
+import { HOUR_MS } from './schema';
 import { num, numOrNull, strOrNull, text, type Row, type Statements } from './statements';
 
 const DECISION_COLUMNS = `request_id, created_at, source, requested_model, prompt_preview, decision_json, status,
@@ -113,42 +114,85 @@ export function mostExpensiveModel(pool: readonly ModelConfig[]): ModelConfig | 
   return best;
 }
 
+/** Usage sums of one (model, strategy) group; rows of usage_hourly and of the raw scan alike. */
+const USAGE_SUMS = `COUNT(*) AS requests, SUM(status = 'error') AS errors, COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens,
+  COALESCE(SUM(completion_tokens), 0) AS completion_tokens, SUM(cost_usd) AS cost_usd, SUM(latency_ms) AS latency_sum,
+  SUM(routing_latency_ms) AS routing_latency_sum`;
+const ROLLUP_SUMS = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(prompt_tokens) AS prompt_tokens,
+  SUM(completion_tokens) AS completion_tokens, SUM(cost_usd) AS cost_usd, SUM(latency_sum) AS latency_sum,
+  SUM(routing_latency_sum) AS routing_latency_sum`;
+
+/** The first hour boundary at or after `since`: whole hours come from usage_hourly, the rest from requests. */
+function firstWholeHour(since: number): number {
+  return Math.ceil(since / HOUR_MS) * HOUR_MS;
+}
+
+/**
+ * Visits usage grouped by (model, strategy) since `since`: whole hours from the usage_hourly
+ * rollup (kept by triggers), the part before the first whole hour from the requests themselves
+ * (an index range of at most an hour of requests).
+ */
+function eachUsageGroup(sql: Statements, since: number | undefined, visit: (row: Row) => void): void {
+  if (since === undefined) {
+    sql.each(`SELECT model, strategy, ${ROLLUP_SUMS} FROM usage_hourly GROUP BY model, strategy`, [], visit);
+    return;
+  }
+  const wholeHours = firstWholeHour(since);
+  sql.each(
+    `SELECT model, strategy, ${ROLLUP_SUMS} FROM usage_hourly WHERE hour >= ? GROUP BY model, strategy`,
+    [wholeHours],
+    visit,
+  );
+  if (wholeHours > since) {
+    sql.each(
+      `SELECT COALESCE(answered_by, model) AS model, strategy, ${USAGE_SUMS}
+       FROM requests WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2`,
+      [since, wholeHours],
+      visit,
+    );
+  }
+}
+
 export function stats(sql: Statements, pool: readonly ModelConfig[], since?: number): UsageStats {
-  // One pass over the covering index, grouped by (model, strategy): a handful of groups that are
-  // folded into the totals, per model and per strategy here.
+  // A handful of (model, strategy) groups, folded into the totals, per model and per strategy here.
   const perModel = new Map<string, ModelUsageStats & { latency_sum: number }>();
   const perStrategy = new Map<string, number>();
   let requests = 0;
   let errors = 0;
   let routingLatencySum = 0;
-  sql.each(
-    `SELECT COALESCE(answered_by, model) AS model, strategy, COUNT(*) AS requests, SUM(status = 'error') AS errors,
-       COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens, COALESCE(SUM(completion_tokens), 0) AS completion_tokens,
-       SUM(cost_usd) AS cost_usd, SUM(latency_ms) AS latency_sum, SUM(routing_latency_ms) AS routing_latency_sum
-     FROM requests WHERE created_at >= ? GROUP BY 1, 2`,
-    [since ?? Number.MIN_SAFE_INTEGER],
-    (row) => {
-      const name = String(row.model);
-      let model = perModel.get(name);
-      if (!model) {
-        model = { model: name, requests: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, mean_latency_ms: 0, latency_sum: 0 };
-        perModel.set(name, model);
-      }
-      model.requests += num(row.requests);
-      model.errors += num(row.errors);
-      model.prompt_tokens += num(row.prompt_tokens);
-      model.completion_tokens += num(row.completion_tokens);
-      model.cost_usd += num(row.cost_usd);
-      model.latency_sum += num(row.latency_sum);
-      const strategy = String(row.strategy);
-      perStrategy.set(strategy, (perStrategy.get(strategy) ?? 0) + num(row.requests));
-      requests += num(row.requests);
-      errors += num(row.errors);
-      routingLatencySum += num(row.routing_latency_sum);
-    },
-  );
+  eachUsageGroup(sql, since, (row) => {
+    const name = String(row.model);
+    let model = perModel.get(name);
+    if (!model) {
+      model = {
+        model: name,
+        requests: 0,
+        errors: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        cost_usd: 0,
+        mean_latency_ms: 0,
+        latency_sum: 0,
+      };
+      perModel.set(name, model);
+    }
+    model.requests += num(row.requests);
+    model.errors += num(row.errors);
+    model.prompt_tokens += num(row.prompt_tokens);
+    model.completion_tokens += num(row.completion_tokens);
+    model.cost_usd += num(row.cost_usd);
+    model.latency_sum += num(row.latency_sum);
+    const strategy = String(row.strategy);
+    perStrategy.set(strategy, (perStrategy.get(strategy) ?? 0) + num(row.requests));
+    requests += num(row.requests);
+    errors += num(row.errors);
+    routingLatencySum += num(row.routing_latency_sum);
+  });
   const per_model: ModelUsageStats[] = [...perModel.values()]
-    .map(({ latency_sum, ...model }) => ({ ...model, mean_latency_ms: model.requests ? latency_sum / model.requests : 0 }))
+    .map(({ latency_sum, ...model }) => ({
+      ...model,
+      mean_latency_ms: model.requests ? latency_sum / model.requests : 0,
+    }))
     .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
   const per_strategy = [...perStrategy]
     .map(([strategy, n]) => ({ strategy, requests: n }))
@@ -182,20 +226,41 @@ export function stats(sql: Statements, pool: readonly ModelConfig[], since?: num
 export function usageOverTime(sql: Statements, bucketMs: number, since?: number): UsageBucket[] {
   const size = Math.max(1, Math.floor(bucketMs));
   const buckets = new Map<number, UsageBucket>();
-  sql.each(
-    `SELECT (created_at / ?) * ? AS start, COALESCE(answered_by, model) AS model, COUNT(*) AS requests,
-       SUM(cost_usd) AS cost_usd
-     FROM requests WHERE created_at >= ? GROUP BY 1, 2 ORDER BY 1`,
-    [size, size, since ?? Number.MIN_SAFE_INTEGER],
-    (row) => {
-      const start = num(row.start);
-      let bucket = buckets.get(start);
-      if (!bucket) buckets.set(start, (bucket = { start, per_model: {}, cost_usd: 0 }));
-      bucket.per_model[String(row.model)] = num(row.requests);
-      bucket.cost_usd += num(row.cost_usd);
-    },
-  );
-  const used = [...buckets.values()];
+  const add = (row: Row) => {
+    const start = num(row.start);
+    let bucket = buckets.get(start);
+    if (!bucket) buckets.set(start, (bucket = { start, per_model: {}, cost_usd: 0 }));
+    bucket.per_model[String(row.model)] = (bucket.per_model[String(row.model)] ?? 0) + num(row.requests);
+    bucket.cost_usd += num(row.cost_usd);
+  };
+  if (size % HOUR_MS === 0) {
+    // Whole-hour buckets: sum the hourly rollup, plus the requests before the first whole hour.
+    const wholeHours = since === undefined ? Number.MIN_SAFE_INTEGER : firstWholeHour(since);
+    sql.each(
+      `SELECT (hour / ?) * ? AS start, model, SUM(requests) AS requests, SUM(cost_usd) AS cost_usd
+       FROM usage_hourly WHERE hour >= ? GROUP BY 1, 2`,
+      [size, size, wholeHours],
+      add,
+    );
+    if (since !== undefined && wholeHours > since) {
+      sql.each(
+        `SELECT (created_at / ?) * ? AS start, COALESCE(answered_by, model) AS model, COUNT(*) AS requests,
+           SUM(cost_usd) AS cost_usd
+         FROM requests WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2`,
+        [size, size, since, wholeHours],
+        add,
+      );
+    }
+  } else {
+    sql.each(
+      `SELECT (created_at / ?) * ? AS start, COALESCE(answered_by, model) AS model, COUNT(*) AS requests,
+         SUM(cost_usd) AS cost_usd
+       FROM requests WHERE created_at >= ? GROUP BY 1, 2`,
+      [size, size, since ?? Number.MIN_SAFE_INTEGER],
+      add,
+    );
+  }
+  const used = [...buckets.values()].sort((a, b) => a.start - b.start);
   const first = used[0];
   const last = used[used.length - 1];
   if (!first || !last || (last.start - first.start) / size >= MAX_FILLED_BUCKETS) return used;
@@ -250,7 +315,11 @@ export function rankings(sql: Statements, pool: readonly ModelConfig[]): ModelRa
     (row) => {
       const list = rated.get(String(row.model)) ?? [];
       const capabilities = decodeCapabilities(row.capabilities);
-      list.push({ capabilities: capabilities.length ? capabilities : ['chat'], ratings: num(row.ratings), sum: num(row.sum) });
+      list.push({
+        capabilities: capabilities.length ? capabilities : ['chat'],
+        ratings: num(row.ratings),
+        sum: num(row.sum),
+      });
       rated.set(String(row.model), list);
     },
   );
@@ -271,7 +340,8 @@ export function rankings(sql: Statements, pool: readonly ModelConfig[]): ModelRa
   }
   // Best rated first; unrated models after, busiest first.
   return [...byModel.values()].sort(
-    (a, b) => (b.mean_rating ?? -1) - (a.mean_rating ?? -1) || b.requests - a.requests || a.model.localeCompare(b.model),
+    (a, b) =>
+      (b.mean_rating ?? -1) - (a.mean_rating ?? -1) || b.requests - a.requests || a.model.localeCompare(b.model),
   );
 }
 

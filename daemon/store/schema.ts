@@ -4,6 +4,35 @@ import type { Database } from './sqljs';
 
 export type Migration = (db: Database) => void;
 
+const HOUR_OF = (column: string) => `CAST(${column} / 3600000 AS INTEGER) * 3600000`;
+
+/** Trigger body adding request `row` (NEW or OLD) to its usage_hourly bucket. */
+function addUsage(row: 'NEW' | 'OLD'): string {
+  return `INSERT INTO usage_hourly VALUES (
+      ${HOUR_OF(`${row}.created_at`)}, COALESCE(${row}.answered_by, ${row}.model), ${row}.strategy, 1,
+      ${row}.status = 'error', COALESCE(${row}.prompt_tokens, 0), COALESCE(${row}.completion_tokens, 0),
+      ${row}.cost_usd, ${row}.latency_ms, ${row}.routing_latency_ms)
+    ON CONFLICT (hour, model, strategy) DO UPDATE SET
+      requests = requests + 1, errors = errors + excluded.errors,
+      prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+      completion_tokens = completion_tokens + excluded.completion_tokens,
+      cost_usd = cost_usd + excluded.cost_usd, latency_sum = latency_sum + excluded.latency_sum,
+      routing_latency_sum = routing_latency_sum + excluded.routing_latency_sum;`;
+}
+
+/** Trigger body taking request `row` back out of its bucket (an update or a delete). */
+function removeUsage(row: 'NEW' | 'OLD'): string {
+  return `UPDATE usage_hourly SET
+      requests = requests - 1, errors = errors - (${row}.status = 'error'),
+      prompt_tokens = prompt_tokens - COALESCE(${row}.prompt_tokens, 0),
+      completion_tokens = completion_tokens - COALESCE(${row}.completion_tokens, 0),
+      cost_usd = cost_usd - ${row}.cost_usd, latency_sum = latency_sum - ${row}.latency_ms,
+      routing_latency_sum = routing_latency_sum - ${row}.routing_latency_ms
+    WHERE hour = ${HOUR_OF(`${row}.created_at`)} AND model = COALESCE(${row}.answered_by, ${row}.model)
+      AND strategy = ${row}.strategy;
+    DELETE FROM usage_hourly WHERE requests <= 0 AND hour = ${HOUR_OF(`${row}.created_at`)};`;
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   // v1: one row per request: plain columns for what lists and aggregates read, and the whole
   // RequestRecord (messages, params, response, attempts, steps) as UTF-8 JSON in record_json.
@@ -69,6 +98,39 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at, status, model, answered_by, strategy, prompt_tokens, completion_tokens, cost_usd,
         routing_latency_ms, latency_ms, rating, capabilities
       );
+      -- Usage per (hour, model, strategy), kept by triggers, so stats() and hourly charts sum a
+      -- few hundred rows instead of every request. The model is the one that answered, else the
+      -- routed one (the same key stats() reports).
+      CREATE TABLE usage_hourly (
+        hour INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        latency_sum REAL NOT NULL,
+        routing_latency_sum REAL NOT NULL,
+        PRIMARY KEY (hour, model, strategy)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER requests_usage_insert AFTER INSERT ON requests BEGIN
+        ${addUsage('NEW')}
+      END;
+      CREATE TRIGGER requests_usage_delete AFTER DELETE ON requests BEGIN
+        ${removeUsage('OLD')}
+      END;
+      CREATE TRIGGER requests_usage_update AFTER UPDATE OF
+        created_at, answered_by, model, strategy, status, prompt_tokens, completion_tokens, cost_usd, latency_ms,
+        routing_latency_ms ON requests BEGIN
+        ${removeUsage('OLD')}
+        ${addUsage('NEW')}
+      END;
+      INSERT INTO usage_hourly
+        SELECT ${HOUR_OF('created_at')}, COALESCE(answered_by, model), strategy, COUNT(*), SUM(status = 'error'),
+          COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), SUM(cost_usd), SUM(latency_ms),
+          SUM(routing_latency_ms)
+        FROM requests GROUP BY 1, 2, 3;
       UPDATE requests SET rating = (
         SELECT f.rating FROM feedback f
         WHERE f.request_id = requests.request_id AND f.source IN ('explicit', 'thumbs')
@@ -79,6 +141,8 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export const HOUR_MS = 3_600_000;
 
 /** Feedback sources that are a user's own rating (shown in the decisions table and rankings). */
 export const USER_RATING_SOURCES = ['explicit', 'thumbs'] as const;

@@ -84,6 +84,7 @@ export function strOrNull(value: SqlValue | undefined): string | null {
 
 /** Text stored as a UTF-8 BLOB (see schema v1), or plain TEXT. */
 export function text(value: SqlValue | undefined): string {
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
   return value === null || value === undefined ? '' : String(value);
 }

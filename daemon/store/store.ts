@@ -16,14 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type {
-  DecisionRow,
-  FeedbackRecord,
-  ModelRanking,
-  Trace,
-  UsageBucket,
-  UsageStats,
-} from '../../shared/api';
+import type { DecisionRow, FeedbackRecord, ModelRanking, Trace, UsageBucket, UsageStats } from '../../shared/api';
 import type { ModelConfig } from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
 import type { Outcome, RequestRecord, Store } from '../core/ports';
@@ -84,7 +77,12 @@ const DEFAULT_JOURNAL_SNAPSHOT_BYTES = 32 * 1024 * 1024;
 export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> {
   const dir = path.resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
-  const lock = options.lock === false ? undefined : options.lock === true || !options.lock ? acquireDataDirLock(dir) : options.lock;
+  const lock =
+    options.lock === false
+      ? undefined
+      : options.lock === true || !options.lock
+        ? acquireDataDirLock(dir)
+        : options.lock;
   try {
     const SQL = await loadSqlJs(options.wasmPath);
     const snapshotFile = path.join(dir, SNAPSHOT_FILE);
@@ -140,7 +138,12 @@ export class SqlJsStore implements Store {
     this.committedSeq = this.seq = Number(readMeta(db, 'last_seq') ?? 0);
     removeStaleTemps(dataDir);
     const { replayed, skipped } = this.replayJournals();
-    this.recovery = { schemaVersionFound, snapshotSeq: this.committedSeq, replayedEntries: replayed, skippedLines: skipped };
+    this.recovery = {
+      schemaVersionFound,
+      snapshotSeq: this.committedSeq,
+      replayedEntries: replayed,
+      skippedLines: skipped,
+    };
     this.nextOutcomeId = queries.maxId(this.sql, 'outcomes') + 1;
     this.nextFeedbackId = queries.maxId(this.sql, 'feedback') + 1;
     // Start from a snapshot holding everything, so the old journals (maybe with a torn tail that a
@@ -173,7 +176,11 @@ export class SqlJsStore implements Store {
   addFeedback(feedback: FeedbackRecord): void {
     const { rating, weight } = feedback;
     if (typeof rating !== 'number' || !Number.isFinite(rating) || rating < 1 || rating > 5) {
-      throw new FugusashiError('InvalidRequest', `rating must be a number from 1 to 5, got ${String(rating)}`, 'rating');
+      throw new FugusashiError(
+        'InvalidRequest',
+        `rating must be a number from 1 to 5, got ${String(rating)}`,
+        'rating',
+      );
     }
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
       throw new FugusashiError('InvalidRequest', `weight must be a number ≥ 0, got ${String(weight)}`, 'weight');
@@ -301,7 +308,9 @@ export class SqlJsStore implements Store {
     if (inTransaction) this.db.exec('COMMIT');
     const bytes = this.db.export();
     if (inTransaction && openNextJournal) this.db.exec('BEGIN');
-    this.log(`store: snapshot exported seq=${seq} (${bytes.length} bytes in ${(performance.now() - started).toFixed(1)} ms)`);
+    this.log(
+      `store: snapshot exported seq=${seq} (${bytes.length} bytes in ${(performance.now() - started).toFixed(1)} ms)`,
+    );
     if (this.journal && (this.journal.entries > 0 || !openNextJournal)) {
       this.journal.close();
       this.sealed.push({ file: this.journal.file, lastSeq: seq });

@@ -30,9 +30,13 @@ const MIN_REQUESTS_BEFORE_LINE_KILL = 30;
 /** Runs the writer until the kill point, SIGKILLs it, returns what it acknowledged before dying. */
 function runAndKill(firstIndex: number, killAt: KillPoint, snapshotIntervalMs: number): Promise<Acked> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(firstIndex), String(snapshotIntervalMs)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', WRITER, dir, String(firstIndex), String(snapshotIntervalMs)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const acked: Acked = { requests: [], feedback: [], outcomes: [], seeded: 0, lines: [] };
     let stderr = '';
     let buffered = '';
@@ -58,15 +62,18 @@ function runAndKill(firstIndex: number, killAt: KillPoint, snapshotIntervalMs: n
         if (kind === 'R') {
           acked.requests.push(Number(a));
           if (killAt.kind === 'after-requests' && acked.requests.length >= killAt.count) kill();
-        }
-        else if (kind === 'F') acked.feedback.push(Number(a));
+        } else if (kind === 'F') acked.feedback.push(Number(a));
         else if (kind === 'O') acked.outcomes.push({ id: Number(a), index: Number(b) });
         else if (kind === 'seeded') acked.seeded = Number(a);
         else if (kind === 'ready') {
           clearTimeout(guard);
           guard = setTimeout(kill, 10_000);
         }
-        if (killAt.kind === 'on-line' && line.startsWith(killAt.prefix) && acked.requests.length >= MIN_REQUESTS_BEFORE_LINE_KILL) {
+        if (
+          killAt.kind === 'on-line' &&
+          line.startsWith(killAt.prefix) &&
+          acked.requests.length >= MIN_REQUESTS_BEFORE_LINE_KILL
+        ) {
           kill();
         }
       }
@@ -85,12 +92,28 @@ function runAndKill(firstIndex: number, killAt: KillPoint, snapshotIntervalMs: n
 test('every write acknowledged before kill -9 survives, at several kill points', { timeout: 110_000 }, async (t) => {
   const killPoints: { name: string; point: KillPoint; snapshotIntervalMs: number }[] = [
     { name: 'at the first write', point: { kind: 'after-requests', count: 1 }, snapshotIntervalMs: 60_000 },
-    { name: 'mid-burst, random', point: { kind: 'after-requests', count: 100 + random(700) }, snapshotIntervalMs: 60_000 },
+    {
+      name: 'mid-burst, random',
+      point: { kind: 'after-requests', count: 100 + random(700) },
+      snapshotIntervalMs: 60_000,
+    },
     // Snapshots every 30 ms: the kill lands while a temp snapshot is being written and fsynced.
-    { name: 'during a snapshot write', point: { kind: 'on-line', prefix: 'S store: snapshot exported' }, snapshotIntervalMs: 30 },
+    {
+      name: 'during a snapshot write',
+      point: { kind: 'on-line', prefix: 'S store: snapshot exported' },
+      snapshotIntervalMs: 30,
+    },
     // Right after the rename, before the covered journals are deleted.
-    { name: 'right after a snapshot commit', point: { kind: 'on-line', prefix: 'S store: snapshot committed' }, snapshotIntervalMs: 30 },
-    { name: 'random, with frequent snapshots', point: { kind: 'after-requests', count: 200 + random(1000) }, snapshotIntervalMs: 25 },
+    {
+      name: 'right after a snapshot commit',
+      point: { kind: 'on-line', prefix: 'S store: snapshot committed' },
+      snapshotIntervalMs: 30,
+    },
+    {
+      name: 'random, with frequent snapshots',
+      point: { kind: 'after-requests', count: 200 + random(1000) },
+      snapshotIntervalMs: 25,
+    },
   ];
   const allRequests = new Set<number>();
   const allFeedback = new Set<number>();
@@ -140,7 +163,10 @@ test('every write acknowledged before kill -9 survives, at several kill points',
         outcomes.map((_, k) => k + 1),
         `${name}: outcome ids have gaps`,
       );
-      assert.ok(outcomes.length >= seeded + allOutcomes.size, `${name}: ${outcomes.length} outcomes < ${seeded} + ${allOutcomes.size}`);
+      assert.ok(
+        outcomes.length >= seeded + allOutcomes.size,
+        `${name}: ${outcomes.length} outcomes < ${seeded} + ${allOutcomes.size}`,
+      );
       assert.ok(store.feedbackCounts().ratings >= allFeedback.size, `${name}: feedback count`);
       const newest = store.listDecisions({ limit: 1 })[0];
       const highest = Math.max(...allRequests);

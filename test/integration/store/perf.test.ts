@@ -25,54 +25,59 @@ const fmt = (m: { wallMs: number; cpuMs: number }, unit: 'ms' | 'µs' = 'ms') =>
     ? `${m.wallMs.toFixed(2)} ms (cpu ${m.cpuMs.toFixed(2)} ms)`
     : `${(m.wallMs * 1000).toFixed(1)} µs (cpu ${(m.cpuMs * 1000).toFixed(1)} µs)`;
 
-test('10k requests and 100k outcomes: writes, aggregates, pages and snapshots stay fast', { timeout: 110_000 }, async (t) => {
-  const logs: string[] = [];
-  const store = await openStore({ dataDir: dir, snapshotIntervalMs: 3_600_000, log: (m) => logs.push(m) });
-  const REQUESTS = 10_000;
-  const records = Array.from({ length: REQUESTS }, (_, i) => makeRequest(i));
-  let next = 0;
-  const save = measure(REQUESTS, () => store.saveRequest(records[next++] as (typeof records)[number]));
-  let rated = 0;
-  const feedback = measure(2_000, () => store.addFeedback(makeFeedback(rated++ * 5)));
-  const outcomes = measure(1, () => {
-    for (let batch = 0; batch < 100; batch++) store.addOutcomes(Array.from({ length: 1_000 }, (_, k) => makeOutcome(batch * 1_000 + k)));
-  });
-  assert.equal(store.countOutcomes(), 100_000);
+test(
+  '10k requests and 100k outcomes: writes, aggregates, pages and snapshots stay fast',
+  { timeout: 110_000 },
+  async (t) => {
+    const logs: string[] = [];
+    const store = await openStore({ dataDir: dir, snapshotIntervalMs: 3_600_000, log: (m) => logs.push(m) });
+    const REQUESTS = 10_000;
+    const records = Array.from({ length: REQUESTS }, (_, i) => makeRequest(i));
+    let next = 0;
+    const save = measure(REQUESTS, () => store.saveRequest(records[next++] as (typeof records)[number]));
+    let rated = 0;
+    const feedback = measure(2_000, () => store.addFeedback(makeFeedback(rated++ * 5)));
+    const outcomes = measure(1, () => {
+      for (let batch = 0; batch < 100; batch++)
+        store.addOutcomes(Array.from({ length: 1_000 }, (_, k) => makeOutcome(batch * 1_000 + k)));
+    });
+    assert.equal(store.countOutcomes(), 100_000);
 
-  const stats = measure(5, () => store.stats(POOL));
-  assert.equal(stats.result.requests, REQUESTS);
-  const statsRecent = measure(5, () => store.stats(POOL, T0 + (REQUESTS - 1_000) * 1000));
-  assert.equal(statsRecent.result.requests, 1_000);
-  const firstPage = measure(10, () => store.listDecisions({ limit: 50 }));
-  const deepPage = measure(10, () => store.listDecisions({ limit: 50, before: T0 + 500 * 1000 }));
-  assert.equal(deepPage.result[0]?.request_id, 'fugu-test-499');
-  const rankings = measure(5, () => store.rankings(POOL));
-  const usage = measure(5, () => store.usageOverTime(3_600_000));
-  const trace = measure(100, () => store.getTrace('fugu-test-4242'));
-  const newOutcomes = measure(10, () => store.listOutcomes(99_900));
-  assert.equal(newOutcomes.result.length, 100);
-  const snapshot = measure(1, () => void store.snapshot());
-  await store.snapshot();
-  const exported = logs.filter((l) => l.includes('snapshot exported')).pop();
-  const close = measure(1, () => store.close());
-  const reopenStarted = performance.now();
-  const reopened = await openStore({ dataDir: dir });
-  const reopenMs = performance.now() - reopenStarted;
-  assert.equal(reopened.countOutcomes(), 100_000);
-  reopened.close();
+    const stats = measure(5, () => store.stats(POOL));
+    assert.equal(stats.result.requests, REQUESTS);
+    const statsRecent = measure(5, () => store.stats(POOL, T0 + (REQUESTS - 1_000) * 1000));
+    assert.equal(statsRecent.result.requests, 1_000);
+    const firstPage = measure(10, () => store.listDecisions({ limit: 50 }));
+    const deepPage = measure(10, () => store.listDecisions({ limit: 50, before: T0 + 500 * 1000 }));
+    assert.equal(deepPage.result[0]?.request_id, 'fugu-test-499');
+    const rankings = measure(5, () => store.rankings(POOL));
+    const usage = measure(5, () => store.usageOverTime(3_600_000));
+    const trace = measure(100, () => store.getTrace('fugu-test-4242'));
+    const newOutcomes = measure(10, () => store.listOutcomes(99_900));
+    assert.equal(newOutcomes.result.length, 100);
+    const snapshot = measure(1, () => void store.snapshot());
+    await store.snapshot();
+    const exported = logs.filter((l) => l.includes('snapshot exported')).pop();
+    const close = measure(1, () => store.close());
+    const reopenStarted = performance.now();
+    const reopened = await openStore({ dataDir: dir });
+    const reopenMs = performance.now() - reopenStarted;
+    assert.equal(reopened.countOutcomes(), 100_000);
+    reopened.close();
 
-  t.diagnostic(`saveRequest: ${fmt(save, 'µs')} each; addFeedback: ${fmt(feedback, 'µs')} each`);
-  t.diagnostic(`addOutcomes: 100 batches of 1,000 in ${fmt(outcomes)}`);
-  t.diagnostic(`stats (10k requests): ${fmt(stats)}; stats since (last 1k): ${fmt(statsRecent)}`);
-  t.diagnostic(`listDecisions 50: newest ${fmt(firstPage)}, deep page ${fmt(deepPage)}`);
-  t.diagnostic(`rankings ${fmt(rankings)}; usageOverTime (hourly) ${fmt(usage)}; getTrace ${fmt(trace)}`);
-  t.diagnostic(`listOutcomes(afterId) 100 of 100k: ${fmt(newOutcomes)}`);
-  t.diagnostic(`background snapshot, blocking part (export + journal switch): ${fmt(snapshot)}; ${exported}`);
-  t.diagnostic(`close (final snapshot): ${fmt(close)}; reopen: ${reopenMs.toFixed(0)} ms`);
+    t.diagnostic(`saveRequest: ${fmt(save, 'µs')} each; addFeedback: ${fmt(feedback, 'µs')} each`);
+    t.diagnostic(`addOutcomes: 100 batches of 1,000 in ${fmt(outcomes)}`);
+    t.diagnostic(`stats (10k requests): ${fmt(stats)}; stats since (last 1k): ${fmt(statsRecent)}`);
+    t.diagnostic(`listDecisions 50: newest ${fmt(firstPage)}, deep page ${fmt(deepPage)}`);
+    t.diagnostic(`rankings ${fmt(rankings)}; usageOverTime (hourly) ${fmt(usage)}; getTrace ${fmt(trace)}`);
+    t.diagnostic(`listOutcomes(afterId) 100 of 100k: ${fmt(newOutcomes)}`);
+    t.diagnostic(`background snapshot, blocking part (export + journal switch): ${fmt(snapshot)}; ${exported}`);
+    t.diagnostic(`close (final snapshot): ${fmt(close)}; reopen: ${reopenMs.toFixed(0)} ms`);
 
-  // Generous bounds: these catch a full scan per page or per write, not a slow machine.
-  assert.ok(save.cpuMs < 1, `saveRequest cpu ${save.cpuMs} ms`);
-  assert.ok(firstPage.cpuMs < 50 && deepPage.cpuMs < 50, 'a page of decisions must not scan the table');
-  assert.ok(stats.cpuMs < 500, `stats cpu ${stats.cpuMs} ms`);
-  assert.ok(newOutcomes.cpuMs < 50, 'listOutcomes(afterId) must not scan all outcomes');
-});
+    // Generous bounds: these catch a full scan per page or per write, not a slow machine.
+    assert.ok(save.cpuMs < 1, `saveRequest cpu ${save.cpuMs} ms`);
+    assert.ok(firstPage.cpuMs < 50 && deepPage.cpuMs < 50, 'a page of decisions must not scan the table');
+    assert.ok(stats.cpuMs < 500, `stats cpu ${stats.cpuMs} ms`);
+    assert.ok(newOutcomes.cpuMs < 50, 'listOutcomes(afterId) must not scan all outcomes');
+  },
+);

@@ -98,7 +98,10 @@ test('a half-written snapshot (killed during a snapshot) is ignored and removed'
   const dir = tempDir();
   const crashed = await openUnlocked(dir);
   writeSome(crashed, 0, 4);
-  writeFileSync(path.join(dir, `${SNAPSHOT_FILE}.tmp-12-4242`), Buffer.from('SQLite format 3\0 and then the kill came'));
+  writeFileSync(
+    path.join(dir, `${SNAPSHOT_FILE}.tmp-12-4242`),
+    Buffer.from('SQLite format 3\0 and then the kill came'),
+  );
   const reopened = await openUnlocked(dir);
   assertHas(reopened, 4);
   assert.deepEqual(
@@ -116,7 +119,10 @@ test('a snapshot rotates the journal; a restart replays only what came after it'
   const before = journals(dir);
   assert.equal(before.length, 1);
   await store.snapshot();
-  assert.ok(logs.some((l) => l.includes('snapshot committed seq=15')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('snapshot committed seq=15')),
+    logs.join('\n'),
+  );
   const after = journals(dir);
   assert.equal(after.length, 1);
   assert.notEqual(after[0], before[0], 'the covered journal was deleted and a new one started');
@@ -169,6 +175,12 @@ test('a schema version 1 database migrates, keeping its data', async () => {
   );
   assert.deepEqual(store.getTrace(requestId(0))?.messages, makeRequest(0).messages);
   assert.equal(store.feedbackCounts().ratings, 3);
+  // The hourly usage rollup was built from the old rows.
+  assert.equal(store.stats([]).requests, 2);
+  assert.equal(
+    store.stats([]).prompt_tokens,
+    makeRequest(0).usage!.prompt_tokens + makeRequest(1).usage!.prompt_tokens,
+  );
   assert.equal(store.countOutcomes(), 3);
   assert.equal(store.addOutcomes([makeOutcome(9)])[0]?.id, 4);
   store.addFeedback({ ...makeFeedback(1), rating: 5 });

@@ -58,7 +58,10 @@ test('a lock held by another live process is respected', async () => {
   try {
     assert.ok(other.pid);
     writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: other.pid, started_at: Date.now() }));
-    assert.throws(() => acquireDataDirLock(dir), (err: unknown) => err instanceof DataDirLockedError && err.pid === other.pid);
+    assert.throws(
+      () => acquireDataDirLock(dir),
+      (err: unknown) => err instanceof DataDirLockedError && err.pid === other.pid,
+    );
     await assert.rejects(openStore({ dataDir: dir }), DataDirLockedError);
   } finally {
     other.kill('SIGKILL');

@@ -61,7 +61,16 @@ describe('store queries', () => {
 
   test('an orchestrated request keeps its steps', async () => {
     const steps = [
-      { id: 'p', kind: 'plan' as const, model: 'strong', reason: 'plans', started_at: T0, duration_ms: 5, cost_usd: 0.01, status: 'ok' as const },
+      {
+        id: 'p',
+        kind: 'plan' as const,
+        model: 'strong',
+        reason: 'plans',
+        started_at: T0,
+        duration_ms: 5,
+        cost_usd: 0.01,
+        status: 'ok' as const,
+      },
     ];
     store.saveRequest({ ...older(), steps });
     assert.deepEqual(store.getTrace(requestId(1000))?.steps, steps);
@@ -89,7 +98,10 @@ describe('store queries', () => {
     assert.equal(row?.rating, 4);
     assert.equal(row?.answered_by, 'cheap');
     assert.equal(tail.find((r) => r.request_id === requestId(2))?.rating, 3);
-    assert.equal(store.listDecisions({ limit: 100, before: T0 + 6000 }).find((r) => r.request_id === requestId(5))?.rating, null);
+    assert.equal(
+      store.listDecisions({ limit: 100, before: T0 + 6000 }).find((r) => r.request_id === requestId(5))?.rating,
+      null,
+    );
   });
 
   test('stats aggregates requests, tokens, cost, per model and per strategy', () => {
@@ -114,12 +126,20 @@ describe('store queries', () => {
     const cheapRows = inRange.filter((r) => (r.answered_by ?? r.decision.model) === 'cheap');
     assert.equal(cheap?.requests, cheapRows.length);
     assert.equal(cheap?.errors, cheapRows.filter((r) => r.status === 'error').length);
-    assert.ok(Math.abs((cheap?.mean_latency_ms ?? 0) - cheapRows.reduce((a, r) => a + r.latency_ms, 0) / cheapRows.length) < 1e-9);
-    assert.equal(s.per_model.reduce((a, m) => a + m.requests, 0), N);
-    assert.deepEqual(
-      Object.fromEntries(s.per_strategy.map((p) => [p.strategy, p.requests])),
-      { cost: 5, learned: 5, similarity: 5, fallback: 5 },
+    assert.ok(
+      Math.abs((cheap?.mean_latency_ms ?? 0) - cheapRows.reduce((a, r) => a + r.latency_ms, 0) / cheapRows.length) <
+        1e-9,
     );
+    assert.equal(
+      s.per_model.reduce((a, m) => a + m.requests, 0),
+      N,
+    );
+    assert.deepEqual(Object.fromEntries(s.per_strategy.map((p) => [p.strategy, p.requests])), {
+      cost: 5,
+      learned: 5,
+      similarity: 5,
+      fallback: 5,
+    });
     // Without `since`: everything, including the older orchestrated request.
     assert.equal(store.stats(POOL).requests, N + 1);
     assert.equal(store.stats(POOL).since, null);
@@ -158,14 +178,20 @@ describe('store queries', () => {
     assert.equal(cheap?.win_rate, 0.5);
     const cheapOk = written().filter((r) => r.answered_by === 'cheap');
     assert.equal(cheap?.requests, cheapOk.length);
-    assert.ok(Math.abs((cheap?.cost_per_request_usd ?? 0) - cheapOk.reduce((a, r) => a + r.cost_usd, 0) / cheapOk.length) < 1e-12);
+    assert.ok(
+      Math.abs((cheap?.cost_per_request_usd ?? 0) - cheapOk.reduce((a, r) => a + r.cost_usd, 0) / cheapOk.length) <
+        1e-12,
+    );
     // Request 4 needed "code" (even index), request 1 recorded none so it counts as "chat".
     assert.deepEqual(cheap?.by_capability, [
       { capability: 'chat', ratings: 1, mean_rating: 4 },
       { capability: 'code', ratings: 1, mean_rating: 1 },
     ]);
     const strong = rankings.find((r) => r.model === 'strong');
-    assert.deepEqual(strong?.by_capability.map((c) => c.capability), ['chat', 'code', 'reasoning']);
+    assert.deepEqual(
+      strong?.by_capability.map((c) => c.capability),
+      ['chat', 'code', 'reasoning'],
+    );
     assert.equal(strong?.by_capability.find((c) => c.capability === 'reasoning')?.mean_rating, null);
   });
 
@@ -180,7 +206,8 @@ describe('store queries', () => {
     const before = store.feedbackCounts().ratings;
     assert.throws(
       () => store.addFeedback({ ...makeFeedback(0), request_id: 'fugu-unknown' }),
-      (err: unknown) => err instanceof FugusashiError && err.kind === 'NotFound' && err.message.includes('fugu-unknown'),
+      (err: unknown) =>
+        err instanceof FugusashiError && err.kind === 'NotFound' && err.message.includes('fugu-unknown'),
     );
     for (const rating of [0, 6, Number.NaN, 4.5 + 1]) {
       assert.throws(
@@ -207,11 +234,108 @@ describe('store queries', () => {
     assert.throws(() => store.addOutcomes([{ ...makeOutcome(5), score: Number.NaN }]), FugusashiError);
     assert.equal(store.countOutcomes(), 4);
     const lines: string[] = [];
-    assert.equal(store.exportOutcomes((line) => lines.push(line)), 4);
+    assert.equal(
+      store.exportOutcomes((line) => lines.push(line)),
+      4,
+    );
     assert.ok(lines.every((l) => l.endsWith('\n')));
     assert.deepEqual(
       lines.map((l) => JSON.parse(l) as unknown),
       store.listOutcomes(),
     );
+  });
+});
+
+describe('usage rollup (usage_hourly, kept by triggers)', () => {
+  const MINUTE = 60_000;
+  const HOUR = 60 * MINUTE;
+  let dir: string;
+  let store: SqlJsStore;
+  const written = Array.from({ length: 40 }, (_, i) => makeRequest(i, { created_at: T0 + i * 17 * MINUTE + 123 }));
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'fugu-store-'));
+    store = await openStore({ dataDir: dir });
+    for (const r of written) store.saveRequest(r);
+    // Saved again with another model, cost and time: it must count once, where it is now.
+    const moved = makeRequest(7, {
+      created_at: T0 + 5 * HOUR + 1,
+      cost_usd: 1,
+      decision: { ...makeRequest(7).decision, model: 'strong' },
+      answered_by: 'strong',
+    });
+    store.saveRequest(moved);
+    written[7] = moved;
+  });
+  after(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function expected(since: number | undefined) {
+    const rows = written.filter((r) => since === undefined || r.created_at >= since);
+    const perModel: Record<string, number> = {};
+    for (const r of rows)
+      perModel[r.answered_by ?? r.decision.model] = (perModel[r.answered_by ?? r.decision.model] ?? 0) + 1;
+    return {
+      requests: rows.length,
+      cost: rows.reduce((a, r) => a + r.cost_usd, 0),
+      prompt: rows.reduce((a, r) => a + (r.usage?.prompt_tokens ?? 0), 0),
+      routing: rows.length ? rows.reduce((a, r) => a + r.decision.latency_ms, 0) / rows.length : 0,
+      perModel,
+    };
+  }
+
+  test('stats matches a recount of the requests for any since, mid-hour or not', () => {
+    for (const since of [
+      undefined,
+      T0,
+      T0 + 1,
+      T0 + 45 * MINUTE,
+      T0 + 3 * HOUR + 5 * MINUTE,
+      T0 + 5 * HOUR,
+      T0 + 100 * HOUR,
+    ]) {
+      const s = store.stats(POOL, since);
+      const e = expected(since);
+      assert.equal(s.requests, e.requests, `since ${since}`);
+      assert.ok(Math.abs(s.cost_usd - e.cost) < 1e-9, `cost since ${since}`);
+      assert.equal(s.prompt_tokens, e.prompt, `tokens since ${since}`);
+      assert.ok(Math.abs(s.mean_routing_latency_ms - e.routing) < 1e-9, `routing latency since ${since}`);
+      assert.deepEqual(
+        Object.fromEntries(s.per_model.map((m) => [m.model, m.requests])),
+        e.perModel,
+        `per model since ${since}`,
+      );
+    }
+  });
+
+  test('usageOverTime gives the same buckets from the rollup (whole hours) and from the requests', () => {
+    const recount = (size: number, since?: number) => {
+      const buckets = new Map<number, number>();
+      for (const r of written) {
+        if (since !== undefined && r.created_at < since) continue;
+        const start = Math.floor(r.created_at / size) * size;
+        buckets.set(start, (buckets.get(start) ?? 0) + 1);
+      }
+      return buckets;
+    };
+    for (const [size, since] of [
+      [HOUR, undefined],
+      [2 * HOUR, T0 + 70 * MINUTE],
+      [15 * MINUTE, undefined],
+      [15 * MINUTE, T0 + 2 * HOUR + 1],
+    ] as const) {
+      const got = store.usageOverTime(size, since);
+      const want = recount(size, since);
+      for (const bucket of got) {
+        const n = Object.values(bucket.per_model).reduce((a, b) => a + b, 0);
+        assert.equal(n, want.get(bucket.start) ?? 0, `bucket ${bucket.start} of ${size} since ${since}`);
+      }
+      assert.equal(
+        got.reduce((a, b) => a + Object.values(b.per_model).reduce((x, y) => x + y, 0), 0),
+        [...want.values()].reduce((a, b) => a + b, 0),
+      );
+    }
   });
 });
