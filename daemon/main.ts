@@ -54,7 +54,8 @@ import { ConfigError, resolveConfig, watchConfig, type ResolvedConfig, type Reso
 import type { Learner } from './core/ports';
 import { createLearner, type LearnerHandle } from './learning';
 import { buildApp } from './http/app';
-import { dashboardPlugin } from './http/dashboard';
+import { createDashboardPlugin } from './http/dashboard';
+import { loadLastBenchmark, saveLastBenchmark } from './http/last-benchmark';
 import { createOrchestrator } from './orchestrator';
 import { createProviderRegistry } from './providers';
 import { registerRpcHandlers } from './rpc/handlers';
@@ -236,7 +237,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const app = buildApp(services, {
     guard: () => ({ token: config.server.token, allowedHosts: config.server.allowedHosts }),
     bodyLimitBytes: config.server.bodyLimitBytes,
-    plugins: [dashboardPlugin],
+    plugins: [createDashboardPlugin({ lastBenchmark: () => loadLastBenchmark(dataDir) })],
     onActivity: () => {
       lastActivity = Date.now();
     },
@@ -439,7 +440,10 @@ async function benchmark(
       Object.assign(options, { file: params.dataset, online: true });
       break;
   }
-  return runBenchmark(options, (p) => onProgress({ ...p, run_id: params.runId }));
+  const report = await runBenchmark(options, (p) => onProgress({ ...p, run_id: params.runId }));
+  // The dashboard charts the most recent run, also after this daemon restarts.
+  saveLastBenchmark(dataDir, report);
+  return report;
 }
 
 function writeAtomic(file: string, text: string): void {
