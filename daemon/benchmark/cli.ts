@@ -4,10 +4,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
-import { runBenchmarkDetailed, type BenchmarkOptions, type BenchmarkResult } from './run';
+import { runBenchmarkDetailed, SAMPLE_PAIR, type BenchmarkOptions, type BenchmarkResult } from './run';
 
-export const SAMPLE_STRONG = 'gpt-4-1106-preview';
-export const SAMPLE_WEAK = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
+export const SAMPLE_STRONG = SAMPLE_PAIR.strong;
+export const SAMPLE_WEAK = SAMPLE_PAIR.weak;
 
 const USAGE = `usage: fugusashi benchmark [FILE] [options]
   (no arguments)        run the bundled 300-row MMLU sample, 5 folds

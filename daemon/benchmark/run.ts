@@ -55,6 +55,9 @@ export interface BenchmarkResult {
 
 export type ProgressListener = (progress: BenchmarkProgress) => void;
 
+/** The pair of the bundled MMLU sample (test/fixtures/benchmark/sample.csv). */
+export const SAMPLE_PAIR = { strong: 'gpt-4-1106-preview', weak: 'mistralai/Mixtral-8x7B-Instruct-v0.1' };
+
 const DEFAULT_LAMBDAS = [0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const DEFAULT_CHECKPOINTS = [100, 250, 500, 1000, 2000, 3000, 5000, 8000];
 
@@ -78,6 +81,10 @@ export async function runBenchmarkDetailed(
   const started = Date.now();
   const runId = randomUUID();
   const progress = (phase: string, done: number, total: number) => onProgress({ run_id: runId, phase, done, total });
+  if (options.sample && !options.strong && !options.weak) {
+    // The bundled sample is a two-model file: default to its pair (as `fugusashi benchmark` does).
+    options = { ...options, strong: SAMPLE_PAIR.strong, weak: SAMPLE_PAIR.weak };
+  }
   const only = options.strong && options.weak ? [options.strong, options.weak] : options.models;
 
   const trainTable = options.train ? loadTable(options.train, only) : null;

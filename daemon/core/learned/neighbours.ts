@@ -111,11 +111,15 @@ export class PromptIndex {
   }
 
   vectorOf(p: number): Float32Array {
-    const v = new Float32Array(this.dims);
+    return this.vectorInto(p, new Float32Array(this.dims));
+  }
+
+  /** Writes point p's (dequantised) vector into the first `dims` slots of `out`. */
+  vectorInto(p: number, out: Float32Array): Float32Array {
     const base = p * this.dims;
     const scale = this.scales[p]!;
-    for (let i = 0; i < this.dims; i++) v[i] = this.codes[base + i]! * scale;
-    return v;
+    for (let i = 0; i < this.dims; i++) out[i] = this.codes[base + i]! * scale;
+    return out;
   }
 
   /** The k most similar points, best first. `exclude` skips one point (leave-one-out). */
@@ -175,50 +179,56 @@ export class PromptIndex {
     const k = Math.max(16, Math.round(Math.sqrt(this.count)));
     const centroids = new Float32Array(k * d);
     for (let j = 0; j < k; j++) centroids.set(this.vectorOf(Math.floor(random() * this.count)), j * d);
-    const sampleSize = Math.min(this.count, k * 40);
-    const sample = Array.from({ length: sampleSize }, () => Math.floor(random() * this.count));
-    const vectors = sample.map((p) => this.vectorOf(p));
-    for (let round = 0; round < 6; round++) {
+    // k-means on a sample (10 points per cell) is enough to place the cells.
+    const sample = Array.from({ length: Math.min(this.count, k * 10) }, () => Math.floor(random() * this.count));
+    for (let round = 0; round < 5; round++) {
       const sums = new Float32Array(k * d);
-      vectors.forEach((v) => {
-        const j = nearest(centroids, k, d, v);
-        for (let i = 0; i < d; i++) sums[j * d + i] = sums[j * d + i]! + v[i]!;
-      });
+      for (let s = 0; s < sample.length; s++) {
+        const p = sample[s]!;
+        const j = this.nearestCentroid(centroids, k, p);
+        const base = p * d;
+        const scale = this.scales[p]!;
+        for (let i = 0; i < d; i++) sums[j * d + i] = sums[j * d + i]! + this.codes[base + i]! * scale;
+        if (s % 500 === 499) await yieldNow();
+      }
       for (let j = 0; j < k; j++) {
         let norm = 0;
         for (let i = 0; i < d; i++) norm += sums[j * d + i]! ** 2;
         norm = Math.sqrt(norm);
         if (norm > 0) for (let i = 0; i < d; i++) centroids[j * d + i] = sums[j * d + i]! / norm;
       }
-      await yieldNow();
     }
     const cells: number[][] = Array.from({ length: k }, () => []);
     for (let p = 0; p < this.count; p++) {
-      cells[nearest(centroids, k, d, this.vectorOf(p))]!.push(p);
-      if (p % 2000 === 0) await yieldNow();
+      cells[this.nearestCentroid(centroids, k, p)]!.push(p);
+      if (p % 500 === 499) await yieldNow();
     }
-    // Points added while we were building go to their cells in insert() once centroids exist;
-    // those added during the build are caught here.
+    // Points added during the build were covered by the loop (it reads this.count each time);
+    // from here on insert() files new points into their cell.
     this.centroids = centroids;
     this.cellCount = k;
     this.cells = cells;
   }
+
+  /** Nearest centroid of a stored point, computed on its int8 code (the scale does not change the argmax). */
+  private nearestCentroid(centroids: Float32Array, k: number, p: number): number {
+    const d = this.dims;
+    const base = p * d;
+    const codes = this.codes;
+    let best = 0;
+    let bestSim = -Infinity;
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      const cb = j * d;
+      for (let i = 0; i < d; i++) s += codes[base + i]! * centroids[cb + i]!;
+      if (s > bestSim) {
+        bestSim = s;
+        best = j;
+      }
+    }
+    return best;
+  }
 }
 
 /** How many inverted-file cells a search reads. */
-const PROBES = 12;
-
-function nearest(centroids: Float32Array, k: number, d: number, v: Float32Array): number {
-  let best = 0;
-  let bestSim = -Infinity;
-  for (let j = 0; j < k; j++) {
-    let s = 0;
-    const base = j * d;
-    for (let i = 0; i < d; i++) s += v[i]! * centroids[base + i]!;
-    if (s > bestSim) {
-      bestSim = s;
-      best = j;
-    }
-  }
-  return best;
-}
+const PROBES = 8;

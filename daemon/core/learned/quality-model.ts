@@ -112,13 +112,12 @@ export class QualityModel {
     this.heads.step(this.example(stored));
   }
 
-  private example(o: StoredOutcome): TrainingExample {
-    return {
-      x: this.inputOf(this.index.vectorOf(o.point), this.features[o.point]!),
-      model: o.model,
-      score: o.score,
-      weight: o.weight,
-    };
+  /** `scratch` (length dims + features) is reused by refits so 100k examples do not allocate 100k inputs. */
+  private example(o: StoredOutcome, scratch?: Float32Array): TrainingExample {
+    const x = scratch ?? new Float32Array(this.dims + FEATURE_COUNT);
+    this.index.vectorInto(o.point, x);
+    x.set(this.features[o.point]!, this.dims);
+    return { x, model: o.model, score: o.score, weight: o.weight };
   }
 
   private inputOf(vector: Float32Array, features: Float32Array): Float32Array {
@@ -136,7 +135,8 @@ export class QualityModel {
   ): Promise<void> {
     const heads = new LogisticHeads(this.dims + FEATURE_COUNT, this.options.linear);
     const count = this.outcomes.length;
-    await heads.fit(count, (i) => this.example(this.outcomes[i]!), random, yieldNow);
+    const scratch = new Float32Array(this.dims + FEATURE_COUNT);
+    await heads.fit(count, (i) => this.example(this.outcomes[i]!, scratch), random, yieldNow);
     // Outcomes that arrived during the fit get their online step on the new heads.
     for (let i = count; i < this.outcomes.length; i++) heads.step(this.example(this.outcomes[i]!));
     this.heads = heads;
