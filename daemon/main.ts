@@ -65,6 +65,9 @@ import { toServiceConfig } from './services/config';
 import { acquireDataDirLock, DataDirLockedError, openStore } from './store';
 import { VERSION } from './version';
 
+/** How long a graceful shutdown waits for requests in flight. */
+const SHUTDOWN_GRACE_MS = 5000;
+
 /** Unix socket paths are limited to ~104 bytes (macOS) / 108 (Linux): fall back to the temp dir. */
 const MAX_SOCKET_PATH = 100;
 
@@ -265,7 +268,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     }
     throw err;
   }
-  cleanups.push(() => app.close());
+  cleanups.push(async () => {
+    // In-flight answers get a few seconds to finish; then every connection is cut.
+    const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await app.close();
+    clearTimeout(cut);
+  });
   const address = app.server.address();
   http = { host: config.server.host, port: typeof address === 'object' && address ? address.port : config.server.port };
   log(`HTTP API on http://${http.host}:${http.port}/v1 (dashboard: /dashboard), data dir ${dataDir}`);

@@ -34,7 +34,8 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
     // Streams can be long; keep-alive clients (the openai SDK) reuse sockets.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
-    forceCloseConnections: true,
+    // On close, idle keep-alive sockets go at once; requests in flight may finish (main.ts bounds the wait).
+    forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addContentTypeParser(TEXT_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));

@@ -8,9 +8,15 @@ import { SSE_HEADERS } from '../sse';
 const HEARTBEAT_MS = 15_000;
 
 export const eventRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  // Live feeds never end by themselves: end them when the server shuts down.
+  const open = new Set<import('node:http').ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end();
+  });
   app.get('/v1/events', (_request, reply) => {
     reply.hijack();
     const res = reply.raw;
+    open.add(res);
     res.writeHead(200, SSE_HEADERS);
     res.write(': connected\n\n');
     const unsubscribe = services.events.subscribe((event) => {
@@ -21,6 +27,7 @@ export const eventRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     res.once('close', () => {
+      open.delete(res);
       clearInterval(heartbeat);
       unsubscribe();
     });
