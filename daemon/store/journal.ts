@@ -2,7 +2,16 @@
 // JSON line `{"seq":N,"op":"…","data":…}` appended with a synchronous write() before the store
 // method returns: once write() returns the kernel holds the bytes, so they survive `kill -9` of the
 // daemon. Files are named journal-<first seq>.jsonl; a snapshot makes the older ones unnecessary.
-import { closeSync, fdatasyncSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 export interface JournalEntry {
@@ -61,7 +70,10 @@ export class JournalWriter {
   private readonly fd: number;
   /** Entries appended to this file. */
   entries = 0;
+  /** Bytes appended through this writer. */
   bytes = 0;
+  /** The file's size: where a failed append is cut back to. */
+  private size: number;
 
   /**
    * `fsync`: also flush each append to the disk itself. Off by default: surviving `kill -9` only
@@ -76,6 +88,7 @@ export class JournalWriter {
     private readonly fsync: boolean,
   ) {
     this.fd = openSync(file, 'a');
+    this.size = fstatSync(this.fd).size;
   }
 
   /**
@@ -86,9 +99,21 @@ export class JournalWriter {
     // `prefix` is ASCII (op names are), so its length in chars is its length in bytes.
     const prefix = `{"seq":${seq},"op":"${op}","data":`;
     const line = Buffer.from(`${prefix}${dataJson}}\n`, 'utf8');
-    let offset = 0;
-    while (offset < line.length) offset += writeSync(this.fd, line, offset, line.length - offset);
-    if (this.fsync) fdatasyncSync(this.fd);
+    try {
+      let offset = 0;
+      while (offset < line.length) offset += writeSync(this.fd, line, offset, line.length - offset);
+      if (this.fsync) fdatasyncSync(this.fd);
+    } catch (err) {
+      // A failed append (disk full) may have written part of the line: cut it off, or the next
+      // entry would be glued to it and lost at replay.
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch {
+        // the replay still skips the torn line; only the entry right after it would be lost
+      }
+      throw err;
+    }
+    this.size += line.length;
     this.entries++;
     this.bytes += line.length;
     return line.subarray(prefix.length, line.length - 2);

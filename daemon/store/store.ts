@@ -24,7 +24,7 @@ import { JournalWriter, journalPath, listJournalFiles, readJournal } from './jou
 import { acquireDataDirLock, type DataDirLock } from './lock';
 import * as queries from './queries';
 import { applyEntry, type JournalOp } from './records';
-import { migrate, readMeta, writeMeta } from './schema';
+import { SCHEMA_VERSION, migrate, readMeta, writeMeta } from './schema';
 import {
   SNAPSHOT_FILE,
   commitSnapshot,
@@ -137,7 +137,7 @@ export class SqlJsStore implements Store {
     this.sql = new Statements(db);
     this.committedSeq = this.seq = Number(readMeta(db, 'last_seq') ?? 0);
     removeStaleTemps(dataDir);
-    const { replayed, skipped } = this.replayJournals();
+    const { files, replayed, skipped } = this.replayJournals();
     this.recovery = {
       schemaVersionFound,
       snapshotSeq: this.committedSeq,
@@ -147,8 +147,10 @@ export class SqlJsStore implements Store {
     this.nextOutcomeId = queries.maxId(this.sql, 'outcomes') + 1;
     this.nextFeedbackId = queries.maxId(this.sql, 'feedback') + 1;
     // Start from a snapshot holding everything, so the old journals (maybe with a torn tail that a
-    // new append must never follow) can go.
-    this.snapshotSync();
+    // new append must never follow) can go. After a clean close there is nothing to fold in.
+    const upToDate =
+      files === 0 && schemaVersionFound === SCHEMA_VERSION && existsSync(path.join(dataDir, SNAPSHOT_FILE));
+    if (!upToDate) this.snapshotSync();
     // One transaction stays open between snapshots: committing each write would cost more than the
     // write (sql.js writes the changed pages into its in-memory file at every commit), and the
     // journal, not SQLite, is what makes writes durable. Reads on this connection see everything.
@@ -338,7 +340,7 @@ export class SqlJsStore implements Store {
     });
   }
 
-  private replayJournals(): { replayed: number; skipped: number } {
+  private replayJournals(): { files: number; replayed: number; skipped: number } {
     let replayed = 0;
     let skipped = 0;
     const files = listJournalFiles(this.dataDir);
@@ -359,7 +361,7 @@ export class SqlJsStore implements Store {
     }
     // All covered by the snapshot written right after replay.
     for (const { file } of files) this.sealed.push({ file, lastSeq: this.seq });
-    return { replayed, skipped };
+    return { files: files.length, replayed, skipped };
   }
 
   /** Final snapshot, then releases the data directory. Writes after close throw. */

@@ -59,6 +59,12 @@ test(
     await store.snapshot();
     const exported = logs.filter((l) => l.includes('snapshot exported')).pop();
     const close = measure(1, () => store.close());
+    const fsyncDir = mkdtempSync(path.join(os.tmpdir(), 'fugu-store-fsync-'));
+    const withFsync = await openStore({ dataDir: fsyncDir, fsync: true });
+    let fsyncNext = 0;
+    const fsynced = measure(200, () => withFsync.saveRequest(records[fsyncNext++] as (typeof records)[number]));
+    withFsync.close();
+    rmSync(fsyncDir, { recursive: true, force: true });
     const reopenStarted = performance.now();
     const reopened = await openStore({ dataDir: dir });
     const reopenMs = performance.now() - reopenStarted;
@@ -66,6 +72,7 @@ test(
     reopened.close();
 
     t.diagnostic(`saveRequest: ${fmt(save, 'µs')} each; addFeedback: ${fmt(feedback, 'µs')} each`);
+    t.diagnostic(`saveRequest with fsync: true (power-loss durability): ${fmt(fsynced, 'µs')} each`);
     t.diagnostic(`addOutcomes: 100 batches of 1,000 in ${fmt(outcomes)}`);
     t.diagnostic(`stats (10k requests): ${fmt(stats)}; stats since (last 1k): ${fmt(statsRecent)}`);
     t.diagnostic(`listDecisions 50: newest ${fmt(firstPage)}, deep page ${fmt(deepPage)}`);

@@ -77,6 +77,14 @@ test('without a close (a killed daemon) the journal is replayed', async () => {
   assertHas(again, 7);
 });
 
+test('with fsync on, writes are flushed to the disk and replay the same way', async () => {
+  const dir = tempDir();
+  const crashed = await openStore({ dataDir: dir, lock: false, fsync: true, snapshotIntervalMs: 3_600_000 });
+  open.push(crashed);
+  writeSome(crashed, 0, 3);
+  assertHas(await openUnlocked(dir), 3);
+});
+
 test('a torn last journal line is ignored', async () => {
   const dir = tempDir();
   const crashed = await openUnlocked(dir);
