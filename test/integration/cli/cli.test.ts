@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../../shared/daemon';
 import type { ChatCompletion, RoutingDecision } from '../../../shared/openai';
+import { VERSION } from '../../../daemon/version';
 import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
 import { makeTempDir, spawnDaemon } from '../../helpers/daemon';
 
@@ -51,6 +52,12 @@ after(async () => {
 });
 
 describe('fugusashi CLI', () => {
+  test('the reported version is the package version', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; bin: Record<string, string> };
+    assert.equal(VERSION, pkg.version);
+    assert.equal(pkg.bin['fugusashi'], 'dist/cli.js');
+  });
+
   test('--help on the CLI and on each command', async () => {
     const top = await cli(['--help']);
     assert.equal(top.code, 0);

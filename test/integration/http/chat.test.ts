@@ -155,6 +155,40 @@ describe('POST /v1/chat/completions through the openai client', () => {
     assert.deepEqual(d.fakes['model-b']!.requests[0]!.body.tools[0].function.name, 'weather');
   });
 
+  test('a request with an image is routed only to a vision model', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'auto',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          ],
+        },
+      ],
+    });
+    assert.equal(completion.model, 'model-b');
+    assert.equal(d.fakes['model-a']!.requests.length, 0);
+  });
+
+  test('an upstream that drops mid-stream: the client gets an in-band error and [DONE], the trace says error', async () => {
+    d.fakes['model-a']!.enqueue({ chunks: ['one ', 'two ', 'three ', 'four'], dropAfterFrames: 3 });
+    const res = await fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'drop me' }] }),
+    });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /"error":\{/);
+    assert.ok(text.trimEnd().endsWith('data: [DONE]'));
+    const id = /"id":"(fugu-[^"]+)"/.exec(text)![1]!;
+    const t = await trace(id);
+    assert.equal(t.status, 'error');
+    assert.equal(t.attempts.length, 1, 'no fallback once bytes went to the client');
+  });
+
   test('a client that disconnects mid-stream aborts the upstream call', async () => {
     d.fakes['model-a']!.enqueue({ chunks: ['one ', 'two ', 'three ', 'four'], chunkDelayMs: 300 });
     const controller = new AbortController();
