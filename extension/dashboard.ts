@@ -4,31 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { NotificationType, RequestType } from 'vscode-jsonrpc';
-import {
-  DecisionsRequest,
-  FeedbackStatsRequest,
-  LastBenchmarkRequest,
-  LiveEventNotification,
-  RankingsRequest,
-  RateRequest,
-  StatsRequest,
-  TraceRequest,
-  UsageOverTimeRequest,
-} from '../shared/protocol';
-import {
-  dashboardCsp,
-  renderDashboardPage,
-  type DashboardOperation,
-  type FromWebview,
-  type ToWebview,
-  type WebviewRequest,
-} from '../shared/webview';
+import type { NotificationType } from 'vscode-jsonrpc';
+import { LiveEventNotification } from '../shared/protocol';
+import { dashboardCsp, renderDashboardPage, type FromWebview, type ToWebview } from '../shared/webview';
+import { answerWebviewRequest, type DashboardRpc } from './dashboard-bridge';
 
-/** The connection calls the panel makes; the extension's DaemonRpc fits. */
-export interface DashboardRpc {
-  sendRequest<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
-}
+export type { DashboardRpc } from './dashboard-bridge';
 
 /** What the panel needs from the extension; the extension's Ctx fits as it is. */
 export interface DashboardDaemon {
@@ -41,21 +22,6 @@ export interface DashboardDaemon {
 }
 
 export const DASHBOARD_VIEW_TYPE = 'fugusashi.dashboard';
-
-/** One JSON-RPC request per dashboard operation (the HTTP door has the same operations under /v1). */
-const OPERATIONS: { [K in DashboardOperation]: RequestType<never, unknown, void> } = {
-  stats: StatsRequest,
-  usageOverTime: UsageOverTimeRequest,
-  decisions: DecisionsRequest,
-  trace: TraceRequest,
-  rankings: RankingsRequest,
-  feedbackStats: FeedbackStatsRequest,
-  rate: RateRequest,
-  lastBenchmark: LastBenchmarkRequest,
-} as unknown as { [K in DashboardOperation]: RequestType<never, unknown, void> };
-
-/** JSON-RPC "method not found": a daemon without a last-benchmark endpoint simply has no report. */
-const METHOD_NOT_FOUND = -32601;
 
 let current: DashboardPanel | undefined;
 
@@ -82,13 +48,18 @@ class DashboardPanel {
     private readonly daemon: DashboardDaemon,
   ) {
     const root = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Fugusashi Dashboard', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      // Only the bundle folder; nothing else from the extension or the workspace is reachable.
-      localResourceRoots: [root],
-      // Keeps the page (and its live table) when the tab is hidden instead of reloading it.
-      retainContextWhenHidden: true,
-    });
+    this.panel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      'Fugusashi Dashboard',
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        // Only the bundle folder; nothing else from the extension or the workspace is reachable.
+        localResourceRoots: [root],
+        // Keeps the page (and its live table) when the tab is hidden instead of reloading it.
+        retainContextWhenHidden: true,
+      },
+    );
     this.panel.webview.html = this.html(root);
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((msg: FromWebview) => void this.receive(msg)),
@@ -120,23 +91,6 @@ class DashboardPanel {
 
   private async receive(msg: FromWebview): Promise<void> {
     if (msg.type !== 'request') return;
-    const request = msg as WebviewRequest;
-    const type = OPERATIONS[request.op];
-    if (!type) {
-      this.post({ type: 'response', id: request.id, ok: false, error: `unknown operation ${String(request.op)}` });
-      return;
-    }
-    try {
-      const rpc = await this.daemon.rpc(10_000);
-      const result = await rpc.sendRequest(type, request.params as never);
-      this.post({ type: 'response', id: request.id, ok: true, result });
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (request.op === 'lastBenchmark' && code === METHOD_NOT_FOUND) {
-        this.post({ type: 'response', id: request.id, ok: true, result: null });
-        return;
-      }
-      this.post({ type: 'response', id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) });
-    }
+    this.post(await answerWebviewRequest(msg, () => this.daemon.rpc(10_000)));
   }
 }

@@ -92,7 +92,9 @@ export function renderDashboardPage(template: string, vars: DashboardPageVars): 
     HOST: vars.host,
     QUERY: vars.query ?? '',
   };
-  return template.replace(/\{\{(CSP|NONCE|BASE|HOST|QUERY)\}\}/g, (_, key: string) => escapeAttribute(values[key] ?? ''));
+  return template.replace(/\{\{(CSP|NONCE|BASE|HOST|QUERY)\}\}/g, (_, key: string) =>
+    escapeAttribute(values[key] ?? ''),
+  );
 }
 
 function escapeAttribute(value: string): string {

@@ -67,7 +67,9 @@ export class Chart {
       scales: {
         x: {
           time: spec.time ?? false,
-          ...(spec.xPad && spec.x.length ? { range: [Math.min(...spec.x) - spec.xPad, Math.max(...spec.x) + spec.xPad] } : {}),
+          ...(spec.xPad && spec.x.length
+            ? { range: [Math.min(...spec.x) - spec.xPad, Math.max(...spec.x) + spec.xPad] }
+            : {}),
         },
         ...(spec.yRange ? { y: { range: spec.yRange } } : {}),
       },
@@ -76,17 +78,15 @@ export class Chart {
       cursor: { drag: { x: false, y: false } },
       series: [
         { label: spec.xLabel ?? 'x' },
-        ...spec.series.map(
-          (s): uPlot.Series => ({
-            label: s.label,
-            stroke: s.colour,
-            width: 2,
-            fill: s.bars ? s.colour : undefined,
-            ...(s.bars && bars ? { paths: bars, points: { show: false } } : {}),
-            ...(s.dash ? { dash: s.dash } : {}),
-            spanGaps: true,
-          }),
-        ),
+        ...spec.series.map((s): uPlot.Series => ({
+          label: s.label,
+          stroke: s.colour,
+          width: 2,
+          fill: s.bars ? s.colour : undefined,
+          ...(s.bars && bars ? { paths: bars, points: { show: false } } : {}),
+          ...(s.dash ? { dash: s.dash } : {}),
+          spanGaps: true,
+        })),
       ],
     };
     const data: uPlot.AlignedData = [spec.x, ...spec.series.map((s) => s.values)];

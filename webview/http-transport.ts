@@ -11,7 +11,9 @@ function route<K extends DashboardOperation>(op: K, params: OperationParams<K>):
   const p = params as Record<string, unknown> | undefined;
   const query = (values: Record<string, unknown>) => {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== null) q.set(k, String(v));
+    for (const [k, v] of Object.entries(values)) {
+      if (typeof v === 'number' || typeof v === 'string') q.set(k, String(v));
+    }
     const s = q.toString();
     return s ? `?${s}` : '';
   };
@@ -75,7 +77,7 @@ export class HttpTransport implements Transport {
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
     });
     // No benchmark has run yet: the daemon answers 204 (older builds without the route: 404).
-    if (op === 'lastBenchmark' && (res.status === 204 || res.status === 404)) return null as OperationResult<K>;
+    if (op === 'lastBenchmark' && (res.status === 204 || res.status === 404)) return null;
     if (!res.ok) throw new Error(await errorText(res));
     return unwrapList(await res.json()) as OperationResult<K>;
   }

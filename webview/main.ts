@@ -23,7 +23,8 @@ import { VsCodeTransport, type VsCodeApi } from './vscode-transport';
 declare function acquireVsCodeApi(): VsCodeApi;
 
 function createTransport(): Transport {
-  if (currentHost() === 'vscode' && typeof acquireVsCodeApi === 'function') return new VsCodeTransport(acquireVsCodeApi());
+  if (currentHost() === 'vscode' && typeof acquireVsCodeApi === 'function')
+    return new VsCodeTransport(acquireVsCodeApi());
   // The daemon accepts ?token= for pages that cannot set headers; the page then sends it as a header.
   const token = new URLSearchParams(location.search).get('token');
   return new HttpTransport(location.origin, token);
@@ -131,7 +132,8 @@ class Dashboard {
   }
 
   private async loadUsage(): Promise<void> {
-    const bucketMs = this.bucketChoice === 'auto' ? autoBucketMs(this.stats?.since ?? null) : BUCKETS[this.bucketChoice];
+    const bucketMs =
+      this.bucketChoice === 'auto' ? autoBucketMs(this.stats?.since ?? null) : BUCKETS[this.bucketChoice];
     const since = Date.now() - bucketMs * MAX_BUCKETS;
     try {
       const buckets = await this.transport.call('usageOverTime', { bucket_ms: bucketMs, since });

@@ -1,13 +1,7 @@
 // VS Code webview transport: postMessage to the extension, which performs the JSON-RPC call to the
 // daemon and posts the answer back; live events arrive as `live` messages.
 import type { LiveEvent } from '../shared/api';
-import type {
-  DashboardOperation,
-  FromWebview,
-  OperationParams,
-  OperationResult,
-  ToWebview,
-} from '../shared/webview';
+import type { DashboardOperation, FromWebview, OperationParams, OperationResult, ToWebview } from '../shared/webview';
 import type { ConnectionState, LiveSubscription, Transport } from './transport';
 
 /** The part of the webview API the page uses (acquireVsCodeApi() may be called only once). */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { BenchmarkReport } from '../../shared/api';
 import { dashboardCsp, renderDashboardPage } from '../../shared/webview';
 import { errorBody } from './errors';
@@ -34,7 +34,7 @@ export function defaultAssetsDir(): string {
 }
 
 export function createDashboardPlugin(options: DashboardPluginOptions = {}): FastifyPluginAsync {
-  return async (app) => {
+  return (app) => {
     const dir = options.assetsDir ?? defaultAssetsDir();
     // Read once per process: the bundle does not change while the daemon runs (except in dev, where
     // a missing file is read again on the next request).
@@ -49,10 +49,13 @@ export function createDashboardPlugin(options: DashboardPluginOptions = {}): Fas
       return data;
     };
 
-    const page = async (request: { query: unknown }, reply: import('fastify').FastifyReply) => {
+    const page = async (request: { query: unknown }, reply: FastifyReply) => {
       const template = read('index.html');
       if (!template) {
-        const e = errorBody('NotFound', `The dashboard is not built (no ${path.join(dir, 'index.html')}); run: node esbuild.mjs`);
+        const e = errorBody(
+          'NotFound',
+          `The dashboard is not built (no ${path.join(dir, 'index.html')}); run: node esbuild.mjs`,
+        );
         return reply.code(e.status).send(e.body);
       }
       const nonce = randomBytes(16).toString('base64');
@@ -83,7 +86,11 @@ export function createDashboardPlugin(options: DashboardPluginOptions = {}): Fas
         const e = errorBody('NotFound', `No dashboard asset ${request.params.file}`);
         return reply.code(e.status).send(e.body);
       }
-      return reply.header('content-type', type).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(data);
+      return reply
+        .header('content-type', type)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'no-cache')
+        .send(data);
     });
 
     const dataDir = options.dataDir;
@@ -93,6 +100,7 @@ export function createDashboardPlugin(options: DashboardPluginOptions = {}): Fas
       const report = await lastBenchmark();
       return report ? report : reply.code(204).send();
     });
+    return Promise.resolve();
   };
 }
 

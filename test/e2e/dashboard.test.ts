@@ -89,9 +89,13 @@ test('the dashboard loads with data, shows live requests, draws charts and store
   const live = await chat('Explain a monad in one sentence');
   await page.waitForSelector(`#decisions-body tr[data-id="${live.id}"]`, { timeout: 10_000 });
   assert.equal(await page.getAttribute('#decisions-body tr[data-id]:first-child', 'data-id'), live.id);
-  await page.waitForFunction(() => document.querySelector('[data-card="requests"] .card-value')?.textContent?.trim() === '3', null, {
-    timeout: 10_000,
-  });
+  await page.waitForFunction(
+    () => document.querySelector('[data-card="requests"] .card-value')?.textContent?.trim() === '3',
+    null,
+    {
+      timeout: 10_000,
+    },
+  );
 
   // Rating from the table reaches the store (read back through the trace API).
   await page.click(`#decisions-body tr[data-id="${live.id}"] button[data-rate="4"]`);
@@ -102,7 +106,10 @@ test('the dashboard loads with data, shows live requests, draws charts and store
     if (trace.feedback.some((f) => f.rating === 4)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.ok(trace?.feedback.some((f) => f.rating === 4 && f.source === 'explicit'), JSON.stringify(trace?.feedback));
+  assert.ok(
+    trace?.feedback.some((f) => f.rating === 4 && f.source === 'explicit'),
+    JSON.stringify(trace?.feedback),
+  );
   assert.equal(trace?.rating, 4);
 
   // Trace view: a click on the row shows the attempts.

@@ -36,16 +36,33 @@ async function main(): Promise<void> {
   const daemon = await startTestDaemon({
     rpc: false,
     models: [
-      { name: 'llama3.2-local', config: { provider: 'openai', capabilities: ['chat'], cost_per_input_token: 0, cost_per_output_token: 0 } },
-      { name: 'claude-haiku', config: { capabilities: ['chat', 'writing', 'code'], cost_per_input_token: 0.0000008, cost_per_output_token: 0.000004 } },
+      {
+        name: 'llama3.2-local',
+        config: { provider: 'openai', capabilities: ['chat'], cost_per_input_token: 0, cost_per_output_token: 0 },
+      },
+      {
+        name: 'claude-haiku',
+        config: {
+          capabilities: ['chat', 'writing', 'code'],
+          cost_per_input_token: 0.0000008,
+          cost_per_output_token: 0.000004,
+        },
+      },
       {
         name: 'gpt-4o',
-        config: { capabilities: ['chat', 'code', 'reasoning', 'math'], cost_per_input_token: 0.0000025, cost_per_output_token: 0.00001 },
+        config: {
+          capabilities: ['chat', 'code', 'reasoning', 'math'],
+          cost_per_input_token: 0.0000025,
+          cost_per_output_token: 0.00001,
+        },
       },
     ],
   });
   // A second HTTP door over the same services, with the dashboard reading benchmark reports from the data dir.
-  const app = buildApp(daemon.services, { guard: () => ({}), plugins: [createDashboardPlugin({ dataDir: daemon.dataDir })] });
+  const app = buildApp(daemon.services, {
+    guard: () => ({}),
+    plugins: [createDashboardPlugin({ dataDir: daemon.dataDir })],
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   if (benchFile) saveLastBenchmark(daemon.dataDir, JSON.parse(readFileSync(benchFile, 'utf8')) as BenchmarkReport);
 
@@ -53,7 +70,11 @@ async function main(): Promise<void> {
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 200 + (prompt.length % 7) * 80 }),
+      body: JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: prompt }],
+        max_tokens: 200 + (prompt.length % 7) * 80,
+      }),
     });
     if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
     return (await res.json()) as ChatCompletion;

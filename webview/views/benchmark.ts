@@ -7,7 +7,12 @@ import { formatInt, formatMs, formatPct, formatUsd } from '../format';
 import { palette } from '../theme';
 
 function figure(label: string, value: string): HTMLElement {
-  return h('div', { class: 'card small' }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value));
+  return h(
+    'div',
+    { class: 'card small' },
+    h('div', { class: 'card-label' }, label),
+    h('div', { class: 'card-value' }, value),
+  );
 }
 
 export class BenchmarkView {
@@ -26,9 +31,15 @@ export class BenchmarkView {
       figure('dataset', `${report.dataset} (${report.mode})`),
       figure('rows', formatInt(report.rows)),
       report.apgr !== undefined ? figure('APGR', report.apgr.toFixed(3)) : null,
-      report.cpt50 !== undefined ? figure('CPT(50%)', report.cpt50 === null ? '–' : formatPct(report.cpt50 / 100, 1)) : null,
-      report.cpt80 !== undefined ? figure('CPT(80%)', report.cpt80 === null ? '–' : formatPct(report.cpt80 / 100, 1)) : null,
-      report.best_single ? figure('best single', `${report.best_single.model}: ${report.best_single.quality.toFixed(3)}`) : null,
+      report.cpt50 !== undefined
+        ? figure('CPT(50%)', report.cpt50 === null ? '–' : formatPct(report.cpt50 / 100, 1))
+        : null,
+      report.cpt80 !== undefined
+        ? figure('CPT(80%)', report.cpt80 === null ? '–' : formatPct(report.cpt80 / 100, 1))
+        : null,
+      report.best_single
+        ? figure('best single', `${report.best_single.model}: ${report.best_single.quality.toFixed(3)}`)
+        : null,
       report.oracle_quality !== undefined ? figure('oracle', report.oracle_quality.toFixed(3)) : null,
       figure('took', formatMs(report.duration_ms)),
     );
@@ -40,7 +51,8 @@ export class BenchmarkView {
       // Random routing interpolates linearly between all-weak and all-strong.
       const random = pts.map((p) =>
         first && last && last.strong_pct !== first.strong_pct
-          ? first.quality + ((p.strong_pct - first.strong_pct) / (last.strong_pct - first.strong_pct)) * (last.quality - first.quality)
+          ? first.quality +
+            ((p.strong_pct - first.strong_pct) / (last.strong_pct - first.strong_pct)) * (last.quality - first.quality)
           : null,
       );
       byId('bench-curve-title').textContent = `Quality vs % calls to ${report.strong ?? 'the strong model'}`;
@@ -64,9 +76,25 @@ export class BenchmarkView {
         formatX: (v) => formatUsd(v),
         series: [
           { label: 'router', colour: c[0] ?? '#3794ff', values: pts.map((p) => p.quality) },
-          ...(best ? [{ label: `best single (${best.model})`, colour: c[1] ?? '#d18616', values: pts.map(() => best.quality), dash: [6, 4] }] : []),
+          ...(best
+            ? [
+                {
+                  label: `best single (${best.model})`,
+                  colour: c[1] ?? '#d18616',
+                  values: pts.map(() => best.quality),
+                  dash: [6, 4],
+                },
+              ]
+            : []),
           ...(report.oracle_quality !== undefined
-            ? [{ label: 'oracle', colour: c[2] ?? '#89d185', values: pts.map(() => report.oracle_quality ?? null), dash: [2, 4] }]
+            ? [
+                {
+                  label: 'oracle',
+                  colour: c[2] ?? '#89d185',
+                  values: pts.map(() => report.oracle_quality ?? null),
+                  dash: [2, 4],
+                },
+              ]
             : []),
         ],
       });

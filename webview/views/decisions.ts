@@ -46,7 +46,10 @@ export class DecisionsTable {
 
   async load(before: number | undefined, cursors: (number | undefined)[]): Promise<void> {
     try {
-      const rows = await this.transport.call('decisions', { limit: PAGE_SIZE, ...(before === undefined ? {} : { before }) });
+      const rows = await this.transport.call('decisions', {
+        limit: PAGE_SIZE,
+        ...(before === undefined ? {} : { before }),
+      });
       this.rows = rows;
       this.current = before;
       this.cursors = cursors;
@@ -89,7 +92,11 @@ export class DecisionsTable {
         h(
           'tr',
           { class: 'empty-row' },
-          h('td', { colspan: 9, class: 'empty' }, 'No requests yet. Send one to /v1/chat/completions with model "auto".'),
+          h(
+            'td',
+            { colspan: 9, class: 'empty' },
+            'No requests yet. Send one to /v1/chat/completions with model "auto".',
+          ),
         ),
       );
     } else {
@@ -118,7 +125,11 @@ export class DecisionsTable {
       'tr',
       {
         'data-id': row.request_id,
-        class: [fresh ? 'fresh' : '', row.status === 'error' ? 'failed' : '', this.selected === row.request_id ? 'selected' : '']
+        class: [
+          fresh ? 'fresh' : '',
+          row.status === 'error' ? 'failed' : '',
+          this.selected === row.request_id ? 'selected' : '',
+        ]
           .filter(Boolean)
           .join(' '),
         tabindex: 0,
@@ -131,7 +142,12 @@ export class DecisionsTable {
         model,
         fellBack ? h('span', { class: 'note', title: `routed to ${d.model}, answered by ${model}` }, ' ↪') : null,
       ),
-      h('td', {}, h('vscode-badge', { variant: 'counter' }, d.strategy), d.exploration ? h('span', { class: 'note' }, ' explore') : null),
+      h(
+        'td',
+        {},
+        h('span', { class: 'badge' }, d.strategy),
+        d.exploration ? h('span', { class: 'note' }, ' explore') : null,
+      ),
       h('td', { class: 'num' }, formatPct(d.confidence)),
       h('td', { class: 'num' }, formatMs(row.latency_ms)),
       h('td', { class: 'num' }, formatUsd(row.cost_usd)),

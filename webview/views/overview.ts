@@ -28,8 +28,18 @@ export function renderCards(stats: UsageStats, feedback: FeedbackStats | null): 
       `${formatCount(stats.prompt_tokens)} in · ${formatCount(stats.completion_tokens)} out`,
       'tokens',
     ),
-    card('Cost', formatUsd(stats.cost_usd), `${formatUsd(stats.cost_if_most_expensive_usd)} on the priciest model`, 'cost'),
-    card('Saved', formatUsd(Math.max(0, saved)), savedShare === null ? 'no priced traffic yet' : `${formatPct(savedShare)} less`, 'saved'),
+    card(
+      'Cost',
+      formatUsd(stats.cost_usd),
+      `${formatUsd(stats.cost_if_most_expensive_usd)} on the priciest model`,
+      'cost',
+    ),
+    card(
+      'Saved',
+      formatUsd(Math.max(0, saved)),
+      savedShare === null ? 'no priced traffic yet' : `${formatPct(savedShare)} less`,
+      'saved',
+    ),
     card('Routing latency', formatMs(stats.mean_routing_latency_ms), 'mean time to decide', 'latency'),
     card(
       'Ratings',
@@ -55,7 +65,11 @@ export function renderStrategies(stats: UsageStats): void {
         'div',
         { class: 'bar-row', 'data-strategy': r.strategy },
         h('span', { class: 'bar-label' }, r.strategy),
-        h('span', { class: 'bar-track' }, h('span', { class: 'bar-fill', 'data-share': (r.requests / total).toFixed(4) })),
+        h(
+          'span',
+          { class: 'bar-track' },
+          h('span', { class: 'bar-fill', 'data-share': (r.requests / total).toFixed(4) }),
+        ),
         h('span', { class: 'bar-value' }, `${formatInt(r.requests)} · ${formatPct(r.requests / total)}`),
       ),
     ),
@@ -73,7 +87,11 @@ export class UsageChart {
     const names = [...new Set(buckets.flatMap((b) => Object.keys(b.per_model)))].sort();
     const empty = byId('usage-empty');
     empty.hidden = buckets.length > 0;
-    const sorted = fillBuckets(buckets, bucketMs, Date.now(), (start): UsageBucket => ({ start, per_model: {}, cost_usd: 0 }));
+    const sorted = fillBuckets(buckets, bucketMs, Date.now(), (start): UsageBucket => ({
+      start,
+      per_model: {},
+      cost_usd: 0,
+    }));
     // Stacked bars: series k is the sum of models 0..k, drawn tallest first so each model's share
     // shows as its own band (uPlot draws later series on top).
     const palette = models.length ? models : names;
@@ -95,8 +113,7 @@ export class UsageChart {
     byId('usage-caption').textContent =
       buckets.length === 0
         ? ''
-        : `requests per ${bucketName(bucketMs)} · ` +
-          `${formatTime(sorted[0]?.start ?? 0)} – now`;
+        : `requests per ${bucketName(bucketMs)} · ` + `${formatTime(sorted[0]?.start ?? 0)} – now`;
   }
 
   rebuild(): void {

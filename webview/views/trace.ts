@@ -6,7 +6,12 @@ import { formatMs, formatPct, formatTime, formatUsd } from '../format';
 import type { Transport } from '../transport';
 
 function field(label: string, value: string | Node): HTMLElement {
-  return h('div', { class: 'field' }, h('span', { class: 'field-label' }, label), h('span', { class: 'field-value' }, value));
+  return h(
+    'div',
+    { class: 'field' },
+    h('span', { class: 'field-label' }, label),
+    h('span', { class: 'field-value' }, value),
+  );
 }
 
 /** Attempt timings as bars on one time axis starting at the first attempt. */
@@ -95,7 +100,13 @@ export class TraceView {
             'details',
             { open: true },
             h('summary', {}, 'Strategy chain'),
-            h('ol', {}, ...d.chain.map((c) => h('li', {}, h('strong', {}, c.strategy), c.abstained ? ' passed: ' : ': ', c.reason))),
+            h(
+              'ol',
+              {},
+              ...d.chain.map((c) =>
+                h('li', {}, h('strong', {}, c.strategy), c.abstained ? ' passed: ' : ': ', c.reason),
+              ),
+            ),
           )
         : null,
       d.alternatives.length
@@ -117,17 +128,34 @@ export class TraceView {
               'ol',
               {},
               ...t.steps.map((s) =>
-                h('li', {}, h('strong', {}, `${s.kind} ${s.id}`), ` → ${s.model} · ${s.status} · ${formatMs(s.duration_ms)} · ${formatUsd(s.cost_usd)} — ${s.reason}`),
+                h(
+                  'li',
+                  {},
+                  h('strong', {}, `${s.kind} ${s.id}`),
+                  ` → ${s.model} · ${s.status} · ${formatMs(s.duration_ms)} · ${formatUsd(s.cost_usd)} — ${s.reason}`,
+                ),
               ),
             ),
           )
         : null,
       h('h4', {}, 'Feedback'),
       t.feedback.length
-        ? h('ul', {}, ...t.feedback.map((f) => h('li', {}, `${f.rating}/5 · ${f.source} · ${formatTime(f.created_at)}${f.comment ? ` — ${f.comment}` : ''}`)))
+        ? h(
+            'ul',
+            {},
+            ...t.feedback.map((f) =>
+              h(
+                'li',
+                {},
+                `${f.rating}/5 · ${f.source} · ${formatTime(f.created_at)}${f.comment ? ` — ${f.comment}` : ''}`,
+              ),
+            ),
+          )
         : h('p', { class: 'empty' }, 'Not rated yet: click the stars in the table.'),
       t.error ? h('p', { class: 'error' }, t.error) : null,
-      t.response_text !== null ? h('details', {}, h('summary', {}, 'Answer'), h('pre', { class: 'answer' }, t.response_text)) : null,
+      t.response_text !== null
+        ? h('details', {}, h('summary', {}, 'Answer'), h('pre', { class: 'answer' }, t.response_text))
+        : null,
     );
   }
 }

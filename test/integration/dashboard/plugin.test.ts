@@ -47,10 +47,15 @@ test('only the bundle files are served, with their content types', async () => {
   assert.equal(js.statusCode, 200);
   assert.match(String(js.headers['content-type']), /javascript/);
   assert.equal((await a.inject('/dashboard/style.css')).headers['content-type'], 'text/css; charset=utf-8');
-  for (const url of ['/dashboard/secret.txt', '/dashboard/index.html', '/dashboard/..%2Fsecret.txt', '/dashboard/uplot.css']) {
+  for (const url of [
+    '/dashboard/secret.txt',
+    '/dashboard/index.html',
+    '/dashboard/..%2Fsecret.txt',
+    '/dashboard/uplot.css',
+  ]) {
     const res = await a.inject(url);
     assert.equal(res.statusCode, 404, url);
-    assert.equal(res.json().error.code, 'not_found');
+    assert.equal(res.json<{ error: { code: string } }>().error.code, 'not_found');
   }
   await a.close();
 });
@@ -69,7 +74,7 @@ test('GET /v1/benchmark/last: 204 before a run, the report after', async () => {
   report = { dataset: 'sample', mode: 'sample', rows: 10, models: ['a', 'b'], apgr: 0.7, duration_ms: 5 };
   const res = await a.inject('/v1/benchmark/last');
   assert.equal(res.statusCode, 200);
-  assert.equal(res.json().apgr, 0.7);
+  assert.equal(res.json<BenchmarkReport>().apgr, 0.7);
   await a.close();
 });
 
@@ -79,10 +84,17 @@ test('with a data dir, the last benchmark is the report saved there', async () =
   const a = Fastify();
   await a.register(createDashboardPlugin({ assetsDir: assets, dataDir }));
   assert.equal((await a.inject('/v1/benchmark/last')).statusCode, 204);
-  saveLastBenchmark(dataDir, { dataset: 'mmlu', mode: 'folds', rows: 3, models: ['s', 'w'], apgr: 0.71, duration_ms: 9 });
+  saveLastBenchmark(dataDir, {
+    dataset: 'mmlu',
+    mode: 'folds',
+    rows: 3,
+    models: ['s', 'w'],
+    apgr: 0.71,
+    duration_ms: 9,
+  });
   assert.equal(loadLastBenchmark(dataDir)?.apgr, 0.71);
   const res = await a.inject('/v1/benchmark/last');
   assert.equal(res.statusCode, 200);
-  assert.equal(res.json().dataset, 'mmlu');
+  assert.equal(res.json<BenchmarkReport>().dataset, 'mmlu');
   await a.close();
 });

@@ -1,0 +1,53 @@
+// The webview ↔ daemon bridge without VS Code: turns one dashboard request posted by the page into
+// the matching JSON-RPC request and the answer into the message posted back. Kept free of the
+// `vscode` module so the browser test drives the real page through it against a real daemon.
+import type { RequestType } from 'vscode-jsonrpc';
+import {
+  DecisionsRequest,
+  FeedbackStatsRequest,
+  LastBenchmarkRequest,
+  RankingsRequest,
+  RateRequest,
+  StatsRequest,
+  TraceRequest,
+  UsageOverTimeRequest,
+} from '../shared/protocol';
+import type { DashboardOperation, WebviewRequest, WebviewResponse } from '../shared/webview';
+
+/** The connection calls the panel makes; the extension's DaemonRpc and a vscode-jsonrpc connection fit. */
+export interface DashboardRpc {
+  sendRequest<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
+}
+
+/** One JSON-RPC request per dashboard operation (the HTTP door has the same operations under /v1). */
+const OPERATIONS: Record<DashboardOperation, RequestType<unknown, unknown, void>> = {
+  stats: StatsRequest,
+  usageOverTime: UsageOverTimeRequest,
+  decisions: DecisionsRequest,
+  trace: TraceRequest,
+  rankings: RankingsRequest,
+  feedbackStats: FeedbackStatsRequest,
+  rate: RateRequest,
+  lastBenchmark: LastBenchmarkRequest,
+};
+
+/** JSON-RPC "method not found": a daemon without a last-benchmark method simply has no report. */
+const METHOD_NOT_FOUND = -32601;
+
+export async function answerWebviewRequest(
+  request: WebviewRequest,
+  rpc: DashboardRpc | (() => Promise<DashboardRpc>),
+): Promise<WebviewResponse> {
+  const type = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
+  if (!type) return { type: 'response', id: request.id, ok: false, error: `unknown operation ${String(request.op)}` };
+  try {
+    const connection = typeof rpc === 'function' ? await rpc() : rpc;
+    const result = await connection.sendRequest(type, request.params);
+    return { type: 'response', id: request.id, ok: true, result };
+  } catch (err) {
+    if (request.op === 'lastBenchmark' && (err as { code?: unknown }).code === METHOD_NOT_FOUND) {
+      return { type: 'response', id: request.id, ok: true, result: null };
+    }
+    return { type: 'response', id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
