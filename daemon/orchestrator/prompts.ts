@@ -104,11 +104,17 @@ export function synthesisMessages(input: {
     return `### ${s.id} (${s.capability}): ${clip(s.instructions, 300, 'end')}\n${body}`;
   });
   const history = input.conversation.filter((m) => m.role !== 'system' && m.role !== 'developer' && m.role !== 'tool');
+  // The client's own system prompt still governs the answer's style: it goes after ours.
+  const clientRules = input.conversation
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => messageText(m))
+    .join('\n');
   return [
     {
       role: 'system',
       content:
-        'You write the final answer to the user. Specialists have worked on parts of the request; their results follow the conversation. Answer the user directly and completely, using and reconciling the results. Do not mention the specialists or sub-tasks. If a part failed, answer it yourself as well as you can.',
+        'You write the final answer to the user. Specialists have worked on parts of the request; their results follow the conversation. Answer the user directly and completely, using and reconciling the results. Do not mention the specialists or sub-tasks. If a part failed, answer it yourself as well as you can.' +
+        (clientRules ? `\n\nThe user's own instructions for answers:\n${clientRules}` : ''),
     },
     ...history.map((m) => ({ role: m.role, content: messageText(m) }) as ChatMessage),
     { role: 'user', content: `Specialists' results:\n\n${sections.join('\n\n')}\n\nNow write the final answer.` },

@@ -21,8 +21,14 @@
 //    capability, the per-set means pooled). `--router prior` skips the embeddings.
 // λ is routing.cost_weight's scale: quality points (of 100) per US cent. Expected cost of a call =
 // the recorded cost of that model on that question (what a token-count estimate approximates).
-// Usage: node --import tsx test/bench/orchestrator.ts [--tasks N] [--learn-tasks N] [--seed S]
-//        [--router learned|prior|both] [--json]
+// `--data mmlu` instead joins three RouteLLM MMLU questions from different subjects (2 models:
+// Mixtral-8x7B and GPT-4-1106; split 11:5 by uid; the file has no costs, so a call is priced at
+// list prices, GPT-4-1106 $10/$30 and Mixtral $0.60/$0.60 per million input/output tokens, with
+// input tokens ≈ characters/4 and 2 output tokens; the planner reads each part's subject from its
+// header and maps it to a capability).
+//
+// Usage: node --import tsx test/bench/orchestrator.ts [--data routerbench|mmlu] [--tasks N]
+//        [--learn-tasks N] [--seed S] [--router learned|prior|both] [--json]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelConfig, OrchestratorConfig, Capability } from '../../shared/config';
@@ -50,10 +56,16 @@ const ROUTERS = (() => {
   const v = i >= 0 ? args[i + 1] : 'both';
   return v === 'both' ? ['learned', 'prior'] : [v ?? 'learned'];
 })();
-const PLANNER = 'gpt-3.5-turbo-1106';
-const SYNTHESIZER = 'gpt-3.5-turbo-1106';
+const DATA = args.includes('--data') ? args[args.indexOf('--data') + 1] : 'routerbench';
+/** The cheapest model with good instruction following plans and writes (its calls are charged). */
+const PLANNER = DATA === 'mmlu' ? 'mistralai/Mixtral-8x7B-Instruct-v0.1' : 'gpt-3.5-turbo-1106';
+const SYNTHESIZER = PLANNER;
 
 // ---------------------------------------------------------------- data
+
+/** How a part names its question in the task text: "(item <uid>)" or "(<subject>, item <uid>)". */
+const ITEM = /item ([0-9a-f]{16}(?:-\d+)?)\)/g;
+const itemsIn = (text: string): string[] => [...new Set([...text.matchAll(ITEM)].map((m) => m[1]!))];
 
 const SETS = [
   { file: 'routerbench_arc_challenge.csv', name: 'arc_challenge', capability: 'reasoning' },
@@ -146,6 +158,47 @@ function loadRouterBench(): { rows: Row[]; models: string[] } {
         cost,
       });
     }
+  }
+  return { rows, models };
+}
+
+/** MMLU subjects grouped into the pool's capability names (what a planner would label them). */
+function mmluCapability(subject: string): string {
+  if (/mathematics|algebra|statistics|econometrics/.test(subject)) return 'math';
+  if (/computer|machine_learning/.test(subject)) return 'code';
+  if (/physics|chemistry|logic|logical|engineering|astronomy/.test(subject)) return 'reasoning';
+  return 'chat';
+}
+
+const MMLU_PRICES: Record<string, { input: number; output: number }> = {
+  'mistralai/Mixtral-8x7B-Instruct-v0.1': { input: 0.6e-6, output: 0.6e-6 },
+  'gpt-4-1106-preview': { input: 10e-6, output: 30e-6 },
+};
+
+function loadMmlu(): { rows: Row[]; models: string[] } {
+  const [header, ...lines] = parseCsv(readFileSync(path.join(DATA_DIR, 'routellm_mmlu_responses.csv'), 'utf8'));
+  if (!header) throw new Error('routellm_mmlu_responses.csv is empty');
+  const col = (name: string): number => header.indexOf(name);
+  const models = Object.keys(MMLU_PRICES);
+  const rows: Row[] = [];
+  for (const line of lines) {
+    if (line.length < header.length || line[col('contaminated')] === 'True') continue;
+    const uid = line[col('uid')] ?? '';
+    const prompt = line[col('prompt')] ?? '';
+    const subject = line[col('domain')] ?? '';
+    const inputTokens = Math.ceil(prompt.length / 4);
+    rows.push({
+      uid,
+      set: subject,
+      capability: mmluCapability(subject),
+      split: parseInt(uid[0] ?? '0', 16) < 11 ? 'train' : 'test',
+      text: prompt,
+      prompt,
+      score: Object.fromEntries(models.map((m) => [m, line[col(m)] === 'True' ? 1 : 0])),
+      cost: Object.fromEntries(
+        models.map((m) => [m, inputTokens * MMLU_PRICES[m]!.input + 2 * MMLU_PRICES[m]!.output]),
+      ),
+    });
   }
   return { rows, models };
 }
@@ -311,19 +364,25 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Three parts per task: one per RouterBench set, or (MMLU) three different subjects. */
 function composeTasks(rows: readonly Row[], count: number, random: () => number): Task[] {
-  const bySet = SETS.map((s) => rows.filter((r) => r.set === s.name));
+  const sets = [...new Set(rows.map((r) => r.set))];
+  const bySet = new Map(sets.map((name) => [name, rows.filter((r) => r.set === name)]));
+  const draw = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const tasks: Task[] = [];
   for (let i = 0; i < count; i++) {
-    const parts = bySet.map((pool) => pool[Math.floor(random() * pool.length)]!);
+    const chosen = new Set<string>();
+    while (chosen.size < 3) chosen.add(sets.length === 3 ? sets[chosen.size]! : draw(sets));
+    const parts = [...chosen].map((set) => draw(bySet.get(set)!));
     // Shuffle the part order so that position says nothing about the kind of question.
     for (let j = parts.length - 1; j > 0; j--) {
       const k = Math.floor(random() * (j + 1));
       [parts[j], parts[k]] = [parts[k]!, parts[j]!];
     }
+    const header = (p: Row): string => (DATA === 'mmlu' ? `${p.set.replace(/_/g, ' ')}, item ${p.uid}` : `item ${p.uid}`);
     const prompt =
       'Answer each of the following parts.\n\n' +
-      parts.map((p, j) => `### Part ${j + 1} (item ${p.uid})\n${p.text}`).join('\n\n');
+      parts.map((p, j) => `### Part ${j + 1} (${header(p)})\n${p.text}`).join('\n\n');
     tasks.push({ parts, prompt });
   }
   return tasks;
@@ -338,12 +397,15 @@ function heuristicPlan(task: string, byUid: ReadonlyMap<string, Row>): string {
   const parts = task.split(/\n(?=### Part \d+ )/).filter((p) => p.startsWith('### Part'));
   const subtasks = parts.map((part, i) => {
     const body = part.replace(/^### Part \d+ [^\n]*\n/, '');
-    const capability = /write a (python )?function|\bdef |\bprogram\b/i.test(body)
-      ? 'code'
-      : /\nD\)/.test(body)
-        ? 'reasoning'
-        : 'chat';
-    const uid = /\(item ([^)]+)\)/.exec(part)?.[1] ?? '';
+    const subject = /^### Part \d+ \(([^,)]+), item/.exec(part)?.[1];
+    const capability = subject
+      ? mmluCapability(subject.replace(/ /g, '_'))
+      : /write a (python )?function|\bdef |\bprogram\b/i.test(body)
+        ? 'code'
+        : /\nD\)/.test(body)
+          ? 'reasoning'
+          : 'chat';
+    const uid = itemsIn(part)[0] ?? '';
     planLabels.total++;
     if (byUid.get(uid)?.capability === capability) planLabels.right++;
     return { id: `p${i + 1}`, capability, instructions: `(item ${uid})\n${body}`, depends_on: [] };
@@ -367,7 +429,7 @@ class RecordedAnswersGateway implements Gateway {
 
   async route(request: ChatCompletionRequest, hint?: { capability?: Capability }): Promise<RoutePlan> {
     const text = String(request.messages.at(-1)?.content ?? '');
-    const uids = [...new Set([...text.matchAll(/\(item ([^)]+)\)/g)].map((m) => m[1]!))];
+    const uids = itemsIn(text);
     const ranked = this.router.rank(uids, hint?.capability, this.lambda);
     const top = ranked[0]!;
     return {
@@ -389,7 +451,7 @@ class RecordedAnswersGateway implements Gateway {
     const model = order[0]!;
     const system = String(request.messages[0]?.content ?? '');
     const user = String(request.messages.at(-1)?.content ?? '');
-    const uids = [...user.matchAll(/\(item ([^)]+)\)/g)].map((m) => m[1]!);
+    const uids = itemsIn(user);
     const rows = [...new Set(uids)].map((u) => this.byUid.get(u)!).filter(Boolean);
     let text: string;
     let cost: number;
@@ -400,7 +462,7 @@ class RecordedAnswersGateway implements Gateway {
       text = 'final answer';
       cost = rows.reduce((a, r) => a + (r.cost[model] ?? 0), 0);
     } else {
-      const own = /Your sub-task:\n\(item ([^)]+)\)/.exec(user)?.[1];
+      const own = itemsIn(user.slice(user.indexOf('Your sub-task:')))[0];
       const row = own ? this.byUid.get(own) : undefined;
       if (!row) throw new Error('sub-task without an item');
       text = `${row.score[model] === 1 ? 'RIGHT' : 'WRONG'} ${row.uid}`;
@@ -485,7 +547,7 @@ function pool(models: readonly string[], rows: readonly Row[]): ModelConfig[] {
     cost_per_input_token: 0,
     // So that the orchestrator's pre-call estimate (~700 output tokens) is about one recorded call.
     cost_per_output_token: rows.reduce((a, r) => a + (r.cost[name] ?? 0), 0) / rows.length / 700,
-    capabilities: ['chat', 'code', 'reasoning', 'writing'],
+    capabilities: ['chat', 'code', 'math', 'reasoning', 'writing'],
   }));
 }
 
@@ -511,7 +573,7 @@ function singleFrontierQuality(singles: readonly { quality: number; cost: number
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const { rows, models } = loadRouterBench();
+  const { rows, models } = DATA === 'mmlu' ? loadMmlu() : loadRouterBench();
   const train = rows.filter((r) => r.split === 'train');
   const test = rows.filter((r) => r.split === 'test');
   const byUid = new Map(rows.map((r) => [r.uid, r]));
@@ -596,16 +658,12 @@ async function main(): Promise<void> {
     );
     learnedPicks.push({
       lambda,
-      picks: SETS.map((set) => {
-        const typical = test.find((r) => r.capability === set.capability)!;
+      picks: [...new Set(test.map((r) => r.capability))].map((capability) => {
+        const typical = test.find((r) => r.capability === capability)!;
         const c = blind
           .rank([typical.uid], undefined, lambda)
           .map((o) => ({ model: o.model, costUsd: typical.cost[o.model] ?? 0 }));
-        return {
-          capability: set.capability,
-          tier1: c[0]?.model,
-          learned: memory.pick(set.capability, c, lambda)?.model,
-        };
+        return { capability, tier1: c[0]?.model, learned: memory.pick(capability, c, lambda)?.model };
       }),
     });
     const windowSize = Math.max(1, Math.floor(LEARN_TASKS / 6));
@@ -630,7 +688,10 @@ async function main(): Promise<void> {
   }
 
   const report = {
-    data: 'RouterBench arc_challenge + mbpp + winogrande (RouterDC test split), 3 parts per task',
+    data:
+      DATA === 'mmlu'
+        ? 'RouteLLM MMLU, 3 subjects per task (test = uids starting b–f), list-price costs'
+        : 'RouterBench arc_challenge + mbpp + winogrande (RouterDC test split), 3 parts per task',
     tasks: TASKS,
     seed: SEED,
     routers: routers.map((r) => r.name),

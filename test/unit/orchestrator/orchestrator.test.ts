@@ -337,3 +337,20 @@ test('ratings credit (capability, model) pairs and the pattern, and change which
   assert.deepEqual(fresh.memory.pairScore('code', 'coder'), { score: 0, n: 1 });
   assert.equal(fresh.memory.patternScore('code+math>writing').n, 1);
 });
+
+test("the client's system prompt reaches the synthesizer; specialists get only their part", async () => {
+  const { gateway, orchestrator } = setup(() => teamPlan);
+  const withSystem: ChatCompletionRequest = {
+    ...request,
+    messages: [{ role: 'system', content: 'Answer in French.' }, ...request.messages],
+  };
+  await orchestrator.run(withSystem, { signal: new AbortController().signal });
+  const synth = gateway.calls.at(-1)!;
+  assert.match(
+    String(synth.request.messages[0]?.content),
+    /The user's own instructions for answers:\nAnswer in French\./,
+  );
+  assert.ok(!synth.request.messages.slice(1).some((m) => m.role === 'system'));
+  const coder = gateway.calls.find((c) => c.model === 'coder')!;
+  assert.ok(!String(coder.request.messages[0]?.content).includes('French'));
+});
