@@ -5,6 +5,7 @@
 // FUGUSASHI_SCREENSHOTS=docs also writes the README's light and dark screenshots into docs/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -133,4 +134,38 @@ test('the dashboard loads with data, shows live requests, draws charts and store
     }
   }
   await page.close();
+});
+
+test('with server.token set: the page needs ?token=, then works, and other Host names are refused', async () => {
+  const guarded = await startTestDaemon({ rpc: false, config: { server: { token: 's3cret' } } });
+  try {
+    assert.equal((await fetch(`${guarded.url}/dashboard`)).status, 401);
+    assert.equal((await fetch(`${guarded.url}/dashboard/main.js`)).status, 401);
+    const rebinding = await new Promise<number>((resolve, reject) => {
+      http
+        .get(`${guarded.url}/dashboard?token=s3cret`, { headers: { host: 'evil.example' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
+    });
+    assert.equal(rebinding, 403);
+
+    const page = await chromium.context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${guarded.url}/dashboard?token=s3cret`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
+    await page.waitForSelector('#connection[data-state="open"]', { timeout: 10_000 });
+    const res = await fetch(`${guarded.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' },
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'behind a token' }] }),
+    });
+    const { id } = (await res.json()) as ChatCompletion;
+    await page.waitForSelector(`#decisions-body tr[data-id="${id}"]`, { state: 'attached', timeout: 10_000 });
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await guarded.close();
+  }
 });

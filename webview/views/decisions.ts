@@ -38,6 +38,10 @@ export class DecisionsTable {
     });
     // One listener for the whole table: rows come and go with every page and live event.
     this.body.addEventListener('click', (e) => this.onClick(e));
+    // Rows are focusable: Enter opens the trace as a click does (the stars are buttons already).
+    this.body.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.target as HTMLElement).matches('tr[data-id]')) this.onClick(e);
+    });
   }
 
   get onNewestPage(): boolean {
