@@ -8,7 +8,12 @@ import { ensureOk, requestJson, sendRequest, type UpstreamRequest } from '../tra
 import { trimSlash } from '../transport/openai-shapes';
 import { parseSse } from '../transport/sse';
 import { buildAnthropicRequest } from './request';
-import { AnthropicStreamTranslator, toChatCompletion, type AnthropicResponse } from './response';
+import {
+  AnthropicStreamTranslator,
+  toChatCompletion,
+  type AnthropicResponse,
+  type AnthropicStreamEvent,
+} from './response';
 
 export const ANTHROPIC_DEFAULT_BASE = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -69,9 +74,9 @@ export class AnthropicProvider implements LlmProvider {
       await ensureOk(res, PROVIDER);
       const translator = new AnthropicStreamTranslator(request.model);
       for await (const event of parseSse(res.body)) {
-        let parsed: { type?: string };
+        let parsed: AnthropicStreamEvent;
         try {
-          parsed = JSON.parse(event.data);
+          parsed = JSON.parse(event.data) as AnthropicStreamEvent;
         } catch {
           throw new ProviderError(`${PROVIDER} upstream sent a malformed stream event`, 'stream', undefined, false);
         }

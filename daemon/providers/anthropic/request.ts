@@ -1,6 +1,6 @@
 // OpenAI chat request → Anthropic Messages request. Pure: no I/O, unit-tested on its own.
 import type { ModelConfig } from '../../../shared/config';
-import type { ChatCompletionRequest, ChatMessage, ContentPart, Tool } from '../../../shared/openai';
+import type { ChatCompletionRequest, ChatMessage, Tool } from '../../../shared/openai';
 
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
@@ -51,7 +51,7 @@ function partsToBlocks(content: ChatMessage['content']): (TextBlock | ImageBlock
   if (content === null) return [];
   if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
   const blocks: (TextBlock | ImageBlock)[] = [];
-  for (const part of content as ContentPart[]) {
+  for (const part of content) {
     if (part.type === 'text') {
       // Anthropic rejects empty text blocks.
       if (part.text) blocks.push({ type: 'text', text: part.text });
@@ -63,7 +63,7 @@ function partsToBlocks(content: ChatMessage['content']): (TextBlock | ImageBlock
 function textOf(content: ChatMessage['content']): string {
   if (content === null) return '';
   if (typeof content === 'string') return content;
-  return (content as ContentPart[])
+  return content
     .map((p) => (p.type === 'text' ? p.text : ''))
     .filter(Boolean)
     .join('\n');
@@ -138,7 +138,7 @@ export function translateTools(tools: readonly Tool[]): AnthropicTool[] {
   return tools.map((t) => ({
     name: t.function.name,
     ...(t.function.description ? { description: t.function.description } : {}),
-    input_schema: (t.function.parameters as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} },
+    input_schema: t.function.parameters ?? { type: 'object', properties: {} },
   }));
 }
 

@@ -79,6 +79,17 @@ export function toChatCompletion(msg: AnthropicResponse, requestedModel: string)
   };
 }
 
+/** The fields of Anthropic stream events this translator reads (all optional: be lenient with new ones). */
+export interface AnthropicStreamEvent {
+  type?: string;
+  index?: number;
+  message?: { id?: string; model?: string; usage?: AnthropicUsage };
+  content_block?: { type?: string; id?: string; name?: string; text?: string; input?: unknown };
+  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  usage?: AnthropicUsage;
+  error?: { type?: string; message?: string };
+}
+
 /** Anthropic error types that another candidate may not hit (capacity, transient server faults). */
 const RETRYABLE_STREAM_ERRORS: Record<string, number> = {
   overloaded_error: 529,
@@ -106,7 +117,7 @@ export class AnthropicStreamTranslator {
     return usage(this.inputTokens, this.outputTokens);
   }
 
-  push(event: { type?: string; [k: string]: any }): ChatCompletionChunk[] {
+  push(event: AnthropicStreamEvent): ChatCompletionChunk[] {
     switch (event.type) {
       case 'message_start': {
         const m = event.message ?? {};
@@ -119,10 +130,12 @@ export class AnthropicStreamTranslator {
         const block = event.content_block ?? {};
         if (block.type === 'tool_use') {
           const index = this.toolIndex.size;
-          this.toolIndex.set(event.index, index);
+          this.toolIndex.set(event.index ?? 0, index);
           return [
             deltaChunk(this.header, {
-              tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }],
+              tool_calls: [
+                { index, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } },
+              ],
             }),
           ];
         }
@@ -133,7 +146,7 @@ export class AnthropicStreamTranslator {
         const delta = event.delta ?? {};
         if (delta.type === 'text_delta') return [deltaChunk(this.header, { content: delta.text })];
         if (delta.type === 'input_json_delta') {
-          const index = this.toolIndex.get(event.index);
+          const index = this.toolIndex.get(event.index ?? 0);
           if (index === undefined || !delta.partial_json) return [];
           return [deltaChunk(this.header, { tool_calls: [{ index, function: { arguments: delta.partial_json } }] })];
         }
@@ -149,8 +162,8 @@ export class AnthropicStreamTranslator {
         this.done = true;
         return [usageChunk(this.header, this.usage)];
       case 'error': {
-        const type: string = event.error?.type ?? 'api_error';
-        const message: string = event.error?.message ?? 'unknown error';
+        const type = event.error?.type ?? 'api_error';
+        const message = event.error?.message ?? 'unknown error';
         const status = RETRYABLE_STREAM_ERRORS[type];
         throw new ProviderError(
           `anthropic upstream stream error (${type}): ${message}`,

@@ -67,7 +67,7 @@ export class OllamaProvider implements LlmProvider {
       for await (const text of parseNdjsonLines(res.body)) {
         let line: OllamaChatLine;
         try {
-          line = JSON.parse(text);
+          line = JSON.parse(text) as OllamaChatLine;
         } catch {
           throw new ProviderError(`${PROVIDER} upstream sent a malformed stream line`, 'stream', undefined, false);
         }

@@ -1,5 +1,5 @@
 // OpenAI chat request → Ollama /api/chat request. Pure.
-import type { ChatCompletionRequest, ChatMessage, ContentPart } from '../../../shared/openai';
+import type { ChatCompletionRequest, ChatMessage } from '../../../shared/openai';
 
 export interface OllamaMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
@@ -34,7 +34,7 @@ function splitContent(content: ChatMessage['content']): { text: string; images: 
   if (typeof content === 'string') return { text: content, images: [] };
   const texts: string[] = [];
   const images: string[] = [];
-  for (const part of content as ContentPart[]) {
+  for (const part of content) {
     if (part.type === 'text') texts.push(part.text);
     else if (part.type === 'image_url') {
       // Ollama takes raw base64 only; remote image URLs would need a download, which the daemon does not do.

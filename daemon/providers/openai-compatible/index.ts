@@ -146,7 +146,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
         }
         let chunk: ChatCompletionChunk & { error?: { message?: string; type?: string; code?: unknown } };
         try {
-          chunk = JSON.parse(event.data);
+          chunk = JSON.parse(event.data) as typeof chunk;
         } catch {
           throw new ProviderError(`${PROVIDER} upstream sent a malformed stream event`, 'stream', undefined, false);
         }
