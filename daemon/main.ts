@@ -92,6 +92,9 @@ export interface DaemonOptions {
   port?: number | undefined;
   token?: string | undefined;
   idleShutdownSeconds?: number | undefined;
+  /** Overrides of routing.cost_weight / routing.exploration_rate (a VS Code window's settings). */
+  costWeight?: number | undefined;
+  explorationRate?: number | undefined;
   /** Default process.env. API keys sent by VS Code windows are layered over it in memory. */
   env?: Record<string, string | undefined>;
   /** Listen for JSON-RPC clients on the data dir's socket (default true). */
@@ -157,7 +160,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     throw err;
   }
   for (const line of resolved.log) log(line);
-  let config = resolved.config;
+  /** Flag overrides win over the file, on every reload too (CLI flags over the file over DEFAULTS). */
+  const withOverrides = (c: ResolvedConfig): ResolvedConfig => {
+    if (options.costWeight !== undefined) c.routing.costWeight = options.costWeight;
+    if (options.explorationRate !== undefined) c.routing.explorationRate = options.explorationRate;
+    return c;
+  };
+  let config = withOverrides(resolved.config);
   let serviceConfig = toServiceConfig(config);
   let configError: string | null = null;
   const configPath = resolved.path;
@@ -197,7 +206,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const apply = (next: ResolvedConfig, why: string): void => {
     // Where the daemon listens and keeps its data cannot change under a running daemon.
     next.server = { ...next.server, host: config.server.host, port: config.server.port, dataDir: config.server.dataDir };
-    config = next;
+    config = withOverrides(next);
     serviceConfig = toServiceConfig(config);
     configError = null;
     log(`config reloaded (${why}): ${config.models.length} model(s)`);
@@ -460,7 +469,7 @@ function writeAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
-/** `node dist/daemon.js [--config F] [--data-dir D] [--host H] [--port N] [--idle-shutdown-seconds S] [--log-file F]` */
+/** `node dist/daemon.js [--config F] [--data-dir D] [--host H] [--port N] [--idle-shutdown-seconds S] [--log-file F] [--cost-weight N] [--exploration-rate R]` */
 export async function runDaemonProcess(argv: readonly string[]): Promise<void> {
   const flags = parseDaemonFlags(argv);
   const log = (line: string): void => {
@@ -501,6 +510,8 @@ export interface DaemonFlags {
   token?: string;
   idleShutdownSeconds?: number;
   logFile?: string;
+  costWeight?: number;
+  explorationRate?: number;
 }
 
 /** Flags shared by `fugusashi serve` and dist/daemon.js. Throws on unknown or malformed flags. */
@@ -518,6 +529,12 @@ export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
       const raw = value();
       const n = Number(raw);
       if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return n;
+    };
+    const ratio = (min: number, max: number): number => {
+      const raw = value();
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
       return n;
     };
     switch (name) {
@@ -541,6 +558,12 @@ export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
         break;
       case '--log-file':
         flags.logFile = value();
+        break;
+      case '--cost-weight':
+        flags.costWeight = ratio(0, Number.MAX_SAFE_INTEGER);
+        break;
+      case '--exploration-rate':
+        flags.explorationRate = ratio(0, 1);
         break;
       default:
         throw new Error(`unknown option ${arg}`);

@@ -52,8 +52,13 @@ export function registerCommands(ctx: Ctx, openDashboard: (() => unknown) | unde
     vscode.commands.registerCommand(Commands.showLog, () => ctx.output.show(true)),
     vscode.commands.registerCommand(Commands.showStats, guarded('stats', () => showStats(ctx))),
     vscode.commands.registerCommand(
+      Commands.openDashboard,
+      guarded('dashboard', () => (openDashboard ? openDashboard() : showStats(ctx))),
+    ),
+    vscode.commands.registerCommand(
       Commands.statusClick,
-      guarded('status', () => (openDashboard ? openDashboard() : ctx.status.current.phase === 'running' ? showStats(ctx) : ctx.output.show(true))),
+      // The dashboard when the daemon runs; the log (where the failure is explained) when it does not.
+      guarded('status', () => (ctx.status.current.phase === 'running' || ctx.status.current.phase === 'starting' ? vscode.commands.executeCommand(Commands.openDashboard) : ctx.output.show(true))),
     ),
   );
 }

@@ -8,6 +8,7 @@ import { registerBenchmarkTasks } from './benchmark/task';
 import { registerChatParticipant } from './chat/participant';
 import { registerCommands } from './commands';
 import { Ctx, type DaemonFacts } from './ctx';
+import { openDashboard } from './dashboard';
 import { registerLmProvider } from './lm/provider';
 import type { DaemonRpc } from './rpc';
 import { registerSecrets } from './secrets';
@@ -29,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): FugusashiApi {
   const c = new Ctx(context);
   ctx = c;
   context.subscriptions.push(
-    registerCommands(c, undefined),
+    registerCommands(c, () => openDashboard(context, c)),
     registerSecrets(c),
     registerChatParticipant(c),
     registerLmProvider(c),
@@ -37,8 +38,10 @@ export function activate(context: vscode.ExtensionContext): FugusashiApi {
     registerAnswers(c),
     registerBenchmarkTasks(c),
   );
-  void c.start();
   const activationMs = performance.now() - loadedAt;
+  // Connecting (maybe starting the daemon) happens after activation returns: VS Code waits for
+  // activate(), and nothing here needs the daemon yet; features await ctx.rpc() when used.
+  setImmediate(() => void c.start());
   c.output.info(`activated in ${activationMs.toFixed(1)} ms (${vscode.env.appName} ${vscode.version}, ${process.execPath})`);
   return {
     activationMs,

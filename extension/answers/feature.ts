@@ -1,5 +1,5 @@
 // "Fugusashi: Show Recent Answers": a read-only virtual document of recent routed answers, with a
-// CodeLens row above each (1–5 stars quick pick, 👍, 👎, or the rating once given), and
+// CodeLens row above each (1–5 stars quick pick, thumbs up, thumbs down, or the rating once given), and
 // `fugusashi.rateAnswer` to rate the last answer from the palette.
 import * as vscode from 'vscode';
 import { DecisionsRequest, RateRequest, TraceRequest } from '../../shared/protocol';
@@ -17,8 +17,8 @@ export const RATING_CHOICES: { label: string; rating?: number; thumbs?: 'up' | '
   { label: `${stars(3)} 3 — acceptable`, rating: 3 },
   { label: `${stars(2)} 2 — poor`, rating: 2 },
   { label: `${stars(1)} 1 — wrong or useless`, rating: 1 },
-  { label: '👍 Thumbs up', thumbs: 'up' },
-  { label: '👎 Thumbs down', thumbs: 'down' },
+  { label: '$(thumbsup) Thumbs up', thumbs: 'up' },
+  { label: '$(thumbsdown) Thumbs down', thumbs: 'down' },
 ];
 
 /** Pure: the lenses of a rendered document (exported for tests). */
@@ -32,8 +32,8 @@ export function lensesFor(rendered: RenderedAnswers): { line: number; title: str
     }
     return [
       { line: e.line, title: '$(star-empty) Rate 1–5', command: Commands.rateAnswer, args: [e.requestId] },
-      { line: e.line, title: '👍 Good', command: Commands.thumbsAnswer, args: [e.requestId, 'up'] },
-      { line: e.line, title: '👎 Bad', command: Commands.thumbsAnswer, args: [e.requestId, 'down'] },
+      { line: e.line, title: '$(thumbsup) Good', command: Commands.thumbsAnswer, args: [e.requestId, 'up'] },
+      { line: e.line, title: '$(thumbsdown) Bad', command: Commands.thumbsAnswer, args: [e.requestId, 'down'] },
     ];
   });
 }

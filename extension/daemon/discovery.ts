@@ -91,7 +91,8 @@ export function daemonArgs(o: {
 
 async function tryJoin(dataDir: string): Promise<{ socket: net.Socket; info: DaemonFile } | undefined> {
   const info = await readDaemonFile(dataDir);
-  if (!info) return undefined;
+  // A crashed daemon's file can still name the socket path a new daemon is listening on already.
+  if (!info || !isAlive(info.pid)) return undefined;
   try {
     return { socket: await connectRpc(info.rpc.path), info };
   } catch {

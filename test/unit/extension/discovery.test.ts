@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parseDaemonFlags } from '../../../daemon/main';
 import { daemonArgs, isAlive, joinOrStart, readDaemonFile, type LaunchSpec } from '../../../extension/daemon/discovery';
 
 const script = path.join(__dirname, 'fake-daemon.cjs');
@@ -94,5 +95,14 @@ describe('daemonArgs', () => {
     assert.deepEqual(args, ['--data-dir', '/d', '--port', '6060', '--idle-shutdown-seconds', '300', '--log-file', path.join('/d', 'daemon.log')]);
     const more = daemonArgs({ dataDir: '/d', port: 0, idleShutdownSeconds: 0, configFile: '/c.yaml', costWeight: 2, exploration: 0 });
     assert.ok(more.join(' ').includes('--config /c.yaml --cost-weight 2 --exploration-rate 0'));
+  });
+  it('produces only flags the real daemon accepts (daemon/main.ts parseDaemonFlags)', () => {
+    const flags = parseDaemonFlags(
+      daemonArgs({ dataDir: '/d', port: 0, idleShutdownSeconds: 300, configFile: '/c.yaml', costWeight: 2.5, exploration: 0.1 }),
+    );
+    assert.deepEqual(flags, {
+      dataDir: '/d', port: 0, configPath: '/c.yaml', costWeight: 2.5, explorationRate: 0.1, idleShutdownSeconds: 300,
+      logFile: path.join('/d', 'daemon.log'),
+    });
   });
 });

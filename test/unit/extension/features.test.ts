@@ -253,7 +253,7 @@ describe('recent answers and CodeLens rating', () => {
     });
     const { ctx } = fakeCtx(pair.rpc);
     registerAnswers(ctx);
-    stub.quickPickAnswers.push('👍 Thumbs up');
+    stub.quickPickAnswers.push('$(thumbsup) Thumbs up');
     await vscode.commands.executeCommand(Commands.rateAnswer);
     assert.deepEqual(rated, [{ request_id: 'req-9', thumbs: 'up' }]);
   });

@@ -86,8 +86,9 @@ describe('Fugusashi in a real VS Code: window A', () => {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
       return l && l.length >= 3 ? l : undefined;
     });
-    assert.ok(lenses.some((l) => l.command?.title === '👍 Good'));
-    const drove = await driverStep('codelens', { requestId: newest.request_id, title: '👍 Good' });
+    assert.ok(lenses.some((l) => l.command?.title === '$(thumbsup) Good'));
+    // The rendered lens shows the codicon and the text "Good".
+    const drove = await driverStep('codelens', { requestId: newest.request_id, title: 'Good' });
     if (!drove) await vscode.commands.executeCommand('fugusashi.thumbsAnswer', newest.request_id, 'up');
     const trace = await waitFor('the rating in the store', async () => {
       const t = await (await api.rpc()).sendRequest(TraceRequest, { request_id: newest.request_id });
@@ -113,6 +114,7 @@ describe('Fugusashi in a real VS Code: window A', () => {
     const code = await Promise.race([exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 240_000))]);
     record('benchmark', { exitCode: code, ms: Date.now() - t0 });
     assert.equal(code, 0);
+    // The summary as shown in the task's terminal (read by the driver from the terminal's DOM).
     await driverStep('benchmark', { expect: 'Benchmark summary' });
   });
 });
