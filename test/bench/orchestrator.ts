@@ -35,7 +35,7 @@ import type { ModelConfig, OrchestratorConfig, Capability } from '../../shared/c
 import type { ChatCompletion, ChatCompletionRequest } from '../../shared/openai';
 import type { RoutePlan } from '../../daemon/core/ports';
 import type { Gateway } from '../../daemon/services/ports';
-import { createOrchestrator } from '../../daemon/orchestrator';
+import { createOrchestrator, shouldEscalate } from '../../daemon/orchestrator';
 import { TeamMemory } from '../../daemon/orchestrator/team';
 import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/cache';
 import { promptFeatureVector } from '../../daemon/core/learned/features';
@@ -325,6 +325,13 @@ class LearnedRouter implements Tier1 {
     return router;
   }
 
+  /** Predicted quality per model for these questions (one: its prompt; several: the joined prompts). */
+  predicted(uids: readonly string[]): ReadonlyMap<string, number> {
+    const q = this.predictions.get(uids.length === 1 ? uids[0]! : taskKey(uids));
+    if (!q) throw new Error(`no prediction for ${uids.join(',')}`);
+    return q;
+  }
+
   rank(uids: readonly string[], _capability: string | undefined, lambda: number): { model: string; score: number }[] {
     const q = this.predictions.get(uids.length === 1 ? uids[0]! : taskKey(uids));
     if (!q) throw new Error(`no prediction for ${uids.join(',')}`);
@@ -379,7 +386,8 @@ function composeTasks(rows: readonly Row[], count: number, random: () => number)
       const k = Math.floor(random() * (j + 1));
       [parts[j], parts[k]] = [parts[k]!, parts[j]!];
     }
-    const header = (p: Row): string => (DATA === 'mmlu' ? `${p.set.replace(/_/g, ' ')}, item ${p.uid}` : `item ${p.uid}`);
+    const header = (p: Row): string =>
+      DATA === 'mmlu' ? `${p.set.replace(/_/g, ' ')}, item ${p.uid}` : `item ${p.uid}`;
     const prompt =
       'Answer each of the following parts.\n\n' +
       parts.map((p, j) => `### Part ${j + 1} (${header(p)})\n${p.text}`).join('\n\n');
@@ -638,6 +646,68 @@ async function main(): Promise<void> {
     sweeps.push({ router: router.name, points });
   }
 
+  // Auto-escalation (shouldEscalate, the daemon's own rule): orchestrate only the tasks for which
+  // the learned router predicts that no single model reaches the threshold; compare with sending
+  // the same share of tasks to the orchestrator at random.
+  const escalation: {
+    lambda: number;
+    rows: {
+      threshold: number;
+      share: number;
+      quality: number;
+      cost: number;
+      random_quality: number;
+      random_cost: number;
+    }[];
+  }[] = [];
+  const learned = routers.find((r): r is LearnedRouter => r instanceof LearnedRouter);
+  for (const lambda of learned ? [5, 10, 20] : []) {
+    const gateway = new RecordedAnswersGateway(pool(models, train), learned!, lambda, byUid);
+    const orch: { right: boolean; cost: number }[] = [];
+    await orchestrate(tasks, gateway, new TeamMemory(), lambda, false, (_i, right, cost) => orch.push({ right, cost }));
+    const single = tasks.map((t) => {
+      const uids = t.parts.map((p) => p.uid);
+      const m = learned!.rank(uids, undefined, lambda)[0]!.model;
+      const predicted = learned!.predicted(uids);
+      return {
+        right: t.parts.every((p) => p.score[m] === 1),
+        cost: expectedCost(byUid, uids, m),
+        top: predicted.get(m) ?? 0,
+        best: Math.max(...predicted.values()),
+      };
+    });
+    const mean = (xs: number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const qSingle = mean(single.map((x) => Number(x.right)));
+    const cSingle = mean(single.map((x) => x.cost));
+    const qOrch = mean(orch.map((x) => Number(x.right)));
+    const cOrch = mean(orch.map((x) => x.cost));
+    const rows = [];
+    for (const threshold of [0.6, 0.7, 0.75, 0.8, 0.85, 0.9]) {
+      const escalate = single.map(
+        (x) =>
+          shouldEscalate(
+            { auto_escalate_below: threshold },
+            {
+              requestedModel: 'auto',
+              verdict: { strategy: 'learned', abstain: false, predictedQuality: x.top },
+              bestPredictedQuality: x.best,
+              poolSize: models.length,
+            },
+          ).escalate,
+      );
+      const share = mean(escalate.map(Number));
+      rows.push({
+        threshold,
+        share,
+        quality: mean(single.map((x, i) => Number(escalate[i] ? orch[i]!.right : x.right))),
+        cost: mean(single.map((x, i) => (escalate[i] ? orch[i]!.cost : x.cost))),
+        random_quality: (1 - share) * qSingle + share * qOrch,
+        random_cost: (1 - share) * cSingle + share * cOrch,
+      });
+    }
+    escalation.push({ lambda, rows });
+  }
+
   // Learning: from a cold start the sub-task router knows only pooled per-model means (no
   // capability knowledge); the team memory learns from each task's rating which model does which
   // kind of sub-task. Same task stream with and without crediting the ratings.
@@ -701,6 +771,7 @@ async function main(): Promise<void> {
     sweeps,
     learning,
     learned_picks: learnedPicks,
+    escalation,
     duration_ms: Date.now() - t0,
   };
   if (JSON_OUT) {
@@ -746,6 +817,17 @@ async function main(): Promise<void> {
       console.log(
         `  tasks ${String(w.from).padStart(5)}–${String(w.to).padEnd(5)} without ratings ${pct(w.without.quality).padStart(6)} ${usd(w.without.cost)} ${value(w.without)}` +
           `   with ratings ${pct(w.with.quality).padStart(6)} ${usd(w.with.cost)} ${value(w.with)}`,
+      );
+  }
+  for (const e of escalation) {
+    console.log(
+      `\nAuto-escalation with the learned router's predictions (λ=${e.lambda}): threshold, share escalated, ` +
+        'task quality, cost | the same share escalated at random:',
+    );
+    for (const r of e.rows)
+      console.log(
+        `  below ${r.threshold.toFixed(2)}  ${pct(r.share).padStart(6)}  ${pct(r.quality).padStart(6)} ${usd(r.cost)} | ` +
+          `${pct(r.random_quality).padStart(6)} ${usd(r.random_cost)}`,
       );
   }
   for (const l of learnedPicks)
