@@ -317,6 +317,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
         left = true;
         clients.delete(client);
         sockets.delete(socket);
+        // `exit` from the window, or the daemon closing: the connection is done, so is its socket.
+        socket.destroy();
         detach();
         lastActivity = Date.now();
         log(`RPC client left (${clients.size} connected)`);
@@ -346,8 +348,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {
-          for (const c of clients) c.dispose();
-          for (const s of sockets) s.destroy();
+          for (const s of [...sockets]) s.destroy();
+          for (const c of [...clients]) c.dispose();
           server.close(() => resolve());
         }),
     );

@@ -16,13 +16,15 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FugusashiConfig, ModelConfig } from '../../shared/config';
 import { startDaemon, type RunningDaemon } from '../../daemon/main';
-import { startFake, type FakeKind, type FakeUpstream } from '../fakes';
+import { startFake, type FakeKind, type FakeOptions, type FakeUpstream } from '../fakes';
 
 export interface TestModel {
   name: string;
   kind?: FakeKind;
   /** Overrides merged into the generated ModelConfig. */
   config?: Partial<ModelConfig>;
+  /** Options of its fake upstream (e.g. apiKey to require a key). */
+  fake?: FakeOptions;
 }
 
 export interface TestDaemonOptions {
@@ -66,7 +68,7 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
   const models: ModelConfig[] = [];
   for (const m of options.models ?? DEFAULT_TEST_MODELS) {
     const kind = m.kind ?? 'openai';
-    const fake = await startFake(kind, { models: [`${m.name}-upstream`] });
+    const fake = await startFake(kind, { models: [`${m.name}-upstream`], ...m.fake });
     fakes[m.name] = fake;
     models.push({
       name: m.name,

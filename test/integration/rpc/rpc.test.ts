@@ -30,6 +30,7 @@ import {
   ModelsRequest,
   RateRequest,
   RouteRequest,
+  SetSecretsNotification,
   StatsRequest,
   StatusNotification,
   TraceRequest,
@@ -49,8 +50,12 @@ let d: TestDaemon;
 const open: { connection: MessageConnection; socket: net.Socket }[] = [];
 
 async function connect(): Promise<MessageConnection> {
+  return connectTo(d);
+}
+
+async function connectTo(daemon: TestDaemon): Promise<MessageConnection> {
   // A window reads daemon.json to find the socket, exactly as the extension does.
-  const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+  const info = JSON.parse(readFileSync(path.join(daemon.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
   const socket = net.connect(info.rpc.path);
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
@@ -171,6 +176,29 @@ describe('JSON-RPC door', () => {
     await w1.sendNotification(Exit);
     const stillThere = await w2.sendRequest(HealthRequest, undefined);
     assert.equal(stillThere.status, 'ok');
+  });
+
+  test('API keys sent by a window (SetSecrets) are used at once, in memory only', async () => {
+    const k = await startTestDaemon({
+      models: [{ name: 'keyed', config: { api_key: '${FUGU_TEST_KEY}' }, fake: { apiKey: 'sk-test' } }],
+      rpc: true,
+    });
+    try {
+      const w = await connectTo(k);
+      const ask = () => w.sendRequest(ChatRequest, { request: { model: 'auto', messages: [{ role: 'user', content: 'key?' }] } });
+      await assert.rejects(ask(), (err: unknown) => err instanceof ResponseError && err.code === ErrorCodes.UpstreamFailed.rpc);
+      await w.sendNotification(SetSecretsNotification, { env: { FUGU_TEST_KEY: 'sk-test' } });
+      let answer = null;
+      for (let i = 0; i < 50 && !answer; i++) {
+        answer = await ask().catch(() => null);
+        if (!answer) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(answer?.choices[0]?.message.content, 'fake answer from keyed-upstream to: key?');
+      assert.equal(k.fakes['keyed']!.requests.at(-1)!.headers.authorization, 'Bearer sk-test');
+      assert.ok(!readFileSync(k.configPath, 'utf8').includes('sk-test'), 'never written to disk');
+    } finally {
+      await k.close();
+    }
   });
 
   test('vscode-lm models run in the window that offers them (bridge round trip)', async () => {
