@@ -91,7 +91,7 @@ test('tools out: OpenAI tools and tool_choice become Anthropic tools; tool_use c
   assert.deepEqual(up.requests[0]!.body.tool_choice, { type: 'any' });
   assert.equal(json.choices[0]?.finish_reason, 'tool_calls');
   assert.equal(json.choices[0]?.message.content, 'Checking.');
-  const call = json.choices[0]!.message.tool_calls![0]!;
+  const call = json.choices[0].message.tool_calls![0]!;
   assert.equal(call.function.name, 'weather');
   assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Oslo' });
   assert.match(call.id, /^toolu_/);

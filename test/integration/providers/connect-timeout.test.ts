@@ -34,7 +34,7 @@ test('a connect that never completes fails with a retryable connect error on tim
   const fillers: net.Socket[] = [];
   try {
     const port = Number(
-      await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve)),
+      await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
     );
     child.kill('SIGSTOP');
     let full = false;

@@ -1,5 +1,6 @@
 // Shared bits for the provider tests: model configs pointing at a fake, call options, and collectors.
 import assert from 'node:assert/strict';
+import net, { type AddressInfo } from 'node:net';
 import type { ModelConfig, ProviderKind } from '../../../shared/config';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../../shared/openai';
 import { ProviderError, type ProviderCallOptions } from '../../../daemon/providers/types';
@@ -70,10 +71,9 @@ export async function rejectsWith(
 
 /** A loopback port with nothing listening (bound, then released). */
 export async function closedPort(): Promise<number> {
-  const net = await import('node:net');
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }

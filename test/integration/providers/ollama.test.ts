@@ -78,7 +78,7 @@ test('tool calls: tools passed through, calls come back with ids and JSON argume
   const chunks = await collect(provider.chatStream(model(), request('time?', { tools }), callOptions()));
   const streamed = toolCallsOf(chunks);
   assert.equal(streamed[0]?.name, 'get_time');
-  assert.deepEqual(JSON.parse(streamed[0]!.arguments), { tz: 'UTC' });
+  assert.deepEqual(JSON.parse(streamed[0].arguments), { tz: 'UTC' });
   assert.equal(chunks.at(-2)?.choices[0]?.finish_reason, 'tool_calls');
 });
 
