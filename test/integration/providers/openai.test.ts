@@ -309,6 +309,20 @@ test('a keep-alive socket the server closed is retried once on a fresh connectio
   assert.equal(up.requests.length, 3);
 });
 
+test('32 concurrent streams each get their own answer, over pooled connections', async () => {
+  up.set({ chunkDelayMs: 5 });
+  const model = modelFor('openai', up.url);
+  const texts = await Promise.all(
+    Array.from({ length: 32 }, async (_, i) =>
+      textOf(await collect(provider.chatStream(model, request(`q${i}`), callOptions()))),
+    ),
+  );
+  texts.forEach((text, i) => assert.equal(text, `fake answer from up-model to: q${i}`));
+  const opened = up.connections;
+  await Promise.all(Array.from({ length: 32 }, (_, i) => provider.chat(model, request(`again ${i}`), callOptions())));
+  assert.ok(up.connections - opened <= 2, `a second burst opened ${up.connections - opened} new connections`);
+});
+
 test('listModels reads GET /models', async () => {
   const ids = await provider.listModels(up.url, 'sk-x', callOptions());
   assert.deepEqual(ids, ['gpt-a', 'gpt-b']);
