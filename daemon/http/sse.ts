@@ -3,8 +3,14 @@ import type { ServerResponse } from 'node:http';
 
 /** Header values must be ASCII: escape everything else the way JSON does, so JSON.parse reads it back. */
 export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = JSON.stringify(value);
+  // Most decisions are plain ASCII already: skip the replace pass then (this runs on every request).
+  if (!NON_ASCII.test(json)) return json;
+  return json.replace(NON_ASCII_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+const NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII_ALL = /[\u007f-\uffff]/g;
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
