@@ -15,6 +15,8 @@ const RateBody = Type.Object(
   { additionalProperties: false },
 );
 
+const TRAINING_BODY_LIMIT = 64 * 1024 * 1024;
+
 /** text/csv → csv; the JSON-lines types and text/plain → jsonl. */
 function textFormat(contentType: string | undefined): 'csv' | 'jsonl' {
   return contentType?.toLowerCase().startsWith('text/csv') ? 'csv' : 'jsonl';
@@ -26,7 +28,8 @@ export const feedbackRoutes: FastifyPluginAsync<{ services: Services }> = async 
   );
 
   // JSON: `[{prompt, model, score}]` or `{rows: [...]}`; a JSONL or CSV body by its Content-Type.
-  app.post<{ Body: unknown }>('/v1/routing/training', async (request) => {
+  // Bulk imports are bigger than chat requests: this route alone accepts up to 64 MiB.
+  app.post<{ Body: unknown }>('/v1/routing/training', { bodyLimit: TRAINING_BODY_LIMIT }, async (request) => {
     const body = request.body;
     if (typeof body === 'string') return services.feedback.importTraining(body, textFormat(request.headers['content-type']));
     if (Array.isArray(body)) return services.feedback.addTraining(body);
