@@ -61,6 +61,32 @@ describe('daemon lifecycle', () => {
     }
   });
 
+  test('repeated upstream failures put a model in cooldown: later requests skip it', async () => {
+    const d = await startTestDaemon({ config: { default_model: 'model-a', routing: { prefer_local: false, cooldown_failures: 2, cooldown_seconds: 60 } }, rpc: false });
+    try {
+      const ask = async () => {
+        const res = await fetch(`${d.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'cool down' }] }),
+        });
+        assert.equal(res.status, 200);
+        return (await res.json()) as { id: string; model: string };
+      };
+      d.fakes['model-a']!.set({ error: { status: 503, message: 'overloaded' } });
+      assert.equal((await ask()).model, 'model-b');
+      assert.equal((await ask()).model, 'model-b');
+      const before = d.fakes['model-a']!.requests.length;
+      const third = await ask();
+      assert.equal(third.model, 'model-b');
+      assert.equal(d.fakes['model-a']!.requests.length, before, 'model-a was not tried while cooling down');
+      const trace = (await (await fetch(`${d.url}/v1/trace/${third.id}`)).json()) as { attempts: { model: string }[] };
+      assert.deepEqual(trace.attempts.map((a) => a.model), ['model-b']);
+    } finally {
+      await d.close();
+    }
+  });
+
   test('idle shutdown: the daemon stays while a client is connected and stops after the last one leaves', async () => {
     const d = await startTestDaemon({ idleShutdownSeconds: 1 });
     try {
