@@ -108,7 +108,7 @@ export async function benchmarkCommand(
   const bar = progressBar(stderr);
   let result: BenchmarkResult;
   try {
-    result = await runBenchmarkDetailed(options, bar.update);
+    result = await runBenchmarkDetailed(options, (p) => bar.update(p));
   } catch (err) {
     bar.done();
     stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);

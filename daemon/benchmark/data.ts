@@ -47,12 +47,21 @@ export function parseScore(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  const s = String(value).trim();
+  if (typeof value !== 'string') return Number.NaN;
+  const s = value.trim();
   if (s === '') return null;
   if (/^true$/i.test(s)) return 1;
   if (/^false$/i.test(s)) return 0;
   const n = Number(s);
   return Number.isFinite(n) ? n : Number.NaN;
+}
+
+/** A text cell: strings as they are, numbers and booleans printed, anything else JSON. */
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 function isTrue(value: unknown): boolean {
@@ -124,7 +133,7 @@ export function tableFromRecords(
       contaminated++;
       continue;
     }
-    const prompt = String(r.prompt ?? '');
+    const prompt = cell(r.prompt);
     const scores = models.map((m) => {
       const v = parseScore(r[m]);
       return v === null || Number.isNaN(v) ? null : v;
@@ -140,7 +149,7 @@ export function tableFromRecords(
           return v === null || Number.isNaN(v) ? null : v;
         })
       : null;
-    rows.push({ uid: String(r.uid ?? uidOf(prompt, seen)), prompt, scores, costs });
+    rows.push({ uid: r.uid === undefined || r.uid === '' ? uidOf(prompt, seen) : cell(r.uid), prompt, scores, costs });
   }
   return {
     name,

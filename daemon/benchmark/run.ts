@@ -153,7 +153,7 @@ export async function runBenchmarkDetailed(
       const k = options.folds ?? 5;
       if (k < 2) throw new Error('--folds needs at least 2');
       const byFold = testRows.map((r) => foldOf(r.row.prompt, k));
-      predictions = new Array(testRows.length);
+      predictions = new Array<ModelQualities>(testRows.length);
       for (let f = 0; f < k; f++) {
         progress('training folds', f, k);
         const model = await train(

@@ -41,14 +41,12 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
     if (wasmDir) core.setWasmPaths(wasmDir);
     const { initModel } = await import('@energetic-ai/embeddings');
     const loaded = await initModel(async () => {
-      const [graph, vocabulary] = await Promise.all([
-        core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`),
-        Promise.resolve(JSON.parse(readFileSync(path.join(modelDir, 'vocab.json'), 'utf8'))),
-      ]);
+      const graph = await core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`);
+      const vocabulary = JSON.parse(readFileSync(path.join(modelDir, 'vocab.json'), 'utf8')) as unknown;
       return { model: graph, vocabulary } as unknown as Awaited<ReturnType<Parameters<typeof initModel>[0] & {}>>;
     });
     log?.(`embeddings: ${USE_ID} loaded from ${modelDir} in ${Date.now() - started} ms`);
-    return loaded as unknown as UseModel;
+    return loaded;
   }
 
   function ensure(): Promise<UseModel> {

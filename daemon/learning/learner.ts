@@ -92,7 +92,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     log(`learner: loading ${stored.length} stored outcomes`);
     pending = stored.concat(pending);
     await drain();
-    if (model!.size > 0) await retrain();
+    if (model && model.size > 0) await retrain();
   }
 
   /** Adds queued outcomes, embedding the prompts that are not cached, in chunks. */

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { benchmarkCommand, samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
 import { parseCsv } from '../../../daemon/benchmark/csv';
+import type { BenchmarkReport } from '../../../shared/api';
 
 function sink(): Writable & { text: () => string } {
   const chunks: string[] = [];
@@ -21,7 +22,7 @@ function sink(): Writable & { text: () => string } {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-bench-'));
 
-test('the bundled sample exists, is ≤ 300 rows and has the strong and weak columns', () => {
+void test('the bundled sample exists, is ≤ 300 rows and has the strong and weak columns', () => {
   const file = samplePath();
   assert.ok(existsSync(file), file);
   const [header, ...rows] = parseCsv(readFileSync(file, 'utf8'));
@@ -29,7 +30,7 @@ test('the bundled sample exists, is ≤ 300 rows and has the strong and weak col
   assert.ok(header!.includes(SAMPLE_STRONG) && header!.includes(SAMPLE_WEAK));
 });
 
-test('a short two-model benchmark through benchmarkCommand writes a report and one emitted line per row', async () => {
+void test('a short two-model benchmark through benchmarkCommand writes a report and one emitted line per row', async () => {
   // The first 40 rows of the sample keep the cold embedding short.
   const text = readFileSync(samplePath(), 'utf8');
   const [header, ...rows] = parseCsv(text);
@@ -57,13 +58,14 @@ test('a short two-model benchmark through benchmarkCommand writes a report and o
     { stdout, stderr },
   );
   assert.equal(code, 0, stderr.text());
-  const report = JSON.parse(stdout.text());
+  const report = JSON.parse(stdout.text()) as BenchmarkReport;
   assert.equal(report.mode, 'folds');
   assert.equal(report.rows, 40);
-  assert.equal(report.curve.length, 11);
-  assert.equal(report.curve[0].pgr, 0);
-  assert.ok(Math.abs(report.curve[10].pgr - 1) < 1e-9);
-  assert.ok(report.apgr > 0 && report.apgr < 1.5);
+  const curve = report.curve ?? [];
+  assert.equal(curve.length, 11);
+  assert.equal(curve[0]!.pgr, 0);
+  assert.ok(Math.abs(curve[10]!.pgr - 1) < 1e-9);
+  assert.ok(report.apgr !== undefined && report.apgr > 0 && report.apgr < 1.5);
   assert.match(stderr.text(), /embedding small\.csv 40\/40/);
   const lines = readFileSync(emit, 'utf8').trim().split('\n');
   assert.equal(lines.length, 40);
@@ -80,7 +82,7 @@ test('a short two-model benchmark through benchmarkCommand writes a report and o
   assert.match(table.text(), /oracle/);
 });
 
-test('bad arguments exit 2 with the usage', async () => {
+void test('bad arguments exit 2 with the usage', async () => {
   const stderr = sink();
   assert.equal(await benchmarkCommand(['--strong', 'a'], { stdout: sink(), stderr }), 2);
   assert.match(stderr.text(), /both --strong and --weak/);

@@ -9,7 +9,7 @@ import { foldOf } from '../../../daemon/benchmark/folds';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-data-'));
 
-test('CSV cells may hold commas, doubled quotes and newlines', () => {
+void test('CSV cells may hold commas, doubled quotes and newlines', () => {
   const rows = parseCsv('a,b,c\r\n"x, y","say ""hi""","line1\nline2"\n1,,3\n');
   assert.deepEqual(rows, [
     ['a', 'b', 'c'],
@@ -18,7 +18,7 @@ test('CSV cells may hold commas, doubled quotes and newlines', () => {
   ]);
 });
 
-test('loads model columns, drops contaminated rows, reads |total_cost and ignores response columns', () => {
+void test('loads model columns, drops contaminated rows, reads |total_cost and ignores response columns', () => {
   const file = path.join(dir, 't.csv');
   writeFileSync(
     file,
@@ -40,7 +40,7 @@ test('loads model columns, drops contaminated rows, reads |total_cost and ignore
   assert.deepEqual(t.rows[1]!.scores, [null, 1]);
 });
 
-test('JSONL rows work the same, and a missing uid is derived from the prompt hash', () => {
+void test('JSONL rows work the same, and a missing uid is derived from the prompt hash', () => {
   const file = path.join(dir, 't.jsonl');
   writeFileSync(
     file,
@@ -60,13 +60,13 @@ test('JSONL rows work the same, and a missing uid is derived from the prompt has
   assert.match(first, /^[0-9a-f]{16}$/);
 });
 
-test('asking for a model the file lacks is an error naming it', () => {
+void test('asking for a model the file lacks is an error naming it', () => {
   const file = path.join(dir, 't2.csv');
   writeFileSync(file, 'uid,prompt,a,b\nu,p,1,0\n');
   assert.throws(() => loadTable(file, ['a', 'zzz']), /zzz/);
 });
 
-test('folds split by prompt hash: stable, duplicates together, roughly balanced', () => {
+void test('folds split by prompt hash: stable, duplicates together, roughly balanced', () => {
   const prompts = Array.from({ length: 1000 }, (_, i) => `prompt number ${i}`);
   const folds = prompts.map((p) => foldOf(p, 5));
   assert.deepEqual(

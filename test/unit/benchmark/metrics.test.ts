@@ -7,7 +7,7 @@ import { apgr, cpt, qualityCurve } from '../../../daemon/benchmark/metrics';
 const strong = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
 const weak = [1, 1, 1, 1, 0, 0, 0, 0, 1, 0];
 
-test('a perfect router recovers the gap with the fewest strong calls', () => {
+void test('a perfect router recovers the gap with the fewest strong calls', () => {
   // Scores rank rows 4–7 first, then the ties, then row 8 last.
   const score = [0, 0, 0, 0, 1, 1, 1, 1, -1, 0];
   const curve = qualityCurve(strong, weak, score);
@@ -25,7 +25,7 @@ test('a perfect router recovers the gap with the fewest strong calls', () => {
   assert.ok(Math.abs(cpt(curve, 0.8)! - 24) < 1e-9);
 });
 
-test('a router that ranks backwards stays below the diagonal and never reaches 80 % early', () => {
+void test('a router that ranks backwards stays below the diagonal and never reaches 80 % early', () => {
   const score = [0, 0, 0, 0, -1, -1, -1, -1, 1, 0];
   const curve = qualityCurve(strong, weak, score);
   assert.ok(Math.abs(curve[1]!.pgr - -1 / 3) < 1e-12);
@@ -36,7 +36,7 @@ test('a router that ranks backwards stays below the diagonal and never reaches 8
   assert.equal(cpt(curve, 1.5), null);
 });
 
-test('when every row gains the same, any order traces the straight line from weak to strong (APGR .5)', () => {
+void test('when every row gains the same, any order traces the straight line from weak to strong (APGR .5)', () => {
   const s = new Array(10).fill(1);
   const w = new Array(10).fill(0);
   const curve = qualityCurve(s, w, new Array(10).fill(0));

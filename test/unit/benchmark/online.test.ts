@@ -21,7 +21,7 @@ function rows(n: number): Prepared[] {
   });
 }
 
-test('online replay reveals only the chosen model per prompt and learns to send topic B to the strong model', async () => {
+void test('online replay reveals only the chosen model per prompt and learns to send topic B to the strong model', async () => {
   const all = rows(400);
   const phases: string[] = [];
   const result = await replayOnline(

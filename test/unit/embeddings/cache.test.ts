@@ -16,18 +16,20 @@ function countingEmbedder(): Embedder & { calls: string[][] } {
     id: 'count-4',
     dimensions: 4,
     calls,
-    async embed(texts) {
+    embed(texts) {
       calls.push([...texts]);
-      return texts.map((t) => {
-        const v = Float32Array.from([t.length, t.charCodeAt(0) || 1, 1, 2]);
-        const n = Math.hypot(...v);
-        return v.map((x) => x / n);
-      });
+      return Promise.resolve(
+        texts.map((t) => {
+          const v = Float32Array.from([t.length, t.charCodeAt(0) || 1, 1, 2]);
+          const n = Math.hypot(...v);
+          return v.map((x) => x / n);
+        }),
+      );
     },
   };
 }
 
-test('LRU evicts the least recently used entry', () => {
+void test('LRU evicts the least recently used entry', () => {
   const lru = new LruCache<string, number>(2);
   lru.set('a', 1);
   lru.set('b', 2);
@@ -38,7 +40,7 @@ test('LRU evicts the least recently used entry', () => {
   assert.equal(lru.get('c'), 3);
 });
 
-test('repeats are served from memory and each distinct text is embedded once', async () => {
+void test('repeats are served from memory and each distinct text is embedded once', async () => {
   const inner = countingEmbedder();
   const e = new CachingEmbedder(inner);
   const [a1, b1, a2] = await e.embed(['alpha', 'beta', 'alpha']);
@@ -51,7 +53,7 @@ test('repeats are served from memory and each distinct text is embedded once', a
   assert.equal(e.peek('gamma'), undefined);
 });
 
-test('the disk cache survives a restart and ignores a torn last record', async () => {
+void test('the disk cache survives a restart and ignores a torn last record', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-emb-'));
   const inner = countingEmbedder();
   const disk = new DiskEmbeddingCache(dir, inner.id, 4);
@@ -72,7 +74,7 @@ test('the disk cache survives a restart and ignores a torn last record', async (
   assert.equal(new DiskEmbeddingCache(dir, again.id, 4).size, 3);
 });
 
-test('long texts are cut to head and tail before embedding', () => {
+void test('long texts are cut to head and tail before embedding', () => {
   const long = `${'a'.repeat(2000)}QUESTION${'b'.repeat(900)}`;
   const bounded = boundForEmbedding(long);
   assert.ok(bounded.length < 1600);

@@ -49,11 +49,11 @@ export function writeTinyModel(dir: string, hidden = 8): string {
   const folder = path.join(dir, 'tiny-embedder');
   mkdirSync(path.join(folder, 'onnx'), { recursive: true });
   const vocab: Record<string, number> = { '[UNK]': 0, '[PAD]': 1 };
-  const rows: number[][] = [Array(hidden).fill(0.01), Array(hidden).fill(0)];
+  const rows: number[][] = [new Array<number>(hidden).fill(0.01), new Array<number>(hidden).fill(0)];
   Object.values(TINY_TOPICS).forEach((words, topic) => {
     words.forEach((w, i) => {
       vocab[w] = rows.length;
-      const v = Array(hidden).fill(0);
+      const v = new Array<number>(hidden).fill(0);
       v[topic] = 1; // the topic direction
       v[2 + (i % (hidden - 2))] = 0.2; // a little per-word detail
       rows.push(v);

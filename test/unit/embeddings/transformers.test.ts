@@ -8,7 +8,7 @@ import { writeTinyModel } from './tiny-onnx';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
-test('transformers.js backend embeds offline from a local model folder', async () => {
+void test('transformers.js backend embeds offline from a local model folder', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-tfjs-'));
   const folder = writeTinyModel(dir);
   const embedder = createEmbedder({ backend: 'transformers', model: folder }, { cacheDir: path.join(dir, 'cache') });
@@ -28,6 +28,6 @@ test('transformers.js backend embeds offline from a local model folder', async (
   assert.ok(dot(a!, c!) < 0.5, `unrelated ${dot(a!, c!)}`);
 });
 
-test('the transformers backend needs a model', () => {
+void test('the transformers backend needs a model', () => {
   assert.throws(() => createEmbedder({ backend: 'transformers' }, { cacheDir: os.tmpdir() }), /model is required/);
 });

@@ -4,7 +4,7 @@ import { createUseEmbedder, USE_ID } from '../../../daemon/embeddings/use';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
-test('the bundled USE model gives 512-d unit vectors; similar sentences are closer than unrelated ones', async () => {
+void test('the bundled USE model gives 512-d unit vectors; similar sentences are closer than unrelated ones', async () => {
   const embedder = createUseEmbedder();
   assert.equal(embedder.id, USE_ID);
   const [code1, code2, weather, empty] = await embedder.embed([

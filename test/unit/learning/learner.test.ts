@@ -93,7 +93,7 @@ const codePrompts = [
   'Write a Python generator that yields Fibonacci numbers.',
 ];
 
-test('loads stored outcomes, decides with an explanation, and a rating changes the next decision online', async () => {
+void test('loads stored outcomes, decides with an explanation, and a rating changes the next decision online', async () => {
   const rows = codePrompts.flatMap((p) => [outcome(p, 'cheap', 0.9), outcome(p, 'dear', 0.92)]);
   const store = outcomeStore(rows);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
@@ -130,7 +130,7 @@ test('loads stored outcomes, decides with an explanation, and a rating changes t
   learner.close();
 });
 
-test('abstains without an embedding, with no outcomes, and for models it has never seen', async () => {
+void test('abstains without an embedding, with no outcomes, and for models it has never seen', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
   const learner = createLearner({ store: outcomeStore([]), dataDir });
   const pool = [candidate('a', 0.001), candidate('b', 0.002)];
@@ -148,7 +148,7 @@ test('abstains without an embedding, with no outcomes, and for models it has nev
   learner.close();
 });
 
-test('a restart reads outcome embeddings from the disk cache and retrain keeps serving decisions', async () => {
+void test('a restart reads outcome embeddings from the disk cache and retrain keeps serving decisions', async () => {
   const rows = codePrompts.map((p) => outcome(p, 'cheap', 1));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
   const first = createLearner({ store: outcomeStore(rows), dataDir });

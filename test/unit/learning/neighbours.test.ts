@@ -8,7 +8,7 @@ function unit(v: Float32Array): Float32Array {
   return v.map((x) => x / n);
 }
 
-test('int8 storage keeps similarities within 0.01 of the float values', () => {
+void test('int8 storage keeps similarities within 0.01 of the float values', () => {
   const random = seededRandom(3);
   const index = new PromptIndex(64);
   const vectors = Array.from({ length: 50 }, () => unit(Float32Array.from({ length: 64 }, () => random() - 0.5)));
@@ -21,7 +21,7 @@ test('int8 storage keeps similarities within 0.01 of the float values', () => {
   assert.equal(index.search(q, 3)[0]!.point, 7);
 });
 
-test('above the scan limit the inverted file still finds the nearest points of a cluster', async () => {
+void test('above the scan limit the inverted file still finds the nearest points of a cluster', async () => {
   const random = seededRandom(5);
   const dims = 32;
   const centres = Array.from({ length: 60 }, () => unit(Float32Array.from({ length: dims }, () => random() - 0.5)));
