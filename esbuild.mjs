@@ -16,6 +16,8 @@ const entries = [
   // The daemon process: started by the CLI (`fugusashi serve`) and by the extension over IPC.
   { entry: 'daemon/main.ts', outfile: 'dist/daemon.js', ...node },
   { entry: 'daemon/cli.ts', outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
+  // The store's snapshot worker thread (daemon/store/worker-client.ts loads it from next to the bundle).
+  { entry: 'daemon/store/snapshot-worker.ts', outfile: 'dist/store-worker.js', ...node },
   { entry: 'extension/main.ts', outfile: 'dist/extension.js', ...node, external: ['vscode'] },
   { entry: 'webview/main.ts', outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];

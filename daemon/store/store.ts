@@ -3,14 +3,16 @@
 // Write path (saveRequest, addFeedback, addOutcomes), on the request path and synchronous:
 //   validate → append one JSON line to the journal with write() (the kernel has the bytes: survives
 //   kill -9) → apply it to the in-memory database → return. No export per write.
-// Snapshots: COMMIT + db.export() is the one part that blocks the event loop, and it grows with the
-//   database (a 26 MB file = 10k requests + 100k outcomes: 65–120 ms of CPU, measured in
-//   test/integration/store/perf.test.ts). So a snapshot waits for a quiet moment: when something
-//   was written, the timer (every snapshotIntervalMs) takes one once no write came for IDLE_MS, or
+// Snapshots, so the journal does not grow forever and a start replays little: when something was
+//   written, the timer (every snapshotIntervalMs) takes one once no write came for IDLE_MS, or
 //   regardless once the last one is OVERDUE_INTERVALS intervals old or the journal passed
-//   journalSnapshotBytes. Then appends move to a new journal file, and on libuv's thread pool a
-//   temp file is written and fsynced, renamed over store.db (which records the last journal seq it
-//   contains), and the journal files it covers are deleted.
+//   journalSnapshotBytes. Appends move to a new journal file (microseconds), and the snapshot
+//   worker thread loads store.db, replays the sealed journal files into it, exports it and writes
+//   it to a temp file with fsync; the store renames it over store.db (which records the last
+//   journal seq it contains) and deletes the journal files it covers. db.export() is never run on
+//   the event loop for a background snapshot: it takes 65–120 ms of CPU for a 26 MB database (10k
+//   requests + 100k outcomes, test/integration/store/perf.test.ts). Without a worker (it could not
+//   start) the store exports on the event loop instead, at the same quiet moments.
 // Start: load store.db, migrate, replay journal entries with seq > the snapshot's (a torn last line
 //   is skipped), write a fresh snapshot, start a new journal. close() writes a final snapshot.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +22,8 @@ import type { DecisionRow, FeedbackRecord, ModelRanking, Trace, UsageBucket, Usa
 import type { ModelConfig } from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
 import type { Outcome, RequestRecord, Store } from '../core/ports';
-import { JournalWriter, journalPath, listJournalFiles, readJournal } from './journal';
+import { configure, replay } from './compact';
+import { JournalWriter, journalPath, listJournalFiles } from './journal';
 import { acquireDataDirLock, type DataDirLock } from './lock';
 import * as queries from './queries';
 import { applyEntry, type JournalOp } from './records';
@@ -37,6 +40,7 @@ import {
 } from './snapshot';
 import { loadSqlJs, type Database } from './sqljs';
 import { Statements } from './statements';
+import { SnapshotWorker } from './worker-client';
 
 export interface OpenStoreOptions {
   /** The data directory (default of the daemon: ~/.fugusashi). Created if missing. */
@@ -56,6 +60,8 @@ export interface OpenStoreOptions {
   lock?: boolean | DataDirLock;
   /** Diagnostics (snapshots, recovery). */
   log?: (message: string) => void;
+  /** Background snapshots on a worker thread (default true); false exports on the event loop. */
+  snapshotWorker?: boolean;
 }
 
 /** What the start found and did: for the daemon's log and for tests. */
@@ -68,6 +74,7 @@ export interface StoreRecovery {
 }
 
 const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+const COMMIT_INTERVAL_MS = 1_000;
 /** No write for this long counts as a quiet moment for a snapshot. */
 const IDLE_MS = 1_000;
 /** A busy store still snapshots after this many intervals, to bound the journal and the replay. */
@@ -117,6 +124,13 @@ export class SqlJsStore implements Store {
   private lastWriteAt = 0;
   private lastSnapshotAt = Date.now();
   private readonly timer: NodeJS.Timeout;
+  private readonly commitTimer: NodeJS.Timeout;
+  /** Writes since the last COMMIT of the long transaction. */
+  private uncommitted = 0;
+  /** Started at the first background snapshot (never, for a store that is only read). */
+  private worker: SnapshotWorker | undefined;
+  private readonly useWorker: boolean;
+  private readonly wasmPath: string | undefined;
   private closed = false;
 
   /** Use openStore(). */
@@ -129,10 +143,10 @@ export class SqlJsStore implements Store {
     this.fsync = options.fsync ?? false;
     this.journalSnapshotBytes = options.journalSnapshotBytes ?? DEFAULT_JOURNAL_SNAPSHOT_BYTES;
     this.log = options.log ?? (() => {});
+    this.wasmPath = options.wasmPath;
     // The journal is the durability, so SQLite's own only needs to support rolling back a failed
     // statement (MEMORY) and nothing else shares the file (EXCLUSIVE: no lock work per transaction).
-    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
-    db.exec('PRAGMA foreign_keys = ON');
+    configure(db);
     const schemaVersionFound = migrate(db);
     this.sql = new Statements(db);
     this.committedSeq = this.seq = Number(readMeta(db, 'last_seq') ?? 0);
@@ -151,10 +165,13 @@ export class SqlJsStore implements Store {
     const upToDate =
       files === 0 && schemaVersionFound === SCHEMA_VERSION && existsSync(path.join(dataDir, SNAPSHOT_FILE));
     if (!upToDate) this.snapshotSync();
-    // One transaction stays open between snapshots: committing each write would cost more than the
-    // write (sql.js writes the changed pages into its in-memory file at every commit), and the
-    // journal, not SQLite, is what makes writes durable. Reads on this connection see everything.
+    // Writes run in a transaction committed once a second, not one per write: a commit costs more
+    // than the write (sql.js copies the changed pages into its in-memory file), and the journal,
+    // not SQLite, is what makes writes durable. Reads on this connection see everything.
     db.exec('BEGIN');
+    this.commitTimer = setInterval(() => this.commitWrites(), COMMIT_INTERVAL_MS);
+    this.commitTimer.unref();
+    this.useWorker = options.snapshotWorker !== false;
     this.journal = new JournalWriter(journalPath(dataDir, this.seq + 1), this.fsync);
     const interval = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
     this.timer = setInterval(() => {
@@ -227,6 +244,7 @@ export class SqlJsStore implements Store {
     const seq = this.seq + 1;
     const dataBytes = this.journal.append(seq, entry.op, JSON.stringify(entry.data));
     this.seq = seq;
+    this.uncommitted++;
     this.lastWriteAt = Date.now();
     applyEntry(this.sql, entry, dataBytes);
     if (this.journal.bytes >= this.journalSnapshotBytes) void this.snapshot();
@@ -279,10 +297,20 @@ export class SqlJsStore implements Store {
   }
 
   private async backgroundSnapshot(): Promise<void> {
-    const { seq, bytes } = this.exportAndSeal(true);
+    const seq = this.seq;
+    this.lastSnapshotAt = Date.now();
     const temp = tempSnapshotPath(this.dataDir, seq);
+    if (this.useWorker && !this.worker) this.worker = new SnapshotWorker();
+    this.log(`store: snapshot started seq=${seq}${this.worker?.available ? ' (worker thread)' : ''}`);
     try {
-      await writeDurable(temp, bytes);
+      if (this.worker?.available) {
+        this.seal(seq, true);
+        const job = { dataDir: this.dataDir, files: this.sealed.map((s) => s.file), upToSeq: seq, temp };
+        const { bytes, ms } = await this.worker.run(this.wasmPath ? { ...job, wasmPath: this.wasmPath } : job);
+        this.log(`store: snapshot written seq=${seq} (${bytes} bytes in ${ms.toFixed(0)} ms, off the event loop)`);
+      } else {
+        await writeDurable(temp, this.exportAndSeal(true).bytes);
+      }
       // close() may have written a newer snapshot meanwhile: never put an older one over it.
       if (this.closed || this.committedSeq >= seq) {
         rmSync(temp, { force: true });
@@ -299,7 +327,23 @@ export class SqlJsStore implements Store {
     }
   }
 
-  /** Exports the database as of `seq` and moves appends to a new journal file. */
+  /** Commits the writes of the last second and starts the next transaction. */
+  private commitWrites(): void {
+    if (this.uncommitted === 0 || this.closed) return;
+    this.db.exec('COMMIT; BEGIN');
+    this.uncommitted = 0;
+  }
+
+  /** Moves appends to a new journal file; the current one (holding entries up to `seq`) is sealed. */
+  private seal(seq: number, openNextJournal: boolean): void {
+    if (this.journal && (this.journal.entries > 0 || !openNextJournal)) {
+      this.journal.close();
+      this.sealed.push({ file: this.journal.file, lastSeq: seq });
+      this.journal = openNextJournal ? new JournalWriter(journalPath(this.dataDir, seq + 1), this.fsync) : undefined;
+    }
+  }
+
+  /** Exports the database as of `seq` on the event loop and seals the journal. */
   private exportAndSeal(openNextJournal: boolean): { seq: number; bytes: Uint8Array } {
     const seq = this.seq;
     this.lastSnapshotAt = Date.now();
@@ -310,14 +354,11 @@ export class SqlJsStore implements Store {
     if (inTransaction) this.db.exec('COMMIT');
     const bytes = this.db.export();
     if (inTransaction && openNextJournal) this.db.exec('BEGIN');
+    this.uncommitted = 0;
     this.log(
       `store: snapshot exported seq=${seq} (${bytes.length} bytes in ${(performance.now() - started).toFixed(1)} ms)`,
     );
-    if (this.journal && (this.journal.entries > 0 || !openNextJournal)) {
-      this.journal.close();
-      this.sealed.push({ file: this.journal.file, lastSeq: seq });
-      this.journal = openNextJournal ? new JournalWriter(journalPath(this.dataDir, seq + 1), this.fsync) : undefined;
-    }
+    this.seal(seq, openNextJournal);
     return { seq, bytes };
   }
 
@@ -341,34 +382,21 @@ export class SqlJsStore implements Store {
   }
 
   private replayJournals(): { files: number; replayed: number; skipped: number } {
-    let replayed = 0;
-    let skipped = 0;
-    const files = listJournalFiles(this.dataDir);
-    for (const { file } of files) {
-      const { entries, badLines } = readJournal(file);
-      skipped += badLines;
-      for (const entry of entries) {
-        if (entry.seq <= this.seq) continue;
-        try {
-          applyEntry(this.sql, entry as JournalOp);
-          replayed++;
-        } catch (err) {
-          skipped++;
-          this.log(`store: journal entry seq=${entry.seq} (${entry.op}) not applied: ${(err as Error).message}`);
-        }
-        this.seq = entry.seq;
-      }
-    }
+    const files = listJournalFiles(this.dataDir).map((f) => f.file);
+    const result = replay(this.sql, files, this.seq, undefined, this.log);
+    this.seq = result.seq;
     // All covered by the snapshot written right after replay.
-    for (const { file } of files) this.sealed.push({ file, lastSeq: this.seq });
-    return { files: files.length, replayed, skipped };
+    for (const file of files) this.sealed.push({ file, lastSeq: this.seq });
+    return { files: files.length, replayed: result.replayed, skipped: result.skipped };
   }
 
   /** Final snapshot, then releases the data directory. Writes after close throw. */
   close(): void {
     if (this.closed) return;
     clearInterval(this.timer);
+    clearInterval(this.commitTimer);
     this.closed = true;
+    this.worker?.close();
     try {
       // Seals the current journal too; if this throws (disk full), the journals stay for the next start.
       this.snapshotSync();

@@ -100,7 +100,7 @@ test('every write acknowledged before kill -9 survives, at several kill points',
     // Snapshots every 30 ms: the kill lands while a temp snapshot is being written and fsynced.
     {
       name: 'during a snapshot write',
-      point: { kind: 'on-line', prefix: 'S store: snapshot exported' },
+      point: { kind: 'on-line', prefix: 'S store: snapshot started' },
       snapshotIntervalMs: 30,
     },
     // Right after the rename, before the covered journals are deleted.

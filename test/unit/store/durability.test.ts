@@ -148,22 +148,36 @@ test('a snapshot rotates the journal; a restart replays only what came after it'
   assertHas(reopened, 7);
 });
 
-test('the background timer snapshots while writes go on', async () => {
-  const dir = tempDir();
-  const logs: string[] = [];
-  const store = await openStore({ dataDir: dir, snapshotIntervalMs: 20, log: (m) => logs.push(m) });
-  for (let round = 0; round < 5; round++) {
-    writeSome(store, round * 4, 4);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+/** Waits (bounded) until `logs` holds `count` lines containing `text`. */
+async function waitForLog(logs: string[], text: string, count: number): Promise<void> {
+  for (let waited = 0; logs.filter((l) => l.includes(text)).length < count; waited += 20) {
+    if (waited > 15_000) assert.fail(`no ${count}× "${text}" in:\n${logs.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  await store.snapshot();
-  assert.ok(logs.filter((l) => l.includes('committed')).length >= 2, logs.join('\n'));
-  assert.ok(journals(dir).length <= 2);
-  store.close();
-  const reopened = await openStore({ dataDir: dir });
-  assertHas(reopened, 20);
-  reopened.close();
-});
+}
+
+for (const snapshotWorker of [true, false]) {
+  test(`the background timer snapshots while writes go on (${snapshotWorker ? 'worker thread' : 'on the event loop'})`, async () => {
+    const dir = tempDir();
+    const logs: string[] = [];
+    const store = await openStore({ dataDir: dir, snapshotIntervalMs: 20, snapshotWorker, log: (m) => logs.push(m) });
+    for (let round = 1; round <= 3; round++) {
+      writeSome(store, (round - 1) * 4, 4);
+      await waitForLog(logs, 'snapshot committed', round);
+    }
+    assert.equal(
+      logs.some((l) => l.includes('off the event loop')),
+      snapshotWorker,
+      logs.join('\n'),
+    );
+    assert.ok(journals(dir).length <= 2);
+    // Every round's journal was folded into store.db: a restart after a kill replays nothing.
+    const crashedCopy = await openUnlocked(dir);
+    assert.equal(crashedCopy.recovery.replayedEntries, 0, JSON.stringify(crashedCopy.recovery));
+    assertHas(crashedCopy, 12);
+    store.close();
+  });
+}
 
 test('a schema version 1 database migrates, keeping its data', async () => {
   const dir = tempDir();
