@@ -14,7 +14,8 @@
 //   requests + 100k outcomes, test/integration/store/perf.test.ts). Without a worker (it could not
 //   start) the store exports on the event loop instead, at the same quiet moments.
 // Start: load store.db, migrate, replay journal entries with seq > the snapshot's (a torn last line
-//   is skipped), write a fresh snapshot, start a new journal. close() writes a final snapshot.
+//   is skipped), fold them into a fresh snapshot, start a new journal. close() writes a final
+//   snapshot on the event loop (a clean close leaves store.db alone, no journal).
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -151,7 +152,10 @@ export class SqlJsStore implements Store {
     this.sql = new Statements(db);
     this.committedSeq = this.seq = Number(readMeta(db, 'last_seq') ?? 0);
     removeStaleTemps(dataDir);
+    // One transaction for the whole replay: a commit per entry would make a long journal slow to load.
+    db.exec('BEGIN');
     const { files, replayed, skipped } = this.replayJournals();
+    db.exec('COMMIT');
     this.recovery = {
       schemaVersionFound,
       snapshotSeq: this.committedSeq,
