@@ -3,6 +3,7 @@
 // DETACHED so it outlives the window that started it; racing windows all end up on the winner.
 // No vscode import here: it is plain Node, tested with real files, sockets and processes.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -44,9 +45,25 @@ export async function readDaemonFile(dataDir: string): Promise<DaemonFile | unde
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A crashed daemon whose parent does not reap it (a window's extension host that is gone, so it was
+ * reparented to a container's PID 1 that never reaps) stays a zombie: kill(pid, 0) succeeds, yet
+ * nothing answers. Linux only (/proc); elsewhere the refused socket times out as usual.
+ */
+export function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { bundleSuites, startFakeUpstream, writeSandbox } from './sandbox.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = new Set(process.argv.slice(2));
@@ -98,99 +98,19 @@ if (!existsSync(vsix)) {
   process.exit(2);
 }
 const vsixBytes = statSync(vsix).size;
-await esbuild.build({
-  entryPoints: { windowA: 'test/vscode/suite/windowA.ts', windowB: 'test/vscode/suite/windowB.ts' },
-  absWorkingDir: root,
-  outdir: suites,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['vscode', 'mocha'], // mocha resolves from the repo's node_modules next to dist/
-  logLevel: 'warning',
-});
+await bundleSuites(root, suites);
 
 // ---------------------------------------------------------------------------------------- sandbox
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fgvs-'));
-const home = path.join(tmp, 'home'); // $HOME: the daemon's data dir is its default, ~/.fugusashi
-const dataDir = path.join(home, '.fugusashi');
-const e2e = path.join(tmp, 'e2e'); // request/done files between the suites and this driver
-const ws = path.join(tmp, 'ws');
-const userData = path.join(tmp, 'data');
-const extDir = path.join(tmp, 'ext');
-for (const d of [dataDir, e2e, ws, path.join(userData, 'User'), extDir, shots]) mkdirSync(d, { recursive: true });
-writeFileSync(path.join(ws, 'notes.md'), '# scratch\n\nSelect this line and run “Fugusashi: Ask”.\n');
 cleanups.push(() => {
   if (!args.has('--keep')) rmSync(tmp, { recursive: true, force: true });
   else log(`kept ${tmp}`);
 });
-
-// Fake upstream (OpenAI wire format) on an ephemeral port; it exits when our stdin pipe closes.
-const fake = spawn(process.execPath, ['--import', 'tsx', 'test/fakes/serve.ts', '--port', '0', '--models', 'small-fast,big-smart', '--chunk-delay-ms', '15'], {
-  cwd: root,
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
-cleanups.push(async () => {
-  fake.kill('SIGTERM');
-  await waitExit(fake, 3000);
-});
-const upstream = await new Promise((resolve, reject) => {
-  let buf = '';
-  fake.stdout.on('data', (d) => {
-    buf += d;
-    const nl = buf.indexOf('\n');
-    if (nl >= 0) resolve(buf.slice(0, nl).trim());
-  });
-  fake.once('exit', (code) => reject(new Error(`fake upstream exited (${code})`)));
-  setTimeout(() => reject(new Error('fake upstream did not start')), 20_000);
-});
-log(`fake upstream ${upstream}`);
-
-writeFileSync(
-  path.join(dataDir, 'config.yaml'),
-  `# e2e: two models on the loopback fake upstream
-models:
-  - name: small-fast
-    provider: openai
-    model: small-fast
-    api_base: "${upstream}"
-    cost_per_input_token: 0.0000001
-    cost_per_output_token: 0.0000004
-    capabilities: [chat, code]
-    description: cheap and quick
-  - name: big-smart
-    provider: openai
-    model: big-smart
-    api_base: "${upstream}"
-    cost_per_input_token: 0.000003
-    cost_per_output_token: 0.000015
-    capabilities: [chat, code, reasoning, math, writing]
-    description: strong and pricier
-routing:
-  strategies: [cost, fallback]
-`,
-);
-writeFileSync(
-  path.join(userData, 'User', 'settings.json'),
-  JSON.stringify(
-    {
-      'fugusashi.port': 0, // never a fixed port in tests
-      'fugusashi.idleShutdownSeconds': 120,
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'security.workspace.trust.enabled': false,
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'telemetry.telemetryLevel': 'off',
-      'window.commandCenter': false,
-      'chat.setupFromDialog': false,
-      // The DOM renderer keeps terminal text readable by the driver (no GPU in headless Chromium).
-      'terminal.integrated.gpuAcceleration': 'off',
-    },
-    null,
-    2,
-  ),
-);
+mkdirSync(shots, { recursive: true });
+const fake = await startFakeUpstream(root);
+cleanups.push(() => fake.stop());
+log(`fake upstream ${fake.url}`);
+const { home, dataDir, e2e, ws, userData, extDir } = writeSandbox(tmp, fake.url);
 
 const env = { ...process.env, HOME: home, FUGUSASHI_E2E_DIR: e2e, PATH: `${path.dirname(node24)}:${process.env.PATH}` };
 delete env.VSCODE_IPC_HOOK_CLI;

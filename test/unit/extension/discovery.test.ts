@@ -1,12 +1,13 @@
 // Join-or-start against real processes, files and unix sockets (a fake daemon that follows the
 // daemon/main.ts contract; the real daemon is exercised in test/vscode).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseDaemonFlags } from '../../../daemon/main';
-import { daemonArgs, isAlive, joinOrStart, readDaemonFile, type LaunchSpec } from '../../../extension/daemon/discovery';
+import { daemonArgs, isAlive, isZombie, joinOrStart, readDaemonFile, type LaunchSpec } from '../../../extension/daemon/discovery';
 
 const script = path.join(__dirname, 'fake-daemon.cjs');
 const started: number[] = [];
@@ -86,6 +87,29 @@ describe('joinOrStart', () => {
       JSON.stringify({ pid: process.pid, rpc: { transport: 'unix', path: path.join(dataDir, 'nobody.sock') } }),
     );
     await assert.rejects(joinOrStart(spec(dataDir), { timeoutMs: 600 }), /no daemon answered/);
+  });
+});
+
+describe('isAlive', () => {
+  it('counts an unreaped (zombie) process as dead', { skip: process.platform !== 'linux' }, async () => {
+    // The shell starts a short sleep in the background, prints its pid, then becomes a long sleep,
+    // which never reaps: the short one exits after the exec and stays a zombie, like a killed daemon
+    // under a PID 1 that never reaps.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 20'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d)))));
+      let zombie = false;
+      for (let i = 0; i < 500 && !zombie; i++) {
+        zombie = isZombie(pid);
+        if (!zombie) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(zombie, 'the background child became a zombie');
+      assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) alone would call it alive');
+      assert.equal(isAlive(pid), false);
+      assert.equal(isAlive(process.pid), true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
 

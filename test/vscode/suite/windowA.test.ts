@@ -2,7 +2,7 @@
 // is the real one (dist/daemon.js from the .vsix) over a loopback fake upstream (test/vscode/run.mjs).
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { DecisionsRequest, HealthRequest, TraceRequest } from '../../../shared/protocol';
+import { ChatRequest, DecisionsRequest, HealthRequest, TraceRequest } from '../../../shared/protocol';
 import type { DecisionRow } from '../../../shared/api';
 import type { FugusashiApi } from '../../../extension/main';
 import { driverStep, record, waitFor } from './driver';
@@ -24,7 +24,10 @@ describe('Fugusashi in a real VS Code: window A', () => {
     api = await ext.activate();
     const activateCallMs = performance.now() - t0;
     record('activation', { activationMs: api.activationMs, activateCallMs, wasActive, extensionPath: ext.extensionPath });
-    assert.ok(api.activationMs < 1000, `activate() took ${api.activationMs} ms`);
+    // activate() never waits for the daemon (that takes seconds); the bound is loose because CI
+    // machines are shared (28 ms measured on a quiet machine, 1.5 s at a load average of 18).
+    assert.ok(api.activationMs < 5000, `activate() took ${api.activationMs} ms`);
+    assert.equal(api.daemon().readyMs, undefined, 'activation returned before the daemon connection');
   });
 
   it('starts the daemon: data dir ~/.fugusashi, its config.yaml', async () => {
@@ -34,7 +37,7 @@ describe('Fugusashi in a real VS Code: window A', () => {
     const health = await rpc.sendRequest(HealthRequest, undefined);
     assert.equal(health.data_dir, `${process.env.HOME}/.fugusashi`);
     assert.equal(health.config_path, `${process.env.HOME}/.fugusashi/config.yaml`);
-    assert.equal(health.models, 2);
+    assert.equal(health.models, 3);
     assert.equal(api.daemon().view.phase, 'running');
     record('daemon', { pid: health.pid, port: health.http?.port, connectMs: facts.connectMs, readyMs: facts.readyMs });
   });
@@ -73,6 +76,18 @@ describe('Fugusashi in a real VS Code: window A', () => {
     assert.match(text, /fake answer from (small-fast|big-smart) to: What is 2\+2\?/);
     const row = await waitFor('the lm-provider request in the store', async () => (await decisions()).find((r) => r.source === 'lm-provider'));
     assert.equal(row.status, 'ok');
+  });
+
+  it('runs a VS Code language model as a pool member (provider vscode-lm) when the daemon asks', async () => {
+    // The runner extension offers "echo-1" through vscode.lm; config.yaml lists it as echo-in-vscode.
+    const completion = await waitFor('the vscode-lm pool member', async () => {
+      const c = await (await api.rpc()).sendRequest(ChatRequest, {
+        request: { model: 'echo-in-vscode', messages: [{ role: 'user', content: 'ping through VS Code' }] },
+        source: 'rpc',
+      });
+      return c.choices[0]?.message.content?.includes('echo model says') ? c : undefined;
+    });
+    assert.equal(completion.choices[0]?.message.content, 'echo model says: ping through VS Code');
   });
 
   it('rates an answer from the CodeLens of Recent Answers; the rating reaches the store', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { HealthRequest } from '../../../shared/protocol';
 import type { FugusashiApi } from '../../../extension/main';
-import { recall, record } from './driver';
+import { recall, record, waitFor } from './driver';
 
 describe('Fugusashi in a real VS Code: window B', () => {
   let api: FugusashiApi;
@@ -29,5 +29,27 @@ describe('Fugusashi in a real VS Code: window B', () => {
     let text = '';
     for await (const piece of response.text) text += piece;
     assert.match(text, /to: hello from window B/);
+  });
+
+  it('detects a crashed daemon, restarts it (bounded) and shows it in the status', async () => {
+    const before = api.daemon();
+    const oldPid = before.info!.pid;
+    process.kill(oldPid, 'SIGKILL'); // a crash: no clean shutdown, daemon.json left behind
+    const after = await waitFor(
+      'a new daemon',
+      () => {
+        const d = api.daemon();
+        return d.view.phase === 'running' && d.info && d.info.pid !== oldPid ? d : undefined;
+      },
+      60_000,
+    );
+    assert.equal(after.startedHere, true, 'this window started the replacement');
+    assert.ok((after.view.restarts ?? 0) >= 1, 'the status counted the restart');
+    const [auto] = await vscode.lm.selectChatModels({ vendor: 'fugusashi', id: 'auto' });
+    const response = await auto!.sendRequest([vscode.LanguageModelChatMessage.User('after the crash')], {}, new vscode.CancellationTokenSource().token);
+    let text = '';
+    for await (const piece of response.text) text += piece;
+    assert.match(text, /to: after the crash/);
+    record('restart', { oldPid, newPid: after.info!.pid, readyMs: after.readyMs });
   });
 });
