@@ -152,12 +152,14 @@ async function route(argv: readonly string[], io: Io): Promise<number> {
   const { ConfigError, resolveConfig } = await import('./config');
   let decision: RoutingDecision;
   let where: string;
-  const resolved = await resolveConfig({ configPath: values['config'], dataDir: values['data-dir'], env: process.env }).catch(
-    (err: unknown) => {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    },
-  );
+  const resolved = await resolveConfig({
+    configPath: values['config'],
+    dataDir: values['data-dir'],
+    env: process.env,
+  }).catch((err: unknown) => {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  });
   const daemon = values['config'] ? null : await runningDaemon(resolved.config.server.dataDir);
   if (daemon) {
     const token = values['token'] ?? resolved.config.server.token;
@@ -228,7 +230,8 @@ async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> 
     try {
       store = await openStore({ dataDir });
     } catch (err) {
-      if (err instanceof DataDirLockedError) throw new Error(`${err.message} Its HTTP port did not answer, so nothing was exported.`);
+      if (err instanceof DataDirLockedError)
+        throw new Error(`${err.message} Its HTTP port did not answer, so nothing was exported.`);
       throw err;
     }
     try {
@@ -237,7 +240,8 @@ async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> 
       store.close();
     }
   }
-  if (target) await new Promise<void>((resolve, reject) => target.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  if (target)
+    await new Promise<void>((resolve, reject) => target.end((err?: Error | null) => (err ? reject(err) : resolve())));
   io.err(`exported ${count} outcome(s)${values['out'] ? ` to ${values['out']}` : ''}\n`);
   return 0;
 }

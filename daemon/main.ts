@@ -205,7 +205,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
 
   const apply = (next: ResolvedConfig, why: string): void => {
     // Where the daemon listens and keeps its data cannot change under a running daemon.
-    next.server = { ...next.server, host: config.server.host, port: config.server.port, dataDir: config.server.dataDir };
+    next.server = {
+      ...next.server,
+      host: config.server.host,
+      port: config.server.port,
+      dataDir: config.server.dataDir,
+    };
     config = withOverrides(next);
     serviceConfig = toServiceConfig(config);
     configError = null;
@@ -365,7 +370,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     started_at: startedAt,
     data_dir: dataDir,
     config_path: configPath,
-    rpc: rpcPath ? { transport: process.platform === 'win32' ? 'pipe' : 'unix', path: rpcPath } : { transport: 'unix', path: '' },
+    rpc: rpcPath
+      ? { transport: process.platform === 'win32' ? 'pipe' : 'unix', path: rpcPath }
+      : { transport: 'unix', path: '' },
     idle_shutdown_seconds: idleSeconds,
   };
   const daemonFilePath = path.join(dataDir, DAEMON_FILE);
@@ -399,7 +406,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   if (idleSeconds > 0) {
     const timer = setInterval(
       () => {
-        if (clients.size === 0 && Date.now() - lastActivity >= idleSeconds * 1000) void close(`idle for ${idleSeconds}s`);
+        if (clients.size === 0 && Date.now() - lastActivity >= idleSeconds * 1000)
+          void close(`idle for ${idleSeconds}s`);
       },
       Math.min(5000, Math.max(200, (idleSeconds * 1000) / 4)),
     );
@@ -407,7 +415,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     cleanups.unshift(() => clearInterval(timer));
   }
 
-  return { host: http.host, port: http.port, url: `http://${http.host}:${http.port}`, dataDir, rpcPath, services, close, closed };
+  return {
+    host: http.host,
+    port: http.port,
+    url: `http://${http.host}:${http.port}`,
+    dataDir,
+    rpcPath,
+    services,
+    close,
+    closed,
+  };
 }
 
 function buildLearner(
@@ -427,7 +444,11 @@ function buildLearner(
     dataDir: config.server.dataDir,
     embeddings: { backend: r.embeddings.backend, ...(r.embeddings.model ? { model: r.embeddings.model } : {}) },
     log,
-    strategy: { minConfidence: r.minConfidence, explorationRate: r.explorationRate, strongWinThreshold: r.strongWinThreshold },
+    strategy: {
+      minConfidence: r.minConfidence,
+      explorationRate: r.explorationRate,
+      strongWinThreshold: r.strongWinThreshold,
+    },
     // The feedback service triggers refits (it knows about config reloads); the learner does not on its own.
     retrainEvery: 0,
   });
@@ -521,7 +542,10 @@ export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
   const flags: DaemonFlags = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === '') throw new Error(`${name} needs a value`);
@@ -530,13 +554,15 @@ export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
     const int = (min: number, max: number): number => {
       const raw = value();
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      if (!Number.isInteger(n) || n < min || n > max)
+        throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
       return n;
     };
     const ratio = (min: number, max: number): number => {
       const raw = value();
       const n = Number(raw);
-      if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+      if (!Number.isFinite(n) || n < min || n > max)
+        throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
       return n;
     };
     switch (name) {

@@ -45,13 +45,17 @@ export function toHttpError(err: unknown): HttpError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return errorBody('InvalidRequest', `Malformed JSON body: ${e.message ?? 'could not parse'}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return errorBody('PayloadTooLarge', 'Request body is larger than the configured limit (server.body_limit_bytes).');
+      return errorBody(
+        'PayloadTooLarge',
+        'Request body is larger than the configured limit (server.body_limit_bytes).',
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errorBody('InvalidRequest', `Unsupported Content-Type: ${e.message ?? ''}`);
   }
   if (err instanceof SyntaxError) return errorBody('InvalidRequest', `Malformed JSON body: ${err.message}`);
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const kind: ErrorKind = e.statusCode === 404 ? 'NotFound' : e.statusCode === 413 ? 'PayloadTooLarge' : 'InvalidRequest';
+    const kind: ErrorKind =
+      e.statusCode === 404 ? 'NotFound' : e.statusCode === 413 ? 'PayloadTooLarge' : 'InvalidRequest';
     const mapped = errorBody(kind, e.message ?? 'Bad request');
     return { status: e.statusCode, body: mapped.body };
   }

@@ -37,7 +37,11 @@ export function hostAllowed(header: string | undefined, allowed: readonly string
 }
 
 /** Accepts `Authorization: Bearer T`, and `?token=T` for EventSource/browser pages that cannot set headers. */
-export function tokenMatches(expected: string, authorization: string | undefined, queryToken: string | undefined): boolean {
+export function tokenMatches(
+  expected: string,
+  authorization: string | undefined,
+  queryToken: string | undefined,
+): boolean {
   let given: string | undefined;
   if (authorization && authorization.slice(0, 7).toLowerCase() === 'bearer ') given = authorization.slice(7).trim();
   else given = queryToken;

@@ -44,7 +44,11 @@ import { VERSION } from '../version';
 import type { VscodeLmHub } from './vscode-lm-hub';
 
 /** LSP lifecycle messages vscode-languageclient sends; answered so it can connect to us. */
-const InitializeRequest = new RequestType<unknown, { capabilities: object; serverInfo: { name: string; version: string } }, void>('initialize');
+const InitializeRequest = new RequestType<
+  unknown,
+  { capabilities: object; serverInfo: { name: string; version: string } },
+  void
+>('initialize');
 const ShutdownRequest = new RequestType0<null, void>('shutdown');
 const ExitNotification = new NotificationType0('exit');
 const InitializedNotification = new NotificationType0('initialized');
@@ -53,7 +57,11 @@ export interface RpcHooks {
   /** API keys from VS Code SecretStorage: memory only; the daemon re-resolves its config. */
   setSecrets?(env: Record<string, string>): void;
   vscodeLm?: VscodeLmHub;
-  benchmark?(params: BenchmarkParams, onProgress: (p: BenchmarkProgress) => void, signal: AbortSignal): Promise<BenchmarkReport>;
+  benchmark?(
+    params: BenchmarkParams,
+    onProgress: (p: BenchmarkProgress) => void,
+    signal: AbortSignal,
+  ): Promise<BenchmarkReport>;
   /** Status pushed to the client right after it connects. */
   status?(): DaemonStatus;
 }
@@ -61,10 +69,16 @@ export interface RpcHooks {
 export function toResponseError(err: unknown): ResponseError<unknown> {
   if (err instanceof ResponseError) return err;
   if (err instanceof FugusashiError) {
-    return new ResponseError(ErrorCodes[err.kind].rpc, err.message, { kind: err.kind, param: err.param, details: err.details });
+    return new ResponseError(ErrorCodes[err.kind].rpc, err.message, {
+      kind: err.kind,
+      param: err.param,
+      details: err.details,
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new ResponseError(ErrorCodes.Internal.rpc, `Internal error in the Fugusashi daemon: ${message}`, { kind: 'Internal' });
+  return new ResponseError(ErrorCodes.Internal.rpc, `Internal error in the Fugusashi daemon: ${message}`, {
+    kind: 'Internal',
+  });
 }
 
 function signalOf(token: CancellationToken | undefined): AbortSignal {
@@ -88,8 +102,15 @@ function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<
 }
 
 /** Registers every handler on `connection`; returns a function that detaches the live feeds. */
-export function registerRpcHandlers(connection: MessageConnection, services: Services, hooks: RpcHooks = {}): () => void {
-  connection.onRequest(InitializeRequest, () => ({ capabilities: {}, serverInfo: { name: 'fugusashi', version: VERSION } }));
+export function registerRpcHandlers(
+  connection: MessageConnection,
+  services: Services,
+  hooks: RpcHooks = {},
+): () => void {
+  connection.onRequest(InitializeRequest, () => ({
+    capabilities: {},
+    serverInfo: { name: 'fugusashi', version: VERSION },
+  }));
   connection.onNotification(InitializedNotification, () => undefined);
   connection.onRequest(ShutdownRequest, () => null);
   // One window leaving must not stop the daemon other windows use: close only this connection.
@@ -105,7 +126,10 @@ export function registerRpcHandlers(connection: MessageConnection, services: Ser
       const ctx = { signal: signalOf(token), source: params.source ?? ('rpc' as const) };
       if (!params.streamId) return services.chat.complete({ ...params.request, stream: false }, ctx);
       // Usage always comes back over RPC: the collected completion carries it.
-      const stream = await services.chat.stream({ ...params.request, stream: true, stream_options: { include_usage: true } }, ctx);
+      const stream = await services.chat.stream(
+        { ...params.request, stream: true, stream_options: { include_usage: true } },
+        ctx,
+      );
       const collected = new StreamCollector(stream.id, stream.answeredBy);
       for await (const chunk of stream.chunks) {
         collected.add(chunk);
@@ -114,10 +138,22 @@ export function registerRpcHandlers(connection: MessageConnection, services: Ser
       return collected.completion(stream.decision);
     }),
   );
-  connection.onRequest(RouteRequest, guarded((params) => services.route(params)));
-  connection.onRequest(RateRequest, guarded((params) => services.feedback.rate(params)));
-  connection.onRequest(ModelsRequest, guarded(() => services.models()));
-  connection.onRequest(StatsRequest, guarded(() => services.stats()));
+  connection.onRequest(
+    RouteRequest,
+    guarded((params) => services.route(params)),
+  );
+  connection.onRequest(
+    RateRequest,
+    guarded((params) => services.feedback.rate(params)),
+  );
+  connection.onRequest(
+    ModelsRequest,
+    guarded(() => services.models()),
+  );
+  connection.onRequest(
+    StatsRequest,
+    guarded(() => services.stats()),
+  );
   connection.onRequest(
     UsageOverTimeRequest,
     guarded((params) => services.usageOverTime(Math.max(1000, Number(params?.bucket_ms) || 3_600_000), params?.since)),
@@ -129,27 +165,48 @@ export function registerRpcHandlers(connection: MessageConnection, services: Ser
       return services.decisions(params?.before !== undefined ? { limit, before: params.before } : { limit });
     }),
   );
-  connection.onRequest(TraceRequest, guarded((params) => services.trace(String(params?.request_id ?? ''))));
-  connection.onRequest(RankingsRequest, guarded(() => services.feedback.rankings()));
-  connection.onRequest(FeedbackStatsRequest, guarded(() => services.feedback.stats()));
-  connection.onRequest(TrainingRequest, guarded((params) => services.feedback.addTraining(params?.rows)));
-  connection.onRequest(RetrainRequest, guarded(() => services.feedback.retrain()));
-  connection.onRequest(HealthRequest, guarded(() => services.health()));
+  connection.onRequest(
+    TraceRequest,
+    guarded((params) => services.trace(String(params?.request_id ?? ''))),
+  );
+  connection.onRequest(
+    RankingsRequest,
+    guarded(() => services.feedback.rankings()),
+  );
+  connection.onRequest(
+    FeedbackStatsRequest,
+    guarded(() => services.feedback.stats()),
+  );
+  connection.onRequest(
+    TrainingRequest,
+    guarded((params) => services.feedback.addTraining(params?.rows)),
+  );
+  connection.onRequest(
+    RetrainRequest,
+    guarded(() => services.feedback.retrain()),
+  );
+  connection.onRequest(
+    HealthRequest,
+    guarded(() => services.health()),
+  );
   connection.onRequest(
     BenchmarkRequest,
     guarded((params, token) => {
-      if (!hooks.benchmark) throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
-      return hooks.benchmark(
-        params,
-        (progress) => {
-          void connection.sendNotification(BenchmarkProgressNotification, progress);
-          services.events.emit({ type: 'benchmark-progress', progress });
-        },
-        signalOf(token),
-      ).then((report) => {
-        services.events.emit({ type: 'benchmark-done', report });
-        return report;
-      });
+      if (!hooks.benchmark)
+        throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
+      return hooks
+        .benchmark(
+          params,
+          (progress) => {
+            void connection.sendNotification(BenchmarkProgressNotification, progress);
+            services.events.emit({ type: 'benchmark-progress', progress });
+          },
+          signalOf(token),
+        )
+        .then((report) => {
+          services.events.emit({ type: 'benchmark-done', report });
+          return report;
+        });
     }),
   );
 
@@ -160,7 +217,8 @@ export function registerRpcHandlers(connection: MessageConnection, services: Ser
     hooks.vscodeLm?.setModels(connection, Array.isArray(params?.models) ? params.models : []);
   });
   connection.onNotification(VscodeLmChunkNotification, (params) => {
-    if (params && typeof params.streamId === 'string') hooks.vscodeLm?.chunk(params.streamId, String(params.text ?? ''));
+    if (params && typeof params.streamId === 'string')
+      hooks.vscodeLm?.chunk(params.streamId, String(params.text ?? ''));
   });
 
   const unsubscribe = services.events.subscribe((event) => {
@@ -179,7 +237,8 @@ export function registerRpcHandlers(connection: MessageConnection, services: Ser
 /** The RPC door validates what fastify's schema validates on the HTTP door. */
 function validateChatRequest(request: unknown): void {
   const r = request as { model?: unknown; messages?: unknown };
-  if (typeof r.model !== 'string' || !r.model) throw new FugusashiError('InvalidRequest', "'model' must be a non-empty string", 'model');
+  if (typeof r.model !== 'string' || !r.model)
+    throw new FugusashiError('InvalidRequest', "'model' must be a non-empty string", 'model');
   if (!Array.isArray(r.messages) || r.messages.length === 0) {
     throw new FugusashiError('InvalidRequest', "'messages' must be a non-empty array", 'messages');
   }
@@ -190,7 +249,10 @@ export class StreamCollector {
   private content = '';
   private finish: ChatCompletion['choices'][number]['finish_reason'] = null;
   private usage: ChatCompletion['usage'];
-  private readonly tools = new Map<number, { id: string; type: 'function'; function: { name: string; arguments: string } }>();
+  private readonly tools = new Map<
+    number,
+    { id: string; type: 'function'; function: { name: string; arguments: string } }
+  >();
   private created = Math.floor(Date.now() / 1000);
 
   constructor(
@@ -206,7 +268,11 @@ export class StreamCollector {
     if (choice.delta.content) this.content += choice.delta.content;
     if (choice.finish_reason) this.finish = choice.finish_reason;
     for (const call of choice.delta.tool_calls ?? []) {
-      const entry = this.tools.get(call.index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
+      const entry = this.tools.get(call.index) ?? {
+        id: '',
+        type: 'function' as const,
+        function: { name: '', arguments: '' },
+      };
       if (call.id) entry.id = call.id;
       if (call.function?.name) entry.function.name += call.function.name;
       if (call.function?.arguments) entry.function.arguments += call.function.arguments;
@@ -216,7 +282,8 @@ export class StreamCollector {
 
   completion(decision: ChatCompletion['routing_decision']): ChatCompletion {
     const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: this.content };
-    if (this.tools.size > 0) message.tool_calls = [...this.tools.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+    if (this.tools.size > 0)
+      message.tool_calls = [...this.tools.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
     const out: ChatCompletion = {
       id: this.id,
       object: 'chat.completion',

@@ -14,7 +14,6 @@ export interface VscodeLmCall {
   maxTokens?: number;
 }
 
-
 interface Pending {
   pieces: string[];
   wake: (() => void) | null;
@@ -97,7 +96,10 @@ export class VscodeLmHub implements VscodeLmBridge {
         await new Promise<void>((resolve) => (pending.wake = resolve));
         pending.wake = null;
       }
-      if (failure) throw failure instanceof Error ? failure : new Error(String((failure as { message?: string }).message ?? failure));
+      if (failure)
+        throw failure instanceof Error
+          ? failure
+          : new Error(String((failure as { message?: string }).message ?? failure));
       // A window that answered without streaming: the whole text comes in the result.
       const final = result as { text: string } | null;
       if (!streamed && final?.text) yield final.text;

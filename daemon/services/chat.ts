@@ -21,7 +21,19 @@ import { estimateUsage, isUsage, newRequestId, normaliseUsage, usageCost } from 
 
 const PREVIEW_CHARS = 200;
 /** Request fields kept in the trace besides the messages (never the whole body twice). */
-const TRACED_PARAMS = ['model', 'stream', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'stop', 'tool_choice', 'response_format', 'seed', 'user'] as const;
+const TRACED_PARAMS = [
+  'model',
+  'stream',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'tool_choice',
+  'response_format',
+  'seed',
+  'user',
+] as const;
 
 export class Chat implements ChatService {
   constructor(
@@ -34,7 +46,12 @@ export class Chat implements ChatService {
       request: ChatCompletionRequest,
       signal: AbortSignal,
       onProgress?: (p: OrchestrationProgress) => void,
-    ) => Promise<{ completion: ChatCompletion; steps: RequestRecord['steps']; cost_usd: number; decision: RoutingDecision }>,
+    ) => Promise<{
+      completion: ChatCompletion;
+      steps: RequestRecord['steps'];
+      cost_usd: number;
+      decision: RoutingDecision;
+    }>,
   ) {}
 
   async complete(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion> {
@@ -46,7 +63,9 @@ export class Chat implements ChatService {
     try {
       const { completion, config } = await this.upstreams.complete(routed.plan.order, request, ctx.signal, attempts);
       const text = completion.choices[0]?.message.content ?? '';
-      const usage = isUsage(completion.usage) ? normaliseUsage(completion.usage) : estimateUsage(request.messages, text);
+      const usage = isUsage(completion.usage)
+        ? normaliseUsage(completion.usage)
+        : estimateUsage(request.messages, text);
       const cost = usageCost(config, usage);
       const answer: ChatCompletion = {
         ...completion,
@@ -58,7 +77,19 @@ export class Chat implements ChatService {
       this.finish({ id, request, ctx, routed, attempts, started, config, text, usage, cost, error: null });
       return answer;
     } catch (err) {
-      this.finish({ id, request, ctx, routed, attempts, started, config: null, text: null, usage: null, cost: 0, error: err });
+      this.finish({
+        id,
+        request,
+        ctx,
+        routed,
+        attempts,
+        started,
+        config: null,
+        text: null,
+        usage: null,
+        cost: 0,
+        error: err,
+      });
       throw err;
     }
   }
@@ -73,7 +104,19 @@ export class Chat implements ChatService {
     try {
       opened = await this.upstreams.openStream(routed.plan.order, request, ctx.signal, attempts);
     } catch (err) {
-      this.finish({ id, request, ctx, routed, attempts, started, config: null, text: null, usage: null, cost: 0, error: err });
+      this.finish({
+        id,
+        request,
+        ctx,
+        routed,
+        attempts,
+        started,
+        config: null,
+        text: null,
+        usage: null,
+        cost: 0,
+        error: err,
+      });
       throw err;
     }
     return {
@@ -131,14 +174,23 @@ export class Chat implements ChatService {
       usage = finalUsage;
       if (first) {
         // The upstream sent no content chunk at all: still give the client the decision.
-        yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }], routing_decision: routed.plan.decision };
+        yield {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }],
+          routing_decision: routed.plan.decision,
+        };
       }
       if (wantUsage) yield { id, object: 'chat.completion.chunk', created, model, choices: [], usage: finalUsage };
       finished = true;
     } catch (err) {
       error = ctx.signal.aborted ? new FugusashiError('Cancelled', 'The request was cancelled by the client.') : err;
       this.upstreams.streamFailed(opened, err);
-      throw error instanceof FugusashiError ? error : new FugusashiError('UpstreamFailed', `${model} failed mid-stream: ${describe(err)}`);
+      throw error instanceof FugusashiError
+        ? error
+        : new FugusashiError('UpstreamFailed', `${model} failed mid-stream: ${describe(err)}`);
     } finally {
       if (!finished && error === null) {
         // The consumer stopped reading (client went away): stop the upstream too.
@@ -194,7 +246,8 @@ export class Chat implements ChatService {
       confidence: 1,
       strategy: 'orchestrator',
       latency_ms: 0,
-      explanation: 'Orchestrated: a planner splits the task, specialists answer the parts, a synthesizer combines them.',
+      explanation:
+        'Orchestrated: a planner splits the task, specialists answer the parts, a synthesizer combines them.',
       alternatives: [],
       estimated_cost: 0,
     };
@@ -202,7 +255,14 @@ export class Chat implements ChatService {
     let failure: unknown = null;
     let result: ChatCompletion | null = null;
     const running = this.runOrchestration(id, request, ctx, started, (progress) =>
-      push({ id, object: 'chat.completion.chunk', created, model: ORCHESTRATE_MODEL, choices: [], orchestration: progress }),
+      push({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: ORCHESTRATE_MODEL,
+        choices: [],
+        orchestration: progress,
+      }),
     ).then(
       (completion) => {
         result = completion;
@@ -240,11 +300,24 @@ export class Chat implements ChatService {
         object: 'chat.completion.chunk',
         created,
         model: completion.model,
-        choices: [{ index: 0, delta: { role: 'assistant', content: message?.content ?? '' }, finish_reason: completion.choices[0]?.finish_reason ?? 'stop' }],
+        choices: [
+          {
+            index: 0,
+            delta: { role: 'assistant', content: message?.content ?? '' },
+            finish_reason: completion.choices[0]?.finish_reason ?? 'stop',
+          },
+        ],
         routing_decision: completion.routing_decision ?? planning,
       };
       if (request.stream_options?.include_usage && completion.usage) {
-        yield { id, object: 'chat.completion.chunk', created, model: completion.model, choices: [], usage: completion.usage };
+        yield {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: completion.model,
+          choices: [],
+          usage: completion.usage,
+        };
       }
     }
     return { id, decision: planning, answeredBy: ORCHESTRATE_MODEL, chunks: chunks() };
@@ -262,14 +335,50 @@ export class Chat implements ChatService {
       const run = await this.orchestrate(request, ctx.signal, onProgress);
       const decision = { ...run.decision, strategy: 'orchestrator' };
       const text = run.completion.choices[0]?.message.content ?? '';
-      const usage = isUsage(run.completion.usage) ? normaliseUsage(run.completion.usage) : estimateUsage(request.messages, text);
+      const usage = isUsage(run.completion.usage)
+        ? normaliseUsage(run.completion.usage)
+        : estimateUsage(request.messages, text);
       const completion: ChatCompletion = { ...run.completion, id, usage, routing_decision: decision };
       const routed: Routed = { plan: { decision, order: [] }, input, forced: false };
-      this.finish({ id, request, ctx, routed, attempts: [], started, config: null, answeredBy: run.completion.model, text, usage, cost: run.cost_usd, error: null, steps: run.steps });
+      this.finish({
+        id,
+        request,
+        ctx,
+        routed,
+        attempts: [],
+        started,
+        config: null,
+        answeredBy: run.completion.model,
+        text,
+        usage,
+        cost: run.cost_usd,
+        error: null,
+        steps: run.steps,
+      });
       return completion;
     } catch (err) {
-      const decision: RoutingDecision = { model: ORCHESTRATE_MODEL, confidence: 0, strategy: 'orchestrator', latency_ms: 0, explanation: 'Orchestration failed.', alternatives: [], estimated_cost: 0 };
-      this.finish({ id, request, ctx, routed: { plan: { decision, order: [] }, input, forced: false }, attempts: [], started, config: null, text: null, usage: null, cost: 0, error: err });
+      const decision: RoutingDecision = {
+        model: ORCHESTRATE_MODEL,
+        confidence: 0,
+        strategy: 'orchestrator',
+        latency_ms: 0,
+        explanation: 'Orchestration failed.',
+        alternatives: [],
+        estimated_cost: 0,
+      };
+      this.finish({
+        id,
+        request,
+        ctx,
+        routed: { plan: { decision, order: [] }, input, forced: false },
+        attempts: [],
+        started,
+        config: null,
+        text: null,
+        usage: null,
+        cost: 0,
+        error: err,
+      });
       throw err;
     }
   }

@@ -1,6 +1,13 @@
 // The feedback loop: ratings and training rows become outcomes the learner sees at once
 // (learner.observe, no rebuild); heavier refits run in the background every N outcomes or on request.
-import type { FeedbackRecord, FeedbackSource, FeedbackStats, ModelRanking, RateParams, RateResult } from '../../shared/api';
+import type {
+  FeedbackRecord,
+  FeedbackSource,
+  FeedbackStats,
+  ModelRanking,
+  RateParams,
+  RateResult,
+} from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import { routingText } from '../core/features';
 import type { Outcome } from '../core/ports';
@@ -32,13 +39,24 @@ export class Feedback implements FeedbackService {
     const trace = this.deps.store.getTrace(params.request_id);
     if (!trace) throw new FugusashiError('NotFound', `Unknown request id "${params.request_id}"`, 'request_id');
     const source: FeedbackSource = params.rating !== undefined ? 'explicit' : 'thumbs';
-    const feedback: FeedbackRecord = { request_id: params.request_id, rating, source, weight: 1, created_at: this.now() };
+    const feedback: FeedbackRecord = {
+      request_id: params.request_id,
+      rating,
+      source,
+      weight: 1,
+      created_at: this.now(),
+    };
     if (params.comment) feedback.comment = params.comment;
     this.deps.store.addFeedback(feedback);
     const credit = trace.steps?.length ? this.orchestrator()?.creditRating : undefined;
     if (credit) {
       // An orchestrated answer: the rating credits each specialist's (sub-task kind, model) pair.
-      this.learn(credit.call(this.orchestrator(), trace.steps!, rating, { request_id: params.request_id, created_at: feedback.created_at }));
+      this.learn(
+        credit.call(this.orchestrator(), trace.steps!, rating, {
+          request_id: params.request_id,
+          created_at: feedback.created_at,
+        }),
+      );
     } else if (trace.answered_by) {
       this.learn([
         {
@@ -57,7 +75,14 @@ export class Feedback implements FeedbackService {
   }
 
   /** A weak label inferred from behaviour (override, regenerate): feedback on the request + an outcome. */
-  implicit(requestId: string, prompt: string, model: string, rating: number, source: FeedbackSource, weight: number): void {
+  implicit(
+    requestId: string,
+    prompt: string,
+    model: string,
+    rating: number,
+    source: FeedbackSource,
+    weight: number,
+  ): void {
     const created_at = this.now();
     try {
       this.deps.store.addFeedback({ request_id: requestId, rating, source, weight, created_at });
@@ -153,7 +178,12 @@ function ratingOf(params: RateParams): number {
     throw new FugusashiError('InvalidRequest', "Give either 'rating' or 'thumbs', not both", 'rating');
   }
   if (params.rating !== undefined) {
-    if (typeof params.rating !== 'number' || !Number.isFinite(params.rating) || params.rating < 1 || params.rating > 5) {
+    if (
+      typeof params.rating !== 'number' ||
+      !Number.isFinite(params.rating) ||
+      params.rating < 1 ||
+      params.rating > 5
+    ) {
       throw new FugusashiError('InvalidRequest', "'rating' must be a number from 1 to 5", 'rating');
     }
     return params.rating;

@@ -41,10 +41,24 @@ export class ImplicitSignals {
     const previous = this.recent.get(key);
     if (previous && previous.auto && now - previous.at <= REPEAT_WINDOW_MS) {
       if (forced && record.answered_by !== previous.model) {
-        this.feedback.implicit(previous.request_id, key, previous.model, IMPLICIT_RATING, 'implicit:override', OVERRIDE_WEIGHT);
+        this.feedback.implicit(
+          previous.request_id,
+          key,
+          previous.model,
+          IMPLICIT_RATING,
+          'implicit:override',
+          OVERRIDE_WEIGHT,
+        );
         this.recent.delete(key);
       } else if (!forced) {
-        this.feedback.implicit(previous.request_id, key, previous.model, IMPLICIT_RATING, 'implicit:regenerate', REGENERATE_WEIGHT);
+        this.feedback.implicit(
+          previous.request_id,
+          key,
+          previous.model,
+          IMPLICIT_RATING,
+          'implicit:regenerate',
+          REGENERATE_WEIGHT,
+        );
         this.recent.delete(key);
       }
     }

@@ -39,8 +39,15 @@ export function createServices(deps: ServiceDeps): DaemonServices {
       const attempts: NonNullable<Parameters<Upstreams['complete']>[3]> = [];
       const { completion, config } = await upstreams.complete(order, request, signal, attempts);
       const text = completion.choices[0]?.message.content ?? '';
-      const usage = isUsage(completion.usage) ? normaliseUsage(completion.usage) : estimateUsage(request.messages, text);
-      return { completion: { ...completion, model: config.name, usage }, answered_by: config.name, attempts, cost_usd: usageCost(config, usage) };
+      const usage = isUsage(completion.usage)
+        ? normaliseUsage(completion.usage)
+        : estimateUsage(request.messages, text);
+      return {
+        completion: { ...completion, model: config.name, usage },
+        answered_by: config.name,
+        attempts,
+        cost_usd: usageCost(config, usage),
+      };
     },
     pool: () => deps.config().pool,
   };
@@ -49,9 +56,17 @@ export function createServices(deps: ServiceDeps): DaemonServices {
     orchestrator = deps.orchestrator(gateway);
     orchestrator.restore?.(deps.store.listOutcomes());
   }
-  const orchestrate = async (request: ChatCompletionRequest, signal: AbortSignal, onProgress?: Parameters<OrchestratorPort['run']>[1]['onProgress']) => {
+  const orchestrate = async (
+    request: ChatCompletionRequest,
+    signal: AbortSignal,
+    onProgress?: Parameters<OrchestratorPort['run']>[1]['onProgress'],
+  ) => {
     if (!orchestrator) {
-      throw new FugusashiError('InvalidRequest', `"${ORCHESTRATE_MODEL}" is not available in this daemon build.`, 'model');
+      throw new FugusashiError(
+        'InvalidRequest',
+        `"${ORCHESTRATE_MODEL}" is not available in this daemon build.`,
+        'model',
+      );
     }
     return orchestrator.run(request, onProgress ? { signal, onProgress } : { signal });
   };
@@ -65,7 +80,11 @@ export function createServices(deps: ServiceDeps): DaemonServices {
     feedback,
     events,
     async route(params: RouteParams): Promise<RoutingDecision> {
-      const request = { model: params.model ?? 'auto', messages: params.messages, tools: params.tools } as ChatCompletionRequest;
+      const request = {
+        model: params.model ?? 'auto',
+        messages: params.messages,
+        tools: params.tools,
+      } as ChatCompletionRequest;
       if (!request.tools) delete request.tools;
       return (await routing.plan(request)).plan.decision;
     },

@@ -24,8 +24,13 @@ function validateRow(row: unknown, i: number): TrainingRow {
   if (typeof r['prompt'] !== 'string' || !r['prompt'].trim()) bad('prompt', 'must be a non-empty string');
   if (typeof r['model'] !== 'string' || !r['model'].trim()) bad('model', 'must be a non-empty string');
   const score = typeof r['score'] === 'string' && r['score'].trim() !== '' ? Number(r['score']) : r['score'];
-  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) bad('score', 'must be a number from 0 to 1');
-  const out: TrainingRow = { prompt: r['prompt'] as string, model: (r['model'] as string).trim(), score: score as number };
+  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1)
+    bad('score', 'must be a number from 0 to 1');
+  const out: TrainingRow = {
+    prompt: r['prompt'] as string,
+    model: (r['model'] as string).trim(),
+    score: score as number,
+  };
   if (r['weight'] !== undefined && r['weight'] !== '') {
     const weight = Number(r['weight']);
     if (!Number.isFinite(weight) || weight <= 0) bad('weight', 'must be a positive number');

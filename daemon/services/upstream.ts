@@ -41,7 +41,13 @@ export class Upstreams {
       const { config, provider, skip } = this.resolve(name, attempts);
       if (skip) continue;
       const started = performance.now();
-      const attempt: AttemptRecord = { model: name, started_at: Date.now(), first_byte_ms: null, duration_ms: 0, status: 'ok' };
+      const attempt: AttemptRecord = {
+        model: name,
+        started_at: Date.now(),
+        first_byte_ms: null,
+        duration_ms: 0,
+        status: 'ok',
+      };
       attempts.push(attempt);
       try {
         const { stream_options: _dropped, ...rest } = request;
@@ -72,7 +78,13 @@ export class Upstreams {
       const { config, provider, skip } = this.resolve(name, attempts);
       if (skip) continue;
       const started = performance.now();
-      const attempt: AttemptRecord = { model: name, started_at: Date.now(), first_byte_ms: null, duration_ms: 0, status: 'ok' };
+      const attempt: AttemptRecord = {
+        model: name,
+        started_at: Date.now(),
+        first_byte_ms: null,
+        duration_ms: 0,
+        status: 'ok',
+      };
       attempts.push(attempt);
       try {
         // Ask for usage always: it prices the answer; the client sees it only if it asked.
@@ -112,8 +124,17 @@ export class Upstreams {
     const config = this.deps.config().pool.find((m) => m.name === name);
     const provider = config ? this.deps.provider(config.provider) : undefined;
     if (!config || !provider) {
-      const error = !config ? 'not in the pool any more (config reloaded)' : `no adapter for provider "${config.provider}"`;
-      attempts.push({ model: name, started_at: Date.now(), first_byte_ms: null, duration_ms: 0, status: 'error', error });
+      const error = !config
+        ? 'not in the pool any more (config reloaded)'
+        : `no adapter for provider "${config.provider}"`;
+      attempts.push({
+        model: name,
+        started_at: Date.now(),
+        first_byte_ms: null,
+        duration_ms: 0,
+        status: 'error',
+        error,
+      });
       return { config: config!, provider: provider!, skip: true };
     }
     return { config, provider, skip: false };
@@ -158,7 +179,8 @@ function allFailed(attempts: readonly AttemptRecord[]): FugusashiError {
 export function describe(err: unknown): string {
   if (err instanceof ProviderError) {
     const status = err.status !== undefined ? `HTTP ${err.status} ` : '';
-    const upstream = err.upstreamMessage && !err.message.includes(err.upstreamMessage) ? `: ${err.upstreamMessage}` : '';
+    const upstream =
+      err.upstreamMessage && !err.message.includes(err.upstreamMessage) ? `: ${err.upstreamMessage}` : '';
     return `${status}${err.phase}: ${err.message}${upstream}`;
   }
   return err instanceof Error ? err.message : String(err);

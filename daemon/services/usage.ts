@@ -34,5 +34,9 @@ export function isUsage(value: unknown): value is Usage {
 }
 
 export function normaliseUsage(u: Usage): Usage {
-  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.prompt_tokens + u.completion_tokens };
+  return {
+    prompt_tokens: u.prompt_tokens,
+    completion_tokens: u.completion_tokens,
+    total_tokens: u.prompt_tokens + u.completion_tokens,
+  };
 }

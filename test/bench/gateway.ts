@@ -33,7 +33,13 @@ const COMPLETION = JSON.stringify({
   object: 'chat.completion',
   created: 1,
   model: 'bench-upstream',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' }, finish_reason: 'stop' }],
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' },
+      finish_reason: 'stop',
+    },
+  ],
   usage: { prompt_tokens: 12, completion_tokens: 10, total_tokens: 22 },
 });
 const STREAM_PIECES = ['The ', 'quick ', 'brown ', 'fox ', 'jumps.'];
@@ -65,7 +71,9 @@ function runUpstream(): void {
           return;
         }
         res.write(chunk({}, 'stop'));
-        res.write(`data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'bench-upstream', choices: [], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'bench-upstream', choices: [], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } })}\n\n`,
+        );
         res.end('data: [DONE]\n\n');
       };
       next();
@@ -196,14 +204,19 @@ const median = (xs: number[]): number => pct(xs, 50);
 
 // ---------------------------------------------------------------- orchestration
 
-function startRole(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
+function startRole(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer): void => {
       out += d.toString();
       const m = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-      const ready = args.some((a) => a.includes('daemon')) ? /ready: pid/.test(out) : /Ready for connections|http:\/\//.test(out);
+      const ready = args.some((a) => a.includes('daemon'))
+        ? /ready: pid/.test(out)
+        : /Ready for connections|http:\/\//.test(out);
       if (m && ready) {
         child.stdout!.off('data', onData);
         child.stderr!.off('data', onData);
@@ -267,7 +280,13 @@ async function main(): Promise<void> {
     { ...process.env, NODE_ENV: 'production' },
   );
 
-  const make = (name: string, url: string, child: ChildProcess, model: string, headers: Record<string, string> = {}): Target => ({
+  const make = (
+    name: string,
+    url: string,
+    child: ChildProcess,
+    model: string,
+    headers: Record<string, string> = {},
+  ): Target => ({
     name,
     url,
     child,
@@ -357,7 +376,9 @@ function report(targets: Target[]): void {
       `req/s at 32 = ${fmt(rpsShare * 100, 0)}% of the minimal proxy (≥ 50%: ${rpsShare >= 0.5 ? 'met' : 'MISSED'}); ` +
       `streaming TTFB overhead ${fmt(ttfbOverhead)} ms (≤ 1: ${ttfbOverhead <= 1 ? 'met' : 'MISSED'}).`,
   );
-  console.log(`(${os.cpus().length} CPUs, Node ${process.version}; CPU/req is the target process only, upstream excluded)`);
+  console.log(
+    `(${os.cpus().length} CPUs, Node ${process.version}; CPU/req is the target process only, upstream excluded)`,
+  );
 }
 
 if (values.role === 'upstream') runUpstream();

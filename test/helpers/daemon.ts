@@ -51,10 +51,19 @@ export interface TestDaemon extends RunningDaemon {
 }
 
 export const DEFAULT_TEST_MODELS: TestModel[] = [
-  { name: 'model-a', config: { cost_per_input_token: 0.000001, cost_per_output_token: 0.000002, capabilities: ['chat'] } },
+  {
+    name: 'model-a',
+    config: { cost_per_input_token: 0.000001, cost_per_output_token: 0.000002, capabilities: ['chat'] },
+  },
   {
     name: 'model-b',
-    config: { cost_per_input_token: 0.00001, cost_per_output_token: 0.00003, capabilities: ['chat', 'code', 'reasoning', 'tools', 'vision'], supports_tools: true, supports_vision: true },
+    config: {
+      cost_per_input_token: 0.00001,
+      cost_per_output_token: 0.00003,
+      capabilities: ['chat', 'code', 'reasoning', 'tools', 'vision'],
+      supports_tools: true,
+      supports_vision: true,
+    },
   },
 ];
 

@@ -31,12 +31,17 @@ export const feedbackRoutes: FastifyPluginAsync<{ services: Services }> = async 
   // Bulk imports are bigger than chat requests: this route alone accepts up to 64 MiB.
   app.post<{ Body: unknown }>('/v1/routing/training', { bodyLimit: TRAINING_BODY_LIMIT }, async (request) => {
     const body = request.body;
-    if (typeof body === 'string') return services.feedback.importTraining(body, textFormat(request.headers['content-type']));
+    if (typeof body === 'string')
+      return services.feedback.importTraining(body, textFormat(request.headers['content-type']));
     if (Array.isArray(body)) return services.feedback.addTraining(body);
     if (body && typeof body === 'object' && Array.isArray((body as { rows?: unknown }).rows)) {
       return services.feedback.addTraining((body as { rows: unknown[] }).rows);
     }
-    throw new FugusashiError('InvalidRequest', 'Expected an array of {prompt, model, score} rows (or {rows: [...]})', 'rows');
+    throw new FugusashiError(
+      'InvalidRequest',
+      'Expected an array of {prompt, model, score} rows (or {rows: [...]})',
+      'rows',
+    );
   });
 
   app.post('/v1/feedback/retrain', async () => services.feedback.retrain());

@@ -39,7 +39,15 @@ before(async () => {
     stringify({
       default_model: 'cheap',
       models: [
-        { name: 'cheap', provider: 'openai', model: 'up-a', api_base: fake.url, cost_per_input_token: 0, cost_per_output_token: 0, capabilities: ['chat'] },
+        {
+          name: 'cheap',
+          provider: 'openai',
+          model: 'up-a',
+          api_base: fake.url,
+          cost_per_input_token: 0,
+          cost_per_output_token: 0,
+          capabilities: ['chat'],
+        },
       ],
       routing: { strategies: ['cost', 'fallback'] },
       server: { port: 0, data_dir: path.join(dir, 'data') },
@@ -112,7 +120,10 @@ describe('fugusashi CLI', () => {
       // While the daemon runs, export reads through its HTTP port.
       const live = await cli(['export', '--data-dir', dataDir]);
       assert.equal(live.code, 0, live.stderr);
-      const rows = live.stdout.trim().split('\n').map((l) => JSON.parse(l) as { model: string; score: number; request_id: string });
+      const rows = live.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { model: string; score: number; request_id: string });
       assert.ok(rows.some((r) => r.request_id === answer.id && r.model === 'cheap' && r.score === 1));
 
       const code = await daemon.stop('SIGTERM');

@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import type { DecisionRow, FeedbackStats, LiveEvent, ModelRanking, Trace, UsageBucket, UsageStats } from '../../../shared/api';
+import type {
+  DecisionRow,
+  FeedbackStats,
+  LiveEvent,
+  ModelRanking,
+  Trace,
+  UsageBucket,
+  UsageStats,
+} from '../../../shared/api';
 import type { ChatCompletion, ModelListEntry, OpenAIErrorBody, RoutingDecision } from '../../../shared/openai';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 
@@ -11,7 +19,11 @@ let d: TestDaemon;
 
 before(async () => {
   d = await startTestDaemon({
-    config: { default_model: 'model-a', routing: { prefer_local: false }, server: { body_limit_bytes: 64 * 1024, allowed_hosts: ['router.lan'] } },
+    config: {
+      default_model: 'model-a',
+      routing: { prefer_local: false },
+      server: { body_limit_bytes: 64 * 1024, allowed_hosts: ['router.lan'] },
+    },
     rpc: false,
   });
 });
@@ -32,7 +44,9 @@ function raw(
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }),
+        );
       },
     );
     req.on('error', reject);
@@ -54,11 +68,19 @@ describe('errors in OpenAI shape, and the daemon keeps serving', () => {
   });
 
   test('schema violation → 400 naming the field', async () => {
-    const res = await raw('POST', '/v1/chat/completions', JSON.stringify({ model: 'auto', messages: [{ role: 'wizard', content: 'x' }] }));
+    const res = await raw(
+      'POST',
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'auto', messages: [{ role: 'wizard', content: 'x' }] }),
+    );
     assert.equal(res.status, 400);
     const body = res.json() as OpenAIErrorBody;
     assert.match(body.error.param ?? '', /^messages\[0\]/);
-    const temp = await raw('POST', '/v1/chat/completions', JSON.stringify({ model: 'auto', temperature: 7, messages: [{ role: 'user', content: 'x' }] }));
+    const temp = await raw(
+      'POST',
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'auto', temperature: 7, messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(temp.status, 400);
     assert.equal((temp.json() as OpenAIErrorBody).error.param, 'temperature');
     const missing = await raw('POST', '/v1/chat/completions', JSON.stringify({ model: 'auto' }));
@@ -120,12 +142,20 @@ describe('read endpoints and dry-run routing', () => {
 
   test('POST /v1/routing/route decides without calling a model', async () => {
     d.fakes['model-a']!.reset();
-    const res = await raw('POST', '/v1/routing/route', JSON.stringify({ messages: [{ role: 'user', content: 'dry run' }] }));
+    const res = await raw(
+      'POST',
+      '/v1/routing/route',
+      JSON.stringify({ messages: [{ role: 'user', content: 'dry run' }] }),
+    );
     assert.equal(res.status, 200);
     const decision = res.json() as RoutingDecision;
     assert.equal(decision.model, 'model-a');
     assert.equal(d.fakes['model-a']!.requests.length, 0);
-    const quality = await raw('POST', '/v1/routing/route', JSON.stringify({ model: 'auto:quality', messages: [{ role: 'user', content: 'dry run' }] }));
+    const quality = await raw(
+      'POST',
+      '/v1/routing/route',
+      JSON.stringify({ model: 'auto:quality', messages: [{ role: 'user', content: 'dry run' }] }),
+    );
     assert.equal(quality.status, 200);
   });
 
@@ -166,8 +196,14 @@ describe('feedback endpoints', () => {
       ],
     );
     const statsBefore = (await raw('GET', '/v1/feedback/stats')).json() as FeedbackStats;
-    assert.equal((await raw('POST', '/v1/feedback/rate', JSON.stringify({ request_id: 'fugu-missing', rating: 3 }))).status, 404);
-    assert.equal((await raw('POST', '/v1/feedback/rate', JSON.stringify({ request_id: answer.id, rating: 6 }))).status, 400);
+    assert.equal(
+      (await raw('POST', '/v1/feedback/rate', JSON.stringify({ request_id: 'fugu-missing', rating: 3 }))).status,
+      404,
+    );
+    assert.equal(
+      (await raw('POST', '/v1/feedback/rate', JSON.stringify({ request_id: answer.id, rating: 6 }))).status,
+      400,
+    );
     assert.equal((await raw('POST', '/v1/feedback/rate', JSON.stringify({ request_id: answer.id }))).status, 400);
     const statsAfter = (await raw('GET', '/v1/feedback/stats')).json() as FeedbackStats;
     assert.equal(statsAfter.ratings, statsBefore.ratings);
@@ -177,15 +213,33 @@ describe('feedback endpoints', () => {
 
   test('training rows: JSON, JSONL and CSV bodies; a bad row rejects the batch', async () => {
     const before = ((await raw('GET', '/v1/feedback/stats')).json() as FeedbackStats).outcomes;
-    const json = await raw('POST', '/v1/routing/training', JSON.stringify([{ prompt: 'a', model: 'model-a', score: 0.5 }]));
+    const json = await raw(
+      'POST',
+      '/v1/routing/training',
+      JSON.stringify([{ prompt: 'a', model: 'model-a', score: 0.5 }]),
+    );
     assert.deepEqual(json.json(), { added: 1 });
-    const jsonl = await raw('POST', '/v1/routing/training', '{"prompt":"b","model":"model-b","score":1}\n{"prompt":"c","model":"model-a","score":0}\n', {
-      'content-type': 'application/x-ndjson',
-    });
+    const jsonl = await raw(
+      'POST',
+      '/v1/routing/training',
+      '{"prompt":"b","model":"model-b","score":1}\n{"prompt":"c","model":"model-a","score":0}\n',
+      {
+        'content-type': 'application/x-ndjson',
+      },
+    );
     assert.deepEqual(jsonl.json(), { added: 2 });
-    const csv = await raw('POST', '/v1/routing/training', 'prompt,model,score\n"hello, world",model-b,0.75\n', { 'content-type': 'text/csv' });
+    const csv = await raw('POST', '/v1/routing/training', 'prompt,model,score\n"hello, world",model-b,0.75\n', {
+      'content-type': 'text/csv',
+    });
     assert.deepEqual(csv.json(), { added: 1 });
-    const bad = await raw('POST', '/v1/routing/training', JSON.stringify([{ prompt: 'ok', model: 'model-a', score: 0.5 }, { prompt: 'x', model: 'model-a', score: 3 }]));
+    const bad = await raw(
+      'POST',
+      '/v1/routing/training',
+      JSON.stringify([
+        { prompt: 'ok', model: 'model-a', score: 0.5 },
+        { prompt: 'x', model: 'model-a', score: 3 },
+      ]),
+    );
     assert.equal(bad.status, 400);
     assert.equal(bad.json().error.param, 'rows[1].score');
     const after = ((await raw('GET', '/v1/feedback/stats')).json() as FeedbackStats).outcomes;

@@ -10,7 +10,9 @@ let d: TestDaemon;
 let client: OpenAI;
 
 before(async () => {
-  d = await startTestDaemon({ config: { default_model: 'model-a', routing: { prefer_local: false, cooldown_failures: 100 } } });
+  d = await startTestDaemon({
+    config: { default_model: 'model-a', routing: { prefer_local: false, cooldown_failures: 100 } },
+  });
   client = new OpenAI({ baseURL: `${d.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 after(async () => d.close());
@@ -28,7 +30,10 @@ async function trace(id: string): Promise<Trace> {
 
 describe('POST /v1/chat/completions through the openai client', () => {
   test('non-streaming auto request is routed and answered with routing_decision', async () => {
-    const completion = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Say hi' }] });
+    const completion = await client.chat.completions.create({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'Say hi' }],
+    });
     assert.match(completion.id, /^fugu-/);
     assert.equal(completion.choices[0]?.message.content, 'fake answer from model-a-upstream to: Say hi');
     const decision = (completion as unknown as WithDecision).routing_decision;
@@ -43,7 +48,12 @@ describe('POST /v1/chat/completions through the openai client', () => {
 
   test('streaming answer arrives complete, decision in the first chunk and the header, usage when asked', async () => {
     const { data: stream, response } = await client.chat.completions
-      .create({ model: 'auto', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Stream three words please' }] })
+      .create({
+        model: 'auto',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Stream three words please' }],
+      })
       .withResponse();
     const header = response.headers.get('x-fugusashi-routing');
     assert.ok(header);
@@ -70,7 +80,10 @@ describe('POST /v1/chat/completions through the openai client', () => {
   });
 
   test('a forced pool model is honoured and recorded as an override', async () => {
-    const completion = await client.chat.completions.create({ model: 'model-b', messages: [{ role: 'user', content: 'Use b' }] });
+    const completion = await client.chat.completions.create({
+      model: 'model-b',
+      messages: [{ role: 'user', content: 'Use b' }],
+    });
     assert.equal(completion.model, 'model-b');
     const decision = (completion as unknown as WithDecision).routing_decision!;
     assert.equal(decision.strategy, 'override');
@@ -80,7 +93,10 @@ describe('POST /v1/chat/completions through the openai client', () => {
 
   test('an upstream 500 falls back to the next model and the trace shows both attempts', async () => {
     d.fakes['model-a']!.enqueue({ error: { status: 500, message: 'upstream exploded' } });
-    const completion = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'fallback please' }] });
+    const completion = await client.chat.completions.create({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'fallback please' }],
+    });
     assert.equal(completion.model, 'model-b');
     assert.equal(completion.choices[0]?.message.content, 'fake answer from model-b-upstream to: fallback please');
     const t = await trace(completion.id);
@@ -104,7 +120,11 @@ describe('POST /v1/chat/completions through the openai client', () => {
     try {
       await dead.fakes['dead']!.close(); // connection refused from now on
       const c = new OpenAI({ baseURL: `${dead.url}/v1`, apiKey: 'x', maxRetries: 0 });
-      const stream = await c.chat.completions.create({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+      const stream = await c.chat.completions.create({
+        model: 'auto',
+        stream: true,
+        messages: [{ role: 'user', content: 'hello' }],
+      });
       let text = '';
       let id = '';
       for await (const chunk of stream) {

@@ -10,7 +10,11 @@ import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 let d: TestDaemon;
 
 async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${d.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${d.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   return (await res.json()) as T;
 }
@@ -18,10 +22,19 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 before(async () => {
   d = await startTestDaemon({
     models: [
-      { name: 'cheap', config: { cost_per_input_token: 0.0000001, cost_per_output_token: 0.0000001, capabilities: ['chat', 'code'] } },
-      { name: 'dear', config: { cost_per_input_token: 0.000005, cost_per_output_token: 0.00005, capabilities: ['chat', 'code'] } },
+      {
+        name: 'cheap',
+        config: { cost_per_input_token: 0.0000001, cost_per_output_token: 0.0000001, capabilities: ['chat', 'code'] },
+      },
+      {
+        name: 'dear',
+        config: { cost_per_input_token: 0.000005, cost_per_output_token: 0.00005, capabilities: ['chat', 'code'] },
+      },
     ],
-    config: { default_model: 'cheap', routing: { strategies: ['similarity', 'cost', 'fallback'], prefer_local: false } },
+    config: {
+      default_model: 'cheap',
+      routing: { strategies: ['similarity', 'cost', 'fallback'], prefer_local: false },
+    },
     rpc: false,
   });
   // The learner loads its embedding model in the background; wait until it is ready.

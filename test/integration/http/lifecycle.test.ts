@@ -46,7 +46,10 @@ describe('daemon lifecycle', () => {
     try {
       const ids = async () =>
         ((await (await fetch(`${d.url}/v1/models`)).json()) as { data: ModelListEntry[] }).data.map((m) => m.id);
-      const renamed = { ...d.baseConfig, models: d.baseConfig.models.map((m) => (m.name === 'model-b' ? { ...m, name: 'model-c' } : m)) };
+      const renamed = {
+        ...d.baseConfig,
+        models: d.baseConfig.models.map((m) => (m.name === 'model-b' ? { ...m, name: 'model-c' } : m)),
+      };
       d.writeConfig(renamed);
       await until(async () => (await ids()).includes('model-c'));
       assert.ok(!(await ids()).includes('model-b'));
@@ -62,7 +65,13 @@ describe('daemon lifecycle', () => {
   });
 
   test('repeated upstream failures put a model in cooldown: later requests skip it', async () => {
-    const d = await startTestDaemon({ config: { default_model: 'model-a', routing: { prefer_local: false, cooldown_failures: 2, cooldown_seconds: 60 } }, rpc: false });
+    const d = await startTestDaemon({
+      config: {
+        default_model: 'model-a',
+        routing: { prefer_local: false, cooldown_failures: 2, cooldown_seconds: 60 },
+      },
+      rpc: false,
+    });
     try {
       const ask = async () => {
         const res = await fetch(`${d.url}/v1/chat/completions`, {
@@ -81,7 +90,10 @@ describe('daemon lifecycle', () => {
       assert.equal(third.model, 'model-b');
       assert.equal(d.fakes['model-a']!.requests.length, before, 'model-a was not tried while cooling down');
       const trace = (await (await fetch(`${d.url}/v1/trace/${third.id}`)).json()) as { attempts: { model: string }[] };
-      assert.deepEqual(trace.attempts.map((a) => a.model), ['model-b']);
+      assert.deepEqual(
+        trace.attempts.map((a) => a.model),
+        ['model-b'],
+      );
     } finally {
       await d.close();
     }

@@ -71,7 +71,15 @@ before(async () => {
     models: [
       { name: 'model-a', config: { cost_per_input_token: 0.000001, cost_per_output_token: 0.000002 } },
       { name: 'model-b', config: { cost_per_input_token: 0.00001, cost_per_output_token: 0.00003 } },
-      { name: 'copilot', config: { provider: 'vscode-lm', model: 'copilot-gpt', cost_per_input_token: 0.0001, cost_per_output_token: 0.0001 } },
+      {
+        name: 'copilot',
+        config: {
+          provider: 'vscode-lm',
+          model: 'copilot-gpt',
+          cost_per_input_token: 0.0001,
+          cost_per_output_token: 0.0001,
+        },
+      },
     ],
     config: { default_model: 'model-a', routing: { prefer_local: false } },
   });
@@ -87,7 +95,9 @@ after(async () => {
 describe('JSON-RPC door', () => {
   test('chat (plain and streamed), route, models, stats, decisions, trace, rate, health', async () => {
     const c = await connect();
-    const plain = await c.sendRequest(ChatRequest, { request: { model: 'auto', messages: [{ role: 'user', content: 'rpc hello' }] } });
+    const plain = await c.sendRequest(ChatRequest, {
+      request: { model: 'auto', messages: [{ role: 'user', content: 'rpc hello' }] },
+    });
     assert.match(plain.id, /^fugu-/);
     assert.equal(plain.choices[0]?.message.content, 'fake answer from model-a-upstream to: rpc hello');
     assert.equal(plain.routing_decision?.model, 'model-a');
@@ -150,7 +160,11 @@ describe('JSON-RPC door', () => {
     d.fakes['model-a']!.reset();
     d.fakes['model-a']!.enqueue({ firstByteDelayMs: 5000 });
     const source = new CancellationTokenSource();
-    const pending = c.sendRequest(ChatRequest, { request: { model: 'model-a', messages: [{ role: 'user', content: 'slow' }] } }, source.token);
+    const pending = c.sendRequest(
+      ChatRequest,
+      { request: { model: 'model-a', messages: [{ role: 'user', content: 'slow' }] } },
+      source.token,
+    );
     const upstream = await d.fakes['model-a']!.waitForRequest(1, 3000);
     source.cancel();
     await assert.rejects(pending);
@@ -165,8 +179,11 @@ describe('JSON-RPC door', () => {
     const statuses: DaemonStatus[] = [];
     w2.onNotification(LiveEventNotification, (e) => void seen.push(e));
     w2.onNotification(StatusNotification, (s) => void statuses.push(s));
-    const answer = await w1.sendRequest(ChatRequest, { request: { model: 'auto', messages: [{ role: 'user', content: 'from window 1' }] } });
-    for (let i = 0; i < 50 && !seen.some((e) => e.type === 'decision'); i++) await new Promise((r) => setTimeout(r, 20));
+    const answer = await w1.sendRequest(ChatRequest, {
+      request: { model: 'auto', messages: [{ role: 'user', content: 'from window 1' }] },
+    });
+    for (let i = 0; i < 50 && !seen.some((e) => e.type === 'decision'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const event = seen.find((e) => e.type === 'decision');
     assert.ok(event && event.type === 'decision');
     assert.equal(event.row.request_id, answer.id);
@@ -185,8 +202,12 @@ describe('JSON-RPC door', () => {
     });
     try {
       const w = await connectTo(k);
-      const ask = () => w.sendRequest(ChatRequest, { request: { model: 'auto', messages: [{ role: 'user', content: 'key?' }] } });
-      await assert.rejects(ask(), (err: unknown) => err instanceof ResponseError && err.code === ErrorCodes.UpstreamFailed.rpc);
+      const ask = () =>
+        w.sendRequest(ChatRequest, { request: { model: 'auto', messages: [{ role: 'user', content: 'key?' }] } });
+      await assert.rejects(
+        ask(),
+        (err: unknown) => err instanceof ResponseError && err.code === ErrorCodes.UpstreamFailed.rpc,
+      );
       await w.sendNotification(SetSecretsNotification, { env: { FUGU_TEST_KEY: 'sk-test' } });
       let answer = null;
       for (let i = 0; i < 50 && !answer; i++) {
@@ -205,14 +226,17 @@ describe('JSON-RPC door', () => {
     const w = await connect();
     w.onRequest(VscodeLmChatRequest, async (params) => {
       assert.equal(params.modelId, 'copilot-gpt');
-      for (const piece of ['from ', 'vs ', 'code']) await w.sendNotification(VscodeLmChunkNotification, { streamId: params.streamId, text: piece });
+      for (const piece of ['from ', 'vs ', 'code'])
+        await w.sendNotification(VscodeLmChunkNotification, { streamId: params.streamId, text: piece });
       return { text: 'from vs code' };
     });
     await w.sendNotification(VscodeLmModelsNotification, {
       models: [{ id: 'copilot-gpt', vendor: 'copilot', family: 'gpt', name: 'Copilot GPT', maxInputTokens: 64000 }],
     });
     await new Promise((r) => setTimeout(r, 50));
-    const answer = await w.sendRequest(ChatRequest, { request: { model: 'copilot', messages: [{ role: 'user', content: 'hi copilot' }] } });
+    const answer = await w.sendRequest(ChatRequest, {
+      request: { model: 'copilot', messages: [{ role: 'user', content: 'hi copilot' }] },
+    });
     assert.equal(answer.choices[0]?.message.content, 'from vs code');
     assert.equal(answer.model, 'copilot');
   });
