@@ -184,7 +184,9 @@ export function migrate(db: Database, target = SCHEMA_VERSION, migrations = MIGR
       db.exec('COMMIT');
     } catch (err) {
       db.exec('ROLLBACK');
-      throw new Error(`store migration to schema version ${version + 1} failed: ${(err as Error).message}`);
+      throw new Error(`store migration to schema version ${version + 1} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   return found;
