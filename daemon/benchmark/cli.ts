@@ -57,6 +57,7 @@ export async function benchmarkCommand(
         k: { type: 'string' },
         'knn-share': { type: 'string' },
         temperature: { type: 'string' },
+        prior: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -85,6 +86,7 @@ export async function benchmarkCommand(
     if (values.k !== undefined) model.k = num('k');
     if (values['knn-share'] !== undefined) model.knnShare = num('knn-share');
     if (values.temperature !== undefined) model.temperature = num('temperature');
+    if (values.prior !== undefined) model.priorStrength = num('prior');
     options = {
       file: sample ? samplePath() : file,
       train: values.train as string | undefined,
