@@ -93,3 +93,29 @@ test('the store holds the lock while open and releases it on close', async () =>
   adopted.close();
   assert.equal(existsSync(path.join(dir, LOCK_FILE)), false);
 });
+
+test(
+  'a lock held by a zombie (killed, never reaped) is taken over',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    const dir = tempDir();
+    // The shell starts `sleep` in the background, kills it and then waits without reaping it.
+    const shell = spawn('sh', ['-c', 'sleep 30 & echo $!; kill -9 $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const zombie = await new Promise<number>((resolve) =>
+        shell.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+      );
+      // Wait (bounded) until the kernel shows it as a zombie.
+      for (let i = 0; i < 100 && !readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.match(readFileSync(`/proc/${zombie}/stat`, 'utf8'), /\) Z /);
+      writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: zombie, started_at: Date.now() }));
+      acquireDataDirLock(dir).release();
+    } finally {
+      shell.kill('SIGKILL');
+    }
+  },
+);
