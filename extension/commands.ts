@@ -35,22 +35,26 @@ async function showStats(ctx: Ctx): Promise<void> {
 }
 
 export function registerCommands(ctx: Ctx, openDashboard: (() => unknown) | undefined): vscode.Disposable {
-  const guarded =
-    (name: string, fn: () => unknown) =>
-    async (): Promise<void> => {
-      try {
-        await fn();
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        ctx.output.error(`${name}: ${message}`);
-        void vscode.window.showErrorMessage(`Fugusashi: ${message}`);
-      }
-    };
+  const guarded = (name: string, fn: () => unknown) => async (): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      ctx.output.error(`${name}: ${message}`);
+      void vscode.window.showErrorMessage(`Fugusashi: ${message}`);
+    }
+  };
   return vscode.Disposable.from(
     vscode.commands.registerCommand(Commands.ask, guarded('ask', ask)),
-    vscode.commands.registerCommand(Commands.restartDaemon, guarded('restart', () => ctx.restart(true))),
+    vscode.commands.registerCommand(
+      Commands.restartDaemon,
+      guarded('restart', () => ctx.restart(true)),
+    ),
     vscode.commands.registerCommand(Commands.showLog, () => ctx.output.show(true)),
-    vscode.commands.registerCommand(Commands.showStats, guarded('stats', () => showStats(ctx))),
+    vscode.commands.registerCommand(
+      Commands.showStats,
+      guarded('stats', () => showStats(ctx)),
+    ),
     vscode.commands.registerCommand(
       Commands.openDashboard,
       guarded('dashboard', () => (openDashboard ? openDashboard() : showStats(ctx))),
@@ -58,7 +62,11 @@ export function registerCommands(ctx: Ctx, openDashboard: (() => unknown) | unde
     vscode.commands.registerCommand(
       Commands.statusClick,
       // The dashboard when the daemon runs; the log (where the failure is explained) when it does not.
-      guarded('status', () => (ctx.status.current.phase === 'running' || ctx.status.current.phase === 'starting' ? vscode.commands.executeCommand(Commands.openDashboard) : ctx.output.show(true))),
+      guarded('status', () =>
+        ctx.status.current.phase === 'running' || ctx.status.current.phase === 'starting'
+          ? vscode.commands.executeCommand(Commands.openDashboard)
+          : ctx.output.show(true),
+      ),
     ),
   );
 }

@@ -13,7 +13,7 @@ import { daemonArgs, isAlive, joinOrStart } from './daemon/discovery';
 import { LogTail } from './daemon/logTail';
 import { RestartPolicy } from './daemon/restartPolicy';
 import { ChunkRouter, type DaemonRpc, type DisposableLike } from './rpc';
-import { StatusBar, type DaemonView } from './statusBar';
+import { StatusBar } from './statusBar';
 
 export interface LastAnswer {
   requestId: string;
@@ -40,7 +40,13 @@ export class Ctx implements vscode.Disposable {
   readonly status = new StatusBar();
   readonly chunks = new ChunkRouter();
   lastAnswer: LastAnswer | undefined;
-  readonly facts: DaemonFacts = { info: undefined, startedHere: false, connectMs: undefined, readyMs: undefined, connections: 0 };
+  readonly facts: DaemonFacts = {
+    info: undefined,
+    startedHere: false,
+    connectMs: undefined,
+    readyMs: undefined,
+    connections: 0,
+  };
 
   private settings: DaemonSettings = readSettings();
   private client: LanguageClient | undefined;
@@ -48,7 +54,10 @@ export class Ctx implements vscode.Disposable {
   private clientScope: DisposableLike[] = [];
   private readonly setups: ClientSetup[] = [];
   /** Notification listeners by method: the client keeps ONE handler per method, so we fan out. */
-  private readonly listeners = new Map<string, { type: NotificationType<unknown>; handlers: Set<(p: unknown) => void> }>();
+  private readonly listeners = new Map<
+    string,
+    { type: NotificationType<unknown>; handlers: Set<(p: unknown) => void> }
+  >();
   private readonly connected = new vscode.EventEmitter<DaemonRpc>();
   /** Fires each time a connection to the daemon is ready (first start, reconnects, restarts). */
   readonly onDidConnect = this.connected.event;
@@ -112,7 +121,10 @@ export class Ctx implements vscode.Disposable {
     return new vscode.Disposable(() => handlers.delete(handler as (p: unknown) => void));
   }
 
-  private subscribe(rpc: DaemonRpc, entry: { type: NotificationType<unknown>; handlers: Set<(p: unknown) => void> }): DisposableLike {
+  private subscribe(
+    rpc: DaemonRpc,
+    entry: { type: NotificationType<unknown>; handlers: Set<(p: unknown) => void> },
+  ): DisposableLike {
     return rpc.onNotification(entry.type, (params) => {
       for (const h of entry.handlers) {
         try {
@@ -129,7 +141,9 @@ export class Ctx implements vscode.Disposable {
     if (this.client?.state === State.Running && this.clientRpc) return this.clientRpc;
     if (!this.client || this.client.state === State.Stopped || this.client.state === State.StartFailed) {
       if (this.status.current.phase === 'failed' || this.status.current.phase === 'stopped') {
-        throw new Error(`the Fugusashi daemon is not running (${this.status.current.message ?? 'stopped'}); run “Fugusashi: Restart Daemon”`);
+        throw new Error(
+          `the Fugusashi daemon is not running (${this.status.current.message ?? 'stopped'}); run “Fugusashi: Restart Daemon”`,
+        );
       }
     }
     return new Promise<DaemonRpc>((resolve, reject) => {

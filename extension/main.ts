@@ -42,7 +42,9 @@ export function activate(context: vscode.ExtensionContext): FugusashiApi {
   // Connecting (maybe starting the daemon) happens after activation returns: VS Code waits for
   // activate(), and nothing here needs the daemon yet; features await ctx.rpc() when used.
   setImmediate(() => void c.start());
-  c.output.info(`activated in ${activationMs.toFixed(1)} ms (${vscode.env.appName} ${vscode.version}, ${process.execPath})`);
+  c.output.info(
+    `activated in ${activationMs.toFixed(1)} ms (${vscode.env.appName} ${vscode.version}, ${process.execPath})`,
+  );
   return {
     activationMs,
     daemon: () => ({ ...c.facts, view: c.status.current }),

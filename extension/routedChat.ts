@@ -44,7 +44,11 @@ export async function routedChat(
     }
   });
   try {
-    const completion = await rpc.sendRequest(ChatRequest, { request: { ...request, stream: true }, streamId, source }, token);
+    const completion = await rpc.sendRequest(
+      ChatRequest,
+      { request: { ...request, stream: true }, streamId, source },
+      token,
+    );
     announce(completion.routing_decision);
     const full = completion.choices[0]?.message.content ?? '';
     // Chunks and the final result travel separately; send whatever the stream did not deliver.

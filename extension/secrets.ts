@@ -9,7 +9,13 @@ import type { DaemonRpc } from './rpc';
 const SECRET_PREFIX = 'fugusashi.env.';
 /** SecretStorage cannot list its keys: the names (never the values) are kept in globalState. */
 const NAMES_KEY = 'fugusashi.secretNames';
-export const KNOWN_KEY_NAMES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENROUTER_API_KEY', 'GROQ_API_KEY', 'MISTRAL_API_KEY'];
+export const KNOWN_KEY_NAMES = [
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'OPENROUTER_API_KEY',
+  'GROQ_API_KEY',
+  'MISTRAL_API_KEY',
+];
 
 /** Environment variable names as config.yaml can reference them. */
 export function isValidEnvName(name: string): boolean {
@@ -42,7 +48,9 @@ export class Secrets {
   async push(rpc: DaemonRpc): Promise<void> {
     const env = await this.all();
     await rpc.sendNotification(SetSecretsNotification, { env });
-    this.ctx.output.info(`sent ${Object.keys(env).length} API key(s) to the daemon: ${Object.keys(env).join(', ') || 'none'}`);
+    this.ctx.output.info(
+      `sent ${Object.keys(env).length} API key(s) to the daemon: ${Object.keys(env).join(', ') || 'none'}`,
+    );
   }
 
   async promptAndSet(): Promise<void> {

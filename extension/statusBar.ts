@@ -15,25 +15,53 @@ export interface DaemonView {
 }
 
 /** Pure: what the item shows for a state (unit-tested). */
-export function statusPresentation(v: DaemonView): { text: string; tooltip: string; level: 'ok' | 'warning' | 'error' } {
+export function statusPresentation(v: DaemonView): {
+  text: string;
+  tooltip: string;
+  level: 'ok' | 'warning' | 'error';
+} {
   const model = v.lastModel ? ` ${v.lastModel}` : '';
-  const where = [v.pid ? `pid ${v.pid}` : '', v.port ? `http://127.0.0.1:${v.port}` : '', v.models !== undefined ? `${v.models} models` : '']
+  const where = [
+    v.pid ? `pid ${v.pid}` : '',
+    v.port ? `http://127.0.0.1:${v.port}` : '',
+    v.models !== undefined ? `${v.models} models` : '',
+  ]
     .filter(Boolean)
     .join(' · ');
   const detail = [v.message, where].filter(Boolean).join('\n');
   switch (v.phase) {
     case 'starting':
-      return { text: '$(sync~spin) Fugusashi', tooltip: `Starting the Fugusashi daemon…${detail ? `\n${detail}` : ''}`, level: 'ok' };
+      return {
+        text: '$(sync~spin) Fugusashi',
+        tooltip: `Starting the Fugusashi daemon…${detail ? `\n${detail}` : ''}`,
+        level: 'ok',
+      };
     case 'restarting':
-      return { text: '$(sync~spin) Fugusashi', tooltip: `Daemon stopped unexpectedly; restarting (${v.restarts ?? 0}).\n${detail}`, level: 'warning' };
+      return {
+        text: '$(sync~spin) Fugusashi',
+        tooltip: `Daemon stopped unexpectedly; restarting (${v.restarts ?? 0}).\n${detail}`,
+        level: 'warning',
+      };
     case 'stopped':
-      return { text: '$(circle-slash) Fugusashi', tooltip: `Daemon not connected. Click for the dashboard, or run “Fugusashi: Restart Daemon”.\n${detail}`, level: 'warning' };
+      return {
+        text: '$(circle-slash) Fugusashi',
+        tooltip: `Daemon not connected. Click for the dashboard, or run “Fugusashi: Restart Daemon”.\n${detail}`,
+        level: 'warning',
+      };
     case 'failed':
-      return { text: '$(error) Fugusashi', tooltip: `Daemon failed: ${v.message ?? 'unknown error'}\nRun “Fugusashi: Restart Daemon” or see the Fugusashi output.`, level: 'error' };
+      return {
+        text: '$(error) Fugusashi',
+        tooltip: `Daemon failed: ${v.message ?? 'unknown error'}\nRun “Fugusashi: Restart Daemon” or see the Fugusashi output.`,
+        level: 'error',
+      };
     case 'running': {
       const level = v.health === 'error' ? 'error' : v.health === 'warning' ? 'warning' : 'ok';
       const icon = level === 'error' ? '$(error)' : level === 'warning' ? '$(warning)' : '$(pulse)';
-      return { text: `${icon} Fugusashi${model}`, tooltip: `Fugusashi daemon ${v.health ?? 'ok'}${model ? `, last routed to${model}` : ''}\n${detail}\nClick to open the dashboard.`, level };
+      return {
+        text: `${icon} Fugusashi${model}`,
+        tooltip: `Fugusashi daemon ${v.health ?? 'ok'}${model ? `, last routed to${model}` : ''}\n${detail}\nClick to open the dashboard.`,
+        level,
+      };
     }
   }
 }

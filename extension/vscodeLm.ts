@@ -3,7 +3,12 @@
 // asks (fugusashi/vscodeLmChat), streaming text back as fugusashi/vscodeLmChunk.
 import * as vscode from 'vscode';
 import type { ChatMessage } from '../shared/openai';
-import { VscodeLmChatRequest, VscodeLmChunkNotification, VscodeLmModelsNotification, type VscodeLmModelInfo } from '../shared/protocol';
+import {
+  VscodeLmChatRequest,
+  VscodeLmChunkNotification,
+  VscodeLmModelsNotification,
+  type VscodeLmModelInfo,
+} from '../shared/protocol';
 import type { Ctx } from './ctx';
 import { LM_VENDOR } from './ids';
 import type { DaemonRpc } from './rpc';
@@ -40,7 +45,8 @@ export function registerVscodeLmBridge(ctx: Ctx): vscode.Disposable {
   ctx.onClient((rpc) => [
     rpc.onRequest(VscodeLmChatRequest, async (params, token) => {
       const [model] = await vscode.lm.selectChatModels({ id: params.modelId });
-      if (!model || model.vendor === LM_VENDOR) throw new Error(`VS Code language model ${params.modelId} is not available in this window`);
+      if (!model || model.vendor === LM_VENDOR)
+        throw new Error(`VS Code language model ${params.modelId} is not available in this window`);
       const cts = new vscode.CancellationTokenSource();
       const cancel = token.onCancellationRequested(() => cts.cancel());
       try {

@@ -34,16 +34,24 @@ export function renderAnswers(items: readonly AnswerEntry[], now = Date.now()): 
   const entries: RenderedAnswers['entries'] = [];
   if (items.length === 0) lines.push('_No routed answers yet. Ask `@fugusashi` in the chat, or use “Fugusashi: Ask”._');
   items.forEach(({ row, answer }, i) => {
-    entries.push({ requestId: row.request_id, line: lines.length, rating: row.rating, model: row.answered_by ?? row.decision.model });
+    entries.push({
+      requestId: row.request_id,
+      line: lines.length,
+      rating: row.rating,
+      model: row.answered_by ?? row.decision.model,
+    });
     lines.push(`## ${i + 1}. ${oneLine(row.prompt_preview || '(empty prompt)', 100)}`);
     lines.push('');
     const model = row.answered_by ?? row.decision.model;
-    const fallback = row.answered_by && row.answered_by !== row.decision.model ? ` (routed to ${row.decision.model}, fell back)` : '';
+    const fallback =
+      row.answered_by && row.answered_by !== row.decision.model ? ` (routed to ${row.decision.model}, fell back)` : '';
     lines.push(
       `- **Model:** ${model}${fallback} · ${row.decision.strategy} · ${Math.round(row.decision.confidence * 100)}% confident · ${ago(now - row.created_at)}`,
     );
     lines.push(`- **Reason:** ${oneLine(row.decision.explanation, 240)}`);
-    lines.push(`- **Rating:** ${row.rating === null ? 'not rated yet' : `${stars(row.rating)} (${row.rating}/5)`} · request \`${row.request_id}\``);
+    lines.push(
+      `- **Rating:** ${row.rating === null ? 'not rated yet' : `${stars(row.rating)} (${row.rating}/5)`} · request \`${row.request_id}\``,
+    );
     lines.push('');
     if (row.status === 'error') lines.push('> _The request failed._');
     else for (const l of (answer ?? '(answer not stored)').split('\n')) lines.push(`> ${l}`);

@@ -22,11 +22,18 @@ export const RATING_CHOICES: { label: string; rating?: number; thumbs?: 'up' | '
 ];
 
 /** Pure: the lenses of a rendered document (exported for tests). */
-export function lensesFor(rendered: RenderedAnswers): { line: number; title: string; command: string; args: unknown[] }[] {
+export function lensesFor(
+  rendered: RenderedAnswers,
+): { line: number; title: string; command: string; args: unknown[] }[] {
   return rendered.entries.flatMap((e) => {
     if (e.rating !== null) {
       return [
-        { line: e.line, title: `Rated ${stars(e.rating)} (${e.rating}/5)`, command: Commands.rateAnswer, args: [e.requestId] },
+        {
+          line: e.line,
+          title: `Rated ${stars(e.rating)} (${e.rating}/5)`,
+          command: Commands.rateAnswer,
+          args: [e.requestId],
+        },
         { line: e.line, title: 'Change rating', command: Commands.rateAnswer, args: [e.requestId] },
       ];
     }
@@ -80,7 +87,10 @@ export class AnswersFeature implements vscode.TextDocumentContentProvider, vscod
       );
       this.rendered = renderAnswers(items);
     } catch (err) {
-      this.rendered = { text: `# Fugusashi: recent answers\n\nThe daemon is not reachable: ${err instanceof Error ? err.message : String(err)}\n`, entries: [] };
+      this.rendered = {
+        text: `# Fugusashi: recent answers\n\nThe daemon is not reachable: ${err instanceof Error ? err.message : String(err)}\n`,
+        entries: [],
+      };
     }
     this.lensesChanged.fire();
     return this.rendered.text;
@@ -88,7 +98,12 @@ export class AnswersFeature implements vscode.TextDocumentContentProvider, vscod
 
   provideCodeLenses(): vscode.CodeLens[] {
     return lensesFor(this.rendered).map(
-      (l) => new vscode.CodeLens(new vscode.Range(l.line, 0, l.line, 0), { title: l.title, command: l.command, arguments: l.args }),
+      (l) =>
+        new vscode.CodeLens(new vscode.Range(l.line, 0, l.line, 0), {
+          title: l.title,
+          command: l.command,
+          arguments: l.args,
+        }),
     );
   }
 
@@ -98,7 +113,10 @@ export class AnswersFeature implements vscode.TextDocumentContentProvider, vscod
       void vscode.window.showInformationMessage('Fugusashi: no routed answer to rate yet.');
       return undefined;
     }
-    const pick = await vscode.window.showQuickPick(RATING_CHOICES, { title: 'Rate this Fugusashi answer', placeHolder: `request ${id}` });
+    const pick = await vscode.window.showQuickPick(RATING_CHOICES, {
+      title: 'Rate this Fugusashi answer',
+      placeHolder: `request ${id}`,
+    });
     if (!pick) return undefined;
     return this.rate(id, pick.rating !== undefined ? { rating: pick.rating } : { thumbs: pick.thumbs ?? 'up' });
   }
@@ -121,7 +139,9 @@ export class AnswersFeature implements vscode.TextDocumentContentProvider, vscod
       void vscode.window.setStatusBarMessage(`Fugusashi: rated ${stars(result.rating)}`, 4000);
       return result.rating;
     } catch (err) {
-      void vscode.window.showErrorMessage(`Fugusashi: rating not stored: ${err instanceof Error ? err.message : String(err)}`);
+      void vscode.window.showErrorMessage(
+        `Fugusashi: rating not stored: ${err instanceof Error ? err.message : String(err)}`,
+      );
       return undefined;
     }
   }

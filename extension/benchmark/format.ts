@@ -22,8 +22,12 @@ export function summaryLines(r: BenchmarkReport): string[] {
     `Benchmark summary: ${r.dataset} (${r.mode}), ${r.rows} rows, ${r.models.length} models, ${(r.duration_ms / 1000).toFixed(1)} s`,
   ];
   if (r.strong && r.weak) lines.push(`  strong ${r.strong} vs weak ${r.weak}`);
-  if (r.apgr !== undefined) lines.push(`  APGR ${num(r.apgr)} · CPT(50%) ${num(r.cpt50, 1)} · CPT(80%) ${num(r.cpt80, 1)}`);
-  if (r.best_single) lines.push(`  best single model ${r.best_single.model}: quality ${num(r.best_single.quality)}, cost ${num(r.best_single.cost, 5)}`);
+  if (r.apgr !== undefined)
+    lines.push(`  APGR ${num(r.apgr)} · CPT(50%) ${num(r.cpt50, 1)} · CPT(80%) ${num(r.cpt80, 1)}`);
+  if (r.best_single)
+    lines.push(
+      `  best single model ${r.best_single.model}: quality ${num(r.best_single.quality)}, cost ${num(r.best_single.cost, 5)}`,
+    );
   if (r.oracle_quality !== undefined) lines.push(`  oracle quality ${num(r.oracle_quality)}`);
   if (r.lambda_sweep?.length) {
     lines.push('  λ sweep (quality / cost):');

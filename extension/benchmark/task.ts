@@ -20,7 +20,11 @@ export interface BenchmarkTaskDefinition extends vscode.TaskDefinition {
 
 /** Pure: task definition → RPC params (exported for tests). */
 export function benchmarkParams(d: BenchmarkTaskDefinition, runId: string): BenchmarkParams {
-  const params: BenchmarkParams = { dataset: d.dataset || 'sample', mode: d.mode ?? (d.dataset === 'sample' ? 'sample' : 'split'), runId };
+  const params: BenchmarkParams = {
+    dataset: d.dataset || 'sample',
+    mode: d.mode ?? (d.dataset === 'sample' ? 'sample' : 'split'),
+    runId,
+  };
   if (d.folds !== undefined) params.folds = d.folds;
   if (d.test !== undefined) params.test = d.test;
   if (d.strong !== undefined) params.strong = d.strong;
@@ -56,7 +60,9 @@ export class BenchmarkTerminal implements vscode.Pseudoterminal {
   private async run(): Promise<void> {
     const runId = newStreamId('bench');
     const params = benchmarkParams(this.definition, runId);
-    this.line(`Fugusashi benchmark: dataset ${params.dataset}, mode ${params.mode}${params.folds ? `, ${params.folds} folds` : ''}`);
+    this.line(
+      `Fugusashi benchmark: dataset ${params.dataset}, mode ${params.mode}${params.folds ? `, ${params.folds} folds` : ''}`,
+    );
     let lastPhase = '';
     const progress = this.ctx.listen(BenchmarkProgressNotification, (p) => {
       if (p.run_id !== runId) return;
@@ -74,7 +80,9 @@ export class BenchmarkTerminal implements vscode.Pseudoterminal {
     } catch (err) {
       if (lastPhase) this.writeEmitter.fire('\r\n');
       const cancelled = this.cancel.token.isCancellationRequested;
-      this.line(`\x1b[31mBenchmark ${cancelled ? 'cancelled' : `failed: ${err instanceof Error ? err.message : String(err)}`}\x1b[0m`);
+      this.line(
+        `\x1b[31mBenchmark ${cancelled ? 'cancelled' : `failed: ${err instanceof Error ? err.message : String(err)}`}\x1b[0m`,
+      );
       this.finish(cancelled ? EXIT_CANCELLED : EXIT_FAILED);
     } finally {
       progress.dispose();
@@ -89,24 +97,33 @@ export class BenchmarkTerminal implements vscode.Pseudoterminal {
 }
 
 export function registerBenchmarkTasks(ctx: Ctx): vscode.Disposable {
-  const toTask = (definition: BenchmarkTaskDefinition, scope: vscode.TaskScope | vscode.WorkspaceFolder = vscode.TaskScope.Workspace) => {
+  const toTask = (
+    definition: BenchmarkTaskDefinition,
+    scope: vscode.TaskScope | vscode.WorkspaceFolder = vscode.TaskScope.Workspace,
+  ) => {
     const name = `benchmark ${definition.dataset}${definition.mode ? ` (${definition.mode})` : ''}`;
     const task = new vscode.Task(
       definition,
       scope,
       name,
       'fugusashi',
-      new vscode.CustomExecution(async (resolved) => new BenchmarkTerminal(ctx, resolved as BenchmarkTaskDefinition)),
+      new vscode.CustomExecution((resolved) => Promise.resolve(new BenchmarkTerminal(ctx, resolved as BenchmarkTaskDefinition))),
     );
     task.detail = 'Runs the Fugusashi router benchmark in the daemon';
-    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+    task.presentationOptions = {
+      reveal: vscode.TaskRevealKind.Always,
+      panel: vscode.TaskPanelKind.Dedicated,
+      clear: true,
+    };
     return task;
   };
   return vscode.tasks.registerTaskProvider(BENCHMARK_TASK_TYPE, {
     provideTasks: () => [toTask({ type: BENCHMARK_TASK_TYPE, dataset: 'sample', mode: 'sample' })],
     resolveTask: (task) => {
       const d = task.definition as BenchmarkTaskDefinition;
-      return d.type === BENCHMARK_TASK_TYPE && typeof d.dataset === 'string' ? toTask(d, task.scope ?? vscode.TaskScope.Workspace) : undefined;
+      return d.type === BENCHMARK_TASK_TYPE && typeof d.dataset === 'string'
+        ? toTask(d, task.scope ?? vscode.TaskScope.Workspace)
+        : undefined;
     },
   });
 }

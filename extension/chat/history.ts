@@ -32,7 +32,9 @@ function isResponseTurn(t: unknown): t is ResponseTurnLike {
 
 export function answerMetadata(turn: ResponseTurnLike): AnswerMetadata | undefined {
   const m = turn.result.metadata;
-  return m && typeof m.requestId === 'string' && typeof m.text === 'string' ? (m as unknown as AnswerMetadata) : undefined;
+  return m && typeof m.requestId === 'string' && typeof m.text === 'string'
+    ? (m as unknown as AnswerMetadata)
+    : undefined;
 }
 
 function markdownText(parts: readonly unknown[]): string {

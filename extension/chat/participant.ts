@@ -111,7 +111,11 @@ async function answer(
   return { metadata };
 }
 
-async function why(ctx: Ctx, context: vscode.ChatContext, stream: vscode.ChatResponseStream): Promise<vscode.ChatResult> {
+async function why(
+  ctx: Ctx,
+  context: vscode.ChatContext,
+  stream: vscode.ChatResponseStream,
+): Promise<vscode.ChatResult> {
   const rpc = await ctx.rpc();
   let requestId = lastAnswer(context.history, PARTICIPANT_ID)?.requestId ?? ctx.lastAnswer?.requestId;
   if (!requestId) requestId = (await rpc.sendRequest(DecisionsRequest, { limit: 1 }))[0]?.request_id;

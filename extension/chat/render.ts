@@ -5,7 +5,11 @@ import type { RoutingDecision } from '../../shared/openai';
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const usd = (x: number) => (x === 0 ? '$0' : x < 0.01 ? `$${x.toFixed(5)}` : `$${x.toFixed(3)}`);
 /** Markdown-safe inline text (model names and reasons come from config and the daemon). */
-const inline = (s: string) => s.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ').trim();
+const inline = (s: string) =>
+  s
+    .replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`)
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The one line shown above every routed answer: model, confidence, one-line reason. */
 export function decisionHeader(d: RoutingDecision): string {
@@ -19,7 +23,9 @@ export function firstSentence(s: string): string {
 }
 
 /** `/why`: the last decision with its alternatives, scores and the strategy chain. */
-export function whyMarkdown(t: Pick<Trace, 'request_id' | 'prompt_preview' | 'decision' | 'answered_by' | 'latency_ms' | 'cost_usd' | 'rating'>): string {
+export function whyMarkdown(
+  t: Pick<Trace, 'request_id' | 'prompt_preview' | 'decision' | 'answered_by' | 'latency_ms' | 'cost_usd' | 'rating'>,
+): string {
   const d = t.decision;
   const lines = [
     `### Why ${inline(d.model)}`,
@@ -31,16 +37,23 @@ export function whyMarkdown(t: Pick<Trace, 'request_id' | 'prompt_preview' | 'de
     `Strategy **${inline(d.strategy)}**, confidence ${pct(d.confidence)}, routing took ${d.latency_ms.toFixed(1)} ms, ` +
       `estimated cost ${usd(d.estimated_cost)}${d.exploration ? ' (exploration draw)' : ''}.`,
   ];
-  if (t.answered_by && t.answered_by !== d.model) lines.push('', `Answered by **${inline(t.answered_by)}** after a fallback.`);
+  if (t.answered_by && t.answered_by !== d.model)
+    lines.push('', `Answered by **${inline(t.answered_by)}** after a fallback.`);
   if (d.alternatives.length) {
     lines.push('', '| model | score |', '|---|---:|');
-    for (const a of d.alternatives) lines.push(`| ${inline(a.model)}${a.model === d.model ? ' ✓' : ''} | ${a.score.toFixed(3)} |`);
+    for (const a of d.alternatives)
+      lines.push(`| ${inline(a.model)}${a.model === d.model ? ' ✓' : ''} | ${a.score.toFixed(3)} |`);
   }
   if (d.chain?.length) {
     lines.push('', 'Strategies consulted:');
-    for (const c of d.chain) lines.push(`- ${inline(c.strategy)}: ${c.abstained ? 'passed' : 'decided'} — ${inline(c.reason)}`);
+    for (const c of d.chain)
+      lines.push(`- ${inline(c.strategy)}: ${c.abstained ? 'passed' : 'decided'} — ${inline(c.reason)}`);
   }
-  lines.push('', `Request \`${t.request_id}\` · ${Math.round(t.latency_ms)} ms · ${usd(t.cost_usd)}` + (t.rating ? ` · rated ${t.rating}/5` : ''));
+  lines.push(
+    '',
+    `Request \`${t.request_id}\` · ${Math.round(t.latency_ms)} ms · ${usd(t.cost_usd)}` +
+      (t.rating ? ` · rated ${t.rating}/5` : ''),
+  );
   return lines.join('\n');
 }
 
@@ -57,7 +70,9 @@ export function statsMarkdown(s: UsageStats): string {
   if (s.per_model.length) {
     lines.push('', '| model | requests | errors | cost | mean latency |', '|---|---:|---:|---:|---:|');
     for (const m of s.per_model) {
-      lines.push(`| ${inline(m.model)} | ${m.requests} | ${m.errors} | ${usd(m.cost_usd)} | ${Math.round(m.mean_latency_ms)} ms |`);
+      lines.push(
+        `| ${inline(m.model)} | ${m.requests} | ${m.errors} | ${usd(m.cost_usd)} | ${Math.round(m.mean_latency_ms)} ms |`,
+      );
     }
   }
   return lines.join('\n');

@@ -38,7 +38,10 @@ export function createClient(hooks: ClientHooks): SharedDaemonClient {
     revealOutputChannelOn: 4, // RevealOutputChannelOn.Never: the status bar reports trouble
     initializationOptions: { client: 'vscode', uiKind: vscode.env.uiKind, appName: vscode.env.appName },
     errorHandler: {
-      error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
+      error: (_error, _message, count) => ({
+        action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+        handled: true,
+      }),
       closed: () =>
         hooks.onClosed()
           ? { action: CloseAction.Restart, handled: true }

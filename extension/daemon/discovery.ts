@@ -155,7 +155,8 @@ export async function joinOrStart(spec: LaunchSpec, opts: JoinOptions = {}): Pro
   while (Date.now() - t0 < timeoutMs) {
     await new Promise((r) => setTimeout(r, pollMs));
     const joined = await tryJoin(spec.dataDir);
-    if (joined) return { ...joined, started: mustSpawn && exited?.code !== EXIT_ALREADY_RUNNING, elapsedMs: Date.now() - t0 };
+    if (joined)
+      return { ...joined, started: mustSpawn && exited?.code !== EXIT_ALREADY_RUNNING, elapsedMs: Date.now() - t0 };
     if (exited && exited.code !== EXIT_ALREADY_RUNNING) {
       throw new Error(
         `daemon exited during start (code ${exited.code}, signal ${exited.signal}); see ${path.join(spec.dataDir, 'daemon.log')}`,

@@ -40,9 +40,24 @@ export function toOpenAiMessages(messages: readonly LmMessageLike[]): ChatMessag
 }
 
 const AUTO_MODES = [
-  { id: 'auto:quality', name: 'Fugusashi Auto (quality)', detail: 'best answer first', tooltip: 'Routes for quality, cost barely counts.' },
-  { id: 'auto:cost', name: 'Fugusashi Auto (cheap)', detail: 'cheapest good answer', tooltip: 'Routes with a strong preference for cheaper models.' },
-  { id: 'auto:orchestrate', name: 'Fugusashi Orchestrate', detail: 'plan, delegate, synthesize', tooltip: 'Splits the task into sub-tasks for several models and combines their answers.' },
+  {
+    id: 'auto:quality',
+    name: 'Fugusashi Auto (quality)',
+    detail: 'best answer first',
+    tooltip: 'Routes for quality, cost barely counts.',
+  },
+  {
+    id: 'auto:cost',
+    name: 'Fugusashi Auto (cheap)',
+    detail: 'cheapest good answer',
+    tooltip: 'Routes with a strong preference for cheaper models.',
+  },
+  {
+    id: 'auto:orchestrate',
+    name: 'Fugusashi Orchestrate',
+    detail: 'plan, delegate, synthesize',
+    tooltip: 'Splits the task into sub-tasks for several models and combines their answers.',
+  },
 ];
 
 export interface PickerModel {
@@ -78,7 +93,13 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
     capabilities: {},
   };
   // The daemon's other routing modes, when it offers them.
-  const modes = AUTO_MODES.filter((m) => listed.has(m.id)).map((m) => ({ ...auto, id: m.id, name: m.name, detail: m.detail, tooltip: m.tooltip }));
+  const modes = AUTO_MODES.filter((m) => listed.has(m.id)).map((m) => ({
+    ...auto,
+    id: m.id,
+    name: m.name,
+    detail: m.detail,
+    tooltip: m.tooltip,
+  }));
   return [
     auto,
     ...modes,

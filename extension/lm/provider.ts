@@ -9,7 +9,7 @@ import { estimateTokens, messageText, pickerModels, toOpenAiMessages, type Picke
 
 export function registerLmProvider(ctx: Ctx): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
-  const version = String(ctx.extension.extension.packageJSON.version ?? '0');
+  const version = String((ctx.extension.extension.packageJSON as { version?: string }).version ?? '0');
   let pool: PickerModel[] = pickerModels([], version);
 
   const refresh = async () => {
@@ -38,11 +38,15 @@ export function registerLmProvider(ctx: Ctx): vscode.Disposable {
         token,
       );
       const chosen = result.completion.model || result.decision?.model || model.id;
-      ctx.lastAnswer = { requestId: result.requestId, model: chosen, prompt: messageText(messages.at(-1)?.content ?? []) };
+      ctx.lastAnswer = {
+        requestId: result.requestId,
+        model: chosen,
+        prompt: messageText(messages.at(-1)?.content ?? []),
+      };
       ctx.status.update({ lastModel: chosen });
     },
-    async provideTokenCount(_model, text) {
-      return estimateTokens(typeof text === 'string' ? text : messageText(text.content));
+    provideTokenCount(_model, text) {
+      return Promise.resolve(estimateTokens(typeof text === 'string' ? text : messageText(text.content)));
     },
   };
   return vscode.Disposable.from(vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, provider), changed, onConnect);

@@ -197,7 +197,21 @@ const vscode = {
   env: { appName: 'vscode-stub', uiKind: 1 },
   window: {
     createStatusBarItem(id, alignment, priority) {
-      const item = { id, alignment, priority, text: '', tooltip: '', visible: false, show() { this.visible = true; }, hide() { this.visible = false; }, dispose() {} };
+      const item = {
+        id,
+        alignment,
+        priority,
+        text: '',
+        tooltip: '',
+        visible: false,
+        show() {
+          this.visible = true;
+        },
+        hide() {
+          this.visible = false;
+        },
+        dispose() {},
+      };
       stub.statusItems.push(item);
       return item;
     },

@@ -30,7 +30,14 @@ try {
       extensionDevelopmentPath: [root, path.join(root, 'test', 'vscode', 'runner')],
       extensionTestsPath: path.join(suites, `${suite}.js`),
       extensionTestsEnv: { HOME: sandbox.home, USERPROFILE: sandbox.home },
-      launchArgs: [sandbox.ws, '--user-data-dir', sandbox.userData, '--extensions-dir', sandbox.extDir, '--disable-workspace-trust'],
+      launchArgs: [
+        sandbox.ws,
+        '--user-data-dir',
+        sandbox.userData,
+        '--extensions-dir',
+        sandbox.extDir,
+        '--disable-workspace-trust',
+      ],
     });
   }
 } catch (err) {

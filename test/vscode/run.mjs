@@ -7,7 +7,16 @@
 //   4. window B (a second page) runs windowB.test.ts: it must join the same daemon.
 // Usage: node test/vscode/run.mjs [--no-package] [--keep]. Needs .vscode-test/ (see .ci/run).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,7 +52,9 @@ for (const [what, file] of [
   ['chromium', chromiumPath],
 ]) {
   if (!existsSync(file)) {
-    console.error(`[vscode-e2e] missing ${what} at ${file}; install it as .ci/run does (see ../shared/notes/vscode-e2e.md)`);
+    console.error(
+      `[vscode-e2e] missing ${what} at ${file}; install it as .ci/run does (see ../shared/notes/vscode-e2e.md)`,
+    );
     process.exit(2);
   }
 }
@@ -131,13 +142,16 @@ const cs = spawn(
   [
     codeServer,
     ...common,
-    '--bind-addr', '127.0.0.1:0',
-    '--auth', 'none',
+    '--bind-addr',
+    '127.0.0.1:0',
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--ignore-last-opened',
-    '--vscode-option', 'enable-smoke-test-driver',
+    '--vscode-option',
+    'enable-smoke-test-driver',
   ],
   { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
 );
@@ -161,7 +175,10 @@ const port = await (async () => {
 })();
 const base = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100; i++) {
-  const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+  const ok = await fetch(`${base}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (ok) break;
   await sleep(100);
 }
@@ -182,7 +199,15 @@ cleanups.push(async () => {
 // ---------------------------------------------------------------------------------------- browser
 const browser = await chromium.launch({
   executablePath: chromiumPath,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 cleanups.push(() => browser.close());
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -200,7 +225,17 @@ async function dismissDialogs(page) {
   for (let i = 0; i < 3; i++) {
     const dialog = page.locator('.monaco-dialog-box');
     if (!(await dialog.count())) return;
-    log('dismissing a dialog:', ((await dialog.first().innerText().catch(() => '')) || '').replace(/\s+/g, ' ').slice(0, 120));
+    log(
+      'dismissing a dialog:',
+      (
+        (await dialog
+          .first()
+          .innerText()
+          .catch(() => '')) || ''
+      )
+        .replace(/\s+/g, ' ')
+        .slice(0, 120),
+    );
     await page.keyboard.press('Escape');
     await sleep(300);
   }
@@ -212,7 +247,11 @@ async function runCommand(page, title) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ hasText: title })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
 }
 
@@ -234,7 +273,8 @@ const steps = {
     );
     const text = (await answer.innerText()).replace(/\s+/g, ' ');
     log(`chat answer: ${text.slice(0, 200)}`);
-    if (!/(small-fast|big-smart)/.test(text) || !/confident/.test(text)) throw new Error(`no model line in the answer: ${text}`);
+    if (!/(small-fast|big-smart)/.test(text) || !/confident/.test(text))
+      throw new Error(`no model line in the answer: ${text}`);
     await sleep(500);
     await page.screenshot({ path: path.join(shots, 'vscode-chat-answer.png') });
   },
@@ -266,10 +306,22 @@ async function runWindow(name, suite) {
     const line = Array.isArray(logArgs) ? format(...logArgs) : String(logArgs);
     output.push(line);
     // Workbench chatter that says nothing about our extension (no GitHub sign-in, no gallery offline).
-    if (/AgentHost|ChatModelSelection|open-vsx\.org|authentication provider 'github'|^Canceled|AccountPolicyGate|Creating a socket|connection token|grace time|Service Worker|builtin extensions cache|workbench contribution/.test(line)) return;
-    console.log(`  [${name}] ${line.split('\n').filter((l) => !/^\s+at .*workbench\.js/.test(l)).join('\n')}`);
+    if (
+      /AgentHost|ChatModelSelection|open-vsx\.org|authentication provider 'github'|^Canceled|AccountPolicyGate|Creating a socket|connection token|grace time|Service Worker|builtin extensions cache|workbench contribution/.test(
+        line,
+      )
+    )
+      return;
+    console.log(
+      `  [${name}] ${line
+        .split('\n')
+        .filter((l) => !/^\s+at .*workbench\.js/.test(l))
+        .join('\n')}`,
+    );
   });
-  const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve((exitCode = code))));
+  const exited = new Promise((resolve) =>
+    page.exposeFunction('codeAutomationExit', (code) => resolve((exitCode = code))),
+  );
   page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
   const started = Date.now();
   await page.goto(payloadUrl(suite));
@@ -311,14 +363,22 @@ try {
   if (!daemonPid || !alive(daemonPid)) fail(`the daemon (pid ${daemonPid}) did not outlive the window that started it`);
   await runWindow('window B', 'windowB');
 
-  const read = (n) => (existsSync(path.join(e2e, `${n}.json`)) ? JSON.parse(readFileSync(path.join(e2e, `${n}.json`), 'utf8')) : undefined);
-  const facts = { vsixKiB: Math.round(vsixBytes / 1024), activation: read('activation'), daemon: read('daemon'), join: read('join'), benchmark: read('benchmark') };
+  const read = (n) =>
+    existsSync(path.join(e2e, `${n}.json`)) ? JSON.parse(readFileSync(path.join(e2e, `${n}.json`), 'utf8')) : undefined;
+  const facts = {
+    vsixKiB: Math.round(vsixBytes / 1024),
+    activation: read('activation'),
+    daemon: read('daemon'),
+    join: read('join'),
+    benchmark: read('benchmark'),
+  };
   writeFileSync(path.join(root, 'dist', 'vscode-e2e-facts.json'), JSON.stringify(facts, null, 2));
   log('measured:', JSON.stringify(facts));
   const daemonLog = path.join(dataDir, 'daemon.log');
-  if (failed && existsSync(daemonLog)) console.log(`--- daemon.log (tail)\n${readFileSync(daemonLog, 'utf8').slice(-4000)}`);
+  if (failed && existsSync(daemonLog))
+    console.log(`--- daemon.log (tail)\n${readFileSync(daemonLog, 'utf8').slice(-4000)}`);
 } catch (err) {
-  fail(err instanceof Error ? err.stack ?? err.message : String(err));
+  fail(err instanceof Error ? (err.stack ?? err.message) : String(err));
   console.log(`--- code-server log (tail)\n${csLog.slice(-3000)}`);
 } finally {
   clearTimeout(watchdog);

@@ -25,7 +25,17 @@ export async function bundleSuites(root, outdir) {
 export async function startFakeUpstream(root) {
   const fake = spawn(
     process.execPath,
-    ['--import', 'tsx', 'test/fakes/serve.ts', '--port', '0', '--models', 'small-fast,big-smart', '--chunk-delay-ms', '15'],
+    [
+      '--import',
+      'tsx',
+      'test/fakes/serve.ts',
+      '--port',
+      '0',
+      '--models',
+      'small-fast,big-smart',
+      '--chunk-delay-ms',
+      '15',
+    ],
     { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }, // it also exits when our stdin pipe closes
   );
   const url = await new Promise((resolve, reject) => {

@@ -7,9 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseDaemonFlags } from '../../../daemon/main';
-import { daemonArgs, isAlive, isZombie, joinOrStart, readDaemonFile, type LaunchSpec } from '../../../extension/daemon/discovery';
+import {
+  daemonArgs,
+  isAlive,
+  isZombie,
+  joinOrStart,
+  readDaemonFile,
+  type LaunchSpec,
+} from '../../../extension/daemon/discovery';
 
-const script = path.join(__dirname, 'fake-daemon.cjs');
+const script = path.join(__dirname, 'fake-daemon.js');
 const started: number[] = [];
 const dirs: string[] = [];
 
@@ -75,7 +82,10 @@ describe('joinOrStart', () => {
   it('fails fast, naming the log, when the daemon exits during start', async () => {
     const dataDir = tempDir();
     const t0 = Date.now();
-    await assert.rejects(joinOrStart(spec(dataDir, ['--fail']), { timeoutMs: 10_000 }), /exited during start \(code 1.*daemon\.log/);
+    await assert.rejects(
+      joinOrStart(spec(dataDir, ['--fail']), { timeoutMs: 10_000 }),
+      /exited during start \(code 1.*daemon\.log/,
+    );
     assert.ok(Date.now() - t0 < 5000);
   });
 
@@ -95,9 +105,13 @@ describe('isAlive', () => {
     // The shell starts a short sleep in the background, prints its pid, then becomes a long sleep,
     // which never reaps: the short one exits after the exec and stays a zombie, like a killed daemon
     // under a PID 1 that never reaps.
-    const parent = spawn('/bin/sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 20'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 20'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     try {
-      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d)))));
+      const pid = Number(
+        await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
+      );
       let zombie = false;
       for (let i = 0; i < 500 && !zombie; i++) {
         zombie = isZombie(pid);
@@ -116,16 +130,44 @@ describe('isAlive', () => {
 describe('daemonArgs', () => {
   it('passes the CLI flags of daemon/main.ts, routing overrides only when set', () => {
     const args = daemonArgs({ dataDir: '/d', port: 6060, idleShutdownSeconds: 300, configFile: undefined });
-    assert.deepEqual(args, ['--data-dir', '/d', '--port', '6060', '--idle-shutdown-seconds', '300', '--log-file', path.join('/d', 'daemon.log')]);
-    const more = daemonArgs({ dataDir: '/d', port: 0, idleShutdownSeconds: 0, configFile: '/c.yaml', costWeight: 2, exploration: 0 });
+    assert.deepEqual(args, [
+      '--data-dir',
+      '/d',
+      '--port',
+      '6060',
+      '--idle-shutdown-seconds',
+      '300',
+      '--log-file',
+      path.join('/d', 'daemon.log'),
+    ]);
+    const more = daemonArgs({
+      dataDir: '/d',
+      port: 0,
+      idleShutdownSeconds: 0,
+      configFile: '/c.yaml',
+      costWeight: 2,
+      exploration: 0,
+    });
     assert.ok(more.join(' ').includes('--config /c.yaml --cost-weight 2 --exploration-rate 0'));
   });
   it('produces only flags the real daemon accepts (daemon/main.ts parseDaemonFlags)', () => {
     const flags = parseDaemonFlags(
-      daemonArgs({ dataDir: '/d', port: 0, idleShutdownSeconds: 300, configFile: '/c.yaml', costWeight: 2.5, exploration: 0.1 }),
+      daemonArgs({
+        dataDir: '/d',
+        port: 0,
+        idleShutdownSeconds: 300,
+        configFile: '/c.yaml',
+        costWeight: 2.5,
+        exploration: 0.1,
+      }),
     );
     assert.deepEqual(flags, {
-      dataDir: '/d', port: 0, configPath: '/c.yaml', costWeight: 2.5, explorationRate: 0.1, idleShutdownSeconds: 300,
+      dataDir: '/d',
+      port: 0,
+      configPath: '/c.yaml',
+      costWeight: 2.5,
+      explorationRate: 0.1,
+      idleShutdownSeconds: 300,
       logFile: path.join('/d', 'daemon.log'),
     });
   });

@@ -76,7 +76,11 @@ function chunk(text: string, withDecision = false): ChatCompletionChunk {
 function serveChat(pair: ReturnType<typeof rpcPair>, pieces: string[], seen: ChatParams[] = []) {
   pair.daemon.onRequest(ChatRequest, async (params) => {
     seen.push(params);
-    for (const [i, p] of pieces.entries()) await pair.daemon.sendNotification(ChatChunkNotification, { streamId: params.streamId!, chunk: chunk(p, i === 0) });
+    for (const [i, p] of pieces.entries())
+      await pair.daemon.sendNotification(ChatChunkNotification, {
+        streamId: params.streamId!,
+        chunk: chunk(p, i === 0),
+      });
     return completion('req-1', pieces.join(''));
   });
   return seen;
@@ -95,10 +99,16 @@ describe('routedChat', () => {
     const { ctx } = fakeCtx(pair.rpc);
     const texts: string[] = [];
     const decisions: RoutingDecision[] = [];
-    const r = await routedChat(pair.rpc, ctx.chunks, { model: 'auto', messages: [{ role: 'user', content: 'hi' }] }, 'vscode-chat', {
-      onText: (t) => texts.push(t),
-      onDecision: (d) => decisions.push(d),
-    });
+    const r = await routedChat(
+      pair.rpc,
+      ctx.chunks,
+      { model: 'auto', messages: [{ role: 'user', content: 'hi' }] },
+      'vscode-chat',
+      {
+        onText: (t) => texts.push(t),
+        onDecision: (d) => decisions.push(d),
+      },
+    );
     assert.deepEqual(texts, ['Hel', 'lo']);
     assert.equal(decisions.length, 1);
     assert.equal(r.requestId, 'req-1');
@@ -127,9 +137,18 @@ describe('chat participant', () => {
     const { parts, stream } = response();
     const history = [
       { prompt: 'hi', participant: 'fugusashi.router' },
-      { participant: 'fugusashi.router', response: [], result: { metadata: { requestId: 'r0', text: 'hello!', model: 'm', prompt: 'hi', alternatives: [] } } },
+      {
+        participant: 'fugusashi.router',
+        response: [],
+        result: { metadata: { requestId: 'r0', text: 'hello!', model: 'm', prompt: 'hi', alternatives: [] } },
+      },
     ];
-    const result = await participant.handler({ prompt: 'capital of France?', command: undefined }, { history }, stream, new vscode.CancellationTokenSource().token);
+    const result = await participant.handler(
+      { prompt: 'capital of France?', command: undefined },
+      { history },
+      stream,
+      new vscode.CancellationTokenSource().token,
+    );
     assert.match(parts[0]!, /^\*\*small-fast\*\* · 90% confident · cost — Cheapest model/);
     assert.equal(parts.slice(1).join(''), 'Paris is the capital.');
     assert.deepEqual(seen[0]!.request.messages, [
@@ -140,7 +159,10 @@ describe('chat participant', () => {
     assert.equal(result.metadata.requestId, 'req-1');
     assert.deepEqual(result.metadata.alternatives, ['big-smart']);
     const followups = participant.followupProvider.provideFollowups(result);
-    assert.deepEqual(followups.map((f: { command: string }) => f.command), ['why', 'model', 'stats']);
+    assert.deepEqual(
+      followups.map((f: { command: string }) => f.command),
+      ['why', 'model', 'stats'],
+    );
     assert.equal(followups[1].prompt, 'big-smart capital of France?');
     assert.equal(ctx.lastAnswer?.requestId, 'req-1');
 
@@ -156,9 +178,26 @@ describe('chat participant', () => {
     const { stream } = response();
     const history = [
       { prompt: 'explain monads', participant: 'fugusashi.router' },
-      { participant: 'fugusashi.router', response: [], result: { metadata: { requestId: 'r0', text: 'a monad…', model: 'small-fast', prompt: 'explain monads', alternatives: [] } } },
+      {
+        participant: 'fugusashi.router',
+        response: [],
+        result: {
+          metadata: {
+            requestId: 'r0',
+            text: 'a monad…',
+            model: 'small-fast',
+            prompt: 'explain monads',
+            alternatives: [],
+          },
+        },
+      },
     ];
-    await stub.participants[0].handler({ prompt: 'big-smart', command: 'model' }, { history }, stream, new vscode.CancellationTokenSource().token);
+    await stub.participants[0].handler(
+      { prompt: 'big-smart', command: 'model' },
+      { history },
+      stream,
+      new vscode.CancellationTokenSource().token,
+    );
     assert.equal(seen[0]!.request.model, 'big-smart');
     assert.equal(seen[0]!.request.messages.at(-1)!.content, 'explain monads');
   });
@@ -167,13 +206,32 @@ describe('chat participant', () => {
     const asked: string[] = [];
     pair.daemon.onRequest(TraceRequest, ({ request_id }) => {
       asked.push(request_id);
-      return { request_id, prompt_preview: 'explain monads', decision, answered_by: 'small-fast', latency_ms: 10, cost_usd: 0, rating: null } as unknown as Trace;
+      return {
+        request_id,
+        prompt_preview: 'explain monads',
+        decision,
+        answered_by: 'small-fast',
+        latency_ms: 10,
+        cost_usd: 0,
+        rating: null,
+      } as unknown as Trace;
     });
     const { ctx } = fakeCtx(pair.rpc);
     registerChatParticipant(ctx);
     const { parts, stream } = response();
-    const history = [{ participant: 'fugusashi.router', response: [], result: { metadata: { requestId: 'r7', text: 'x', model: 'm', prompt: 'p', alternatives: [] } } }];
-    await stub.participants[0].handler({ prompt: '', command: 'why' }, { history }, stream, new vscode.CancellationTokenSource().token);
+    const history = [
+      {
+        participant: 'fugusashi.router',
+        response: [],
+        result: { metadata: { requestId: 'r7', text: 'x', model: 'm', prompt: 'p', alternatives: [] } },
+      },
+    ];
+    await stub.participants[0].handler(
+      { prompt: '', command: 'why' },
+      { history },
+      stream,
+      new vscode.CancellationTokenSource().token,
+    );
     assert.deepEqual(asked, ['r7']);
     assert.match(parts.join(''), /### Why small-fast[\s\S]*\| big-smart \| 0\.500 \|/);
   });
@@ -184,24 +242,37 @@ describe('chat participant', () => {
     });
     const { ctx } = fakeCtx(pair.rpc);
     registerChatParticipant(ctx);
-    const result = await stub.participants[0].handler({ prompt: 'x' }, { history: [] }, response().stream, new vscode.CancellationTokenSource().token);
+    const result = await stub.participants[0].handler(
+      { prompt: 'x' },
+      { history: [] },
+      response().stream,
+      new vscode.CancellationTokenSource().token,
+    );
     assert.match(result.errorDetails.message, /all candidates failed/);
   });
 });
 
 describe('language-model provider', () => {
   it('lists Fugusashi Auto, refreshes from the daemon on connect, and streams answers', async () => {
-    pair.daemon.onRequest(ModelsRequest, () => [{ id: 'small-fast', object: 'model' as const, created: 0, owned_by: 'x', provider: 'openai' }]);
+    pair.daemon.onRequest(ModelsRequest, () => [
+      { id: 'small-fast', object: 'model' as const, created: 0, owned_by: 'x', provider: 'openai' },
+    ]);
     const seen = serveChat(pair, ['4']);
     const { ctx, connected } = fakeCtx(pair.rpc);
     registerLmProvider(ctx);
     const { vendor, provider } = stub.lmProviders[0];
     assert.equal(vendor, 'fugusashi');
-    assert.deepEqual(provider.provideLanguageModelChatInformation({ silent: true }).map((m: { id: string }) => m.id), ['auto']);
+    assert.deepEqual(
+      provider.provideLanguageModelChatInformation({ silent: true }).map((m: { id: string }) => m.id),
+      ['auto'],
+    );
     const changed = new Promise<void>((resolve) => provider.onDidChangeLanguageModelChatInformation(() => resolve()));
     connected.fire(pair.rpc);
     await changed;
-    assert.deepEqual(provider.provideLanguageModelChatInformation({ silent: true }).map((m: { id: string }) => m.id), ['auto', 'small-fast']);
+    assert.deepEqual(
+      provider.provideLanguageModelChatInformation({ silent: true }).map((m: { id: string }) => m.id),
+      ['auto', 'small-fast'],
+    );
     const reported: string[] = [];
     await provider.provideLanguageModelChatResponse(
       { id: 'auto' },
@@ -218,8 +289,18 @@ describe('language-model provider', () => {
 
 describe('recent answers and CodeLens rating', () => {
   const row: DecisionRow = {
-    request_id: 'req-9', created_at: Date.now(), source: 'vscode-chat', requested_model: 'auto', prompt_preview: 'capital of France?',
-    decision, status: 'ok', answered_by: 'small-fast', usage: null, cost_usd: 0, latency_ms: 5, rating: null,
+    request_id: 'req-9',
+    created_at: Date.now(),
+    source: 'vscode-chat',
+    requested_model: 'auto',
+    prompt_preview: 'capital of France?',
+    decision,
+    status: 'ok',
+    answered_by: 'small-fast',
+    usage: null,
+    cost_usd: 0,
+    latency_ms: 5,
+    rating: null,
   };
   it('renders the answers, offers lenses, and a lens rating reaches the daemon and shows', async () => {
     let rating: number | null = null;
@@ -263,16 +344,40 @@ describe('benchmark task terminal', () => {
   const run = async (term: BenchmarkTerminal) => {
     let out = '';
     term.onDidWrite((t) => (out += t));
-    const code = new Promise<number>((resolve) => term.onDidClose((c) => resolve(c as number)));
+    const code = new Promise<number>((resolve) => term.onDidClose((c) => resolve(c)));
     term.open();
     return { code: await code, out: () => out };
   };
   it('shows live progress and the summary, exit code 0', async () => {
     pair.daemon.onRequest(BenchmarkRequest, async (p) => {
-      await pair.daemon.sendNotification(BenchmarkProgressNotification, { run_id: 'other', phase: 'x', done: 1, total: 1 });
-      await pair.daemon.sendNotification(BenchmarkProgressNotification, { run_id: p.runId, phase: 'embedding', done: 5, total: 10 });
-      await pair.daemon.sendNotification(BenchmarkProgressNotification, { run_id: p.runId, phase: 'embedding', done: 10, total: 10 });
-      return { dataset: p.dataset, mode: p.mode, rows: 10, models: ['a', 'b'], apgr: 0.5, cpt50: 40, cpt80: 70, duration_ms: 100 };
+      await pair.daemon.sendNotification(BenchmarkProgressNotification, {
+        run_id: 'other',
+        phase: 'x',
+        done: 1,
+        total: 1,
+      });
+      await pair.daemon.sendNotification(BenchmarkProgressNotification, {
+        run_id: p.runId,
+        phase: 'embedding',
+        done: 5,
+        total: 10,
+      });
+      await pair.daemon.sendNotification(BenchmarkProgressNotification, {
+        run_id: p.runId,
+        phase: 'embedding',
+        done: 10,
+        total: 10,
+      });
+      return {
+        dataset: p.dataset,
+        mode: p.mode,
+        rows: 10,
+        models: ['a', 'b'],
+        apgr: 0.5,
+        cpt50: 40,
+        cpt80: 70,
+        duration_ms: 100,
+      };
     });
     const { ctx } = fakeCtx(pair.rpc);
     const { code, out } = await run(new BenchmarkTerminal(ctx, { type: 'fugusashi-benchmark', dataset: 'sample' }));
@@ -314,17 +419,38 @@ describe('secrets and vscode-lm bridge', () => {
     pair.daemon.onNotification(VscodeLmModelsNotification, ({ models }) => void announced.push(models));
     pair.daemon.onNotification(VscodeLmChunkNotification, ({ text }) => void chunks.push(text));
     stub.chatModels = [
-      { id: 'copilot-4o', vendor: 'copilot', family: 'gpt-4o', name: 'GPT-4o', maxInputTokens: 64000, sendRequest: async () => ({ text: (async function* () { yield 'Hi'; yield '!'; })() }) },
+      {
+        id: 'copilot-4o',
+        vendor: 'copilot',
+        family: 'gpt-4o',
+        name: 'GPT-4o',
+        maxInputTokens: 64000,
+        sendRequest: async () => ({
+          text: (async function* () {
+            yield 'Hi';
+            yield '!';
+          })(),
+        }),
+      },
       { id: 'auto', vendor: 'fugusashi', family: 'fugusashi', name: 'Fugusashi Auto', maxInputTokens: 1 },
     ];
     const { ctx, connected } = fakeCtx(pair.rpc);
     registerVscodeLmBridge(ctx);
     connected.fire(pair.rpc);
     for (let i = 0; i < 50 && announced.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(announced[0], [{ id: 'copilot-4o', vendor: 'copilot', family: 'gpt-4o', name: 'GPT-4o', maxInputTokens: 64000 }]);
-    const result = await pair.daemon.sendRequest(VscodeLmChatRequest, { modelId: 'copilot-4o', messages: [{ role: 'user', content: 'hi' }], streamId: 's1' });
+    assert.deepEqual(announced[0], [
+      { id: 'copilot-4o', vendor: 'copilot', family: 'gpt-4o', name: 'GPT-4o', maxInputTokens: 64000 },
+    ]);
+    const result = await pair.daemon.sendRequest(VscodeLmChatRequest, {
+      modelId: 'copilot-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+      streamId: 's1',
+    });
     assert.equal(result.text, 'Hi!');
-    await assert.rejects(pair.daemon.sendRequest(VscodeLmChatRequest, { modelId: 'auto', messages: [], streamId: 's2' }), /not available/);
+    await assert.rejects(
+      pair.daemon.sendRequest(VscodeLmChatRequest, { modelId: 'auto', messages: [], streamId: 's2' }),
+      /not available/,
+    );
     assert.deepEqual(chunks, ['Hi', '!']);
   });
 });

@@ -79,7 +79,10 @@ export function fakeCtx(rpc: DaemonRpc): FakeCtx {
     extension: {
       extensionUri: vscode.Uri.file('/ext'),
       extension: { packageJSON: { version: '0.1.0' } },
-      globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
+      globalState: {
+        get: (k: string, d: unknown) => state.get(k) ?? d,
+        update: async (k: string, v: unknown) => void state.set(k, v),
+      },
       secrets: {
         get: async (k: string) => secrets.get(k),
         store: async (k: string, v: string) => {

@@ -54,7 +54,11 @@ describe('chat history', () => {
   it('keeps this participant’s conversation, skips /why and /stats turns and other participants', () => {
     const history = [
       { prompt: 'hello', participant: P },
-      { participant: P, response: [{ value: { value: 'HEADER\n\nhi there' } }], result: { metadata: { requestId: 'r1', text: 'hi there', model: 'm', prompt: 'hello', alternatives: [] } } },
+      {
+        participant: P,
+        response: [{ value: { value: 'HEADER\n\nhi there' } }],
+        result: { metadata: { requestId: 'r1', text: 'hi there', model: 'm', prompt: 'hello', alternatives: [] } },
+      },
       { prompt: '', participant: P, command: 'why' },
       { participant: P, response: [{ value: { value: 'why text' } }], result: {} },
       { prompt: 'other', participant: 'copilot' },
@@ -72,7 +76,10 @@ describe('chat history', () => {
     assert.equal(lastAnswer(history, P)?.requestId, 'r1');
   });
   it('parses /model <name> [question]', () => {
-    assert.deepEqual(parseModelCommand(' big-smart  why is the sky blue '), { model: 'big-smart', question: 'why is the sky blue' });
+    assert.deepEqual(parseModelCommand(' big-smart  why is the sky blue '), {
+      model: 'big-smart',
+      question: 'why is the sky blue',
+    });
     assert.deepEqual(parseModelCommand('big-smart'), { model: 'big-smart', question: '' });
   });
 });
@@ -92,9 +99,26 @@ describe('rendering', () => {
   });
   it('/stats shows savings against the priciest model', () => {
     const stats: UsageStats = {
-      requests: 10, errors: 1, prompt_tokens: 100, completion_tokens: 50, cost_usd: 0.01, cost_if_most_expensive_usd: 0.05,
-      mean_routing_latency_ms: 2, per_model: [{ model: 'm', requests: 10, errors: 1, prompt_tokens: 100, completion_tokens: 50, cost_usd: 0.01, mean_latency_ms: 300 }],
-      per_strategy: [], since: null,
+      requests: 10,
+      errors: 1,
+      prompt_tokens: 100,
+      completion_tokens: 50,
+      cost_usd: 0.01,
+      cost_if_most_expensive_usd: 0.05,
+      mean_routing_latency_ms: 2,
+      per_model: [
+        {
+          model: 'm',
+          requests: 10,
+          errors: 1,
+          prompt_tokens: 100,
+          completion_tokens: 50,
+          cost_usd: 0.01,
+          mean_latency_ms: 300,
+        },
+      ],
+      per_strategy: [],
+      since: null,
     };
     const md = statsMarkdown(stats);
     assert.match(md, /saved \$0\.040/);
@@ -107,7 +131,13 @@ describe('rendering', () => {
 
 describe('recent answers document', () => {
   it('puts one heading per answer and lenses on its line; rated answers show their stars', () => {
-    const r = renderAnswers([{ row: row('r1', null), answer: 'line one\nline two' }, { row: row('r2', 4), answer: null }], 1_060_000);
+    const r = renderAnswers(
+      [
+        { row: row('r1', null), answer: 'line one\nline two' },
+        { row: row('r2', 4), answer: null },
+      ],
+      1_060_000,
+    );
     const lines = r.text.split('\n');
     assert.equal(r.entries.length, 2);
     assert.match(lines[r.entries[0]!.line]!, /^## 1\. prompt of r1/);
@@ -116,7 +146,10 @@ describe('recent answers document', () => {
     assert.ok(r.text.includes('1 min ago'));
     const lenses = lensesFor(r);
     const first = lenses.filter((l) => l.line === r.entries[0]!.line);
-    assert.deepEqual(first.map((l) => l.command), [Commands.rateAnswer, Commands.thumbsAnswer, Commands.thumbsAnswer]);
+    assert.deepEqual(
+      first.map((l) => l.command),
+      [Commands.rateAnswer, Commands.thumbsAnswer, Commands.thumbsAnswer],
+    );
     assert.deepEqual(first[1]!.args, ['r1', 'up']);
     const second = lenses.filter((l) => l.line === r.entries[1]!.line);
     assert.equal(second[0]!.title, `Rated ${stars(4)} (4/5)`);
@@ -128,14 +161,35 @@ describe('recent answers document', () => {
 
 describe('benchmark task output', () => {
   it('maps the task definition to RPC params', () => {
-    assert.deepEqual(benchmarkParams({ type: 'fugusashi-benchmark', dataset: 'sample' }, 'r'), { dataset: 'sample', mode: 'sample', runId: 'r' });
+    assert.deepEqual(benchmarkParams({ type: 'fugusashi-benchmark', dataset: 'sample' }, 'r'), {
+      dataset: 'sample',
+      mode: 'sample',
+      runId: 'r',
+    });
     assert.deepEqual(benchmarkParams({ type: 'fugusashi-benchmark', dataset: 'x.csv', mode: 'folds', folds: 5 }, 'r'), {
-      dataset: 'x.csv', mode: 'folds', folds: 5, runId: 'r',
+      dataset: 'x.csv',
+      mode: 'folds',
+      folds: 5,
+      runId: 'r',
     });
   });
   it('draws progress and a summary in terminal line endings', () => {
-    assert.equal(progressLine({ run_id: 'r', phase: 'embedding', done: 5, total: 10 }), `[${'#'.repeat(12)}${'.'.repeat(12)}]  50% embedding (5/10)`);
-    const s = summaryLines({ dataset: 'sample', mode: 'sample', rows: 40, models: ['a', 'b'], strong: 'b', weak: 'a', apgr: 0.61, cpt50: 31.2, cpt80: null, duration_ms: 1234 });
+    assert.equal(
+      progressLine({ run_id: 'r', phase: 'embedding', done: 5, total: 10 }),
+      `[${'#'.repeat(12)}${'.'.repeat(12)}]  50% embedding (5/10)`,
+    );
+    const s = summaryLines({
+      dataset: 'sample',
+      mode: 'sample',
+      rows: 40,
+      models: ['a', 'b'],
+      strong: 'b',
+      weak: 'a',
+      apgr: 0.61,
+      cpt50: 31.2,
+      cpt80: null,
+      duration_ms: 1234,
+    });
     assert.match(s[0]!, /40 rows, 2 models, 1\.2 s/);
     assert.match(s.join('\n'), /APGR 0\.610 · CPT\(50%\) 31\.2 · CPT\(80%\) n\/a/);
     assert.equal(crlf('a\nb\r\n'), 'a\r\nb\r\n');
@@ -153,7 +207,10 @@ describe('language-model picker', () => {
       ],
       '1',
     );
-    assert.deepEqual(models.map((m) => m.id), ['auto', 'auto:cost', 'small']);
+    assert.deepEqual(
+      models.map((m) => m.id),
+      ['auto', 'auto:cost', 'small'],
+    );
     assert.equal(models[0]!.name, 'Fugusashi Auto');
     assert.equal(models[0]!.maxInputTokens, 32000);
   });
@@ -163,7 +220,10 @@ describe('language-model picker', () => {
         { role: 1, content: [{ value: 'hi ' }, { value: 'there' }] },
         { role: 2, content: [{ name: 'tool', input: { a: 1 }, callId: 'c' }] },
       ]),
-      [{ role: 'user', content: 'hi there' }, { role: 'assistant', content: '[tool call tool {"a":1}]' }],
+      [
+        { role: 'user', content: 'hi there' },
+        { role: 'assistant', content: '[tool call tool {"a":1}]' },
+      ],
     );
   });
 });
@@ -172,13 +232,37 @@ describe('settings and status', () => {
   it('uses the CLI defaults (same daemon as `fugusashi serve`)', () => {
     assert.equal(CLI_DEFAULTS.port, DEFAULTS.port);
     assert.equal(CLI_DEFAULTS.dataDirName, DEFAULTS.dataDirName);
-    const s = resolveSettings({ dataDir: '', configFile: '', port: 6060, costWeight: null, exploration: null, idleShutdownSeconds: 300, maxRestarts: 5 }, '/home/u', undefined);
+    const s = resolveSettings(
+      {
+        dataDir: '',
+        configFile: '',
+        port: 6060,
+        costWeight: null,
+        exploration: null,
+        idleShutdownSeconds: 300,
+        maxRestarts: 5,
+      },
+      '/home/u',
+      undefined,
+    );
     assert.equal(s.dataDir, path.join('/home/u', '.fugusashi'));
     assert.equal(s.configFile, undefined);
     assert.equal(s.costWeight, undefined);
   });
   it('expands ~ and resolves relative paths against the workspace', () => {
-    const s = resolveSettings({ dataDir: '~/fg', configFile: 'conf/f.yaml', port: 99999, costWeight: 2, exploration: 0, idleShutdownSeconds: -1, maxRestarts: 2.7 }, '/home/u', '/ws');
+    const s = resolveSettings(
+      {
+        dataDir: '~/fg',
+        configFile: 'conf/f.yaml',
+        port: 99999,
+        costWeight: 2,
+        exploration: 0,
+        idleShutdownSeconds: -1,
+        maxRestarts: 2.7,
+      },
+      '/home/u',
+      '/ws',
+    );
     assert.equal(s.dataDir, path.join('/home/u', 'fg'));
     assert.equal(s.configFile, path.join('/ws', 'conf/f.yaml'));
     assert.equal(s.port, 6060);
@@ -187,7 +271,10 @@ describe('settings and status', () => {
     assert.equal(s.maxRestarts, 2);
   });
   it('status shows the last model when running and errors when failed', () => {
-    assert.equal(statusPresentation({ phase: 'running', health: 'ok', lastModel: 'small' }).text, '$(pulse) Fugusashi small');
+    assert.equal(
+      statusPresentation({ phase: 'running', health: 'ok', lastModel: 'small' }).text,
+      '$(pulse) Fugusashi small',
+    );
     assert.equal(statusPresentation({ phase: 'failed', message: 'boom' }).level, 'error');
     assert.match(statusPresentation({ phase: 'restarting', restarts: 2 }).tooltip, /restarting \(2\)/);
   });
@@ -203,6 +290,10 @@ describe('settings and status', () => {
   it('validates env names for API keys and builds the chat-open arguments', () => {
     assert.ok(isValidEnvName('OPENAI_API_KEY'));
     assert.ok(!isValidEnvName('bad name'));
-    assert.deepEqual(chatOpenArgs('why?'), { query: '@fugusashi why?', mode: 'ask', modelSelector: { vendor: 'fugusashi', id: 'auto' } });
+    assert.deepEqual(chatOpenArgs('why?'), {
+      query: '@fugusashi why?',
+      mode: 'ask',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+    });
   });
 });

@@ -15,14 +15,24 @@ function lastUserText(messages) {
 }
 
 exports.activate = (context) => {
-  const info = { id: 'echo-1', name: 'Echo 1', family: 'echo', version: '1', maxInputTokens: 8000, maxOutputTokens: 1000, capabilities: {} };
+  const info = {
+    id: 'echo-1',
+    name: 'Echo 1',
+    family: 'echo',
+    version: '1',
+    maxInputTokens: 8000,
+    maxOutputTokens: 1000,
+    capabilities: {},
+  };
   context.subscriptions.push(
     vscode.lm.registerLanguageModelChatProvider('e2e-echo', {
       provideLanguageModelChatInformation: () => [info],
       async provideLanguageModelChatResponse(_model, messages, _options, progress) {
-        for (const piece of ['echo model ', 'says: ', lastUserText(messages)]) progress.report(new vscode.LanguageModelTextPart(piece));
+        for (const piece of ['echo model ', 'says: ', lastUserText(messages)])
+          progress.report(new vscode.LanguageModelTextPart(piece));
       },
-      provideTokenCount: async (_m, text) => Math.ceil((typeof text === 'string' ? text : JSON.stringify(text)).length / 4),
+      provideTokenCount: async (_m, text) =>
+        Math.ceil((typeof text === 'string' ? text : JSON.stringify(text)).length / 4),
     }),
   );
 };

@@ -23,7 +23,12 @@ describe('Fugusashi in a real VS Code: window A', () => {
     const t0 = performance.now();
     api = await ext.activate();
     const activateCallMs = performance.now() - t0;
-    record('activation', { activationMs: api.activationMs, activateCallMs, wasActive, extensionPath: ext.extensionPath });
+    record('activation', {
+      activationMs: api.activationMs,
+      activateCallMs,
+      wasActive,
+      extensionPath: ext.extensionPath,
+    });
     // activate() never waits for the daemon (that takes seconds); the bound is loose because CI
     // machines are shared (28 ms measured on a quiet machine, 1.5 s at a load average of 18).
     assert.ok(api.activationMs < 5000, `activate() took ${api.activationMs} ms`);
@@ -58,7 +63,10 @@ describe('Fugusashi in a real VS Code: window A', () => {
     assert.equal(row.status, 'ok');
     assert.ok(['small-fast', 'big-smart'].includes(row.decision.model));
     const trace = await (await api.rpc()).sendRequest(TraceRequest, { request_id: row.request_id });
-    assert.match(trace.response_text ?? '', /fake answer from (small-fast|big-smart) to: What is the capital of France\?/);
+    assert.match(
+      trace.response_text ?? '',
+      /fake answer from (small-fast|big-smart) to: What is the capital of France\?/,
+    );
   });
 
   it('lists the LM provider in vscode.lm.selectChatModels and answers through it', async () => {
@@ -70,18 +78,26 @@ describe('Fugusashi in a real VS Code: window A', () => {
     for (const id of ['auto', 'small-fast', 'big-smart']) assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
     const auto = models.find((m) => m.id === 'auto')!;
     assert.equal(auto.name, 'Fugusashi Auto');
-    const response = await auto.sendRequest([vscode.LanguageModelChatMessage.User('What is 2+2?')], {}, new vscode.CancellationTokenSource().token);
+    const response = await auto.sendRequest(
+      [vscode.LanguageModelChatMessage.User('What is 2+2?')],
+      {},
+      new vscode.CancellationTokenSource().token,
+    );
     let text = '';
     for await (const piece of response.text) text += piece;
     assert.match(text, /fake answer from (small-fast|big-smart) to: What is 2\+2\?/);
-    const row = await waitFor('the lm-provider request in the store', async () => (await decisions()).find((r) => r.source === 'lm-provider'));
+    const row = await waitFor('the lm-provider request in the store', async () =>
+      (await decisions()).find((r) => r.source === 'lm-provider'),
+    );
     assert.equal(row.status, 'ok');
   });
 
   it('runs a VS Code language model as a pool member (provider vscode-lm) when the daemon asks', async () => {
     // The runner extension offers "echo-1" through vscode.lm; config.yaml lists it as echo-in-vscode.
     const completion = await waitFor('the vscode-lm pool member', async () => {
-      const c = await (await api.rpc()).sendRequest(ChatRequest, {
+      const c = await (
+        await api.rpc()
+      ).sendRequest(ChatRequest, {
         request: { model: 'echo-in-vscode', messages: [{ role: 'user', content: 'ping through VS Code' }] },
         source: 'rpc',
       });
@@ -95,7 +111,9 @@ describe('Fugusashi in a real VS Code: window A', () => {
     assert.ok(newest);
     await vscode.commands.executeCommand('fugusashi.showRecentAnswers');
     const doc = await waitFor('the recent answers document', () =>
-      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'fugusashi-answers' && d.getText().includes(newest.request_id)),
+      vscode.workspace.textDocuments.find(
+        (d) => d.uri.scheme === 'fugusashi-answers' && d.getText().includes(newest.request_id),
+      ),
     );
     const lenses = await waitFor('lenses', async () => {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);

@@ -17,7 +17,12 @@ describe('Fugusashi in a real VS Code: window B', () => {
     const facts = api.daemon();
     const first = recall<{ pid: number }>('daemon');
     const health = await rpc.sendRequest(HealthRequest, undefined);
-    record('join', { pid: health.pid, startedHere: facts.startedHere, connectMs: facts.connectMs, readyMs: facts.readyMs });
+    record('join', {
+      pid: health.pid,
+      startedHere: facts.startedHere,
+      connectMs: facts.connectMs,
+      readyMs: facts.readyMs,
+    });
     assert.equal(facts.startedHere, false, 'window B joined');
     if (first) assert.equal(health.pid, first.pid, 'same daemon as window A');
   });
@@ -25,7 +30,11 @@ describe('Fugusashi in a real VS Code: window B', () => {
   it('answers through the shared daemon', async () => {
     const [auto] = await vscode.lm.selectChatModels({ vendor: 'fugusashi', id: 'auto' });
     assert.ok(auto);
-    const response = await auto.sendRequest([vscode.LanguageModelChatMessage.User('hello from window B')], {}, new vscode.CancellationTokenSource().token);
+    const response = await auto.sendRequest(
+      [vscode.LanguageModelChatMessage.User('hello from window B')],
+      {},
+      new vscode.CancellationTokenSource().token,
+    );
     let text = '';
     for await (const piece of response.text) text += piece;
     assert.match(text, /to: hello from window B/);
@@ -46,7 +55,11 @@ describe('Fugusashi in a real VS Code: window B', () => {
     assert.equal(after.startedHere, true, 'this window started the replacement');
     assert.ok((after.view.restarts ?? 0) >= 1, 'the status counted the restart');
     const [auto] = await vscode.lm.selectChatModels({ vendor: 'fugusashi', id: 'auto' });
-    const response = await auto!.sendRequest([vscode.LanguageModelChatMessage.User('after the crash')], {}, new vscode.CancellationTokenSource().token);
+    const response = await auto!.sendRequest(
+      [vscode.LanguageModelChatMessage.User('after the crash')],
+      {},
+      new vscode.CancellationTokenSource().token,
+    );
     let text = '';
     for await (const piece of response.text) text += piece;
     assert.match(text, /to: after the crash/);
