@@ -66,16 +66,17 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   const wantsHelp = rest.includes('--help') || rest.includes('-h');
   try {
     switch (command) {
-      case 'serve':
+      case 'serve': {
         if (wantsHelp) return help(io, 'serve');
         const { parseDaemonFlags, runDaemonProcess } = await import('./main');
         try {
           parseDaemonFlags(rest); // fail fast on typos before anything starts
         } catch (err) {
-          throw new UsageError((err as Error).message);
+          throw new UsageError((err as Error).message, { cause: err });
         }
         await runDaemonProcess(rest);
         return typeof process.exitCode === 'number' ? process.exitCode : 0;
+      }
       case 'route':
         if (wantsHelp) return help(io, 'route');
         return await route(rest, io);
@@ -213,7 +214,7 @@ async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> 
     if (target) target.write(line);
     else io.out(line);
   };
-  let count = 0;
+  let count: number;
   const daemon = await runningDaemon(dataDir);
   if (daemon) {
     const res = await fetch(`${daemon.url}/v1/outcomes/export`, {
@@ -231,7 +232,7 @@ async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> 
       store = await openStore({ dataDir });
     } catch (err) {
       if (err instanceof DataDirLockedError)
-        throw new Error(`${err.message} Its HTTP port did not answer, so nothing was exported.`);
+        throw new Error(`${err.message} Its HTTP port did not answer, so nothing was exported.`, { cause: err });
       throw err;
     }
     try {

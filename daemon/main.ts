@@ -51,7 +51,8 @@ import type { BenchmarkParams } from '../shared/protocol';
 import { runBenchmark, type BenchmarkOptions } from './benchmark/run';
 import { samplePath } from './benchmark/cli';
 import { ConfigError, resolveConfig, watchConfig, type ResolvedConfig, type ResolveOptions } from './config';
-import type { Learner } from './core/ports';
+import type { Learner, Store } from './core/ports';
+import type { BenchmarkProgress, BenchmarkReport } from '../shared/api';
 import { createLearner, type LearnerHandle } from './learning';
 import { buildApp } from './http/app';
 import { createDashboardPlugin } from './http/dashboard';
@@ -109,7 +110,7 @@ export interface DaemonOptions {
    * The learning router: 'auto' (default) builds it when routing.strategies names learned or
    * similarity; 'off' never; or a factory (tests inject one with a small embedder).
    */
-  learner?: 'auto' | 'off' | ((store: import('./core/ports').Store, config: ResolvedConfig) => Learner);
+  learner?: 'auto' | 'off' | ((store: Store, config: ResolvedConfig) => Learner);
 }
 
 export interface RunningDaemon {
@@ -429,7 +430,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
 
 function buildLearner(
   options: DaemonOptions,
-  store: import('./core/ports').Store,
+  store: Store,
   config: ResolvedConfig,
   log: (line: string) => void,
 ): Learner | undefined {
@@ -457,10 +458,10 @@ function buildLearner(
 /** fugusashi/benchmark over RPC: the same runner as `fugusashi benchmark`. */
 async function benchmark(
   params: BenchmarkParams,
-  onProgress: (p: import('../shared/api').BenchmarkProgress) => void,
+  onProgress: (p: BenchmarkProgress) => void,
   dataDir: string,
   config: ResolvedConfig,
-): Promise<import('../shared/api').BenchmarkReport> {
+): Promise<BenchmarkReport> {
   const options: BenchmarkOptions = { cacheDir: path.join(dataDir, 'benchmark-cache') };
   const e = config.routing.embeddings;
   options.embeddings = { backend: e.backend, ...(e.model ? { model: e.model } : {}) };

@@ -34,8 +34,8 @@ export function toHttpError(err: unknown): HttpError {
   const e = (err ?? {}) as FastifyLikeError;
   if (e.validation && e.validation.length > 0) {
     const first = e.validation[0]!;
-    const missing = first.params?.['requiredProperties'] ?? first.params?.['missingProperty'];
-    const missingName = Array.isArray(missing) ? missing[0] : missing;
+    const missing: unknown = first.params?.['requiredProperties'] ?? first.params?.['missingProperty'];
+    const missingName: unknown = Array.isArray(missing) ? (missing as unknown[])[0] : missing;
     const param = paramName(first.instancePath ?? '', missingName);
     const where = param ?? e.validationContext ?? 'body';
     return errorBody('InvalidRequest', `Invalid request: '${where}' ${first.message ?? 'is invalid'}`, param);

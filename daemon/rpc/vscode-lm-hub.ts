@@ -99,7 +99,7 @@ export class VscodeLmHub implements VscodeLmBridge {
       if (failure)
         throw failure instanceof Error
           ? failure
-          : new Error(String((failure as { message?: string }).message ?? failure));
+          : new Error((failure as { message?: string }).message ?? JSON.stringify(failure));
       // A window that answered without streaming: the whole text comes in the result.
       const final = result as { text: string } | null;
       if (!streamed && final?.text) yield final.text;

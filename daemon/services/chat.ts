@@ -227,12 +227,7 @@ export class Chat implements ChatService {
     return run;
   }
 
-  private async streamOrchestrated(
-    id: string,
-    request: ChatCompletionRequest,
-    ctx: RunContext,
-    started: number,
-  ): Promise<ChatStream> {
+  private streamOrchestrated(id: string, request: ChatCompletionRequest, ctx: RunContext, started: number): ChatStream {
     // Progress events are queued and streamed as they come; the final answer follows them.
     const queue: ChatCompletionChunk[] = [];
     let wake: (() => void) | null = null;
@@ -291,8 +286,8 @@ export class Chat implements ChatService {
         wake = null;
       }
       await running;
-      if (failure) throw failure;
-      const completion = result as ChatCompletion | null;
+      if (failure) throw failure instanceof Error ? failure : new Error('orchestration failed', { cause: failure });
+      const completion = result;
       if (!completion) return;
       const message = completion.choices[0]?.message;
       yield {
@@ -414,7 +409,7 @@ export class Chat implements ChatService {
       status,
       answered_by: end.error ? null : (end.answeredBy ?? end.config?.name ?? null),
       response_text: end.text,
-      error: end.error ? (end.error instanceof Error ? end.error.message : String(end.error)) : null,
+      error: end.error ? (end.error instanceof Error ? end.error.message : JSON.stringify(end.error)) : null,
       usage: end.usage,
       cost_usd: end.cost,
       latency_ms: Math.round((performance.now() - end.started) * 100) / 100,

@@ -48,11 +48,11 @@ export class Feedback implements FeedbackService {
     };
     if (params.comment) feedback.comment = params.comment;
     this.deps.store.addFeedback(feedback);
-    const credit = trace.steps?.length ? this.orchestrator()?.creditRating : undefined;
-    if (credit) {
+    const orchestrator = trace.steps?.length ? this.orchestrator() : null;
+    if (orchestrator?.creditRating && trace.steps) {
       // An orchestrated answer: the rating credits each specialist's (sub-task kind, model) pair.
       this.learn(
-        credit.call(this.orchestrator(), trace.steps!, rating, {
+        orchestrator.creditRating(trace.steps, rating, {
           request_id: params.request_id,
           created_at: feedback.created_at,
         }),

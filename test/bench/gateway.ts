@@ -204,6 +204,9 @@ const median = (xs: number[]): number => pct(xs, 50);
 
 // ---------------------------------------------------------------- orchestration
 
+/** Portkey colours its banner; strip the escape codes before looking for the URL. */
+const ANSI_COLOURS = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 function startRole(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -213,18 +216,18 @@ function startRole(
     let out = '';
     const onData = (d: Buffer): void => {
       out += d.toString();
-      const m = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+      const m = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+)/.exec(out.replace(ANSI_COLOURS, ''));
       const ready = args.some((a) => a.includes('daemon'))
         ? /ready: pid/.test(out)
         : /Ready for connections|http:\/\//.test(out);
       if (m && ready) {
-        child.stdout!.off('data', onData);
-        child.stderr!.off('data', onData);
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
         resolve({ child, url: m[1]! });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
   });
 }

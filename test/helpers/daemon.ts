@@ -137,8 +137,8 @@ export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<S
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not start in ${timeoutMs} ms:\n${err}`)), timeoutMs);
@@ -150,7 +150,7 @@ export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<S
         resolve(m[1]!);
       }
     };
-    child.stderr!.on('data', check);
+    child.stderr.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`daemon exited with ${code} before listening:\n${err}`));

@@ -1,5 +1,5 @@
 // Read endpoints and dry-run routing: thin translations onto the services.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
@@ -23,37 +23,48 @@ function optionalNumber(value: unknown, name: string): number | undefined {
   return n;
 }
 
-export const apiRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.get('/health', async () => services.health());
+// Handlers are synchronous (the services answer from memory) except dry-run routing.
+export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
+  app.get('/health', (_request, reply) => reply.send(services.health()));
 
-  app.get('/v1/models', async () => ({ object: 'list', data: services.models() }));
+  app.get('/v1/models', (_request, reply) => reply.send({ object: 'list', data: services.models() }));
 
   app.post<{ Body: RouteParams }>('/v1/routing/route', { schema: { body: RouteBody } }, async (request) =>
     services.route(request.body),
   );
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/routing/decisions', async (request) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/routing/decisions', (request, reply) => {
     const limit = Math.min(Math.max(optionalNumber(request.query['limit'], 'limit') ?? 50, 1), 1000);
     const before = optionalNumber(request.query['before'], 'before');
-    return { object: 'list', data: services.decisions(before === undefined ? { limit } : { limit, before }) };
+    return reply.send({
+      object: 'list',
+      data: services.decisions(before === undefined ? { limit } : { limit, before }),
+    });
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/stats', async (request) =>
-    services.stats(optionalNumber(request.query['since'], 'since')),
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/stats', (request, reply) =>
+    reply.send(services.stats(optionalNumber(request.query['since'], 'since'))),
   );
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/usage', async (request) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/usage', (request, reply) => {
     const bucket = optionalNumber(request.query['bucket_ms'], 'bucket_ms') ?? 3_600_000;
     const since = optionalNumber(request.query['since'], 'since');
-    return { object: 'list', bucket_ms: bucket, data: services.usageOverTime(Math.max(bucket, 1000), since) };
+    return reply.send({
+      object: 'list',
+      bucket_ms: bucket,
+      data: services.usageOverTime(Math.max(bucket, 1000), since),
+    });
   });
 
   // What `fugusashi export` writes: one outcome per line (used by the CLI while a daemon runs).
-  app.get('/v1/outcomes/export', async (_request, reply) => {
+  app.get('/v1/outcomes/export', (_request, reply) => {
     const lines: string[] = [];
     services.exportOutcomes((line) => lines.push(line.endsWith('\n') ? line : `${line}\n`));
     return reply.type('application/x-ndjson; charset=utf-8').send(lines.join(''));
   });
 
-  app.get<{ Params: { id: string } }>('/v1/trace/:id', async (request) => services.trace(request.params.id));
+  app.get<{ Params: { id: string } }>('/v1/trace/:id', (request, reply) =>
+    reply.send(services.trace(request.params.id)),
+  );
+  done();
 };

@@ -1,6 +1,6 @@
 // POST /v1/chat/completions: the hot path. Validation is a compiled TypeBox check; everything
 // else is the chat service. A client that disconnects aborts the upstream call.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../../shared/openai';
 import type { Services } from '../../services/types';
@@ -18,7 +18,7 @@ function abortOnDisconnect(res: ServerResponse): AbortController {
   return controller;
 }
 
-export const chatRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
   app.post<{ Body: ChatCompletionRequest }>(
     '/v1/chat/completions',
     { schema: { body: ChatCompletionRequestSchema } },
@@ -61,4 +61,5 @@ export const chatRoutes: FastifyPluginAsync<{ services: Services }> = async (app
       return reply;
     },
   );
+  done();
 };

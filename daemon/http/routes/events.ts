@@ -1,17 +1,19 @@
 // GET /v1/events: the live feed the dashboard listens to. Each event is `data: <LiveEvent JSON>`
 // (no `event:` name, so EventSource's onmessage gets them all; switch on `type`).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { Services } from '../../services/types';
 import { SSE_HEADERS } from '../sse';
 
 /** Comment lines keep proxies and idle timers from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000;
 
-export const eventRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+export const eventRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
   // Live feeds never end by themselves: end them when the server shuts down.
-  const open = new Set<import('node:http').ServerResponse>();
-  app.addHook('preClose', async () => {
+  const open = new Set<ServerResponse>();
+  app.addHook('preClose', (hookDone) => {
     for (const res of open) res.end();
+    hookDone();
   });
   app.get('/v1/events', (_request, reply) => {
     reply.hijack();
@@ -32,4 +34,5 @@ export const eventRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
       unsubscribe();
     });
   });
+  done();
 };

@@ -1,5 +1,5 @@
 // The feedback loop's endpoints (issue 3): ratings, seed/bulk training rows, retrain, stats, rankings.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { Type } from 'typebox';
 import type { RateParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
@@ -22,20 +22,20 @@ function textFormat(contentType: string | undefined): 'csv' | 'jsonl' {
   return contentType?.toLowerCase().startsWith('text/csv') ? 'csv' : 'jsonl';
 }
 
-export const feedbackRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.post<{ Body: RateParams }>('/v1/feedback/rate', { schema: { body: RateBody } }, async (request) =>
-    services.feedback.rate(request.body),
+export const feedbackRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
+  app.post<{ Body: RateParams }>('/v1/feedback/rate', { schema: { body: RateBody } }, (request, reply) =>
+    reply.send(services.feedback.rate(request.body)),
   );
 
   // JSON: `[{prompt, model, score}]` or `{rows: [...]}`; a JSONL or CSV body by its Content-Type.
   // Bulk imports are bigger than chat requests: this route alone accepts up to 64 MiB.
-  app.post<{ Body: unknown }>('/v1/routing/training', { bodyLimit: TRAINING_BODY_LIMIT }, async (request) => {
+  app.post<{ Body: unknown }>('/v1/routing/training', { bodyLimit: TRAINING_BODY_LIMIT }, (request, reply) => {
     const body = request.body;
     if (typeof body === 'string')
-      return services.feedback.importTraining(body, textFormat(request.headers['content-type']));
-    if (Array.isArray(body)) return services.feedback.addTraining(body);
+      return reply.send(services.feedback.importTraining(body, textFormat(request.headers['content-type'])));
+    if (Array.isArray(body)) return reply.send(services.feedback.addTraining(body));
     if (body && typeof body === 'object' && Array.isArray((body as { rows?: unknown }).rows)) {
-      return services.feedback.addTraining((body as { rows: unknown[] }).rows);
+      return reply.send(services.feedback.addTraining((body as { rows: unknown[] }).rows));
     }
     throw new FugusashiError(
       'InvalidRequest',
@@ -44,7 +44,10 @@ export const feedbackRoutes: FastifyPluginAsync<{ services: Services }> = async 
     );
   });
 
-  app.post('/v1/feedback/retrain', async () => services.feedback.retrain());
-  app.get('/v1/feedback/stats', async () => services.feedback.stats());
-  app.get('/v1/feedback/rankings', async () => ({ object: 'list', data: services.feedback.rankings() }));
+  app.post('/v1/feedback/retrain', (_request, reply) => reply.send(services.feedback.retrain()));
+  app.get('/v1/feedback/stats', (_request, reply) => reply.send(services.feedback.stats()));
+  app.get('/v1/feedback/rankings', (_request, reply) =>
+    reply.send({ object: 'list', data: services.feedback.rankings() }),
+  );
+  done();
 };

@@ -61,7 +61,7 @@ describe('POST /v1/chat/completions through the openai client', () => {
     let text = '';
     let first: WithDecision | null = null;
     let usage = null;
-    let ids = new Set<string>();
+    const ids = new Set<string>();
     for await (const chunk of stream) {
       first ??= chunk as unknown as WithDecision;
       ids.add(chunk.id);
