@@ -59,6 +59,8 @@ export type ProgressListener = (progress: BenchmarkProgress) => void;
 export const SAMPLE_PAIR = { strong: 'gpt-4-1106-preview', weak: 'mistralai/Mixtral-8x7B-Instruct-v0.1' };
 
 const DEFAULT_LAMBDAS = [0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+/** --online: share of decisions drawn uniformly (the exploration budget of the replay). */
+const ONLINE_UNIFORM_SHARE = 0.3;
 const DEFAULT_CHECKPOINTS = [100, 250, 500, 1000, 2000, 3000, 5000, 8000];
 
 export interface Prepared {
@@ -363,7 +365,9 @@ export async function replayOnline(
     if (model.size === 0) chosen = Math.floor(random() * models.length);
     else {
       const p = model.predict(r.vector, r.features, models).models;
-      chosen = thompson(p, random);
+      // A share of uniform draws on top of Thompson sampling: Thompson alone keeps picking the
+      // stronger model, so the weak model's failures (what routing needs) would stay unseen.
+      chosen = random() < ONLINE_UNIFORM_SHARE ? Math.floor(random() * models.length) : thompson(p, random);
     }
     const s = r.learnScores[chosen]!;
     model.add(r.key, r.vector, r.features, models[chosen]!, s);
