@@ -105,9 +105,20 @@ export class PromptIndex {
     const d = this.dims;
     const base = p * d;
     const codes = this.codes;
-    let s = 0;
-    for (let i = 0; i < d; i++) s += q[i]! * codes[base + i]!;
-    return s * this.scales[p]!;
+    // Four accumulators: about twice as fast as one in V8 (independent adds pipeline).
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 3 < d; i += 4) {
+      s0 += q[i]! * codes[base + i]!;
+      s1 += q[i + 1]! * codes[base + i + 1]!;
+      s2 += q[i + 2]! * codes[base + i + 2]!;
+      s3 += q[i + 3]! * codes[base + i + 3]!;
+    }
+    for (; i < d; i++) s0 += q[i]! * codes[base + i]!;
+    return (s0 + s1 + s2 + s3) * this.scales[p]!;
   }
 
   vectorOf(p: number): Float32Array {
@@ -231,4 +242,4 @@ export class PromptIndex {
 }
 
 /** How many inverted-file cells a search reads. */
-const PROBES = 8;
+const PROBES = 4;
