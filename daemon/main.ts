@@ -311,6 +311,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
         },
         status,
         benchmark: (params, onProgress) => benchmark(params, onProgress, dataDir, config),
+        lastBenchmark: () => loadLastBenchmark(dataDir),
       });
       const client = {
         dispose: () => connection.dispose(),

@@ -22,6 +22,7 @@ import {
   DecisionsRequest,
   FeedbackStatsRequest,
   HealthRequest,
+  LastBenchmarkRequest,
   LiveEventNotification,
   ModelsRequest,
   RankingsRequest,
@@ -64,6 +65,8 @@ export interface RpcHooks {
   ): Promise<BenchmarkReport>;
   /** Status pushed to the client right after it connects. */
   status?(): DaemonStatus;
+  /** The last saved benchmark report (the same source as GET /v1/benchmark/last). */
+  lastBenchmark?(): BenchmarkReport | null;
 }
 
 export function toResponseError(err: unknown): ResponseError<unknown> {
@@ -188,6 +191,10 @@ export function registerRpcHandlers(
   connection.onRequest(
     HealthRequest,
     guarded(() => services.health()),
+  );
+  connection.onRequest(
+    LastBenchmarkRequest,
+    guarded(() => hooks.lastBenchmark?.() ?? null),
   );
   connection.onRequest(
     BenchmarkRequest,

@@ -26,6 +26,7 @@ import {
   DecisionsRequest,
   FeedbackStatsRequest,
   HealthRequest,
+  LastBenchmarkRequest,
   LiveEventNotification,
   ModelsRequest,
   RateRequest,
@@ -134,6 +135,8 @@ describe('JSON-RPC door', () => {
     assert.ok(fb.ratings >= 1);
     const added = await c.sendRequest(TrainingRequest, { rows: [{ prompt: 'p', model: 'model-a', score: 1 }] });
     assert.equal(added.added, 1);
+    // No benchmark has run in this fresh data dir: the dashboard's benchmark tab gets null, not an error.
+    assert.equal(await c.sendRequest(LastBenchmarkRequest, undefined), null);
     const health = await c.sendRequest(HealthRequest, undefined);
     assert.equal(health.status, 'ok');
     assert.equal(health.data_dir, d.dataDir);
