@@ -60,7 +60,7 @@ function schemaProblems(value: unknown): string[] {
   Settings.Set({ maxErrors: 200 });
   let errors: SchemaError[];
   try {
-    errors = [...Value.Errors(FugusashiConfigSchema, value)] as unknown as SchemaError[];
+    errors = [...Value.Errors(FugusashiConfigSchema, value)];
   } finally {
     Settings.Set({ maxErrors: previous });
   }

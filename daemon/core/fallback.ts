@@ -15,7 +15,7 @@ export class FallbackRouter implements RoutingStrategy {
     }
     const names = candidates.map((c) => c.config.name);
     const isDefault = this.defaultModel !== undefined && names.includes(this.defaultModel);
-    const pick = isDefault ? this.defaultModel! : names[0]!;
+    const pick = isDefault ? this.defaultModel : names[0]!;
     const ordered = [pick, ...names.filter((n) => n !== pick)];
     const explanation = isDefault
       ? `No strategy was confident, so the default model ${pick} answers.`

@@ -116,7 +116,7 @@ export function synthesisMessages(input: {
         'You write the final answer to the user. Specialists have worked on parts of the request; their results follow the conversation. Answer the user directly and completely, using and reconciling the results. Do not mention the specialists or sub-tasks. If a part failed, answer it yourself as well as you can.' +
         (clientRules ? `\n\nThe user's own instructions for answers:\n${clientRules}` : ''),
     },
-    ...history.map((m) => ({ role: m.role, content: messageText(m) }) as ChatMessage),
+    ...history.map((m) => ({ role: m.role, content: messageText(m) })),
     { role: 'user', content: `Specialists' results:\n\n${sections.join('\n\n')}\n\nNow write the final answer.` },
   ];
 }

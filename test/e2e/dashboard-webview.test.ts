@@ -41,7 +41,7 @@ before(async () => {
   rpc = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   rpc.listen();
   await rpc.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
-  rpc.sendNotification('initialized', {});
+  await rpc.sendNotification('initialized', {});
   chromium = await launchChromium();
 });
 

@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
-   A fake reads whatever JSON arrives on the wire, and tests read recorded bodies freely: `any` on purpose. */
 // Fake Anthropic Messages API: POST /v1/messages (JSON, or SSE events message_start, ping,
 // content_block_start/delta/stop, message_delta, message_stop), GET /v1/models, and Anthropic's error
 // body {type:'error', error:{type, message}} (also as an `event: error` mid-stream).

@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
-   A fake reads whatever JSON arrives on the wire, and tests read recorded bodies freely: `any` on purpose. */
 // Fake Ollama: POST /api/chat (NDJSON stream unless `stream: false`, then one JSON object), GET /api/tags,
 // GET /api/version, GET / ("Ollama is running"), and Ollama's error body {error: "..."}.
 import {

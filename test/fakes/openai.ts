@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
-   A fake reads whatever JSON arrives on the wire, and tests read recorded bodies freely: `any` on purpose. */
 // Fake OpenAI-compatible upstream: POST /v1/chat/completions (JSON or SSE `data: {...}` … `data: [DONE]`,
 // with stream_options.include_usage), GET /v1/models, and OpenAI's error body.
 import {

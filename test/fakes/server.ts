@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return --
-   A fake reads whatever JSON arrives on the wire, and tests read recorded bodies freely: `any` on purpose. */
 // The provider-independent half of the fake upstreams: a node:http server on 127.0.0.1:0 that records
 // every request, picks the behaviour for it (queue → default, then the per-request hook on top), and
 // plays it out (delay, hang, error status, JSON answer, or a stream of frames with pauses, a dropped
