@@ -18,8 +18,9 @@ void test('a perfect router recovers the gap with the fewest strong calls', () =
   assert.ok(Math.abs(curve[4]!.pgr - 4 / 3) < 1e-12);
   // Sending row 8 to strong (the last step) loses its point: back to .8, PGR 1.
   assert.ok(Math.abs(curve[10]!.pgr - 1) < 1e-12);
-  // PGR per step: 0, 1/3, 2/3, 1, then 4/3 for 40–90 % (six steps), then 1 → sum 11, mean 1.
-  assert.ok(Math.abs(apgr(curve) - 1) < 1e-12);
+  // PGR per step: 0, 1/3, 2/3, 1, then 4/3 for 40–90 % (six steps), then 1. Trapezoid area:
+  // (0/2 + 1/3 + 2/3 + 1 + 6 × 4/3 + 1/2) / 10 = 1.05 (a plain mean of the 11 points would say 1).
+  assert.ok(Math.abs(apgr(curve) - 1.05) < 1e-12);
   // CPT(50 %): between 10 % (1/3) and 20 % (2/3) → 15 %. CPT(80 %): 20 % + 0.4 × 10 % = 24 %.
   assert.ok(Math.abs(cpt(curve, 0.5)! - 15) < 1e-9);
   assert.ok(Math.abs(cpt(curve, 0.8)! - 24) < 1e-9);
