@@ -1,7 +1,12 @@
 // The store of past prompts the similarity and learned strategies read: one point per distinct
-// prompt (its embedding, kept as int8 to hold 100k prompts in ~50 MB) with per-model score sums.
-// Search is exact (a scan) up to a few thousand points and goes through an inverted file (k-means
-// cells, probing the nearest few) above that, so a decision stays in the low milliseconds.
+// prompt (its embedding, kept as int8) with per-model score sums. Search is exact (a scan) up to a
+// few thousand points and goes through an inverted file (k-means cells, probing the nearest few)
+// above that, so a decision stays in the low milliseconds.
+//
+// Memory layout (100k outcomes on 50k prompts must fit the daemon's budget): codes live in
+// fixed-size chunks (growing never copies, and a freed chunk goes back to the OS), and the
+// per-model stats are entries of a linked list per point held in typed arrays, not a Map of
+// objects per point (about 25 bytes per outcome instead of about 250).
 
 export interface ModelStats {
   /** Σ weight · score */
@@ -15,27 +20,58 @@ export interface Neighbour {
   similarity: number;
 }
 
-const INITIAL_CAPACITY = 1024;
+/** A point's stats for one model, by model index; what `PromptIndex.stats[p]` returns. */
+export interface PointStats {
+  get(model: number): ModelStats | undefined;
+}
+
+/** Points per code chunk: 1024 × 512 dims = 512 KB, large enough to be its own mapping. */
+const CHUNK_POINTS = 1024;
+const INITIAL_ENTRIES = 1024;
 /** Below this many points a scan is cheap enough; above it the inverted file is used when built. */
 export const SCAN_LIMIT = 6_000;
 
 export class PromptIndex {
-  private codes: Int8Array;
-  private scales: Float32Array;
-  /** Per point: model index → stats. */
-  readonly stats: Map<number, ModelStats>[] = [];
+  private readonly chunks: Int8Array[] = [];
+  private scales = new Float32Array(CHUNK_POINTS);
+  // Stats entries: head[p] is point p's first entry (−1 when none), next[e] the following one.
+  private head = new Int32Array(CHUNK_POINTS).fill(-1);
+  private next = new Int32Array(INITIAL_ENTRIES);
+  private entryModel = new Uint16Array(INITIAL_ENTRIES);
+  private entrySum = new Float64Array(INITIAL_ENTRIES);
+  private entryWeight = new Float64Array(INITIAL_ENTRIES);
+  private entries = 0;
   private readonly byKey = new Map<string, number>();
   readonly models: string[] = [];
   private readonly modelIdx = new Map<string, number>();
   private count = 0;
   // Inverted file: centroids (unit vectors) and the points of each cell.
   private centroids: Float32Array | null = null;
-  private cells: number[][] = [];
+  private cells: Int32Array[] = [];
+  private cellSizes = new Int32Array(0);
   private cellCount = 0;
+  // Scratch for search (reused: a decision allocates only its result).
+  private cellScores = new Float32Array(0);
+
+  /**
+   * Per point, its stats by model index. Kept for callers written against the earlier Map-per-point
+   * layout; `statOf`/`forEachStat` read the same data without the per-access view object.
+   */
+  readonly stats: readonly PointStats[];
 
   constructor(readonly dims: number) {
-    this.codes = new Int8Array(INITIAL_CAPACITY * dims);
-    this.scales = new Float32Array(INITIAL_CAPACITY);
+    const views = new Proxy([] as PointStats[], {
+      get: (target, prop) => {
+        if (prop === 'length') return this.count;
+        if (typeof prop === 'string' && prop.length > 0 && prop.charCodeAt(0) <= 57) {
+          const p = Number(prop);
+          if (Number.isInteger(p) && p >= 0 && p < this.count) return { get: (m: number) => this.statOf(p, m) };
+          return undefined;
+        }
+        return Reflect.get(target, prop) as unknown;
+      },
+    });
+    this.stats = views;
   }
 
   get size(): number {
@@ -46,6 +82,7 @@ export class PromptIndex {
     let i = this.modelIdx.get(name);
     if (i === undefined) {
       i = this.models.length;
+      if (i > 0xffff) throw new Error('more than 65536 models');
       this.models.push(name);
       this.modelIdx.set(name, i);
     }
@@ -68,43 +105,75 @@ export class PromptIndex {
       this.byKey.set(key, p);
     }
     const m = this.modelIndex(model);
-    const s = this.stats[p]!;
-    const st = s.get(m);
-    if (st) {
-      st.sum += weight * score;
-      st.weight += weight;
-    } else s.set(m, { sum: weight * score, weight });
+    const e = this.entryOf(p, m);
+    if (e >= 0) {
+      this.entrySum[e] = this.entrySum[e]! + weight * score;
+      this.entryWeight[e] = this.entryWeight[e]! + weight;
+    } else this.newEntry(p, m, weight * score, weight);
     return p;
+  }
+
+  /** Point p's stats for model index m (a fresh object), or undefined when it has none. */
+  statOf(p: number, m: number): ModelStats | undefined {
+    const e = this.entryOf(p, m);
+    return e < 0 ? undefined : { sum: this.entrySum[e]!, weight: this.entryWeight[e]! };
+  }
+
+  /** Calls fn for each model with stats at point p (in no particular order); allocates nothing. */
+  forEachStat(p: number, fn: (model: number, sum: number, weight: number) => void): void {
+    for (let e = this.head[p] ?? -1; e >= 0; e = this.next[e]!)
+      fn(this.entryModel[e]!, this.entrySum[e]!, this.entryWeight[e]!);
+  }
+
+  private entryOf(p: number, m: number): number {
+    let e = this.head[p] ?? -1;
+    while (e >= 0 && this.entryModel[e] !== m) e = this.next[e]!;
+    return e;
+  }
+
+  private newEntry(p: number, m: number, sum: number, weight: number): void {
+    if (this.entries === this.next.length) {
+      const n = this.entries * 2;
+      this.next = grown(this.next, n, Int32Array);
+      this.entryModel = grown(this.entryModel, n, Uint16Array);
+      this.entrySum = grown(this.entrySum, n, Float64Array);
+      this.entryWeight = grown(this.entryWeight, n, Float64Array);
+    }
+    const e = this.entries++;
+    this.entryModel[e] = m;
+    this.entrySum[e] = sum;
+    this.entryWeight[e] = weight;
+    this.next[e] = this.head[p]!;
+    this.head[p] = e;
   }
 
   private insert(vector: Float32Array): number {
     if (vector.length !== this.dims) throw new Error(`vector has ${vector.length} dims, index ${this.dims}`);
-    if (this.count === this.scales.length) this.grow();
-    const p = this.count++;
+    const p = this.count;
+    if (p % CHUNK_POINTS === 0 && this.chunks.length === p / CHUNK_POINTS) {
+      this.chunks.push(new Int8Array(CHUNK_POINTS * this.dims));
+    }
+    if (p === this.scales.length) {
+      this.scales = grown(this.scales, 2 * p, Float32Array);
+      this.head = grown(this.head, 2 * p, Int32Array);
+      this.head.fill(-1, p);
+    }
     let max = 0;
     for (let i = 0; i < vector.length; i++) max = Math.max(max, Math.abs(vector[i]!));
     const scale = max > 0 ? max / 127 : 1;
-    const base = p * this.dims;
-    for (let i = 0; i < vector.length; i++) this.codes[base + i] = Math.round(vector[i]! / scale);
+    const codes = this.chunks[(p / CHUNK_POINTS) | 0]!;
+    const base = (p % CHUNK_POINTS) * this.dims;
+    for (let i = 0; i < vector.length; i++) codes[base + i] = Math.round(vector[i]! / scale);
     this.scales[p] = scale;
-    this.stats.push(new Map());
-    if (this.centroids) this.cells[this.nearestCells(vector, 1)[0]!]!.push(p);
+    this.count++;
+    if (this.centroids) this.fileInCell(p, this.nearestCentroid(this.centroids, this.cellCount, p));
     return p;
-  }
-
-  private grow(): void {
-    const codes = new Int8Array(this.codes.length * 2);
-    codes.set(this.codes);
-    this.codes = codes;
-    const scales = new Float32Array(this.scales.length * 2);
-    scales.set(this.scales);
-    this.scales = scales;
   }
 
   similarity(q: Float32Array, p: number): number {
     const d = this.dims;
-    const base = p * d;
-    const codes = this.codes;
+    const codes = this.chunks[(p / CHUNK_POINTS) | 0]!;
+    const base = (p % CHUNK_POINTS) * d;
     // Four accumulators: about twice as fast as one in V8 (independent adds pipeline).
     let s0 = 0;
     let s1 = 0;
@@ -127,52 +196,95 @@ export class PromptIndex {
 
   /** Writes point p's (dequantised) vector into the first `dims` slots of `out`. */
   vectorInto(p: number, out: Float32Array): Float32Array {
-    const base = p * this.dims;
+    const codes = this.chunks[(p / CHUNK_POINTS) | 0]!;
+    const base = (p % CHUNK_POINTS) * this.dims;
     const scale = this.scales[p]!;
-    for (let i = 0; i < this.dims; i++) out[i] = this.codes[base + i]! * scale;
+    for (let i = 0; i < this.dims; i++) out[i] = codes[base + i]! * scale;
     return out;
   }
 
   /** The k most similar points, best first. `exclude` skips one point (leave-one-out). */
   search(q: Float32Array, k: number, exclude?: number): Neighbour[] {
-    const useCells = this.centroids !== null && this.count > SCAN_LIMIT;
-    const top: Neighbour[] = [];
+    if (k <= 0) return [];
+    // The best k so far, ascending by similarity, in two parallel arrays (no object per candidate).
+    const sims = new Float64Array(k);
+    const points = new Int32Array(k);
+    let filled = 0;
     const consider = (p: number) => {
       if (p === exclude) return;
       const sim = this.similarity(q, p);
-      if (top.length < k) {
-        top.push({ point: p, similarity: sim });
-        if (top.length === k) top.sort((a, b) => a.similarity - b.similarity);
-      } else if (sim > top[0]!.similarity) {
-        // top is ascending: replace the worst and bubble it into place.
-        top[0] = { point: p, similarity: sim };
-        for (let i = 0; i + 1 < top.length && top[i]!.similarity > top[i + 1]!.similarity; i++) {
-          const t = top[i]!;
-          top[i] = top[i + 1]!;
-          top[i + 1] = t;
+      let i: number;
+      if (filled < k) i = filled++;
+      else if (sim > sims[0]!) i = 0;
+      else return;
+      // Insertion: slide the lower ones down (when full, the worst at 0 drops out).
+      if (filled === k && i === 0) {
+        while (i + 1 < k && sims[i + 1]! < sim) {
+          sims[i] = sims[i + 1]!;
+          points[i] = points[i + 1]!;
+          i++;
+        }
+      } else {
+        while (i > 0 && sims[i - 1]! > sim) {
+          sims[i] = sims[i - 1]!;
+          points[i] = points[i - 1]!;
+          i--;
         }
       }
+      sims[i] = sim;
+      points[i] = p;
     };
-    if (useCells) {
-      for (const c of this.nearestCells(q, PROBES)) for (const p of this.cells[c]!) consider(p);
+    if (this.centroids !== null && this.count > SCAN_LIMIT) {
+      for (const c of this.nearestCells(q, PROBES)) {
+        const members = this.cells[c]!;
+        const n = this.cellSizes[c]!;
+        for (let j = 0; j < n; j++) consider(members[j]!);
+      }
     } else {
       for (let p = 0; p < this.count; p++) consider(p);
     }
-    return top.sort((a, b) => b.similarity - a.similarity);
+    const out: Neighbour[] = new Array<Neighbour>(filled);
+    for (let j = 0; j < filled; j++) out[j] = { point: points[filled - 1 - j]!, similarity: sims[filled - 1 - j]! };
+    return out;
   }
 
+  /** The n cells whose centroids are most similar to q, best first. */
   private nearestCells(q: Float32Array, n: number): number[] {
     const c = this.centroids!;
     const d = this.dims;
-    const scored: { cell: number; sim: number }[] = [];
-    for (let j = 0; j < this.cellCount; j++) {
-      let s = 0;
+    const k = this.cellCount;
+    if (this.cellScores.length < k) this.cellScores = new Float32Array(k);
+    const scores = this.cellScores;
+    for (let j = 0; j < k; j++) {
+      let s0 = 0;
+      let s1 = 0;
       const base = j * d;
-      for (let i = 0; i < d; i++) s += q[i]! * c[base + i]!;
-      scored.push({ cell: j, sim: s });
+      let i = 0;
+      for (; i + 1 < d; i += 2) {
+        s0 += q[i]! * c[base + i]!;
+        s1 += q[i + 1]! * c[base + i + 1]!;
+      }
+      if (i < d) s0 += q[i]! * c[base + i]!;
+      scores[j] = s0 + s1;
     }
-    scored.sort((a, b) => b.sim - a.sim);
-    return scored.slice(0, n).map((x) => x.cell);
+    const best: number[] = [];
+    for (let t = 0; t < Math.min(n, k); t++) {
+      let arg = -1;
+      for (let j = 0; j < k; j++) if (!best.includes(j) && (arg < 0 || scores[j]! > scores[arg]!)) arg = j;
+      best.push(arg);
+    }
+    return best;
+  }
+
+  private fileInCell(p: number, cell: number): void {
+    const size = this.cellSizes[cell]!;
+    let members = this.cells[cell]!;
+    if (size === members.length) {
+      members = grown(members, Math.max(8, Math.ceil(size * 1.5)), Int32Array);
+      this.cells[cell] = members;
+    }
+    members[size] = p;
+    this.cellSizes[cell] = size + 1;
   }
 
   /**
@@ -183,6 +295,7 @@ export class PromptIndex {
     if (this.count <= SCAN_LIMIT) {
       this.centroids = null;
       this.cells = [];
+      this.cellSizes = new Int32Array(0);
       this.cellCount = 0;
       return;
     }
@@ -192,14 +305,14 @@ export class PromptIndex {
     for (let j = 0; j < k; j++) centroids.set(this.vectorOf(Math.floor(random() * this.count)), j * d);
     // k-means on a sample (10 points per cell) is enough to place the cells.
     const sample = Array.from({ length: Math.min(this.count, k * 10) }, () => Math.floor(random() * this.count));
+    const v = new Float32Array(d);
     for (let round = 0; round < 5; round++) {
       const sums = new Float32Array(k * d);
       for (let s = 0; s < sample.length; s++) {
         const p = sample[s]!;
         const j = this.nearestCentroid(centroids, k, p);
-        const base = p * d;
-        const scale = this.scales[p]!;
-        for (let i = 0; i < d; i++) sums[j * d + i] = sums[j * d + i]! + this.codes[base + i]! * scale;
+        this.vectorInto(p, v);
+        for (let i = 0; i < d; i++) sums[j * d + i] = sums[j * d + i]! + v[i]!;
         if (s % 500 === 499) await yieldNow();
       }
       for (let j = 0; j < k; j++) {
@@ -209,23 +322,34 @@ export class PromptIndex {
         if (norm > 0) for (let i = 0; i < d; i++) centroids[j * d + i] = sums[j * d + i]! / norm;
       }
     }
-    const cells: number[][] = Array.from({ length: k }, () => []);
-    for (let p = 0; p < this.count; p++) {
-      cells[this.nearestCentroid(centroids, k, p)]!.push(p);
+    // Assign every point present now, then lay each cell out as one exact-size Int32Array.
+    const n = this.count;
+    const assigned = new Int32Array(n);
+    for (let p = 0; p < n; p++) {
+      assigned[p] = this.nearestCentroid(centroids, k, p);
       if (p % 500 === 499) await yieldNow();
     }
-    // Points added during the build were covered by the loop (it reads this.count each time);
-    // from here on insert() files new points into their cell.
+    const sizes = new Int32Array(k);
+    for (const c of assigned) sizes[c] = sizes[c]! + 1;
+    const cells = Array.from({ length: k }, (_, j) => new Int32Array(sizes[j]!));
+    const fill = new Int32Array(k);
+    assigned.forEach((c, p) => {
+      cells[c]![fill[c]!] = p;
+      fill[c] = fill[c]! + 1;
+    });
     this.centroids = centroids;
     this.cellCount = k;
     this.cells = cells;
+    this.cellSizes = sizes;
+    // Points added during the build (while it yielded) are filed now; from here on insert() does it.
+    for (let p = n; p < this.count; p++) this.fileInCell(p, this.nearestCentroid(centroids, k, p));
   }
 
   /** Nearest centroid of a stored point, computed on its int8 code (the scale does not change the argmax). */
   private nearestCentroid(centroids: Float32Array, k: number, p: number): number {
     const d = this.dims;
-    const base = p * d;
-    const codes = this.codes;
+    const codes = this.chunks[(p / CHUNK_POINTS) | 0]!;
+    const base = (p % CHUNK_POINTS) * d;
     let best = 0;
     let bestSim = -Infinity;
     for (let j = 0; j < k; j++) {
@@ -243,3 +367,12 @@ export class PromptIndex {
 
 /** How many inverted-file cells a search reads. */
 const PROBES = 4;
+
+type TypedArray = Int32Array | Uint16Array | Float32Array | Float64Array;
+
+/** A copy of `a` with room for `length` elements. */
+function grown<T extends TypedArray>(a: T, length: number, Ctor: new (length: number) => T): T {
+  const b = new Ctor(length);
+  b.set(a as never);
+  return b;
+}

@@ -47,3 +47,72 @@ void test('above the scan limit the inverted file still finds the nearest points
   const id = index.add('late', late, 'm', 1, 1);
   assert.equal(index.search(late, 1)[0]!.point, id);
 });
+
+void test('a scan returns the exact top k, best first, across code chunks, skipping the excluded point', () => {
+  const random = seededRandom(11);
+  const dims = 16;
+  const index = new PromptIndex(dims);
+  const vectors = Array.from({ length: 2500 }, () => unit(Float32Array.from({ length: dims }, () => random() - 0.5)));
+  vectors.forEach((v, i) => index.add(`k${i}`, v, 'm', 1, 1));
+  const q = vectors[2100]!;
+  const expected = vectors
+    .map((_, p) => ({ p, s: index.similarity(q, p) }))
+    .filter((x) => x.p !== 2100)
+    .sort((a, b) => b.s - a.s)
+    .slice(0, 7);
+  const found = index.search(q, 7, 2100);
+  assert.deepEqual(
+    found.map((n) => n.point),
+    expected.map((x) => x.p),
+  );
+  const back = index.vectorOf(2100);
+  assert.ok(back.every((x, i) => Math.abs(x - q[i]!) < 0.01));
+  assert.equal(index.search(q, 3000).length, 2500);
+});
+
+void test('stats merge per prompt and model, and read the same through statOf, forEachStat and stats[p]', () => {
+  const index = new PromptIndex(4);
+  const v = unit(Float32Array.from([1, 2, 3, 4]));
+  const p = index.add('a', v, 'x', 1, 1);
+  index.add('a', v, 'x', 0, 3);
+  index.add('a', v, 'y', 0.5, 2);
+  const other = index.add('b', unit(Float32Array.from([4, 3, 2, 1])), 'y', 1, 1);
+  assert.notEqual(p, other);
+  const x = index.findModel('x')!;
+  const y = index.findModel('y')!;
+  assert.deepEqual(index.statOf(p, x), { sum: 1, weight: 4 });
+  assert.deepEqual(index.statOf(p, y), { sum: 1, weight: 2 });
+  assert.deepEqual(index.statOf(other, x), undefined);
+  assert.deepEqual(index.stats[other]!.get(y), { sum: 1, weight: 1 });
+  assert.equal(index.stats.length, 2);
+  const seen: [number, number, number][] = [];
+  index.forEachStat(p, (m, sum, weight) => seen.push([m, sum, weight]));
+  assert.deepEqual(
+    seen.sort((a, b) => a[0] - b[0]),
+    [
+      [x, 1, 4],
+      [y, 1, 2],
+    ],
+  );
+});
+
+void test('points added while the inverted file is being built are searchable afterwards', async () => {
+  const random = seededRandom(13);
+  const dims = 8;
+  const index = new PromptIndex(dims);
+  const rand = () => unit(Float32Array.from({ length: dims }, () => random() - 0.5));
+  for (let p = 0; p < SCAN_LIMIT + 100; p++) index.add(`p${p}`, rand(), 'm', 1, 1);
+  const during: Float32Array[] = [];
+  let yields = 0;
+  await index.buildCells(random, async () => {
+    if (yields++ % 3 === 0) {
+      const v = rand();
+      during.push(v);
+      index.add(`during${during.length}`, v, 'm', 1, 1);
+    }
+  });
+  assert.ok(during.length > 0);
+  for (const [i, v] of during.entries()) {
+    assert.equal(index.search(v, 1)[0]!.point, index.pointOf(`during${i + 1}`));
+  }
+});
