@@ -57,22 +57,9 @@ export class PromptIndex {
    * Per point, its stats by model index. Kept for callers written against the earlier Map-per-point
    * layout; `statOf`/`forEachStat` read the same data without the per-access view object.
    */
-  readonly stats: readonly PointStats[];
+  readonly stats: readonly PointStats[] = [];
 
-  constructor(readonly dims: number) {
-    const views = new Proxy([] as PointStats[], {
-      get: (target, prop) => {
-        if (prop === 'length') return this.count;
-        if (typeof prop === 'string' && prop.length > 0 && prop.charCodeAt(0) <= 57) {
-          const p = Number(prop);
-          if (Number.isInteger(p) && p >= 0 && p < this.count) return { get: (m: number) => this.statOf(p, m) };
-          return undefined;
-        }
-        return Reflect.get(target, prop) as unknown;
-      },
-    });
-    this.stats = views;
-  }
+  constructor(readonly dims: number) {}
 
   get size(): number {
     return this.count;
@@ -166,6 +153,7 @@ export class PromptIndex {
     for (let i = 0; i < vector.length; i++) codes[base + i] = Math.round(vector[i]! / scale);
     this.scales[p] = scale;
     this.count++;
+    (this.stats as PointStats[]).push(new PointStatsView(this, p));
     if (this.centroids) this.fileInCell(p, this.nearestCentroid(this.centroids, this.cellCount, p));
     return p;
   }
@@ -362,6 +350,18 @@ export class PromptIndex {
       }
     }
     return best;
+  }
+}
+
+/** One point's stats by model: a two-field view (a Map per point cost ~10× more memory). */
+class PointStatsView implements PointStats {
+  constructor(
+    private readonly index: PromptIndex,
+    private readonly point: number,
+  ) {}
+
+  get(model: number): ModelStats | undefined {
+    return this.index.statOf(this.point, model);
   }
 }
 
