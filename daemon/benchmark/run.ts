@@ -3,7 +3,7 @@
 // (two-model) or quality and cost against the best single model and the oracle (multi-model).
 import { randomUUID } from 'node:crypto';
 import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
-import { promptFeatureVector } from '../core/learned/features';
+import { promptFeatures, type PromptFeatures } from '../core/learned/features';
 import { utilities } from '../core/learned/policy';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
 import type { Candidate } from '../core/ports';
@@ -67,7 +67,7 @@ export interface Prepared {
   row: EvalRow;
   key: string;
   vector: Float32Array;
-  features: Float32Array;
+  features: PromptFeatures;
   /** Scores mapped to 0..1 for learning (metrics use the raw scores). */
   learnScores: (number | null)[];
 }
@@ -118,7 +118,7 @@ export async function runBenchmarkDetailed(
         row,
         key: embedder.keyOf(row.prompt),
         vector: vectors[i]!,
-        features: promptFeatureVector(row.prompt),
+        features: promptFeatures(row.prompt),
         learnScores: row.scores.map((s) => (s === null ? null : normalise(s, range.min, range.max))),
       }));
     };
@@ -135,6 +135,8 @@ export async function runBenchmarkDetailed(
     let predictions: ModelQualities[];
     let evaluated: Prepared[];
     let learningCurve: { n: number; value: number }[] | undefined;
+    /** --folds: each row's fold, so two-model scores are ranked within the router that made them. */
+    let foldOfRow: number[] | null = null;
     const variants: Variant[] = [];
 
     if (options.online) {
@@ -155,6 +157,7 @@ export async function runBenchmarkDetailed(
       const k = options.folds ?? 5;
       if (k < 2) throw new Error('--folds needs at least 2');
       const byFold = testRows.map((r) => foldOf(r.row.prompt, k));
+      foldOfRow = byFold;
       predictions = new Array<ModelQualities>(testRows.length);
       for (let f = 0; f < k; f++) {
         progress('training folds', f, k);
@@ -184,8 +187,9 @@ export async function runBenchmarkDetailed(
     if (two) {
       const strong = evaluated.map((r) => r.row.scores[two.strong]!);
       const weak = evaluated.map((r) => r.row.scores[two.weak]!);
-      const scoreOf = (q: ModelQualities) => 0.5 + (q.blend[two.strong]! - q.blend[two.weak]!) / 2;
-      const curve = qualityCurve(strong, weak, predictions.map(scoreOf));
+      const raw = predictions.map((q) => 0.5 + (q.blend[two.strong]! - q.blend[two.weak]!) / 2);
+      const scores = foldOfRow ? rankWithinFolds(raw, foldOfRow) : raw;
+      const curve = qualityCurve(strong, weak, scores);
       Object.assign(report, {
         strong: options.strong,
         weak: options.weak,
@@ -198,14 +202,11 @@ export async function runBenchmarkDetailed(
         ['kNN only', (q: ModelQualities) => q.knn],
         ['linear head only', (q: ModelQualities) => q.linear],
       ] as const) {
-        const c = qualityCurve(
-          strong,
-          weak,
-          predictions.map((q) => pick(q)[two.strong]! - pick(q)[two.weak]!),
-        );
+        const variantRaw = predictions.map((q) => pick(q)[two.strong]! - pick(q)[two.weak]!);
+        const c = qualityCurve(strong, weak, foldOfRow ? rankWithinFolds(variantRaw, foldOfRow) : variantRaw);
         variants.push({ name, apgr: apgr(c) });
       }
-      decisions = evaluated.map((r, i) => ({ uid: r.row.uid, value: scoreOf(predictions[i]!).toFixed(6) }));
+      decisions = evaluated.map((r, i) => ({ uid: r.row.uid, value: scores[i]!.toFixed(6) }));
     } else {
       const hasCosts = evaluated.every((r) => r.row.costs !== null);
       const lambdas = hasCosts ? (options.lambdas ?? DEFAULT_LAMBDAS) : [0];
@@ -254,6 +255,29 @@ interface ModelQualities {
   blend: number[];
   knn: number[];
   linear: number[];
+}
+
+/**
+ * Each fold's scores as quantiles within that fold (0..1). Cross-validation trains one router per
+ * fold, and their scores are not on one scale: a fold whose training rows happen to favour the strong
+ * model more scores all its test rows higher, and because its own test rows then favour it less,
+ * ranking the pooled raw scores penalises every router. Even a router that predicts nothing but the
+ * training mean scored APGR .37 on MBPP that way. Ranking within folds is what deploying each
+ * router would do: each sends its own top x % of prompts to the strong model.
+ */
+export function rankWithinFolds(scores: readonly number[], folds: readonly number[]): number[] {
+  const out = new Array<number>(scores.length).fill(0);
+  const members = new Map<number, number[]>();
+  folds.forEach((f, i) => {
+    const list = members.get(f);
+    if (list) list.push(i);
+    else members.set(f, [i]);
+  });
+  for (const rows of members.values()) {
+    const order = [...rows].sort((a, b) => scores[a]! - scores[b]! || a - b);
+    order.forEach((row, rank) => (out[row] = (rank + 0.5) / order.length));
+  }
+  return out;
 }
 
 function normalise(score: number, min: number, max: number): number {

@@ -3,7 +3,7 @@
 // from new outcomes, and background refits that yield to the event loop between chunks.
 import path from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { promptFeatureVector } from '../core/learned/features';
+import { promptFeatures } from '../core/learned/features';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
 import {
   DEFAULT_LEARNED_OPTIONS,
@@ -115,7 +115,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       if (seenIds.has(o.id)) return; // the initial load and observe() can overlap
       seenIds.add(o.id);
     }
-    model!.add(embedder!.keyOf(o.prompt), vector, promptFeatureVector(o.prompt), o.model, clamp01(o.score), o.weight);
+    model!.add(embedder!.keyOf(o.prompt), vector, promptFeatures(o.prompt), o.model, clamp01(o.score), o.weight);
     sinceRetrain++;
   }
 

@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../../daemon/benchmark/folds';
-import { promptFeatureVector } from '../../daemon/core/learned/features';
+import { promptFeatures } from '../../daemon/core/learned/features';
 import { QualityModel } from '../../daemon/core/learned/quality-model';
 import { LearnedStrategy, SimilarityStrategy } from '../../daemon/core/learned/strategies';
 import type { Candidate, RouteInput } from '../../daemon/core/ports';
@@ -92,7 +92,7 @@ async function main() {
   for (let p = 0; p < prompts && added < OUTCOMES; p++) {
     const centre = centres[Math.floor(random() * centres.length)]!;
     const v = unit(centre.map((x) => x + 0.04 * gaussian(random)));
-    const features = promptFeatureVector(`synthetic prompt ${p}`);
+    const features = promptFeatures(`synthetic prompt ${p}`);
     for (let j = 0; j < 2 && added < OUTCOMES; j++, added++) {
       const m = MODELS[Math.floor(random() * MODELS.length)]!;
       model.add(`p${p}`, v, features, m, random() < 0.7 ? 1 : 0);
@@ -136,7 +136,7 @@ async function main() {
   const seedTexts = PROMPTS.map((p, i) => `${p} (variant ${i})`);
   const seedVectors = await embedder.embed(seedTexts);
   seedVectors.forEach((v, i) =>
-    MODELS.forEach((m) => useModel.add(`s${i}`, v, promptFeatureVector(seedTexts[i]!), m, random())),
+    MODELS.forEach((m) => useModel.add(`s${i}`, v, promptFeatures(seedTexts[i]!), m, random())),
   );
   const useLearned = new LearnedStrategy(useModel);
   const uncachedEmbedOnly: number[] = [];

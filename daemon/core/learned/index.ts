@@ -1,5 +1,13 @@
 // Pure learning strategies: no I/O, fed by the Learner (daemon/learning).
-export { FEATURE_COUNT, FEATURE_NAMES, promptFeatureVector } from './features';
+export {
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  LEXICAL_DIMS,
+  promptFeatureVector,
+  promptFeatures,
+  type PromptFeatures,
+} from './features';
+export { routingFocus } from './focus';
 export { DEFAULT_LINEAR, LogisticHeads, type LinearOptions } from './linear';
 export { PromptIndex, SCAN_LIMIT } from './neighbours';
 export { strongWinProbability, thompsonPick, twoModelChoice, utilities } from './policy';

@@ -6,6 +6,8 @@ export interface LinearOptions {
   learningRate: number;
   l2: number;
   epochs: number;
+  /** 'squared' fits E[score] by least squares (clamped to 0..1 when read). */
+  loss?: 'logistic' | 'squared';
 }
 
 export const DEFAULT_LINEAR: LinearOptions = { learningRate: 0.05, l2: 1e-4, epochs: 6 };
@@ -42,14 +44,19 @@ export class LogisticHeads {
   predict(model: number, x: Float32Array): number {
     const w = this.weights[model];
     if (!w) return 0.5;
-    return sigmoid(dot(w, x));
+    return this.link(dot(w, x));
+  }
+
+  private link(z: number): number {
+    return this.options.loss === 'squared' ? Math.min(1, Math.max(0, z)) : sigmoid(z);
   }
 
   step(e: TrainingExample, learningRate = this.options.learningRate): void {
     const w = this.head(e.model);
     this.seen[e.model] = (this.seen[e.model] ?? 0) + 1;
-    const p = sigmoid(dot(w, e.x));
-    const g = (p - e.score) * e.weight;
+    const z = dot(w, e.x);
+    // Squared loss: the raw linear output's error (clamping it would stop learning at the edges).
+    const g = ((this.options.loss === 'squared' ? z : sigmoid(z)) - e.score) * e.weight;
     const decay = 1 - learningRate * this.options.l2;
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * decay - learningRate * g * e.x[i]!;
   }

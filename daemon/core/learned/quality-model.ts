@@ -1,7 +1,8 @@
 // Per-model expected quality for a prompt, from two views of the past outcomes: the nearest past
 // prompts (kNN with a similarity kernel, shrunk towards the model's overall mean when evidence is
-// thin) and the logistic heads over the embedding plus cheap features. Both update online.
-import { FEATURE_COUNT } from './features';
+// thin) and the logistic heads over the embedding, cheap features and hashed words. Both update
+// online.
+import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type PromptFeatures } from './features';
 import { DEFAULT_LINEAR, LogisticHeads, type LinearOptions, type TrainingExample } from './linear';
 import { PromptIndex, type Neighbour } from './neighbours';
 
@@ -58,6 +59,10 @@ export class QualityModel {
   readonly index: PromptIndex;
   private heads: LogisticHeads;
   private readonly features: Float32Array[] = [];
+  // Every point's lexical ids in one pool (a typed array per point would cost ~100 bytes more each).
+  private lexicalPool = new Uint16Array(16_384);
+  private lexicalStart = new Uint32Array(1_025);
+  private lexicalPoints = 0;
   private readonly outcomes: StoredOutcome[] = [];
   private readonly totals: { sum: number; weight: number; count: number }[] = [];
 
@@ -66,7 +71,12 @@ export class QualityModel {
     readonly options: QualityModelOptions = DEFAULT_QUALITY_MODEL,
   ) {
     this.index = new PromptIndex(dims);
-    this.heads = new LogisticHeads(dims + FEATURE_COUNT, options.linear);
+    this.heads = new LogisticHeads(this.inputDims, options.linear);
+  }
+
+  /** The linear heads' input: embedding, dense features, lexical buckets. */
+  private get inputDims(): number {
+    return this.dims + FEATURE_COUNT + LEXICAL_DIMS;
   }
 
   get size(): number {
@@ -100,9 +110,12 @@ export class QualityModel {
   }
 
   /** Online update: the next prediction already reflects it. */
-  add(key: string, vector: Float32Array, features: Float32Array, model: string, score: number, weight = 1): void {
+  add(key: string, vector: Float32Array, features: PromptFeatures, model: string, score: number, weight = 1): void {
     const point = this.index.add(key, vector, model, score, weight);
-    if (this.features.length <= point) this.features[point] = features;
+    if (this.features.length <= point) {
+      this.features[point] = features.dense;
+      this.storeLexical(point, features.lexical);
+    }
     const m = this.index.modelIndex(model);
     while (this.totals.length <= m) this.totals.push({ sum: 0, weight: 0, count: 0 });
     const t = this.totals[m]!;
@@ -114,19 +127,49 @@ export class QualityModel {
     this.heads.step(this.example(stored));
   }
 
-  /** `scratch` (length dims + features) is reused by refits so 100k examples do not allocate 100k inputs. */
+  private storeLexical(point: number, ids: Uint16Array): void {
+    // Points arrive in order (0, 1, 2, …), so the pool only ever appends.
+    if (point + 2 > this.lexicalStart.length) {
+      const grown = new Uint32Array(Math.max(2 * this.lexicalStart.length, point + 2));
+      grown.set(this.lexicalStart);
+      this.lexicalStart = grown;
+    }
+    const start = this.lexicalStart[point]!;
+    if (start + ids.length > this.lexicalPool.length) {
+      const grown = new Uint16Array(Math.max(2 * this.lexicalPool.length, start + ids.length));
+      grown.set(this.lexicalPool);
+      this.lexicalPool = grown;
+    }
+    this.lexicalPool.set(ids, start);
+    this.lexicalStart[point + 1] = start + ids.length;
+    this.lexicalPoints = point + 1;
+  }
+
+  private lexicalOf(point: number): Uint16Array {
+    if (point >= this.lexicalPoints) return new Uint16Array(0);
+    return this.lexicalPool.subarray(this.lexicalStart[point], this.lexicalStart[point + 1]);
+  }
+
+  /** `scratch` (length inputDims) is reused by refits so 100k examples do not allocate 100k inputs. */
   private example(o: StoredOutcome, scratch?: Float32Array): TrainingExample {
-    const x = scratch ?? new Float32Array(this.dims + FEATURE_COUNT);
+    const x = scratch ?? new Float32Array(this.inputDims);
     this.index.vectorInto(o.point, x);
-    x.set(this.features[o.point]!, this.dims);
+    this.fillRest(x, this.features[o.point]!, this.lexicalOf(o.point));
     return { x, model: o.model, score: o.score, weight: o.weight };
   }
 
-  private inputOf(vector: Float32Array, features: Float32Array): Float32Array {
-    const x = new Float32Array(this.dims + FEATURE_COUNT);
+  private inputOf(vector: Float32Array, features: PromptFeatures): Float32Array {
+    const x = new Float32Array(this.inputDims);
     x.set(vector);
-    x.set(features, this.dims);
+    this.fillRest(x, features.dense, features.lexical);
     return x;
+  }
+
+  private fillRest(x: Float32Array, dense: Float32Array, lexical: Uint16Array): void {
+    x.set(dense, this.dims);
+    const offset = this.dims + FEATURE_COUNT;
+    x.fill(0, offset);
+    writeLexical(lexical, x, offset);
   }
 
   /** Refits the linear heads from every stored outcome and rebuilds the search cells. */
@@ -135,9 +178,9 @@ export class QualityModel {
     yieldNow?: () => Promise<void>,
     search: 'cells' | 'exact' = 'cells',
   ): Promise<void> {
-    const heads = new LogisticHeads(this.dims + FEATURE_COUNT, this.options.linear);
+    const heads = new LogisticHeads(this.inputDims, this.options.linear);
     const count = this.outcomes.length;
-    const scratch = new Float32Array(this.dims + FEATURE_COUNT);
+    const scratch = new Float32Array(this.inputDims);
     await heads.fit(count, (i) => this.example(this.outcomes[i]!, scratch), random, yieldNow);
     // Outcomes that arrived during the fit get their online step on the new heads.
     for (let i = count; i < this.outcomes.length; i++) heads.step(this.example(this.outcomes[i]!));
@@ -145,7 +188,7 @@ export class QualityModel {
     if (search === 'cells') await this.index.buildCells(random, yieldNow);
   }
 
-  predict(vector: Float32Array, features: Float32Array, models: readonly string[]): Prediction {
+  predict(vector: Float32Array, features: PromptFeatures, models: readonly string[]): Prediction {
     const { k, temperature, priorStrength, knnShare } = this.options;
     const nearest = this.index.size > 0 ? this.index.search(vector, k) : [];
     const kernel = nearest.map((n) => Math.exp((n.similarity - 1) / temperature));

@@ -6,7 +6,7 @@
 //    share of Thompson-sampling exploration on live traffic.
 import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from '../ports';
 import { compareSentence } from './explain';
-import { promptFeatureVector } from './features';
+import { promptFeatures } from './features';
 import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
 import type { ModelPrediction, Prediction, QualityModel } from './quality-model';
 
@@ -60,7 +60,7 @@ abstract class ModelStrategy implements RoutingStrategy {
 
     const prediction = this.model.predict(
       input.embedding,
-      promptFeatureVector(input.text),
+      promptFeatures(input.text),
       candidates.map((c) => c.config.name),
     );
     let ranked = utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p));

@@ -43,3 +43,16 @@ void test('when every row gains the same, any order traces the straight line fro
   const curve = qualityCurve(s, w, new Array(10).fill(0));
   assert.ok(Math.abs(apgr(curve) - 0.5) < 1e-12);
 });
+
+void test('cross-validation scores are ranked within their fold: a fold-level offset carries no credit or blame', async () => {
+  const { rankWithinFolds } = await import('../../../daemon/benchmark/run');
+  assert.deepEqual(rankWithinFolds([10, 20, 1, 2], [0, 0, 1, 1]), [0.25, 0.75, 0.25, 0.75]);
+  // Fold 1 holds every row where the strong model gains; the router of fold 0 (trained on fold 1)
+  // therefore scores all of fold 0 higher. Pooled, that offset alone ranks the losers first.
+  const s = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+  const w = [1, 1, 1, 1, 1, 0, 0, 0, 0, 0];
+  const folds = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+  const informationless = folds.map((f) => (f === 0 ? 0.9 : 0.1));
+  assert.ok(apgr(qualityCurve(s, w, informationless)) < 0.3);
+  assert.ok(Math.abs(apgr(qualityCurve(s, w, rankWithinFolds(informationless, folds))) - 0.5) < 0.1);
+});

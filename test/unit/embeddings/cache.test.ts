@@ -74,11 +74,18 @@ void test('the disk cache survives a restart and ignores a torn last record', as
   assert.equal(new DiskEmbeddingCache(dir, again.id, 4).size, 3);
 });
 
-void test('long texts are cut to head and tail before embedding', () => {
+void test('a long text is embedded by its focus: the last block when it is a question, else head and tail', () => {
   const long = `${'a'.repeat(2000)}QUESTION${'b'.repeat(900)}`;
   const bounded = boundForEmbedding(long);
-  assert.ok(bounded.length < 1600);
+  assert.ok(bounded.length <= 610);
   assert.ok(bounded.startsWith('aaaa'));
-  assert.ok(bounded.includes('QUESTION'));
+  assert.ok(bounded.endsWith('bbbb'));
   assert.equal(boundForEmbedding('  short  '), 'short');
+  // Few-shot layout: the worked examples repeat in every prompt, the last block is the question.
+  const shots = Array.from({ length: 30 }, (_, i) => `Example ${i}: what is ${i} + ${i}?\nAnswer: ${2 * i}`).join(
+    '\n\n',
+  );
+  const question = 'A train leaves at noon at 60 km/h; when has it covered 150 km?\nAnswer:';
+  assert.equal(boundForEmbedding(`${shots}\n\n${question}`), question);
+  assert.equal(boundForEmbedding(`${shots}\\n\\n${question}`), question, 'escaped line breaks (string literals)');
 });
