@@ -2,6 +2,11 @@
 // on WASM). It runs on any Node or Electron and never downloads: the model files are read from
 // dist/models/use-lite next to the bundle, or from node_modules when running from source. The
 // model loads on first use so the daemon starts fast.
+//
+// The graph is run directly rather than through @energetic-ai/embeddings' EmbeddingsModel: its
+// tokenizer builds a trie that copies every token prefix (megabytes of small arrays) and encodes in
+// quadratic time (it slices the rest of the text at every position). UseTokenizer below gives the
+// same ids in linear time (test/unit/embeddings/use.test.ts compares both on varied texts).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Embedder } from '../core/ports';
@@ -9,14 +14,26 @@ import type { Embedder } from '../core/ports';
 export const USE_ID = 'use-lite-512';
 const DIMENSIONS = 512;
 
-interface TfjsCore {
-  setWasmPaths(prefix: string): void;
-  loadGraphModel(url: string): Promise<unknown>;
+interface Tensor {
+  data(): Promise<Float32Array>;
+  dispose(): void;
 }
 
-interface UseModel {
-  embed(input: string[]): Promise<number[][]>;
+interface GraphModel {
+  executeAsync(inputs: Record<string, Tensor>): Promise<Tensor>;
+  artifacts?: { weightData?: unknown };
 }
+
+// tfjs's own type packages are not installed; these are the calls we make.
+interface TfjsCore {
+  setWasmPaths(prefix: string): void;
+  ready(): Promise<void>;
+  loadGraphModel(url: string): Promise<GraphModel>;
+  tensor2d(values: Int32Array, shape: [number, number], dtype: 'int32'): Tensor;
+  tensor1d(values: Int32Array, dtype: 'int32'): Tensor;
+}
+
+type Vocabulary = [string, number][];
 
 /** Where the model and the tfjs WASM binaries are: next to the bundle, else node_modules. */
 export function locateUseAssets(): { modelDir: string; wasmDir: string | null } {
@@ -28,33 +45,156 @@ export function locateUseAssets(): { modelDir: string; wasmDir: string | null } 
   return { modelDir, wasmDir: null };
 }
 
+/** USE's vocabulary file, parsed. */
+export function readUseVocabulary(modelDir = locateUseAssets().modelDir): Vocabulary {
+  return JSON.parse(readFileSync(path.join(modelDir, 'vocab.json'), 'utf8')) as Vocabulary;
+}
+
+/** The first ids of USE's vocabulary are reserved (unknown, <s>, </s>, …) and never matched. */
+const RESERVED_SYMBOLS = 6;
+const SEPARATOR = '\u2581';
+
+/**
+ * USE lite's SentencePiece-style tokenizer, id for id the same as @energetic-ai/embeddings'
+ * (including its tie-breaking: among equally scored segmentations, the later start wins), but
+ * walking a trie of numeric edges instead of slicing the text at every position.
+ */
+export class UseTokenizer {
+  // A trie over code points: the child of node n by code point c is edges.get(n * 0x110000 + c);
+  // pieceAt[n] is the vocabulary id ending at node n (−1 for none). Node 0 is the root.
+  private readonly edges = new Map<number, number>();
+  private pieceAt = new Int32Array(1024).fill(-1);
+  private nodes = 1;
+
+  constructor(private readonly vocabulary: Vocabulary) {
+    for (let i = RESERVED_SYMBOLS; i < vocabulary.length; i++) {
+      const piece = vocabulary[i]![0];
+      if (piece.length === 0) continue;
+      let node = 0;
+      for (const symbol of piece) {
+        const key = node * 0x110000 + symbol.codePointAt(0)!;
+        let child = this.edges.get(key);
+        if (child === undefined) {
+          child = this.nodes++;
+          this.edges.set(key, child);
+          if (child === this.pieceAt.length) {
+            const grown = new Int32Array(2 * child).fill(-1);
+            grown.set(this.pieceAt);
+            this.pieceAt = grown;
+          }
+        }
+        node = child;
+      }
+      this.pieceAt[node] = i; // a repeated piece: the later entry wins, as in the original trie
+    }
+  }
+
+  encode(input: string): number[] {
+    const normalized = input.normalize('NFKC');
+    const text = normalized.length > 0 ? SEPARATOR + normalized.replace(/ /g, SEPARATOR) : normalized;
+    const symbols: number[] = []; // code points, as the original
+    for (const symbol of text) symbols.push(symbol.codePointAt(0)!);
+    const n = symbols.length;
+    // Pieces ending at each position: [start, id, score] triples, starts ascending.
+    const ending: number[][] = Array.from({ length: n + 1 }, () => []);
+    for (let i = 0; i < n; i++) {
+      let found = false;
+      let node: number | undefined = 0;
+      for (let end = i + 1; end <= n; end++) {
+        node = this.edges.get(node * 0x110000 + symbols[end - 1]!);
+        if (node === undefined) break;
+        const id = this.pieceAt[node]!;
+        if (id < 0) continue;
+        ending[end]!.push(i, id, this.vocabulary[id]![1]);
+        found = true;
+      }
+      if (!found) ending[i + 1]!.push(i, 0, 0); // an unknown symbol: id 0, score 0
+    }
+    const best = new Float64Array(n + 1);
+    const words = new Int32Array(n + 1);
+    for (let end = 0; end <= n; end++) {
+      const list = ending[end]!;
+      for (let j = 0; j < list.length; j += 3) {
+        const score = list[j + 2]! + best[list[j]!]!;
+        if (best[end] === 0 || score >= best[end]!) {
+          best[end] = score;
+          words[end] = list[j + 1]!;
+        }
+      }
+    }
+    const ids: number[] = [];
+    for (let at = n; at > 0; at -= this.vocabulary[words[at]!]![0].length) ids.push(words[at]!);
+    // Runs of unknown symbols collapse to one.
+    const merged: number[] = [];
+    let previousUnknown = false;
+    for (const id of ids) {
+      if (!(previousUnknown && id === 0)) merged.push(id);
+      previousUnknown = id === 0;
+    }
+    return merged.reverse();
+  }
+}
+
+interface LoadedUse {
+  core: TfjsCore;
+  graph: GraphModel;
+  tokenizer: UseTokenizer;
+}
+
 export function createUseEmbedder(log?: (msg: string) => void): Embedder & { load(): Promise<void> } {
-  let model: Promise<UseModel> | null = null;
+  let model: Promise<LoadedUse> | null = null;
   // tfjs runs one graph at a time anyway; chaining keeps batches from interleaving.
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function loadModel(): Promise<UseModel> {
+  async function loadModel(): Promise<LoadedUse> {
     const started = Date.now();
     const { modelDir, wasmDir } = locateUseAssets();
-    // tfjs's own type packages are not installed; these are the two calls we make.
     const core = (await import('@energetic-ai/core')) as unknown as TfjsCore;
     if (wasmDir) core.setWasmPaths(wasmDir);
-    const { initModel } = await import('@energetic-ai/embeddings');
-    const loaded = await initModel(async () => {
-      const graph = await core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`);
-      const vocabulary = JSON.parse(readFileSync(path.join(modelDir, 'vocab.json'), 'utf8')) as unknown;
-      return { model: graph, vocabulary } as unknown as Awaited<ReturnType<Parameters<typeof initModel>[0] & {}>>;
-    });
+    await core.ready();
+    const graph = await core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`);
+    // The graph keeps the file's weight bytes (28 MB) for a save() we never call; the weights
+    // themselves now live in the WASM heap.
+    if (graph.artifacts) graph.artifacts.weightData = undefined;
+    const tokenizer = new UseTokenizer(readUseVocabulary(modelDir));
     log?.(`embeddings: ${USE_ID} loaded from ${modelDir} in ${Date.now() - started} ms`);
-    return loaded;
+    return { core, graph, tokenizer };
   }
 
-  function ensure(): Promise<UseModel> {
+  function ensure(): Promise<LoadedUse> {
     if (!model) {
       model = loadModel();
       model.catch(() => (model = null)); // a later call may retry
     }
     return model;
+  }
+
+  async function run({ core, graph, tokenizer }: LoadedUse, texts: readonly string[]): Promise<Float32Array[]> {
+    // USE's tokenizer yields nothing for an empty text, which the graph cannot take.
+    const encodings = texts.map((t) => tokenizer.encode(t.trim() ? t : '(empty)'));
+    const total = encodings.reduce((s, e) => s + e.length, 0);
+    // The graph's input is sparse: (row, position) pairs and the token id at each.
+    const indices = new Int32Array(2 * total);
+    const values = new Int32Array(total);
+    let at = 0;
+    encodings.forEach((ids, row) => {
+      ids.forEach((id, position) => {
+        indices[2 * at] = row;
+        indices[2 * at + 1] = position;
+        values[at++] = id;
+      });
+    });
+    const indicesTensor = core.tensor2d(indices, [total, 2], 'int32');
+    const valuesTensor = core.tensor1d(values, 'int32');
+    try {
+      const output = await graph.executeAsync({ indices: indicesTensor, values: valuesTensor });
+      const flat = await output.data();
+      output.dispose();
+      return texts.map((_, i) => normalise(flat.slice(i * DIMENSIONS, (i + 1) * DIMENSIONS)));
+    } finally {
+      indicesTensor.dispose();
+      valuesTensor.dispose();
+    }
   }
 
   return {
@@ -64,16 +204,12 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
       await ensure();
     },
     embed(texts) {
-      const run = queue.then(async () => {
-        const m = await ensure();
-        if (texts.length === 0) return [];
-        // USE's tokenizer crashes on a text with no tokens.
-        const safe = texts.map((t) => (t.trim() ? t : '(empty)'));
-        const rows = await m.embed(safe);
-        return rows.map((row) => normalise(Float32Array.from(row)));
+      const result = queue.then(async () => {
+        const loaded = await ensure();
+        return texts.length === 0 ? [] : run(loaded, texts);
       });
-      queue = run.catch(() => undefined);
-      return run;
+      queue = result.catch(() => undefined);
+      return result;
     },
   };
 }

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
-import { createUseEmbedder, USE_ID } from '../../../daemon/embeddings/use';
+import { seededRandom } from '../../../daemon/benchmark/folds';
+import {
+  createUseEmbedder,
+  locateUseAssets,
+  normalise,
+  readUseVocabulary,
+  USE_ID,
+  UseTokenizer,
+} from '../../../daemon/embeddings/use';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
@@ -19,4 +28,52 @@ void test('the bundled USE model gives 512-d unit vectors; similar sentences are
   }
   assert.ok(dot(code1!, code2!) > dot(code1!, weather!) + 0.2, `${dot(code1!, code2!)} vs ${dot(code1!, weather!)}`);
   assert.ok(dot(code2!, weather!) < 0.5);
+});
+
+// The library's own EmbeddingsModel (its tokenizer and embed) is the reference the daemon's
+// faster path must match: stored embeddings and benchmark caches depend on identical vectors.
+interface LibraryModel {
+  tokenizer: { encode(text: string): number[] };
+  embed(texts: string[]): Promise<number[][]>;
+}
+const library = require('@energetic-ai/embeddings') as {
+  EmbeddingsModel: new (data: { model: unknown; vocabulary: unknown }) => LibraryModel;
+};
+
+const VARIED = [
+  'Explain the difference between a process and a thread, and when you would prefer one over the other.',
+  'Solve for x: 3x^2 - 12x + 9 = 0',
+  '  leading and  double  spaces ',
+  'Émile Zola écrit «J’accuse…!» — 1898',
+  '日本語のテキストと emoji 🎉🎉 mixed',
+  'ﬁ ligature ｆｕｌｌ width',
+  'a',
+  '```ts\nconst x = () => {\n  return 1;\n}\n```',
+  'x'.repeat(600),
+  'supercalifragilisticexpialidocious antidisestablishmentarianism',
+];
+
+void test('UseTokenizer gives the same ids as the library tokenizer', () => {
+  const vocabulary = readUseVocabulary();
+  const reference = new library.EmbeddingsModel({ model: null, vocabulary }).tokenizer;
+  const tokenizer = new UseTokenizer(vocabulary);
+  const random = seededRandom(9);
+  const alphabet = [...'abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789.,;:!?-_()[]{}\'"\n\téüßçñ漢字😀'];
+  const texts = [...VARIED];
+  for (let i = 0; i < 200; i++) {
+    const length = 1 + Math.floor(random() * 300);
+    texts.push(Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+  }
+  for (const text of texts) assert.deepEqual(tokenizer.encode(text), reference.encode(text), JSON.stringify(text));
+});
+
+void test('the embedder returns the vectors of the library embed, normalised', async () => {
+  const { modelDir } = locateUseAssets();
+  const core = require('@energetic-ai/core') as { loadGraphModel(url: string): Promise<unknown> };
+  const graph = await core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`);
+  const reference = new library.EmbeddingsModel({ model: graph, vocabulary: readUseVocabulary(modelDir) });
+  const texts = VARIED.slice(0, 5);
+  const expected = (await reference.embed(texts)).map((row) => normalise(Float32Array.from(row)));
+  const actual = await createUseEmbedder().embed(texts);
+  actual.forEach((v, i) => assert.ok(dot(v, expected[i]!) > 0.99999, `text ${i}: ${dot(v, expected[i]!)}`));
 });
