@@ -83,6 +83,9 @@ const PROMPTS = [
 ];
 
 async function main() {
+  // What the process holds before the router exists: node plus, when run from source, tsx's
+  // loader (about 50 MB of the total; the daemon runs as an esbuild bundle without it).
+  const rssAtStart = process.memoryUsage().rss / 2 ** 20;
   const random = seededRandom(42);
   const started = performance.now();
   const centres = Array.from({ length: 400 }, () => unit(Float32Array.from({ length: DIMS }, () => gaussian(random))));
@@ -142,14 +145,27 @@ async function main() {
   const uncachedEmbedOnly: number[] = [];
   const uncached: number[] = [];
   const uncachedCpu: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const text = `${PROMPTS[i % PROMPTS.length]!} Request ${i}: keep it short.`.slice(0, 500);
+  // Two lengths: the ~130-character prompts above and 500-character ones (the target's bound);
+  // USE's work grows with the token count.
+  const uncachedLong: number[] = [];
+  for (let i = 0; i < 80; i++) {
+    const long = i >= 40;
+    const text = long
+      ? `Request ${i}: ${[...PROMPTS, ...PROMPTS].map((_, j) => PROMPTS[(i + j) % PROMPTS.length]).join(' ')}`.slice(
+          0,
+          500,
+        )
+      : `${PROMPTS[i % PROMPTS.length]!} Request ${i}: keep it short.`.slice(0, 500);
     const cpu = process.cpuUsage();
     const t = performance.now();
     const [v] = await embedder.embed([text]);
     const embedded = performance.now();
     // Decision cost at 100k outcomes is measured above; add it to the embedding time.
     learned.decide(input(text, v!), pool);
+    if (long) {
+      uncachedLong.push(performance.now() - t);
+      continue;
+    }
     uncached.push(performance.now() - t);
     const used = process.cpuUsage(cpu);
     uncachedCpu.push((used.user + used.system) / 1000);
@@ -169,9 +185,11 @@ async function main() {
     similarity_cached_p50_ms: +percentile(cachedSimilarity, 50).toFixed(3),
     uncached_p50_ms: +percentile(uncached, 50).toFixed(2),
     uncached_cpu_p50_ms: +percentile(uncachedCpu, 50).toFixed(2),
+    uncached_500_chars_p50_ms: +percentile(uncachedLong, 50).toFixed(2),
     load_average_1m: +os.loadavg()[0]!.toFixed(1),
     cpus: os.cpus().length,
     uncached_embedding_only_p50_ms: +percentile(uncachedEmbedOnly, 50).toFixed(2),
+    rss_at_start_mb: Math.round(rssAtStart),
     rss_after_load_mb: Math.round(rssAfterLoad),
     heap_and_buffers_after_load_mb: Math.round(heapAfterLoad),
     rss_mb: Math.round(rss),
