@@ -6,11 +6,12 @@ export interface LinearOptions {
   learningRate: number;
   l2: number;
   epochs: number;
-  /** 'squared' fits E[score] by least squares (clamped to 0..1 when read). */
-  loss?: 'logistic' | 'squared';
 }
 
-export const DEFAULT_LINEAR: LinearOptions = { learningRate: 0.05, l2: 1e-4, epochs: 6 };
+// With the 1,024 word buckets in the input, a larger step, more decay and more epochs fit better:
+// 5-fold APGR GSM8K .629 → .639, ARC-Challenge .583 → .590, Winogrande .525 → .554 (and MMLU
+// .687 → .684, within its noise) against { 0.05, 1e-4, 6 }.
+export const DEFAULT_LINEAR: LinearOptions = { learningRate: 0.2, l2: 1e-3, epochs: 10 };
 
 export interface TrainingExample {
   x: Float32Array;
@@ -44,19 +45,14 @@ export class LogisticHeads {
   predict(model: number, x: Float32Array): number {
     const w = this.weights[model];
     if (!w) return 0.5;
-    return this.link(dot(w, x));
-  }
-
-  private link(z: number): number {
-    return this.options.loss === 'squared' ? Math.min(1, Math.max(0, z)) : sigmoid(z);
+    return sigmoid(dot(w, x));
   }
 
   step(e: TrainingExample, learningRate = this.options.learningRate): void {
     const w = this.head(e.model);
     this.seen[e.model] = (this.seen[e.model] ?? 0) + 1;
-    const z = dot(w, e.x);
-    // Squared loss: the raw linear output's error (clamping it would stop learning at the edges).
-    const g = ((this.options.loss === 'squared' ? z : sigmoid(z)) - e.score) * e.weight;
+    const p = sigmoid(dot(w, e.x));
+    const g = (p - e.score) * e.weight;
     const decay = 1 - learningRate * this.options.l2;
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * decay - learningRate * g * e.x[i]!;
   }
