@@ -89,3 +89,30 @@ void test('a long text is embedded by its focus: the last block when it is a que
   assert.equal(boundForEmbedding(`${shots}\n\n${question}`), question);
   assert.equal(boundForEmbedding(`${shots}\\n\\n${question}`), question, 'escaped line breaks (string literals)');
 });
+
+void test('the disk cache gives back each stored vector exactly, in the session that wrote it and after reopening', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-emb-'));
+  const dims = 8;
+  const key = (i: number) => i.toString(16).padStart(32, '0');
+  const vector = (i: number) => Float32Array.from({ length: dims }, (_, j) => Math.sin(i * 31 + j) / (j + 1));
+  const disk = new DiskEmbeddingCache(dir, 'exact', dims);
+  for (let batch = 0; batch < 3; batch++) {
+    disk.putMany(
+      Array.from({ length: 700 }, (_, i) => ({ key: key(batch * 700 + i), vector: vector(batch * 700 + i) })),
+    );
+  }
+  // A key stored before keeps its first vector.
+  disk.putMany([
+    { key: key(5), vector: vector(99_999) },
+    { key: key(3000), vector: vector(3000) },
+  ]);
+  assert.equal(disk.size, 2101);
+  for (const i of [0, 5, 699, 700, 1399, 2099, 3000]) assert.deepEqual(disk.get(key(i)), vector(i));
+  assert.equal(disk.get(key(2100)), undefined);
+  disk.close();
+  const reopened = new DiskEmbeddingCache(dir, 'exact', dims);
+  assert.equal(reopened.size, 2101);
+  for (let i = 0; i < 2100; i += 97) assert.deepEqual(reopened.get(key(i)), vector(i));
+  assert.deepEqual(reopened.get(key(3000)), vector(3000));
+  reopened.close();
+});
