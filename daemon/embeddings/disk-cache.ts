@@ -2,13 +2,20 @@
 // again. One append-only file per embedder: records of [16-byte content key][dims × float32].
 // Appends are whole records written with one call; a torn last record (crash mid-write) is
 // ignored on load, and the file is truncated back to the last whole record before appending.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+//
+// Only the keys are held in memory (key → record number); a vector is read from the file when
+// asked for (one positioned read, served from the OS page cache when warm). Holding every vector
+// cost ~2.2 KB per prompt: 110 MB of the daemon's memory at 50k stored prompts. The caller's LRU
+// (CachingEmbedder) keeps the hot ones.
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 const KEY_BYTES = 16;
+/** Records read per chunk when loading the keys. */
+const LOAD_CHUNK_RECORDS = 512;
 
 export class DiskEmbeddingCache {
-  private readonly vectors = new Map<string, Float32Array>();
+  private readonly records = new Map<string, number>();
   private fd: number | null = null;
   private readonly recordBytes: number;
   readonly file: string;
@@ -25,44 +32,58 @@ export class DiskEmbeddingCache {
   }
 
   private load(): void {
-    const buf = readFileSync(this.file);
-    const whole = Math.floor(buf.length / this.recordBytes);
-    for (let i = 0; i < whole; i++) {
-      const off = i * this.recordBytes;
-      const key = buf.subarray(off, off + KEY_BYTES).toString('hex');
-      // Copy out: a view into the big buffer would keep all of it alive and be unaligned.
-      const vec = new Float32Array(this.dimensions);
-      const bytes = new Uint8Array(vec.buffer);
-      bytes.set(buf.subarray(off + KEY_BYTES, off + this.recordBytes));
-      this.vectors.set(key, vec);
+    const fd = this.open();
+    const whole = Math.floor(fstatSync(fd).size / this.recordBytes);
+    const chunk = Buffer.alloc(LOAD_CHUNK_RECORDS * this.recordBytes);
+    for (let first = 0; first < whole; first += LOAD_CHUNK_RECORDS) {
+      const n = Math.min(LOAD_CHUNK_RECORDS, whole - first);
+      readFully(fd, chunk, n * this.recordBytes, first * this.recordBytes);
+      for (let i = 0; i < n; i++) {
+        const off = i * this.recordBytes;
+        const key = chunk.toString('hex', off, off + KEY_BYTES);
+        this.records.set(key, first + i); // a repeated key: the later record wins
+      }
     }
   }
 
   get size(): number {
-    return this.vectors.size;
+    return this.records.size;
   }
 
+  /** The stored vector (a fresh copy read from the file), or undefined. */
   get(key: string): Float32Array | undefined {
-    return this.vectors.get(key);
+    const record = this.records.get(key);
+    if (record === undefined) return undefined;
+    const vec = new Float32Array(this.dimensions);
+    const bytes = new Uint8Array(vec.buffer);
+    readFully(this.open(), bytes, bytes.length, record * this.recordBytes + KEY_BYTES);
+    return vec;
   }
 
   has(key: string): boolean {
-    return this.vectors.has(key);
+    return this.records.has(key);
   }
 
   /** Adds entries (keys are 32 hex chars) and appends them to the file. */
   putMany(entries: readonly { key: string; vector: Float32Array }[]): void {
-    const fresh = entries.filter((e) => !this.vectors.has(e.key) && e.vector.length === this.dimensions);
+    const fresh: { key: string; vector: Float32Array }[] = [];
+    const seen = new Set<string>();
+    for (const e of entries) {
+      if (this.records.has(e.key) || seen.has(e.key) || e.vector.length !== this.dimensions) continue;
+      seen.add(e.key);
+      fresh.push(e);
+    }
     if (fresh.length === 0) return;
     const out = Buffer.alloc(fresh.length * this.recordBytes);
     fresh.forEach((e, i) => {
       const off = i * this.recordBytes;
       Buffer.from(e.key, 'hex').copy(out, off, 0, KEY_BYTES);
       Buffer.from(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength).copy(out, off + KEY_BYTES);
-      this.vectors.set(e.key, e.vector);
     });
     const fd = this.open();
+    const first = fstatSync(fd).size / this.recordBytes;
     writeSync(fd, out);
+    fresh.forEach((e, i) => this.records.set(e.key, first + i));
   }
 
   private open(): number {
@@ -78,5 +99,15 @@ export class DiskEmbeddingCache {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+  }
+}
+
+/** Reads exactly `length` bytes at `position` (readSync may return fewer). */
+function readFully(fd: number, into: Uint8Array, length: number, position: number): void {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, into, done, length - done, position + done);
+    if (n === 0) throw new Error(`embedding cache file ended early at byte ${position + done}`);
+    done += n;
   }
 }

@@ -50,22 +50,34 @@ export interface Prediction {
   nearest: Neighbour[];
 }
 
-interface StoredOutcome {
-  point: number;
-  model: number;
-  score: number;
-  weight: number;
+/** Grows a typed array to at least `length` (doubling), keeping its contents. */
+function ensureLength<T extends Float32Array | Float64Array | Int32Array | Uint16Array>(
+  a: T,
+  length: number,
+  Ctor: new (length: number) => T,
+): T {
+  if (a.length >= length) return a;
+  const b = new Ctor(Math.max(length, 2 * a.length));
+  b.set(a);
+  return b;
 }
 
 export class QualityModel {
   readonly index: PromptIndex;
   private heads: LogisticHeads;
-  private readonly features: Float32Array[] = [];
+  // Per-point dense features and per-outcome records in typed arrays: 100k outcomes as objects
+  // (and 50k Float32Arrays of 11 floats) cost ~15 MB more than these columns.
+  private features = new Float32Array(1024 * FEATURE_COUNT);
+  private featurePoints = 0;
   // Every point's lexical ids in one pool (a typed array per point would cost ~100 bytes more each).
   private lexicalPool = new Uint16Array(16_384);
   private lexicalStart = new Uint32Array(1_025);
   private lexicalPoints = 0;
-  private readonly outcomes: StoredOutcome[] = [];
+  private outcomePoint = new Int32Array(1024);
+  private outcomeModel = new Uint16Array(1024);
+  private outcomeScore = new Float64Array(1024);
+  private outcomeWeight = new Float64Array(1024);
+  private outcomeCount = 0;
   private readonly totals: { sum: number; weight: number; count: number }[] = [];
 
   constructor(
@@ -82,7 +94,7 @@ export class QualityModel {
   }
 
   get size(): number {
-    return this.outcomes.length;
+    return this.outcomeCount;
   }
 
   get models(): readonly string[] {
@@ -114,8 +126,10 @@ export class QualityModel {
   /** Online update: the next prediction already reflects it. */
   add(key: string, vector: Float32Array, features: PromptFeatures, model: string, score: number, weight = 1): void {
     const point = this.index.add(key, vector, model, score, weight);
-    if (this.features.length <= point) {
-      this.features[point] = features.dense;
+    if (this.featurePoints <= point) {
+      this.features = ensureLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
+      this.features.set(features.dense.subarray(0, FEATURE_COUNT), point * FEATURE_COUNT);
+      this.featurePoints = point + 1;
       this.storeLexical(point, features.lexical);
     }
     const m = this.index.modelIndex(model);
@@ -124,9 +138,16 @@ export class QualityModel {
     t.sum += weight * score;
     t.weight += weight;
     t.count++;
-    const stored = { point, model: m, score, weight };
-    this.outcomes.push(stored);
-    this.heads.step(this.example(stored));
+    const i = this.outcomeCount++;
+    this.outcomePoint = ensureLength(this.outcomePoint, i + 1, Int32Array);
+    this.outcomeModel = ensureLength(this.outcomeModel, i + 1, Uint16Array);
+    this.outcomeScore = ensureLength(this.outcomeScore, i + 1, Float64Array);
+    this.outcomeWeight = ensureLength(this.outcomeWeight, i + 1, Float64Array);
+    this.outcomePoint[i] = point;
+    this.outcomeModel[i] = m;
+    this.outcomeScore[i] = score;
+    this.outcomeWeight[i] = weight;
+    this.heads.step(this.example(i));
   }
 
   private storeLexical(point: number, ids: Uint16Array): void {
@@ -153,11 +174,13 @@ export class QualityModel {
   }
 
   /** `scratch` (length inputDims) is reused by refits so 100k examples do not allocate 100k inputs. */
-  private example(o: StoredOutcome, scratch?: Float32Array): TrainingExample {
+  private example(i: number, scratch?: Float32Array): TrainingExample {
     const x = scratch ?? new Float32Array(this.inputDims);
-    this.index.vectorInto(o.point, x);
-    this.fillRest(x, this.features[o.point]!, this.lexicalOf(o.point));
-    return { x, model: o.model, score: o.score, weight: o.weight };
+    const point = this.outcomePoint[i]!;
+    this.index.vectorInto(point, x);
+    const dense = this.features.subarray(point * FEATURE_COUNT, (point + 1) * FEATURE_COUNT);
+    this.fillRest(x, dense, this.lexicalOf(point));
+    return { x, model: this.outcomeModel[i]!, score: this.outcomeScore[i]!, weight: this.outcomeWeight[i]! };
   }
 
   private inputOf(vector: Float32Array, features: PromptFeatures): Float32Array {
@@ -181,11 +204,11 @@ export class QualityModel {
     search: 'cells' | 'exact' = 'cells',
   ): Promise<void> {
     const heads = new LogisticHeads(this.inputDims, this.options.linear);
-    const count = this.outcomes.length;
+    const count = this.outcomeCount;
     const scratch = new Float32Array(this.inputDims);
-    await heads.fit(count, (i) => this.example(this.outcomes[i]!, scratch), random, yieldNow);
+    await heads.fit(count, (i) => this.example(i, scratch), random, yieldNow);
     // Outcomes that arrived during the fit get their online step on the new heads.
-    for (let i = count; i < this.outcomes.length; i++) heads.step(this.example(this.outcomes[i]!));
+    for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i));
     this.heads = heads;
     if (search === 'cells') await this.index.buildCells(random, yieldNow);
   }
@@ -196,25 +219,37 @@ export class QualityModel {
     const kernel = nearest.map((n) => Math.exp((n.similarity - 1) / temperature));
     const overall = this.overallMean();
     const x = this.inputOf(vector, features);
+    // One pass over the neighbours' stats, accumulated per requested model (slot = position in
+    // `models`), in neighbour order for each model as a per-model loop would.
+    const slotOf = new Int32Array(this.index.models.length).fill(-1);
+    models.forEach((name, slot) => {
+      const m = this.index.findModel(name);
+      if (m !== undefined && slotOf[m] === -1) slotOf[m] = slot; // a name listed twice reads one slot
+    });
+    const sums = new Float64Array(models.length);
+    const evidences = new Float64Array(models.length);
+    const counts = new Int32Array(models.length);
+    nearest.forEach((n, i) => {
+      const kn = kernel[i]!;
+      this.index.forEachStat(n.point, (m, statSum, statWeight) => {
+        const slot = slotOf[m] ?? -1;
+        if (slot < 0) return;
+        const w = kn * statWeight;
+        sums[slot] = sums[slot]! + w * (statSum / statWeight);
+        evidences[slot] = evidences[slot]! + w;
+        counts[slot] = counts[slot]! + 1;
+      });
+    });
     return {
       nearest,
       models: models.map((name) => {
         const m = this.index.findModel(name);
+        const slot = m === undefined ? -1 : slotOf[m]!;
         const total = m === undefined ? undefined : this.totals[m];
         const prior = total && total.weight > 0 ? total.sum / total.weight : overall;
-        let sum = 0;
-        let evidence = 0;
-        let count = 0;
-        if (m !== undefined) {
-          nearest.forEach((n, i) => {
-            const st = this.index.stats[n.point]!.get(m);
-            if (!st) return;
-            const w = kernel[i]! * st.weight;
-            sum += w * (st.sum / st.weight);
-            evidence += w;
-            count++;
-          });
-        }
+        const sum = slot < 0 ? 0 : sums[slot]!;
+        const evidence = slot < 0 ? 0 : evidences[slot]!;
+        const count = slot < 0 ? 0 : counts[slot]!;
         const knn = (sum + priorStrength * prior) / (evidence + priorStrength);
         const linear = m !== undefined && this.heads.has(m) ? this.heads.predict(m, x) : null;
         const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;

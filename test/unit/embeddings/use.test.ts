@@ -36,9 +36,8 @@ interface LibraryModel {
   tokenizer: { encode(text: string): number[] };
   embed(texts: string[]): Promise<number[][]>;
 }
-const library = require('@energetic-ai/embeddings') as {
-  EmbeddingsModel: new (data: { model: unknown; vocabulary: unknown }) => LibraryModel;
-};
+type Library = { EmbeddingsModel: new (data: { model: unknown; vocabulary: unknown }) => LibraryModel };
+const loadLibrary = async () => (await import('@energetic-ai/embeddings')) as unknown as Library;
 
 const VARIED = [
   'Explain the difference between a process and a thread, and when you would prefer one over the other.',
@@ -53,7 +52,8 @@ const VARIED = [
   'supercalifragilisticexpialidocious antidisestablishmentarianism',
 ];
 
-void test('UseTokenizer gives the same ids as the library tokenizer', () => {
+void test('UseTokenizer gives the same ids as the library tokenizer', async () => {
+  const library = await loadLibrary();
   const vocabulary = readUseVocabulary();
   const reference = new library.EmbeddingsModel({ model: null, vocabulary }).tokenizer;
   const tokenizer = new UseTokenizer(vocabulary);
@@ -69,7 +69,8 @@ void test('UseTokenizer gives the same ids as the library tokenizer', () => {
 
 void test('the embedder returns the vectors of the library embed, normalised', async () => {
   const { modelDir } = locateUseAssets();
-  const core = require('@energetic-ai/core') as { loadGraphModel(url: string): Promise<unknown> };
+  const library = await loadLibrary();
+  const core = (await import('@energetic-ai/core')) as unknown as { loadGraphModel(url: string): Promise<unknown> };
   const graph = await core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`);
   const reference = new library.EmbeddingsModel({ model: graph, vocabulary: readUseVocabulary(modelDir) });
   const texts = VARIED.slice(0, 5);
