@@ -7,6 +7,7 @@
 // fixed-size chunks (growing never copies, and a freed chunk goes back to the OS), and the
 // per-model stats are entries of a linked list per point held in typed arrays, not a Map of
 // objects per point (about 25 bytes per outcome instead of about 250).
+import { withLength } from './typed-arrays';
 
 export interface ModelStats {
   /** Σ weight · score */
@@ -121,10 +122,10 @@ export class PromptIndex {
   private newEntry(p: number, m: number, sum: number, weight: number): void {
     if (this.entries === this.next.length) {
       const n = this.entries * 2;
-      this.next = grown(this.next, n, Int32Array);
-      this.entryModel = grown(this.entryModel, n, Uint16Array);
-      this.entrySum = grown(this.entrySum, n, Float64Array);
-      this.entryWeight = grown(this.entryWeight, n, Float64Array);
+      this.next = withLength(this.next, n, Int32Array);
+      this.entryModel = withLength(this.entryModel, n, Uint16Array);
+      this.entrySum = withLength(this.entrySum, n, Float64Array);
+      this.entryWeight = withLength(this.entryWeight, n, Float64Array);
     }
     const e = this.entries++;
     this.entryModel[e] = m;
@@ -141,8 +142,8 @@ export class PromptIndex {
       this.chunks.push(new Int8Array(CHUNK_POINTS * this.dims));
     }
     if (p === this.scales.length) {
-      this.scales = grown(this.scales, 2 * p, Float32Array);
-      this.head = grown(this.head, 2 * p, Int32Array);
+      this.scales = withLength(this.scales, 2 * p, Float32Array);
+      this.head = withLength(this.head, 2 * p, Int32Array);
       this.head.fill(-1, p);
     }
     let max = 0;
@@ -268,7 +269,7 @@ export class PromptIndex {
     const size = this.cellSizes[cell]!;
     let members = this.cells[cell]!;
     if (size === members.length) {
-      members = grown(members, Math.max(8, Math.ceil(size * 1.5)), Int32Array);
+      members = withLength(members, Math.max(8, Math.ceil(size * 1.5)), Int32Array);
       this.cells[cell] = members;
     }
     members[size] = p;
@@ -367,12 +368,3 @@ class PointStatsView implements PointStats {
 
 /** How many inverted-file cells a search reads. */
 const PROBES = 4;
-
-type TypedArray = Int32Array | Uint16Array | Float32Array | Float64Array;
-
-/** A copy of `a` with room for `length` elements. */
-function grown<T extends TypedArray>(a: T, length: number, Ctor: new (length: number) => T): T {
-  const b = new Ctor(length);
-  b.set(a as never);
-  return b;
-}

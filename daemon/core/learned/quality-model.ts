@@ -5,6 +5,7 @@
 import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type PromptFeatures } from './features';
 import { DEFAULT_LINEAR, LogisticHeads, type LinearOptions, type TrainingExample } from './linear';
 import { PromptIndex, type Neighbour } from './neighbours';
+import { withLength } from './typed-arrays';
 
 export interface QualityModelOptions {
   /** Neighbours read per prediction. */
@@ -48,18 +49,6 @@ export interface Prediction {
   models: ModelPrediction[];
   /** Neighbours read, best first. */
   nearest: Neighbour[];
-}
-
-/** Grows a typed array to at least `length` (doubling), keeping its contents. */
-function ensureLength<T extends Float32Array | Float64Array | Int32Array | Uint16Array>(
-  a: T,
-  length: number,
-  Ctor: new (length: number) => T,
-): T {
-  if (a.length >= length) return a;
-  const b = new Ctor(Math.max(length, 2 * a.length));
-  b.set(a);
-  return b;
 }
 
 export class QualityModel {
@@ -127,7 +116,7 @@ export class QualityModel {
   add(key: string, vector: Float32Array, features: PromptFeatures, model: string, score: number, weight = 1): void {
     const point = this.index.add(key, vector, model, score, weight);
     if (this.featurePoints <= point) {
-      this.features = ensureLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
+      this.features = withLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
       this.features.set(features.dense.subarray(0, FEATURE_COUNT), point * FEATURE_COUNT);
       this.featurePoints = point + 1;
       this.storeLexical(point, features.lexical);
@@ -139,10 +128,10 @@ export class QualityModel {
     t.weight += weight;
     t.count++;
     const i = this.outcomeCount++;
-    this.outcomePoint = ensureLength(this.outcomePoint, i + 1, Int32Array);
-    this.outcomeModel = ensureLength(this.outcomeModel, i + 1, Uint16Array);
-    this.outcomeScore = ensureLength(this.outcomeScore, i + 1, Float64Array);
-    this.outcomeWeight = ensureLength(this.outcomeWeight, i + 1, Float64Array);
+    this.outcomePoint = withLength(this.outcomePoint, i + 1, Int32Array);
+    this.outcomeModel = withLength(this.outcomeModel, i + 1, Uint16Array);
+    this.outcomeScore = withLength(this.outcomeScore, i + 1, Float64Array);
+    this.outcomeWeight = withLength(this.outcomeWeight, i + 1, Float64Array);
     this.outcomePoint[i] = point;
     this.outcomeModel[i] = m;
     this.outcomeScore[i] = score;
@@ -152,17 +141,9 @@ export class QualityModel {
 
   private storeLexical(point: number, ids: Uint16Array): void {
     // Points arrive in order (0, 1, 2, …), so the pool only ever appends.
-    if (point + 2 > this.lexicalStart.length) {
-      const grown = new Uint32Array(Math.max(2 * this.lexicalStart.length, point + 2));
-      grown.set(this.lexicalStart);
-      this.lexicalStart = grown;
-    }
+    this.lexicalStart = withLength(this.lexicalStart, point + 2, Uint32Array);
     const start = this.lexicalStart[point]!;
-    if (start + ids.length > this.lexicalPool.length) {
-      const grown = new Uint16Array(Math.max(2 * this.lexicalPool.length, start + ids.length));
-      grown.set(this.lexicalPool);
-      this.lexicalPool = grown;
-    }
+    this.lexicalPool = withLength(this.lexicalPool, start + ids.length, Uint16Array);
     this.lexicalPool.set(ids, start);
     this.lexicalStart[point + 1] = start + ids.length;
     this.lexicalPoints = point + 1;
