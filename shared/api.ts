@@ -33,12 +33,7 @@ export interface AttemptRecord {
 }
 
 export type FeedbackSource =
-  | 'explicit'
-  | 'thumbs'
-  | 'implicit:override'
-  | 'implicit:regenerate'
-  | 'implicit:error'
-  | 'orchestrator';
+  'explicit' | 'thumbs' | 'implicit:override' | 'implicit:regenerate' | 'implicit:error' | 'orchestrator';
 
 export interface FeedbackRecord {
   request_id: string;

@@ -62,9 +62,7 @@ export const RankingsRequest = new RequestType<void, ModelRanking[], void>('fugu
 /** client → daemon */
 export const FeedbackStatsRequest = new RequestType<void, FeedbackStats, void>('fugusashi/feedbackStats');
 /** client → daemon: seed training rows. */
-export const TrainingRequest = new RequestType<{ rows: TrainingRow[] }, { added: number }, void>(
-  'fugusashi/training',
-);
+export const TrainingRequest = new RequestType<{ rows: TrainingRow[] }, { added: number }, void>('fugusashi/training');
 /** client → daemon: background refit; resolves when it has started. */
 export const RetrainRequest = new RequestType<void, { started: boolean }, void>('fugusashi/retrain');
 /** client → daemon */

@@ -107,7 +107,9 @@ export function registerBenchmarkTasks(ctx: Ctx): vscode.Disposable {
       scope,
       name,
       'fugusashi',
-      new vscode.CustomExecution((resolved) => Promise.resolve(new BenchmarkTerminal(ctx, resolved as BenchmarkTaskDefinition))),
+      new vscode.CustomExecution((resolved) =>
+        Promise.resolve(new BenchmarkTerminal(ctx, resolved as BenchmarkTaskDefinition)),
+      ),
     );
     task.detail = 'Runs the Fugusashi router benchmark in the daemon';
     task.presentationOptions = {

@@ -109,9 +109,7 @@ describe('isAlive', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
-      const pid = Number(
-        await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
-      );
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))));
       let zombie = false;
       for (let i = 0; i < 500 && !zombie; i++) {
         zombie = isZombie(pid);

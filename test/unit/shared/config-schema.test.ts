@@ -12,8 +12,13 @@ test('the example config.yaml matches the config schema', () => {
 });
 
 test('the config schema rejects a model without a provider and names the field', () => {
-  const config = { models: [{ name: 'x', model: 'y', cost_per_input_token: 0, cost_per_output_token: 0, capabilities: [] }] };
+  const config = {
+    models: [{ name: 'x', model: 'y', cost_per_input_token: 0, cost_per_output_token: 0, capabilities: [] }],
+  };
   const errors = [...Value.Errors(FugusashiConfigSchema, config)];
   assert.ok(errors.length > 0);
-  assert.ok(errors.some((e) => JSON.stringify(e).includes('provider')), JSON.stringify(errors));
+  assert.ok(
+    errors.some((e) => JSON.stringify(e).includes('provider')),
+    JSON.stringify(errors),
+  );
 });
