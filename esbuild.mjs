@@ -18,6 +18,7 @@ const entries = [
   { entry: 'daemon/cli.ts', outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
   // The store's snapshot worker thread (daemon/store/worker-client.ts loads it from next to the bundle).
   { entry: 'daemon/store/snapshot-worker.ts', outfile: 'dist/store-worker.js', ...node },
+  { entry: 'daemon/embeddings/use-worker.ts', outfile: 'dist/use-worker.js', ...node },
   { entry: 'extension/main.ts', outfile: 'dist/extension.js', ...node, external: ['vscode'] },
   { entry: 'webview/main.ts', outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
@@ -50,7 +51,11 @@ function copyAssets() {
     filter: (src) => !/\.(js|d\.ts|map)$/.test(src),
   });
   const tfjsCore = path.dirname(require.resolve('@energetic-ai/core'));
-  for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+  for (const wasm of [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+  ]) {
     cpSync(path.join(tfjsCore, wasm), path.join(dist, 'models', 'tfjs', wasm));
   }
   // The benchmark's bundled sample, for `fugusashi benchmark` with no arguments.
@@ -61,7 +66,8 @@ function copyAssets() {
     if (existsSync(extra)) cpSync(extra, path.join(dist, 'webview', path.basename(extra)));
   }
   // The dashboard's chart library stylesheet, served next to the webview bundle (no remote loads).
-  if (existsSync('webview/main.ts')) cpSync(require.resolve('uplot/dist/uPlot.min.css'), path.join(dist, 'webview', 'uplot.css'));
+  if (existsSync('webview/main.ts'))
+    cpSync(require.resolve('uplot/dist/uPlot.min.css'), path.join(dist, 'webview', 'uplot.css'));
 }
 
 const active = entries.filter((e) => existsSync(e.entry));

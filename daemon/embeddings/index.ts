@@ -1,8 +1,8 @@
-// Picks the embedding backend from the config: USE lite (default, bundled, offline) or
-// transformers.js (optional, loaded only when configured).
+// Picks the embedding backend from the config: USE lite (default, bundled, offline; run on a worker
+// thread) or transformers.js (optional, loaded only when configured).
 import type { Embedder } from '../core/ports';
 import { createTransformersEmbedder } from './transformers';
-import { createUseEmbedder } from './use';
+import { createThreadedUseEmbedder } from './threaded';
 
 export interface EmbedderConfig {
   backend?: 'use' | 'transformers';
@@ -20,7 +20,7 @@ export function createEmbedder(
     if (!config.model) throw new Error('routing.embeddings.model is required with backend "transformers"');
     return createTransformersEmbedder({ model: config.model, cacheDir: options.cacheDir, log: options.log });
   }
-  return createUseEmbedder(options.log);
+  return createThreadedUseEmbedder(options.log);
 }
 
 export { CachingEmbedder } from './cached';
