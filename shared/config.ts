@@ -2,7 +2,16 @@
 // validates with it and the error names the field; defaults live in DEFAULTS below.
 import { Type, type Static } from 'typebox';
 
-export const CAPABILITIES = ['chat', 'code', 'reasoning', 'math', 'tools', 'vision', 'long_context', 'writing'] as const;
+export const CAPABILITIES = [
+  'chat',
+  'code',
+  'reasoning',
+  'math',
+  'tools',
+  'vision',
+  'long_context',
+  'writing',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'ollama', 'vscode-lm'] as const;
@@ -73,6 +82,11 @@ export const RoutingConfigSchema = Type.Object(
           backend: Type.Optional(Type.Union([Type.Literal('use'), Type.Literal('transformers')])),
           /** transformers.js: a model id (downloaded once into the data dir) or a local folder. */
           model: Type.Optional(Type.String()),
+          /**
+           * How long a decision waits for a new prompt's embedding (ms) before the learned strategy
+           * decides from the prompt's words alone; unset = always wait (best routing quality).
+           */
+          wait_ms: Type.Optional(Type.Integer({ minimum: 0 })),
         },
         { additionalProperties: false },
       ),

@@ -201,6 +201,7 @@ export async function runBenchmarkDetailed(
       for (const [name, pick] of [
         ['kNN only', (q: ModelQualities) => q.knn],
         ['linear head only', (q: ModelQualities) => q.linear],
+        ['words only (embedding not ready)', (q: ModelQualities) => q.words],
       ] as const) {
         const variantRaw = predictions.map((q) => pick(q)[two.strong]! - pick(q)[two.weak]!);
         const c = qualityCurve(strong, weak, foldOfRow ? rankWithinFolds(variantRaw, foldOfRow) : variantRaw);
@@ -235,6 +236,7 @@ export async function runBenchmarkDetailed(
       for (const [name, pickQ] of [
         ['kNN only', (q: ModelQualities) => q.knn],
         ['linear head only', (q: ModelQualities) => q.linear],
+        ['words only (embedding not ready)', (q: ModelQualities) => q.words],
       ] as const) {
         const quality = mean(evaluated.map((r, i) => r.row.scores[pick(r, pickQ(predictions[i]!), 0)]!));
         variants.push({ name, quality });
@@ -255,6 +257,8 @@ interface ModelQualities {
   blend: number[];
   knn: number[];
   linear: number[];
+  /** As decided when the embedding is not ready in time (routing.embedding_wait_ms). */
+  words: number[];
 }
 
 /**
@@ -304,7 +308,13 @@ async function train(
 
 function predictAll(model: QualityModel, r: Prepared, models: readonly string[]): ModelQualities {
   const p = model.predict(r.vector, r.features, models).models;
-  return { blend: p.map((x) => x.quality), knn: p.map((x) => x.knn), linear: p.map((x) => x.linear ?? x.knn) };
+  const words = model.predict(null, r.features, models).models;
+  return {
+    blend: p.map((x) => x.quality),
+    knn: p.map((x) => x.knn),
+    linear: p.map((x) => x.linear ?? x.knn),
+    words: words.map((x) => x.quality),
+  };
 }
 
 /** The model index with the best utility for this row at λ (costs from the row, else free). */

@@ -27,7 +27,7 @@ export interface ResolvedRouting {
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
-  embeddings: { backend: 'use' | 'transformers'; model: string | undefined };
+  embeddings: { backend: 'use' | 'transformers'; model: string | undefined; waitMs: number | undefined };
 }
 
 export interface ResolvedServer {
@@ -157,7 +157,11 @@ export function applyDefaults(
         retrainEvery: r.feedback?.retrain_every ?? DEFAULTS.retrainEvery,
         implicitSignals: r.feedback?.implicit_signals ?? true,
       },
-      embeddings: { backend: r.embeddings?.backend ?? 'use', model: r.embeddings?.model },
+      embeddings: {
+        backend: r.embeddings?.backend ?? 'use',
+        model: r.embeddings?.model,
+        waitMs: r.embeddings?.wait_ms,
+      },
     },
     server: {
       host: options.host ?? s.host ?? DEFAULTS.host,

@@ -167,11 +167,19 @@ export interface Store {
 export interface Learner {
   /** Strategies by chain name ("learned", "similarity"); the others are built in. */
   strategy(name: string): RoutingStrategy | undefined;
-  /** Embeds the routing text (cached); undefined when embeddings are unavailable. */
-  prepare(text: string): Promise<Float32Array | undefined>;
+  /**
+   * Embeds the routing text (cached); undefined when embeddings are unavailable, or when `waitMs`
+   * passes first (the embedding then finishes in the background and is cached for the outcome).
+   */
+  prepare(text: string, waitMs?: number): Promise<Float32Array | undefined>;
   /** Online update: must be cheap (no refit). */
   observe(outcomes: readonly Outcome[]): void;
   /** Background refit of heavier models; resolves when done. Requests keep being served. */
   retrain(): Promise<void>;
-  status(): { outcomes: number; last_retrain_at: number | null; retraining: boolean; embeddings: 'not-loaded' | 'loading' | 'ready' | 'failed' };
+  status(): {
+    outcomes: number;
+    last_retrain_at: number | null;
+    retraining: boolean;
+    embeddings: 'not-loaded' | 'loading' | 'ready' | 'failed';
+  };
 }

@@ -149,20 +149,33 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     };
   }
   const strategies = { learned: lazy('learned'), similarity: lazy('similarity') };
+  const embeddingsInFlight = new Map<string, Promise<Float32Array | undefined>>();
 
   return {
     strategy(name) {
       return name === 'learned' || name === 'similarity' ? strategies[name] : undefined;
     },
-    async prepare(text) {
-      await readyPromise;
-      if (!embedder) return undefined;
-      try {
-        return (await embedder.embed([text]))[0];
-      } catch (err) {
-        log(`embedding failed: ${err instanceof Error ? err.message : String(err)}`);
-        return undefined;
+    prepare(text, waitMs) {
+      const cached = state === 'ready' ? embedder?.peek(text) : undefined;
+      if (cached) return Promise.resolve(cached);
+      // A request that gave up waiting leaves its embedding running; the next one joins it.
+      let embedding = embeddingsInFlight.get(text);
+      if (!embedding) {
+        embedding = (async () => {
+          await readyPromise;
+          if (!embedder) return undefined;
+          try {
+            return (await embedder.embed([text]))[0];
+          } catch (err) {
+            log(`embedding failed: ${err instanceof Error ? err.message : String(err)}`);
+            return undefined;
+          }
+        })().finally(() => embeddingsInFlight.delete(text));
+        embeddingsInFlight.set(text, embedding);
       }
+      // Past the budget the decision goes ahead on the prompt's words; the embedding still lands
+      // in the cache, so the rating of this answer is learned with it.
+      return waitMs === undefined ? embedding : withinMs(embedding, waitMs);
     },
     observe(outcomes) {
       for (const o of outcomes) {
@@ -197,4 +210,14 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
 
 function clamp01(x: number): number {
   return Math.min(1, Math.max(0, x));
+}
+
+/** The value of `p` if it settles within `ms`, else undefined (p keeps running). */
+function withinMs<T>(p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+    timer.unref?.();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

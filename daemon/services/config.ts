@@ -12,6 +12,7 @@ export function toServiceConfig(config: ResolvedConfig): ServiceConfig {
     costWeight: r.costWeight,
     minConfidence: r.minConfidence,
     explorationRate: r.explorationRate,
+    embeddingWaitMs: r.embeddings.waitMs,
     cooldownFailures: r.cooldownFailures,
     cooldownSeconds: r.cooldownSeconds,
     connectTimeoutMs: r.connectTimeoutMs,

@@ -18,6 +18,8 @@ export interface ServiceConfig {
   costWeight: number;
   minConfidence: number;
   explorationRate: number;
+  /** routing.embeddings.wait_ms: undefined = wait for the embedding. */
+  embeddingWaitMs?: number | undefined;
   cooldownFailures: number;
   cooldownSeconds: number;
   connectTimeoutMs: number;

@@ -92,7 +92,7 @@ export class RoutingService {
     if (candidates.length === 0) throw noCandidateError(config.pool, excluded);
     if (this.deps.learner && needsEmbedding(config)) {
       try {
-        const embedding = await this.deps.learner.prepare(input.text);
+        const embedding = await this.deps.learner.prepare(input.text, config.embeddingWaitMs);
         if (embedding) input.embedding = embedding;
       } catch (err) {
         // Embeddings are an optimisation of routing quality, never a reason to fail a request.

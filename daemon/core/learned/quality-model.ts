@@ -49,6 +49,8 @@ export interface Prediction {
   models: ModelPrediction[];
   /** Neighbours read, best first. */
   nearest: Neighbour[];
+  /** Predicted without an embedding: from the prompt's words (and features) alone. */
+  wordsOnly: boolean;
 }
 
 export class QualityModel {
@@ -58,6 +60,8 @@ export class QualityModel {
   // (and 50k Float32Arrays of 11 floats) cost ~15 MB more than these columns.
   private features = new Float32Array(1024 * FEATURE_COUNT);
   private featurePoints = 0;
+  /** Σ of the points' embeddings: their mean stands in for a prompt whose embedding is not ready. */
+  private readonly embeddingSum: Float64Array;
   // Every point's lexical ids in one pool (a typed array per point would cost ~100 bytes more each).
   private lexicalPool = new Uint16Array(16_384);
   private lexicalStart = new Uint32Array(1_025);
@@ -74,6 +78,7 @@ export class QualityModel {
     readonly options: QualityModelOptions = DEFAULT_QUALITY_MODEL,
   ) {
     this.index = new PromptIndex(dims);
+    this.embeddingSum = new Float64Array(dims);
     this.heads = new LogisticHeads(this.inputDims, options.linear);
   }
 
@@ -119,6 +124,7 @@ export class QualityModel {
       this.features = withLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
       this.features.set(features.dense.subarray(0, FEATURE_COUNT), point * FEATURE_COUNT);
       this.featurePoints = point + 1;
+      for (let i = 0; i < this.dims; i++) this.embeddingSum[i] = this.embeddingSum[i]! + vector[i]!;
       this.storeLexical(point, features.lexical);
     }
     const m = this.index.modelIndex(model);
@@ -164,6 +170,13 @@ export class QualityModel {
     return { x, model: this.outcomeModel[i]!, score: this.outcomeScore[i]!, weight: this.outcomeWeight[i]! };
   }
 
+  private meanEmbedding(): Float32Array {
+    const mean = new Float32Array(this.dims);
+    if (this.featurePoints > 0)
+      for (let i = 0; i < this.dims; i++) mean[i] = this.embeddingSum[i]! / this.featurePoints;
+    return mean;
+  }
+
   private inputOf(vector: Float32Array, features: PromptFeatures): Float32Array {
     const x = new Float32Array(this.inputDims);
     x.set(vector);
@@ -194,12 +207,16 @@ export class QualityModel {
     if (search === 'cells') await this.index.buildCells(random, yieldNow);
   }
 
-  predict(vector: Float32Array, features: PromptFeatures, models: readonly string[]): Prediction {
+  /**
+   * Per-model expected quality. Without a vector (the prompt's embedding is not ready in time) it
+   * reads the words alone: no neighbours, and the linear head sees the mean stored embedding.
+   */
+  predict(vector: Float32Array | null, features: PromptFeatures, models: readonly string[]): Prediction {
     const { k, temperature, priorStrength, knnShare } = this.options;
-    const nearest = this.index.size > 0 ? this.index.search(vector, k) : [];
+    const nearest = vector && this.index.size > 0 ? this.index.search(vector, k) : [];
     const kernel = nearest.map((n) => Math.exp((n.similarity - 1) / temperature));
     const overall = this.overallMean();
-    const x = this.inputOf(vector, features);
+    const x = this.inputOf(vector ?? this.meanEmbedding(), features);
     // One pass over the neighbours' stats, accumulated per requested model (slot = position in
     // `models`), in neighbour order for each model as a per-model loop would.
     const slotOf = new Int32Array(this.index.models.length).fill(-1);
@@ -223,6 +240,7 @@ export class QualityModel {
     });
     return {
       nearest,
+      wordsOnly: vector === null,
       models: models.map((name) => {
         const m = this.index.findModel(name);
         const slot = m === undefined ? -1 : slotOf[m]!;

@@ -1,9 +1,10 @@
 // The two learning strategies of the routing chain. Both read the same QualityModel (fed online
 // by the Learner) and abstain when unsure so the chain continues (cost → fallback).
 //  - similarity: the nearest past prompts only (kNN), confident when many close neighbours agree.
-//  - learned: kNN blended with the logistic heads over embedding + cheap features, choosing
-//    argmax(quality − λ·cost) (or RouteLLM's threshold rule for two-model pools), with a small
-//    share of Thompson-sampling exploration on live traffic.
+//  - learned: kNN blended with the logistic heads over embedding + cheap features + words,
+//    choosing argmax(quality − λ·cost) (or RouteLLM's threshold rule for two-model pools), with a
+//    small share of Thompson-sampling exploration on live traffic. When the prompt's embedding is
+//    not ready in time (routing.embeddings.wait_ms) it decides from the words alone.
 import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from '../ports';
 import { compareSentence } from './explain';
 import { promptFeatures } from './features';
@@ -45,21 +46,24 @@ abstract class ModelStrategy implements RoutingStrategy {
     protected readonly options: LearnedStrategyOptions = DEFAULT_LEARNED_OPTIONS,
   ) {}
 
+  /** Whether a prompt without an embedding (not ready in time) is decided from its words alone. */
+  protected abstract readonly decidesFromWords: boolean;
   protected abstract quality(p: ModelPrediction): number;
   protected abstract confidence(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): number;
   protected abstract describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string;
 
   decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict {
     if (candidates.length === 0) return abstain(this.name, 'no candidate models');
-    if (!input.embedding) return abstain(this.name, 'no embedding for this prompt (embedder not ready)');
-    if (input.embedding.length !== this.model.dims)
+    if (!input.embedding && !this.decidesFromWords)
+      return abstain(this.name, 'no embedding for this prompt (embedder not ready)');
+    if (input.embedding && input.embedding.length !== this.model.dims)
       return abstain(this.name, 'embedding size does not match the store');
     if (this.model.size === 0) return abstain(this.name, 'no past outcomes to learn from yet');
     const known = candidates.filter((c) => this.model.outcomesOf(c.config.name) > 0);
     if (known.length === 0) return abstain(this.name, 'none of the candidate models has outcomes yet');
 
     const prediction = this.model.predict(
-      input.embedding,
+      input.embedding ?? null,
       promptFeatures(input.text),
       candidates.map((c) => c.config.name),
     );
@@ -102,6 +106,7 @@ abstract class ModelStrategy implements RoutingStrategy {
 
 export class SimilarityStrategy extends ModelStrategy {
   readonly name = 'similarity';
+  protected readonly decidesFromWords = false;
 
   protected quality(p: ModelPrediction): number {
     return p.knn;
@@ -122,6 +127,7 @@ export class SimilarityStrategy extends ModelStrategy {
 
 export class LearnedStrategy extends ModelStrategy {
   readonly name = 'learned';
+  protected readonly decidesFromWords = true;
 
   protected quality(p: ModelPrediction): number {
     return p.quality;
@@ -136,7 +142,9 @@ export class LearnedStrategy extends ModelStrategy {
 
   protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string {
     const n = this.similarCount(prediction);
-    const basis = `Learned from ${this.model.size} past outcomes (${n} similar prompt${n === 1 ? '' : 's'})`;
+    const basis = prediction.wordsOnly
+      ? `Learned from ${this.model.size} past outcomes (read from the prompt's words; its embedding was not ready)`
+      : `Learned from ${this.model.size} past outcomes (${n} similar prompt${n === 1 ? '' : 's'})`;
     return `${basis}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
   }
 }

@@ -91,7 +91,7 @@ models:
 routing:
   strategies: ["cost", "magic"]
   min_confidence: 2
-  embeddings: { backend: "onnx" }
+  embeddings: { backend: "onnx", wait_ms: -5 }
 server:
   port: 70000
 `,
@@ -105,6 +105,7 @@ server:
     'models[1].cost_per_input_token: must be >= 0',
     'models[1].provider: must be one of "openai", "anthropic", "ollama", "vscode-lm"',
     'routing.embeddings.backend: must be one of "use", "transformers"',
+    'routing.embeddings.wait_ms: must be >= 0',
     'routing.min_confidence: must be <= 1',
     'routing.strategies[1]: must be one of "learned", "similarity", "cost", "fallback"',
     'server.port: must be <= 65535',

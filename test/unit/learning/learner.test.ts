@@ -169,3 +169,45 @@ void test('a restart reads outcome embeddings from the disk cache and retrain ke
   second.close();
   assert.equal(promptFeatureVector('x').length > 5, true);
 });
+
+void test('routing.embeddings.wait_ms: a slow embedding does not hold the decision; the words decide and the embedding is cached', async () => {
+  const embedded: string[] = [];
+  let slow = false;
+  const slowEmbedder = {
+    id: 'slow-test',
+    dimensions: 8,
+    async embed(texts: string[]) {
+      embedded.push(...texts);
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 400));
+      return texts.map((t) => {
+        const v = new Float32Array(8);
+        for (let i = 0; i < t.length; i++) v[i % 8]! += t.charCodeAt(i) / 1000;
+        return v;
+      });
+    },
+  };
+  // Enough outcomes per model for the learned strategy to be confident without neighbours.
+  const prompts = Array.from({ length: 10 }, (_, i) => codePrompts.map((p) => `${p} (case ${i})`)).flat();
+  const rows = prompts.flatMap((p) => [outcome(p, 'cheap', 0.3), outcome(p, 'dear', 0.95)]);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({ store: outcomeStore(rows), dataDir, retrainEvery: 0, embedder: slowEmbedder });
+  await learner.ready();
+  await learner.retrain();
+  slow = true;
+  const prompt = 'Write a Python function that parses ISO dates.';
+  const pool = [candidate('cheap', 0.0001), candidate('dear', 0.0002)];
+
+  assert.equal(await learner.prepare(prompt, 5), undefined, 'the 5 ms budget passes before the 400 ms embedding');
+  const verdict = learner.strategy('learned')!.decide(input(prompt, undefined), pool);
+  assert.equal(verdict.abstain, false, verdict.explanation);
+  assert.equal(verdict.ranked[0]!.model, 'dear');
+  assert.match(verdict.explanation, /prompt's words; its embedding was not ready/);
+  assert.equal(learner.strategy('similarity')!.decide(input(prompt, undefined), pool).abstain, true);
+
+  // The embedding finished in the background: the next call is served from the cache.
+  const vector = await learner.prepare(prompt);
+  assert.equal(vector?.length, 8);
+  assert.deepEqual(await learner.prepare(prompt, 0), vector);
+  assert.equal(embedded.filter((t) => t === prompt).length, 1);
+  learner.close();
+});
