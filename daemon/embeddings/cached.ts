@@ -59,7 +59,7 @@ export class CachingEmbedder implements Embedder {
     }
     return out.map((v, i) => {
       if (!v) throw new Error(`no embedding for text ${i}`);
-      if (!this.options.disk) this.lru.set(keys[i]!, v);
+      this.lru.set(keys[i]!, v); // capacity 0 with a disk cache: stores nothing
       return v;
     });
   }

@@ -21,11 +21,6 @@ export interface Neighbour {
   similarity: number;
 }
 
-/** A point's stats for one model, by model index; what `PromptIndex.stats[p]` returns. */
-export interface PointStats {
-  get(model: number): ModelStats | undefined;
-}
-
 /** Points per code chunk: 1024 × 512 dims = 512 KB, large enough to be its own mapping. */
 const CHUNK_POINTS = 1024;
 const INITIAL_ENTRIES = 1024;
@@ -53,12 +48,6 @@ export class PromptIndex {
   private cellCount = 0;
   // Scratch for search (reused: a decision allocates only its result).
   private cellScores = new Float32Array(0);
-
-  /**
-   * Per point, its stats by model index. Kept for callers written against the earlier Map-per-point
-   * layout; `statOf`/`forEachStat` read the same data without the per-access view object.
-   */
-  readonly stats: readonly PointStats[] = [];
 
   constructor(readonly dims: number) {}
 
@@ -154,7 +143,6 @@ export class PromptIndex {
     for (let i = 0; i < vector.length; i++) codes[base + i] = Math.round(vector[i]! / scale);
     this.scales[p] = scale;
     this.count++;
-    (this.stats as PointStats[]).push(new PointStatsView(this, p));
     if (this.centroids) this.fileInCell(p, this.nearestCentroid(this.centroids, this.cellCount, p));
     return p;
   }
@@ -351,18 +339,6 @@ export class PromptIndex {
       }
     }
     return best;
-  }
-}
-
-/** One point's stats by model: a two-field view (a Map per point cost ~10× more memory). */
-class PointStatsView implements PointStats {
-  constructor(
-    private readonly index: PromptIndex,
-    private readonly point: number,
-  ) {}
-
-  get(model: number): ModelStats | undefined {
-    return this.index.statOf(this.point, model);
   }
 }
 

@@ -59,13 +59,13 @@ export class QualityModel {
   // Per-point dense features and per-outcome records in typed arrays: 100k outcomes as objects
   // (and 50k Float32Arrays of 11 floats) cost ~15 MB more than these columns.
   private features = new Float32Array(1024 * FEATURE_COUNT);
-  private featurePoints = 0;
+  /** Points whose features, lexical ids and embedding share are stored (the index's points, in order). */
+  private storedPoints = 0;
   /** Σ of the points' embeddings: their mean stands in for a prompt whose embedding is not ready. */
   private readonly embeddingSum: Float64Array;
   // Every point's lexical ids in one pool (a typed array per point would cost ~100 bytes more each).
   private lexicalPool = new Uint16Array(16_384);
   private lexicalStart = new Uint32Array(1_025);
-  private lexicalPoints = 0;
   private outcomePoint = new Int32Array(1024);
   private outcomeModel = new Uint16Array(1024);
   private outcomeScore = new Float64Array(1024);
@@ -120,12 +120,12 @@ export class QualityModel {
   /** Online update: the next prediction already reflects it. */
   add(key: string, vector: Float32Array, features: PromptFeatures, model: string, score: number, weight = 1): void {
     const point = this.index.add(key, vector, model, score, weight);
-    if (this.featurePoints <= point) {
+    if (point === this.storedPoints) {
       this.features = withLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
       this.features.set(features.dense.subarray(0, FEATURE_COUNT), point * FEATURE_COUNT);
-      this.featurePoints = point + 1;
       for (let i = 0; i < this.dims; i++) this.embeddingSum[i] = this.embeddingSum[i]! + vector[i]!;
       this.storeLexical(point, features.lexical);
+      this.storedPoints++;
     }
     const m = this.index.modelIndex(model);
     while (this.totals.length <= m) this.totals.push({ sum: 0, weight: 0, count: 0 });
@@ -152,11 +152,9 @@ export class QualityModel {
     this.lexicalPool = withLength(this.lexicalPool, start + ids.length, Uint16Array);
     this.lexicalPool.set(ids, start);
     this.lexicalStart[point + 1] = start + ids.length;
-    this.lexicalPoints = point + 1;
   }
 
   private lexicalOf(point: number): Uint16Array {
-    if (point >= this.lexicalPoints) return new Uint16Array(0);
     return this.lexicalPool.subarray(this.lexicalStart[point], this.lexicalStart[point + 1]);
   }
 
@@ -172,8 +170,7 @@ export class QualityModel {
 
   private meanEmbedding(): Float32Array {
     const mean = new Float32Array(this.dims);
-    if (this.featurePoints > 0)
-      for (let i = 0; i < this.dims; i++) mean[i] = this.embeddingSum[i]! / this.featurePoints;
+    if (this.storedPoints > 0) for (let i = 0; i < this.dims; i++) mean[i] = this.embeddingSum[i]! / this.storedPoints;
     return mean;
   }
 
