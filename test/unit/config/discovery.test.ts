@@ -89,7 +89,6 @@ test('capabilities reported by /api/show win over name guesses', async (t) => {
 test('nothing found: an empty pool, and the log says how to add a model', async (t) => {
   const port = await closedPort();
   const found = await discoverModels({ env: {}, ollamaBase: `http://127.0.0.1:${port}` });
-  assert.ok(Date.now() - started < 1_000);
   assert.deepEqual(found.models, []);
   assert.equal(found.defaultModel, undefined);
   const log = found.log.join('\n');
