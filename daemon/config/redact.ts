@@ -53,10 +53,7 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   for (const secret of secrets) {
     if (secret.length >= MIN_SECRET_CHARS && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  return out
-    .replace(BEARER, `$1$2${REDACTED}`)
-    .replace(KEY_FIELD, `$1$2${REDACTED}`)
-    .replace(KEY_LIKE, REDACTED);
+  return out.replace(BEARER, `$1$2${REDACTED}`).replace(KEY_FIELD, `$1$2${REDACTED}`).replace(KEY_LIKE, REDACTED);
 }
 
 /** The credential values among request headers (the Bearer token without its scheme too). */

@@ -77,7 +77,7 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
       );
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   app.addHook('onRequest', async (request, reply) => {

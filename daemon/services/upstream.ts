@@ -353,7 +353,8 @@ function allFailed(
   refused: readonly Refusal[],
   rateLimits: readonly number[],
 ): FugusashiError {
-  if (attempts.length === 0 && refused.length === 0) return new FugusashiError('NoModels', 'No candidate model to call.');
+  if (attempts.length === 0 && refused.length === 0)
+    return new FugusashiError('NoModels', 'No candidate model to call.');
   const soonest = Math.max(1, Math.ceil(Math.min(...refused.map((r) => r.retryAfterSeconds), ...rateLimits)));
   const refusedText = refused
     .map((r) =>

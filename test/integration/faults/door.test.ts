@@ -109,14 +109,14 @@ describe('bodies, timeouts, HEAD', () => {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       });
       req.on('error', reject);
+      // Paced like a real upload over a network: the client is still sending when the 413 is decided.
       const piece = Buffer.alloc(64 * 1024, 0x20);
       let sent = 0;
       const pump = (): void => {
-        while (sent < size) {
-          sent += piece.length;
-          if (!req.write(piece)) return void req.once('drain', pump);
-        }
-        req.end();
+        if (sent >= size) return void req.end();
+        sent += piece.length;
+        req.write(piece);
+        setTimeout(pump, 3);
       };
       pump();
     });
@@ -163,7 +163,11 @@ describe('CLI against a protected daemon', () => {
     try {
       const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const rows = [{ prompt: 'p', model: 'model-a', score: 1 }];
-      const add = await fetch(`${p.url}/v1/routing/training`, { method: 'POST', headers: auth, body: JSON.stringify(rows) });
+      const add = await fetch(`${p.url}/v1/routing/training`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify(rows),
+      });
       assert.equal(add.status, 200);
       const out: string[] = [];
       const err: string[] = [];
@@ -172,7 +176,10 @@ describe('CLI against a protected daemon', () => {
       assert.equal(code, 0, err.join(''));
       assert.match(err.join(''), /exported 1 outcome/);
       assert.match(out.join(''), /"model":"model-a"/);
-      const wrong = await cli(['export', '--data-dir', p.dataDir, '--token', 'nope'], { out: () => {}, err: (t) => err.push(t) });
+      const wrong = await cli(['export', '--data-dir', p.dataDir, '--token', 'nope'], {
+        out: () => {},
+        err: (t) => err.push(t),
+      });
       assert.equal(wrong, 1);
       assert.match(err.join(''), /401/);
     } finally {

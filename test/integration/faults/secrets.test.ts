@@ -83,7 +83,10 @@ test('an upstream that echoes the Authorization / x-api-key headers: 0 secrets i
     assert.ok(d.fakes['model-a']!.requests.length >= 12, 'model-a was called every time');
     assert.equal(d.fakes['model-a']!.requests[0]!.headers.authorization, `Bearer ${API_KEY}`);
     // The upstream's text still reaches the client, redacted.
-    assert.ok(seen.some((s) => s.includes('Invalid credentials [redacted]')), 'error text kept, key redacted');
+    assert.ok(
+      seen.some((s) => s.includes('Invalid credentials [redacted]')),
+      'error text kept, key redacted',
+    );
 
     const decisions = (await (await fetch(`${d.url}/v1/routing/decisions?limit=100`)).json()) as {
       data: { request_id: string }[];
@@ -99,7 +102,10 @@ test('an upstream that echoes the Authorization / x-api-key headers: 0 secrets i
     await d.close();
   }
   const files = filesUnder(dataDir);
-  assert.ok(files.some((f) => f.endsWith('store.db')), 'store.db written');
+  assert.ok(
+    files.some((f) => f.endsWith('store.db')),
+    'store.db written',
+  );
   for (const secret of [API_KEY, HEADER_KEY]) {
     const inAnswers = seen.filter((s) => s.includes(secret)).length;
     const inFiles = files.filter((f) => !f.endsWith('config.yaml') && readFileSync(f).includes(secret));
