@@ -258,6 +258,14 @@ export class Upstreams {
    * cancelled, or the upstream says the request itself is bad). Returns the upstream's Retry-After.
    */
   private fail(attempt: AttemptRecord, started: number, err: unknown, signal: AbortSignal): number | undefined {
+    if (err instanceof RangeError) {
+      // Building the upstream body overflowed the stack (JSON nested thousands deep that came in
+      // through a door without a depth check): the request's fault, never the model's.
+      attempt.duration_ms = ms(started);
+      attempt.status = 'error';
+      attempt.error = `request could not be encoded: ${err.message}`;
+      throw new FugusashiError('InvalidRequest', `The request could not be encoded for the upstream: ${err.message}`);
+    }
     const clean = this.sanitize(err);
     attempt.duration_ms = ms(started);
     attempt.status = 'error';
