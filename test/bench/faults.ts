@@ -7,17 +7,21 @@
 //   2. Secrets: the faulty upstreams echo the request's Authorization header (its API key) in their
 //      error bodies; every HTTP answer, every trace, the log and every data-dir file are searched
 //      for the key.
-//   3. Fuzz: random and mutated requests over every endpoint (bad JSON, wrong types, deep nesting,
+//   3. kill -9: a daemon process (the real CLI) under 8 concurrent clients is killed with SIGKILL at
+//      a random moment, --kills times; then every answer it had acknowledged (200 with an id, not
+//      flagged record_kept: false) is looked up in the restarted daemon → records lost (target 0).
+//   4. Fuzz: random and mutated requests over every endpoint (bad JSON, wrong types, deep nesting,
 //      hostile headers, garbage paths and queries) → count of 5xx internal errors and dropped
 //      connections (target 0), with the daemon still healthy afterwards.
 // Loopback only, bounded: --n N per fault kind (default 40), --fuzz N requests (default 20000),
-// --concurrency C for the fuzz (default 8), --json for machine-readable output.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+// --concurrency C for the fuzz (default 8), --kills K (default 10), --json for machine-readable output.
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FakeBehaviour, FakeRequest } from '../fakes';
-import { makeTempDir, startTestDaemon, type TestDaemon } from '../helpers/daemon';
+import { stringify } from 'yaml';
+import { startFakeOpenAI, type FakeBehaviour, type FakeRequest } from '../fakes';
+import { makeTempDir, spawnDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     fuzz: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '8' },
     seed: { type: 'string', default: '14' },
+    kills: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -461,6 +466,95 @@ async function fuzzRun(): Promise<FuzzResult> {
   }
 }
 
+// ---------------------------------------------------------------- kill -9
+
+interface KillResult {
+  kills: number;
+  acknowledged: number;
+  lost: number;
+  seconds: number;
+}
+
+async function killRun(kills: number): Promise<KillResult> {
+  const fake = await startFakeOpenAI({ models: ['up'], record: false });
+  const dir = makeTempDir('fugu-bench-kill-');
+  const config = path.join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      models: [
+        {
+          name: 'm',
+          provider: 'openai',
+          model: 'up',
+          api_base: fake.url,
+          capabilities: ['chat'],
+          cost_per_input_token: 0,
+          cost_per_output_token: 0,
+        },
+      ],
+      routing: { strategies: ['cost', 'fallback'], exploration_rate: 0 },
+      server: { host: '127.0.0.1', port: 0, data_dir: path.join(dir, 'data') },
+    }),
+  );
+  const random = rng(Number(values.seed) + 1);
+  const acknowledged: string[] = [];
+  const started = performance.now();
+  try {
+    for (let k = 0; k < kills; k++) {
+      const daemon = await spawnDaemon(['--config', config], 60_000);
+      let stop = false;
+      const client = async (): Promise<void> => {
+        for (let i = 0; !stop; i++) {
+          try {
+            const res = await fetch(`${daemon.url}/v1/chat/completions`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: `kill round ${k} #${i}` }] }),
+            });
+            if (res.status !== 200) continue;
+            const body = (await res.json()) as { id: string; routing_decision?: { record_kept?: boolean } };
+            if (body.routing_decision?.record_kept !== false) acknowledged.push(body.id);
+          } catch {
+            return; // the daemon is gone
+          }
+        }
+      };
+      const before = acknowledged.length;
+      const clients = Array.from({ length: 8 }, () => client());
+      // Kill at a random moment once the daemon is answering (its first answers can take a while on a busy machine).
+      for (let waited = 0; acknowledged.length === before && waited < 30_000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 100 + random() * 900));
+      daemon.child.kill('SIGKILL');
+      await daemon.stop();
+      stop = true;
+      await Promise.all(clients);
+    }
+    const daemon = await spawnDaemon(['--config', config], 60_000);
+    let lost = 0;
+    try {
+      for (const id of acknowledged) {
+        const res = await fetch(`${daemon.url}/v1/trace/${id}`);
+        if (res.status !== 200) lost++;
+        await res.arrayBuffer();
+      }
+    } finally {
+      await daemon.stop();
+    }
+    return {
+      kills,
+      acknowledged: acknowledged.length,
+      lost,
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    };
+  } finally {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -476,9 +570,16 @@ async function main(): Promise<void> {
       );
     }
   }
+  const kills = Number(values.kills) > 0 ? await killRun(Number(values.kills)) : null;
+  if (kills && !values.json) {
+    console.log(
+      `kill -9: ${kills.kills} kills under load, ${kills.acknowledged} answers acknowledged, ` +
+        `${kills.lost} of them missing after restart (${kills.seconds} s)`,
+    );
+  }
   const fuzz = FUZZ > 0 ? await fuzzRun() : null;
   if (values.json) {
-    console.log(JSON.stringify({ faults, fuzz }, null, 2));
+    console.log(JSON.stringify({ faults, kills, fuzz }, null, 2));
     return;
   }
   if (fuzz) {
@@ -494,7 +595,8 @@ async function main(): Promise<void> {
   const secrets = faults.reduce((n, f) => n + f.secrets_found, 0) + (fuzz?.secrets_found ?? 0);
   console.log(
     `targets: ${target.every((f) => f.answered === f.requests) ? 'MET' : 'MISSED'} 100% answered under every fault kind; ` +
-      `secrets found ${secrets}; internal errors ${fuzz?.internal_errors ?? 'n/a'}`,
+      `secrets found ${secrets}; internal errors ${fuzz?.internal_errors ?? 'n/a'}; ` +
+      `acknowledged records lost ${kills?.lost ?? 'n/a'}`,
   );
 }
 
