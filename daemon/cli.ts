@@ -37,7 +37,7 @@ One daemon per data dir: a second one exits with code 3. Stop with Ctrl-C (SIGIN
 Dry run: prints the routing decision (model, strategy, confidence, why, alternatives, estimated
 cost) without calling any model. Asks the running daemon when there is one (it knows your
 ratings); otherwise decides locally with the built-in strategies (cost, fallback).`,
-  export: `Usage: fugusashi export [--data-dir DIR] [--out FILE]
+  export: `Usage: fugusashi export [--data-dir DIR] [--out FILE] [--token T]
 
 Writes the stored outcomes (ratings turned into scores, training rows, implicit signals) as JSON
 lines to FILE or stdout. Reads from the running daemon when there is one, else from the store.`,
@@ -126,15 +126,19 @@ function parseFlags(argv: readonly string[], valued: readonly string[], booleans
 }
 
 /** The daemon that owns `dataDir`, if daemon.json names one that answers /health. */
-async function runningDaemon(dataDir: string): Promise<{ url: string; info: DaemonFile } | null> {
+async function runningDaemon(dataDir: string, token?: string): Promise<{ url: string; info: DaemonFile } | null> {
   const file = path.join(dataDir, DAEMON_FILE);
   if (!existsSync(file)) return null;
   try {
     const info = JSON.parse(readFileSync(file, 'utf8')) as DaemonFile;
     const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? { url, info } : null;
+    const res = await fetch(`${url}/health`, {
+      signal: AbortSignal.timeout(2000),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    // 401: a token-protected daemon is running (the request that follows reports a wrong token).
+    return res.ok || res.status === 401 ? { url, info } : null;
   } catch {
     return null;
   }
@@ -161,7 +165,9 @@ async function route(argv: readonly string[], io: Io): Promise<number> {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   });
-  const daemon = values['config'] ? null : await runningDaemon(resolved.config.server.dataDir);
+  const daemon = values['config']
+    ? null
+    : await runningDaemon(resolved.config.server.dataDir, values['token'] ?? resolved.config.server.token);
   if (daemon) {
     const token = values['token'] ?? resolved.config.server.token;
     const res = await fetch(`${daemon.url}/v1/routing/route`, {
@@ -215,7 +221,7 @@ async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> 
     else io.out(line);
   };
   let count: number;
-  const daemon = await runningDaemon(dataDir);
+  const daemon = await runningDaemon(dataDir, values['token']);
   if (daemon) {
     const res = await fetch(`${daemon.url}/v1/outcomes/export`, {
       headers: values['token'] ? { authorization: `Bearer ${values['token']}` } : {},

@@ -55,6 +55,7 @@ import type { Learner, Store } from './core/ports';
 import type { BenchmarkProgress, BenchmarkReport } from '../shared/api';
 import { createLearner, type LearnerHandle } from './learning';
 import { buildApp } from './http/app';
+import { exposureWarning } from './http/guard';
 import { createDashboardPlugin } from './http/dashboard';
 import { loadLastBenchmark, saveLastBenchmark } from './http/last-benchmark';
 import { createOrchestrator } from './orchestrator';
@@ -292,6 +293,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const address = app.server.address();
   http = { host: config.server.host, port: typeof address === 'object' && address ? address.port : config.server.port };
   log(`HTTP API on http://${http.host}:${http.port}/v1 (dashboard: /dashboard), data dir ${dataDir}`);
+  const exposed = exposureWarning(config.server.host, config.server.token);
+  if (exposed) log(exposed);
 
   // ---- JSON-RPC door (one connection per VS Code window)
   let rpcPath: string | null = null;

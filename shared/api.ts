@@ -189,6 +189,8 @@ export interface DaemonHealth {
   config_path: string | null;
   config_error: string | null;
   embeddings: 'not-loaded' | 'loading' | 'ready' | 'failed';
+  /** Writes failing (disk full…): records are not being kept; `status` is 'degraded' meanwhile. */
+  store?: { writable: boolean; error: string | null; lost_writes: number };
 }
 
 /** Benchmark results as the runner prints with --json and the dashboard charts. */

@@ -10,6 +10,9 @@ export const ErrorCodes = {
   UpstreamFailed: { rpc: -32010, http: 502, type: 'upstream_error', code: 'all_candidates_failed' },
   NoModels: { rpc: -32011, http: 503, type: 'service_unavailable', code: 'no_models_configured' },
   BudgetExceeded: { rpc: -32012, http: 422, type: 'invalid_request_error', code: 'budget_exceeded' },
+  RateLimited: { rpc: -32013, http: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
+  ModelCoolingDown: { rpc: -32014, http: 503, type: 'service_unavailable', code: 'model_cooling_down' },
+  CrossSite: { rpc: -32009, http: 403, type: 'permission_error', code: 'cross_site_request' },
   Cancelled: { rpc: -32800, http: 499, type: 'request_cancelled', code: 'cancelled' },
   Internal: { rpc: -32603, http: 500, type: 'server_error', code: 'internal_error' },
 } as const;

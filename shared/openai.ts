@@ -116,6 +116,8 @@ export interface RoutingDecision {
   chain?: { strategy: string; abstained: boolean; reason: string }[];
   /** Present for orchestrated answers (strategy "orchestrator"). */
   plan?: OrchestrationStepSummary[];
+  /** false: the daemon could not store this request (disk full…): no trace, no rating possible. */
+  record_kept?: boolean;
 }
 
 export interface OrchestrationStepSummary {

@@ -27,3 +27,43 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
 export function redactUrlCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${REDACTED}@`);
 }
+
+/** Header names whose values are credentials (Authorization, x-api-key, api-key, *-token…). */
+export function isSecretHeader(name: string): boolean {
+  return SECRET_HEADER.test(name);
+}
+
+/** Secrets shorter than this are not searched for (a 2-letter "key" would redact half the text). */
+const MIN_SECRET_CHARS = 6;
+
+// Credentials that look like credentials, whoever sent them: `Bearer <token>`, `x-api-key: <key>`
+// (also `api_key=…`, JSON `"x-api-key":"…"`), and the sk-… / sk-ant-… keys of OpenAI-style APIs.
+const BEARER = /\b(bearer)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
+const KEY_FIELD =
+  /\b(x-api-key|api[-_]?key|authorization|access[-_]?token|token)(["']?\s*[:=]\s*["']?)(?!\[redacted\])(?:bearer\s+)?[^\s"',;}&]{6,}/gi;
+const KEY_LIKE = /\bsk-[A-Za-z0-9_-]{12,}/g;
+
+/**
+ * The text with every given secret and every bearer / api-key value replaced by [redacted]. Used on
+ * everything an upstream sends back (error bodies echo request headers) before it reaches a client,
+ * a trace, the journal or a log.
+ */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SECRET_CHARS && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return out.replace(BEARER, `$1$2${REDACTED}`).replace(KEY_FIELD, `$1$2${REDACTED}`).replace(KEY_LIKE, REDACTED);
+}
+
+/** The credential values among request headers (the Bearer token without its scheme too). */
+export function headerSecrets(headers: Readonly<Record<string, string | number | undefined>>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string' || !SECRET_HEADER.test(name)) continue;
+    out.push(value);
+    const bearer = /^bearer\s+(.+)$/i.exec(value);
+    if (bearer?.[1]) out.push(bearer[1].trim());
+  }
+  return out;
+}

@@ -2,11 +2,14 @@
 // never listens by itself (tests use `inject` or listen on port 0; main.ts listens on the real port).
 // Plugins in fastify's documented order: content parsers and hooks, then routes.
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { DEFAULTS } from '../../shared/config';
+import { FugusashiError } from '../../shared/errors';
 import type { Services } from '../services/types';
 import { errorBody, toHttpError } from './errors';
-import { hostAllowed, tokenMatches, type GuardSettings } from './guard';
+import { crossSiteRefusal, hostAllowed, tokenMatches, type GuardSettings } from './guard';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth';
 import { apiRoutes } from './routes/api';
 import { chatRoutes } from './routes/chat';
 import { eventRoutes } from './routes/events';
@@ -22,7 +25,22 @@ export interface HttpSettings {
   onActivity?: () => void;
   /** Unexpected (5xx internal) errors go here; logging is the composition root's business. */
   logError?: (err: unknown) => void;
+  /** A request (headers and body) must arrive within this; a body that never finishes is dropped. */
+  requestTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  /** How often node:http checks those timeouts (its default is 30 s; tests use less). */
+  timeoutCheckIntervalMs?: number;
 }
+
+/** Bounds on receiving a request (not on answering it: long streams are unaffected). */
+const REQUEST_TIMEOUT_MS = 120_000;
+const HEADERS_TIMEOUT_MS = 30_000;
+/**
+ * A body over the limit is read and thrown away up to this much (and this long), so the client,
+ * still uploading, gets to read the 413 instead of a connection reset.
+ */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 15_000;
 
 /** Body types accepted as raw text (bulk training import). */
 const TEXT_TYPES = ['text/csv', 'text/plain', 'application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'];
@@ -31,14 +49,36 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
   const app = Fastify({
     logger: false,
     bodyLimit: settings.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
-    // Streams can be long; keep-alive clients (the openai SDK) reuse sockets.
-    requestTimeout: 0,
+    // Receiving a request is bounded; answering it is not (streams can be long). Keep-alive clients
+    // (the openai SDK) reuse sockets.
+    requestTimeout: settings.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(
+        settings.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+        settings.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      ),
+      ...(settings.timeoutCheckIntervalMs ? { connectionsCheckingInterval: settings.timeoutCheckIntervalMs } : {}),
+    },
     keepAliveTimeout: 65_000,
     // On close, idle keep-alive sockets go at once; requests in flight may finish (main.ts bounds the wait).
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addContentTypeParser(TEXT_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // fastify's own JSON parser (prototype-poisoning checks included), after a nesting-depth check.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (jsonTooDeep(text)) {
+      done(
+        new FugusashiError('InvalidRequest', `JSON body nested deeper than ${MAX_JSON_DEPTH} levels`, null),
+        undefined,
+      );
+      return;
+    }
+    void parseJson(request, text, done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     settings.onActivity?.();
@@ -47,6 +87,15 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
       const e = errorBody(
         'Forbidden',
         `Host '${request.headers.host ?? ''}' is not allowed (DNS-rebinding protection). Add it to server.allowed_hosts.`,
+      );
+      return reply.code(e.status).send(e.body);
+    }
+    const crossSite = crossSiteRefusal(request.method, request.headers, guard.allowedHosts);
+    if (crossSite) {
+      const e = errorBody(
+        'CrossSite',
+        `Refused ${crossSite}: state-changing endpoints only take requests from the dashboard's own origin, ` +
+          'from clients that send no Origin (curl, SDKs), or from hosts in server.allowed_hosts.',
       );
       return reply.code(e.status).send(e.body);
     }
@@ -60,9 +109,15 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
     return undefined;
   });
 
-  app.setErrorHandler((err, _request, reply) => {
+  app.setErrorHandler(async (err, request, reply) => {
     const mapped = toHttpError(err);
     if (mapped.status >= 500 && mapped.body.error.code === 'internal_error') settings.logError?.(err);
+    if (mapped.status === 413 && !request.raw.complete) {
+      // Answering while the client still uploads makes it see a reset, not the 413: read the rest first.
+      const drained = await discardBody(request.raw, DISCARD_LIMIT_BYTES, DISCARD_LIMIT_MS);
+      if (!drained) reply.header('connection', 'close');
+    }
+    if (mapped.headers) reply.headers(mapped.headers);
     return reply.code(mapped.status).send(mapped.body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -76,4 +131,31 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
   app.register(eventRoutes, { services });
   for (const plugin of settings.plugins ?? []) app.register(plugin);
   return app;
+}
+
+/** Reads and drops the rest of a request body; true when it ended within the bounds. */
+function discardBody(req: IncomingMessage, maxBytes: number, maxMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (ended: boolean): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.off('error', onClose);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > maxBytes) finish(false);
+    };
+    const onEnd = (): void => finish(true);
+    const onClose = (): void => finish(req.complete);
+    const timer = setTimeout(() => finish(false), maxMs);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.once('error', onClose);
+    req.resume();
+  });
 }

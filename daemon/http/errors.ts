@@ -6,6 +6,8 @@ import type { OpenAIErrorBody } from '../../shared/openai';
 export interface HttpError {
   status: number;
   body: OpenAIErrorBody;
+  /** Extra response headers (Retry-After on 429/503). */
+  headers?: Record<string, string>;
 }
 
 interface FastifyLikeError {
@@ -30,7 +32,14 @@ export function paramName(instancePath: string, missing?: unknown): string | nul
 }
 
 export function toHttpError(err: unknown): HttpError {
-  if (err instanceof FugusashiError) return errorBody(err.kind, err.message, err.param);
+  if (err instanceof FugusashiError) {
+    const mapped = errorBody(err.kind, err.message, err.param);
+    const retryAfter = (err.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
+    if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) {
+      mapped.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfter))) };
+    }
+    return mapped;
+  }
   const e = (err ?? {}) as FastifyLikeError;
   if (e.validation && e.validation.length > 0) {
     const first = e.validation[0]!;

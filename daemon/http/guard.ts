@@ -50,3 +50,51 @@ export function tokenMatches(
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** Methods that change state: the ones a cross-site page must not be able to send. */
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * CSRF protection that needs no token: a browser marks every request a page makes with Origin (on
+ * any cross-origin POST, `no-cors` included) and Sec-Fetch-Site. A state-changing request is refused
+ * when Sec-Fetch-Site says cross-site, or when its Origin is neither this server's own origin (the
+ * dashboard) nor a host listed in server.allowed_hosts. Requests without either header (curl, the
+ * SDKs, the extension) are not from a browser page and pass. Returns why a request is refused, or null.
+ */
+export function crossSiteRefusal(
+  method: string,
+  headers: { host?: string | undefined; origin?: string | undefined; 'sec-fetch-site'?: string | string[] | undefined },
+  allowed: readonly string[] | undefined,
+): string | null {
+  if (!STATE_CHANGING.has(method)) return null;
+  const origin = headers.origin;
+  const site = headers['sec-fetch-site'];
+  if (origin === undefined && (site === undefined || site === 'none' || site === 'same-origin')) return null;
+  if (origin !== undefined && originAllowed(origin, headers.host, allowed)) return null;
+  if (origin === undefined) return `a ${String(site)} request from a web page`;
+  return `a request from the web page origin '${origin}'`;
+}
+
+function originAllowed(origin: string, host: string | undefined, allowed: readonly string[] | undefined): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin); // 'null' (sandboxed frames, file:) does not parse: refused
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (host !== undefined && url.host.toLowerCase() === host.trim().toLowerCase()) return true;
+  const name = hostName(url.host);
+  return allowed?.some((a) => a !== '*' && a.toLowerCase() === name) ?? false;
+}
+
+/** A warning to print when the HTTP API is reachable from other machines without a token. */
+export function exposureWarning(host: string, token: string | undefined): string | null {
+  if (token) return null;
+  const name = host.startsWith('[') ? host : hostName(host.includes(':') && !host.includes('.') ? `[${host}]` : host);
+  if (LOOPBACK_NAMES.has(name) || /^127\.\d+\.\d+\.\d+$/.test(name) || name === 'localhost') return null;
+  return (
+    `WARNING: listening on ${host} without a token: anyone who can reach this machine can use your ` +
+    'models and read your prompts. Set server.token (or --token) or listen on 127.0.0.1.'
+  );
+}

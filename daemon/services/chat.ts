@@ -74,7 +74,8 @@ export class Chat implements ChatService {
         usage,
         routing_decision: routed.plan.decision,
       };
-      this.finish({ id, request, ctx, routed, attempts, started, config, text, usage, cost, error: null });
+      const kept = this.finish({ id, request, ctx, routed, attempts, started, config, text, usage, cost, error: null });
+      if (!kept) answer.routing_decision = { ...routed.plan.decision, record_kept: false };
       return answer;
     } catch (err) {
       this.finish({
@@ -201,7 +202,7 @@ export class Chat implements ChatService {
       }
       this.upstreams.streamDone(opened);
       const finalUsage = usage ?? estimateUsage(request.messages, text);
-      this.finish({
+      const kept = this.finish({
         id,
         request,
         ctx,
@@ -214,6 +215,17 @@ export class Chat implements ChatService {
         cost: usageCost(opened.config, finalUsage),
         error,
       });
+      // A completed stream whose record was lost says so in a last chunk, before [DONE].
+      if (finished && !kept) {
+        yield {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [],
+          routing_decision: { ...routed.plan.decision, record_kept: false },
+        };
+      }
     }
   }
 
@@ -378,7 +390,7 @@ export class Chat implements ChatService {
     }
   }
 
-  /** Writes the one RequestRecord of this request and emits the live event. Never throws. */
+  /** Writes the one RequestRecord of this request and emits the live event; false if it was not kept. Never throws. */
   private finish(end: {
     id: string;
     request: ChatCompletionRequest;
@@ -393,7 +405,7 @@ export class Chat implements ChatService {
     cost: number;
     error: unknown;
     steps?: RequestRecord['steps'];
-  }): void {
+  }): boolean {
     const { request, routed } = end;
     const status = end.error ? 'error' : 'ok';
     const routingText = routed.input.text;
@@ -421,10 +433,11 @@ export class Chat implements ChatService {
       this.deps.store.saveRequest(record);
     } catch (err) {
       this.deps.log?.(`could not save request ${end.id}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
+      return false;
     }
     this.implicit.afterRequest(record, routed.forced);
     if (this.events.listeners > 0) this.events.emit({ type: 'decision', row: decisionRow(record) });
+    return true;
   }
 }
 

@@ -11,6 +11,7 @@ import { ImplicitSignals } from './implicit';
 import type { Gateway } from './ports';
 import { AUTO_MODES, ORCHESTRATE_MODEL, RoutingService } from './routing';
 import type { Services } from './types';
+import { monitorStoreWrites, type StoreWriteHealth } from './store-health';
 import { Upstreams } from './upstream';
 import { usageCost, estimateUsage, isUsage, normaliseUsage } from './usage';
 
@@ -25,6 +26,7 @@ export interface DaemonServices extends Services {
 
 export function createServices(deps: ServiceDeps): DaemonServices {
   const events = new LiveEventBus();
+  const storeHealth = monitorStoreWrites(deps.store);
   const routing = new RoutingService(deps);
   const upstreams = new Upstreams(deps, routing.cooldown);
   let orchestrator: OrchestratorPort | null = null;
@@ -97,7 +99,7 @@ export function createServices(deps: ServiceDeps): DaemonServices {
       if (!trace) throw new FugusashiError('NotFound', `Unknown request id "${requestId}"`, 'request_id');
       return trace;
     },
-    health: () => health(deps),
+    health: () => health(deps, storeHealth),
     exportOutcomes: (write) => deps.store.exportOutcomes(write),
   };
 }
@@ -132,11 +134,12 @@ function modelList(deps: ServiceDeps): ModelListEntry[] {
   return [...auto, ...pool];
 }
 
-function health(deps: ServiceDeps): DaemonHealth {
+function health(deps: ServiceDeps, store: StoreWriteHealth): DaemonHealth {
   const rt = deps.runtime();
   const models = deps.config().pool.filter((m) => m.enabled !== false).length;
   return {
-    status: rt.configError || models === 0 ? 'degraded' : 'ok',
+    status: rt.configError || models === 0 || store.failing ? 'degraded' : 'ok',
+    store: { writable: store.failing === null, error: store.failing, lost_writes: store.lostWrites },
     version: VERSION,
     pid: rt.pid,
     uptime_s: Math.round(((deps.now ?? Date.now)() - rt.startedAt) / 1000),

@@ -15,7 +15,9 @@ export const eventRoutes: FastifyPluginCallback<{ services: Services }> = (app, 
     for (const res of open) res.end();
     hookDone();
   });
-  app.get('/v1/events', (_request, reply) => {
+  app.get('/v1/events', (request, reply) => {
+    // HEAD (a liveness probe) gets the stream's headers and no never-ending body.
+    if (request.method === 'HEAD') return void reply.code(200).headers(SSE_HEADERS).send();
     reply.hijack();
     const res = reply.raw;
     open.add(res);

@@ -1,5 +1,6 @@
 // Maps every way an upstream call can fail to ProviderError, so the gateway decides about fallback
 // from `phase` and `retryable` alone, whatever the provider.
+import { redactSecrets } from '../../config/redact';
 import { ProviderError } from '../types';
 
 const CONNECT_CODES = new Set([
@@ -32,17 +33,61 @@ export function extractUpstreamMessage(text: string): string | undefined {
   return trimmed.length > 500 ? trimmed.slice(0, 500) + '…' : trimmed;
 }
 
-/** A non-2xx answer. 5xx and 429 are worth another candidate; other 4xx would fail there too. */
-export function statusError(provider: string, status: number, bodyText: string): ProviderError {
-  const upstream = extractUpstreamMessage(bodyText);
+/** A non-2xx answer, with the upstream's Retry-After (429/503) kept for the cooldown and the client. */
+export class UpstreamStatusError extends ProviderError {
+  constructor(
+    message: string,
+    status: number,
+    retryable: boolean,
+    upstreamMessage: string | undefined,
+    /** Seconds the upstream asked us to wait (Retry-After / retry-after-ms), when it said. */
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message, 'response', status, retryable, upstreamMessage);
+  }
+}
+
+/**
+ * A non-2xx answer. 5xx and 429 are worth another candidate; other 4xx would fail there too. The
+ * body is redacted first: upstreams echo the request's Authorization / x-api-key in error texts.
+ */
+export function statusError(
+  provider: string,
+  status: number,
+  bodyText: string,
+  headers: Readonly<Record<string, string | string[] | undefined>> = {},
+  secrets: readonly string[] = [],
+): ProviderError {
+  const raw = extractUpstreamMessage(bodyText);
+  const upstream = raw === undefined ? undefined : redactSecrets(raw, secrets);
   const retryable = status >= 500 || status === 429;
-  return new ProviderError(
+  return new UpstreamStatusError(
     `${provider} upstream answered ${status}${upstream ? `: ${upstream}` : ''}`,
-    'response',
     status,
     retryable,
     upstream,
+    retryAfterSeconds(headers, Date.now()),
   );
+}
+
+/** Retry-After as delta-seconds or an HTTP date, or retry-after-ms (OpenAI, Azure); undefined if absent or bogus. */
+export function retryAfterSeconds(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  now: number,
+): number | undefined {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const ms = Number(first(headers['retry-after-ms']));
+  if (first(headers['retry-after-ms']) !== undefined && Number.isFinite(ms) && ms > 0) return ms / 1000;
+  const value = first(headers['retry-after'])?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const seconds = Number(value);
+    return seconds > 0 ? seconds : undefined;
+  }
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  const seconds = (date - now) / 1000;
+  return seconds > 0 ? seconds : undefined;
 }
 
 export function abortedError(provider: string): ProviderError {

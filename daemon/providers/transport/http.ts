@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { headerSecrets, redactSecrets } from '../../config/redact';
 import { ProviderError, type ProviderCallOptions } from '../types';
 import {
   abortedError,
@@ -54,6 +55,8 @@ export interface UpstreamResponse {
    * event gets its socket destroyed after DRAIN_LIMIT_MS. Never rejects.
    */
   drain(): Promise<void>;
+  /** The credentials this request carried, to redact from anything the upstream echoes back. */
+  secrets(): string[];
 }
 
 /** Sends a request. Rejects with ProviderError (connect, first_byte, aborted). Any status resolves. */
@@ -208,7 +211,9 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
               throw mapBodyError(err);
             }
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body(), close, drain });
+          // Computed only when an error body needs redacting: the hot path never pays for it.
+          const secrets = (): string[] => headerSecrets(r.headers);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body(), close, drain, secrets });
         },
         (err: unknown) => {
           close();
@@ -242,7 +247,7 @@ export async function readText(res: UpstreamResponse, provider: string): Promise
 export async function ensureOk(res: UpstreamResponse, provider: string): Promise<void> {
   if (res.status >= 200 && res.status < 300) return;
   const text = await readText(res, provider).catch(() => '');
-  throw statusError(provider, res.status, text);
+  throw statusError(provider, res.status, text, res.headers, res.secrets());
 }
 
 /** POST/GET and parse a JSON answer, with status errors mapped. */
@@ -258,7 +263,7 @@ export async function requestJson<T>(req: UpstreamRequest): Promise<T> {
       'response',
       res.status,
       true,
-      text.slice(0, 200),
+      redactSecrets(text.slice(0, 200), res.secrets()),
     );
   }
 }
