@@ -34,7 +34,7 @@ const responsesTool: OpenAI.Responses.FunctionTool = {
   type: 'function',
   name: WEATHER_TOOL.name,
   description: WEATHER_TOOL.description,
-  parameters: WEATHER_TOOL.parameters as unknown as Record<string, unknown>,
+  parameters: WEATHER_TOOL.parameters,
   strict: true,
 };
 
