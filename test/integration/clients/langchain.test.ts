@@ -4,7 +4,7 @@
 // observed through the openai client's own fetch.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { AIMessageChunk} from '@langchain/core/messages';
+import type { AIMessageChunk } from '@langchain/core/messages';
 import { HumanMessage, ToolMessage, type AIMessage, type BaseMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import type { RoutingDecision } from '../../../shared/openai';
