@@ -57,11 +57,11 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
   // The app-wide guard (token, Host) and error handler answer in OpenAI's shape (and the handler logs
   // internal errors); the Anthropic SDKs read `type: 'error'` and `error.type`, so every error body
   // leaving this plugin is re-shaped on the way out.
-  app.addHook('preSerialization', async (_request, reply, payload) => {
+  // Callback style: no promise per request on the hot path.
+  app.addHook('preSerialization', (_request, reply, payload, next) => {
     if (reply.statusCode >= 400 && isOpenAIError(payload)) {
-      return anthropicError({ status: reply.statusCode, body: payload });
-    }
-    return payload;
+      next(null, anthropicError({ status: reply.statusCode, body: payload }));
+    } else next(null, payload);
   });
 
   app.post<{ Body: MessagesRequest }>(
