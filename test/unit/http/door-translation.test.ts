@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ChatCompletionChunk, FinishReason, RoutingDecision } from '../../../shared/openai';
-import type { ResponseStreamEvent } from '../../../shared/responses';
+import type { MessagesRequest } from '../../../shared/anthropic-messages';
+import type { ResponsesRequest, ResponseStreamEvent } from '../../../shared/responses';
 import { mapStopReason } from '../../../daemon/providers/anthropic/response';
 import { ResponseStore } from '../../../daemon/http/responses-store';
 import { MessagesStreamTranslator, stopReason, toChatRequest } from '../../../daemon/http/translate/messages';
@@ -13,6 +14,9 @@ import {
   toChatRequest as responsesToChat,
   toResponseObject,
 } from '../../../daemon/http/translate/responses';
+
+/** Wire JSON as the validated request type (the schemas accept extra block fields TS cannot list). */
+const wire = <T>(body: unknown): T => body as T;
 
 const decision: RoutingDecision = {
   model: 'm',
@@ -56,7 +60,7 @@ describe('Anthropic Messages door', () => {
 
   test('tool_result blocks become tool messages ahead of the rest of the user turn', () => {
     const chat = toChatRequest(
-      {
+      wire<MessagesRequest>({
         model: 'auto',
         max_tokens: 10,
         messages: [
@@ -72,7 +76,7 @@ describe('Anthropic Messages door', () => {
         ],
         tools: [{ name: 'f', input_schema: { type: 'object' } }],
         tool_choice: { type: 'any', disable_parallel_tool_use: true },
-      },
+      }),
       'auto',
     );
     assert.deepEqual(chat.messages.slice(1), [
@@ -187,12 +191,12 @@ describe('OpenAI Responses door', () => {
 
   test('text.format json_schema becomes response_format; instructions lead; history follows', () => {
     const { chat, turn } = responsesToChat(
-      {
+      wire<ResponsesRequest>({
         model: 'auto',
         instructions: 'sys',
         input: [{ role: 'user', content: [{ type: 'input_text', text: 'q2' }] }],
         text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object' }, strict: true } },
-      },
+      }),
       [
         { role: 'user', content: 'q1' },
         { role: 'assistant', content: 'a1' },
