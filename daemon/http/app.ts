@@ -14,6 +14,8 @@ import { apiRoutes } from './routes/api';
 import { chatRoutes } from './routes/chat';
 import { eventRoutes } from './routes/events';
 import { feedbackRoutes } from './routes/feedback';
+import { messagesRoutes } from './routes/messages';
+import { responsesRoutes } from './routes/responses';
 
 export interface HttpSettings {
   /** Read on every request so a config reload takes effect at once. */
@@ -101,7 +103,11 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
     }
     if (guard.token) {
       const query = request.query as Record<string, string | undefined> | undefined;
-      if (!tokenMatches(guard.token, request.headers.authorization, query?.['token'])) {
+      // Anthropic clients send the key as x-api-key (ANTHROPIC_API_KEY); accept it like the bearer.
+      const apiKey = request.headers['x-api-key'];
+      const authorization =
+        request.headers.authorization ?? (typeof apiKey === 'string' ? `Bearer ${apiKey}` : undefined);
+      if (!tokenMatches(guard.token, authorization, query?.['token'])) {
         const e = errorBody('Unauthorized', 'Missing or wrong bearer token (Authorization: Bearer <server.token>).');
         return reply.code(e.status).send(e.body);
       }
@@ -126,6 +132,8 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
   });
 
   app.register(chatRoutes, { services });
+  app.register(responsesRoutes, { services });
+  app.register(messagesRoutes, { services });
   app.register(apiRoutes, { services });
   app.register(feedbackRoutes, { services });
   app.register(eventRoutes, { services });

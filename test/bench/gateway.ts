@@ -4,9 +4,12 @@
 //   proxy      a minimal pass-through node:http proxy (the floor for "a Node process in the path")
 //   daemon     the Fugusashi daemon (dist/daemon.js) with a forced model: routing, store, trace
 //   portkey    @portkey-ai/gateway 1.15.2 (the peer)
+//   daemon /v1/messages, daemon /v1/responses   the same daemon through its Anthropic Messages and
+//              OpenAI Responses doors (translation cost = their p50 minus the chat door's p50)
 // For each: sequential latency p50/p99, requests/s at concurrency 32, streaming time-to-first-byte,
 // CPU per request of the target process, RSS. Every server runs in its own process; this process
-// only generates load. Options: --rounds N (default 4), --seconds S per concurrency round (default 2.5).
+// only generates load. Options: --rounds N (default 4), --seconds S per concurrency round (default 2.5),
+// --doors (leave portkey out: a quicker run for the door overhead).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '2.5' },
     sequential: { type: 'string', default: '400' },
     streams: { type: 'string', default: '100' },
+    doors: { type: 'boolean', default: false },
   },
 });
 
@@ -104,8 +108,34 @@ function runProxy(upstream: string): void {
 
 // ---------------------------------------------------------------- load generation
 
+/** Which API a target is called through: the same question in each wire format. */
+type Door = 'chat' | 'messages' | 'responses';
+
+const DOOR_PATHS: Record<Door, string> = {
+  chat: '/v1/chat/completions',
+  messages: '/v1/messages',
+  responses: '/v1/responses',
+};
+
+function requestBody(door: Door, model: string, stream: boolean): string {
+  const question = 'Say something about foxes.';
+  if (door === 'messages') {
+    return JSON.stringify({ model, stream, max_tokens: 256, messages: [{ role: 'user', content: question }] });
+  }
+  if (door === 'responses') return JSON.stringify({ model, stream, input: question, store: false });
+  return JSON.stringify({ model, stream, messages: [{ role: 'user', content: question }] });
+}
+
+/** The first content piece in each door's stream framing. */
+const FIRST_PIECE: Record<Door, string> = {
+  chat: '"content":"The',
+  messages: '"text":"The',
+  responses: '"delta":"The',
+};
+
 interface Target {
   name: string;
+  door: Door;
   url: string;
   pid: number;
   headers: Record<string, string>;
@@ -121,12 +151,8 @@ interface Target {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function post(target: Target, stream: boolean): Promise<{ total: number; first: number }> {
-  const body = JSON.stringify({
-    model: target.model,
-    stream,
-    messages: [{ role: 'user', content: 'Say something about foxes.' }],
-  });
-  const url = new URL('/v1/chat/completions', target.url);
+  const body = requestBody(target.door, target.model, stream);
+  const url = new URL(DOOR_PATHS[target.door], target.url);
   return new Promise((resolve, reject) => {
     const start = performance.now();
     let first = 0;
@@ -144,7 +170,7 @@ function post(target: Target, stream: boolean): Promise<{ total: number; first: 
         res.setEncoding('utf8');
         res.on('data', (c: string) => {
           // Time to the first content piece, the moment a user sees text.
-          if (!first && (!stream || c.includes('"content":"The'))) first = performance.now() - start;
+          if (!first && (!stream || c.includes(FIRST_PIECE[target.door]))) first = performance.now() - start;
           if (res.statusCode !== 200) text += c;
         });
         res.on('end', () => {
@@ -278,10 +304,12 @@ async function main(): Promise<void> {
   const daemon = await startRole([daemonEntry, '--config', path.join(dir, 'config.yaml')]);
 
   const portkeyPort = await freePort();
-  const portkey = await startRole(
-    [path.resolve('node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'],
-    { ...process.env, NODE_ENV: 'production' },
-  );
+  const portkey = values.doors
+    ? null
+    : await startRole(
+        [path.resolve('node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'],
+        { ...process.env, NODE_ENV: 'production' },
+      );
 
   const make = (
     name: string,
@@ -289,8 +317,10 @@ async function main(): Promise<void> {
     child: ChildProcess,
     model: string,
     headers: Record<string, string> = {},
+    door: Door = 'chat',
   ): Target => ({
     name,
+    door,
     url,
     child,
     pid: child.pid!,
@@ -306,12 +336,18 @@ async function main(): Promise<void> {
     make('direct', upstream.url, upstream.child, 'bench-upstream'),
     make('proxy (node:http)', proxy.url, proxy.child, 'bench-upstream'),
     make('fugusashi daemon', daemon.url, daemon.child, 'bench'),
-    make('portkey 1.15.2', `http://127.0.0.1:${portkeyPort}`, portkey.child, 'bench-upstream', {
-      'x-portkey-provider': 'openai',
-      'x-portkey-custom-host': `${upstream.url}/v1`,
-      authorization: 'Bearer bench',
-    }),
+    make('daemon /v1/messages', daemon.url, daemon.child, 'bench', {}, 'messages'),
+    make('daemon /v1/responses', daemon.url, daemon.child, 'bench', {}, 'responses'),
   ];
+  if (portkey) {
+    targets.push(
+      make('portkey 1.15.2', `http://127.0.0.1:${portkeyPort}`, portkey.child, 'bench-upstream', {
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `${upstream.url}/v1`,
+        authorization: 'Bearer bench',
+      }),
+    );
+  }
 
   try {
     // Warm-up: JIT, sockets, the daemon's first store writes.
@@ -337,7 +373,7 @@ async function main(): Promise<void> {
     report(targets);
   } finally {
     agent.destroy();
-    for (const c of [portkey.child, daemon.child, proxy.child, upstream.child]) c.kill('SIGTERM');
+    for (const c of [portkey?.child, daemon.child, proxy.child, upstream.child]) c?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     rmSync(dir, { recursive: true, force: true });
   }
@@ -379,6 +415,15 @@ function report(targets: Target[]): void {
       `req/s at 32 = ${fmt(rpsShare * 100, 0)}% of the minimal proxy (≥ 50%: ${rpsShare >= 0.5 ? 'met' : 'MISSED'}); ` +
       `streaming TTFB overhead ${fmt(ttfbOverhead)} ms (≤ 1: ${ttfbOverhead <= 1 ? 'met' : 'MISSED'}).`,
   );
+  for (const door of targets.filter((t) => t.door !== 'chat')) {
+    const extra = median(door.seq) - median(d.seq);
+    const ttfbExtra = median(door.ttfb) - median(d.ttfb);
+    console.log(
+      `${door.name}: p50 ${fmt(extra, 3)} ms over /v1/chat/completions ` +
+        `(≤ 0.2: ${extra <= 0.2 ? 'met' : 'MISSED'}; ratio ${fmt(median(door.seq) / median(d.seq), 3)}), ` +
+        `TTFB ${fmt(ttfbExtra, 3)} ms, CPU/req ×${fmt(median(door.cpuMsPerReq) / median(d.cpuMsPerReq), 2)}.`,
+    );
+  }
   console.log(
     `(${os.cpus().length} CPUs, Node ${process.version}; CPU/req is the target process only, upstream excluded)`,
   );

@@ -10,7 +10,7 @@ import { asciiJson, SSE_HEADERS, writeEvent } from '../sse';
 export const ROUTING_HEADER = 'x-fugusashi-routing';
 
 /** Aborts when the client goes away before the response finished. */
-function abortOnDisconnect(res: ServerResponse): AbortController {
+export function abortOnDisconnect(res: ServerResponse): AbortController {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));

@@ -1,0 +1,95 @@
+// POST /v1/responses (OpenAI Responses API), GET/DELETE /v1/responses/{id}: a door onto the same chat
+// service for clients that speak Responses (the Vercel AI SDK's default openai provider, LangChain's
+// useResponsesApi, client.responses). Errors use OpenAI's JSON, as on /v1/chat/completions.
+import type { FastifyPluginCallback } from 'fastify';
+import { FugusashiError } from '../../../shared/errors';
+import { ResponsesRequestSchema, type ResponseStreamEvent, type ResponsesRequest } from '../../../shared/responses';
+import type { Services } from '../../services/types';
+import { toHttpError } from '../errors';
+import { writeNamedEvents } from '../named-sse';
+import { ResponseStore } from '../responses-store';
+import { asciiJson, SSE_HEADERS } from '../sse';
+import { responseShell, ResponsesStreamTranslator, toChatRequest, toResponseObject } from '../translate/responses';
+import { abortOnDisconnect, ROUTING_HEADER } from './chat';
+
+export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?: ResponseStore }> = (
+  app,
+  { services, store = new ResponseStore() },
+  done,
+) => {
+  const lookup = (id: string): Record<string, unknown> | undefined => store.item(id);
+
+  app.post<{ Body: ResponsesRequest }>(
+    '/v1/responses',
+    { schema: { body: ResponsesRequestSchema } },
+    async (request, reply) => {
+      const body = request.body;
+      const history = body.previous_response_id ? store.history(body.previous_response_id) : [];
+      const { chat, turn } = toChatRequest(body, history, lookup);
+      const keep = body.store !== false;
+      const res = reply.raw;
+      const controller = abortOnDisconnect(res);
+      const ctx = { signal: controller.signal, source: 'http' as const };
+
+      if (!body.stream) {
+        const completion = await services.chat.complete(chat, ctx);
+        const response = toResponseObject(body, completion);
+        if (keep) store.put(response, turn);
+        if (completion.routing_decision) reply.header(ROUTING_HEADER, asciiJson(completion.routing_decision));
+        return response;
+      }
+
+      // Failures before the first upstream chunk still get a JSON error with its status.
+      const stream = await services.chat.stream(chat, ctx);
+      reply.hijack();
+      res.writeHead(200, {
+        ...SSE_HEADERS,
+        [ROUTING_HEADER]: asciiJson(stream.decision),
+        'x-fugusashi-model': stream.answeredBy,
+        'x-request-id': stream.id,
+      });
+      const translator = new ResponsesStreamTranslator(
+        responseShell(body, stream.id, stream.answeredBy, stream.decision),
+      );
+      const events: ResponseStreamEvent[] = [];
+      translator.start(events);
+      try {
+        for await (const chunk of stream.chunks) {
+          if (res.destroyed) break;
+          translator.push(chunk, events);
+          const pending = writeNamedEvents(res, events);
+          events.length = 0;
+          if (pending) await pending;
+        }
+        if (!res.destroyed) {
+          const response = translator.end(events);
+          if (keep) store.put(response, turn);
+          void writeNamedEvents(res, events);
+          res.end();
+        }
+      } catch (err) {
+        if (!res.destroyed) {
+          const mapped = toHttpError(err);
+          translator.fail(events, mapped.status, mapped.body.error);
+          void writeNamedEvents(res, events);
+          res.end();
+        }
+      }
+      return reply;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/responses/:id', (request, reply) => {
+    const response = store.get(request.params.id);
+    if (!response) throw new FugusashiError('NotFound', `No stored response '${request.params.id}'.`, 'response_id');
+    return reply.send(response);
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/responses/:id', (request, reply) => {
+    if (!store.delete(request.params.id)) {
+      throw new FugusashiError('NotFound', `No stored response '${request.params.id}'.`, 'response_id');
+    }
+    return reply.send({ id: request.params.id, object: 'response', deleted: true });
+  });
+  done();
+};

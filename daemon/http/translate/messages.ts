@@ -1,0 +1,396 @@
+// Anthropic Messages ⇄ the chat service's OpenAI shapes: the `/v1/messages` door is this translation
+// and nothing else. The Anthropic upstream adapter (daemon/providers/anthropic) goes the other way
+// (OpenAI request → Anthropic, Anthropic answer → OpenAI); its stop-reason table is inverted here so
+// both directions agree. Pure: no I/O, unit-testable.
+import type {
+  AnthropicErrorBody,
+  AnthropicErrorType,
+  AnthropicMessage,
+  AnthropicOutputBlock,
+  AnthropicStopReason,
+  AnthropicStreamEventOut,
+  CountTokensRequest,
+  DoorRoutingDecision,
+  MessagesRequest,
+} from '../../../shared/anthropic-messages';
+import { FugusashiError } from '../../../shared/errors';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  ContentPart,
+  FinishReason,
+  Tool,
+  Usage,
+} from '../../../shared/openai';
+import type { HttpError } from '../errors';
+
+type Block = Record<string, unknown> & { type: string };
+
+function invalid(message: string, param: string): FugusashiError {
+  return new FugusashiError('InvalidRequest', message, param);
+}
+
+/** An Anthropic image source as the URL an OpenAI image part carries (data URL for base64). */
+function imageUrl(block: Block, param: string): string {
+  const source = block['source'] as { type?: string; media_type?: string; data?: string; url?: string } | undefined;
+  if (source?.type === 'base64' && typeof source.data === 'string') {
+    return `data:${source.media_type ?? 'image/png'};base64,${source.data}`;
+  }
+  if (source?.type === 'url' && typeof source.url === 'string') return source.url;
+  throw invalid(`Unsupported image source at ${param}: use a base64 or url source.`, param);
+}
+
+/** Text of a `document` block whose source is plain text; other documents (PDF) are not translatable. */
+function documentText(block: Block, param: string): string {
+  const source = block['source'] as { type?: string; data?: string; content?: unknown } | undefined;
+  if (source?.type === 'text' && typeof source.data === 'string') return source.data;
+  if (source?.type === 'content' && typeof source.content === 'string') return source.content;
+  throw invalid(`Unsupported document at ${param}: only text documents can be routed.`, param);
+}
+
+/** Blocks a pool model cannot use and that carry no user-visible content: dropped, not refused. */
+const IGNORED_BLOCKS = new Set(['thinking', 'redacted_thinking']);
+
+function userParts(blocks: readonly Block[], param: string): ContentPart[] {
+  const parts: ContentPart[] = [];
+  blocks.forEach((b, i) => {
+    const where = `${param}[${i}]`;
+    if (b.type === 'text') {
+      if (typeof b['text'] !== 'string') throw invalid(`${where}.text must be a string.`, `${where}.text`);
+      parts.push({ type: 'text', text: b['text'] });
+    } else if (b.type === 'image') parts.push({ type: 'image_url', image_url: { url: imageUrl(b, where) } });
+    else if (b.type === 'document') parts.push({ type: 'text', text: documentText(b, where) });
+    else if (!IGNORED_BLOCKS.has(b.type)) throw invalid(`Unsupported content block type '${b.type}'.`, `${where}.type`);
+  });
+  return parts;
+}
+
+/** A tool_result's content (string or text/image blocks) as a tool message's content. */
+function toolResultContent(content: unknown, param: string): ChatMessage['content'] {
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw invalid(`${param} must be a string or an array of blocks.`, param);
+  const parts = userParts(content as Block[], param);
+  return parts.every((p) => p.type === 'text') ? parts.map((p) => p.text).join('\n') : parts;
+}
+
+function userMessages(content: string | Block[], param: string, out: ChatMessage[]): void {
+  if (typeof content === 'string') {
+    out.push({ role: 'user', content });
+    return;
+  }
+  // tool_result blocks answer the previous assistant turn's tool_use: they become `tool` messages,
+  // placed before whatever else the user said in the same turn (as OpenAI requires).
+  const rest: Block[] = [];
+  content.forEach((b, i) => {
+    if (b.type !== 'tool_result') {
+      rest.push(b);
+      return;
+    }
+    const id = b['tool_use_id'];
+    if (typeof id !== 'string') throw invalid(`${param}[${i}].tool_use_id is required.`, `${param}[${i}].tool_use_id`);
+    let result = toolResultContent(b['content'], `${param}[${i}].content`);
+    if (b['is_error'] === true && typeof result === 'string') result = `Error: ${result}`;
+    out.push({ role: 'tool', tool_call_id: id, content: result });
+  });
+  if (rest.length === 0) return;
+  const parts = userParts(rest, param);
+  if (parts.length === 0) return;
+  const onlyText = parts.every((p) => p.type === 'text');
+  out.push({ role: 'user', content: onlyText && parts.length === 1 ? parts[0]!.text : parts });
+}
+
+function assistantMessage(content: string | Block[], param: string): ChatMessage {
+  if (typeof content === 'string') return { role: 'assistant', content };
+  let text = '';
+  const toolCalls: NonNullable<ChatMessage['tool_calls']> = [];
+  content.forEach((b, i) => {
+    if (b.type === 'text' && typeof b['text'] === 'string') text += b['text'];
+    else if (b.type === 'tool_use') {
+      const id = b['id'];
+      const name = b['name'];
+      if (typeof id !== 'string' || typeof name !== 'string') {
+        throw invalid(`${param}[${i}] (tool_use) needs an id and a name.`, `${param}[${i}]`);
+      }
+      toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(b['input'] ?? {}) } });
+    } else if (!IGNORED_BLOCKS.has(b.type)) {
+      throw invalid(`Unsupported assistant content block type '${b.type}'.`, `${param}[${i}].type`);
+    }
+  });
+  return {
+    role: 'assistant',
+    content: text || (toolCalls.length ? null : ''),
+    ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+  };
+}
+
+function systemText(system: MessagesRequest['system']): string {
+  if (system === undefined) return '';
+  if (typeof system === 'string') return system;
+  return (system as Block[])
+    .map((b) => (b.type === 'text' && typeof b['text'] === 'string' ? b['text'] : ''))
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+/**
+ * Custom tools (an `input_schema`) become function tools. Anthropic-defined tools without a schema
+ * (web_search, code_execution…) run on Anthropic's servers, which no pool model has: refused clearly.
+ */
+function functionTools(tools: NonNullable<MessagesRequest['tools']>): Tool[] {
+  return tools.map((t, i) => {
+    if (!t.input_schema) {
+      throw invalid(
+        `Tool '${t.name}' (type ${t.type ?? 'unknown'}) is a server tool; only custom tools with an input_schema can be routed.`,
+        `tools[${i}]`,
+      );
+    }
+    return {
+      type: 'function',
+      function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
+    };
+  });
+}
+
+function toolChoice(choice: NonNullable<MessagesRequest['tool_choice']>): unknown {
+  switch (choice.type) {
+    case 'auto':
+      return 'auto';
+    case 'any':
+      return 'required';
+    case 'none':
+      return 'none';
+    case 'tool':
+      if (!choice.name) throw invalid("tool_choice of type 'tool' needs a name.", 'tool_choice.name');
+      return { type: 'function', function: { name: choice.name } };
+    default:
+      throw invalid(`Unknown tool_choice type '${choice.type}'.`, 'tool_choice.type');
+  }
+}
+
+/** The conversation part of a Messages request (shared by /v1/messages and count_tokens). */
+export function toChatMessages(request: CountTokensRequest): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  const system = systemText(request.system);
+  if (system) messages.push({ role: 'system', content: system });
+  request.messages.forEach((m, i) => {
+    const param = `messages[${i}].content`;
+    const content = m.content;
+    if (m.role === 'user') userMessages(content, param, messages);
+    else messages.push(assistantMessage(content, param));
+  });
+  return messages;
+}
+
+/** A Messages request as the chat service's request; `model` is the one the door decided to route. */
+export function toChatRequest(request: MessagesRequest, model: string): ChatCompletionRequest {
+  const out: ChatCompletionRequest = {
+    model,
+    messages: toChatMessages(request),
+    max_tokens: request.max_tokens,
+  };
+  if (out.messages.length === 0) throw invalid('messages have no content to send.', 'messages');
+  if (request.stream) {
+    out.stream = true;
+    out.stream_options = { include_usage: true };
+  }
+  if (request.temperature !== undefined) out.temperature = request.temperature;
+  if (request.top_p !== undefined) out.top_p = request.top_p;
+  if (request.stop_sequences?.length) out.stop = request.stop_sequences;
+  if (request.metadata?.user_id) out.user = request.metadata.user_id;
+  if (request.tools?.length) {
+    out.tools = functionTools(request.tools);
+    if (request.tool_choice) {
+      out.tool_choice = toolChoice(request.tool_choice);
+      if (request.tool_choice.disable_parallel_tool_use) {
+        (out as Record<string, unknown>)['parallel_tool_calls'] = false;
+      }
+    }
+  }
+  return out;
+}
+
+/** Inverse of the upstream adapter's mapStopReason. */
+export function stopReason(finish: FinishReason | undefined): AnthropicStopReason | null {
+  switch (finish) {
+    case 'stop':
+      return 'end_turn';
+    case 'length':
+      return 'max_tokens';
+    case 'tool_calls':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return null;
+  }
+}
+
+function parseInput(args: string): unknown {
+  if (!args) return {};
+  try {
+    return JSON.parse(args);
+  } catch {
+    // A model that wrote broken JSON: keep its text rather than lose it (as the upstream adapter does).
+    return { _raw: args };
+  }
+}
+
+function usageOut(usage: Usage | undefined): AnthropicMessage['usage'] {
+  return {
+    input_tokens: usage?.prompt_tokens ?? 0,
+    output_tokens: usage?.completion_tokens ?? 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
+}
+
+export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRoutingDecision): AnthropicMessage {
+  const choice = completion.choices[0];
+  const content: AnthropicOutputBlock[] = [];
+  const text = choice?.message.content;
+  if (text) content.push({ type: 'text', text });
+  for (const call of choice?.message.tool_calls ?? []) {
+    content.push({
+      type: 'tool_use',
+      id: call.id,
+      name: call.function.name,
+      input: parseInput(call.function.arguments),
+    });
+  }
+  return {
+    id: completion.id,
+    type: 'message',
+    role: 'assistant',
+    model: completion.model,
+    content,
+    stop_reason: stopReason(choice?.finish_reason ?? 'stop'),
+    stop_sequence: null,
+    usage: usageOut(completion.usage),
+    ...(decision ? { routing_decision: decision } : {}),
+  };
+}
+
+/**
+ * The service's chunks → Anthropic's event sequence: message_start, then per content block
+ * content_block_start / deltas / content_block_stop (text and tool_use blocks in the order they
+ * appear), then message_delta (stop reason, usage) and message_stop. Fed chunk by chunk.
+ */
+export class MessagesStreamTranslator {
+  private blockIndex = -1;
+  private openBlock: 'text' | 'tool' | null = null;
+  /** OpenAI tool_call index → Anthropic content block index. */
+  private toolBlocks = new Map<number, number>();
+  private finish: FinishReason = null;
+  private usage: Usage | undefined;
+
+  constructor(
+    private readonly id: string,
+    private readonly model: string,
+    private readonly decision: DoorRoutingDecision,
+    private readonly estimatedInputTokens: number,
+  ) {}
+
+  start(): AnthropicStreamEventOut {
+    return {
+      type: 'message_start',
+      message: {
+        id: this.id,
+        type: 'message',
+        role: 'assistant',
+        model: this.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usageOut(undefined), input_tokens: this.estimatedInputTokens, output_tokens: 1 },
+        routing_decision: this.decision,
+      },
+    };
+  }
+
+  push(chunk: ChatCompletionChunk, out: AnthropicStreamEventOut[]): void {
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (!choice) return;
+    if (choice.finish_reason) this.finish = choice.finish_reason;
+    const { content, tool_calls } = choice.delta;
+    if (content) {
+      if (this.openBlock !== 'text') {
+        this.close(out);
+        this.openBlock = 'text';
+        out.push({ type: 'content_block_start', index: ++this.blockIndex, content_block: { type: 'text', text: '' } });
+      }
+      out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text: content } });
+    }
+    for (const call of tool_calls ?? []) {
+      let index = this.toolBlocks.get(call.index);
+      if (index === undefined) {
+        this.close(out);
+        this.openBlock = 'tool';
+        index = ++this.blockIndex;
+        this.toolBlocks.set(call.index, index);
+        out.push({
+          type: 'content_block_start',
+          index,
+          content_block: {
+            type: 'tool_use',
+            id: call.id ?? `toolu_${this.id}_${index}`,
+            name: call.function?.name ?? '',
+            input: {},
+          },
+        });
+      }
+      const args = call.function?.arguments;
+      if (args)
+        out.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: args } });
+    }
+  }
+
+  end(out: AnthropicStreamEventOut[]): void {
+    this.close(out);
+    out.push({
+      type: 'message_delta',
+      delta: { stop_reason: stopReason(this.finish ?? 'stop'), stop_sequence: null },
+      usage: {
+        input_tokens: this.usage?.prompt_tokens ?? this.estimatedInputTokens,
+        output_tokens: this.usage?.completion_tokens ?? 0,
+      },
+    });
+    out.push({ type: 'message_stop' });
+  }
+
+  private close(out: AnthropicStreamEventOut[]): void {
+    if (this.openBlock !== null) out.push({ type: 'content_block_stop', index: this.blockIndex });
+    this.openBlock = null;
+  }
+}
+
+/** Anthropic's error type for an HTTP status (the SDKs pick their exception class from the status). */
+export function anthropicErrorType(status: number): AnthropicErrorType {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 503 || status === 529) return 'overloaded_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+export function anthropicError(e: HttpError): AnthropicErrorBody {
+  return { type: 'error', error: { type: anthropicErrorType(e.status), message: e.body.error.message } };
+}
+
+/** ~4 characters per token, the same estimate the service uses when an upstream reports no usage. */
+export function estimateInputTokens(messages: readonly ChatMessage[], tools?: readonly Tool[]): number {
+  let chars = tools ? JSON.stringify(tools).length : 0;
+  for (const m of messages) {
+    chars += 16;
+    if (typeof m.content === 'string') chars += m.content.length;
+    else if (m.content) for (const p of m.content) chars += p.type === 'text' ? p.text.length : 1000;
+    for (const c of m.tool_calls ?? []) chars += c.function.name.length + c.function.arguments.length;
+  }
+  return Math.max(1, Math.ceil(chars / 4));
+}

@@ -1,0 +1,443 @@
+// OpenAI Responses ⇄ the chat service's chat-completions shapes: the `/v1/responses` door is this
+// translation plus a bounded memory of past responses (previous_response_id, item_reference). Pure.
+import { FugusashiError } from '../../../shared/errors';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  ContentPart,
+  FinishReason,
+  Tool,
+  ToolCall,
+  Usage,
+} from '../../../shared/openai';
+import type { DoorRoutingDecision } from '../../../shared/anthropic-messages';
+import type {
+  ResponseFunctionCallItem,
+  ResponseMessageItem,
+  ResponseObject,
+  ResponseOutputItem,
+  ResponseStreamEvent,
+  ResponsesRequest,
+  ResponseUsage,
+} from '../../../shared/responses';
+
+type Item = Record<string, unknown> & { type?: string };
+
+/** Looks up an item a client refers to by id (`item_reference`, from an earlier stored response). */
+export type ItemLookup = (id: string) => Item | undefined;
+
+function invalid(message: string, param: string): FugusashiError {
+  return new FugusashiError('InvalidRequest', message, param);
+}
+
+function contentParts(content: unknown, param: string): ContentPart[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) throw invalid(`${param} must be a string or an array of content parts.`, param);
+  return (content as Item[]).map((part, i): ContentPart => {
+    const where = `${param}[${i}]`;
+    switch (part?.type) {
+      case 'input_text':
+      case 'output_text':
+      case 'text':
+        if (typeof part['text'] !== 'string') throw invalid(`${where}.text must be a string.`, `${where}.text`);
+        return { type: 'text', text: part['text'] };
+      case 'refusal':
+        return { type: 'text', text: typeof part['refusal'] === 'string' ? part['refusal'] : '' };
+      case 'input_image': {
+        const url = part['image_url'];
+        if (typeof url !== 'string') {
+          throw invalid(`${where}: only image_url images are supported (no uploaded file ids).`, `${where}.image_url`);
+        }
+        const detail = part['detail'];
+        return { type: 'image_url', image_url: { url, ...(typeof detail === 'string' ? { detail } : {}) } };
+      }
+      default:
+        throw invalid(`Unsupported content part type '${String(part?.type)}'.`, `${where}.type`);
+    }
+  });
+}
+
+function textOf(parts: readonly ContentPart[]): string {
+  return parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+}
+
+const ROLES = new Set(['user', 'assistant', 'system', 'developer']);
+
+/** Appends the chat messages one input item stands for. */
+function addItem(item: Item, param: string, out: ChatMessage[], lookup: ItemLookup, depth = 0): void {
+  const type = item.type ?? (typeof item['role'] === 'string' ? 'message' : undefined);
+  switch (type) {
+    case 'message': {
+      const role = item['role'];
+      if (typeof role !== 'string' || !ROLES.has(role)) {
+        throw invalid(`${param}.role must be one of user, assistant, system, developer.`, `${param}.role`);
+      }
+      const parts = contentParts(item['content'], `${param}.content`);
+      if (role === 'user') {
+        const onlyText = parts.every((p) => p.type === 'text');
+        out.push({ role: 'user', content: onlyText ? textOf(parts) : parts });
+      } else out.push({ role: role as 'assistant' | 'system' | 'developer', content: textOf(parts) });
+      return;
+    }
+    case 'function_call': {
+      const callId = item['call_id'];
+      const name = item['name'];
+      if (typeof callId !== 'string' || typeof name !== 'string') {
+        throw invalid(`${param} (function_call) needs call_id and name.`, param);
+      }
+      const args = typeof item['arguments'] === 'string' ? item['arguments'] : '{}';
+      const call: ToolCall = { id: callId, type: 'function', function: { name, arguments: args } };
+      // Consecutive calls (and the text before them) are one assistant turn in chat completions.
+      const last = out[out.length - 1];
+      if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
+      else out.push({ role: 'assistant', content: null, tool_calls: [call] });
+      return;
+    }
+    case 'function_call_output': {
+      const callId = item['call_id'];
+      if (typeof callId !== 'string') throw invalid(`${param}.call_id is required.`, `${param}.call_id`);
+      const output = item['output'];
+      const content = typeof output === 'string' ? output : textOf(contentParts(output, `${param}.output`));
+      out.push({ role: 'tool', tool_call_id: callId, content });
+      return;
+    }
+    case 'item_reference': {
+      const id = item['id'];
+      const found = typeof id === 'string' && depth === 0 ? lookup(id) : undefined;
+      if (!found) {
+        throw new FugusashiError('NotFound', `Item '${String(id)}' is not stored (or no longer).`, `${param}.id`);
+      }
+      addItem(found, param, out, lookup, depth + 1);
+      return;
+    }
+    case 'reasoning':
+      return; // pool models get no hidden reasoning of another model
+    default:
+      throw invalid(`Unsupported input item type '${String(type)}'.`, `${param}.type`);
+  }
+}
+
+/** This request's own input as chat messages (without instructions or history). */
+export function inputMessages(input: ResponsesRequest['input'], lookup: ItemLookup): ChatMessage[] {
+  if (typeof input === 'string') return [{ role: 'user', content: input }];
+  const out: ChatMessage[] = [];
+  input.forEach((item, i) => addItem(item, `input[${i}]`, out, lookup));
+  return out;
+}
+
+/** The response's output items as chat messages (what a later turn sees as history). */
+export function outputMessages(output: readonly ResponseOutputItem[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  output.forEach((item, i) => addItem(item as unknown as Item, `output[${i}]`, out, () => undefined));
+  return out;
+}
+
+function functionTools(tools: NonNullable<ResponsesRequest['tools']>): Tool[] {
+  return tools.map((t, i) => {
+    if (t.type !== 'function' || !t.name) {
+      throw invalid(
+        `Tool type '${t.type}' runs on OpenAI's servers; only function tools can be routed across a pool.`,
+        `tools[${i}]`,
+      );
+    }
+    return {
+      type: 'function',
+      function: {
+        name: t.name,
+        ...(t.description ? { description: t.description } : {}),
+        ...(t.parameters ? { parameters: t.parameters } : {}),
+      },
+    };
+  });
+}
+
+function toolChoice(choice: unknown): unknown {
+  if (choice === undefined || choice === null || typeof choice === 'string') return choice ?? undefined;
+  const c = choice as { type?: unknown; name?: unknown };
+  if (c.type === 'function' && typeof c.name === 'string') return { type: 'function', function: { name: c.name } };
+  throw invalid('tool_choice must be auto, none, required or {type: "function", name}.', 'tool_choice');
+}
+
+/** text.format → response_format (json_object, json_schema); plain text needs nothing. */
+function responseFormat(text: unknown): unknown {
+  const format = (text as { format?: Record<string, unknown> } | undefined)?.format;
+  if (!format || format['type'] === 'text') return undefined;
+  if (format['type'] === 'json_object') return { type: 'json_object' };
+  if (format['type'] === 'json_schema') {
+    const { type: _type, ...schema } = format;
+    return { type: 'json_schema', json_schema: schema };
+  }
+  throw invalid(`Unsupported text.format type '${String(format['type'])}'.`, 'text.format.type');
+}
+
+/**
+ * A Responses request as the chat service's request. `history` is the stored conversation up to
+ * previous_response_id; `turn` (this request's input) is returned so the route can store it.
+ */
+export function toChatRequest(
+  request: ResponsesRequest,
+  history: readonly ChatMessage[],
+  lookup: ItemLookup,
+): { chat: ChatCompletionRequest; turn: ChatMessage[] } {
+  const turn = inputMessages(request.input, lookup);
+  const messages: ChatMessage[] = [];
+  // Instructions are per request: a previous response's instructions are not carried over (as OpenAI).
+  if (request.instructions) messages.push({ role: 'system', content: request.instructions });
+  messages.push(...history, ...turn);
+  if (messages.length === 0) throw invalid('input has no content to send.', 'input');
+  const chat: ChatCompletionRequest = { model: request.model, messages };
+  if (request.stream) {
+    chat.stream = true;
+    chat.stream_options = { include_usage: true };
+  }
+  if (request.temperature != null) chat.temperature = request.temperature;
+  if (request.top_p != null) chat.top_p = request.top_p;
+  if (request.max_output_tokens != null) chat.max_tokens = request.max_output_tokens;
+  if (request.user) chat.user = request.user;
+  if (request.tools?.length) {
+    chat.tools = functionTools(request.tools);
+    const choice = toolChoice(request.tool_choice);
+    if (choice !== undefined) chat.tool_choice = choice;
+    if (request.parallel_tool_calls === false) (chat as Record<string, unknown>)['parallel_tool_calls'] = false;
+  }
+  const format = responseFormat(request.text);
+  if (format) chat.response_format = format;
+  return { chat, turn };
+}
+
+/** Item ids derive from the response id (fugu-<hex>) so they are unique and traceable. */
+export function itemIds(responseId: string): { message: string; call: (n: number) => string } {
+  const hex = responseId.replace(/^fugu-/, '');
+  return { message: `msg_${hex}`, call: (n) => `fc_${hex}_${n}` };
+}
+
+function usageOut(u: Usage | undefined): ResponseUsage | null {
+  if (!u) return null;
+  return {
+    input_tokens: u.prompt_tokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: u.completion_tokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: u.prompt_tokens + u.completion_tokens,
+  };
+}
+
+function messageItem(id: string, text: string, status: ResponseMessageItem['status']): ResponseMessageItem {
+  return {
+    type: 'message',
+    id,
+    status,
+    role: 'assistant',
+    content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+  };
+}
+
+/** The response object before any output (response.created) — also the base of the final one. */
+export function responseShell(
+  request: ResponsesRequest,
+  id: string,
+  model: string,
+  decision: DoorRoutingDecision | undefined,
+): ResponseObject {
+  return {
+    id,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: 'in_progress',
+    error: null,
+    incomplete_details: null,
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    model,
+    output: [],
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    previous_response_id: request.previous_response_id ?? null,
+    store: request.store !== false,
+    temperature: request.temperature ?? null,
+    top_p: request.top_p ?? null,
+    tool_choice: request.tool_choice ?? 'auto',
+    tools: request.tools ?? [],
+    text: request.text ?? { format: { type: 'text' } },
+    metadata: request.metadata ?? {},
+    usage: null,
+    ...(decision ? { routing_decision: decision } : {}),
+  };
+}
+
+function finished(shell: ResponseObject, output: ResponseOutputItem[], finish: FinishReason, usage?: Usage) {
+  const incomplete = finish === 'length';
+  return {
+    ...shell,
+    status: incomplete ? 'incomplete' : 'completed',
+    incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
+    output,
+    usage: usageOut(usage),
+  } satisfies ResponseObject;
+}
+
+export function toResponseObject(request: ResponsesRequest, completion: ChatCompletion): ResponseObject {
+  const choice = completion.choices[0];
+  const ids = itemIds(completion.id);
+  const output: ResponseOutputItem[] = [];
+  const text = choice?.message.content;
+  if (text) output.push(messageItem(ids.message, text, 'completed'));
+  (choice?.message.tool_calls ?? []).forEach((call, n) =>
+    output.push({
+      type: 'function_call',
+      id: ids.call(n),
+      call_id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+      status: 'completed',
+    }),
+  );
+  const shell = responseShell(request, completion.id, completion.model, completion.routing_decision);
+  return finished(shell, output, choice?.finish_reason ?? 'stop', completion.usage);
+}
+
+interface OpenItem {
+  outputIndex: number;
+  item: ResponseOutputItem;
+}
+
+/**
+ * The service's chunks → the Responses stream: response.created / in_progress, then per output item
+ * output_item.added, its deltas (output_text.delta / function_call_arguments.delta) and its done
+ * events, then response.completed (or response.incomplete) with the whole response.
+ */
+export class ResponsesStreamTranslator {
+  private seq = 0;
+  private readonly output: ResponseOutputItem[] = [];
+  private text: (OpenItem & { text: string }) | null = null;
+  private readonly calls = new Map<number, OpenItem & { args: string }>();
+  private readonly ids: ReturnType<typeof itemIds>;
+  private finish: FinishReason = null;
+  private usage: Usage | undefined;
+  /** The final response, once end() ran. */
+  result: ResponseObject | null = null;
+
+  constructor(private readonly shell: ResponseObject) {
+    this.ids = itemIds(shell.id);
+  }
+
+  private event(out: ResponseStreamEvent[], type: string, fields: Record<string, unknown>): void {
+    out.push({ type, sequence_number: this.seq++, ...fields });
+  }
+
+  start(out: ResponseStreamEvent[]): void {
+    this.event(out, 'response.created', { response: this.shell });
+    this.event(out, 'response.in_progress', { response: this.shell });
+  }
+
+  push(chunk: ChatCompletionChunk, out: ResponseStreamEvent[]): void {
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (!choice) return;
+    if (choice.finish_reason) this.finish = choice.finish_reason;
+    const { content, tool_calls } = choice.delta;
+    if (content) {
+      if (!this.text) {
+        const item = messageItem(this.ids.message, '', 'in_progress');
+        this.text = { outputIndex: this.output.length, item, text: '' };
+        this.output.push(item);
+        this.event(out, 'response.output_item.added', { output_index: this.text.outputIndex, item });
+        this.event(out, 'response.content_part.added', {
+          item_id: item.id,
+          output_index: this.text.outputIndex,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+        });
+      }
+      this.text.text += content;
+      this.event(out, 'response.output_text.delta', {
+        item_id: this.text.item.id,
+        output_index: this.text.outputIndex,
+        content_index: 0,
+        delta: content,
+        logprobs: [],
+      });
+    }
+    for (const delta of tool_calls ?? []) {
+      let call = this.calls.get(delta.index);
+      if (!call) {
+        this.closeText(out);
+        const item: ResponseFunctionCallItem = {
+          type: 'function_call',
+          id: this.ids.call(this.calls.size),
+          call_id: delta.id ?? `call_${this.shell.id}_${this.calls.size}`,
+          name: delta.function?.name ?? '',
+          arguments: '',
+          status: 'in_progress',
+        };
+        call = { outputIndex: this.output.length, item, args: '' };
+        this.calls.set(delta.index, call);
+        this.output.push(item);
+        this.event(out, 'response.output_item.added', { output_index: call.outputIndex, item });
+      }
+      const args = delta.function?.arguments;
+      if (args) {
+        call.args += args;
+        this.event(out, 'response.function_call_arguments.delta', {
+          item_id: call.item.id,
+          output_index: call.outputIndex,
+          delta: args,
+        });
+      }
+    }
+  }
+
+  end(out: ResponseStreamEvent[]): ResponseObject {
+    this.closeText(out);
+    for (const call of this.calls.values()) {
+      const item: ResponseFunctionCallItem = {
+        ...(call.item as ResponseFunctionCallItem),
+        arguments: call.args,
+        status: 'completed',
+      };
+      this.output[call.outputIndex] = item;
+      this.event(out, 'response.function_call_arguments.done', {
+        item_id: item.id,
+        output_index: call.outputIndex,
+        name: item.name,
+        arguments: call.args,
+      });
+      this.event(out, 'response.output_item.done', { output_index: call.outputIndex, item });
+    }
+    this.calls.clear();
+    const result = finished(this.shell, this.output, this.finish ?? 'stop', this.usage);
+    this.event(out, result.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
+      response: result,
+    });
+    this.result = result;
+    return result;
+  }
+
+  /** An in-band failure after the stream started (OpenAI's `error` event; the SDKs raise it). */
+  fail(
+    out: ResponseStreamEvent[],
+    status: number,
+    error: { message: string; type: string; code: string | null },
+  ): void {
+    const code = error.code ?? String(status);
+    this.event(out, 'error', {
+      code,
+      message: error.message,
+      param: null,
+      error: { type: error.type, code, message: error.message, param: null },
+    });
+  }
+
+  private closeText(out: ResponseStreamEvent[]): void {
+    const open = this.text;
+    if (!open) return;
+    this.text = null;
+    const item = messageItem(open.item.id, open.text, 'completed');
+    this.output[open.outputIndex] = item;
+    const where = { item_id: item.id, output_index: open.outputIndex, content_index: 0 };
+    this.event(out, 'response.output_text.done', { ...where, text: open.text, logprobs: [] });
+    this.event(out, 'response.content_part.done', { ...where, part: item.content[0] });
+    this.event(out, 'response.output_item.done', { output_index: open.outputIndex, item });
+  }
+}

@@ -1,0 +1,126 @@
+// Anthropic Messages API wire types for the daemon's `POST /v1/messages` door (what Claude Code and the
+// Anthropic SDKs send). The request schema is a TypeBox value so fastify validates it; content blocks are
+// checked loosely here (a `type` string) and precisely in the translation, which names the bad block.
+import { Type, type Static } from 'typebox';
+import type { RoutingDecision } from './openai';
+
+const Loose = { additionalProperties: true } as const;
+
+export const AnthropicBlockParamSchema = Type.Object({ type: Type.String() }, Loose);
+
+export const AnthropicMessageParamSchema = Type.Object(
+  {
+    role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+    content: Type.Union([Type.String(), Type.Array(AnthropicBlockParamSchema)]),
+  },
+  Loose,
+);
+
+export const AnthropicToolParamSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    type: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    description: Type.Optional(Type.String()),
+    input_schema: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  Loose,
+);
+
+const messagesFields = {
+  /** "auto", "auto:*", a pool model, or a Claude model id (routed as auto when not in the pool). */
+  model: Type.String({ minLength: 1 }),
+  messages: Type.Array(AnthropicMessageParamSchema, { minItems: 1 }),
+  system: Type.Optional(Type.Union([Type.String(), Type.Array(AnthropicBlockParamSchema)])),
+  tools: Type.Optional(Type.Array(AnthropicToolParamSchema)),
+  tool_choice: Type.Optional(
+    Type.Object(
+      {
+        type: Type.String(),
+        name: Type.Optional(Type.String()),
+        disable_parallel_tool_use: Type.Optional(Type.Boolean()),
+      },
+      Loose,
+    ),
+  ),
+};
+
+export const MessagesRequestSchema = Type.Object(
+  {
+    ...messagesFields,
+    max_tokens: Type.Integer({ minimum: 1 }),
+    stream: Type.Optional(Type.Boolean()),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    top_k: Type.Optional(Type.Integer({ minimum: 0 })),
+    stop_sequences: Type.Optional(Type.Array(Type.String())),
+    metadata: Type.Optional(Type.Object({ user_id: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, Loose)),
+  },
+  Loose,
+);
+export type MessagesRequest = Static<typeof MessagesRequestSchema>;
+
+export const CountTokensRequestSchema = Type.Object(messagesFields, Loose);
+export type CountTokensRequest = Static<typeof CountTokensRequestSchema>;
+
+export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
+
+export type AnthropicOutputBlock =
+  { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
+
+export interface AnthropicUsageOut {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+/** Fugusashi's decision, plus the model the client asked for when the door had to re-map it. */
+export type DoorRoutingDecision = RoutingDecision & { requested_model?: string };
+
+export interface AnthropicMessage {
+  id: string;
+  type: 'message';
+  role: 'assistant';
+  model: string;
+  content: AnthropicOutputBlock[];
+  stop_reason: AnthropicStopReason | null;
+  stop_sequence: string | null;
+  usage: AnthropicUsageOut;
+  /** Fugusashi extra: why this model answered. */
+  routing_decision?: DoorRoutingDecision;
+}
+
+export type AnthropicStreamEventOut =
+  | { type: 'message_start'; message: AnthropicMessage }
+  | {
+      type: 'content_block_start';
+      index: number;
+      content_block: { type: 'text'; text: '' } | { type: 'tool_use'; id: string; name: string; input: object };
+    }
+  | {
+      type: 'content_block_delta';
+      index: number;
+      delta: { type: 'text_delta'; text: string } | { type: 'input_json_delta'; partial_json: string };
+    }
+  | { type: 'content_block_stop'; index: number }
+  | {
+      type: 'message_delta';
+      delta: { stop_reason: AnthropicStopReason | null; stop_sequence: string | null };
+      usage: { input_tokens: number; output_tokens: number };
+    }
+  | { type: 'message_stop' };
+
+export type AnthropicErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'request_too_large'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'overloaded_error';
+
+export interface AnthropicErrorBody {
+  type: 'error';
+  error: { type: AnthropicErrorType; message: string };
+}
