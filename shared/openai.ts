@@ -107,7 +107,8 @@ export interface RoutingDecision {
   latency_ms: number;
   /** One sentence a user understands. */
   explanation: string;
-  alternatives: { model: string; score: number }[];
+  /** `excluded`: why that model could not be chosen (e.g. its `${KEY}` variable is unset). */
+  alternatives: { model: string; score: number; excluded?: string }[];
   /** USD, from the model's prices and the expected token counts. */
   estimated_cost: number;
   /** True when the pick was an exploration draw rather than the policy's best. */
