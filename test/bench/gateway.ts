@@ -278,10 +278,10 @@ async function main(): Promise<void> {
   const daemon = await startRole([daemonEntry, '--config', path.join(dir, 'config.yaml')]);
 
   const portkeyPort = await freePort();
-  const portkey = await startRole(
-    [portkeyEntry(), `--port=${portkeyPort}`, '--headless'],
-    { ...process.env, NODE_ENV: 'production' },
-  );
+  const portkey = await startRole([portkeyEntry(), `--port=${portkeyPort}`, '--headless'], {
+    ...process.env,
+    NODE_ENV: 'production',
+  });
 
   const make = (
     name: string,
