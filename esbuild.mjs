@@ -6,8 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
-// `npm pack` / `npm publish` run `prepare`: the tarball gets the minified bundles without source maps.
-const production = process.argv.includes('--production') || ['pack', 'publish'].includes(process.env.npm_command ?? '');
+const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const dist = path.resolve('dist');
 
