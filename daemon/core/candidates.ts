@@ -94,8 +94,13 @@ export function expectedCost(config: ModelConfig, inputTokens: number, outputTok
   return inputTokens * config.cost_per_input_token + out * config.cost_per_output_token;
 }
 
-/** Runs on this machine: Ollama, VS Code's own models, or any server on a loopback address. */
+/**
+ * Runs on this machine and costs nothing: Ollama, VS Code's own models, or any server on a loopback
+ * address, with no configured price. A loopback upstream with a price (a metered gateway or proxy
+ * on localhost) is billed like a cloud model, so it is neither called local nor preferred as free.
+ */
 export function isLocalModel(config: ModelConfig): boolean {
+  if (config.cost_per_input_token > 0 || config.cost_per_output_token > 0) return false;
   if (config.provider === 'ollama' || config.provider === 'vscode-lm') return true;
   return config.api_base !== undefined && isLoopbackUrl(config.api_base);
 }
