@@ -187,4 +187,6 @@ export interface ModelListEntry {
   cost_per_output_token?: number;
   context_window?: number;
   description?: string;
+  /** Why this model cannot be called (e.g. its `${KEY}` variable is unset); `auto` leaves it out. */
+  unavailable?: string;
 }

@@ -51,6 +51,7 @@ export function buildCandidates(
 
 function filterReason(config: ModelConfig, input: RouteInput, needed: number): string | null {
   if (config.enabled === false) return 'disabled';
+  if (config.unavailable) return config.unavailable;
   for (const cap of input.required) {
     if (cap === 'tools' && !supportsTools(config)) return 'does not support tools';
     if (cap === 'vision' && !supportsVision(config)) return 'does not support images';
@@ -125,6 +126,14 @@ export function isLoopbackUrl(url: string): boolean {
  */
 export function noCandidateError(pool: readonly ModelConfig[], excluded: CandidateSet['excluded']): FugusashiError {
   const usable = pool.filter((m) => m.enabled !== false);
+  const callable = usable.filter((m) => !m.unavailable);
+  if (usable.length > 0 && callable.length === 0) {
+    const reasons = usable.map((m) => `${m.name}: ${m.unavailable}`).join('; ');
+    return new FugusashiError(
+      'NoModels',
+      `No configured model can be called (${reasons}). Set the variables (in VS Code: Fugusashi: Set API Key) and restart.`,
+    );
+  }
   if (usable.length === 0) {
     return new FugusashiError(
       'NoModels',

@@ -100,6 +100,10 @@ export class RoutingService {
       }
     }
     const plan = this.router(config).plan(input, candidates);
+    // Models that cannot be called (an unset ${KEY}) show with the reason, so the user sees why.
+    for (const m of config.pool)
+      if (m.unavailable && m.enabled !== false)
+        plan.decision.alternatives.push({ model: m.name, score: 0, excluded: m.unavailable });
     plan.decision.latency_ms = elapsed(started);
     return { plan, input, forced };
   }

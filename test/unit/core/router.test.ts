@@ -420,3 +420,14 @@ test('a decision over 20 models takes well under 0.1 ms', () => {
   );
   assert.ok(perDecisionMs < 0.1, `${perDecisionMs} ms`);
 });
+
+test('a model with an unset ${KEY} is no candidate; when no model can be called the error names the variables', () => {
+  const keyless = model('gpt-4o-mini', { unavailable: 'OPENAI_API_KEY is not set (api_key: ${OPENAI_API_KEY})' });
+  const set = buildCandidates([keyless, llama], input(), noCooldown);
+  assert.deepEqual(names(set.candidates), ['llama3.2-local']);
+  assert.match(set.excluded[0]!.reason, /OPENAI_API_KEY is not set/);
+  const none = buildCandidates([keyless], input(), noCooldown);
+  const err = noCandidateError([keyless], none.excluded);
+  assert.equal(err.kind, 'NoModels');
+  assert.match(err.message, /gpt-4o-mini: OPENAI_API_KEY is not set/);
+});
