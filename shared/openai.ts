@@ -80,7 +80,8 @@ export const ChatCompletionRequestSchema = Type.Object(
     max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
     max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
     stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 })),
+    /** Choices per request; each is an upstream call (daemon/services/choices.ts), so bounded. */
+    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
     seed: Type.Optional(Type.Integer()),
     user: Type.Optional(Type.String()),
   },
