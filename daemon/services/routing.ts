@@ -92,7 +92,10 @@ export class RoutingService {
     if (candidates.length === 0) throw noCandidateError(config.pool, excluded);
     if (this.deps.learner && needsEmbedding(config)) {
       try {
-        const embedding = await this.deps.learner.prepare(input.text, config.embeddingWaitMs);
+        // While the model loads (after /health answers), route at once: the learned strategies
+        // abstain until it is ready, so waiting would only delay the first requests.
+        const loading = this.deps.learner.status().embeddings !== 'ready';
+        const embedding = await this.deps.learner.prepare(input.text, loading ? 0 : config.embeddingWaitMs);
         if (embedding) input.embedding = embedding;
       } catch (err) {
         // Embeddings are an optimisation of routing quality, never a reason to fail a request.
