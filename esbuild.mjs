@@ -62,6 +62,9 @@ function copyAssets() {
   if (existsSync('test/fixtures/benchmark/sample.csv')) {
     cpSync('test/fixtures/benchmark/sample.csv', path.join(dist, 'models', 'benchmark-sample.csv'));
   }
+  // The package's public types (package.json "types"): shared/client.ts holds types only, so it is
+  // a valid declaration file as it is.
+  if (existsSync('shared/client.ts')) cpSync('shared/client.ts', path.join(dist, 'index.d.ts'));
   for (const extra of ['webview/index.html', 'webview/style.css']) {
     if (existsSync(extra)) cpSync(extra, path.join(dist, 'webview', path.basename(extra)));
   }

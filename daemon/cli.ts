@@ -84,7 +84,10 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         if (wantsHelp) return help(io, 'export');
         return await exportOutcomes(rest, io);
       case 'benchmark':
-        return await (await import('./benchmark/cli')).benchmarkCommand([...rest]);
+        // The report is saved where the daemon of the default data dir shows it (--data-dir overrides).
+        return await (
+          await import('./benchmark/cli')
+        ).benchmarkCommand([...rest], { dataDir: defaultDataDir(undefined) });
       default:
         io.err(`fugusashi: unknown command "${command}"\n\n${HELP['main']}\n`);
         return 2;

@@ -183,7 +183,10 @@ export interface DaemonHealth {
   version: string;
   pid: number;
   uptime_s: number;
+  /** Models `auto` can call (enabled, and no unset `${KEY}`). */
   models: number;
+  /** Enabled models that cannot be called, with the reason (naming the unset variable). */
+  unavailable_models?: { model: string; reason: string }[];
   http: { host: string; port: number } | null;
   data_dir: string;
   config_path: string | null;

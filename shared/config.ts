@@ -42,7 +42,11 @@ export const ModelConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ModelConfig = Static<typeof ModelConfigSchema>;
+export type ModelConfig = Static<typeof ModelConfigSchema> & {
+  /** Set when the config is resolved, never read from the file: why the model cannot be called
+   *  (e.g. "OPENAI_API_KEY is not set (api_key: ${OPENAI_API_KEY})"). Left out of `auto` then. */
+  unavailable?: string;
+};
 
 export const STRATEGY_NAMES = ['learned', 'similarity', 'cost', 'fallback'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];

@@ -80,7 +80,8 @@ export const ChatCompletionRequestSchema = Type.Object(
     max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
     max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
     stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 })),
+    /** Choices per request; each is an upstream call (daemon/services/choices.ts), so bounded. */
+    n: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
     seed: Type.Optional(Type.Integer()),
     user: Type.Optional(Type.String()),
   },
@@ -107,7 +108,8 @@ export interface RoutingDecision {
   latency_ms: number;
   /** One sentence a user understands. */
   explanation: string;
-  alternatives: { model: string; score: number }[];
+  /** `excluded`: why that model could not be chosen (e.g. its `${KEY}` variable is unset). */
+  alternatives: { model: string; score: number; excluded?: string }[];
   /** USD, from the model's prices and the expected token counts. */
   estimated_cost: number;
   /** True when the pick was an exploration draw rather than the policy's best. */
@@ -188,4 +190,6 @@ export interface ModelListEntry {
   cost_per_output_token?: number;
   context_window?: number;
   description?: string;
+  /** Why this model cannot be called (e.g. its `${KEY}` variable is unset); `auto` leaves it out. */
+  unavailable?: string;
 }

@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
+import { lastBenchmarkPath, saveLastBenchmark } from '../http/last-benchmark';
 import { runBenchmarkDetailed, SAMPLE_PAIR, type BenchmarkOptions, type BenchmarkResult } from './run';
 
 export const SAMPLE_STRONG = SAMPLE_PAIR.strong;
@@ -20,7 +21,11 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --lambda X            λ of the decisions written by --emit (multi-model; default 0)
   --json                print the report as JSON
   --cache-dir DIR       embedding cache (default ~/.cache/fugusashi or $FUGUSASHI_CACHE_DIR)
-  --seed N              random seed (default 1)`;
+  --seed N              random seed (default 1)
+  --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
+Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
+learns from the training folds before it is evaluated, as every run here does), --verbose
+(one line per evaluated row: its id and the routed model, or the strong-win score).`;
 
 /** The sample next to the bundle (dist/models/benchmark-sample.csv) or in the source tree. */
 export function samplePath(): string {
@@ -31,10 +36,20 @@ export function samplePath(): string {
 
 export async function benchmarkCommand(
   argv: string[],
-  io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WriteStream | NodeJS.WritableStream } = {},
+  io: {
+    stdout?: NodeJS.WritableStream;
+    stderr?: NodeJS.WriteStream | NodeJS.WritableStream;
+    /** Where the report is saved for the dashboard (--data-dir wins); none: not saved. */
+    dataDir?: string;
+  } = {},
 ): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
+  // 0.3.0's `--train` took no value ("with training data"): alone or before another flag, it is that
+  // flag; `--train FILE --test FILE` keeps this CLI's meaning.
+  argv = argv.flatMap((arg, i) =>
+    arg === '--train' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-')) ? ['--trained'] : [arg],
+  );
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -59,6 +74,11 @@ export async function benchmarkCommand(
         temperature: { type: 'string' },
         prior: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        // Fugusashi 0.3.0's flags.
+        dataset: { type: 'string', short: 'd' },
+        trained: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        'data-dir': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -78,7 +98,9 @@ export async function benchmarkCommand(
   };
   let options: BenchmarkOptions;
   try {
-    const file = positionals[0];
+    if (typeof values.dataset === 'string' && positionals.length > 0)
+      throw new Error(`give either -d FILE or FILE, not both`);
+    const file = typeof values.dataset === 'string' ? values.dataset : positionals[0];
     const sample = !file && !values.train && !values.test;
     if ((values.strong === undefined) !== (values.weak === undefined)) throw new Error('give both --strong and --weak');
     if ((values.train === undefined) !== (values.test === undefined)) throw new Error('give both --train and --test');
@@ -121,7 +143,26 @@ export async function benchmarkCommand(
     writeFileSync(values.emit, result.decisions.map((d) => `${d.uid},${d.value}`).join('\n') + '\n');
   }
   stdout.write(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : formatReport(result.report));
+  if (values.verbose) writeRows(values.json ? stderr : stdout, result.decisions);
+  const dataDir = typeof values['data-dir'] === 'string' ? path.resolve(values['data-dir']) : io.dataDir;
+  if (dataDir) {
+    // The dashboard's Benchmark tab (and a running daemon's GET /v1/benchmark/last) reads it from here.
+    try {
+      saveLastBenchmark(dataDir, result.report);
+      stderr.write(`report saved for the dashboard's Benchmark tab: ${lastBenchmarkPath(dataDir)}\n`);
+    } catch (err) {
+      stderr.write(
+        `could not save the report for the dashboard: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+    }
+  }
   return 0;
+}
+
+/** --verbose: each evaluated row's id and what the router made of it. */
+function writeRows(out: NodeJS.WritableStream, decisions: BenchmarkResult['decisions']): void {
+  out.write(`\n${decisions.length} evaluated rows (id, routed model or strong-win score):\n`);
+  for (const d of decisions) out.write(`  ${d.uid}  ${d.value}\n`);
 }
 
 function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }) {

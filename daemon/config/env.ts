@@ -8,6 +8,8 @@ export interface Interpolated<T> {
   value: T;
   /** "models[1].api_key: ${OPENAI_API_KEY} is not set (using an empty value)" */
   warnings: string[];
+  /** Each unset variable with the field that referenced it ("models[1].api_key"). */
+  missing: { path: string; name: string }[];
 }
 
 export function interpolateString(
@@ -31,11 +33,13 @@ export function interpolateString(
 /** Interpolates every string in a parsed YAML value; `path` names fields in warnings. */
 export function interpolateEnv<T>(value: T, env: Record<string, string | undefined>): Interpolated<T> {
   const warnings: string[] = [];
+  const missing: { path: string; name: string }[] = [];
   const walk = (v: unknown, path: string): unknown => {
     if (typeof v === 'string') {
-      return interpolateString(v, env, (name) =>
-        warnings.push(`${path || '(root)'}: \${${name}} is not set (using an empty value)`),
-      );
+      return interpolateString(v, env, (name) => {
+        warnings.push(`${path || '(root)'}: \${${name}} is not set (using an empty value)`);
+        missing.push({ path, name });
+      });
     }
     if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`));
     if (v !== null && typeof v === 'object') {
@@ -45,5 +49,5 @@ export function interpolateEnv<T>(value: T, env: Record<string, string | undefin
     }
     return v;
   };
-  return { value: walk(value, '') as T, warnings };
+  return { value: walk(value, '') as T, warnings, missing };
 }

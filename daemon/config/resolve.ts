@@ -105,8 +105,8 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
   } catch (error) {
     throw new ConfigError(file, [`cannot read the file: ${(error as Error).message}`]);
   }
-  const { config, warnings } = parseConfigText(text, options.env, file);
-  const resolved = applyDefaults(config, options, path.dirname(file));
+  const { config, warnings, missing } = parseConfigText(text, options.env, file);
+  const resolved = applyDefaults(config, options, path.dirname(file), missing);
   const enabled = resolved.models.filter((m) => m.enabled !== false).length;
   const log = [
     `Loaded config from ${file}: ${resolved.models.length} model(s)` +
@@ -122,6 +122,7 @@ export function applyDefaults(
   file: FugusashiConfig,
   options: Omit<ResolveOptions, 'env'>,
   fileDir: string | null,
+  missing: readonly { path: string; name: string }[] = [],
 ): ResolvedConfig {
   const home = options.homeDir ?? os.homedir();
   const r = file.routing ?? {};
@@ -132,10 +133,12 @@ export function applyDefaults(
       : s.data_dir
         ? path.resolve(fileDir ?? process.cwd(), expandHome(s.data_dir, home))
         : path.join(home, DEFAULTS.dataDirName);
-  const models = file.models.map((m) => {
+  const models = file.models.map((m, i) => {
     const copy: ModelConfig = { ...m };
     // An unset ${KEY} leaves "", which must not be sent as a key.
     if (copy.api_key === '') delete copy.api_key;
+    const reason = unsetReason(missing, i);
+    if (reason) copy.unavailable = reason;
     return copy;
   });
   return {
@@ -174,6 +177,17 @@ export function applyDefaults(
     },
     orchestrator: { ...(file.orchestrator ?? {}) },
   };
+}
+
+/**
+ * Why model `index` cannot be called, when one of its fields referenced an unset variable: it is
+ * left out of `auto` with this reason (a request to it would fail with 401 and never say why).
+ */
+function unsetReason(missing: readonly { path: string; name: string }[], index: number): string | undefined {
+  const prefix = `models[${index}].`;
+  const unset = missing.filter((m) => m.path.startsWith(prefix));
+  if (unset.length === 0) return undefined;
+  return unset.map((m) => `${m.name} is not set (${m.path.slice(prefix.length)}: \${${m.name}})`).join('; ');
 }
 
 export function expandHome(p: string, home: string): string {

@@ -11,6 +11,8 @@ import { ConfigError } from './errors';
 export interface ParsedConfig {
   config: FugusashiConfig;
   warnings: string[];
+  /** Unset `${VAR}`s and the fields that referenced them (resolve.ts marks those models unavailable). */
+  missing: { path: string; name: string }[];
 }
 
 export function parseConfigText(text: string, env: Record<string, string | undefined>, source: string): ParsedConfig {
@@ -30,8 +32,8 @@ export function parseConfigText(text: string, env: Record<string, string | undef
     throw new ConfigError(source, ['(root): the file is empty; it needs at least `models:`']);
   if (typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError(source, ['(root): must be a mapping (key: value)']);
-  const { value: interpolated, warnings } = interpolateEnv(raw, env);
-  return { config: validateConfig(interpolated, source, warnings), warnings };
+  const { value: interpolated, warnings, missing } = interpolateEnv(raw, env);
+  return { config: validateConfig(interpolated, source, warnings), warnings, missing };
 }
 
 /** Schema + semantic checks; throws ConfigError listing every problem, pushes soft issues to `warnings`. */

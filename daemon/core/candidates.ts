@@ -51,6 +51,7 @@ export function buildCandidates(
 
 function filterReason(config: ModelConfig, input: RouteInput, needed: number): string | null {
   if (config.enabled === false) return 'disabled';
+  if (config.unavailable) return config.unavailable;
   for (const cap of input.required) {
     if (cap === 'tools' && !supportsTools(config)) return 'does not support tools';
     if (cap === 'vision' && !supportsVision(config)) return 'does not support images';
@@ -94,8 +95,13 @@ export function expectedCost(config: ModelConfig, inputTokens: number, outputTok
   return inputTokens * config.cost_per_input_token + out * config.cost_per_output_token;
 }
 
-/** Runs on this machine: Ollama, VS Code's own models, or any server on a loopback address. */
+/**
+ * Runs on this machine and costs nothing: Ollama, VS Code's own models, or any server on a loopback
+ * address, with no configured price. A loopback upstream with a price (a metered gateway or proxy
+ * on localhost) is billed like a cloud model, so it is neither called local nor preferred as free.
+ */
 export function isLocalModel(config: ModelConfig): boolean {
+  if (config.cost_per_input_token > 0 || config.cost_per_output_token > 0) return false;
   if (config.provider === 'ollama' || config.provider === 'vscode-lm') return true;
   return config.api_base !== undefined && isLoopbackUrl(config.api_base);
 }
@@ -120,6 +126,14 @@ export function isLoopbackUrl(url: string): boolean {
  */
 export function noCandidateError(pool: readonly ModelConfig[], excluded: CandidateSet['excluded']): FugusashiError {
   const usable = pool.filter((m) => m.enabled !== false);
+  const callable = usable.filter((m) => !m.unavailable);
+  if (usable.length > 0 && callable.length === 0) {
+    const reasons = usable.map((m) => `${m.name}: ${m.unavailable}`).join('; ');
+    return new FugusashiError(
+      'NoModels',
+      `No configured model can be called (${reasons}). Set the variables (in VS Code: Fugusashi: Set API Key) and restart.`,
+    );
+  }
   if (usable.length === 0) {
     return new FugusashiError(
       'NoModels',

@@ -128,6 +128,9 @@ export function forcedPlan(
     const known = pool.map((m) => m.name).join(', ') || 'none configured';
     throw new FugusashiError('ModelNotFound', `Unknown model "${model}". Use "auto" or one of: ${known}.`, 'model');
   }
+  if (config.unavailable) {
+    throw new FugusashiError('InvalidRequest', `Model "${model}" cannot be called: ${config.unavailable}.`, 'model');
+  }
   const candidate = candidates.find((c) => c.config.name === model);
   const cost =
     candidate?.expectedCost ??

@@ -43,6 +43,9 @@ export interface LearnerOptions {
 
 export type EmbeddingState = 'not-loaded' | 'loading' | 'ready' | 'failed';
 
+/** Embedded once at start, before the model counts as ready (not cached, not learned from). */
+export const WARM_UP_TEXT = 'Warm up the embedding model before the first request.';
+
 export interface LearnerHandle extends Learner {
   /** Loads the embedder and the stored outcomes (started by createLearner; await it in tests). */
   ready(): Promise<void>;
@@ -75,6 +78,8 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     state = 'loading';
     try {
       await inner.load?.();
+      // The first inference sets up the WASM kernels (~0.5 s): done here, not by the first request.
+      await inner.embed([WARM_UP_TEXT]);
       disk = new DiskEmbeddingCache(path.join(options.dataDir, 'embeddings'), inner.id, inner.dimensions);
       embedder = new CachingEmbedder(inner, { disk, lruSize: 5_000 });
       model = new QualityModel(inner.dimensions, { ...DEFAULT_QUALITY_MODEL, ...options.model });

@@ -18,6 +18,7 @@ import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { CANCELLED_ATTEMPT, describe, type OpenedStream, type Upstreams } from './upstream';
 import { estimateUsage, isUsage, newRequestId, normaliseUsage, usageCost } from './usage';
+import { choicesAsChunks, completeChoices, toAsync } from './choices';
 
 const PREVIEW_CHARS = 200;
 /** Request fields kept in the trace besides the messages (never the whole body twice). */
@@ -61,7 +62,9 @@ export class Chat implements ChatService {
     const routed = await this.routing.plan(request);
     const attempts: AttemptRecord[] = [];
     try {
-      const { completion, config } = await this.upstreams.complete(routed.plan.order, request, ctx.signal, attempts);
+      const { completion, config } = await completeChoices(routed.plan.order, request, (order, req) =>
+        this.upstreams.complete(order, req, ctx.signal, attempts),
+      );
       const text = completion.choices[0]?.message.content ?? '';
       const usage = isUsage(completion.usage)
         ? normaliseUsage(completion.usage)
@@ -99,6 +102,12 @@ export class Chat implements ChatService {
     const started = performance.now();
     const id = newRequestId();
     if (request.model === ORCHESTRATE_MODEL) return this.streamOrchestrated(id, request, ctx, started);
+    if ((request.n ?? 1) > 1) {
+      // n > 1: the choices are made in parallel (choices.ts), then sent as chunks.
+      const answer = await this.complete(request, ctx);
+      const chunks = choicesAsChunks(answer, request.stream_options?.include_usage === true);
+      return { id: answer.id, decision: answer.routing_decision!, answeredBy: answer.model, chunks: toAsync(chunks) };
+    }
     const routed = await this.routing.plan(request);
     const attempts: AttemptRecord[] = [];
     let opened: OpenedStream;

@@ -51,7 +51,8 @@ export function createServices(deps: ServiceDeps): DaemonServices {
         cost_usd: usageCost(config, usage),
       };
     },
-    pool: () => deps.config().pool,
+    // The orchestrator's team: models that cannot be called (an unset ${KEY}) are not on it.
+    pool: () => deps.config().pool.filter((m) => !m.unavailable),
   };
 
   if (deps.orchestrator) {
@@ -129,6 +130,7 @@ function modelList(deps: ServiceDeps): ModelListEntry[] {
       };
       if (m.context_window !== undefined) entry.context_window = m.context_window;
       if (m.description !== undefined) entry.description = m.description;
+      if (m.unavailable) entry.unavailable = m.unavailable;
       return entry;
     });
   return [...auto, ...pool];
@@ -136,10 +138,13 @@ function modelList(deps: ServiceDeps): ModelListEntry[] {
 
 function health(deps: ServiceDeps, store: StoreWriteHealth): DaemonHealth {
   const rt = deps.runtime();
-  const models = deps.config().pool.filter((m) => m.enabled !== false).length;
+  const enabled = deps.config().pool.filter((m) => m.enabled !== false);
+  const unavailable = enabled.flatMap((m) => (m.unavailable ? [{ model: m.name, reason: m.unavailable }] : []));
+  const models = enabled.length - unavailable.length;
   return {
     status: rt.configError || models === 0 || store.failing ? 'degraded' : 'ok',
     store: { writable: store.failing === null, error: store.failing, lost_writes: store.lostWrites },
+    ...(unavailable.length > 0 ? { unavailable_models: unavailable } : {}),
     version: VERSION,
     pid: rt.pid,
     uptime_s: Math.round(((deps.now ?? Date.now)() - rt.startedAt) / 1000),

@@ -92,7 +92,10 @@ export class RoutingService {
     if (candidates.length === 0) throw noCandidateError(config.pool, excluded);
     if (this.deps.learner && needsEmbedding(config)) {
       try {
-        const embedding = await this.deps.learner.prepare(input.text, config.embeddingWaitMs);
+        // While the model loads (after /health answers), route at once: the learned strategies
+        // abstain until it is ready, so waiting would only delay the first requests.
+        const loading = this.deps.learner.status().embeddings !== 'ready';
+        const embedding = await this.deps.learner.prepare(input.text, loading ? 0 : config.embeddingWaitMs);
         if (embedding) input.embedding = embedding;
       } catch (err) {
         // Embeddings are an optimisation of routing quality, never a reason to fail a request.
@@ -100,6 +103,10 @@ export class RoutingService {
       }
     }
     const plan = this.router(config).plan(input, candidates);
+    // Models that cannot be called (an unset ${KEY}) show with the reason, so the user sees why.
+    for (const m of config.pool)
+      if (m.unavailable && m.enabled !== false)
+        plan.decision.alternatives.push({ model: m.name, score: 0, excluded: m.unavailable });
     plan.decision.latency_ms = elapsed(started);
     return { plan, input, forced };
   }

@@ -306,10 +306,10 @@ async function main(): Promise<void> {
   const portkeyPort = await freePort();
   const portkey = values.doors
     ? null
-    : await startRole(
-        [path.resolve('node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'],
-        { ...process.env, NODE_ENV: 'production' },
-      );
+    : await startRole([portkeyEntry(), `--port=${portkeyPort}`, '--headless'], {
+        ...process.env,
+        NODE_ENV: 'production',
+      });
 
   const make = (
     name: string,
@@ -436,3 +436,10 @@ else
     console.error(err);
     process.exit(1);
   });
+
+/** Installed by test/bench/portkey.mjs into .bench/portkey (the script's first step); else a project copy. */
+function portkeyEntry(): string {
+  const script = '@portkey-ai/gateway/build/start-server.js';
+  const peer = path.resolve('.bench/portkey/node_modules', script);
+  return existsSync(peer) ? peer : path.resolve('node_modules', script);
+}

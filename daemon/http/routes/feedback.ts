@@ -1,9 +1,11 @@
 // The feedback loop's endpoints (issue 3): ratings, seed/bulk training rows, retrain, stats, rankings.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import { Type } from 'typebox';
 import type { RateParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
 import type { Services } from '../../services/types';
+import { hostAllowed } from '../guard';
 
 const RateBody = Type.Object(
   {
@@ -17,20 +19,87 @@ const RateBody = Type.Object(
 
 const TRAINING_BODY_LIMIT = 64 * 1024 * 1024;
 
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/**
+ * A rating sent as text (a form, text/plain, or no content type): JSON when it looks like JSON,
+ * else form fields (`request_id=…&rating=5`). Browsers send these types cross-site without a CORS
+ * preflight, so a page on another site could rate through them: such requests are refused.
+ */
+export function looseRateBody(text: string, headers: IncomingHttpHeaders): RateParams {
+  const fetchSite = headers['sec-fetch-site'];
+  const origin = headers.origin;
+  const crossSite =
+    (typeof fetchSite === 'string' && fetchSite !== 'same-origin' && fetchSite !== 'none') ||
+    (typeof origin === 'string' && !loopbackOrigin(origin));
+  if (crossSite)
+    throw new FugusashiError(
+      'Forbidden',
+      'A cross-site request may rate only with Content-Type: application/json (form and text bodies are refused).',
+    );
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return JSON.parse(trimmed) as RateParams;
+    } catch (err) {
+      throw new FugusashiError('InvalidRequest', `Body is not valid JSON: ${(err as Error).message}`, 'request_id');
+    }
+  }
+  const fields = Object.fromEntries(new URLSearchParams(trimmed));
+  const body: Record<string, unknown> = { ...fields };
+  if (fields['rating'] !== undefined) body['rating'] = Number(fields['rating']);
+  return body as unknown as RateParams;
+}
+
+function loopbackOrigin(origin: string): boolean {
+  try {
+    return hostAllowed(new URL(origin).host, undefined);
+  } catch {
+    return false;
+  }
+}
+
+function parseJsonArray(text: string): unknown[] | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
 /** text/csv → csv; the JSON-lines types and text/plain → jsonl. */
 function textFormat(contentType: string | undefined): 'csv' | 'jsonl' {
   return contentType?.toLowerCase().startsWith('text/csv') ? 'csv' : 'jsonl';
 }
 
 export const feedbackRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
-  app.post<{ Body: RateParams }>('/v1/feedback/rate', { schema: { body: RateBody } }, (request, reply) =>
-    reply.send(services.feedback.rate(request.body)),
+  // Fugusashi 0.3.0's documented `curl -d '{"request_id":…,"rating":5}'` has no JSON content type:
+  // curl sends it as a form. Scoped to this plugin: these routes read such bodies as text, and
+  // /v1/feedback/rate turns them into its JSON body (looseRateBody) before validation.
+  app.addContentTypeParser(FORM_TYPE, { parseAs: 'string' }, (_req, body, next) => next(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, next) => next(null, body));
+  app.post<{ Body: RateParams }>(
+    '/v1/feedback/rate',
+    {
+      schema: { body: RateBody },
+      preValidation: (request, _reply, next) => {
+        if (typeof request.body === 'string') request.body = looseRateBody(request.body, request.headers);
+        next();
+      },
+    },
+    (request, reply) => reply.send(services.feedback.rate(request.body)),
   );
 
   // JSON: `[{prompt, model, score}]` or `{rows: [...]}`; a JSONL or CSV body by its Content-Type.
   // Bulk imports are bigger than chat requests: this route alone accepts up to 64 MiB.
   app.post<{ Body: unknown }>('/v1/routing/training', { bodyLimit: TRAINING_BODY_LIMIT }, (request, reply) => {
     const body = request.body;
+    // A JSON array sent as a form or without a type (curl -d without -H): the JSON it is.
+    if (typeof body === 'string' && body.trimStart().startsWith('[')) {
+      const rows = parseJsonArray(body);
+      if (rows) return reply.send(services.feedback.addTraining(rows));
+    }
     if (typeof body === 'string')
       return reply.send(services.feedback.importTraining(body, textFormat(request.headers['content-type'])));
     if (Array.isArray(body)) return reply.send(services.feedback.addTraining(body));

@@ -7,7 +7,7 @@ import { malformedError, streamEndedEarly } from '../transport/errors';
 import { ensureOk, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
 import { trimSlash } from '../transport/openai-shapes';
 import { parseSse } from '../transport/sse';
-import { buildAnthropicRequest } from './request';
+import { applyJsonMode, buildAnthropicRequest } from './request';
 import {
   AnthropicStreamTranslator,
   toChatCompletion,
@@ -34,19 +34,23 @@ function headersFor(
   return headers;
 }
 
+/** The upstream request, and the text prefilled for JSON mode (the answer continues after it). */
 function messagesRequest(
   model: ModelConfig,
   request: ChatCompletionRequest,
   stream: boolean,
   options: ProviderCallOptions,
-): UpstreamRequest {
+): UpstreamRequest & { prefill: string } {
+  const body = buildAnthropicRequest(model, request, stream);
+  const prefill = applyJsonMode(body, request.response_format) ?? '';
   return {
     provider: PROVIDER,
     method: 'POST',
     url: `${trimSlash(model.api_base || ANTHROPIC_DEFAULT_BASE)}/v1/messages`,
     headers: headersFor(model.api_key, model.headers, stream ? 'text/event-stream' : 'application/json'),
-    body: JSON.stringify(buildAnthropicRequest(model, request, stream)),
+    body: JSON.stringify(body),
     options,
+    prefill,
   };
 }
 
@@ -58,9 +62,13 @@ export class AnthropicProvider implements LlmProvider {
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
   ): Promise<ChatCompletion> {
-    const msg = await requestJson<AnthropicResponse>(messagesRequest(model, request, false, options));
+    const upstream = messagesRequest(model, request, false, options);
+    const msg = await requestJson<AnthropicResponse>(upstream);
     if (!msg || !Array.isArray(msg.content)) throw malformedError(PROVIDER, 'message (no content)');
-    return toChatCompletion(msg, request.model);
+    const completion = toChatCompletion(msg, request.model);
+    const message = completion.choices[0]?.message;
+    if (upstream.prefill && message) message.content = upstream.prefill + (message.content ?? '');
+    return completion;
   }
 
   async *chatStream(
@@ -68,7 +76,9 @@ export class AnthropicProvider implements LlmProvider {
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
   ): AsyncGenerator<ChatCompletionChunk> {
-    const res = await sendRequest(messagesRequest(model, request, true, options));
+    const upstream = messagesRequest(model, request, true, options);
+    const res = await sendRequest(upstream);
+    let prefill = upstream.prefill;
     let complete = false;
     try {
       await ensureOk(res, PROVIDER);
@@ -81,7 +91,14 @@ export class AnthropicProvider implements LlmProvider {
           throw new ProviderError(`${PROVIDER} upstream sent a malformed stream event`, 'stream', undefined, false);
         }
         parsed.type ??= event.event;
-        for (const chunk of translator.push(parsed)) yield chunk;
+        for (const chunk of translator.push(parsed)) {
+          const delta = chunk.choices[0]?.delta;
+          if (prefill && delta && typeof delta.content === 'string') {
+            delta.content = prefill + delta.content;
+            prefill = '';
+          }
+          yield chunk;
+        }
         if (translator.done) {
           complete = true;
           return;

@@ -154,6 +154,29 @@ export function translateToolChoice(choice: unknown): AnthropicRequest['tool_cho
   return undefined;
 }
 
+/** The text the adapter starts the answer with for JSON mode; index.ts puts it back in front. */
+export const JSON_PREFILL = '{';
+
+/**
+ * OpenAI's `response_format` (json_object / json_schema) has no Messages API equivalent: the model
+ * is told in `system`, and, unless tools are offered (the answer may then be a tool call), its
+ * answer is prefilled with `{` so it cannot open with prose or a code fence. Returns the prefill used.
+ */
+export function applyJsonMode(body: AnthropicRequest, responseFormat: unknown): string | undefined {
+  if (!responseFormat || typeof responseFormat !== 'object') return undefined;
+  const f = responseFormat as { type?: unknown; json_schema?: { schema?: unknown } };
+  if (f.type !== 'json_object' && f.type !== 'json_schema') return undefined;
+  let instruction =
+    'Answer with a single JSON object and nothing else: no text before or after it, no Markdown code fences.';
+  if (f.type === 'json_schema' && f.json_schema?.schema)
+    instruction += ` The object must match this JSON Schema: ${JSON.stringify(f.json_schema.schema)}`;
+  body.system = body.system ? `${body.system}\n\n${instruction}` : instruction;
+  const last = body.messages[body.messages.length - 1];
+  if (body.tools?.length || !last || last.role !== 'user') return undefined;
+  body.messages.push({ role: 'assistant', content: [{ type: 'text', text: JSON_PREFILL }] });
+  return JSON_PREFILL;
+}
+
 export function buildAnthropicRequest(
   model: ModelConfig,
   request: ChatCompletionRequest,

@@ -77,12 +77,19 @@ test('disabled models are never candidates; expected cost uses both prices', () 
   assert.ok(Math.abs(est.expectedCost - (inTokens * 0.000003 + 100 * 0.000015)) < 1e-12);
 });
 
-test('local = ollama, vscode-lm, or a loopback api_base', () => {
-  const lmStudio = model('lm-studio', { api_base: 'http://127.0.0.1:1234/v1' });
-  const set = buildCandidates([llama, lmStudio, mini, model('vs', { provider: 'vscode-lm' })], input(), noCooldown);
+test('local = ollama, vscode-lm, or a loopback api_base, and free: a priced loopback upstream is not local', () => {
+  const free = { cost_per_input_token: 0, cost_per_output_token: 0 };
+  const lmStudio = model('lm-studio', { api_base: 'http://127.0.0.1:1234/v1', ...free });
+  const meteredProxy = model('metered-proxy', { api_base: 'http://127.0.0.1:4000/v1' });
+  const pricedOllama = local('priced-ollama', { cost_per_output_token: 0.00001 });
+  const set = buildCandidates(
+    [llama, lmStudio, mini, model('vs', { provider: 'vscode-lm', ...free }), meteredProxy, pricedOllama],
+    input(),
+    noCooldown,
+  );
   assert.deepEqual(
     set.candidates.map((c) => c.local),
-    [true, true, false, true],
+    [true, true, false, true, false, false],
   );
   assert.ok(isLoopbackUrl('http://[::1]:8080/v1'));
   assert.ok(isLoopbackUrl('http://user:pw@localhost/v1'));
@@ -130,11 +137,18 @@ test('CostRouter: a required capability shows in the explanation; writing prefer
   );
 });
 
-test('CostRouter prefer_local: a fitting local model goes first even when a cloud one is cheaper', () => {
-  const paidLocal = model('lm-studio', {
+test('CostRouter prefer_local: a fitting free local model goes first; a priced loopback one is not preferred', () => {
+  const freeLocal = model('lm-studio', {
     api_base: 'http://localhost:1234/v1',
-    cost_per_input_token: 0.000001,
-    cost_per_output_token: 0.000001,
+    cost_per_input_token: 0,
+    cost_per_output_token: 0,
+    capabilities: ['chat', 'code'],
+  });
+  // A loopback gateway that bills per token, at 100× the cloud model's price.
+  const pricedLoopback = model('local-gateway', {
+    api_base: 'http://127.0.0.1:4000/v1',
+    cost_per_input_token: 0.00001,
+    cost_per_output_token: 0.00001,
     capabilities: ['chat', 'code'],
   });
   const cheapCloud = model('cheap-cloud', {
@@ -143,11 +157,14 @@ test('CostRouter prefer_local: a fitting local model goes first even when a clou
     capabilities: ['chat', 'code'],
   });
   const code = input({ prompt: 'Refactor this JavaScript function' });
-  const cands = buildCandidates([cheapCloud, paidLocal], code, noCooldown).candidates;
-  assert.equal(new CostRouter({ preferLocal: false }).decide(code, cands).ranked[0]!.model, 'cheap-cloud');
+  const priced = buildCandidates([pricedLoopback, cheapCloud], code, noCooldown).candidates;
+  const notFree = new CostRouter({ preferLocal: true }).decide(code, priced);
+  assert.equal(notFree.ranked[0]!.model, 'cheap-cloud');
+  assert.doesNotMatch(notFree.explanation, /[Ll]ocal/);
+  const cands = buildCandidates([cheapCloud, freeLocal], code, noCooldown).candidates;
   const preferred = new CostRouter({ preferLocal: true }).decide(code, cands);
   assert.equal(preferred.ranked[0]!.model, 'lm-studio');
-  assert.match(preferred.explanation, /^Local model preferred with code: lm-studio/);
+  assert.match(preferred.explanation, /^Local model preferred with code: lm-studio \(free, local\)/);
   // A local model that lacks what the prompt needs is not promoted.
   const cands2 = buildCandidates([llama, mini], code, noCooldown).candidates;
   assert.equal(new CostRouter({ preferLocal: true }).decide(code, cands2).ranked[0]!.model, 'gpt-4o-mini');
@@ -402,4 +419,15 @@ test('a decision over 20 models takes well under 0.1 ms', () => {
     `decision over 20 models (candidates + chain): ${(perDecisionMs * 1000).toFixed(1)} µs CPU, ${(wallMs * 1000).toFixed(1)} µs wall`,
   );
   assert.ok(perDecisionMs < 0.1, `${perDecisionMs} ms`);
+});
+
+test('a model with an unset ${KEY} is no candidate; when no model can be called the error names the variables', () => {
+  const keyless = model('gpt-4o-mini', { unavailable: 'OPENAI_API_KEY is not set (api_key: ${OPENAI_API_KEY})' });
+  const set = buildCandidates([keyless, llama], input(), noCooldown);
+  assert.deepEqual(names(set.candidates), ['llama3.2-local']);
+  assert.match(set.excluded[0]!.reason, /OPENAI_API_KEY is not set/);
+  const none = buildCandidates([keyless], input(), noCooldown);
+  const err = noCandidateError([keyless], none.excluded);
+  assert.equal(err.kind, 'NoModels');
+  assert.match(err.message, /gpt-4o-mini: OPENAI_API_KEY is not set/);
 });
