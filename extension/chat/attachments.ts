@@ -31,34 +31,44 @@ function lines(range: vscode.Range): string {
   return first === last ? `${first}` : `${first}-${last}`;
 }
 
-async function readReference(ref: vscode.ChatPromptReference): Promise<ResolvedReference | BinaryDataLike | undefined> {
+interface Read {
+  read: ResolvedReference;
+  shown?: vscode.Uri | vscode.Location;
+}
+
+async function readReference(ref: vscode.ChatPromptReference): Promise<Read | BinaryDataLike | undefined> {
   const value = ref.value;
-  if (typeof value === 'string') return { label: ref.modelDescription ?? ref.id, kind: 'text', text: value };
+  if (typeof value === 'string') return { read: { label: ref.modelDescription ?? ref.id, kind: 'text', text: value } };
   if (value instanceof vscode.Uri) {
     const label = vscode.workspace.asRelativePath(value);
     try {
       const doc = await vscode.workspace.openTextDocument(value);
-      return { label, kind: 'file', text: doc.getText(), language: doc.languageId };
+      return { read: { label, kind: 'file', text: doc.getText(), language: doc.languageId }, shown: value };
     } catch (err) {
       // A folder or a binary file: say so rather than silently leaving it out.
-      return { label, kind: 'unreadable', text: err instanceof Error ? err.message : String(err) };
+      return { read: { label, kind: 'unreadable', text: err instanceof Error ? err.message : String(err) } };
     }
   }
   if (value instanceof vscode.Location) {
     const label = `${vscode.workspace.asRelativePath(value.uri)}:${lines(value.range)}`;
     try {
       const doc = await vscode.workspace.openTextDocument(value.uri);
-      return { label, kind: 'selection', text: doc.getText(value.range), language: doc.languageId };
+      return {
+        read: { label, kind: 'selection', text: doc.getText(value.range), language: doc.languageId },
+        shown: value,
+      };
     } catch (err) {
-      return { label, kind: 'unreadable', text: err instanceof Error ? err.message : String(err) };
+      return { read: { label, kind: 'unreadable', text: err instanceof Error ? err.message : String(err) } };
     }
   }
   if (isBinaryData(value)) return value;
   if (ref.modelDescription)
     return {
-      label: ref.id,
-      kind: 'unreadable',
-      text: `an attachment of a kind Fugusashi cannot read (${ref.modelDescription})`,
+      read: {
+        label: ref.id,
+        kind: 'unreadable',
+        text: `an attachment of a kind Fugusashi cannot read (${ref.modelDescription})`,
+      },
     };
   return undefined;
 }
@@ -72,9 +82,9 @@ export async function resolveAttachments(
   for (const ref of [...references].reverse()) {
     const read = await readReference(ref);
     if (!read) continue;
-    if ('label' in read) {
-      out.refs.push(read);
-      if (ref.value instanceof vscode.Uri || ref.value instanceof vscode.Location) out.shown.push(ref.value);
+    if ('read' in read) {
+      out.refs.push(read.read);
+      if (read.shown) out.shown.push(read.shown);
       continue;
     }
     if (!/^image\//i.test(read.mimeType)) {
