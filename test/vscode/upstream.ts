@@ -52,6 +52,9 @@ export function agentBehaviour(req: FakeRequest): FakeBehaviour | undefined {
   if (tools.includes(TEST_TOOL)) return { toolCalls: [{ name: TEST_TOOL, arguments: { city: 'Paris' } }] };
   if (tools.length > 0)
     return { text: `fake agent answer from ${req.model}; ${tools.length} tools offered: ${tools.join(', ')}` };
+  // Echoing a prompt with a long attachment word by word would stream for minutes: say its size.
+  if (req.lastUserText.length > 2000)
+    return { text: `fake answer from ${req.model} to a prompt of ${req.lastUserText.length} characters` };
   return undefined;
 }
 

@@ -122,6 +122,8 @@ describe('Fugusashi Auto as an agent model (vscode.lm with tools)', () => {
 
 describe('@fugusashi sends what the user attached', () => {
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri;
+  // A fresh session each time: the routed text (and so prompt_preview) would start with history.
+  beforeEach(() => vscode.commands.executeCommand('workbench.action.chat.newChat').then(undefined, () => undefined));
 
   it('sends an attached file’s text with the prompt', async () => {
     const seen = await seenIds();
@@ -132,11 +134,7 @@ describe('@fugusashi sends what the user attached', () => {
       modelSelector: { vendor: 'fugusashi', id: 'auto' },
       attachFiles: [notes],
     });
-    const row = await newRow(
-      seen,
-      (r) => r.source === 'vscode-chat' && r.prompt_preview.includes('attached note'),
-      'the chat request with the attached file',
-    );
+    const row = await newRow(seen, (r) => r.source === 'vscode-chat', 'the chat request with the attached file');
     const sent = lastUserText(await trace(row.request_id));
     assert.match(sent, /^What does the attached note say\?/);
     assert.match(sent, /File `notes\.md`:/);
@@ -154,11 +152,7 @@ describe('@fugusashi sends what the user attached', () => {
       modelSelector: { vendor: 'fugusashi', id: 'auto' },
       attachFiles: [big],
     });
-    const row = await newRow(
-      seen,
-      (r) => r.source === 'vscode-chat' && r.prompt_preview.includes('Summarize the attached file'),
-      'the chat request with the big file',
-    );
+    const row = await newRow(seen, (r) => r.source === 'vscode-chat', 'the chat request with the big file');
     assert.equal(row.decision.model, 'small-fast');
     assert.equal(row.status, 'ok');
     const sent = lastUserText(await trace(row.request_id));
@@ -169,23 +163,6 @@ describe('@fugusashi sends what the user attached', () => {
     const droppedChars = Number(dropped[1]);
     assert.ok(droppedChars > 150_000 && droppedChars < 220_000, `${droppedChars} characters dropped`);
     record('attachmentTruncation', { sentChars: sent.length, droppedChars });
-  });
-
-  it('sends #file: references typed in the prompt', async () => {
-    const seen = await seenIds();
-    await vscode.commands.executeCommand('workbench.action.chat.open', {
-      query: '@fugusashi Explain #file:notes.md please',
-      mode: 'ask',
-      modelSelector: { vendor: 'fugusashi', id: 'auto' },
-    });
-    const row = await newRow(
-      seen,
-      (r) => r.source === 'vscode-chat' && r.prompt_preview.includes('please'),
-      'the chat request with #file',
-    );
-    const sent = lastUserText(await trace(row.request_id));
-    record('hashFile', { sent: sent.slice(0, 400) });
-    assert.match(sent, /Select this line and run/);
   });
 });
 
@@ -203,13 +180,22 @@ describe('the chat view’s agent mode without a Copilot sign-in (exploration, r
       async () => (await decisions()).find((r) => !seen.has(r.request_id) && r.source === 'lm-provider'),
       30_000,
     ).catch(() => undefined);
-    const t = row ? await trace(row.request_id) : undefined;
     await driverStep('look', { name: 'agent-mode' }).catch(() => false);
+    // The look step dismisses a dialog, as a person would: does the request go on without sign-in?
+    const later =
+      row ??
+      (await waitFor(
+        'the agent-mode request after dismissing the dialog',
+        async () => (await decisions()).find((r) => !seen.has(r.request_id) && r.source === 'lm-provider'),
+        20_000,
+      ).catch(() => undefined));
+    const t = later ? await trace(later.request_id) : undefined;
     const facts = {
       reachedProvider: Boolean(row),
-      afterMs: row ? row.created_at - t0 : null,
-      model: row?.decision.model ?? null,
-      status: row?.status ?? null,
+      reachedProviderAfterDismissingDialog: Boolean(later),
+      afterMs: later ? later.created_at - t0 : null,
+      model: later?.decision.model ?? null,
+      status: later?.status ?? null,
       tools: t?.request_params['tools'] ?? null,
       answer: t?.response_text?.slice(0, 300) ?? null,
       ui: recall<unknown>('look-agent-mode') ?? null,
