@@ -2,10 +2,14 @@
 // under a one-line "model · confidence · reason" header, offers follow-ups, and turns chat's own
 // thumbs up/down into ratings. Slash commands: /model <name> [question], /why, /stats.
 import * as vscode from 'vscode';
-import { DecisionsRequest, RateRequest, StatsRequest, TraceRequest } from '../../shared/protocol';
+import type { ChatMessage } from '../../shared/openai';
+import { DecisionsRequest, ModelsRequest, RateRequest, StatsRequest, TraceRequest } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
 import { PARTICIPANT_ID } from '../ids';
 import { routedChat } from '../routedChat';
+import type { DaemonRpc } from '../rpc';
+import { resolveAttachments } from './attachments';
+import { attachmentBudgetChars, contextTokensFor, promptWithReferences, type AttachmentsResult } from './references';
 import { lastAnswer, parseModelCommand, toMessages, type AnswerMetadata } from './history';
 import { decisionHeader, statsMarkdown, whyMarkdown } from './render';
 
@@ -59,7 +63,7 @@ async function handle(
         return {};
       }
     }
-    return await answer(ctx, model, prompt, context, stream, token);
+    return await answer(ctx, model, prompt, request.references ?? [], context, stream, token);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     ctx.output.error(`chat: ${message}`);
@@ -71,6 +75,7 @@ async function answer(
   ctx: Ctx,
   model: string,
   prompt: string,
+  references: readonly vscode.ChatPromptReference[],
   context: vscode.ChatContext,
   stream: vscode.ChatResponseStream,
   token: vscode.CancellationToken,
@@ -78,6 +83,7 @@ async function answer(
   stream.progress(model === 'auto' ? 'Routing…' : `Asking ${model}…`);
   const rpc = await ctx.rpc();
   const messages = toMessages(context.history, PARTICIPANT_ID, prompt);
+  const attached = references.length > 0 ? await attach(rpc, model, messages, references, stream) : undefined;
   // Hold text back until the header is out, so the model line always comes first.
   let pending = '';
   let headerShown = false;
@@ -98,6 +104,10 @@ async function answer(
     token,
   );
   if (pending) stream.markdown(pending);
+  if (attached?.droppedChars)
+    stream.markdown(
+      `\n\n_Attachments shortened to fit the context window: ${attached.droppedChars} characters of ${attached.cut.join(', ')} left out._`,
+    );
   const chosen = result.completion.model || result.decision?.model || model;
   ctx.lastAnswer = { requestId: result.requestId, model: chosen, prompt };
   ctx.status.update({ lastModel: chosen });
@@ -109,6 +119,40 @@ async function answer(
     alternatives: (result.decision?.alternatives ?? []).map((a) => a.model).filter((m) => m !== chosen),
   };
   return { metadata };
+}
+
+/**
+ * Puts the request's references into the last user message, within the context window of the
+ * model it goes to (for a routing mode, the largest of the pool: the router then picks one it fits).
+ */
+async function attach(
+  rpc: DaemonRpc,
+  model: string,
+  messages: ChatMessage[],
+  references: readonly vscode.ChatPromptReference[],
+  stream: vscode.ChatResponseStream,
+): Promise<AttachmentsResult> {
+  const pool = await rpc.sendRequest(ModelsRequest, undefined);
+  const isAuto = model === 'auto' || model.startsWith('auto:');
+  const acceptsImages = pool.some((m) => (isAuto || m.id === model) && (m.capabilities ?? []).includes('vision'));
+  const { refs, images, shown } = await resolveAttachments(references, acceptsImages);
+  const last = messages.at(-1);
+  if (!last || typeof last.content !== 'string') throw new Error('no user message to attach the references to');
+  const history = messages
+    .slice(0, -1)
+    .map((m) => (typeof m.content === 'string' ? m.content : ''))
+    .join('\n');
+  const budget = attachmentBudgetChars(contextTokensFor(model, pool), history);
+  const result = promptWithReferences(last.content, refs, budget);
+  last.content =
+    images.length > 0
+      ? [
+          { type: 'text', text: result.content },
+          ...images.map((url) => ({ type: 'image_url' as const, image_url: { url } })),
+        ]
+      : result.content;
+  for (const r of shown) stream.reference(r);
+  return result;
 }
 
 async function why(

@@ -1,41 +1,225 @@
-// Pure: VS Code language-model messages → OpenAI-shaped messages, and the picker entries for the
-// pool. Structural input types so unit tests need no VS Code.
-import type { ChatMessage, ModelListEntry } from '../../shared/openai';
+// Pure: VS Code language-model messages → OpenAI-shaped messages (text, tool calls, tool results,
+// images), the request's tools and tool mode → OpenAI `tools` / `tool_choice`, and the picker
+// entries for the pool. Structural input types so unit tests need no VS Code: parts are told apart
+// by their fields (a tool call has callId + name + input, a tool result callId + content, a data
+// part mimeType + data), which is also how they survive the extension host's serialisation.
+import type {
+  ChatCompletionRequest,
+  ChatMessage,
+  ContentPart,
+  ModelListEntry,
+  Tool,
+  ToolCall,
+} from '../../shared/openai';
 import { AUTO_MODEL_ID } from '../ids';
 
 /** LanguageModelChatMessageRole: User = 1, Assistant = 2 (System = 3 in newer VS Code builds). */
 export const ROLE_USER = 1;
 export const ROLE_ASSISTANT = 2;
 export const ROLE_SYSTEM = 3;
+/** LanguageModelChatToolMode: Auto = 1 (the default), Required = 2. */
+export const TOOL_MODE_AUTO = 1;
+export const TOOL_MODE_REQUIRED = 2;
 
 export interface LmMessageLike {
   readonly role: number;
   readonly content: ReadonlyArray<unknown>;
 }
 
-/** Text of a message: text parts as they are, tool results as their text, tool calls as JSON. */
-export function messageText(content: ReadonlyArray<unknown>): string {
-  const out: string[] = [];
-  for (const part of content) {
-    if (typeof part === 'string') out.push(part);
-    else if (part && typeof part === 'object') {
-      const p = part as { value?: unknown; name?: unknown; input?: unknown; content?: unknown };
-      if (typeof p.value === 'string') out.push(p.value);
-      else if (typeof p.name === 'string' && 'input' in p) out.push(`[tool call ${p.name} ${JSON.stringify(p.input)}]`);
-      else if (Array.isArray(p.content)) out.push(messageText(p.content));
-    }
-  }
-  return out.join('');
+/** LanguageModelChatTool. */
+export interface LmToolLike {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema?: object | undefined;
 }
 
+interface ToolCallPartLike {
+  callId: string;
+  name: string;
+  input: unknown;
+}
+interface ToolResultPartLike {
+  callId: string;
+  content: readonly unknown[];
+}
+interface DataPartLike {
+  mimeType: string;
+  data: Uint8Array;
+}
+
+function isObject(part: unknown): part is Record<string, unknown> {
+  return typeof part === 'object' && part !== null;
+}
+export function isToolCallPart(part: unknown): part is ToolCallPartLike {
+  return isObject(part) && typeof part.callId === 'string' && typeof part.name === 'string' && 'input' in part;
+}
+export function isToolResultPart(part: unknown): part is ToolResultPartLike {
+  return isObject(part) && typeof part.callId === 'string' && Array.isArray(part.content);
+}
+export function isDataPart(part: unknown): part is DataPartLike {
+  return isObject(part) && typeof part.mimeType === 'string' && part.data instanceof Uint8Array;
+}
+function isImage(part: DataPartLike): boolean {
+  return /^image\/(png|jpe?g|gif|webp)$/i.test(part.mimeType);
+}
+function isTextual(part: DataPartLike): boolean {
+  return /^text\/|^application\/(json|xml|x-yaml|yaml)\b/i.test(part.mimeType);
+}
+
+/**
+ * The text a prompt-tsx element (LanguageModelPromptTsxPart.value, JSON from `renderElementJSON`)
+ * renders to: its text nodes in order. Tools written with prompt-tsx return their results this way.
+ */
+function promptTsxText(node: unknown): string {
+  if (typeof node === 'string') return node;
+  if (Array.isArray(node)) return node.map(promptTsxText).join('');
+  if (!isObject(node)) return '';
+  if (typeof node.text === 'string') return node.text;
+  if ('node' in node) return promptTsxText(node.node);
+  if ('children' in node) return promptTsxText(node.children);
+  return '';
+}
+
+/** Text of one part: text parts as they are, textual data decoded, tool calls and results as text. */
+function partText(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (!isObject(part)) return '';
+  if (isToolCallPart(part)) return `[tool call ${part.name} ${JSON.stringify(part.input)}]`;
+  if (isToolResultPart(part)) return messageText(part.content);
+  if (isDataPart(part)) return isTextual(part) ? new TextDecoder().decode(part.data) : '';
+  if (typeof part.value === 'string') return part.value;
+  if ('value' in part) return promptTsxText(part.value);
+  return '';
+}
+
+/** Text of a message (for token counts and previews): every part's text, in order. */
+export function messageText(content: ReadonlyArray<unknown>): string {
+  return content.map(partText).join('');
+}
+
+function imagePart(part: DataPartLike): ContentPart {
+  const base64 = Buffer.from(part.data.buffer, part.data.byteOffset, part.data.byteLength).toString('base64');
+  return { type: 'image_url', image_url: { url: `data:${part.mimeType.toLowerCase()};base64,${base64}` } };
+}
+
+/** A user turn: text, plus images as OpenAI image_url parts (data URLs) when there are any. */
+function userMessage(text: string, images: readonly DataPartLike[]): ChatMessage | undefined {
+  if (images.length === 0) return text ? { role: 'user', content: text } : undefined;
+  const content: ContentPart[] = text ? [{ type: 'text', text }] : [];
+  content.push(...images.map(imagePart));
+  return { role: 'user', content };
+}
+
+function toolCall(part: ToolCallPartLike): ToolCall {
+  return {
+    id: part.callId,
+    type: 'function',
+    function: { name: part.name, arguments: JSON.stringify(part.input ?? {}) },
+  };
+}
+
+/**
+ * VS Code messages → OpenAI chat messages, the form every daemon provider translates from:
+ * - an assistant message's LanguageModelToolCallParts become its `tool_calls`;
+ * - a user message's LanguageModelToolResultParts become `role: 'tool'` messages (with the
+ *   `tool_call_id`) right after the assistant turn, as OpenAI requires; the user's own text and
+ *   images follow as a user message;
+ * - image data parts become `image_url` parts with a data URL (also images a tool returned, which
+ *   OpenAI does not accept in a tool message: they go in the user message after the results).
+ * A tool result whose call is not in the conversation (VS Code trimmed the history) is kept as user
+ * text, and a call left without a result gets one saying so: upstreams reject either mismatch.
+ */
 export function toOpenAiMessages(messages: readonly LmMessageLike[]): ChatMessage[] {
   const out: ChatMessage[] = [];
+  const pendingCalls = new Set<string>();
+  const answerPending = () => {
+    for (const id of pendingCalls)
+      out.push({ role: 'tool', tool_call_id: id, content: '(no result: the tool was not run)' });
+    pendingCalls.clear();
+  };
   for (const m of messages) {
-    const role = m.role === ROLE_ASSISTANT ? 'assistant' : m.role === ROLE_SYSTEM ? 'system' : 'user';
-    const content = messageText(m.content);
-    if (content) out.push({ role, content });
+    if (m.role === ROLE_ASSISTANT) {
+      answerPending();
+      const text = m.content
+        .filter((p) => !isToolCallPart(p))
+        .map(partText)
+        .join('');
+      const calls = m.content.filter(isToolCallPart).map(toolCall);
+      if (calls.length === 0) {
+        if (text) out.push({ role: 'assistant', content: text });
+        continue;
+      }
+      out.push({ role: 'assistant', content: text || null, tool_calls: calls });
+      for (const c of calls) pendingCalls.add(c.id);
+      continue;
+    }
+    const texts: string[] = [];
+    const images: DataPartLike[] = [];
+    for (const part of m.content) {
+      if (isToolResultPart(part)) {
+        const resultText = messageText(part.content);
+        images.push(...part.content.filter(isDataPart).filter(isImage));
+        if (pendingCalls.delete(part.callId))
+          out.push({ role: 'tool', tool_call_id: part.callId, content: resultText });
+        else texts.push(`[result of tool call ${part.callId}]\n${resultText}`);
+      } else if (isDataPart(part) && isImage(part)) images.push(part);
+      else texts.push(partText(part));
+    }
+    const text = texts.join('');
+    if (m.role === ROLE_SYSTEM) {
+      answerPending();
+      if (text) out.push({ role: 'system', content: text });
+      continue;
+    }
+    const user = userMessage(text, images);
+    if (user) {
+      answerPending();
+      out.push(user);
+    }
   }
+  answerPending();
   if (out.length === 0) out.push({ role: 'user', content: '' });
+  return out;
+}
+
+/** LanguageModelChatTools → OpenAI function tools (an object schema when the tool declares none). */
+export function toOpenAiTools(tools: readonly LmToolLike[] | undefined): Tool[] | undefined {
+  if (!tools || tools.length === 0) return undefined;
+  return tools.map((t) => ({
+    type: 'function' as const,
+    function: {
+      name: t.name,
+      description: t.description,
+      parameters: (t.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} },
+    },
+  }));
+}
+
+/**
+ * LanguageModelChatToolMode → OpenAI tool_choice: Required is "required" (or that one tool by name
+ * when there is only one, which models that take a single forced tool need); Auto is "auto".
+ */
+export function toolChoice(mode: number | undefined, tools: readonly LmToolLike[] | undefined): unknown {
+  if (!tools || tools.length === 0) return undefined;
+  if (mode !== TOOL_MODE_REQUIRED) return 'auto';
+  const [only] = tools;
+  return tools.length === 1 && only ? { type: 'function', function: { name: only.name } } : 'required';
+}
+
+/**
+ * The request fields a caller may set through `modelOptions` (sampling and length): passed on when
+ * they have the right type, everything else ignored (the options are free-form).
+ */
+export function modelOptionsRequest(
+  options: { readonly [name: string]: unknown } | undefined,
+): Pick<ChatCompletionRequest, 'temperature' | 'top_p' | 'max_tokens' | 'stop'> {
+  const out: Pick<ChatCompletionRequest, 'temperature' | 'top_p' | 'max_tokens' | 'stop'> = {};
+  if (!options) return out;
+  const { temperature, top_p, max_tokens, stop } = options;
+  if (typeof temperature === 'number' && temperature >= 0 && temperature <= 2) out.temperature = temperature;
+  if (typeof top_p === 'number' && top_p >= 0 && top_p <= 1) out.top_p = top_p;
+  if (typeof max_tokens === 'number' && Number.isInteger(max_tokens) && max_tokens >= 1) out.max_tokens = max_tokens;
+  if (typeof stop === 'string' || (Array.isArray(stop) && stop.every((x) => typeof x === 'string'))) out.stop = stop;
   return out;
 }
 
@@ -81,6 +265,11 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
   const members = pool.filter((m) => m.provider !== 'vscode-lm' && m.id !== AUTO_MODEL_ID && !m.id.startsWith('auto:'));
   const listed = new Set(pool.map((m) => m.id));
   const maxContext = Math.max(8192, ...members.map((m) => m.context_window ?? 0));
+  // Auto routes a request with tools only to models that take tools (and one with images only to
+  // models that see), so it has an ability when any member has it. Before the daemon has answered
+  // the pool is unknown: tool calling is offered, so agent mode can pick Auto from the start.
+  const anyTools = members.length === 0 || members.some(supportsTools);
+  const anyVision = members.some(supportsVision);
   const auto: PickerModel = {
     id: AUTO_MODEL_ID,
     name: 'Fugusashi Auto',
@@ -90,7 +279,7 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
     maxOutputTokens: 8192,
     tooltip: `Routes each request to the best model of your pool for the money (${members.length} models).`,
     detail: 'auto-routing',
-    capabilities: {},
+    capabilities: { toolCalling: anyTools, imageInput: anyVision },
   };
   // The daemon's other routing modes, when it offers them.
   const modes = AUTO_MODES.filter((m) => listed.has(m.id)).map((m) => ({
@@ -99,6 +288,8 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
     name: m.name,
     detail: m.detail,
     tooltip: m.tooltip,
+    // The orchestrator plans, delegates and writes one answer: it does not hand tool calls back.
+    capabilities: m.id === 'auto:orchestrate' ? { imageInput: anyVision } : auto.capabilities,
   }));
   return [
     auto,
@@ -112,9 +303,16 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
       maxOutputTokens: 4096,
       tooltip: m.description ?? `${m.id} from the Fugusashi pool`,
       detail: m.provider ?? '',
-      capabilities: {},
+      capabilities: { toolCalling: supportsTools(m), imageInput: supportsVision(m) },
     })),
   ];
+}
+
+function supportsTools(m: ModelListEntry): boolean {
+  return m.capabilities?.includes('tools') ?? false;
+}
+function supportsVision(m: ModelListEntry): boolean {
+  return m.capabilities?.includes('vision') ?? false;
 }
 
 /** Rough token count (≈4 characters per token), the usual estimate without a tokenizer. */

@@ -1,11 +1,21 @@
 // Language-model provider (vendor "fugusashi"): "Fugusashi Auto" and the pool's models in VS Code's
 // model picker, so any chat or extension using vscode.lm gets auto-routing through the daemon.
 import * as vscode from 'vscode';
+import type { ChatCompletionRequest } from '../../shared/openai';
 import { ModelsRequest } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
 import { LM_VENDOR } from '../ids';
 import { routedChat } from '../routedChat';
-import { estimateTokens, messageText, pickerModels, toOpenAiMessages, type PickerModel } from './messages';
+import {
+  estimateTokens,
+  messageText,
+  modelOptionsRequest,
+  pickerModels,
+  toOpenAiMessages,
+  toOpenAiTools,
+  toolChoice,
+  type PickerModel,
+} from './messages';
 
 export function registerLmProvider(ctx: Ctx): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
@@ -27,14 +37,30 @@ export function registerLmProvider(ctx: Ctx): vscode.Disposable {
     onDidChangeLanguageModelChatInformation: changed.event,
     // Always lists "Fugusashi Auto" so the picker has it before the daemon answers.
     provideLanguageModelChatInformation: () => pool,
-    async provideLanguageModelChatResponse(model, messages, _options, progress, token) {
+    async provideLanguageModelChatResponse(model, messages, options, progress, token) {
       const rpc = await ctx.rpc();
+      // Tools go upstream as OpenAI function tools; the daemon then routes only to models that
+      // take tools and translates for Anthropic/Ollama upstreams.
+      const tools = toOpenAiTools(options.tools);
+      const request: ChatCompletionRequest = {
+        ...modelOptionsRequest(options.modelOptions),
+        model: model.id,
+        messages: toOpenAiMessages(messages),
+      };
+      if (tools) {
+        request.tools = tools;
+        request.tool_choice = toolChoice(options.toolMode, options.tools);
+      }
       const result = await routedChat(
         rpc,
         ctx.chunks,
-        { model: model.id, messages: toOpenAiMessages(messages) },
+        request,
         'lm-provider',
-        { onText: (text) => progress.report(new vscode.LanguageModelTextPart(text)) },
+        {
+          onText: (text) => progress.report(new vscode.LanguageModelTextPart(text)),
+          onToolCall: (call) =>
+            progress.report(new vscode.LanguageModelToolCallPart(call.callId, call.name, call.input)),
+        },
         token,
       );
       const chosen = result.completion.model || result.decision?.model || model.id;

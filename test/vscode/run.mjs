@@ -34,7 +34,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const vsix = path.join(root, 'dist', 'fugusashi.vsix');
 const suites = path.join(root, 'dist', 'test-vscode');
 const shots = path.join(root, 'docs');
-const WHOLE_RUN_MS = 12 * 60_000;
+const WHOLE_RUN_MS = 20 * 60_000;
 
 const t0 = Date.now();
 const log = (...a) => console.log(`[vscode-e2e +${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
@@ -257,6 +257,29 @@ async function runCommand(page, title) {
 
 /** UI steps the suites ask for (driver.ts): each writes <step>.done with "ok" or the error. */
 const steps = {
+  /** What a person sees now: a screenshot into docs/, and any dialog's and the chat view's text. */
+  async look(page, { name }) {
+    await sleep(3000);
+    const textOf = async (selector) =>
+      (
+        await page
+          .locator(selector)
+          .allInnerTexts()
+          .catch(() => [])
+      )
+        .join('\n')
+        .replace(/\s+/g, ' ')
+        .slice(0, 1500);
+    const seen = {
+      dialog: await textOf('.monaco-dialog-box'),
+      chat: await textOf('.interactive-session'),
+      notifications: await textOf('.notifications-toasts'),
+    };
+    log(`look ${name}: ${JSON.stringify(seen)}`);
+    await page.screenshot({ path: path.join(shots, `vscode-${name}.png`) });
+    writeFileSync(path.join(e2e, `look-${name}.json`), JSON.stringify(seen, null, 2));
+    await dismissDialogs(page);
+  },
   async ask(page, { question }) {
     await runCommand(page, 'Fugusashi: Ask');
     const input = page.locator('.quick-input-widget input');
@@ -371,6 +394,9 @@ try {
     daemon: read('daemon'),
     join: read('join'),
     benchmark: read('benchmark'),
+    agentToolRoundTrip: read('agentToolRoundTrip'),
+    attachmentTruncation: read('attachmentTruncation'),
+    agentMode: read('agentMode'),
   };
   writeFileSync(path.join(root, 'dist', 'vscode-e2e-facts.json'), JSON.stringify(facts, null, 2));
   log('measured:', JSON.stringify(facts));

@@ -21,21 +21,12 @@ export async function bundleSuites(root, outdir) {
   });
 }
 
-/** The fake OpenAI-compatible upstream (test/fakes/serve.ts) on an ephemeral port. */
+/** The fake OpenAI-compatible upstream (test/vscode/upstream.ts) on an ephemeral port. */
 export async function startFakeUpstream(root) {
+  // test/vscode/upstream.ts: the OpenAI fake of test/fakes plus tool-call turns for the agent tests.
   const fake = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'test/fakes/serve.ts',
-      '--port',
-      '0',
-      '--models',
-      'small-fast,big-smart',
-      '--chunk-delay-ms',
-      '15',
-    ],
+    ['--import', 'tsx', 'test/vscode/upstream.ts'],
     { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }, // it also exits when our stdin pipe closes
   );
   const url = await new Promise((resolve, reject) => {
@@ -78,6 +69,7 @@ models:
     cost_per_input_token: 0.0000001
     cost_per_output_token: 0.0000004
     capabilities: [chat, code]
+    context_window: 16000
     description: cheap and quick
   - name: big-smart
     provider: openai
@@ -85,8 +77,9 @@ models:
     api_base: "${upstream}"
     cost_per_input_token: 0.000003
     cost_per_output_token: 0.000015
-    capabilities: [chat, code, reasoning, math, writing]
-    description: strong and pricier
+    capabilities: [chat, code, reasoning, math, writing, tools, vision]
+    context_window: 128000
+    description: strong and pricier; the only one that takes tools and images
   - name: echo-in-vscode
     provider: vscode-lm
     model: echo-1

@@ -214,15 +214,21 @@ describe('language-model picker', () => {
     assert.equal(models[0]!.name, 'Fugusashi Auto');
     assert.equal(models[0]!.maxInputTokens, 32000);
   });
-  it('converts vscode.lm messages to OpenAI messages', () => {
+  it('converts vscode.lm messages to OpenAI messages (tool calls as tool_calls: agent.test.ts has the rest)', () => {
     assert.deepEqual(
       toOpenAiMessages([
         { role: 1, content: [{ value: 'hi ' }, { value: 'there' }] },
         { role: 2, content: [{ name: 'tool', input: { a: 1 }, callId: 'c' }] },
+        { role: 1, content: [{ callId: 'c', content: [{ value: 'done' }] }] },
       ]),
       [
         { role: 'user', content: 'hi there' },
-        { role: 'assistant', content: '[tool call tool {"a":1}]' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'tool', arguments: '{"a":1}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c', content: 'done' },
       ],
     );
   });

@@ -1,2 +1,6 @@
 import { runMocha } from './mocha';
-export const run = () => runMocha(() => import('./windowA.test'));
+export const run = () =>
+  runMocha(async () => {
+    await import('./windowA.test');
+    await import('./agent.test');
+  });

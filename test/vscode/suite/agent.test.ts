@@ -1,0 +1,206 @@
+// Window A, after windowA.test.ts: "Fugusashi Auto" as an agent model through vscode.lm (tools in,
+// LanguageModelToolCallParts out, the tool result back to a final answer), the @fugusashi
+// participant's attachments, and what the chat view's agent mode does in this build without a
+// Copilot sign-in. The upstream is test/vscode/upstream.ts: only big-smart takes tools.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { DecisionRow, Trace } from '../../../shared/api';
+import { DecisionsRequest, TraceRequest } from '../../../shared/protocol';
+import type { FugusashiApi } from '../../../extension/main';
+import { driverStep, recall, record, waitFor } from './driver';
+
+const TEST_TOOL = 'fugusashi_test_weather';
+const weatherTool: vscode.LanguageModelChatTool = {
+  name: TEST_TOOL,
+  description: 'Current weather for a city',
+  inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
+function api(): FugusashiApi {
+  const ext = vscode.extensions.getExtension<FugusashiApi>('fugusashi.fugusashi');
+  assert.ok(ext?.isActive, 'the extension is active (windowA.test.ts activates it)');
+  return ext.exports;
+}
+async function decisions(limit = 50): Promise<DecisionRow[]> {
+  return (await api().rpc()).sendRequest(DecisionsRequest, { limit });
+}
+async function trace(requestId: string): Promise<Trace> {
+  return (await api().rpc()).sendRequest(TraceRequest, { request_id: requestId });
+}
+async function newRow(seen: Set<string>, match: (r: DecisionRow) => boolean, what: string, ms = 60_000) {
+  return waitFor(what, async () => (await decisions()).find((r) => !seen.has(r.request_id) && match(r)), ms);
+}
+async function seenIds(): Promise<Set<string>> {
+  return new Set((await decisions(1000)).map((r) => r.request_id));
+}
+function lastUserText(t: Trace): string {
+  const users = (t.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user');
+  const c = users.at(-1)?.content;
+  if (typeof c === 'string') return c;
+  return Array.isArray(c) ? c.map((p) => (p as { text?: string }).text ?? '').join('') : '';
+}
+
+describe('Fugusashi Auto as an agent model (vscode.lm with tools)', () => {
+  let auto: vscode.LanguageModelChat;
+  before(async () => {
+    const [m] = await vscode.lm.selectChatModels({ vendor: 'fugusashi', id: 'auto' });
+    assert.ok(m, 'Fugusashi Auto is listed');
+    auto = m;
+  });
+
+  it('returns LanguageModelToolCallParts for a request with tools, routed only to a model that takes tools', async () => {
+    const seen = await seenIds();
+    const messages = [vscode.LanguageModelChatMessage.User('What is the weather in Paris?')];
+    const response = await auto.sendRequest(
+      messages,
+      { tools: [weatherTool], toolMode: vscode.LanguageModelChatToolMode.Auto },
+      new vscode.CancellationTokenSource().token,
+    );
+    const parts: unknown[] = [];
+    for await (const part of response.stream) parts.push(part);
+    const calls = parts.filter(
+      (p): p is vscode.LanguageModelToolCallPart => p instanceof vscode.LanguageModelToolCallPart,
+    );
+    assert.equal(calls.length, 1, `one tool call in ${JSON.stringify(parts)}`);
+    const [call] = calls;
+    assert.equal(call!.name, TEST_TOOL);
+    assert.deepEqual(call!.input, { city: 'Paris' });
+    assert.ok(call!.callId, 'the call has an id to pair the result with');
+    const row = await newRow(seen, (r) => r.source === 'lm-provider', 'the tool-call request in the store');
+    // The cost strategy alone would pick small-fast; it takes no tools, so the router leaves it out.
+    assert.equal(row.decision.model, 'big-smart');
+    const t = await trace(row.request_id);
+    assert.deepEqual(t.request_params['tools'], [TEST_TOOL]);
+    assert.equal(t.request_params['tool_choice'], 'auto');
+
+    // The tool result goes back as the next user turn; the upstream sees it as an OpenAI tool
+    // message answering that call and quotes it in its final answer.
+    const seen2 = await seenIds();
+    const second = await auto.sendRequest(
+      [
+        ...messages,
+        vscode.LanguageModelChatMessage.Assistant([call!]),
+        vscode.LanguageModelChatMessage.User([
+          new vscode.LanguageModelToolResultPart(call!.callId, [new vscode.LanguageModelTextPart('sunny, 21 °C')]),
+        ]),
+      ],
+      { tools: [weatherTool] },
+      new vscode.CancellationTokenSource().token,
+    );
+    let text = '';
+    const after: unknown[] = [];
+    for await (const part of second.stream) {
+      if (part instanceof vscode.LanguageModelTextPart) text += part.value;
+      else after.push(part);
+    }
+    assert.equal(after.length, 0, 'no further tool call');
+    assert.equal(text, `final answer from big-smart: ${TEST_TOOL}({"city":"Paris"}) returned sunny, 21 °C`);
+    const row2 = await newRow(seen2, (r) => r.source === 'lm-provider', 'the tool-result request in the store');
+    const t2 = await trace(row2.request_id);
+    const tool = (t2.messages as { role: string; tool_call_id?: string }[]).find((m) => m.role === 'tool');
+    assert.equal(tool?.tool_call_id, call!.callId);
+    record('agentToolRoundTrip', { callId: call!.callId, firstModel: row.decision.model, answer: text });
+  });
+
+  it('forces a tool call with toolMode Required (tool_choice names the one tool)', async () => {
+    const seen = await seenIds();
+    const response = await auto.sendRequest(
+      [vscode.LanguageModelChatMessage.User('Weather in Paris, please')],
+      { tools: [weatherTool], toolMode: vscode.LanguageModelChatToolMode.Required },
+      new vscode.CancellationTokenSource().token,
+    );
+    const parts: unknown[] = [];
+    for await (const part of response.stream) parts.push(part);
+    assert.ok(parts.some((p) => p instanceof vscode.LanguageModelToolCallPart));
+    const row = await newRow(seen, (r) => r.source === 'lm-provider', 'the Required request in the store');
+    assert.deepEqual((await trace(row.request_id)).request_params['tool_choice'], {
+      type: 'function',
+      function: { name: TEST_TOOL },
+    });
+  });
+});
+
+describe('@fugusashi sends what the user attached', () => {
+  const ws = () => vscode.workspace.workspaceFolders![0]!.uri;
+  // A fresh session each time: the routed text (and so prompt_preview) would start with history.
+  beforeEach(() => vscode.commands.executeCommand('workbench.action.chat.newChat').then(undefined, () => undefined));
+
+  it('sends an attached file’s text with the prompt', async () => {
+    const seen = await seenIds();
+    const notes = vscode.Uri.joinPath(ws(), 'notes.md');
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: '@fugusashi What does the attached note say?',
+      mode: 'ask',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+      attachFiles: [notes],
+    });
+    const row = await newRow(seen, (r) => r.source === 'vscode-chat', 'the chat request with the attached file');
+    const sent = lastUserText(await trace(row.request_id));
+    assert.match(sent, /^What does the attached note say\?/);
+    assert.match(sent, /File `notes\.md`:/);
+    assert.match(sent, /Select this line and run “Fugusashi: Ask”\./);
+  });
+
+  it('cuts a file that does not fit the forced model’s context window, saying how much was dropped', async () => {
+    const seen = await seenIds();
+    const big = vscode.Uri.joinPath(ws(), 'big.txt');
+    const line = 'All work and no play makes Jack a dull boy.\n';
+    await vscode.workspace.fs.writeFile(big, new TextEncoder().encode(line.repeat(5000))); // 220,000 chars
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: '@fugusashi /model small-fast Summarize the attached file',
+      mode: 'ask',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+      attachFiles: [big],
+    });
+    const row = await newRow(seen, (r) => r.source === 'vscode-chat', 'the chat request with the big file');
+    assert.equal(row.decision.model, 'small-fast');
+    assert.equal(row.status, 'ok');
+    const sent = lastUserText(await trace(row.request_id));
+    const dropped = /\[… (\d+) characters dropped to fit the model's context window\]/.exec(sent);
+    assert.ok(dropped, 'the truncation marker is in the prompt');
+    // small-fast: 16,000 tokens, a quarter kept for the answer → about 48,000 characters of prompt.
+    assert.ok(sent.length <= 16_000 * 4, `prompt of ${sent.length} chars fits 16k tokens`);
+    const droppedChars = Number(dropped[1]);
+    assert.ok(droppedChars > 150_000 && droppedChars < 220_000, `${droppedChars} characters dropped`);
+    record('attachmentTruncation', { sentChars: sent.length, droppedChars });
+  });
+});
+
+describe('the chat view’s agent mode without a Copilot sign-in (exploration, recorded)', () => {
+  it('opens agent mode with Fugusashi Auto selected and records what happens', async () => {
+    const seen = await seenIds();
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: 'Which tools can you use here?',
+      mode: 'agent',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+    });
+    const row = await waitFor(
+      'an agent-mode request through the Fugusashi provider',
+      async () => (await decisions()).find((r) => !seen.has(r.request_id) && r.source === 'lm-provider'),
+      30_000,
+    ).catch(() => undefined);
+    await driverStep('look', { name: 'agent-mode' }).catch(() => false);
+    // The look step dismisses a dialog, as a person would: does the request go on without sign-in?
+    const later =
+      row ??
+      (await waitFor(
+        'the agent-mode request after dismissing the dialog',
+        async () => (await decisions()).find((r) => !seen.has(r.request_id) && r.source === 'lm-provider'),
+        20_000,
+      ).catch(() => undefined));
+    const t = later ? await trace(later.request_id) : undefined;
+    const facts = {
+      reachedProvider: Boolean(row),
+      reachedProviderAfterDismissingDialog: Boolean(later),
+      afterMs: later ? later.created_at - t0 : null,
+      model: later?.decision.model ?? null,
+      status: later?.status ?? null,
+      tools: t?.request_params['tools'] ?? null,
+      answer: t?.response_text?.slice(0, 300) ?? null,
+      ui: recall<unknown>('look-agent-mode') ?? null,
+    };
+    record('agentMode', facts);
+    console.log(`agent mode: ${JSON.stringify(facts)}`);
+  });
+});
