@@ -10,6 +10,8 @@ export const ErrorCodes = {
   UpstreamFailed: { rpc: -32010, http: 502, type: 'upstream_error', code: 'all_candidates_failed' },
   NoModels: { rpc: -32011, http: 503, type: 'service_unavailable', code: 'no_models_configured' },
   BudgetExceeded: { rpc: -32012, http: 422, type: 'invalid_request_error', code: 'budget_exceeded' },
+  RateLimited: { rpc: -32013, http: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded' },
+  StoreUnavailable: { rpc: -32014, http: 503, type: 'service_unavailable', code: 'store_unavailable' },
   Cancelled: { rpc: -32800, http: 499, type: 'request_cancelled', code: 'cancelled' },
   Internal: { rpc: -32603, http: 500, type: 'server_error', code: 'internal_error' },
 } as const;
