@@ -128,6 +128,7 @@ export class PostgresStore implements Store {
   private readonly recent = new Map<string, { record: RequestRecord; feedback: FeedbackRecord[] }>();
   private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
+  private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null) => void>();
   private readonly reader: QueryRunner;
   private closedByWorker: Promise<number>;
 
@@ -184,6 +185,12 @@ export class PostgresStore implements Store {
   onRemoteOutcomes(listener: (outcomes: Outcome[]) => void): () => void {
     this.outcomeListeners.add(listener);
     return () => this.outcomeListeners.delete(listener);
+  }
+
+  /** Every request this daemon records, with the API key it came with (per-key budgets). */
+  onRequestSaved(listener: (record: RequestRecord, apiKeyId: string | null) => void): () => void {
+    this.savedListeners.add(listener);
+    return () => this.savedListeners.delete(listener);
   }
 
   onStateChange(listener: (state: StoreState) => void): () => void {
@@ -270,8 +277,10 @@ export class PostgresStore implements Store {
     if (typeof record.request_id !== 'string' || record.request_id.length === 0) {
       throw new FugusashiError('InvalidRequest', 'request_id must be a non-empty string', 'request_id');
     }
-    this.spool({ seq: 0, op: 'request', data: record, apiKeyId: currentKeyId() });
+    const apiKeyId = currentKeyId();
+    this.spool({ seq: 0, op: 'request', data: record, apiKeyId });
     this.remember(record);
+    for (const listener of this.savedListeners) listener(record, apiKeyId);
   }
 
   addFeedback(feedback: FeedbackRecord): void {

@@ -238,7 +238,7 @@ function outcomeOf(row: Record<string, unknown>): Outcome {
     score: Number(row.score),
     weight: Number(row.weight),
     source: String(row.source),
-    request_id: row.request_id === null ? null : String(row.request_id as string),
+    request_id: typeof row.request_id === 'string' ? row.request_id : null,
     created_at: Number(row.created_at),
   };
 }
