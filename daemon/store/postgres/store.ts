@@ -302,6 +302,11 @@ export class PostgresStore implements Store {
     this.recent.get(feedback.request_id)?.feedback.push(feedback);
   }
 
+  /** Feedback copied from another store (`fugusashi store copy`): its request was copied just before. */
+  importFeedback(feedback: FeedbackRecord): void {
+    this.spool({ seq: 0, op: 'feedback', data: { ...feedback, id: 0 }, opKey: randomUUID() });
+  }
+
   addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {
     rows.forEach((row, i) => {
       for (const field of ['score', 'weight', 'created_at'] as const) {
