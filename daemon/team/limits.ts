@@ -43,6 +43,8 @@ export interface LimitRefusal {
 interface KeyState {
   shared: Record<Kind, Counts & { start: number }>;
   local: Record<Kind, Counts & { start: number }>;
+  /** Counts sent to the database whose totals have not been read back yet. */
+  transit: Record<Kind, Counts & { start: number }>;
   inFlight: number;
   /** Mean cost of this key's requests so far (expected cost of one in flight). */
   meanCost: number;
@@ -76,7 +78,7 @@ export class KeyLimiter {
     if (!state) {
       const fresh = () =>
         Object.fromEntries(KINDS.map((k) => [k, { ...zero(), start: windowStart(k, now) }])) as KeyState['shared'];
-      state = { shared: fresh(), local: fresh(), inFlight: 0, meanCost: 0, costSamples: 0 };
+      state = { shared: fresh(), local: fresh(), transit: fresh(), inFlight: 0, meanCost: 0, costSamples: 0 };
       this.states.set(keyId, state);
     }
     for (const kind of KINDS) {
@@ -90,10 +92,11 @@ export class KeyLimiter {
   private used(state: KeyState, kind: Kind): Counts {
     const shared = state.shared[kind];
     const local = state.local[kind].start === shared.start ? state.local[kind] : zero();
+    const transit = state.transit[kind].start === shared.start ? state.transit[kind] : zero();
     return {
-      requests: shared.requests + local.requests,
-      tokens: shared.tokens + local.tokens,
-      cost: shared.cost + local.cost,
+      requests: shared.requests + local.requests + transit.requests,
+      tokens: shared.tokens + local.tokens + transit.tokens,
+      cost: shared.cost + local.cost + transit.cost,
     };
   }
 
@@ -176,6 +179,7 @@ export class KeyLimiter {
           if (counts.requests === 0 && counts.tokens === 0 && counts.cost === 0) continue;
           rows.push(keyId, kind, counts.start, counts.requests, counts.tokens, counts.cost);
           sent.push({ state, kind, counts: { ...counts } });
+          state.transit[kind] = { ...counts };
           state.local[kind] = { ...zero(), start: windowStart(kind, this.now()) };
         }
       }
@@ -190,7 +194,6 @@ export class KeyLimiter {
           rows,
         );
       }
-      sent.length = 0;
       const now = this.now();
       const { rows: totals } = await this.db.query<{
         key_id: string;
@@ -216,9 +219,12 @@ export class KeyLimiter {
           cost: Number(row.cost_usd),
         };
       }
+      // The totals read back include what was sent.
+      for (const { state, kind } of sent) state.transit[kind] = { ...zero(), start: state.transit[kind].start };
     } catch {
       // Database unreachable: put the unsent counts back; limits hold on this replica's own counts.
       for (const { state, kind, counts } of sent) {
+        state.transit[kind] = { ...zero(), start: counts.start };
         const local = state.local[kind];
         local.requests += counts.requests;
         local.tokens += counts.tokens;
