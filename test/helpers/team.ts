@@ -44,8 +44,12 @@ export function teamConfig(
   };
 }
 
-export async function spawnReplica(config: FugusashiConfig, args: string[] = []): Promise<TeamReplica> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugu-replica-'));
+/** Starts a replica; pass the `dataDir` of a killed one to restart it on its spool. */
+export async function spawnReplica(
+  config: FugusashiConfig,
+  args: string[] = [],
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugu-replica-')),
+): Promise<TeamReplica> {
   const configPath = path.join(dataDir, 'config.yaml');
   writeFileSync(configPath, stringify({ ...config, server: { ...config.server, data_dir: dataDir } }));
   const daemon = await spawnDaemon(['--config', configPath, '--port', '0', ...args], 60_000);
