@@ -19,6 +19,8 @@ const entries = [
   // The store's snapshot worker thread (daemon/store/worker-client.ts loads it from next to the bundle).
   { entry: 'daemon/store/snapshot-worker.ts', outfile: 'dist/store-worker.js', ...node },
   { entry: 'daemon/embeddings/use-worker.ts', outfile: 'dist/use-worker.js', ...node },
+  // Team mode: the PostgreSQL store's worker thread (daemon/store/postgres/store.ts loads it).
+  { entry: 'daemon/store/postgres/worker.ts', outfile: 'dist/pg-worker.js', ...node },
   { entry: 'extension/main.ts', outfile: 'dist/extension.js', ...node, external: ['vscode'] },
   { entry: 'webview/main.ts', outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];

@@ -21,6 +21,8 @@ Commands:
   route       show which model a prompt would be routed to, without calling it
   export      write stored outcomes (ratings, training rows) as JSON lines
   benchmark   evaluate the router on score tables (RouteLLM metrics)
+  keys        team mode: create, list and revoke API keys (budgets, rate limits)
+  store       team mode: copy a store between a data dir and PostgreSQL
 
 Run "fugusashi <command> --help" for a command's options.
 Config: --config FILE, else <data dir>/config.yaml, else discovery (Ollama, OPENAI_API_KEY, ANTHROPIC_API_KEY).
@@ -88,6 +90,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await (
           await import('./benchmark/cli')
         ).benchmarkCommand([...rest], { dataDir: defaultDataDir(undefined) });
+      case 'keys':
+      case 'store':
+        return await (await import('./team/cli')).teamCommand(command, rest, io);
       default:
         io.err(`fugusashi: unknown command "${command}"\n\n${HELP['main']}\n`);
         return 2;

@@ -64,7 +64,8 @@ import { registerRpcHandlers } from './rpc/handlers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
 import { createServices, type DaemonServices } from './services';
 import { toServiceConfig } from './services/config';
-import { acquireDataDirLock, DataDirLockedError, openStore } from './store';
+import { acquireDataDirLock, DataDirLockedError } from './store';
+import { databaseUrl, openConfiguredStore, registerTeam, shareLearning, type TeamHttp } from './team';
 import { VERSION } from './version';
 
 /** How long a graceful shutdown waits for requests in flight. */
@@ -183,14 +184,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     throw err;
   }
   const cleanups: (() => void | Promise<void>)[] = [];
-  const store = await openStore({ dataDir, lock, log }).catch((err: unknown) => {
+  const store = await openConfiguredStore({ config, dataDir, lock, log, env: baseEnv }).catch((err: unknown) => {
     lock.release();
     throw err;
   });
   cleanups.push(() => store.close());
 
-  const learner = buildLearner(options, store, config, log);
+  const shared = shareLearning(store, buildLearner(options, store, config, log), {
+    url: databaseUrl(config, baseEnv),
+    log,
+  });
+  const learner = shared.learner;
   if (learner) cleanups.push(() => (learner as Partial<LearnerHandle>).close?.());
+  cleanups.push(() => shared.close());
 
   const vscodeLm = new VscodeLmHub();
   const providers = createProviderRegistry({ vscodeLm });
@@ -253,7 +259,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   };
 
   // ---- HTTP door
+  let team: TeamHttp | undefined = undefined;
   const app = buildApp(services, {
+    credentialAccepted: (request) => team?.accepts(request) ?? false,
     guard: () => ({ token: config.server.token, allowedHosts: config.server.allowedHosts }),
     bodyLimitBytes: config.server.bodyLimitBytes,
     plugins: [createDashboardPlugin({ lastBenchmark: () => loadLastBenchmark(dataDir) })],
@@ -271,6 +279,18 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       }
     }
   };
+  team = await registerTeam(app, {
+    store,
+    url: databaseUrl(config, baseEnv),
+    host: config.server.host,
+    token: () => config.server.token,
+    subscribe: (listener) => services.events.subscribe(listener),
+    log,
+  }).catch(async (err: unknown) => {
+    await shutdownAll();
+    throw new DaemonStartError((err as Error).message, 2);
+  });
+  cleanups.push(() => team?.close());
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {

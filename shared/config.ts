@@ -132,8 +132,33 @@ export const OrchestratorConfigSchema = Type.Object(
 );
 export type OrchestratorConfig = Static<typeof OrchestratorConfigSchema>;
 
+/** Team mode: where the store lives (default: the embedded store in the data dir). */
+export const StoreConfigSchema = Type.Object(
+  {
+    /** postgres://user:password@host:port/db — several daemons share it (team mode). */
+    url: Type.Optional(Type.String()),
+    /** Longest a read (stats, decisions) waits for PostgreSQL before answering 503. */
+    read_timeout_ms: Type.Optional(Type.Integer({ minimum: 10 })),
+  },
+  { additionalProperties: false },
+);
+export type StoreConfig = Static<typeof StoreConfigSchema>;
+
+/** OpenTelemetry traces (GenAI semantic conventions) over OTLP/HTTP; off unless an endpoint is set. */
+export const TelemetryConfigSchema = Type.Object(
+  {
+    /** e.g. http://127.0.0.1:4318/v1/traces */
+    otlp_endpoint: Type.Optional(Type.String()),
+    service_name: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type TelemetryConfig = Static<typeof TelemetryConfigSchema>;
+
 export const FugusashiConfigSchema = Type.Object(
   {
+    store: Type.Optional(StoreConfigSchema),
+    telemetry: Type.Optional(TelemetryConfigSchema),
     default_model: Type.Optional(Type.String()),
     models: Type.Array(ModelConfigSchema),
     routing: Type.Optional(RoutingConfigSchema),

@@ -13,6 +13,7 @@ export const ErrorCodes = {
   RateLimited: { rpc: -32013, http: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
   ModelCoolingDown: { rpc: -32014, http: 503, type: 'service_unavailable', code: 'model_cooling_down' },
   CrossSite: { rpc: -32009, http: 403, type: 'permission_error', code: 'cross_site_request' },
+  StoreUnavailable: { rpc: -32015, http: 503, type: 'service_unavailable', code: 'store_unavailable' },
   Cancelled: { rpc: -32800, http: 499, type: 'request_cancelled', code: 'cancelled' },
   Internal: { rpc: -32603, http: 500, type: 'server_error', code: 'internal_error' },
 } as const;

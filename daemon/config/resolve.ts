@@ -9,6 +9,8 @@ import {
   type FugusashiConfig,
   type ModelConfig,
   type OrchestratorConfig,
+  type StoreConfig,
+  type TelemetryConfig,
   type StrategyName,
 } from '../../shared/config';
 import { discoverModels } from './discovery';
@@ -48,6 +50,9 @@ export interface ResolvedConfig {
   routing: ResolvedRouting;
   server: ResolvedServer;
   orchestrator: OrchestratorConfig;
+  /** Team mode (daemon/team): the store's URL and the telemetry exporter, as written in the file. */
+  store?: StoreConfig;
+  telemetry?: TelemetryConfig;
 }
 
 export interface ResolveOptions {
@@ -176,6 +181,8 @@ export function applyDefaults(
       idleShutdownSeconds: s.idle_shutdown_seconds ?? DEFAULTS.idleShutdownSeconds,
     },
     orchestrator: { ...(file.orchestrator ?? {}) },
+    store: { ...(file.store ?? {}) },
+    telemetry: { ...(file.telemetry ?? {}) },
   };
 }
 

@@ -1,7 +1,7 @@
 // The HTTP door: an OpenAI-compatible API plus Fugusashi's own endpoints, as a fastify app that
 // never listens by itself (tests use `inject` or listen on port 0; main.ts listens on the real port).
 // Plugins in fastify's documented order: content parsers and hooks, then routes.
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { DEFAULTS } from '../../shared/config';
@@ -25,6 +25,8 @@ export interface HttpSettings {
   plugins?: FastifyPluginAsync[];
   /** Called on every request (idle-shutdown bookkeeping). */
   onActivity?: () => void;
+  /** Another credential accepted instead of the token (team mode's API keys, daemon/team). */
+  credentialAccepted?: (request: FastifyRequest) => boolean;
   /** Unexpected (5xx internal) errors go here; logging is the composition root's business. */
   logError?: (err: unknown) => void;
   /** A request (headers and body) must arrive within this; a body that never finishes is dropped. */
@@ -101,7 +103,7 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
       );
       return reply.code(e.status).send(e.body);
     }
-    if (guard.token) {
+    if (guard.token && !settings.credentialAccepted?.(request)) {
       const query = request.query as Record<string, string | undefined> | undefined;
       // Anthropic clients send the key as x-api-key (ANTHROPIC_API_KEY); accept it like the bearer.
       const apiKey = request.headers['x-api-key'];

@@ -16,7 +16,7 @@ import type { RoutingDecision, Usage } from '../../shared/openai';
 import type { Outcome, RequestRecord } from '../core/ports';
 import { decodeCapabilities } from './records';
 import { HOUR_MS } from './schema';
-import { num, numOrNull, strOrNull, text, type Row, type Statements } from './statements';
+import { num, numOrNull, strOrNull, text, type QueryRunner, type Row } from './statements';
 
 const DECISION_COLUMNS = `request_id, created_at, source, requested_model, prompt_preview, decision_json, status,
   answered_by, prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, rating`;
@@ -52,11 +52,11 @@ function decisionRow(row: Row): DecisionRow {
   };
 }
 
-export function hasRequest(sql: Statements, requestId: string): boolean {
+export function hasRequest(sql: QueryRunner, requestId: string): boolean {
   return sql.first('SELECT 1 FROM requests WHERE request_id = ?', [requestId]) !== undefined;
 }
 
-export function listDecisions(sql: Statements, query: { limit: number; before?: number }): DecisionRow[] {
+export function listDecisions(sql: QueryRunner, query: { limit: number; before?: number }): DecisionRow[] {
   const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(query.limit) || 1));
   const rows =
     query.before === undefined
@@ -80,7 +80,7 @@ function feedbackOf(row: Row): FeedbackRecord {
   return record;
 }
 
-export function getTrace(sql: Statements, requestId: string): Trace | undefined {
+export function getTrace(sql: QueryRunner, requestId: string): Trace | undefined {
   const row = sql.first(`SELECT ${DECISION_COLUMNS}, record_json FROM requests WHERE request_id = ?`, [requestId]);
   if (!row) return undefined;
   const record = JSON.parse(text(row.record_json)) as RequestRecord;
@@ -115,7 +115,7 @@ export function mostExpensiveModel(pool: readonly ModelConfig[]): ModelConfig | 
 }
 
 /** Usage sums of one (model, strategy) group; rows of usage_hourly and of the raw scan alike. */
-const USAGE_SUMS = `COUNT(*) AS requests, SUM(status = 'error') AS errors, COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens,
+const USAGE_SUMS = `COUNT(*) AS requests, SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors, COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens,
   COALESCE(SUM(completion_tokens), 0) AS completion_tokens, SUM(cost_usd) AS cost_usd, SUM(latency_ms) AS latency_sum,
   SUM(routing_latency_ms) AS routing_latency_sum`;
 const ROLLUP_SUMS = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(prompt_tokens) AS prompt_tokens,
@@ -132,7 +132,7 @@ function firstWholeHour(since: number): number {
  * rollup (kept by triggers), the part before the first whole hour from the requests themselves
  * (an index range of at most an hour of requests).
  */
-function eachUsageGroup(sql: Statements, since: number | undefined, visit: (row: Row) => void): void {
+function eachUsageGroup(sql: QueryRunner, since: number | undefined, visit: (row: Row) => void): void {
   if (since === undefined) {
     sql.each(`SELECT model, strategy, ${ROLLUP_SUMS} FROM usage_hourly GROUP BY model, strategy`, [], visit);
     return;
@@ -153,7 +153,7 @@ function eachUsageGroup(sql: Statements, since: number | undefined, visit: (row:
   }
 }
 
-export function stats(sql: Statements, pool: readonly ModelConfig[], since?: number): UsageStats {
+export function stats(sql: QueryRunner, pool: readonly ModelConfig[], since?: number): UsageStats {
   // A handful of (model, strategy) groups, folded into the totals, per model and per strategy here.
   const perModel = new Map<string, ModelUsageStats & { latency_sum: number }>();
   const perStrategy = new Map<string, number>();
@@ -223,7 +223,7 @@ export function stats(sql: Statements, pool: readonly ModelConfig[], since?: num
   };
 }
 
-export function usageOverTime(sql: Statements, bucketMs: number, since?: number): UsageBucket[] {
+export function usageOverTime(sql: QueryRunner, bucketMs: number, since?: number): UsageBucket[] {
   const size = Math.max(1, Math.floor(bucketMs));
   const buckets = new Map<number, UsageBucket>();
   const add = (row: Row) => {
@@ -278,7 +278,7 @@ export function usageOverTime(sql: Statements, bucketMs: number, since?: number)
  * pool capabilities, each with the ratings of requests that needed it (a request with no recorded
  * capabilities counts as "chat").
  */
-export function rankings(sql: Statements, pool: readonly ModelConfig[]): ModelRanking[] {
+export function rankings(sql: QueryRunner, pool: readonly ModelConfig[]): ModelRanking[] {
   const byModel = new Map<string, ModelRanking>();
   const blank = (model: string): ModelRanking => ({
     model,
@@ -345,7 +345,7 @@ export function rankings(sql: Statements, pool: readonly ModelConfig[]): ModelRa
   );
 }
 
-export function feedbackCounts(sql: Statements): { ratings: number; by_source: Record<string, number> } {
+export function feedbackCounts(sql: QueryRunner): { ratings: number; by_source: Record<string, number> } {
   const by_source: Record<string, number> = {};
   let ratings = 0;
   sql.each('SELECT source, COUNT(*) AS n FROM feedback GROUP BY source', [], (row) => {
@@ -371,22 +371,22 @@ function outcomeOf(row: Row): Outcome {
 const OUTCOMES_AFTER =
   'SELECT id, prompt, model, score, weight, source, request_id, created_at FROM outcomes WHERE id > ? ORDER BY id';
 
-export function listOutcomes(sql: Statements, afterId = 0): Outcome[] {
+export function listOutcomes(sql: QueryRunner, afterId = 0): Outcome[] {
   const rows: Outcome[] = [];
   sql.each(OUTCOMES_AFTER, [afterId], (row) => rows.push(outcomeOf(row)));
   return rows;
 }
 
-export function countOutcomes(sql: Statements): number {
+export function countOutcomes(sql: QueryRunner): number {
   return num(sql.first('SELECT COUNT(*) AS n FROM outcomes')?.n);
 }
 
-export function maxId(sql: Statements, table: 'outcomes' | 'feedback'): number {
+export function maxId(sql: QueryRunner, table: 'outcomes' | 'feedback'): number {
   return num(sql.first(`SELECT COALESCE(MAX(id), 0) AS n FROM ${table}`)?.n);
 }
 
 /** Streams every outcome as one JSON line (ending in "\n") through `write`; returns the count. */
-export function exportOutcomes(sql: Statements, write: (line: string) => void): number {
+export function exportOutcomes(sql: QueryRunner, write: (line: string) => void): number {
   let count = 0;
   sql.each(OUTCOMES_AFTER, [0], (row) => {
     write(`${JSON.stringify(outcomeOf(row))}\n`);

@@ -4,7 +4,14 @@ import type { BindParams, Database, SqlValue, Statement } from './sqljs';
 
 export type Row = Record<string, SqlValue>;
 
-export class Statements {
+/** What the read queries need: the embedded store's Statements, or the PostgreSQL store's reader. */
+export interface QueryRunner {
+  each(sql: string, params: BindParams, visit: (row: Row) => void): void;
+  all(sql: string, params?: BindParams): Row[];
+  first(sql: string, params?: BindParams): Row | undefined;
+}
+
+export class Statements implements QueryRunner {
   private readonly cache = new Map<string, Statement>();
 
   constructor(readonly db: Database) {}

@@ -40,7 +40,7 @@ import {
   writeDurableSync,
 } from './snapshot';
 import { loadSqlJs, type Database } from './sqljs';
-import { Statements } from './statements';
+import { Statements, text } from './statements';
 import { SnapshotWorker } from './worker-client';
 
 export interface OpenStoreOptions {
@@ -285,6 +285,28 @@ export class SqlJsStore implements Store {
   }
   exportOutcomes(write: (line: string) => void): number {
     return queries.exportOutcomes(this.sql, write);
+  }
+
+  /** Every stored request record, then every feedback, oldest first (for `fugusashi store copy`). */
+  dump(visit: (item: { request: RequestRecord } | { feedback: FeedbackRecord }) => void): void {
+    this.sql.each('SELECT record_json FROM requests ORDER BY created_at, request_id', [], (row) =>
+      visit({ request: JSON.parse(text(row.record_json)) as RequestRecord }),
+    );
+    this.sql.each(
+      'SELECT request_id, rating, source, weight, created_at, comment FROM feedback ORDER BY id',
+      [],
+      (row) => {
+        const feedback: FeedbackRecord = {
+          request_id: String(row.request_id),
+          rating: Number(row.rating),
+          source: String(row.source) as FeedbackRecord['source'],
+          weight: Number(row.weight),
+          created_at: Number(row.created_at),
+        };
+        if (row.comment !== null && row.comment !== undefined) feedback.comment = String(row.comment);
+        visit({ feedback });
+      },
+    );
   }
 
   // ------------------------------------------------------------------ snapshots

@@ -1,0 +1,39 @@
+// Messages between the PostgreSQL store (event loop) and its worker thread (the only code that talks
+// to PostgreSQL for the store). Kept in one file so both sides agree.
+import type { MessagePort } from 'node:worker_threads';
+import type { FeedbackRecord } from '../../../shared/api';
+import type { Outcome, RequestRecord } from '../../core/ports';
+
+export interface WorkerInit {
+  url: string;
+  replicaId: string;
+  /** Int32Array over it: bumped and notified after every reply on `syncPort`. */
+  signal: SharedArrayBuffer;
+  syncPort: MessagePort;
+  statementTimeoutMs: number;
+}
+
+export type ToWorker =
+  | { type: 'write'; entries: StoredWrite[] }
+  | { type: 'query'; id: number; sql: string; params: unknown[] }
+  | { type: 'flush'; id: number }
+  /** A fresh block of outcome ids (the current one ran out): replies rows [{ n }]. */
+  | { type: 'block'; id: number }
+  | { type: 'close' };
+
+/** One spooled write as the worker stores it (requests carry their API key id for per-key usage). */
+export type StoredWrite =
+  | { seq: number; op: 'request'; data: RequestRecord; apiKeyId?: string | null }
+  | { seq: number; op: 'feedback'; data: FeedbackRecord & { id: number }; opKey: string }
+  | { seq: number; op: 'outcomes'; data: Outcome[] };
+
+export type SyncReply =
+  { id: number; ok: true; rows: Record<string, unknown>[] } | { id: number; ok: false; error: string };
+
+export type FromWorker =
+  | { type: 'ready'; schemaVersionFound: number; outcomeBlock: number }
+  | { type: 'failed'; error: string }
+  | { type: 'flushed'; seq: number }
+  | { type: 'state'; up: boolean; error?: string }
+  | { type: 'remote-outcomes'; outcomes: Outcome[] }
+  | { type: 'closed'; pending: number };

@@ -1,0 +1,502 @@
+// The PostgreSQL store (team mode): the same Store interface as the embedded sql.js store, for any
+// number of daemons on one database.
+//
+// Writes (saveRequest, addFeedback, addOutcomes) never wait for PostgreSQL: each is appended to a
+// local spool (one JSON line written with write(), so it survives kill -9 as the embedded store's
+// journal does), then handed to the worker thread, which writes batches in one transaction each.
+// A spool file is deleted once PostgreSQL has everything in it; at start, whatever a killed or
+// cut-off daemon left in its spool is written again (idempotently: requests upsert, feedback
+// carries a unique op_key, outcomes their id). So PostgreSQL being down or slow costs nothing on the
+// request path, and an acknowledged write is never lost.
+//
+// Reads are synchronous in the Store interface. The event loop hands a query to the worker and
+// waits for its answer (Atomics.wait) at most readTimeoutMs; the worker first writes everything
+// handed over before, so a read sees this daemon's own writes. While PostgreSQL is unreachable,
+// reads fail at once with StoreUnavailable (503) instead of stalling, except for the recent
+// requests of this daemon, which are kept in memory so their ratings still work.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { DecisionRow, FeedbackRecord, ModelRanking, Trace, UsageBucket, UsageStats } from '../../../shared/api';
+import type { ModelConfig } from '../../../shared/config';
+import { FugusashiError } from '../../../shared/errors';
+import type { Outcome, RequestRecord, Store } from '../../core/ports';
+import { currentKeyId } from '../../team/request-context';
+import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../journal';
+import * as queries from '../queries';
+import type { BindParams } from '../sqljs';
+import type { QueryRunner, Row } from '../statements';
+import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
+
+export interface OpenPostgresStoreOptions {
+  /** postgres://user@host:port/db */
+  url: string;
+  /** Where this daemon's spool lives (its data directory). */
+  dataDir: string;
+  log?: (message: string) => void;
+  /** Longest a read waits for PostgreSQL before answering StoreUnavailable. Default 2000 ms. */
+  readTimeoutMs?: number;
+  /** statement_timeout of the store's connections. Default 10 s. */
+  statementTimeoutMs?: number;
+  /** fdatasync every spool append (as the embedded store's `fsync`). Default off. */
+  fsync?: boolean;
+}
+
+export type StoreState = { kind: 'postgres'; up: boolean; error: string | null; spooled: number; url: string };
+
+const BLOCK = 1_000_000;
+const SPOOL_DIR = 'pg-spool';
+const ROTATE_MS = 1000;
+const RECENT_RECORDS = 2000;
+/** While PostgreSQL is down, one read in this period tries it; the others fail at once. */
+const PROBE_MS = 1000;
+
+export async function openPostgresStore(options: OpenPostgresStoreOptions): Promise<PostgresStore> {
+  const signal = new SharedArrayBuffer(4);
+  const channel = new MessageChannel();
+  const init: WorkerInit = {
+    url: options.url,
+    replicaId: randomUUID(),
+    signal,
+    syncPort: channel.port2,
+    statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+  };
+  const worker = startWorker(init, channel.port2);
+  const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+    const onMessage = (message: FromWorker): void => {
+      if (message.type === 'ready') {
+        worker.off('message', onMessage);
+        resolve(message);
+      } else if (message.type === 'failed') {
+        worker.off('message', onMessage);
+        reject(new Error(`cannot open the PostgreSQL store at ${redactUrl(options.url)}: ${message.error}`));
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await worker.terminate();
+    throw err;
+  });
+  return new PostgresStore(worker, channel.port1, signal, ready, options);
+}
+
+function startWorker(init: WorkerInit, port: MessagePort): Worker {
+  const options = { workerData: init, transferList: [port] };
+  const bundled = path.join(__dirname, 'pg-worker.js');
+  if (existsSync(bundled)) return new Worker(bundled, options);
+  // From the sources (tests, tsx): the worker registers tsx itself before loading the TypeScript file.
+  const source = path.join(__dirname, 'worker.ts');
+  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(source)});`, {
+    ...options,
+    eval: true,
+  });
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+export class PostgresStore implements Store {
+  readonly schemaVersionFound: number;
+  private readonly signal: Int32Array;
+  private readonly log: (message: string) => void;
+  private readonly readTimeoutMs: number;
+  private readonly spoolDir: string;
+  private readonly fsync: boolean;
+  private journal: JournalWriter;
+  private sealed: { file: string; lastSeq: number }[] = [];
+  private seq = 0;
+  private flushedSeq = 0;
+  private nextQueryId = 1;
+  private outcomeBlock: number;
+  private nextInBlock = 1;
+  private up = true;
+  private lastError: string | null = null;
+  private lastProbeAt = 0;
+  private closed = false;
+  private readonly rotateTimer: NodeJS.Timeout;
+  /** This daemon's latest requests (and their feedback), for ratings while PostgreSQL is down. */
+  private readonly recent = new Map<string, { record: RequestRecord; feedback: FeedbackRecord[] }>();
+  private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
+  private readonly stateListeners = new Set<(state: StoreState) => void>();
+  private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null) => void>();
+  private readonly reader: QueryRunner;
+  private closedByWorker: Promise<number>;
+
+  /** Use openPostgresStore(). */
+  constructor(
+    private readonly worker: Worker,
+    private readonly syncPort: MessagePort,
+    signal: SharedArrayBuffer,
+    ready: Extract<FromWorker, { type: 'ready' }>,
+    private readonly options: OpenPostgresStoreOptions,
+  ) {
+    this.signal = new Int32Array(signal);
+    this.schemaVersionFound = ready.schemaVersionFound;
+    this.outcomeBlock = ready.outcomeBlock;
+    this.log = options.log ?? (() => {});
+    this.readTimeoutMs = options.readTimeoutMs ?? 2000;
+    this.fsync = options.fsync ?? false;
+    this.spoolDir = path.join(options.dataDir, SPOOL_DIR);
+    mkdirSync(this.spoolDir, { recursive: true });
+    this.closedByWorker = new Promise((resolve) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'closed') resolve(message.pending);
+      });
+      worker.once('exit', () => resolve(-1));
+    });
+    worker.on('message', (message: FromWorker) => this.onWorkerMessage(message));
+    worker.on('error', (err) => this.log(`store: PostgreSQL worker failed: ${err.message}`));
+    this.reader = {
+      each: (sql, params, visit) => {
+        for (const row of this.query(sql, params)) visit(row);
+      },
+      all: (sql, params = []) => this.query(sql, params),
+      first: (sql, params = []) => this.query(sql, params)[0],
+    };
+    this.replaySpool();
+    this.journal = new JournalWriter(journalPath(this.spoolDir, this.seq + 1), this.fsync);
+    this.rotateTimer = setInterval(() => this.rotate(), ROTATE_MS);
+    this.rotateTimer.unref();
+  }
+
+  // ------------------------------------------------------------------ state and events
+
+  state(): StoreState {
+    return {
+      kind: 'postgres',
+      up: this.up,
+      error: this.lastError,
+      spooled: this.seq - this.flushedSeq,
+      url: redactUrl(this.options.url),
+    };
+  }
+
+  /** Outcomes other daemons on the same database stored (for the learner). */
+  onRemoteOutcomes(listener: (outcomes: Outcome[]) => void): () => void {
+    this.outcomeListeners.add(listener);
+    return () => this.outcomeListeners.delete(listener);
+  }
+
+  /** Every request this daemon records, with the API key it came with (per-key budgets). */
+  onRequestSaved(listener: (record: RequestRecord, apiKeyId: string | null) => void): () => void {
+    this.savedListeners.add(listener);
+    return () => this.savedListeners.delete(listener);
+  }
+
+  onStateChange(listener: (state: StoreState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private onWorkerMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'flushed':
+        this.flushedSeq = Math.max(this.flushedSeq, message.seq);
+        this.deleteFlushed();
+        return;
+      case 'state':
+        this.up = message.up;
+        this.lastError = message.error ?? null;
+        this.log(
+          message.up
+            ? 'store: PostgreSQL is back; spooled writes are being written'
+            : `store: PostgreSQL unreachable (${message.error ?? 'no answer'}); writes spool locally`,
+        );
+        for (const listener of this.stateListeners) listener(this.state());
+        return;
+      case 'remote-outcomes':
+        for (const listener of this.outcomeListeners) listener(message.outcomes);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------ spool
+
+  private replaySpool(): void {
+    const files = listJournalFiles(this.spoolDir);
+    let replayed = 0;
+    let skipped = 0;
+    for (const { file } of files) {
+      const { entries, badLines } = readJournal(file);
+      skipped += badLines;
+      // Each line holds the write as it was handed over, with its seq; new writes number on after them.
+      const restored = entries.map((entry) => ({ ...(entry.data as StoredWrite), seq: entry.seq }));
+      if (restored.length > 0) this.post({ type: 'write', entries: restored });
+      replayed += restored.length;
+      for (const entry of entries) this.seq = Math.max(this.seq, entry.seq);
+      this.sealed.push({ file, lastSeq: this.seq });
+    }
+    if (replayed || skipped)
+      this.log(`store: re-sending ${replayed} spooled writes to PostgreSQL (${skipped} torn lines)`);
+  }
+
+  /** Appends the write to the spool (durable once this returns), then hands it to the worker. */
+  private spool(write: StoredWrite): void {
+    if (this.closed) throw new Error('store is closed');
+    write.seq = ++this.seq;
+    this.journal.append(write.seq, 'w', JSON.stringify(write));
+    this.post({ type: 'write', entries: [write] });
+  }
+
+  /** Starts a new spool file now and then, so flushed ones can be deleted. */
+  private rotate(): void {
+    if (this.closed || this.journal.entries === 0) return;
+    this.journal.close();
+    this.sealed.push({ file: this.journal.file, lastSeq: this.seq });
+    this.journal = new JournalWriter(journalPath(this.spoolDir, this.seq + 1), this.fsync);
+    this.deleteFlushed();
+  }
+
+  private deleteFlushed(): void {
+    this.sealed = this.sealed.filter(({ file, lastSeq }) => {
+      if (lastSeq > this.flushedSeq) return true;
+      rmSync(file, { force: true });
+      return false;
+    });
+  }
+
+  private post(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  saveRequest(record: RequestRecord): void {
+    if (typeof record.request_id !== 'string' || record.request_id.length === 0) {
+      throw new FugusashiError('InvalidRequest', 'request_id must be a non-empty string', 'request_id');
+    }
+    const apiKeyId = currentKeyId();
+    this.spool({ seq: 0, op: 'request', data: record, apiKeyId });
+    this.remember(record);
+    for (const listener of this.savedListeners) listener(record, apiKeyId);
+  }
+
+  addFeedback(feedback: FeedbackRecord): void {
+    const { rating, weight } = feedback;
+    if (typeof rating !== 'number' || !Number.isFinite(rating) || rating < 1 || rating > 5) {
+      throw new FugusashiError(
+        'InvalidRequest',
+        `rating must be a number from 1 to 5, got ${String(rating)}`,
+        'rating',
+      );
+    }
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      throw new FugusashiError('InvalidRequest', `weight must be a number ≥ 0, got ${String(weight)}`, 'weight');
+    }
+    if (!this.hasRequest(feedback.request_id)) {
+      throw new FugusashiError('NotFound', `no request with id ${feedback.request_id}`, 'request_id');
+    }
+    this.spool({ seq: 0, op: 'feedback', data: { ...feedback, id: 0 }, opKey: randomUUID() });
+    this.recent.get(feedback.request_id)?.feedback.push(feedback);
+  }
+
+  /** Feedback copied from another store (`fugusashi store copy`): its request was copied just before. */
+  importFeedback(feedback: FeedbackRecord): void {
+    this.spool({ seq: 0, op: 'feedback', data: { ...feedback, id: 0 }, opKey: randomUUID() });
+  }
+
+  addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {
+    rows.forEach((row, i) => {
+      for (const field of ['score', 'weight', 'created_at'] as const) {
+        if (typeof row[field] !== 'number' || !Number.isFinite(row[field])) {
+          throw new FugusashiError('InvalidRequest', `outcome ${i}: ${field} must be a finite number`, field);
+        }
+      }
+      if (typeof row.prompt !== 'string' || typeof row.model !== 'string' || row.model.length === 0) {
+        throw new FugusashiError('InvalidRequest', `outcome ${i}: prompt and model must be strings`, 'model');
+      }
+    });
+    if (rows.length === 0) return [];
+    const outcomes = rows.map((row) => ({
+      id: this.nextOutcomeId(),
+      prompt: row.prompt,
+      model: row.model,
+      score: row.score,
+      weight: row.weight,
+      source: row.source,
+      request_id: row.request_id ?? null,
+      created_at: row.created_at,
+    }));
+    this.spool({ seq: 0, op: 'outcomes', data: outcomes });
+    return outcomes;
+  }
+
+  private nextOutcomeId(): number {
+    if (this.nextInBlock >= BLOCK) {
+      const id = this.nextQueryId++;
+      this.post({ type: 'block', id });
+      this.outcomeBlock = Number(this.waitFor(id, this.readTimeoutMs)[0]?.n);
+      this.nextInBlock = 1;
+    }
+    return this.outcomeBlock * BLOCK + this.nextInBlock++;
+  }
+
+  private remember(record: RequestRecord): void {
+    this.recent.delete(record.request_id);
+    this.recent.set(record.request_id, { record, feedback: [] });
+    if (this.recent.size > RECENT_RECORDS) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** Runs one read on the worker and waits for it (see the top of this file). */
+  private query(sql: string, params: BindParams = []): Row[] {
+    if (this.closed) throw new Error('store is closed');
+    const now = Date.now();
+    if (!this.up && now - this.lastProbeAt < PROBE_MS) throw this.unavailable(this.lastError ?? 'unreachable');
+    if (!this.up) this.lastProbeAt = now;
+    let n = 0;
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    const id = this.nextQueryId++;
+    this.post({ type: 'query', id, sql: text, params: params as unknown[] });
+    return this.waitFor(id, this.up ? this.readTimeoutMs : 300) as Row[];
+  }
+
+  private waitFor(id: number, timeoutMs: number): Record<string, unknown>[] {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      for (let message = receiveMessageOnPort(this.syncPort); message; message = receiveMessageOnPort(this.syncPort)) {
+        const answer = message.message as SyncReply;
+        if (answer.id !== id) continue; // the late answer of a read that timed out
+        if (answer.ok) return answer.rows;
+        if (/unreachable|connect|terminat|timeout/i.test(answer.error)) {
+          this.up = false;
+          this.lastError = answer.error;
+          this.lastProbeAt = Date.now();
+          throw this.unavailable(answer.error);
+        }
+        throw new Error(`PostgreSQL store: ${answer.error}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.lastProbeAt = Date.now();
+        throw this.unavailable(`no answer within ${timeoutMs} ms`);
+      }
+      Atomics.wait(this.signal, 0, seen, left);
+    }
+  }
+
+  private unavailable(why: string): FugusashiError {
+    return new FugusashiError(
+      'StoreUnavailable',
+      `The team database is unavailable (${why}); requests are still answered and recorded locally until it is back.`,
+    );
+  }
+
+  listOutcomes(afterId?: number): Outcome[] {
+    return queries.listOutcomes(this.reader, afterId);
+  }
+  countOutcomes(): number {
+    return queries.countOutcomes(this.reader);
+  }
+  getTrace(requestId: string): Trace | undefined {
+    const local = this.recent.get(requestId);
+    if (local && !this.up) return traceOf(local.record, local.feedback);
+    return queries.getTrace(this.reader, requestId);
+  }
+  hasRequest(requestId: string): boolean {
+    if (this.recent.has(requestId)) return true;
+    return queries.hasRequest(this.reader, requestId);
+  }
+  listDecisions(query: { limit: number; before?: number }): DecisionRow[] {
+    return queries.listDecisions(this.reader, query);
+  }
+  stats(pool: readonly ModelConfig[], since?: number): UsageStats {
+    return queries.stats(this.reader, pool, since);
+  }
+  usageOverTime(bucketMs: number, since?: number): UsageBucket[] {
+    return queries.usageOverTime(this.reader, bucketMs, since);
+  }
+  rankings(pool: readonly ModelConfig[]): ModelRanking[] {
+    return queries.rankings(this.reader, pool);
+  }
+  feedbackCounts(): { ratings: number; by_source: Record<string, number> } {
+    return queries.feedbackCounts(this.reader);
+  }
+  exportOutcomes(write: (line: string) => void): number {
+    return queries.exportOutcomes(this.reader, write);
+  }
+
+  /** Any read-only SQL (team features: per-key usage); `?` placeholders. */
+  select(sql: string, params: BindParams = []): Row[] {
+    return this.query(sql, params);
+  }
+
+  // ------------------------------------------------------------------ close
+
+  /**
+   * Writes what is pending (waiting at most `timeoutMs`), then stops the worker. Whatever PostgreSQL
+   * did not take stays in the spool for the next start.
+   */
+  close(timeoutMs = 5000): void {
+    if (this.closed) return;
+    clearInterval(this.rotateTimer);
+    const id = this.nextQueryId++;
+    this.post({ type: 'flush', id });
+    let flushed = false;
+    try {
+      this.waitFor(id, timeoutMs);
+      flushed = true;
+    } catch {
+      this.log('store: PostgreSQL did not take every write before close; they stay in the spool');
+    }
+    this.closed = true;
+    this.journal.close();
+    if (flushed) {
+      this.flushedSeq = this.seq;
+      this.sealed.push({ file: this.journal.file, lastSeq: this.seq });
+      this.deleteFlushed();
+    }
+    this.post({ type: 'close' });
+    void this.closedByWorker.then(() => this.worker.terminate());
+  }
+
+  /** close(), then resolves once the worker has ended its connections. */
+  async closeAsync(): Promise<void> {
+    this.close();
+    await this.closedByWorker;
+  }
+}
+
+/** A trace from a request this daemon still holds in memory (PostgreSQL unreachable). */
+function traceOf(record: RequestRecord, feedback: FeedbackRecord[]): Trace {
+  const ratings = feedback.filter((f) => f.source === 'explicit' || f.source === 'thumbs');
+  const trace: Trace = {
+    request_id: record.request_id,
+    created_at: record.created_at,
+    source: record.source,
+    requested_model: record.requested_model,
+    prompt_preview: record.routing_text.slice(0, 200),
+    decision: record.decision,
+    status: record.status,
+    answered_by: record.answered_by,
+    usage: record.usage,
+    cost_usd: record.cost_usd,
+    latency_ms: record.latency_ms,
+    rating: ratings[ratings.length - 1]?.rating ?? null,
+    messages: [...record.messages],
+    request_params: record.request_params,
+    response_text: record.response_text,
+    error: record.error,
+    attempts: record.attempts,
+    feedback,
+  };
+  if (record.steps) trace.steps = record.steps;
+  return trace;
+}

@@ -1,0 +1,367 @@
+// The PostgreSQL store's worker thread: it owns the connections, batches the writes the event loop
+// hands it (one transaction per batch, never one per request), answers the store's reads, and
+// listens for outcomes other replicas commit. Everything PostgreSQL does happens here, so a slow or
+// unreachable database never blocks the daemon's event loop; the store decides how long to wait.
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+import type { Outcome } from '../../core/ports';
+import { PREVIEW_CHARS, encodeCapabilities } from '../records';
+import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
+import { migrate } from './schema';
+
+const init = workerData as WorkerInit;
+const signal = new Int32Array(init.signal);
+const post = (message: FromWorker): void => parentPort?.postMessage(message);
+
+const FLUSH_INTERVAL_MS = 5;
+const MAX_BATCH = 500;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2000;
+const OUTCOMES_CHANNEL = 'fugusashi_outcomes';
+
+// Numbers come back as numbers (counts and sums of bigint columns fit in a double here).
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+const pool = new pg.Pool({
+  connectionString: init.url,
+  max: 3,
+  connectionTimeoutMillis: 2000,
+  statement_timeout: init.statementTimeoutMs,
+  idleTimeoutMillis: 30_000,
+  keepAlive: true,
+});
+pool.on('error', () => undefined); // an idle client lost: the next query reconnects
+
+let pending: StoredWrite[] = [];
+let up = true;
+let closing = false;
+let retryMs = RETRY_MIN_MS;
+let retryAt = 0;
+/** Runs jobs one at a time, in the order they came: a read sees every write handed over before it. */
+let chain: Promise<void> = Promise.resolve();
+const enqueue = (job: () => Promise<void>): void => {
+  chain = chain.then(job, job);
+};
+
+function reply(message: SyncReply): void {
+  init.syncPort.postMessage(message);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+
+function setUp(next: boolean, error?: string): void {
+  if (up === next) return;
+  up = next;
+  post(error ? { type: 'state', up, error } : { type: 'state', up });
+}
+
+function finite(value: number | null | undefined, fallback = 0): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/** INSERT of many rows as one statement: `VALUES ($1, …), ($n, …)`. */
+function valuesList(rows: number, columns: number): string {
+  const groups: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let c = 1; c <= columns; c++) cells.push(`$${r * columns + c}`);
+    groups.push(`(${cells.join(', ')})`);
+  }
+  return groups.join(', ');
+}
+
+const REQUEST_COLUMNS = `request_id, created_at, source, requested_model, prompt_preview, decision_json, model, strategy,
+  confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens, total_tokens, cost_usd,
+  latency_ms, record_json, capabilities, api_key_id`;
+const REQUEST_UPDATE = REQUEST_COLUMNS.split(',')
+  .map((c) => c.trim())
+  .filter((c) => c !== 'request_id')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
+
+async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<void> {
+  // Requests first (the last write of an id wins, as in the embedded store), then feedback in order,
+  // then outcomes; one transaction, so a batch is stored whole or not at all and retried whole.
+  const requests = new Map<string, Extract<StoredWrite, { op: 'request' }>>();
+  const feedback: Extract<StoredWrite, { op: 'feedback' }>[] = [];
+  const outcomes: Outcome[] = [];
+  for (const write of batch) {
+    if (write.op === 'request') {
+      requests.delete(write.data.request_id);
+      requests.set(write.data.request_id, write);
+    } else if (write.op === 'feedback') feedback.push(write);
+    else outcomes.push(...write.data);
+  }
+  const requestRows = [...requests.values()];
+  for (let i = 0; i < requestRows.length; i += 200) {
+    const chunk = requestRows.slice(i, i + 200);
+    const params: unknown[] = [];
+    for (const { data: r, apiKeyId } of chunk) {
+      const d = r.decision;
+      params.push(
+        r.request_id,
+        Math.round(finite(r.created_at)),
+        r.source,
+        r.requested_model,
+        r.routing_text.slice(0, PREVIEW_CHARS),
+        JSON.stringify(d),
+        d.model,
+        d.strategy,
+        finite(d.confidence),
+        finite(d.latency_ms),
+        r.status,
+        r.answered_by,
+        r.usage ? finite(r.usage.prompt_tokens) : null,
+        r.usage ? finite(r.usage.completion_tokens) : null,
+        r.usage ? finite(r.usage.total_tokens) : null,
+        finite(r.cost_usd),
+        finite(r.latency_ms),
+        JSON.stringify(r),
+        encodeCapabilities(r.capabilities),
+        apiKeyId ?? null,
+      );
+    }
+    await client.query(
+      `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES ${valuesList(chunk.length, 20)}
+       ON CONFLICT (request_id) DO UPDATE SET ${REQUEST_UPDATE}`,
+      params,
+    );
+  }
+  for (const { data: f, opKey } of feedback) {
+    const inserted = await client.query(
+      `INSERT INTO feedback (op_key, request_id, rating, source, weight, created_at, comment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (op_key) DO NOTHING`,
+      [opKey, f.request_id, f.rating, f.source, f.weight, Math.round(f.created_at), f.comment ?? null],
+    );
+    // The most recent user rating is the one the decisions table shows (as in the embedded store).
+    if (inserted.rowCount && (f.source === 'explicit' || f.source === 'thumbs')) {
+      await client.query('UPDATE requests SET rating = $1 WHERE request_id = $2', [f.rating, f.request_id]);
+    }
+  }
+  for (let i = 0; i < outcomes.length; i += 500) {
+    const chunk = outcomes.slice(i, i + 500);
+    const params: unknown[] = [];
+    for (const o of chunk) {
+      params.push(o.id, o.prompt, o.model, o.score, o.weight, o.source, o.request_id, Math.round(o.created_at));
+    }
+    const { rows } = await client.query<{ id: number }>(
+      `INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at)
+       VALUES ${valuesList(chunk.length, 8)} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      params,
+    );
+    // Delivered at commit to every replica listening: they fetch these rows and learn from them.
+    for (let k = 0; k < rows.length; k += 400) {
+      const ids = rows.slice(k, k + 400).map((row) => row.id);
+      await client.query('SELECT pg_notify($1, $2)', [OUTCOMES_CHANNEL, JSON.stringify({ r: init.replicaId, ids })]);
+    }
+  }
+}
+
+/** Writes everything pending, batch by batch; false when the database is unreachable (all kept). */
+async function flushPending(): Promise<boolean> {
+  while (pending.length > 0) {
+    if (!up && Date.now() < retryAt) return false;
+    const batch = pending.slice(0, MAX_BATCH);
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      await client.query('BEGIN');
+      await writeBatch(client, batch);
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      if (client) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release(true);
+      }
+      retryAt = Date.now() + retryMs;
+      retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+      setUp(false, (err as Error).message);
+      return false;
+    }
+    pending = pending.slice(batch.length);
+    retryMs = RETRY_MIN_MS;
+    setUp(true);
+    const last = batch[batch.length - 1];
+    if (last) post({ type: 'flushed', seq: last.seq });
+  }
+  return true;
+}
+
+let flushQueued = false;
+function scheduleFlush(): void {
+  if (flushQueued || pending.length === 0) return;
+  flushQueued = true;
+  enqueue(async () => {
+    flushQueued = false;
+    await flushPending();
+  });
+}
+const flushTimer = setInterval(scheduleFlush, FLUSH_INTERVAL_MS);
+
+async function runQuery(id: number, sql: string, params: unknown[]): Promise<void> {
+  try {
+    // Read your writes: everything handed over before this read is stored first.
+    if (!(await flushPending())) throw new Error('PostgreSQL is unreachable; writes are spooled locally');
+    const result = await pool.query(sql, params);
+    setUp(true);
+    reply({ id, ok: true, rows: result.rows as Record<string, unknown>[] });
+  } catch (err) {
+    if (isConnectionError(err)) setUp(false, (err as Error).message);
+    reply({ id, ok: false, error: (err as Error).message });
+  }
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  const message = (err as Error).message ?? '';
+  return (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|08...)$/.test(code) ||
+    /timeout|terminat|Connection|connect/i.test(message)
+  );
+}
+
+// ---------------------------------------------------------------- outcomes from other replicas
+
+let listener: pg.Client | undefined;
+let lastSeq = 0;
+const delivered = new Set<number>();
+/** Outcome rows are fetched by the seq window too, because seq order is not commit order. */
+const SEQ_SLACK = 10_000;
+
+function outcomeOf(row: Record<string, unknown>): Outcome {
+  return {
+    id: Number(row.id),
+    prompt: String(row.prompt),
+    model: String(row.model),
+    score: Number(row.score),
+    weight: Number(row.weight),
+    source: String(row.source),
+    request_id: typeof row.request_id === 'string' ? row.request_id : null,
+    created_at: Number(row.created_at),
+  };
+}
+
+const OUTCOME_COLUMNS = 'id, prompt, model, score, weight, source, request_id, created_at, seq';
+
+function deliver(rows: Record<string, unknown>[], ownIds: (id: number) => boolean): void {
+  const fresh: Outcome[] = [];
+  for (const row of rows) {
+    lastSeq = Math.max(lastSeq, Number(row.seq));
+    const outcome = outcomeOf(row);
+    if (delivered.has(outcome.id) || ownIds(outcome.id)) continue;
+    delivered.add(outcome.id);
+    fresh.push(outcome);
+  }
+  if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh.sort((a, b) => a.created_at - b.created_at) });
+}
+
+const ownBlocks = new Set<number>();
+const isOwn = (id: number): boolean => ownBlocks.has(Math.floor(id / 1_000_000));
+
+async function catchUp(): Promise<void> {
+  const { rows } = await pool.query(`SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE seq > $1 ORDER BY seq LIMIT 50000`, [
+    Math.max(0, lastSeq - SEQ_SLACK),
+  ]);
+  deliver(rows as Record<string, unknown>[], isOwn);
+}
+
+async function listen(): Promise<void> {
+  if (closing) return;
+  const client = new pg.Client({ connectionString: init.url, connectionTimeoutMillis: 2000, keepAlive: true });
+  client.on('error', () => undefined);
+  client.on('end', () => {
+    if (listener === client) listener = undefined;
+    if (!closing) setTimeout(() => void listen().catch(() => undefined), 500);
+  });
+  client.on('notification', (message) => {
+    if (message.channel !== OUTCOMES_CHANNEL || !message.payload) return;
+    let payload: { r: string; ids: number[] };
+    try {
+      payload = JSON.parse(message.payload) as { r: string; ids: number[] };
+    } catch {
+      return;
+    }
+    if (payload.r === init.replicaId) return;
+    const ids = payload.ids.filter((id) => !delivered.has(id));
+    if (ids.length === 0) return;
+    pool
+      .query(`SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE id = ANY($1::bigint[])`, [ids])
+      .then(({ rows }) => deliver(rows as Record<string, unknown>[], isOwn))
+      .catch(() => undefined); // the periodic catch-up gets them
+  });
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${OUTCOMES_CHANNEL}`);
+    listener = client;
+    // Whatever was committed while this replica was not listening.
+    await catchUp();
+  } catch {
+    await client.end().catch(() => undefined);
+  }
+}
+const catchUpTimer = setInterval(() => void catchUp().catch(() => undefined), 5000);
+catchUpTimer.unref();
+
+// ---------------------------------------------------------------- messages
+
+parentPort?.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'write':
+      pending.push(...message.entries);
+      if (pending.length >= MAX_BATCH) scheduleFlush();
+      return;
+    case 'query':
+      enqueue(() => runQuery(message.id, message.sql, message.params));
+      return;
+    case 'flush':
+      enqueue(async () => {
+        const done = await flushPending();
+        reply(done ? { id: message.id, ok: true, rows: [] } : { id: message.id, ok: false, error: 'unreachable' });
+      });
+      return;
+    case 'block':
+      enqueue(async () => {
+        try {
+          const { rows } = await pool.query<{ n: number }>("SELECT nextval('outcome_id_blocks') AS n");
+          ownBlocks.add(Number(rows[0]?.n));
+          reply({ id: message.id, ok: true, rows });
+        } catch (err) {
+          reply({ id: message.id, ok: false, error: (err as Error).message });
+        }
+      });
+      return;
+    case 'close':
+      closing = true;
+      clearInterval(flushTimer);
+      clearInterval(catchUpTimer);
+      enqueue(async () => {
+        retryAt = 0;
+        up = true;
+        await flushPending();
+        await listener?.end().catch(() => undefined);
+        await pool.end().catch(() => undefined);
+        post({ type: 'closed', pending: pending.length });
+      });
+      return;
+  }
+});
+
+async function start(): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const schemaVersionFound = await migrate(client);
+    const block = await client.query<{ n: number }>("SELECT nextval('outcome_id_blocks') AS n");
+    const outcomeBlock = Number(block.rows[0]?.n);
+    ownBlocks.add(outcomeBlock);
+    const seq = await client.query<{ n: number | null }>('SELECT MAX(seq) AS n FROM outcomes');
+    lastSeq = Number(seq.rows[0]?.n ?? 0);
+    post({ type: 'ready', schemaVersionFound, outcomeBlock });
+  } finally {
+    client.release();
+  }
+  await listen();
+}
+
+start().catch((err: unknown) => post({ type: 'failed', error: (err as Error).message }));

@@ -1,0 +1,277 @@
+// `fugusashi keys create|list|revoke` and `fugusashi store copy`: team mode's command line.
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import pg from 'pg';
+import type { FeedbackRecord } from '../../shared/api';
+import type { Outcome, RequestRecord } from '../core/ports';
+import { openStore } from '../store';
+import { openPostgresStore, redactUrl } from '../store/postgres';
+import { migrate } from '../store/postgres/schema';
+import { createKey, listKeys, revokeKey, type KeyLimits } from './keys';
+import { DATABASE_URL_ENV } from './store';
+import { windowStart } from './limits';
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const HELP = {
+  keys: `Usage: fugusashi keys create --name NAME [--budget-day USD] [--budget-month USD] [--rpm N] [--tpm N]
+       fugusashi keys list
+       fugusashi keys revoke ID|NAME
+Options: --database URL (else $${DATABASE_URL_ENV}, else store.url of --config FILE)
+
+Per-user API keys of team mode, stored hashed in PostgreSQL: the secret is printed once by
+"create". Once a key exists, every request to every daemon on the database needs a live key (or
+server.token). Budgets are US dollars per UTC day/month; --rpm/--tpm are requests/tokens per minute.`,
+  store: `Usage: fugusashi store copy --from DIR|URL --to URL|DIR
+
+Copies every request, rating and outcome from an embedded store (a data directory; its daemon must
+be stopped) into PostgreSQL, or back. Copying into PostgreSQL twice does not duplicate requests.`,
+};
+
+class UsageError extends Error {}
+
+function flags(argv: readonly string[], valued: readonly string[]): { values: Record<string, string>; rest: string[] } {
+  const values: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      rest.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (!valued.includes(name)) throw new UsageError(`unknown option ${arg}`);
+    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+    values[name] = value;
+  }
+  return { values, rest };
+}
+
+function positiveNumber(values: Record<string, string>, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a number > 0, got "${raw}"`);
+  return n;
+}
+
+function databaseFrom(values: Record<string, string>): string {
+  if (values['database']) return values['database'];
+  const env = process.env[DATABASE_URL_ENV];
+  if (env) return env;
+  if (values['config']) {
+    const doc = parse(readFileSync(values['config'], 'utf8')) as { store?: { url?: string } } | null;
+    if (doc?.store?.url) return doc.store.url;
+  }
+  throw new UsageError(`no team database: give --database URL, set ${DATABASE_URL_ENV}, or --config with store.url`);
+}
+
+async function withDatabase<T>(url: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client);
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+const usd = (n: number | null) => (n === null ? '-' : `$${n}`);
+
+export async function teamCommand(command: 'keys' | 'store', argv: readonly string[], io: Io): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
+    io.out(`${HELP[command]}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  try {
+    return command === 'keys' ? await keys(argv, io) : await store(argv, io);
+  } catch (err) {
+    io.err(`fugusashi ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function keys(argv: readonly string[], io: Io): Promise<number> {
+  const { values, rest } = flags(argv, ['database', 'config', 'name', 'budget-day', 'budget-month', 'rpm', 'tpm']);
+  const [action, target] = rest;
+  const url = databaseFrom(values);
+  switch (action) {
+    case 'create': {
+      if (!values['name']) throw new UsageError('keys create needs --name NAME');
+      const limits: Partial<KeyLimits> = {};
+      const day = positiveNumber(values, 'budget-day');
+      const month = positiveNumber(values, 'budget-month');
+      const rpm = positiveNumber(values, 'rpm');
+      const tpm = positiveNumber(values, 'tpm');
+      if (day !== undefined) limits.budget_usd_day = day;
+      if (month !== undefined) limits.budget_usd_month = month;
+      if (rpm !== undefined) limits.requests_per_minute = Math.round(rpm);
+      if (tpm !== undefined) limits.tokens_per_minute = Math.round(tpm);
+      const { key, secret } = await withDatabase(url, (db) => createKey(db, values['name']!, limits));
+      io.out(`${secret}\n`);
+      io.err(`created key ${key.id} "${key.name}": the secret above is shown only once\n`);
+      return 0;
+    }
+    case 'list': {
+      const now = Date.now();
+      const { list, spend } = await withDatabase(url, async (db) => {
+        const list = await listKeys(db);
+        const { rows } = await db.query<{ key_id: string; window_kind: string; requests: string; cost_usd: number }>(
+          `SELECT key_id, window_kind, requests, cost_usd FROM key_usage
+           WHERE (window_kind = 'day' AND window_start = $1) OR (window_kind = 'month' AND window_start = $2)`,
+          [windowStart('day', now), windowStart('month', now)],
+        );
+        return { list, spend: rows };
+      });
+      const cost = (id: string, kind: string) =>
+        spend.find((r) => r.key_id === id && r.window_kind === kind)?.cost_usd ?? 0;
+      io.out(
+        'id            name                 prefix    status   today      month      budget/day budget/month rpm    tpm\n',
+      );
+      for (const k of list) {
+        io.out(
+          `${k.id.padEnd(13)} ${k.name.padEnd(20)} ${k.prefix.padEnd(9)} ${(k.revoked_at ? 'revoked' : 'live').padEnd(8)} ` +
+            `${`$${cost(k.id, 'day').toFixed(4)}`.padEnd(10)} ${`$${cost(k.id, 'month').toFixed(4)}`.padEnd(10)} ` +
+            `${usd(k.budget_usd_day).padEnd(10)} ${usd(k.budget_usd_month).padEnd(12)} ` +
+            `${String(k.requests_per_minute ?? '-').padEnd(6)} ${String(k.tokens_per_minute ?? '-')}\n`,
+        );
+      }
+      return 0;
+    }
+    case 'revoke': {
+      if (!target) throw new UsageError('keys revoke needs a key id or name');
+      const revoked = await withDatabase(url, (db) => revokeKey(db, target));
+      if (!revoked) {
+        io.err(`no live key with id or name "${target}"\n`);
+        return 1;
+      }
+      io.err(`revoked ${target}: every daemon refuses it within a second\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown keys action "${action ?? ''}" (create, list, revoke)`);
+  }
+}
+
+const isUrl = (s: string) => /^postgres(ql)?:\/\//.test(s);
+
+async function store(argv: readonly string[], io: Io): Promise<number> {
+  const { values, rest } = flags(argv, ['from', 'to']);
+  if (rest[0] !== 'copy' || !values['from'] || !values['to']) throw new UsageError(HELP.store);
+  const from = values['from'];
+  const to = values['to'];
+  if (isUrl(from) === isUrl(to)) throw new UsageError('copy goes from a data directory to a postgres:// URL, or back');
+  const counts = isUrl(to)
+    ? await copyToPostgres(path.resolve(from), to)
+    : await copyFromPostgres(from, path.resolve(to));
+  io.err(
+    `copied ${counts.requests} requests, ${counts.feedback} feedback, ${counts.outcomes} outcomes ` +
+      `from ${isUrl(from) ? redactUrl(from) : from} to ${isUrl(to) ? redactUrl(to) : to}\n`,
+  );
+  return 0;
+}
+
+interface CopyCounts {
+  requests: number;
+  feedback: number;
+  outcomes: number;
+}
+
+export async function copyToPostgres(dataDir: string, url: string): Promise<CopyCounts> {
+  const source = await openStore({ dataDir, snapshotWorker: false });
+  const spool = mkdtempSync(path.join(os.tmpdir(), 'fugu-copy-'));
+  const counts = { requests: 0, feedback: 0, outcomes: 0 };
+  try {
+    const target = await openPostgresStore({ url, dataDir: spool, readTimeoutMs: 60_000 });
+    try {
+      source.dump((item) => {
+        if ('request' in item) {
+          target.saveRequest(item.request);
+          counts.requests++;
+        } else {
+          target.importFeedback(item.feedback);
+          counts.feedback++;
+        }
+      });
+      const outcomes = source.listOutcomes().map(({ id: _id, ...row }) => row);
+      for (let i = 0; i < outcomes.length; i += 1000) target.addOutcomes(outcomes.slice(i, i + 1000));
+      counts.outcomes = outcomes.length;
+    } finally {
+      target.close(120_000);
+      await target.closeAsync();
+    }
+  } finally {
+    source.close();
+    rmSync(spool, { recursive: true, force: true });
+  }
+  return counts;
+}
+
+export async function copyFromPostgres(url: string, dataDir: string): Promise<CopyCounts> {
+  const target = await openStore({ dataDir, snapshotWorker: false });
+  const counts = { requests: 0, feedback: 0, outcomes: 0 };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    // Pages by keyset, so a large database streams through in bounded memory.
+    let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
+    for (;;) {
+      const { rows } = await client.query<{ created_at: string; request_id: string; record_json: string }>(
+        `SELECT created_at, request_id, record_json FROM requests WHERE (created_at, request_id) > ($1, $2)
+         ORDER BY created_at, request_id LIMIT 1000`,
+        after,
+      );
+      for (const row of rows) target.saveRequest(JSON.parse(row.record_json) as RequestRecord);
+      counts.requests += rows.length;
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < 1000) break;
+      after = [Number(last.created_at), last.request_id];
+    }
+    const feedback = await client.query<Record<string, unknown>>(
+      'SELECT request_id, rating, source, weight, created_at, comment FROM feedback ORDER BY id',
+    );
+    for (const row of feedback.rows) {
+      const f: FeedbackRecord = {
+        request_id: String(row.request_id),
+        rating: Number(row.rating),
+        source: String(row.source) as FeedbackRecord['source'],
+        weight: Number(row.weight),
+        created_at: Number(row.created_at),
+      };
+      if (typeof row.comment === 'string') f.comment = row.comment;
+      target.addFeedback(f);
+      counts.feedback++;
+    }
+    const outcomes = await client.query<Record<string, unknown>>(
+      'SELECT prompt, model, score, weight, source, request_id, created_at FROM outcomes ORDER BY created_at, id',
+    );
+    const rows: Omit<Outcome, 'id'>[] = outcomes.rows.map((row) => ({
+      prompt: String(row.prompt as string),
+      model: String(row.model as string),
+      score: Number(row.score),
+      weight: Number(row.weight),
+      source: String(row.source as string),
+      request_id: typeof row.request_id === 'string' ? row.request_id : null,
+      created_at: Number(row.created_at),
+    }));
+    for (let i = 0; i < rows.length; i += 1000) target.addOutcomes(rows.slice(i, i + 1000));
+    counts.outcomes = rows.length;
+  } finally {
+    await client.end();
+    target.close();
+  }
+  return counts;
+}

@@ -1,0 +1,202 @@
+// Team mode on the HTTP door: API keys (every request carries a live key or the server token once a
+// key exists), per-key rate limits and budgets (OpenAI-style 429 with Retry-After), per-key usage
+// in /v1/stats and GET /v1/team/usage, the store's state in /health, and Prometheus /metrics.
+// main.ts calls registerTeam right after buildApp, so these hooks run for every route.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pg from 'pg';
+import type { LiveEvent } from '../../shared/api';
+import type { Store } from '../core/ports';
+import { createMetrics, type DaemonMetrics } from '../metrics';
+import { PostgresStore } from '../store/postgres';
+import { KEYS_CHANNEL, KeyCache, type ApiKey } from './keys';
+import { KeyLimiter, windowStart } from './limits';
+import { runWithKey } from './request-context';
+import { storeState } from './store';
+
+export interface TeamDeps {
+  store: Store;
+  /** The team database (store.url / FUGUSASHI_DATABASE_URL); undefined in single-user mode. */
+  url: string | undefined;
+  host: string;
+  token: () => string | undefined;
+  subscribe: (listener: (event: LiveEvent) => void) => () => void;
+  log: (line: string) => void;
+}
+
+export interface TeamHttp {
+  metrics: DaemonMetrics;
+  /** For the built-in token check: a live API key is as good as the token. */
+  accepts(request: FastifyRequest): boolean;
+  close(): Promise<void>;
+}
+
+const MODEL_CALL = /^\/v1\/(chat\/completions|completions|responses|messages)(\?|$)/;
+const KEY_REFRESH_MS = 1000;
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The secret a client sent: `Authorization: Bearer`, Anthropic's `x-api-key`, or `?token=` (browser pages). */
+function secretOf(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization && authorization.slice(0, 7).toLowerCase() === 'bearer ') return authorization.slice(7).trim();
+  const apiKey = request.headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey) return apiKey;
+  const query = request.query as Record<string, string | undefined> | undefined;
+  return query?.['token'];
+}
+
+function refuse(reply: FastifyReply, status: number, type: string, code: string, message: string): FastifyReply {
+  return reply.code(status).send({ error: { message, type, param: null, code } });
+}
+
+export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promise<TeamHttp> {
+  const metrics = createMetrics();
+  const unsubscribe = deps.subscribe((event) => metrics.event(event));
+  const pool = deps.url
+    ? new pg.Pool({ connectionString: deps.url, max: 2, connectionTimeoutMillis: 2000 })
+    : undefined;
+  pool?.on('error', () => undefined);
+  const keys = pool ? new KeyCache(pool) : undefined;
+  const limiter = pool ? new KeyLimiter(pool) : undefined;
+  let listener: pg.Client | undefined;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  if (pool && keys && limiter) {
+    await keys.refresh();
+    limiter.start();
+    refreshTimer = setInterval(() => void keys.refresh().catch(() => undefined), KEY_REFRESH_MS);
+    refreshTimer.unref();
+    // A key created or revoked with the CLI applies at once, not only at the next refresh.
+    listener = new pg.Client({ connectionString: deps.url });
+    listener.on('error', () => undefined);
+    listener.on('notification', () => void keys.refresh().catch(() => undefined));
+    await listener.connect().then(
+      () => listener?.query(`LISTEN ${KEYS_CHANNEL}`),
+      () => undefined,
+    );
+    if (deps.store instanceof PostgresStore) {
+      deps.store.onRequestSaved((record, keyId) => {
+        if (keyId) limiter.recorded(keyId, record.usage?.total_tokens ?? 0, record.cost_usd);
+      });
+    }
+  }
+  if (!isLoopbackHost(deps.host) && !deps.token() && !keys?.active) {
+    await pool?.end().catch(() => undefined);
+    await listener?.end().catch(() => undefined);
+    limiter?.stop();
+    unsubscribe();
+    throw new Error(
+      `refusing to listen on ${deps.host} (not a loopback address) without access control: set server.token, ` +
+        'or create API keys with `fugusashi keys create` (team mode)',
+    );
+  }
+
+  const started = new WeakMap<FastifyRequest, number>();
+  const admitted = new WeakMap<FastifyRequest, ApiKey>();
+
+  app.addHook('onRequest', (request, reply, done) => {
+    started.set(request, performance.now());
+    if (!keys?.active || request.url === '/health' || request.url.startsWith('/health?')) return done();
+    const secret = secretOf(request);
+    const token = deps.token();
+    if (token && secret === token) return done();
+    const key = secret ? keys.lookup(secret) : undefined;
+    if (!key) {
+      void refuse(
+        reply,
+        401,
+        'authentication_error',
+        'invalid_api_key',
+        'Missing, wrong or revoked API key (Authorization: Bearer <key from `fugusashi keys create`>).',
+      );
+      return;
+    }
+    if (request.method === 'POST' && MODEL_CALL.test(request.url) && limiter) {
+      const refusal = limiter.admit(key);
+      if (refusal) {
+        void refuse(
+          reply.header('retry-after', String(refusal.retryAfterSeconds)),
+          429,
+          refusal.code === 'insufficient_quota' ? 'insufficient_quota' : 'requests',
+          refusal.code,
+          refusal.message,
+        );
+        return;
+      }
+      admitted.set(request, key);
+    }
+    // The rest of this request (and the store's record of it) knows its key.
+    runWithKey(key.id, done);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const key = admitted.get(request);
+    if (key) limiter?.finished(key.id);
+    const start = started.get(request);
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (start !== undefined) metrics.http(request.method, route, reply.statusCode, (performance.now() - start) / 1000);
+    done();
+  });
+
+  const perKey = async (): Promise<unknown[]> => {
+    if (!pool || !keys) return [];
+    const now = Date.now();
+    const { rows } = await pool.query<{
+      key_id: string;
+      window_kind: string;
+      requests: string;
+      tokens: string;
+      cost_usd: number;
+    }>(
+      `SELECT key_id, window_kind, requests, tokens, cost_usd FROM key_usage
+       WHERE (window_kind = 'day' AND window_start = $1) OR (window_kind = 'month' AND window_start = $2)`,
+      [windowStart('day', now), windowStart('month', now)],
+    );
+    return keys.keys().map((key) => {
+      const usage = (kind: string) => {
+        const row = rows.find((r) => r.key_id === key.id && r.window_kind === kind);
+        return { requests: Number(row?.requests ?? 0), tokens: Number(row?.tokens ?? 0), cost_usd: row?.cost_usd ?? 0 };
+      };
+      return { ...key, today: usage('day'), this_month: usage('month') };
+    });
+  };
+
+  // Per-key usage next to the per-model stats, and the store's state in /health.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const path = request.url.split('?')[0];
+    if (request.method !== 'GET' || typeof payload !== 'string') return payload;
+    if (path === '/health') {
+      const body = JSON.parse(payload) as Record<string, unknown>;
+      const state = storeState(deps.store);
+      body.store = state;
+      if (!state.up && body.status === 'ok') body.status = 'degraded';
+      return JSON.stringify(body);
+    }
+    if (path === '/v1/stats' && keys?.active) {
+      const body = JSON.parse(payload) as Record<string, unknown>;
+      body.per_key = await perKey().catch(() => []);
+      return JSON.stringify(body);
+    }
+    return payload;
+  });
+
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  app.get('/v1/team/usage', async () => ({ object: 'list', data: await perKey() }));
+
+  return {
+    metrics,
+    accepts: (request) => {
+      const secret = keys?.active ? secretOf(request) : undefined;
+      return secret !== undefined && keys?.lookup(secret) !== undefined;
+    },
+    close: async () => {
+      unsubscribe();
+      limiter?.stop();
+      await limiter?.sync().catch(() => undefined);
+      if (refreshTimer) clearInterval(refreshTimer);
+      await listener?.end().catch(() => undefined);
+      await pool?.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Per-user API keys of team mode, kept in PostgreSQL. Only a SHA-256 of each secret is stored: the
+// secret is shown once, by `fugusashi keys create`. Daemons keep the live keys in memory (reloaded
+// every second and when the CLI announces a change), so checking a key costs a hash and a lookup.
+import { createHash, randomBytes } from 'node:crypto';
+import type pg from 'pg';
+
+export interface KeyLimits {
+  budget_usd_day: number | null;
+  budget_usd_month: number | null;
+  requests_per_minute: number | null;
+  tokens_per_minute: number | null;
+}
+
+export interface ApiKey extends KeyLimits {
+  id: string;
+  name: string;
+  /** The first characters of the secret, to tell keys apart in lists. */
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export const KEYS_CHANNEL = 'fugusashi_keys';
+const KEY_PREFIX = 'fgs-';
+
+export function hashKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function keyOf(row: Record<string, unknown>): ApiKey {
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    prefix: String(row.prefix),
+    created_at: Number(row.created_at),
+    revoked_at: num(row.revoked_at),
+    budget_usd_day: num(row.budget_usd_day),
+    budget_usd_month: num(row.budget_usd_month),
+    requests_per_minute: num(row.requests_per_minute),
+    tokens_per_minute: num(row.tokens_per_minute),
+  };
+}
+
+const KEY_COLUMNS =
+  'id, name, prefix, created_at, revoked_at, budget_usd_day, budget_usd_month, requests_per_minute, tokens_per_minute';
+
+/** Creates a key; returns it with its secret (never stored, shown once). */
+export async function createKey(
+  db: pg.ClientBase | pg.Pool,
+  name: string,
+  limits: Partial<KeyLimits> = {},
+): Promise<{ key: ApiKey; secret: string }> {
+  if (!name.trim()) throw new Error('a key needs a name (--name)');
+  const id = randomBytes(6).toString('hex');
+  const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
+  const { rows } = await db.query(
+    `INSERT INTO api_keys (id, name, hash, prefix, created_at, budget_usd_day, budget_usd_month, requests_per_minute,
+       tokens_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`,
+    [
+      id,
+      name.trim(),
+      hashKey(secret),
+      secret.slice(0, KEY_PREFIX.length + 4),
+      Date.now(),
+      limits.budget_usd_day ?? null,
+      limits.budget_usd_month ?? null,
+      limits.requests_per_minute ?? null,
+      limits.tokens_per_minute ?? null,
+    ],
+  );
+  await db.query('SELECT pg_notify($1, $2)', [KEYS_CHANNEL, id]);
+  return { key: keyOf(rows[0] as Record<string, unknown>), secret };
+}
+
+export async function listKeys(db: pg.ClientBase | pg.Pool): Promise<ApiKey[]> {
+  const { rows } = await db.query(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, id`);
+  return rows.map((row) => keyOf(row as Record<string, unknown>));
+}
+
+/** Revokes by id or name; true when a live key was revoked. */
+export async function revokeKey(db: pg.ClientBase | pg.Pool, idOrName: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE api_keys SET revoked_at = $2 WHERE (id = $1 OR name = $1) AND revoked_at IS NULL',
+    [idOrName, Date.now()],
+  );
+  await db.query('SELECT pg_notify($1, $2)', [KEYS_CHANNEL, idOrName]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The live keys by hash, kept fresh from the database. */
+export class KeyCache {
+  private byHash = new Map<string, ApiKey>();
+  private all: ApiKey[] = [];
+  private loaded = false;
+
+  constructor(private readonly db: pg.Pool) {}
+
+  async refresh(): Promise<void> {
+    const { rows } = await this.db.query(`SELECT ${KEY_COLUMNS}, hash FROM api_keys`);
+    const byHash = new Map<string, ApiKey>();
+    const all: ApiKey[] = [];
+    for (const row of rows as Record<string, unknown>[]) {
+      const key = keyOf(row);
+      all.push(key);
+      if (key.revoked_at === null) byHash.set(String(row.hash), key);
+    }
+    this.byHash = byHash;
+    this.all = all;
+    this.loaded = true;
+  }
+
+  /** Team access is on once any key exists (revoked ones included: revoking the last key must not open the door). */
+  get active(): boolean {
+    return this.loaded && this.all.length > 0;
+  }
+
+  lookup(secret: string): ApiKey | undefined {
+    return this.byHash.get(hashKey(secret));
+  }
+
+  keys(): readonly ApiKey[] {
+    return this.all;
+  }
+}

@@ -1,0 +1,74 @@
+// Team-mode daemons for tests: real `fugusashi serve` processes (through tsx) that share one
+// PostgreSQL database, each with its own data directory (its spool), against a fake upstream.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { FugusashiConfig } from '../../shared/config';
+import { spawnDaemon, type SpawnedDaemon } from './daemon';
+
+export interface TeamReplica extends SpawnedDaemon {
+  dataDir: string;
+}
+
+/** Config of a team daemon: two priced models on `upstreamUrl`, the store on `databaseUrl`. */
+export function teamConfig(
+  upstreamUrl: string,
+  databaseUrl: string,
+  extra: Partial<FugusashiConfig> = {},
+): FugusashiConfig {
+  return {
+    store: { url: databaseUrl },
+    models: [
+      {
+        name: 'model-a',
+        provider: 'openai',
+        model: 'model-a-upstream',
+        api_base: upstreamUrl,
+        cost_per_input_token: 0.000001,
+        cost_per_output_token: 0.000002,
+        capabilities: ['chat'],
+      },
+      {
+        name: 'model-b',
+        provider: 'openai',
+        model: 'model-b-upstream',
+        api_base: upstreamUrl,
+        cost_per_input_token: 0.00001,
+        cost_per_output_token: 0.00003,
+        capabilities: ['chat'],
+      },
+    ],
+    routing: { strategies: ['cost', 'fallback'], exploration_rate: 0 },
+    ...extra,
+  };
+}
+
+/** Starts a replica; pass the `dataDir` of a killed one to restart it on its spool. */
+export async function spawnReplica(
+  config: FugusashiConfig,
+  args: string[] = [],
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugu-replica-')),
+): Promise<TeamReplica> {
+  const configPath = path.join(dataDir, 'config.yaml');
+  writeFileSync(configPath, stringify({ ...config, server: { ...config.server, data_dir: dataDir } }));
+  const daemon = await spawnDaemon(['--config', configPath, '--port', '0', ...args], 60_000);
+  const stop = daemon.stop.bind(daemon);
+  return {
+    ...daemon,
+    dataDir,
+    stop: async (signal) => {
+      const code = await stop(signal);
+      if (signal !== 'SIGKILL') rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}

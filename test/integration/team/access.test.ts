@@ -1,0 +1,145 @@
+// Team access on a real daemon over a real PostgreSQL: API keys made with the CLI, rate limits and
+// budgets answered with OpenAI-style 429s (checked with the official openai client), per-key usage
+// in /v1/stats, Prometheus /metrics, the store's state in /health, and the refusal to listen on a
+// non-loopback address without keys or a token.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { main as cli } from '../../../daemon/cli';
+import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+
+async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await cli(args, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(), timeout: 120_000 }, () => {
+  let pg: TestPostgres;
+  let url: string;
+  let daemon: TestDaemon;
+
+  before(async () => {
+    pg = await startPostgres();
+    url = await createDatabase(pg, 'access');
+    daemon = await startTestDaemon({ config: { store: { url } }, rpc: false });
+  });
+  after(async () => {
+    await daemon?.close();
+    pg?.destroy();
+  });
+
+  const client = (apiKey: string) => new OpenAI({ baseURL: `${daemon.url}/v1`, apiKey, maxRetries: 0 });
+  const ask = (apiKey: string) =>
+    client(apiKey).chat.completions.create({ model: 'model-a', messages: [{ role: 'user', content: 'hi' }] });
+
+  test('before any key exists the single-user door is open; afterwards a key is required', async () => {
+    assert.ok((await ask('anything')).choices[0]);
+    const made = await runCli(['keys', 'create', '--name', 'alice', '--database', url]);
+    assert.equal(made.code, 0, made.err);
+    const secret = made.out.trim();
+    assert.match(secret, /^fgs-/);
+    // Every daemon refreshes its keys when the CLI announces a change (and every second).
+    await new Promise((r) => setTimeout(r, 1200));
+    await assert.rejects(ask('wrong'), (err: unknown) => err instanceof OpenAI.AuthenticationError);
+    assert.ok((await ask(secret)).choices[0]);
+    const listed = await runCli(['keys', 'list', '--database', url]);
+    assert.match(listed.out, /alice/);
+    assert.doesNotMatch(listed.out, new RegExp(secret.slice(8)), 'the secret is never listed');
+    // The health check stays open for load balancers, and reports the store.
+    const health = (await (await fetch(`${daemon.url}/health`)).json()) as { store: { kind: string; up: boolean } };
+    assert.deepEqual(health.store.kind, 'postgres');
+    assert.equal(health.store.up, true);
+    const revoked = await runCli(['keys', 'revoke', 'alice', '--database', url]);
+    assert.equal(revoked.code, 0, revoked.err);
+    await new Promise((r) => setTimeout(r, 1200));
+    await assert.rejects(ask(secret), (err: unknown) => err instanceof OpenAI.AuthenticationError);
+  });
+
+  test('requests per minute: the next request gets a 429 naming the limit, with Retry-After', async () => {
+    // Counts are per clock minute: do not start within seconds of the next one.
+    if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 100));
+    const secret = (await runCli(['keys', 'create', '--name', 'bob', '--rpm', '2', '--database', url])).out.trim();
+    await new Promise((r) => setTimeout(r, 1200));
+    await ask(secret);
+    await ask(secret);
+    const res = await fetch(`${daemon.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ model: 'model-a', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 429);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    const body = (await res.json()) as { error: { message: string; code: string } };
+    assert.equal(body.error.code, 'rate_limit_exceeded');
+    assert.match(body.error.message, /2 requests per minute/);
+    assert.match(body.error.message, /bob/);
+    // The official client sees a RateLimitError.
+    await assert.rejects(ask(secret), (err: unknown) => err instanceof OpenAI.RateLimitError);
+  });
+
+  test('a daily budget stops the key once spent, and /v1/stats shows spend per key', async () => {
+    // model-a: $1e-6 per input token, $2e-6 per output token: a few answers spend this budget.
+    const made = await runCli(['keys', 'create', '--name', 'carol', '--budget-day', '0.0001', '--database', url]);
+    const secret = made.out.trim();
+    await new Promise((r) => setTimeout(r, 1200));
+    let answered = 0;
+    let refusal: InstanceType<typeof OpenAI.RateLimitError> | undefined;
+    for (let i = 0; i < 20 && !refusal; i++) {
+      try {
+        await ask(secret);
+        answered++;
+      } catch (err) {
+        if (err instanceof OpenAI.RateLimitError) refusal = err;
+        else throw err;
+      }
+    }
+    assert.ok(refusal, 'the budget was enforced');
+    assert.ok(answered >= 1);
+    assert.match(refusal.message, /\$0\.0001 per day/);
+    assert.equal((refusal.error as { code?: string }).code, 'insufficient_quota');
+    await new Promise((r) => setTimeout(r, 300)); // one counter sync
+    const stats = (await (await fetch(`${daemon.url}/v1/stats`, { headers: { authorization: `Bearer ${secret}` } })).json()) as {
+      per_key: { name: string; today: { requests: number; cost_usd: number } }[];
+    };
+    const carol = stats.per_key.find((k) => k.name === 'carol');
+    assert.ok(carol);
+    assert.equal(carol.today.requests, answered);
+    // Spent: at least the budget, and over it by less than one request's cost (one replica).
+    const perRequest = carol.today.cost_usd / answered;
+    assert.ok(carol.today.cost_usd >= 0.0001, `${carol.today.cost_usd}`);
+    assert.ok(carol.today.cost_usd - 0.0001 < perRequest, `overshoot ${carol.today.cost_usd - 0.0001} ≥ ${perRequest}`);
+  });
+
+  test('/metrics exposes requests, latency, tokens, cost and decisions in Prometheus format', async () => {
+    const secret = (await runCli(['keys', 'create', '--name', 'dave', '--database', url])).out.trim();
+    await new Promise((r) => setTimeout(r, 1200));
+    await ask(secret);
+    const res = await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+    const text = await res.text();
+    assert.match(text, /fugusashi_http_requests_total\{method="POST",route="\/v1\/chat\/completions",status="200"\} \d+/);
+    assert.match(text, /fugusashi_http_request_duration_seconds_bucket\{le="0.005",method="POST"/);
+    assert.match(text, /fugusashi_tokens_total\{model="model-a",kind="prompt"\} \d+/);
+    assert.match(text, /fugusashi_cost_usd_total\{model="model-a"\} [\d.e-]+/);
+    assert.match(text, /fugusashi_routing_decisions_total\{strategy="[a-z]+"\} \d+/);
+    assert.match(text, /fugusashi_model_requests_total\{model="model-a",status="ok"\} \d+/);
+  });
+});
+
+describe('a daemon on a non-loopback address', () => {
+  test('refuses to start without a token or keys', async () => {
+    await assert.rejects(
+      startTestDaemon({ config: { server: { host: '0.0.0.0' } }, rpc: false }),
+      /refusing to listen on 0\.0\.0\.0/,
+    );
+  });
+  test('starts with a token', async () => {
+    const daemon = await startTestDaemon({ config: { server: { host: '0.0.0.0', token: 't0ken' } }, rpc: false });
+    await daemon.close();
+  });
+});

@@ -1,0 +1,107 @@
+// PostgreSQL down or restarted under a running team daemon: chat keeps answering, the store's state
+// shows in /health, every acknowledged request is spooled locally and written once the database is
+// back, also when the daemon itself was killed (kill -9) while the database was down.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { startFake, type FakeUpstream } from '../../fakes';
+import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
+
+async function storedIds(url: string): Promise<Set<string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ request_id: string }>('SELECT request_id FROM requests');
+    return new Set(rows.map((r) => r.request_id));
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, () => {
+  let db: TestPostgres;
+  let fake: FakeUpstream;
+  let url: string;
+  let replica: TeamReplica | undefined;
+
+  before(async () => {
+    db = await startPostgres();
+    url = await createDatabase(db, 'outage');
+    fake = await startFake('openai', { models: ['model-a-upstream', 'model-b-upstream'] });
+  });
+  after(async () => {
+    await replica?.stop();
+    await fake?.close();
+    db?.destroy();
+  });
+
+  const chat = async (r: TeamReplica, n: number): Promise<string> => {
+    const res = await postJson(`${r.url}/v1/chat/completions`, {
+      model: 'auto',
+      messages: [{ role: 'user', content: `question ${n}` }],
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { id: string }).id;
+  };
+
+  test('down: answers go on and spool; back: every acknowledged request is stored; also after kill -9', async () => {
+    const config = teamConfig(fake.url, url);
+    replica = await spawnReplica(config);
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 5; i++) acknowledged.push(await chat(replica, i));
+
+    db.stop('immediate');
+    for (let i = 5; i < 25; i++) acknowledged.push(await chat(replica, i));
+    const health = (await (await fetch(`${replica.url}/health`)).json()) as {
+      status: string;
+      store: { up: boolean; spooled: number };
+    };
+    assert.equal(health.store.up, false);
+    assert.equal(health.status, 'degraded');
+    // Stats need the database: a clear 503 at once, not a hang.
+    const started = Date.now();
+    const stats = await fetch(`${replica.url}/v1/stats`);
+    assert.equal(stats.status, 503);
+    assert.equal(((await stats.json()) as { error: { code: string } }).error.code, 'store_unavailable');
+    assert.ok(Date.now() - started < 3000);
+
+    // Killed while the database is down: only the spool on disk has the last answers.
+    const dataDir = replica.dataDir;
+    await replica.stop('SIGKILL');
+    db.start();
+    replica = await spawnReplica(config, [], dataDir);
+    assert.ok(
+      await waitFor(async () => {
+        const ids = await storedIds(url);
+        return acknowledged.every((id) => ids.has(id));
+      }, 20_000),
+      'every acknowledged request reached PostgreSQL',
+    );
+    const ids = await storedIds(url);
+    assert.equal(acknowledged.filter((id) => ids.has(id)).length, 25);
+
+    // A restart of PostgreSQL under the running daemon: it reconnects by itself.
+    db.stop('fast');
+    const during = [await chat(replica, 100), await chat(replica, 101)];
+    db.start();
+    const after = await chat(replica, 102);
+    assert.ok(
+      await waitFor(async () => {
+        const stored = await storedIds(url);
+        return [...during, after].every((id) => stored.has(id));
+      }, 20_000),
+    );
+    const healthAfter = (await (await fetch(`${replica.url}/health`)).json()) as { store: { up: boolean } };
+    assert.equal(healthAfter.store.up, true);
+  });
+});

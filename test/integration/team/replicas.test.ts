@@ -1,0 +1,88 @@
+// Several real daemon processes on one PostgreSQL: what one replica learns changes the next
+// decision on the others, and requests recorded by any replica show in every replica's stats.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startFake, type FakeUpstream } from '../../fakes';
+import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
+
+const PROMPT = 'Prove that the square root of two is irrational, step by step.';
+
+describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 240_000 }, () => {
+  let pg: TestPostgres;
+  let fake: FakeUpstream;
+  let url: string;
+  const replicas: TeamReplica[] = [];
+
+  before(async () => {
+    pg = await startPostgres();
+    url = await createDatabase(pg, 'replicas');
+    fake = await startFake('openai', { models: ['model-a-upstream', 'model-b-upstream'] });
+    // The learned strategy first: routing follows the outcomes every replica shares.
+    const config = teamConfig(fake.url, url, {
+      routing: { strategies: ['learned', 'cost', 'fallback'], exploration_rate: 0, min_confidence: 0 },
+    });
+    // One after the other: the first one creates the schema (the others would wait on its lock anyway).
+    replicas.push(await spawnReplica(config));
+    replicas.push(await spawnReplica(config));
+  });
+  after(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await fake?.close();
+    pg?.destroy();
+  });
+
+  const route = async (replica: TeamReplica): Promise<string> => {
+    const res = await postJson(`${replica.url}/v1/routing/route`, { messages: [{ role: 'user', content: PROMPT }] });
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { model: string }).model;
+  };
+
+  test('training rows accepted by replica A change the decision on replica B within a second', async () => {
+    const [a, b] = replicas as [TeamReplica, TeamReplica];
+    // Wait until B's learner is loaded (its embedder ready): the dry run then comes from "learned".
+    const before = await route(b);
+    const better = before === 'model-a' ? 'model-b' : 'model-a';
+    const worse = before;
+    const rows = [];
+    for (let i = 0; i < 20; i++) {
+      const prompt = `${PROMPT} (variant ${i})`;
+      rows.push({ prompt, model: better, score: 1 }, { prompt, model: worse, score: 0 });
+    }
+    const accepted = await postJson(`${a.url}/v1/routing/training`, rows);
+    assert.equal(accepted.status, 200, await accepted.clone().text());
+    const acceptedAt = Date.now();
+    let now = await route(b);
+    while (now !== better && Date.now() - acceptedAt < 10_000) {
+      await new Promise((r) => setTimeout(r, 20));
+      now = await route(b);
+    }
+    const ms = Date.now() - acceptedAt;
+    assert.equal(now, better, `replica B still routes to ${now} ${ms} ms after A accepted the outcomes`);
+    // The target is 1 s p95 (npm run bench:team measures it); here: it happened, and not by a restart.
+    assert.ok(ms < 5000, `took ${ms} ms`);
+  });
+
+  test('a request answered by A is in B’s stats and B’s decisions page', async () => {
+    const [a, b] = replicas as [TeamReplica, TeamReplica];
+    const res = await postJson(`${a.url}/v1/chat/completions`, {
+      model: 'model-a',
+      messages: [{ role: 'user', content: 'hello from A' }],
+    });
+    assert.equal(res.status, 200);
+    const id = ((await res.json()) as { id: string }).id;
+    let decisions: { data: { request_id: string }[] } = { data: [] };
+    for (let i = 0; i < 100 && !decisions.data.some((d) => d.request_id === id); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      decisions = (await (await fetch(`${b.url}/v1/routing/decisions?limit=10`)).json()) as typeof decisions;
+    }
+    assert.ok(
+      decisions.data.some((d) => d.request_id === id),
+      'B lists the request A answered',
+    );
+    const stats = (await (await fetch(`${b.url}/v1/stats`)).json()) as { requests: number };
+    assert.ok(stats.requests >= 1);
+    const health = (await (await fetch(`${b.url}/health`)).json()) as { store: { kind: string; up: boolean } };
+    assert.deepEqual([health.store.kind, health.store.up], ['postgres', true]);
+  });
+});

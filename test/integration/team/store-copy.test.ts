@@ -1,0 +1,93 @@
+// `fugusashi store copy`: a user's local history moves into team mode and back, unchanged.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { main as cli } from '../../../daemon/cli';
+import { openStore } from '../../../daemon/store';
+import { openPostgresStore } from '../../../daemon/store/postgres';
+import { POOL, makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
+import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+
+describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, () => {
+  let pg: TestPostgres;
+  let url: string;
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fugu-copy-test-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  before(async () => {
+    pg = await startPostgres();
+    url = await createDatabase(pg, 'copy');
+  });
+  after(() => {
+    pg?.destroy();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = async (args: string[]) => {
+    let err = '';
+    const code = await cli(args, { out: () => undefined, err: (t) => (err += t) });
+    return { code, err };
+  };
+
+  test('data dir → PostgreSQL → data dir keeps requests, ratings and outcomes', async () => {
+    const source = tempDir();
+    const local = await openStore({ dataDir: source });
+    for (let i = 0; i < 30; i++) local.saveRequest(makeRequest(i));
+    local.addFeedback(makeFeedback(0, 2));
+    local.addFeedback(makeFeedback(0, 5));
+    local.addFeedback(makeFeedback(3, 1, 'thumbs'));
+    local.addOutcomes([makeOutcome(0), makeOutcome(1), makeOutcome(2)]);
+    const want = {
+      stats: local.stats(POOL),
+      trace: local.getTrace(requestId(0)),
+      decisions: local.listDecisions({ limit: 50 }),
+      rankings: local.rankings(POOL),
+      outcomes: local.listOutcomes().map(({ id: _id, ...o }) => o),
+    };
+    local.close();
+
+    const there = await run(['store', 'copy', '--from', source, '--to', url]);
+    assert.equal(there.code, 0, there.err);
+    assert.match(there.err, /copied 30 requests, 3 feedback, 3 outcomes/);
+    const team = await openPostgresStore({ url, dataDir: tempDir() });
+    try {
+      assert.deepEqual(team.stats(POOL), want.stats);
+      assert.deepEqual(team.getTrace(requestId(0)), want.trace);
+      assert.deepEqual(team.listDecisions({ limit: 50 }), want.decisions);
+      assert.deepEqual(team.rankings(POOL), want.rankings);
+      assert.deepEqual(
+        team.listOutcomes().map(({ id: _id, ...o }) => o),
+        want.outcomes,
+      );
+    } finally {
+      await team.closeAsync();
+    }
+
+    const back = tempDir();
+    const home = await run(['store', 'copy', '--from', url, '--to', back]);
+    assert.equal(home.code, 0, home.err);
+    const again = await openStore({ dataDir: back });
+    try {
+      assert.deepEqual(again.stats(POOL), want.stats);
+      assert.deepEqual(again.getTrace(requestId(0)), want.trace);
+      assert.deepEqual(again.listDecisions({ limit: 50 }), want.decisions);
+      assert.deepEqual(
+        again.listOutcomes().map(({ id: _id, ...o }) => o),
+        want.outcomes,
+      );
+    } finally {
+      again.close();
+    }
+  });
+
+  test('bad arguments get a usage error', async () => {
+    assert.equal((await run(['store', 'copy', '--from', '/tmp/a', '--to', '/tmp/b'])).code, 2);
+    assert.equal((await run(['keys', 'create', '--database', url])).code, 2);
+  });
+});
