@@ -2,7 +2,7 @@
 //   1. Availability: per fault kind (5xx, 429, reset, hang, malformed, a stream dropped before any
 //      byte reached the client, and — for information — a stream dropped after content), a real
 //      daemon with one faulty model (the cheap default, so `auto` tries it first) and one healthy
-//      model; N `auto` requests (half streamed) at concurrency 4 → % answered, and how many reached
+//      model; N `auto` requests streamed, then N not, at concurrency 4 → % answered, and how many reached
 //      the faulty model (the circuit breaker at work).
 //   2. Secrets: the faulty upstreams echo the request's Authorization header (its API key) in their
 //      error bodies; every HTTP answer, every trace, the log and every data-dir file are searched
@@ -129,7 +129,11 @@ interface FaultResult {
   seconds: number;
 }
 
-async function faultRun(fault: string, behaviour: (req: FakeRequest) => FakeBehaviour): Promise<FaultResult> {
+async function faultRun(
+  fault: string,
+  behaviour: (req: FakeRequest) => FakeBehaviour,
+  stream: boolean,
+): Promise<FaultResult> {
   const dataDir = makeTempDir('fugu-bench-faults-');
   const log: string[] = [];
   const d = await startTestDaemon({
@@ -154,7 +158,7 @@ async function faultRun(fault: string, behaviour: (req: FakeRequest) => FakeBeha
   const seen: string[] = [];
   let answers: Answer[];
   try {
-    answers = await pool(N, 4, (i) => ask(d.url, i % 2 === 1, i));
+    answers = await pool(N, 4, (i) => ask(d.url, stream, i));
     seen.push(...answers.map((a) => a.text));
     const decisions = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1000`)).json()) as {
       data: { request_id: string }[];
@@ -174,7 +178,7 @@ async function faultRun(fault: string, behaviour: (req: FakeRequest) => FakeBeha
   for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
   const answered = answers.filter((a) => a.ok).length;
   return {
-    fault,
+    fault: `${fault} (${stream ? 'stream' : 'json'})`,
     requests: N,
     answered,
     answered_pct: Math.round((answered / N) * 1000) / 10,
@@ -559,17 +563,18 @@ async function killRun(kills: number): Promise<KillResult> {
 
 async function main(): Promise<void> {
   const faults: FaultResult[] = [];
-  for (const [name, behaviour] of Object.entries(FAULTS)) {
-    const result = await faultRun(name, behaviour);
-    faults.push(result);
-    if (!values.json) {
-      console.log(
-        `${name.padEnd(28)} answered ${String(result.answered).padStart(3)}/${result.requests} (${result.answered_pct}%)  ` +
-          `faulty model called ${result.faulty_model_calls}×  statuses ${JSON.stringify(result.statuses)}  ` +
-          `secrets ${result.secrets_found}  ${result.seconds} s`,
-      );
+  for (const [name, behaviour] of Object.entries(FAULTS))
+    for (const stream of [true, false]) {
+      const result = await faultRun(name, behaviour, stream);
+      faults.push(result);
+      if (!values.json) {
+        console.log(
+          `${result.fault.padEnd(35)} answered ${String(result.answered).padStart(3)}/${result.requests} (${result.answered_pct}%)  ` +
+            `faulty model called ${result.faulty_model_calls}×  statuses ${JSON.stringify(result.statuses)}  ` +
+            `secrets ${result.secrets_found}  ${result.seconds} s`,
+        );
+      }
     }
-  }
   const kills = Number(values.kills) > 0 ? await killRun(Number(values.kills)) : null;
   if (kills && !values.json) {
     console.log(

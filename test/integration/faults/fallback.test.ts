@@ -90,13 +90,14 @@ describe('fallback on upstream faults', () => {
 
 describe('circuit breaker', () => {
   test('half-open: when a cooldown ends one probe goes to the model, concurrent requests go elsewhere', async () => {
-    const d = await pair({ cooldown_failures: 1, cooldown_seconds: 1 }, {});
+    const d = await pair({ cooldown_failures: 1, cooldown_seconds: 2, first_byte_timeout_ms: 1500 }, {});
     try {
       d.fakes['model-a']!.set({ error: { status: 503, message: 'overloaded' } });
       assert.equal((await chat(d.url, { model: 'auto' })).body.model, 'model-b');
-      await sleep(1100);
-      // The cooldown is over; model-a now hangs. Eight concurrent requests: one probe, seven elsewhere.
-      d.fakes['model-a']!.set({ firstByteDelayMs: 800 });
+      await sleep(2100);
+      // The cooldown is over; model-a now hangs. Eight concurrent requests: one probe, seven elsewhere
+      // (the probe times out, falls back too, and puts model-a straight back into cooldown).
+      d.fakes['model-a']!.set({ hang: true });
       const before = d.fakes['model-a']!.requests.length;
       const replies = await Promise.all(Array.from({ length: 8 }, () => chat(d.url, { model: 'auto' })));
       assert.deepEqual(
