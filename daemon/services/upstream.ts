@@ -8,6 +8,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import type { CooldownTracker } from '../core/cooldown';
 import { ProviderError, type ProviderCallOptions } from '../providers/types';
 import type { ServiceDeps } from './deps';
+import { withinOutputLimit } from './output-limit';
 
 export interface OpenedStream {
   config: ModelConfig;
@@ -51,7 +52,7 @@ export class Upstreams {
       attempts.push(attempt);
       try {
         const { stream_options: _dropped, ...rest } = request;
-        const upstreamRequest: ChatCompletionRequest = { ...rest, model: config.model, stream: false };
+        const upstreamRequest = withinOutputLimit({ ...rest, model: config.model, stream: false }, config);
         const completion = await provider.chat(config, upstreamRequest, this.options(signal));
         attempt.duration_ms = ms(started);
         attempt.first_byte_ms = attempt.duration_ms;
@@ -88,12 +89,10 @@ export class Upstreams {
       attempts.push(attempt);
       try {
         // Ask for usage always: it prices the answer; the client sees it only if it asked.
-        const upstreamRequest: ChatCompletionRequest = {
-          ...request,
-          model: config.model,
-          stream: true,
-          stream_options: { include_usage: true },
-        };
+        const upstreamRequest = withinOutputLimit(
+          { ...request, model: config.model, stream: true, stream_options: { include_usage: true } },
+          config,
+        );
         const rest = provider.chatStream(config, upstreamRequest, this.options(signal))[Symbol.asyncIterator]();
         const first = await rest.next();
         attempt.first_byte_ms = ms(started);
