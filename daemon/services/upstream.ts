@@ -14,6 +14,7 @@ import { UNPROVEN_IN_FLIGHT, type CooldownTracker } from '../core/cooldown';
 import { UpstreamStatusError } from '../providers/transport/errors';
 import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../providers/types';
 import type { ServiceDeps } from './deps';
+import { withinOutputLimit } from './output-limit';
 
 export interface OpenedStream {
   config: ModelConfig;
@@ -72,11 +73,8 @@ export class Upstreams {
   ): Promise<{ completion: ChatCompletion; config: ModelConfig }> {
     const { stream_options: _dropped, ...rest } = request;
     const done = await this.attemptInOrder(order, signal, attempts, async (config, provider, attempt, started) => {
-      const completion = await provider.chat(
-        config,
-        { ...rest, model: config.model, stream: false },
-        this.options(signal),
-      );
+      const upstreamRequest = withinOutputLimit({ ...rest, model: config.model, stream: false }, config);
+      const completion = await provider.chat(config, upstreamRequest, this.options(signal));
       attempt.first_byte_ms = ms(started);
       return completion;
     });
@@ -100,12 +98,10 @@ export class Upstreams {
   ): Promise<OpenedStream> {
     // Ask for usage always: it prices the answer; the client sees it only if it asked.
     const done = await this.attemptInOrder(order, signal, attempts, async (config, provider, attempt, started) => {
-      const upstreamRequest: ChatCompletionRequest = {
-        ...request,
-        model: config.model,
-        stream: true,
-        stream_options: { include_usage: true },
-      };
+      const upstreamRequest = withinOutputLimit(
+        { ...request, model: config.model, stream: true, stream_options: { include_usage: true } },
+        config,
+      );
       const it = provider.chatStream(config, upstreamRequest, this.options(signal))[Symbol.asyncIterator]();
       const held: ChatCompletionChunk[] = [];
       try {

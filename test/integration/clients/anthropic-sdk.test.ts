@@ -25,7 +25,11 @@ const decisionOf = (m: unknown): DoorRoutingDecision | undefined => (m as WithDe
 before(async () => {
   d = await startTestDaemon({
     models: [
-      ...DEFAULT_TEST_MODELS,
+      // model-a declares its limits (as discovery does for known models): the router reads a large
+      // max_tokens as a long answer and wants a context window that holds it.
+      ...DEFAULT_TEST_MODELS.map((m) =>
+        m.name === 'model-a' ? { ...m, config: { ...m.config, max_output_tokens: 4096, context_window: 128_000 } } : m,
+      ),
       // An Anthropic upstream too: Anthropic client → daemon → Anthropic provider, both translations.
       {
         name: 'claude-pool',
@@ -216,6 +220,15 @@ describe('POST /v1/messages through @anthropic-ai/sdk', () => {
       messages: [{ role: 'user', content: 'title this chat' }],
     });
     assert.match(decisionOf(haiku)!.explanation, /routed as "auto:cost"/);
+  });
+
+  test("Claude Code's large max_tokens is capped at the routed model's max_output_tokens", async () => {
+    // Streaming, as Claude Code does (the SDK refuses such a large non-streaming request itself).
+    const message = await client.messages
+      .stream({ model: 'auto', max_tokens: 32_000, messages: [{ role: 'user', content: 'hello' }] })
+      .finalMessage();
+    assert.equal(message.model, 'model-a');
+    assert.equal(d.fakes['model-a']!.requests[0]!.body.max_tokens, 4096);
   });
 
   test('count_tokens answers an estimate', async () => {

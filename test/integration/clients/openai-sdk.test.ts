@@ -187,6 +187,20 @@ describe('openai client: responses', () => {
     );
   });
 
+  test('an upstream failing mid-stream ends the stream with an error event the SDK raises', async () => {
+    d.fakes['model-a']!.enqueue({ streamError: { message: 'boom', afterFrames: 2 } });
+    const stream = await client.responses.create({ model: 'model-a', input: 'fail please', stream: true });
+    const types: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const event of stream) types.push(event.type);
+      })(),
+      (e: unknown) => e instanceof OpenAI.APIError && /model-a failed mid-stream/.test(e.message),
+    );
+    assert.equal(types[0], 'response.created');
+    assert.ok(!types.includes('response.completed'));
+  });
+
   test('bad input gets an OpenAI-format 400 naming the item', async () => {
     await assert.rejects(
       client.responses.create({ model: 'auto', input: [{ type: 'web_search_call', id: 'x' } as any] }),
