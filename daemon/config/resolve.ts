@@ -118,6 +118,7 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
       (enabled !== resolved.models.length ? ` (${enabled} enabled)` : '') +
       (resolved.defaultModel ? `, default ${resolved.defaultModel}` : ''),
     ...warnings.map((w) => `warning: ${w}`),
+    ...resolved.models.flatMap((m) => (m.unavailable ? [`${m.name}: left out of auto, ${m.unavailable}`] : [])),
   ];
   return { config: resolved, source: 'file', path: file, log };
 }

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startFake } from '../fakes';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+// --after-ready: wait until /health reports the embeddings ready (isolates the rest of the cold path).
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, 'after-ready': { type: 'boolean', default: false } },
+});
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -54,7 +57,9 @@ async function once(run: number): Promise<number[]> {
   const started = performance.now();
   for (;;) {
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      const res = await fetch(`${url}/health`);
+      const health = (await res.json()) as { embeddings?: string };
+      if (res.ok && (!values['after-ready'] || health.embeddings === 'ready')) break;
     } catch {
       /* not listening yet */
     }
