@@ -3,10 +3,13 @@
 // receives the text as VscodeLmChunkNotification. With several windows, the one that most
 // recently reported the model runs it; with none, the model is unavailable (routing moves on).
 import { randomBytes } from 'node:crypto';
-import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc';
+import { CancellationTokenSource, type Connection } from 'vscode-languageserver';
 import type { ChatMessage } from '../../shared/openai';
 import type { VscodeLmBridge } from '../providers/types';
 import { VscodeLmChatRequest, type VscodeLmChatParams, type VscodeLmModelInfo } from '../../shared/protocol';
+
+/** The window's side of its JSON-RPC connection: the hub only sends it requests. */
+export type WindowConnection = Pick<Connection, 'sendRequest'>;
 
 export interface VscodeLmCall {
   modelId: string;
@@ -21,15 +24,15 @@ interface Pending {
 
 export class VscodeLmHub implements VscodeLmBridge {
   /** Insertion order = recency: a window re-reporting its models moves to the end. */
-  private readonly windows = new Map<MessageConnection, VscodeLmModelInfo[]>();
+  private readonly windows = new Map<WindowConnection, VscodeLmModelInfo[]>();
   private readonly streams = new Map<string, Pending>();
 
-  setModels(connection: MessageConnection, models: VscodeLmModelInfo[]): void {
+  setModels(connection: WindowConnection, models: VscodeLmModelInfo[]): void {
     this.windows.delete(connection);
     this.windows.set(connection, models);
   }
 
-  remove(connection: MessageConnection): void {
+  remove(connection: WindowConnection): void {
     this.windows.delete(connection);
   }
 
@@ -111,8 +114,8 @@ export class VscodeLmHub implements VscodeLmBridge {
     }
   }
 
-  private windowFor(modelId?: string): MessageConnection | undefined {
-    let found: MessageConnection | undefined;
+  private windowFor(modelId?: string): WindowConnection | undefined {
+    let found: WindowConnection | undefined;
     for (const [connection, models] of this.windows) {
       if (modelId === undefined ? models.length > 0 : models.some((m) => m.id === modelId)) found = connection;
     }

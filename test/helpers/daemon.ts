@@ -10,7 +10,7 @@
 // Options: models (names and per-model config overrides), config (extra YAML sections), token…
 // `spawnDaemon()` runs the CLI (`fugusashi serve`) as a child process instead, for process-level tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -131,9 +131,21 @@ export interface SpawnedDaemon {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `fugusashi serve ARGS` (from source through tsx) and waits until its HTTP door listens. */
+/**
+ * The built CLI (`npm test` builds dist/ before the tests; alone: `node esbuild.mjs`). Process-level
+ * tests run it with plain node, as users do, rather than the sources through tsx.
+ */
+export const CLI_BUNDLE = path.resolve('dist/cli.js');
+
+/** Call in a `before()`: a clear failure instead of a confusing one when dist/ was not built. */
+export function requireCliBundle(): void {
+  if (!existsSync(CLI_BUNDLE)) throw new Error(`${CLI_BUNDLE} is missing: run "node esbuild.mjs" first`);
+}
+
+/** Runs `fugusashi serve ARGS` (dist/cli.js) and waits until its HTTP door listens. */
 export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<SpawnedDaemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('daemon/cli.ts'), 'serve', ...args], {
+  requireCliBundle();
+  const child = spawn(process.execPath, [CLI_BUNDLE, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
