@@ -8,11 +8,12 @@ import path from 'node:path';
 import { EXIT_ALREADY_RUNNING } from '../shared/daemon';
 import { publishDaemonFile, rpcEndpoint } from './app/daemon-file';
 import { IdleWatchdog } from './app/idle';
-import { buildLearner, type LearnerChoice } from './app/learner';
+import { buildLearner } from './app/learner';
 import { Lifecycle } from './app/lifecycle';
 import { LiveConfig } from './app/live-config';
 import { runDaemonProcess } from './app/process';
 import { startRpcServer } from './app/rpc-server';
+import { DaemonStartError, type DaemonOptions, type RunningDaemon } from './app/types';
 import { ConfigError } from './config';
 import { buildApp } from './http/app';
 import { createDashboardPlugin } from './http/dashboard';
@@ -20,7 +21,7 @@ import { createOrchestrator } from './orchestrator';
 import { createProviderRegistry } from './providers';
 import { registerRpcHandlers } from './rpc/handlers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
-import { createServices, type DaemonServices } from './services';
+import { createServices } from './services';
 import { BenchmarkService } from './services/benchmark';
 import { acquireDataDirLock, DataDirLockedError, openStore } from './store';
 import { VERSION } from './version';
@@ -28,57 +29,10 @@ import { VERSION } from './version';
 export { rpcEndpoint, type DaemonRpcEndpoint } from './app/daemon-file';
 export { parseDaemonFlags, type DaemonFlags } from './app/flags';
 export { runDaemonProcess } from './app/process';
+export { DaemonStartError, type DaemonOptions, type RunningDaemon } from './app/types';
 
 /** How long a graceful shutdown waits for requests in flight. */
 const SHUTDOWN_GRACE_MS = 5000;
-
-export interface DaemonOptions {
-  configPath?: string | undefined;
-  dataDir?: string | undefined;
-  host?: string | undefined;
-  port?: number | undefined;
-  token?: string | undefined;
-  idleShutdownSeconds?: number | undefined;
-  /** Overrides of routing.cost_weight / routing.exploration_rate (a VS Code window's settings). */
-  costWeight?: number | undefined;
-  explorationRate?: number | undefined;
-  /** Default process.env. API keys sent by VS Code windows are layered over it in memory. */
-  env?: Record<string, string | undefined>;
-  /** Listen for JSON-RPC clients on the data dir's socket (default true). */
-  rpc?: boolean;
-  /** Watch the config file and reload it (default true). */
-  watch?: boolean;
-  /** Log lines (default: stderr). */
-  log?: (line: string) => void;
-  /** For `~` and the default data dir (tests). */
-  homeDir?: string | undefined;
-  learner?: LearnerChoice;
-}
-
-export interface RunningDaemon {
-  host: string;
-  port: number;
-  /** http://host:port */
-  url: string;
-  dataDir: string;
-  rpcPath: string | null;
-  services: DaemonServices;
-  /** Stops everything; resolves when the store is closed and daemon.json removed. */
-  close(reason?: string): Promise<void>;
-  /** Resolves once the daemon has shut down (signal, idle timeout or close()). */
-  readonly closed: Promise<void>;
-}
-
-/** Config errors and "already running" carry the process exit code the CLI should use. */
-export class DaemonStartError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = 'DaemonStartError';
-  }
-}
 
 export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
   const startedAt = Date.now();

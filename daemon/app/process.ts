@@ -4,7 +4,8 @@
 // the same shutdown as later (no half-started store left to crash on).
 import { appendFileSync } from 'node:fs';
 import { parseDaemonFlags } from './flags';
-import { DaemonStartError, startDaemon } from '../main';
+import { startDaemon } from '../main';
+import { DaemonStartError } from './types';
 
 /** `node dist/daemon.js [--config F] [--data-dir D] [--host H] [--port N] [--idle-shutdown-seconds S] [--log-file F] [--cost-weight N] [--exploration-rate R]` */
 export async function runDaemonProcess(argv: readonly string[]): Promise<number> {
