@@ -13,6 +13,7 @@ import type { RequestRecord } from '../core/ports';
 import type { ServiceDeps } from './deps';
 import type { ImplicitSignals } from './implicit';
 import type { RunContext } from './ports';
+import { shouldEscalate } from '../orchestrator/escalate';
 import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { AsyncQueue } from './async-queue';
@@ -45,6 +46,8 @@ export class Chat implements ChatService {
     const id = newRequestId();
     if (request.model === ORCHESTRATE_MODEL) return this.runOrchestration(id, request, ctx, started);
     const routed = await this.routing.plan(request);
+    const escalation = this.escalation(request, routed);
+    if (escalation) return this.runOrchestration(id, request, ctx, started, undefined, escalation);
     const outcome = this.open(id, request, ctx, routed, started);
     try {
       const { completion, config } = await this.upstreams.complete(
@@ -68,6 +71,8 @@ export class Chat implements ChatService {
     const id = newRequestId();
     if (request.model === ORCHESTRATE_MODEL) return this.streamOrchestrated(id, request, ctx, started);
     const routed = await this.routing.plan(request);
+    const escalation = this.escalation(request, routed);
+    if (escalation) return this.streamOrchestrated(id, request, ctx, started, escalation);
     const outcome = this.open(id, request, ctx, routed, started);
     let opened: OpenedStream;
     try {
@@ -82,6 +87,27 @@ export class Chat implements ChatService {
       answeredBy: opened.config.name,
       chunks: this.relay(request, ctx, routed, outcome, opened),
     };
+  }
+
+  /**
+   * orchestrator.auto_escalate_below: when the router predicts that even its pick answers below
+   * that quality, a team (planner, specialists, synthesizer) takes the request instead. Returns
+   * why, or null to answer with the single model.
+   */
+  private escalation(request: ChatCompletionRequest, routed: Routed): string | null {
+    if (!this.deps.orchestrator) return null;
+    const config = this.deps.config();
+    const verdict = {
+      strategy: routed.plan.decision.strategy,
+      abstain: false,
+      ...(routed.plan.predictedQuality !== undefined ? { predictedQuality: routed.plan.predictedQuality } : {}),
+    };
+    const decision = shouldEscalate(config.orchestrator, {
+      requestedModel: request.model,
+      verdict,
+      poolSize: config.pool.filter((m) => m.enabled !== false).length,
+    });
+    return decision.escalate ? `Escalated to the orchestrator: ${decision.reason}.` : null;
   }
 
   private open(
@@ -172,7 +198,13 @@ export class Chat implements ChatService {
     }
   }
 
-  private streamOrchestrated(id: string, request: ChatCompletionRequest, ctx: RunContext, started: number): ChatStream {
+  private streamOrchestrated(
+    id: string,
+    request: ChatCompletionRequest,
+    ctx: RunContext,
+    started: number,
+    escalation?: string,
+  ): ChatStream {
     // Progress events are queued and streamed as they come; the final answer follows them.
     const progress = new AsyncQueue<ChatCompletionChunk>();
     const created = Math.floor(Date.now() / 1000);
@@ -181,21 +213,26 @@ export class Chat implements ChatService {
       confidence: 1,
       strategy: 'orchestrator',
       latency_ms: 0,
-      explanation:
-        'Orchestrated: a planner splits the task, specialists answer the parts, a synthesizer combines them.',
+      explanation: `${escalation ? `${escalation} ` : ''}Orchestrated: a planner splits the task, specialists answer the parts, a synthesizer combines them.`,
       alternatives: [],
       estimated_cost: 0,
     };
     let result: ChatCompletion | null = null;
-    this.runOrchestration(id, request, ctx, started, (p) =>
-      progress.push({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model: ORCHESTRATE_MODEL,
-        choices: [],
-        orchestration: p,
-      }),
+    void this.runOrchestration(
+      id,
+      request,
+      ctx,
+      started,
+      (p) =>
+        progress.push({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: ORCHESTRATE_MODEL,
+          choices: [],
+          orchestration: p,
+        }),
+      escalation,
     ).then(
       (completion) => {
         result = completion;
@@ -249,6 +286,7 @@ export class Chat implements ChatService {
     ctx: RunContext,
     started: number,
     onProgress?: (p: OrchestrationProgress) => void,
+    escalation?: string,
   ): Promise<ChatCompletion> {
     const input = routingInput(request, { costWeight: 0, explore: false, random: Math.random });
     const failedDecision: RoutingDecision = {
@@ -263,7 +301,8 @@ export class Chat implements ChatService {
     let routed: Routed = { plan: { decision: failedDecision, order: [] }, input, forced: false };
     try {
       const run = await this.orchestrate(request, ctx.signal, onProgress);
-      const decision = { ...run.decision, strategy: 'orchestrator' };
+      const decision: RoutingDecision = { ...run.decision, strategy: 'orchestrator' };
+      if (escalation) decision.explanation = `${escalation} ${decision.explanation}`;
       routed = { plan: { decision, order: [] }, input, forced: false };
       const text = run.completion.choices[0]?.message.content ?? '';
       // The orchestrator priced its own steps (several models): its total is the cost.

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FugusashiConfig, ModelConfig } from '../../shared/config';
-import { startDaemon, type RunningDaemon } from '../../daemon/main';
+import { startDaemon, type DaemonOptions, type RunningDaemon } from '../../daemon/main';
 import { startFake, type FakeKind, type FakeOptions, type FakeUpstream } from '../fakes';
 
 export interface TestModel {
@@ -38,6 +38,8 @@ export interface TestDaemonOptions {
   idleShutdownSeconds?: number;
   /** Collect the daemon's log lines here instead of printing them. */
   log?: string[];
+  /** The learning router (default: none; routing.strategies default to the built-in ones). */
+  learner?: DaemonOptions['learner'];
 }
 
 export interface TestDaemon extends RunningDaemon {
@@ -109,6 +111,7 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
       rpc: options.rpc ?? true,
       idleShutdownSeconds: options.idleShutdownSeconds,
       log: (line) => logLines.push(line),
+      ...(options.learner ? { learner: options.learner } : {}),
     });
   } catch (err) {
     await Promise.all(Object.values(fakes).map((f) => f.close()));
