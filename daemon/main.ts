@@ -7,19 +7,18 @@
 import path from 'node:path';
 import { EXIT_ALREADY_RUNNING } from '../shared/daemon';
 import { publishDaemonFile, rpcEndpoint } from './app/daemon-file';
+import { listenHttp, openRpcDoor, type RpcDoor } from './app/doors';
 import { IdleWatchdog } from './app/idle';
 import { buildLearner } from './app/learner';
 import { Lifecycle } from './app/lifecycle';
 import { LiveConfig } from './app/live-config';
 import { runDaemonProcess } from './app/process';
-import { startRpcServer } from './app/rpc-server';
 import { DaemonStartError, type DaemonOptions, type RunningDaemon } from './app/types';
 import { ConfigError } from './config';
 import { buildApp } from './http/app';
 import { createDashboardPlugin } from './http/dashboard';
 import { createOrchestrator } from './orchestrator';
 import { createProviderRegistry } from './providers';
-import { registerRpcHandlers } from './rpc/handlers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
 import { createServices } from './services';
 import { BenchmarkService } from './services/benchmark';
@@ -30,9 +29,6 @@ export { rpcEndpoint, type DaemonRpcEndpoint } from './app/daemon-file';
 export { parseDaemonFlags, type DaemonFlags } from './app/flags';
 export { runDaemonProcess } from './app/process';
 export { DaemonStartError, type DaemonOptions, type RunningDaemon } from './app/types';
-
-/** How long a graceful shutdown waits for requests in flight. */
-const SHUTDOWN_GRACE_MS = 5000;
 
 export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
   const startedAt = Date.now();
@@ -86,78 +82,49 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   lifecycle.onShutdown('stop-background', () => benchmark.cancelAll());
 
   // ---- HTTP door
+  let rpc: RpcDoor | null = null;
+  const idleSeconds = options.idleShutdownSeconds ?? live.current.server.idleShutdownSeconds;
   const idle = new IdleWatchdog(
-    options.idleShutdownSeconds ?? live.current.server.idleShutdownSeconds,
-    () => rpcClients(),
+    idleSeconds,
+    () => rpc?.server.clients ?? 0,
     (why) => void lifecycle.shutdown(why),
   );
-  const server = live.current.server;
   const app = buildApp(services, {
     guard: () => ({ token: live.current.server.token, allowedHosts: live.current.server.allowedHosts }),
-    bodyLimitBytes: server.bodyLimitBytes,
+    bodyLimitBytes: live.current.server.bodyLimitBytes,
     plugins: [createDashboardPlugin({ lastBenchmark: () => benchmark.last() })],
     onActivity: () => idle.touch(),
     logError: (err) => log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   });
-  try {
-    await app.listen({ host: server.host, port: server.port });
-  } catch (err) {
-    const inUse = (err as { code?: string }).code === 'EADDRINUSE';
-    const message = `Port ${server.port} on ${server.host} is already in use. Pick another with --port or server.port.`;
-    await abort(inUse ? new DaemonStartError(message, 1) : err);
-  }
-  lifecycle.onShutdown('close-http', async () => {
-    // In-flight answers get a few seconds to finish; then every connection is cut.
-    const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-    await app.close();
-    clearTimeout(cut);
-  });
-  const address = app.server.address();
-  http = { host: server.host, port: typeof address === 'object' && address ? address.port : server.port };
-  log(`HTTP API on http://${http.host}:${http.port}/v1 (dashboard: /dashboard), data dir ${dataDir}`);
-  const status = () => ({ ...live.status(), ...(http ? { httpPort: http.port } : {}) });
+  const { host, port } = live.current.server;
+  const listening = await listenHttp(app, { host, port }, lifecycle).catch(abort);
+  http = listening;
+  log(`HTTP API on http://${listening.host}:${listening.port}/v1 (dashboard: /dashboard), data dir ${dataDir}`);
 
   // ---- JSON-RPC door: one connection per VS Code window
   const endpoint = options.rpc === false ? null : rpcEndpoint(dataDir);
-  const notifyStatus = new Set<() => void>();
-  live.onChange(() => notifyStatus.forEach((notify) => notify()));
-  const rpc = !endpoint
-    ? null
-    : await startRpcServer(endpoint, ({ connection, left }) => {
-        const detach = registerRpcHandlers(connection, services, {
-          vscodeLm,
-          setSecrets: (env) => void live.addSecrets(env),
-          status,
-          benchmark,
-        });
-        const notify = () => void connection.sendNotification('fugusashi/status', status()).catch(() => undefined);
-        notifyStatus.add(notify);
-        void left.then(() => {
-          notifyStatus.delete(notify);
-          detach();
-          idle.touch();
-          log(`RPC client left (${rpcClients()} connected)`);
-        });
-        notify();
-        log(`RPC client joined (${rpcClients()} connected)`);
-      }).catch(abort);
-  const rpcClients = () => rpc?.clients ?? 0;
-  if (rpc && endpoint) {
-    lifecycle.onShutdown('close-rpc', () => rpc.close());
-    log(`JSON-RPC on ${endpoint.path}`);
+  if (endpoint) {
+    const hooks = {
+      vscodeLm,
+      benchmark,
+      setSecrets: (env: Record<string, string>) => void live.addSecrets(env),
+      status: () => ({ ...live.status(), httpPort: listening.port }),
+    };
+    rpc = await openRpcDoor(endpoint, services, hooks, { lifecycle, onLeave: () => idle.touch(), log }).catch(abort);
+    live.onChange(() => rpc?.broadcastStatus());
   }
 
   // ---- daemon.json: written last, when both doors answer
   const published = publishDaemonFile(dataDir, {
     pid: process.pid,
     version: VERSION,
-    host: http.host,
-    port: http.port,
+    host: listening.host,
+    port: listening.port,
     started_at: startedAt,
     data_dir: dataDir,
     config_path: live.path,
     rpc: endpoint ?? { transport: 'unix', path: '' },
-    idle_shutdown_seconds: options.idleShutdownSeconds ?? live.current.server.idleShutdownSeconds,
+    idle_shutdown_seconds: idleSeconds,
   });
   lifecycle.onShutdown('unpublish', published.remove);
   log(`ready: pid ${process.pid}, ${published.path}`);
@@ -168,9 +135,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   lifecycle.onShutdown('stop-watchers', () => idle.stop());
 
   return {
-    host: http.host,
-    port: http.port,
-    url: `http://${http.host}:${http.port}`,
+    ...listening,
+    url: `http://${listening.host}:${listening.port}`,
     dataDir,
     rpcPath: endpoint?.path ?? null,
     services,
