@@ -7,6 +7,7 @@ import type { RoutingDecision } from '../shared/openai';
 import { DAEMON_FILE, type DaemonFile } from '../shared/daemon';
 import { DEFAULTS } from '../shared/config';
 import { FugusashiError } from '../shared/errors';
+import { parseFlags, UsageError } from './app/flags';
 import { formatUsd } from './core/format';
 import { VERSION } from './version';
 // Commands load their modules on demand: `--help` and `route` stay fast to start.
@@ -71,13 +72,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case 'serve': {
         if (wantsHelp) return help(io, 'serve');
         const { parseDaemonFlags, runDaemonProcess } = await import('./main');
-        try {
-          parseDaemonFlags(rest); // fail fast on typos before anything starts
-        } catch (err) {
-          throw new UsageError((err as Error).message, { cause: err });
-        }
-        await runDaemonProcess(rest);
-        return typeof process.exitCode === 'number' ? process.exitCode : 0;
+        parseDaemonFlags(rest); // fail fast on typos (UsageError, exit 2) before anything starts
+        return await runDaemonProcess(rest);
       }
       case 'route':
         if (wantsHelp) return help(io, 'route');
@@ -103,34 +99,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   }
 }
 
-class UsageError extends Error {}
-
 function help(io: Io, command: string): number {
   io.out(`${HELP[command]}\n`);
   return 0;
-}
-
-/** Minimal flag parser: `--name value`, `--name=value`, boolean flags, positionals. */
-function parseFlags(argv: readonly string[], valued: readonly string[], booleans: readonly string[]) {
-  const values: Record<string, string> = {};
-  const flags = new Set<string>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (booleans.includes(name)) flags.add(name);
-    else if (valued.includes(name)) {
-      const v = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      values[name] = v;
-    } else throw new UsageError(`unknown option ${arg}`);
-  }
-  return { values, flags, positionals };
 }
 
 /** The daemon that owns `dataDir`, if daemon.json names one that answers /health. */
@@ -157,7 +128,17 @@ function defaultDataDir(flag: string | undefined): string {
 }
 
 async function route(argv: readonly string[], io: Io): Promise<number> {
-  const { values, flags, positionals } = parseFlags(argv, ['model', 'config', 'data-dir', 'token'], ['json']);
+  const { flags: values, positionals } = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    { positionals: true },
+  );
   const prompt = positionals.join(' ').trim();
   if (!prompt) throw new UsageError('give the prompt to route, e.g. fugusashi route "write a haiku"');
   const request = { model: values['model'] ?? 'auto', messages: [{ role: 'user' as const, content: prompt }] };
@@ -197,7 +178,7 @@ async function route(argv: readonly string[], io: Io): Promise<number> {
     decision = (await routing.plan(request)).plan.decision;
     where = `local config (${resolved.path ?? 'discovered models'}; learned strategies need the running daemon)`;
   }
-  if (flags.has('json')) {
+  if (values.json) {
     io.out(`${JSON.stringify(decision, null, 2)}\n`);
     return 0;
   }
@@ -221,7 +202,11 @@ export function formatDecision(d: RoutingDecision, where: string): string {
 }
 
 async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, ['data-dir', 'out', 'token'], []);
+  const { flags: values } = parseFlags(argv, {
+    'data-dir': { type: 'string' },
+    out: { type: 'string' },
+    token: { type: 'string' },
+  });
   const dataDir = defaultDataDir(values['data-dir']);
   const target = values['out'] ? createWriteStream(values['out']) : null;
   const write = (line: string): void => {

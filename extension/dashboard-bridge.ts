@@ -1,17 +1,8 @@
 // The webview ↔ daemon bridge without VS Code: turns one dashboard request posted by the page into
 // the matching JSON-RPC request and the answer into the message posted back. Kept free of the
 // `vscode` module so the browser test drives the real page through it against a real daemon.
-import type { RequestType } from 'vscode-jsonrpc';
-import {
-  DecisionsRequest,
-  FeedbackStatsRequest,
-  LastBenchmarkRequest,
-  RankingsRequest,
-  RateRequest,
-  StatsRequest,
-  TraceRequest,
-  UsageOverTimeRequest,
-} from '../shared/protocol';
+import { RequestType } from 'vscode-jsonrpc';
+import { DASHBOARD_OPERATIONS } from '../shared/dashboard-operations';
 import type { DashboardOperation, WebviewRequest, WebviewResponse } from '../shared/webview';
 
 /** The connection calls the panel makes; the extension's DaemonRpc and a vscode-jsonrpc connection fit. */
@@ -19,17 +10,10 @@ export interface DashboardRpc {
   sendRequest<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
 }
 
-/** One JSON-RPC request per dashboard operation (the HTTP door has the same operations under /v1). */
-const OPERATIONS: Record<DashboardOperation, RequestType<unknown, unknown, void>> = {
-  stats: StatsRequest,
-  usageOverTime: UsageOverTimeRequest,
-  decisions: DecisionsRequest,
-  trace: TraceRequest,
-  rankings: RankingsRequest,
-  feedbackStats: FeedbackStatsRequest,
-  rate: RateRequest,
-  lastBenchmark: LastBenchmarkRequest,
-};
+/** One JSON-RPC request per dashboard operation (shared/dashboard-operations.ts). */
+const OPERATIONS = Object.fromEntries(
+  Object.entries(DASHBOARD_OPERATIONS).map(([op, route]) => [op, new RequestType<unknown, unknown, void>(route.rpc)]),
+) as Record<DashboardOperation, RequestType<unknown, unknown, void>>;
 
 /** JSON-RPC "method not found": a daemon without a last-benchmark method simply has no report. */
 const METHOD_NOT_FOUND = -32601;

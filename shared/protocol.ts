@@ -2,6 +2,7 @@
 // Each entry names its direction. The extension uses vscode-languageclient and the daemon
 // vscode-languageserver; both accept these RequestType/NotificationType values.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { DASHBOARD_OPERATIONS as OPS } from './dashboard-operations';
 import type {
   BenchmarkProgress,
   BenchmarkReport,
@@ -42,25 +43,25 @@ export const ChatRequest = new RequestType<ChatParams, ChatCompletion, void>('fu
 /** client → daemon: dry-run routing. */
 export const RouteRequest = new RequestType<RouteParams, RoutingDecision, void>('fugusashi/route');
 /** client → daemon: rate an answer. */
-export const RateRequest = new RequestType<RateParams, RateResult, void>('fugusashi/rate');
+export const RateRequest = new RequestType<RateParams, RateResult, void>(OPS.rate.rpc);
 /** client → daemon */
 export const ModelsRequest = new RequestType<void, ModelListEntry[], void>('fugusashi/models');
 /** client → daemon */
-export const StatsRequest = new RequestType<void, UsageStats, void>('fugusashi/stats');
+export const StatsRequest = new RequestType<void, UsageStats, void>(OPS.stats.rpc);
 /** client → daemon */
 export const UsageOverTimeRequest = new RequestType<{ bucket_ms: number; since?: number }, UsageBucket[], void>(
-  'fugusashi/usageOverTime',
+  OPS.usageOverTime.rpc,
 );
 /** client → daemon: newest first; page with `before` (created_at of the last row seen). */
 export const DecisionsRequest = new RequestType<{ limit: number; before?: number }, DecisionRow[], void>(
-  'fugusashi/decisions',
+  OPS.decisions.rpc,
 );
 /** client → daemon */
-export const TraceRequest = new RequestType<{ request_id: string }, Trace, void>('fugusashi/trace');
+export const TraceRequest = new RequestType<{ request_id: string }, Trace, void>(OPS.trace.rpc);
 /** client → daemon */
-export const RankingsRequest = new RequestType<void, ModelRanking[], void>('fugusashi/rankings');
+export const RankingsRequest = new RequestType<void, ModelRanking[], void>(OPS.rankings.rpc);
 /** client → daemon */
-export const FeedbackStatsRequest = new RequestType<void, FeedbackStats, void>('fugusashi/feedbackStats');
+export const FeedbackStatsRequest = new RequestType<void, FeedbackStats, void>(OPS.feedbackStats.rpc);
 /** client → daemon: seed training rows. */
 export const TrainingRequest = new RequestType<{ rows: TrainingRow[] }, { added: number }, void>('fugusashi/training');
 /** client → daemon: background refit; resolves when it has started. */
@@ -81,7 +82,7 @@ export interface BenchmarkParams {
 /** client → daemon: progress comes as `fugusashi/benchmarkProgress`. */
 export const BenchmarkRequest = new RequestType<BenchmarkParams, BenchmarkReport, void>('fugusashi/benchmark');
 /** client → daemon: the most recent benchmark report (the dashboard's charts), null before the first run. */
-export const LastBenchmarkRequest = new RequestType<void, BenchmarkReport | null, void>('fugusashi/lastBenchmark');
+export const LastBenchmarkRequest = new RequestType<void, BenchmarkReport | null, void>(OPS.lastBenchmark.rpc);
 
 /** client → daemon: API keys from VS Code SecretStorage, kept in daemon memory only. */
 export const SetSecretsNotification = new NotificationType<{ env: Record<string, string> }>('fugusashi/setSecrets');

@@ -1,42 +1,9 @@
 // Browser transport: the daemon's HTTP API on the page's own origin, live events over SSE.
 import type { LiveEvent } from '../shared/api';
+import { DASHBOARD_OPERATIONS, httpRequestOf, type HttpRoute } from '../shared/dashboard-operations';
 import type { DashboardOperation, OperationParams, OperationResult } from '../shared/webview';
 import { SseParser } from './sse';
 import type { ConnectionState, LiveSubscription, Transport } from './transport';
-
-type Request = { method: 'GET' | 'POST'; path: string; body?: unknown };
-
-/** Maps each operation to its HTTP route (the same payload shapes as the JSON-RPC door). */
-function route<K extends DashboardOperation>(op: K, params: OperationParams<K>): Request {
-  const p = params as Record<string, unknown> | undefined;
-  const query = (values: Record<string, unknown>) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(values)) {
-      if (typeof v === 'number' || typeof v === 'string') q.set(k, String(v));
-    }
-    const s = q.toString();
-    return s ? `?${s}` : '';
-  };
-  switch (op) {
-    case 'stats':
-      return { method: 'GET', path: '/v1/stats' };
-    case 'usageOverTime':
-      return { method: 'GET', path: `/v1/usage${query({ bucket_ms: p?.bucket_ms, since: p?.since })}` };
-    case 'decisions':
-      return { method: 'GET', path: `/v1/routing/decisions${query({ limit: p?.limit, before: p?.before })}` };
-    case 'trace':
-      return { method: 'GET', path: `/v1/trace/${encodeURIComponent(String(p?.request_id))}` };
-    case 'rankings':
-      return { method: 'GET', path: '/v1/feedback/rankings' };
-    case 'feedbackStats':
-      return { method: 'GET', path: '/v1/feedback/stats' };
-    case 'rate':
-      return { method: 'POST', path: '/v1/feedback/rate', body: params };
-    case 'lastBenchmark':
-      return { method: 'GET', path: '/v1/benchmark/last' };
-  }
-  throw new Error(`unknown operation ${String(op)}`);
-}
 
 /** Reads the error message out of OpenAI's error shape, or falls back to the status line. */
 async function errorText(res: Response): Promise<string> {
@@ -70,14 +37,15 @@ export class HttpTransport implements Transport {
   }
 
   async call<K extends DashboardOperation>(op: K, params: OperationParams<K>): Promise<OperationResult<K>> {
-    const req = route(op, params);
+    const req = httpRequestOf(op, params);
     const res = await fetch(this.origin + req.path, {
       method: req.method,
       headers: this.headers(req.body === undefined ? {} : { 'content-type': 'application/json' }),
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
     });
-    // No benchmark has run yet: the daemon answers 204 (older builds without the route: 404).
-    if (op === 'lastBenchmark' && (res.status === 204 || res.status === 404)) return null;
+    const route: HttpRoute = DASHBOARD_OPERATIONS[op].http;
+    const empty = route.empty;
+    if (empty?.includes(res.status)) return null;
     if (!res.ok) throw new Error(await errorText(res));
     return unwrapList(await res.json()) as OperationResult<K>;
   }

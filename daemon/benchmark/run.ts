@@ -36,6 +36,8 @@ export interface BenchmarkOptions {
   checkpoints?: number[];
   /** Marks the report as the bundled sample. */
   sample?: boolean;
+  /** Stops the run at its next step (each embedded chunk, each fold, each online checkpoint). */
+  signal?: AbortSignal;
 }
 
 export interface Variant {
@@ -82,7 +84,10 @@ export async function runBenchmarkDetailed(
 ): Promise<BenchmarkResult> {
   const started = Date.now();
   const runId = randomUUID();
-  const progress = (phase: string, done: number, total: number) => onProgress({ run_id: runId, phase, done, total });
+  const progress = (phase: string, done: number, total: number) => {
+    options.signal?.throwIfAborted();
+    onProgress({ run_id: runId, phase, done, total });
+  };
   if (options.sample && !options.strong && !options.weak) {
     // The bundled sample is a two-model file: default to its pair (as `fugusashi benchmark` does).
     options = { ...options, strong: SAMPLE_PAIR.strong, weak: SAMPLE_PAIR.weak };

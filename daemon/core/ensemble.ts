@@ -108,7 +108,11 @@ export class EnsembleRouter {
       chain,
     };
     if (verdict.exploration) decision.exploration = true;
-    return { decision, order };
+    const plan: RoutePlan = { decision, order };
+    // An exploring pick is not the strategy's judgement of quality: it must not trigger escalation.
+    if (verdict.predictedQuality !== undefined && !verdict.exploration)
+      plan.predictedQuality = verdict.predictedQuality;
+    return plan;
   }
 }
 

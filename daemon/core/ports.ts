@@ -88,6 +88,8 @@ export interface RoutePlan {
   decision: RoutingDecision;
   /** decision.model first, then fallbacks in order. */
   order: string[];
+  /** The deciding strategy's predicted quality (0..1) of its pick, when it predicts quality. */
+  predictedQuality?: number;
 }
 
 // ---------------------------------------------------------------- learning data

@@ -73,13 +73,17 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   /** Outcomes that arrived before the store was loaded, or whose prompt is not embedded yet. */
   let pending: Outcome[] = [];
   let draining: Promise<void> | null = null;
+  /** Set by close(): the store may be closed right after, so nothing may read it any more. */
+  let closed = false;
 
   async function load(): Promise<void> {
     state = 'loading';
     try {
       await inner.load?.();
+      if (closed) return;
       // The first inference sets up the WASM kernels (~0.5 s): done here, not by the first request.
       await inner.embed([WARM_UP_TEXT]);
+      if (closed) return;
       disk = new DiskEmbeddingCache(path.join(options.dataDir, 'embeddings'), inner.id, inner.dimensions);
       embedder = new CachingEmbedder(inner, { disk, lruSize: 5_000 });
       model = new QualityModel(inner.dimensions, { ...DEFAULT_QUALITY_MODEL, ...options.model });
@@ -104,7 +108,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   function drain(): Promise<void> {
     if (!draining) {
       draining = (async () => {
-        while (pending.length > 0 && embedder && model) {
+        while (!closed && pending.length > 0 && embedder && model) {
           const batch = pending.splice(0, 256);
           const vectors = await embedder.embed(batch.map((o) => o.prompt));
           batch.forEach((o, i) => addOutcome(o, vectors[i]!));
@@ -208,6 +212,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     },
     ready: () => readyPromise,
     close() {
+      closed = true;
       disk?.close();
     },
   };

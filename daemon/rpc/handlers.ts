@@ -1,17 +1,11 @@
 // The JSON-RPC door: every method of shared/protocol.ts onto the services, for one client
-// connection (one VS Code window). FugusashiError becomes ResponseError with the code from
-// shared/errors.ts; a cancellation token becomes an AbortSignal; streams go out as
-// ChatChunkNotification. The daemon is shared by several windows, so `shutdown`/`exit` from one
-// window only closes that window's connection.
-import {
-  type CancellationToken,
-  type MessageConnection,
-  NotificationType0,
-  RequestType,
-  RequestType0,
-  ResponseError,
-} from 'vscode-jsonrpc';
-import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
+// connection (one VS Code window), on vscode-languageserver's connection: `initialize` answers
+// with the server's name and version, `shutdown` is acknowledged, and `exit` ends this window's
+// connection only (daemon/app/rpc-server.ts) — the daemon is shared by several windows.
+// FugusashiError becomes ResponseError with the code from shared/errors.ts; a cancellation token
+// becomes an AbortSignal; streams go out as ChatChunkNotification. Chat requests are checked with
+// the HTTP door's schema (./validate.ts).
+import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import { ErrorCodes, FugusashiError } from '../../shared/errors';
 import type { ChatCompletion, ChatCompletionChunk } from '../../shared/openai';
 import {
@@ -37,36 +31,21 @@ import {
   UsageOverTimeRequest,
   VscodeLmChunkNotification,
   VscodeLmModelsNotification,
-  type BenchmarkParams,
   type DaemonStatus,
 } from '../../shared/protocol';
+import type { BenchmarkService } from '../services/benchmark';
 import type { Services } from '../services/types';
 import { VERSION } from '../version';
+import { checkChatRequest } from './validate';
 import type { VscodeLmHub } from './vscode-lm-hub';
-
-/** LSP lifecycle messages vscode-languageclient sends; answered so it can connect to us. */
-const InitializeRequest = new RequestType<
-  unknown,
-  { capabilities: object; serverInfo: { name: string; version: string } },
-  void
->('initialize');
-const ShutdownRequest = new RequestType0<null, void>('shutdown');
-const ExitNotification = new NotificationType0('exit');
-const InitializedNotification = new NotificationType0('initialized');
 
 export interface RpcHooks {
   /** API keys from VS Code SecretStorage: memory only; the daemon re-resolves its config. */
   setSecrets?(env: Record<string, string>): void;
   vscodeLm?: VscodeLmHub;
-  benchmark?(
-    params: BenchmarkParams,
-    onProgress: (p: BenchmarkProgress) => void,
-    signal: AbortSignal,
-  ): Promise<BenchmarkReport>;
+  benchmark?: BenchmarkService;
   /** Status pushed to the client right after it connects. */
   status?(): DaemonStatus;
-  /** The last saved benchmark report (the same source as GET /v1/benchmark/last). */
-  lastBenchmark?(): BenchmarkReport | null;
 }
 
 export function toResponseError(err: unknown): ResponseError<unknown> {
@@ -105,19 +84,9 @@ function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<
 }
 
 /** Registers every handler on `connection`; returns a function that detaches the live feeds. */
-export function registerRpcHandlers(
-  connection: MessageConnection,
-  services: Services,
-  hooks: RpcHooks = {},
-): () => void {
-  connection.onRequest(InitializeRequest, () => ({
-    capabilities: {},
-    serverInfo: { name: 'fugusashi', version: VERSION },
-  }));
-  connection.onNotification(InitializedNotification, () => undefined);
-  connection.onRequest(ShutdownRequest, () => null);
-  // One window leaving must not stop the daemon other windows use: close only this connection.
-  connection.onNotification(ExitNotification, () => connection.dispose());
+export function registerRpcHandlers(connection: Connection, services: Services, hooks: RpcHooks = {}): () => void {
+  connection.onInitialize(() => ({ capabilities: {}, serverInfo: { name: 'fugusashi', version: VERSION } }));
+  connection.onShutdown(() => undefined);
 
   connection.onRequest(
     ChatRequest,
@@ -125,12 +94,12 @@ export function registerRpcHandlers(
       if (!params || typeof params !== 'object' || !params.request) {
         throw new FugusashiError('InvalidRequest', "'request' is required", 'request');
       }
-      validateChatRequest(params.request);
+      const request = checkChatRequest(params.request);
       const ctx = { signal: signalOf(token), source: params.source ?? ('rpc' as const) };
-      if (!params.streamId) return services.chat.complete({ ...params.request, stream: false }, ctx);
+      if (!params.streamId) return services.chat.complete({ ...request, stream: false }, ctx);
       // Usage always comes back over RPC: the collected completion carries it.
       const stream = await services.chat.stream(
-        { ...params.request, stream: true, stream_options: { include_usage: true } },
+        { ...request, stream: true, stream_options: { include_usage: true } },
         ctx,
       );
       const collected = new StreamCollector(stream.id, stream.answeredBy);
@@ -194,26 +163,17 @@ export function registerRpcHandlers(
   );
   connection.onRequest(
     LastBenchmarkRequest,
-    guarded(() => hooks.lastBenchmark?.() ?? null),
+    guarded(() => hooks.benchmark?.last() ?? null),
   );
   connection.onRequest(
     BenchmarkRequest,
     guarded((params, token) => {
       if (!hooks.benchmark)
         throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
-      return hooks
-        .benchmark(
-          params,
-          (progress) => {
-            void connection.sendNotification(BenchmarkProgressNotification, progress);
-            services.events.emit({ type: 'benchmark-progress', progress });
-          },
-          signalOf(token),
-        )
-        .then((report) => {
-          services.events.emit({ type: 'benchmark-done', report });
-          return report;
-        });
+      return hooks.benchmark.run(params, {
+        signal: signalOf(token),
+        onProgress: (progress) => void connection.sendNotification(BenchmarkProgressNotification, progress),
+      });
     }),
   );
 
@@ -239,16 +199,6 @@ export function registerRpcHandlers(
     unsubscribe();
     hooks.vscodeLm?.remove(connection);
   };
-}
-
-/** The RPC door validates what fastify's schema validates on the HTTP door. */
-function validateChatRequest(request: unknown): void {
-  const r = request as { model?: unknown; messages?: unknown };
-  if (typeof r.model !== 'string' || !r.model)
-    throw new FugusashiError('InvalidRequest', "'model' must be a non-empty string", 'model');
-  if (!Array.isArray(r.messages) || r.messages.length === 0) {
-    throw new FugusashiError('InvalidRequest', "'messages' must be a non-empty array", 'messages');
-  }
 }
 
 /** Folds streamed chunks back into the ChatCompletion the request resolves with. */

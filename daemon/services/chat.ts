@@ -1,6 +1,5 @@
 // Chat: route, call with fallback, price, record once when the request ends, tell live listeners.
-import type { AttemptRecord, DecisionRow, OrchestrationProgress } from '../../shared/api';
-import type { ModelConfig } from '../../shared/config';
+import type { DecisionRow, OrchestrationProgress } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import type {
   ChatCompletion,
@@ -14,28 +13,16 @@ import type { RequestRecord } from '../core/ports';
 import type { ServiceDeps } from './deps';
 import type { ImplicitSignals } from './implicit';
 import type { RunContext } from './ports';
+import { shouldEscalate } from '../orchestrator/escalate';
 import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
+import { AsyncQueue } from './async-queue';
+import { RequestOutcome } from './outcome';
 import { CANCELLED_ATTEMPT, describe, type OpenedStream, type Upstreams } from './upstream';
-import { estimateUsage, isUsage, newRequestId, normaliseUsage, usageCost } from './usage';
+import { isUsage, newRequestId, normaliseUsage, priceAnswer, settleUsage } from './usage';
 import { choicesAsChunks, completeChoices, toAsync } from './choices';
 
 const PREVIEW_CHARS = 200;
-/** Request fields kept in the trace besides the messages (never the whole body twice). */
-const TRACED_PARAMS = [
-  'model',
-  'stream',
-  'temperature',
-  'top_p',
-  'max_tokens',
-  'max_completion_tokens',
-  'stop',
-  'tool_choice',
-  'response_format',
-  'seed',
-  'user',
-] as const;
-
 export class Chat implements ChatService {
   constructor(
     private readonly deps: ServiceDeps,
@@ -58,42 +45,23 @@ export class Chat implements ChatService {
   async complete(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion> {
     const started = performance.now();
     const id = newRequestId();
-    if (request.model === ORCHESTRATE_MODEL) return this.completeOrchestrated(id, request, ctx, started);
+    if (request.model === ORCHESTRATE_MODEL) return this.runOrchestration(id, request, ctx, started);
     const routed = await this.routing.plan(request);
-    const attempts: AttemptRecord[] = [];
+    const escalation = this.escalation(request, routed);
+    if (escalation) return this.runOrchestration(id, request, ctx, started, undefined, escalation);
+    const outcome = this.open(id, request, ctx, routed, started);
     try {
+      // n > 1: the choices are made in parallel by the model the first call lands on (choices.ts).
       const { completion, config } = await completeChoices(routed.plan.order, request, (order, req) =>
-        this.upstreams.complete(order, req, ctx.signal, attempts),
+        this.upstreams.complete(order, req, ctx.signal, outcome.attempts),
       );
       const text = completion.choices[0]?.message.content ?? '';
-      const usage = isUsage(completion.usage)
-        ? normaliseUsage(completion.usage)
-        : estimateUsage(request.messages, text);
-      const cost = usageCost(config, usage);
-      const answer: ChatCompletion = {
-        ...completion,
-        id,
-        model: config.name,
-        usage,
-        routing_decision: routed.plan.decision,
-      };
-      const kept = this.finish({ id, request, ctx, routed, attempts, started, config, text, usage, cost, error: null });
-      if (!kept) answer.routing_decision = { ...routed.plan.decision, record_kept: false };
-      return answer;
+      const { usage, cost } = priceAnswer(config, completion.usage, request.messages, text);
+      const kept = outcome.answered({ config, text, usage, cost });
+      const decision = kept ? routed.plan.decision : { ...routed.plan.decision, record_kept: false };
+      return { ...completion, id, model: config.name, usage, routing_decision: decision };
     } catch (err) {
-      this.finish({
-        id,
-        request,
-        ctx,
-        routed,
-        attempts,
-        started,
-        config: null,
-        text: null,
-        usage: null,
-        cost: 0,
-        error: err,
-      });
+      outcome.failed(err);
       throw err;
     }
   }
@@ -109,44 +77,64 @@ export class Chat implements ChatService {
       return { id: answer.id, decision: answer.routing_decision!, answeredBy: answer.model, chunks: toAsync(chunks) };
     }
     const routed = await this.routing.plan(request);
-    const attempts: AttemptRecord[] = [];
+    const escalation = this.escalation(request, routed);
+    if (escalation) return this.streamOrchestrated(id, request, ctx, started, escalation);
+    const outcome = this.open(id, request, ctx, routed, started);
     let opened: OpenedStream;
     try {
-      opened = await this.upstreams.openStream(routed.plan.order, request, ctx.signal, attempts);
+      opened = await this.upstreams.openStream(routed.plan.order, request, ctx.signal, outcome.attempts);
     } catch (err) {
-      this.finish({
-        id,
-        request,
-        ctx,
-        routed,
-        attempts,
-        started,
-        config: null,
-        text: null,
-        usage: null,
-        cost: 0,
-        error: err,
-      });
+      outcome.failed(err);
       throw err;
     }
     return {
       id,
       decision: routed.plan.decision,
       answeredBy: opened.config.name,
-      chunks: this.relay(id, request, ctx, routed, attempts, started, opened),
+      chunks: this.relay(request, ctx, routed, outcome, opened),
     };
   }
 
-  /** Re-labels upstream chunks as the daemon's, collects text and usage, records at the end. */
-  private async *relay(
+  /**
+   * orchestrator.auto_escalate_below: when the router predicts that even its pick answers below
+   * that quality, a team (planner, specialists, synthesizer) takes the request instead. Returns
+   * why, or null to answer with the single model.
+   */
+  private escalation(request: ChatCompletionRequest, routed: Routed): string | null {
+    if (!this.deps.orchestrator) return null;
+    const config = this.deps.config();
+    const verdict = {
+      strategy: routed.plan.decision.strategy,
+      abstain: false,
+      ...(routed.plan.predictedQuality !== undefined ? { predictedQuality: routed.plan.predictedQuality } : {}),
+    };
+    const decision = shouldEscalate(config.orchestrator, {
+      requestedModel: request.model,
+      verdict,
+      poolSize: config.pool.filter((m) => m.enabled !== false).length,
+    });
+    return decision.escalate ? `Escalated to the orchestrator: ${decision.reason}.` : null;
+  }
+
+  private open(
     id: string,
     request: ChatCompletionRequest,
     ctx: RunContext,
     routed: Routed,
-    attempts: AttemptRecord[],
     started: number,
+  ): RequestOutcome {
+    return new RequestOutcome((record, forced) => this.save(record, forced), id, request, ctx, routed, started);
+  }
+
+  /** Re-labels upstream chunks as the daemon's, collects text and usage, records at the end. */
+  private async *relay(
+    request: ChatCompletionRequest,
+    ctx: RunContext,
+    routed: Routed,
+    outcome: RequestOutcome,
     opened: OpenedStream,
   ): AsyncGenerator<ChatCompletionChunk> {
+    const id = outcome.id;
     const created = Math.floor(Date.now() / 1000);
     const model = opened.config.name;
     const wantUsage = request.stream_options?.include_usage === true;
@@ -180,7 +168,7 @@ export class Chat implements ChatService {
         const out = relabel(next.value);
         if (out) yield out;
       }
-      const finalUsage: Usage = usage ?? estimateUsage(request.messages, text);
+      const finalUsage: Usage = settleUsage(usage, request.messages, text);
       usage = finalUsage;
       if (first) {
         // The upstream sent no content chunk at all: still give the client the decision.
@@ -210,20 +198,8 @@ export class Chat implements ChatService {
         void opened.rest.return?.();
       }
       this.upstreams.streamDone(opened);
-      const finalUsage = usage ?? estimateUsage(request.messages, text);
-      const kept = this.finish({
-        id,
-        request,
-        ctx,
-        routed,
-        attempts,
-        started,
-        config: opened.config,
-        text,
-        usage: finalUsage,
-        cost: usageCost(opened.config, finalUsage),
-        error,
-      });
+      const answer = { config: opened.config, text, ...priceAnswer(opened.config, usage, request.messages, text) };
+      const kept = error === null ? outcome.answered(answer) : outcome.failed(error, answer);
       // A completed stream whose record was lost says so in a last chunk, before [DONE].
       if (finished && !kept) {
         yield {
@@ -238,76 +214,57 @@ export class Chat implements ChatService {
     }
   }
 
-  private async completeOrchestrated(
+  private streamOrchestrated(
     id: string,
     request: ChatCompletionRequest,
     ctx: RunContext,
     started: number,
-  ): Promise<ChatCompletion> {
-    const run = await this.runOrchestration(id, request, ctx, started);
-    return run;
-  }
-
-  private streamOrchestrated(id: string, request: ChatCompletionRequest, ctx: RunContext, started: number): ChatStream {
+    escalation?: string,
+  ): ChatStream {
     // Progress events are queued and streamed as they come; the final answer follows them.
-    const queue: ChatCompletionChunk[] = [];
-    let wake: (() => void) | null = null;
+    const progress = new AsyncQueue<ChatCompletionChunk>();
     const created = Math.floor(Date.now() / 1000);
-    const push = (chunk: ChatCompletionChunk): void => {
-      queue.push(chunk);
-      wake?.();
-    };
     const planning: RoutingDecision = {
       model: ORCHESTRATE_MODEL,
       confidence: 1,
       strategy: 'orchestrator',
       latency_ms: 0,
-      explanation:
-        'Orchestrated: a planner splits the task, specialists answer the parts, a synthesizer combines them.',
+      explanation: `${escalation ? `${escalation} ` : ''}Orchestrated: a planner splits the task, specialists answer the parts, a synthesizer combines them.`,
       alternatives: [],
       estimated_cost: 0,
     };
-    let done = false;
-    let failure: unknown = null;
     let result: ChatCompletion | null = null;
-    const running = this.runOrchestration(id, request, ctx, started, (progress) =>
-      push({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model: ORCHESTRATE_MODEL,
-        choices: [],
-        orchestration: progress,
-      }),
+    void this.runOrchestration(
+      id,
+      request,
+      ctx,
+      started,
+      (p) =>
+        progress.push({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: ORCHESTRATE_MODEL,
+          choices: [],
+          orchestration: p,
+        }),
+      escalation,
     ).then(
       (completion) => {
         result = completion;
-        done = true;
-        wake?.();
+        progress.end();
       },
-      (err: unknown) => {
-        failure = err;
-        done = true;
-        wake?.();
-      },
+      (err: unknown) => progress.end(err instanceof Error ? err : new Error('orchestration failed', { cause: err })),
     );
     async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
       let first = true;
-      for (;;) {
-        while (queue.length > 0) {
-          const chunk = queue.shift()!;
-          if (first) {
-            chunk.routing_decision = planning;
-            first = false;
-          }
-          yield chunk;
+      for await (const chunk of progress) {
+        if (first) {
+          chunk.routing_decision = planning;
+          first = false;
         }
-        if (done) break;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
+        yield chunk;
       }
-      await running;
-      if (failure) throw failure instanceof Error ? failure : new Error('orchestration failed', { cause: failure });
       const completion = result;
       if (!completion) return;
       const message = completion.choices[0]?.message;
@@ -345,116 +302,57 @@ export class Chat implements ChatService {
     ctx: RunContext,
     started: number,
     onProgress?: (p: OrchestrationProgress) => void,
+    escalation?: string,
   ): Promise<ChatCompletion> {
     const input = routingInput(request, { costWeight: 0, explore: false, random: Math.random });
+    const failedDecision: RoutingDecision = {
+      model: ORCHESTRATE_MODEL,
+      confidence: 0,
+      strategy: 'orchestrator',
+      latency_ms: 0,
+      explanation: 'Orchestration failed.',
+      alternatives: [],
+      estimated_cost: 0,
+    };
+    let routed: Routed = { plan: { decision: failedDecision, order: [] }, input, forced: false };
     try {
       const run = await this.orchestrate(request, ctx.signal, onProgress);
-      const decision = { ...run.decision, strategy: 'orchestrator' };
+      const decision: RoutingDecision = { ...run.decision, strategy: 'orchestrator' };
+      if (escalation) decision.explanation = `${escalation} ${decision.explanation}`;
+      routed = { plan: { decision, order: [] }, input, forced: false };
       const text = run.completion.choices[0]?.message.content ?? '';
-      const usage = isUsage(run.completion.usage)
-        ? normaliseUsage(run.completion.usage)
-        : estimateUsage(request.messages, text);
-      const completion: ChatCompletion = { ...run.completion, id, usage, routing_decision: decision };
-      const routed: Routed = { plan: { decision, order: [] }, input, forced: false };
-      this.finish({
-        id,
-        request,
-        ctx,
-        routed,
-        attempts: [],
-        started,
+      // The orchestrator priced its own steps (several models): its total is the cost.
+      const usage = settleUsage(run.completion.usage, request.messages, text);
+      this.open(id, request, ctx, routed, started).answered({
         config: null,
         answeredBy: run.completion.model,
         text,
         usage,
         cost: run.cost_usd,
-        error: null,
         steps: run.steps,
       });
-      return completion;
+      return { ...run.completion, id, usage, routing_decision: decision };
     } catch (err) {
-      const decision: RoutingDecision = {
-        model: ORCHESTRATE_MODEL,
-        confidence: 0,
-        strategy: 'orchestrator',
-        latency_ms: 0,
-        explanation: 'Orchestration failed.',
-        alternatives: [],
-        estimated_cost: 0,
-      };
-      this.finish({
-        id,
-        request,
-        ctx,
-        routed: { plan: { decision, order: [] }, input, forced: false },
-        attempts: [],
-        started,
-        config: null,
-        text: null,
-        usage: null,
-        cost: 0,
-        error: err,
-      });
+      this.open(id, request, ctx, routed, started).failed(err);
       throw err;
     }
   }
 
-  /** Writes the one RequestRecord of this request and emits the live event; false if it was not kept. Never throws. */
-  private finish(end: {
-    id: string;
-    request: ChatCompletionRequest;
-    ctx: RunContext;
-    routed: Routed;
-    attempts: AttemptRecord[];
-    started: number;
-    config: ModelConfig | null;
-    answeredBy?: string;
-    text: string | null;
-    usage: Usage | null;
-    cost: number;
-    error: unknown;
-    steps?: RequestRecord['steps'];
-  }): boolean {
-    const { request, routed } = end;
-    const status = end.error ? 'error' : 'ok';
-    const routingText = routed.input.text;
-    const record: RequestRecord = {
-      request_id: end.id,
-      created_at: Date.now(),
-      source: end.ctx.source,
-      requested_model: request.model,
-      routing_text: routingText,
-      messages: request.messages,
-      request_params: tracedParams(request),
-      decision: routed.plan.decision,
-      status,
-      answered_by: end.error ? null : (end.answeredBy ?? end.config?.name ?? null),
-      response_text: end.text,
-      error: end.error ? (end.error instanceof Error ? end.error.message : JSON.stringify(end.error)) : null,
-      usage: end.usage,
-      cost_usd: end.cost,
-      latency_ms: Math.round((performance.now() - end.started) * 100) / 100,
-      attempts: end.attempts,
-      capabilities: [...routed.input.required, ...routed.input.preferred],
-      ...(end.steps ? { steps: end.steps } : {}),
-    };
+  /** Stores the request's one record, tells the implicit-feedback tracker and live listeners. Never throws. */
+  /** Stores the request's record and tells listeners; false if the store could not keep it. Never throws. */
+  private save(record: RequestRecord, forced: boolean): boolean {
     try {
       this.deps.store.saveRequest(record);
     } catch (err) {
-      this.deps.log?.(`could not save request ${end.id}: ${err instanceof Error ? err.message : String(err)}`);
+      this.deps.log?.(
+        `could not save request ${record.request_id}: ${err instanceof Error ? err.message : String(err)}`,
+      );
       return false;
     }
-    this.implicit.afterRequest(record, routed.forced);
+    this.implicit.afterRequest(record, forced);
     if (this.events.listeners > 0) this.events.emit({ type: 'decision', row: decisionRow(record) });
     return true;
   }
-}
-
-function tracedParams(request: ChatCompletionRequest): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of TRACED_PARAMS) if (request[key] !== undefined) out[key] = request[key];
-  if (request.tools) out['tools'] = request.tools.map((t) => t.function.name);
-  return out;
 }
 
 export function decisionRow(record: RequestRecord): DecisionRow {

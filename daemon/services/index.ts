@@ -13,7 +13,7 @@ import { AUTO_MODES, ORCHESTRATE_MODEL, RoutingService } from './routing';
 import type { Services } from './types';
 import { monitorStoreWrites, type StoreWriteHealth } from './store-health';
 import { Upstreams } from './upstream';
-import { usageCost, estimateUsage, isUsage, normaliseUsage } from './usage';
+import { priceAnswer } from './usage';
 
 export type { ServiceConfig, ServiceDeps, RuntimeInfo, OrchestratorPort } from './deps';
 export type { Services } from './types';
@@ -41,14 +41,12 @@ export function createServices(deps: ServiceDeps): DaemonServices {
       const attempts: NonNullable<Parameters<Upstreams['complete']>[3]> = [];
       const { completion, config } = await upstreams.complete(order, request, signal, attempts);
       const text = completion.choices[0]?.message.content ?? '';
-      const usage = isUsage(completion.usage)
-        ? normaliseUsage(completion.usage)
-        : estimateUsage(request.messages, text);
+      const { usage, cost } = priceAnswer(config, completion.usage, request.messages, text);
       return {
         completion: { ...completion, model: config.name, usage },
         answered_by: config.name,
         attempts,
-        cost_usd: usageCost(config, usage),
+        cost_usd: cost,
       };
     },
     // The orchestrator's team: models that cannot be called (an unset ${KEY}) are not on it.

@@ -3,6 +3,8 @@
 // never half-imports a file.
 import type { TrainingRow } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
+// The one RFC 4180 parser of the daemon (the benchmark's score tables use it too).
+import { parseCsv as parseCsvRecords } from '../benchmark/csv';
 
 export const MAX_ROWS_PER_IMPORT = 200_000;
 
@@ -56,7 +58,7 @@ export function parseJsonLines(text: string): unknown[] {
 
 /** CSV with a header row naming prompt, model, score (and optionally weight); RFC 4180 quoting. */
 export function parseCsv(text: string): unknown[] {
-  const records = csvRecords(text);
+  const records = parseCsvRecords(text);
   const header = records.shift();
   if (!header) throw new FugusashiError('InvalidRequest', 'Empty CSV', 'body');
   const names = header.map((h) => h.trim().toLowerCase());
@@ -68,36 +70,4 @@ export function parseCsv(text: string): unknown[] {
   return records
     .filter((r) => r.some((cell) => cell.trim() !== ''))
     .map((r) => Object.fromEntries(names.map((name, i) => [name, r[i] ?? ''])));
-}
-
-function csvRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(cell);
-      records.push(record);
-      record = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || record.length > 0) {
-    record.push(cell);
-    records.push(record);
-  }
-  return records;
 }

@@ -40,3 +40,19 @@ export function normaliseUsage(u: Usage): Usage {
     total_tokens: u.prompt_tokens + u.completion_tokens,
   };
 }
+
+/** The usage of a finished answer: what the upstream reported, else an estimate from the text. */
+export function settleUsage(reported: unknown, messages: readonly ChatMessage[], text: string): Usage {
+  return isUsage(reported) ? normaliseUsage(reported) : estimateUsage(messages, text);
+}
+
+/** The one pricing function: an answer's usage and what it cost at `model`'s configured prices. */
+export function priceAnswer(
+  model: ModelConfig,
+  reported: unknown,
+  messages: readonly ChatMessage[],
+  text: string,
+): { usage: Usage; cost: number } {
+  const usage = settleUsage(reported, messages, text);
+  return { usage, cost: usageCost(model, usage) };
+}

@@ -10,12 +10,12 @@
 // Options: models (names and per-model config overrides), config (extra YAML sections), token…
 // `spawnDaemon()` runs the CLI (`fugusashi serve`) as a child process instead, for process-level tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FugusashiConfig, ModelConfig } from '../../shared/config';
-import { startDaemon, type RunningDaemon } from '../../daemon/main';
+import { startDaemon, type DaemonOptions, type RunningDaemon } from '../../daemon/main';
 import { startFake, type FakeKind, type FakeOptions, type FakeUpstream } from '../fakes';
 
 export interface TestModel {
@@ -38,6 +38,8 @@ export interface TestDaemonOptions {
   idleShutdownSeconds?: number;
   /** Collect the daemon's log lines here instead of printing them. */
   log?: string[];
+  /** The learning router (default: none; routing.strategies default to the built-in ones). */
+  learner?: DaemonOptions['learner'];
 }
 
 export interface TestDaemon extends RunningDaemon {
@@ -109,6 +111,7 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
       rpc: options.rpc ?? true,
       idleShutdownSeconds: options.idleShutdownSeconds,
       log: (line) => logLines.push(line),
+      ...(options.learner ? { learner: options.learner } : {}),
     });
   } catch (err) {
     await Promise.all(Object.values(fakes).map((f) => f.close()));
@@ -131,9 +134,21 @@ export interface SpawnedDaemon {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `fugusashi serve ARGS` (from source through tsx) and waits until its HTTP door listens. */
+/**
+ * The built CLI (`npm test` builds dist/ before the tests; alone: `node esbuild.mjs`). Process-level
+ * tests run it with plain node, as users do, rather than the sources through tsx.
+ */
+export const CLI_BUNDLE = path.resolve('dist/cli.js');
+
+/** Call in a `before()`: a clear failure instead of a confusing one when dist/ was not built. */
+export function requireCliBundle(): void {
+  if (!existsSync(CLI_BUNDLE)) throw new Error(`${CLI_BUNDLE} is missing: run "node esbuild.mjs" first`);
+}
+
+/** Runs `fugusashi serve ARGS` (dist/cli.js) and waits until its HTTP door listens. */
 export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<SpawnedDaemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('daemon/cli.ts'), 'serve', ...args], {
+  requireCliBundle();
+  const child = spawn(process.execPath, [CLI_BUNDLE, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -11,14 +11,13 @@ import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../../sha
 import type { ChatCompletion, RoutingDecision } from '../../../shared/openai';
 import { VERSION } from '../../../daemon/version';
 import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
-import { makeTempDir, spawnDaemon } from '../../helpers/daemon';
+import { CLI_BUNDLE, makeTempDir, requireCliBundle, spawnDaemon } from '../../helpers/daemon';
 
 const run = promisify(execFile);
-const CLI = path.resolve('daemon/cli.ts');
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [CLI_BUNDLE, ...args], { timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -31,6 +30,7 @@ let dir: string;
 let configPath: string;
 
 before(async () => {
+  requireCliBundle();
   fake = await startFakeOpenAI({ models: ['up-a'] });
   dir = makeTempDir('fugu-cli-');
   configPath = path.join(dir, 'config.yaml');

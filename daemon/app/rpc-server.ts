@@ -1,0 +1,73 @@
+// The JSON-RPC door's socket: a unix socket (named pipe on Windows) that every VS Code window
+// joins. Each connection is a vscode-languageserver connection, so a window's LanguageClient gets
+// the protocol it expects: initialize → initialized → … → shutdown → exit. The daemon is shared
+// by all windows, so `exit` ends that window's connection only, and a window's processId never
+// becomes a reason for the daemon to exit (the package's node watchdog would call process.exit
+// in both cases; we give each connection a watchdog that closes just that connection).
+import { existsSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import { createConnection, type Connection, type WatchDog } from 'vscode-languageserver';
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import type { DaemonRpcEndpoint } from './daemon-file';
+
+export interface RpcClient {
+  connection: Connection;
+  /** Resolves when the window left (exit, socket closed, or the daemon shutting down). */
+  readonly left: Promise<void>;
+}
+
+export interface RpcServer {
+  readonly clients: number;
+  close(): Promise<void>;
+}
+
+/** Listens on `endpoint`; `onClient` wires the handlers of each new window's connection. */
+export async function startRpcServer(
+  endpoint: DaemonRpcEndpoint,
+  onClient: (client: RpcClient) => void,
+): Promise<RpcServer> {
+  // The caller holds the data-dir lock, so a socket file left here is a dead daemon's.
+  if (endpoint.transport === 'unix' && existsSync(endpoint.path)) unlinkSync(endpoint.path);
+  const open = new Set<() => void>();
+  const server = net.createServer((socket) => {
+    let leave!: () => void;
+    const left = new Promise<void>((resolve) => {
+      let gone = false;
+      leave = () => {
+        if (gone) return;
+        gone = true;
+        open.delete(leave);
+        socket.destroy();
+        connection.dispose();
+        resolve();
+      };
+    });
+    const watchDog: WatchDog = { initialize: () => undefined, shutdownReceived: false, exit: () => leave() };
+    const connection = createConnection(
+      (logger) => createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket), logger),
+      watchDog,
+    );
+    open.add(leave);
+    socket.on('close', () => leave());
+    socket.on('error', () => socket.destroy());
+    onClient({ connection, left });
+    connection.listen();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(endpoint.path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    get clients() {
+      return open.size;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const leave of [...open]) leave();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,93 @@
+// Benchmark runs started from a VS Code window (the task and the dashboard's Benchmark tab): the
+// same runner as `fugusashi benchmark`, with the daemon's embedding settings, progress on the live
+// event bus, the report saved for the dashboard, and cancellation — a window that cancels its
+// request stops the run at its next step.
+import path from 'node:path';
+import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
+import { FugusashiError } from '../../shared/errors';
+import type { BenchmarkParams } from '../../shared/protocol';
+import { samplePath } from '../benchmark/cli';
+import { runBenchmark, type BenchmarkOptions } from '../benchmark/run';
+import type { EmbedderConfig } from '../embeddings/index';
+import { loadLastBenchmark, saveLastBenchmark } from '../http/last-benchmark';
+import type { LiveEvents } from './types';
+
+export interface BenchmarkServiceDeps {
+  dataDir: string;
+  /** The embedder of the daemon's current config (read at the start of each run). */
+  embeddings: () => EmbedderConfig;
+  events: LiveEvents;
+  /** Default: the real runner (tests may pass a slow one to exercise cancellation). */
+  runner?: typeof runBenchmark;
+}
+
+export interface BenchmarkRun {
+  signal: AbortSignal;
+  onProgress?: (progress: BenchmarkProgress) => void;
+}
+
+export class BenchmarkService {
+  private readonly running = new Set<AbortController>();
+
+  constructor(private readonly deps: BenchmarkServiceDeps) {}
+
+  async run(params: BenchmarkParams, { signal, onProgress }: BenchmarkRun): Promise<BenchmarkReport> {
+    // One controller per run: the daemon's shutdown cancels every run, a window cancels its own.
+    const controller = new AbortController();
+    const stop = (): void => controller.abort(new FugusashiError('Cancelled', 'The benchmark run was cancelled.'));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    this.running.add(controller);
+    try {
+      const options = this.options(params, controller.signal);
+      const report = await (this.deps.runner ?? runBenchmark)(options, (p) => {
+        const progress = { ...p, run_id: params.runId };
+        onProgress?.(progress);
+        this.deps.events.emit({ type: 'benchmark-progress', progress });
+      });
+      // The dashboard charts the most recent run, also after this daemon restarts.
+      saveLastBenchmark(this.deps.dataDir, report);
+      this.deps.events.emit({ type: 'benchmark-done', report });
+      return report;
+    } catch (err) {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', stop);
+      this.running.delete(controller);
+    }
+  }
+
+  /** The last saved report (the same source as GET /v1/benchmark/last). */
+  last(): BenchmarkReport | null {
+    return loadLastBenchmark(this.deps.dataDir);
+  }
+
+  /** Shutdown: every run stops at its next step. */
+  cancelAll(): void {
+    for (const controller of this.running)
+      controller.abort(new FugusashiError('Cancelled', 'The daemon is shutting down.'));
+  }
+
+  private options(params: BenchmarkParams, signal: AbortSignal): BenchmarkOptions {
+    const options: BenchmarkOptions = {
+      cacheDir: path.join(this.deps.dataDir, 'benchmark-cache'),
+      embeddings: this.deps.embeddings(),
+      signal,
+    };
+    if (params.strong) options.strong = params.strong;
+    if (params.weak) options.weak = params.weak;
+    switch (params.mode) {
+      case 'sample':
+        return { ...options, file: samplePath(), sample: true };
+      case 'split':
+        return { ...options, train: params.dataset, ...(params.test ? { test: params.test } : {}) };
+      case 'folds':
+        return { ...options, file: params.dataset, folds: params.folds ?? 5 };
+      case 'online':
+        return { ...options, file: params.dataset, online: true };
+      default:
+        throw new FugusashiError('InvalidRequest', `unknown benchmark mode "${String(params.mode)}"`, 'mode');
+    }
+  }
+}

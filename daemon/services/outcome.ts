@@ -1,0 +1,96 @@
+// The one record every chat request leaves, however it ends (answered, failed before any answer,
+// failed or cut off mid-stream, orchestrated): opened when the request is routed, closed exactly
+// once, then handed to `save` (the store, implicit signals, the live event).
+import type { AttemptRecord } from '../../shared/api';
+import type { ModelConfig } from '../../shared/config';
+import type { ChatCompletionRequest, Usage } from '../../shared/openai';
+import type { RequestRecord } from '../core/ports';
+import type { RunContext } from './ports';
+import type { Routed } from './routing';
+
+/** Request fields kept in the trace besides the messages (never the whole body twice). */
+const TRACED_PARAMS = [
+  'model',
+  'stream',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'tool_choice',
+  'response_format',
+  'seed',
+  'user',
+] as const;
+
+/** What is known of the answer when the request ends (all null when no model answered). */
+export interface AnswerPart {
+  config: ModelConfig | null;
+  /** Who answered when it is not a pool model (the orchestrator's synthesizer). */
+  answeredBy?: string;
+  text: string | null;
+  usage: Usage | null;
+  cost: number;
+  steps?: RequestRecord['steps'];
+}
+
+const NO_ANSWER: AnswerPart = { config: null, text: null, usage: null, cost: 0 };
+
+export class RequestOutcome {
+  /** Filled by the attempt loop: one entry per upstream tried. */
+  readonly attempts: AttemptRecord[] = [];
+  private closed = false;
+
+  constructor(
+    /** Stores the record; false when the store could not keep it. */
+    private readonly save: (record: RequestRecord, forced: boolean) => boolean,
+    readonly id: string,
+    private readonly request: ChatCompletionRequest,
+    private readonly ctx: RunContext,
+    private readonly routed: Routed,
+    private readonly started: number,
+  ) {}
+
+  /** Closes the record of an answered request; false when the store could not keep it. */
+  answered(answer: AnswerPart): boolean {
+    return this.close(answer, null);
+  }
+
+  failed(error: unknown, partial: AnswerPart = NO_ANSWER): boolean {
+    return this.close(partial, error);
+  }
+
+  private close(answer: AnswerPart, error: unknown): boolean {
+    if (this.closed) return true;
+    this.closed = true;
+    const { request, routed } = this;
+    const record: RequestRecord = {
+      request_id: this.id,
+      created_at: Date.now(),
+      source: this.ctx.source,
+      requested_model: request.model,
+      routing_text: routed.input.text,
+      messages: request.messages,
+      request_params: tracedParams(request),
+      decision: routed.plan.decision,
+      status: error ? 'error' : 'ok',
+      answered_by: error ? null : (answer.answeredBy ?? answer.config?.name ?? null),
+      response_text: answer.text,
+      error: error ? (error instanceof Error ? error.message : JSON.stringify(error)) : null,
+      usage: answer.usage,
+      cost_usd: answer.cost,
+      latency_ms: Math.round((performance.now() - this.started) * 100) / 100,
+      attempts: this.attempts,
+      capabilities: [...routed.input.required, ...routed.input.preferred],
+      ...(answer.steps ? { steps: answer.steps } : {}),
+    };
+    return this.save(record, routed.forced);
+  }
+}
+
+function tracedParams(request: ChatCompletionRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of TRACED_PARAMS) if (request[key] !== undefined) out[key] = request[key];
+  if (request.tools) out['tools'] = request.tools.map((t) => t.function.name);
+  return out;
+}

@@ -1,0 +1,75 @@
+// Every dashboard operation of shared/dashboard-operations.ts answers on both doors of a real
+// daemon: over HTTP at the route the table names (what the browser's transport sends) and over
+// JSON-RPC under the method it names (what the VS Code webview's bridge sends), with the same data.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { test } from 'node:test';
+import { createMessageConnection, RequestType, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { DAEMON_FILE, type DaemonFile } from '../../../shared/daemon';
+import { DASHBOARD_OPERATIONS, httpRequestOf, type HttpRoute } from '../../../shared/dashboard-operations';
+import type { ChatCompletion } from '../../../shared/openai';
+import type { DashboardOperation, OperationParams } from '../../../shared/webview';
+import { startTestDaemon } from '../../helpers/daemon';
+
+test('each dashboard operation answers on the HTTP door and the JSON-RPC door alike', async () => {
+  const d = await startTestDaemon();
+  const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const rpc = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  rpc.listen();
+  try {
+    await rpc.sendRequest(new RequestType<unknown, unknown, void>('initialize'), { processId: null, capabilities: {} });
+    const answer = (await (
+      await fetch(`${d.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'for the dashboard' }] }),
+      })
+    ).json()) as ChatCompletion;
+
+    const params: { [K in DashboardOperation]: OperationParams<K> } = {
+      stats: undefined,
+      usageOverTime: { bucket_ms: 3_600_000 },
+      decisions: { limit: 10 },
+      trace: { request_id: answer.id },
+      rankings: undefined,
+      feedbackStats: undefined,
+      rate: { request_id: answer.id, rating: 4 },
+      lastBenchmark: undefined,
+    };
+    const ops = Object.keys(DASHBOARD_OPERATIONS) as DashboardOperation[];
+    assert.deepEqual(new Set(ops), new Set(Object.keys(params)));
+    for (const op of ops) {
+      const route: HttpRoute = DASHBOARD_OPERATIONS[op].http;
+      const req = httpRequestOf(op, params[op]);
+      const res = await fetch(d.url + req.path, {
+        method: req.method,
+        ...(req.body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(req.body) }),
+      });
+      let viaHttp: unknown = null;
+      if (route.empty?.includes(res.status)) viaHttp = null;
+      else {
+        assert.equal(res.status, 200, `${op}: ${req.method} ${req.path} answered ${res.status}`);
+        const body = (await res.json()) as { data?: unknown };
+        viaHttp = route.list ? body.data : body;
+      }
+      const viaRpc = await rpc.sendRequest(
+        new RequestType<unknown, unknown, void>(DASHBOARD_OPERATIONS[op].rpc),
+        params[op],
+      );
+      if (op === 'rate') continue; // each call records a rating: the two answers differ by design
+      if (op === 'stats' || op === 'feedbackStats') {
+        assert.deepEqual(Object.keys(viaHttp as object).sort(), Object.keys(viaRpc as object).sort(), op);
+      } else assert.deepEqual(viaHttp, viaRpc, op);
+    }
+  } finally {
+    rpc.dispose();
+    socket.destroy();
+    await d.close();
+  }
+});

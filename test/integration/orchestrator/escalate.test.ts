@@ -1,0 +1,96 @@
+// orchestrator.auto_escalate_below through the real daemon: when the deciding strategy predicts
+// that its pick answers below the threshold, an `auto` request is answered by the orchestrator's
+// team instead, and says so in its routing decision; at or above it, the single model answers.
+// The learned strategy is replaced by one whose predicted quality the test sets (no embedder).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Candidate, Learner, RouteInput, StrategyVerdict } from '../../../daemon/core/ports';
+import type { ChatCompletion, ChatCompletionChunk } from '../../../shared/openai';
+import type { FakeRequest } from '../../fakes';
+import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+
+let predicted = 0.9;
+/** A "learned" strategy that always picks model-a and predicts `predicted` for it. */
+const learner: Learner = {
+  strategy: (name) =>
+    name === 'learned'
+      ? {
+          name,
+          decide: (_input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict => ({
+            strategy: 'learned',
+            abstain: false,
+            confidence: 0.9,
+            ranked: candidates.map((c, i) => ({ model: c.config.name, score: 1 - i / 10 })),
+            explanation: 'scripted prediction',
+            predictedQuality: predicted,
+          }),
+        }
+      : undefined,
+  prepare: () => Promise.resolve(undefined),
+  observe: () => undefined,
+  retrain: () => Promise.resolve(),
+  status: () => ({ outcomes: 0, last_retrain_at: null, retraining: false, embeddings: 'ready' }),
+};
+
+function systemText(req: FakeRequest): string {
+  const first = (req.body?.messages as { role: string; content: unknown }[] | undefined)?.[0];
+  return first?.role === 'system' && typeof first.content === 'string' ? first.content : '';
+}
+
+const plan = {
+  subtasks: [{ id: 'a', capability: 'chat', instructions: 'Answer the question.', depends_on: [] }],
+};
+
+describe('orchestrator.auto_escalate_below', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await startTestDaemon({
+      learner: () => learner,
+      config: {
+        routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
+        orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6 },
+      },
+    });
+    d.fakes['model-b']!.hook = (req) => {
+      const system = systemText(req);
+      if (system.startsWith('You are the planner')) return { text: '```json\n' + JSON.stringify(plan) + '\n```' };
+      if (system.startsWith('You write the final answer')) return { text: 'TEAM ANSWER' };
+      return undefined;
+    };
+  });
+  after(async () => d.close());
+
+  const ask = (stream = false) =>
+    fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', stream, messages: [{ role: 'user', content: 'a hard question' }] }),
+    });
+
+  test('predicted quality at or above the threshold: the single model answers', async () => {
+    predicted = 0.8;
+    const answer = (await (await ask()).json()) as ChatCompletion;
+    assert.equal(answer.routing_decision?.strategy, 'learned');
+    assert.equal(answer.model, 'model-a');
+  });
+
+  test('below the threshold: the team answers, and the decision says why', async () => {
+    predicted = 0.3;
+    const answer = (await (await ask()).json()) as ChatCompletion;
+    assert.equal(answer.choices[0]?.message.content, 'TEAM ANSWER');
+    assert.equal(answer.routing_decision?.strategy, 'orchestrator');
+    assert.match(
+      answer.routing_decision?.explanation ?? '',
+      /Escalated to the orchestrator: learned predicts at most 0\.30/,
+    );
+
+    const res = await ask(true);
+    assert.equal(res.status, 200);
+    const chunks = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk);
+    assert.match(chunks[0]?.routing_decision?.explanation ?? '', /Escalated to the orchestrator/);
+    assert.ok(chunks.some((c) => c.choices[0]?.delta.content === 'TEAM ANSWER'));
+  });
+});

@@ -1,0 +1,58 @@
+// One schema for both doors: a chat request the HTTP door refuses is refused by the JSON-RPC door
+// with the same message (both check shared/openai.ts ChatCompletionRequestSchema).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { test } from 'node:test';
+import {
+  createMessageConnection,
+  RequestType,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
+import { DAEMON_FILE, type DaemonFile } from '../../../shared/daemon';
+import { ErrorCodes } from '../../../shared/errors';
+import type { ChatCompletionRequest, OpenAIErrorBody } from '../../../shared/openai';
+import { ChatRequest } from '../../../shared/protocol';
+import { startTestDaemon } from '../../helpers/daemon';
+
+const BAD_REQUESTS: unknown[] = [
+  { messages: [{ role: 'user', content: 'no model' }] },
+  { model: 'auto', messages: [{ role: 'wizard', content: 'hi' }] },
+  { model: 'auto', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' },
+  { model: 'auto', messages: 'not a list' },
+];
+
+test('the RPC door refuses what the HTTP door refuses, with the same message', async () => {
+  const d = await startTestDaemon();
+  const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const rpc = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  rpc.listen();
+  try {
+    await rpc.sendRequest(new RequestType<unknown, unknown, void>('initialize'), { processId: null, capabilities: {} });
+    for (const bad of BAD_REQUESTS) {
+      const res = await fetch(`${d.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(bad),
+      });
+      assert.equal(res.status, 400, JSON.stringify(bad));
+      const http = (await res.json()) as OpenAIErrorBody;
+      const err = await rpc.sendRequest(ChatRequest, { request: bad as ChatCompletionRequest }).then(
+        () => assert.fail(`accepted over RPC: ${JSON.stringify(bad)}`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ResponseError);
+      assert.equal(err.code, ErrorCodes.InvalidRequest.rpc);
+      assert.equal(err.message, http.error.message, JSON.stringify(bad));
+    }
+  } finally {
+    rpc.dispose();
+    socket.destroy();
+    await d.close();
+  }
+});
