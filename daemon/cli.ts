@@ -21,6 +21,7 @@ Commands:
   route       show which model a prompt would be routed to, without calling it
   export      write stored outcomes (ratings, training rows) as JSON lines
   benchmark   evaluate the router on score tables (RouteLLM metrics)
+  models      list the pool: provider, price and its source, capabilities, health
 
 Run "fugusashi <command> --help" for a command's options.
 Config: --config FILE, else <data dir>/config.yaml, else discovery (Ollama, OPENAI_API_KEY, ANTHROPIC_API_KEY).
@@ -85,6 +86,13 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await exportOutcomes(rest, io);
       case 'benchmark':
         return await (await import('./benchmark/cli')).benchmarkCommand([...rest]);
+      case 'models': {
+        // gateway (issue 12)
+        const { MODELS_HELP, modelsCommand } = await import('./cli-models');
+        if (wantsHelp) return io.out(`${MODELS_HELP}\n`), 0;
+        const { values, flags } = parseFlags(rest, ['config', 'data-dir', 'token'], ['json']);
+        return await modelsCommand(io, { values, json: flags.has('json'), runningDaemon });
+      }
       default:
         io.err(`fugusashi: unknown command "${command}"\n\n${HELP['main']}\n`);
         return 2;

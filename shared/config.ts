@@ -28,8 +28,10 @@ export const ModelConfigSchema = Type.Object(
     api_base: Type.Optional(Type.String()),
     /** Usually "${OPENAI_API_KEY}"-style; resolved at load, never written back or logged. */
     api_key: Type.Optional(Type.String()),
-    cost_per_input_token: Type.Number({ minimum: 0 }),
-    cost_per_output_token: Type.Number({ minimum: 0 }),
+    // gateway (issue 12): optional: a model named in the bundled price table needs none.
+    cost_per_input_token: Type.Optional(Type.Number({ minimum: 0 })),
+    cost_per_output_token: Type.Optional(Type.Number({ minimum: 0 })),
+    cost_per_cached_input_token: Type.Optional(Type.Number({ minimum: 0 })),
     capabilities: Type.Array(Type.String()),
     description: Type.Optional(Type.String()),
     context_window: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -42,7 +44,18 @@ export const ModelConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ModelConfig = Static<typeof ModelConfigSchema>;
+/** A model as written in config.yaml (prices may be missing). */
+export type ModelFileConfig = Static<typeof ModelConfigSchema>;
+/** gateway (issue 12): where a resolved model's price came from. */
+export type PriceSource = 'config' | 'table' | 'config+table' | 'local' | 'unknown';
+/** A resolved pool model: prices always set (config, else the bundled table, else 0 and flagged). */
+export type ModelConfig = ModelFileConfig & {
+  cost_per_input_token: number;
+  cost_per_output_token: number;
+  price_source?: PriceSource;
+  /** The price table row's source page, when the price came from the table. */
+  price_ref?: { url: string; as_of: string; note?: string; table_date: string };
+};
 
 export const STRATEGY_NAMES = ['learned', 'similarity', 'cost', 'fallback'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];

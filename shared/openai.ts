@@ -186,4 +186,11 @@ export interface ModelListEntry {
   cost_per_output_token?: number;
   context_window?: number;
   description?: string;
+  // gateway (issue 12): where the price comes from, and the model's live health.
+  cost_per_cached_input_token?: number;
+  price_source?: 'config' | 'table' | 'config+table' | 'local' | 'unknown';
+  price_ref?: { url: string; as_of: string; note?: string; table_date: string };
+  /** Set when price_source is 'unknown': the model's cost is counted as 0. */
+  price_warning?: string;
+  health?: { state: 'ok' | 'failing' | 'cooling_down'; consecutive_failures: number; cooldown_remaining_s: number };
 }

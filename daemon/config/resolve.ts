@@ -11,6 +11,7 @@ import {
   type OrchestratorConfig,
   type StrategyName,
 } from '../../shared/config';
+import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
 import { discoverModels } from './discovery';
 import { ConfigError } from './errors';
 import { parseConfigText } from './validate';
@@ -113,6 +114,11 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
       (enabled !== resolved.models.length ? ` (${enabled} enabled)` : '') +
       (resolved.defaultModel ? `, default ${resolved.defaultModel}` : ''),
     ...warnings.map((w) => `warning: ${w}`),
+    // gateway (issue 12): a paid model with no price would make every cost figure silently wrong.
+    ...resolved.models.flatMap((m) => {
+      const w = unknownPriceWarning(m);
+      return w ? [`warning: ${w}`] : [];
+    }),
   ];
   return { config: resolved, source: 'file', path: file, log };
 }
@@ -133,7 +139,8 @@ export function applyDefaults(
         ? path.resolve(fileDir ?? process.cwd(), expandHome(s.data_dir, home))
         : path.join(home, DEFAULTS.dataDirName);
   const models = file.models.map((m) => {
-    const copy: ModelConfig = { ...m };
+    // gateway (issue 12): prices from config, else the bundled table (daemon/core/prices).
+    const copy: ModelConfig = withPrice(m);
     // An unset ${KEY} leaves "", which must not be sent as a key.
     if (copy.api_key === '') delete copy.api_key;
     return copy;

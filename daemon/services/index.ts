@@ -13,6 +13,7 @@ import { AUTO_MODES, ORCHESTRATE_MODEL, RoutingService } from './routing';
 import type { Services } from './types';
 import { Upstreams } from './upstream';
 import { usageCost, estimateUsage, isUsage, normaliseUsage } from './usage';
+import { withPoolStatus } from './pool-status';
 
 export type { ServiceConfig, ServiceDeps, RuntimeInfo, OrchestratorPort } from './deps';
 export type { Services } from './types';
@@ -88,7 +89,7 @@ export function createServices(deps: ServiceDeps): DaemonServices {
       if (!request.tools) delete request.tools;
       return (await routing.plan(request)).plan.decision;
     },
-    models: () => modelList(deps),
+    models: () => withPoolStatus(modelList(deps), deps, routing), // gateway (issue 12)
     stats: (since) => deps.store.stats(deps.config().pool, since),
     usageOverTime: (bucketMs, since) => deps.store.usageOverTime(bucketMs, since),
     decisions: (query) => deps.store.listDecisions(query),
