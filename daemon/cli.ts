@@ -89,7 +89,10 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case 'models': {
         // gateway (issue 12)
         const { MODELS_HELP, modelsCommand } = await import('./cli-models');
-        if (wantsHelp) return io.out(`${MODELS_HELP}\n`), 0;
+        if (wantsHelp) {
+          io.out(`${MODELS_HELP}\n`);
+          return 0;
+        }
         const { values, flags } = parseFlags(rest, ['config', 'data-dir', 'token'], ['json']);
         return await modelsCommand(io, { values, json: flags.has('json'), runningDaemon });
       }
