@@ -58,6 +58,7 @@ import { buildApp } from './http/app';
 import { createDashboardPlugin } from './http/dashboard';
 import { loadLastBenchmark, saveLastBenchmark } from './http/last-benchmark';
 import { createOrchestrator } from './orchestrator';
+import { PluginHost } from './plugins/host';
 import { createProviderRegistry } from './providers';
 import { registerRpcHandlers } from './rpc/handlers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
@@ -191,6 +192,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const learner = buildLearner(options, store, config, log);
   if (learner) cleanups.push(() => (learner as Partial<LearnerHandle>).close?.());
 
+  // gateway (issue 12): routing.plugins, loaded now and on every reload.
+  const plugins = new PluginHost(log);
+  await plugins.load(config.routing.plugins, config.routing.pluginBudgetMs);
+
   const vscodeLm = new VscodeLmHub();
   const providers = createProviderRegistry({ vscodeLm });
   let http: { host: string; port: number } | null = null;
@@ -202,6 +207,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     orchestrator: (gateway) => createOrchestrator({ gateway, config: () => serviceConfig.orchestrator }),
     runtime: () => ({ pid: process.pid, startedAt, http, dataDir, configPath, configError }),
     log,
+    plugins,
   });
 
   const apply = (next: ResolvedConfig, why: string): void => {
@@ -216,6 +222,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     serviceConfig = toServiceConfig(config);
     configError = null;
     log(`config reloaded (${why}): ${config.models.length} model(s)`);
+    void plugins.load(config.routing.plugins, config.routing.pluginBudgetMs); // gateway (issue 12)
     broadcastStatus();
   };
   const reportConfigError = (err: Error, why: string): void => {

@@ -78,6 +78,9 @@ export const RoutingConfigSchema = Type.Object(
     cooldown_seconds: Type.Optional(Type.Number({ minimum: 0 })),
     connect_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     first_byte_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    // gateway (issue 12): user strategy modules (paths relative to the config file) and their per-decision budget.
+    plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    plugin_budget_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     feedback: Type.Optional(
       Type.Object(
         {

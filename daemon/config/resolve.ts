@@ -29,6 +29,9 @@ export interface ResolvedRouting {
   firstByteTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
   embeddings: { backend: 'use' | 'transformers'; model: string | undefined; waitMs: number | undefined };
+  /** gateway (issue 12): absolute paths of routing.plugins, and their default budget (ms). */
+  plugins: string[];
+  pluginBudgetMs: number | undefined;
 }
 
 export interface ResolvedServer {
@@ -169,6 +172,8 @@ export function applyDefaults(
         model: r.embeddings?.model,
         waitMs: r.embeddings?.wait_ms,
       },
+      plugins: (r.plugins ?? []).map((p) => path.resolve(fileDir ?? process.cwd(), expandHome(p, home))),
+      pluginBudgetMs: r.plugin_budget_ms,
     },
     server: {
       host: options.host ?? s.host ?? DEFAULTS.host,

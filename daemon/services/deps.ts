@@ -3,7 +3,7 @@
 import type { ChatCompletionRequest, ChatCompletion, RoutingDecision } from '../../shared/openai';
 import type { OrchestrationProgress, OrchestrationTraceStep } from '../../shared/api';
 import type { ModelConfig, OrchestratorConfig, ProviderKind, StrategyName } from '../../shared/config';
-import type { Learner, Outcome, Store } from '../core/ports';
+import type { Candidate, Learner, Outcome, RouteInput, RoutePlan, Store } from '../core/ports';
 import type { LlmProvider } from '../providers/types';
 import type { Gateway } from './ports';
 
@@ -73,4 +73,8 @@ export interface ServiceDeps {
   now?: () => number;
   random?: () => number;
   log?: (message: string) => void;
+  /** gateway (issue 12): user routing plugins (daemon/plugins), consulted after the built-in chain. */
+  plugins?: {
+    apply(input: RouteInput, candidates: readonly Candidate[], plan: RoutePlan, mode: string): Promise<RoutePlan>;
+  };
 }
