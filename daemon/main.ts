@@ -59,6 +59,7 @@ import { createDashboardPlugin } from './http/dashboard';
 import { loadLastBenchmark, saveLastBenchmark } from './http/last-benchmark';
 import { createOrchestrator } from './orchestrator';
 import { PluginHost } from './plugins/host';
+import { JsonlCacheStore } from './services/cache/jsonl-store';
 import { createProviderRegistry } from './providers';
 import { registerRpcHandlers } from './rpc/handlers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
@@ -208,6 +209,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     runtime: () => ({ pid: process.pid, startedAt, http, dataDir, configPath, configError }),
     log,
     plugins,
+    // gateway (issue 12): response-cache entries survive restarts in the data dir.
+    responseCacheStore: new JsonlCacheStore(path.join(dataDir, 'response-cache.jsonl')),
   });
 
   const apply = (next: ResolvedConfig, why: string): void => {

@@ -144,9 +144,28 @@ export const OrchestratorConfigSchema = Type.Object(
 );
 export type OrchestratorConfig = Static<typeof OrchestratorConfigSchema>;
 
+/** gateway (issue 12): the response cache. */
+export const CacheConfigSchema = Type.Object(
+  {
+    /** Exact cache: the same normalised request (and pool) gets the stored answer. Default false. */
+    exact: Type.Optional(Type.Boolean()),
+    /** Semantic cache (opt-in): a near-identical last user turn, same rest of the request. Default false. */
+    semantic: Type.Optional(Type.Boolean()),
+    ttl_s: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    max_entries: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Also cache requests with temperature > 0 (default false). */
+    any_temperature: Type.Optional(Type.Boolean()),
+    /** Cosine similarity a semantic hit needs (default 0.95). */
+    semantic_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type CacheConfig = Static<typeof CacheConfigSchema>;
+
 export const FugusashiConfigSchema = Type.Object(
   {
     default_model: Type.Optional(Type.String()),
+    cache: Type.Optional(CacheConfigSchema), // gateway (issue 12)
     models: Type.Array(ModelConfigSchema),
     routing: Type.Optional(RoutingConfigSchema),
     server: Type.Optional(ServerConfigSchema),

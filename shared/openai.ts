@@ -116,6 +116,16 @@ export interface RoutingDecision {
   chain?: { strategy: string; abstained: boolean; reason: string }[];
   /** Present for orchestrated answers (strategy "orchestrator"). */
   plan?: OrchestrationStepSummary[];
+  /** gateway (issue 12): present on a response-cache hit (strategy "cache"). */
+  cache?: {
+    kind: 'exact' | 'semantic';
+    entry_id: string;
+    age_s: number;
+    /** 1 for exact hits; the cosine similarity of the last user turns for semantic ones. */
+    similarity: number;
+    saved_usd: number;
+    saved_ms: number;
+  };
 }
 
 export interface OrchestrationStepSummary {

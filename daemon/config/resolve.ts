@@ -12,6 +12,7 @@ import {
   type StrategyName,
 } from '../../shared/config';
 import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
+import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../services/cache/response-cache';
 import { discoverModels } from './discovery';
 import { ConfigError } from './errors';
 import { parseConfigText } from './validate';
@@ -52,6 +53,8 @@ export interface ResolvedConfig {
   routing: ResolvedRouting;
   server: ResolvedServer;
   orchestrator: OrchestratorConfig;
+  /** gateway (issue 12): response cache settings with defaults applied. */
+  cache: CacheSettings;
 }
 
 export interface ResolveOptions {
@@ -185,6 +188,14 @@ export function applyDefaults(
       idleShutdownSeconds: s.idle_shutdown_seconds ?? DEFAULTS.idleShutdownSeconds,
     },
     orchestrator: { ...(file.orchestrator ?? {}) },
+    cache: {
+      exact: file.cache?.exact ?? DEFAULT_CACHE_SETTINGS.exact,
+      semantic: file.cache?.semantic ?? DEFAULT_CACHE_SETTINGS.semantic,
+      ttlS: file.cache?.ttl_s ?? DEFAULT_CACHE_SETTINGS.ttlS,
+      maxEntries: file.cache?.max_entries ?? DEFAULT_CACHE_SETTINGS.maxEntries,
+      anyTemperature: file.cache?.any_temperature ?? DEFAULT_CACHE_SETTINGS.anyTemperature,
+      semanticThreshold: file.cache?.semantic_threshold ?? DEFAULT_CACHE_SETTINGS.semanticThreshold,
+    },
   };
 }
 

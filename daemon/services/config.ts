@@ -19,5 +19,6 @@ export function toServiceConfig(config: ResolvedConfig): ServiceConfig {
     firstByteTimeoutMs: r.firstByteTimeoutMs,
     feedback: r.feedback,
     orchestrator: config.orchestrator,
+    cache: config.cache, // gateway (issue 12)
   };
 }

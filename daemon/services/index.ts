@@ -14,6 +14,8 @@ import type { Services } from './types';
 import { Upstreams } from './upstream';
 import { usageCost, estimateUsage, isUsage, normaliseUsage } from './usage';
 import { withPoolStatus } from './pool-status';
+import { CachedChat } from './cache/cached-chat';
+import { DEFAULT_CACHE_SETTINGS, ResponseCache } from './cache/response-cache';
 
 export type { ServiceConfig, ServiceDeps, RuntimeInfo, OrchestratorPort } from './deps';
 export type { Services } from './types';
@@ -71,7 +73,17 @@ export function createServices(deps: ServiceDeps): DaemonServices {
     }
     return orchestrator.run(request, onProgress ? { signal, onProgress } : { signal });
   };
-  const chat = new Chat(deps, routing, upstreams, events, implicit, orchestrate);
+  const pipeline = new Chat(deps, routing, upstreams, events, implicit, orchestrate);
+  // gateway (issue 12): the response cache wraps the pipeline when the daemon has a cache store.
+  const cache = deps.responseCacheStore ? new ResponseCache(deps.responseCacheStore, deps.now) : null;
+  const chat = cache
+    ? new CachedChat(pipeline, cache, {
+        deps,
+        events,
+        semantic: deps.semanticIndex,
+        settings: () => deps.config().cache ?? DEFAULT_CACHE_SETTINGS,
+      })
+    : pipeline;
 
   return {
     chat,
@@ -90,7 +102,11 @@ export function createServices(deps: ServiceDeps): DaemonServices {
       return (await routing.plan(request)).plan.decision;
     },
     models: () => withPoolStatus(modelList(deps), deps, routing), // gateway (issue 12)
-    stats: (since) => deps.store.stats(deps.config().pool, since),
+    stats: (since) => {
+      const stats = deps.store.stats(deps.config().pool, since);
+      if (cache) stats.cache = cache.stats(); // gateway (issue 12)
+      return stats;
+    },
     usageOverTime: (bucketMs, since) => deps.store.usageOverTime(bucketMs, since),
     decisions: (query) => deps.store.listDecisions(query),
     trace(requestId) {
