@@ -29,6 +29,7 @@ import type { SemanticIndex } from './semantic';
 
 interface Policy {
   key: string;
+  routing: string;
   read: boolean;
   write: boolean;
   semantic: boolean;
@@ -123,7 +124,7 @@ export class CachedChat implements ChatService {
     if (routing === null) return null; // unknown model: let the pipeline answer 404
     // Semantic matching never applies to tool use (a near-miss there is a wrong action, not a wrong word).
     const semantic = settings.semantic && !clean.tools?.length && !!this.c.semantic;
-    return { key: requestKey(clean, routing), read, write, semantic };
+    return { key: requestKey(clean, routing), routing, read, write, semantic };
   }
 
   private async lookup(
@@ -140,7 +141,7 @@ export class CachedChat implements ChatService {
       }
     }
     if (policy.semantic && this.c.semantic) {
-      const found = await this.c.semantic.find(request, policy.key, settings.semanticThreshold, (e) =>
+      const found = await this.c.semantic.find(request, policy.routing, settings.semanticThreshold, (e) =>
         this.cache.isLive(e, config),
       );
       if (found) {
@@ -179,7 +180,7 @@ export class CachedChat implements ChatService {
     };
     try {
       if (policy.semantic && this.c.semantic) {
-        const semantic = await this.c.semantic.describe(request);
+        const semantic = await this.c.semantic.describe(request, policy.routing);
         if (semantic) entry.semantic = semantic;
       }
       this.cache.put(entry, settings);

@@ -24,8 +24,8 @@ export interface CacheEntry {
   /** What the original answer cost and took: a hit saves this much. */
   cost_usd: number;
   latency_ms: number;
-  /** Semantic entries: unit embedding of the last user turn + hash of everything else. */
-  semantic?: { vector: number[]; rest: string };
+  /** Semantic entries: the last user turn's unit embedding (int8, base64) + a hash of everything else. */
+  semantic?: { vector: string; rest: string };
 }
 
 export interface CacheCounters {
