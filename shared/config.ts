@@ -78,6 +78,25 @@ export const RoutingConfigSchema = Type.Object(
     cooldown_seconds: Type.Optional(Type.Number({ minimum: 0 })),
     connect_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     first_byte_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    // gateway (issue 12): the cascade strategy (model "auto:cascade", or every "auto" with strategy: cascade).
+    strategy: Type.Optional(Type.Union([Type.Literal('chain'), Type.Literal('cascade')])),
+    cascade: Type.Optional(
+      Type.Object(
+        {
+          /** Models to climb, cheapest first (default: the suitable candidates by expected cost). */
+          models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          max_steps: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** A pool model that grades each answer (ACCEPT/REJECT) before it is accepted. */
+          judge: Type.Optional(Type.String({ minLength: 1 })),
+          checks: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('truncation'), Type.Literal('refusal'), Type.Literal('format')])),
+          ),
+          /** Stop escalating once this much was spent on the request (USD). */
+          max_cost_usd: Type.Optional(Type.Number({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     // gateway (issue 12): user strategy modules (paths relative to the config file) and their per-decision budget.
     plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     plugin_budget_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),

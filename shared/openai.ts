@@ -116,6 +116,14 @@ export interface RoutingDecision {
   chain?: { strategy: string; abstained: boolean; reason: string }[];
   /** Present for orchestrated answers (strategy "orchestrator"). */
   plan?: OrchestrationStepSummary[];
+  /** gateway (issue 12): the steps of a cascade (strategy "cascade"), cheapest model first. */
+  cascade?: {
+    model: string;
+    status: 'accepted' | 'rejected' | 'failed' | 'final';
+    cost_usd: number;
+    latency_ms: number;
+    checks: { check: string; passed: boolean; detail: string }[];
+  }[];
   /** gateway (issue 12): present on a response-cache hit (strategy "cache"). */
   cache?: {
     kind: 'exact' | 'semantic';

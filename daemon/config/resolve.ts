@@ -13,6 +13,7 @@ import {
 } from '../../shared/config';
 import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
 import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../services/cache/response-cache';
+import type { CascadeSettings } from '../services/cascade';
 import { discoverModels } from './discovery';
 import { ConfigError } from './errors';
 import { parseConfigText } from './validate';
@@ -30,6 +31,8 @@ export interface ResolvedRouting {
   firstByteTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
   embeddings: { backend: 'use' | 'transformers'; model: string | undefined; waitMs: number | undefined };
+  /** gateway (issue 12): cascade settings (strategy "cascade" makes every "auto" request cascade). */
+  cascade: CascadeSettings;
   /** gateway (issue 12): absolute paths of routing.plugins, and their default budget (ms). */
   plugins: string[];
   pluginBudgetMs: number | undefined;
@@ -174,6 +177,14 @@ export function applyDefaults(
         backend: r.embeddings?.backend ?? 'use',
         model: r.embeddings?.model,
         waitMs: r.embeddings?.wait_ms,
+      },
+      cascade: {
+        always: r.strategy === 'cascade',
+        models: r.cascade?.models,
+        maxSteps: r.cascade?.max_steps ?? 3,
+        judge: r.cascade?.judge,
+        checks: r.cascade?.checks ?? ['truncation', 'refusal', 'format'],
+        maxCostUsd: r.cascade?.max_cost_usd,
       },
       plugins: (r.plugins ?? []).map((p) => path.resolve(fileDir ?? process.cwd(), expandHome(p, home))),
       pluginBudgetMs: r.plugin_budget_ms,

@@ -20,5 +20,6 @@ export function toServiceConfig(config: ResolvedConfig): ServiceConfig {
     feedback: r.feedback,
     orchestrator: config.orchestrator,
     cache: config.cache, // gateway (issue 12)
+    cascade: r.cascade, // gateway (issue 12)
   };
 }

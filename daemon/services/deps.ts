@@ -9,6 +9,7 @@ import type { Gateway } from './ports';
 import type { ResponseCacheStore } from './cache/port';
 import type { CacheSettings } from './cache/response-cache';
 import type { SemanticIndex } from './cache/semantic';
+import type { CascadeSettings } from './cascade';
 
 /** The part of the resolved config the services read; main.ts maps the config module's result onto it. */
 export interface ServiceConfig {
@@ -29,6 +30,8 @@ export interface ServiceConfig {
   firstByteTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
   orchestrator?: OrchestratorConfig | undefined;
+  /** gateway (issue 12): cascade settings (absent = only defaults for "auto:cascade"). */
+  cascade?: CascadeSettings | undefined;
   /** gateway (issue 12): response cache settings (absent = cache off). */
   cache?: CacheSettings | undefined;
 }

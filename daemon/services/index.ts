@@ -76,7 +76,13 @@ export function createServices(deps: ServiceDeps): DaemonServices {
     return orchestrator.run(request, onProgress ? { signal, onProgress } : { signal });
   };
   // gateway (issue 12): the cascade strategy wraps the pipeline ("auto:cascade" / strategy: cascade).
-  const pipeline = new CascadeChat(new Chat(deps, routing, upstreams, events, implicit, orchestrate), deps, gateway, routing, events);
+  const pipeline = new CascadeChat(
+    new Chat(deps, routing, upstreams, events, implicit, orchestrate),
+    deps,
+    gateway,
+    routing,
+    events,
+  );
   // gateway (issue 12): the response cache wraps the pipeline when the daemon has a cache store.
   const cache = deps.responseCacheStore ? new ResponseCache(deps.responseCacheStore, deps.now) : null;
   // The semantic index embeds with the learner's bundled encoder (cached), so it needs a learner.
