@@ -65,6 +65,7 @@ function dot(a: Int8Array, b: Int8Array): number {
 }
 
 async function main(): Promise<void> {
+  if (process.env['LOOKUP_ONLY']) return lookup();
   const embedder = createUseEmbedder();
   await embedder.load();
   // What the cache embeds: the last user turn as splitLastUser normalises it, bounded like the learner's.
@@ -117,12 +118,23 @@ async function main(): Promise<void> {
   console.log(`threshold ${THRESHOLD}: precision ${precision.toFixed(4)} (target ≥ 0.99), recall ${recall.toFixed(4)}`);
   console.log(`positives ${tp + fn}, negatives ${fp + tn}, false hits ${fp}`);
   for (const f of falseHits.slice(0, 10)) console.log(`  false hit ${f}`);
+  await lookup();
+}
 
+async function lookup(): Promise<void> {
   // Lookup with LOOKUP_N entries in one rest bucket (the worst case: same pool, params, single turn).
-  const random = (() => {
-    let a = 7;
-    return () => ((a = (a * 1103515245 + 12345) >>> 0), a / 4294967296);
-  })();
+  // Gaussian vectors (uniform directions), from a decent generator: an LCG's correlated draws
+  // would pile every vector into a few buckets.
+  let seed = 7;
+  const uniform = (): number => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const random = (): number =>
+    Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform()) + 0.5;
   const index = new LshSemanticIndex(async () => undefined);
   const rest = 'bench';
   for (let i = 0; i < LOOKUP_N; i++) {
