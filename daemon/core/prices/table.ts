@@ -139,9 +139,9 @@ export const PRICE_TABLE: readonly PriceEntry[] = [
   { ids: ['mistral-medium-3.5', 'mistral-medium-latest'], vendor: 'mistral', input: 1.5, output: 7.5, source: MISTRAL },
   { ids: ['mistral-large-3', 'mistral-large-latest'], vendor: 'mistral', input: 0.5, output: 1.5, source: MISTRAL },
   { ids: ['mistral-small-4', 'mistral-small-latest'], vendor: 'mistral', input: 0.1, output: 0.3, source: MISTRAL },
-  { ids: ['codestral', 'codestral-latest'], vendor: 'mistral', input: 0.3, output: 0.9, source: MISTRAL },
-  { ids: ['magistral-medium', 'magistral-medium-latest'], vendor: 'mistral', input: 2, output: 5, source: MISTRAL },
-  { ids: ['magistral-small', 'magistral-small-latest'], vendor: 'mistral', input: 0.5, output: 1.5, source: MISTRAL },
+  { ids: ['codestral'], vendor: 'mistral', input: 0.3, output: 0.9, source: MISTRAL },
+  { ids: ['magistral-medium'], vendor: 'mistral', input: 2, output: 5, source: MISTRAL },
+  { ids: ['magistral-small'], vendor: 'mistral', input: 0.5, output: 1.5, source: MISTRAL },
   { ids: ['devstral-2', 'devstral-latest'], vendor: 'mistral', input: 0.4, output: 2, source: MISTRAL },
   // DeepSeek
   {
