@@ -19,8 +19,9 @@ interface Loaded {
 
 type ChainEntry = NonNullable<RoutePlan['decision']['chain']>[number];
 
-// A real dynamic import even in the CommonJS bundle (esbuild would otherwise turn import() into require()).
-const importModule = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
+// esbuild keeps a dynamic import() with a computed specifier as is in the CommonJS bundle (node ≥ 20
+// supports it there), so user .mjs modules load natively.
+const importModule = (specifier: string): Promise<unknown> => import(specifier);
 
 export class PluginHost {
   private plugins: Loaded[] = [];
@@ -166,7 +167,7 @@ function buildContext(
   return {
     prompt: {
       text: input.text,
-      messages: input.messages as StrategyContext['prompt']['messages'],
+      messages: input.messages,
       features: input.features,
       required: input.required,
       preferred: input.preferred,
