@@ -24,6 +24,7 @@ Commands:
   benchmark   evaluate the router on score tables (RouteLLM metrics)
   keys        team mode: create, list and revoke API keys (budgets, rate limits)
   store       team mode: copy a store between a data dir and PostgreSQL
+  models      list the pool: provider, price and its source, capabilities, health
 
 Run "fugusashi <command> --help" for a command's options.
 Config: --config FILE, else <data dir>/config.yaml, else discovery (Ollama, OPENAI_API_KEY, ANTHROPIC_API_KEY).
@@ -89,6 +90,26 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case 'keys':
       case 'store':
         return await (await import('./team/cli')).teamCommand(command, rest, io);
+      case 'models': {
+        // gateway (issue 12)
+        const { MODELS_HELP, modelsCommand } = await import('./cli-models');
+        if (wantsHelp) {
+          io.out(`${MODELS_HELP}\n`);
+          return 0;
+        }
+        const { flags } = parseFlags(rest, {
+          config: { type: 'string' },
+          'data-dir': { type: 'string' },
+          token: { type: 'string' },
+          json: { type: 'boolean' },
+        });
+        const { json, ...values } = flags;
+        return await modelsCommand(io, {
+          values: values as Record<string, string>,
+          json: json === true,
+          runningDaemon: (dataDir) => runningDaemon(dataDir, flags.token),
+        });
+      }
       default:
         io.err(`fugusashi: unknown command "${command}"\n\n${HELP['main']}\n`);
         return 2;

@@ -19,6 +19,8 @@ import { buildApp } from './http/app';
 import { exposureWarning } from './http/guard';
 import { createDashboardPlugin } from './http/dashboard';
 import { createOrchestrator } from './orchestrator';
+import { PluginHost } from './plugins/host';
+import { JsonlCacheStore } from './services/cache/jsonl-store';
 import { createProviderRegistry } from './providers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
 import { createServices } from './services';
@@ -67,6 +69,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   lifecycle.onShutdown('stop-background', () => shared.close());
   const learner = shared.learner;
 
+  // Routing plugins (routing.plugins), loaded now and on every config reload.
+  const plugins = new PluginHost(log);
+  await plugins.load(live.current.routing.plugins, live.current.routing.pluginBudgetMs);
+  live.onChange(() => void plugins.load(live.current.routing.plugins, live.current.routing.pluginBudgetMs));
+
   // ---- the services both doors translate onto
   const vscodeLm = new VscodeLmHub();
   const providers = createProviderRegistry({ vscodeLm });
@@ -79,6 +86,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     orchestrator: (gateway) => createOrchestrator({ gateway, config: () => live.services.orchestrator }),
     runtime: () => ({ pid: process.pid, startedAt, http, dataDir, configPath: live.path, configError: live.error }),
     log,
+    plugins,
+    // gateway (issue 12): response-cache entries survive restarts in the data dir.
+    responseCacheStore: new JsonlCacheStore(path.join(dataDir, 'response-cache.jsonl')),
   });
   const e = () => live.current.routing.embeddings;
   const benchmark = new BenchmarkService({

@@ -120,6 +120,8 @@ export interface UsageStats {
   per_model: ModelUsageStats[];
   per_strategy: { strategy: string; requests: number }[];
   since: number | null;
+  /** gateway (issue 12): response-cache hits and what they saved (all time, persisted with the cache). */
+  cache?: { hits: number; semantic_hits: number; saved_usd: number; saved_ms: number; entries: number };
 }
 
 export interface UsageBucket {

@@ -28,8 +28,10 @@ export const ModelConfigSchema = Type.Object(
     api_base: Type.Optional(Type.String()),
     /** Usually "${OPENAI_API_KEY}"-style; resolved at load, never written back or logged. */
     api_key: Type.Optional(Type.String()),
-    cost_per_input_token: Type.Number({ minimum: 0 }),
-    cost_per_output_token: Type.Number({ minimum: 0 }),
+    // gateway (issue 12): optional: a model named in the bundled price table needs none.
+    cost_per_input_token: Type.Optional(Type.Number({ minimum: 0 })),
+    cost_per_output_token: Type.Optional(Type.Number({ minimum: 0 })),
+    cost_per_cached_input_token: Type.Optional(Type.Number({ minimum: 0 })),
     capabilities: Type.Array(Type.String()),
     description: Type.Optional(Type.String()),
     context_window: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -42,7 +44,17 @@ export const ModelConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ModelConfig = Static<typeof ModelConfigSchema> & {
+/** A model as written in config.yaml (prices may be missing). */
+export type ModelFileConfig = Static<typeof ModelConfigSchema>;
+/** gateway (issue 12): where a resolved model's price came from. */
+export type PriceSource = 'config' | 'table' | 'config+table' | 'local' | 'unknown';
+/** A resolved pool model: prices always set (config, else the bundled table, else 0 and flagged). */
+export type ModelConfig = ModelFileConfig & {
+  cost_per_input_token: number;
+  cost_per_output_token: number;
+  price_source?: PriceSource;
+  /** The price table row's source page, when the price came from the table. */
+  price_ref?: { url: string; as_of: string; note?: string; table_date: string };
   /** Set when the config is resolved, never read from the file: why the model cannot be called
    *  (e.g. "OPENAI_API_KEY is not set (api_key: ${OPENAI_API_KEY})"). Left out of `auto` then. */
   unavailable?: string;
@@ -69,6 +81,28 @@ export const RoutingConfigSchema = Type.Object(
     cooldown_seconds: Type.Optional(Type.Number({ minimum: 0 })),
     connect_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     first_byte_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    // gateway (issue 12): the cascade strategy (model "auto:cascade", or every "auto" with strategy: cascade).
+    strategy: Type.Optional(Type.Union([Type.Literal('chain'), Type.Literal('cascade')])),
+    cascade: Type.Optional(
+      Type.Object(
+        {
+          /** Models to climb, cheapest first (default: the suitable candidates by expected cost). */
+          models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          max_steps: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** A pool model that grades each answer (ACCEPT/REJECT) before it is accepted. */
+          judge: Type.Optional(Type.String({ minLength: 1 })),
+          checks: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('truncation'), Type.Literal('refusal'), Type.Literal('format')])),
+          ),
+          /** Stop escalating once this much was spent on the request (USD). */
+          max_cost_usd: Type.Optional(Type.Number({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    // gateway (issue 12): user strategy modules (paths relative to the config file) and their per-decision budget.
+    plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    plugin_budget_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     feedback: Type.Optional(
       Type.Object(
         {
@@ -154,12 +188,30 @@ export const TelemetryConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 export type TelemetryConfig = Static<typeof TelemetryConfigSchema>;
+/** gateway (issue 12): the response cache. */
+export const CacheConfigSchema = Type.Object(
+  {
+    /** Exact cache: the same normalised request (and pool) gets the stored answer. Default false. */
+    exact: Type.Optional(Type.Boolean()),
+    /** Semantic cache (opt-in): a near-identical last user turn, same rest of the request. Default false. */
+    semantic: Type.Optional(Type.Boolean()),
+    ttl_s: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    max_entries: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Also cache requests with temperature > 0 (default false). */
+    any_temperature: Type.Optional(Type.Boolean()),
+    /** Cosine similarity a semantic hit needs (default 0.95). */
+    semantic_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type CacheConfig = Static<typeof CacheConfigSchema>;
 
 export const FugusashiConfigSchema = Type.Object(
   {
     store: Type.Optional(StoreConfigSchema),
     telemetry: Type.Optional(TelemetryConfigSchema),
     default_model: Type.Optional(Type.String()),
+    cache: Type.Optional(CacheConfigSchema), // gateway (issue 12)
     models: Type.Array(ModelConfigSchema),
     routing: Type.Optional(RoutingConfigSchema),
     server: Type.Optional(ServerConfigSchema),

@@ -120,6 +120,24 @@ export interface RoutingDecision {
   plan?: OrchestrationStepSummary[];
   /** false: the daemon could not store this request (disk full…): no trace, no rating possible. */
   record_kept?: boolean;
+  /** gateway (issue 12): the steps of a cascade (strategy "cascade"), cheapest model first. */
+  cascade?: {
+    model: string;
+    status: 'accepted' | 'rejected' | 'failed' | 'final';
+    cost_usd: number;
+    latency_ms: number;
+    checks: { check: string; passed: boolean; detail: string }[];
+  }[];
+  /** gateway (issue 12): present on a response-cache hit (strategy "cache"). */
+  cache?: {
+    kind: 'exact' | 'semantic';
+    entry_id: string;
+    age_s: number;
+    /** 1 for exact hits; the cosine similarity of the last user turns for semantic ones. */
+    similarity: number;
+    saved_usd: number;
+    saved_ms: number;
+  };
 }
 
 export interface OrchestrationStepSummary {
@@ -192,4 +210,11 @@ export interface ModelListEntry {
   description?: string;
   /** Why this model cannot be called (e.g. its `${KEY}` variable is unset); `auto` leaves it out. */
   unavailable?: string;
+  // gateway (issue 12): where the price comes from, and the model's live health.
+  cost_per_cached_input_token?: number;
+  price_source?: 'config' | 'table' | 'config+table' | 'local' | 'unknown';
+  price_ref?: { url: string; as_of: string; note?: string; table_date: string };
+  /** Set when price_source is 'unknown': the model's cost is counted as 0. */
+  price_warning?: string;
+  health?: { state: 'ok' | 'failing' | 'cooling_down'; consecutive_failures: number; cooldown_remaining_s: number };
 }

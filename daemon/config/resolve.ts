@@ -13,6 +13,9 @@ import {
   type TelemetryConfig,
   type StrategyName,
 } from '../../shared/config';
+import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
+import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../services/cache/response-cache';
+import type { CascadeSettings } from '../services/cascade';
 import { discoverModels } from './discovery';
 import { ConfigError } from './errors';
 import { parseConfigText } from './validate';
@@ -30,6 +33,11 @@ export interface ResolvedRouting {
   firstByteTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
   embeddings: { backend: 'use' | 'transformers'; model: string | undefined; waitMs: number | undefined };
+  /** gateway (issue 12): cascade settings (strategy "cascade" makes every "auto" request cascade). */
+  cascade: CascadeSettings;
+  /** gateway (issue 12): absolute paths of routing.plugins, and their default budget (ms). */
+  plugins: string[];
+  pluginBudgetMs: number | undefined;
 }
 
 export interface ResolvedServer {
@@ -53,6 +61,8 @@ export interface ResolvedConfig {
   /** Team mode (daemon/team): the store's URL and the telemetry exporter, as written in the file. */
   store?: StoreConfig;
   telemetry?: TelemetryConfig;
+  /** gateway (issue 12): response cache settings with defaults applied. */
+  cache: CacheSettings;
 }
 
 export interface ResolveOptions {
@@ -119,6 +129,11 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
       (resolved.defaultModel ? `, default ${resolved.defaultModel}` : ''),
     ...warnings.map((w) => `warning: ${w}`),
     ...resolved.models.flatMap((m) => (m.unavailable ? [`${m.name}: left out of auto, ${m.unavailable}`] : [])),
+    // gateway (issue 12): a paid model with no price would make every cost figure silently wrong.
+    ...resolved.models.flatMap((m) => {
+      const w = unknownPriceWarning(m);
+      return w ? [`warning: ${w}`] : [];
+    }),
   ];
   return { config: resolved, source: 'file', path: file, log };
 }
@@ -140,7 +155,8 @@ export function applyDefaults(
         ? path.resolve(fileDir ?? process.cwd(), expandHome(s.data_dir, home))
         : path.join(home, DEFAULTS.dataDirName);
   const models = file.models.map((m, i) => {
-    const copy: ModelConfig = { ...m };
+    // Prices from config, else the bundled table (daemon/core/prices).
+    const copy: ModelConfig = withPrice(m);
     // An unset ${KEY} leaves "", which must not be sent as a key.
     if (copy.api_key === '') delete copy.api_key;
     const reason = unsetReason(missing, i);
@@ -171,6 +187,16 @@ export function applyDefaults(
         model: r.embeddings?.model,
         waitMs: r.embeddings?.wait_ms,
       },
+      cascade: {
+        always: r.strategy === 'cascade',
+        models: r.cascade?.models,
+        maxSteps: r.cascade?.max_steps ?? 3,
+        judge: r.cascade?.judge,
+        checks: r.cascade?.checks ?? ['truncation', 'refusal', 'format'],
+        maxCostUsd: r.cascade?.max_cost_usd,
+      },
+      plugins: (r.plugins ?? []).map((p) => path.resolve(fileDir ?? process.cwd(), expandHome(p, home))),
+      pluginBudgetMs: r.plugin_budget_ms,
     },
     server: {
       host: options.host ?? s.host ?? DEFAULTS.host,
@@ -184,6 +210,14 @@ export function applyDefaults(
     orchestrator: { ...(file.orchestrator ?? {}) },
     store: { ...(file.store ?? {}) },
     telemetry: { ...(file.telemetry ?? {}) },
+    cache: {
+      exact: file.cache?.exact ?? DEFAULT_CACHE_SETTINGS.exact,
+      semantic: file.cache?.semantic ?? DEFAULT_CACHE_SETTINGS.semantic,
+      ttlS: file.cache?.ttl_s ?? DEFAULT_CACHE_SETTINGS.ttlS,
+      maxEntries: file.cache?.max_entries ?? DEFAULT_CACHE_SETTINGS.maxEntries,
+      anyTemperature: file.cache?.any_temperature ?? DEFAULT_CACHE_SETTINGS.anyTemperature,
+      semanticThreshold: file.cache?.semantic_threshold ?? DEFAULT_CACHE_SETTINGS.semanticThreshold,
+    },
   };
 }
 

@@ -4,7 +4,7 @@
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { parseDocument } from 'yaml';
-import { CAPABILITIES, FugusashiConfigSchema, type FugusashiConfig, type ModelConfig } from '../../shared/config';
+import { CAPABILITIES, FugusashiConfigSchema, type FugusashiConfig, type ModelFileConfig } from '../../shared/config';
 import { interpolateEnv } from './env';
 import { ConfigError } from './errors';
 
@@ -158,7 +158,7 @@ function checkHttpUrl(value: string): string | null {
 }
 
 /** The adapters append their own paths, so a base in another provider's convention is a likely mistake. */
-function apiBaseWarnings(m: ModelConfig, at: string): string[] {
+function apiBaseWarnings(m: ModelFileConfig, at: string): string[] {
   const path = new URL(m.api_base!).pathname.replace(/\/+$/, '');
   if (m.provider === 'openai' && !path.endsWith('/v1'))
     return [`${at}.api_base: OpenAI-compatible bases usually end in /v1 (the adapter appends /chat/completions)`];

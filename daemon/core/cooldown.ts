@@ -145,4 +145,9 @@ export class CooldownTracker {
     }
     return out;
   }
+
+  /** gateway (issue 12): every model with recorded failures (cooling down or not), for `fugusashi models`. */
+  failures(): { model: string; consecutive_failures: number }[] {
+    return [...this.health].map(([model, h]) => ({ model, consecutive_failures: h.consecutiveFailures }));
+  }
 }

@@ -19,5 +19,7 @@ export function toServiceConfig(config: ResolvedConfig): ServiceConfig {
     firstByteTimeoutMs: r.firstByteTimeoutMs,
     feedback: r.feedback,
     orchestrator: config.orchestrator,
+    cache: config.cache, // gateway (issue 12)
+    cascade: r.cascade, // gateway (issue 12)
   };
 }

@@ -3,9 +3,13 @@
 import type { ChatCompletionRequest, ChatCompletion, RoutingDecision } from '../../shared/openai';
 import type { OrchestrationProgress, OrchestrationTraceStep } from '../../shared/api';
 import type { ModelConfig, OrchestratorConfig, ProviderKind, StrategyName } from '../../shared/config';
-import type { Learner, Outcome, Store } from '../core/ports';
+import type { Candidate, Learner, Outcome, RouteInput, RoutePlan, Store } from '../core/ports';
 import type { LlmProvider } from '../providers/types';
 import type { Gateway } from './ports';
+import type { ResponseCacheStore } from './cache/port';
+import type { CacheSettings } from './cache/response-cache';
+import type { SemanticIndex } from './cache/semantic';
+import type { CascadeSettings } from './cascade';
 
 /** The part of the resolved config the services read; main.ts maps the config module's result onto it. */
 export interface ServiceConfig {
@@ -26,6 +30,10 @@ export interface ServiceConfig {
   firstByteTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
   orchestrator?: OrchestratorConfig | undefined;
+  /** gateway (issue 12): cascade settings (absent = only defaults for "auto:cascade"). */
+  cascade?: CascadeSettings | undefined;
+  /** gateway (issue 12): response cache settings (absent = cache off). */
+  cache?: CacheSettings | undefined;
 }
 
 export interface OrchestratorRun {
@@ -73,4 +81,11 @@ export interface ServiceDeps {
   now?: () => number;
   random?: () => number;
   log?: (message: string) => void;
+  /** gateway (issue 12): where response-cache entries persist (absent = no cache), and the semantic index. */
+  responseCacheStore?: ResponseCacheStore | undefined;
+  semanticIndex?: SemanticIndex | undefined;
+  /** gateway (issue 12): user routing plugins (daemon/plugins), consulted after the built-in chain. */
+  plugins?: {
+    apply(input: RouteInput, candidates: readonly Candidate[], plan: RoutePlan, mode: string): Promise<RoutePlan>;
+  };
 }

@@ -14,6 +14,11 @@ import type { Services } from './types';
 import { monitorStoreWrites, type StoreWriteHealth } from './store-health';
 import { Upstreams } from './upstream';
 import { priceAnswer } from './usage';
+import { withPoolStatus } from './pool-status';
+import { CachedChat } from './cache/cached-chat';
+import { DEFAULT_CACHE_SETTINGS, ResponseCache } from './cache/response-cache';
+import { LshSemanticIndex } from './cache/semantic';
+import { CascadeChat } from './cascade';
 
 export type { ServiceConfig, ServiceDeps, RuntimeInfo, OrchestratorPort } from './deps';
 export type { Services } from './types';
@@ -71,7 +76,33 @@ export function createServices(deps: ServiceDeps): DaemonServices {
     }
     return orchestrator.run(request, onProgress ? { signal, onProgress } : { signal });
   };
-  const chat = new Chat(deps, routing, upstreams, events, implicit, orchestrate);
+  // gateway (issue 12): the cascade strategy wraps the pipeline ("auto:cascade" / strategy: cascade).
+  const pipeline = new CascadeChat(
+    new Chat(deps, routing, upstreams, events, implicit, orchestrate),
+    deps,
+    gateway,
+    routing,
+    events,
+  );
+  // gateway (issue 12): the response cache wraps the pipeline when the daemon has a cache store.
+  const cache = deps.responseCacheStore ? new ResponseCache(deps.responseCacheStore, deps.now) : null;
+  // The semantic index embeds with the learner's bundled encoder (cached), so it needs a learner.
+  const learner = deps.learner;
+  const semantic =
+    deps.semanticIndex ?? (cache && learner ? new LshSemanticIndex((text) => learner.prepare(text)) : undefined);
+  if (cache && semantic) {
+    for (const entry of cache.entries()) semantic.add(entry);
+    cache.onAdd = (entry) => semantic.add(entry);
+    cache.onRemove = (entry) => semantic.remove(entry);
+  }
+  const chat = cache
+    ? new CachedChat(pipeline, cache, {
+        deps,
+        events,
+        semantic,
+        settings: () => deps.config().cache ?? DEFAULT_CACHE_SETTINGS,
+      })
+    : pipeline;
 
   return {
     chat,
@@ -89,8 +120,12 @@ export function createServices(deps: ServiceDeps): DaemonServices {
       if (!request.tools) delete request.tools;
       return (await routing.plan(request)).plan.decision;
     },
-    models: () => modelList(deps),
-    stats: (since) => deps.store.stats(deps.config().pool, since),
+    models: () => withPoolStatus(modelList(deps), deps, routing), // gateway (issue 12)
+    stats: (since) => {
+      const stats = deps.store.stats(deps.config().pool, since);
+      if (cache) stats.cache = cache.stats(); // gateway (issue 12)
+      return stats;
+    },
     usageOverTime: (bucketMs, since) => deps.store.usageOverTime(bucketMs, since),
     decisions: (query) => deps.store.listDecisions(query),
     trace(requestId) {

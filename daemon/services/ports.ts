@@ -8,6 +8,8 @@ import type { RoutePlan } from '../core/ports';
 export interface RunContext {
   signal: AbortSignal;
   source: RequestSource;
+  /** gateway (issue 12): the request's Cache-Control header (no-cache / no-store), when a door has one. */
+  cacheControl?: string | undefined;
 }
 
 /** What a caller needs to route and run one model call with fallback, without the HTTP/RPC doors. */

@@ -54,7 +54,7 @@ export class RoutingService {
   private chainFor: ServiceConfig | null = null;
   private ensemble: EnsembleRouter | null = null;
 
-  constructor(private readonly deps: Pick<ServiceDeps, 'config' | 'learner' | 'log' | 'now' | 'random'>) {
+  constructor(private readonly deps: Pick<ServiceDeps, 'config' | 'learner' | 'log' | 'now' | 'random' | 'plugins'>) {
     const now = deps.now ?? Date.now;
     // Cooldown settings are read live so a config reload changes them without losing model health.
     this.cooldown = new CooldownTracker({
@@ -102,7 +102,9 @@ export class RoutingService {
         this.deps.log?.(`embedding failed, routing without it: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const plan = this.router(config).plan(input, candidates);
+    let plan = this.router(config).plan(input, candidates);
+    // Routing plugins may override the built-in pick (never fail the request).
+    if (this.deps.plugins) plan = await this.deps.plugins.apply(input, candidates, plan, request.model);
     // Models that cannot be called (an unset ${KEY}) show with the reason, so the user sees why.
     for (const m of config.pool)
       if (m.unavailable && m.enabled !== false)

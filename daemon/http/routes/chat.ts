@@ -26,7 +26,11 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
       const body = request.body;
       const res = reply.raw;
       const controller = abortOnDisconnect(res);
-      const ctx = { signal: controller.signal, source: 'http' as const };
+      const ctx = {
+        signal: controller.signal,
+        source: 'http' as const,
+        cacheControl: request.headers['cache-control'], // gateway (issue 12): response cache control
+      };
 
       if (!body.stream) {
         const completion = await services.chat.complete(body, ctx);

@@ -1,0 +1,99 @@
+// gateway (issue 12): `fugusashi models`: the pool with provider, price (and where the price comes
+// from: config, the bundled table, local, unknown), capabilities, health and cooldown state.
+// Health is live only from the running daemon's HTTP API; without one the config is listed.
+import type { ModelListEntry } from '../shared/openai';
+
+export const MODELS_HELP = `Usage: fugusashi models [--config FILE] [--data-dir DIR] [--token T] [--json]
+
+Lists the pool: provider, price per 1M tokens (input / cached input / output) and its source
+(config, table = the bundled dated price table, local = runs here, unknown = counted as 0: set
+cost_per_input_token / cost_per_output_token), capabilities, health and cooldown state.
+Asks the running daemon when there is one (live health); otherwise reads the config.`;
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export interface ModelsCommandDeps {
+  values: Record<string, string>;
+  json: boolean;
+  runningDaemon(dataDir: string): Promise<{ url: string; info: { pid: number } } | null>;
+}
+
+export async function modelsCommand(io: Io, deps: ModelsCommandDeps): Promise<number> {
+  const { resolveConfig } = await import('./config');
+  const resolved = await resolveConfig({
+    configPath: deps.values['config'],
+    dataDir: deps.values['data-dir'],
+    env: process.env,
+  });
+  const daemon = deps.values['config'] ? null : await deps.runningDaemon(resolved.config.server.dataDir);
+  let entries: ModelListEntry[];
+  let where: string;
+  if (daemon) {
+    const token = deps.values['token'] ?? resolved.config.server.token;
+    const res = await fetch(`${daemon.url}/v1/models`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    if (!res.ok) throw new Error(`daemon answered ${res.status}: ${await res.text()}`);
+    entries = ((await res.json()) as { data: ModelListEntry[] }).data.filter((e) => e.owned_by !== 'fugusashi');
+    where = `the running daemon (pid ${daemon.info.pid})`;
+  } else {
+    entries = resolved.config.models
+      .filter((m) => m.enabled !== false)
+      .map((m) => {
+        const e: ModelListEntry = {
+          id: m.name,
+          object: 'model',
+          created: 0,
+          owned_by: m.provider,
+          provider: m.provider,
+          capabilities: m.capabilities,
+          cost_per_input_token: m.cost_per_input_token,
+          cost_per_output_token: m.cost_per_output_token,
+          price_source: m.price_source ?? 'config',
+        };
+        if (m.cost_per_cached_input_token !== undefined) e.cost_per_cached_input_token = m.cost_per_cached_input_token;
+        if (m.price_ref) e.price_ref = m.price_ref;
+        return e;
+      });
+    where = `config ${resolved.path ?? '(discovered models)'}; no daemon running, so no live health`;
+  }
+  if (deps.json) {
+    io.out(`${JSON.stringify(entries, null, 2)}\n`);
+    return 0;
+  }
+  io.out(formatModels(entries, where));
+  return 0;
+}
+
+const perMillion = (x: number | undefined): string => (x === undefined ? '-' : `$${+(x * 1e6).toFixed(4)}`);
+
+export function formatModels(entries: readonly ModelListEntry[], where: string): string {
+  const rows = entries.map((e) => [
+    e.id,
+    e.provider ?? e.owned_by,
+    `${perMillion(e.cost_per_input_token)} / ${perMillion(e.cost_per_cached_input_token)} / ${perMillion(e.cost_per_output_token)}`,
+    e.price_source === 'table' && e.price_ref ? `table (${e.price_ref.as_of})` : (e.price_source ?? 'config'),
+    (e.capabilities ?? []).join(','),
+    !e.health
+      ? 'unknown'
+      : e.health.state === 'cooling_down'
+        ? `cooling down ${e.health.cooldown_remaining_s}s (${e.health.consecutive_failures} failures)`
+        : e.health.state === 'failing'
+          ? `failing (${e.health.consecutive_failures} in a row)`
+          : 'ok',
+  ]);
+  const header = ['MODEL', 'PROVIDER', 'PRICE/1M in / cached / out', 'PRICE FROM', 'CAPABILITIES', 'HEALTH'];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const lines = all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  const unknown = entries.filter((e) => e.price_source === 'unknown').map((e) => e.id);
+  if (unknown.length)
+    lines.push(
+      `warning: no price for ${unknown.join(', ')}: counted as 0; set cost_per_input_token/cost_per_output_token`,
+    );
+  lines.push(`(from ${where})`);
+  return `${lines.join('\n')}\n`;
+}
