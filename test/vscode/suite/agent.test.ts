@@ -141,6 +141,22 @@ describe('@fugusashi sends what the user attached', () => {
     assert.match(sent, /Select this line and run “Fugusashi: Ask”\./);
   });
 
+  it('sends an attached selection (a file with a range: a Location) as the range’s text', async () => {
+    const seen = await seenIds();
+    const notes = vscode.Uri.joinPath(ws(), 'notes.md');
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: '@fugusashi Rephrase the selected line',
+      mode: 'ask',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+      // The chat's attachment model takes the workbench's own range shape (1-based lines).
+      attachFiles: [{ uri: notes, range: { startLineNumber: 3, startColumn: 1, endLineNumber: 3, endColumn: 200 } }],
+    });
+    const row = await newRow(seen, (r) => r.source === 'vscode-chat', 'the chat request with the selection');
+    const sent = lastUserText(await trace(row.request_id));
+    assert.match(sent, /Selection `notes\.md:3`:\n```markdown\nSelect this line and run “Fugusashi: Ask”\.\n```/);
+    assert.doesNotMatch(sent, /# scratch/, 'only the range, not the whole file');
+  });
+
   it('cuts a file that does not fit the forced model’s context window, saying how much was dropped', async () => {
     const seen = await seenIds();
     const big = vscode.Uri.joinPath(ws(), 'big.txt');
