@@ -120,6 +120,43 @@ describe('Fugusashi Auto as an agent model (vscode.lm with tools)', () => {
   });
 });
 
+describe('Fugusashi Auto with an image (vscode.lm)', () => {
+  it('sends a LanguageModelDataPart image upstream as image_url, routed only to a model that sees', async function () {
+    // LanguageModelDataPart is in VS Code's API since 1.105 (this package's @types is 1.104).
+    const DataPart = (vscode as unknown as { LanguageModelDataPart?: { image(d: Uint8Array, m: string): unknown } })
+      .LanguageModelDataPart;
+    if (!DataPart) return this.skip();
+    const [auto] = await vscode.lm.selectChatModels({ vendor: 'fugusashi', id: 'auto' });
+    assert.ok(auto);
+    const seen = await seenIds();
+    // A real 1×1 PNG: the workbench decodes (and may re-encode) images before they reach the provider.
+    const png = new Uint8Array(
+      Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+        'base64',
+      ),
+    );
+    const message = vscode.LanguageModelChatMessage.User([
+      new vscode.LanguageModelTextPart('What is in this image?'),
+      DataPart.image(png, 'image/png') as vscode.LanguageModelTextPart,
+    ]);
+    const response = await auto.sendRequest([message], {}, new vscode.CancellationTokenSource().token);
+    let text = '';
+    for await (const piece of response.text) text += piece;
+    assert.match(text, /fake answer from big-smart to: What is in this image\?/);
+    const row = await newRow(seen, (r) => r.source === 'lm-provider', 'the image request in the store');
+    assert.equal(row.decision.model, 'big-smart', 'small-fast has no vision: left out');
+    const user = (await trace(row.request_id)).messages.at(-1) as {
+      content: { type: string; image_url?: { url: string } }[];
+    };
+    assert.deepEqual(
+      user.content.map((p) => p.type),
+      ['text', 'image_url'],
+    );
+    assert.match(user.content[1]?.image_url?.url ?? '', /^data:image\/png;base64,[A-Za-z0-9+/]{40,}={0,2}$/);
+  });
+});
+
 describe('@fugusashi sends what the user attached', () => {
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri;
   // A fresh session each time: the routed text (and so prompt_preview) would start with history.
@@ -139,6 +176,22 @@ describe('@fugusashi sends what the user attached', () => {
     assert.match(sent, /^What does the attached note say\?/);
     assert.match(sent, /File `notes\.md`:/);
     assert.match(sent, /Select this line and run “Fugusashi: Ask”\./);
+  });
+
+  it('sends an attached selection (a file with a range: a Location) as the range’s text', async () => {
+    const seen = await seenIds();
+    const notes = vscode.Uri.joinPath(ws(), 'notes.md');
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: '@fugusashi Rephrase the selected line',
+      mode: 'ask',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+      // The chat's attachment model takes the workbench's own range shape (1-based lines).
+      attachFiles: [{ uri: notes, range: { startLineNumber: 3, startColumn: 1, endLineNumber: 3, endColumn: 200 } }],
+    });
+    const row = await newRow(seen, (r) => r.source === 'vscode-chat', 'the chat request with the selection');
+    const sent = lastUserText(await trace(row.request_id));
+    assert.match(sent, /Selection `notes\.md:3`:\n```markdown\nSelect this line and run “Fugusashi: Ask”\.\n```/);
+    assert.doesNotMatch(sent, /# scratch/, 'only the range, not the whole file');
   });
 
   it('cuts a file that does not fit the forced model’s context window, saying how much was dropped', async () => {
