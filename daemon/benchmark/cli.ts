@@ -20,7 +20,12 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --lambda X            λ of the decisions written by --emit (multi-model; default 0)
   --json                print the report as JSON
   --cache-dir DIR       embedding cache (default ~/.cache/fugusashi or $FUGUSASHI_CACHE_DIR)
-  --seed N              random seed (default 1)`;
+  --seed N              random seed (default 1)
+  --prior-only          score FILE with the router prior alone (learns nothing from FILE)
+  --with-prior          --folds / --train / --online start from the prior and blend it in
+  --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
+                        leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
+  --prior-weight N      outcomes at which a model's own estimate and the prior weigh the same (50)`;
 
 /** The sample next to the bundle (dist/models/benchmark-sample.csv) or in the source tree. */
 export function samplePath(): string {
@@ -58,6 +63,10 @@ export async function benchmarkCommand(
         'knn-share': { type: 'string' },
         temperature: { type: 'string' },
         prior: { type: 'string' },
+        'prior-only': { type: 'boolean' },
+        'with-prior': { type: 'boolean' },
+        'prior-data': { type: 'string' },
+        'prior-weight': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -101,6 +110,10 @@ export async function benchmarkCommand(
       emitLambda: num('lambda'),
       model,
       sample,
+      priorOnly: values['prior-only'] === true,
+      withPrior: values['with-prior'] === true,
+      priorData: values['prior-data'] as string | undefined,
+      priorWeight: num('prior-weight'),
     };
   } catch (err) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
