@@ -21,12 +21,19 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const at = args.indexOf('--cache-dir');
   const cacheDir = at >= 0 ? args[at + 1]! : defaultCacheDir();
-  const dataDir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--cache-dir') ?? '../shared/eval-data';
+  const dataDir =
+    args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--cache-dir' && args[i - 1] !== '--only') ??
+    '../shared/eval-data';
+  // --only FILE --reverse: a second process can embed one file from its end into another cache
+  // dir; the two .emb files concatenate into one (append-only records).
+  const only = args.indexOf('--only');
+  const files = only >= 0 ? [args[only + 1]!] : FILES;
   const { embedder, disk } = openBenchmarkEmbedder(cacheDir);
   try {
-    for (const file of FILES) {
+    for (const file of files) {
       const table = loadTable(path.join(dataDir, file));
       const prompts = table.rows.map((r) => r.prompt);
+      if (args.includes('--reverse')) prompts.reverse();
       const started = Date.now();
       for (let i = 0; i < prompts.length; i += 256) {
         await embedder.embed(prompts.slice(i, i + 256));
