@@ -59,6 +59,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   const random = options.random ?? Math.random;
   const strategyOptions = { ...DEFAULT_LEARNED_OPTIONS, ...options.strategy };
   const retrainEvery = options.retrainEvery ?? 200;
+  const storeEmptyAtStart = options.store.countOutcomes() === 0;
   let pool: PoolPrior | null = null;
   try {
     const artifact = options.prior === undefined ? bundledPrior() : options.prior;
@@ -182,6 +183,10 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     prepare(text, waitMs) {
       const cached = state === 'ready' ? embedder?.peek(text) : undefined;
       if (cached) return Promise.resolve(cached);
+      // Nothing learned yet: the prior decides from the words, so a new prompt costs no embedding
+      // (~30 ms of CPU). A rating of its answer still gets the prompt embedded (observe → drain).
+      if (pool && pending.length === 0 && (model ? model.size === 0 : storeEmptyAtStart))
+        return Promise.resolve(undefined);
       // A request that gave up waiting leaves its embedding running; the next one joins it.
       let embedding = embeddingsInFlight.get(text);
       if (!embedding) {

@@ -108,6 +108,8 @@ void test('an empty store routes by the prior: a hard prompt to the strong model
   const learner = createLearner({ store: emptyStore(), dataDir, retrainEvery: 0 });
   await learner.ready();
   const learned = learner.strategy('learned')!;
+  // Nothing learned yet: the decision needs no sentence embedding, so none is computed for it.
+  assert.equal(await learner.prepare(HARD), undefined);
   const hard = learned.decide(input(HARD, LAMBDA), [weak, strong]);
   const easy = learned.decide(input(EASY, LAMBDA), [weak, strong]);
   assert.equal(hard.abstain, false, hard.explanation);
