@@ -201,7 +201,7 @@ export interface DaemonHealth {
 /** Benchmark results as the runner prints with --json and the dashboard charts. */
 export interface BenchmarkReport {
   dataset: string;
-  mode: 'split' | 'folds' | 'online' | 'sample';
+  mode: 'split' | 'folds' | 'online' | 'sample' | 'prior';
   rows: number;
   models: string[];
   strong?: string;

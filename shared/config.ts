@@ -39,6 +39,11 @@ export const ModelConfigSchema = Type.Object(
     supports_tools: Type.Optional(Type.Boolean()),
     supports_vision: Type.Optional(Type.Boolean()),
     enabled: Type.Optional(Type.Boolean()),
+    /**
+     * Public quality figure on the Chatbot Arena Elo scale (e.g. 1280): places a model the router's
+     * bundled prior has no data for. Overrides the bundled table; without either, price guesses.
+     */
+    quality: Type.Optional(Type.Number({ minimum: 0 })),
     /** Extra HTTP headers for OpenAI-compatible gateways (OpenRouter etc.). */
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
   },

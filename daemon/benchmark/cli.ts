@@ -22,6 +22,11 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --json                print the report as JSON
   --cache-dir DIR       embedding cache (default ~/.cache/fugusashi or $FUGUSASHI_CACHE_DIR)
   --seed N              random seed (default 1)
+  --prior-only          score FILE with the router prior alone (learns nothing from FILE)
+  --with-prior          --folds / --train / --online start from the prior and blend it in
+  --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
+                        leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
+  --prior-weight N      outcomes at which a model's own estimate and the prior weigh the same (50)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose
@@ -73,6 +78,10 @@ export async function benchmarkCommand(
         'knn-share': { type: 'string' },
         temperature: { type: 'string' },
         prior: { type: 'string' },
+        'prior-only': { type: 'boolean' },
+        'with-prior': { type: 'boolean' },
+        'prior-data': { type: 'string' },
+        'prior-weight': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
         dataset: { type: 'string', short: 'd' },
@@ -123,6 +132,10 @@ export async function benchmarkCommand(
       emitLambda: num('lambda'),
       model,
       sample,
+      priorOnly: values['prior-only'] === true,
+      withPrior: values['with-prior'] === true,
+      priorData: values['prior-data'] as string | undefined,
+      priorWeight: num('prior-weight'),
     };
   } catch (err) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);

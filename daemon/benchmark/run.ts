@@ -12,6 +12,10 @@ import { defaultCacheDir, openBenchmarkEmbedder } from './cache';
 import { completeRows, loadTable, type EvalRow, type EvalTable } from './data';
 import { foldOf, seededRandom } from './folds';
 import { apgr, cpt, mean, qualityCurve } from './metrics';
+import { PoolPrior } from '../core/learned/pool-prior';
+import type { PriorArtifact } from '../core/learned/prior';
+import { bundledPrior } from '../learning/bundled-prior';
+import { trainPriorWithout } from './prior-bench';
 
 export interface BenchmarkOptions {
   /** One file for --folds / --online / the sample. */
@@ -38,6 +42,19 @@ export interface BenchmarkOptions {
   sample?: boolean;
   /** Stops the run at its next step (each embedded chunk, each fold, each online checkpoint). */
   signal?: AbortSignal;
+  /** --prior-only: score the file with the prior alone; nothing of the file is learned. */
+  priorOnly?: boolean;
+  /** --with-prior: --folds / --train / --online start from the prior and blend it in. */
+  withPrior?: boolean;
+  /**
+   * --prior-data DIR: train the prior now from DIR's licence-compatible files, leaving out the
+   * evaluated file (leave-one-dataset-out: its rows are never seen, not even for abilities).
+   */
+  priorData?: string;
+  /** The prior to use instead of the bundled one (tests). */
+  priorArtifact?: PriorArtifact;
+  /** Outcomes at which a model's store estimate and the prior weigh the same (default 50). */
+  priorWeight?: number;
 }
 
 export interface Variant {
@@ -111,14 +128,27 @@ export async function runBenchmarkDetailed(
 
   const { embedder, disk } = openBenchmarkEmbedder(options.cacheDir ?? defaultCacheDir(), options.embeddings);
   try {
+    const usesPrior = options.priorOnly || options.withPrior || options.sample;
+    let artifact: PriorArtifact | null = null;
+    if (usesPrior) {
+      artifact =
+        options.priorArtifact ??
+        (options.priorData
+          ? trainPriorWithout(options.priorData, [main.name, trainTable?.name ?? ''])
+          : bundledPrior());
+    }
+    // A words-only prior scoring a file needs no sentence embeddings (the slow part of a new file).
+    const skipEmbedding = options.priorOnly && artifact?.input.embedding === 0;
     const prepare = async (t: EvalTable): Promise<Prepared[]> => {
       const rows = completeRows(t, idx);
       const vectors: Float32Array[] = [];
       const chunk = 64;
-      for (let i = 0; i < rows.length; i += chunk) {
-        vectors.push(...(await embedder.embed(rows.slice(i, i + chunk).map((r) => r.prompt))));
-        progress(`embedding ${t.name}`, Math.min(i + chunk, rows.length), rows.length);
-      }
+      if (skipEmbedding) rows.forEach(() => vectors.push(new Float32Array(0)));
+      else
+        for (let i = 0; i < rows.length; i += chunk) {
+          vectors.push(...(await embedder.embed(rows.slice(i, i + chunk).map((r) => r.prompt))));
+          progress(`embedding ${t.name}`, Math.min(i + chunk, rows.length), rows.length);
+        }
       return rows.map((row, i) => ({
         row,
         key: embedder.keyOf(row.prompt),
@@ -144,9 +174,29 @@ export async function runBenchmarkDetailed(
     let foldOfRow: number[] | null = null;
     const variants: Variant[] = [];
 
-    if (options.online) {
+    const priorWeight = options.priorWeight ?? 50;
+    const freshPrior = () => (artifact ? { pool: new PoolPrior(artifact), weight: priorWeight } : undefined);
+    if (options.priorOnly) {
+      mode = 'prior';
+      const pool = freshPrior()!.pool;
+      predictions = testRows.map((r) => {
+        const q = priorQualities(pool, r, models);
+        return { blend: q, knn: q, linear: q, words: q };
+      });
+      evaluated = testRows;
+    } else if (options.online) {
       mode = 'online';
-      const result = await replayOnline(testRows, models, dims, modelOptions, seed, two, options.checkpoints, progress);
+      const result = await replayOnline(
+        testRows,
+        models,
+        dims,
+        modelOptions,
+        seed,
+        two,
+        options.checkpoints,
+        progress,
+        options.withPrior ? freshPrior() : undefined,
+      );
       predictions = result.predictions;
       evaluated = result.evaluated;
       learningCurve = result.curve;
@@ -155,7 +205,8 @@ export async function runBenchmarkDetailed(
       mode = 'split';
       const model = await train(trainRows, models, dims, modelOptions, seed);
       progress('evaluating', 0, testRows.length);
-      predictions = testRows.map((r) => predictAll(model, r, models));
+      const prior = options.withPrior ? freshPrior() : undefined;
+      predictions = testRows.map((r) => withPriorBlend(predictAll(model, r, models), model, r, models, prior));
       evaluated = testRows;
     } else {
       mode = options.sample ? 'sample' : 'folds';
@@ -173,8 +224,9 @@ export async function runBenchmarkDetailed(
           modelOptions,
           seed + f,
         );
+        const prior = options.withPrior ? freshPrior() : undefined;
         testRows.forEach((r, i) => {
-          if (byFold[i] === f) predictions[i] = predictAll(model, r, models);
+          if (byFold[i] === f) predictions[i] = withPriorBlend(predictAll(model, r, models), model, r, models, prior);
         });
       }
       progress('training folds', k, k);
@@ -203,11 +255,13 @@ export async function runBenchmarkDetailed(
         cpt50: cpt(curve, 0.5),
         cpt80: cpt(curve, 0.8),
       });
-      for (const [name, pick] of [
-        ['kNN only', (q: ModelQualities) => q.knn],
-        ['linear head only', (q: ModelQualities) => q.linear],
-        ['words only (embedding not ready)', (q: ModelQualities) => q.words],
-      ] as const) {
+      for (const [name, pick] of (mode === 'prior'
+        ? []
+        : [
+            ['kNN only', (q: ModelQualities) => q.knn],
+            ['linear head only', (q: ModelQualities) => q.linear],
+            ['words only (embedding not ready)', (q: ModelQualities) => q.words],
+          ]) as [string, (q: ModelQualities) => number[]][]) {
         const variantRaw = predictions.map((q) => pick(q)[two.strong]! - pick(q)[two.weak]!);
         const c = qualityCurve(strong, weak, foldOfRow ? rankWithinFolds(variantRaw, foldOfRow) : variantRaw);
         variants.push({ name, apgr: apgr(c) });
@@ -248,6 +302,9 @@ export async function runBenchmarkDetailed(
       }
       const emitLambda = options.emitLambda ?? 0;
       decisions = evaluated.map((r, i) => ({ uid: r.row.uid, value: models[choose(i, emitLambda)]! }));
+    }
+    if (options.sample && two && artifact) {
+      variants.push(...(await sampleStory(testRows, models, dims, modelOptions, seed, two, artifact, priorWeight)));
     }
     if (learningCurve) report.learning_curve = learningCurve;
     if (variants.length) report.variants = variants;
@@ -367,6 +424,7 @@ export async function replayOnline(
   two: { strong: number; weak: number } | null,
   checkpoints: readonly number[] = DEFAULT_CHECKPOINTS,
   progress: (phase: string, done: number, total: number) => void,
+  prior?: { pool: PoolPrior; weight: number },
 ): Promise<{
   predictions: ModelQualities[];
   evaluated: Prepared[];
@@ -383,7 +441,7 @@ export async function replayOnline(
     [stream[i], stream[j]] = [stream[j]!, stream[i]!];
   }
   const measure = (model: QualityModel): number => {
-    const preds = evaluated.map((r) => predictAll(model, r, models));
+    const preds = evaluated.map((r) => withPriorBlend(predictAll(model, r, models), model, r, models, prior));
     if (two) {
       const c = qualityCurve(
         evaluated.map((r) => r.row.scores[two.strong]!),
@@ -397,19 +455,27 @@ export async function replayOnline(
   const model = new QualityModel(dims, options);
   const curve: { n: number; value: number }[] = [];
   const marks = [...checkpoints.filter((c) => c < stream.length), stream.length];
+  if (prior) curve.push({ n: 0, value: measure(model) });
   let next = 0;
   for (let i = 0; i < stream.length; i++) {
     const r = stream[i]!;
     let chosen: number;
-    if (model.size === 0) chosen = Math.floor(random() * models.length);
-    else {
-      const p = model.predict(r.vector, r.features, models).models;
+    if (model.size === 0 && !prior) chosen = Math.floor(random() * models.length);
+    else if (model.size === 0 && prior) {
+      const q = priorQualities(prior.pool, r, models);
+      const p = q.map((quality) => ({ quality, evidence: 0, outcomes: 0 }));
+      chosen = random() < ONLINE_UNIFORM_SHARE ? Math.floor(random() * models.length) : thompson(p, random);
+    } else {
+      const raw = model.predict(r.vector, r.features, models).models;
+      const blended = prior ? withPriorBlend(predictAll(model, r, models), model, r, models, prior).blend : null;
+      const p = raw.map((x, m) => (blended ? { ...x, quality: blended[m]! } : x));
       // A share of uniform draws on top of Thompson sampling: Thompson alone keeps picking the
       // stronger model, so the weak model's failures (what routing needs) would stay unseen.
       chosen = random() < ONLINE_UNIFORM_SHARE ? Math.floor(random() * models.length) : thompson(p, random);
     }
     const s = r.learnScores[chosen]!;
     model.add(r.key, r.vector, r.features, models[chosen]!, s);
+    prior?.pool.observe(r.row.prompt, models[chosen]!, s);
     if (i + 1 === marks[next]) {
       await model.refit(seededRandom(seed + i), undefined, 'exact');
       curve.push({ n: i + 1, value: measure(model) });
@@ -423,7 +489,14 @@ export async function replayOnline(
       ? { name: 'supervised on the same stream', apgr: measure(supervised) }
       : { name: 'supervised on the same stream', quality: measure(supervised) },
   ];
-  return { predictions: evaluated.map((r) => predictAll(model, r, models)), evaluated, curve, variants, model, stream };
+  return {
+    predictions: evaluated.map((r) => withPriorBlend(predictAll(model, r, models), model, r, models, prior)),
+    evaluated,
+    curve,
+    variants,
+    model,
+    stream,
+  };
 }
 
 function thompson(p: readonly { quality: number; evidence: number; outcomes: number }[], random: () => number): number {
@@ -448,4 +521,88 @@ function argmax(values: readonly number[]): number {
     if (v > values[best]!) best = i;
   });
   return best;
+}
+
+/** The prior's P(good) for each model column of a row (columns are pool names and model ids). */
+export function priorQualities(pool: PoolPrior, r: Prepared, models: readonly string[]): number[] {
+  const embeddingDims = pool.prior.embeddingDims;
+  const vector = embeddingDims > 0 && r.vector.length === embeddingDims ? r.vector : null;
+  const configs = models.map((m, i) => ({
+    ...candidateOf(i, 0).config,
+    name: m,
+    model: m,
+  }));
+  return pool.predict(r.features, vector, configs).models.map((p) => p.quality);
+}
+
+/** Blends the store's estimates with the prior's as the live learned strategy does. */
+function withPriorBlend(
+  q: ModelQualities,
+  model: QualityModel,
+  r: Prepared,
+  models: readonly string[],
+  prior: { pool: PoolPrior; weight: number } | undefined,
+): ModelQualities {
+  if (!prior) return q;
+  const p = priorQualities(prior.pool, r, models);
+  const blend = q.blend.map((v, m) => {
+    const n = model.outcomesOf(models[m]!);
+    return (n * v + prior.weight * p[m]!) / (n + prior.weight);
+  });
+  return { ...q, blend };
+}
+
+/**
+ * The bundled sample's story for a newcomer (MMLU rows the shipped prior never saw): the prior
+ * alone; the prior after N ratings (only the chosen model's score revealed, 5 folds: ratings from
+ * four, measured on the fifth); random; and the cost strategy (always the cheaper model).
+ */
+async function sampleStory(
+  rows: readonly Prepared[],
+  models: readonly string[],
+  dims: number,
+  options: QualityModelOptions,
+  seed: number,
+  two: { strong: number; weak: number },
+  artifact: PriorArtifact,
+  priorWeight: number,
+): Promise<Variant[]> {
+  const strong = rows.map((r) => r.row.scores[two.strong]!);
+  const weak = rows.map((r) => r.row.scores[two.weak]!);
+  const apgrOf = (score: number[], folds?: number[]) =>
+    apgr(qualityCurve(strong, weak, folds ? rankWithinFolds(score, folds) : score));
+  const alone = new PoolPrior(artifact);
+  const priorScore = rows.map((r) => {
+    const q = priorQualities(alone, r, models);
+    return q[two.strong]! - q[two.weak]!;
+  });
+  const out: Variant[] = [{ name: 'prior alone (no ratings)', apgr: apgrOf(priorScore) }];
+  const folds = rows.map((r) => foldOf(r.row.prompt, 5));
+  for (const n of [50, 200]) {
+    const score = new Array<number>(rows.length).fill(0);
+    for (let f = 0; f < 5; f++) {
+      const random = seededRandom(seed + 100 * f + n);
+      const pool = new PoolPrior(artifact);
+      const model = new QualityModel(dims, options);
+      const stream = rows.filter((_, i) => folds[i] !== f).slice(0, n);
+      for (const r of stream) {
+        // Ratings arrive for whichever model the router sent the prompt to: a coin flip here, so
+        // both models get rated as a live pool with exploration would.
+        const chosen = random() < 0.5 ? two.strong : two.weak;
+        const s = r.learnScores[chosen]!;
+        model.add(r.key, r.vector, r.features, models[chosen]!, s);
+        pool.observe(r.row.prompt, models[chosen]!, s);
+      }
+      await model.refit(seededRandom(seed + f), undefined, 'exact');
+      rows.forEach((r, i) => {
+        if (folds[i] !== f) return;
+        const q = withPriorBlend(predictAll(model, r, models), model, r, models, { pool, weight: priorWeight }).blend;
+        score[i] = q[two.strong]! - q[two.weak]!;
+      });
+    }
+    out.push({ name: `prior + ${n} ratings`, apgr: apgrOf(score, folds) });
+  }
+  out.push({ name: 'random routing', apgr: 0.5 });
+  out.push({ name: 'cost strategy: always the cheaper model (0 % strong calls)', quality: mean(weak) });
+  return out;
 }

@@ -4,6 +4,8 @@
 import path from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { promptFeatures } from '../core/learned/features';
+import { decideFromPrior, PoolPrior } from '../core/learned/pool-prior';
+import type { PriorArtifact } from '../core/learned/prior';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
 import {
   DEFAULT_LEARNED_OPTIONS,
@@ -24,6 +26,7 @@ import type {
 import { CachingEmbedder } from '../embeddings/cached';
 import { DiskEmbeddingCache } from '../embeddings/disk-cache';
 import { createEmbedder, type EmbedderConfig } from '../embeddings/index';
+import { bundledPrior } from './bundled-prior';
 
 export interface LearnerOptions {
   store: Store;
@@ -39,6 +42,8 @@ export interface LearnerOptions {
   /** Tests inject a small embedder; the daemon uses the configured backend. */
   embedder?: Embedder & { load?(): Promise<void> };
   random?: () => number;
+  /** The router prior: undefined = the bundled one; null = none (learn from the store alone). */
+  prior?: PriorArtifact | null;
 }
 
 export type EmbeddingState = 'not-loaded' | 'loading' | 'ready' | 'failed';
@@ -57,6 +62,14 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   const random = options.random ?? Math.random;
   const strategyOptions = { ...DEFAULT_LEARNED_OPTIONS, ...options.strategy };
   const retrainEvery = options.retrainEvery ?? 200;
+  const storeEmptyAtStart = options.store.countOutcomes() === 0;
+  let pool: PoolPrior | null = null;
+  try {
+    const artifact = options.prior === undefined ? bundledPrior() : options.prior;
+    pool = artifact ? new PoolPrior(artifact) : null;
+  } catch (err) {
+    log(`router prior unavailable: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const inner =
     options.embedder ?? createEmbedder(options.embeddings, { cacheDir: path.join(options.dataDir, 'models'), log });
 
@@ -87,7 +100,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       disk = new DiskEmbeddingCache(path.join(options.dataDir, 'embeddings'), inner.id, inner.dimensions);
       embedder = new CachingEmbedder(inner, { disk, lruSize: 5_000 });
       model = new QualityModel(inner.dimensions, { ...DEFAULT_QUALITY_MODEL, ...options.model });
-      learned = new LearnedStrategy(model, strategyOptions);
+      learned = new LearnedStrategy(model, strategyOptions, pool);
       similarity = new SimilarityStrategy(model, strategyOptions);
       state = 'ready';
     } catch (err) {
@@ -125,6 +138,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       seenIds.add(o.id);
     }
     model!.add(embedder!.keyOf(o.prompt), vector, promptFeatures(o.prompt), o.model, clamp01(o.score), o.weight);
+    pool?.observe(o.prompt, o.model, clamp01(o.score), o.weight);
     sinceRetrain++;
   }
 
@@ -149,6 +163,17 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       name,
       decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict {
         const s = name === 'learned' ? learned : similarity;
+        // The prior reads the prompt's words, so it decides while the embedder is still loading.
+        if (!s && name === 'learned' && pool && candidates.length > 0) {
+          const why = state === 'failed' ? 'embeddings unavailable' : 'the learning store is still loading';
+          return decideFromPrior(
+            pool,
+            input,
+            candidates,
+            { strongWinThreshold: strategyOptions.strongWinThreshold, confidence: strategyOptions.priorConfidence },
+            why,
+          );
+        }
         if (!s) {
           const why = state === 'failed' ? 'embeddings failed to load' : 'the learning store is still loading';
           return { strategy: name, abstain: true, confidence: 0, ranked: [], explanation: why };
@@ -167,6 +192,10 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     prepare(text, waitMs) {
       const cached = state === 'ready' ? embedder?.peek(text) : undefined;
       if (cached) return Promise.resolve(cached);
+      // Nothing learned yet: the prior decides from the words, so a new prompt costs no embedding
+      // (~30 ms of CPU). A rating of its answer still gets the prompt embedded (observe → drain).
+      if (pool && pending.length === 0 && (model ? model.size === 0 : storeEmptyAtStart))
+        return Promise.resolve(undefined);
       // A request that gave up waiting leaves its embedding running; the next one joins it.
       let embedding = embeddingsInFlight.get(text);
       if (!embedding) {

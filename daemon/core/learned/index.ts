@@ -24,3 +24,13 @@ export {
   SimilarityStrategy,
   type LearnedStrategyOptions,
 } from './strategies';
+export {
+  canonicalModelName,
+  OnlinePrior,
+  RouterPrior,
+  type Placement,
+  type PriorArtifact,
+  type PriorModelRow,
+} from './prior';
+export { decideFromPrior, difficultyWord, PoolPrior, type PriorView } from './pool-prior';
+export { PUBLIC_QUALITY, publicQualityOf } from './public-quality';

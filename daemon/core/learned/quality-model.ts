@@ -43,6 +43,8 @@ export interface ModelPrediction {
   neighbours: number;
   /** Outcomes of this model in the whole store. */
   outcomes: number;
+  /** The bundled prior's estimate, when the learned strategy blended it in. */
+  prior?: number;
 }
 
 export interface Prediction {

@@ -9,6 +9,7 @@ import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from '..
 import { compareSentence } from './explain';
 import { promptFeatures } from './features';
 import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
+import { decideFromPrior, predictedQualityList, type PoolPrior } from './pool-prior';
 import type { ModelPrediction, Prediction, QualityModel } from './quality-model';
 
 export interface LearnedStrategyOptions {
@@ -20,6 +21,13 @@ export interface LearnedStrategyOptions {
   strongWinThreshold: number;
   /** Neighbours closer than this count as "similar" in explanations and confidence. */
   similarAbove: number;
+  /**
+   * Outcomes of a model at which the store's estimate and the bundled prior's weigh the same:
+   * quality = (n·stored + priorWeight·prior) / (n + priorWeight). Many outcomes: the store decides.
+   */
+  priorWeight: number;
+  /** Confidence of a decision from the prior alone (above min_confidence: the prior decides). */
+  priorConfidence: number;
 }
 
 export const DEFAULT_LEARNED_OPTIONS: LearnedStrategyOptions = {
@@ -27,6 +35,8 @@ export const DEFAULT_LEARNED_OPTIONS: LearnedStrategyOptions = {
   explorationRate: 0.05,
   strongWinThreshold: 0.5,
   similarAbove: 0.5,
+  priorWeight: 50,
+  priorConfidence: 0.5,
 };
 
 function abstain(strategy: string, explanation: string): StrategyVerdict {
@@ -51,6 +61,14 @@ abstract class ModelStrategy implements RoutingStrategy {
   protected abstract quality(p: ModelPrediction): number;
   protected abstract confidence(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): number;
   protected abstract describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string;
+  /** A decision from the bundled prior where the store cannot decide yet (null: abstain). */
+  protected fromPrior(_input: RouteInput, _candidates: readonly Candidate[], _reason: string): StrategyVerdict | null {
+    return null;
+  }
+  /** The store's per-model predictions, combined with the prior where there is one. */
+  protected combine(prediction: Prediction, _input: RouteInput, _candidates: readonly Candidate[]): Prediction {
+    return prediction;
+  }
 
   decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict {
     if (candidates.length === 0) return abstain(this.name, 'no candidate models');
@@ -58,14 +76,25 @@ abstract class ModelStrategy implements RoutingStrategy {
       return abstain(this.name, 'no embedding for this prompt (embedder not ready)');
     if (input.embedding && input.embedding.length !== this.model.dims)
       return abstain(this.name, 'embedding size does not match the store');
-    if (this.model.size === 0) return abstain(this.name, 'no past outcomes to learn from yet');
+    if (this.model.size === 0)
+      return (
+        this.fromPrior(input, candidates, 'no ratings yet') ?? abstain(this.name, 'no past outcomes to learn from yet')
+      );
     const known = candidates.filter((c) => this.model.outcomesOf(c.config.name) > 0);
-    if (known.length === 0) return abstain(this.name, 'none of the candidate models has outcomes yet');
+    if (known.length === 0)
+      return (
+        this.fromPrior(input, candidates, 'no ratings yet for these models') ??
+        abstain(this.name, 'none of the candidate models has outcomes yet')
+      );
 
-    const prediction = this.model.predict(
-      input.embedding ?? null,
-      promptFeatures(input.text),
-      candidates.map((c) => c.config.name),
+    const prediction = this.combine(
+      this.model.predict(
+        input.embedding ?? null,
+        promptFeatures(input.text),
+        candidates.map((c) => c.config.name),
+      ),
+      input,
+      candidates,
     );
     let ranked = utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p));
     if (ranked.length === 2) ranked = twoModelChoice(ranked, this.options.strongWinThreshold, input.costWeight);
@@ -129,6 +158,51 @@ export class LearnedStrategy extends ModelStrategy {
   readonly name = 'learned';
   protected readonly decidesFromWords = true;
 
+  constructor(
+    model: QualityModel,
+    options: LearnedStrategyOptions = DEFAULT_LEARNED_OPTIONS,
+    /** The bundled prior (null: learn from the store alone, as before the prior existed). */
+    private readonly prior: PoolPrior | null = null,
+  ) {
+    super(model, options);
+  }
+
+  protected override fromPrior(
+    input: RouteInput,
+    candidates: readonly Candidate[],
+    reason: string,
+  ): StrategyVerdict | null {
+    if (!this.prior) return null;
+    return decideFromPrior(
+      this.prior,
+      input,
+      candidates,
+      {
+        strongWinThreshold: this.options.strongWinThreshold,
+        confidence: this.options.priorConfidence,
+      },
+      reason,
+    );
+  }
+
+  protected override combine(prediction: Prediction, input: RouteInput, candidates: readonly Candidate[]): Prediction {
+    if (!this.prior) return prediction;
+    const view = this.prior.predict(
+      promptFeatures(input.text),
+      input.embedding ?? null,
+      candidates.map((c) => c.config),
+    );
+    const k0 = this.options.priorWeight;
+    return {
+      ...prediction,
+      models: prediction.models.map((p, i) => {
+        const q = view.models[i]!.quality;
+        const n = p.outcomes;
+        return { ...p, prior: q, quality: (n * p.quality + k0 * q) / (n + k0) };
+      }),
+    };
+  }
+
   protected quality(p: ModelPrediction): number {
     return p.quality;
   }
@@ -145,7 +219,10 @@ export class LearnedStrategy extends ModelStrategy {
     const basis = prediction.wordsOnly
       ? `Learned from ${this.model.size} past outcomes (read from the prompt's words; its embedding was not ready)`
       : `Learned from ${this.model.size} past outcomes (${n} similar prompt${n === 1 ? '' : 's'})`;
-    return `${basis}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
+    const sentence = `${basis}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
+    if (!this.prior) return sentence;
+    const list = ranked.map((s) => ({ model: s.candidate.config.name, quality: this.quality(s.prediction) }));
+    return `${sentence}. Predicted quality (with the public-data prior): ${predictedQualityList([...list].sort((a, b) => b.quality - a.quality))}`;
   }
 }
 

@@ -132,7 +132,8 @@ void test('loads stored outcomes, decides with an explanation, and a rating chan
 
 void test('abstains without an embedding, with no outcomes, and for models it has never seen', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
-  const learner = createLearner({ store: outcomeStore([]), dataDir });
+  // Without the bundled prior (prior: null) the store alone decides, as before the prior existed.
+  const learner = createLearner({ store: outcomeStore([]), dataDir, prior: null });
   const pool = [candidate('a', 0.001), candidate('b', 0.002)];
   assert.equal(learner.strategy('learned')!.decide(input('hi', undefined), pool).abstain, true);
   await learner.ready();

@@ -1,0 +1,207 @@
+// Training the router prior from the shared eval data's score tables (scripts/train-prior.ts and
+// the benchmark's leave-one-dataset-out runs): rows → examples over canonical model names → a
+// fitted PriorArtifact. Only the files whose licences allow it go into the shipped prior.
+import path from 'node:path';
+import { promptFeatures, type PromptFeatures } from '../core/learned/features';
+import { canonicalModelName, priorInput, RouterPrior, type PriorArtifact } from '../core/learned/prior';
+import {
+  artifactHeads,
+  DEFAULT_PRIOR_HYPER,
+  fitPrior,
+  predictFitted,
+  roundTo,
+  type FittedPrior,
+  type PriorExample,
+  type PriorHyper,
+} from '../core/learned/prior-fit';
+import { PUBLIC_QUALITY } from '../core/learned/public-quality';
+import { DiskEmbeddingCache } from '../embeddings/disk-cache';
+import { boundForEmbedding, contentKey } from '../embeddings/text';
+import { USE_ID } from '../embeddings/use';
+import { loadTable, type EvalTable } from './data';
+import { foldOf, seededRandom } from './folds';
+
+export const PRIOR_VERSION = 1;
+/** Dataset weight ∝ outcomes^-balance (tuned with the other hyper-parameters). */
+export const DEFAULT_BALANCE = 0.3;
+
+/** Files the shipped prior may learn from, with their licences. */
+export const PRIOR_TRAINING_FILES: { file: string; licence: string }[] = [
+  { file: 'routellm_mmlu_responses.csv', licence: 'Apache-2.0 (lm-sys/RouteLLM)' },
+  { file: 'routellm_gsm8k_responses.csv', licence: 'Apache-2.0 (lm-sys/RouteLLM)' },
+  { file: 'routerbench_arc_challenge.csv', licence: 'MIT (withmartian/routerbench)' },
+  { file: 'routerbench_mbpp.csv', licence: 'MIT (withmartian/routerbench)' },
+  { file: 'routerbench_winogrande.csv', licence: 'MIT (withmartian/routerbench)' },
+  { file: 'llmrouter_dcrouter_scores.csv', licence: 'MIT (ulab-uiuc/LLMRouter)' },
+];
+
+export interface PriorRow {
+  uid: string;
+  prompt: string;
+  features: PromptFeatures;
+  /** Canonical model names of the scored columns. */
+  models: string[];
+  /** Scores mapped to 0..1 (the table's range), null when empty. */
+  scores: (number | null)[];
+  /** Raw scores as in the file (metrics use these). */
+  raw: (number | null)[];
+  costs: (number | null)[] | null;
+  /** Hash fold of 5 (fold 0 is the tuning split). */
+  fold: number;
+}
+
+export interface PriorDataset {
+  file: string;
+  licence: string;
+  table: EvalTable;
+  rows: PriorRow[];
+}
+
+export function loadPriorDataset(dataDir: string, file: string, licence = 'evaluation only'): PriorDataset {
+  const table = loadTable(path.join(dataDir, file));
+  const models = table.models.map(canonicalModelName);
+  const scale = (s: number | null) =>
+    s === null ? null : table.min >= 0 && table.max <= 1 ? s : (s - table.min) / (table.max - table.min);
+  const rows = table.rows.map((r) => ({
+    uid: r.uid,
+    prompt: r.prompt,
+    features: promptFeatures(r.prompt),
+    models,
+    scores: r.scores.map(scale),
+    raw: r.scores,
+    costs: r.costs,
+    fold: foldOf(r.prompt, 5),
+  }));
+  return { file, licence, table, rows };
+}
+
+/** Reads cached USE vectors of prompts (written by scripts/embed-eval-data.ts or the benchmark). */
+export class EmbeddingLookup {
+  private readonly disk: DiskEmbeddingCache;
+  constructor(cacheDir: string) {
+    this.disk = new DiskEmbeddingCache(path.join(cacheDir, 'embeddings'), USE_ID, 512);
+  }
+  get(prompt: string): Float32Array | undefined {
+    return this.disk.get(contentKey(USE_ID, boundForEmbedding(prompt)));
+  }
+  close(): void {
+    this.disk.close();
+  }
+}
+
+export interface PriorTrainOptions {
+  hyper?: Partial<PriorHyper> & { embedding?: number; balance?: number };
+  seed?: number;
+  embeddings?: EmbeddingLookup;
+  /** Rows to leave out (e.g. the evaluated fold), by dataset file. */
+  exclude?: (dataset: PriorDataset, row: PriorRow) => boolean;
+}
+
+export interface TrainedPrior {
+  artifact: PriorArtifact;
+  prior: RouterPrior;
+  fitted: FittedPrior;
+  modelNames: string[];
+}
+
+export function trainPrior(datasets: readonly PriorDataset[], options: PriorTrainOptions = {}): TrainedPrior {
+  const hyper = { ...DEFAULT_PRIOR_HYPER, ...options.hyper };
+  const embeddingDims = options.hyper?.embedding ?? 0;
+  const balance = options.hyper?.balance ?? DEFAULT_BALANCE;
+  const seed = options.seed ?? 1;
+  const names: string[] = [];
+  const indexOf = new Map<string, number>();
+  const idOf = (n: string) => {
+    let i = indexOf.get(n);
+    if (i === undefined) {
+      indexOf.set(n, (i = names.length));
+      names.push(n);
+    }
+    return i;
+  };
+  const examples: PriorExample[] = [];
+  const trainedOn: PriorArtifact['trained_on'] = [];
+  // Datasets are weighted by (outcomes)^-balance, normalised so the mean weight is 1: MMLU's
+  // 20k outcomes must not drown the 11-model RouterBench files.
+  const perSet = datasets.map((d) => {
+    const rows = d.rows.filter((r) => !options.exclude?.(d, r));
+    const outcomes = rows.reduce((n, r) => n + r.scores.filter((s) => s !== null).length, 0);
+    return { d, rows, outcomes };
+  });
+  const total = perSet.reduce((n, s) => n + s.outcomes, 0);
+  const raw = perSet.map((s) => (s.outcomes > 0 ? Math.pow(s.outcomes, -balance) : 0));
+  const norm = total / perSet.reduce((n, s, i) => n + s.outcomes * raw[i]!, 0);
+  perSet.forEach(({ d, rows, outcomes }, si) => {
+    if (rows.length === 0) return;
+    trainedOn.push({ file: d.file, licence: d.licence, rows: rows.length });
+    const w = raw[si]! * norm;
+    for (const r of rows) {
+      const vector = embeddingDims > 0 ? (options.embeddings?.get(r.prompt) ?? null) : null;
+      if (embeddingDims > 0 && !vector) continue;
+      const outs = r.models
+        .map((m, j) => ({ model: idOf(m), score: r.scores[j]!, weight: w, ok: r.scores[j] !== null }))
+        .filter((o) => o.ok)
+        .map(({ model, score, weight }) => ({ model, score, weight }));
+      if (outs.length) examples.push({ x: priorInput(r.features, vector, embeddingDims), outcomes: outs });
+    }
+    void outcomes;
+  });
+  const input = { embedding: embeddingDims, dense: 11, lexical: 1024 };
+  const inputDims = input.embedding + input.dense + input.lexical;
+  const fitted = fitPrior(examples, names.length, inputDims, hyper, seededRandom(seed));
+  const models: PriorArtifact['models'] = {};
+  names.forEach((n, i) => {
+    const r = fitted.rows[i]!;
+    models[n] = { ability: roundTo(r.ability), skills: r.skills.map((v) => roundTo(v)), outcomes: r.outcomes };
+  });
+  const artifact: PriorArtifact = {
+    format: 'fugusashi-prior',
+    version: PRIOR_VERSION,
+    created: 'reproducible: see seed and trained_on',
+    seed,
+    trained_on: trainedOn,
+    input,
+    skills: hyper.skills,
+    ...artifactHeads(fitted),
+    models,
+    qualityMap: fitQualityMap(models, hyper.skills),
+    // Chatbot Arena figures against list prices per 1M output tokens, by eye: $0.2 → ~1110,
+    // $0.6 → ~1140, $15 → ~1225, $60 → ~1260. Only used when nothing better is known.
+    priceMap: { intercept: 1150, slope: 60 },
+    hyper: { ...hyper, embedding: embeddingDims, balance },
+  };
+  return { artifact, prior: new RouterPrior(artifact), fitted, modelNames: names };
+}
+
+/**
+ * Least squares of each of [ability, ...skills] on the public quality figure, over the fitted
+ * models that have one: how to place a model the data never saw.
+ */
+export function fitQualityMap(models: PriorArtifact['models'], skills: number): PriorArtifact['qualityMap'] {
+  const pairs = Object.entries(models)
+    .map(([n, r]) => ({ q: PUBLIC_QUALITY[n]?.value, v: [r.ability, ...r.skills] }))
+    .filter((p): p is { q: number; v: number[] } => p.q !== undefined);
+  if (pairs.length < 3) return null;
+  const center = pairs.reduce((s, p) => s + p.q, 0) / pairs.length;
+  const sxx = pairs.reduce((s, p) => s + (p.q - center) ** 2, 0);
+  const intercept: number[] = [];
+  const slope: number[] = [];
+  for (let k = 0; k <= skills; k++) {
+    const mean = pairs.reduce((s, p) => s + p.v[k]!, 0) / pairs.length;
+    const sxy = pairs.reduce((s, p) => s + (p.q - center) * (p.v[k]! - mean), 0);
+    intercept.push(roundTo(mean));
+    slope.push(roundTo(sxx > 0 ? sxy / sxx : 0));
+  }
+  return { center: roundTo(center), intercept, slope };
+}
+
+/** P(good) per column of a row from a trained prior (columns the prior does not know: null). */
+export function priorScores(t: TrainedPrior, row: PriorRow, embedding: Float32Array | null): (number | null)[] {
+  const K = t.artifact.skills;
+  const D = t.prior.inputDims;
+  const x = priorInput(row.features, embedding, t.artifact.input.embedding);
+  const rows = row.models.map((m) => t.artifact.models[m]);
+  const known = rows.map((r) => r ?? { ability: 0, skills: [], outcomes: 0 });
+  const p = predictFitted(t.fitted, K, D, x, known);
+  return p.map((v, i) => (rows[i] ? v : null));
+}

@@ -1,0 +1,167 @@
+// The bundled prior applied to the user's pool: each pool model placed in the prior (fitted on
+// public data, from its public quality figure or `quality:` in config.yaml, or guessed from its
+// price), per-prompt predicted quality, online refinement by every outcome, and the decision the
+// learned strategy makes from it while the store has no outcomes for the prompt's models.
+import type { ModelConfig } from '../../../shared/config';
+import type { Candidate, RouteInput, StrategyVerdict } from '../ports';
+import { asRating } from './explain';
+import { promptFeatures, type PromptFeatures } from './features';
+import { twoModelChoice, utilities, type Scored } from './policy';
+import {
+  canonicalModelName,
+  DEFAULT_ONLINE_PRIOR,
+  logitOf,
+  OnlinePrior,
+  RouterPrior,
+  sigmoid,
+  type OnlinePriorOptions,
+  type Placement,
+  type PriorArtifact,
+} from './prior';
+import { publicQualityOf } from './public-quality';
+import type { ModelPrediction } from './quality-model';
+
+export interface PriorPrediction {
+  model: string;
+  quality: number;
+  placement: Placement;
+}
+
+export interface PriorView {
+  models: PriorPrediction[];
+  /** The prompt's difficulty on the prior's logit scale (higher = harder). */
+  difficulty: number;
+}
+
+/** Difficulty → words for explanations (thresholds on the logit scale of the training data). */
+export function difficultyWord(d: number): string {
+  if (d > 1) return 'hard';
+  if (d > 0) return 'moderately hard';
+  if (d > -1) return 'of average difficulty';
+  return 'easy';
+}
+
+export class PoolPrior {
+  readonly prior: RouterPrior;
+  readonly online: OnlinePrior;
+  private readonly placements = new Map<string, Placement>();
+
+  constructor(artifact: PriorArtifact, options: OnlinePriorOptions = DEFAULT_ONLINE_PRIOR) {
+    this.prior = new RouterPrior(artifact);
+    this.online = new OnlinePrior(this.prior, options);
+  }
+
+  /** Where a pool model sits in the prior; cached per pool name (a config reload re-places it). */
+  placementOf(config: Pick<ModelConfig, 'name' | 'model' | 'cost_per_output_token'> & { quality?: number }): Placement {
+    const cached = this.placements.get(config.name);
+    if (cached && config.quality === undefined) return cached;
+    let quality: { value: number; source: string } | undefined;
+    if (config.quality !== undefined) quality = { value: config.quality, source: 'quality: in config.yaml' };
+    else {
+      const pub = publicQualityOf(canonicalModelName(config.model)) ?? publicQualityOf(canonicalModelName(config.name));
+      if (pub) quality = { value: pub.value, source: `${pub.source}, ${pub.date}, as ${pub.name}` };
+    }
+    const placement = this.prior.place([config.model, config.name], quality, config.cost_per_output_token * 1e6);
+    this.placements.set(config.name, placement);
+    return placement;
+  }
+
+  /** Placement for an outcome's model name when its config was never seen (older stores). */
+  private placementByName(name: string): Placement {
+    return this.placements.get(name) ?? this.placementOf({ name, model: name, cost_per_output_token: 0 });
+  }
+
+  predict(features: PromptFeatures, embedding: Float32Array | null, configs: readonly ModelConfig[]): PriorView {
+    const x = this.prior.input(features, embedding);
+    const profile = this.online.profile(x);
+    return {
+      difficulty: profile.difficulty,
+      models: configs.map((c) => {
+        const placement = this.placementOf(c);
+        const row = this.online.rowOf(c.name, placement.row);
+        return { model: c.name, quality: sigmoid(logitOf(row, profile)), placement };
+      }),
+    };
+  }
+
+  /** One outcome (rating, imported score, implicit signal) refines the prior online. */
+  observe(prompt: string, model: string, score: number, weight = 1, embedding: Float32Array | null = null): void {
+    const x = this.prior.input(promptFeatures(prompt), embedding);
+    this.online.update(model, this.placementByName(model).row, x, score, weight);
+  }
+}
+
+/** A ModelPrediction carrying only the prior's estimate (for the shared policy code). */
+export function priorModelPrediction(p: PriorPrediction): ModelPrediction {
+  return { model: p.model, quality: p.quality, knn: p.quality, linear: null, evidence: 0, neighbours: 0, outcomes: 0 };
+}
+
+/** How the explanation names where each model's row came from. */
+function basisNote(p: PriorPrediction): string {
+  switch (p.placement.basis) {
+    case 'data':
+      return '';
+    case 'quality':
+      return ` (placed from ${p.placement.from})`;
+    case 'price':
+      return ` (placed by ${p.placement.from}: a guess; set quality: in config.yaml)`;
+    default:
+      return ` (${p.placement.from}; set quality: in config.yaml)`;
+  }
+}
+
+export function predictedQualityList(ranked: readonly { model: string; quality: number }[]): string {
+  return ranked.map((r) => `${r.model} ${r.quality.toFixed(2)}`).join(', ');
+}
+
+export interface PriorDecisionOptions {
+  strongWinThreshold: number;
+  /** Confidence reported for a decision from the prior alone. */
+  confidence: number;
+}
+
+/**
+ * The decision from the prior alone (no outcomes yet for these models): predicted quality against
+ * cost with the same λ rule as the learned strategy.
+ */
+export function decideFromPrior(
+  pool: PoolPrior,
+  input: RouteInput,
+  candidates: readonly Candidate[],
+  options: PriorDecisionOptions,
+  reason: string,
+): StrategyVerdict {
+  const view = pool.predict(
+    promptFeatures(input.text),
+    input.embedding ?? null,
+    candidates.map((c) => c.config),
+  );
+  const predictions = view.models.map(priorModelPrediction);
+  let ranked: Scored[] = utilities(candidates, predictions, input.costWeight);
+  if (ranked.length === 2) ranked = twoModelChoice(ranked, options.strongWinThreshold, input.costWeight);
+  const chosen = ranked[0]!;
+  const byName = new Map(view.models.map((m) => [m.model, m]));
+  const chosenPrior = byName.get(chosen.candidate.config.name)!;
+  const cheaper = ranked.filter((s) => s.candidate.expectedCost < chosen.candidate.expectedCost);
+  const why =
+    cheaper.length > 0
+      ? `${chosen.candidate.config.name} is the cheapest model expected to get it right (rated ${asRating(chosen.prediction.quality)})`
+      : `${chosen.candidate.config.name} is the best value (rated ${asRating(chosen.prediction.quality)})`;
+  const list = [...view.models].sort((a, b) => b.quality - a.quality);
+  const notes = list.map((m) => basisNote(m)).filter(Boolean);
+  const guessed = list.filter((m) => m.placement.basis === 'price' || m.placement.basis === 'unknown');
+  const explanation =
+    `Prior from public outcome data (${reason}): public data rates this prompt ${difficultyWord(view.difficulty)}; ${why}. ` +
+    `Predicted quality: ${list.map((m) => `${m.model} ${m.quality.toFixed(2)}${basisNote(m)}`).join(', ')}.` +
+    (guessed.length ? ` ${guessed.map((g) => g.model).join(', ')}: placed by a guess.` : '');
+  void notes;
+  void chosenPrior;
+  return {
+    strategy: 'learned',
+    abstain: false,
+    confidence: options.confidence,
+    ranked: ranked.map((s) => ({ model: s.candidate.config.name, score: Math.round(s.utility * 1000) / 1000 })),
+    explanation,
+    predictedQuality: chosen.prediction.quality,
+  };
+}

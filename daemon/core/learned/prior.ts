@@ -1,0 +1,294 @@
+// The bundled router prior: an item-response model trained on public per-prompt × per-model
+// outcome tables (scripts/train-prior.ts), so `auto` routes sensibly before the user has rated
+// anything. For a prompt q and a model m:
+//
+//   P(m answers q well) = σ(ability_m + θ_m · s_q − b_q)
+//
+// s_q (a few latent "skills") and b_q (difficulty) are linear in the prompt's cheap view: the
+// dense features and the hashed words of its focus (features.ts), optionally the sentence
+// embedding. Because the prompt side is shared by every model in the data, a model's row is a
+// handful of numbers (ability + skill loadings), and a model the data never saw is placed from its
+// public quality figure (public-quality.ts) or, as a guess, from its price.
+//
+// The live router refines the prior online (OnlinePrior): each outcome moves the pool model's
+// ability and loadings and the prompt head a small step, pulled back toward the prior's values.
+import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type PromptFeatures } from './features';
+
+export interface PriorModelRow {
+  ability: number;
+  skills: number[];
+  /** Outcomes this row was fitted on (0 for a placed model). */
+  outcomes: number;
+}
+
+export interface PriorArtifact {
+  format: 'fugusashi-prior';
+  version: number;
+  created: string;
+  seed: number;
+  /** Data files (and their licences) the prior was trained on. */
+  trained_on: { file: string; licence: string; rows: number }[];
+  /** Prompt input: dense features + hashed words; `embedding` > 0 adds the sentence embedding first. */
+  input: { embedding: number; dense: number; lexical: number };
+  skills: number;
+  /** skills × inputDims, row-major, then difficulty (inputDims). Rounded to 4 significant digits. */
+  skillHead: number[];
+  difficultyHead: number[];
+  models: Record<string, PriorModelRow>;
+  /** Linear map public quality (Arena-style score) → [ability, ...skills], fitted on `models`. */
+  qualityMap: { center: number; intercept: number[]; slope: number[] } | null;
+  /**
+   * Last resort: a quality figure guessed from log10(USD per 1M output tokens), then placed with
+   * qualityMap. A rule of thumb (dearer models tend to rank higher), always flagged as a guess.
+   */
+  priceMap: { intercept: number; slope: number } | null;
+  hyper: Record<string, number>;
+}
+
+/** How a pool model got its row in the prior: fitted on data, from a quality figure, or a guess. */
+export type PlacementBasis = 'data' | 'quality' | 'price' | 'unknown';
+
+export interface Placement {
+  row: PriorModelRow;
+  basis: PlacementBasis;
+  /** Human-readable: "public data (12,345 outcomes)", "LMArena 1,280 (lmarena.ai, 2025-…)", … */
+  from: string;
+}
+
+export function inputDimsOf(a: Pick<PriorArtifact, 'input'>): number {
+  return a.input.embedding + a.input.dense + a.input.lexical;
+}
+
+/** A prompt as the prior reads it: sparse (index, value) pairs over the input. */
+export interface SparseInput {
+  index: Uint32Array;
+  value: Float32Array;
+}
+
+export function priorInput(
+  features: PromptFeatures,
+  embedding: Float32Array | null,
+  embeddingDims: number,
+): SparseInput {
+  const lex = new Float32Array(LEXICAL_DIMS);
+  writeLexical(features.lexical, lex, 0);
+  const idx: number[] = [];
+  const val: number[] = [];
+  if (embeddingDims > 0 && embedding) {
+    for (let i = 0; i < embeddingDims; i++) {
+      idx.push(i);
+      val.push(embedding[i] ?? 0);
+    }
+  }
+  const denseAt = embeddingDims;
+  for (let i = 0; i < FEATURE_COUNT; i++) {
+    const v = features.dense[i] ?? 0;
+    if (v !== 0) {
+      idx.push(denseAt + i);
+      val.push(v);
+    }
+  }
+  const lexAt = embeddingDims + FEATURE_COUNT;
+  for (let i = 0; i < LEXICAL_DIMS; i++) {
+    if (lex[i] !== 0) {
+      idx.push(lexAt + i);
+      val.push(lex[i]!);
+    }
+  }
+  return { index: Uint32Array.from(idx), value: Float32Array.from(val) };
+}
+
+/** Prompt side of the model: skills s_q and difficulty b_q. */
+export interface PromptProfile {
+  skills: Float64Array;
+  difficulty: number;
+}
+
+export function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+export function logitOf(row: PriorModelRow, p: PromptProfile): number {
+  let z = row.ability - p.difficulty;
+  for (let k = 0; k < p.skills.length; k++) z += (row.skills[k] ?? 0) * p.skills[k]!;
+  return z;
+}
+
+/** The prior as loaded: dense heads in typed arrays, model rows by canonical name. */
+export class RouterPrior {
+  readonly inputDims: number;
+  readonly skillCount: number;
+  readonly skillHead: Float32Array;
+  readonly difficultyHead: Float32Array;
+
+  constructor(readonly artifact: PriorArtifact) {
+    this.inputDims = inputDimsOf(artifact);
+    this.skillCount = artifact.skills;
+    this.skillHead = Float32Array.from(artifact.skillHead);
+    this.difficultyHead = Float32Array.from(artifact.difficultyHead);
+    if (this.skillHead.length !== this.skillCount * this.inputDims || this.difficultyHead.length !== this.inputDims)
+      throw new Error('router prior: head sizes do not match its input');
+  }
+
+  get embeddingDims(): number {
+    return this.artifact.input.embedding;
+  }
+
+  input(features: PromptFeatures, embedding: Float32Array | null): SparseInput {
+    return priorInput(features, embedding, this.embeddingDims);
+  }
+
+  profile(x: SparseInput, delta?: PromptHeadDelta): PromptProfile {
+    const skills = new Float64Array(this.skillCount);
+    let difficulty = 0;
+    const d = this.inputDims;
+    for (let j = 0; j < x.index.length; j++) {
+      const i = x.index[j]!;
+      const v = x.value[j]!;
+      difficulty += this.difficultyHead[i]! * v;
+      for (let k = 0; k < this.skillCount; k++) skills[k] = skills[k]! + this.skillHead[k * d + i]! * v;
+      if (delta) {
+        difficulty += (delta.difficulty.get(i) ?? 0) * v;
+      }
+    }
+    return { skills, difficulty };
+  }
+
+  /** Finds a pool model's row: fitted (by name or alias), from a quality figure, or a price guess. */
+  place(
+    names: readonly string[],
+    quality: { value: number; source: string } | undefined,
+    usdPerMillionOutput: number,
+  ): Placement {
+    for (const n of names) {
+      const key = canonicalModelName(n);
+      const row = this.artifact.models[key];
+      if (row)
+        return {
+          row,
+          basis: 'data',
+          from: `public outcome data for ${key} (${row.outcomes.toLocaleString('en-US')} outcomes)`,
+        };
+    }
+    const map = this.artifact.qualityMap;
+    if (quality && map) {
+      const t = quality.value - map.center;
+      const v = map.intercept.map((b, k) => b + (map.slope[k] ?? 0) * t);
+      return {
+        row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
+        basis: 'quality',
+        from: `its public quality score ${quality.value} (${quality.source})`,
+      };
+    }
+    const price = this.artifact.priceMap;
+    if (price && map && usdPerMillionOutput > 0) {
+      const guess = price.intercept + price.slope * Math.log10(usdPerMillionOutput);
+      const v = map.intercept.map((b, k) => b + (map.slope[k] ?? 0) * (guess - map.center));
+      return {
+        row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
+        basis: 'price',
+        from: `a guess from its price ($${usdPerMillionOutput.toPrecision(3)} per 1M output tokens)`,
+      };
+    }
+    return {
+      row: { ability: 0, skills: new Array<number>(this.skillCount).fill(0), outcomes: 0 },
+      basis: 'unknown',
+      from: 'nothing known about it (average ability assumed)',
+    };
+  }
+}
+
+/** Sparse online change to the difficulty head (the skills head stays as shipped). */
+export interface PromptHeadDelta {
+  difficulty: Map<number, number>;
+}
+
+export interface OnlinePriorOptions {
+  /** Step size of an online update. */
+  learningRate: number;
+  /** Pull toward the prior: each update shrinks the deltas by this share of the step. */
+  pull: number;
+}
+
+export const DEFAULT_ONLINE_PRIOR: OnlinePriorOptions = { learningRate: 0.05, pull: 0.02 };
+
+/**
+ * The prior refined by the user's outcomes: per pool model, a change to its ability and skill
+ * loadings; for the prompt head, a sparse change to the difficulty weights. Every update is an SGD
+ * step on the log-loss plus an L2 pull of the changes toward zero (toward the prior's values).
+ */
+export class OnlinePrior {
+  private readonly abilityDelta = new Map<string, number>();
+  private readonly skillDelta = new Map<string, Float64Array>();
+  private readonly seen = new Map<string, number>();
+  readonly head: PromptHeadDelta = { difficulty: new Map() };
+  updates = 0;
+
+  constructor(
+    readonly prior: RouterPrior,
+    private readonly options: OnlinePriorOptions = DEFAULT_ONLINE_PRIOR,
+  ) {}
+
+  outcomesOf(model: string): number {
+    return this.seen.get(model) ?? 0;
+  }
+
+  /** The row of `model` after its online changes. */
+  rowOf(model: string, base: PriorModelRow): PriorModelRow {
+    const a = this.abilityDelta.get(model) ?? 0;
+    const s = this.skillDelta.get(model);
+    if (a === 0 && !s) return base;
+    return {
+      ability: base.ability + a,
+      skills: base.skills.map((v, k) => v + (s?.[k] ?? 0)),
+      outcomes: base.outcomes,
+    };
+  }
+
+  profile(x: SparseInput): PromptProfile {
+    return this.prior.profile(x, this.head);
+  }
+
+  predict(model: string, base: PriorModelRow, x: SparseInput): number {
+    return sigmoid(logitOf(this.rowOf(model, base), this.profile(x)));
+  }
+
+  update(model: string, base: PriorModelRow, x: SparseInput, score: number, weight = 1): void {
+    const { learningRate: lr, pull } = this.options;
+    const profile = this.profile(x);
+    const row = this.rowOf(model, base);
+    const g = (sigmoid(logitOf(row, profile)) - score) * weight;
+    const shrink = 1 - lr * pull;
+    this.abilityDelta.set(model, (this.abilityDelta.get(model) ?? 0) * shrink - lr * g);
+    let s = this.skillDelta.get(model);
+    if (!s) this.skillDelta.set(model, (s = new Float64Array(this.prior.skillCount)));
+    for (let k = 0; k < s.length; k++) s[k] = s[k]! * shrink - lr * g * profile.skills[k]!;
+    // Difficulty enters the logit with a minus sign. A smaller step: the head is shared by every
+    // model, so one rating should not move other models' predictions much.
+    const headLr = lr * 0.5;
+    for (let j = 0; j < x.index.length; j++) {
+      const i = x.index[j]!;
+      const d = this.head.difficulty.get(i) ?? 0;
+      this.head.difficulty.set(i, d * shrink + headLr * g * x.value[j]!);
+    }
+    this.seen.set(model, (this.seen.get(model) ?? 0) + 1);
+    this.updates++;
+  }
+}
+
+/**
+ * One name per model across the data files and users' configs: lower case, no vendor prefix, the
+ * data sets' spellings of one model merged ("mixtral-8x7b-instruct-v0.1" = "mixtral-8x7b-chat").
+ */
+export function canonicalModelName(name: string): string {
+  let n = name.trim().toLowerCase();
+  n = n.replace(/^.*\//, '');
+  n = n.replace(/_/g, '-');
+  return MODEL_ALIASES[n] ?? n;
+}
+
+const MODEL_ALIASES: Record<string, string> = {
+  'mixtral-8x7b-chat': 'mixtral-8x7b-instruct-v0.1',
+  'gpt4-1106-preview': 'gpt-4-1106-preview',
+  'gpt-4-turbo-preview': 'gpt-4-1106-preview',
+};

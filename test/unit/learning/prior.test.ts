@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { ModelConfig } from '../../../shared/config';
+import { promptFeatures } from '../../../daemon/core/learned/features';
+import { PoolPrior } from '../../../daemon/core/learned/pool-prior';
+import { canonicalModelName } from '../../../daemon/core/learned/prior';
+import type { Candidate, RouteInput, Store } from '../../../daemon/core/ports';
+import { bundledPrior } from '../../../daemon/learning/bundled-prior';
+import { createLearner } from '../../../daemon/learning/learner';
+
+function emptyStore(): Store {
+  const unused = () => {
+    throw new Error('not used by the learner');
+  };
+  return {
+    listOutcomes: () => [],
+    countOutcomes: () => 0,
+    addOutcomes: unused,
+    saveRequest: unused,
+    addFeedback: unused,
+    getTrace: unused,
+    hasRequest: unused,
+    listDecisions: unused,
+    stats: unused,
+    usageOverTime: unused,
+    rankings: unused,
+    feedbackCounts: unused,
+    exportOutcomes: unused,
+    close: () => {},
+  };
+}
+
+function config(name: string, model: string, usdPerMillionOut: number, quality?: number): ModelConfig {
+  return {
+    name,
+    provider: 'openai',
+    model,
+    cost_per_input_token: 0,
+    cost_per_output_token: usdPerMillionOut / 1e6,
+    capabilities: [],
+    ...(quality !== undefined ? { quality } : {}),
+  };
+}
+
+const strong: Candidate = { config: config('gpt-4', 'gpt-4-1106-preview', 30), local: false, expectedCost: 0.01 };
+const weak: Candidate = {
+  config: config('mixtral', 'mistralai/Mixtral-8x7B-Instruct-v0.1', 0.6),
+  local: false,
+  expectedCost: 0.0002,
+};
+
+function input(text: string, costWeight: number): RouteInput {
+  return {
+    text,
+    messages: [{ role: 'user', content: text }],
+    features: {
+      chars: text.length,
+      estimatedInputTokens: 20,
+      expectedOutputTokens: 200,
+      hasCode: false,
+      hasMath: false,
+      hasTools: false,
+      hasImages: false,
+      nonAsciiRatio: 0,
+      turns: 1,
+    },
+    required: [],
+    preferred: [],
+    costWeight,
+    explore: false,
+    random: () => 0.5,
+  };
+}
+
+// Prompts on either side of the shipped prior's line: a proof (the strong model's edge is large in
+// public data) and a short routine coding request (both models usually get it right).
+const HARD = 'Prove that there are infinitely many primes p such that p ≡ 3 (mod 4).';
+const EASY = 'Write a Python function that returns the n-th Fibonacci number.';
+// λ (quality points per cent): the strong model costs 0.98 cents more here, so it is chosen when it
+// is predicted ≥ λ × 0.98 / 100 = 0.167 more likely to answer well.
+const LAMBDA = 17;
+
+void test('the bundled prior is small, names its training data and licences, and knows both models of the pair', () => {
+  const a = bundledPrior();
+  assert.equal(a.format, 'fugusashi-prior');
+  assert.ok(JSON.stringify(a).length < 5 * 1024 * 1024);
+  assert.deepEqual(
+    a.trained_on.map((t) => t.file),
+    [
+      'routellm_mmlu_responses.csv',
+      'routellm_gsm8k_responses.csv',
+      'routerbench_arc_challenge.csv',
+      'routerbench_mbpp.csv',
+      'routerbench_winogrande.csv',
+      'llmrouter_dcrouter_scores.csv',
+    ],
+  );
+  for (const t of a.trained_on) assert.match(t.licence, /Apache-2.0|MIT/);
+  assert.ok(a.models[canonicalModelName('gpt-4-1106-preview')]);
+  assert.ok(a.models[canonicalModelName('mistralai/mixtral-8x7b-chat')]);
+});
+
+void test('an empty store routes by the prior: a hard prompt to the strong model, an easy one to the cheap model', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-prior-'));
+  const learner = createLearner({ store: emptyStore(), dataDir, retrainEvery: 0 });
+  await learner.ready();
+  const learned = learner.strategy('learned')!;
+  // Nothing learned yet: the decision needs no sentence embedding, so none is computed for it.
+  assert.equal(await learner.prepare(HARD), undefined);
+  const hard = learned.decide(input(HARD, LAMBDA), [weak, strong]);
+  const easy = learned.decide(input(EASY, LAMBDA), [weak, strong]);
+  assert.equal(hard.abstain, false, hard.explanation);
+  assert.equal(hard.ranked[0]!.model, 'gpt-4', hard.explanation);
+  assert.equal(easy.ranked[0]!.model, 'mixtral', easy.explanation);
+  // The explanation says the prior decided, from what, and the predicted quality per model.
+  assert.match(hard.explanation, /^Prior from public outcome data \(no ratings yet\): public data rates this prompt/);
+  assert.match(hard.explanation, /Predicted quality: gpt-4 0\.\d\d, mixtral 0\.\d\d/);
+  assert.ok(hard.predictedQuality! > 0 && hard.predictedQuality! < 1);
+  // auto:quality (λ = 0) takes the stronger model for the easy prompt too.
+  assert.equal(learned.decide(input(EASY, 0), [weak, strong]).ranked[0]!.model, 'gpt-4');
+  learner.close();
+});
+
+void test('a handful of ratings move a decision made by the prior', () => {
+  const pool = new PoolPrior(bundledPrior());
+  const models = [strong.config, weak.config];
+  const gap = () => {
+    const v = pool.predict(promptFeatures(HARD), null, models);
+    return v.models[0]!.quality - v.models[1]!.quality;
+  };
+  const before = gap();
+  assert.ok(before > 0.167, `prior gap ${before}`);
+  // The user's experience: the cheap model gets proofs right, the dear one does not.
+  const proofs = [
+    'Prove that the square root of 2 is irrational.',
+    'Prove that there are infinitely many primes.',
+    'Prove that every integer n > 1 has a prime factor.',
+    'Prove that 3 divides n^3 - n for every integer n.',
+    'Prove that the sum of two odd numbers is even.',
+  ];
+  for (const p of proofs) {
+    pool.observe(p, 'mixtral', 1);
+    pool.observe(p, 'gpt-4', 0);
+  }
+  const after = gap();
+  assert.ok(after < 0.167, `gap after ratings ${after} (before ${before})`);
+  assert.equal(pool.online.outcomesOf('mixtral'), 5);
+});
+
+void test('pool models the data never saw: a public figure, a quality: override, or a price guess flagged as one', () => {
+  const pool = new PoolPrior(bundledPrior());
+  const mini = pool.placementOf(config('mini', 'gpt-4o-mini-2024-07-18', 0.6));
+  assert.equal(mini.basis, 'quality');
+  assert.match(mini.from, /Chatbot Arena.*gpt-4o-mini/);
+  const overridden = pool.placementOf(config('house', 'acme-chat', 1, 1300));
+  assert.equal(overridden.basis, 'quality');
+  assert.match(overridden.from, /quality: in config\.yaml/);
+  const guessed = pool.placementOf(config('mystery', 'acme-7b', 0.2));
+  assert.equal(guessed.basis, 'price');
+  // Higher public quality → higher predicted quality on the same prompt.
+  const v = pool.predict(promptFeatures(HARD), null, [
+    config('low', 'acme-1', 1, 1050),
+    config('high', 'acme-2', 1, 1300),
+  ]);
+  assert.ok(v.models[1]!.quality > v.models[0]!.quality);
+  const verdict = (() => {
+    const learner = createLearner({ store: emptyStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
+    const c: Candidate = { config: config('mystery', 'acme-7b', 0.2), local: false, expectedCost: 0.0001 };
+    // Before the embedder is ready the prior already decides (it reads the words).
+    const out = learner.strategy('learned')!.decide(input(EASY, 1), [c, strong]);
+    learner.close();
+    return out;
+  })();
+  assert.equal(verdict.abstain, false);
+  assert.match(verdict.explanation, /mystery: placed by a guess/);
+});
