@@ -285,6 +285,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     token: () => config.server.token,
     subscribe: (listener) => services.events.subscribe(listener),
     log,
+    telemetry: config.telemetry,
   }).catch(async (err: unknown) => {
     await shutdownAll();
     throw new DaemonStartError((err as Error).message, 2);

@@ -6,7 +6,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pg from 'pg';
 import type { LiveEvent } from '../../shared/api';
 import type { Store } from '../core/ports';
+import type { TelemetryConfig } from '../../shared/config';
 import { createMetrics, type DaemonMetrics } from '../metrics';
+import { createTracing, type Tracing } from '../metrics/tracing';
 import { PostgresStore } from '../store/postgres';
 import { KEYS_CHANNEL, KeyCache, type ApiKey } from './keys';
 import { KeyLimiter, windowStart } from './limits';
@@ -21,10 +23,13 @@ export interface TeamDeps {
   token: () => string | undefined;
   subscribe: (listener: (event: LiveEvent) => void) => () => void;
   log: (line: string) => void;
+  /** OpenTelemetry export (off unless telemetry.otlp_endpoint is set). */
+  telemetry?: TelemetryConfig | undefined;
 }
 
 export interface TeamHttp {
   metrics: DaemonMetrics;
+  tracing: Tracing | undefined;
   /** For the built-in token check: a live API key is as good as the token. */
   accepts(request: FastifyRequest): boolean;
   close(): Promise<void>;
@@ -53,7 +58,12 @@ function refuse(reply: FastifyReply, status: number, type: string, code: string,
 
 export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promise<TeamHttp> {
   const metrics = createMetrics();
-  const unsubscribe = deps.subscribe((event) => metrics.event(event));
+  const tracing = createTracing(deps.telemetry);
+  if (tracing) deps.log(`telemetry: OTLP/HTTP traces to ${deps.telemetry?.otlp_endpoint ?? ''}`);
+  const unsubscribe = deps.subscribe((event) => {
+    metrics.event(event);
+    tracing?.event(event);
+  });
   const pool = deps.url
     ? new pg.Pool({ connectionString: deps.url, max: 2, connectionTimeoutMillis: 2000 })
     : undefined;
@@ -190,8 +200,10 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       const secret = keys?.active ? secretOf(request) : undefined;
       return secret !== undefined && keys?.lookup(secret) !== undefined;
     },
+    tracing,
     close: async () => {
       unsubscribe();
+      await tracing?.close().catch(() => undefined);
       limiter?.stop();
       await limiter?.sync().catch(() => undefined);
       if (refreshTimer) clearInterval(refreshTimer);
