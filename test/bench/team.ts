@@ -60,7 +60,7 @@ async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
   );
   const url = await new Promise<string>((resolve) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('\n')) resolve(out.split('\n')[0]!.trim());
     });
@@ -79,7 +79,7 @@ async function startDaemon(config: FugusashiConfig, port?: number, dataDir?: str
   let log = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${log}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       log += d.toString();
       if (/\bready: pid \d+/.test(log)) {
         clearTimeout(timer);
@@ -88,7 +88,7 @@ async function startDaemon(config: FugusashiConfig, port?: number, dataDir?: str
     });
     child.once('exit', (code) => reject(new Error(`daemon exited ${code}:\n${log}`)));
   });
-  child.stderr!.resume();
+  child.stderr.resume();
   return { child, url: `http://127.0.0.1:${p}`, port: p, dataDir: dir, configPath };
 }
 
@@ -232,7 +232,7 @@ async function createKey(url: string, args: string[]): Promise<string> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`keys create: ${code}`))));
   });
 }
