@@ -11,8 +11,8 @@ import { createMetrics, type DaemonMetrics } from '../metrics';
 import { createTracing, type Tracing } from '../metrics/tracing';
 import { PostgresStore } from '../store/postgres';
 import { KEYS_CHANNEL, KeyCache, type ApiKey } from './keys';
-import { KeyLimiter, windowStart } from './limits';
-import { runWithKey } from './request-context';
+import { KeyLimiter, windowStart, type LimitRefusal, type Reservation } from './limits';
+import { currentKeyContext, runWithKey } from './request-context';
 import { storeState } from './store';
 
 export interface TeamDeps {
@@ -87,7 +87,11 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     );
     if (deps.store instanceof PostgresStore) {
       deps.store.onRequestSaved((record, keyId) => {
-        if (keyId) limiter.recorded(keyId, record.usage?.total_tokens ?? 0, record.cost_usd);
+        if (!keyId) return;
+        // Called inside the request's context: a reserved request settles its reservation instead.
+        const reservation = currentKeyContext()?.reservation as Reservation | undefined;
+        if (reservation) limiter.settle(reservation, record.usage?.total_tokens ?? 0, record.cost_usd);
+        else limiter.recorded(keyId, record.usage?.total_tokens ?? 0, record.cost_usd);
       });
     }
   }
@@ -104,6 +108,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
 
   const started = new WeakMap<FastifyRequest, number>();
   const admitted = new WeakMap<FastifyRequest, ApiKey>();
+  const reserved = new WeakMap<FastifyRequest, Reservation>();
 
   app.addHook('onRequest', (request, reply, done) => {
     started.set(request, performance.now());
@@ -122,18 +127,31 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       );
       return;
     }
+    const refuseWith = (refusal: LimitRefusal): void => {
+      void refuse(
+        reply.header('retry-after', String(refusal.retryAfterSeconds)),
+        429,
+        refusal.code === 'insufficient_quota' ? 'insufficient_quota' : 'requests',
+        refusal.code,
+        refusal.message,
+      );
+    };
     if (request.method === 'POST' && MODEL_CALL.test(request.url) && limiter) {
-      const refusal = limiter.admit(key);
-      if (refusal) {
-        void refuse(
-          reply.header('retry-after', String(refusal.retryAfterSeconds)),
-          429,
-          refusal.code === 'insufficient_quota' ? 'insufficient_quota' : 'requests',
-          refusal.code,
-          refusal.message,
+      const verdict = limiter.admit(key);
+      if (verdict instanceof Promise) {
+        // Near a budget: the request's cost is reserved in the database first.
+        verdict.then(
+          (result) => {
+            if ('code' in result) return refuseWith(result);
+            admitted.set(request, key);
+            reserved.set(request, result);
+            runWithKey(key.id, done, result);
+          },
+          (err: unknown) => done(err as Error),
         );
         return;
       }
+      if (verdict) return refuseWith(verdict);
       admitted.set(request, key);
     }
     // The rest of this request (and the store's record of it) knows its key.
@@ -143,6 +161,8 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
   app.addHook('onResponse', (request, reply, done) => {
     const key = admitted.get(request);
     if (key) limiter?.finished(key.id);
+    const reservation = reserved.get(request);
+    if (reservation) limiter?.release(reservation); // no-op once the record settled it
     const start = started.get(request);
     const route = request.routeOptions.url ?? 'unmatched';
     if (start !== undefined) metrics.http(request.method, route, reply.statusCode, (performance.now() - start) / 1000);

@@ -13,7 +13,7 @@
 //                PostgreSQL once; then count acknowledged requests and ratings missing in PostgreSQL.
 //   million      1,000,000 requests in PostgreSQL: GET /v1/stats and decisions pages (p50).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
