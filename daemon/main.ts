@@ -122,6 +122,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     token: () => live.current.server.token,
     subscribe: (listener) => services.events.subscribe(listener),
     log,
+    telemetry: live.current.telemetry,
   }).catch((err: unknown) => abort(new DaemonStartError((err as Error).message, 2)));
   lifecycle.onShutdown('stop-background', () => team?.close());
   const { host, port } = live.current.server;

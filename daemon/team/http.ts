@@ -6,11 +6,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pg from 'pg';
 import type { LiveEvent } from '../../shared/api';
 import type { Store } from '../core/ports';
+import type { TelemetryConfig } from '../../shared/config';
 import { createMetrics, type DaemonMetrics } from '../metrics';
+import { createTracing, type Tracing } from '../metrics/tracing';
 import { PostgresStore } from '../store/postgres';
 import { KEYS_CHANNEL, KeyCache, type ApiKey } from './keys';
-import { KeyLimiter, windowStart } from './limits';
-import { runWithKey } from './request-context';
+import { KeyLimiter, windowStart, type LimitRefusal, type Reservation } from './limits';
+import { currentKeyContext, runWithKey } from './request-context';
 import { storeState } from './store';
 
 export interface TeamDeps {
@@ -21,10 +23,13 @@ export interface TeamDeps {
   token: () => string | undefined;
   subscribe: (listener: (event: LiveEvent) => void) => () => void;
   log: (line: string) => void;
+  /** OpenTelemetry export (off unless telemetry.otlp_endpoint is set). */
+  telemetry?: TelemetryConfig | undefined;
 }
 
 export interface TeamHttp {
   metrics: DaemonMetrics;
+  tracing: Tracing | undefined;
   /** For the built-in token check: a live API key is as good as the token. */
   accepts(request: FastifyRequest): boolean;
   close(): Promise<void>;
@@ -53,7 +58,12 @@ function refuse(reply: FastifyReply, status: number, type: string, code: string,
 
 export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promise<TeamHttp> {
   const metrics = createMetrics();
-  const unsubscribe = deps.subscribe((event) => metrics.event(event));
+  const tracing = createTracing(deps.telemetry);
+  if (tracing) deps.log(`telemetry: OTLP/HTTP traces to ${deps.telemetry?.otlp_endpoint ?? ''}`);
+  const unsubscribe = deps.subscribe((event) => {
+    metrics.event(event);
+    tracing?.event(event);
+  });
   const pool = deps.url
     ? new pg.Pool({ connectionString: deps.url, max: 2, connectionTimeoutMillis: 2000 })
     : undefined;
@@ -77,7 +87,11 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     );
     if (deps.store instanceof PostgresStore) {
       deps.store.onRequestSaved((record, keyId) => {
-        if (keyId) limiter.recorded(keyId, record.usage?.total_tokens ?? 0, record.cost_usd);
+        if (!keyId) return;
+        // Called inside the request's context: a reserved request settles its reservation instead.
+        const reservation = currentKeyContext()?.reservation as Reservation | undefined;
+        if (reservation) limiter.settle(reservation, record.usage?.total_tokens ?? 0, record.cost_usd);
+        else limiter.recorded(keyId, record.usage?.total_tokens ?? 0, record.cost_usd);
       });
     }
   }
@@ -94,6 +108,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
 
   const started = new WeakMap<FastifyRequest, number>();
   const admitted = new WeakMap<FastifyRequest, ApiKey>();
+  const reserved = new WeakMap<FastifyRequest, Reservation>();
 
   app.addHook('onRequest', (request, reply, done) => {
     started.set(request, performance.now());
@@ -112,18 +127,31 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       );
       return;
     }
+    const refuseWith = (refusal: LimitRefusal): void => {
+      void refuse(
+        reply.header('retry-after', String(refusal.retryAfterSeconds)),
+        429,
+        refusal.code === 'insufficient_quota' ? 'insufficient_quota' : 'requests',
+        refusal.code,
+        refusal.message,
+      );
+    };
     if (request.method === 'POST' && MODEL_CALL.test(request.url) && limiter) {
-      const refusal = limiter.admit(key);
-      if (refusal) {
-        void refuse(
-          reply.header('retry-after', String(refusal.retryAfterSeconds)),
-          429,
-          refusal.code === 'insufficient_quota' ? 'insufficient_quota' : 'requests',
-          refusal.code,
-          refusal.message,
+      const verdict = limiter.admit(key);
+      if (verdict instanceof Promise) {
+        // Near a budget: the request's cost is reserved in the database first.
+        verdict.then(
+          (result) => {
+            if ('code' in result) return refuseWith(result);
+            admitted.set(request, key);
+            reserved.set(request, result);
+            runWithKey(key.id, done, result);
+          },
+          (err: unknown) => done(err as Error),
         );
         return;
       }
+      if (verdict) return refuseWith(verdict);
       admitted.set(request, key);
     }
     // The rest of this request (and the store's record of it) knows its key.
@@ -133,6 +161,8 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
   app.addHook('onResponse', (request, reply, done) => {
     const key = admitted.get(request);
     if (key) limiter?.finished(key.id);
+    const reservation = reserved.get(request);
+    if (reservation) limiter?.release(reservation); // no-op once the record settled it
     const start = started.get(request);
     const route = request.routeOptions.url ?? 'unmatched';
     if (start !== undefined) metrics.http(request.method, route, reply.statusCode, (performance.now() - start) / 1000);
@@ -190,8 +220,10 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       const secret = keys?.active ? secretOf(request) : undefined;
       return secret !== undefined && keys?.lookup(secret) !== undefined;
     },
+    tracing,
     close: async () => {
       unsubscribe();
+      await tracing?.close().catch(() => undefined);
       limiter?.stop();
       await limiter?.sync().catch(() => undefined);
       if (refreshTimer) clearInterval(refreshTimer);

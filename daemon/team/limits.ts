@@ -52,6 +52,16 @@ interface KeyState {
 }
 
 const KINDS: Kind[] = ['minute', 'day', 'month'];
+/** Within this many requests' cost of a budget, each admission reserves its cost in the database. */
+const STRICT_MARGIN_REQUESTS = 20;
+
+/** A request's expected cost held in key_usage.reserved_usd until its real cost replaces it. */
+export interface Reservation {
+  keyId: string;
+  amount: number;
+  windows: { kind: 'day' | 'month'; start: number }[];
+  settled: boolean;
+}
 
 export class KeyLimiter {
   private readonly states = new Map<string, KeyState>();
@@ -100,8 +110,12 @@ export class KeyLimiter {
     };
   }
 
-  /** Admits a request (counting it) or says which limit it is over. */
-  admit(key: ApiKey): LimitRefusal | undefined {
+  /**
+   * Admits a request (counting it) or says which limit it is over. Far from every budget this is a
+   * lookup in memory; near one, a reservation in the database (a Promise, with the reservation the
+   * caller hands back through settle/release).
+   */
+  admit(key: ApiKey): LimitRefusal | undefined | Promise<LimitRefusal | Reservation> {
     const state = this.state(key.id);
     const now = this.now();
     const retry = (kind: Kind) => Math.max(1, Math.ceil((windowEnd(kind, now) - now) / 1000));
@@ -121,23 +135,116 @@ export class KeyLimiter {
       };
     }
     const pending = state.inFlight * state.meanCost;
-    for (const [kind, budget, label] of [
-      ['day', key.budget_usd_day, 'per day'],
-      ['month', key.budget_usd_month, 'per month'],
+    let strict = false;
+    for (const [kind, budget] of [
+      ['day', key.budget_usd_day],
+      ['month', key.budget_usd_month],
     ] as const) {
       if (budget === null) continue;
       const spent = this.used(state, kind).cost;
-      if (spent + pending >= budget) {
-        return {
-          code: 'insufficient_quota',
-          message: `Budget reached for key '${key.name}': $${budget} ${label} (spent $${spent.toFixed(6)}). Try again in ${retry(kind)} s.`,
-          retryAfterSeconds: retry(kind),
-        };
-      }
+      if (spent + pending >= budget) return this.overBudget(key, kind, spent);
+      if (state.costSamples === 0 || budget - spent < STRICT_MARGIN_REQUESTS * state.meanCost) strict = true;
     }
     for (const kind of KINDS) this.local(state, kind).requests++;
     state.inFlight++;
-    return undefined;
+    if (!strict) return undefined;
+    return this.reserve(key, state, Math.max(state.meanCost, 1e-9)).then((result) => {
+      if ('code' in result) {
+        for (const kind of KINDS) this.local(state, kind).requests--;
+        state.inFlight--;
+      }
+      return result;
+    });
+  }
+
+  private overBudget(key: ApiKey, kind: 'day' | 'month', spent: number): LimitRefusal {
+    const now = this.now();
+    const retry = Math.max(1, Math.ceil((windowEnd(kind, now) - now) / 1000));
+    const budget = kind === 'day' ? key.budget_usd_day : key.budget_usd_month;
+    return {
+      code: 'insufficient_quota',
+      message: `Budget reached for key '${key.name}': $${budget} per ${kind} (spent $${spent.toFixed(6)}). Try again in ${retry} s.`,
+      retryAfterSeconds: retry,
+    };
+  }
+
+  /**
+   * Reserves `amount` in every budget window of the key, all or nothing, in one transaction: a
+   * window whose spent + reserved + amount would pass its budget refuses. The database's spent
+   * figure lags by up to SYNC_MS of other replicas' far-from-budget traffic, which is why strict
+   * mode starts STRICT_MARGIN_REQUESTS requests before the budget.
+   */
+  private async reserve(key: ApiKey, state: KeyState, amount: number): Promise<LimitRefusal | Reservation> {
+    const now = this.now();
+    const windows: Reservation['windows'] = [];
+    if (key.budget_usd_day !== null) windows.push({ kind: 'day', start: windowStart('day', now) });
+    if (key.budget_usd_month !== null) windows.push({ kind: 'month', start: windowStart('month', now) });
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      for (const window of windows) {
+        const budget = window.kind === 'day' ? key.budget_usd_day! : key.budget_usd_month!;
+        await client.query(
+          `INSERT INTO key_usage (key_id, window_kind, window_start) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+          [key.id, window.kind, window.start],
+        );
+        // This replica's unsynced spend counts too.
+        const unsynced = state.local[window.kind].cost + state.transit[window.kind].cost;
+        const { rows } = await client.query<{ cost_usd: number }>(
+          `UPDATE key_usage SET reserved_usd = reserved_usd + $4
+           WHERE key_id = $1 AND window_kind = $2 AND window_start = $3 AND cost_usd + reserved_usd + $4 + $5 <= $6
+           RETURNING cost_usd`,
+          [key.id, window.kind, window.start, amount, unsynced, budget],
+        );
+        if (rows.length === 0) {
+          await client.query('ROLLBACK');
+          return this.overBudget(key, window.kind, this.used(state, window.kind).cost);
+        }
+      }
+      await client.query('COMMIT');
+      return { keyId: key.id, amount, windows, settled: false };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // Database unreachable: admit on this replica's own counts (the budget check above passed).
+      void err;
+      return { keyId: key.id, amount: 0, windows: [], settled: true };
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The reserved request was recorded: its real cost replaces the reservation, in one statement. */
+  settle(reservation: Reservation, tokens: number, cost: number): void {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    const state = this.state(reservation.keyId);
+    this.local(state, 'minute').tokens += tokens;
+    state.costSamples++;
+    state.meanCost += (cost - state.meanCost) / state.costSamples;
+    void this.adjust(reservation, tokens, cost).catch(() => {
+      // Not written: count it locally so the next sync adds it.
+      for (const kind of ['day', 'month'] as const) {
+        this.local(state, kind).tokens += tokens;
+        this.local(state, kind).cost += cost;
+      }
+    });
+  }
+
+  /** The reserved request ended without a record (refused upstream, cancelled): give the reservation back. */
+  release(reservation: Reservation): void {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    void this.adjust(reservation, 0, 0).catch(() => undefined);
+  }
+
+  private async adjust(reservation: Reservation, tokens: number, cost: number): Promise<void> {
+    for (const window of reservation.windows) {
+      await this.db.query(
+        `UPDATE key_usage SET reserved_usd = GREATEST(0, reserved_usd - $4), cost_usd = cost_usd + $5, tokens = tokens + $6
+         WHERE key_id = $1 AND window_kind = $2 AND window_start = $3`,
+        [reservation.keyId, window.kind, window.start, reservation.amount, cost, tokens],
+      );
+    }
   }
 
   private local(state: KeyState, kind: Kind): Counts & { start: number } {

@@ -132,6 +132,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX requests_key ON requests (api_key_id, created_at) WHERE api_key_id IS NOT NULL;
   `,
+  // v3: budget reservations. Near a key's budget, each replica reserves a request's expected cost
+  // here before admitting it, so replicas cannot all spend the last dollar at once.
+  `ALTER TABLE key_usage ADD COLUMN reserved_usd DOUBLE PRECISION NOT NULL DEFAULT 0;`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -130,6 +130,8 @@ export class PostgresStore implements Store {
   private readonly stateListeners = new Set<(state: StoreState) => void>();
   private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null) => void>();
   private readonly reader: QueryRunner;
+  /** Reads that may take long (every outcome): a minute, not readTimeoutMs. */
+  private readonly bulkReader: QueryRunner;
   private closedByWorker: Promise<number>;
 
   /** Use openPostgresStore(). */
@@ -162,6 +164,13 @@ export class PostgresStore implements Store {
       },
       all: (sql, params = []) => this.query(sql, params),
       first: (sql, params = []) => this.query(sql, params)[0],
+    };
+    this.bulkReader = {
+      each: (sql, params, visit) => {
+        for (const row of this.query(sql, params, 60_000)) visit(row);
+      },
+      all: (sql, params = []) => this.query(sql, params, 60_000),
+      first: (sql, params = []) => this.query(sql, params, 60_000)[0],
     };
     this.replaySpool();
     this.journal = new JournalWriter(journalPath(this.spoolDir, this.seq + 1), this.fsync);
@@ -355,7 +364,7 @@ export class PostgresStore implements Store {
   // ------------------------------------------------------------------ reads
 
   /** Runs one read on the worker and waits for it (see the top of this file). */
-  private query(sql: string, params: BindParams = []): Row[] {
+  private query(sql: string, params: BindParams = [], timeoutMs = this.readTimeoutMs): Row[] {
     if (this.closed) throw new Error('store is closed');
     const now = Date.now();
     if (!this.up && now - this.lastProbeAt < PROBE_MS) throw this.unavailable(this.lastError ?? 'unreachable');
@@ -364,7 +373,7 @@ export class PostgresStore implements Store {
     const text = sql.replace(/\?/g, () => `$${++n}`);
     const id = this.nextQueryId++;
     this.post({ type: 'query', id, sql: text, params: params as unknown[] });
-    return this.waitFor(id, this.up ? this.readTimeoutMs : 300) as Row[];
+    return this.waitFor(id, this.up ? timeoutMs : 300) as Row[];
   }
 
   private waitFor(id: number, timeoutMs: number): Record<string, unknown>[] {
@@ -400,7 +409,8 @@ export class PostgresStore implements Store {
   }
 
   listOutcomes(afterId?: number): Outcome[] {
-    return queries.listOutcomes(this.reader, afterId);
+    // Read at start (learner, orchestrator memory) and by exports: may be large, never on a request.
+    return queries.listOutcomes(this.bulkReader, afterId);
   }
   countOutcomes(): number {
     return queries.countOutcomes(this.reader);
@@ -430,7 +440,7 @@ export class PostgresStore implements Store {
     return queries.feedbackCounts(this.reader);
   }
   exportOutcomes(write: (line: string) => void): number {
-    return queries.exportOutcomes(this.reader, write);
+    return queries.exportOutcomes(this.bulkReader, write);
   }
 
   /** Any read-only SQL (team features: per-key usage); `?` placeholders. */
