@@ -14,7 +14,8 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'write'; entries: StoredWrite[] }
+  /** StoredWrites as JSON: the spool line's text, so the event loop serialises each write once. */
+  | { type: 'write'; entries: string[] }
   | { type: 'query'; id: number; sql: string; params: unknown[] }
   | { type: 'flush'; id: number }
   /** A fresh block of outcome ids (the current one ran out): replies rows [{ n }]. */

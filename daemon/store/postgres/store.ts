@@ -242,7 +242,7 @@ export class PostgresStore implements Store {
       skipped += badLines;
       // Each line holds the write as it was handed over, with its seq; new writes number on after them.
       const restored = entries.map((entry) => ({ ...(entry.data as StoredWrite), seq: entry.seq }));
-      if (restored.length > 0) this.post({ type: 'write', entries: restored });
+      if (restored.length > 0) this.post({ type: 'write', entries: restored.map((w) => JSON.stringify(w)) });
       replayed += restored.length;
       for (const entry of entries) this.seq = Math.max(this.seq, entry.seq);
       this.sealed.push({ file, lastSeq: this.seq });
@@ -255,8 +255,9 @@ export class PostgresStore implements Store {
   private spool(write: StoredWrite): void {
     if (this.closed) throw new Error('store is closed');
     write.seq = ++this.seq;
-    this.journal.append(write.seq, 'w', JSON.stringify(write));
-    this.post({ type: 'write', entries: [write] });
+    const json = JSON.stringify(write);
+    this.journal.append(write.seq, 'w', json);
+    this.post({ type: 'write', entries: [json] });
   }
 
   /** Starts a new spool file now and then, so flushed ones can be deleted. */

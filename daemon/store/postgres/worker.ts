@@ -311,7 +311,7 @@ catchUpTimer.unref();
 parentPort?.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'write':
-      pending.push(...message.entries);
+      for (const json of message.entries) pending.push(JSON.parse(json) as StoredWrite);
       if (pending.length >= MAX_BATCH) scheduleFlush();
       return;
     case 'query':
