@@ -174,6 +174,11 @@ export interface Learner {
    * passes first (the embedding then finishes in the background and is cached for the outcome).
    */
   prepare(text: string, waitMs?: number): Promise<Float32Array | undefined>;
+  /**
+   * Embeds any text with the same (cached) encoder, whether or not routing needs it now: the
+   * semantic response cache compares last user turns even while the prior alone routes.
+   */
+  embed?(text: string): Promise<Float32Array | undefined>;
   /** Online update: must be cheap (no refit). */
   observe(outcomes: readonly Outcome[]): void;
   /** Background refit of heavier models; resolves when done. Requests keep being served. */

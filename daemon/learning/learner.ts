@@ -123,7 +123,16 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       draining = (async () => {
         while (!closed && pending.length > 0 && embedder && model) {
           const batch = pending.splice(0, 256);
-          const vectors = await embedder.embed(batch.map((o) => o.prompt));
+          let vectors: Float32Array[];
+          try {
+            vectors = await embedder.embed(batch.map((o) => o.prompt));
+          } catch (err) {
+            // Closed meanwhile (the data dir may be gone), or the encoder failed: the outcomes stay
+            // in the store and are learned at the next start; never an unhandled rejection.
+            if (!closed)
+              log(`could not embed ${batch.length} outcomes: ${err instanceof Error ? err.message : String(err)}`);
+            return;
+          }
           batch.forEach((o, i) => addOutcome(o, vectors[i]!));
           await nextTick();
         }
@@ -185,6 +194,28 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   const strategies = { learned: lazy('learned'), similarity: lazy('similarity') };
   const embeddingsInFlight = new Map<string, Promise<Float32Array | undefined>>();
 
+  /** Embeds a text with the cached encoder; joins an embedding already in flight. */
+  function embedText(text: string, waitMs?: number): Promise<Float32Array | undefined> {
+    // A request that gave up waiting leaves its embedding running; the next one joins it.
+    let embedding = embeddingsInFlight.get(text);
+    if (!embedding) {
+      embedding = (async () => {
+        await readyPromise;
+        if (!embedder) return undefined;
+        try {
+          return (await embedder.embed([text]))[0];
+        } catch (err) {
+          log(`embedding failed: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        }
+      })().finally(() => embeddingsInFlight.delete(text));
+      embeddingsInFlight.set(text, embedding);
+    }
+    // Past the budget the decision goes ahead on the prompt's words; the embedding still lands
+    // in the cache, so the rating of this answer is learned with it.
+    return waitMs === undefined ? embedding : withinMs(embedding, waitMs);
+  }
+
   return {
     strategy(name) {
       return name === 'learned' || name === 'similarity' ? strategies[name] : undefined;
@@ -194,27 +225,11 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       if (cached) return Promise.resolve(cached);
       // Nothing learned yet: the prior decides from the words, so a new prompt costs no embedding
       // (~30 ms of CPU). A rating of its answer still gets the prompt embedded (observe → drain).
-      if (pool && pending.length === 0 && (model ? model.size === 0 : storeEmptyAtStart))
+      if (pool && pending.length === 0 && !draining && (model ? model.size === 0 : storeEmptyAtStart))
         return Promise.resolve(undefined);
-      // A request that gave up waiting leaves its embedding running; the next one joins it.
-      let embedding = embeddingsInFlight.get(text);
-      if (!embedding) {
-        embedding = (async () => {
-          await readyPromise;
-          if (!embedder) return undefined;
-          try {
-            return (await embedder.embed([text]))[0];
-          } catch (err) {
-            log(`embedding failed: ${err instanceof Error ? err.message : String(err)}`);
-            return undefined;
-          }
-        })().finally(() => embeddingsInFlight.delete(text));
-        embeddingsInFlight.set(text, embedding);
-      }
-      // Past the budget the decision goes ahead on the prompt's words; the embedding still lands
-      // in the cache, so the rating of this answer is learned with it.
-      return waitMs === undefined ? embedding : withinMs(embedding, waitMs);
+      return embedText(text, waitMs);
     },
+    embed: (text) => embedText(text),
     observe(outcomes) {
       for (const o of outcomes) {
         const inOrder = state === 'ready' && !draining && pending.length === 0;

@@ -89,7 +89,10 @@ export function createServices(deps: ServiceDeps): DaemonServices {
   // The semantic index embeds with the learner's bundled encoder (cached), so it needs a learner.
   const learner = deps.learner;
   const semantic =
-    deps.semanticIndex ?? (cache && learner ? new LshSemanticIndex((text) => learner.prepare(text)) : undefined);
+    deps.semanticIndex ??
+    (cache && learner
+      ? new LshSemanticIndex((text) => (learner.embed ? learner.embed(text) : learner.prepare(text)))
+      : undefined);
   if (cache && semantic) {
     for (const entry of cache.entries()) semantic.add(entry);
     cache.onAdd = (entry) => semantic.add(entry);

@@ -62,10 +62,11 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
 
     db.stop('immediate');
     for (let i = 5; i < 25; i++) acknowledged.push(await chat(replica, i));
-    const health = (await (await fetch(`${replica.url}/health`)).json()) as {
-      status: string;
-      store: { up: boolean; spooled: number };
-    };
+    type Health = { status: string; store: { up: boolean; spooled: number } };
+    const readHealth = async (): Promise<Health> => (await (await fetch(`${replica.url}/health`)).json()) as Health;
+    // The write worker notices the outage at its next flush (batches every 50 ms), not at once.
+    assert.ok(await waitFor(async () => !(await readHealth()).store.up, 10_000), 'the outage shows in /health');
+    const health = await readHealth();
     assert.equal(health.store.up, false);
     assert.equal(health.status, 'degraded');
     // Stats need the database: a clear 503 at once, not a hang.

@@ -44,7 +44,8 @@ test('a request during the model load is routed without waiting; the model is wa
     },
   };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-warm-'));
-  const learner = createLearner({ store: emptyStore(), dataDir, retrainEvery: 0, embedder });
+  // No prior: this test is about the built-in strategies deciding while the encoder loads.
+  const learner = createLearner({ store: emptyStore(), dataDir, retrainEvery: 0, embedder, prior: null });
   const config = toServiceConfig(
     applyDefaults(
       {
