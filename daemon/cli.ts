@@ -105,7 +105,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         });
         const { json, ...values } = flags;
         return await modelsCommand(io, {
-          values: values as Record<string, string>,
+          values,
           json: json === true,
           runningDaemon: (dataDir) => runningDaemon(dataDir, flags.token),
         });
