@@ -63,7 +63,8 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     db.stop('immediate');
     for (let i = 5; i < 25; i++) acknowledged.push(await chat(replica, i));
     type Health = { status: string; store: { up: boolean; spooled: number } };
-    const readHealth = async (): Promise<Health> => (await (await fetch(`${replica.url}/health`)).json()) as Health;
+    const healthUrl = `${replica.url}/health`;
+    const readHealth = async (): Promise<Health> => (await (await fetch(healthUrl)).json()) as Health;
     // The write worker notices the outage at its next flush (batches every 50 ms), not at once.
     assert.ok(await waitFor(async () => !(await readHealth()).store.up, 10_000), 'the outage shows in /health');
     const health = await readHealth();
