@@ -1,16 +1,29 @@
 // POST /v1/chat/completions: the hot path. Validation is a compiled TypeBox check; everything
 // else is the chat service. A client that disconnects aborts the upstream call.
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../../shared/openai';
+import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { asciiJson, SSE_HEADERS, writeEvent } from '../sse';
 
 export const ROUTING_HEADER = 'x-fugusashi-routing';
 
+/**
+ * What every HTTP chat door (chat completions, Responses, Messages) hands the chat service: a signal
+ * that aborts when the client goes away, and the request's Cache-Control (no-cache / no-store).
+ */
+export function httpRunContext(request: FastifyRequest, reply: FastifyReply): RunContext {
+  return {
+    signal: abortOnDisconnect(reply.raw).signal,
+    source: 'http',
+    cacheControl: request.headers['cache-control'],
+  };
+}
+
 /** Aborts when the client goes away before the response finished. */
-export function abortOnDisconnect(res: ServerResponse): AbortController {
+function abortOnDisconnect(res: ServerResponse): AbortController {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));
@@ -25,12 +38,7 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
     async (request, reply) => {
       const body = request.body;
       const res = reply.raw;
-      const controller = abortOnDisconnect(res);
-      const ctx = {
-        signal: controller.signal,
-        source: 'http' as const,
-        cacheControl: request.headers['cache-control'], // gateway (issue 12): response cache control
-      };
+      const ctx = httpRunContext(request, reply);
 
       if (!body.stream) {
         const completion = await services.chat.complete(body, ctx);

@@ -24,7 +24,7 @@ import {
   toChatMessages,
   toChatRequest,
 } from '../translate/messages';
-import { abortOnDisconnect, ROUTING_HEADER } from './chat';
+import { httpRunContext, ROUTING_HEADER } from './chat';
 
 /**
  * Which model to route. Claude Code sends Claude model ids (its main model, and a Haiku model for
@@ -72,8 +72,7 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       const { model, note } = mapModel(body.model, poolNames);
       const chatRequest = toChatRequest(body, model);
       const res = reply.raw;
-      const controller = abortOnDisconnect(res);
-      const ctx = { signal: controller.signal, source: 'http' as const };
+      const ctx = httpRunContext(request, reply);
 
       if (!body.stream) {
         const completion = await services.chat.complete(chatRequest, ctx);

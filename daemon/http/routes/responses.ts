@@ -10,7 +10,7 @@ import { writeNamedEvents } from '../named-sse';
 import { ResponseStore } from '../responses-store';
 import { asciiJson, SSE_HEADERS } from '../sse';
 import { responseShell, ResponsesStreamTranslator, toChatRequest, toResponseObject } from '../translate/responses';
-import { abortOnDisconnect, ROUTING_HEADER } from './chat';
+import { httpRunContext, ROUTING_HEADER } from './chat';
 
 export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?: ResponseStore }> = (
   app,
@@ -28,8 +28,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
       const { chat, turn } = toChatRequest(body, history, lookup);
       const keep = body.store !== false;
       const res = reply.raw;
-      const controller = abortOnDisconnect(res);
-      const ctx = { signal: controller.signal, source: 'http' as const };
+      const ctx = httpRunContext(request, reply);
 
       if (!body.stream) {
         const completion = await services.chat.complete(chat, ctx);
