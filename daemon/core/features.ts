@@ -198,7 +198,10 @@ function promptFeatures(request: ChatCompletionRequest, text: string): PromptFea
   return {
     chars,
     estimatedInputTokens,
-    expectedOutputTokens: requestedMax ?? expectedOutputHeuristic(text, hasCode, hasMath),
+    // max_tokens is a ceiling, not a forecast: Anthropic clients must send one (Claude Code sends
+    // 32k+), and taken as the answer's length it priced every answer at the ceiling and excluded
+    // every model without a context window that large.
+    expectedOutputTokens: Math.min(requestedMax ?? Infinity, expectedOutputHeuristic(text, hasCode, hasMath)),
     hasCode,
     hasMath,
     hasTools,

@@ -8,7 +8,8 @@ import {
   nonAsciiLetterRatio,
   routingText,
 } from '../../../daemon/core/features';
-import { input } from './helpers';
+import { buildCandidates } from '../../../daemon/core/candidates';
+import { input, model, noCooldown } from './helpers';
 
 test('routing text is the last user turn plus bounded earlier context, without the system prompt', () => {
   const text = routingText([
@@ -104,4 +105,17 @@ test('code, math, reasoning and writing preferences', () => {
   assert.deepEqual(input({ prompt: 'Please answer with the letter of the correct answer.' }).preferred, []);
   assert.deepEqual(input({ prompt: 'Draft a cover letter for a barista job' }).preferred, ['writing']);
   assert.equal(input({ prompt: 'hi' }).features.turns, 1);
+});
+
+test("max_tokens is a ceiling, not the answer's length: Claude Code's 32k does not exclude a 16k-window model", () => {
+  const asked = input({ prompt: 'What is the capital of France?', max_tokens: 32_000 });
+  assert.ok(asked.features.expectedOutputTokens <= 300, `${asked.features.expectedOutputTokens}`);
+  const { candidates, excluded } = buildCandidates([model('small', { context_window: 16_000 })], asked, noCooldown);
+  assert.deepEqual(
+    candidates.map((c) => c.config.name),
+    ['small'],
+    JSON.stringify(excluded),
+  );
+  // A lower ceiling still bounds the forecast (and so the expected cost).
+  assert.equal(input({ prompt: 'Write an essay about rivers', max_tokens: 50 }).features.expectedOutputTokens, 50);
 });
