@@ -1,6 +1,7 @@
 // Builds the services object both doors use, from injected dependencies (see deps.ts).
 import type { DaemonHealth, RouteParams } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
+import { effectiveCapabilities } from '../core/candidates';
 import type { ChatCompletion, ChatCompletionRequest, ModelListEntry, RoutingDecision } from '../../shared/openai';
 import { VERSION } from '../version';
 import { Chat } from './chat';
@@ -160,7 +161,7 @@ function modelList(deps: ServiceDeps): ModelListEntry[] {
         created,
         owned_by: m.provider,
         provider: m.provider,
-        capabilities: m.capabilities,
+        capabilities: [...effectiveCapabilities(m)], // supports_tools / supports_vision included
         cost_per_input_token: m.cost_per_input_token,
         cost_per_output_token: m.cost_per_output_token,
       };

@@ -140,6 +140,21 @@ describe('read endpoints and dry-run routing', () => {
     for (const id of ['auto', 'auto:quality', 'auto:cost', 'model-a', 'model-b']) assert.ok(ids.includes(id), id);
   });
 
+  test('models list shows the capabilities supports_tools / supports_vision imply (VS Code picks tool calling from it)', async () => {
+    const t = await startTestDaemon({
+      models: [{ name: 'flags-only', config: { capabilities: ['chat'], supports_tools: true, supports_vision: true } }],
+      rpc: false,
+    });
+    try {
+      const entry = ((await raw('GET', '/v1/models', undefined, {}, t)).json().data as ModelListEntry[]).find(
+        (m) => m.id === 'flags-only',
+      );
+      assert.ok(entry?.capabilities?.includes('tools') && entry.capabilities.includes('vision'), JSON.stringify(entry));
+    } finally {
+      await t.close();
+    }
+  });
+
   test('POST /v1/routing/route decides without calling a model', async () => {
     d.fakes['model-a']!.reset();
     const res = await raw(
