@@ -1,11 +1,9 @@
 // The feedback loop's endpoints (issue 3): ratings, seed/bulk training rows, retrain, stats, rankings.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import { Type } from 'typebox';
 import type { RateParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
 import type { Services } from '../../services/types';
-import { hostAllowed } from '../guard';
 
 const RateBody = Type.Object(
   {
@@ -24,19 +22,9 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 /**
  * A rating sent as text (a form, text/plain, or no content type): JSON when it looks like JSON,
  * else form fields (`request_id=…&rating=5`). Browsers send these types cross-site without a CORS
- * preflight, so a page on another site could rate through them: such requests are refused.
+ * preflight; the door's cross-site guard (http/app.ts, crossSiteRefusal) refuses those first.
  */
-export function looseRateBody(text: string, headers: IncomingHttpHeaders): RateParams {
-  const fetchSite = headers['sec-fetch-site'];
-  const origin = headers.origin;
-  const crossSite =
-    (typeof fetchSite === 'string' && fetchSite !== 'same-origin' && fetchSite !== 'none') ||
-    (typeof origin === 'string' && !loopbackOrigin(origin));
-  if (crossSite)
-    throw new FugusashiError(
-      'Forbidden',
-      'A cross-site request may rate only with Content-Type: application/json (form and text bodies are refused).',
-    );
+function looseRateBody(text: string): RateParams {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     try {
@@ -49,14 +37,6 @@ export function looseRateBody(text: string, headers: IncomingHttpHeaders): RateP
   const body: Record<string, unknown> = { ...fields };
   if (fields['rating'] !== undefined) body['rating'] = Number(fields['rating']);
   return body as unknown as RateParams;
-}
-
-function loopbackOrigin(origin: string): boolean {
-  try {
-    return hostAllowed(new URL(origin).host, undefined);
-  } catch {
-    return false;
-  }
 }
 
 function parseJsonArray(text: string): unknown[] | null {
@@ -84,7 +64,7 @@ export const feedbackRoutes: FastifyPluginCallback<{ services: Services }> = (ap
     {
       schema: { body: RateBody },
       preValidation: (request, _reply, next) => {
-        if (typeof request.body === 'string') request.body = looseRateBody(request.body, request.headers);
+        if (typeof request.body === 'string') request.body = looseRateBody(request.body);
         next();
       },
     },
