@@ -12,7 +12,7 @@ import { buildCandidates, noCandidateError } from '../core/candidates';
 import { cheapChecks, type CheapCheck, type CheckResult } from '../core/cascade-checks';
 import { messageText, routingInput } from '../core/features';
 import type { RequestRecord } from '../core/ports';
-import { decisionRow } from './chat';
+import { keepRecord } from './chat';
 import type { ServiceDeps } from './deps';
 import type { Gateway, RunContext } from './ports';
 import type { RoutingService } from './routing';
@@ -242,13 +242,7 @@ export class CascadeChat implements ChatService {
       attempts,
       steps,
     };
-    try {
-      this.deps.store.saveRequest(record);
-    } catch (err) {
-      this.deps.log?.(`could not save request ${id}: ${message(err)}`);
-      return;
-    }
-    if (this.events.listeners > 0) this.events.emit({ type: 'decision', row: decisionRow(record) });
+    keepRecord(this.deps, this.events, record);
   }
 }
 

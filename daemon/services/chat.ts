@@ -341,18 +341,30 @@ export class Chat implements ChatService {
   /** Stores the request's one record, tells the implicit-feedback tracker and live listeners. Never throws. */
   /** Stores the request's record and tells listeners; false if the store could not keep it. Never throws. */
   private save(record: RequestRecord, forced: boolean): boolean {
-    try {
-      this.deps.store.saveRequest(record);
-    } catch (err) {
-      this.deps.log?.(
-        `could not save request ${record.request_id}: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      return false;
-    }
-    this.implicit.afterRequest(record, forced);
-    if (this.events.listeners > 0) this.events.emit({ type: 'decision', row: decisionRow(record) });
-    return true;
+    return keepRecord(this.deps, this.events, record, () => this.implicit.afterRequest(record, forced));
   }
+}
+
+/**
+ * Stores a finished request record, runs `onKept`, and tells live listeners (dashboard, status bar).
+ * False, logged, when the store could not keep it. Never throws: every kind of chat (routed, cached,
+ * cascaded) ends here.
+ */
+export function keepRecord(
+  deps: Pick<ServiceDeps, 'store' | 'log'>,
+  events: LiveEvents,
+  record: RequestRecord,
+  onKept?: () => void,
+): boolean {
+  try {
+    deps.store.saveRequest(record);
+  } catch (err) {
+    deps.log?.(`could not save request ${record.request_id}: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
+  onKept?.();
+  if (events.listeners > 0) events.emit({ type: 'decision', row: decisionRow(record) });
+  return true;
 }
 
 export function decisionRow(record: RequestRecord): DecisionRow {

@@ -16,7 +16,7 @@ import type {
 } from '../../../shared/openai';
 import { messageText } from '../../core/features';
 import type { RequestRecord } from '../../core/ports';
-import { decisionRow } from '../chat';
+import { keepRecord } from '../chat';
 import type { ServiceConfig, ServiceDeps } from '../deps';
 import type { RunContext } from '../ports';
 import { ORCHESTRATE_MODEL } from '../routing';
@@ -330,13 +330,7 @@ export class CachedChat implements ChatService {
       latency_ms: Math.round((performance.now() - started) * 100) / 100,
       attempts: [],
     };
-    try {
-      this.c.deps.store.saveRequest(record);
-    } catch (err) {
-      this.c.deps.log?.(`could not save request ${id}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    if (this.c.events.listeners > 0) this.c.events.emit({ type: 'decision', row: decisionRow(record) });
+    keepRecord(this.c.deps, this.c.events, record);
   }
 }
 
