@@ -7,7 +7,17 @@
 // asked for (one positioned read, served from the OS page cache when warm). Holding every vector
 // cost ~2.2 KB per prompt: 110 MB of the daemon's memory at 50k stored prompts. The caller's LRU
 // (CachingEmbedder) keeps the hot ones.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 const KEY_BYTES = 16;
@@ -110,4 +120,21 @@ function readFully(fd: number, into: Uint8Array, length: number, position: numbe
     if (n === 0) throw new Error(`embedding cache file ended early at byte ${position + done}`);
     done += n;
   }
+}
+
+/**
+ * Every whole record of a cache file, read once and never written: for scripts that read a cache
+ * another process may be appending to (a DiskEmbeddingCache would truncate its torn last record).
+ */
+export function readCacheFile(file: string, dimensions: number): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  if (!existsSync(file)) return out;
+  const data = readFileSync(file);
+  const recordBytes = KEY_BYTES + dimensions * 4;
+  for (let off = 0; off + recordBytes <= data.length; off += recordBytes) {
+    const vector = new Float32Array(dimensions);
+    new Uint8Array(vector.buffer).set(data.subarray(off + KEY_BYTES, off + recordBytes));
+    out.set(data.toString('hex', off, off + KEY_BYTES), vector);
+  }
+  return out;
 }
