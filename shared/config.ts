@@ -130,6 +130,11 @@ export const RoutingConfigSchema = Type.Object(
            * decides from the prompt's words alone; unset = always wait (best routing quality).
            */
           wait_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+          /**
+           * Read a new prompt through the fast first view (a static embedding distilled from USE)
+           * instead of waiting for USE; its full embedding follows in the background. Default true.
+           */
+          fast_view: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),

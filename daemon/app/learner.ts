@@ -28,6 +28,7 @@ export function buildLearner(
     dataDir: config.server.dataDir,
     embeddings: { backend: r.embeddings.backend, ...(r.embeddings.model ? { model: r.embeddings.model } : {}) },
     log,
+    fastView: r.embeddings.fastView,
     strategy: {
       minConfidence: r.minConfidence,
       explorationRate: r.explorationRate,

@@ -32,7 +32,12 @@ export interface ResolvedRouting {
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
-  embeddings: { backend: 'use' | 'transformers'; model: string | undefined; waitMs: number | undefined };
+  embeddings: {
+    backend: 'use' | 'transformers';
+    model: string | undefined;
+    waitMs: number | undefined;
+    fastView: boolean;
+  };
   /** gateway (issue 12): cascade settings (strategy "cascade" makes every "auto" request cascade). */
   cascade: CascadeSettings;
   /** gateway (issue 12): absolute paths of routing.plugins, and their default budget (ms). */
@@ -186,6 +191,7 @@ export function applyDefaults(
         backend: r.embeddings?.backend ?? 'use',
         model: r.embeddings?.model,
         waitMs: r.embeddings?.wait_ms,
+        fastView: r.embeddings?.fast_view ?? true,
       },
       cascade: {
         always: r.strategy === 'cascade',

@@ -175,6 +175,15 @@ export interface Learner {
    */
   prepare(text: string, waitMs?: number): Promise<Float32Array | undefined>;
   /**
+   * As prepare, saying which view the vector is: 'full' (the encoder's), or 'fast' (a distilled
+   * first view in the same space, given at once when the full one is not cached; the full one is
+   * then computed in the background). Optional: routing falls back to prepare.
+   */
+  prepareView?(
+    text: string,
+    waitMs?: number,
+  ): Promise<{ vector: Float32Array; view: 'full' | 'fast' } | undefined>;
+  /**
    * Embeds any text with the same (cached) encoder, whether or not routing needs it now: the
    * semantic response cache compares last user turns even while the prior alone routes.
    */

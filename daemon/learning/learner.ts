@@ -25,6 +25,8 @@ import type {
 } from '../core/ports';
 import { CachingEmbedder } from '../embeddings/cached';
 import { DiskEmbeddingCache } from '../embeddings/disk-cache';
+import type { FastView } from '../embeddings/fast-view';
+import { BoundedBackground, fastViewFor, type ViewedEmbedding } from '../embeddings/first-view';
 import { createEmbedder, type EmbedderConfig } from '../embeddings/index';
 import { bundledPrior } from './bundled-prior';
 
@@ -44,6 +46,12 @@ export interface LearnerOptions {
   random?: () => number;
   /** The router prior: undefined = the bundled one; null = none (learn from the store alone). */
   prior?: PriorArtifact | null;
+  /**
+   * The fast first view of a new prompt (routing.embeddings.fast_view): undefined or true = the
+   * bundled one when the encoder is USE; false = off (new prompts wait for the encoder); tests may
+   * pass one.
+   */
+  fastView?: FastView | boolean;
 }
 
 export type EmbeddingState = 'not-loaded' | 'loading' | 'ready' | 'failed';
@@ -72,6 +80,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   }
   const inner =
     options.embedder ?? createEmbedder(options.embeddings, { cacheDir: path.join(options.dataDir, 'models'), log });
+  const fastView = fastViewFor(inner.id, options.fastView, log);
 
   let state: EmbeddingState = 'not-loaded';
   let embedder: CachingEmbedder | null = null;
@@ -216,6 +225,34 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     return waitMs === undefined ? embedding : withinMs(embedding, waitMs);
   }
 
+  /** Full embeddings of prompts the fast view routed, a few at a time (they land in the cache). */
+  const background = new BoundedBackground((text) => embedText(text));
+
+  /** The fast view of a prompt whose full vector is not cached (null: wait for the full one). */
+  function fastFirst(text: string): ViewedEmbedding | null {
+    if (!fastView || state !== 'ready' || !embedder || !model) return null;
+    if (model.size === 0 && pool) return null; // the prior decides from the words: no embedding at all
+    const cached = embedder.peek(text);
+    if (cached) return { vector: cached, view: 'full' };
+    // Its full embedding is being computed already (costs no more CPU to wait for): join it.
+    if (embeddingsInFlight.has(text)) return null;
+    background.offer(text);
+    return { vector: fastView.embed(text), view: 'fast' };
+  }
+
+  /** A rating of a prompt whose full embedding is still being computed is learned when it lands. */
+  function learnWhenEmbedded(o: Outcome): boolean {
+    const inFlight = embeddingsInFlight.get(o.prompt);
+    if (!inFlight) return false;
+    void inFlight.then((vector) => {
+      if (closed) return;
+      if (vector) return addOutcome(o, vector);
+      pending.push(o);
+      void drain();
+    });
+    return true;
+  }
+
   return {
     strategy(name) {
       return name === 'learned' || name === 'similarity' ? strategies[name] : undefined;
@@ -229,6 +266,12 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
         return Promise.resolve(undefined);
       return embedText(text, waitMs);
     },
+    async prepareView(text, waitMs) {
+      const first = fastFirst(text);
+      if (first) return first;
+      const vector = await this.prepare(text, waitMs);
+      return vector ? { vector, view: 'full' } : undefined;
+    },
     embed: (text) => embedText(text),
     observe(outcomes) {
       for (const o of outcomes) {
@@ -236,7 +279,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
         const cached = inOrder ? embedder?.peek(o.prompt) : undefined;
         // The routed prompt was embedded by prepare(), so a rating lands in the model right now.
         if (cached) addOutcome(o, cached);
-        else pending.push(o);
+        else if (!(inOrder && learnWhenEmbedded(o))) pending.push(o);
       }
       if (pending.length > 0 && state === 'ready') void drain();
       if (retrainEvery > 0 && sinceRetrain >= retrainEvery) void retrain();

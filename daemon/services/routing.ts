@@ -11,6 +11,7 @@ import type { EnsembleRouter } from '../core/ensemble';
 import { forcedPlan } from '../core/ensemble';
 import { routingInput } from '../core/features';
 import type { RouteInput, RoutePlan } from '../core/ports';
+import { FAST_VIEW_NOTE } from '../embeddings/first-view';
 import type { ServiceConfig, ServiceDeps } from './deps';
 
 /** "auto:cost" trades this many times the configured λ (at least 10 quality points per cent). */
@@ -90,19 +91,29 @@ export class RoutingService {
       isCoolingDown: (name) => this.cooldown.isCoolingDown(name),
     });
     if (candidates.length === 0) throw noCandidateError(config.pool, excluded);
+    let view: 'full' | 'fast' | undefined;
     if (this.deps.learner && needsEmbedding(config)) {
       try {
         // While the model loads (after /health answers), route at once: the learned strategies
         // abstain until it is ready, so waiting would only delay the first requests.
         const loading = this.deps.learner.status().embeddings !== 'ready';
-        const embedding = await this.deps.learner.prepare(input.text, loading ? 0 : config.embeddingWaitMs);
-        if (embedding) input.embedding = embedding;
+        const waitMs = loading ? 0 : config.embeddingWaitMs;
+        // A new prompt is read through the fast first view when there is one (well under a
+        // millisecond instead of ~30 ms of encoder CPU); its full embedding follows in the background.
+        const learner = this.deps.learner;
+        const prepared = learner.prepareView
+          ? await learner.prepareView(input.text, waitMs)
+          : await learner.prepare(input.text, waitMs).then((vector) => vector && { vector, view: 'full' as const });
+        if (prepared) input.embedding = prepared.vector;
+        view = prepared?.view;
       } catch (err) {
         // Embeddings are an optimisation of routing quality, never a reason to fail a request.
         this.deps.log?.(`embedding failed, routing without it: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     let plan = this.router(config).plan(input, candidates);
+    if (view === 'fast' && LEARNING_STRATEGIES.has(plan.decision.strategy))
+      plan.decision.explanation = `${plan.decision.explanation} (${FAST_VIEW_NOTE})`;
     // Routing plugins may override the built-in pick (never fail the request).
     if (this.deps.plugins) plan = await this.deps.plugins.apply(input, candidates, plan, request.model);
     // Models that cannot be called (an unset ${KEY}) show with the reason, so the user sees why.
@@ -129,6 +140,9 @@ export class RoutingService {
     return router;
   }
 }
+
+/** The strategies that read the prompt's embedding (the explanation says which view they read). */
+const LEARNING_STRATEGIES = new Set(['learned', 'similarity']);
 
 function needsEmbedding(config: ServiceConfig): boolean {
   return config.strategies.includes('learned') || config.strategies.includes('similarity');
