@@ -60,6 +60,10 @@ function copyAssets() {
   ]) {
     cpSync(path.join(tfjsCore, wasm), path.join(dist, 'models', 'tfjs', wasm));
   }
+  // The fast first view of a prompt (daemon/embeddings/fast-view.ts reads it from dist/models).
+  if (existsSync('daemon/assets/fast-embedding-v1.bin')) {
+    cpSync('daemon/assets/fast-embedding-v1.bin', path.join(dist, 'models', 'fast-embedding-v1.bin'));
+  }
   // The benchmark's bundled sample, for `fugusashi benchmark` with no arguments.
   if (existsSync('test/fixtures/benchmark/sample.csv')) {
     cpSync('test/fixtures/benchmark/sample.csv', path.join(dist, 'models', 'benchmark-sample.csv'));

@@ -173,6 +173,7 @@ export function locateFastViewAsset(): string | null {
   for (const candidate of [
     path.join(__dirname, 'models', FAST_VIEW_FILE),
     path.join(__dirname, '..', 'assets', FAST_VIEW_FILE),
+    path.join(__dirname, '..', 'models', FAST_VIEW_FILE), // a bundle one level down (dist/bench)
   ]) {
     if (existsSync(candidate)) return candidate;
   }

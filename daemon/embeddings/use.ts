@@ -60,23 +60,36 @@ const SEPARATOR = '\u2581';
  * walking a trie of numeric edges instead of slicing the text at every position.
  */
 export class UseTokenizer {
-  // A trie over code points: the child of node n by code point c is edges.get(n * 0x110000 + c);
-  // pieceAt[n] is the vocabulary id ending at node n (−1 for none). Node 0 is the root.
-  private readonly edges = new Map<number, number>();
+  // A trie over code points: the child of node n by code point c is child(n, c); pieceAt[n] is the
+  // vocabulary id ending at node n (−1 for none). Node 0 is the root. The edges live in an
+  // open-addressing hash table of typed arrays: a Map keyed by n * 0x110000 + c (beyond small
+  // integers) made tokenizing a prompt cost about a millisecond, most of the fast view's time.
+  private edgeNode = new Int32Array(0);
+  private edgeSymbol = new Int32Array(0);
+  private edgeChild = new Int32Array(0);
+  private mask = 0;
   private pieceAt = new Int32Array(1024).fill(-1);
   private nodes = 1;
 
   constructor(private readonly vocabulary: Vocabulary) {
+    let symbols = 0;
+    for (const [piece] of vocabulary) symbols += piece.length;
+    // At most one edge per symbol of the vocabulary; a table at most half full.
+    const size = 1 << Math.ceil(Math.log2(Math.max(16, 2 * symbols)));
+    this.edgeNode = new Int32Array(size).fill(-1);
+    this.edgeSymbol = new Int32Array(size);
+    this.edgeChild = new Int32Array(size);
+    this.mask = size - 1;
     for (let i = RESERVED_SYMBOLS; i < vocabulary.length; i++) {
       const piece = vocabulary[i]![0];
       if (piece.length === 0) continue;
       let node = 0;
       for (const symbol of piece) {
-        const key = node * 0x110000 + symbol.codePointAt(0)!;
-        let child = this.edges.get(key);
-        if (child === undefined) {
+        const cp = symbol.codePointAt(0)!;
+        let child = this.child(node, cp);
+        if (child < 0) {
           child = this.nodes++;
-          this.edges.set(key, child);
+          this.addEdge(node, cp, child);
           if (child === this.pieceAt.length) {
             const grown = new Int32Array(2 * child).fill(-1);
             grown.set(this.pieceAt);
@@ -89,6 +102,27 @@ export class UseTokenizer {
     }
   }
 
+  private slot(node: number, cp: number): number {
+    return (Math.imul(node, 0x9e3779b1) ^ Math.imul(cp, 0x85ebca6b)) & this.mask;
+  }
+
+  /** The child of `node` by code point `cp`, or −1. */
+  private child(node: number, cp: number): number {
+    for (let s = this.slot(node, cp); ; s = (s + 1) & this.mask) {
+      const n = this.edgeNode[s]!;
+      if (n < 0) return -1;
+      if (n === node && this.edgeSymbol[s] === cp) return this.edgeChild[s]!;
+    }
+  }
+
+  private addEdge(node: number, cp: number, child: number): void {
+    let s = this.slot(node, cp);
+    while (this.edgeNode[s]! >= 0) s = (s + 1) & this.mask;
+    this.edgeNode[s] = node;
+    this.edgeSymbol[s] = cp;
+    this.edgeChild[s] = child;
+  }
+
   encode(input: string): number[] {
     const normalized = input.normalize('NFKC');
     const text = normalized.length > 0 ? SEPARATOR + normalized.replace(/ /g, SEPARATOR) : normalized;
@@ -99,10 +133,10 @@ export class UseTokenizer {
     const ending: number[][] = Array.from({ length: n + 1 }, () => []);
     for (let i = 0; i < n; i++) {
       let found = false;
-      let node: number | undefined = 0;
+      let node = 0;
       for (let end = i + 1; end <= n; end++) {
-        node = this.edges.get(node * 0x110000 + symbols[end - 1]!);
-        if (node === undefined) break;
+        node = this.child(node, symbols[end - 1]!);
+        if (node < 0) break;
         const id = this.pieceAt[node]!;
         if (id < 0) continue;
         ending[end]!.push(i, id, this.vocabulary[id]![1]);

@@ -62,6 +62,7 @@ export const WARM_UP_TEXT = 'Warm up the embedding model before the first reques
 export interface LearnerHandle extends Learner {
   /** Loads the embedder and the stored outcomes (started by createLearner; await it in tests). */
   ready(): Promise<void>;
+  prepareView: NonNullable<Learner['prepareView']>;
   close(): void;
 }
 

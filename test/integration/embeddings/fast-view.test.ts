@@ -79,22 +79,34 @@ void test('the fast view applies only to the encoder whose space it shares, and 
   assert.equal(fastViewFor('other-encoder', shipped), null);
 });
 
-void test('background work is bounded: offers beyond the limit are dropped, a repeat joins, a failure is swallowed', async () => {
+void test('background work is bounded: offers beyond the limit or too soon are dropped, a repeat joins, a failure is swallowed', async () => {
   const release: (() => void)[] = [];
   const started: string[] = [];
-  const background = new BoundedBackground((text) => {
-    started.push(text);
-    return new Promise<void>((resolve, reject) => release.push(text === 'bad' ? () => reject(new Error('x')) : resolve));
-  }, 2);
+  let clock = 0;
+  const background = new BoundedBackground(
+    (text) => {
+      started.push(text);
+      return new Promise<void>((resolve, reject) =>
+        release.push(text === 'bad' ? () => reject(new Error('x')) : resolve),
+      );
+    },
+    2,
+    100,
+    () => clock,
+  );
   assert.equal(background.offer('bad'), true);
+  assert.equal(background.offer('b'), false, 'a second start within the gap is dropped');
+  clock = 100;
   assert.equal(background.offer('b'), true);
   assert.equal(background.offer('b'), true, 'a text already running is not started twice');
-  assert.equal(background.offer('c'), false);
+  clock = 200;
+  assert.equal(background.offer('c'), false, 'two running: full');
   assert.deepEqual(started, ['bad', 'b']);
-  assert.equal(background.dropped, 1);
+  assert.equal(background.dropped, 2);
   for (const r of release) r();
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(background.size, 0);
+  clock = 300;
   assert.equal(background.offer('c'), true);
   release.at(-1)!();
 });
