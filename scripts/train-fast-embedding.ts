@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { defaultCacheDir } from '../daemon/benchmark/cache';
 import { loadTable } from '../daemon/benchmark/data';
 import { seededRandom } from '../daemon/benchmark/folds';
-import { readCacheFile } from '../daemon/embeddings/disk-cache';
+import { DiskEmbeddingCache, readCacheFile } from '../daemon/embeddings/disk-cache';
 import {
   decodeFastView,
   encodeFastView,
@@ -80,29 +80,41 @@ async function main(): Promise<void> {
 
   const tokens = await tokenVectors(vocabulary, path.join(cacheDir, 'fast-embedding', `use-tokens-${fingerprint}.f32`), log);
 
+  // USE vectors of the prompts: the benchmark cache's (read only: another process may be appending
+  // to it), and the ones it lacks computed here and kept in this script's own cache file, so every
+  // run fits on every prompt of the files whatever the benchmark cache holds.
   const cache = readCacheFile(path.join(cacheDir, 'embeddings', `${USE_ID}.${OUT}.emb`), OUT);
-  const sentencesOf = (files: readonly string[]) => {
+  const own = new DiskEmbeddingCache(path.join(cacheDir, 'fast-embedding'), USE_ID, OUT);
+  let use: ReturnType<typeof createUseEmbedder> | null = null;
+  const sentencesOf = async (files: readonly string[]) => {
     const out: Sentence[] = [];
     const seen = new Set<string>();
     for (const file of files) {
-      let missing = 0;
+      const texts: string[] = [];
       for (const row of loadTable(path.join(values.data, file)).rows) {
         const text = textFor(row.prompt);
-        if (seen.has(text)) continue;
+        if (!seen.has(text)) texts.push(text);
         seen.add(text);
-        const target = cache.get(contentKey(USE_ID, text));
-        if (!target) {
-          missing++;
-          continue;
-        }
-        out.push({ ids: tokenizer.encode(text), target });
       }
-      if (missing > 0) log(`${file}: ${missing} prompts without a cached USE vector (skipped)`);
+      const missing = texts.filter((t) => !cache.has(contentKey(USE_ID, t)) && !own.has(contentKey(USE_ID, t)));
+      if (missing.length > 0) log(`${file}: embedding ${missing.length} prompts the cache lacks`);
+      for (let i = 0; i < missing.length; i += 32) {
+        use ??= createUseEmbedder(log);
+        const batch = missing.slice(i, i + 32);
+        const vectors = await use.embed(batch);
+        own.putMany(batch.map((t, j) => ({ key: contentKey(USE_ID, t), vector: vectors[j]! })));
+      }
+      for (const text of texts) {
+        const key = contentKey(USE_ID, text);
+        out.push({ ids: tokenizer.encode(text), target: cache.get(key) ?? own.get(key)! });
+      }
     }
     return out;
   };
-  const fit = sentencesOf(FIT_FILES);
-  const heldOut = HELD_OUT_FILES.map((f) => ({ file: f, sentences: sentencesOf([f]) }));
+  const fit = await sentencesOf(FIT_FILES);
+  const heldOut: { file: string; sentences: Sentence[] }[] = [];
+  for (const file of HELD_OUT_FILES) heldOut.push({ file, sentences: await sentencesOf([file]) });
+  own.close();
   log(`fitting on ${fit.length} prompts; held out: ${heldOut.map((h) => `${h.file} ${h.sentences.length}`).join(', ')}`);
 
   // 2. raw view → USE: ridge with an intercept.
