@@ -58,10 +58,19 @@ async function main(): Promise<void> {
       .map((row) => {
         const text = textFor(row.prompt);
         const use = cache.get(contentKey(USE_ID, text));
-        return use ? { row, key: contentKey(USE_ID, text), use, fast: fast.embed(row.prompt), features: promptFeatures(row.prompt) } : null;
+        return use
+          ? {
+              row,
+              key: contentKey(USE_ID, text),
+              use,
+              fast: fast.embed(row.prompt),
+              features: promptFeatures(row.prompt),
+            }
+          : null;
       })
       .filter((r) => r !== null);
-    if (rows.length < all.length) console.error(`${file}: ${all.length - rows.length} rows without a cached USE vector left out`);
+    if (rows.length < all.length)
+      console.error(`${file}: ${all.length - rows.length} rows without a cached USE vector left out`);
     const folds = rows.map((r) => foldOf(r.row.prompt, k));
     const raw: Record<View, number[]> = { full: [], 'fast query': [], 'fast both': [], 'words only': [] };
     for (const v of VIEWS) raw[v] = new Array<number>(rows.length).fill(0);
@@ -93,9 +102,12 @@ async function main(): Promise<void> {
     const weak = rows.map((r) => r.row.scores[1]!);
     const result = VIEWS.map((v) => apgr(qualityCurve(strong, weak, rankWithinFolds(raw[v], folds))));
     console.log(
-      [file.replace(/\.csv$/, ''), rows.length, ...result.map((x) => x.toFixed(3)), (result[1]! - result[0]!).toFixed(3)].join(
-        '\t',
-      ),
+      [
+        file.replace(/\.csv$/, ''),
+        rows.length,
+        ...result.map((x) => x.toFixed(3)),
+        (result[1]! - result[0]!).toFixed(3),
+      ].join('\t'),
     );
   }
 }

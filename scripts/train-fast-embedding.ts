@@ -78,7 +78,11 @@ async function main(): Promise<void> {
   const sif = sifWeights(vocabulary, sifA);
   for (let i = 0; i < RESERVED; i++) sif[i] = 0;
 
-  const tokens = await tokenVectors(vocabulary, path.join(cacheDir, 'fast-embedding', `use-tokens-${fingerprint}.f32`), log);
+  const tokens = await tokenVectors(
+    vocabulary,
+    path.join(cacheDir, 'fast-embedding', `use-tokens-${fingerprint}.f32`),
+    log,
+  );
 
   // USE vectors of the prompts: the benchmark cache's (read only: another process may be appending
   // to it), and the ones it lacks computed here and kept in this script's own cache file, so every
@@ -115,7 +119,9 @@ async function main(): Promise<void> {
   const heldOut: { file: string; sentences: Sentence[] }[] = [];
   for (const file of HELD_OUT_FILES) heldOut.push({ file, sentences: await sentencesOf([file]) });
   own.close();
-  log(`fitting on ${fit.length} prompts; held out: ${heldOut.map((h) => `${h.file} ${h.sentences.length}`).join(', ')}`);
+  log(
+    `fitting on ${fit.length} prompts; held out: ${heldOut.map((h) => `${h.file} ${h.sentences.length}`).join(', ')}`,
+  );
 
   // 2. raw view → USE: ridge with an intercept.
   const raw = (s: Sentence, out: Float64Array) => {
@@ -298,7 +304,9 @@ async function main(): Promise<void> {
   const buf = encodeFastView({ ...final, header });
   decodeFastView(buf); // the file must read back
   writeFileSync(values.out, buf);
-  log(`wrote ${values.out} (${(buf.length / 1024 / 1024).toFixed(2)} MB): ${JSON.stringify(header.provenance.cosineToUse)}`);
+  log(
+    `wrote ${values.out} (${(buf.length / 1024 / 1024).toFixed(2)} MB): ${JSON.stringify(header.provenance.cosineToUse)}`,
+  );
 }
 
 /** USE's vector of every vocabulary token (its text, without the word-start mark), cached. */

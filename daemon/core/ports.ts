@@ -179,10 +179,7 @@ export interface Learner {
    * first view in the same space, given at once when the full one is not cached; the full one is
    * then computed in the background). Optional: routing falls back to prepare.
    */
-  prepareView?(
-    text: string,
-    waitMs?: number,
-  ): Promise<{ vector: Float32Array; view: 'full' | 'fast' } | undefined>;
+  prepareView?(text: string, waitMs?: number): Promise<{ vector: Float32Array; view: 'full' | 'fast' } | undefined>;
   /**
    * Embeds any text with the same (cached) encoder, whether or not routing needs it now: the
    * semantic response cache compares last user turns even while the prior alone routes.

@@ -70,8 +70,10 @@ export class UseTokenizer {
   private mask = 0;
   private pieceAt = new Int32Array(1024).fill(-1);
   private nodes = 1;
+  private readonly scores: Float64Array;
 
   constructor(private readonly vocabulary: Vocabulary) {
+    this.scores = Float64Array.from(vocabulary, ([, score]) => score);
     let symbols = 0;
     for (const [piece] of vocabulary) symbols += piece.length;
     // At most one edge per symbol of the vocabulary; a table at most half full.
@@ -129,31 +131,31 @@ export class UseTokenizer {
     const symbols: number[] = []; // code points, as the original
     for (const symbol of text) symbols.push(symbol.codePointAt(0)!);
     const n = symbols.length;
-    // Pieces ending at each position: [start, id, score] triples, starts ascending.
-    const ending: number[][] = Array.from({ length: n + 1 }, () => []);
+    // Best segmentation by a forward pass in order of start: when start i is reached, every piece
+    // ending at i (all start earlier) has been counted, so best[i] is final; for each end, pieces
+    // arrive in ascending start order, so ties go to the later start as in the original.
+    const best = new Float64Array(n + 1);
+    const words = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) {
       let found = false;
       let node = 0;
+      const from = best[i]!;
       for (let end = i + 1; end <= n; end++) {
         node = this.child(node, symbols[end - 1]!);
         if (node < 0) break;
         const id = this.pieceAt[node]!;
         if (id < 0) continue;
-        ending[end]!.push(i, id, this.vocabulary[id]![1]);
-        found = true;
-      }
-      if (!found) ending[i + 1]!.push(i, 0, 0); // an unknown symbol: id 0, score 0
-    }
-    const best = new Float64Array(n + 1);
-    const words = new Int32Array(n + 1);
-    for (let end = 0; end <= n; end++) {
-      const list = ending[end]!;
-      for (let j = 0; j < list.length; j += 3) {
-        const score = list[j + 2]! + best[list[j]!]!;
+        const score = this.scores[id]! + from;
         if (best[end] === 0 || score >= best[end]!) {
           best[end] = score;
-          words[end] = list[j + 1]!;
+          words[end] = id;
         }
+        found = true;
+      }
+      // An unknown symbol: id 0, score 0.
+      if (!found && (best[i + 1] === 0 || from >= best[i + 1]!)) {
+        best[i + 1] = from;
+        words[i + 1] = 0;
       }
     }
     const ids: number[] = [];

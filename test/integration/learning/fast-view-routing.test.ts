@@ -41,7 +41,8 @@ const encoder = new StandInEncoder();
 let learner: LearnerHandle;
 let d: TestDaemon;
 
-const hard = (i: number) => `Prove that the sequence a(n+1) = a(n)^2 - 2 with a(0) = ${i + 3} grows doubly exponentially.`;
+const hard = (i: number) =>
+  `Prove that the sequence a(n+1) = a(n)^2 - 2 with a(0) = ${i + 3} grows doubly exponentially.`;
 const easy = (i: number) => `What is a good name for a pet goldfish number ${i}?`;
 
 before(async () => {
@@ -65,7 +66,13 @@ before(async () => {
         }
       }
       store.addOutcomes(rows);
-      learner = createLearner({ store, dataDir: makeTempDir('fugu-fast-view-'), embedder: encoder, retrainEvery: 0, random: () => 0.99 });
+      learner = createLearner({
+        store,
+        dataDir: makeTempDir('fugu-fast-view-'),
+        embedder: encoder,
+        retrainEvery: 0,
+        random: () => 0.99,
+      });
       return learner;
     },
   });
