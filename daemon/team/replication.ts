@@ -78,6 +78,8 @@ export function shareLearning(
   const shared: Learner | undefined = learner && {
     strategy: (name) => learner.strategy(name),
     prepare: (text, waitMs) => learner.prepare(text, waitMs),
+    // The fast first view of a new prompt (daemon/embeddings/first-view.ts), when the learner has one.
+    ...(learner.prepareView ? { prepareView: learner.prepareView.bind(learner) } : {}),
     observe: (outcomes) => learner.observe(outcomes),
     status: () => learner.status(),
     retrain: async () => {
