@@ -62,6 +62,8 @@ interface Round {
   strategies: Map<string, number>;
   fastView: number;
   p50: number;
+  /** routing_decision.latency_ms, p50: the time spent deciding. */
+  decideP50: number;
 }
 
 async function load(url: string, model: string, prompts: readonly string[]): Promise<Round> {
@@ -69,6 +71,7 @@ async function load(url: string, model: string, prompts: readonly string[]): Pro
   const strategies = new Map<string, number>();
   let fastView = 0;
   const latencies: number[] = [];
+  const deciding: number[] = [];
   const worker = async () => {
     for (let i = next++; i < prompts.length; i = next++) {
       const t0 = performance.now();
@@ -78,8 +81,9 @@ async function load(url: string, model: string, prompts: readonly string[]): Pro
         max_tokens: 16,
       });
       latencies.push(performance.now() - t0);
-      const d = body.routing_decision as { strategy: string; explanation: string } | undefined;
+      const d = body.routing_decision as { strategy: string; explanation: string; latency_ms: number } | undefined;
       if (d) {
+        deciding.push(d.latency_ms);
         strategies.set(d.strategy, (strategies.get(d.strategy) ?? 0) + 1);
         if (d.explanation.includes('fast first view')) fastView++;
       }
@@ -89,7 +93,9 @@ async function load(url: string, model: string, prompts: readonly string[]): Pro
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rps: prompts.length / seconds, strategies, fastView, p50: latencies[latencies.length >> 1]! };
+  deciding.sort((a, b) => a - b);
+  const decideP50 = deciding[deciding.length >> 1] ?? 0;
+  return { rps: prompts.length / seconds, strategies, fastView, p50: latencies[latencies.length >> 1]!, decideP50 };
 }
 
 async function runMode(
@@ -167,7 +173,9 @@ async function runMode(
       const a = results.auto.at(-1)!;
       const f = results.forced.at(-1)!;
       console.log(
-        `${mode} round ${r + 1}: auto ${a.rps.toFixed(0)} req/s (p50 ${a.p50.toFixed(0)} ms; ${[...a.strategies]
+        `${mode} round ${r + 1}: auto ${a.rps.toFixed(0)} req/s (p50 ${a.p50.toFixed(0)} ms, deciding p50 ${a.decideP50.toFixed(2)} ms; ${[
+          ...a.strategies,
+        ]
           .map(([s, n]) => `${s} ${n}`)
           .join(
             ', ',
