@@ -68,6 +68,7 @@ export interface CompactJob {
 export async function compact(job: CompactJob): Promise<Uint8Array> {
   const SQL = await loadSqlJs(job.wasmPath);
   const snapshot = path.join(job.dataDir, SNAPSHOT_FILE);
+  // No room to grow: this copy lives for one compaction, off the event loop; memory matters more.
   const db = new SQL.Database(existsSync(snapshot) ? readFileSync(snapshot) : null);
   try {
     configure(db);

@@ -44,7 +44,7 @@ import {
   writeDurable,
   writeDurableSync,
 } from './snapshot';
-import { loadSqlJs, type Database } from './sqljs';
+import { loadSqlJs, openDatabase, type Database } from './sqljs';
 import { Statements, text } from './statements';
 import { SnapshotWorker } from './worker-client';
 
@@ -99,7 +99,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
   try {
     const SQL = await loadSqlJs(options.wasmPath);
     const snapshotFile = path.join(dir, SNAPSHOT_FILE);
-    const db = new SQL.Database(existsSync(snapshotFile) ? readFileSync(snapshotFile) : null);
+    const db = openDatabase(SQL, existsSync(snapshotFile) ? readFileSync(snapshotFile) : null);
     try {
       return new SqlJsStore(dir, db, options, lock);
     } catch (err) {

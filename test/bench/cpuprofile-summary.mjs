@@ -1,12 +1,14 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof, or `bench:gateway --profile DIR`) by function:
 // self time and total (inclusive) time, top N each, so a hot path's costs read as a short table.
-// Usage: node test/bench/cpuprofile-summary.mjs FILE.cpuprofile [--top 30] [--filter TEXT]
+// Usage: node test/bench/cpuprofile-summary.mjs FILE.cpuprofile [--top 30] [--filter TEXT] [--under FN]
+//   --filter: only functions whose label contains TEXT; --under: only samples with FN on the stack
+//   (what a function's time is made of).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '30' }, filter: { type: 'string' } },
+  options: { top: { type: 'string', default: '30' }, filter: { type: 'string' }, under: { type: 'string' } },
 });
 const profile = JSON.parse(readFileSync(positionals[0], 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -28,7 +30,12 @@ const label = (n) => {
 const self = new Map();
 const total = new Map();
 let all = 0;
+const onStack = (id, text) => {
+  for (let cur = id; cur !== undefined; cur = parent.get(cur)) if (label(byId.get(cur)).startsWith(text)) return true;
+  return false;
+};
 for (const [id, us] of selfUs) {
+  if (values.under && !onStack(id, values.under)) continue;
   all += us;
   const n = byId.get(id);
   self.set(label(n), (self.get(label(n)) ?? 0) + us);
