@@ -2,12 +2,12 @@
 //
 // Write path (saveRequest, addFeedback, addOutcomes), on the request path and synchronous:
 //   validate → append one JSON line to the journal with write() (the kernel has the bytes: survives
-//   kill -9) → return. No export per write. A request record is applied to the in-memory database
-//   right after, off the request path: the records journaled during one turn of the event loop go
-//   in together from a setImmediate (after the answers went out), and before anything reads the
-//   database, so every read sees every acknowledged write. Applying a record costs more than
-//   journaling it (≈ 50 vs 10 µs, test/bench/store-write.ts). Feedback and outcomes (rare) are
-//   applied at once, after any pending records.
+//   kill -9) → return. No export per write. The entry is applied to the in-memory database right
+//   after, off the request path: the entries journaled during one turn of the event loop go in
+//   together, in order, from a setImmediate (after the answers went out), and before anything
+//   reads the database, so every read sees every acknowledged write. Applying a request record
+//   costs more than journaling it (test/bench/store-write.ts). Whatever SQLite would refuse is
+//   checked before journaling (a feedback's request may still be pending: hasRequest looks there).
 // Snapshots, so the journal does not grow forever and a start replays little: when something was
 //   written, the timer (every snapshotIntervalMs) takes one once no write came for IDLE_MS, or
 //   regardless once the last one is OVERDUE_INTERVALS intervals old or the journal passed
@@ -133,7 +133,7 @@ export class SqlJsStore implements Store {
   private readonly commitTimer: NodeJS.Timeout;
   /** Writes since the last COMMIT of the long transaction. */
   private uncommitted = 0;
-  /** Journaled request records not yet in sql.js (see the top of the file), oldest first. */
+  /** Journaled entries not yet in sql.js (see the top of the file), oldest first. */
   private pending: { entry: JournalOp; dataBytes: Uint8Array }[] = [];
   private applyScheduled: NodeJS.Immediate | undefined;
   /** Started at the first background snapshot (never, for a store that is only read). */
@@ -262,19 +262,14 @@ export class SqlJsStore implements Store {
     this.seq = seq;
     this.uncommitted++;
     this.lastWriteAt = Date.now();
-    if (entry.op === 'request') {
-      this.pending.push({ entry, dataBytes });
-      this.applyScheduled ??= setImmediate(() => this.applyPending());
-    } else {
-      this.applyPending();
-      applyEntry(this.sql, entry, dataBytes);
-    }
+    this.pending.push({ entry, dataBytes });
+    this.applyScheduled ??= setImmediate(() => this.applyPending());
     if (this.journal.bytes >= this.journalSnapshotBytes) void this.snapshot();
   }
 
   /**
-   * Applies the journaled request records sql.js does not have yet. Run before every read, so a
-   * read never misses an acknowledged write. A record that fails to apply (it passed the checks,
+   * Applies the journaled entries sql.js does not have yet, in order. Run before every read, so a
+   * read never misses an acknowledged write. An entry that fails to apply (it passed the checks,
    * so this is not expected) is logged; a replay of the journal would skip it the same way.
    */
   private applyPending(): void {
@@ -309,7 +304,9 @@ export class SqlJsStore implements Store {
     return queries.getTrace(this.sql, requestId);
   }
   hasRequest(requestId: string): boolean {
-    this.applyPending();
+    // Answered without applying what is pending (addFeedback asks on the request path).
+    for (const { entry } of this.pending)
+      if (entry.op === 'request' && entry.data.request_id === requestId) return true;
     return queries.hasRequest(this.sql, requestId);
   }
   listDecisions(query: { limit: number; before?: number }): DecisionRow[] {

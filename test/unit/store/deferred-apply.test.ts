@@ -11,7 +11,7 @@ import { afterEach, test } from 'node:test';
 import { FugusashiError } from '../../../shared/errors';
 import type { RequestRecord } from '../../../daemon/core/ports';
 import { openStore, type SqlJsStore } from '../../../daemon/store';
-import { POOL, makeFeedback, makeRequest, requestId } from '../../fixtures/store/records';
+import { POOL, makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -88,6 +88,30 @@ test('records not yet applied when the process dies come back from the journal',
   try {
     assert.equal(reopened.recovery.replayedEntries, 20);
     assert.equal(reopened.stats(POOL).requests, 20);
+  } finally {
+    reopened.close();
+  }
+});
+
+test('feedback and outcomes are deferred in order too, refused for an unknown request, and replayed after a kill', async () => {
+  const { dir, store } = await fresh();
+  store.saveRequest(makeRequest(11));
+  store.addFeedback(makeFeedback(11));
+  store.addOutcomes([makeOutcome(11)]);
+  assert.throws(
+    () => store.addFeedback(makeFeedback(12)),
+    (err: unknown) => err instanceof FugusashiError && err.kind === 'NotFound',
+  );
+  assert.equal(store.feedbackCounts().ratings, 1);
+  assert.equal(store.countOutcomes(), 1);
+  store.saveRequest(makeRequest(13));
+  store.addFeedback(makeFeedback(13));
+  // Never closed: as after a kill -9 before the deferred apply.
+  const reopened = await openStore({ dataDir: dir, lock: false });
+  try {
+    assert.equal(reopened.recovery.skippedLines, 0);
+    assert.equal(reopened.feedbackCounts().ratings, 2);
+    assert.equal(reopened.countOutcomes(), 1);
   } finally {
     reopened.close();
   }
