@@ -21,6 +21,7 @@ export const SSE_HEADERS = {
 
 /** Writes one `data:` event; resolves when the socket accepted it (back-pressure). */
 export function writeEvent(res: ServerResponse, data: string): Promise<void> | void {
+  corkForTick(res);
   if (res.write(`data: ${data}\n\n`)) return;
   return new Promise((resolve) => {
     const done = (): void => {
@@ -30,5 +31,23 @@ export function writeEvent(res: ServerResponse, data: string): Promise<void> | v
     };
     res.on('drain', done);
     res.on('close', done);
+  });
+}
+
+const corked = new WeakSet<ServerResponse>();
+
+/**
+ * Holds the writes of the current tick and sends them in one syscall once its microtasks ran. The
+ * first chunks of an answer come together (the status line and headers, the role chunk, the first
+ * content chunk the attempt loop held back): one packet for the client to wake up to instead of
+ * three. Chunks that come apart in time still leave at the end of their own tick.
+ */
+export function corkForTick(res: ServerResponse): void {
+  if (corked.has(res)) return;
+  corked.add(res);
+  res.cork();
+  process.nextTick(() => {
+    corked.delete(res);
+    res.uncork();
   });
 }

@@ -11,11 +11,12 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Routin
 import { buildCandidates, noCandidateError } from '../core/candidates';
 import { cheapChecks, type CheapCheck, type CheckResult } from '../core/cascade-checks';
 import { messageText, routingInput } from '../core/features';
-import type { RequestRecord } from '../core/ports';
+import type { RouteInput } from '../core/ports';
 import { keepRecord } from './chat';
+import { RequestOutcome } from './outcome';
 import type { ServiceDeps } from './deps';
 import type { Gateway, RunContext } from './ports';
-import type { RoutingService } from './routing';
+import type { Routed, RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { newRequestId } from './usage';
 
@@ -156,10 +157,11 @@ export class CascadeChat implements ChatService {
       if (passed) break;
     }
     if (!chosen) {
-      this.record(id, request, ctx, failedDecision(steps), null, 0, started, attempts, trace, lastError);
-      throw lastError instanceof Error
-        ? lastError
-        : new FugusashiError('UpstreamFailed', 'Every cascade model failed.');
+      const error =
+        lastError instanceof Error ? lastError : new FugusashiError('UpstreamFailed', 'Every cascade model failed.');
+      const outcome = this.outcome(id, request, ctx, failedDecision(steps), input, started, attempts);
+      outcome.failed(error, { config: null, text: null, usage: null, cost: 0, steps: trace });
+      throw error;
     }
     const decision: RoutingDecision = {
       model: chosen.step.model,
@@ -172,7 +174,14 @@ export class CascadeChat implements ChatService {
       cascade: steps,
     };
     const completion: ChatCompletion = { ...chosen.completion, id, routing_decision: decision };
-    this.record(id, request, ctx, decision, completion, spent, started, attempts, trace, null);
+    this.outcome(id, request, ctx, decision, input, started, attempts).answered({
+      config: null,
+      answeredBy: completion.model,
+      text: completion.choices[0]?.message.content ?? null,
+      usage: completion.usage ?? null,
+      cost: spent,
+      steps: trace,
+    });
     return completion;
   }
 
@@ -210,39 +219,27 @@ export class CascadeChat implements ChatService {
     }
   }
 
-  private record(
+  /** The request's one record (services/outcome.ts), with every step's upstream attempts. */
+  private outcome(
     id: string,
     request: ChatCompletionRequest,
     ctx: RunContext,
     decision: RoutingDecision,
-    completion: ChatCompletion | null,
-    cost: number,
+    input: RouteInput,
     started: number,
-    attempts: AttemptRecord[],
-    steps: OrchestrationTraceStep[],
-    error: unknown,
-  ): void {
-    const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
-    const record: RequestRecord = {
-      request_id: id,
-      created_at: Date.now(),
-      source: ctx.source,
-      requested_model: request.model,
-      routing_text: lastUser ? messageText(lastUser) : '',
-      messages: request.messages,
-      request_params: { model: request.model, stream: request.stream ?? false },
-      decision,
-      status: error ? 'error' : 'ok',
-      answered_by: completion?.model ?? null,
-      response_text: completion?.choices[0]?.message.content ?? null,
-      error: error ? message(error) : null,
-      usage: completion?.usage ?? null,
-      cost_usd: cost,
-      latency_ms: ms(started),
-      attempts,
-      steps,
-    };
-    keepRecord(this.deps, this.events, record);
+    attempts: readonly AttemptRecord[],
+  ): RequestOutcome {
+    const routed: Routed = { plan: { decision, order: [] }, input, forced: false };
+    const outcome = new RequestOutcome(
+      (record) => keepRecord(this.deps, this.events, record),
+      id,
+      request,
+      ctx,
+      routed,
+      started,
+    );
+    outcome.attempts.push(...attempts);
+    return outcome;
   }
 }
 

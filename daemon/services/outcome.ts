@@ -1,6 +1,7 @@
 // The one record every chat request leaves, however it ends (answered, failed before any answer,
-// failed or cut off mid-stream, orchestrated): opened when the request is routed, closed exactly
-// once, then handed to `save` (the store, implicit signals, the live event).
+// failed or cut off mid-stream, orchestrated, answered from the cache, cascaded): opened when the
+// request is routed, closed exactly once, then handed to `save` (the store, implicit signals, the
+// live event).
 import type { AttemptRecord } from '../../shared/api';
 import type { ModelConfig } from '../../shared/config';
 import type { ChatCompletionRequest, Usage } from '../../shared/openai';
@@ -32,6 +33,8 @@ export interface AnswerPart {
   usage: Usage | null;
   cost: number;
   steps?: RequestRecord['steps'];
+  /** Extra request_params for the trace (the cache entry a hit was answered from). */
+  params?: Record<string, unknown>;
 }
 
 const NO_ANSWER: AnswerPart = { config: null, text: null, usage: null, cost: 0 };
@@ -71,7 +74,7 @@ export class RequestOutcome {
       requested_model: request.model,
       routing_text: routed.input.text,
       messages: request.messages,
-      request_params: tracedParams(request),
+      request_params: answer.params ? { ...tracedParams(request), ...answer.params } : tracedParams(request),
       decision: routed.plan.decision,
       status: error ? 'error' : 'ok',
       answered_by: error ? null : (answer.answeredBy ?? answer.config?.name ?? null),

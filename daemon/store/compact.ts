@@ -13,6 +13,10 @@ import { Statements } from './statements';
 /** The store's connection settings; see store.ts for why. */
 export function configure(db: Database): void {
   db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
+  // Statement journals (every UPSERT with a trigger opens one) and temporary tables in the heap, not
+  // as files in sql.js's emulated file system: writing a MEMFS file cost half of each request insert
+  // (121 → 51 µs per insert, 20k inserts committed every 1,000, into an empty database).
+  db.exec('PRAGMA temp_store = MEMORY');
   db.exec('PRAGMA foreign_keys = ON');
 }
 
@@ -64,6 +68,7 @@ export interface CompactJob {
 export async function compact(job: CompactJob): Promise<Uint8Array> {
   const SQL = await loadSqlJs(job.wasmPath);
   const snapshot = path.join(job.dataDir, SNAPSHOT_FILE);
+  // No room to grow: this copy lives for one compaction, off the event loop; memory matters more.
   const db = new SQL.Database(existsSync(snapshot) ? readFileSync(snapshot) : null);
   try {
     configure(db);

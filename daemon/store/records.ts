@@ -42,6 +42,24 @@ export function decodeCapabilities(value: unknown): string[] {
   return typeof value === 'string' ? value.split(',').filter(Boolean) : [];
 }
 
+/**
+ * Why SQLite would refuse this record (a NOT NULL column without a value), or null. The store checks
+ * it before journaling, because it applies the record only after acknowledging it.
+ */
+export function requestRecordProblem(r: RequestRecord): string | null {
+  for (const field of ['source', 'requested_model', 'routing_text', 'status'] as const) {
+    if (typeof r[field] !== 'string') return `${field} must be a string`;
+  }
+  const d = r.decision as RoutingDecisionLike | null | undefined;
+  if (typeof d !== 'object' || d === null) return 'decision must be an object';
+  if (typeof d.model !== 'string' || typeof d.strategy !== 'string') {
+    return 'decision.model and decision.strategy must be strings';
+  }
+  return null;
+}
+
+type RoutingDecisionLike = { model?: unknown; strategy?: unknown };
+
 function finite(value: number | undefined | null, fallback = 0): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }

@@ -2,7 +2,12 @@
 //
 // Write path (saveRequest, addFeedback, addOutcomes), on the request path and synchronous:
 //   validate → append one JSON line to the journal with write() (the kernel has the bytes: survives
-//   kill -9) → apply it to the in-memory database → return. No export per write.
+//   kill -9) → return. No export per write. The entry is applied to the in-memory database right
+//   after, off the request path: the entries journaled during one turn of the event loop go in
+//   together, in order, from a setImmediate (after the answers went out), and before anything
+//   reads the database, so every read sees every acknowledged write. Applying a request record
+//   costs more than journaling it (test/bench/store-write.ts). Whatever SQLite would refuse is
+//   checked before journaling (a feedback's request may still be pending: hasRequest looks there).
 // Snapshots, so the journal does not grow forever and a start replays little: when something was
 //   written, the timer (every snapshotIntervalMs) takes one once no write came for IDLE_MS, or
 //   regardless once the last one is OVERDUE_INTERVALS intervals old or the journal passed
@@ -27,7 +32,7 @@ import { configure, replay } from './compact';
 import { JournalWriter, journalPath, listJournalFiles } from './journal';
 import { acquireDataDirLock, type DataDirLock } from './lock';
 import * as queries from './queries';
-import { applyEntry, type JournalOp } from './records';
+import { applyEntry, requestRecordProblem, type JournalOp } from './records';
 import { SCHEMA_VERSION, migrate, readMeta, writeMeta } from './schema';
 import {
   SNAPSHOT_FILE,
@@ -39,7 +44,7 @@ import {
   writeDurable,
   writeDurableSync,
 } from './snapshot';
-import { loadSqlJs, type Database } from './sqljs';
+import { loadSqlJs, openDatabase, type Database } from './sqljs';
 import { Statements, text } from './statements';
 import { SnapshotWorker } from './worker-client';
 
@@ -94,7 +99,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
   try {
     const SQL = await loadSqlJs(options.wasmPath);
     const snapshotFile = path.join(dir, SNAPSHOT_FILE);
-    const db = new SQL.Database(existsSync(snapshotFile) ? readFileSync(snapshotFile) : null);
+    const db = openDatabase(SQL, existsSync(snapshotFile) ? readFileSync(snapshotFile) : null);
     try {
       return new SqlJsStore(dir, db, options, lock);
     } catch (err) {
@@ -128,6 +133,9 @@ export class SqlJsStore implements Store {
   private readonly commitTimer: NodeJS.Timeout;
   /** Writes since the last COMMIT of the long transaction. */
   private uncommitted = 0;
+  /** Journaled entries not yet in sql.js (see the top of the file), oldest first. */
+  private pending: { entry: JournalOp; dataBytes: Uint8Array }[] = [];
+  private applyScheduled: NodeJS.Immediate | undefined;
   /** Started at the first background snapshot (never, for a store that is only read). */
   private worker: SnapshotWorker | undefined;
   private readonly useWorker: boolean;
@@ -193,6 +201,10 @@ export class SqlJsStore implements Store {
     if (typeof record.request_id !== 'string' || record.request_id.length === 0) {
       throw new FugusashiError('InvalidRequest', 'request_id must be a non-empty string', 'request_id');
     }
+    // Checked here because the record reaches sql.js only after this returns: what SQLite would
+    // refuse must be refused before the journal acknowledges it.
+    const problem = requestRecordProblem(record);
+    if (problem) throw new FugusashiError('InvalidRequest', `request ${record.request_id}: ${problem}`, null);
     this.write({ op: 'request', data: record });
   }
 
@@ -250,45 +262,81 @@ export class SqlJsStore implements Store {
     this.seq = seq;
     this.uncommitted++;
     this.lastWriteAt = Date.now();
-    applyEntry(this.sql, entry, dataBytes);
+    this.pending.push({ entry, dataBytes });
+    this.applyScheduled ??= setImmediate(() => this.applyPending());
     if (this.journal.bytes >= this.journalSnapshotBytes) void this.snapshot();
+  }
+
+  /**
+   * Applies the journaled entries sql.js does not have yet, in order. Run before every read, so a
+   * read never misses an acknowledged write. An entry that fails to apply (it passed the checks,
+   * so this is not expected) is logged; a replay of the journal would skip it the same way.
+   */
+  private applyPending(): void {
+    if (this.applyScheduled) {
+      clearImmediate(this.applyScheduled);
+      this.applyScheduled = undefined;
+    }
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const { entry, dataBytes } of batch) {
+      try {
+        applyEntry(this.sql, entry, dataBytes);
+      } catch (err) {
+        this.log(`store: journaled ${entry.op} entry not applied: ${(err as Error).message}`);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ reads
 
   listOutcomes(afterId?: number): Outcome[] {
+    this.applyPending();
     return queries.listOutcomes(this.sql, afterId);
   }
   countOutcomes(): number {
+    this.applyPending();
     return queries.countOutcomes(this.sql);
   }
   getTrace(requestId: string): Trace | undefined {
+    this.applyPending();
     return queries.getTrace(this.sql, requestId);
   }
   hasRequest(requestId: string): boolean {
+    // Answered without applying what is pending (addFeedback asks on the request path).
+    for (const { entry } of this.pending)
+      if (entry.op === 'request' && entry.data.request_id === requestId) return true;
     return queries.hasRequest(this.sql, requestId);
   }
   listDecisions(query: { limit: number; before?: number }): DecisionRow[] {
+    this.applyPending();
     return queries.listDecisions(this.sql, query);
   }
   stats(pool: readonly ModelConfig[], since?: number): UsageStats {
+    this.applyPending();
     return queries.stats(this.sql, pool, since);
   }
   usageOverTime(bucketMs: number, since?: number): UsageBucket[] {
+    this.applyPending();
     return queries.usageOverTime(this.sql, bucketMs, since);
   }
   rankings(pool: readonly ModelConfig[]): ModelRanking[] {
+    this.applyPending();
     return queries.rankings(this.sql, pool);
   }
   feedbackCounts(): { ratings: number; by_source: Record<string, number> } {
+    this.applyPending();
     return queries.feedbackCounts(this.sql);
   }
   exportOutcomes(write: (line: string) => void): number {
+    this.applyPending();
     return queries.exportOutcomes(this.sql, write);
   }
 
   /** Every stored request record, then every feedback, oldest first (for `fugusashi store copy`). */
   dump(visit: (item: { request: RequestRecord } | { feedback: FeedbackRecord }) => void): void {
+    this.applyPending();
     this.sql.each('SELECT record_json FROM requests ORDER BY created_at, request_id', [], (row) =>
       visit({ request: JSON.parse(text(row.record_json)) as RequestRecord }),
     );
@@ -356,6 +404,7 @@ export class SqlJsStore implements Store {
   /** Commits the writes of the last second and starts the next transaction. */
   private commitWrites(): void {
     if (this.uncommitted === 0 || this.closed) return;
+    this.applyPending();
     this.db.exec('COMMIT; BEGIN');
     this.uncommitted = 0;
   }
@@ -371,6 +420,7 @@ export class SqlJsStore implements Store {
 
   /** Exports the database as of `seq` on the event loop and seals the journal. */
   private exportAndSeal(openNextJournal: boolean): { seq: number; bytes: Uint8Array } {
+    this.applyPending();
     const seq = this.seq;
     this.lastSnapshotAt = Date.now();
     writeMeta(this.db, 'last_seq', String(seq));
@@ -419,6 +469,7 @@ export class SqlJsStore implements Store {
   /** Final snapshot, then releases the data directory. Writes after close throw. */
   close(): void {
     if (this.closed) return;
+    this.applyPending();
     clearInterval(this.timer);
     clearInterval(this.commitTimer);
     this.closed = true;

@@ -14,12 +14,12 @@ import type {
   ToolCall,
   Usage,
 } from '../../../shared/openai';
-import { messageText } from '../../core/features';
-import type { RequestRecord } from '../../core/ports';
+import { routingInput } from '../../core/features';
 import { keepRecord } from '../chat';
+import { RequestOutcome } from '../outcome';
 import type { ServiceConfig, ServiceDeps } from '../deps';
 import type { RunContext } from '../ports';
-import { ORCHESTRATE_MODEL } from '../routing';
+import { ORCHESTRATE_MODEL, type Routed } from '../routing';
 import type { ChatService, ChatStream, LiveEvents } from '../types';
 import { estimateUsage, isUsage, newRequestId, usageCost } from '../usage';
 import { modelFingerprint, requestKey, routingFingerprint } from './key';
@@ -302,7 +302,10 @@ export class CachedChat implements ChatService {
     await this.remember(policy, request, opened.answeredBy, answer, usage, performance.now() - started);
   }
 
-  /** The hit as a request record (cost 0), so it shows in decisions, traces and stats. */
+  /**
+   * The hit as the request's one record (services/outcome.ts; cost 0), so it shows in decisions,
+   * traces and stats like any answer.
+   */
   private record(
     id: string,
     request: ChatCompletionRequest,
@@ -311,26 +314,24 @@ export class CachedChat implements ChatService {
     entry: CacheEntry,
     started: number,
   ): void {
-    const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
-    const record: RequestRecord = {
-      request_id: id,
-      created_at: Date.now(),
-      source: ctx.source,
-      requested_model: request.model,
-      routing_text: lastUser ? messageText(lastUser) : '',
-      messages: request.messages,
-      request_params: { model: request.model, stream: request.stream ?? false, cache_entry: entry.id },
-      decision,
-      status: 'ok',
-      answered_by: entry.model,
-      response_text: entry.answer.content,
-      error: null,
+    const input = routingInput(request, { costWeight: 0, explore: false, random: Math.random });
+    const routed: Routed = { plan: { decision, order: [] }, input, forced: false };
+    const outcome = new RequestOutcome(
+      (record) => keepRecord(this.c.deps, this.c.events, record),
+      id,
+      request,
+      ctx,
+      routed,
+      started,
+    );
+    outcome.answered({
+      config: null,
+      answeredBy: entry.model,
+      text: entry.answer.content,
       usage: null,
-      cost_usd: 0,
-      latency_ms: Math.round((performance.now() - started) * 100) / 100,
-      attempts: [],
-    };
-    keepRecord(this.c.deps, this.c.events, record);
+      cost: 0,
+      params: { cache_entry: entry.id },
+    });
   }
 }
 
