@@ -16,6 +16,7 @@ import {
   EmbeddingLookup,
   loadPriorDataset,
   DEFAULT_BALANCE,
+  DEFAULT_MEMBERS,
   PRIOR_TRAINING_FILES,
   priorScores,
   trainPrior,
@@ -26,8 +27,13 @@ import {
 import { canonicalModelName } from '../daemon/core/learned/prior';
 import { promptFeatures } from '../daemon/core/learned/features';
 
-export type Hyper = PriorHyper & { embedding: number; balance: number; lexicalScale?: number };
-export const CHOSEN: Hyper = { ...DEFAULT_PRIOR_HYPER, embedding: 0, balance: DEFAULT_BALANCE };
+export type Hyper = PriorHyper & { embedding: number; balance: number; lexicalScale?: number; members?: number };
+export const CHOSEN: Hyper = {
+  ...DEFAULT_PRIOR_HYPER,
+  embedding: 0,
+  balance: DEFAULT_BALANCE,
+  members: DEFAULT_MEMBERS,
+};
 
 const STRONG = canonicalModelName('gpt-4-1106-preview');
 const WEAK = canonicalModelName('mistralai/Mixtral-8x7B-Instruct-v0.1');

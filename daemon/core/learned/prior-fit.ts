@@ -179,6 +179,28 @@ export function fitPrior(
   return { skillHead: W, difficultyHead: b, rows };
 }
 
+/**
+ * Several fits (different seeds) averaged on the logit scale, which is again one prior of the same
+ * form: the skills of every member side by side (loadings divided by the member count), the mean
+ * difficulty head and the mean ability. Averaging takes out the seed's share of the error.
+ */
+export function mergeFits(members: readonly FittedPrior[], K: number, D: number): FittedPrior {
+  const M = members.length;
+  if (M === 1) return members[0]!;
+  const skillHead = new Float32Array(M * K * D);
+  const difficultyHead = new Float32Array(D);
+  members.forEach((f, i) => {
+    skillHead.set(f.skillHead, i * K * D);
+    for (let d = 0; d < D; d++) difficultyHead[d] = difficultyHead[d]! + f.difficultyHead[d]! / M;
+  });
+  const rows = members[0]!.rows.map((r, m) => ({
+    ability: members.reduce((t, f) => t + f.rows[m]!.ability, 0) / M,
+    skills: members.flatMap((f) => f.rows[m]!.skills.map((v) => v / M)),
+    outcomes: r.outcomes,
+  }));
+  return { skillHead, difficultyHead, rows };
+}
+
 /** P(model answers well) for every model row, from a fitted prior (used by training and benchmarks). */
 export function predictFitted(
   f: FittedPrior,

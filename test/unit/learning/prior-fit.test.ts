@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FEATURE_COUNT, LEXICAL_DIMS, promptFeatures } from '../../../daemon/core/learned/features';
-import { fitPrior, DEFAULT_PRIOR_HYPER, type PriorExample } from '../../../daemon/core/learned/prior-fit';
+import {
+  fitPrior,
+  DEFAULT_PRIOR_HYPER,
+  mergeFits,
+  predictFitted,
+  type PriorExample,
+} from '../../../daemon/core/learned/prior-fit';
 import { priorInput, type SparseInput } from '../../../daemon/core/learned/prior';
 import { seededRandom } from '../../../daemon/benchmark/folds';
 
@@ -88,4 +94,23 @@ void test('prior input layout: an embedding of the configured size (scaled), den
     () => priorInput(features, null, { embedding: 0, lexical: LEXICAL_DIMS / 2 }),
     /word buckets, this build hashes into 1024/,
   );
+});
+
+void test('fits of several seeds merge into one prior whose logits are the members’ mean', () => {
+  const examples = twoDatasets().slice(0, 800);
+  const hyper = { ...DEFAULT_PRIOR_HYPER, skills: 2, epochs: 2 };
+  const members = [1, 2, 3].map((seed) => fitPrior(examples, 2, 2, hyper, seededRandom(seed)));
+  const merged = mergeFits(members, 2, 2);
+  assert.equal(merged.skillHead.length, 3 * 2 * 2);
+  assert.equal(merged.rows[0]!.skills.length, 6);
+  const x = examples[0]!.x;
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const memberLogits = members.map((f) => predictFitted(f, 2, 2, x, f.rows).map(logit));
+  const mergedLogits = predictFitted(merged, 6, 2, x, merged.rows).map(logit);
+  for (let m = 0; m < 2; m++) {
+    const mean = memberLogits.reduce((t, l) => t + l[m]!, 0) / 3;
+    assert.ok(Math.abs(mergedLogits[m]! - mean) < 1e-4, `model ${m}: ${mergedLogits[m]} vs ${mean}`);
+  }
+  // The members differ (else averaging would buy nothing).
+  assert.notEqual(memberLogits[0]![0]!.toFixed(4), memberLogits[1]![0]!.toFixed(4));
 });
