@@ -29,7 +29,15 @@ export interface PriorArtifact {
   /** Data files (and their licences) the prior was trained on. */
   trained_on: { file: string; licence: string; rows: number }[];
   /** Prompt input: dense features + hashed words; `embedding` > 0 adds the sentence embedding first. */
-  input: { embedding: number; dense: number; lexical: number };
+  input: {
+    embedding: number;
+    dense: number;
+    lexical: number;
+    /** The embedding is multiplied by this before the heads read it (default 1). */
+    embeddingScale?: number;
+    /** The word buckets are multiplied by this (default 1): smaller = words count less. */
+    lexicalScale?: number;
+  };
   skills: number;
   /** skills × inputDims, row-major, then difficulty (inputDims). Rounded to 4 significant digits. */
   skillHead: number[];
@@ -65,19 +73,24 @@ export interface SparseInput {
   value: Float32Array;
 }
 
+/** How a prompt is laid out as the prior's input: [embedding · scale | dense | lexical]. */
+export type PriorInputLayout = PriorArtifact['input'];
+
 export function priorInput(
   features: PromptFeatures,
   embedding: Float32Array | null,
-  embeddingDims: number,
+  layout: Pick<PriorInputLayout, 'embedding' | 'embeddingScale' | 'lexicalScale'> & { lexical?: number },
 ): SparseInput {
-  const lex = new Float32Array(LEXICAL_DIMS);
-  writeLexical(features.lexical, lex, 0);
+  const embeddingDims = layout.embedding;
+  const scale = layout.embeddingScale ?? 1;
+  const lexicalDims = layout.lexical ?? LEXICAL_DIMS;
+  const lexicalScale = layout.lexicalScale ?? 1;
   const idx: number[] = [];
   const val: number[] = [];
   if (embeddingDims > 0 && embedding) {
     for (let i = 0; i < embeddingDims; i++) {
       idx.push(i);
-      val.push(embedding[i] ?? 0);
+      val.push((embedding[i] ?? 0) * scale);
     }
   }
   const denseAt = embeddingDims;
@@ -88,11 +101,17 @@ export function priorInput(
       val.push(v);
     }
   }
-  const lexAt = embeddingDims + FEATURE_COUNT;
-  for (let i = 0; i < LEXICAL_DIMS; i++) {
-    if (lex[i] !== 0) {
-      idx.push(lexAt + i);
-      val.push(lex[i]!);
+  if (lexicalDims > 0) {
+    if (lexicalDims !== LEXICAL_DIMS)
+      throw new Error(`router prior: ${lexicalDims} word buckets, this build hashes into ${LEXICAL_DIMS}`);
+    const lex = new Float32Array(LEXICAL_DIMS);
+    writeLexical(features.lexical, lex, 0);
+    const lexAt = embeddingDims + FEATURE_COUNT;
+    for (let i = 0; i < LEXICAL_DIMS; i++) {
+      if (lex[i] !== 0) {
+        idx.push(lexAt + i);
+        val.push(lex[i]! * lexicalScale);
+      }
     }
   }
   return { index: Uint32Array.from(idx), value: Float32Array.from(val) };
@@ -135,7 +154,7 @@ export class RouterPrior {
   }
 
   input(features: PromptFeatures, embedding: Float32Array | null): SparseInput {
-    return priorInput(features, embedding, this.embeddingDims);
+    return priorInput(features, embedding, this.artifact.input);
   }
 
   profile(x: SparseInput, delta?: PromptHeadDelta): PromptProfile {
