@@ -26,7 +26,10 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --with-prior          --folds / --train / --online start from the prior and blend it in
   --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
                         leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
-  --prior-weight N      outcomes at which a model's own estimate and the prior weigh the same (50)
+  --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 5)
+  --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
+                        (nested evaluation: tune on fold 0, report on the rest)
+  --holdout-fold F      with --online: measure on hash fold F of 5, stream the others (default 0)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose
@@ -82,6 +85,8 @@ export async function benchmarkCommand(
         'with-prior': { type: 'boolean' },
         'prior-data': { type: 'string' },
         'prior-weight': { type: 'string' },
+        'eval-folds': { type: 'string' },
+        'holdout-fold': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
         dataset: { type: 'string', short: 'd' },
@@ -136,6 +141,8 @@ export async function benchmarkCommand(
       withPrior: values['with-prior'] === true,
       priorData: values['prior-data'] as string | undefined,
       priorWeight: num('prior-weight'),
+      evalFolds: typeof values['eval-folds'] === 'string' ? foldList(values['eval-folds']) : undefined,
+      holdoutFold: num('holdout-fold'),
     };
   } catch (err) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
@@ -170,6 +177,12 @@ export async function benchmarkCommand(
     }
   }
   return 0;
+}
+
+function foldList(text: string): number[] {
+  const folds = text.split(',').map((f) => Number(f.trim()));
+  if (folds.some((f) => !Number.isInteger(f) || f < 0)) throw new Error('--eval-folds takes fold numbers: 1,2,3,4');
+  return folds;
 }
 
 /** --verbose: each evaluated row's id and what the router made of it. */

@@ -17,6 +17,19 @@ export interface QualityModelOptions {
   /** Share of the kNN estimate in the blend (the rest is the linear head). */
   knnShare: number;
   linear: LinearOptions;
+  /**
+   * With the router prior: pseudo-count of the prior's estimate for this prompt in the kNN
+   * estimate (in place of priorStrength × the model's mean), so thin evidence leans on the prior.
+   */
+  priorPseudoCount: number;
+  /**
+   * With the router prior: the kNN averages the neighbours' residuals against the prior
+   * (score − prior's estimate for that neighbour) and adds them to the prior's estimate for this
+   * prompt, instead of averaging raw scores.
+   */
+  residualKnn: boolean;
+  /** Share of the kNN estimate in the blend when the prior is in (the rest: the residual head). */
+  knnShareWithPrior: number;
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -29,6 +42,9 @@ export const DEFAULT_QUALITY_MODEL: QualityModelOptions = {
   priorStrength: 1,
   knnShare: 0.3,
   linear: DEFAULT_LINEAR,
+  priorPseudoCount: 5,
+  residualKnn: true,
+  knnShareWithPrior: 0.3,
 };
 
 export interface ModelPrediction {
@@ -72,6 +88,10 @@ export class QualityModel {
   private outcomeModel = new Uint16Array(1024);
   private outcomeScore = new Float64Array(1024);
   private outcomeWeight = new Float64Array(1024);
+  /** The prior's logit for each outcome's prompt and model (0: no prior). */
+  private outcomeOffset = new Float64Array(1024);
+  /** The prior's estimate per (point, model) outcome, for residual kNN: point * 65536 + model. */
+  private readonly pointPrior = new Map<number, number>();
   private outcomeCount = 0;
   private readonly totals: { sum: number; weight: number; count: number }[] = [];
 
@@ -119,8 +139,19 @@ export class QualityModel {
     return weight > 0 ? sum / weight : 0.5;
   }
 
-  /** Online update: the next prediction already reflects it. */
-  add(key: string, vector: Float32Array, features: PromptFeatures, model: string, score: number, weight = 1): void {
+  /**
+   * Online update: the next prediction already reflects it. `priorLogit` is the router prior's
+   * logit for this prompt and model (undefined: no prior); the heads then learn a correction to it.
+   */
+  add(
+    key: string,
+    vector: Float32Array,
+    features: PromptFeatures,
+    model: string,
+    score: number,
+    weight = 1,
+    priorLogit?: number,
+  ): void {
     const point = this.index.add(key, vector, model, score, weight);
     if (point === this.storedPoints) {
       this.features = withLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
@@ -140,6 +171,9 @@ export class QualityModel {
     this.outcomeModel = withLength(this.outcomeModel, i + 1, Uint16Array);
     this.outcomeScore = withLength(this.outcomeScore, i + 1, Float64Array);
     this.outcomeWeight = withLength(this.outcomeWeight, i + 1, Float64Array);
+    this.outcomeOffset = withLength(this.outcomeOffset, i + 1, Float64Array);
+    this.outcomeOffset[i] = priorLogit ?? 0;
+    if (priorLogit !== undefined) this.pointPrior.set(point * 65536 + m, sigmoid(priorLogit));
     this.outcomePoint[i] = point;
     this.outcomeModel[i] = m;
     this.outcomeScore[i] = score;
@@ -167,7 +201,13 @@ export class QualityModel {
     this.index.vectorInto(point, x);
     const dense = this.features.subarray(point * FEATURE_COUNT, (point + 1) * FEATURE_COUNT);
     this.fillRest(x, dense, this.lexicalOf(point));
-    return { x, model: this.outcomeModel[i]!, score: this.outcomeScore[i]!, weight: this.outcomeWeight[i]! };
+    return {
+      x,
+      model: this.outcomeModel[i]!,
+      score: this.outcomeScore[i]!,
+      weight: this.outcomeWeight[i]!,
+      offset: this.outcomeOffset[i]!,
+    };
   }
 
   private meanEmbedding(): Float32Array {
@@ -199,7 +239,7 @@ export class QualityModel {
     const heads = new LogisticHeads(this.inputDims, this.options.linear);
     const count = this.outcomeCount;
     const scratch = new Float32Array(this.inputDims);
-    await heads.fit(count, (i) => this.example(i, scratch), random, yieldNow);
+    await heads.fit(count, (i) => this.example(i, scratch), random, yieldNow, (i) => this.outcomeModel[i]!);
     // Outcomes that arrived during the fit get their online step on the new heads.
     for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i));
     this.heads = heads;
@@ -209,9 +249,17 @@ export class QualityModel {
   /**
    * Per-model expected quality. Without a vector (the prompt's embedding is not ready in time) it
    * reads the words alone: no neighbours, and the linear head sees the mean stored embedding.
+   * `priors` (per requested model, the router prior's P(good) for this prompt) turn both views
+   * into corrections of the prior: the kNN shrinks toward it and the heads add to its logit.
    */
-  predict(vector: Float32Array | null, features: PromptFeatures, models: readonly string[]): Prediction {
-    const { k, temperature, priorStrength, knnShare } = this.options;
+  predict(
+    vector: Float32Array | null,
+    features: PromptFeatures,
+    models: readonly string[],
+    priors?: readonly (number | undefined)[],
+  ): Prediction {
+    const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn, knnShareWithPrior } =
+      this.options;
     const nearest = vector && this.index.size > 0 ? this.index.search(vector, k) : [];
     const kernel = nearest.map((n) => Math.exp((n.similarity - 1) / temperature));
     const overall = this.overallMean();
@@ -224,6 +272,7 @@ export class QualityModel {
       if (m !== undefined && slotOf[m] === -1) slotOf[m] = slot; // a name listed twice reads one slot
     });
     const sums = new Float64Array(models.length);
+    const residuals = new Float64Array(models.length);
     const evidences = new Float64Array(models.length);
     const counts = new Int32Array(models.length);
     nearest.forEach((n, i) => {
@@ -233,6 +282,8 @@ export class QualityModel {
         if (slot < 0) return;
         const w = kn * statWeight;
         sums[slot] = sums[slot]! + w * (statSum / statWeight);
+        const p0 = this.pointPrior.get(n.point * 65536 + m);
+        if (p0 !== undefined) residuals[slot] = residuals[slot]! + w * (statSum / statWeight - p0);
         evidences[slot] = evidences[slot]! + w;
         counts[slot] = counts[slot]! + 1;
       });
@@ -240,7 +291,7 @@ export class QualityModel {
     return {
       nearest,
       wordsOnly: vector === null,
-      models: models.map((name) => {
+      models: models.map((name, i) => {
         const m = this.index.findModel(name);
         const slot = m === undefined ? -1 : slotOf[m]!;
         const total = m === undefined ? undefined : this.totals[m];
@@ -248,11 +299,36 @@ export class QualityModel {
         const sum = slot < 0 ? 0 : sums[slot]!;
         const evidence = slot < 0 ? 0 : evidences[slot]!;
         const count = slot < 0 ? 0 : counts[slot]!;
-        const knn = (sum + priorStrength * prior) / (evidence + priorStrength);
-        const linear = m !== undefined && this.heads.has(m) ? this.heads.predict(m, x) : null;
-        const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;
-        return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes: total?.count ?? 0 };
+        const outcomes = total?.count ?? 0;
+        const p0 = priors?.[i];
+        if (p0 === undefined) {
+          const knn = (sum + priorStrength * prior) / (evidence + priorStrength);
+          const linear = m !== undefined && this.heads.has(m) ? this.heads.predict(m, x) : null;
+          const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;
+          return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes };
+        }
+        const residual = slot < 0 ? 0 : residuals[slot]!;
+        const knn = residualKnn
+          ? clamp01(p0 + residual / (evidence + priorPseudoCount))
+          : (sum + priorPseudoCount * p0) / (evidence + priorPseudoCount);
+        const linear = m !== undefined && this.heads.has(m) ? this.heads.predict(m, x, logit(p0)) : p0;
+        const quality = knnShareWithPrior * knn + (1 - knnShareWithPrior) * linear;
+        return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes, prior: p0 };
       }),
     };
   }
+}
+
+function clamp01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** The logit of a probability, kept finite. */
+export function logit(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
 }
