@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
 import { lastBenchmarkPath, saveLastBenchmark } from '../http/last-benchmark';
+import { DEFAULT_LINEAR } from '../core/learned/linear';
 import { runBenchmarkDetailed, SAMPLE_PAIR, type BenchmarkOptions, type BenchmarkResult } from './run';
 
 export const SAMPLE_STRONG = SAMPLE_PAIR.strong;
@@ -80,6 +81,8 @@ export async function benchmarkCommand(
         k: { type: 'string' },
         'knn-share': { type: 'string' },
         temperature: { type: 'string' },
+        'residual-precision': { type: 'string' },
+        'knn-share-with-prior': { type: 'string' },
         prior: { type: 'string' },
         'prior-only': { type: 'boolean' },
         'with-prior': { type: 'boolean' },
@@ -123,6 +126,9 @@ export async function benchmarkCommand(
     if (values['knn-share'] !== undefined) model.knnShare = num('knn-share');
     if (values.temperature !== undefined) model.temperature = num('temperature');
     if (values.prior !== undefined) model.priorStrength = num('prior');
+    if (values['residual-precision'] !== undefined)
+      model.linear = { ...DEFAULT_LINEAR, residualPrecision: num('residual-precision')! };
+    if (values['knn-share-with-prior'] !== undefined) model.knnShareWithPrior = num('knn-share-with-prior');
     options = {
       file: sample ? samplePath() : file,
       train: values.train as string | undefined,
@@ -260,6 +266,10 @@ export function formatReport(report: BenchmarkResult['report']): string {
   }
   if (report.variants?.length) {
     lines.push('');
+    if (report.mode === 'sample')
+      lines.push(
+        'Above: the prior plus every score of four folds, on the fifth. For a newcomer (MMLU questions the shipped prior never saw; a rating reveals only the rated model\'s score):',
+      );
     for (const v of report.variants)
       lines.push(`  ${v.name}: ${v.apgr !== undefined ? `APGR ${f3(v.apgr)}` : `quality ${f3(v.quality)}`}`);
   }

@@ -91,6 +91,8 @@ const ONLINE_UNIFORM_SHARE = 0.3;
 const DEFAULT_CHECKPOINTS = [100, 300, 500, 1000, 2000, 3000, 5000, 8000];
 /** Ratings the bundled sample's story learns from (out of the ~240 rows of four folds). */
 const SAMPLE_RATINGS = [50, 200];
+/** Seeded draws of which prompts are rated (and for which model) averaged per figure. */
+const SAMPLE_DRAWS = 5;
 
 export interface Prepared {
   row: EvalRow;
@@ -572,38 +574,56 @@ async function sampleStory(
   const apgrOf = (score: number[], folds?: number[]) =>
     apgr(qualityCurve(strong, weak, folds ? rankWithinFolds(score, folds) : score));
   const priorScore = rows.map((r) => sigmoid(r.priorLogits![two.strong]!) - sigmoid(r.priorLogits![two.weak]!));
-  const out: Variant[] = [{ name: 'prior alone (no ratings)', apgr: apgrOf(priorScore) }];
   const folds = rows.map((r) => foldOf(r.row.prompt, 5));
+  // Every figure ranks within the five folds, the prior's too, so they compare like for like.
+  const out: Variant[] = [{ name: 'prior alone (no ratings)', apgr: apgrOf(priorScore, folds) }];
   for (const n of SAMPLE_RATINGS) {
     for (const withPrior of [true, false]) {
-      const score = new Array<number>(rows.length).fill(0);
-      for (let f = 0; f < 5; f++) {
-        const random = seededRandom(seed + 100 * f + n);
-        const model = new QualityModel(dims, options);
-        const stream = rows.filter((_, i) => folds[i] !== f).slice(0, n);
-        for (const r of stream) {
-          // A rating arrives for whichever model the router sent the prompt to: a coin flip here,
-          // so both models get rated as a live pool with exploration would.
-          const chosen = random() < 0.5 ? two.strong : two.weak;
-          const offset = withPrior ? r.priorLogits![chosen] : undefined;
-          model.add(r.key, r.vector, r.features, models[chosen]!, r.learnScores[chosen]!, 1, offset);
+      // Which prompts get rated, and which model each rating is for, is luck: the mean over a few
+      // seeded draws, not one draw of 60-row folds.
+      let sum = 0;
+      for (let draw = 0; draw < SAMPLE_DRAWS; draw++) {
+        const score = new Array<number>(rows.length).fill(0);
+        for (let f = 0; f < 5; f++) {
+          const random = seededRandom(seed + 100 * f + n + 7919 * draw);
+          const model = new QualityModel(dims, options);
+          const others = rows.filter((_, i) => folds[i] !== f);
+          for (let i = others.length - 1; i > 0; i--) {
+            const j = Math.floor(random() * (i + 1));
+            [others[i], others[j]] = [others[j]!, others[i]!];
+          }
+          const stream = others.slice(0, n);
+          for (const r of stream) {
+            // A rating arrives for whichever model the router sent the prompt to: a coin flip here,
+            // so both models get rated as a live pool with exploration would.
+            const chosen = random() < 0.5 ? two.strong : two.weak;
+            const offset = withPrior ? r.priorLogits![chosen] : undefined;
+            model.add(r.key, r.vector, r.features, models[chosen]!, r.learnScores[chosen]!, 1, offset);
+          }
+          await model.refit(seededRandom(seed + f), undefined, 'exact');
+          rows.forEach((r, i) => {
+            if (folds[i] !== f) return;
+            const priors = withPrior ? r.priorLogits!.map(sigmoid) : undefined;
+            const q = model.predict(r.vector, r.features, models, priors).models;
+            score[i] = q[two.strong]!.quality - q[two.weak]!.quality;
+          });
         }
-        await model.refit(seededRandom(seed + f), undefined, 'exact');
-        rows.forEach((r, i) => {
-          if (folds[i] !== f) return;
-          const priors = withPrior ? r.priorLogits!.map(sigmoid) : undefined;
-          const q = model.predict(r.vector, r.features, models, priors).models;
-          score[i] = q[two.strong]!.quality - q[two.weak]!.quality;
-        });
+        sum += apgrOf(score, folds);
       }
       out.push({
         name: withPrior ? `prior + ${n} ratings` : `${n} ratings without the prior`,
-        apgr: apgrOf(score, folds),
+        apgr: sum / SAMPLE_DRAWS,
       });
     }
   }
   out.push({ name: 'random routing', apgr: 0.5 });
+  // What a budget of half the calls to the strong model buys: routed by the prior vs at random,
+  // next to the cost strategy's cheaper model for every call and the strong model for every call.
+  const half = qualityCurve(strong, weak, priorScore).find((p) => p.strong_pct === 50);
+  if (half) out.push({ name: 'prior alone at 50 % strong calls', quality: half.quality });
+  out.push({ name: 'random routing at 50 % strong calls', quality: (mean(strong) + mean(weak)) / 2 });
   out.push({ name: 'cost strategy: always the cheaper model (0 % strong calls)', quality: mean(weak) });
+  out.push({ name: 'always the strong model (100 % strong calls)', quality: mean(strong) });
   return out;
 }
 

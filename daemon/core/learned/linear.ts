@@ -80,7 +80,10 @@ export class LogisticHeads {
         : this.options.l2;
     const decay = Math.max(0, 1 - learningRate * l2);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * decay - learningRate * g * e.x[i]!;
-    if (offset !== 0) this.offsetScale[e.model] = beta * decay - learningRate * g * offset;
+    // β (how far to trust the prior's logit) is one number per model: the data may learn it freely
+    // (plain l2), so a prior that is wrong for this pool's traffic can be scaled down or flipped.
+    if (offset !== 0)
+      this.offsetScale[e.model] = beta * (1 - learningRate * this.options.l2) - learningRate * g * offset;
   }
 
   /**

@@ -44,8 +44,24 @@ export const DEFAULT_QUALITY_MODEL: QualityModelOptions = {
   linear: DEFAULT_LINEAR,
   priorPseudoCount: 5,
   residualKnn: true,
-  knnShareWithPrior: 0.3,
+  knnShareWithPrior: 0.2,
 };
+
+/** Shares of the learned corrections to the prior that cross-fitting chooses from. */
+const CORRECTION_SHARES = [0, 0.1, 0.2, 0.35, 0.5, 0.7, 1];
+/** Shares of the kNN (the rest: the residual head) in the corrected estimate, likewise. */
+const KNN_SHARES = [0, 0.2, 0.4];
+/** Below this many outcomes with a prior, the prior alone decides (α = 0). */
+const MIN_CROSS_FIT_OUTCOMES = 20;
+/** Held-out outcomes scored per half when choosing α (bounds a refit's extra cost). */
+const CROSS_FIT_SAMPLE = 1_000;
+
+export interface Correction {
+  /** Share of the learned correction applied to the prior's estimate (0: the prior alone). */
+  alpha: number;
+  /** Share of the kNN in the corrected estimate (the rest: the residual head). */
+  knnShare: number;
+}
 
 export interface ModelPrediction {
   model: string;
@@ -93,6 +109,13 @@ export class QualityModel {
   /** The prior's estimate per (point, model) outcome, for residual kNN: point * 65536 + model. */
   private readonly pointPrior = new Map<number, number>();
   private outcomeCount = 0;
+  /**
+   * How well the learned corrections to the prior predict outcomes they were not fitted on, per α
+   * of CORRECTION_SHARES (squared error, cross-fitted at each refit). Predictions use the α with
+   * the least error: a strong prior keeps its ranking until the outcomes show they improve on it,
+   * a poor one is corrected fully. All zero (no refit yet): α = 0, the prior alone.
+   */
+  private correctionLoss = new Float64Array(CORRECTION_SHARES.length);
   private readonly totals: { sum: number; weight: number; count: number }[] = [];
 
   constructor(
@@ -230,6 +253,19 @@ export class QualityModel {
     writeLexical(lexical, x, offset);
   }
 
+  /** The α with the least cross-fitted error (ties: the smaller, so without evidence the prior stands). */
+  correction(): Correction {
+    let best = 0;
+    this.correctionLoss.forEach((loss, j) => {
+      if (loss < this.correctionLoss[best]! - 1e-12) best = j;
+    });
+    if (this.correctionLoss[best] === 0) return { alpha: 0, knnShare: this.options.knnShareWithPrior };
+    return {
+      alpha: CORRECTION_SHARES[Math.floor(best / KNN_SHARES.length)]!,
+      knnShare: KNN_SHARES[best % KNN_SHARES.length]!,
+    };
+  }
+
   /** Refits the linear heads from every stored outcome and rebuilds the search cells. */
   async refit(
     random: () => number,
@@ -243,7 +279,78 @@ export class QualityModel {
     // Outcomes that arrived during the fit get their online step on the new heads.
     for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i));
     this.heads = heads;
+    await this.crossFitCorrection(count, random, yieldNow);
     if (search === 'cells') await this.index.buildCells(random, yieldNow);
+  }
+
+  /**
+   * Chooses how much of the learned correction to the prior to trust: heads fitted on half the
+   * prompts (by point parity) predict outcomes of the other half, the kNN leaves the prompt
+   * itself out, and each α of CORRECTION_SHARES is scored on those predictions. Judged on the
+   * heads' online steps instead (progressive validation) the corrections looked worse than they
+   * are after a refit, and a prior that is wrong for the traffic (RouterBench Winogrande) kept
+   * deciding.
+   */
+  private async crossFitCorrection(
+    count: number,
+    random: () => number,
+    yieldNow?: () => Promise<void>,
+  ): Promise<void> {
+    const losses = new Float64Array(CORRECTION_SHARES.length * KNN_SHARES.length);
+    const withPrior: number[] = [];
+    for (let i = 0; i < count; i++) if (this.outcomeOffset[i] !== 0) withPrior.push(i);
+    if (withPrior.length < MIN_CROSS_FIT_OUTCOMES) {
+      this.correctionLoss = losses;
+      return;
+    }
+    const scratch = new Float32Array(this.inputDims);
+    for (const fold of [0, 1]) {
+      const train: number[] = [];
+      for (let i = 0; i < count; i++) if (this.outcomePoint[i]! % 2 !== fold) train.push(i);
+      const heads = new LogisticHeads(this.inputDims, this.options.linear);
+      await heads.fit(
+        train.length,
+        (j) => this.example(train[j]!, scratch),
+        random,
+        yieldNow,
+        (j) => this.outcomeModel[train[j]!]!,
+      );
+      let test = withPrior.filter((i) => this.outcomePoint[i]! % 2 === fold);
+      if (test.length > CROSS_FIT_SAMPLE) {
+        shuffleInPlace(test, random);
+        test = test.slice(0, CROSS_FIT_SAMPLE);
+      }
+      for (const i of test) {
+        const point = this.outcomePoint[i]!;
+        const p0 = sigmoid(this.outcomeOffset[i]!);
+        const features = {
+          dense: this.features.subarray(point * FEATURE_COUNT, (point + 1) * FEATURE_COUNT),
+          lexical: this.lexicalOf(point),
+        };
+        const name = this.index.models[this.outcomeModel[i]!]!;
+        const views = this.predictWith(
+          this.index.vectorOf(point),
+          features,
+          [name],
+          [p0],
+          { alpha: 1, knnShare: 0 },
+          heads,
+          point,
+        ).models[0]!;
+        const score = this.outcomeScore[i]!;
+        const weight = this.outcomeWeight[i]!;
+        KNN_SHARES.forEach((share, l) => {
+          const corrected = share * views.knn + (1 - share) * (views.linear ?? p0);
+          CORRECTION_SHARES.forEach((a, j) => {
+            const err = p0 + a * (corrected - p0) - score;
+            const at = j * KNN_SHARES.length + l;
+            losses[at] = losses[at]! + weight * err * err;
+          });
+        });
+      }
+      await yieldNow?.();
+    }
+    this.correctionLoss = losses;
   }
 
   /**
@@ -257,10 +364,24 @@ export class QualityModel {
     features: PromptFeatures,
     models: readonly string[],
     priors?: readonly (number | undefined)[],
+    /** How the corrections to the prior combine (default: α chosen at the last refit). */
+    correction: Correction = this.correction(),
   ): Prediction {
-    const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn, knnShareWithPrior } =
-      this.options;
-    const nearest = vector && this.index.size > 0 ? this.index.search(vector, k) : [];
+    return this.predictWith(vector, features, models, priors, correction, this.heads);
+  }
+
+  private predictWith(
+    vector: Float32Array | null,
+    features: PromptFeatures,
+    models: readonly string[],
+    priors: readonly (number | undefined)[] | undefined,
+    correction: Correction,
+    heads: LogisticHeads,
+    /** A stored point left out of the neighbours (cross-fitting). */
+    exclude?: number,
+  ): Prediction {
+    const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn } = this.options;
+    const nearest = vector && this.index.size > 0 ? this.index.search(vector, k, exclude) : [];
     const kernel = nearest.map((n) => Math.exp((n.similarity - 1) / temperature));
     const overall = this.overallMean();
     const x = this.inputOf(vector ?? this.meanEmbedding(), features);
@@ -303,7 +424,7 @@ export class QualityModel {
         const p0 = priors?.[i];
         if (p0 === undefined) {
           const knn = (sum + priorStrength * prior) / (evidence + priorStrength);
-          const linear = m !== undefined && this.heads.has(m) ? this.heads.predict(m, x) : null;
+          const linear = m !== undefined && heads.has(m) ? heads.predict(m, x) : null;
           const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;
           return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes };
         }
@@ -311,8 +432,9 @@ export class QualityModel {
         const knn = residualKnn
           ? clamp01(p0 + residual / (evidence + priorPseudoCount))
           : (sum + priorPseudoCount * p0) / (evidence + priorPseudoCount);
-        const linear = m !== undefined && this.heads.has(m) ? this.heads.predict(m, x, logit(p0)) : p0;
-        const quality = knnShareWithPrior * knn + (1 - knnShareWithPrior) * linear;
+        const linear = m !== undefined && heads.has(m) ? heads.predict(m, x, logit(p0)) : p0;
+        const corrected = correction.knnShare * knn + (1 - correction.knnShare) * linear;
+        const quality = p0 + correction.alpha * (corrected - p0);
         return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes, prior: p0 };
       }),
     };
@@ -331,4 +453,11 @@ function sigmoid(z: number): number {
 export function logit(p: number): number {
   const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
   return Math.log(q / (1 - q));
+}
+
+function shuffleInPlace<T>(a: T[], random: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
 }
