@@ -38,16 +38,20 @@ async function main(): Promise<void> {
   });
   const file = positionals[0]!;
   const WEAK =
-    values.weak ?? (path.basename(file).startsWith('routerbench') ? 'mistralai/mixtral-8x7b-chat' : 'mistralai/Mixtral-8x7B-Instruct-v0.1');
-  const evalFolds = values.eval!.split(',').map(Number);
+    values.weak ??
+    (path.basename(file).startsWith('routerbench')
+      ? 'mistralai/mixtral-8x7b-chat'
+      : 'mistralai/Mixtral-8x7B-Instruct-v0.1');
+  const evalFolds = values.eval.split(',').map(Number);
   const table = loadTable(file, [STRONG, WEAK]);
   const rows = completeRows(table, [0, 1]);
   const { embedder, disk } = openBenchmarkEmbedder(defaultCacheDir());
   const vectors: Float32Array[] = [];
-  for (let i = 0; i < rows.length; i += 256) vectors.push(...(await embedder.embed(rows.slice(i, i + 256).map((r) => r.prompt))));
+  for (let i = 0; i < rows.length; i += 256)
+    vectors.push(...(await embedder.embed(rows.slice(i, i + 256).map((r) => r.prompt))));
   disk.close();
   const t0 = Date.now();
-  const artifact = trainPriorWithout(values.data!, [path.basename(file)]);
+  const artifact = trainPriorWithout(values.data, [path.basename(file)]);
   const pool = new PoolPrior(artifact);
   const configs = [STRONG, WEAK].map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
   const prepared = rows.map((r, i) => {
@@ -130,7 +134,15 @@ async function main(): Promise<void> {
           for (const tau of [0, ...taus]) {
             const model = new QualityModel(512, { ...base, linear: { ...linear, residualPrecision: tau } });
             for (const { p, j } of stream)
-              model.add(p.key, p.vector, p.features, [STRONG, WEAK][j]!, p.row.scores[j]!, 1, tau ? p.logits[j] : undefined);
+              model.add(
+                p.key,
+                p.vector,
+                p.features,
+                [STRONG, WEAK][j]!,
+                p.row.scores[j]!,
+                1,
+                tau ? p.logits[j] : undefined,
+              );
             await model.refit(seededRandom(seed + f), undefined, 'exact');
             const opts = model.options as { priorPseudoCount: number };
             for (const p of test) {
@@ -140,7 +152,13 @@ async function main(): Promise<void> {
                 add2('no prior (default)', q[0]!.quality - q[1]!.quality);
                 add2('prior alone', p0[0]! - p0[1]!);
                 for (const w of [50])
-                  add2(`nblend w=${w}`, q.reduce((acc, x, jj) => acc + (jj ? -1 : 1) * ((x.outcomes * x.quality + w * p0[jj]!) / (x.outcomes + w)), 0));
+                  add2(
+                    `nblend w=${w}`,
+                    q.reduce(
+                      (acc, x, jj) => acc + (jj ? -1 : 1) * ((x.outcomes * x.quality + w * p0[jj]!) / (x.outcomes + w)),
+                      0,
+                    ),
+                  );
                 continue;
               }
               for (const c of [2, 5, 20]) {
@@ -149,7 +167,10 @@ async function main(): Promise<void> {
                 if (c === 5) add2(`tau=${tau} linear`, q[0]!.linear! - q[1]!.linear!);
                 add2(`tau=${tau} c=${c} knn`, q[0]!.knn - q[1]!.knn);
                 for (const share of [0.2, 0.3, 0.5])
-                  add2(`tau=${tau} c=${c} share=${share}`, share * (q[0]!.knn - q[1]!.knn) + (1 - share) * (q[0]!.linear! - q[1]!.linear!));
+                  add2(
+                    `tau=${tau} c=${c} share=${share}`,
+                    share * (q[0]!.knn - q[1]!.knn) + (1 - share) * (q[0]!.linear! - q[1]!.linear!),
+                  );
               }
             }
           }
@@ -157,13 +178,21 @@ async function main(): Promise<void> {
         const order = evalFolds.flatMap((f) => evalRows.filter((i) => prepared[i]!.fold === f));
         const f2 = order.map((i) => prepared[i]!.fold);
         for (const [name, sc] of out2) {
-          const v = apgr(qualityCurve(order.map((i) => strong[i]!), order.map((i) => weak[i]!), rankWithinFolds(sc, f2)));
+          const v = apgr(
+            qualityCurve(
+              order.map((i) => strong[i]!),
+              order.map((i) => weak[i]!),
+              rankWithinFolds(sc, f2),
+            ),
+          );
           sums.set(name, (sums.get(name) ?? 0) + v / seeds);
         }
       }
       console.log(`--- ${n} one-sided ratings (mean of ${values.seeds} seeds)`);
-      for (const [name, v] of [...sums].sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(`${name}: ${v.toFixed(3)}`);
-      for (const name of ['prior alone', 'no prior (default)', 'nblend w=50']) console.log(`${name}: ${sums.get(name)!.toFixed(3)}`);
+      for (const [name, v] of [...sums].sort((a, b) => b[1] - a[1]).slice(0, 14))
+        console.log(`${name}: ${v.toFixed(3)}`);
+      for (const name of ['prior alone', 'no prior (default)', 'nblend w=50'])
+        console.log(`${name}: ${sums.get(name)!.toFixed(3)}`);
     }
     return;
   }
@@ -201,7 +230,10 @@ async function main(): Promise<void> {
               push(`${residual ? 'res' : 'shr'}knn c=${c}`, q[0]!.knn - q[1]!.knn);
               if (c === 5 && residual) push('reslinear', q[0]!.linear! - q[1]!.linear!);
               for (const share of [0.2, 0.3, 0.5])
-                push(`${residual ? 'res' : 'shr'} c=${c} share=${share}`, share * (q[0]!.knn - q[1]!.knn) + (1 - share) * (q[0]!.linear! - q[1]!.linear!));
+                push(
+                  `${residual ? 'res' : 'shr'} c=${c} share=${share}`,
+                  share * (q[0]!.knn - q[1]!.knn) + (1 - share) * (q[0]!.linear! - q[1]!.linear!),
+                );
             }
         }
       }

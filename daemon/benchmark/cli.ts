@@ -268,7 +268,7 @@ export function formatReport(report: BenchmarkResult['report']): string {
     lines.push('');
     if (report.mode === 'sample')
       lines.push(
-        'Above: the prior plus every score of four folds, on the fifth. For a newcomer (MMLU questions the shipped prior never saw; a rating reveals only the rated model\'s score):',
+        "Above: the prior plus every score of four folds, on the fifth. For a newcomer (MMLU questions the shipped prior never saw; a rating reveals only the rated model's score):",
       );
     for (const v of report.variants)
       lines.push(`  ${v.name}: ${v.apgr !== undefined ? `APGR ${f3(v.apgr)}` : `quality ${f3(v.quality)}`}`);

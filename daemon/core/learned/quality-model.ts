@@ -275,7 +275,13 @@ export class QualityModel {
     const heads = new LogisticHeads(this.inputDims, this.options.linear);
     const count = this.outcomeCount;
     const scratch = new Float32Array(this.inputDims);
-    await heads.fit(count, (i) => this.example(i, scratch), random, yieldNow, (i) => this.outcomeModel[i]!);
+    await heads.fit(
+      count,
+      (i) => this.example(i, scratch),
+      random,
+      yieldNow,
+      (i) => this.outcomeModel[i]!,
+    );
     // Outcomes that arrived during the fit get their online step on the new heads.
     for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i));
     this.heads = heads;
@@ -291,11 +297,7 @@ export class QualityModel {
    * are after a refit, and a prior that is wrong for the traffic (RouterBench Winogrande) kept
    * deciding.
    */
-  private async crossFitCorrection(
-    count: number,
-    random: () => number,
-    yieldNow?: () => Promise<void>,
-  ): Promise<void> {
+  private async crossFitCorrection(count: number, random: () => number, yieldNow?: () => Promise<void>): Promise<void> {
     const losses = new Float64Array(CORRECTION_SHARES.length * KNN_SHARES.length);
     const withPrior: number[] = [];
     for (let i = 0; i < count; i++) if (this.outcomeOffset[i] !== 0) withPrior.push(i);
