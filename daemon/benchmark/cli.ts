@@ -6,7 +6,13 @@ import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
 import { lastBenchmarkPath, saveLastBenchmark } from '../http/last-benchmark';
 import { DEFAULT_LINEAR } from '../core/learned/linear';
-import { runBenchmarkDetailed, SAMPLE_PAIR, type BenchmarkOptions, type BenchmarkResult } from './run';
+import {
+  runBenchmarkDetailed,
+  SAMPLE_PAIR,
+  SAMPLE_STORY_START,
+  type BenchmarkOptions,
+  type BenchmarkResult,
+} from './run';
 
 export const SAMPLE_STRONG = SAMPLE_PAIR.strong;
 export const SAMPLE_WEAK = SAMPLE_PAIR.weak;
@@ -266,12 +272,15 @@ export function formatReport(report: BenchmarkResult['report']): string {
   }
   if (report.variants?.length) {
     lines.push('');
-    if (report.mode === 'sample')
-      lines.push(
-        "Above: the prior plus every score of four folds, on the fifth. For a newcomer (MMLU questions the shipped prior never saw; a rating reveals only the rated model's score):",
-      );
-    for (const v of report.variants)
+    for (const v of report.variants) {
+      if (report.mode === 'sample' && v.name === SAMPLE_STORY_START)
+        lines.push(
+          '',
+          'Above: the prior plus every score of four folds, tested on the fifth. For a newcomer (MMLU questions',
+          "the shipped prior never saw; a rating reveals only the rated model's score; 5 folds):",
+        );
       lines.push(`  ${v.name}: ${v.apgr !== undefined ? `APGR ${f3(v.apgr)}` : `quality ${f3(v.quality)}`}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

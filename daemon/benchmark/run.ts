@@ -82,6 +82,9 @@ export interface BenchmarkResult {
 
 export type ProgressListener = (progress: BenchmarkProgress) => void;
 
+/** The first line of the bundled sample's story for a newcomer (the report's variants). */
+export const SAMPLE_STORY_START = 'prior alone (no ratings)';
+
 /** The pair of the bundled MMLU sample (test/fixtures/benchmark/sample.csv). */
 export const SAMPLE_PAIR = { strong: 'gpt-4-1106-preview', weak: 'mistralai/Mixtral-8x7B-Instruct-v0.1' };
 
@@ -576,7 +579,7 @@ async function sampleStory(
   const priorScore = rows.map((r) => sigmoid(r.priorLogits![two.strong]!) - sigmoid(r.priorLogits![two.weak]!));
   const folds = rows.map((r) => foldOf(r.row.prompt, 5));
   // Every figure ranks within the five folds, the prior's too, so they compare like for like.
-  const out: Variant[] = [{ name: 'prior alone (no ratings)', apgr: apgrOf(priorScore, folds) }];
+  const out: Variant[] = [{ name: SAMPLE_STORY_START, apgr: apgrOf(priorScore, folds) }];
   for (const n of SAMPLE_RATINGS) {
     for (const withPrior of [true, false]) {
       // Which prompts get rated, and which model each rating is for, is luck: the mean over a few

@@ -59,6 +59,6 @@ void test('the default benchmark shows the prior beating random, ratings keeping
   assert.ok(quality('always the strong model') > quality('prior alone at 50 %'));
   // The table says it in words a newcomer reads.
   const text = await run(false);
-  assert.match(text, /For a newcomer \(MMLU questions the shipped prior never saw/);
+  assert.match(text, /For a newcomer \(MMLU questions\nthe shipped prior never saw/);
   assert.match(text, /prior \+ 200 ratings: APGR 0\.\d{3}/);
 });
