@@ -89,6 +89,7 @@ export async function benchmarkCommand(
         temperature: { type: 'string' },
         'residual-precision': { type: 'string' },
         'knn-share-with-prior': { type: 'string' },
+        'correction-share': { type: 'string' },
         prior: { type: 'string' },
         'prior-only': { type: 'boolean' },
         'with-prior': { type: 'boolean' },
@@ -135,6 +136,7 @@ export async function benchmarkCommand(
     if (values['residual-precision'] !== undefined)
       model.linear = { ...DEFAULT_LINEAR, residualPrecision: num('residual-precision')! };
     if (values['knn-share-with-prior'] !== undefined) model.knnShareWithPrior = num('knn-share-with-prior');
+    if (values['correction-share'] !== undefined) model.fixedCorrectionShare = num('correction-share');
     options = {
       file: sample ? samplePath() : file,
       train: values.train as string | undefined,
