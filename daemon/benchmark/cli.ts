@@ -5,7 +5,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
 import { lastBenchmarkPath, saveLastBenchmark } from '../http/last-benchmark';
-import { runBenchmarkDetailed, SAMPLE_PAIR, type BenchmarkOptions, type BenchmarkResult } from './run';
+import { DEFAULT_LINEAR } from '../core/learned/linear';
+import {
+  runBenchmarkDetailed,
+  SAMPLE_PAIR,
+  SAMPLE_STORY_START,
+  type BenchmarkOptions,
+  type BenchmarkResult,
+} from './run';
 
 export const SAMPLE_STRONG = SAMPLE_PAIR.strong;
 export const SAMPLE_WEAK = SAMPLE_PAIR.weak;
@@ -26,7 +33,10 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --with-prior          --folds / --train / --online start from the prior and blend it in
   --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
                         leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
-  --prior-weight N      outcomes at which a model's own estimate and the prior weigh the same (50)
+  --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 5)
+  --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
+                        (nested evaluation: tune on fold 0, report on the rest)
+  --holdout-fold F      with --online: measure on hash fold F of 5, stream the others (default 0)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose
@@ -77,11 +87,16 @@ export async function benchmarkCommand(
         k: { type: 'string' },
         'knn-share': { type: 'string' },
         temperature: { type: 'string' },
+        'residual-precision': { type: 'string' },
+        'knn-share-with-prior': { type: 'string' },
+        'correction-share': { type: 'string' },
         prior: { type: 'string' },
         'prior-only': { type: 'boolean' },
         'with-prior': { type: 'boolean' },
         'prior-data': { type: 'string' },
         'prior-weight': { type: 'string' },
+        'eval-folds': { type: 'string' },
+        'holdout-fold': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
         dataset: { type: 'string', short: 'd' },
@@ -118,6 +133,10 @@ export async function benchmarkCommand(
     if (values['knn-share'] !== undefined) model.knnShare = num('knn-share');
     if (values.temperature !== undefined) model.temperature = num('temperature');
     if (values.prior !== undefined) model.priorStrength = num('prior');
+    if (values['residual-precision'] !== undefined)
+      model.linear = { ...DEFAULT_LINEAR, residualPrecision: num('residual-precision')! };
+    if (values['knn-share-with-prior'] !== undefined) model.knnShareWithPrior = num('knn-share-with-prior');
+    if (values['correction-share'] !== undefined) model.fixedCorrectionShare = num('correction-share');
     options = {
       file: sample ? samplePath() : file,
       train: values.train as string | undefined,
@@ -136,6 +155,8 @@ export async function benchmarkCommand(
       withPrior: values['with-prior'] === true,
       priorData: values['prior-data'] as string | undefined,
       priorWeight: num('prior-weight'),
+      evalFolds: typeof values['eval-folds'] === 'string' ? foldList(values['eval-folds']) : undefined,
+      holdoutFold: num('holdout-fold'),
     };
   } catch (err) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
@@ -170,6 +191,12 @@ export async function benchmarkCommand(
     }
   }
   return 0;
+}
+
+function foldList(text: string): number[] {
+  const folds = text.split(',').map((f) => Number(f.trim()));
+  if (folds.some((f) => !Number.isInteger(f) || f < 0)) throw new Error('--eval-folds takes fold numbers: 1,2,3,4');
+  return folds;
 }
 
 /** --verbose: each evaluated row's id and what the router made of it. */
@@ -247,8 +274,15 @@ export function formatReport(report: BenchmarkResult['report']): string {
   }
   if (report.variants?.length) {
     lines.push('');
-    for (const v of report.variants)
+    for (const v of report.variants) {
+      if (report.mode === 'sample' && v.name === SAMPLE_STORY_START)
+        lines.push(
+          '',
+          'Above: the prior plus every score of four folds, tested on the fifth. For a newcomer (MMLU questions',
+          "the shipped prior never saw; a rating reveals only the rated model's score; 5 folds):",
+        );
       lines.push(`  ${v.name}: ${v.apgr !== undefined ? `APGR ${f3(v.apgr)}` : `quality ${f3(v.quality)}`}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -16,6 +16,7 @@ import { PoolPrior } from '../core/learned/pool-prior';
 import type { PriorArtifact } from '../core/learned/prior';
 import { bundledPrior } from '../learning/bundled-prior';
 import { trainPriorWithout } from './prior-bench';
+import { staticPriorLogits } from '../core/learned/prior-offsets';
 
 export interface BenchmarkOptions {
   /** One file for --folds / --online / the sample. */
@@ -53,8 +54,15 @@ export interface BenchmarkOptions {
   priorData?: string;
   /** The prior to use instead of the bundled one (tests). */
   priorArtifact?: PriorArtifact;
-  /** Outcomes at which a model's store estimate and the prior weigh the same (default 50). */
+  /**
+   * --prior-weight N: how many neighbour outcomes the prior's estimate for a prompt counts as in
+   * the kNN half (QualityModelOptions.priorPseudoCount).
+   */
   priorWeight?: number;
+  /** --eval-folds: with --folds, score only these folds (each still trained on all the others). */
+  evalFolds?: number[];
+  /** --holdout-fold F: --online measures on hash fold F of 5 and streams the rest (default 0). */
+  holdoutFold?: number;
 }
 
 export interface Variant {
@@ -74,13 +82,20 @@ export interface BenchmarkResult {
 
 export type ProgressListener = (progress: BenchmarkProgress) => void;
 
+/** The first line of the bundled sample's story for a newcomer (the report's variants). */
+export const SAMPLE_STORY_START = 'prior alone (no ratings)';
+
 /** The pair of the bundled MMLU sample (test/fixtures/benchmark/sample.csv). */
 export const SAMPLE_PAIR = { strong: 'gpt-4-1106-preview', weak: 'mistralai/Mixtral-8x7B-Instruct-v0.1' };
 
 const DEFAULT_LAMBDAS = [0, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 /** --online: share of decisions drawn uniformly (the exploration budget of the replay). */
 const ONLINE_UNIFORM_SHARE = 0.3;
-const DEFAULT_CHECKPOINTS = [100, 250, 500, 1000, 2000, 3000, 5000, 8000];
+const DEFAULT_CHECKPOINTS = [100, 300, 500, 1000, 2000, 3000, 5000, 8000];
+/** Ratings the bundled sample's story learns from (out of the ~240 rows of four folds). */
+const SAMPLE_RATINGS = [50, 200];
+/** Seeded draws of which prompts are rated (and for which model) averaged per figure. */
+const SAMPLE_DRAWS = 5;
 
 export interface Prepared {
   row: EvalRow;
@@ -89,6 +104,8 @@ export interface Prepared {
   features: PromptFeatures;
   /** Scores mapped to 0..1 for learning (metrics use the raw scores). */
   learnScores: (number | null)[];
+  /** The router prior's logit per model column (shipped values, no online change), when in use. */
+  priorLogits: number[] | null;
 }
 
 export async function runBenchmark(options: BenchmarkOptions, onProgress?: ProgressListener): Promise<BenchmarkReport> {
@@ -149,17 +166,24 @@ export async function runBenchmarkDetailed(
           vectors.push(...(await embedder.embed(rows.slice(i, i + chunk).map((r) => r.prompt))));
           progress(`embedding ${t.name}`, Math.min(i + chunk, rows.length), rows.length);
         }
-      return rows.map((row, i) => ({
-        row,
-        key: embedder.keyOf(row.prompt),
-        vector: vectors[i]!,
-        features: promptFeatures(row.prompt),
-        learnScores: row.scores.map((s) => (s === null ? null : normalise(s, range.min, range.max))),
-      }));
+      const pool = artifact && !options.priorOnly ? new PoolPrior(artifact) : null;
+      const configs = main.models.map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
+      return rows.map((row, i) => {
+        const features = promptFeatures(row.prompt);
+        return {
+          row,
+          key: embedder.keyOf(row.prompt),
+          vector: vectors[i]!,
+          features,
+          learnScores: row.scores.map((s) => (s === null ? null : normalise(s, range.min, range.max))),
+          priorLogits: pool ? staticPriorLogits(pool, features, vectors[i]!, configs) : null,
+        };
+      });
     };
 
     const seed = options.seed ?? 1;
     const modelOptions = { ...DEFAULT_QUALITY_MODEL, ...options.model };
+    if (options.priorWeight !== undefined) modelOptions.priorPseudoCount = options.priorWeight;
     const testRows = await prepare(main);
     const trainRows = trainTable ? await prepare(trainTable) : null;
     const dims = testRows[0]?.vector.length ?? embedder.dimensions;
@@ -174,11 +198,9 @@ export async function runBenchmarkDetailed(
     let foldOfRow: number[] | null = null;
     const variants: Variant[] = [];
 
-    const priorWeight = options.priorWeight ?? 50;
-    const freshPrior = () => (artifact ? { pool: new PoolPrior(artifact), weight: priorWeight } : undefined);
     if (options.priorOnly) {
       mode = 'prior';
-      const pool = freshPrior()!.pool;
+      const pool = new PoolPrior(artifact!);
       predictions = testRows.map((r) => {
         const q = priorQualities(pool, r, models);
         return { blend: q, knn: q, linear: q, words: q };
@@ -195,7 +217,7 @@ export async function runBenchmarkDetailed(
         two,
         options.checkpoints,
         progress,
-        options.withPrior ? freshPrior() : undefined,
+        options.holdoutFold ?? 0,
       );
       predictions = result.predictions;
       evaluated = result.evaluated;
@@ -205,17 +227,17 @@ export async function runBenchmarkDetailed(
       mode = 'split';
       const model = await train(trainRows, models, dims, modelOptions, seed);
       progress('evaluating', 0, testRows.length);
-      const prior = options.withPrior ? freshPrior() : undefined;
-      predictions = testRows.map((r) => withPriorBlend(predictAll(model, r, models), model, r, models, prior));
+      predictions = testRows.map((r) => predictAll(model, r, models));
       evaluated = testRows;
     } else {
       mode = options.sample ? 'sample' : 'folds';
       const k = options.folds ?? 5;
       if (k < 2) throw new Error('--folds needs at least 2');
       const byFold = testRows.map((r) => foldOf(r.row.prompt, k));
-      foldOfRow = byFold;
+      const scored = options.evalFolds ?? Array.from({ length: k }, (_, f) => f);
       predictions = new Array<ModelQualities>(testRows.length);
       for (let f = 0; f < k; f++) {
+        if (!scored.includes(f)) continue;
         progress('training folds', f, k);
         const model = await train(
           testRows.filter((_, i) => byFold[i] !== f),
@@ -224,13 +246,16 @@ export async function runBenchmarkDetailed(
           modelOptions,
           seed + f,
         );
-        const prior = options.withPrior ? freshPrior() : undefined;
         testRows.forEach((r, i) => {
-          if (byFold[i] === f) predictions[i] = withPriorBlend(predictAll(model, r, models), model, r, models, prior);
+          if (byFold[i] === f) predictions[i] = predictAll(model, r, models);
         });
       }
       progress('training folds', k, k);
-      evaluated = testRows;
+      // Rows of folds not scored (--eval-folds) only ever trained the others' routers.
+      const kept = testRows.map((_, i) => i).filter((i) => scored.includes(byFold[i]!));
+      evaluated = kept.map((i) => testRows[i]!);
+      predictions = kept.map((i) => predictions[i]!);
+      foldOfRow = kept.map((i) => byFold[i]!);
     }
 
     const report: BenchmarkResult['report'] = {
@@ -304,7 +329,7 @@ export async function runBenchmarkDetailed(
       decisions = evaluated.map((r, i) => ({ uid: r.row.uid, value: models[choose(i, emitLambda)]! }));
     }
     if (options.sample && two && artifact) {
-      variants.push(...(await sampleStory(testRows, models, dims, modelOptions, seed, two, artifact, priorWeight)));
+      variants.push(...(await sampleStory(testRows, models, dims, modelOptions, seed, two)));
     }
     if (learningCurve) report.learning_curve = learningCurve;
     if (variants.length) report.variants = variants;
@@ -361,7 +386,7 @@ async function train(
   const model = new QualityModel(dims, options);
   for (const r of rows) {
     r.learnScores.forEach((s, m) => {
-      if (s !== null) model.add(r.key, r.vector, r.features, models[m]!, s);
+      if (s !== null) model.add(r.key, r.vector, r.features, models[m]!, s, 1, r.priorLogits?.[m]);
     });
   }
   await model.refit(seededRandom(seed), undefined, 'exact');
@@ -369,8 +394,9 @@ async function train(
 }
 
 function predictAll(model: QualityModel, r: Prepared, models: readonly string[]): ModelQualities {
-  const p = model.predict(r.vector, r.features, models).models;
-  const words = model.predict(null, r.features, models).models;
+  const priors = r.priorLogits?.map(sigmoid);
+  const p = model.predict(r.vector, r.features, models, priors).models;
+  const words = model.predict(null, r.features, models, priors).models;
   return {
     blend: p.map((x) => x.quality),
     knn: p.map((x) => x.knn),
@@ -414,6 +440,8 @@ function candidateOf(m: number, cost: number): Candidate {
  * --online: hold out a fifth of the rows (by prompt hash) for measuring; stream the rest in a
  * seeded order; for each, the router picks a model (Thompson sampling, since nothing else would
  * ever reveal the other models) and only that model's score is fed back, as a live rating would be.
+ * With the prior (rows carry its logits) the first pick already follows it, and every outcome
+ * teaches a correction to it; the unseen model keeps the prior's estimate for that prompt.
  */
 export async function replayOnline(
   rows: readonly Prepared[],
@@ -424,7 +452,7 @@ export async function replayOnline(
   two: { strong: number; weak: number } | null,
   checkpoints: readonly number[] = DEFAULT_CHECKPOINTS,
   progress: (phase: string, done: number, total: number) => void,
-  prior?: { pool: PoolPrior; weight: number },
+  holdoutFold = 0,
 ): Promise<{
   predictions: ModelQualities[];
   evaluated: Prepared[];
@@ -434,14 +462,15 @@ export async function replayOnline(
   stream: Prepared[];
 }> {
   const random = seededRandom(seed);
-  const evaluated = rows.filter((r) => foldOf(r.row.prompt, 5) === 0);
-  const stream = rows.filter((r) => foldOf(r.row.prompt, 5) !== 0);
+  const evaluated = rows.filter((r) => foldOf(r.row.prompt, 5) === holdoutFold);
+  const stream = rows.filter((r) => foldOf(r.row.prompt, 5) !== holdoutFold);
   for (let i = stream.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [stream[i], stream[j]] = [stream[j]!, stream[i]!];
   }
+  const withPrior = rows.some((r) => r.priorLogits !== null);
   const measure = (model: QualityModel): number => {
-    const preds = evaluated.map((r) => withPriorBlend(predictAll(model, r, models), model, r, models, prior));
+    const preds = evaluated.map((r) => predictAll(model, r, models));
     if (two) {
       const c = qualityCurve(
         evaluated.map((r) => r.row.scores[two.strong]!),
@@ -455,27 +484,21 @@ export async function replayOnline(
   const model = new QualityModel(dims, options);
   const curve: { n: number; value: number }[] = [];
   const marks = [...checkpoints.filter((c) => c < stream.length), stream.length];
-  if (prior) curve.push({ n: 0, value: measure(model) });
+  if (withPrior) curve.push({ n: 0, value: measure(model) });
   let next = 0;
   for (let i = 0; i < stream.length; i++) {
     const r = stream[i]!;
     let chosen: number;
-    if (model.size === 0 && !prior) chosen = Math.floor(random() * models.length);
-    else if (model.size === 0 && prior) {
-      const q = priorQualities(prior.pool, r, models);
-      const p = q.map((quality) => ({ quality, evidence: 0, outcomes: 0 }));
-      chosen = random() < ONLINE_UNIFORM_SHARE ? Math.floor(random() * models.length) : thompson(p, random);
-    } else {
-      const raw = model.predict(r.vector, r.features, models).models;
-      const blended = prior ? withPriorBlend(predictAll(model, r, models), model, r, models, prior).blend : null;
-      const p = raw.map((x, m) => (blended ? { ...x, quality: blended[m]! } : x));
+    if (model.size === 0 && !withPrior) chosen = Math.floor(random() * models.length);
+    else {
+      const priors = r.priorLogits?.map(sigmoid);
+      const p = model.predict(r.vector, r.features, models, priors).models;
       // A share of uniform draws on top of Thompson sampling: Thompson alone keeps picking the
       // stronger model, so the weak model's failures (what routing needs) would stay unseen.
       chosen = random() < ONLINE_UNIFORM_SHARE ? Math.floor(random() * models.length) : thompson(p, random);
     }
     const s = r.learnScores[chosen]!;
-    model.add(r.key, r.vector, r.features, models[chosen]!, s);
-    prior?.pool.observe(r.row.prompt, models[chosen]!, s);
+    model.add(r.key, r.vector, r.features, models[chosen]!, s, 1, r.priorLogits?.[chosen]);
     if (i + 1 === marks[next]) {
       await model.refit(seededRandom(seed + i), undefined, 'exact');
       curve.push({ n: i + 1, value: measure(model) });
@@ -490,7 +513,7 @@ export async function replayOnline(
       : { name: 'supervised on the same stream', quality: measure(supervised) },
   ];
   return {
-    predictions: evaluated.map((r) => withPriorBlend(predictAll(model, r, models), model, r, models, prior)),
+    predictions: evaluated.map((r) => predictAll(model, r, models)),
     evaluated,
     curve,
     variants,
@@ -535,27 +558,11 @@ export function priorQualities(pool: PoolPrior, r: Prepared, models: readonly st
   return pool.predict(r.features, vector, configs).models.map((p) => p.quality);
 }
 
-/** Blends the store's estimates with the prior's as the live learned strategy does. */
-function withPriorBlend(
-  q: ModelQualities,
-  model: QualityModel,
-  r: Prepared,
-  models: readonly string[],
-  prior: { pool: PoolPrior; weight: number } | undefined,
-): ModelQualities {
-  if (!prior) return q;
-  const p = priorQualities(prior.pool, r, models);
-  const blend = q.blend.map((v, m) => {
-    const n = model.outcomesOf(models[m]!);
-    return (n * v + prior.weight * p[m]!) / (n + prior.weight);
-  });
-  return { ...q, blend };
-}
-
 /**
  * The bundled sample's story for a newcomer (MMLU rows the shipped prior never saw): the prior
- * alone; the prior after N ratings (only the chosen model's score revealed, 5 folds: ratings from
- * four, measured on the fifth); random; and the cost strategy (always the cheaper model).
+ * alone; the prior after N ratings (only the rated model's score revealed, 5 folds: ratings from
+ * four, measured on the fifth); the same ratings learned without the prior; random; and the cost
+ * strategy (always the cheaper model).
  */
 async function sampleStory(
   rows: readonly Prepared[],
@@ -564,45 +571,65 @@ async function sampleStory(
   options: QualityModelOptions,
   seed: number,
   two: { strong: number; weak: number },
-  artifact: PriorArtifact,
-  priorWeight: number,
 ): Promise<Variant[]> {
   const strong = rows.map((r) => r.row.scores[two.strong]!);
   const weak = rows.map((r) => r.row.scores[two.weak]!);
   const apgrOf = (score: number[], folds?: number[]) =>
     apgr(qualityCurve(strong, weak, folds ? rankWithinFolds(score, folds) : score));
-  const alone = new PoolPrior(artifact);
-  const priorScore = rows.map((r) => {
-    const q = priorQualities(alone, r, models);
-    return q[two.strong]! - q[two.weak]!;
-  });
-  const out: Variant[] = [{ name: 'prior alone (no ratings)', apgr: apgrOf(priorScore) }];
+  const priorScore = rows.map((r) => sigmoid(r.priorLogits![two.strong]!) - sigmoid(r.priorLogits![two.weak]!));
   const folds = rows.map((r) => foldOf(r.row.prompt, 5));
-  for (const n of [50, 200]) {
-    const score = new Array<number>(rows.length).fill(0);
-    for (let f = 0; f < 5; f++) {
-      const random = seededRandom(seed + 100 * f + n);
-      const pool = new PoolPrior(artifact);
-      const model = new QualityModel(dims, options);
-      const stream = rows.filter((_, i) => folds[i] !== f).slice(0, n);
-      for (const r of stream) {
-        // Ratings arrive for whichever model the router sent the prompt to: a coin flip here, so
-        // both models get rated as a live pool with exploration would.
-        const chosen = random() < 0.5 ? two.strong : two.weak;
-        const s = r.learnScores[chosen]!;
-        model.add(r.key, r.vector, r.features, models[chosen]!, s);
-        pool.observe(r.row.prompt, models[chosen]!, s);
+  // Every figure ranks within the five folds, the prior's too, so they compare like for like.
+  const out: Variant[] = [{ name: SAMPLE_STORY_START, apgr: apgrOf(priorScore, folds) }];
+  for (const n of SAMPLE_RATINGS) {
+    for (const withPrior of [true, false]) {
+      // Which prompts get rated, and which model each rating is for, is luck: the mean over a few
+      // seeded draws, not one draw of 60-row folds.
+      let sum = 0;
+      for (let draw = 0; draw < SAMPLE_DRAWS; draw++) {
+        const score = new Array<number>(rows.length).fill(0);
+        for (let f = 0; f < 5; f++) {
+          const random = seededRandom(seed + 100 * f + n + 7919 * draw);
+          const model = new QualityModel(dims, options);
+          const others = rows.filter((_, i) => folds[i] !== f);
+          for (let i = others.length - 1; i > 0; i--) {
+            const j = Math.floor(random() * (i + 1));
+            [others[i], others[j]] = [others[j]!, others[i]!];
+          }
+          const stream = others.slice(0, n);
+          for (const r of stream) {
+            // A rating arrives for whichever model the router sent the prompt to: a coin flip here,
+            // so both models get rated as a live pool with exploration would.
+            const chosen = random() < 0.5 ? two.strong : two.weak;
+            const offset = withPrior ? r.priorLogits![chosen] : undefined;
+            model.add(r.key, r.vector, r.features, models[chosen]!, r.learnScores[chosen]!, 1, offset);
+          }
+          await model.refit(seededRandom(seed + f), undefined, 'exact');
+          rows.forEach((r, i) => {
+            if (folds[i] !== f) return;
+            const priors = withPrior ? r.priorLogits!.map(sigmoid) : undefined;
+            const q = model.predict(r.vector, r.features, models, priors).models;
+            score[i] = q[two.strong]!.quality - q[two.weak]!.quality;
+          });
+        }
+        sum += apgrOf(score, folds);
       }
-      await model.refit(seededRandom(seed + f), undefined, 'exact');
-      rows.forEach((r, i) => {
-        if (folds[i] !== f) return;
-        const q = withPriorBlend(predictAll(model, r, models), model, r, models, { pool, weight: priorWeight }).blend;
-        score[i] = q[two.strong]! - q[two.weak]!;
+      out.push({
+        name: withPrior ? `prior + ${n} ratings` : `${n} ratings without the prior`,
+        apgr: sum / SAMPLE_DRAWS,
       });
     }
-    out.push({ name: `prior + ${n} ratings`, apgr: apgrOf(score, folds) });
   }
   out.push({ name: 'random routing', apgr: 0.5 });
+  // What a budget of half the calls to the strong model buys: routed by the prior vs at random,
+  // next to the cost strategy's cheaper model for every call and the strong model for every call.
+  const half = qualityCurve(strong, weak, priorScore).find((p) => p.strong_pct === 50);
+  if (half) out.push({ name: 'prior alone at 50 % strong calls', quality: half.quality });
+  out.push({ name: 'random routing at 50 % strong calls', quality: (mean(strong) + mean(weak)) / 2 });
   out.push({ name: 'cost strategy: always the cheaper model (0 % strong calls)', quality: mean(weak) });
+  out.push({ name: 'always the strong model (100 % strong calls)', quality: mean(strong) });
   return out;
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
 }

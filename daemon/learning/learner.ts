@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { promptFeatures } from '../core/learned/features';
 import { decideFromPrior, PoolPrior } from '../core/learned/pool-prior';
+import { staticPriorLogits } from '../core/learned/prior-offsets';
 import type { PriorArtifact } from '../core/learned/prior';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
 import {
@@ -156,7 +157,13 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       if (seenIds.has(o.id)) return; // the initial load and observe() can overlap
       seenIds.add(o.id);
     }
-    model!.add(embedder!.keyOf(o.prompt), vector, promptFeatures(o.prompt), o.model, clamp01(o.score), o.weight);
+    const features = promptFeatures(o.prompt);
+    // With the prior, each outcome is stored with the prior's logit for its prompt and model: the
+    // store learns corrections to the prior rather than starting from nothing.
+    const offset = pool
+      ? staticPriorLogits(pool, features, vector, [{ name: o.model, model: o.model, cost_per_output_token: 0 }])[0]
+      : undefined;
+    model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
     pool?.observe(o.prompt, o.model, clamp01(o.score), o.weight);
     sinceRetrain++;
   }

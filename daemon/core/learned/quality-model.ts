@@ -17,6 +17,21 @@ export interface QualityModelOptions {
   /** Share of the kNN estimate in the blend (the rest is the linear head). */
   knnShare: number;
   linear: LinearOptions;
+  /**
+   * With the router prior: pseudo-count of the prior's estimate for this prompt in the kNN
+   * estimate (in place of priorStrength × the model's mean), so thin evidence leans on the prior.
+   */
+  priorPseudoCount: number;
+  /**
+   * With the router prior: the kNN averages the neighbours' residuals against the prior
+   * (score − prior's estimate for that neighbour) and adds them to the prior's estimate for this
+   * prompt, instead of averaging raw scores.
+   */
+  residualKnn: boolean;
+  /** Share of the kNN estimate in the blend when the prior is in (the rest: the residual head). */
+  knnShareWithPrior: number;
+  /** A fixed share of the corrections to apply (tuning runs); undefined: chosen by cross-fitting. */
+  fixedCorrectionShare?: number;
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -29,7 +44,28 @@ export const DEFAULT_QUALITY_MODEL: QualityModelOptions = {
   priorStrength: 1,
   knnShare: 0.3,
   linear: DEFAULT_LINEAR,
+  priorPseudoCount: 5,
+  residualKnn: true,
+  knnShareWithPrior: 0.2,
 };
+
+/** Shares of the learned corrections to the prior that cross-fitting chooses from. */
+const CORRECTION_SHARES = [0, 0.1, 0.2, 0.35, 0.5, 0.7, 1];
+/** Shares of the kNN (the rest: the residual head) in the corrected estimate, likewise. */
+const KNN_SHARES = [0, 0.2, 0.4];
+/** Outcomes with a prior at which at least half the learned correction is applied. */
+const CORRECTION_HALF_AT = 1_000;
+/** Below this many outcomes with a prior, the prior alone decides (α = 0). */
+const MIN_CROSS_FIT_OUTCOMES = 20;
+/** Held-out outcomes scored per half when choosing α (bounds a refit's extra cost). */
+const CROSS_FIT_SAMPLE = 1_000;
+
+export interface Correction {
+  /** Share of the learned correction applied to the prior's estimate (0: the prior alone). */
+  alpha: number;
+  /** Share of the kNN in the corrected estimate (the rest: the residual head). */
+  knnShare: number;
+}
 
 export interface ModelPrediction {
   model: string;
@@ -72,7 +108,20 @@ export class QualityModel {
   private outcomeModel = new Uint16Array(1024);
   private outcomeScore = new Float64Array(1024);
   private outcomeWeight = new Float64Array(1024);
+  /** The prior's logit for each outcome's prompt and model (0: no prior). */
+  private outcomeOffset = new Float64Array(1024);
+  /** The prior's estimate per (point, model) outcome, for residual kNN: point * 65536 + model. */
+  private readonly pointPrior = new Map<number, number>();
   private outcomeCount = 0;
+  /**
+   * How well the learned corrections to the prior predict outcomes they were not fitted on, per α
+   * of CORRECTION_SHARES (squared error, cross-fitted at each refit). Predictions use the α with
+   * the least error: a strong prior keeps its ranking until the outcomes show they improve on it,
+   * a poor one is corrected fully. All zero (no refit yet): α = 0, the prior alone.
+   */
+  private correctionLoss = new Float64Array(CORRECTION_SHARES.length);
+  /** Outcomes with a prior at the last refit (the evidence floor of α). */
+  private correctionEvidence = 0;
   private readonly totals: { sum: number; weight: number; count: number }[] = [];
 
   constructor(
@@ -119,8 +168,19 @@ export class QualityModel {
     return weight > 0 ? sum / weight : 0.5;
   }
 
-  /** Online update: the next prediction already reflects it. */
-  add(key: string, vector: Float32Array, features: PromptFeatures, model: string, score: number, weight = 1): void {
+  /**
+   * Online update: the next prediction already reflects it. `priorLogit` is the router prior's
+   * logit for this prompt and model (undefined: no prior); the heads then learn a correction to it.
+   */
+  add(
+    key: string,
+    vector: Float32Array,
+    features: PromptFeatures,
+    model: string,
+    score: number,
+    weight = 1,
+    priorLogit?: number,
+  ): void {
     const point = this.index.add(key, vector, model, score, weight);
     if (point === this.storedPoints) {
       this.features = withLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
@@ -140,6 +200,9 @@ export class QualityModel {
     this.outcomeModel = withLength(this.outcomeModel, i + 1, Uint16Array);
     this.outcomeScore = withLength(this.outcomeScore, i + 1, Float64Array);
     this.outcomeWeight = withLength(this.outcomeWeight, i + 1, Float64Array);
+    this.outcomeOffset = withLength(this.outcomeOffset, i + 1, Float64Array);
+    this.outcomeOffset[i] = priorLogit ?? 0;
+    if (priorLogit !== undefined) this.pointPrior.set(point * 65536 + m, sigmoid(priorLogit));
     this.outcomePoint[i] = point;
     this.outcomeModel[i] = m;
     this.outcomeScore[i] = score;
@@ -167,7 +230,13 @@ export class QualityModel {
     this.index.vectorInto(point, x);
     const dense = this.features.subarray(point * FEATURE_COUNT, (point + 1) * FEATURE_COUNT);
     this.fillRest(x, dense, this.lexicalOf(point));
-    return { x, model: this.outcomeModel[i]!, score: this.outcomeScore[i]!, weight: this.outcomeWeight[i]! };
+    return {
+      x,
+      model: this.outcomeModel[i]!,
+      score: this.outcomeScore[i]!,
+      weight: this.outcomeWeight[i]!,
+      offset: this.outcomeOffset[i]!,
+    };
   }
 
   private meanEmbedding(): Float32Array {
@@ -190,6 +259,25 @@ export class QualityModel {
     writeLexical(lexical, x, offset);
   }
 
+  /** The α with the least cross-fitted error (ties: the smaller, so without evidence the prior stands). */
+  correction(): Correction {
+    const fixed = this.options.fixedCorrectionShare;
+    if (fixed !== undefined) return { alpha: fixed, knnShare: this.options.knnShareWithPrior };
+    let best = 0;
+    this.correctionLoss.forEach((loss, j) => {
+      if (loss < this.correctionLoss[best]! - 1e-12) best = j;
+    });
+    if (this.correctionLoss[best] === 0) return { alpha: 0, knnShare: this.options.knnShareWithPrior };
+    // Held-out squared error favours the prior's calibrated probabilities even where the learned
+    // corrections rank prompts better (MMLU fold 0, 12k outcomes: APGR .684 at α = .7, .693 at 1), so α
+    // is at least the evidence share n / (n + CORRECTION_HALF_AT).
+    const n = this.correctionEvidence;
+    return {
+      alpha: Math.max(CORRECTION_SHARES[Math.floor(best / KNN_SHARES.length)]!, n / (n + CORRECTION_HALF_AT)),
+      knnShare: KNN_SHARES[best % KNN_SHARES.length]!,
+    };
+  }
+
   /** Refits the linear heads from every stored outcome and rebuilds the search cells. */
   async refit(
     random: () => number,
@@ -199,20 +287,117 @@ export class QualityModel {
     const heads = new LogisticHeads(this.inputDims, this.options.linear);
     const count = this.outcomeCount;
     const scratch = new Float32Array(this.inputDims);
-    await heads.fit(count, (i) => this.example(i, scratch), random, yieldNow);
+    await heads.fit(
+      count,
+      (i) => this.example(i, scratch),
+      random,
+      yieldNow,
+      (i) => this.outcomeModel[i]!,
+    );
     // Outcomes that arrived during the fit get their online step on the new heads.
     for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i));
     this.heads = heads;
+    await this.crossFitCorrection(count, random, yieldNow);
     if (search === 'cells') await this.index.buildCells(random, yieldNow);
+  }
+
+  /**
+   * Chooses how much of the learned correction to the prior to trust: heads fitted on half the
+   * prompts (by point parity) predict outcomes of the other half, the kNN leaves the prompt
+   * itself out, and each α of CORRECTION_SHARES is scored on those predictions. Judged on the
+   * heads' online steps instead (progressive validation) the corrections looked worse than they
+   * are after a refit, and a prior that is wrong for the traffic (RouterBench Winogrande) kept
+   * deciding.
+   */
+  private async crossFitCorrection(count: number, random: () => number, yieldNow?: () => Promise<void>): Promise<void> {
+    const losses = new Float64Array(CORRECTION_SHARES.length * KNN_SHARES.length);
+    const withPrior: number[] = [];
+    for (let i = 0; i < count; i++) if (this.outcomeOffset[i] !== 0) withPrior.push(i);
+    if (withPrior.length < MIN_CROSS_FIT_OUTCOMES) {
+      this.correctionLoss = losses;
+      this.correctionEvidence = withPrior.length;
+      return;
+    }
+    const scratch = new Float32Array(this.inputDims);
+    for (const fold of [0, 1]) {
+      const train: number[] = [];
+      for (let i = 0; i < count; i++) if (this.outcomePoint[i]! % 2 !== fold) train.push(i);
+      const heads = new LogisticHeads(this.inputDims, this.options.linear);
+      await heads.fit(
+        train.length,
+        (j) => this.example(train[j]!, scratch),
+        random,
+        yieldNow,
+        (j) => this.outcomeModel[train[j]!]!,
+      );
+      let test = withPrior.filter((i) => this.outcomePoint[i]! % 2 === fold);
+      if (test.length > CROSS_FIT_SAMPLE) {
+        shuffleInPlace(test, random);
+        test = test.slice(0, CROSS_FIT_SAMPLE);
+      }
+      for (const i of test) {
+        const point = this.outcomePoint[i]!;
+        const p0 = sigmoid(this.outcomeOffset[i]!);
+        const features = {
+          dense: this.features.subarray(point * FEATURE_COUNT, (point + 1) * FEATURE_COUNT),
+          lexical: this.lexicalOf(point),
+        };
+        const name = this.index.models[this.outcomeModel[i]!]!;
+        const views = this.predictWith(
+          this.index.vectorOf(point),
+          features,
+          [name],
+          [p0],
+          { alpha: 1, knnShare: 0 },
+          heads,
+          point,
+        ).models[0]!;
+        const score = this.outcomeScore[i]!;
+        const weight = this.outcomeWeight[i]!;
+        KNN_SHARES.forEach((share, l) => {
+          const corrected = share * views.knn + (1 - share) * (views.linear ?? p0);
+          CORRECTION_SHARES.forEach((a, j) => {
+            const err = p0 + a * (corrected - p0) - score;
+            const at = j * KNN_SHARES.length + l;
+            losses[at] = losses[at]! + weight * err * err;
+          });
+        });
+      }
+      await yieldNow?.();
+    }
+    this.correctionLoss = losses;
+    this.correctionEvidence = withPrior.length;
   }
 
   /**
    * Per-model expected quality. Without a vector (the prompt's embedding is not ready in time) it
    * reads the words alone: no neighbours, and the linear head sees the mean stored embedding.
+   * `priors` (per requested model, the router prior's P(good) for this prompt) turn both views
+   * into corrections of the prior: the kNN shrinks toward it and the heads add to its logit.
    */
-  predict(vector: Float32Array | null, features: PromptFeatures, models: readonly string[]): Prediction {
-    const { k, temperature, priorStrength, knnShare } = this.options;
-    const nearest = vector && this.index.size > 0 ? this.index.search(vector, k) : [];
+  predict(
+    vector: Float32Array | null,
+    features: PromptFeatures,
+    models: readonly string[],
+    priors?: readonly (number | undefined)[],
+    /** How the corrections to the prior combine (default: α chosen at the last refit). */
+    correction: Correction = this.correction(),
+  ): Prediction {
+    return this.predictWith(vector, features, models, priors, correction, this.heads);
+  }
+
+  private predictWith(
+    vector: Float32Array | null,
+    features: PromptFeatures,
+    models: readonly string[],
+    priors: readonly (number | undefined)[] | undefined,
+    correction: Correction,
+    heads: LogisticHeads,
+    /** A stored point left out of the neighbours (cross-fitting). */
+    exclude?: number,
+  ): Prediction {
+    const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn } = this.options;
+    const nearest = vector && this.index.size > 0 ? this.index.search(vector, k, exclude) : [];
     const kernel = nearest.map((n) => Math.exp((n.similarity - 1) / temperature));
     const overall = this.overallMean();
     const x = this.inputOf(vector ?? this.meanEmbedding(), features);
@@ -224,6 +409,7 @@ export class QualityModel {
       if (m !== undefined && slotOf[m] === -1) slotOf[m] = slot; // a name listed twice reads one slot
     });
     const sums = new Float64Array(models.length);
+    const residuals = new Float64Array(models.length);
     const evidences = new Float64Array(models.length);
     const counts = new Int32Array(models.length);
     nearest.forEach((n, i) => {
@@ -233,6 +419,8 @@ export class QualityModel {
         if (slot < 0) return;
         const w = kn * statWeight;
         sums[slot] = sums[slot]! + w * (statSum / statWeight);
+        const p0 = this.pointPrior.get(n.point * 65536 + m);
+        if (p0 !== undefined) residuals[slot] = residuals[slot]! + w * (statSum / statWeight - p0);
         evidences[slot] = evidences[slot]! + w;
         counts[slot] = counts[slot]! + 1;
       });
@@ -240,7 +428,7 @@ export class QualityModel {
     return {
       nearest,
       wordsOnly: vector === null,
-      models: models.map((name) => {
+      models: models.map((name, i) => {
         const m = this.index.findModel(name);
         const slot = m === undefined ? -1 : slotOf[m]!;
         const total = m === undefined ? undefined : this.totals[m];
@@ -248,11 +436,44 @@ export class QualityModel {
         const sum = slot < 0 ? 0 : sums[slot]!;
         const evidence = slot < 0 ? 0 : evidences[slot]!;
         const count = slot < 0 ? 0 : counts[slot]!;
-        const knn = (sum + priorStrength * prior) / (evidence + priorStrength);
-        const linear = m !== undefined && this.heads.has(m) ? this.heads.predict(m, x) : null;
-        const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;
-        return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes: total?.count ?? 0 };
+        const outcomes = total?.count ?? 0;
+        const p0 = priors?.[i];
+        if (p0 === undefined) {
+          const knn = (sum + priorStrength * prior) / (evidence + priorStrength);
+          const linear = m !== undefined && heads.has(m) ? heads.predict(m, x) : null;
+          const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;
+          return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes };
+        }
+        const residual = slot < 0 ? 0 : residuals[slot]!;
+        const knn = residualKnn
+          ? clamp01(p0 + residual / (evidence + priorPseudoCount))
+          : (sum + priorPseudoCount * p0) / (evidence + priorPseudoCount);
+        const linear = m !== undefined && heads.has(m) ? heads.predict(m, x, logit(p0)) : p0;
+        const corrected = correction.knnShare * knn + (1 - correction.knnShare) * linear;
+        const quality = p0 + correction.alpha * (corrected - p0);
+        return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes, prior: p0 };
       }),
     };
+  }
+}
+
+function clamp01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** The logit of a probability, kept finite. */
+export function logit(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+}
+
+function shuffleInPlace<T>(a: T[], random: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
   }
 }

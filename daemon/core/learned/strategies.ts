@@ -10,6 +10,8 @@ import { compareSentence } from './explain';
 import { promptFeatures } from './features';
 import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
 import { decideFromPrior, predictedQualityList, type PoolPrior } from './pool-prior';
+import { staticPriorLogits } from './prior-offsets';
+import { sigmoid } from './prior';
 import type { ModelPrediction, Prediction, QualityModel } from './quality-model';
 
 export interface LearnedStrategyOptions {
@@ -21,11 +23,6 @@ export interface LearnedStrategyOptions {
   strongWinThreshold: number;
   /** Neighbours closer than this count as "similar" in explanations and confidence. */
   similarAbove: number;
-  /**
-   * Outcomes of a model at which the store's estimate and the bundled prior's weigh the same:
-   * quality = (n·stored + priorWeight·prior) / (n + priorWeight). Many outcomes: the store decides.
-   */
-  priorWeight: number;
   /** Confidence of a decision from the prior alone (above min_confidence: the prior decides). */
   priorConfidence: number;
 }
@@ -35,7 +32,6 @@ export const DEFAULT_LEARNED_OPTIONS: LearnedStrategyOptions = {
   explorationRate: 0.05,
   strongWinThreshold: 0.5,
   similarAbove: 0.5,
-  priorWeight: 50,
   priorConfidence: 0.5,
 };
 
@@ -65,9 +61,9 @@ abstract class ModelStrategy implements RoutingStrategy {
   protected fromPrior(_input: RouteInput, _candidates: readonly Candidate[], _reason: string): StrategyVerdict | null {
     return null;
   }
-  /** The store's per-model predictions, combined with the prior where there is one. */
-  protected combine(prediction: Prediction, _input: RouteInput, _candidates: readonly Candidate[]): Prediction {
-    return prediction;
+  /** The prior's P(good) per candidate, which the store's predictions correct (undefined: none). */
+  protected priorsFor(_input: RouteInput, _candidates: readonly Candidate[]): number[] | undefined {
+    return undefined;
   }
 
   decide(input: RouteInput, candidates: readonly Candidate[]): StrategyVerdict {
@@ -87,14 +83,12 @@ abstract class ModelStrategy implements RoutingStrategy {
         abstain(this.name, 'none of the candidate models has outcomes yet')
       );
 
-    const prediction = this.combine(
-      this.model.predict(
-        input.embedding ?? null,
-        promptFeatures(input.text),
-        candidates.map((c) => c.config.name),
-      ),
-      input,
-      candidates,
+    const features = promptFeatures(input.text);
+    const prediction = this.model.predict(
+      input.embedding ?? null,
+      features,
+      candidates.map((c) => c.config.name),
+      this.priorsFor(input, candidates),
     );
     let ranked = utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p));
     if (ranked.length === 2) ranked = twoModelChoice(ranked, this.options.strongWinThreshold, input.costWeight);
@@ -185,22 +179,19 @@ export class LearnedStrategy extends ModelStrategy {
     );
   }
 
-  protected override combine(prediction: Prediction, input: RouteInput, candidates: readonly Candidate[]): Prediction {
-    if (!this.prior) return prediction;
-    const view = this.prior.predict(
+  /**
+   * The shipped prior's estimate for each candidate (the same function of the prompt the learner
+   * stored with each outcome): the store's kNN and heads learn corrections to it, each pulled
+   * toward it in proportion to how little evidence they have (QualityModel.predict).
+   */
+  protected override priorsFor(input: RouteInput, candidates: readonly Candidate[]): number[] | undefined {
+    if (!this.prior) return undefined;
+    return staticPriorLogits(
+      this.prior,
       promptFeatures(input.text),
       input.embedding ?? null,
       candidates.map((c) => c.config),
-    );
-    const k0 = this.options.priorWeight;
-    return {
-      ...prediction,
-      models: prediction.models.map((p, i) => {
-        const q = view.models[i]!.quality;
-        const n = p.outcomes;
-        return { ...p, prior: q, quality: (n * p.quality + k0 * q) / (n + k0) };
-      }),
-    };
+    ).map(sigmoid);
   }
 
   protected quality(p: ModelPrediction): number {
@@ -211,7 +202,10 @@ export class LearnedStrategy extends ModelStrategy {
     // The heads generalise beyond close neighbours, so outcomes of the model count too.
     const rival = ranked.find((s) => s !== chosen);
     const support = (s: Scored) => s.prediction.evidence + s.prediction.outcomes / 25;
-    return evidenceConfidence(Math.min(support(chosen), rival ? support(rival) : Infinity));
+    const fromEvidence = evidenceConfidence(Math.min(support(chosen), rival ? support(rival) : Infinity));
+    // With the prior, a model without outcomes is not unknown: it has the prior's estimate, so the
+    // first ratings do not make the strategy abstain where the prior alone would have decided.
+    return this.prior ? Math.max(this.options.priorConfidence, fromEvidence) : fromEvidence;
   }
 
   protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string {

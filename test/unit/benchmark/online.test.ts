@@ -17,6 +17,7 @@ function rows(n: number): Prepared[] {
       vector,
       features: promptFeatures(prompt),
       learnScores: scores,
+      priorLogits: null,
     };
   });
 }
