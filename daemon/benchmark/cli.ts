@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
 import { lastBenchmarkPath, saveLastBenchmark } from '../http/last-benchmark';
+import type { MultiNestedReport, NestedFigures } from './multi-run';
 import { runBenchmarkDetailed, SAMPLE_PAIR, type BenchmarkOptions, type BenchmarkResult } from './run';
 
 export const SAMPLE_STRONG = SAMPLE_PAIR.strong;
@@ -27,6 +28,8 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
                         leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
   --prior-weight N      outcomes at which a model's own estimate and the prior weigh the same (50)
+  --no-stack            multi-model --folds: the live blend alone, without the nested stacking of
+                        kNN, heads and the prior's IRT structure (and its cost-aware ε pick)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose
@@ -82,6 +85,7 @@ export async function benchmarkCommand(
         'with-prior': { type: 'boolean' },
         'prior-data': { type: 'string' },
         'prior-weight': { type: 'string' },
+        'no-stack': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
         dataset: { type: 'string', short: 'd' },
@@ -136,6 +140,7 @@ export async function benchmarkCommand(
       withPrior: values['with-prior'] === true,
       priorData: values['prior-data'] as string | undefined,
       priorWeight: num('prior-weight'),
+      stack: values['no-stack'] !== true,
     };
   } catch (err) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
@@ -240,6 +245,7 @@ export function formatReport(report: BenchmarkResult['report']): string {
       );
     } else if (report.lambda_sweep.length > 1) lines.push(`no λ reaches the best single model's quality`);
   }
+  if (report.multi_nested) lines.push('', ...formatNested(report.multi_nested));
   if (report.learning_curve) {
     lines.push('');
     lines.push(`learning curve (${report.strong ? 'APGR' : 'quality'} on a held-out fifth after n revealed outcomes):`);
@@ -251,4 +257,23 @@ export function formatReport(report: BenchmarkResult['report']): string {
       lines.push(`  ${v.name}: ${v.apgr !== undefined ? `APGR ${f3(v.apgr)}` : `quality ${f3(v.quality)}`}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The nested multi-model figures: no setting was chosen on the rows measured. */
+function formatNested(n: MultiNestedReport): string[] {
+  const line = (label: string, f: NestedFigures) => {
+    const gain = `${label}: routed ${f.routed_quality.toFixed(4)} vs best single ${f.best_single_quality.toFixed(4)} (${f.gain_points >= 0 ? '+' : ''}${f.gain_points.toFixed(1)} points, ${f.rows} rows)`;
+    const c = f.cost_aware;
+    return c
+      ? [
+          gain,
+          `  cost-aware (cheapest within ε): ${c.quality.toFixed(4)} at ${(100 * c.cost_share).toFixed(0)}% of ${n.best_single_model}'s cost`,
+        ]
+      : [gain];
+  };
+  return [
+    `nested (weights, offsets and ε chosen on inner folds of each training set; best single ${n.best_single_model}):`,
+    ...line('  all rows', n.all),
+    ...line('  rows outside the tuning split (hash fold 0)', n.outside_tuning_split),
+  ];
 }

@@ -16,6 +16,7 @@ import { PoolPrior } from '../core/learned/pool-prior';
 import type { PriorArtifact } from '../core/learned/prior';
 import { bundledPrior } from '../learning/bundled-prior';
 import { trainPriorWithout } from './prior-bench';
+import { multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
 
 export interface BenchmarkOptions {
   /** One file for --folds / --online / the sample. */
@@ -55,6 +56,11 @@ export interface BenchmarkOptions {
   priorArtifact?: PriorArtifact;
   /** Outcomes at which a model's store estimate and the prior weigh the same (default 50). */
   priorWeight?: number;
+  /**
+   * Multi-model --folds: stack kNN, the heads and the prior's IRT structure with nested selection
+   * (multi-run.ts; default). false: the live learned strategy's blend alone.
+   */
+  stack?: boolean;
 }
 
 export interface Variant {
@@ -67,6 +73,7 @@ export interface BenchmarkResult {
   report: BenchmarkReport & {
     variants?: Variant[];
     cheapest_at_best_quality?: { lambda: number; quality: number; cost: number } | null;
+    multi_nested?: MultiNestedReport;
   };
   /** One line per test row: uid and the strong-win score (two-model) or the chosen model. */
   decisions: { uid: string; value: string }[];
@@ -173,6 +180,7 @@ export async function runBenchmarkDetailed(
     /** --folds: each row's fold, so two-model scores are ranked within the router that made them. */
     let foldOfRow: number[] | null = null;
     const variants: Variant[] = [];
+    let nested: MultiNestedReport | undefined;
 
     const priorWeight = options.priorWeight ?? 50;
     const freshPrior = () => (artifact ? { pool: new PoolPrior(artifact), weight: priorWeight } : undefined);
@@ -215,7 +223,18 @@ export async function runBenchmarkDetailed(
       const byFold = testRows.map((r) => foldOf(r.row.prompt, k));
       foldOfRow = byFold;
       predictions = new Array<ModelQualities>(testRows.length);
-      for (let f = 0; f < k; f++) {
+      const stacked =
+        !two && options.stack !== false && !options.withPrior
+          ? await stackedFolds(testRows, models, dims, modelOptions, seed, k, progress)
+          : null;
+      if (stacked) {
+        stacked.stacked.forEach((blend, i) => {
+          const p = stacked.parts[i]!;
+          predictions[i] = { blend, knn: [...p.knn], linear: [...p.linear], words: [], irt: [...p.irt] };
+        });
+        nested = multiNestedReport(testRows, models, stacked);
+      }
+      for (let f = 0; f < (stacked ? 0 : k); f++) {
         progress('training folds', f, k);
         const model = await train(
           testRows.filter((_, i) => byFold[i] !== f),
@@ -296,7 +315,9 @@ export async function runBenchmarkDetailed(
         ['kNN only', (q: ModelQualities) => q.knn],
         ['linear head only', (q: ModelQualities) => q.linear],
         ['words only (embedding not ready)', (q: ModelQualities) => q.words],
+        ["IRT (the prior's structure, fitted on the pool) only", (q: ModelQualities) => q.irt ?? []],
       ] as const) {
+        if (pickQ(predictions[0]!).length === 0) continue;
         const quality = mean(evaluated.map((r, i) => r.row.scores[pick(r, pickQ(predictions[i]!), 0)]!));
         variants.push({ name, quality });
       }
@@ -307,6 +328,7 @@ export async function runBenchmarkDetailed(
       variants.push(...(await sampleStory(testRows, models, dims, modelOptions, seed, two, artifact, priorWeight)));
     }
     if (learningCurve) report.learning_curve = learningCurve;
+    if (nested) report.multi_nested = nested;
     if (variants.length) report.variants = variants;
     report.duration_ms = Date.now() - started;
     return { report, decisions };
@@ -321,6 +343,8 @@ interface ModelQualities {
   linear: number[];
   /** As decided when the embedding is not ready in time (routing.embedding_wait_ms). */
   words: number[];
+  /** Multi-model stacked runs: the IRT view alone. */
+  irt?: number[];
 }
 
 /**
