@@ -16,7 +16,7 @@ import { PoolPrior } from '../core/learned/pool-prior';
 import type { PriorArtifact } from '../core/learned/prior';
 import { bundledPrior } from '../learning/bundled-prior';
 import { trainPriorWithout } from './prior-bench';
-import { multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
+import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
 
 export interface BenchmarkOptions {
   /** One file for --folds / --online / the sample. */
@@ -225,7 +225,15 @@ export async function runBenchmarkDetailed(
       predictions = new Array<ModelQualities>(testRows.length);
       const stacked =
         !two && options.stack !== false && !options.withPrior
-          ? await stackedFolds(testRows, models, dims, modelOptions, seed, k, progress)
+          ? await stackedFolds(
+              testRows,
+              models,
+              dims,
+              { ...modelOptions, ...MULTI_KNN, ...options.model },
+              seed,
+              k,
+              progress,
+            )
           : null;
       if (stacked) {
         stacked.stacked.forEach((blend, i) => {
