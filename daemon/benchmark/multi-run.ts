@@ -64,7 +64,9 @@ async function fitViews(
     r.learnScores.forEach((s, m) => {
       if (s !== null) model.add(r.key, r.vector, r.features, models[m]!, s);
     });
-  await model.refit(seededRandom(seed), undefined, 'exact');
+  // The live router's search: exact up to SCAN_LIMIT points, inverted-file cells above (an exact
+  // scan of every training row for every row was hours on RouterDC's 14k rows).
+  await model.refit(seededRandom(seed), undefined, 'cells');
   const irt = PoolIrt.fit(
     rows.map((r) => ({ vector: r.vector, features: r.features, scores: r.learnScores })),
     models.length,
