@@ -46,9 +46,22 @@ export interface StackFitOptions {
   biasSteps: number;
   /** Coordinate-ascent rounds over the models' offsets. */
   rounds: number;
+  /**
+   * The stack must beat always picking the fitting rows' best single model by this much (quality
+   * 0..1) on those rows, or it routes everything to that model: weights and offsets fitted on the
+   * same rows flatter the stack a little, and where the views know nothing (Winogrande) routing
+   * away from the best model only loses.
+   */
+  margin: number;
 }
 
-export const DEFAULT_STACK_FIT: StackFitOptions = { steps: 10, biasRange: 0.1, biasSteps: 10, rounds: 2 };
+export const DEFAULT_STACK_FIT: StackFitOptions = {
+  steps: 10,
+  biasRange: 0.1,
+  biasSteps: 10,
+  rounds: 2,
+  margin: 0.005,
+};
 
 function routedQuality(rows: readonly StackRow[], predicted: readonly (readonly number[])[]): number {
   let sum = 0;
@@ -103,7 +116,34 @@ export function fitStack(rows: readonly StackRow[], options: StackFitOptions = D
       shifted.forEach((p, i) => (p[m] = base[i]![m]! + bestOffset));
     }
   }
+  const single = singleBest(rows);
+  if (bestStacked(rows, { ...best, bias }) < single.quality + options.margin) {
+    // Everything to the best single model: an offset no view's spread can overcome.
+    return { ...best, bias: bias.map((_, m) => (m === single.model ? 10 : 0)) };
+  }
   return { ...best, bias };
+}
+
+function bestStacked(rows: readonly StackRow[], w: StackWeights): number {
+  return routedQuality(
+    rows,
+    rows.map((r) => stackQualities(r.parts, w)),
+  );
+}
+
+/** The model with the best mean score on the rows, and that mean. */
+export function singleBest(rows: readonly StackRow[]): { model: number; quality: number } {
+  const models = rows[0]?.scores.length ?? 0;
+  let model = 0;
+  let quality = -Infinity;
+  for (let m = 0; m < models; m++) {
+    const q = rows.reduce((s, r) => s + r.scores[m]!, 0) / Math.max(rows.length, 1);
+    if (q > quality) {
+      quality = q;
+      model = m;
+    }
+  }
+  return { model, quality };
 }
 
 /** The cheapest model whose predicted quality is within ε of the best predicted (ties: better quality). */

@@ -86,3 +86,17 @@ void test('PoolIrt and BestModelSoftmax learn which model answers which kind of 
     assert.equal(s.indexOf(Math.max(...s)), best, `softmax ${s.join(', ')}`);
   }
 });
+
+void test('fitStack routes everything to the best single model when no view beats it on the fitting rows', () => {
+  const random = seededRandom(9);
+  // Model 1 is right on 80 % of rows, model 0 on 60 %, independently of every view (all noise).
+  const noise: StackRow[] = Array.from({ length: 300 }, () => ({
+    parts: { knn: [random(), random()], linear: [random(), random()], irt: [random(), random()] },
+    scores: [random() < 0.6 ? 1 : 0, random() < 0.8 ? 1 : 0],
+  }));
+  const w = fitStack(noise);
+  for (const r of noise) {
+    const q = stackQualities(r.parts, w);
+    assert.equal(q.indexOf(Math.max(...q)), 1);
+  }
+});
