@@ -129,7 +129,7 @@ export async function stackedFolds(
       const target = Math.max(...means);
       epsilon = fitEpsilon(
         oof,
-        oof.map((r) => stackQualities(r.parts, weights)),
+        oof.map((r) => stackQualities(r.parts, weights, false)),
         target,
       ).epsilon;
     }
@@ -147,7 +147,7 @@ export async function stackedFolds(
       stacked[i] = stackQualities(parts[i], weights);
       if (costAware)
         costAware[i] = cheapestWithin(
-          stacked[i],
+          stackQualities(parts[i], weights, false),
           r.row.costs!.map((c) => c ?? 0),
           epsilon ?? 0,
         );
@@ -181,6 +181,8 @@ export interface MultiNestedReport {
     linear: number;
     irt: number;
     bias: Record<string, number>;
+    /** The stack did not beat this model alone on the inner folds: quality picks went to it. */
+    fallback_to: string | null;
     epsilon: number | null;
   }[];
 }
@@ -229,6 +231,7 @@ export function multiNestedReport(
       linear: p.weights.linear,
       irt: p.weights.irt,
       bias: Object.fromEntries(models.map((m, j) => [m, p.weights.bias[j] ?? 0])),
+      fallback_to: p.weights.fallbackTo === undefined ? null : models[p.weights.fallbackTo]!,
       epsilon: p.epsilon,
     })),
   };

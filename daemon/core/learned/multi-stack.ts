@@ -19,10 +19,23 @@ export interface StackWeights {
   irt: number;
   /** Per-model additive offset (quality points / 100), pool order. */
   bias: number[];
+  /**
+   * Set when the stack did not beat this model (pool index) alone on the fitting rows: quality
+   * picks go to it. The cost-aware pick still reads the stack (fallback: false).
+   */
+  fallbackTo?: number;
 }
 
-export function stackQualities(parts: StackParts, w: StackWeights): number[] {
-  return parts.knn.map((k, m) => w.knn * k + w.linear * parts.linear[m]! + w.irt * parts.irt[m]! + (w.bias[m] ?? 0));
+export function stackQualities(parts: StackParts, w: StackWeights, fallback = true): number[] {
+  return parts.knn.map(
+    (k, m) =>
+      w.knn * k +
+      w.linear * parts.linear[m]! +
+      w.irt * parts.irt[m]! +
+      (w.bias[m] ?? 0) +
+      // An offset no view's spread can overcome.
+      (fallback && w.fallbackTo === m ? 10 : 0),
+  );
 }
 
 export function argmax(values: readonly number[]): number {
@@ -118,8 +131,7 @@ export function fitStack(rows: readonly StackRow[], options: StackFitOptions = D
   }
   const single = singleBest(rows);
   if (bestStacked(rows, { ...best, bias }) < single.quality + options.margin) {
-    // Everything to the best single model: an offset no view's spread can overcome.
-    return { ...best, bias: bias.map((_, m) => (m === single.model ? 10 : 0)) };
+    return { ...best, bias, fallbackTo: single.model };
   }
   return { ...best, bias };
 }
