@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
 import { lastBenchmarkPath, saveLastBenchmark } from '../http/last-benchmark';
 import { DEFAULT_LINEAR } from '../core/learned/linear';
+import type { MultiNestedReport, NestedFigures } from './multi-run';
 import {
   runBenchmarkDetailed,
   SAMPLE_PAIR,
@@ -37,6 +38,9 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
                         (nested evaluation: tune on fold 0, report on the rest)
   --holdout-fold F      with --online: measure on hash fold F of 5, stream the others (default 0)
+  --stack               multi-model --folds, research: stack kNN, the heads and the prior's IRT
+                        structure with nested selection and a cost-aware ε pick (not yet used by
+                        the live router, so it is not the default)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose
@@ -97,6 +101,7 @@ export async function benchmarkCommand(
         'prior-weight': { type: 'string' },
         'eval-folds': { type: 'string' },
         'holdout-fold': { type: 'string' },
+        stack: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
         dataset: { type: 'string', short: 'd' },
@@ -157,6 +162,7 @@ export async function benchmarkCommand(
       priorWeight: num('prior-weight'),
       evalFolds: typeof values['eval-folds'] === 'string' ? foldList(values['eval-folds']) : undefined,
       holdoutFold: num('holdout-fold'),
+      stack: values.stack === true,
     };
   } catch (err) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
@@ -267,6 +273,7 @@ export function formatReport(report: BenchmarkResult['report']): string {
       );
     } else if (report.lambda_sweep.length > 1) lines.push(`no λ reaches the best single model's quality`);
   }
+  if (report.multi_nested) lines.push('', ...formatNested(report.multi_nested));
   if (report.learning_curve) {
     lines.push('');
     lines.push(`learning curve (${report.strong ? 'APGR' : 'quality'} on a held-out fifth after n revealed outcomes):`);
@@ -285,4 +292,23 @@ export function formatReport(report: BenchmarkResult['report']): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The nested multi-model figures: no setting was chosen on the rows measured. */
+function formatNested(n: MultiNestedReport): string[] {
+  const line = (label: string, f: NestedFigures) => {
+    const gain = `${label}: routed ${f.routed_quality.toFixed(4)} vs best single ${f.best_single_quality.toFixed(4)} (${f.gain_points >= 0 ? '+' : ''}${f.gain_points.toFixed(1)} points, ${f.rows} rows)`;
+    const c = f.cost_aware;
+    return c
+      ? [
+          gain,
+          `  cost-aware (cheapest within ε): ${c.quality.toFixed(4)} at ${(100 * c.cost_share).toFixed(0)}% of ${n.best_single_model}'s cost`,
+        ]
+      : [gain];
+  };
+  return [
+    `nested (weights, offsets and ε chosen on inner folds of each training set; best single ${n.best_single_model}):`,
+    ...line('  all rows', n.all),
+    ...line('  rows outside the tuning split (hash fold 0)', n.outside_tuning_split),
+  ];
 }

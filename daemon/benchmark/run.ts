@@ -17,6 +17,7 @@ import type { PriorArtifact } from '../core/learned/prior';
 import { bundledPrior } from '../learning/bundled-prior';
 import { trainPriorWithout } from './prior-bench';
 import { staticPriorLogits } from '../core/learned/prior-offsets';
+import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
 
 export interface BenchmarkOptions {
   /** One file for --folds / --online / the sample. */
@@ -63,6 +64,11 @@ export interface BenchmarkOptions {
   evalFolds?: number[];
   /** --holdout-fold F: --online measures on hash fold F of 5 and streams the rest (default 0). */
   holdoutFold?: number;
+  /**
+   * Multi-model --folds: stack kNN, the heads and the prior's IRT structure with nested selection
+   * (multi-run.ts; research, off by default: the live router does not use it yet).
+   */
+  stack?: boolean;
 }
 
 export interface Variant {
@@ -75,6 +81,7 @@ export interface BenchmarkResult {
   report: BenchmarkReport & {
     variants?: Variant[];
     cheapest_at_best_quality?: { lambda: number; quality: number; cost: number } | null;
+    multi_nested?: MultiNestedReport;
   };
   /** One line per test row: uid and the strong-win score (two-model) or the chosen model. */
   decisions: { uid: string; value: string }[];
@@ -197,6 +204,7 @@ export async function runBenchmarkDetailed(
     /** --folds: each row's fold, so two-model scores are ranked within the router that made them. */
     let foldOfRow: number[] | null = null;
     const variants: Variant[] = [];
+    let nested: MultiNestedReport | undefined;
 
     if (options.priorOnly) {
       mode = 'prior';
@@ -236,7 +244,26 @@ export async function runBenchmarkDetailed(
       const byFold = testRows.map((r) => foldOf(r.row.prompt, k));
       const scored = options.evalFolds ?? Array.from({ length: k }, (_, f) => f);
       predictions = new Array<ModelQualities>(testRows.length);
-      for (let f = 0; f < k; f++) {
+      const stacked =
+        !two && options.stack === true && !options.withPrior
+          ? await stackedFolds(
+              testRows,
+              models,
+              dims,
+              { ...modelOptions, ...MULTI_KNN, ...options.model },
+              seed,
+              k,
+              progress,
+            )
+          : null;
+      if (stacked) {
+        stacked.stacked.forEach((blend, i) => {
+          const p = stacked.parts[i]!;
+          predictions[i] = { blend, knn: [...p.knn], linear: [...p.linear], words: [], irt: [...p.irt] };
+        });
+        nested = multiNestedReport(testRows, models, stacked);
+      }
+      for (let f = 0; f < (stacked ? 0 : k); f++) {
         if (!scored.includes(f)) continue;
         progress('training folds', f, k);
         const model = await train(
@@ -321,7 +348,9 @@ export async function runBenchmarkDetailed(
         ['kNN only', (q: ModelQualities) => q.knn],
         ['linear head only', (q: ModelQualities) => q.linear],
         ['words only (embedding not ready)', (q: ModelQualities) => q.words],
+        ["IRT (the prior's structure, fitted on the pool) only", (q: ModelQualities) => q.irt ?? []],
       ] as const) {
+        if (pickQ(predictions[0]!).length === 0) continue;
         const quality = mean(evaluated.map((r, i) => r.row.scores[pick(r, pickQ(predictions[i]!), 0)]!));
         variants.push({ name, quality });
       }
@@ -332,6 +361,7 @@ export async function runBenchmarkDetailed(
       variants.push(...(await sampleStory(testRows, models, dims, modelOptions, seed, two)));
     }
     if (learningCurve) report.learning_curve = learningCurve;
+    if (nested) report.multi_nested = nested;
     if (variants.length) report.variants = variants;
     report.duration_ms = Date.now() - started;
     return { report, decisions };
@@ -346,6 +376,8 @@ interface ModelQualities {
   linear: number[];
   /** As decided when the embedding is not ready in time (routing.embedding_wait_ms). */
   words: number[];
+  /** Multi-model stacked runs: the IRT view alone. */
+  irt?: number[];
 }
 
 /**

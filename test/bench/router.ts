@@ -2,6 +2,9 @@
 // stored outcomes. Targets (issue 3): p50 ≤ 2 ms with the embedding cached, ≤ 15 ms for an uncached
 // ≤ 500-character prompt (embedding included), memory ≤ 250 MB.
 //
+// The learned strategy decides with the bundled router prior loaded and blended in, as the daemon's
+// does; the same decisions without the prior are timed next to it.
+//
 // The 100k outcomes use synthetic embeddings (unit vectors scattered around 400 topic centres,
 // 10 models): embedding 100k real prompts with USE takes hours on a laptop CPU, and search cost
 // depends on the count and dimension, not on where the vectors came from. The uncached case
@@ -18,13 +21,15 @@ import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../../daemon/benchmark/folds';
 import { promptFeatures } from '../../daemon/core/learned/features';
 import { QualityModel } from '../../daemon/core/learned/quality-model';
-import { LearnedStrategy, SimilarityStrategy } from '../../daemon/core/learned/strategies';
+import { PoolPrior } from '../../daemon/core/learned/pool-prior';
+import { DEFAULT_LEARNED_OPTIONS, LearnedStrategy, SimilarityStrategy } from '../../daemon/core/learned/strategies';
 import type { Candidate, RouteInput } from '../../daemon/core/ports';
 import { CachingEmbedder } from '../../daemon/embeddings/cached';
 import { DiskEmbeddingCache } from '../../daemon/embeddings/disk-cache';
 import { contentKey } from '../../daemon/embeddings/text';
 import { createThreadedUseEmbedder } from '../../daemon/embeddings/threaded';
 import { USE_ID } from '../../daemon/embeddings/use';
+import { bundledPrior } from '../../daemon/learning/bundled-prior';
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 100_000);
 const DIMS = 512;
@@ -125,7 +130,10 @@ async function main() {
   const rssAfterLoad = process.memoryUsage().rss / 2 ** 20;
 
   const pool = MODELS.map(candidate);
-  const learned = new LearnedStrategy(model);
+  // As the daemon builds it (learner.ts): the bundled prior loaded and blended into every decision.
+  const prior = new PoolPrior(bundledPrior());
+  const learned = new LearnedStrategy(model, DEFAULT_LEARNED_OPTIONS, prior);
+  const learnedWithoutPrior = new LearnedStrategy(model);
   const similarity = new SimilarityStrategy(model);
   const queries = Array.from({ length: 300 }, () => {
     const c = centres[Math.floor(random() * centres.length)]!;
@@ -134,6 +142,7 @@ async function main() {
   const cached: number[] = [];
   const cachedCpu: number[] = [];
   const cachedSimilarity: number[] = [];
+  const cachedWithoutPrior: number[] = [];
   queries.forEach((q, i) => {
     const text = PROMPTS[i % PROMPTS.length]!;
     const cpu = process.cpuUsage();
@@ -145,6 +154,9 @@ async function main() {
     t = performance.now();
     similarity.decide(input(text, q), pool);
     cachedSimilarity.push(performance.now() - t);
+    t = performance.now();
+    learnedWithoutPrior.decide(input(text, q), pool);
+    cachedWithoutPrior.push(performance.now() - t);
   });
 
   // Uncached: a real ≤ 500-char prompt through USE (model already loaded, as in a running daemon).
@@ -234,6 +246,7 @@ async function main() {
     learned_cached_p95_ms: +percentile(cached, 95).toFixed(3),
     learned_cached_cpu_p50_ms: +percentile(cachedCpu, 50).toFixed(3),
     similarity_cached_p50_ms: +percentile(cachedSimilarity, 50).toFixed(3),
+    learned_without_prior_cached_p50_ms: +percentile(cachedWithoutPrior, 50).toFixed(3),
     uncached_p50_ms: +percentile(uncached, 50).toFixed(2),
     uncached_cpu_p50_ms: +percentile(uncachedCpu, 50).toFixed(2),
     uncached_500_chars_p50_ms: +percentile(uncachedLong, 50).toFixed(2),
