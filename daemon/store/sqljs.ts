@@ -64,10 +64,12 @@ export function loadSqlJs(wasmPath = defaultWasmPath()): Promise<SqlJs> {
  * emulated file system, whose buffer grows past 1 MiB by copying it into one 1.125 times as big:
  * a COMMIT that extends a 40 MB database spent most of its time in those copies (110 µs per
  * request row with its commit, against 20 µs with room to grow: 16k rows into a 3k-row store).
- * sql.js copies the image it is given, so the room is resident memory: 32 MiB, the records of
- * ~15k requests, after which growth copies resume (until the next start).
+ * sql.js copies the image it is given, so the room is resident memory (twice, until the copy we
+ * hand it is collected): 16 MiB, the records of ~7k requests, after which growth copies resume
+ * until the next start. 32 MiB cost an idle daemon 62 MB of RSS (300 vs 239 MB) and measured the
+ * same in `npm run bench:store` (30–31 µs per save on the request path, 200–230 µs in all).
  */
-const GROWTH_ROOM_BYTES = 32 * 1024 * 1024;
+const GROWTH_ROOM_BYTES = 16 * 1024 * 1024;
 
 /**
  * Opens a database file image (a snapshot, or null for a new database) with `room` zeroed bytes
