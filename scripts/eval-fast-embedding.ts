@@ -12,7 +12,7 @@ import { completeRows, loadTable } from '../daemon/benchmark/data';
 import { foldOf, seededRandom } from '../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../daemon/benchmark/metrics';
 import { rankWithinFolds } from '../daemon/benchmark/run';
-import { promptFeatures } from '../daemon/core/learned/features';
+import { textFeatures } from '../daemon/core/learned/features';
 import { DEFAULT_QUALITY_MODEL, QualityModel } from '../daemon/core/learned/quality-model';
 import { readCacheFile } from '../daemon/embeddings/disk-cache';
 import { loadFastView, textFor } from '../daemon/embeddings/fast-view';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
               key: contentKey(USE_ID, text),
               use,
               fast: fast.embed(row.prompt),
-              features: promptFeatures(row.prompt),
+              features: textFeatures(row.prompt),
             }
           : null;
       })

@@ -4,7 +4,7 @@
 // of each outer training set, as JSON for offline analysis (which views to stack, on which split).
 //   node --import tsx scripts/multi-experiment.ts DATA.csv OUT.json [INNER_FOLDS=3]
 import { writeFileSync } from 'node:fs';
-import { promptFeatures } from '../daemon/core/learned/features';
+import { textFeatures } from '../daemon/core/learned/features';
 import { DEFAULT_QUALITY_MODEL, QualityModel } from '../daemon/core/learned/quality-model';
 import { fitPrior, DEFAULT_PRIOR_HYPER, predictFitted } from '../daemon/core/learned/prior-fit';
 import { priorInput } from '../daemon/core/learned/prior';
@@ -26,7 +26,7 @@ async function main() {
   const vectors: Float32Array[] = [];
   for (let i = 0; i < rows.length; i += 64)
     vectors.push(...(await embedder.embed(rows.slice(i, i + 64).map((r) => r.prompt))));
-  const feats = rows.map((r) => promptFeatures(r.prompt));
+  const feats = rows.map((r) => textFeatures(r.prompt));
   const keys = rows.map((r) => embedder.keyOf(r.prompt));
   const scale = (s: number) => (table.min >= 0 && table.max <= 1 ? s : (s - table.min) / (table.max - table.min));
   const outer = rows.map((r) => foldOf(r.prompt, 5));

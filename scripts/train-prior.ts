@@ -25,7 +25,7 @@ import {
   type TrainedPrior,
 } from '../daemon/benchmark/prior-train';
 import { canonicalModelName } from '../daemon/core/learned/prior';
-import { promptFeatures } from '../daemon/core/learned/features';
+import { textFeatures } from '../daemon/core/learned/features';
 
 export type Hyper = PriorHyper & { embedding: number; balance: number; lexicalScale?: number; members?: number };
 export const CHOSEN: Hyper = {
@@ -202,7 +202,7 @@ export function mtBench(
   const rows = body.filter((r) => r[col('contaminated')] !== 'True' && r[col('prompt')]);
   const models = [STRONG, WEAK];
   const gapOfText = (text: string) => {
-    const features = promptFeatures(text);
+    const features = textFeatures(text);
     const vector = t.artifact.input.embedding > 0 ? (embeddings?.get(text) ?? null) : null;
     const p = priorScores(t, { features, models } as PriorRow, vector);
     return p[0]! - p[1]!;

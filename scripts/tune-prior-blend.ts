@@ -11,7 +11,7 @@ import { foldOf, seededRandom } from '../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../daemon/benchmark/metrics';
 import { trainPriorWithout } from '../daemon/benchmark/prior-bench';
 import { rankWithinFolds } from '../daemon/benchmark/run';
-import { promptFeatures } from '../daemon/core/learned/features';
+import { textFeatures } from '../daemon/core/learned/features';
 import { PoolPrior } from '../daemon/core/learned/pool-prior';
 import { staticPriorLogits } from '../daemon/core/learned/prior-offsets';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../daemon/core/learned/quality-model';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const pool = new PoolPrior(artifact);
   const configs = [STRONG, WEAK].map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
   const prepared = rows.map((r, i) => {
-    const features = promptFeatures(r.prompt);
+    const features = textFeatures(r.prompt);
     return {
       row: r,
       key: String(i),

@@ -2,7 +2,7 @@
 // when routing.strategies names a strategy that uses it.
 import type { ResolvedConfig } from '../config';
 import type { Learner, Store } from '../core/ports';
-import { createLearner } from '../learning';
+import { createLearner } from '../services/learner';
 
 /**
  * 'auto' (default) builds it when routing.strategies names learned or similarity; 'off' never;

@@ -2,7 +2,7 @@
 // the benchmark's leave-one-dataset-out runs): rows → examples over canonical model names → a
 // fitted PriorArtifact. Only the files whose licences allow it go into the shipped prior.
 import path from 'node:path';
-import { FEATURE_COUNT, LEXICAL_DIMS, promptFeatures, type PromptFeatures } from '../core/learned/features';
+import { FEATURE_COUNT, LEXICAL_DIMS, textFeatures, type TextFeatures } from '../core/learned/features';
 import { canonicalModelName, priorInput, RouterPrior, type PriorArtifact } from '../core/learned/prior';
 import {
   artifactHeads,
@@ -51,7 +51,7 @@ export const PRIOR_TRAINING_FILES: { file: string; licence: string }[] = [
 export interface PriorRow {
   uid: string;
   prompt: string;
-  features: PromptFeatures;
+  features: TextFeatures;
   /** Canonical model names of the scored columns. */
   models: string[];
   /** Scores mapped to 0..1 (the table's range), null when empty. */
@@ -78,7 +78,7 @@ export function loadPriorDataset(dataDir: string, file: string, licence = 'evalu
   const rows = table.rows.map((r) => ({
     uid: r.uid,
     prompt: r.prompt,
-    features: promptFeatures(r.prompt),
+    features: textFeatures(r.prompt),
     models,
     scores: r.scores.map(scale),
     raw: r.scores,

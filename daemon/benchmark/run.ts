@@ -3,7 +3,7 @@
 // (two-model) or quality and cost against the best single model and the oracle (multi-model).
 import { randomUUID } from 'node:crypto';
 import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
-import { promptFeatures, type PromptFeatures } from '../core/learned/features';
+import { textFeatures, type TextFeatures } from '../core/learned/features';
 import { utilities } from '../core/learned/policy';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
 import type { Candidate } from '../core/ports';
@@ -14,7 +14,7 @@ import { foldOf, seededRandom } from './folds';
 import { apgr, cpt, mean, qualityCurve } from './metrics';
 import { PoolPrior } from '../core/learned/pool-prior';
 import type { PriorArtifact } from '../core/learned/prior';
-import { bundledPrior } from '../learning/bundled-prior';
+import { bundledPrior } from '../assets/bundled-prior';
 import { trainPriorWithout } from './prior-bench';
 import { staticPriorLogits } from '../core/learned/prior-offsets';
 import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
@@ -108,7 +108,7 @@ export interface Prepared {
   row: EvalRow;
   key: string;
   vector: Float32Array;
-  features: PromptFeatures;
+  features: TextFeatures;
   /** Scores mapped to 0..1 for learning (metrics use the raw scores). */
   learnScores: (number | null)[];
   /** The router prior's logit per model column (shipped values, no online change), when in use. */
@@ -176,7 +176,7 @@ export async function runBenchmarkDetailed(
       const pool = artifact && !options.priorOnly ? new PoolPrior(artifact) : null;
       const configs = main.models.map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
       return rows.map((row, i) => {
-        const features = promptFeatures(row.prompt);
+        const features = textFeatures(row.prompt);
         return {
           row,
           key: embedder.keyOf(row.prompt),

@@ -2,9 +2,9 @@
 // learner's. Strategies the learner cannot provide (embeddings off, no learner yet) are skipped and
 // reported, so the daemon can log why its chain is shorter than configured.
 import type { StrategyName } from '../../shared/config';
-import { CostRouter } from './cost';
-import { EnsembleRouter } from './ensemble';
-import { FallbackRouter } from './fallback';
+import { CostStrategy } from './cost';
+import { EnsembleStrategy } from './ensemble';
+import { FallbackStrategy } from './fallback';
 import type { Learner, RoutingStrategy } from './ports';
 
 export interface ChainOptions {
@@ -15,13 +15,13 @@ export interface ChainOptions {
   learner?: Pick<Learner, 'strategy'>;
 }
 
-export function buildEnsemble(options: ChainOptions): { router: EnsembleRouter; skipped: string[] } {
+export function buildEnsemble(options: ChainOptions): { router: EnsembleStrategy; skipped: string[] } {
   const chain: RoutingStrategy[] = [];
   const skipped: string[] = [];
   for (const name of options.strategies) {
     if (chain.some((s) => s.name === name)) continue;
-    if (name === 'cost') chain.push(new CostRouter({ preferLocal: options.preferLocal }));
-    else if (name === 'fallback') chain.push(new FallbackRouter(options.defaultModel));
+    if (name === 'cost') chain.push(new CostStrategy({ preferLocal: options.preferLocal }));
+    else if (name === 'fallback') chain.push(new FallbackStrategy(options.defaultModel));
     else {
       const learned = options.learner?.strategy(name);
       if (learned) chain.push(learned);
@@ -29,7 +29,7 @@ export function buildEnsemble(options: ChainOptions): { router: EnsembleRouter; 
     }
   }
   return {
-    router: new EnsembleRouter(chain, { minConfidence: options.minConfidence, defaultModel: options.defaultModel }),
+    router: new EnsembleStrategy(chain, { minConfidence: options.minConfidence, defaultModel: options.defaultModel }),
     skipped,
   };
 }

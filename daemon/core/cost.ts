@@ -17,7 +17,7 @@ interface Scored {
   promotedLocal: boolean;
 }
 
-export class CostRouter implements RoutingStrategy {
+export class CostStrategy implements RoutingStrategy {
   readonly name = 'cost';
 
   constructor(private readonly options: CostRouterOptions) {}

@@ -6,7 +6,7 @@ import type { ModelConfig } from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
 import type { RoutingDecision } from '../../shared/openai';
 import { expectedCost } from './candidates';
-import { FallbackRouter } from './fallback';
+import { FallbackStrategy } from './fallback';
 import type { Candidate, RouteInput, RoutePlan, RoutingStrategy, StrategyVerdict } from './ports';
 
 export interface EnsembleOptions {
@@ -18,14 +18,14 @@ export interface EnsembleOptions {
 
 type ChainEntry = NonNullable<RoutingDecision['chain']>[number];
 
-export class EnsembleRouter {
+export class EnsembleStrategy {
   private readonly fallback: RoutingStrategy;
 
   constructor(
     private readonly strategies: readonly RoutingStrategy[],
     private readonly options: EnsembleOptions,
   ) {
-    this.fallback = strategies.find((s) => s.name === 'fallback') ?? new FallbackRouter(options.defaultModel);
+    this.fallback = strategies.find((s) => s.name === 'fallback') ?? new FallbackStrategy(options.defaultModel);
   }
 
   /** The strategy names in the order they are consulted. */

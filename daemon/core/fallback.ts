@@ -4,7 +4,7 @@ import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from './
 
 export const FALLBACK_CONFIDENCE = 0.2;
 
-export class FallbackRouter implements RoutingStrategy {
+export class FallbackStrategy implements RoutingStrategy {
   readonly name = 'fallback';
 
   constructor(private readonly defaultModel?: string) {}

@@ -7,7 +7,7 @@ import type { ChatCompletionRequest } from '../../shared/openai';
 import { buildCandidates, noCandidateError } from '../core/candidates';
 import { buildEnsemble } from '../core/chain';
 import { CooldownTracker } from '../core/cooldown';
-import type { EnsembleRouter } from '../core/ensemble';
+import type { EnsembleStrategy } from '../core/ensemble';
 import { forcedPlan } from '../core/ensemble';
 import { routingInput } from '../core/features';
 import type { RouteInput, RoutePlan } from '../core/ports';
@@ -53,7 +53,7 @@ export function lambdaFor(model: string, config: ServiceConfig): number {
 export class RoutingService {
   readonly cooldown: CooldownTracker;
   private chainFor: ServiceConfig | null = null;
-  private ensemble: EnsembleRouter | null = null;
+  private ensemble: EnsembleStrategy | null = null;
 
   constructor(private readonly deps: Pick<ServiceDeps, 'config' | 'learner' | 'log' | 'now' | 'random' | 'plugins'>) {
     const now = deps.now ?? Date.now;
@@ -125,7 +125,7 @@ export class RoutingService {
   }
 
   /** The strategy chain, rebuilt only when the config object changes (a reload). */
-  private router(config: ServiceConfig): EnsembleRouter {
+  private router(config: ServiceConfig): EnsembleStrategy {
     if (this.ensemble && this.chainFor === config) return this.ensemble;
     const { router, skipped } = buildEnsemble({
       strategies: config.strategies,

@@ -38,7 +38,7 @@ import type { Gateway } from '../../daemon/services/ports';
 import { createOrchestrator, shouldEscalate } from '../../daemon/orchestrator';
 import { TeamMemory } from '../../daemon/orchestrator/team';
 import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/cache';
-import { promptFeatures } from '../../daemon/core/learned/features';
+import { textFeatures } from '../../daemon/core/learned/features';
 import { QualityModel } from '../../daemon/core/learned/quality-model';
 
 const DATA_DIR = process.env.FUGUSASHI_EVAL_DATA ?? path.resolve('..', 'shared', 'eval-data');
@@ -305,12 +305,12 @@ class LearnedRouter implements Tier1 {
     );
     const model = new QualityModel(trainVectors[0]!.length);
     train.forEach((row, i) => {
-      const features = promptFeatures(row.prompt);
+      const features = textFeatures(row.prompt);
       for (const m of models) model.add(row.uid, trainVectors[i]!, features, m, row.score[m] ?? 0);
     });
     await model.refit(rng(7));
     const predict = (key: string, vector: Float32Array, text: string): void => {
-      const p = model.predict(vector, promptFeatures(text), models);
+      const p = model.predict(vector, textFeatures(text), models);
       router.predictions.set(key, new Map(p.models.map((x) => [x.model, x.quality])));
     };
     const testVectors = await embed(

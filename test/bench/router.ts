@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../../daemon/benchmark/folds';
-import { promptFeatures } from '../../daemon/core/learned/features';
+import { textFeatures } from '../../daemon/core/learned/features';
 import { QualityModel } from '../../daemon/core/learned/quality-model';
 import { PoolPrior } from '../../daemon/core/learned/pool-prior';
 import { DEFAULT_LEARNED_OPTIONS, LearnedStrategy, SimilarityStrategy } from '../../daemon/core/learned/strategies';
@@ -29,7 +29,7 @@ import { DiskEmbeddingCache } from '../../daemon/embeddings/disk-cache';
 import { contentKey } from '../../daemon/embeddings/text';
 import { createThreadedUseEmbedder } from '../../daemon/embeddings/threaded';
 import { USE_ID } from '../../daemon/embeddings/use';
-import { bundledPrior } from '../../daemon/learning/bundled-prior';
+import { bundledPrior } from '../../daemon/assets/bundled-prior';
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 100_000);
 const DIMS = 512;
@@ -114,7 +114,7 @@ async function main() {
   for (let p = 0; p < prompts && added < OUTCOMES; p++) {
     const centre = centres[Math.floor(random() * centres.length)]!;
     const v = unit(centre.map((x) => x + 0.04 * gaussian(random)));
-    const features = promptFeatures(syntheticText(p));
+    const features = textFeatures(syntheticText(p));
     disk.putMany([{ key: contentKey(USE_ID, syntheticText(p)), vector: v }]);
     for (let j = 0; j < 2 && added < OUTCOMES; j++, added++) {
       const m = MODELS[Math.floor(random() * MODELS.length)]!;
@@ -179,7 +179,7 @@ async function main() {
   const seedTexts = PROMPTS.map((p, i) => `${p} (variant ${i})`);
   const seedVectors = await embedder.embed(seedTexts);
   seedVectors.forEach((v, i) =>
-    MODELS.forEach((m) => useModel.add(`s${i}`, v, promptFeatures(seedTexts[i]!), m, random())),
+    MODELS.forEach((m) => useModel.add(`s${i}`, v, textFeatures(seedTexts[i]!), m, random())),
   );
   const useLearned = new LearnedStrategy(useModel);
   const uncachedEmbedOnly: number[] = [];

@@ -66,13 +66,13 @@ export const LEXICAL_DIMS = 1024;
 const MAX_TOKENS = 400;
 const TOKEN = /[a-z]+|\d+|[^\sa-z\d]/g;
 
-export interface PromptFeatures {
+export interface TextFeatures {
   dense: Float32Array;
   /** Sorted bucket ids, one per token and token pair (repeats count). */
   lexical: Uint16Array;
 }
 
-export function promptFeatures(text: string): PromptFeatures {
+export function textFeatures(text: string): TextFeatures {
   return { dense: promptFeatureVector(text), lexical: lexicalIds(routingFocus(text)) };
 }
 

@@ -1,11 +1,11 @@
-// Pure learning strategies: no I/O, fed by the Learner (daemon/learning).
+// Pure learning strategies: no I/O, fed by the Learner (daemon/services/learner.ts).
 export {
   FEATURE_COUNT,
   FEATURE_NAMES,
   LEXICAL_DIMS,
   promptFeatureVector,
-  promptFeatures,
-  type PromptFeatures,
+  textFeatures,
+  type TextFeatures,
 } from './features';
 export { routingFocus } from './focus';
 export { DEFAULT_LINEAR, LogisticHeads, type LinearOptions } from './linear';

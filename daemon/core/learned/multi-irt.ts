@@ -4,13 +4,13 @@
 // the shipped prior's form (prior.ts) with the embedding added, since the pool's rows have one.
 // Every model of the pool shares the prompt side, so a model with few outcomes borrows the
 // structure learned from the others.
-import { FEATURE_COUNT, LEXICAL_DIMS, type PromptFeatures } from './features';
+import { FEATURE_COUNT, LEXICAL_DIMS, type TextFeatures } from './features';
 import { DEFAULT_PRIOR_HYPER, fitPrior, predictFitted, type FittedPrior, type PriorHyper } from './prior-fit';
 import { priorInput, type SparseInput } from './prior';
 
 export interface IrtOutcome {
   vector: Float32Array;
-  features: PromptFeatures;
+  features: TextFeatures;
   /** Score 0..1 per model index, null when not observed. */
   scores: readonly (number | null)[];
 }
@@ -39,12 +39,12 @@ export class PoolIrt {
     return new PoolIrt(fitted, h, embeddingDims, modelCount);
   }
 
-  input(features: PromptFeatures, vector: Float32Array | null): SparseInput {
+  input(features: TextFeatures, vector: Float32Array | null): SparseInput {
     return priorInput(features, vector, { embedding: this.embeddingDims });
   }
 
   /** P(good) for every model index of the pool. */
-  predict(features: PromptFeatures, vector: Float32Array | null): number[] {
+  predict(features: TextFeatures, vector: Float32Array | null): number[] {
     return predictFitted(
       this.fitted,
       this.hyper.skills,

@@ -3,7 +3,7 @@
 // heads each learn "is m good here"; routing needs "which model is best here", and the rows where
 // every model scores the same teach nothing about that, so they are skipped. Targets: the models
 // that reach the row's best score, equally.
-import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type PromptFeatures } from './features';
+import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from './features';
 
 export interface SoftmaxOptions {
   epochs: number;
@@ -15,7 +15,7 @@ export const DEFAULT_SOFTMAX: SoftmaxOptions = { epochs: 8, learningRate: 0.1, l
 
 export interface SoftmaxRow {
   vector: Float32Array;
-  features: PromptFeatures;
+  features: TextFeatures;
   scores: readonly (number | null)[];
 }
 
@@ -30,7 +30,7 @@ export class BestModelSoftmax {
     return embeddingDims + FEATURE_COUNT + LEXICAL_DIMS;
   }
 
-  static input(vector: Float32Array, features: PromptFeatures, embeddingDims: number): Float32Array {
+  static input(vector: Float32Array, features: TextFeatures, embeddingDims: number): Float32Array {
     const x = new Float32Array(BestModelSoftmax.inputDims(embeddingDims));
     x.set(vector.subarray(0, embeddingDims));
     x.set(features.dense.subarray(0, FEATURE_COUNT), embeddingDims);
@@ -89,7 +89,7 @@ export class BestModelSoftmax {
   }
 
   /** P(model is the best) per model index. */
-  predict(vector: Float32Array, features: PromptFeatures): number[] {
+  predict(vector: Float32Array, features: TextFeatures): number[] {
     const x = BestModelSoftmax.input(vector, features, this.dims - FEATURE_COUNT - LEXICAL_DIMS);
     const p = new Float64Array(this.models);
     logitsInto(this.weights, x, this.models, this.dims, p);

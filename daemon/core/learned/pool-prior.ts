@@ -5,7 +5,7 @@
 import type { ModelConfig } from '../../../shared/config';
 import type { Candidate, RouteInput, StrategyVerdict } from '../ports';
 import { asRating } from './explain';
-import { promptFeatures, type PromptFeatures } from './features';
+import { textFeatures, type TextFeatures } from './features';
 import { twoModelChoice, utilities, type Scored } from './policy';
 import {
   canonicalModelName,
@@ -71,7 +71,7 @@ export class PoolPrior {
     return this.placements.get(name) ?? this.placementOf({ name, model: name, cost_per_output_token: 0 });
   }
 
-  predict(features: PromptFeatures, embedding: Float32Array | null, configs: readonly ModelConfig[]): PriorView {
+  predict(features: TextFeatures, embedding: Float32Array | null, configs: readonly ModelConfig[]): PriorView {
     const x = this.prior.input(features, embedding);
     const profile = this.online.profile(x);
     return {
@@ -86,7 +86,7 @@ export class PoolPrior {
 
   /** One outcome (rating, imported score, implicit signal) refines the prior online. */
   observe(prompt: string, model: string, score: number, weight = 1, embedding: Float32Array | null = null): void {
-    const x = this.prior.input(promptFeatures(prompt), embedding);
+    const x = this.prior.input(textFeatures(prompt), embedding);
     this.online.update(model, this.placementByName(model).row, x, score, weight);
   }
 }
@@ -132,7 +132,7 @@ export function decideFromPrior(
   reason: string,
 ): StrategyVerdict {
   const view = pool.predict(
-    promptFeatures(input.text),
+    textFeatures(input.text),
     input.embedding ?? null,
     candidates.map((c) => c.config),
   );

@@ -3,13 +3,13 @@
 // when an outcome is stored and when a prompt is routed later, so it never moves with the
 // OnlinePrior's updates (those would shift the base under corrections already learned).
 import type { ModelConfig } from '../../../shared/config';
-import type { PromptFeatures } from './features';
+import type { TextFeatures } from './features';
 import type { PoolPrior } from './pool-prior';
 import { logitOf } from './prior';
 
 export function staticPriorLogits(
   pool: PoolPrior,
-  features: PromptFeatures,
+  features: TextFeatures,
   embedding: Float32Array | null,
   configs: readonly Pick<ModelConfig, 'name' | 'model' | 'cost_per_output_token' | 'quality'>[],
 ): number[] {

@@ -12,7 +12,7 @@
 //
 // The live router refines the prior online (OnlinePrior): each outcome moves the pool model's
 // ability and loadings and the prompt head a small step, pulled back toward the prior's values.
-import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type PromptFeatures } from './features';
+import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from './features';
 
 export interface PriorModelRow {
   ability: number;
@@ -77,7 +77,7 @@ export interface SparseInput {
 export type PriorInputLayout = PriorArtifact['input'];
 
 export function priorInput(
-  features: PromptFeatures,
+  features: TextFeatures,
   embedding: Float32Array | null,
   layout: Pick<PriorInputLayout, 'embedding' | 'embeddingScale' | 'lexicalScale'> & { lexical?: number },
 ): SparseInput {
@@ -153,7 +153,7 @@ export class RouterPrior {
     return this.artifact.input.embedding;
   }
 
-  input(features: PromptFeatures, embedding: Float32Array | null): SparseInput {
+  input(features: TextFeatures, embedding: Float32Array | null): SparseInput {
     return priorInput(features, embedding, this.artifact.input);
   }
 

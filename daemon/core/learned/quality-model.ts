@@ -2,7 +2,7 @@
 // prompts (kNN with a similarity kernel, shrunk towards the model's overall mean when evidence is
 // thin) and the logistic heads over the embedding, cheap features and hashed words. Both update
 // online.
-import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type PromptFeatures } from './features';
+import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from './features';
 import { DEFAULT_LINEAR, LogisticHeads, type LinearOptions, type TrainingExample } from './linear';
 import { PromptIndex, type Neighbour } from './neighbours';
 import { withLength } from './typed-arrays';
@@ -175,7 +175,7 @@ export class QualityModel {
   add(
     key: string,
     vector: Float32Array,
-    features: PromptFeatures,
+    features: TextFeatures,
     model: string,
     score: number,
     weight = 1,
@@ -245,7 +245,7 @@ export class QualityModel {
     return mean;
   }
 
-  private inputOf(vector: Float32Array, features: PromptFeatures): Float32Array {
+  private inputOf(vector: Float32Array, features: TextFeatures): Float32Array {
     const x = new Float32Array(this.inputDims);
     x.set(vector);
     this.fillRest(x, features.dense, features.lexical);
@@ -377,7 +377,7 @@ export class QualityModel {
    */
   predict(
     vector: Float32Array | null,
-    features: PromptFeatures,
+    features: TextFeatures,
     models: readonly string[],
     priors?: readonly (number | undefined)[],
     /** How the corrections to the prior combine (default: α chosen at the last refit). */
@@ -388,7 +388,7 @@ export class QualityModel {
 
   private predictWith(
     vector: Float32Array | null,
-    features: PromptFeatures,
+    features: TextFeatures,
     models: readonly string[],
     priors: readonly (number | undefined)[] | undefined,
     correction: Correction,

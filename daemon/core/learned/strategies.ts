@@ -7,7 +7,7 @@
 //    not ready in time (routing.embeddings.wait_ms) it decides from the words alone.
 import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from '../ports';
 import { compareSentence } from './explain';
-import { promptFeatures } from './features';
+import { textFeatures } from './features';
 import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
 import { decideFromPrior, predictedQualityList, type PoolPrior } from './pool-prior';
 import { staticPriorLogits } from './prior-offsets';
@@ -83,7 +83,7 @@ abstract class ModelStrategy implements RoutingStrategy {
         abstain(this.name, 'none of the candidate models has outcomes yet')
       );
 
-    const features = promptFeatures(input.text);
+    const features = textFeatures(input.text);
     const prediction = this.model.predict(
       input.embedding ?? null,
       features,
@@ -188,7 +188,7 @@ export class LearnedStrategy extends ModelStrategy {
     if (!this.prior) return undefined;
     return staticPriorLogits(
       this.prior,
-      promptFeatures(input.text),
+      textFeatures(input.text),
       input.embedding ?? null,
       candidates.map((c) => c.config),
     ).map(sigmoid);

@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import type { Outcome } from '../../../daemon/core/ports';
 import { loadFastView } from '../../../daemon/embeddings/fast-view';
 import { USE_ID } from '../../../daemon/embeddings/use';
-import { createLearner, type LearnerHandle } from '../../../daemon/learning/learner';
+import { createLearner, type LearnerHandle } from '../../../daemon/services/learner';
 import type { RoutedChatCompletion } from '../../../shared/client';
 import { makeTempDir, startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promptFeatureVector } from '../../../daemon/core/learned/features';
 import type { Candidate, Outcome, RouteInput, Store } from '../../../daemon/core/ports';
-import { createLearner } from '../../../daemon/learning/learner';
+import { createLearner } from '../../../daemon/services/learner';
 
 /** The outcome half of the Store port, in memory (the learner reads and never writes the rest). */
 function outcomeStore(rows: Omit<Outcome, 'id'>[]): Store {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { replayOnline, type Prepared } from '../../../daemon/benchmark/run';
-import { promptFeatures } from '../../../daemon/core/learned/features';
+import { textFeatures } from '../../../daemon/core/learned/features';
 import { DEFAULT_QUALITY_MODEL } from '../../../daemon/core/learned/quality-model';
 
 // Two topics on orthogonal axes: the weak model fails topic B, the strong model answers both.
@@ -15,7 +15,7 @@ function rows(n: number): Prepared[] {
       row: { uid: `u${i}`, prompt, scores, costs: null },
       key: prompt,
       vector,
-      features: promptFeatures(prompt),
+      features: textFeatures(prompt),
       learnScores: scores,
       priorLogits: null,
     };

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { buildCandidates, isLoopbackUrl, noCandidateError } from '../../../daemon/core/candidates';
 import { buildEnsemble } from '../../../daemon/core/chain';
 import { CooldownTracker } from '../../../daemon/core/cooldown';
-import { CostRouter } from '../../../daemon/core/cost';
-import { EnsembleRouter, forcedPlan } from '../../../daemon/core/ensemble';
-import { FallbackRouter } from '../../../daemon/core/fallback';
+import { CostStrategy } from '../../../daemon/core/cost';
+import { EnsembleStrategy, forcedPlan } from '../../../daemon/core/ensemble';
+import { FallbackStrategy } from '../../../daemon/core/fallback';
 import { routingInput } from '../../../daemon/core/features';
 import type { RoutingStrategy, StrategyVerdict } from '../../../daemon/core/ports';
 import { FugusashiError } from '../../../shared/errors';
@@ -106,8 +106,8 @@ test('cooling-down models are left out while others remain, kept when all are co
   assert.equal(all.candidates.length, 3);
 });
 
-test('CostRouter: capability fit first, then price', () => {
-  const router = new CostRouter({ preferLocal: false });
+test('CostStrategy: capability fit first, then price', () => {
+  const router = new CostStrategy({ preferLocal: false });
   const code = input({ prompt: 'Write a Python function that parses ISO dates' });
   const set = buildCandidates(pool, code, noCooldown);
   const v = router.decide(code, set.candidates);
@@ -125,8 +125,8 @@ test('CostRouter: capability fit first, then price', () => {
   assert.match(chat.explanation, /free, local/);
 });
 
-test('CostRouter: a required capability shows in the explanation; writing prefers the writer', () => {
-  const router = new CostRouter({ preferLocal: false });
+test('CostStrategy: a required capability shows in the explanation; writing prefers the writer', () => {
+  const router = new CostStrategy({ preferLocal: false });
   const tools = input({ prompt: 'Fix this bug in my code', tools: [{ type: 'function', function: { name: 'f' } }] });
   const v = router.decide(tools, buildCandidates(pool, tools, noCooldown).candidates);
   assert.match(v.explanation, /^Cheapest model with tools \+ code: gpt-4o-mini/);
@@ -137,7 +137,7 @@ test('CostRouter: a required capability shows in the explanation; writing prefer
   );
 });
 
-test('CostRouter prefer_local: a fitting free local model goes first; a priced loopback one is not preferred', () => {
+test('CostStrategy prefer_local: a fitting free local model goes first; a priced loopback one is not preferred', () => {
   const freeLocal = model('lm-studio', {
     api_base: 'http://localhost:1234/v1',
     cost_per_input_token: 0,
@@ -158,20 +158,20 @@ test('CostRouter prefer_local: a fitting free local model goes first; a priced l
   });
   const code = input({ prompt: 'Refactor this JavaScript function' });
   const priced = buildCandidates([pricedLoopback, cheapCloud], code, noCooldown).candidates;
-  const notFree = new CostRouter({ preferLocal: true }).decide(code, priced);
+  const notFree = new CostStrategy({ preferLocal: true }).decide(code, priced);
   assert.equal(notFree.ranked[0]!.model, 'cheap-cloud');
   assert.doesNotMatch(notFree.explanation, /[Ll]ocal/);
   const cands = buildCandidates([cheapCloud, freeLocal], code, noCooldown).candidates;
-  const preferred = new CostRouter({ preferLocal: true }).decide(code, cands);
+  const preferred = new CostStrategy({ preferLocal: true }).decide(code, cands);
   assert.equal(preferred.ranked[0]!.model, 'lm-studio');
   assert.match(preferred.explanation, /^Local model preferred with code: lm-studio \(free, local\)/);
   // A local model that lacks what the prompt needs is not promoted.
   const cands2 = buildCandidates([llama, mini], code, noCooldown).candidates;
-  assert.equal(new CostRouter({ preferLocal: true }).decide(code, cands2).ranked[0]!.model, 'gpt-4o-mini');
+  assert.equal(new CostStrategy({ preferLocal: true }).decide(code, cands2).ranked[0]!.model, 'gpt-4o-mini');
 });
 
-test('CostRouter with λ = 0 (auto:quality): the priciest fitting model, since price is the only quality signal', () => {
-  const router = new CostRouter({ preferLocal: false });
+test('CostStrategy with λ = 0 (auto:quality): the priciest fitting model, since price is the only quality signal', () => {
+  const router = new CostStrategy({ preferLocal: false });
   const code = routingInput(
     { model: 'auto:quality', messages: [{ role: 'user', content: 'Write a Python function that parses ISO dates' }] },
     { costWeight: 0, explore: false, random: () => 0.5 },
@@ -185,13 +185,13 @@ test('CostRouter with λ = 0 (auto:quality): the priciest fitting model, since p
   assert.ok(v.ranked[0]!.score > v.ranked[1]!.score);
 });
 
-test('FallbackRouter: the default model when it can serve, else the first candidate', () => {
+test('FallbackStrategy: the default model when it can serve, else the first candidate', () => {
   const cands = buildCandidates(pool, input(), noCooldown).candidates;
-  const v = new FallbackRouter('claude-sonnet').decide(input(), cands);
+  const v = new FallbackStrategy('claude-sonnet').decide(input(), cands);
   assert.equal(v.ranked[0]!.model, 'claude-sonnet');
   assert.ok(v.confidence < 0.35);
   const tools = input({ tools: [{ type: 'function', function: { name: 'f' } }] });
-  const v2 = new FallbackRouter('llama3.2-local').decide(tools, buildCandidates(pool, tools, noCooldown).candidates);
+  const v2 = new FallbackStrategy('llama3.2-local').decide(tools, buildCandidates(pool, tools, noCooldown).candidates);
   assert.equal(v2.ranked[0]!.model, 'gpt-4o-mini');
   assert.match(v2.explanation, /default model llama3.2-local cannot serve/);
 });
@@ -216,15 +216,15 @@ function scripted(name: string, verdict: Partial<StrategyVerdict>): RoutingStrat
   return s;
 }
 
-test('EnsembleRouter: abstaining and unconfident strategies pass; the first confident one decides', () => {
+test('EnsembleStrategy: abstaining and unconfident strategies pass; the first confident one decides', () => {
   const similarity = scripted('similarity', { abstain: true, explanation: 'Only 2 similar past prompts.' });
   const learned = scripted('learned', {
     confidence: 0.2,
     ranked: [{ model: 'claude-sonnet', score: 0.7 }],
     explanation: 'Unsure.',
   });
-  const router = new EnsembleRouter(
-    [similarity, learned, new CostRouter({ preferLocal: false }), new FallbackRouter('llama3.2-local')],
+  const router = new EnsembleStrategy(
+    [similarity, learned, new CostStrategy({ preferLocal: false }), new FallbackStrategy('llama3.2-local')],
     {
       minConfidence: 0.35,
     },
@@ -246,7 +246,7 @@ test('EnsembleRouter: abstaining and unconfident strategies pass; the first conf
   assert.ok(plan.decision.estimated_cost > 0);
 });
 
-test('EnsembleRouter: a confident learned verdict decides, with exploration, and unknown models are ignored', () => {
+test('EnsembleStrategy: a confident learned verdict decides, with exploration, and unknown models are ignored', () => {
   const learned = scripted('learned', {
     confidence: 0.8,
     exploration: true,
@@ -255,13 +255,13 @@ test('EnsembleRouter: a confident learned verdict decides, with exploration, and
       { model: 'claude-sonnet', score: 0.9 },
     ],
   });
-  const cost = new CostRouter({ preferLocal: false });
+  const cost = new CostStrategy({ preferLocal: false });
   const costSpy = {
     name: 'cost',
     calls: 0,
-    decide: (...a: Parameters<CostRouter['decide']>) => (costSpy.calls++, cost.decide(...a)),
+    decide: (...a: Parameters<CostStrategy['decide']>) => (costSpy.calls++, cost.decide(...a)),
   };
-  const router = new EnsembleRouter([learned, costSpy], { minConfidence: 0.35 });
+  const router = new EnsembleStrategy([learned, costSpy], { minConfidence: 0.35 });
   const plan = router.plan(input(), buildCandidates(pool, input(), noCooldown).candidates);
   assert.equal(plan.decision.model, 'claude-sonnet');
   assert.equal(plan.decision.strategy, 'learned');
@@ -273,14 +273,14 @@ test('EnsembleRouter: a confident learned verdict decides, with exploration, and
   assert.deepEqual(plan.order, ['claude-sonnet', 'llama3.2-local', 'gpt-4o-mini']);
 });
 
-test('EnsembleRouter: the fallback decides last even with low confidence; a throwing strategy is skipped', () => {
+test('EnsembleStrategy: the fallback decides last even with low confidence; a throwing strategy is skipped', () => {
   const broken: RoutingStrategy = {
     name: 'learned',
     decide() {
       throw new Error('index not loaded');
     },
   };
-  const router = new EnsembleRouter([broken], { minConfidence: 0.35, defaultModel: 'claude-sonnet' });
+  const router = new EnsembleStrategy([broken], { minConfidence: 0.35, defaultModel: 'claude-sonnet' });
   const plan = router.plan(input(), buildCandidates(pool, input(), noCooldown).candidates);
   assert.equal(plan.decision.strategy, 'fallback');
   assert.equal(plan.decision.model, 'claude-sonnet');
@@ -311,7 +311,7 @@ test('cost with no fitting model passes to the default model', () => {
 test('a reasoning model counts for math', () => {
   const math = input({ prompt: 'Solve for x: 3x + 5 = 20' });
   assert.deepEqual(math.preferred, ['math']);
-  const v = new CostRouter({ preferLocal: true }).decide(math, buildCandidates(pool, math, noCooldown).candidates);
+  const v = new CostStrategy({ preferLocal: true }).decide(math, buildCandidates(pool, math, noCooldown).candidates);
   assert.equal(v.ranked[0]!.model, 'llama3.2-local');
   assert.equal(v.confidence, 0.8);
   assert.match(v.explanation, /with reasoning \(for math\): llama3\.2-local/);

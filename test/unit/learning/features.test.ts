@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LEXICAL_DIMS, lexicalIds, promptFeatures, writeLexical } from '../../../daemon/core/learned/features';
+import { LEXICAL_DIMS, lexicalIds, textFeatures, writeLexical } from '../../../daemon/core/learned/features';
 
 void test('lexical ids: words and word pairs in fixed buckets; order matters for pairs', () => {
   const a = lexicalIds('Is this not true?');
@@ -26,9 +26,9 @@ void test('the lexical vector has unit length and counts repeats sub-linearly', 
 
 void test('lexical features read the focus of a long few-shot prompt, dense features the whole text', () => {
   const shots = Array.from({ length: 40 }, (_, i) => `Q: ${i} apples?\nA: ${i}`).join('\n\n');
-  const f = promptFeatures(`${shots}\n\nQ: How many pears does Ann have if she had three and ate one?`);
+  const f = textFeatures(`${shots}\n\nQ: How many pears does Ann have if she had three and ate one?`);
   assert.deepEqual([...f.lexical], [...lexicalIds('Q: How many pears does Ann have if she had three and ate one?')]);
-  assert.ok(f.dense[2]! > promptFeatures('one line').dense[2]!, 'line count comes from the whole prompt');
+  assert.ok(f.dense[2]! > textFeatures('one line').dense[2]!, 'line count comes from the whole prompt');
 });
 
 void test('the linear head separates prompts by their words where the embedding cannot', async () => {
@@ -41,11 +41,11 @@ void test('the linear head separates prompts by their words where the embedding 
   for (let i = 0; i < 200; i++) {
     const sql = i % 2 === 0;
     const text = sql ? `write a sql join over table t${i}` : `write a python loop over list l${i}`;
-    model.add(`p${i}`, same, promptFeatures(text), 'a', sql ? 1 : 0);
-    model.add(`p${i}`, same, promptFeatures(text), 'b', sql ? 0 : 1);
+    model.add(`p${i}`, same, textFeatures(text), 'a', sql ? 1 : 0);
+    model.add(`p${i}`, same, textFeatures(text), 'b', sql ? 0 : 1);
   }
   await model.refit(seededRandom(1), undefined, 'exact');
-  const predict = (text: string) => model.predict(same, promptFeatures(text), ['a', 'b']).models;
+  const predict = (text: string) => model.predict(same, textFeatures(text), ['a', 'b']).models;
   const [sqlA, sqlB] = predict('write a sql join over table orders');
   const [pyA, pyB] = predict('write a python loop over list items');
   assert.ok(sqlA!.linear! > sqlB!.linear! + 0.3, `sql: a ${sqlA!.linear} vs b ${sqlB!.linear}`);

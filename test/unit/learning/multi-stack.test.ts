@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '../../../daemon/benchmark/folds';
-import { promptFeatures } from '../../../daemon/core/learned/features';
+import { textFeatures } from '../../../daemon/core/learned/features';
 import { PoolIrt } from '../../../daemon/core/learned/multi-irt';
 import { BestModelSoftmax } from '../../../daemon/core/learned/multi-softmax';
 import {
@@ -71,7 +71,7 @@ void test('PoolIrt and BestModelSoftmax learn which model answers which kind of 
     const topicB = i % 2 === 1;
     const vector = Float32Array.from(topicB ? [0, 1, 0, 0] : [1, 0, 0, 0]);
     const text = topicB ? `Compute the integral number ${i}` : `Name the capital city number ${i}`;
-    return { vector, features: promptFeatures(text), scores: [topicB ? 0 : 1, topicB ? 1 : 0, 0.5] };
+    return { vector, features: textFeatures(text), scores: [topicB ? 0 : 1, topicB ? 1 : 0, 0.5] };
   });
   const irt = PoolIrt.fit(prompts, 3, 4, seededRandom(5), { epochs: 30 });
   const softmax = BestModelSoftmax.fit(prompts, 3, 4, seededRandom(5));

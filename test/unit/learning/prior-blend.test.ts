@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '../../../daemon/benchmark/folds';
-import { promptFeatures } from '../../../daemon/core/learned/features';
+import { textFeatures } from '../../../daemon/core/learned/features';
 import { DEFAULT_QUALITY_MODEL, logit, QualityModel } from '../../../daemon/core/learned/quality-model';
 
 const MODELS = ['strong', 'weak'];
@@ -13,7 +13,7 @@ const PRIOR = [0.8, 0.6];
 
 function prompt(topicB: boolean, i: number) {
   const text = `${topicB ? 'Prove the lemma' : 'Name the capital'} number ${i}`;
-  return { text, vector: Float32Array.from(topicB ? [0, 1, 0, 0] : [1, 0, 0, 0]), features: promptFeatures(text) };
+  return { text, vector: Float32Array.from(topicB ? [0, 1, 0, 0] : [1, 0, 0, 0]), features: textFeatures(text) };
 }
 
 /** The user's experience: the weak model fails topic B and answers topic A; strong answers both. */

@@ -3,7 +3,7 @@
 // (word buckets weighted or left out, any embedding vector of the configured size).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FEATURE_COUNT, LEXICAL_DIMS, promptFeatures } from '../../../daemon/core/learned/features';
+import { FEATURE_COUNT, LEXICAL_DIMS, textFeatures } from '../../../daemon/core/learned/features';
 import {
   fitPrior,
   DEFAULT_PRIOR_HYPER,
@@ -61,7 +61,7 @@ void test('per-dataset centring: the difficulty head learns what is hard within 
 });
 
 void test('prior input layout: an embedding of the configured size (scaled), dense features, word buckets weighted or left out', () => {
-  const features = promptFeatures('Solve 3x + 5 = 20 for x. Show your reasoning.');
+  const features = textFeatures('Solve 3x + 5 = 20 for x. Show your reasoning.');
   const words = priorInput(features, null, { embedding: 0 });
   const lexAt = FEATURE_COUNT;
   const wordValues = [...words.index].flatMap((i, j) => (i >= lexAt ? [words.value[j]!] : []));

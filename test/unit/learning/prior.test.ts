@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ModelConfig } from '../../../shared/config';
-import { promptFeatures } from '../../../daemon/core/learned/features';
+import { textFeatures } from '../../../daemon/core/learned/features';
 import { PoolPrior } from '../../../daemon/core/learned/pool-prior';
 import { canonicalModelName } from '../../../daemon/core/learned/prior';
 import type { Candidate, RouteInput, Store } from '../../../daemon/core/ports';
-import { bundledPrior } from '../../../daemon/learning/bundled-prior';
-import { createLearner } from '../../../daemon/learning/learner';
+import { bundledPrior } from '../../../daemon/assets/bundled-prior';
+import { createLearner } from '../../../daemon/services/learner';
 
 function emptyStore(): Store {
   const unused = () => {
@@ -128,7 +128,7 @@ void test('a handful of ratings move a decision made by the prior', () => {
   const pool = new PoolPrior(bundledPrior());
   const models = [strong.config, weak.config];
   const gap = () => {
-    const v = pool.predict(promptFeatures(HARD), null, models);
+    const v = pool.predict(textFeatures(HARD), null, models);
     return v.models[0]!.quality - v.models[1]!.quality;
   };
   const before = gap();
@@ -161,7 +161,7 @@ void test('pool models the data never saw: a public figure, a quality: override,
   const guessed = pool.placementOf(config('mystery', 'acme-7b', 0.2));
   assert.equal(guessed.basis, 'price');
   // Higher public quality → higher predicted quality on the same prompt.
-  const v = pool.predict(promptFeatures(HARD), null, [
+  const v = pool.predict(textFeatures(HARD), null, [
     config('low', 'acme-1', 1, 1050),
     config('high', 'acme-2', 1, 1300),
   ]);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { applyDefaults } from '../../../daemon/config/resolve';
 import type { Outcome, Store } from '../../../daemon/core/ports';
-import { createLearner, WARM_UP_TEXT } from '../../../daemon/learning/learner';
+import { createLearner, WARM_UP_TEXT } from '../../../daemon/services/learner';
 import { toServiceConfig } from '../../../daemon/services/config';
 import { RoutingService } from '../../../daemon/services/routing';
 

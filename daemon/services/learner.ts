@@ -3,7 +3,7 @@
 // from new outcomes, and background refits that yield to the event loop between chunks.
 import path from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { promptFeatures } from '../core/learned/features';
+import { textFeatures } from '../core/learned/features';
 import { decideFromPrior, PoolPrior } from '../core/learned/pool-prior';
 import { staticPriorLogits } from '../core/learned/prior-offsets';
 import type { PriorArtifact } from '../core/learned/prior';
@@ -29,7 +29,7 @@ import { DiskEmbeddingCache } from '../embeddings/disk-cache';
 import type { FastView } from '../embeddings/fast-view';
 import { BoundedBackground, fastViewFor, type ViewedEmbedding } from '../embeddings/first-view';
 import { createEmbedder, type EmbedderConfig } from '../embeddings/index';
-import { bundledPrior } from './bundled-prior';
+import { bundledPrior } from '../assets/bundled-prior';
 
 export interface LearnerOptions {
   store: Store;
@@ -157,7 +157,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       if (seenIds.has(o.id)) return; // the initial load and observe() can overlap
       seenIds.add(o.id);
     }
-    const features = promptFeatures(o.prompt);
+    const features = textFeatures(o.prompt);
     // With the prior, each outcome is stored with the prior's logit for its prompt and model: the
     // store learns corrections to the prior rather than starting from nothing.
     const offset = pool

@@ -1,1 +1,0 @@
-export { createLearner, type LearnerHandle, type LearnerOptions } from './learner';
