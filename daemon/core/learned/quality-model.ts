@@ -59,6 +59,16 @@ const CORRECTION_HALF_AT = 1_000;
 const MIN_CROSS_FIT_OUTCOMES = 20;
 /** Held-out outcomes scored per half when choosing α (bounds a refit's extra cost). */
 const CROSS_FIT_SAMPLE = 1_000;
+/**
+ * Standard errors by which the store alone must beat the prior + correction on held-out outcomes
+ * before the prior is dropped: with few outcomes the difference is noise and the prior stays.
+ */
+const STORE_ALONE_MARGIN = 2;
+/**
+ * Outcomes with a prior below which the store alone is not even tried (saves the refit two fits):
+ * a newcomer's few hundred ratings keep the prior (the default benchmark's prior + 200 ratings).
+ */
+const STORE_ALONE_MIN_OUTCOMES = 500;
 
 export interface Correction {
   /** Share of the learned correction applied to the prior's estimate (0: the prior alone). */
@@ -119,9 +129,17 @@ export class QualityModel {
    * the least error: a strong prior keeps its ranking until the outcomes show they improve on it,
    * a poor one is corrected fully. All zero (no refit yet): α = 0, the prior alone.
    */
-  private correctionLoss = new Float64Array(CORRECTION_SHARES.length);
+  private correctionLoss: Float64Array = new Float64Array(CORRECTION_SHARES.length);
   /** Outcomes with a prior at the last refit (the evidence floor of α). */
   private correctionEvidence = 0;
+  /**
+   * Chosen at the last refit: the store alone (no prior offsets, raw-score kNN, as with no prior)
+   * predicted held-out outcomes clearly better than the prior + its correction. Thousands of
+   * outcomes far from the prior's training data (MMLU with a prior trained without it) are better
+   * served without the prior; the heads' learned β cannot get there since the residual kNN and α
+   * still pull toward the prior's estimate.
+   */
+  private storeAlone = false;
   private readonly totals: { sum: number; weight: number; count: number }[] = [];
 
   constructor(
@@ -224,7 +242,7 @@ export class QualityModel {
   }
 
   /** `scratch` (length inputDims) is reused by refits so 100k examples do not allocate 100k inputs. */
-  private example(i: number, scratch?: Float32Array): TrainingExample {
+  private example(i: number, scratch?: Float32Array, withPrior = !this.storeAlone): TrainingExample {
     const x = scratch ?? new Float32Array(this.inputDims);
     const point = this.outcomePoint[i]!;
     this.index.vectorInto(point, x);
@@ -235,7 +253,7 @@ export class QualityModel {
       model: this.outcomeModel[i]!,
       score: this.outcomeScore[i]!,
       weight: this.outcomeWeight[i]!,
-      offset: this.outcomeOffset[i]!,
+      offset: withPrior ? this.outcomeOffset[i]! : 0,
     };
   }
 
@@ -259,23 +277,14 @@ export class QualityModel {
     writeLexical(lexical, x, offset);
   }
 
+  /** Whether the last refit chose to predict from the store alone, without the prior. */
+  get usesStoreAlone(): boolean {
+    return this.storeAlone;
+  }
+
   /** The α with the least cross-fitted error (ties: the smaller, so without evidence the prior stands). */
   correction(): Correction {
-    const fixed = this.options.fixedCorrectionShare;
-    if (fixed !== undefined) return { alpha: fixed, knnShare: this.options.knnShareWithPrior };
-    let best = 0;
-    this.correctionLoss.forEach((loss, j) => {
-      if (loss < this.correctionLoss[best]! - 1e-12) best = j;
-    });
-    if (this.correctionLoss[best] === 0) return { alpha: 0, knnShare: this.options.knnShareWithPrior };
-    // Held-out squared error favours the prior's calibrated probabilities even where the learned
-    // corrections rank prompts better (MMLU fold 0, 12k outcomes: APGR .684 at α = .7, .693 at 1), so α
-    // is at least the evidence share n / (n + CORRECTION_HALF_AT).
-    const n = this.correctionEvidence;
-    return {
-      alpha: Math.max(CORRECTION_SHARES[Math.floor(best / KNN_SHARES.length)]!, n / (n + CORRECTION_HALF_AT)),
-      knnShare: KNN_SHARES[best % KNN_SHARES.length]!,
-    };
+    return correctionFrom(this.correctionLoss, this.correctionEvidence, this.options);
   }
 
   /** Refits the linear heads from every stored outcome and rebuilds the search cells. */
@@ -284,20 +293,30 @@ export class QualityModel {
     yieldNow?: () => Promise<void>,
     search: 'cells' | 'exact' = 'cells',
   ): Promise<void> {
-    const heads = new LogisticHeads(this.inputDims, this.options.linear);
     const count = this.outcomeCount;
     const scratch = new Float32Array(this.inputDims);
-    await heads.fit(
-      count,
-      (i) => this.example(i, scratch),
-      random,
-      yieldNow,
-      (i) => this.outcomeModel[i]!,
-    );
-    // Outcomes that arrived during the fit get their online step on the new heads.
-    for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i));
+    const fitAll = async (withPrior: boolean): Promise<LogisticHeads> => {
+      const heads = new LogisticHeads(this.inputDims, this.options.linear);
+      await heads.fit(
+        count,
+        (i) => this.example(i, scratch, withPrior),
+        random,
+        yieldNow,
+        (i) => this.outcomeModel[i]!,
+      );
+      return heads;
+    };
+    // Heads for the mode of the last refit; fitted again only when the cross-fit changes the mode.
+    let heads = await fitAll(!this.storeAlone);
+    const choice = await this.crossFitCorrection(count, random, yieldNow);
+    if (choice.storeAlone !== this.storeAlone) heads = await fitAll(!choice.storeAlone);
+    // Outcomes that arrived during the fits get their online step on the new heads.
+    for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i, undefined, !choice.storeAlone));
+    // The mode changes with the heads fitted for it, never before.
     this.heads = heads;
-    await this.crossFitCorrection(count, random, yieldNow);
+    this.correctionLoss = choice.losses;
+    this.correctionEvidence = choice.evidence;
+    this.storeAlone = choice.storeAlone;
     if (search === 'cells') await this.index.buildCells(random, yieldNow);
   }
 
@@ -307,29 +326,41 @@ export class QualityModel {
    * itself out, and each α of CORRECTION_SHARES is scored on those predictions. Judged on the
    * heads' online steps instead (progressive validation) the corrections looked worse than they
    * are after a refit, and a prior that is wrong for the traffic (RouterBench Winogrande) kept
-   * deciding.
+   * deciding. The store alone (heads without the prior's offset, raw-score kNN) is scored on the
+   * same held-out outcomes, and replaces the prior when it is better by STORE_ALONE_MARGIN
+   * standard errors of the paired difference.
    */
-  private async crossFitCorrection(count: number, random: () => number, yieldNow?: () => Promise<void>): Promise<void> {
-    const losses = new Float64Array(CORRECTION_SHARES.length * KNN_SHARES.length);
+  private async crossFitCorrection(
+    count: number,
+    random: () => number,
+    yieldNow?: () => Promise<void>,
+  ): Promise<{ losses: Float64Array; evidence: number; storeAlone: boolean }> {
+    const cells = CORRECTION_SHARES.length * KNN_SHARES.length;
+    const losses = new Float64Array(cells);
     const withPrior: number[] = [];
     for (let i = 0; i < count; i++) if (this.outcomeOffset[i] !== 0) withPrior.push(i);
-    if (withPrior.length < MIN_CROSS_FIT_OUTCOMES) {
-      this.correctionLoss = losses;
-      this.correctionEvidence = withPrior.length;
-      return;
-    }
+    if (withPrior.length < MIN_CROSS_FIT_OUTCOMES) return { losses, evidence: withPrior.length, storeAlone: false };
+    const tryStoreAlone =
+      withPrior.length >= STORE_ALONE_MIN_OUTCOMES && this.options.fixedCorrectionShare === undefined;
+    // Per held-out outcome, to score the chosen correction against the store alone pairwise.
+    const heldOut: { weight: number; score: number; p0: number; corrected: number[]; alone: number }[] = [];
     const scratch = new Float32Array(this.inputDims);
-    for (const fold of [0, 1]) {
-      const train: number[] = [];
-      for (let i = 0; i < count; i++) if (this.outcomePoint[i]! % 2 !== fold) train.push(i);
+    const fitHalf = async (train: readonly number[], withOffsets: boolean): Promise<LogisticHeads> => {
       const heads = new LogisticHeads(this.inputDims, this.options.linear);
       await heads.fit(
         train.length,
-        (j) => this.example(train[j]!, scratch),
+        (j) => this.example(train[j]!, scratch, withOffsets),
         random,
         yieldNow,
         (j) => this.outcomeModel[train[j]!]!,
       );
+      return heads;
+    };
+    for (const fold of [0, 1]) {
+      const train: number[] = [];
+      for (let i = 0; i < count; i++) if (this.outcomePoint[i]! % 2 !== fold) train.push(i);
+      const heads = await fitHalf(train, true);
+      const storeHeads = tryStoreAlone ? await fitHalf(train, false) : null;
       let test = withPrior.filter((i) => this.outcomePoint[i]! % 2 === fold);
       if (test.length > CROSS_FIT_SAMPLE) {
         shuffleInPlace(test, random);
@@ -343,30 +374,47 @@ export class QualityModel {
           lexical: this.lexicalOf(point),
         };
         const name = this.index.models[this.outcomeModel[i]!]!;
-        const views = this.predictWith(
-          this.index.vectorOf(point),
-          features,
-          [name],
-          [p0],
-          { alpha: 1, knnShare: 0 },
-          heads,
-          point,
-        ).models[0]!;
+        const vector = this.index.vectorOf(point);
+        const views = this.predictWith(vector, features, [name], [p0], { alpha: 1, knnShare: 0 }, heads, point)
+          .models[0]!;
         const score = this.outcomeScore[i]!;
         const weight = this.outcomeWeight[i]!;
-        KNN_SHARES.forEach((share, l) => {
-          const corrected = share * views.knn + (1 - share) * (views.linear ?? p0);
+        const corrected = KNN_SHARES.map((share) => share * views.knn + (1 - share) * (views.linear ?? p0));
+        corrected.forEach((c, l) => {
           CORRECTION_SHARES.forEach((a, j) => {
-            const err = p0 + a * (corrected - p0) - score;
+            const err = p0 + a * (c - p0) - score;
             const at = j * KNN_SHARES.length + l;
             losses[at] = losses[at]! + weight * err * err;
           });
         });
+        if (storeHeads) {
+          const alone = this.predictWith(
+            vector,
+            features,
+            [name],
+            undefined,
+            { alpha: 1, knnShare: 0 },
+            storeHeads,
+            point,
+          );
+          heldOut.push({ weight, score, p0, corrected, alone: alone.models[0]!.quality });
+        }
       }
       await yieldNow?.();
     }
-    this.correctionLoss = losses;
-    this.correctionEvidence = withPrior.length;
+    // The correction the prior would be used with (α may be the evidence floor, off the grid).
+    const { alpha, knnShare } = correctionFrom(losses, withPrior.length, this.options);
+    const l = Math.max(0, KNN_SHARES.indexOf(knnShare));
+    const differences = heldOut.map(
+      (o) => (o.alone - o.score) ** 2 - (o.p0 + alpha * (o.corrected[l]! - o.p0) - o.score) ** 2,
+    );
+    const storeAlone =
+      tryStoreAlone &&
+      clearlyBelowZero(
+        differences,
+        heldOut.map((o) => o.weight),
+      );
+    return { losses, evidence: withPrior.length, storeAlone };
   }
 
   /**
@@ -383,7 +431,8 @@ export class QualityModel {
     /** How the corrections to the prior combine (default: α chosen at the last refit). */
     correction: Correction = this.correction(),
   ): Prediction {
-    return this.predictWith(vector, features, models, priors, correction, this.heads);
+    // The store alone was chosen at the last refit: its heads were fitted without the prior.
+    return this.predictWith(vector, features, models, this.storeAlone ? undefined : priors, correction, this.heads);
   }
 
   private predictWith(
@@ -455,6 +504,43 @@ export class QualityModel {
       }),
     };
   }
+}
+
+/** The correction that the cross-fitted losses choose (all zero: none yet, the prior alone). */
+function correctionFrom(losses: Float64Array, evidence: number, options: QualityModelOptions): Correction {
+  const fixed = options.fixedCorrectionShare;
+  if (fixed !== undefined) return { alpha: fixed, knnShare: options.knnShareWithPrior };
+  let best = 0;
+  losses.forEach((loss, j) => {
+    if (loss < losses[best]! - 1e-12) best = j;
+  });
+  if (losses[best] === 0) return { alpha: 0, knnShare: options.knnShareWithPrior };
+  // Held-out squared error favours the prior's calibrated probabilities even where the learned
+  // corrections rank prompts better (MMLU fold 0, 12k outcomes: APGR .684 at α = .7, .693 at 1), so α
+  // is at least the evidence share n / (n + CORRECTION_HALF_AT).
+  return {
+    alpha: Math.max(
+      CORRECTION_SHARES[Math.floor(best / KNN_SHARES.length)]!,
+      evidence / (evidence + CORRECTION_HALF_AT),
+    ),
+    knnShare: KNN_SHARES[best % KNN_SHARES.length]!,
+  };
+}
+
+/** Whether the weighted mean of `values` is below zero by STORE_ALONE_MARGIN standard errors. */
+function clearlyBelowZero(values: readonly number[], weights: readonly number[]): boolean {
+  let w = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    w += weights[i]!;
+    sum += weights[i]! * values[i]!;
+  }
+  if (values.length < 2 || w <= 0) return false;
+  const mean = sum / w;
+  let variance = 0;
+  for (let i = 0; i < values.length; i++) variance += weights[i]! * (values[i]! - mean) ** 2;
+  variance /= w;
+  return mean + STORE_ALONE_MARGIN * Math.sqrt(variance / values.length) < 0;
 }
 
 function clamp01(x: number): number {

@@ -215,6 +215,9 @@ export class LearnedStrategy extends ModelStrategy {
       : `Learned from ${this.model.size} past outcomes (${n} similar prompt${n === 1 ? '' : 's'})`;
     const sentence = `${basis}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
     if (!this.prior) return sentence;
+    // The last refit found these outcomes predict better without the prior (QualityModel.refit).
+    if (this.model.usesStoreAlone)
+      return `${sentence} (from these outcomes alone: they predict better than the public-data prior)`;
     const list = ranked.map((s) => ({ model: s.candidate.config.name, quality: this.quality(s.prediction) }));
     return `${sentence}. Predicted quality (with the public-data prior): ${predictedQualityList([...list].sort((a, b) => b.quality - a.quality))}`;
   }
