@@ -177,7 +177,13 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       sinceRetrain = 0;
       await m.refit(random, () => nextTick().then(() => undefined));
       lastRetrainAt = Date.now();
-      log(`learner: refit on ${m.size} outcomes in ${lastRetrainAt - started} ms`);
+      // Which way the cross-fit went is worth a line: it changes what every decision reads.
+      const mode = pool
+        ? m.usesStoreAlone
+          ? '; store alone (predicts better than the prior)'
+          : '; prior + corrections'
+        : '';
+      log(`learner: refit on ${m.size} outcomes in ${lastRetrainAt - started} ms${mode}`);
     })().finally(() => (retraining = null));
     return retraining;
   }
