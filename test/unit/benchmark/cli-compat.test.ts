@@ -5,25 +5,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { benchmarkCommand, samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
 import { parseCsv } from '../../../daemon/benchmark/csv';
 import { lastBenchmarkPath } from '../../../daemon/http/last-benchmark';
 import type { BenchmarkReport } from '../../../shared/api';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
+import { sink } from '../../helpers/sink';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-bench-compat-'));
 const cache = path.join(dir, 'cache');

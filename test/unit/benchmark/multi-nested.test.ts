@@ -5,23 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { benchmarkCommand } from '../../../daemon/benchmark/cli';
 import type { MultiNestedReport } from '../../../daemon/benchmark/multi-run';
 import type { BenchmarkReport } from '../../../shared/api';
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
+import { sink } from '../../helpers/sink';
 
 const CITIES = ['France', 'Japan', 'Kenya', 'Peru', 'Norway', 'Egypt', 'Canada', 'India', 'Chile', 'Spain'];
 

@@ -5,22 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { benchmarkCommand } from '../../../daemon/benchmark/cli';
 import type { BenchmarkResult } from '../../../daemon/benchmark/run';
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
+import { sink } from '../../helpers/sink';
 
 void test('the default benchmark shows the prior beating random, ratings holding it (within .02), and learning without the prior far behind', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-sample-story-'));
