@@ -164,7 +164,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       ? staticPriorLogits(pool, features, vector, [{ name: o.model, model: o.model, cost_per_output_token: 0 }])[0]
       : undefined;
     model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
-    pool?.observe(o.prompt, o.model, clamp01(o.score), o.weight);
+    pool?.observe(features, o.model, clamp01(o.score), o.weight);
     sinceRetrain++;
   }
 

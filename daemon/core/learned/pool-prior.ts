@@ -85,8 +85,14 @@ export class PoolPrior {
   }
 
   /** One outcome (rating, imported score, implicit signal) refines the prior online. */
-  observe(prompt: string, model: string, score: number, weight = 1, embedding: Float32Array | null = null): void {
-    const x = this.prior.input(textFeatures(prompt), embedding);
+  observe(
+    features: TextFeatures,
+    model: string,
+    score: number,
+    weight = 1,
+    embedding: Float32Array | null = null,
+  ): void {
+    const x = this.prior.input(features, embedding);
     this.online.update(model, this.placementByName(model).row, x, score, weight);
   }
 }

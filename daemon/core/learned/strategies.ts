@@ -7,7 +7,7 @@
 //    not ready in time (routing.embeddings.wait_ms) it decides from the words alone.
 import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from '../ports';
 import { compareSentence } from './explain';
-import { textFeatures } from './features';
+import { textFeatures, type TextFeatures } from './features';
 import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
 import { decideFromPrior, predictedQualityList, type PoolPrior } from './pool-prior';
 import { staticPriorLogits } from './prior-offsets';
@@ -62,7 +62,11 @@ abstract class ModelStrategy implements RoutingStrategy {
     return null;
   }
   /** The prior's P(good) per candidate, which the store's predictions correct (undefined: none). */
-  protected priorsFor(_input: RouteInput, _candidates: readonly Candidate[]): number[] | undefined {
+  protected priorsFor(
+    _input: RouteInput,
+    _candidates: readonly Candidate[],
+    _features: TextFeatures,
+  ): number[] | undefined {
     return undefined;
   }
 
@@ -88,7 +92,7 @@ abstract class ModelStrategy implements RoutingStrategy {
       input.embedding ?? null,
       features,
       candidates.map((c) => c.config.name),
-      this.priorsFor(input, candidates),
+      this.priorsFor(input, candidates, features),
     );
     let ranked = utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p));
     if (ranked.length === 2) ranked = twoModelChoice(ranked, this.options.strongWinThreshold, input.costWeight);
@@ -184,11 +188,15 @@ export class LearnedStrategy extends ModelStrategy {
    * stored with each outcome): the store's kNN and heads learn corrections to it, each pulled
    * toward it in proportion to how little evidence they have (QualityModel.predict).
    */
-  protected override priorsFor(input: RouteInput, candidates: readonly Candidate[]): number[] | undefined {
+  protected override priorsFor(
+    input: RouteInput,
+    candidates: readonly Candidate[],
+    features: TextFeatures,
+  ): number[] | undefined {
     if (!this.prior) return undefined;
     return staticPriorLogits(
       this.prior,
-      textFeatures(input.text),
+      features,
       input.embedding ?? null,
       candidates.map((c) => c.config),
     ).map(sigmoid);

@@ -142,8 +142,8 @@ void test('a handful of ratings move a decision made by the prior', () => {
     'Prove that the sum of two odd numbers is even.',
   ];
   for (const p of proofs) {
-    pool.observe(p, 'mixtral', 1);
-    pool.observe(p, 'gpt-4', 0);
+    pool.observe(textFeatures(p), 'mixtral', 1);
+    pool.observe(textFeatures(p), 'gpt-4', 0);
   }
   const after = gap();
   assert.ok(after < 0.167, `gap after ratings ${after} (before ${before})`);
