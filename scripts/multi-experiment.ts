@@ -8,7 +8,7 @@ import { textFeatures } from '../daemon/core/learned/features';
 import { DEFAULT_QUALITY_MODEL, QualityModel } from '../daemon/core/learned/quality-model';
 import { fitPrior, DEFAULT_PRIOR_HYPER, predictFitted } from '../daemon/core/learned/prior-fit';
 import { priorInput } from '../daemon/core/learned/prior';
-import { BestModelSoftmax } from '../daemon/core/learned/multi-softmax';
+import { BestModelSoftmax } from './research/multi-softmax';
 import { defaultCacheDir, openBenchmarkEmbedder } from '../daemon/benchmark/cache';
 import { completeRows, loadTable } from '../daemon/benchmark/data';
 import { foldOf, seededRandom } from '../daemon/benchmark/folds';
@@ -32,7 +32,7 @@ async function main() {
   const outer = rows.map((r) => foldOf(r.prompt, 5));
   const inner = rows.map((r) => foldOf(`inner:${r.prompt}`, INNER));
   const dims = vectors[0]!.length;
-  const xs = rows.map((_, i) => priorInput(feats[i]!, vectors[i]!, dims));
+  const xs = rows.map((_, i) => priorInput(feats[i]!, vectors[i]!, { embedding: dims }));
 
   const fitPredict = async (trainIdx: number[], testIdx: number[], seed: number) => {
     const model = new QualityModel(dims, DEFAULT_QUALITY_MODEL);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { seededRandom } from '../../../daemon/benchmark/folds';
 import { textFeatures } from '../../../daemon/core/learned/features';
 import { PoolIrt } from '../../../daemon/core/learned/multi-irt';
-import { BestModelSoftmax } from '../../../daemon/core/learned/multi-softmax';
+import { BestModelSoftmax } from '../../../scripts/research/multi-softmax';
 import {
   cheapestWithin,
   fitEpsilon,

@@ -3,7 +3,7 @@
 // heads each learn "is m good here"; routing needs "which model is best here", and the rows where
 // every model scores the same teach nothing about that, so they are skipped. Targets: the models
 // that reach the row's best score, equally.
-import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from './features';
+import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from '../../daemon/core/learned/features';
 
 export interface SoftmaxOptions {
   epochs: number;
