@@ -19,7 +19,15 @@ const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 export function createMetrics(options: { collectDefault?: boolean } = {}): DaemonMetrics {
   const registry = new client.Registry();
-  if (options.collectDefault !== false) client.collectDefaultMetrics({ register: registry, prefix: 'fugusashi_' });
+  // Node's process metrics (CPU, memory, event-loop lag, GC) start at the first scrape: collecting
+  // them watches every GC and samples the event loop all the time (1 % of a request's CPU in
+  // `bench:gateway`), work nobody reads until something scrapes /metrics.
+  let defaultsStarted = options.collectDefault === false;
+  const startDefaults = (): void => {
+    if (defaultsStarted) return;
+    defaultsStarted = true;
+    client.collectDefaultMetrics({ register: registry, prefix: 'fugusashi_' });
+  };
   const httpRequests = new client.Counter({
     name: 'fugusashi_http_requests_total',
     help: 'HTTP requests by method, route and status',
@@ -91,6 +99,9 @@ export function createMetrics(options: { collectDefault?: boolean } = {}): Daemo
       if (row.cost_usd > 0) cost.inc({ model }, row.cost_usd);
       modelLatency.observe({ model }, row.latency_ms / 1000);
     },
-    text: () => registry.metrics(),
+    text: () => {
+      startDefaults();
+      return registry.metrics();
+    },
   };
 }

@@ -193,9 +193,8 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
   };
 
   // Per-key usage next to the per-model stats, and the store's state in /health.
-  app.addHook('onSend', async (request, _reply, payload) => {
+  const decorate = async (request: FastifyRequest, payload: string): Promise<string> => {
     const path = request.url.split('?')[0];
-    if (request.method !== 'GET' || typeof payload !== 'string') return payload;
     if (path === '/health') {
       const body = JSON.parse(payload) as Record<string, unknown>;
       const state = storeState(deps.store);
@@ -209,6 +208,14 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       return JSON.stringify(body);
     }
     return payload;
+  };
+  // A callback hook: an async one costs every answer (chat included) a promise and a tick.
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (request.method !== 'GET' || typeof payload !== 'string') return done(null, payload);
+    decorate(request, payload).then(
+      (decorated) => done(null, decorated),
+      (err: unknown) => done(err as Error),
+    );
   });
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
