@@ -7,6 +7,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { headerSecrets, redactSecrets } from '../../config/redact';
 import { ProviderError, type ProviderCallOptions } from '../types';
+import { ChunkQueue } from './chunks';
 import {
   abortedError,
   bodyError,
@@ -73,21 +74,52 @@ export async function sendRequest(req: UpstreamRequest): Promise<UpstreamRespons
 
 class StaleSocketError extends Error {}
 
+interface Target {
+  protocol: string;
+  hostname: string;
+  port: string | number;
+  path: string;
+  secure: boolean;
+}
+
+/** Parsed upstream URLs: a pool has a few, and parsing one costs more than the rest of the setup. */
+const targets = new Map<string, Target | null>();
+const MAX_TARGETS = 256;
+
+function targetOf(raw: string): Target | null {
+  let target = targets.get(raw);
+  if (target !== undefined) return target;
+  try {
+    const url = new URL(raw);
+    const secure = url.protocol === 'https:';
+    target = {
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port || (secure ? 443 : 80),
+      path: url.pathname + url.search,
+      secure,
+    };
+  } catch {
+    target = null;
+  }
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(raw, target);
+  return target;
+}
+
 const DRAIN_LIMIT_MS = 250;
 
 function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
   const { signal, connectTimeoutMs, firstByteTimeoutMs } = r.options;
   const idleMs = r.options.idleTimeoutMs ?? firstByteTimeoutMs;
   if (signal.aborted) return Promise.reject(abortedError(r.provider));
-  let url: URL;
-  try {
-    url = new URL(r.url);
-  } catch {
+  const target = targetOf(r.url);
+  if (!target) {
     return Promise.reject(
       new ProviderError(`${r.provider}: invalid api_base URL ${r.url}`, 'connect', undefined, false),
     );
   }
-  const secure = url.protocol === 'https:';
+  const secure = target.secure;
   const headers: Record<string, string | number> = { ...r.headers };
   if (r.body !== undefined) headers['content-length'] = Buffer.byteLength(r.body);
 
@@ -100,10 +132,10 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
     let cause: ProviderError | undefined;
 
     const req = (secure ? https : http).request({
-      protocol: url.protocol,
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      port: url.port || (secure ? 443 : 80),
-      path: url.pathname + url.search,
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
       method: r.method,
       headers,
       agent: secure ? httpsAgent : httpAgent,
@@ -151,7 +183,7 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
 
     req.on('response', (res: http.IncomingMessage) => {
       responded = true;
-      const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      const it = new ChunkQueue(res);
       let released = false;
       const close = () => {
         if (released) return;
