@@ -415,8 +415,15 @@ async function main(): Promise<void> {
     report(targets);
   } finally {
     agent.destroy();
-    for (const c of [portkey?.child, compare?.child, daemon.child, proxy.child, upstream.child]) c?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    const children = [portkey?.child, compare?.child, daemon.child, proxy.child, upstream.child];
+    // The daemons write a final snapshot on SIGTERM: wait for them to exit before removing their data.
+    const exited = children.map((c) =>
+      c && c.exitCode === null && c.signalCode === null
+        ? new Promise<void>((r) => c.once('exit', () => r()))
+        : Promise.resolve(),
+    );
+    for (const c of children) c?.kill('SIGTERM');
+    await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 10_000))]);
     rmSync(dir, { recursive: true, force: true });
     if (compareDir) rmSync(compareDir, { recursive: true, force: true });
   }
