@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { sqlJsGrowthPlugin } from './daemon/store/sqljs-growth.mjs';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
@@ -91,7 +92,7 @@ const contexts = await Promise.all(
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [reportPlugin],
+      plugins: [reportPlugin, sqlJsGrowthPlugin],
       ...options,
     }),
   ),
