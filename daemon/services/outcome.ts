@@ -91,9 +91,15 @@ export class RequestOutcome {
   }
 }
 
+const TRACED_KEYS: ReadonlySet<string> = new Set(TRACED_PARAMS);
+
 function tracedParams(request: ChatCompletionRequest): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of TRACED_PARAMS) if (request[key] !== undefined) out[key] = request[key];
+  // The request's own keys (a few), not a lookup per traced name: see buildOpenAIBody.
+  const source = request as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    if (TRACED_KEYS.has(key) && source[key] !== undefined) out[key] = source[key];
+  }
   if (request.tools) out['tools'] = request.tools.map((t) => t.function.name);
   return out;
 }

@@ -45,10 +45,15 @@ const FORWARDED = [
   'store',
 ] as const;
 
+const FORWARDED_KEYS: ReadonlySet<string> = new Set(FORWARDED);
+
 export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
   const source = request as Record<string, unknown>;
   const body: Record<string, unknown> = { model: request.model };
-  for (const key of FORWARDED) {
+  // The request's own few keys, not the allowlist's 26: looking up absent keys on request objects
+  // of many shapes cost more than the rest of building the upstream request (bench:gateway profile).
+  for (const key of Object.keys(source)) {
+    if (!FORWARDED_KEYS.has(key)) continue;
     const value = source[key];
     if (value !== undefined) body[key] = value;
   }
