@@ -8,13 +8,20 @@ import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/c
 import { completeRows, loadTable } from '../../daemon/benchmark/data';
 import { multiNestedReport, stackedFolds } from '../../daemon/benchmark/multi-run';
 import type { Prepared } from '../../daemon/benchmark/run';
+import { seededRandom } from '../../daemon/benchmark/folds';
+import { Projection } from '../../daemon/core/learned/multi-projection';
 import { textFeatures } from '../../daemon/core/learned/features';
 import { MULTI_VIEW_OPTIONS } from '../../daemon/core/learned/multi-stack-live';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'no-irt': { type: 'boolean' }, 'max-train': { type: 'string' }, out: { type: 'string' } },
+    options: {
+      'no-irt': { type: 'boolean' },
+      'max-train': { type: 'string' },
+      project: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
   const file = positionals[0];
   if (!file) throw new Error('usage: multi-nested.ts DATA.csv [--no-irt] [--max-train N] [--out F]');
@@ -27,6 +34,12 @@ async function main(): Promise<void> {
   const vectors: Float32Array[] = [];
   for (let i = 0; i < rows.length; i += 64)
     vectors.push(...(await embedder.embed(rows.slice(i, i + 64).map((r) => r.prompt))));
+  // --project N: the live stack's projection of the embeddings (fitted here on every row's
+  // embedding, no scores: unsupervised, the live stack fits it on the prompts it learns from).
+  if (values.project !== undefined) {
+    const projection = await Projection.fit(vectors, Number(values.project), seededRandom(7));
+    vectors.forEach((v, i) => (vectors[i] = projection.apply(v)));
+  }
   const scale = (s: number) => (table.max > table.min ? (s - table.min) / (table.max - table.min) : s);
   const prepared: Prepared[] = rows.map((row, i) => ({
     row,
@@ -54,6 +67,7 @@ async function main(): Promise<void> {
     file: table.name,
     irt: values['no-irt'] !== true,
     max_train_rows: values['max-train'] ?? null,
+    projected_to: values.project ?? null,
     seconds: Math.round((Date.now() - started) / 1000),
     ...multiNestedReport(prepared, table.models, result),
   };
@@ -65,6 +79,7 @@ async function main(): Promise<void> {
       file: report.file,
       irt: report.irt,
       max: report.max_train_rows,
+      project: report.projected_to,
       outside: report.outside_tuning_split,
       all: report.all,
     }),
