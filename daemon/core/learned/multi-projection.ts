@@ -1,7 +1,7 @@
 // A linear projection of prompt embeddings onto their top principal directions (uncentred, so
 // dot products of the projected unit vectors approximate the cosines the kNN kernel was tuned on).
 // The live multi-model stack reads its own kNN over up to 4,000 prompts by an exact scan; at 512
-// dimensions that scan cost ~2× a learned decision on the full store, at 128 it is a quarter.
+// dimensions that scan cost ~2× a learned decision on the full store, at 256 about half.
 // Fitted by subspace iteration on the second-moment matrix; pure and seeded.
 
 export class Projection {

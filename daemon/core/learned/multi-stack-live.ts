@@ -47,7 +47,9 @@ export interface LiveStackOptions {
   /**
    * The stack's views read the embedding projected onto this many principal directions of its
    * prompts (null: the full embedding). Its kNN scans every prompt it was fitted on; at 512
-   * dimensions that made a stacked decision 2.5× a learned one at 100k outcomes.
+   * dimensions that made a stacked decision 2.5× a learned one at 100k outcomes; at 256 it is about
+   * the same (scripts/research/bench-multi-stack.ts), and LLMRouter's nested gain +3.6 points
+   * instead of +3.8 (+3.5 at 128).
    */
   projectTo: number | null;
 }
@@ -59,7 +61,7 @@ export const DEFAULT_LIVE_STACK: LiveStackOptions = {
   innerFolds: 3,
   refitGrowth: 0.1,
   confidence: 0.8,
-  projectTo: 128,
+  projectTo: 256,
 };
 
 /** One prompt scored for every model of the set (scores in the set's order, 0..1). */
