@@ -242,7 +242,7 @@ export class LiveMultiStack {
    * Fits a new stack from the model's stored points when enough prompts are scored for 3+ models
    * and their count grew since the last fit. `promptOf(key)` gives back a point's prompt text (the
    * learner reads the store; the index keeps only keys), for the words the heads read.
-   * Returns a log line, or null when nothing was fitted.
+   * Returns a log line (also when the fit failed), or null when there was nothing to fit. Never rejects.
    */
   async refit(
     model: QualityModel,
@@ -278,6 +278,10 @@ export class LiveMultiStack {
       this.stack = await MultiStack.fit(samples, set.models, model.dims, random, yieldNow, this.options);
       this.fittedOn = set.points.length;
       return `multi-model stack for ${set.models.join(', ')} on ${samples.length} prompts scored for all of them in ${Date.now() - started} ms (${this.stack.describeWeights()})`;
+    } catch (err) {
+      // A background refit must not reject (the learner starts it without awaiting): the previous
+      // stack, if any, keeps deciding.
+      return `multi-model stack not refitted: ${err instanceof Error ? err.message : String(err)}`;
     } finally {
       this.fitting = false;
     }
