@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const heapBefore = heap();
 
   let t = performance.now();
-  const set = completeSet(model.index);
+  const set = await completeSet(model.index);
   const scanMs = performance.now() - t;
   const live = new LiveMultiStack({ ...DEFAULT_LIVE_STACK, maxPrompts: STACK_MAX });
   t = performance.now();

@@ -188,22 +188,31 @@ function partsOf(
  * least `minPrompts` points have a score for every model of it. Greedy: start from every model
  * with `minPrompts` scored points and drop the one with the fewest until enough points are complete.
  */
-export function completeSet(
+export async function completeSet(
   index: PromptIndex,
   options: LiveStackOptions = DEFAULT_LIVE_STACK,
-): { models: string[]; points: number[] } | null {
+  yieldNow?: () => Promise<void>,
+): Promise<{ models: string[]; points: number[] } | null> {
   const counts = new Array<number>(index.models.length).fill(0);
-  for (let p = 0; p < index.size; p++) index.forEachStat(p, (m) => (counts[m] = counts[m]! + 1));
+  for (let p = 0; p < index.size; p++) {
+    index.forEachStat(p, (m) => (counts[m] = counts[m]! + 1));
+    // A pass over 100k points takes ~50 ms: the learner's refit runs it every 200 outcomes.
+    if (p % SCAN_CHUNK === SCAN_CHUNK - 1) await yieldNow?.();
+  }
   let set = index.models.map((_, m) => m).filter((m) => counts[m]! >= options.minPrompts);
   while (set.length >= options.minModels) {
-    const points = pointsScoredFor(index, set);
+    const points = await pointsScoredFor(index, set, yieldNow);
     if (points.length >= options.minPrompts) return { models: set.map((m) => index.models[m]!), points };
     set = set.filter((m) => m !== set.reduce((a, b) => (counts[b]! < counts[a]! ? b : a)));
   }
   return null;
 }
 
-function pointsScoredFor(index: PromptIndex, set: readonly number[]): number[] {
+async function pointsScoredFor(
+  index: PromptIndex,
+  set: readonly number[],
+  yieldNow?: () => Promise<void>,
+): Promise<number[]> {
   const wanted = new Set(set);
   const points: number[] = [];
   for (let p = 0; p < index.size; p++) {
@@ -212,9 +221,13 @@ function pointsScoredFor(index: PromptIndex, set: readonly number[]): number[] {
       if (wanted.has(m)) n++;
     });
     if (n === set.length) points.push(p);
+    if (p % SCAN_CHUNK === SCAN_CHUNK - 1) await yieldNow?.();
   }
   return points;
 }
+
+/** Points scanned between yields when looking for a pool to stack. */
+const SCAN_CHUNK = 10_000;
 
 /** The mean score of `model` (index) at point p. */
 function scoreAt(index: PromptIndex, p: number, model: number): number {
@@ -251,12 +264,12 @@ export class LiveMultiStack {
     yieldNow?: () => Promise<void>,
   ): Promise<string | null> {
     if (this.fitting) return null;
-    const set = completeSet(model.index, this.options);
-    if (!set) return null;
-    const sameModels = this.stack?.models.join('\n') === set.models.join('\n');
-    if (sameModels && set.points.length < this.fittedOn * (1 + this.options.refitGrowth)) return null;
     this.fitting = true;
     try {
+      const set = await completeSet(model.index, this.options, yieldNow);
+      if (!set) return null;
+      const sameModels = this.stack?.models.join('\n') === set.models.join('\n');
+      if (sameModels && set.points.length < this.fittedOn * (1 + this.options.refitGrowth)) return null;
       const started = Date.now();
       const texts = prompts();
       const keys = keysOf(model.index, texts);
