@@ -8,6 +8,7 @@ import { PoolIrt } from '../core/learned/multi-irt';
 import {
   argmax,
   cheapestWithin,
+  DEFAULT_STACK_FIT,
   fitEpsilon,
   fitStack,
   stackQualities,
@@ -49,7 +50,15 @@ export interface StackedResult {
 
 interface Views {
   model: QualityModel;
-  irt: PoolIrt;
+  irt: PoolIrt | null;
+}
+
+/** Which views a nested run stacks, and on how many training rows (the live stack's settings). */
+export interface StackedRunOptions {
+  /** Fit and stack the IRT view (default true; the live stack has none). */
+  irt?: boolean;
+  /** Train each outer fold's stack on at most this many rows (a seeded sample; default all). */
+  maxTrainRows?: number;
 }
 
 async function fitViews(
@@ -58,6 +67,7 @@ async function fitViews(
   dims: number,
   options: QualityModelOptions,
   seed: number,
+  withIrt = true,
 ): Promise<Views> {
   const model = new QualityModel(dims, options);
   for (const r of rows)
@@ -67,12 +77,14 @@ async function fitViews(
   // The live router's search: exact up to SCAN_LIMIT points, inverted-file cells above (an exact
   // scan of every training row for every row was hours on RouterDC's 14k rows).
   await model.refit(seededRandom(seed), undefined, 'cells');
-  const irt = PoolIrt.fit(
-    rows.map((r) => ({ vector: r.vector, features: r.features, scores: r.learnScores })),
-    models.length,
-    dims,
-    seededRandom(seed),
-  );
+  const irt = withIrt
+    ? PoolIrt.fit(
+        rows.map((r) => ({ vector: r.vector, features: r.features, scores: r.learnScores })),
+        models.length,
+        dims,
+        seededRandom(seed),
+      )
+    : null;
   return { model, irt };
 }
 
@@ -81,7 +93,7 @@ function partsOf(views: Views, r: Prepared, models: readonly string[]): StackPar
   return {
     knn: p.map((x) => x.knn),
     linear: p.map((x) => x.linear ?? x.knn),
-    irt: views.irt.predict(r.features, r.vector),
+    irt: views.irt ? views.irt.predict(r.features, r.vector) : models.map(() => 0),
   };
 }
 
@@ -97,7 +109,9 @@ export async function stackedFolds(
   seed: number,
   k: number,
   progress: (phase: string, done: number, total: number) => void,
+  run: StackedRunOptions = {},
 ): Promise<StackedResult> {
+  const withIrt = run.irt !== false;
   const folds = rows.map((r) => foldOf(r.row.prompt, k));
   const inner = rows.map((r) => foldOf(`inner:${r.row.prompt}`, INNER_FOLDS));
   const hasCosts = rows.every((r) => r.row.costs !== null && r.row.costs.every((c) => c !== null));
@@ -107,7 +121,9 @@ export async function stackedFolds(
   const perFold: StackedFold[] = [];
   const steps = k * (INNER_FOLDS + 1);
   for (let f = 0; f < k; f++) {
-    const trainIdx = rows.map((_, i) => i).filter((i) => folds[i] !== f);
+    let trainIdx = rows.map((_, i) => i).filter((i) => folds[i] !== f);
+    if (run.maxTrainRows !== undefined && trainIdx.length > run.maxTrainRows)
+      trainIdx = sampleOf(trainIdx, run.maxTrainRows, seededRandom(seed + 1000 + f));
     const oof: StackRow[] = [];
     for (let g = 0; g < INNER_FOLDS; g++) {
       progress('training folds (nested)', f * (INNER_FOLDS + 1) + g, steps);
@@ -117,11 +133,12 @@ export async function stackedFolds(
         dims,
         options,
         seed + 100 * f + g,
+        withIrt,
       );
       for (const i of trainIdx) if (inner[i] === g) oof.push(stackRow(rows[i]!, partsOf(views, rows[i]!, models)));
     }
     progress('training folds (nested)', f * (INNER_FOLDS + 1) + INNER_FOLDS, steps);
-    const weights = fitStack(oof);
+    const weights = fitStack(oof, { ...DEFAULT_STACK_FIT, irt: withIrt });
     let epsilon: number | null = null;
     if (costAware) {
       // The target: the quality of the training rows' best single model (on the training rows).
@@ -140,6 +157,7 @@ export async function stackedFolds(
       dims,
       options,
       seed + f,
+      withIrt,
     );
     rows.forEach((r, i) => {
       if (folds[i] !== f) return;
@@ -155,6 +173,19 @@ export async function stackedFolds(
   }
   progress('training folds (nested)', steps, steps);
   return { parts, stacked, costAware, folds, perFold };
+}
+
+/** `count` of `items`, drawn without replacement, in their original order. */
+function sampleOf(items: readonly number[], count: number, random: () => number): number[] {
+  const order = items.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .map((i) => items[i]!);
 }
 
 export interface NestedFigures {

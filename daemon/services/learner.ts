@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { textFeatures } from '../core/learned/features';
+import { LiveMultiStack } from '../core/learned/multi-stack-live';
 import { decideFromPrior, PoolPrior } from '../core/learned/pool-prior';
 import { staticPriorLogits } from '../core/learned/prior-offsets';
 import type { PriorArtifact } from '../core/learned/prior';
@@ -99,6 +100,8 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   let draining: Promise<void> | null = null;
   /** Set by close(): the store may be closed right after, so nothing may read it any more. */
   let closed = false;
+  /** Pools of 3+ models with prompts scored for all of them: the nested multi-model stack decides. */
+  const multiStack = new LiveMultiStack();
 
   async function load(): Promise<void> {
     state = 'loading';
@@ -184,6 +187,10 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
           : '; prior + corrections'
         : '';
       log(`learner: refit on ${m.size} outcomes in ${lastRetrainAt - started} ms${mode}`);
+      const keyOf = embedder?.keyOf.bind(embedder);
+      const prompts = () => new Map(options.store.listOutcomes().map((o) => [keyOf!(o.prompt), o.prompt]));
+      const stacked = closed || !keyOf ? null : await multiStack.refit(m, prompts, random, () => nextTick());
+      if (stacked) log(`learner: ${stacked}`);
     })().finally(() => (retraining = null));
     return retraining;
   }
@@ -210,7 +217,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
           const why = state === 'failed' ? 'embeddings failed to load' : 'the learning store is still loading';
           return { strategy: name, abstain: true, confidence: 0, ranked: [], explanation: why };
         }
-        return s.decide(input, candidates);
+        return (name === 'learned' ? multiStack.decide(input, candidates) : null) ?? s.decide(input, candidates);
       },
     };
   }

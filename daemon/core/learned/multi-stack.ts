@@ -66,6 +66,11 @@ export interface StackFitOptions {
    * away from the best model only loses.
    */
   margin: number;
+  /**
+   * Whether the IRT view takes part (false: its weight stays 0 and the grid spans kNN and the
+   * heads only; the live stack has no IRT view, fitting it blocks the event loop for seconds).
+   */
+  irt?: boolean;
 }
 
 export const DEFAULT_STACK_FIT: StackFitOptions = {
@@ -91,8 +96,10 @@ export function fitStack(rows: readonly StackRow[], options: StackFitOptions = D
   const zero = new Array<number>(models).fill(0);
   let best: StackWeights = { knn: 0.3, linear: 0.7, irt: 0, bias: zero };
   let bestQuality = -Infinity;
+  const withIrt = options.irt !== false;
   for (let a = 0; a <= options.steps; a++)
     for (let b = 0; a + b <= options.steps; b++) {
+      if (!withIrt && a + b !== options.steps) continue;
       const w = {
         knn: a / options.steps,
         linear: b / options.steps,

@@ -6,6 +6,7 @@ import { PoolIrt } from '../../../daemon/core/learned/multi-irt';
 import { BestModelSoftmax } from '../../../scripts/research/multi-softmax';
 import {
   cheapestWithin,
+  DEFAULT_STACK_FIT,
   fitEpsilon,
   fitStack,
   stackQualities,
@@ -99,4 +100,11 @@ void test('fitStack routes everything to the best single model when no view beat
     const q = stackQualities(r.parts, w);
     assert.equal(q.indexOf(Math.max(...q)), 1);
   }
+});
+
+void test('fitStack without the IRT view keeps its weight at 0 and still finds the informative view', () => {
+  const w = fitStack(rows(200, 1), { ...DEFAULT_STACK_FIT, irt: false });
+  assert.equal(w.irt, 0);
+  assert.ok(w.knn > w.linear, JSON.stringify(w));
+  assert.ok(Math.abs(w.knn + w.linear - 1) < 1e-9);
 });
