@@ -127,6 +127,8 @@ function main(): void {
       folds: { type: 'string', default: '0' },
       data: { type: 'string', default: '/work/shared/eval-data' },
       'mt-bench': { type: 'boolean' },
+      // In-domain on the tuning split: trained on every file without fold 0, scored on fold 0.
+      'in-domain': { type: 'boolean' },
       members: { type: 'string', default: '5' },
     },
   });
@@ -145,10 +147,20 @@ function main(): void {
   type Result = Record<string, { pair: number | null; allPairs: number; cpt50: number | null }>;
   const perFile: Record<string, Result> = {};
   const evalSets = values['mt-bench'] ? [] : PAIR_FILES;
+  const inDomain = values['in-domain'] === true;
+  const withoutFold0 = datasets.map((d) => ({ ...d, rows: d.rows.filter((r) => r.fold !== 0) }));
   for (const file of evalSets) {
     const d = datasets.find((x) => x.file === file)!;
-    const train = datasets.filter((x) => x !== d);
-    const prior = cachedPrior(`without-${file}-m${members}`, () => trainPrior(train, { hyper: { members } }).artifact);
+    const train = inDomain ? withoutFold0 : datasets.filter((x) => x !== d);
+    const prior = inDomain
+      ? cachedPrior(
+          `without-fold0-m${members}`,
+          () => trainPrior(withoutFold0, { hyper: { members, discrimination: null } }).artifact,
+        )
+      : cachedPrior(
+          `without-${file}-m${members}`,
+          () => trainPrior(train, { hyper: { members, discrimination: null } }).artifact,
+        );
     const res: Result = {};
     res['irt'] = evaluate(d, folds, scorer(prior, null, 0));
     for (const h of heads) {
@@ -185,7 +197,10 @@ function main(): void {
     }
   }
   if (values['mt-bench']) {
-    const prior = cachedPrior(`all-m${members}`, () => trainPrior(datasets, { hyper: { members } }).artifact);
+    const prior = cachedPrior(
+      `all-m${members}`,
+      () => trainPrior(datasets, { hyper: { members, discrimination: null } }).artifact,
+    );
     const items = mtBenchTurn1(values.data);
     const run = (name: string, sc: (f: TextFeatures, s: string, w: string) => number | null) => {
       const curve = qualityCurve(
