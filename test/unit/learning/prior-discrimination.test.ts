@@ -53,19 +53,24 @@ void test('the discrimination head learns from every model pair that code prompt
   assert.ok(g(code) > g(prose) + 0.3, `code ${g(code)} vs prose ${g(prose)}`);
 });
 
-void test('the shipped prior form: the stronger model gains on discriminating prompts, and its size is one skill', () => {
+void test('the shipped prior form: the stronger model gains on discriminating prompts; the head is one skill beside the fit', () => {
   const t = trainPrior([dataset('a.csv', 0, 1), dataset('b.csv', -0.2, 2)], {
     hyper: { members: 1, epochs: 2 },
   });
-  assert.equal(t.artifact.skills, 1);
+  // The item-response fit's 8 skills (one member) plus the discrimination head's one, last.
+  assert.equal(t.artifact.skills, 9);
   const { strong, weak } = t.artifact.models as Record<string, { ability: number; skills: number[]; outcomes: number }>;
-  assert.ok(strong!.skills[0]! > weak!.skills[0]!, 'loadings follow ability');
+  assert.ok(strong!.skills[8]! > weak!.skills[8]!, 'loadings follow ability');
   const gap = (text: string) => {
     const p = t.prior.profile(t.prior.input(textFeatures(text), null));
     return sigmoid(logitOf(strong!, p)) - sigmoid(logitOf(weak!, p));
   };
   assert.ok(gap('```\ndef h(y):\n    return y\n```') > gap('Tell me a short story about a bird.') + 0.05);
-  // The item-response fit alone (the earlier prior) is still one switch away.
+  // The head alone (the fold-0 winner, README) and the item-response fit alone are one switch away.
+  const headOnly = trainPrior([dataset('a.csv', 0, 1)], {
+    hyper: { members: 1, epochs: 1, discrimination: { beta: 1, irtWeight: 0 } },
+  });
+  assert.equal(headOnly.artifact.skills, 1);
   const irt = trainPrior([dataset('a.csv', 0, 1)], { hyper: { members: 1, epochs: 1, discrimination: null } });
   assert.equal(irt.artifact.skills, 8);
 });
