@@ -31,6 +31,8 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --cache-dir DIR       embedding cache (default ~/.cache/fugusashi or $FUGUSASHI_CACHE_DIR)
   --seed N              random seed (default 1)
   --prior-only          score FILE with the router prior alone (learns nothing from FILE)
+  --per-turn            multi-turn FILE (MT-Bench): route each turn as its own request, as the
+                        daemon does, scored by that turn's judge score (default: turn 1 decides)
   --with-prior          --folds / --train / --online start from the prior and blend it in
   --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
                         leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
@@ -96,6 +98,7 @@ export async function benchmarkCommand(
         'correction-share': { type: 'string' },
         prior: { type: 'string' },
         'prior-only': { type: 'boolean' },
+        'per-turn': { type: 'boolean' },
         'with-prior': { type: 'boolean' },
         'prior-data': { type: 'string' },
         'prior-weight': { type: 'string' },
@@ -157,6 +160,7 @@ export async function benchmarkCommand(
       model,
       sample,
       priorOnly: values['prior-only'] === true,
+      perTurn: values['per-turn'] === true,
       withPrior: values['with-prior'] === true,
       priorData: values['prior-data'] as string | undefined,
       priorWeight: num('prior-weight'),

@@ -10,6 +10,7 @@ import type { Candidate } from '../core/ports';
 import type { EmbedderConfig } from '../embeddings/index';
 import { defaultCacheDir, openBenchmarkEmbedder } from './cache';
 import { completeRows, loadTable, type EvalRow, type EvalTable } from './data';
+import { loadTurnTable } from './turns';
 import { foldOf, seededRandom } from './folds';
 import { apgr, cpt, mean, qualityCurve } from './metrics';
 import { PoolPrior } from '../core/learned/pool-prior';
@@ -44,6 +45,8 @@ export interface BenchmarkOptions {
   sample?: boolean;
   /** Stops the run at its next step (each embedded chunk, each fold, each online checkpoint). */
   signal?: AbortSignal;
+  /** --per-turn: a multi-turn file (MT-Bench) routed per request, each turn a row (turns.ts). */
+  perTurn?: boolean;
   /** --prior-only: score the file with the prior alone; nothing of the file is learned. */
   priorOnly?: boolean;
   /** --with-prior: --folds / --train / --online start from the prior and blend it in. */
@@ -137,7 +140,11 @@ export async function runBenchmarkDetailed(
 
   const trainTable = options.train ? loadTable(options.train, only) : null;
   const testTable = options.test ? loadTable(options.test, only) : null;
-  const table = options.file ? loadTable(options.file, only) : null;
+  const table = options.file
+    ? options.perTurn
+      ? loadTurnTable(options.file, only)
+      : loadTable(options.file, only)
+    : null;
   const main = testTable ?? table;
   if (!main) throw new Error('give a data file (or --train and --test)');
   if (trainTable && trainTable.models.join('\n') !== main.models.join('\n')) {

@@ -41,6 +41,18 @@ export function difficultyWord(d: number): string {
   return 'easy';
 }
 
+/**
+ * What a dearer model is expected to add on this prompt (the best predicted quality minus the
+ * cheapest model's), in words. The shipped prior's prompt side is how much stronger models gain on a
+ * prompt (its discrimination), not its difficulty, so this is what the explanation says.
+ */
+export function gainWord(gain: number): string {
+  if (gain > 0.25) return 'much';
+  if (gain > 0.1) return 'something';
+  if (gain > 0.02) return 'little';
+  return 'nothing';
+}
+
 export class PoolPrior {
   readonly prior: RouterPrior;
   readonly online: OnlinePrior;
@@ -154,10 +166,13 @@ export function decideFromPrior(
       ? `${chosen.candidate.config.name} is the cheapest model expected to get it right (rated ${asRating(chosen.prediction.quality)})`
       : `${chosen.candidate.config.name} is the best value (rated ${asRating(chosen.prediction.quality)})`;
   const list = [...view.models].sort((a, b) => b.quality - a.quality);
+  const cheapest = [...ranked].sort((a, b) => a.candidate.expectedCost - b.candidate.expectedCost)[0]!;
+  const gain = list[0]!.quality - cheapest.prediction.quality;
   const notes = list.map((m) => basisNote(m)).filter(Boolean);
   const guessed = list.filter((m) => m.placement.basis === 'price' || m.placement.basis === 'unknown');
   const explanation =
-    `Prior from public outcome data (${reason}): public data rates this prompt ${difficultyWord(view.difficulty)}; ${why}. ` +
+    `Prior from public outcome data (${reason}): on prompts like this, public data expects a stronger model than ` +
+    `${cheapest.candidate.config.name} to add ${gainWord(gain)}; ${why}. ` +
     `Predicted quality: ${list.map((m) => `${m.model} ${m.quality.toFixed(2)}${basisNote(m)}`).join(', ')}.` +
     (guessed.length ? ` ${guessed.map((g) => g.model).join(', ')}: placed by a guess.` : '');
   void notes;

@@ -201,6 +201,38 @@ export function mergeFits(members: readonly FittedPrior[], K: number, D: number)
   return { skillHead, difficultyHead, rows };
 }
 
+/**
+ * Adds a "discrimination" skill to a fitted prior: the prompt side is `head` (a linear map of the
+ * prompt's input, written from index `at`: how much more the stronger models score on the prompt
+ * than the weaker ones), each model's loading is beta · (its ability − the mean ability), so the
+ * stronger a model, the more a discriminating prompt favours it. The fitted prompt side (skills and
+ * difficulty) is scaled by irtWeight first; at 0 it is left out (the fit then only gives the
+ * abilities, and the discrimination is the prior's one skill). The shape stays the prior's own, so
+ * the live router and its online updates read it unchanged.
+ */
+export function withDiscriminationSkill(
+  f: FittedPrior,
+  K: number,
+  D: number,
+  head: ArrayLike<number>,
+  at: number,
+  beta: number,
+  irtWeight: number,
+): FittedPrior {
+  const kept = irtWeight > 0 ? K : 0;
+  const skillHead = new Float32Array((kept + 1) * D);
+  for (let i = 0; i < kept * D; i++) skillHead[i] = f.skillHead[i]! * irtWeight;
+  for (let i = 0; i < head.length; i++) skillHead[kept * D + at + i] = head[i]!;
+  const difficultyHead = Float32Array.from(f.difficultyHead, (v) => v * irtWeight);
+  const meanAbility = f.rows.reduce((t, r) => t + r.ability, 0) / Math.max(1, f.rows.length);
+  const rows = f.rows.map((r) => ({
+    ability: r.ability,
+    skills: [...(kept > 0 ? r.skills : []), beta * (r.ability - meanAbility)],
+    outcomes: r.outcomes,
+  }));
+  return { skillHead, difficultyHead, rows };
+}
+
 /** P(model answers well) for every model row, from a fitted prior (used by training and benchmarks). */
 export function predictFitted(
   f: FittedPrior,

@@ -173,6 +173,23 @@ export class RouterPrior {
     return { skills, difficulty };
   }
 
+  /**
+   * The mean of the fitted models' rows: a model nothing is known about is assumed average. (Not
+   * all zeros: the learned router reads a prior logit of exactly 0 as "no prior", and with a prior
+   * whose difficulty is 0 an all-zero row would give exactly that.)
+   */
+  averageRow(): PriorModelRow {
+    const rows = Object.values(this.artifact.models);
+    const n = Math.max(1, rows.length);
+    const skills = new Array<number>(this.skillCount).fill(0);
+    let ability = 0;
+    for (const r of rows) {
+      ability += r.ability / n;
+      for (let k = 0; k < skills.length; k++) skills[k] = skills[k]! + (r.skills[k] ?? 0) / n;
+    }
+    return { ability, skills, outcomes: 0 };
+  }
+
   /** Finds a pool model's row: fitted (by name or alias), from a quality figure, or a price guess. */
   place(
     names: readonly string[],
@@ -209,11 +226,7 @@ export class RouterPrior {
         from: `a guess from its price ($${usdPerMillionOutput.toPrecision(3)} per 1M output tokens)`,
       };
     }
-    return {
-      row: { ability: 0, skills: new Array<number>(this.skillCount).fill(0), outcomes: 0 },
-      basis: 'unknown',
-      from: 'nothing known about it (average ability assumed)',
-    };
+    return { row: this.averageRow(), basis: 'unknown', from: 'nothing known about it (average ability assumed)' };
   }
 }
 

@@ -80,8 +80,10 @@ function input(text: string, costWeight: number): RouteInput {
 const HARD = 'Prove that there are infinitely many primes p such that p ≡ 3 (mod 4).';
 const EASY = 'Write a Python function that returns the n-th Fibonacci number.';
 // λ (quality points per cent): the strong model costs 0.98 cents more here, so it is chosen when it
-// is predicted ≥ λ × 0.98 / 100 = 0.167 more likely to answer well.
-const LAMBDA = 17;
+// is predicted ≥ λ × 0.98 / 100 = 0.137 more likely to answer well. (The shipped prior expects gpt-4
+// to add about 0.155 on the proof and 0.126 on the Fibonacci function.)
+const LAMBDA = 14;
+const BAR = (LAMBDA * 0.98) / 100;
 
 void test('the bundled prior is small, names its training data and licences, and knows both models of the pair', () => {
   const a = bundledPrior();
@@ -116,7 +118,11 @@ void test('an empty store routes by the prior: a hard prompt to the strong model
   assert.equal(hard.ranked[0]!.model, 'gpt-4', hard.explanation);
   assert.equal(easy.ranked[0]!.model, 'mixtral', easy.explanation);
   // The explanation says the prior decided, from what, and the predicted quality per model.
-  assert.match(hard.explanation, /^Prior from public outcome data \(no ratings yet\): public data rates this prompt/);
+  assert.match(
+    hard.explanation,
+    /^Prior from public outcome data \(no ratings yet\): on prompts like this, public data expects a stronger model than mixtral to add (much|something);/,
+  );
+  assert.match(easy.explanation, /a stronger model than mixtral to add (little|nothing|something);/);
   assert.match(hard.explanation, /Predicted quality: gpt-4 0\.\d\d, mixtral 0\.\d\d/);
   assert.ok(hard.predictedQuality! > 0 && hard.predictedQuality! < 1);
   // auto:quality (λ = 0) takes the stronger model for the easy prompt too.
@@ -132,7 +138,7 @@ void test('a handful of ratings move a decision made by the prior', () => {
     return v.models[0]!.quality - v.models[1]!.quality;
   };
   const before = gap();
-  assert.ok(before > 0.167, `prior gap ${before}`);
+  assert.ok(before > BAR, `prior gap ${before}`);
   // The user's experience: the cheap model gets proofs right, the dear one does not.
   const proofs = [
     'Prove that the square root of 2 is irrational.',
@@ -146,7 +152,7 @@ void test('a handful of ratings move a decision made by the prior', () => {
     pool.observe(textFeatures(p), 'gpt-4', 0);
   }
   const after = gap();
-  assert.ok(after < 0.167, `gap after ratings ${after} (before ${before})`);
+  assert.ok(after < BAR, `gap after ratings ${after} (before ${before})`);
   assert.equal(pool.online.outcomesOf('mixtral'), 5);
 });
 
