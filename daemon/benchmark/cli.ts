@@ -34,6 +34,11 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --with-prior          --folds / --train / --online start from the prior and blend it in
   --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
                         leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
+  --prior-in-domain     with FILE --folds K --prior-data DIR (implies --with-prior): each test fold's
+                        prior is trained now on DIR's other files plus FILE's rows outside that fold,
+                        and the store learns the same rows (no row of the test fold reaches either);
+                        the report lists each fold's prior training rows and its score alone
+  --prior-members N     fits averaged into a prior trained now (default 5, as the shipped prior)
   --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 5)
   --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
                         (nested evaluation: tune on fold 0, report on the rest)
@@ -98,6 +103,8 @@ export async function benchmarkCommand(
         'prior-only': { type: 'boolean' },
         'with-prior': { type: 'boolean' },
         'prior-data': { type: 'string' },
+        'prior-in-domain': { type: 'boolean' },
+        'prior-members': { type: 'string' },
         'prior-weight': { type: 'string' },
         'eval-folds': { type: 'string' },
         'holdout-fold': { type: 'string' },
@@ -157,8 +164,10 @@ export async function benchmarkCommand(
       model,
       sample,
       priorOnly: values['prior-only'] === true,
-      withPrior: values['with-prior'] === true,
+      withPrior: values['with-prior'] === true || values['prior-in-domain'] === true,
       priorData: values['prior-data'] as string | undefined,
+      priorInDomain: values['prior-in-domain'] === true,
+      priorMembers: num('prior-members'),
       priorWeight: num('prior-weight'),
       evalFolds: typeof values['eval-folds'] === 'string' ? foldList(values['eval-folds']) : undefined,
       holdoutFold: num('holdout-fold'),

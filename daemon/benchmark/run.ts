@@ -15,7 +15,7 @@ import { apgr, cpt, mean, qualityCurve } from './metrics';
 import { PoolPrior } from '../core/learned/pool-prior';
 import type { PriorArtifact } from '../core/learned/prior';
 import { bundledPrior } from '../assets/bundled-prior';
-import { trainPriorWithout } from './prior-bench';
+import { loadInDomainData, trainPriorOutsideFold, trainPriorWithout } from './prior-bench';
 import { staticPriorLogits } from '../core/learned/prior-offsets';
 import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
 
@@ -53,6 +53,14 @@ export interface BenchmarkOptions {
    * evaluated file (leave-one-dataset-out: its rows are never seen, not even for abilities).
    */
   priorData?: string;
+  /**
+   * --prior-in-domain (with --folds and --prior-data): each test fold gets its own prior, trained
+   * from DIR's other files plus this file's rows outside that fold; the store then learns the same
+   * rows. Nothing of the test fold reaches the prior or the store.
+   */
+  priorInDomain?: boolean;
+  /** Fits averaged into each prior trained now (default: as the shipped prior, 5). */
+  priorMembers?: number;
   /** The prior to use instead of the bundled one (tests). */
   priorArtifact?: PriorArtifact;
   /**
@@ -82,6 +90,8 @@ export interface BenchmarkResult {
     variants?: Variant[];
     cheapest_at_best_quality?: { lambda: number; quality: number; cost: number } | null;
     multi_nested?: MultiNestedReport;
+    /** --prior-in-domain: what each test fold's prior was trained on (rows per file). */
+    prior_training?: { fold: number; trained_on: PriorArtifact['trained_on'] }[];
   };
   /** One line per test row: uid and the strong-win score (two-model) or the chosen model. */
   decisions: { uid: string; value: string }[];
@@ -152,7 +162,12 @@ export async function runBenchmarkDetailed(
 
   const { embedder, disk } = openBenchmarkEmbedder(options.cacheDir ?? defaultCacheDir(), options.embeddings);
   try {
-    const usesPrior = options.priorOnly || options.withPrior || options.sample;
+    if (options.priorInDomain) {
+      if (!options.priorData) throw new Error('--prior-in-domain needs --prior-data DIR');
+      if (!options.file || options.online || options.priorOnly || trainTable || options.sample)
+        throw new Error('--prior-in-domain works with FILE --folds K only');
+    }
+    const usesPrior = (options.priorOnly || options.withPrior || options.sample) && !options.priorInDomain;
     let artifact: PriorArtifact | null = null;
     if (usesPrior) {
       artifact =
@@ -174,7 +189,6 @@ export async function runBenchmarkDetailed(
           progress(`embedding ${t.name}`, Math.min(i + chunk, rows.length), rows.length);
         }
       const pool = artifact && !options.priorOnly ? new PoolPrior(artifact) : null;
-      const configs = main.models.map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
       return rows.map((row, i) => {
         const features = textFeatures(row.prompt);
         return {
@@ -188,6 +202,7 @@ export async function runBenchmarkDetailed(
       });
     };
 
+    const configs = main.models.map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
     const seed = options.seed ?? 1;
     const modelOptions = { ...DEFAULT_QUALITY_MODEL, ...options.model };
     if (options.priorWeight !== undefined) modelOptions.priorPseudoCount = options.priorWeight;
@@ -205,6 +220,7 @@ export async function runBenchmarkDetailed(
     let foldOfRow: number[] | null = null;
     const variants: Variant[] = [];
     let nested: MultiNestedReport | undefined;
+    let priorTraining: BenchmarkResult['report']['prior_training'];
 
     if (options.priorOnly) {
       mode = 'prior';
@@ -263,18 +279,38 @@ export async function runBenchmarkDetailed(
         });
         nested = multiNestedReport(testRows, models, stacked);
       }
+      const inDomain = options.priorInDomain ? loadInDomainData(options.priorData!, options.file!) : null;
+      /** --prior-in-domain: each test row's P(good) per model from its fold's prior alone. */
+      const priorAlone: number[][] = [];
+      if (inDomain) priorTraining = [];
       for (let f = 0; f < (stacked ? 0 : k); f++) {
         if (!scored.includes(f)) continue;
         progress('training folds', f, k);
+        let rows: readonly Prepared[] = testRows;
+        if (inDomain) {
+          progress(`training the prior without fold ${f}`, f, k);
+          const foldPrior = trainPriorOutsideFold(inDomain, (r) => foldOf(r.prompt, k) === f, {
+            seed,
+            members: options.priorMembers,
+          });
+          priorTraining!.push({ fold: f, trained_on: foldPrior.trained_on });
+          const pool = new PoolPrior(foldPrior);
+          rows = testRows.map((r) => ({
+            ...r,
+            priorLogits: staticPriorLogits(pool, r.features, r.vector, configs),
+          }));
+        }
         const model = await train(
-          testRows.filter((_, i) => byFold[i] !== f),
+          rows.filter((_, i) => byFold[i] !== f),
           models,
           dims,
           modelOptions,
           seed + f,
         );
-        testRows.forEach((r, i) => {
-          if (byFold[i] === f) predictions[i] = predictAll(model, r, models);
+        rows.forEach((r, i) => {
+          if (byFold[i] !== f) return;
+          predictions[i] = predictAll(model, r, models);
+          if (r.priorLogits) priorAlone[i] = r.priorLogits.map(sigmoid);
         });
       }
       progress('training folds', k, k);
@@ -283,6 +319,17 @@ export async function runBenchmarkDetailed(
       evaluated = kept.map((i) => testRows[i]!);
       predictions = kept.map((i) => predictions[i]!);
       foldOfRow = kept.map((i) => byFold[i]!);
+      if (inDomain && two) {
+        const c = qualityCurve(
+          evaluated.map((r) => r.row.scores[two.strong]!),
+          evaluated.map((r) => r.row.scores[two.weak]!),
+          rankWithinFolds(
+            kept.map((i) => priorAlone[i]![two.strong]! - priorAlone[i]![two.weak]!),
+            foldOfRow,
+          ),
+        );
+        variants.push({ name: "each fold's prior alone (no store)", apgr: apgr(c) });
+      }
     }
 
     const report: BenchmarkResult['report'] = {
@@ -362,6 +409,7 @@ export async function runBenchmarkDetailed(
     }
     if (learningCurve) report.learning_curve = learningCurve;
     if (nested) report.multi_nested = nested;
+    if (priorTraining) report.prior_training = priorTraining;
     if (variants.length) report.variants = variants;
     report.duration_ms = Date.now() - started;
     return { report, decisions };
