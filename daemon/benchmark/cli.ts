@@ -140,6 +140,13 @@ export async function benchmarkCommand(
     const sample = !file && !values.train && !values.test;
     if ((values.strong === undefined) !== (values.weak === undefined)) throw new Error('give both --strong and --weak');
     if ((values.train === undefined) !== (values.test === undefined)) throw new Error('give both --train and --test');
+    if (
+      values['prior-in-domain'] &&
+      (values['prior-data'] === undefined || !file || values.online || values['prior-only'])
+    )
+      throw new Error(
+        '--prior-in-domain needs FILE --folds K --prior-data DIR (not --online, --prior-only or --train)',
+      );
     const model: BenchmarkOptions['model'] = {};
     if (values.k !== undefined) model.k = num('k');
     if (values['knn-share'] !== undefined) model.knnShare = num('knn-share');

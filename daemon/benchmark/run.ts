@@ -40,6 +40,8 @@ export interface BenchmarkOptions {
   emitLambda?: number;
   /** --online: numbers of revealed outcomes at which to measure. */
   checkpoints?: number[];
+  /** --online: stop the stream after this many outcomes (tuning runs; no supervised comparison). */
+  onlineLimit?: number;
   /** Marks the report as the bundled sample. */
   sample?: boolean;
   /** Stops the run at its next step (each embedded chunk, each fold, each online checkpoint). */
@@ -90,11 +92,21 @@ export interface BenchmarkResult {
     variants?: Variant[];
     cheapest_at_best_quality?: { lambda: number; quality: number; cost: number } | null;
     multi_nested?: MultiNestedReport;
+    /** --online: at each checkpoint, how the router combined the prior and the learned corrections. */
+    online_corrections?: OnlineCorrection[];
     /** --prior-in-domain: what each test fold's prior was trained on (rows per file). */
     prior_training?: { fold: number; trained_on: PriorArtifact['trained_on'] }[];
   };
   /** One line per test row: uid and the strong-win score (two-model) or the chosen model. */
   decisions: { uid: string; value: string }[];
+}
+
+export interface OnlineCorrection {
+  n: number;
+  /** Share of the learned correction applied to the prior's estimate. */
+  alpha: number;
+  knn_share: number;
+  store_alone: boolean;
 }
 
 export type ProgressListener = (progress: BenchmarkProgress) => void;
@@ -216,6 +228,7 @@ export async function runBenchmarkDetailed(
     let predictions: ModelQualities[];
     let evaluated: Prepared[];
     let learningCurve: { n: number; value: number }[] | undefined;
+    let onlineCorrections: OnlineCorrection[] | undefined;
     /** --folds: each row's fold, so two-model scores are ranked within the router that made them. */
     let foldOfRow: number[] | null = null;
     const variants: Variant[] = [];
@@ -242,10 +255,12 @@ export async function runBenchmarkDetailed(
         options.checkpoints,
         progress,
         options.holdoutFold ?? 0,
+        options.onlineLimit,
       );
       predictions = result.predictions;
       evaluated = result.evaluated;
       learningCurve = result.curve;
+      if (result.corrections.length) onlineCorrections = result.corrections;
       variants.push(...result.variants);
     } else if (trainRows) {
       mode = 'split';
@@ -408,6 +423,7 @@ export async function runBenchmarkDetailed(
       variants.push(...(await sampleStory(testRows, models, dims, modelOptions, seed, two)));
     }
     if (learningCurve) report.learning_curve = learningCurve;
+    if (onlineCorrections) report.online_corrections = onlineCorrections;
     if (nested) report.multi_nested = nested;
     if (priorTraining) report.prior_training = priorTraining;
     if (variants.length) report.variants = variants;
@@ -533,21 +549,24 @@ export async function replayOnline(
   checkpoints: readonly number[] = DEFAULT_CHECKPOINTS,
   progress: (phase: string, done: number, total: number) => void,
   holdoutFold = 0,
+  limit?: number,
 ): Promise<{
   predictions: ModelQualities[];
   evaluated: Prepared[];
   curve: { n: number; value: number }[];
+  corrections: OnlineCorrection[];
   variants: Variant[];
   model: QualityModel;
   stream: Prepared[];
 }> {
   const random = seededRandom(seed);
   const evaluated = rows.filter((r) => foldOf(r.row.prompt, 5) === holdoutFold);
-  const stream = rows.filter((r) => foldOf(r.row.prompt, 5) !== holdoutFold);
+  let stream = rows.filter((r) => foldOf(r.row.prompt, 5) !== holdoutFold);
   for (let i = stream.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [stream[i], stream[j]] = [stream[j]!, stream[i]!];
   }
+  if (limit !== undefined) stream = stream.slice(0, limit);
   const withPrior = rows.some((r) => r.priorLogits !== null);
   const measure = (model: QualityModel): number => {
     const preds = evaluated.map((r) => predictAll(model, r, models));
@@ -563,6 +582,7 @@ export async function replayOnline(
   };
   const model = new QualityModel(dims, options);
   const curve: { n: number; value: number }[] = [];
+  const corrections: OnlineCorrection[] = [];
   const marks = [...checkpoints.filter((c) => c < stream.length), stream.length];
   if (withPrior) curve.push({ n: 0, value: measure(model) });
   let next = 0;
@@ -582,20 +602,25 @@ export async function replayOnline(
     if (i + 1 === marks[next]) {
       await model.refit(seededRandom(seed + i), undefined, 'exact');
       curve.push({ n: i + 1, value: measure(model) });
+      if (withPrior) {
+        const c = model.correction();
+        corrections.push({ n: i + 1, alpha: c.alpha, knn_share: c.knnShare, store_alone: model.usesStoreAlone });
+      }
       progress('online', i + 1, stream.length);
       next++;
     }
   }
-  const supervised = await train(stream, models, dims, options, seed);
-  const variants: Variant[] = [
-    two
-      ? { name: 'supervised on the same stream', apgr: measure(supervised) }
-      : { name: 'supervised on the same stream', quality: measure(supervised) },
-  ];
+  const variants: Variant[] = [];
+  if (limit === undefined) {
+    const supervised = await train(stream, models, dims, options, seed);
+    const value = measure(supervised);
+    variants.push({ name: 'supervised on the same stream', ...(two ? { apgr: value } : { quality: value }) });
+  }
   return {
     predictions: evaluated.map((r) => predictAll(model, r, models)),
     evaluated,
     curve,
+    corrections,
     variants,
     model,
     stream,
