@@ -36,12 +36,18 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
                         leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
   --prior-in-domain     with FILE --folds K --prior-data DIR (implies --with-prior): each test fold's
                         prior is trained now on DIR's other files plus FILE's rows outside that fold,
-                        and the store learns the same rows (no row of the test fold reaches either);
-                        the report lists each fold's prior training rows and its score alone
+                        and the store learns the same rows (no row of the test fold reaches either).
+                        The store's rows get their prior logits from priors trained without them
+                        too (one more prior per training fold), as a user's own outcomes are prompts
+                        the shipped prior never saw. The report lists each fold's prior training
+                        rows and the prior's score alone
   --prior-members N     fits averaged into a prior trained now (default 5, as the shipped prior)
   --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 5)
   --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
                         (nested evaluation: tune on fold 0, report on the rest)
+  --explore X           with --online: share of the replay's decisions drawn uniformly at random, so
+                        the weaker model's outcomes are revealed too (default 0.3; the rest:
+                        Thompson sampling)
   --holdout-fold F      with --online: measure on hash fold F of 5, stream the others (default 0)
   --stack               multi-model --folds, research: stack kNN, the heads and the prior's IRT
                         structure with nested selection and a cost-aware ε pick (not yet used by
@@ -108,6 +114,7 @@ export async function benchmarkCommand(
         'prior-weight': { type: 'string' },
         'eval-folds': { type: 'string' },
         'holdout-fold': { type: 'string' },
+        explore: { type: 'string' },
         stack: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
@@ -178,6 +185,7 @@ export async function benchmarkCommand(
       priorWeight: num('prior-weight'),
       evalFolds: typeof values['eval-folds'] === 'string' ? foldList(values['eval-folds']) : undefined,
       holdoutFold: num('holdout-fold'),
+      onlineExplore: num('explore'),
       stack: values.stack === true,
     };
   } catch (err) {
