@@ -291,7 +291,7 @@ export async function runBenchmarkDetailed(
       const scored = options.evalFolds ?? Array.from({ length: k }, (_, f) => f);
       predictions = new Array<ModelQualities>(testRows.length);
       const stacked =
-        !two && options.stack === true && !options.withPrior
+        !two && options.stack === true && !options.withPrior && !options.priorInDomain
           ? await stackedFolds(
               testRows,
               models,
