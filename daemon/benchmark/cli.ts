@@ -36,9 +36,20 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --with-prior          --folds / --train / --online start from the prior and blend it in
   --prior-data DIR      train the prior now from DIR (the shared eval data) without FILE:
                         leave-one-dataset-out, FILE's rows never seen (default: the bundled prior)
+  --prior-in-domain     with FILE --folds K --prior-data DIR (implies --with-prior): each test fold's
+                        prior is trained now on DIR's other files plus FILE's rows outside that fold,
+                        and the store learns the same rows (no row of the test fold reaches either).
+                        The store's rows get their prior logits from priors trained without them
+                        too (one more prior per training fold), as a user's own outcomes are prompts
+                        the shipped prior never saw. The report lists each fold's prior training
+                        rows and the prior's score alone
+  --prior-members N     fits averaged into a prior trained now (default 5, as the shipped prior)
   --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 5)
   --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
                         (nested evaluation: tune on fold 0, report on the rest)
+  --explore X           with --online: share of the replay's decisions drawn uniformly at random, so
+                        the weaker model's outcomes are revealed too (default 0.3; the rest:
+                        Thompson sampling)
   --holdout-fold F      with --online: measure on hash fold F of 5, stream the others (default 0)
   --stack               multi-model --folds, research: stack kNN, the heads and the prior's IRT
                         structure with nested selection and a cost-aware ε pick (not yet used by
@@ -101,9 +112,12 @@ export async function benchmarkCommand(
         'per-turn': { type: 'boolean' },
         'with-prior': { type: 'boolean' },
         'prior-data': { type: 'string' },
+        'prior-in-domain': { type: 'boolean' },
+        'prior-members': { type: 'string' },
         'prior-weight': { type: 'string' },
         'eval-folds': { type: 'string' },
         'holdout-fold': { type: 'string' },
+        explore: { type: 'string' },
         stack: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
@@ -136,6 +150,13 @@ export async function benchmarkCommand(
     const sample = !file && !values.train && !values.test;
     if ((values.strong === undefined) !== (values.weak === undefined)) throw new Error('give both --strong and --weak');
     if ((values.train === undefined) !== (values.test === undefined)) throw new Error('give both --train and --test');
+    if (
+      values['prior-in-domain'] &&
+      (values['prior-data'] === undefined || !file || values.online || values['prior-only'])
+    )
+      throw new Error(
+        '--prior-in-domain needs FILE --folds K --prior-data DIR (not --online, --prior-only or --train)',
+      );
     const model: BenchmarkOptions['model'] = {};
     if (values.k !== undefined) model.k = num('k');
     if (values['knn-share'] !== undefined) model.knnShare = num('knn-share');
@@ -161,11 +182,14 @@ export async function benchmarkCommand(
       sample,
       priorOnly: values['prior-only'] === true,
       perTurn: values['per-turn'] === true,
-      withPrior: values['with-prior'] === true,
+      withPrior: values['with-prior'] === true || values['prior-in-domain'] === true,
       priorData: values['prior-data'] as string | undefined,
+      priorInDomain: values['prior-in-domain'] === true,
+      priorMembers: num('prior-members'),
       priorWeight: num('prior-weight'),
       evalFolds: typeof values['eval-folds'] === 'string' ? foldList(values['eval-folds']) : undefined,
       holdoutFold: num('holdout-fold'),
+      onlineExplore: num('explore'),
       stack: values.stack === true,
     };
   } catch (err) {

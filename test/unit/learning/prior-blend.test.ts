@@ -52,8 +52,8 @@ void test('with no outcomes for a model its estimate is the prior; a few ratings
   // Six ratings: the prior still dominates (the gap stays near its .2 on both topics).
   for (const topicB of [false, true]) assert.ok(Math.abs(gap(few, topicB) - 0.2) < 0.15, `gap ${gap(few, topicB)}`);
 
-  const many = await modelWith(600);
-  // Six hundred: the data's structure shows: the strong model matters far more on topic B than on A.
+  const many = await modelWith(2000);
+  // Two thousand: the data's structure shows: the strong model matters far more on topic B than on A.
   const b = gap(many, true);
   const a = gap(many, false);
   assert.ok(b > 0.35 && b - a > 0.2, `topic B gap ${b}, topic A gap ${a}`);

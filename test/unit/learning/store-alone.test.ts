@@ -8,7 +8,8 @@ import { textFeatures } from '../../../daemon/core/learned/features';
 import { DEFAULT_QUALITY_MODEL, logit, QualityModel } from '../../../daemon/core/learned/quality-model';
 
 const MODELS = ['strong', 'weak'];
-const RATINGS = 3000;
+// Above the 5,000 outcomes at which the store alone is first tried.
+const RATINGS = 6000;
 /**
  * The prior, trained on other traffic, is wrong here: its estimates swing from prompt to prompt
  * (from .01 to .99, unrelated to what the user sees), so corrections added to it keep its noise.
@@ -65,8 +66,8 @@ void test('with few outcomes, or outcomes the prior predicts well, the prior sta
   assert.equal(few.usesStoreAlone, false);
   const [strong, weak] = predicted(few, true, 0);
   assert.ok(weak! > strong! + 0.5, `strong ${strong}, weak ${weak}`);
-  // Hundreds of thumbs from a user whose experience the prior knows (its swing is real): it is kept.
-  const kept = await modelWith(600, true, true, priorOf, priorOf);
+  // Thousands of thumbs from a user whose experience the prior knows (its swing is real): it is kept.
+  const kept = await modelWith(RATINGS, true, true, priorOf, priorOf);
   assert.equal(kept.usesStoreAlone, false);
 });
 
