@@ -51,9 +51,9 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
                         the weaker model's outcomes are revealed too (default 0.3; the rest:
                         Thompson sampling)
   --holdout-fold F      with --online: measure on hash fold F of 5, stream the others (default 0)
-  --stack               multi-model --folds, research: stack kNN, the heads and the prior's IRT
-                        structure with nested selection and a cost-aware ε pick (not yet used by
-                        the live router, so it is not the default)
+  --stack               multi-model --folds: stack kNN, the heads and the prior's IRT structure
+                        with nested selection and a cost-aware ε pick (the live router stacks kNN
+                        and the heads for pools of 3+ models; this run adds the IRT view)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose

@@ -93,7 +93,8 @@ export interface BenchmarkOptions {
   holdoutFold?: number;
   /**
    * Multi-model --folds: stack kNN, the heads and the prior's IRT structure with nested selection
-   * (multi-run.ts; research, off by default: the live router does not use it yet).
+   * (multi-run.ts). Off by default: the live router stacks kNN and the heads only (the IRT view's
+   * fit would block the event loop), in core/learned/multi-stack-live.ts.
    */
   stack?: boolean;
 }
