@@ -4,36 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promptFeatureVector } from '../../../daemon/core/learned/features';
-import type { Candidate, Outcome, RouteInput, Store } from '../../../daemon/core/ports';
+import type { Outcome } from '../../../daemon/core/ports';
 import { createLearner } from '../../../daemon/services/learner';
-
-/** The outcome half of the Store port, in memory (the learner reads and never writes the rest). */
-function outcomeStore(rows: Omit<Outcome, 'id'>[]): Store {
-  const outcomes: Outcome[] = rows.map((r, i) => ({ ...r, id: i + 1 }));
-  const unused = () => {
-    throw new Error('not used by the learner');
-  };
-  return {
-    listOutcomes: (after = 0) => outcomes.filter((o) => o.id > after),
-    countOutcomes: () => outcomes.length,
-    addOutcomes: (add) => {
-      const out = add.map((r) => ({ ...r, id: outcomes.length + 1 }));
-      outcomes.push(...out);
-      return out;
-    },
-    saveRequest: unused,
-    addFeedback: unused,
-    getTrace: unused,
-    hasRequest: unused,
-    listDecisions: unused,
-    stats: unused,
-    usageOverTime: unused,
-    rankings: unused,
-    feedbackCounts: unused,
-    exportOutcomes: unused,
-    close: () => {},
-  };
-}
+import { candidate, outcomeStore, routeInput } from '../../helpers/learning';
 
 const outcome = (prompt: string, model: string, score: number): Omit<Outcome, 'id'> => ({
   prompt,
@@ -45,44 +18,8 @@ const outcome = (prompt: string, model: string, score: number): Omit<Outcome, 'i
   created_at: Date.now(),
 });
 
-function candidate(name: string, expectedCost: number): Candidate {
-  return {
-    config: {
-      name,
-      provider: 'openai',
-      model: name,
-      cost_per_input_token: 0,
-      cost_per_output_token: 0,
-      capabilities: [],
-    },
-    local: false,
-    expectedCost,
-  };
-}
-
-function input(text: string, embedding: Float32Array | undefined): RouteInput {
-  return {
-    text,
-    messages: [{ role: 'user', content: text }],
-    features: {
-      chars: text.length,
-      estimatedInputTokens: 10,
-      expectedOutputTokens: 100,
-      hasCode: false,
-      hasMath: false,
-      hasTools: false,
-      hasImages: false,
-      nonAsciiRatio: 0,
-      turns: 1,
-    },
-    required: [],
-    preferred: [],
-    costWeight: 1,
-    embedding,
-    explore: false,
-    random: () => 0.5,
-  };
-}
+const input = (text: string, embedding: Float32Array | undefined) =>
+  routeInput(text, { embedding, costWeight: 1, estimatedInputTokens: 10 });
 
 const codePrompts = [
   'Write a Python function that reverses a linked list.',

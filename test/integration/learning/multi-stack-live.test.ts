@@ -7,35 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Candidate, Outcome, RouteInput, Store } from '../../../daemon/core/ports';
+import type { Outcome } from '../../../daemon/core/ports';
 import { createLearner } from '../../../daemon/services/learner';
-
-function outcomeStore(rows: Omit<Outcome, 'id'>[]): Store {
-  const outcomes: Outcome[] = rows.map((r, i) => ({ ...r, id: i + 1 }));
-  const unused = () => {
-    throw new Error('not used by the learner');
-  };
-  return {
-    listOutcomes: (after = 0) => outcomes.filter((o) => o.id > after),
-    countOutcomes: () => outcomes.length,
-    addOutcomes: (add) => {
-      const out = add.map((r, i) => ({ ...r, id: outcomes.length + i + 1 }));
-      outcomes.push(...out);
-      return out;
-    },
-    saveRequest: unused,
-    addFeedback: unused,
-    getTrace: unused,
-    hasRequest: unused,
-    listDecisions: unused,
-    stats: unused,
-    usageOverTime: unused,
-    rankings: unused,
-    feedbackCounts: unused,
-    exportOutcomes: unused,
-    close: () => {},
-  };
-}
+import { candidate, outcomeStore, routeInput } from '../../helpers/learning';
 
 const SUBJECTS = [
   'the sea',
@@ -95,45 +69,6 @@ function scored(list: { text: string; kind: number }[]): Omit<Outcome, 'id'>[] {
   );
 }
 
-function candidate(name: string): Candidate {
-  return {
-    config: {
-      name,
-      provider: 'openai',
-      model: name,
-      cost_per_input_token: 0,
-      cost_per_output_token: 0,
-      capabilities: [],
-    },
-    local: false,
-    expectedCost: 0.001,
-  };
-}
-
-function input(text: string, embedding: Float32Array | undefined): RouteInput {
-  return {
-    text,
-    messages: [{ role: 'user', content: text }],
-    features: {
-      chars: text.length,
-      estimatedInputTokens: 20,
-      expectedOutputTokens: 100,
-      hasCode: false,
-      hasMath: false,
-      hasTools: false,
-      hasImages: false,
-      nonAsciiRatio: 0,
-      turns: 1,
-    },
-    required: [],
-    preferred: [],
-    costWeight: 0,
-    embedding,
-    explore: false,
-    random: () => 0.5,
-  };
-}
-
 void test('a 3-model pool is routed by the multi-model stack once the store has enough prompts scored for all three', async () => {
   const logs: string[] = [];
   // 150 prompts scored for all three: below the stack's minimum of 200, the learned blend decides.
@@ -145,7 +80,7 @@ void test('a 3-model pool is routed by the multi-model stack once the store has 
   const pool = MODELS.map(candidate);
   const sqlPrompt = 'Write a SQL query that lists all suppliers whose rating is above 4.';
   const sqlVector = await learner.prepare(sqlPrompt);
-  const before = learner.strategy('learned')!.decide(input(sqlPrompt, sqlVector), pool);
+  const before = learner.strategy('learned')!.decide(routeInput(sqlPrompt, { embedding: sqlVector }), pool);
   assert.doesNotMatch(before.explanation, /Multi-model stack/);
 
   // 150 more (an import): the next refit fits the stack in the background of the learner's refit.
@@ -164,7 +99,7 @@ void test('a 3-model pool is routed by the multi-model stack once the store has 
     ['Compute the definite integral of x^3 + 7x from 0 to 2.', 'calc'],
   ];
   for (const [text, expected] of cases) {
-    const verdict = learned.decide(input(text, await learner.prepare(text)), pool);
+    const verdict = learned.decide(routeInput(text, { embedding: await learner.prepare(text) }), pool);
     assert.equal(verdict.strategy, 'learned');
     assert.equal(verdict.abstain, false, verdict.explanation);
     assert.match(
@@ -176,9 +111,9 @@ void test('a 3-model pool is routed by the multi-model stack once the store has 
   }
 
   // Two of the models, or a model the stack has not seen: the learned strategy's own decision.
-  const two = learned.decide(input(sqlPrompt, sqlVector), pool.slice(1));
+  const two = learned.decide(routeInput(sqlPrompt, { embedding: sqlVector }), pool.slice(1));
   assert.doesNotMatch(two.explanation, /Multi-model stack/);
-  const unknown = learned.decide(input(sqlPrompt, sqlVector), [...pool, candidate('newcomer')]);
+  const unknown = learned.decide(routeInput(sqlPrompt, { embedding: sqlVector }), [...pool, candidate('newcomer')]);
   assert.doesNotMatch(unknown.explanation, /Multi-model stack/);
   learner.close();
 });

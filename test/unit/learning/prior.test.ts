@@ -7,31 +7,10 @@ import type { ModelConfig } from '../../../shared/config';
 import { textFeatures } from '../../../daemon/core/learned/features';
 import { PoolPrior } from '../../../daemon/core/learned/pool-prior';
 import { canonicalModelName } from '../../../daemon/core/learned/prior';
-import type { Candidate, RouteInput, Store } from '../../../daemon/core/ports';
+import type { Candidate } from '../../../daemon/core/ports';
 import { bundledPrior } from '../../../daemon/assets/bundled-prior';
 import { createLearner } from '../../../daemon/services/learner';
-
-function emptyStore(): Store {
-  const unused = () => {
-    throw new Error('not used by the learner');
-  };
-  return {
-    listOutcomes: () => [],
-    countOutcomes: () => 0,
-    addOutcomes: unused,
-    saveRequest: unused,
-    addFeedback: unused,
-    getTrace: unused,
-    hasRequest: unused,
-    listDecisions: unused,
-    stats: unused,
-    usageOverTime: unused,
-    rankings: unused,
-    feedbackCounts: unused,
-    exportOutcomes: unused,
-    close: () => {},
-  };
-}
+import { outcomeStore, routeInput } from '../../helpers/learning';
 
 function config(name: string, model: string, usdPerMillionOut: number, quality?: number): ModelConfig {
   return {
@@ -52,28 +31,7 @@ const weak: Candidate = {
   expectedCost: 0.0002,
 };
 
-function input(text: string, costWeight: number): RouteInput {
-  return {
-    text,
-    messages: [{ role: 'user', content: text }],
-    features: {
-      chars: text.length,
-      estimatedInputTokens: 20,
-      expectedOutputTokens: 200,
-      hasCode: false,
-      hasMath: false,
-      hasTools: false,
-      hasImages: false,
-      nonAsciiRatio: 0,
-      turns: 1,
-    },
-    required: [],
-    preferred: [],
-    costWeight,
-    explore: false,
-    random: () => 0.5,
-  };
-}
+const input = (text: string, costWeight: number) => routeInput(text, { costWeight, expectedOutputTokens: 200 });
 
 // Prompts on either side of the shipped prior's line: a proof (the strong model's edge is large in
 // public data) and a short routine coding request (both models usually get it right).
@@ -107,7 +65,7 @@ void test('the bundled prior is small, names its training data and licences, and
 
 void test('an empty store routes by the prior: a hard prompt to the strong model, an easy one to the cheap model', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-prior-'));
-  const learner = createLearner({ store: emptyStore(), dataDir, retrainEvery: 0 });
+  const learner = createLearner({ store: outcomeStore(), dataDir, retrainEvery: 0 });
   await learner.ready();
   const learned = learner.strategy('learned')!;
   // Nothing learned yet: the decision needs no sentence embedding, so none is computed for it.
@@ -173,7 +131,7 @@ void test('pool models the data never saw: a public figure, a quality: override,
   ]);
   assert.ok(v.models[1]!.quality > v.models[0]!.quality);
   const verdict = (() => {
-    const learner = createLearner({ store: emptyStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
+    const learner = createLearner({ store: outcomeStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
     const c: Candidate = { config: config('mystery', 'acme-7b', 0.2), local: false, expectedCost: 0.0001 };
     // Before the embedder is ready the prior already decides (it reads the words).
     const out = learner.strategy('learned')!.decide(input(EASY, 1), [c, strong]);
