@@ -9,23 +9,14 @@ import { DEFAULT_QUALITY_MODEL, QualityModel } from '../daemon/core/learned/qual
 import { fitPrior, DEFAULT_PRIOR_HYPER, predictFitted } from '../daemon/core/learned/prior-fit';
 import { priorInput } from '../daemon/core/learned/prior';
 import { BestModelSoftmax } from './research/multi-softmax';
-import { defaultCacheDir, openBenchmarkEmbedder } from '../daemon/benchmark/cache';
-import { completeRows, loadTable } from '../daemon/benchmark/data';
+import { embeddedCompleteRows } from './multi-rows';
 import { foldOf, seededRandom } from '../daemon/benchmark/folds';
 
 const [file, out, innerArg] = process.argv.slice(2);
 const INNER = Number(innerArg ?? 3);
 async function main() {
-  const table = loadTable(file!);
+  const { table, rows, vectors, embedder, disk } = await embeddedCompleteRows(file!);
   const M = table.models.length;
-  const rows = completeRows(
-    table,
-    table.models.map((_, i) => i),
-  );
-  const { embedder, disk } = openBenchmarkEmbedder(defaultCacheDir());
-  const vectors: Float32Array[] = [];
-  for (let i = 0; i < rows.length; i += 64)
-    vectors.push(...(await embedder.embed(rows.slice(i, i + 64).map((r) => r.prompt))));
   const feats = rows.map((r) => textFeatures(r.prompt));
   const keys = rows.map((r) => embedder.keyOf(r.prompt));
   const scale = (s: number) => (table.min >= 0 && table.max <= 1 ? s : (s - table.min) / (table.max - table.min));

@@ -3,22 +3,13 @@
 // so that variants of the views (kNN widths, calibration, cost-aware picks) can be tried offline.
 //   node --import tsx scripts/research/dump-views-input.ts DATA.csv OUT_PREFIX
 import { writeFileSync } from 'node:fs';
-import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/cache';
-import { completeRows, loadTable } from '../../daemon/benchmark/data';
+import { embeddedCompleteRows } from '../multi-rows';
 import { foldOf } from '../../daemon/benchmark/folds';
 
 async function main(): Promise<void> {
   const [file, out] = process.argv.slice(2);
   if (!file || !out) throw new Error('usage: dump-views-input.ts DATA.csv OUT_PREFIX');
-  const table = loadTable(file);
-  const rows = completeRows(
-    table,
-    table.models.map((_, i) => i),
-  );
-  const { embedder, disk } = openBenchmarkEmbedder(defaultCacheDir());
-  const vectors: Float32Array[] = [];
-  for (let i = 0; i < rows.length; i += 64)
-    vectors.push(...(await embedder.embed(rows.slice(i, i + 64).map((r) => r.prompt))));
+  const { table, rows, vectors, disk } = await embeddedCompleteRows(file);
   const dims = vectors[0]!.length;
   const flat = new Float32Array(rows.length * dims);
   vectors.forEach((v, i) => flat.set(v, i * dims));

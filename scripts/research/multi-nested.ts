@@ -4,8 +4,7 @@
 //   node --import tsx scripts/research/multi-nested.ts DATA.csv [--no-irt] [--max-train N] [--out F]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/cache';
-import { completeRows, loadTable } from '../../daemon/benchmark/data';
+import { embeddedCompleteRows } from '../multi-rows';
 import { multiNestedReport, stackedFolds } from '../../daemon/benchmark/multi-run';
 import type { Prepared } from '../../daemon/benchmark/run';
 import { seededRandom } from '../../daemon/benchmark/folds';
@@ -25,15 +24,7 @@ async function main(): Promise<void> {
   });
   const file = positionals[0];
   if (!file) throw new Error('usage: multi-nested.ts DATA.csv [--no-irt] [--max-train N] [--out F]');
-  const table = loadTable(file);
-  const rows = completeRows(
-    table,
-    table.models.map((_, i) => i),
-  );
-  const { embedder, disk } = openBenchmarkEmbedder(defaultCacheDir());
-  const vectors: Float32Array[] = [];
-  for (let i = 0; i < rows.length; i += 64)
-    vectors.push(...(await embedder.embed(rows.slice(i, i + 64).map((r) => r.prompt))));
+  const { table, rows, vectors, embedder, disk } = await embeddedCompleteRows(file);
   // --project N: the live stack's projection of the embeddings (fitted here on every row's
   // embedding, no scores: unsupervised, the live stack fits it on the prompts it learns from).
   if (values.project !== undefined) {
