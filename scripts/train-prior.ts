@@ -42,9 +42,10 @@ export const CHOSEN: Hyper = {
   members: DEFAULT_MEMBERS,
 };
 
-const STRONG = canonicalModelName('gpt-4-1106-preview');
-const WEAK = canonicalModelName('mistralai/Mixtral-8x7B-Instruct-v0.1');
-const PAIR_FILES = [
+/** The pair the transfer targets are stated for, and the files that hold it. */
+export const STRONG = canonicalModelName('gpt-4-1106-preview');
+export const WEAK = canonicalModelName('mistralai/Mixtral-8x7B-Instruct-v0.1');
+export const PAIR_FILES = [
   'routellm_mmlu_responses.csv',
   'routellm_gsm8k_responses.csv',
   'routerbench_arc_challenge.csv',

@@ -15,25 +15,10 @@ import {
 } from '../../daemon/benchmark/prior-train';
 import { parseCsv } from '../../daemon/benchmark/csv';
 import { FEATURE_COUNT, LEXICAL_DIMS, textFeatures, type TextFeatures } from '../../daemon/core/learned/features';
-import {
-  canonicalModelName,
-  logitOf,
-  priorInput,
-  RouterPrior,
-  sigmoid,
-  type PriorArtifact,
-} from '../../daemon/core/learned/prior';
+import { logitOf, priorInput, RouterPrior, sigmoid, type PriorArtifact } from '../../daemon/core/learned/prior';
 import { discriminationHead, type DiscriminationOptions } from '../../daemon/benchmark/prior-discrimination';
+import { PAIR_FILES, STRONG, WEAK } from '../train-prior';
 
-const STRONG = canonicalModelName('gpt-4-1106-preview');
-const WEAK = canonicalModelName('mistralai/Mixtral-8x7B-Instruct-v0.1');
-const PAIR_FILES = [
-  'routellm_mmlu_responses.csv',
-  'routellm_gsm8k_responses.csv',
-  'routerbench_arc_challenge.csv',
-  'routerbench_winogrande.csv',
-  'routerbench_mbpp.csv',
-];
 const CACHE = '/tmp/prior-transfer-cache';
 
 function cachedPrior(key: string, make: () => PriorArtifact): RouterPrior {
