@@ -26,6 +26,7 @@ import {
   type TrainedPrior,
 } from '../daemon/benchmark/prior-train';
 import { canonicalModelName } from '../daemon/core/learned/prior';
+import type { KindHeadOptions } from '../daemon/benchmark/prior-kind-head';
 import { textFeatures } from '../daemon/core/learned/features';
 
 export type Hyper = PriorHyper & {
@@ -34,6 +35,7 @@ export type Hyper = PriorHyper & {
   lexicalScale?: number;
   members?: number;
   discrimination?: { beta: number; irtWeight: number } | null;
+  kindDifficulty?: KindHeadOptions | null;
 };
 export const CHOSEN: Hyper = {
   ...DEFAULT_PRIOR_HYPER,
@@ -111,7 +113,10 @@ function main(): void {
     // Round 3 (5 fits): the discrimination head as the prior's prompt side (DEFAULT_DISCRIMINATION
     // in prior-train.ts, where the grid of β and the fit's weight is listed; harness:
     // scripts/research/prior-transfer.ts) against the item-response fit alone (null): shipped.
-    const grid: Partial<Hyper>[] = [{}, { discrimination: null }];
+    // Round 4 (the prior's difficulty from the prompt's kind, DEFAULT_KIND_DIFFICULTY in
+    // prior-kind-head.ts; chosen with scripts/research/prior-kind.ts): shipped, against the form
+    // before it (the fit's own difficulty) and the item-response fit alone.
+    const grid: Partial<Hyper>[] = [{}, { kindDifficulty: null }, { discrimination: null, kindDifficulty: null }];
     for (const g of grid) {
       const h = { ...chosen, ...g };
       const perFile = datasets

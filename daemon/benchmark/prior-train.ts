@@ -15,8 +15,11 @@ import {
   type PriorExample,
   type PriorHyper,
   withDiscriminationSkill,
+  withKindDifficulty,
 } from '../core/learned/prior-fit';
 import { discriminationHead } from './prior-discrimination';
+import { DEFAULT_KIND_DIFFICULTY, kindHead, subgroupsOf, type KindHeadOptions } from './prior-kind-head';
+import { KIND_COUNT } from '../core/learned/prior-kind';
 import { PUBLIC_QUALITY } from '../core/learned/public-quality';
 import { DiskEmbeddingCache } from '../embeddings/disk-cache';
 import { boundForEmbedding, contentKey } from '../embeddings/text';
@@ -83,6 +86,8 @@ export interface PriorRow {
   costs: (number | null)[] | null;
   /** Hash fold of 5 (fold 0 is the tuning split). */
   fold: number;
+  /** Subject (MMLU's `domain`) or cluster (LLMRouter's `cluster_id`), when the file has one. */
+  group?: string;
 }
 
 export interface PriorDataset {
@@ -97,8 +102,10 @@ export function loadPriorDataset(dataDir: string, file: string, licence = 'evalu
   const models = table.models.map(canonicalModelName);
   const scale = (s: number | null) =>
     s === null ? null : table.min >= 0 && table.max <= 1 ? s : (s - table.min) / (table.max - table.min);
+  const groups = subgroupsOf(dataDir, file);
   const rows = table.rows.map((r) => ({
     uid: r.uid,
+    ...(groups.has(r.uid) ? { group: groups.get(r.uid)! } : {}),
     prompt: r.prompt,
     features: textFeatures(r.prompt),
     models,
@@ -134,6 +141,8 @@ export interface PriorTrainOptions {
     members?: number;
     /** null: no discrimination skill (the item-response fit alone). */
     discrimination?: { beta: number; irtWeight: number } | null;
+    /** null: the fit's own difficulty (its words) stays. */
+    kindDifficulty?: KindHeadOptions | null;
   };
   seed?: number;
   embeddings?: EmbeddingLookup;
@@ -211,7 +220,7 @@ export function trainPrior(datasets: readonly PriorDataset[], options: PriorTrai
   );
   const discrimination =
     options.hyper?.discrimination === undefined ? DEFAULT_DISCRIMINATION : options.hyper.discrimination;
-  const fitted = discrimination
+  const withDiscrimination = discrimination
     ? withDiscriminationSkill(
         merged,
         hyper.skills * members,
@@ -225,10 +234,26 @@ export function trainPrior(datasets: readonly PriorDataset[], options: PriorTrai
         discrimination.irtWeight,
       )
     : merged;
+  const kindDifficulty =
+    options.hyper?.kindDifficulty === undefined ? DEFAULT_KIND_DIFFICULTY : options.hyper.kindDifficulty;
+  const final = kindDifficulty
+    ? withKindDifficulty(
+        withDiscrimination,
+        inputDims,
+        kindHead(
+          perSet.map(({ d, rows }) => ({ ...d, rows })),
+          Object.fromEntries(names.map((n, i) => [n, merged.rows[i]!])),
+          kindDifficulty,
+        ).weights,
+        input.embedding,
+      )
+    : withDiscrimination;
+  if (kindDifficulty) input.kind = KIND_COUNT;
   const skillCount = discrimination
     ? (discrimination.irtWeight > 0 ? hyper.skills * members : 0) + 1
     : hyper.skills * members;
   const models: PriorArtifact['models'] = {};
+  const fitted = final;
   names.forEach((n, i) => {
     const r = fitted.rows[i]!;
     models[n] = { ability: roundTo(r.ability), skills: r.skills.map((v) => roundTo(v)), outcomes: r.outcomes };
@@ -253,6 +278,9 @@ export function trainPrior(datasets: readonly PriorDataset[], options: PriorTrai
       balance,
       ...(members > 1 ? { members } : {}),
       ...(discrimination ? { discriminationBeta: discrimination.beta, irtWeight: discrimination.irtWeight } : {}),
+      ...(kindDifficulty
+        ? { kindDifficultyL2: kindDifficulty.l2, kindDifficultySplit: Number(kindDifficulty.split) }
+        : {}),
     },
   };
   return { artifact, prior: new RouterPrior(artifact), fitted, modelNames: names };

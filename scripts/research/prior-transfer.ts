@@ -140,11 +140,11 @@ function main(): void {
     const prior = inDomain
       ? cachedPrior(
           `without-fold0-m${members}`,
-          () => trainPrior(withoutFold0, { hyper: { members, discrimination: null } }).artifact,
+          () => trainPrior(withoutFold0, { hyper: { members, discrimination: null, kindDifficulty: null } }).artifact,
         )
       : cachedPrior(
           `without-${file}-m${members}`,
-          () => trainPrior(train, { hyper: { members, discrimination: null } }).artifact,
+          () => trainPrior(train, { hyper: { members, discrimination: null, kindDifficulty: null } }).artifact,
         );
     const res: Result = {};
     res['irt'] = evaluate(d, folds, scorer(prior, null, 0));
@@ -184,7 +184,7 @@ function main(): void {
   if (values['mt-bench']) {
     const prior = cachedPrior(
       `all-m${members}`,
-      () => trainPrior(datasets, { hyper: { members, discrimination: null } }).artifact,
+      () => trainPrior(datasets, { hyper: { members, discrimination: null, kindDifficulty: null } }).artifact,
     );
     const items = mtBenchTurn1(values.data);
     const run = (name: string, sc: (f: TextFeatures, s: string, w: string) => number | null) => {

@@ -9,6 +9,7 @@
 // folds), adding them to the embedding raised GSM8K APGR from .644 to .690 and ARC-Challenge from
 // .530 to .538.
 import { routingFocus } from './focus';
+import { promptKindOfFocus } from './prior-kind';
 
 export const FEATURE_NAMES = [
   'bias',
@@ -70,10 +71,16 @@ export interface TextFeatures {
   dense: Float32Array;
   /** Sorted bucket ids, one per token and token pair (repeats count). */
   lexical: Uint16Array;
+  /**
+   * The prompt's kind traits (prior-kind.ts), read only by the router prior's difficulty; absent
+   * where features were built some other way (the prior then reads them as zeros).
+   */
+  kind?: Float32Array;
 }
 
 export function textFeatures(text: string): TextFeatures {
-  return { dense: promptFeatureVector(text), lexical: lexicalIds(routingFocus(text)) };
+  const focus = routingFocus(text);
+  return { dense: promptFeatureVector(text), lexical: lexicalIds(focus), kind: promptKindOfFocus(focus) };
 }
 
 export function lexicalIds(text: string): Uint16Array {

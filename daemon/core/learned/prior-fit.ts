@@ -2,6 +2,7 @@
 // (skills, difficulty) and the model rows (ability, skill loadings), log-loss with soft labels,
 // L2 on everything. Pure and seeded: the same data and seed give the same artifact.
 import { inputDimsOf, logitOf, sigmoid, type PriorArtifact, type PriorModelRow, type SparseInput } from './prior';
+import { KIND_COUNT } from './prior-kind';
 
 export interface PriorHyper {
   skills: number;
@@ -231,6 +232,24 @@ export function withDiscriminationSkill(
     outcomes: r.outcomes,
   }));
   return { skillHead, difficultyHead, rows };
+}
+
+/**
+ * Replaces a fitted prior's difficulty with one read from the prompt's kind (the fit's difficulty
+ * reads its words, which learn which benchmark a prompt came from): the difficulty is minus `ease`,
+ * a linear map over [dense | kind] (the dense part from index `at`, the kind part appended after the
+ * fit's D inputs). The heads grow to D + kind inputs; the skills read none of the kind traits.
+ */
+export function withKindDifficulty(f: FittedPrior, D: number, ease: ArrayLike<number>, at: number): FittedPrior {
+  const denseCount = ease.length - KIND_COUNT;
+  const D2 = D + KIND_COUNT;
+  const K = f.skillHead.length / D;
+  const skillHead = new Float32Array(K * D2);
+  for (let k = 0; k < K; k++) skillHead.set(f.skillHead.subarray(k * D, (k + 1) * D), k * D2);
+  const difficultyHead = new Float32Array(D2);
+  for (let i = 0; i < denseCount; i++) difficultyHead[at + i] = -ease[i]!;
+  for (let i = 0; i < KIND_COUNT; i++) difficultyHead[D + i] = -ease[denseCount + i]!;
+  return { skillHead, difficultyHead, rows: f.rows };
 }
 
 /** P(model answers well) for every model row, from a fitted prior (used by training and benchmarks). */

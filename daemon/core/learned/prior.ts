@@ -13,6 +13,7 @@
 // The live router refines the prior online (OnlinePrior): each outcome moves the pool model's
 // ability and loadings and the prompt head a small step, pulled back toward the prior's values.
 import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from './features';
+import { KIND_COUNT } from './prior-kind';
 
 export interface PriorModelRow {
   ability: number;
@@ -37,6 +38,8 @@ export interface PriorArtifact {
     embeddingScale?: number;
     /** The word buckets are multiplied by this (default 1): smaller = words count less. */
     lexicalScale?: number;
+    /** > 0: the prompt's kind traits (prior-kind.ts) follow the word buckets (default 0). */
+    kind?: number;
   };
   skills: number;
   /** skills × inputDims, row-major, then difficulty (inputDims). Rounded to 4 significant digits. */
@@ -64,7 +67,7 @@ export interface Placement {
 }
 
 export function inputDimsOf(a: Pick<PriorArtifact, 'input'>): number {
-  return a.input.embedding + a.input.dense + a.input.lexical;
+  return a.input.embedding + a.input.dense + a.input.lexical + (a.input.kind ?? 0);
 }
 
 /** A prompt as the prior reads it: sparse (index, value) pairs over the input. */
@@ -73,13 +76,13 @@ export interface SparseInput {
   value: Float32Array;
 }
 
-/** How a prompt is laid out as the prior's input: [embedding · scale | dense | lexical]. */
+/** How a prompt is laid out as the prior's input: [embedding · scale | dense | lexical | kind]. */
 export type PriorInputLayout = PriorArtifact['input'];
 
 export function priorInput(
   features: TextFeatures,
   embedding: Float32Array | null,
-  layout: Pick<PriorInputLayout, 'embedding' | 'embeddingScale' | 'lexicalScale'> & { lexical?: number },
+  layout: Pick<PriorInputLayout, 'embedding' | 'embeddingScale' | 'lexicalScale' | 'kind'> & { lexical?: number },
 ): SparseInput {
   const embeddingDims = layout.embedding;
   const scale = layout.embeddingScale ?? 1;
@@ -111,6 +114,19 @@ export function priorInput(
       if (lex[i] !== 0) {
         idx.push(lexAt + i);
         val.push(lex[i]! * lexicalScale);
+      }
+    }
+  }
+  const kindDims = layout.kind ?? 0;
+  if (kindDims > 0) {
+    if (kindDims !== KIND_COUNT)
+      throw new Error(`router prior: ${kindDims} prompt-kind traits, this build reads ${KIND_COUNT}`);
+    const kindAt = embeddingDims + FEATURE_COUNT + lexicalDims;
+    const kind = features.kind;
+    for (let i = 0; kind && i < KIND_COUNT; i++) {
+      if (kind[i] !== 0) {
+        idx.push(kindAt + i);
+        val.push(kind[i]!);
       }
     }
   }

@@ -1,0 +1,69 @@
+// What KIND of prompt this is, as the router prior's "kind gap" head reads it: does it ask for code,
+// carry numbers and equations, ask for reasoning, demand an answer format, ask for free writing or a
+// role… Unlike the benchmark layouts the dense features pick up (5-shot templates, "Answer:" letters),
+// these are the traits a chat prompt shares with a benchmark question, so a gap learned from them
+// between tasks (math and code tasks separate strong and weak models more than trivia) can carry to
+// a mixed chat set. Read on the prompt's focus (the question, focus.ts). Each value is 0..1.
+import { routingFocus } from './focus';
+
+export const KIND_NAMES = [
+  'asks_code',
+  'math_words',
+  'equation',
+  'numbers',
+  'reasoning',
+  'answer_format',
+  'choices',
+  'free_writing',
+  'role',
+  'transform',
+  'factoid',
+  'focus_words',
+  'sentences',
+] as const;
+export const KIND_COUNT = KIND_NAMES.length;
+
+const ASKS_CODE =
+  /```|\bdef \w+\(|\b(python|javascript|typescript|java|c\+\+|sql|regex|html|css|bash)\b|\b(write|implement|create|complete|fix|debug|refactor)\b[^.?!\n]{0,60}\b(function|program|code|script|class|method|query|algorithm)\b/i;
+const MATH_WORDS =
+  /\b(calculate|compute|solve|how many|how much|sum|product|probability|equation|integer|percent|percentage|average|total|remainder|divisible|area|ratio|derivative|integral|prime)\b/i;
+const EQUATION = /\d\s*[-+*/^=×÷<>]\s*\d|\b[a-z]\s*\^\s*\d|\\frac|\\sqrt|\bsqrt\(|\b[xyz]\s*=/i;
+const REASONING =
+  /\b(step by step|step-by-step|explain|why|reason|reasoning|prove|derive|show that|justify|analy[sz]e|evaluate|compare)\b/i;
+const ANSWER_FORMAT =
+  /\b(answer with|respond with|in (json|yaml|csv|a table)|format|boxed|print only|return only|one word|single (word|letter|choice|number)|only the)\b/i;
+const CHOICES = /(^|\n)\s*\(?[A-Da-d][.)]\s/g;
+const FREE_WRITING =
+  /\b(write|compose|draft|craft)\b[^.?!\n]{0,40}\b(story|poem|essay|email|letter|blog|post|speech|song|article|dialogue|review|haiku|limerick)\b/i;
+const ROLE = /\b(pretend|imagine|act as|role[- ]?play|you are an? |as an? \w+, )/i;
+const TRANSFORM = /\b(extract|summari[sz]e|list all|classify|rewrite|paraphrase|translate|rephrase|edit|correct)\b/i;
+const FACTOID = /^\s*(who|what|when|where|which)\b/i;
+
+/** The prompt's kind traits (KIND_NAMES order), read on its focus. */
+export function promptKindVector(text: string): Float32Array {
+  return promptKindOfFocus(routingFocus(text));
+}
+
+/** The same, from a focus already computed (features.ts computes it once for words and kind). */
+export function promptKindOfFocus(focus: string): Float32Array {
+  // Prompts stored as string literals carry escaped line breaks.
+  const t = focus.replace(/\\[nt]/g, '\n');
+  const f = new Float32Array(KIND_COUNT);
+  const numbers = t.match(/\d+(\.\d+)?/g)?.length ?? 0;
+  const words = t.split(/\s+/).filter(Boolean).length;
+  const sentences = t.split(/[.?!]+\s|\n+/).filter((s) => s.trim().length > 3).length;
+  f[0] = ASKS_CODE.test(t) ? 1 : 0;
+  f[1] = MATH_WORDS.test(t) ? 1 : 0;
+  f[2] = EQUATION.test(t) ? 1 : 0;
+  f[3] = Math.min(1, Math.log1p(numbers) / 3);
+  f[4] = REASONING.test(t) ? 1 : 0;
+  f[5] = ANSWER_FORMAT.test(t) ? 1 : 0;
+  f[6] = (t.match(CHOICES)?.length ?? 0) >= 2 ? 1 : 0;
+  f[7] = FREE_WRITING.test(t) ? 1 : 0;
+  f[8] = ROLE.test(t) ? 1 : 0;
+  f[9] = TRANSFORM.test(t) ? 1 : 0;
+  f[10] = FACTOID.test(t) ? 1 : 0;
+  f[11] = Math.min(1, Math.log1p(words) / 6);
+  f[12] = Math.min(1, Math.log1p(sentences) / 3);
+  return f;
+}
