@@ -59,7 +59,9 @@ export const DEFAULT_MEMBERS = 5;
  * figure leaves ARC out: its fold-0 gap is under 0.1), MT-Bench .471 and the bundled sample .607.
  * The shipped prior is the runner-up, the head added to the whole fit (×1), which also beat the fit
  * alone on both fold-0 figures. That choice looked at folds 1–4, so its figures there are not
- * untouched (README). null: the item-response fit alone.
+ * untouched (README). null: the item-response fit alone. Since then the fit's difficulty is replaced
+ * by one read from the prompt's kind (DEFAULT_KIND_DIFFICULTY in prior-kind-head.ts, chosen on
+ * fold 0 with this head in place; folds 1–4 looked at once after that choice).
  */
 export const DEFAULT_DISCRIMINATION: { beta: number; irtWeight: number } | null = { beta: 1, irtWeight: 1 };
 
@@ -236,19 +238,18 @@ export function trainPrior(datasets: readonly PriorDataset[], options: PriorTrai
     : merged;
   const kindDifficulty =
     options.hyper?.kindDifficulty === undefined ? DEFAULT_KIND_DIFFICULTY : options.hyper.kindDifficulty;
-  const final = kindDifficulty
-    ? withKindDifficulty(
-        withDiscrimination,
-        inputDims,
-        kindHead(
-          perSet.map(({ d, rows }) => ({ ...d, rows })),
-          Object.fromEntries(names.map((n, i) => [n, merged.rows[i]!])),
-          kindDifficulty,
-        ).weights,
-        input.embedding,
+  // No head when the data is too small for one (a group needs 20 prompts): the fit's difficulty stays.
+  const ease = kindDifficulty
+    ? kindHead(
+        perSet.map(({ d, rows }) => ({ ...d, rows })),
+        Object.fromEntries(names.map((n, i) => [n, merged.rows[i]!])),
+        kindDifficulty,
       )
+    : null;
+  const final = ease
+    ? withKindDifficulty(withDiscrimination, inputDims, ease.weights, input.embedding)
     : withDiscrimination;
-  if (kindDifficulty) input.kind = KIND_COUNT;
+  if (ease) input.kind = KIND_COUNT;
   const skillCount = discrimination
     ? (discrimination.irtWeight > 0 ? hyper.skills * members : 0) + 1
     : hyper.skills * members;
@@ -278,7 +279,7 @@ export function trainPrior(datasets: readonly PriorDataset[], options: PriorTrai
       balance,
       ...(members > 1 ? { members } : {}),
       ...(discrimination ? { discriminationBeta: discrimination.beta, irtWeight: discrimination.irtWeight } : {}),
-      ...(kindDifficulty
+      ...(kindDifficulty && ease
         ? { kindDifficultyL2: kindDifficulty.l2, kindDifficultySplit: Number(kindDifficulty.split) }
         : {}),
     },

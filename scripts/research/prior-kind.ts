@@ -46,7 +46,14 @@ function cachedFit(datasets: readonly PriorDataset[], without: string[], members
   mkdirSync(CACHE, { recursive: true });
   const key = `without-${[...without].sort().join('+') || 'none'}-m${members}`;
   const f = path.join(CACHE, `${key}.json`);
-  const old = path.join('/tmp/prior-transfer-cache', without.length === 1 ? `without-${without[0]}-m${members}.json` : without.length === 0 ? `all-m${members}.json` : '-');
+  const old = path.join(
+    '/tmp/prior-transfer-cache',
+    without.length === 1
+      ? `without-${without[0]}-m${members}.json`
+      : without.length === 0
+        ? `all-m${members}.json`
+        : '-',
+  );
   for (const p of [f, old])
     if (existsSync(p)) return new RouterPrior(JSON.parse(readFileSync(p, 'utf8')) as PriorArtifact);
   const t0 = Date.now();
@@ -74,7 +81,9 @@ function kindGapHead(
   _sub: unknown,
   o: KindHeadOptions,
 ): { weights: Float64Array; mean: number; groups: { name: string; n: number; y: number }[] } {
-  return kindHead(datasets, prior.artifact.models, o);
+  const h = kindHead(datasets, prior.artifact.models, o);
+  if (!h) throw new Error('no kind head: too little data');
+  return h;
 }
 
 type Score = (r: { features: PriorRow['features']; feat: Feat }, s: string, w: string) => number | null;
@@ -157,7 +166,8 @@ function pooled(a: PriorDataset, b: PriorDataset, score: Score | 'file-oracle'):
   const sc = items.map(({ r }, i) =>
     score === 'file-oracle' ? (i < n ? ga : gb) : score({ features: r.features, feat: featOf(r) }, STRONG, WEAK)!,
   );
-  if (score === 'file-oracle' && process.env.VERBOSE) log(`  pooled ${a.file}+${b.file}: n ${n}, gaps ${ga.toFixed(3)} ${gb.toFixed(3)}`);
+  if (score === 'file-oracle' && process.env.VERBOSE)
+    log(`  pooled ${a.file}+${b.file}: n ${n}, gaps ${ga.toFixed(3)} ${gb.toFixed(3)}`);
   return apgr(
     qualityCurve(
       items.map(({ r, s }) => r.scores[s]!),
@@ -181,15 +191,29 @@ function candidates(): Candidate[] {
       for (const l2 of [0.01, 0.1]) {
         const opts: KindHeadOptions = { features, l2, split: true, target: 'ease' };
         for (const delta of [0.5, 1])
-          out.push({ name: `ease ${features} l2=${l2} +δ${delta}`, gamma: 0, opts: null, ease: { opts, delta, replace: false } });
-        out.push({ name: `ease ${features} l2=${l2} replace`, gamma: 0, opts: null, ease: { opts, delta: 1, replace: true } });
+          out.push({
+            name: `ease ${features} l2=${l2} +δ${delta}`,
+            gamma: 0,
+            opts: null,
+            ease: { opts, delta, replace: false },
+          });
+        out.push({
+          name: `ease ${features} l2=${l2} replace`,
+          gamma: 0,
+          opts: null,
+          ease: { opts, delta: 1, replace: true },
+        });
       }
   }
   for (const features of ['kind', 'kind+dense'] as const)
     for (const split of [false, true])
       for (const l2 of [0.01, 0.1])
         for (const gamma of [1, 2, 4])
-          out.push({ name: `${features} split=${split ? 1 : 0} l2=${l2} γ${gamma}`, gamma, opts: { features, l2, split, target: 'gap' } });
+          out.push({
+            name: `${features} split=${split ? 1 : 0} l2=${l2} γ${gamma}`,
+            gamma,
+            opts: { features, l2, split, target: 'gap' },
+          });
   return out;
 }
 
@@ -252,7 +276,8 @@ function main(): void {
     const prior = cachedFit(datasets, [file], values.final ? 5 : members);
     const w = within(train);
     const memo = new Map<string, { weights: Float64Array; mean: number }>();
-    for (const c of chosen) res.get(c.name)!.lodo.push(lodo(byFile(file), folds, makeScorer(c, train, prior, w, sub, memo)));
+    for (const c of chosen)
+      res.get(c.name)!.lodo.push(lodo(byFile(file), folds, makeScorer(c, train, prior, w, sub, memo)));
   }
   // Leave two files out, pooled (selection only). The file oracle (each row scored by its own
   // file's fold-0 gap) is the ceiling of what a between-file signal alone could give here.
@@ -267,11 +292,18 @@ function main(): void {
         const memo = new Map<string, { weights: Float64Array; mean: number }>();
         oracle.push(pooled(byFile(out[0]!), byFile(out[1]!), 'file-oracle'));
         for (const c of chosen)
-          res.get(c.name)!.pooled.push(pooled(byFile(out[0]!), byFile(out[1]!), makeScorer(c, train, prior, w, sub, memo)));
+          res
+            .get(c.name)!
+            .pooled.push(pooled(byFile(out[0]!), byFile(out[1]!), makeScorer(c, train, prior, w, sub, memo)));
       }
 
-  if (oracle.length) log(`pooled file oracle (ceiling of a between-file signal): ${mean(oracle).toFixed(3)} [${oracle.map((v) => v.toFixed(2)).join(' ')}]`);
-  log(`\nfolds ${folds.join(',')}; lodo pair APGR (MMLU GSM8K ARC Wino MBPP) mean | all-pairs mean | pooled mean (10 file pairs)`);
+  if (oracle.length)
+    log(
+      `pooled file oracle (ceiling of a between-file signal): ${mean(oracle).toFixed(3)} [${oracle.map((v) => v.toFixed(2)).join(' ')}]`,
+    );
+  log(
+    `\nfolds ${folds.join(',')}; lodo pair APGR (MMLU GSM8K ARC Wino MBPP) mean | all-pairs mean | pooled mean (10 file pairs)`,
+  );
   for (const c of chosen) {
     const r = res.get(c.name)!;
     const pairs = r.lodo.map((x) => x.pair);
@@ -299,7 +331,9 @@ function main(): void {
             return sc({ features, feat: denseAndKind({ features }) }, STRONG, WEAK)!;
           }),
         );
-        log(`MT-Bench ${c.name}, ${protocol}: APGR ${apgr(curve).toFixed(3)} CPT50 ${cpt(curve, 0.5)?.toFixed(1)}% (${list.length})`);
+        log(
+          `MT-Bench ${c.name}, ${protocol}: APGR ${apgr(curve).toFixed(3)} CPT50 ${cpt(curve, 0.5)?.toFixed(1)}% (${list.length})`,
+        );
       }
     }
   }

@@ -1,9 +1,11 @@
-// What KIND of prompt this is, as the router prior's "kind gap" head reads it: does it ask for code,
-// carry numbers and equations, ask for reasoning, demand an answer format, ask for free writing or a
-// role… Unlike the benchmark layouts the dense features pick up (5-shot templates, "Answer:" letters),
-// these are the traits a chat prompt shares with a benchmark question, so a gap learned from them
-// between tasks (math and code tasks separate strong and weak models more than trivia) can carry to
-// a mixed chat set. Read on the prompt's focus (the question, focus.ts). Each value is 0..1.
+// What KIND of prompt this is: does it ask for code, carry numbers and equations, ask for reasoning,
+// demand an answer format, ask for free writing or a role… Unlike the benchmark layouts the dense
+// features and the hashed words pick up (5-shot templates, "Answer:" letters), these are traits a
+// chat prompt shares with a benchmark question. The router prior reads its difficulty from them
+// (prior-kind-head.ts: learned between groups of prompts of the training files), so what kind of
+// question is hard carries to prompts of a file it never saw. Read on the prompt's focus (the
+// question, focus.ts). Each value is 0..1. Traits no training prompt has (free writing, a role) get
+// no weight from the data; they are here so a retrained prior can use them when such data comes.
 import { routingFocus } from './focus';
 
 export const KIND_NAMES = [
