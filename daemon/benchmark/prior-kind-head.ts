@@ -39,7 +39,7 @@ export interface KindHeadOptions {
  * pairs, provided the leave-one-file-out pair and all-pairs means lose ≤ 0.01). Fold 0, pair | all
  * pairs | pooled: the form before (the fit's own difficulty) .565 | .574 | .530; this (kind traits,
  * l2 0.01, groups cut by kind, the fit's difficulty replaced) .571 | .566 | .543; l2 0.1 .574 | .572
- * | .542; the kind difficulty added to the fit's at ×0.5 / ×1 .563–.566 | .568–.578 | .531–.536;
+ * | .542; the kind difficulty added to the fit's at ×0.5 / ×1 .559–.566 | .568–.578 | .531–.536;
  * with the dense features too, replaced, .564 | .562 | .551 (all-pairs −0.012: out by the rule).
  * The between-task GAP head (the same groups, their discrimination as target, × γ on the stronger
  * models' side) lost everywhere: best pooled .530 at γ 1, .469–.530 over 24 settings, and a file
