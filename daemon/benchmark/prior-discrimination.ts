@@ -7,6 +7,7 @@
 // layout, code, math, choices…) gives a head that carries across tasks better than the words do.
 import { FEATURE_COUNT, LEXICAL_DIMS } from '../core/learned/features';
 import { priorInput, type SparseInput } from '../core/learned/prior';
+import { KIND_COUNT } from '../core/learned/prior-kind';
 import type { PriorDataset } from './prior-train';
 
 export interface DiscriminationOptions {
@@ -28,6 +29,8 @@ export interface DiscriminationOptions {
    * dense features only.
    */
   lexicalL2?: number;
+  /** The head reads the prompt's kind traits too (after the words), at the dense features' l2. */
+  kind?: boolean;
 }
 
 /**
@@ -36,7 +39,8 @@ export interface DiscriminationOptions {
  */
 export function discriminationHead(datasets: readonly PriorDataset[], o: DiscriminationOptions): Float64Array {
   const withWords = o.lexicalL2 !== undefined;
-  const F = withWords ? FEATURE_COUNT + LEXICAL_DIMS : FEATURE_COUNT;
+  const lexicalDims = withWords ? LEXICAL_DIMS : 0;
+  const F = FEATURE_COUNT + lexicalDims + (o.kind ? KIND_COUNT : 0);
   const xs: SparseInput[] = [];
   const ys: number[] = [];
   const ws: number[] = [];
@@ -69,7 +73,7 @@ export function discriminationHead(datasets: readonly PriorDataset[], o: Discrim
         num = -sBar * info;
       }
       if (info < 1e-9) continue;
-      const x = priorInput(r.features, null, { embedding: 0, lexical: withWords ? LEXICAL_DIMS : 0 });
+      const x = priorInput(r.features, null, { embedding: 0, lexical: lexicalDims, kind: o.kind ? KIND_COUNT : 0 });
       xs.push(x);
       ys.push(num / info);
       ws.push(info);
@@ -103,7 +107,10 @@ export function discriminationHead(datasets: readonly PriorDataset[], o: Discrim
       for (let q = 0; q < x.index.length; q++) row[x.index[q]!]! += wv * x.value[q]!;
     }
   });
-  for (let i = 1; i < F; i++) A[i]![i]! += (i < FEATURE_COUNT ? o.l2 : o.lexicalL2!) * total * 1e-3;
+  for (let i = 1; i < F; i++) {
+    const words = i >= FEATURE_COUNT && i < FEATURE_COUNT + lexicalDims;
+    A[i]![i]! += (words ? o.lexicalL2! : o.l2) * total * 1e-3;
+  }
   A[0]![0]! += 1e-9 * total;
   return solve(A, b);
 }

@@ -43,7 +43,9 @@ export interface KindHeadOptions {
  * with the dense features too, replaced, .564 | .562 | .551 (all-pairs −0.012: out by the rule).
  * The between-task GAP head (the same groups, their discrimination as target, × γ on the stronger
  * models' side) lost everywhere: best pooled .530 at γ 1, .469–.530 over 24 settings, and a file
- * oracle (each row scored by its own file's true gap) reaches only .573 on the pooled sets.
+ * oracle (each row scored by its own file's true gap) reaches only .573 on the pooled sets. On top of
+ * this choice, the discrimination head reading the kind traits too (prior-discrimination.ts `kind`,
+ * ridge 1 / 10): .559 / .551 | .559 / .555 | .545 / .536, out by the rule (pair mean −0.012).
  */
 export const DEFAULT_KIND_DIFFICULTY: KindHeadOptions = { features: 'kind', l2: 0.01, split: true, target: 'ease' };
 

@@ -34,7 +34,7 @@ import {
 } from '../../daemon/benchmark/prior-train';
 import { discriminationHead } from '../../daemon/benchmark/prior-discrimination';
 import { parseCsv } from '../../daemon/benchmark/csv';
-import { FEATURE_COUNT, textFeatures } from '../../daemon/core/learned/features';
+import { textFeatures } from '../../daemon/core/learned/features';
 import { denseAndKind, kindHead, type KindHeadOptions } from '../../daemon/benchmark/prior-kind-head';
 import { logitOf, RouterPrior, sigmoid, type PriorArtifact } from '../../daemon/core/learned/prior';
 import { PAIR_FILES, STRONG, WEAK } from '../train-prior';
@@ -86,6 +86,10 @@ function kindGapHead(
   return h;
 }
 
+let withinKindHead: (train: PriorDataset[], l2: number) => Float64Array = () => {
+  throw new Error('set in main');
+};
+
 type Score = (r: { features: PriorRow['features']; feat: Feat }, s: string, w: string) => number | null;
 
 /** As shipped (fit ×1 + the within-file head at β 1), plus γ · the kind gap head. */
@@ -103,7 +107,8 @@ function scorer(
     if (!rs || !rw) return null;
     const p = prior.profile(prior.input(r.features, null));
     let g = 0;
-    for (let i = 0; i < FEATURE_COUNT; i++) g += within[i]! * r.features.dense[i]!;
+    // A within head over [dense | kind] (withinKind) reads the kind traits too.
+    for (let i = 0; i < within.length; i++) g += within[i]! * r.feat[i]!;
     if (kind) for (let i = 0; i < kind.length; i++) g += gamma * kind[i]! * r.feat[i]!;
     let shift = 0;
     if (ease) {
@@ -182,10 +187,22 @@ interface Candidate {
   gamma: number;
   opts: KindHeadOptions | null;
   ease?: { opts: KindHeadOptions; delta: number; replace: boolean };
+  /** The within-file discrimination head reads the kind traits too, at this l2. */
+  withinKind?: number;
 }
 
 function candidates(): Candidate[] {
   const out: Candidate[] = [{ name: 'shipped (γ 0)', gamma: 0, opts: null }];
+  // Round 3, on top of the round-2 choice: the within-file discrimination head reads the kind traits.
+  const chosenEase: KindHeadOptions = { features: 'kind', l2: 0.01, split: true, target: 'ease' };
+  for (const l2 of [1, 10])
+    out.push({
+      name: `ease kind l2=0.01 replace + within kind l2=${l2}`,
+      gamma: 0,
+      opts: null,
+      ease: { opts: chosenEase, delta: 1, replace: true },
+      withinKind: l2,
+    });
   {
     for (const features of ['kind', 'kind+dense'] as const)
       for (const l2 of [0.01, 0.1]) {
@@ -235,7 +252,8 @@ function makeScorer(
   const ease = c.ease
     ? { head: head(c.ease.opts).weights, mean: head(c.ease.opts).mean, delta: c.ease.delta, replace: c.ease.replace }
     : null;
-  return scorer(prior, within, gap, c.gamma, ease);
+  const w = c.withinKind === undefined ? within : withinKindHead(train, c.withinKind);
+  return scorer(prior, w, gap, c.gamma, ease);
 }
 
 function main(): void {
@@ -252,6 +270,7 @@ function main(): void {
   const byFile = (f: string) => datasets.find((d) => d.file === f)!;
   const members = Number(values.members);
   const within = (train: PriorDataset[]) => discriminationHead(train, { centre: true, datasetPower: 1, l2: 1 });
+  withinKindHead = (train, l2) => discriminationHead(train, { centre: true, datasetPower: 1, l2, kind: true });
 
   if (values.groups) {
     const prior = cachedFit(datasets, [], 5);
