@@ -1,13 +1,17 @@
-// Research harness (issue 10, transfer): a "kind gap" head next to the shipped prior.
+// Research harness (issue 10, transfer): heads learned BETWEEN groups of prompts, from the prompt's
+// kind (prior-kind.ts; prior-kind-head.ts), next to the prior as shipped before them (the fit + the
+// within-file discrimination head).
 //
-// The shipped discrimination head removes each training file's mean, so it learns which prompts
-// separate the models WITHIN a task, never that math or code tasks separate them more than trivia.
-// A mixed chat set (MT-Bench) varies by exactly that. This head learns it BETWEEN groups: every
-// training file is split into groups (MMLU by subject, LLMRouter by cluster, and every file by a
-// coarse kind signature: math / multiple choice / code), each group's discrimination is the slope of
-// its models' logit mean scores on their fitted abilities (1 = the models spread as they do on
-// average), and a ridge regression over the groups' mean features (kind traits, prior-kind.ts, and
-// optionally the dense features) predicts it. The prior gains (ability_m − mean)·γ·(D̂_q − D̄).
+// The discrimination head removes each training file's mean, so it learns which prompts separate the
+// models WITHIN a task, never that math or code tasks separate them more than trivia; a mixed chat set
+// (MT-Bench) varies by exactly that. Every training file is cut into groups (MMLU by subject,
+// LLMRouter by cluster, every file by a kind signature: math / multiple choice / code), and a ridge
+// over the groups' mean traits predicts (round 1) the group's discrimination, the slope of its
+// models' logit mean scores on their fitted abilities ("gap": the stronger models gain
+// (ability − mean)·γ·(D̂ − D̄)), or (round 2) its ease, the mean of (logit mean score − ability),
+// added to the fit's difficulty (×δ) or replacing it. Round 3: the within-file head reads the kind
+// traits too. Results (fold 0 and, once, folds 1–4 / MT-Bench): README and prior-kind-head.ts. The
+// round-2 winner (ease, kind traits, ridge 0.01, replacing the fit's difficulty) is shipped.
 //
 // Selection, decided before any run (fold 0 of the training files only; folds 1–4 and MT-Bench are
 // reported once for the chosen candidate):
@@ -17,7 +21,8 @@
 //  - "lodo": leave one file out, fold-0 APGR of gpt-4 vs Mixtral (files whose fold-0 gap is < 0.1
 //    skipped, as in prior-transfer.ts) and the mean over all model pairs with a gap ≥ 0.1.
 //  Rule: the candidate with the best pooled mean wins, provided its lodo pair mean and all-pairs
-//  mean are each no more than 0.01 below the shipped form's (γ = 0); otherwise the shipped form stays.
+//  mean are each no more than 0.01 below the form before's (γ = 0); otherwise that form stays.
+//  Fits are cached in /tmp/prior-kind-cache (one member during selection, five for --final).
 //
 //   node --import tsx scripts/research/prior-kind.ts            (selection, fold 0)
 //   node --import tsx scripts/research/prior-kind.ts --final G  (folds 1–4 + MT-Bench for candidate G)
