@@ -18,6 +18,7 @@ import {
   withKindDifficulty,
 } from '../core/learned/prior-fit';
 import { discriminationHead } from './prior-discrimination';
+import { withoutGradingFailures } from './prior-clean';
 import { DEFAULT_KIND_DIFFICULTY, kindHead, subgroupsOf, type KindHeadOptions } from './prior-kind-head';
 import { KIND_COUNT } from '../core/learned/prior-kind';
 import { PUBLIC_QUALITY } from '../core/learned/public-quality';
@@ -64,6 +65,9 @@ export const DEFAULT_MEMBERS = 5;
  * fold 0 with this head in place; folds 1–4 looked at once after that choice).
  */
 export const DEFAULT_DISCRIMINATION: { beta: number; irtWeight: number } | null = { beta: 1, irtWeight: 1 };
+
+/** Grading failures (prior-clean.ts) left out of training. */
+export const DEFAULT_DROP_GRADING_FAILURES = false;
 
 /** Files the shipped prior may learn from, with their licences. */
 export const PRIOR_TRAINING_FILES: { file: string; licence: string }[] = [
@@ -145,6 +149,8 @@ export interface PriorTrainOptions {
     discrimination?: { beta: number; irtWeight: number } | null;
     /** null: the fit's own difficulty (its words) stays. */
     kindDifficulty?: KindHeadOptions | null;
+    /** Leave grading failures (prior-clean.ts) out of training. */
+    dropGradingFailures?: boolean;
   };
   seed?: number;
   embeddings?: EmbeddingLookup;
@@ -159,7 +165,9 @@ export interface TrainedPrior {
   modelNames: string[];
 }
 
-export function trainPrior(datasets: readonly PriorDataset[], options: PriorTrainOptions = {}): TrainedPrior {
+export function trainPrior(given: readonly PriorDataset[], options: PriorTrainOptions = {}): TrainedPrior {
+  const datasets =
+    (options.hyper?.dropGradingFailures ?? DEFAULT_DROP_GRADING_FAILURES) ? withoutGradingFailures(given) : given;
   const hyper = { ...DEFAULT_PRIOR_HYPER, ...options.hyper };
   const embeddingDims = options.hyper?.embedding ?? 0;
   const balance = options.hyper?.balance ?? DEFAULT_BALANCE;

@@ -41,15 +41,16 @@ import { discriminationHead } from '../../daemon/benchmark/prior-discrimination'
 import { parseCsv } from '../../daemon/benchmark/csv';
 import { textFeatures } from '../../daemon/core/learned/features';
 import { denseAndKind, kindHead, type KindHeadOptions } from '../../daemon/benchmark/prior-kind-head';
+import { gradingFailures, withoutGradingFailures } from '../../daemon/benchmark/prior-clean';
 import { logitOf, RouterPrior, sigmoid, type PriorArtifact } from '../../daemon/core/learned/prior';
 import { PAIR_FILES, STRONG, WEAK } from '../train-prior';
 
 const CACHE = '/tmp/prior-kind-cache';
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-function cachedFit(datasets: readonly PriorDataset[], without: string[], members: number): RouterPrior {
+function cachedFit(datasets: readonly PriorDataset[], without: string[], members: number, clean = false): RouterPrior {
   mkdirSync(CACHE, { recursive: true });
-  const key = `without-${[...without].sort().join('+') || 'none'}-m${members}`;
+  const key = `without-${[...without].sort().join('+') || 'none'}-m${members}${clean ? '-clean' : ''}`;
   const f = path.join(CACHE, `${key}.json`);
   const old = path.join(
     '/tmp/prior-transfer-cache',
@@ -59,12 +60,12 @@ function cachedFit(datasets: readonly PriorDataset[], without: string[], members
         ? `all-m${members}.json`
         : '-',
   );
-  for (const p of [f, old])
+  for (const p of clean ? [f] : [f, old])
     if (existsSync(p)) return new RouterPrior(JSON.parse(readFileSync(p, 'utf8')) as PriorArtifact);
   const t0 = Date.now();
   const a = trainPrior(
     datasets.filter((d) => !without.includes(d.file)),
-    { hyper: { members, discrimination: null, kindDifficulty: null } },
+    { hyper: { members, discrimination: null, kindDifficulty: null, dropGradingFailures: clean } },
   ).artifact;
   writeFileSync(f, JSON.stringify(a));
   log(`  (fit ${key}: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -194,10 +195,21 @@ interface Candidate {
   ease?: { opts: KindHeadOptions; delta: number; replace: boolean };
   /** The within-file discrimination head reads the kind traits too, at this l2. */
   withinKind?: number;
+  /** Grading failures (prior-clean.ts) left out of the training data (fit and heads). */
+  clean?: boolean;
 }
 
 function candidates(): Candidate[] {
   const out: Candidate[] = [{ name: 'shipped (γ 0)', gamma: 0, opts: null }];
+  // Round 4: grading failures left out of training, for the form before and the round-2 choice.
+  out.push({ name: 'clean, form before', gamma: 0, opts: null, clean: true });
+  out.push({
+    name: 'clean + ease kind l2=0.01 replace',
+    gamma: 0,
+    opts: null,
+    ease: { opts: { features: 'kind', l2: 0.01, split: true, target: 'ease' }, delta: 1, replace: true },
+    clean: true,
+  });
   // Round 3, on top of the round-2 choice: the within-file discrimination head reads the kind traits.
   const chosenEase: KindHeadOptions = { features: 'kind', l2: 0.01, split: true, target: 'ease' };
   for (const l2 of [1, 10])
@@ -277,6 +289,7 @@ function main(): void {
   const within = (train: PriorDataset[]) => discriminationHead(train, { centre: true, datasetPower: 1, l2: 1 });
   withinKindHead = (train, l2) => discriminationHead(train, { centre: true, datasetPower: 1, l2, kind: true });
 
+  log(`grading failures left out by clean candidates: ${JSON.stringify(gradingFailures(datasets))}`);
   if (values.groups) {
     const prior = cachedFit(datasets, [], 5);
     const target = process.env.TARGET === 'gap' ? 'gap' : 'ease';
@@ -286,6 +299,28 @@ function main(): void {
     return;
   }
 
+  // Training data, fit and within head without some files, as left (clean = false) or cleaned.
+  const contexts = (without: string[], m: number) => {
+    const made = new Map<
+      boolean,
+      {
+        train: PriorDataset[];
+        prior: RouterPrior;
+        w: Float64Array;
+        memo: Map<string, { weights: Float64Array; mean: number }>;
+      }
+    >();
+    return (clean: boolean) => {
+      let c = made.get(clean);
+      if (!c) {
+        const kept = datasets.filter((d) => !without.includes(d.file));
+        const train = clean ? withoutGradingFailures(kept) : kept;
+        c = { train, prior: cachedFit(datasets, without, m, clean), w: within(train), memo: new Map() };
+        made.set(clean, c);
+      }
+      return c;
+    };
+  };
   const cands = candidates();
   const finals = values.final?.split(';') ?? [];
   const chosen = values.final ? cands.filter((c) => finals.includes(c.name) || c.name === 'shipped (γ 0)') : cands;
@@ -296,12 +331,11 @@ function main(): void {
 
   // Leave one file out.
   for (const file of PAIR_FILES) {
-    const train = datasets.filter((d) => d.file !== file);
-    const prior = cachedFit(datasets, [file], values.final ? 5 : members);
-    const w = within(train);
-    const memo = new Map<string, { weights: Float64Array; mean: number }>();
-    for (const c of chosen)
+    const ctx = contexts([file], values.final ? 5 : members);
+    for (const c of chosen) {
+      const { train, prior, w, memo } = ctx(c.clean === true);
       res.get(c.name)!.lodo.push(lodo(byFile(file), folds, makeScorer(c, train, prior, w, sub, memo)));
+    }
   }
   // Leave two files out, pooled (selection only). The file oracle (each row scored by its own
   // file's fold-0 gap) is the ceiling of what a between-file signal alone could give here.
@@ -310,15 +344,14 @@ function main(): void {
     for (let i = 0; i < PAIR_FILES.length; i++)
       for (let j = i + 1; j < PAIR_FILES.length; j++) {
         const out = [PAIR_FILES[i]!, PAIR_FILES[j]!];
-        const train = datasets.filter((d) => !out.includes(d.file));
-        const prior = cachedFit(datasets, out, members);
-        const w = within(train);
-        const memo = new Map<string, { weights: Float64Array; mean: number }>();
+        const ctx = contexts(out, members);
         oracle.push(pooled(byFile(out[0]!), byFile(out[1]!), 'file-oracle'));
-        for (const c of chosen)
+        for (const c of chosen) {
+          const { train, prior, w, memo } = ctx(c.clean === true);
           res
             .get(c.name)!
             .pooled.push(pooled(byFile(out[0]!), byFile(out[1]!), makeScorer(c, train, prior, w, sub, memo)));
+        }
       }
 
   if (oracle.length)
@@ -340,12 +373,11 @@ function main(): void {
   }
 
   if (values.final) {
-    const prior = cachedFit(datasets, [], 5);
-    const w = within(datasets);
+    const ctx = contexts([], 5);
     const items = mtBenchItems(values.data);
-    const memo = new Map<string, { weights: Float64Array; mean: number }>();
     for (const c of chosen) {
-      const sc = makeScorer(c, datasets, prior, w, sub, memo);
+      const { train, prior, w, memo } = ctx(c.clean === true);
+      const sc = makeScorer(c, train, prior, w, sub, memo);
       for (const [protocol, list] of Object.entries(items)) {
         const curve = qualityCurve(
           list.map((i) => i.strong),

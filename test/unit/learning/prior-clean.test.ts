@@ -1,0 +1,45 @@
+// Grading failures in the prior's training data: a stronger model scoring near zero on one subject
+// where a weaker one does fine is a parsing failure, not a skill; its scores there are left out.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { gradingFailures, withoutGradingFailures } from '../../../daemon/benchmark/prior-clean';
+import type { PriorDataset } from '../../../daemon/benchmark/prior-train';
+import { textFeatures } from '../../../daemon/core/learned/features';
+
+function dataset(): PriorDataset {
+  const models = ['strong', 'weak', 'weakest'];
+  const rows = Array.from({ length: 300 }, (_, i) => {
+    const group = i < 100 ? 'algebra' : i < 200 ? 'history' : 'law';
+    // algebra: the strong model's answers were not parsed (0), the weak one gets 40 %;
+    // law: the weakest model is near zero, which is just weakness (it is weakest everywhere).
+    const strong = group === 'algebra' ? 0 : 1;
+    const weak = i % 5 < 2 ? 1 : 0;
+    const weakest = group === 'law' ? 0 : i % 5 === 0 ? 1 : 0;
+    const scores = [strong, weak, weakest];
+    const prompt = `question ${i}`;
+    return {
+      uid: `u${i}`,
+      prompt,
+      features: textFeatures(prompt),
+      models,
+      scores,
+      raw: scores,
+      costs: null,
+      fold: i % 5,
+      group,
+    };
+  });
+  return { file: 'x.csv', licence: 'MIT (test)', table: null as unknown as PriorDataset['table'], rows };
+}
+
+void test('a stronger model near zero on one subject where a weaker one scores is left out there, and only there', () => {
+  const d = dataset();
+  assert.deepEqual(gradingFailures([d]), [{ file: 'x.csv', group: 'algebra', model: 'strong', rows: 100 }]);
+  const [clean] = withoutGradingFailures([d]);
+  const algebra = clean!.rows.filter((r) => r.group === 'algebra');
+  assert.ok(algebra.every((r) => r.scores[0] === null && r.scores[1] !== null && r.raw[0] === 0));
+  assert.ok(clean!.rows.filter((r) => r.group !== 'algebra').every((r) => r.scores[0] === 1));
+  // Rows without a subject are never judged.
+  const noGroups = { ...d, rows: d.rows.map(({ group: _, ...r }) => r) };
+  assert.deepEqual(gradingFailures([noGroups]), []);
+});
