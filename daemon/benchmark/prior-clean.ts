@@ -5,6 +5,9 @@
 // a model that scores more than another over its whole file but under 10 % here while the other
 // scores 30 % or more has its scores there left out of training (the evaluated rows are untouched).
 // On the training files it catches exactly that one subject.
+// Measured on hash fold 0 (scripts/research/prior-kind.ts; pair | all pairs | pooled): with the
+// shipped form .562 | .562 | .541 against .571 | .566 | .543 as it is; with the form before .559 |
+// .567 | .532 against .565 | .574 | .530. No gain, so it is off (DEFAULT_DROP_GRADING_FAILURES).
 import type { PriorDataset } from './prior-train';
 
 export interface GradingFailure {
