@@ -374,7 +374,7 @@ function main(): void {
 
   if (values.final) {
     const ctx = contexts([], 5);
-    const items = mtBenchItems(values.data);
+    const items = { ...mtBenchItems(values.data), 'AlpacaEval 2 (gpt-4 vs Mixtral concise)': alpacaItems(values.data) };
     for (const c of chosen) {
       const { train, prior, w, memo } = ctx(c.clean === true);
       const sc = makeScorer(c, train, prior, w, sub, memo);
@@ -388,11 +388,27 @@ function main(): void {
           }),
         );
         log(
-          `MT-Bench ${c.name}, ${protocol}: APGR ${apgr(curve).toFixed(3)} CPT50 ${cpt(curve, 0.5)?.toFixed(1)}% (${list.length})`,
+          `${protocol.startsWith('Alpaca') ? '' : 'MT-Bench '}${c.name}, ${protocol}: APGR ${apgr(curve).toFixed(3)} CPT50 ${cpt(curve, 0.5)?.toFixed(1)}% (${list.length})`,
         );
       }
     }
   }
+}
+
+/**
+ * AlpacaEval 2.0 (evaluation only: CC BY-NC), a second chat-like set: gpt4_1106_preview (0.5 on
+ * every row, the judge's baseline) against Mixtral's concise answers, the prior scoring gpt-4 vs Mixtral.
+ */
+function alpacaItems(dataDir: string): { text: string; strong: number; weak: number }[] {
+  const [header, ...body] = parseCsv(
+    readFileSync(path.join(dataDir, 'alpaca_eval2_weighted_gpt4_turbo_winrates.csv'), 'utf8'),
+  );
+  const col = (n: string) => header!.indexOf(n);
+  const s = col('gpt4_1106_preview');
+  const w = col('Mixtral-8x7B-Instruct-v0.1_concise');
+  return body
+    .filter((r) => r[col('prompt')] && r[s] !== '' && r[w] !== '')
+    .map((r) => ({ text: r[col('prompt')]!, strong: Number(r[s]), weak: Number(r[w]) }));
 }
 
 function mtBenchItems(dataDir: string): Record<string, { text: string; strong: number; weak: number }[]> {
