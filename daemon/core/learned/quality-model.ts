@@ -89,6 +89,8 @@ const CORRECTION_HALF_AT = 1_000;
 const MIN_CROSS_FIT_OUTCOMES = 20;
 /** Held-out outcomes scored per half when choosing α (bounds a refit's extra cost). */
 const CROSS_FIT_SAMPLE = 1_000;
+/** Held-out predictions between yields to the event loop during a refit's cross-fit. */
+const CROSS_FIT_YIELD_EVERY = 50;
 /**
  * Standard errors by which the store alone must beat the prior + correction on held-out outcomes
  * before the prior is dropped: with few outcomes the difference is noise and the prior stays.
@@ -408,7 +410,10 @@ export class QualityModel {
         shuffleInPlace(test, random);
         test = test.slice(0, CROSS_FIT_SAMPLE);
       }
-      for (const i of test) {
+      for (const [j, i] of test.entries()) {
+        // Each held-out prediction searches the store (up to 200 neighbours): yield every few dozen
+        // so the 1,000 of a half never hold the event loop for long at 100k outcomes.
+        if (j % CROSS_FIT_YIELD_EVERY === CROSS_FIT_YIELD_EVERY - 1) await yieldNow?.();
         const point = this.outcomePoint[i]!;
         const features = {
           dense: this.features.subarray(point * FEATURE_COUNT, (point + 1) * FEATURE_COUNT),
