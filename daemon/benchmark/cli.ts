@@ -44,7 +44,7 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
                         the shipped prior never saw. The report lists each fold's prior training
                         rows and the prior's score alone
   --prior-members N     fits averaged into a prior trained now (default 5, as the shipped prior)
-  --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 5)
+  --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 20)
   --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
                         (nested evaluation: tune on fold 0, report on the rest)
   --explore X           with --online: share of the replay's decisions drawn uniformly at random, so

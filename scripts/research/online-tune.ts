@@ -1,0 +1,175 @@
+// Research harness for issue 10's online-from-the-prior target: replays RouteLLM MMLU as
+// `fugusashi benchmark FILE --online --with-prior --prior-data DIR --holdout-fold F` does (the prior
+// trained without MMLU; only the chosen model's score revealed; 30 % uniform draws, the rest
+// Thompson), and at each checkpoint prints the router's APGR on the held-out fold next to
+// diagnostic views (fixed correction shares, kNN residuals alone), so settings are chosen on fold 0.
+//   node --import tsx scripts/research/online-tune.ts [--fold 0] [--limit 3000] [--checkpoints 300,1000,3000]
+// QualityModelOptions overrides come as JSON in ONLINE_OPTIONS.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/cache';
+import { completeRows, loadTable } from '../../daemon/benchmark/data';
+import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
+import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
+import { trainPriorWithout } from '../../daemon/benchmark/prior-bench';
+import { textFeatures, type TextFeatures } from '../../daemon/core/learned/features';
+import { PoolPrior } from '../../daemon/core/learned/pool-prior';
+import type { PriorArtifact } from '../../daemon/core/learned/prior';
+import { staticPriorLogits } from '../../daemon/core/learned/prior-offsets';
+import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
+
+const DATA = '/work/shared/eval-data';
+const FILE = 'routellm_mmlu_responses.csv';
+const STRONG = 'gpt-4-1106-preview';
+const WEAK = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
+const CACHE = '/tmp/online2-cache';
+
+interface Row {
+  uid: string;
+  prompt: string;
+  key: string;
+  vector: Float32Array;
+  features: TextFeatures;
+  scores: [number, number];
+  logits: [number, number];
+  /** The prior's prompt profile: its skills, then its difficulty. */
+  profile: number[];
+}
+
+async function loadRows(): Promise<Row[]> {
+  mkdirSync(CACHE, { recursive: true });
+  const priorFile = path.join(CACHE, 'prior-without-mmlu.json');
+  let artifact: PriorArtifact;
+  if (existsSync(priorFile)) artifact = JSON.parse(readFileSync(priorFile, 'utf8')) as PriorArtifact;
+  else {
+    artifact = trainPriorWithout(DATA, [FILE]);
+    writeFileSync(priorFile, JSON.stringify(artifact));
+  }
+  const pool = new PoolPrior(artifact);
+  const table = loadTable(path.join(DATA, FILE), [STRONG, WEAK]);
+  const rows = completeRows(table, [0, 1]);
+  const { embedder, disk } = openBenchmarkEmbedder(defaultCacheDir());
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < rows.length; i += 256)
+    vectors.push(...(await embedder.embed(rows.slice(i, i + 256).map((r) => r.prompt))));
+  disk.close();
+  const configs = [STRONG, WEAK].map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
+  return rows.map((r, i) => {
+    const features = textFeatures(r.prompt);
+    const logits = staticPriorLogits(pool, features, vectors[i]!, configs);
+    const profile = pool.prior.profile(pool.prior.input(features, null));
+    return {
+      uid: r.uid,
+      prompt: r.prompt,
+      key: embedder.keyOf(r.prompt),
+      vector: vectors[i]!,
+      features,
+      scores: [r.scores[0]!, r.scores[1]!],
+      logits: [logits[0]!, logits[1]!],
+      profile: [...profile.skills, profile.difficulty],
+    };
+  });
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+function thompson(p: readonly { quality: number; evidence: number; outcomes: number }[], random: () => number): number {
+  let best = 0;
+  let bestDraw = -Infinity;
+  p.forEach((x, m) => {
+    const n = x.evidence + x.outcomes / 50;
+    const sd = Math.sqrt(Math.max(x.quality * (1 - x.quality), 0.05) / (n + 1));
+    const u = Math.max(random(), 1e-12);
+    const draw = x.quality + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    if (draw > bestDraw) {
+      bestDraw = draw;
+      best = m;
+    }
+  });
+  return best;
+}
+
+/** Writes the rows for numpy: <out>.f32 (vectors), <out>.json (uid, fold, scores, logits, lexical ids, dense). */
+function dump(rows: Row[], out: string): void {
+  const dims = rows[0]!.vector.length;
+  const all = new Float32Array(rows.length * dims);
+  rows.forEach((r, i) => all.set(r.vector, i * dims));
+  writeFileSync(`${out}.f32`, Buffer.from(all.buffer));
+  const meta = rows.map((r) => ({
+    uid: r.uid,
+    fold: foldOf(r.prompt, 5),
+    scores: r.scores,
+    logits: r.logits,
+    dense: Array.from(r.features.dense),
+    lexical: Array.from(r.features.lexical),
+    profile: r.profile,
+  }));
+  writeFileSync(`${out}.json`, JSON.stringify({ dims, rows: meta }));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      fold: { type: 'string', default: '0' },
+      limit: { type: 'string', default: '3000' },
+      checkpoints: { type: 'string', default: '300,1000,3000' },
+      seed: { type: 'string', default: '1' },
+      explore: { type: 'string', default: '0.3' },
+      diagnostics: { type: 'boolean', default: false },
+      dump: { type: 'string' },
+    },
+  });
+  if (values.dump) return dump(await loadRows(), values.dump);
+  const fold = Number(values.fold);
+  const seed = Number(values.seed);
+  const explore = Number(values.explore);
+  const overrides = JSON.parse(process.env.ONLINE_OPTIONS ?? '{}') as Partial<QualityModelOptions>;
+  const options: QualityModelOptions = { ...DEFAULT_QUALITY_MODEL, ...overrides };
+  const rows = await loadRows();
+  const random = seededRandom(seed);
+  const evaluated = rows.filter((r) => foldOf(r.prompt, 5) === fold);
+  let stream = rows.filter((r) => foldOf(r.prompt, 5) !== fold);
+  for (let i = stream.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [stream[i], stream[j]] = [stream[j]!, stream[i]!];
+  }
+  stream = stream.slice(0, Number(values.limit));
+  const checkpoints = values.checkpoints.split(',').map(Number);
+  const names = [STRONG, WEAK];
+  const strong = evaluated.map((r) => r.scores[0]);
+  const weak = evaluated.map((r) => r.scores[1]);
+  const apgrOf = (score: number[]) => apgr(qualityCurve(strong, weak, score));
+  const model = new QualityModel(rows[0]!.vector.length, options);
+  const priorDiff = evaluated.map((r) => sigmoid(r.logits[0]) - sigmoid(r.logits[1]));
+  console.log(`fold ${fold}: ${evaluated.length} rows evaluated; prior alone ${apgrOf(priorDiff).toFixed(3)}`);
+  const started = Date.now();
+  for (let i = 0; i < stream.length; i++) {
+    const r = stream[i]!;
+    const priors = r.logits.map(sigmoid);
+    const p = model.size === 0 ? null : model.predict(r.vector, r.features, names, priors).models;
+    const chosen = random() < explore || !p ? Math.floor(random() * 2) : thompson(p, random);
+    model.add(r.key, r.vector, r.features, names[chosen]!, r.scores[chosen]!, 1, r.logits[chosen]);
+    if (checkpoints.includes(i + 1)) {
+      await model.refit(seededRandom(seed + i), undefined, 'exact');
+      const c = model.correction();
+      const diff = (correction?: { alpha: number; knnShare: number }) =>
+        evaluated.map((e) => {
+          const q = model.predict(e.vector, e.features, names, e.logits.map(sigmoid), correction).models;
+          return q[0]!.quality - q[1]!.quality;
+        });
+      const line = [`n=${i + 1}`, `router ${apgrOf(diff()).toFixed(3)}`, `α ${c.alpha.toFixed(2)} knn ${c.knnShare}`];
+      if (values.diagnostics) {
+        for (const knnShare of [0, 0.4, 1])
+          for (const alpha of [0.5, 1])
+            line.push(`a${alpha}k${knnShare} ${apgrOf(diff({ alpha, knnShare })).toFixed(3)}`);
+      }
+      console.log(`${line.join('  ')}  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
