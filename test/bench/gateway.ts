@@ -14,7 +14,8 @@
 // --compare-daemon DIST (a second daemon from another build's dist/, e.g. the commit before a change;
 // it serves the chat door only, and an A/A run on a busy 2-core machine showed that position
 // alone changing req/s by 2.6x and the interleaved p50 by 0.4 ms, while CPU/req agreed: run the
-// pair twice with the builds swapped, --daemon DIST naming the one under test).
+// pair twice with the builds swapped, --daemon DIST naming the one under test), --settle-ms N
+// (quiet before each interleaved request, so no target pays for the previous one's bookkeeping).
 // On a busy machine the "interleaved p50" column is the one to trust: at the end every target is
 // called once in turn, request by request, so a load spike hits them all alike.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,6 +46,12 @@ const { values } = parseArgs({
     'compare-daemon': { type: 'string' },
     /** The dist/ directory of the daemon under test (default ./dist). */
     daemon: { type: 'string', default: 'dist' },
+    /**
+     * Milliseconds of quiet before each request of the interleaved phase. On a 2-core machine a
+     * daemon's bookkeeping after its answer (store apply, metrics) otherwise runs during the next
+     * target's request and is charged to that target (whichever follows a daemon loses).
+     */
+    'settle-ms': { type: 'string', default: '0' },
   },
 });
 
@@ -297,6 +304,7 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const seqPerRound = Math.ceil(Number(values.sequential) / rounds);
   const streamsPerRound = Math.ceil(Number(values.streams) / rounds);
+  const settleMs = Number(values['settle-ms']);
 
   const daemonEntry = path.resolve(values.daemon ?? 'dist', 'daemon.js');
   if (!existsSync(daemonEntry)) throw new Error(`${daemonEntry} is missing: run \`node esbuild.mjs\` first`);
@@ -408,7 +416,10 @@ async function main(): Promise<void> {
     // can differ by more).
     for (let i = 0; i < seqPerRound * rounds; i++) {
       if (i % 100 === 0) progress(`interleaved ${i}/${seqPerRound * rounds}`);
-      for (const t of targets) t.interleaved.push((await post(t, false)).total);
+      for (const t of targets) {
+        if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+        t.interleaved.push((await post(t, false)).total);
+      }
     }
     for (const t of targets) t.rssMb = rssMb(t.pid);
     progress('');
@@ -502,6 +513,7 @@ function report(targets: Target[]): void {
   }
   console.log(
     `(${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the end; ` +
+      (Number(values['settle-ms']) > 0 ? `${values['settle-ms']} ms quiet before each interleaved request; ` : '') +
       'CPU/req is the target process only, upstream excluded)',
   );
 }
