@@ -50,7 +50,10 @@ const { values } = parseArgs({
     /**
      * Milliseconds of quiet before each request of the interleaved phase. On a 2-core machine a
      * daemon's bookkeeping after its answer (store apply, metrics) otherwise runs during the next
-     * target's request and is charged to that target (whichever follows a daemon loses).
+     * target's request and is charged to that target (whichever follows a daemon loses). The price:
+     * every target then starts each request from idle, so on a loaded machine (load 9-13) a process
+     * wake-up is in every interleaved figure (direct 0.5 ms instead of 0.1 ms): compare, don't read
+     * them as absolute overheads.
      */
     'settle-ms': { type: 'string', default: '0' },
   },
