@@ -363,8 +363,15 @@ export function keepRecord(
     return false;
   }
   onKept?.();
-  if (events.listeners > 0) events.emit({ type: 'decision', row: decisionRow(record) });
+  // Live listeners (metrics, traces, the dashboard, VS Code windows) hear of it once the answer is
+  // out: bookkeeping, not part of the answer. setImmediate runs before the next poll for I/O, so
+  // the next request and the next scrape still see it.
+  if (events.listeners > 0) setImmediate(emitDecision, events, record);
   return true;
+}
+
+function emitDecision(events: LiveEvents, record: RequestRecord): void {
+  events.emit({ type: 'decision', row: decisionRow(record) });
 }
 
 export function decisionRow(record: RequestRecord): DecisionRow {

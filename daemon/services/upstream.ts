@@ -122,7 +122,7 @@ export class Upstreams {
     return {
       config: done.config,
       first: held[0],
-      rest: this.remainder(held, it, ended),
+      rest: new Remainder(held, it, ended, (err) => this.sanitize(err)),
       attempt: done.attempt,
       startedAt: done.started,
       admission: { probe: done.probe, released: false },
@@ -200,28 +200,6 @@ export class Upstreams {
       cap = Number.POSITIVE_INFINITY;
     }
     throw allFailed(attempts, refused, rateLimits);
-  }
-
-  /** The held chunks after the first, then the rest of the upstream stream; errors come out redacted. */
-  private async *remainder(
-    held: readonly ChatCompletionChunk[],
-    it: AsyncIterator<ChatCompletionChunk>,
-    ended: boolean,
-  ): AsyncGenerator<ChatCompletionChunk> {
-    try {
-      for (let i = 1; i < held.length; i++) yield held[i]!;
-      if (ended) return;
-      for (;;) {
-        const next = await it.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } catch (err) {
-      throw this.sanitize(err);
-    } finally {
-      // The consumer stopped early (client gone): close the upstream stream too.
-      if (!ended) await it.return?.(undefined)?.catch(() => undefined);
-    }
   }
 
   private resolve(name: string, attempts: AttemptRecord[]): { config: ModelConfig; provider: LlmProvider } | null {
@@ -321,6 +299,55 @@ export class Upstreams {
       this.secretsByPool.set(pool, secrets);
     }
     return secrets;
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * The held chunks after the first, then the rest of the upstream stream; errors come out redacted.
+ * A plain iterator rather than an async generator: a generator layer costs a promise and a
+ * resumption per chunk on the streaming path.
+ */
+class Remainder implements AsyncIterator<ChatCompletionChunk> {
+  private index = 1;
+  private closed = false;
+
+  constructor(
+    private readonly held: readonly ChatCompletionChunk[],
+    private readonly it: AsyncIterator<ChatCompletionChunk>,
+    /** The upstream stream ended while its first chunks were read. */
+    private readonly ended: boolean,
+    private readonly sanitize: (err: unknown) => unknown,
+  ) {}
+
+  next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (this.closed) return Promise.resolve(DONE);
+    if (this.index < this.held.length) return Promise.resolve({ done: false, value: this.held[this.index++]! });
+    if (this.ended) {
+      this.closed = true;
+      return Promise.resolve(DONE);
+    }
+    return this.it.next().then(
+      (next) => {
+        if (!next.done) return next;
+        this.closed = true;
+        return DONE;
+      },
+      (err: unknown) => {
+        this.closed = true;
+        throw this.sanitize(err);
+      },
+    );
+  }
+
+  /** The consumer stopped early (client gone): close the upstream stream too. */
+  async return(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (!this.closed) {
+      this.closed = true;
+      if (!this.ended) await this.it.return?.(undefined)?.catch(() => undefined);
+    }
+    return DONE;
   }
 }
 

@@ -7,7 +7,7 @@ import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../ty
 import { malformedError, streamEndedEarly } from '../transport/errors';
 import { ensureOk, readText, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
 import { deltaChunk, trimSlash, usageChunk } from '../transport/openai-shapes';
-import { parseSse } from '../transport/sse';
+import { SseParser, type SseEvent } from '../transport/sse';
 
 export const OPENAI_DEFAULT_BASE = 'https://api.openai.com/v1';
 const PROVIDER = 'openai';
@@ -144,24 +144,42 @@ export class OpenAICompatibleProvider implements LlmProvider {
         return;
       }
       let sawFinish = false;
-      for await (const event of parseSse(res.body)) {
-        if (event.data === '[DONE]') {
-          complete = true;
-          return;
+      // Body chunks parsed in this loop (no generator layer per event: this is the streaming hot path).
+      const parser = new SseParser();
+      const events: SseEvent[] = [];
+      for (let ended = false; !ended;) {
+        const next = await res.body.next();
+        if (next.done) {
+          parser.end(events);
+          ended = true;
+        } else parser.push(next.value, events);
+        for (let i = 0; i < events.length; i++) {
+          const data = events[i]!.data;
+          if (data === '[DONE]') {
+            complete = true;
+            return;
+          }
+          let chunk: ChatCompletionChunk & { error?: { message?: string; type?: string; code?: unknown } };
+          try {
+            chunk = JSON.parse(data) as typeof chunk;
+          } catch {
+            throw new ProviderError(`${PROVIDER} upstream sent a malformed stream event`, 'stream', undefined, false);
+          }
+          // OpenAI, vLLM and LiteLLM report failures after the stream started as `data: {"error": …}`.
+          if (chunk.error) {
+            const message = chunk.error.message ?? JSON.stringify(chunk.error);
+            throw new ProviderError(
+              `${PROVIDER} upstream stream error: ${message}`,
+              'stream',
+              undefined,
+              false,
+              message,
+            );
+          }
+          if (chunk.choices?.some((c) => c.finish_reason)) sawFinish = true;
+          yield chunk;
         }
-        let chunk: ChatCompletionChunk & { error?: { message?: string; type?: string; code?: unknown } };
-        try {
-          chunk = JSON.parse(event.data) as typeof chunk;
-        } catch {
-          throw new ProviderError(`${PROVIDER} upstream sent a malformed stream event`, 'stream', undefined, false);
-        }
-        // OpenAI, vLLM and LiteLLM report failures after the stream started as `data: {"error": …}`.
-        if (chunk.error) {
-          const message = chunk.error.message ?? JSON.stringify(chunk.error);
-          throw new ProviderError(`${PROVIDER} upstream stream error: ${message}`, 'stream', undefined, false, message);
-        }
-        if (chunk.choices?.some((c) => c.finish_reason)) sawFinish = true;
-        yield chunk;
+        events.length = 0;
       }
       // Servers that omit [DONE] still end cleanly after a finish_reason; anything else was cut off.
       if (!sawFinish) throw streamEndedEarly(PROVIDER);

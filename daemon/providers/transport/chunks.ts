@@ -5,6 +5,9 @@
 // the socket when the reader falls behind, so a fast upstream cannot fill the memory.
 import type { IncomingMessage } from 'node:http';
 
+/** What ChunkQueue.poll returns once the body ended and every chunk was taken. */
+export const END = Symbol('end of body');
+
 /** Chunks held before the upstream socket is paused (resumed once the reader took them all). */
 const HIGH_WATER_CHUNKS = 16;
 
@@ -40,6 +43,18 @@ export class ChunkQueue implements AsyncIterator<Buffer> {
         this.wake();
       }
     });
+  }
+
+  /**
+   * What the reader can have without waiting: a chunk, END, or undefined when it would have to wait.
+   * Throws the failure once the chunks before it were taken. No promise: the hot path's chunks are
+   * usually here already (a whole JSON answer, the first events of a stream).
+   */
+  poll(): Buffer | typeof END | undefined {
+    const chunk = this.take();
+    if (chunk) return chunk;
+    if (this.failure !== undefined) throw this.failure;
+    return this.ended ? END : undefined;
   }
 
   next(): Promise<IteratorResult<Buffer>> {

@@ -7,6 +7,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { headerSecrets, redactSecrets } from '../../config/redact';
 import { ProviderError, type ProviderCallOptions } from '../types';
+import { UpstreamBody } from './body';
 import { ChunkQueue } from './chunks';
 import {
   abortedError,
@@ -44,7 +45,7 @@ export interface UpstreamResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   /** Body chunks (the first is already read). Errors are ProviderError (phase 'stream' or 'aborted'). */
-  body: AsyncIterable<Buffer>;
+  body: AsyncIterableIterator<Buffer>;
   /**
    * Done with this response after a failure or an early stop: destroys the connection unless the body
    * was read to the end (the upstream sees the socket close and stops generating). Idempotent.
@@ -220,32 +221,17 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
         (first) => {
           stopTimer();
           if (first.done) finished = true;
-          async function* body(): AsyncGenerator<Buffer> {
-            if (first.done) return;
-            try {
-              yield first.value;
-              for (;;) {
-                // The idle limit runs only while waiting for the upstream, not while the consumer works.
-                const idle = setTimeout(() => fail(stalledError(r.provider, idleMs)), idleMs);
-                let next: IteratorResult<Buffer>;
-                try {
-                  next = await it.next();
-                } finally {
-                  clearTimeout(idle);
-                }
-                if (next.done) {
-                  finished = true;
-                  return;
-                }
-                yield next.value;
-              }
-            } catch (err) {
-              throw mapBodyError(err);
-            }
-          }
+          const body = new UpstreamBody(it, first.done ? undefined : first.value, {
+            idleMs,
+            onStall: () => fail(stalledError(r.provider, idleMs)),
+            mapError: mapBodyError,
+            onEnd: () => {
+              finished = true;
+            },
+          });
           // Computed only when an error body needs redacting: the hot path never pays for it.
           const secrets = (): string[] => headerSecrets(r.headers);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body(), close, drain, secrets });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, close, drain, secrets });
         },
         (err: unknown) => {
           close();
