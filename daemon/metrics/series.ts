@@ -37,8 +37,8 @@ interface ExportedValue {
 abstract class LabelledMetric<S extends { labels: Labels }> {
   readonly aggregator = 'sum';
   /** Every series in the order it first appeared: the order prom-client exports them in. */
-  protected all: S[] = [];
-  private root: Level<S> = new Map();
+  protected readonly all: S[] = [];
+  private readonly root: Level<S> = new Map();
 
   constructor(
     readonly name: string,
@@ -51,12 +51,6 @@ abstract class LabelledMetric<S extends { labels: Labels }> {
   }
 
   protected abstract create(labels: Labels): S;
-
-  /** Drops every series (`Registry.resetMetrics()`), as prom-client's metrics do. */
-  reset(): void {
-    this.all = [];
-    this.root = new Map();
-  }
 
   /** The series for these label values (one per label name, in `labelNames` order). */
   protected find(values: readonly string[]): S {
