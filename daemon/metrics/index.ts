@@ -3,7 +3,6 @@
 // daemon has its own registry (tests run several daemons in one process).
 import client from 'prom-client';
 import type { LiveEvent } from '../../shared/api';
-import { LabelledCounter, LabelledHistogram } from './series';
 
 export interface DaemonMetrics {
   registry: client.Registry;
@@ -29,71 +28,76 @@ export function createMetrics(options: { collectDefault?: boolean } = {}): Daemo
     defaultsStarted = true;
     client.collectDefaultMetrics({ register: registry, prefix: 'fugusashi_' });
   };
-  const httpRequests = new LabelledCounter(
-    'fugusashi_http_requests_total',
-    'HTTP requests by method, route and status',
-    ['method', 'route', 'status'],
-    registry,
-  );
-  const httpLatency = new LabelledHistogram(
-    'fugusashi_http_request_duration_seconds',
-    'HTTP request duration by route',
-    ['method', 'route'],
-    LATENCY_BUCKETS,
-    registry,
-  );
-  const modelRequests = new LabelledCounter(
-    'fugusashi_model_requests_total',
-    'Recorded model requests by answering model and status',
-    ['model', 'status'],
-    registry,
-  );
-  const modelErrors = new LabelledCounter(
-    'fugusashi_model_errors_total',
-    'Failed model requests by routed model',
-    ['model'],
-    registry,
-  );
-  const tokens = new LabelledCounter(
-    'fugusashi_tokens_total',
-    'Tokens by model and kind (prompt, completion)',
-    ['model', 'kind'],
-    registry,
-  );
-  const cost = new LabelledCounter('fugusashi_cost_usd_total', 'Spend in US dollars by model', ['model'], registry);
-  const modelLatency = new LabelledHistogram(
-    'fugusashi_model_request_duration_seconds',
-    'Model request duration (routing + upstream) by model',
-    ['model'],
-    LATENCY_BUCKETS,
-    registry,
-  );
-  const decisions = new LabelledCounter(
-    'fugusashi_routing_decisions_total',
-    'Routing decisions by strategy',
-    ['strategy'],
-    registry,
-  );
+  const httpRequests = new client.Counter({
+    name: 'fugusashi_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const httpLatency = new client.Histogram({
+    name: 'fugusashi_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['method', 'route'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const modelRequests = new client.Counter({
+    name: 'fugusashi_model_requests_total',
+    help: 'Recorded model requests by answering model and status',
+    labelNames: ['model', 'status'],
+    registers: [registry],
+  });
+  const modelErrors = new client.Counter({
+    name: 'fugusashi_model_errors_total',
+    help: 'Failed model requests by routed model',
+    labelNames: ['model'],
+    registers: [registry],
+  });
+  const tokens = new client.Counter({
+    name: 'fugusashi_tokens_total',
+    help: 'Tokens by model and kind (prompt, completion)',
+    labelNames: ['model', 'kind'],
+    registers: [registry],
+  });
+  const cost = new client.Counter({
+    name: 'fugusashi_cost_usd_total',
+    help: 'Spend in US dollars by model',
+    labelNames: ['model'],
+    registers: [registry],
+  });
+  const modelLatency = new client.Histogram({
+    name: 'fugusashi_model_request_duration_seconds',
+    help: 'Model request duration (routing + upstream) by model',
+    labelNames: ['model'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const decisions = new client.Counter({
+    name: 'fugusashi_routing_decisions_total',
+    help: 'Routing decisions by strategy',
+    labelNames: ['strategy'],
+    registers: [registry],
+  });
   return {
     registry,
     contentType: registry.contentType,
     http(method, route, status, seconds) {
-      httpRequests.inc([method, route, String(status)]);
-      httpLatency.observe([method, route], seconds);
+      httpRequests.inc({ method, route, status: String(status) });
+      httpLatency.observe({ method, route }, seconds);
     },
     event(event) {
       if (event.type !== 'decision') return;
       const row = event.row;
       const model = row.answered_by ?? row.decision.model;
-      decisions.inc([row.decision.strategy]);
-      modelRequests.inc([model, row.status]);
-      if (row.status === 'error') modelErrors.inc([model]);
+      decisions.inc({ strategy: row.decision.strategy });
+      modelRequests.inc({ model, status: row.status });
+      if (row.status === 'error') modelErrors.inc({ model });
       if (row.usage) {
-        tokens.inc([model, 'prompt'], row.usage.prompt_tokens);
-        tokens.inc([model, 'completion'], row.usage.completion_tokens);
+        tokens.inc({ model, kind: 'prompt' }, row.usage.prompt_tokens);
+        tokens.inc({ model, kind: 'completion' }, row.usage.completion_tokens);
       }
-      if (row.cost_usd > 0) cost.inc([model], row.cost_usd);
-      modelLatency.observe([model], row.latency_ms / 1000);
+      if (row.cost_usd > 0) cost.inc({ model }, row.cost_usd);
+      modelLatency.observe({ model }, row.latency_ms / 1000);
     },
     text: () => {
       startDefaults();
