@@ -6,7 +6,7 @@
 // and N with a forced pool model, alternating rounds. Once with the fast first view (the default)
 // and once with routing.embeddings.fast_view: false (every new prompt waits for USE).
 //   node esbuild.mjs && node --import tsx test/bench/new-prompts.ts [--requests 2000] [--concurrency 64]
-//     [--store FILE] [--prompts FILE] [--rounds 1] [--modes fast,wait]
+//     [--store FILE] [--prompts FILE] [--rounds 1] [--modes fast,wait] [--cli A/cli.js,B/cli.js]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -30,6 +30,9 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'routellm_gsm8k_responses.csv' },
     prompts: { type: 'string', default: 'routellm_mmlu_responses.csv' },
     modes: { type: 'string', default: 'fast,wait' },
+    // Builds to compare side by side in one run (comma-separated paths to cli.js), each round
+    // alternating between them: e.g. --cli .bench/dist-base/cli.js,dist/cli.js.
+    cli: { type: 'string', default: 'dist/cli.js' },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -99,6 +102,7 @@ async function load(url: string, model: string, prompts: readonly string[]): Pro
 }
 
 async function runMode(
+  cli: string,
   mode: 'fast' | 'wait',
   storeRows: { prompt: string; model: string; score: number }[],
   prompts: string[][],
@@ -135,7 +139,7 @@ async function runMode(
     [
       // FUGU_BENCH_CPU_PROF=DIR: a V8 CPU profile of the daemon per mode, to see where the time goes.
       ...(process.env.FUGU_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FUGU_BENCH_CPU_PROF}`] : []),
-      'dist/cli.js',
+      cli,
       'serve',
       '--config',
       path.join(dir, 'config.yaml'),
@@ -211,9 +215,18 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   let offset = 0;
+  const clis = values.cli.split(',');
   for (const mode of modes) {
     const prompts = Array.from({ length: rounds }, () => pool.slice(offset, (offset += REQUESTS * 2)));
-    await runMode(mode, storeRows, prompts);
+    if (clis.length === 1) await runMode(clis[0]!, mode, storeRows, prompts);
+    // Several builds: each round runs each build on the same prompts (each daemon starts with a
+    // fresh data dir, so they are new to every one), builds in turn, so load drifts hit them alike.
+    else
+      for (const [r, batch] of prompts.entries())
+        for (const cli of clis) {
+          console.log(`${cli}, round ${r + 1}:`);
+          await runMode(cli, mode, storeRows, [batch]);
+        }
   }
   console.log(
     `load average after: ${os
