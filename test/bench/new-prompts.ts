@@ -168,6 +168,16 @@ async function runMode(
       if (String(d.explanation).includes(`Learned from ${storeRows.length} past outcomes`)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    // The import's refit runs on the event loop once the outcomes are in (~2 s of CPU here): wait
+    // for it, or the first auto round measures deciding during a refit (it did until now).
+    for (const since = Date.now(); Date.now() - since < 60_000;) {
+      const stats = (await (await fetch(`${url}/v1/feedback/stats`)).json()) as {
+        retraining: boolean;
+        last_retrain_at: number | null;
+      };
+      if (!stats.retraining && stats.last_retrain_at !== null) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const results: { auto: Round[]; forced: Round[] } = { auto: [], forced: [] };
     for (const [r, batch] of prompts.entries()) {
       const half = batch.length >> 1;
