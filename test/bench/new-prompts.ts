@@ -8,7 +8,7 @@
 //   node esbuild.mjs && node --import tsx test/bench/new-prompts.ts [--requests 2000] [--concurrency 64]
 //     [--store FILE] [--prompts FILE] [--rounds 1] [--modes fast,wait] [--cli A/cli.js,B/cli.js]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +101,26 @@ async function load(url: string, model: string, prompts: readonly string[]): Pro
   return { rps: prompts.length / seconds, strategies, fastView, p50: latencies[latencies.length >> 1]!, decideP50 };
 }
 
+/**
+ * CPU time the daemon process has used (all its threads: the USE worker too), in ms, from
+ * /proc (Linux); undefined elsewhere. Per request it is steadier than req/s on a shared machine.
+ */
+function daemonCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** sysconf(_SC_CLK_TCK): 100 on Linux. */
+const CLOCK_TICKS = 100;
+
+function perRequest(before: number | undefined, after: number | undefined, requests: number): string {
+  return before === undefined || after === undefined ? '?' : ((after - before) / requests).toFixed(2);
+}
+
 async function runMode(
   cli: string,
   mode: 'fast' | 'wait',
@@ -182,8 +202,11 @@ async function runMode(
     for (const [r, batch] of prompts.entries()) {
       const half = batch.length >> 1;
       // Each round: auto on one half of its prompts, forced on the other (all unique).
+      let cpu = daemonCpuMs(child.pid);
       results.auto.push(await load(url, 'auto', batch.slice(0, half)));
+      const autoCpu = perRequest(cpu, (cpu = daemonCpuMs(child.pid)), half);
       results.forced.push(await load(url, 'cheap', batch.slice(half)));
+      const forcedCpu = perRequest(cpu, daemonCpuMs(child.pid), batch.length - half);
       const a = results.auto.at(-1)!;
       const f = results.forced.at(-1)!;
       console.log(
@@ -193,7 +216,7 @@ async function runMode(
           .map(([s, n]) => `${s} ${n}`)
           .join(
             ', ',
-          )}; fast view decided ${a.fastView}), forced ${f.rps.toFixed(0)} req/s (p50 ${f.p50.toFixed(0)} ms): ratio ${(a.rps / f.rps).toFixed(2)}`,
+          )}; fast view decided ${a.fastView}), forced ${f.rps.toFixed(0)} req/s (p50 ${f.p50.toFixed(0)} ms): ratio ${(a.rps / f.rps).toFixed(2)}; daemon CPU per request (all its threads) auto ${autoCpu} ms, forced ${forcedCpu} ms`,
       );
     }
     return results;
