@@ -54,6 +54,8 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --stack               multi-model --folds: stack kNN, the heads and the prior's IRT structure
                         with nested selection and a cost-aware ε pick (the live router stacks kNN
                         and the heads for pools of 3+ models; this run adds the IRT view)
+  --fast-view           also score FILE with the router deciding on each prompt's fast first view
+                        (as a daemon decides a new prompt; the store still learns USE vectors)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose
@@ -119,6 +121,7 @@ export async function benchmarkCommand(
         'holdout-fold': { type: 'string' },
         explore: { type: 'string' },
         stack: { type: 'boolean' },
+        'fast-view': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
         dataset: { type: 'string', short: 'd' },
@@ -157,6 +160,8 @@ export async function benchmarkCommand(
       throw new Error(
         '--prior-in-domain needs FILE --folds K --prior-data DIR (not --online, --prior-only or --train)',
       );
+    if (values['fast-view'] && (values.online || sample))
+      throw new Error('--fast-view works with FILE --folds K, --train/--test and --prior-only');
     const model: BenchmarkOptions['model'] = {};
     if (values.k !== undefined) model.k = num('k');
     if (values['knn-share'] !== undefined) model.knnShare = num('knn-share');
@@ -191,6 +196,7 @@ export async function benchmarkCommand(
       holdoutFold: num('holdout-fold'),
       onlineExplore: num('explore'),
       stack: values.stack === true,
+      fastView: values['fast-view'] === true,
     };
   } catch (err) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);

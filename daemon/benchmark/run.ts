@@ -18,6 +18,7 @@ import type { PriorArtifact } from '../core/learned/prior';
 import { bundledPrior } from '../assets/bundled-prior';
 import { loadInDomainData, trainPriorOutsideFold, trainPriorWithout } from './prior-bench';
 import { staticPriorLogits } from '../core/learned/prior-offsets';
+import { loadFastView } from '../embeddings/fast-view';
 import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
 
 export interface BenchmarkOptions {
@@ -97,7 +98,16 @@ export interface BenchmarkOptions {
    * fit would block the event loop), in core/learned/multi-stack-live.ts.
    */
   stack?: boolean;
+  /**
+   * --fast-view: also score each test row with the router deciding on the prompt's fast first view
+   * (daemon/embeddings/fast-view.ts, as a daemon decides a new prompt) while the store keeps
+   * learning USE vectors; reported as the variant FAST_VIEW_VARIANT next to the USE figure.
+   */
+  fastView?: boolean;
 }
+
+/** The report's variant of --fast-view. */
+export const FAST_VIEW_VARIANT = 'fast first view decides (store learned with USE)';
 
 export interface Variant {
   name: string;
@@ -153,6 +163,8 @@ export interface Prepared {
   learnScores: (number | null)[];
   /** The router prior's logit per model column (shipped values, no online change), when in use. */
   priorLogits: number[] | null;
+  /** --fast-view: the prompt's fast first view, and the prior's logits read with it. */
+  fast?: { vector: Float32Array; priorLogits: number[] | null };
 }
 
 export async function runBenchmark(options: BenchmarkOptions, onProgress?: ProgressListener): Promise<BenchmarkReport> {
@@ -210,6 +222,9 @@ export async function runBenchmarkDetailed(
           ? trainPriorWithout(options.priorData, [main.name, trainTable?.name ?? ''])
           : bundledPrior());
     }
+    if (options.fastView && (options.online || options.sample))
+      throw new Error('--fast-view works with FILE --folds K, --train/--test and --prior-only');
+    const fastView = options.fastView ? loadFastView() : null;
     // A words-only prior scoring a file needs no sentence embeddings (the slow part of a new file).
     const skipEmbedding = options.priorOnly && artifact?.input.embedding === 0;
     const prepare = async (t: EvalTable): Promise<Prepared[]> => {
@@ -225,6 +240,7 @@ export async function runBenchmarkDetailed(
       const pool = artifact && !options.priorOnly ? new PoolPrior(artifact) : null;
       return rows.map((row, i) => {
         const features = textFeatures(row.prompt);
+        const fast = fastView?.embed(row.prompt);
         return {
           row,
           key: embedder.keyOf(row.prompt),
@@ -232,6 +248,9 @@ export async function runBenchmarkDetailed(
           features,
           learnScores: row.scores.map((s) => (s === null ? null : normalise(s, range.min, range.max))),
           priorLogits: pool ? staticPriorLogits(pool, features, vectors[i]!, configs) : null,
+          ...(fast && {
+            fast: { vector: fast, priorLogits: pool ? staticPriorLogits(pool, features, fast, configs) : null },
+          }),
         };
       });
     };
@@ -262,7 +281,8 @@ export async function runBenchmarkDetailed(
       const pool = new PoolPrior(artifact!);
       predictions = testRows.map((r) => {
         const q = priorQualities(pool, r, models);
-        return { blend: q, knn: q, linear: q, words: q };
+        const fast = r.fast && priorQualities(pool, { ...r, vector: r.fast.vector }, models);
+        return { blend: q, knn: q, linear: q, words: q, ...(fast && { fast }) };
       });
       evaluated = testRows;
     } else if (options.online) {
@@ -349,10 +369,16 @@ export async function runBenchmarkDetailed(
               );
               innerPools.set(j, new PoolPrior(inner));
             }
-          rows = testRows.map((r, i) => ({
-            ...r,
-            priorLogits: staticPriorLogits(innerPools.get(byFold[i]!) ?? pool, r.features, r.vector, configs),
-          }));
+          rows = testRows.map((r, i) => {
+            const rowPool = innerPools.get(byFold[i]!) ?? pool;
+            return {
+              ...r,
+              priorLogits: staticPriorLogits(rowPool, r.features, r.vector, configs),
+              ...(r.fast && {
+                fast: { ...r.fast, priorLogits: staticPriorLogits(rowPool, r.features, r.fast.vector, configs) },
+              }),
+            };
+          });
         }
         const model = await train(
           rows.filter((_, i) => byFold[i] !== f),
@@ -419,6 +445,11 @@ export async function runBenchmarkDetailed(
         const c = qualityCurve(strong, weak, foldOfRow ? rankWithinFolds(variantRaw, foldOfRow) : variantRaw);
         variants.push({ name, apgr: apgr(c) });
       }
+      if (predictions.every((q) => q.fast)) {
+        const fastRaw = predictions.map((q) => q.fast![two.strong]! - q.fast![two.weak]!);
+        const c = qualityCurve(strong, weak, foldOfRow ? rankWithinFolds(fastRaw, foldOfRow) : fastRaw);
+        variants.push({ name: FAST_VIEW_VARIANT, apgr: apgr(c) });
+      }
       decisions = evaluated.map((r, i) => ({ uid: r.row.uid, value: scores[i]!.toFixed(6) }));
     } else {
       const hasCosts = evaluated.every((r) => r.row.costs !== null);
@@ -450,6 +481,7 @@ export async function runBenchmarkDetailed(
         ['linear head only', (q: ModelQualities) => q.linear],
         ['words only (embedding not ready)', (q: ModelQualities) => q.words],
         ["IRT (the prior's structure, fitted on the pool) only", (q: ModelQualities) => q.irt ?? []],
+        [FAST_VIEW_VARIANT, (q: ModelQualities) => q.fast ?? []],
       ] as const) {
         if (pickQ(predictions[0]!).length === 0) continue;
         const quality = mean(evaluated.map((r, i) => r.row.scores[pick(r, pickQ(predictions[i]!), 0)]!));
@@ -481,6 +513,8 @@ interface ModelQualities {
   words: number[];
   /** Multi-model stacked runs: the IRT view alone. */
   irt?: number[];
+  /** --fast-view: as decided on the prompt's fast first view. */
+  fast?: number[];
 }
 
 /**
@@ -532,11 +566,13 @@ function predictAll(model: QualityModel, r: Prepared, models: readonly string[])
   const priors = r.priorLogits?.map(sigmoid);
   const p = model.predict(r.vector, r.features, models, priors).models;
   const words = model.predict(null, r.features, models, priors).models;
+  const fast = r.fast && model.predict(r.fast.vector, r.features, models, r.fast.priorLogits?.map(sigmoid)).models;
   return {
     blend: p.map((x) => x.quality),
     knn: p.map((x) => x.knn),
     linear: p.map((x) => x.linear ?? x.knn),
     words: words.map((x) => x.quality),
+    ...(fast && { fast: fast.map((x) => x.quality) }),
   };
 }
 

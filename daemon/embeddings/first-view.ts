@@ -15,13 +15,16 @@ export interface ViewedEmbedding {
 }
 
 /**
- * Full embeddings computed ahead of a rating: one at a time, at most one started every 250 ms (at
- * ~30 ms of CPU each, ≤ 12 % of a core); prompts offered meanwhile are dropped, not queued. On a
+ * Full embeddings computed ahead of a rating: one at a time, at most one started every second
+ * (30–100 ms of CPU each, ≤ 10 % of a core); prompts offered meanwhile are dropped, not queued. On a
  * 2-core machine under load, embedding every new prompt in the background took most of a core from
- * the request path. A dropped prompt loses nothing: its rating gets it embedded before learning.
+ * the request path; one every 250 ms still cost ~1 ms of CPU per `auto` request on unique
+ * MMLU-length prompts (`npm run bench:new-prompts`: 3.5–4.9 ms of daemon CPU per request, against
+ * 2.8–3.6 ms at one a second, side by side). A dropped prompt loses nothing: its rating gets it
+ * embedded before learning.
  */
 export const BACKGROUND_LIMIT = 1;
-export const BACKGROUND_GAP_MS = 250;
+export const BACKGROUND_GAP_MS = 1000;
 
 /** What the explanation adds when the fast view decided. */
 export const FAST_VIEW_NOTE =

@@ -26,49 +26,104 @@ function startWorker(): Worker | undefined {
   });
 }
 
-export function createThreadedUseEmbedder(log?: (msg: string) => void): Loadable {
+/**
+ * How long the worker may sit idle before it is ended. Loaded, it holds ~70 MB (USE's weights and
+ * XNNPACK's packed copies of them in WASM memory, which never shrinks, plus its own isolate):
+ * `npm run bench:router` at 100k outcomes measured RSS 274 → 206 MB once it was ended. The next
+ * embedding starts a new one (about a second of CPU to load the model, off the event loop); with
+ * the fast first view no decision waits for it.
+ */
+export const USE_WORKER_IDLE_MS = 60_000;
+
+export interface ThreadedUseOptions {
+  /** Idle time before the worker is ended (default USE_WORKER_IDLE_MS; Infinity: never). */
+  idleMs?: number;
+}
+
+export type ThreadedUseEmbedder = Loadable & {
+  /** Whether a worker thread is alive now (it is ended after idleMs without work). */
+  readonly running: boolean;
+};
+
+export function createThreadedUseEmbedder(
+  log?: (msg: string) => void,
+  options: ThreadedUseOptions = {},
+): ThreadedUseEmbedder {
+  const idleMs = options.idleMs ?? USE_WORKER_IDLE_MS;
   let worker: Worker | undefined;
-  try {
-    worker = startWorker();
-  } catch (err) {
-    log?.(`embeddings: no worker thread (${err instanceof Error ? err.message : String(err)}); embedding in-thread`);
-  }
+  /** False once no worker could start, or one died: everything is embedded in-thread from then on. */
+  let startable = true;
   let inThread: Loadable | undefined;
   const fallback = () => (inThread ??= createUseEmbedder(log));
   const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
+  let idleTimer: NodeJS.Timeout | undefined;
 
-  if (worker) {
-    worker.on('message', (reply: UseWorkerReply) => {
+  function endWhenIdle(w: Worker): void {
+    clearTimeout(idleTimer);
+    if (!Number.isFinite(idleMs)) return;
+    idleTimer = setTimeout(() => {
+      if (worker !== w || pending.size > 0) return;
+      worker = undefined;
+      void w.terminate();
+    }, idleMs);
+    idleTimer.unref();
+  }
+
+  function start(): Worker | undefined {
+    if (!startable) return undefined;
+    let w: Worker | undefined;
+    try {
+      w = startWorker();
+    } catch (err) {
+      log?.(`embeddings: no worker thread (${err instanceof Error ? err.message : String(err)}); embedding in-thread`);
+    }
+    if (!w) {
+      startable = false;
+      return undefined;
+    }
+    const started = w;
+    started.on('message', (reply: UseWorkerReply) => {
       if ('log' in reply) return log?.(reply.log);
       const job = pending.get(reply.id);
       pending.delete(reply.id);
-      if (pending.size === 0) worker?.unref();
+      if (pending.size === 0) {
+        started.unref();
+        endWhenIdle(started);
+      }
       if (!job) return;
       if (reply.ok) job.resolve(reply.vectors);
       else job.reject(new Error(reply.error));
     });
     const fail = (err: Error) => {
-      if (!worker) return;
+      // An idle worker ended on purpose concerns no job.
+      if (worker !== started) return;
       log?.(`embeddings: worker thread failed (${err.message}); embedding in-thread from now on`);
       worker = undefined;
+      startable = false;
       for (const job of pending.values()) job.reject(err);
       pending.clear();
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    started.on('error', fail);
+    started.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
     // Idle, the worker must not keep the process alive; a request in flight does.
-    worker.unref();
+    started.unref();
+    endWhenIdle(started);
+    return started;
   }
 
+  // Started now, so a platform without worker threads falls back at once (and says so).
+  worker = start();
+
   function ask(request: { texts: string[] } | { load: true }): Promise<Float32Array[]> {
-    const w = worker;
+    const w = worker ?? (worker = start());
     if (!w)
       return 'load' in request
         ? fallback()
             .load()
             .then(() => [])
         : fallback().embed(request.texts);
+    clearTimeout(idleTimer);
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
@@ -80,6 +135,9 @@ export function createThreadedUseEmbedder(log?: (msg: string) => void): Loadable
   return {
     id: USE_ID,
     dimensions: 512,
+    get running() {
+      return worker !== undefined;
+    },
     async load() {
       await ask({ load: true });
     },

@@ -6,9 +6,9 @@
 // and N with a forced pool model, alternating rounds. Once with the fast first view (the default)
 // and once with routing.embeddings.fast_view: false (every new prompt waits for USE).
 //   node esbuild.mjs && node --import tsx test/bench/new-prompts.ts [--requests 2000] [--concurrency 64]
-//     [--store FILE] [--prompts FILE] [--rounds 1] [--modes fast,wait]
+//     [--store FILE] [--prompts FILE] [--rounds 1] [--modes fast,wait] [--cli A/cli.js,B/cli.js]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,9 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'routellm_gsm8k_responses.csv' },
     prompts: { type: 'string', default: 'routellm_mmlu_responses.csv' },
     modes: { type: 'string', default: 'fast,wait' },
+    // Builds to compare side by side in one run (comma-separated paths to cli.js), each round
+    // alternating between them: e.g. --cli .bench/dist-base/cli.js,dist/cli.js.
+    cli: { type: 'string', default: 'dist/cli.js' },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -98,7 +101,28 @@ async function load(url: string, model: string, prompts: readonly string[]): Pro
   return { rps: prompts.length / seconds, strategies, fastView, p50: latencies[latencies.length >> 1]!, decideP50 };
 }
 
+/**
+ * CPU time the daemon process has used (all its threads: the USE worker too), in ms, from
+ * /proc (Linux); undefined elsewhere. Per request it is steadier than req/s on a shared machine.
+ */
+function daemonCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** sysconf(_SC_CLK_TCK): 100 on Linux. */
+const CLOCK_TICKS = 100;
+
+function perRequest(before: number | undefined, after: number | undefined, requests: number): string {
+  return before === undefined || after === undefined ? '?' : ((after - before) / requests).toFixed(2);
+}
+
 async function runMode(
+  cli: string,
   mode: 'fast' | 'wait',
   storeRows: { prompt: string; model: string; score: number }[],
   prompts: string[][],
@@ -135,7 +159,7 @@ async function runMode(
     [
       // FUGU_BENCH_CPU_PROF=DIR: a V8 CPU profile of the daemon per mode, to see where the time goes.
       ...(process.env.FUGU_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FUGU_BENCH_CPU_PROF}`] : []),
-      'dist/cli.js',
+      cli,
       'serve',
       '--config',
       path.join(dir, 'config.yaml'),
@@ -164,12 +188,25 @@ async function runMode(
       if (String(d.explanation).includes(`Learned from ${storeRows.length} past outcomes`)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    // The import's refit runs on the event loop once the outcomes are in (~2 s of CPU here): wait
+    // for it, or the first auto round measures deciding during a refit (it did until now).
+    for (const since = Date.now(); Date.now() - since < 60_000;) {
+      const stats = (await (await fetch(`${url}/v1/feedback/stats`)).json()) as {
+        retraining: boolean;
+        last_retrain_at: number | null;
+      };
+      if (!stats.retraining && stats.last_retrain_at !== null) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const results: { auto: Round[]; forced: Round[] } = { auto: [], forced: [] };
     for (const [r, batch] of prompts.entries()) {
       const half = batch.length >> 1;
       // Each round: auto on one half of its prompts, forced on the other (all unique).
+      let cpu = daemonCpuMs(child.pid);
       results.auto.push(await load(url, 'auto', batch.slice(0, half)));
+      const autoCpu = perRequest(cpu, (cpu = daemonCpuMs(child.pid)), half);
       results.forced.push(await load(url, 'cheap', batch.slice(half)));
+      const forcedCpu = perRequest(cpu, daemonCpuMs(child.pid), batch.length - half);
       const a = results.auto.at(-1)!;
       const f = results.forced.at(-1)!;
       console.log(
@@ -179,7 +216,7 @@ async function runMode(
           .map(([s, n]) => `${s} ${n}`)
           .join(
             ', ',
-          )}; fast view decided ${a.fastView}), forced ${f.rps.toFixed(0)} req/s (p50 ${f.p50.toFixed(0)} ms): ratio ${(a.rps / f.rps).toFixed(2)}`,
+          )}; fast view decided ${a.fastView}), forced ${f.rps.toFixed(0)} req/s (p50 ${f.p50.toFixed(0)} ms): ratio ${(a.rps / f.rps).toFixed(2)}; daemon CPU per request (all its threads) auto ${autoCpu} ms, forced ${forcedCpu} ms`,
       );
     }
     return results;
@@ -211,9 +248,18 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   let offset = 0;
+  const clis = values.cli.split(',');
   for (const mode of modes) {
     const prompts = Array.from({ length: rounds }, () => pool.slice(offset, (offset += REQUESTS * 2)));
-    await runMode(mode, storeRows, prompts);
+    if (clis.length === 1) await runMode(clis[0]!, mode, storeRows, prompts);
+    // Several builds: each round runs each build on the same prompts (each daemon starts with a
+    // fresh data dir, so they are new to every one), builds in turn, so load drifts hit them alike.
+    else
+      for (const [r, batch] of prompts.entries())
+        for (const cli of clis) {
+          console.log(`${cli}, round ${r + 1}:`);
+          await runMode(cli, mode, storeRows, [batch]);
+        }
   }
   console.log(
     `load average after: ${os

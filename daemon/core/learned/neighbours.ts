@@ -48,6 +48,7 @@ export class PromptIndex {
   private cellCount = 0;
   // Scratch for search (reused: a decision allocates only its result).
   private cellScores = new Float32Array(0);
+  private readonly pairScratch = new Float64Array(2);
 
   constructor(readonly dims: number) {}
 
@@ -167,6 +168,48 @@ export class PromptIndex {
     return (s0 + s1 + s2 + s3) * this.scales[p]!;
   }
 
+  /**
+   * similarity(q, a) and similarity(q, b) into out[0] and out[1], with the same arithmetic (the
+   * same bits), reading each query element once for both: a scan runs ~1.4× faster than one point
+   * at a time (the search was a third of an `auto` decision's CPU on a new prompt).
+   */
+  private similarityPair(q: Float32Array, a: number, b: number, out: Float64Array): void {
+    const d = this.dims;
+    const codesA = this.chunks[(a / CHUNK_POINTS) | 0]!;
+    const codesB = this.chunks[(b / CHUNK_POINTS) | 0]!;
+    const baseA = (a % CHUNK_POINTS) * d;
+    const baseB = (b % CHUNK_POINTS) * d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    let i = 0;
+    for (; i + 3 < d; i += 4) {
+      const q0 = q[i]!;
+      const q1 = q[i + 1]!;
+      const q2 = q[i + 2]!;
+      const q3 = q[i + 3]!;
+      s0 += q0 * codesA[baseA + i]!;
+      s1 += q1 * codesA[baseA + i + 1]!;
+      s2 += q2 * codesA[baseA + i + 2]!;
+      s3 += q3 * codesA[baseA + i + 3]!;
+      t0 += q0 * codesB[baseB + i]!;
+      t1 += q1 * codesB[baseB + i + 1]!;
+      t2 += q2 * codesB[baseB + i + 2]!;
+      t3 += q3 * codesB[baseB + i + 3]!;
+    }
+    for (; i < d; i++) {
+      s0 += q[i]! * codesA[baseA + i]!;
+      t0 += q[i]! * codesB[baseB + i]!;
+    }
+    out[0] = (s0 + s1 + s2 + s3) * this.scales[a]!;
+    out[1] = (t0 + t1 + t2 + t3) * this.scales[b]!;
+  }
+
   vectorOf(p: number): Float32Array {
     return this.vectorInto(p, new Float32Array(this.dims));
   }
@@ -187,9 +230,8 @@ export class PromptIndex {
     const sims = new Float64Array(k);
     const points = new Int32Array(k);
     let filled = 0;
-    const consider = (p: number) => {
+    const consider = (p: number, sim: number) => {
       if (p === exclude) return;
-      const sim = this.similarity(q, p);
       let i: number;
       if (filled < k) i = filled++;
       else if (sim > sims[0]!) i = 0;
@@ -211,14 +253,26 @@ export class PromptIndex {
       sims[i] = sim;
       points[i] = p;
     };
-    if (this.centroids !== null && this.count > SCAN_LIMIT) {
-      for (const c of this.nearestCells(q, PROBES)) {
-        const members = this.cells[c]!;
-        const n = this.cellSizes[c]!;
-        for (let j = 0; j < n; j++) consider(members[j]!);
+    // Points two at a time (similarityPair), then the odd one out; `members` null: points 0..n−1.
+    const pair = this.pairScratch;
+    const scan = (members: Int32Array | null, n: number) => {
+      let j = 0;
+      for (; j + 1 < n; j += 2) {
+        const a = members === null ? j : members[j]!;
+        const b = members === null ? j + 1 : members[j + 1]!;
+        this.similarityPair(q, a, b, pair);
+        consider(a, pair[0]!);
+        consider(b, pair[1]!);
       }
+      if (j < n) {
+        const a = members === null ? j : members[j]!;
+        consider(a, this.similarity(q, a));
+      }
+    };
+    if (this.centroids !== null && this.count > SCAN_LIMIT) {
+      for (const c of this.nearestCells(q, PROBES)) scan(this.cells[c]!, this.cellSizes[c]!);
     } else {
-      for (let p = 0; p < this.count; p++) consider(p);
+      scan(null, this.count);
     }
     const out: Neighbour[] = new Array<Neighbour>(filled);
     for (let j = 0; j < filled; j++) out[j] = { point: points[filled - 1 - j]!, similarity: sims[filled - 1 - j]! };

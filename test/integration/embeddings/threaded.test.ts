@@ -20,3 +20,21 @@ void test('the worker-thread embedder returns the in-thread vectors and leaves t
   clearInterval(timer);
   assert.ok(ticks > 0, 'no timer fired during the embedding: the event loop was blocked');
 });
+
+void test('an idle worker is ended and the next embedding starts a new one with the same vectors', async () => {
+  const logs: string[] = [];
+  const threaded = createThreadedUseEmbedder((msg) => logs.push(msg), { idleMs: 200 });
+  const text = 'Summarise the plot of Hamlet in five sentences.';
+  const [first] = await threaded.embed([text]);
+  assert.equal(threaded.running, true);
+  const idleSince = Date.now();
+  while (threaded.running) {
+    assert.ok(Date.now() - idleSince < 10_000, 'the idle worker was not ended');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [again] = await threaded.embed([text]);
+  assert.equal(threaded.running, true);
+  assert.deepEqual([...again!], [...first!]);
+  // Ending an idle worker is not a failure: nothing falls back to embedding in-thread.
+  assert.ok(!logs.some((l) => /in-thread|failed/.test(l)), logs.join('\n'));
+});

@@ -116,3 +116,25 @@ void test('points added while the inverted file is being built are searchable af
     assert.equal(index.search(v, 1)[0]!.point, index.pointOf(`during${i + 1}`));
   }
 });
+
+void test('a scan reports each point with exactly similarity()’s value, two points at a time or one (odd counts and widths)', () => {
+  const random = seededRandom(13);
+  for (const [count, dims] of [
+    [1, 8],
+    [2, 5],
+    [1027, 18],
+    [1030, 16],
+  ] as const) {
+    const index = new PromptIndex(dims);
+    const vectors = Array.from({ length: count }, () =>
+      unit(Float32Array.from({ length: dims }, () => random() - 0.5)),
+    );
+    vectors.forEach((v, i) => index.add(`k${i}`, v, 'm', 1, 1));
+    const q = unit(Float32Array.from({ length: dims }, () => random() - 0.5));
+    const found = index.search(q, count);
+    assert.equal(found.length, count);
+    for (const n of found)
+      assert.equal(n.similarity, index.similarity(q, n.point), `${count}×${dims}, point ${n.point}`);
+    assert.deepEqual(new Set(found.map((n) => n.point)).size, count);
+  }
+});
