@@ -7,6 +7,7 @@
 //   --cache-dir DIR   USE embeddings cache (for --embedding 512)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseCsv } from '../daemon/benchmark/csv';
+import { solveAugmented } from '../daemon/benchmark/solve';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PRIOR_HYPER, type PriorHyper } from '../daemon/core/learned/prior-fit';
@@ -328,7 +329,7 @@ function transferBaselines(
       for (let j = 0; j < F; j++) A[i]![j]! += x[i]! * x[j]!;
     }
   });
-  const w = solve(A, bvec);
+  const w = solveAugmented(A.map((row, i) => Float64Array.from([...row, bvec[i]!])));
   const rows = test.rows.filter((r) => r.fold !== 0 && gapOf(test, r) !== null);
   const s = rows[0]!.models.indexOf(STRONG);
   const wk = rows[0]!.models.indexOf(WEAK);
@@ -363,20 +364,4 @@ function transferBaselines(
   });
   process.stdout.write(`  (kNN memory: ${trainVecs.length} embedded rows of the other files)\n`);
   return { ridge, knn: curveOf(knnScore) };
-}
-
-function solve(A: number[][], b: number[]): number[] {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r;
-    [M[c], M[p]] = [M[p]!, M[c]!];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = M[r]![c]! / M[c]![c]!;
-      for (let k = c; k <= n; k++) M[r]![k]! -= f * M[c]![k]!;
-    }
-  }
-  return M.map((row, i) => row[n]! / row[i]!);
 }

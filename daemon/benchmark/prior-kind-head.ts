@@ -16,6 +16,7 @@ import { KIND_COUNT } from '../core/learned/prior-kind';
 import type { PriorModelRow } from '../core/learned/prior';
 import { parseCsv } from './csv';
 import type { PriorDataset, PriorRow } from './prior-train';
+import { solveAugmented } from './solve';
 
 export interface KindHeadOptions {
   /** The traits the head reads: the kind traits only, or the dense features too. */
@@ -186,21 +187,4 @@ export function kindHead(
   });
   if (o.target === 'ease') weights[0]! += yBar;
   return { weights, mean: yBar, groups: report };
-}
-
-/** Gauss–Jordan on [A | b] (symmetric positive definite: the ridge keeps it so). */
-function solveAugmented(M: Float64Array[]): Float64Array {
-  const n = M.length;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r;
-    [M[c], M[p]] = [M[p]!, M[c]!];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = M[r]![c]! / M[c]![c]!;
-      if (f === 0) continue;
-      for (let k = c; k <= n; k++) M[r]![k]! -= f * M[c]![k]!;
-    }
-  }
-  return Float64Array.from(M, (r, i) => r[n]! / r[i]!);
 }

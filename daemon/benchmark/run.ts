@@ -703,7 +703,11 @@ export async function replayOnline(
   };
 }
 
-function thompson(p: readonly { quality: number; evidence: number; outcomes: number }[], random: () => number): number {
+/** Thompson sampling over the models' predicted quality (the online replay's choice of model). */
+export function thompson(
+  p: readonly { quality: number; evidence: number; outcomes: number }[],
+  random: () => number,
+): number {
   let best = 0;
   let bestDraw = -Infinity;
   p.forEach((x, m) => {

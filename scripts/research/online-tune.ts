@@ -13,6 +13,7 @@ import { completeRows, loadTable } from '../../daemon/benchmark/data';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
 import { trainPriorWithout } from '../../daemon/benchmark/prior-bench';
+import { thompson } from '../../daemon/benchmark/run';
 import { textFeatures, type TextFeatures } from '../../daemon/core/learned/features';
 import { PoolPrior } from '../../daemon/core/learned/pool-prior';
 import type { PriorArtifact } from '../../daemon/core/learned/prior';
@@ -73,22 +74,6 @@ async function loadRows(): Promise<Row[]> {
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-
-function thompson(p: readonly { quality: number; evidence: number; outcomes: number }[], random: () => number): number {
-  let best = 0;
-  let bestDraw = -Infinity;
-  p.forEach((x, m) => {
-    const n = x.evidence + x.outcomes / 50;
-    const sd = Math.sqrt(Math.max(x.quality * (1 - x.quality), 0.05) / (n + 1));
-    const u = Math.max(random(), 1e-12);
-    const draw = x.quality + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-    if (draw > bestDraw) {
-      bestDraw = draw;
-      best = m;
-    }
-  });
-  return best;
-}
 
 /** Writes the rows for numpy: <out>.f32 (vectors), <out>.json (uid, fold, scores, logits, lexical ids, dense). */
 function dump(rows: Row[], out: string): void {
