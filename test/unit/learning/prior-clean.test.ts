@@ -2,9 +2,9 @@
 // where a weaker one does fine is a parsing failure, not a skill; its scores there are left out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { priorDataset, priorRow } from '../../helpers/prior-data';
 import { gradingFailures, withoutGradingFailures } from '../../../daemon/benchmark/prior-clean';
 import type { PriorDataset } from '../../../daemon/benchmark/prior-train';
-import { textFeatures } from '../../../daemon/core/learned/features';
 
 function dataset(): PriorDataset {
   const models = ['strong', 'weak', 'weakest'];
@@ -17,19 +17,9 @@ function dataset(): PriorDataset {
     const weakest = group === 'law' ? 0 : i % 5 === 0 ? 1 : 0;
     const scores = [strong, weak, weakest];
     const prompt = `question ${i}`;
-    return {
-      uid: `u${i}`,
-      prompt,
-      features: textFeatures(prompt),
-      models,
-      scores,
-      raw: scores,
-      costs: null,
-      fold: i % 5,
-      group,
-    };
+    return { ...priorRow(`u${i}`, prompt, models, scores, i % 5), group };
   });
-  return { file: 'x.csv', licence: 'MIT (test)', table: null as unknown as PriorDataset['table'], rows };
+  return priorDataset('x.csv', rows);
 }
 
 void test('a stronger model near zero on one subject where a weaker one scores is left out there, and only there', () => {

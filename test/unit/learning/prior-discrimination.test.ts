@@ -2,6 +2,7 @@
 // model wins (not which benchmark a prompt came from), and the prior built from it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { priorDataset, priorRow } from '../../helpers/prior-data';
 import { discriminationHead } from '../../../daemon/benchmark/prior-discrimination';
 import { seededRandom } from '../../../daemon/benchmark/folds';
 import { trainPrior, type PriorDataset } from '../../../daemon/benchmark/prior-train';
@@ -26,18 +27,9 @@ function dataset(file: string, level: number, seed: number): PriorDataset {
       const p = Math.min(1, Math.max(0, level + (code ? a : 0.6)));
       return random() < p ? 1 : 0;
     });
-    return {
-      uid: `${file}-${i}`,
-      prompt,
-      features: textFeatures(prompt),
-      models,
-      scores,
-      raw: scores,
-      costs: null,
-      fold: i % 5,
-    };
+    return priorRow(`${file}-${i}`, prompt, models, scores, i % 5);
   });
-  return { file, licence: 'MIT (test)', table: null as unknown as PriorDataset['table'], rows };
+  return priorDataset(file, rows);
 }
 
 void test('the discrimination head learns from every model pair that code prompts separate the models', () => {

@@ -2,6 +2,7 @@
 // groups of prompts (not which benchmark a prompt came from), and the artifact that carries it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { priorDataset, priorRow } from '../../helpers/prior-data';
 import { seededRandom } from '../../../daemon/benchmark/folds';
 import { kindHead } from '../../../daemon/benchmark/prior-kind-head';
 import { trainPrior, type PriorDataset } from '../../../daemon/benchmark/prior-train';
@@ -36,18 +37,9 @@ function dataset(file: string, seed: number): PriorDataset {
       ? `How many marbles are left if Ann has ${i + 7} and gives away ${i % 5} and then 3 more?`
       : `Who painted the picture called number ${i} in the museum?`;
     const scores = ability.map((a) => (random() < (math ? a - 0.4 : a) ? 1 : 0));
-    return {
-      uid: `${file}-${i}`,
-      prompt,
-      features: textFeatures(prompt),
-      models,
-      scores,
-      raw: scores,
-      costs: null,
-      fold: i % 5,
-    };
+    return priorRow(`${file}-${i}`, prompt, models, scores, i % 5);
   });
-  return { file, licence: 'MIT (test)', table: null as unknown as PriorDataset['table'], rows };
+  return priorDataset(file, rows);
 }
 
 void test('the kind head learns between groups that math questions are harder, and the shipped form reads its difficulty from it', () => {
