@@ -1,10 +1,11 @@
-// The research scripts' common start on a multi-model score table: the rows scored for every
-// model, and their prompts' USE vectors from the benchmark's embedding cache (embedded 64 at a time).
+// The research scripts' common start on a score table: the rows scored for every model (all the
+// file's, or the named ones), and their prompts' USE vectors from the benchmark's embedding cache
+// (embedded 64 at a time).
 import { defaultCacheDir, openBenchmarkEmbedder } from '../daemon/benchmark/cache';
 import { completeRows, loadTable } from '../daemon/benchmark/data';
 
-export async function embeddedCompleteRows(file: string) {
-  const table = loadTable(file);
+export async function embeddedCompleteRows(file: string, models?: string[]) {
+  const table = loadTable(file, models);
   const rows = completeRows(
     table,
     table.models.map((_, i) => i),

@@ -5,8 +5,6 @@
 //   node --import tsx scripts/tune-prior-blend.ts FILE [--eval 0] [--data DIR] [--grid]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultCacheDir, openBenchmarkEmbedder } from '../daemon/benchmark/cache';
-import { completeRows, loadTable } from '../daemon/benchmark/data';
 import { foldOf, seededRandom } from '../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../daemon/benchmark/metrics';
 import { trainPriorWithout } from '../daemon/benchmark/prior-bench';
@@ -15,6 +13,7 @@ import { textFeatures } from '../daemon/core/learned/features';
 import { PoolPrior } from '../daemon/core/learned/pool-prior';
 import { staticPriorLogits } from '../daemon/core/learned/prior-offsets';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../daemon/core/learned/quality-model';
+import { embeddedCompleteRows } from './multi-rows';
 
 const STRONG = 'gpt-4-1106-preview';
 
@@ -43,12 +42,7 @@ async function main(): Promise<void> {
       ? 'mistralai/mixtral-8x7b-chat'
       : 'mistralai/Mixtral-8x7B-Instruct-v0.1');
   const evalFolds = values.eval.split(',').map(Number);
-  const table = loadTable(file, [STRONG, WEAK]);
-  const rows = completeRows(table, [0, 1]);
-  const { embedder, disk } = openBenchmarkEmbedder(defaultCacheDir());
-  const vectors: Float32Array[] = [];
-  for (let i = 0; i < rows.length; i += 256)
-    vectors.push(...(await embedder.embed(rows.slice(i, i + 256).map((r) => r.prompt))));
+  const { rows, vectors, disk } = await embeddedCompleteRows(file, [STRONG, WEAK]);
   disk.close();
   const t0 = Date.now();
   const artifact = trainPriorWithout(values.data, [path.basename(file)]);

@@ -8,8 +8,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultCacheDir, openBenchmarkEmbedder } from '../../daemon/benchmark/cache';
-import { completeRows, loadTable } from '../../daemon/benchmark/data';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
 import { trainPriorWithout } from '../../daemon/benchmark/prior-bench';
@@ -19,6 +17,7 @@ import { PoolPrior } from '../../daemon/core/learned/pool-prior';
 import type { PriorArtifact } from '../../daemon/core/learned/prior';
 import { staticPriorLogits } from '../../daemon/core/learned/prior-offsets';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
+import { embeddedCompleteRows } from '../multi-rows';
 
 const DATA = '/work/shared/eval-data';
 const FILE = 'routellm_mmlu_responses.csv';
@@ -48,12 +47,7 @@ async function loadRows(): Promise<Row[]> {
     writeFileSync(priorFile, JSON.stringify(artifact));
   }
   const pool = new PoolPrior(artifact);
-  const table = loadTable(path.join(DATA, FILE), [STRONG, WEAK]);
-  const rows = completeRows(table, [0, 1]);
-  const { embedder, disk } = openBenchmarkEmbedder(defaultCacheDir());
-  const vectors: Float32Array[] = [];
-  for (let i = 0; i < rows.length; i += 256)
-    vectors.push(...(await embedder.embed(rows.slice(i, i + 256).map((r) => r.prompt))));
+  const { rows, vectors, embedder, disk } = await embeddedCompleteRows(path.join(DATA, FILE), [STRONG, WEAK]);
   disk.close();
   const configs = [STRONG, WEAK].map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
   return rows.map((r, i) => {
