@@ -32,6 +32,7 @@ import { contentKey } from '../../daemon/embeddings/text';
 import { createThreadedUseEmbedder } from '../../daemon/embeddings/threaded';
 import { USE_ID } from '../../daemon/embeddings/use';
 import { bundledPrior } from '../../daemon/assets/bundled-prior';
+import { candidate as poolCandidate, routeInput } from '../helpers/learning';
 
 // A full collection on demand (as --expose-gc gives), for the memory figures measured after one.
 setFlagsFromString('--expose-gc');
@@ -55,43 +56,19 @@ function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
+/** The bench's pool: each model a little dearer than the one before. */
 function candidate(name: string, i: number): Candidate {
-  return {
-    config: {
-      name,
-      provider: 'openai',
-      model: name,
-      cost_per_input_token: 0,
-      cost_per_output_token: 0,
-      capabilities: [],
-    },
-    local: false,
-    expectedCost: 0.0005 * (i + 1),
-  };
+  return poolCandidate(name, 0.0005 * (i + 1));
 }
 
 function input(text: string, embedding: Float32Array | undefined): RouteInput {
-  return {
-    text,
-    messages: [{ role: 'user', content: text }],
-    features: {
-      chars: text.length,
-      estimatedInputTokens: 100,
-      expectedOutputTokens: 300,
-      hasCode: false,
-      hasMath: false,
-      hasTools: false,
-      hasImages: false,
-      nonAsciiRatio: 0,
-      turns: 1,
-    },
-    required: [],
-    preferred: [],
-    costWeight: 1,
+  return routeInput(text, {
     embedding,
-    explore: false,
+    costWeight: 1,
+    estimatedInputTokens: 100,
+    expectedOutputTokens: 300,
     random: Math.random,
-  };
+  });
 }
 
 const PROMPTS = [

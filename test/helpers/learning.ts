@@ -54,6 +54,7 @@ export function routeInput(
     costWeight?: number;
     estimatedInputTokens?: number;
     expectedOutputTokens?: number;
+    random?: () => number;
   } = {},
 ): RouteInput {
   return {
@@ -75,6 +76,6 @@ export function routeInput(
     costWeight: options.costWeight ?? 0,
     embedding: options.embedding,
     explore: false,
-    random: () => 0.5,
+    random: options.random ?? (() => 0.5),
   };
 }
