@@ -11,6 +11,7 @@ import { completeSet, DEFAULT_LIVE_STACK, LiveMultiStack } from '../../daemon/co
 import { QualityModel } from '../../daemon/core/learned/quality-model';
 import { DEFAULT_LEARNED_OPTIONS, LearnedStrategy } from '../../daemon/core/learned/strategies';
 import type { Candidate, RouteInput } from '../../daemon/core/ports';
+import { candidate as poolCandidate, routeInput } from '../../test/helpers/learning';
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 100_000);
 const COMPLETE_PROMPTS = 4_000;
@@ -27,42 +28,17 @@ const gaussian = (random: () => number) =>
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function candidate(name: string, i: number): Candidate {
-  return {
-    config: {
-      name,
-      provider: 'openai',
-      model: name,
-      cost_per_input_token: 0,
-      cost_per_output_token: 0,
-      capabilities: [],
-    },
-    local: false,
-    expectedCost: 0.0005 * (i + 1),
-  };
+  return poolCandidate(name, 0.0005 * (i + 1));
 }
 
 function input(text: string, embedding: Float32Array): RouteInput {
-  return {
-    text,
-    messages: [{ role: 'user', content: text }],
-    features: {
-      chars: text.length,
-      estimatedInputTokens: 100,
-      expectedOutputTokens: 300,
-      hasCode: false,
-      hasMath: false,
-      hasTools: false,
-      hasImages: false,
-      nonAsciiRatio: 0,
-      turns: 1,
-    },
-    required: [],
-    preferred: [],
-    costWeight: 1,
+  return routeInput(text, {
     embedding,
-    explore: false,
+    costWeight: 1,
+    estimatedInputTokens: 100,
+    expectedOutputTokens: 300,
     random: Math.random,
-  };
+  });
 }
 
 async function main(): Promise<void> {
