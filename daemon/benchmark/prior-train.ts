@@ -149,8 +149,8 @@ export interface PriorTrainOptions {
     discrimination?: { beta: number; irtWeight: number } | null;
     /** null: the fit's own difficulty (its words) stays. */
     kindDifficulty?: KindHeadOptions | null;
-    /** Leave grading failures (prior-clean.ts) out of training. */
-    dropGradingFailures?: boolean;
+    /** Leave grading failures (prior-clean.ts) out of training ('rows': their groups' rows entirely). */
+    dropGradingFailures?: boolean | 'rows';
   };
   seed?: number;
   embeddings?: EmbeddingLookup;
@@ -166,8 +166,8 @@ export interface TrainedPrior {
 }
 
 export function trainPrior(given: readonly PriorDataset[], options: PriorTrainOptions = {}): TrainedPrior {
-  const datasets =
-    (options.hyper?.dropGradingFailures ?? DEFAULT_DROP_GRADING_FAILURES) ? withoutGradingFailures(given) : given;
+  const drop = options.hyper?.dropGradingFailures ?? DEFAULT_DROP_GRADING_FAILURES;
+  const datasets = drop ? withoutGradingFailures(given, drop === 'rows' ? 'rows' : 'scores') : given;
   const hyper = { ...DEFAULT_PRIOR_HYPER, ...options.hyper };
   const embeddingDims = options.hyper?.embedding ?? 0;
   const balance = options.hyper?.balance ?? DEFAULT_BALANCE;

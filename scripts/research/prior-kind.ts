@@ -37,7 +37,7 @@ import {
   type PriorDataset,
   type PriorRow,
 } from '../../daemon/benchmark/prior-train';
-import { discriminationHead } from '../../daemon/benchmark/prior-discrimination';
+import { discriminationHead, type DiscriminationOptions } from '../../daemon/benchmark/prior-discrimination';
 import { parseCsv } from '../../daemon/benchmark/csv';
 import { textFeatures } from '../../daemon/core/learned/features';
 import { denseAndKind, kindHead, type KindHeadOptions } from '../../daemon/benchmark/prior-kind-head';
@@ -48,9 +48,14 @@ import { PAIR_FILES, STRONG, WEAK } from '../train-prior';
 const CACHE = '/tmp/prior-kind-cache';
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-function cachedFit(datasets: readonly PriorDataset[], without: string[], members: number, clean = false): RouterPrior {
+function cachedFit(
+  datasets: readonly PriorDataset[],
+  without: string[],
+  members: number,
+  clean: boolean | 'rows' = false,
+): RouterPrior {
   mkdirSync(CACHE, { recursive: true });
-  const key = `without-${[...without].sort().join('+') || 'none'}-m${members}${clean ? '-clean' : ''}`;
+  const key = `without-${[...without].sort().join('+') || 'none'}-m${members}${clean ? (clean === 'rows' ? '-cleanrows' : '-clean') : ''}`;
   const f = path.join(CACHE, `${key}.json`);
   const old = path.join(
     '/tmp/prior-transfer-cache',
@@ -95,6 +100,18 @@ function kindGapHead(
 let withinKindHead: (train: PriorDataset[], l2: number) => Float64Array = () => {
   throw new Error('set in main');
 };
+
+const WITHIN: DiscriminationOptions = { centre: true, datasetPower: 1, l2: 1 };
+function withinOtherHead(train: PriorDataset[], o: Partial<DiscriminationOptions> | 'invariant'): Float64Array {
+  if (o !== 'invariant') return discriminationHead(train, { ...WITHIN, ...o });
+  const per = train.map((d) => discriminationHead([d], WITHIN));
+  const all = discriminationHead(train, WITHIN);
+  return all.map((v, i) => {
+    if (i === 0) return v;
+    const signs = per.map((h) => Math.sign(h[i]!)).filter((x) => x !== 0);
+    return signs.every((x) => x === signs[0]) ? mean(per.map((h) => h[i]!)) : 0;
+  });
+}
 
 type Score = (r: { features: PriorRow['features']; feat: Feat }, s: string, w: string) => number | null;
 
@@ -195,14 +212,29 @@ interface Candidate {
   ease?: { opts: KindHeadOptions; delta: number; replace: boolean };
   /** The within-file discrimination head reads the kind traits too, at this l2. */
   withinKind?: number;
-  /** Grading failures (prior-clean.ts) left out of the training data (fit and heads). */
-  clean?: boolean;
+  /** Grading failures (prior-clean.ts) left out of the training data (fit and heads); 'rows': their groups. */
+  clean?: boolean | 'rows';
+  /**
+   * Round 5 (transfer3): the within-file head fitted otherwise: other options, or 'invariant' (one
+   * head per training file, each coefficient their mean where every file agrees on its sign, else 0).
+   */
+  withinOpts?: Partial<DiscriminationOptions> | 'invariant';
 }
 
 function candidates(): Candidate[] {
   const out: Candidate[] = [{ name: 'shipped (γ 0)', gamma: 0, opts: null }];
+  // Round 5 (transfer3), on top of the shipped form (ease kind l2=0.01 replace): the within head.
+  const shippedEase = {
+    opts: { features: 'kind', l2: 0.01, split: true, target: 'ease' } as KindHeadOptions,
+    delta: 1,
+    replace: true,
+  };
+  for (const w of [{ datasetPower: 0 }, { l2: 0.1 }, { l2: 10 }, 'invariant'] as const)
+    out.push({ name: `shipped, within ${JSON.stringify(w)}`, gamma: 0, opts: null, ease: shippedEase, withinOpts: w });
   // Round 4: grading failures left out of training, for the form before and the round-2 choice.
   out.push({ name: 'clean, form before', gamma: 0, opts: null, clean: true });
+  // Round 5 (transfer3): the failing subject's rows left out altogether.
+  out.push({ name: 'clean rows + ease kind l2=0.01 replace', gamma: 0, opts: null, ease: shippedEase, clean: 'rows' });
   out.push({
     name: 'clean + ease kind l2=0.01 replace',
     gamma: 0,
@@ -269,7 +301,12 @@ function makeScorer(
   const ease = c.ease
     ? { head: head(c.ease.opts).weights, mean: head(c.ease.opts).mean, delta: c.ease.delta, replace: c.ease.replace }
     : null;
-  const w = c.withinKind === undefined ? within : withinKindHead(train, c.withinKind);
+  const w =
+    c.withinOpts !== undefined
+      ? withinOtherHead(train, c.withinOpts)
+      : c.withinKind === undefined
+        ? within
+        : withinKindHead(train, c.withinKind);
   return scorer(prior, w, gap, c.gamma, ease);
 }
 
@@ -302,7 +339,7 @@ function main(): void {
   // Training data, fit and within head without some files, as left (clean = false) or cleaned.
   const contexts = (without: string[], m: number) => {
     const made = new Map<
-      boolean,
+      boolean | 'rows',
       {
         train: PriorDataset[];
         prior: RouterPrior;
@@ -310,11 +347,11 @@ function main(): void {
         memo: Map<string, { weights: Float64Array; mean: number }>;
       }
     >();
-    return (clean: boolean) => {
+    return (clean: boolean | 'rows') => {
       let c = made.get(clean);
       if (!c) {
         const kept = datasets.filter((d) => !without.includes(d.file));
-        const train = clean ? withoutGradingFailures(kept) : kept;
+        const train = clean ? withoutGradingFailures(kept, clean === 'rows' ? 'rows' : 'scores') : kept;
         c = { train, prior: cachedFit(datasets, without, m, clean), w: within(train), memo: new Map() };
         made.set(clean, c);
       }
@@ -323,7 +360,10 @@ function main(): void {
   };
   const cands = candidates();
   const finals = values.final?.split(';') ?? [];
-  const chosen = values.final ? cands.filter((c) => finals.includes(c.name) || c.name === 'shipped (γ 0)') : cands;
+  const only = process.env.ONLY?.split(';');
+  const chosen = values.final
+    ? cands.filter((c) => finals.includes(c.name) || c.name === 'shipped (γ 0)')
+    : cands.filter((c) => !only || only.some((o) => c.name.startsWith(o)));
   if (values.final && chosen.length !== finals.length + 1) throw new Error(`no candidate ${values.final}`);
   const folds = values.final ? [1, 2, 3, 4] : [0];
   const res = new Map<string, { lodo: ReturnType<typeof lodo>[]; pooled: number[] }>();
@@ -333,7 +373,7 @@ function main(): void {
   for (const file of PAIR_FILES) {
     const ctx = contexts([file], values.final ? 5 : members);
     for (const c of chosen) {
-      const { train, prior, w, memo } = ctx(c.clean === true);
+      const { train, prior, w, memo } = ctx(c.clean ?? false);
       res.get(c.name)!.lodo.push(lodo(byFile(file), folds, makeScorer(c, train, prior, w, sub, memo)));
     }
   }
@@ -347,7 +387,7 @@ function main(): void {
         const ctx = contexts(out, members);
         oracle.push(pooled(byFile(out[0]!), byFile(out[1]!), 'file-oracle'));
         for (const c of chosen) {
-          const { train, prior, w, memo } = ctx(c.clean === true);
+          const { train, prior, w, memo } = ctx(c.clean ?? false);
           res
             .get(c.name)!
             .pooled.push(pooled(byFile(out[0]!), byFile(out[1]!), makeScorer(c, train, prior, w, sub, memo)));
@@ -376,7 +416,7 @@ function main(): void {
     const ctx = contexts([], 5);
     const items = { ...mtBenchItems(values.data), 'AlpacaEval 2 (gpt-4 vs Mixtral concise)': alpacaItems(values.data) };
     for (const c of chosen) {
-      const { train, prior, w, memo } = ctx(c.clean === true);
+      const { train, prior, w, memo } = ctx(c.clean ?? false);
       const sc = makeScorer(c, train, prior, w, sub, memo);
       for (const [protocol, list] of Object.entries(items)) {
         const curve = qualityCurve(

@@ -33,3 +33,14 @@ void test('a stronger model near zero on one subject where a weaker one scores i
   const noGroups = { ...d, rows: d.rows.map(({ group: _, ...r }) => r) };
   assert.deepEqual(gradingFailures([noGroups]), []);
 });
+
+void test("with mode 'rows' the failing subject's rows are left out altogether, the others kept as they are", () => {
+  const d = dataset();
+  const [clean] = withoutGradingFailures([d], 'rows');
+  assert.equal(clean!.rows.length, 200);
+  assert.ok(clean!.rows.every((r) => r.group !== 'algebra'));
+  assert.deepEqual(
+    clean!.rows.map((r) => r.scores),
+    d.rows.filter((r) => r.group !== 'algebra').map((r) => r.scores),
+  );
+});
