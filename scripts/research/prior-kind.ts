@@ -40,6 +40,7 @@ import {
 import { discriminationHead, type DiscriminationOptions } from '../../daemon/benchmark/prior-discrimination';
 import { parseCsv } from '../../daemon/benchmark/csv';
 import { textFeatures } from '../../daemon/core/learned/features';
+import { routingFocus } from '../../daemon/core/learned/focus';
 import { denseAndKind, kindHead, type KindHeadOptions } from '../../daemon/benchmark/prior-kind-head';
 import { gradingFailures, withoutGradingFailures } from '../../daemon/benchmark/prior-clean';
 import { logitOf, RouterPrior, sigmoid, type PriorArtifact } from '../../daemon/core/learned/prior';
@@ -320,6 +321,11 @@ function main(): void {
     },
   });
   const datasets = PRIOR_TRAINING_FILES.map((f) => loadPriorDataset(values.data, f.file, f.licence));
+  // STEPS=1 (screening, round 5): the unused free-writing slot carries "reasoning steps" instead, the
+  // number of the focus's sentences that hold a number (the quantities a word problem combines).
+  if (process.env.STEPS)
+    for (const d of datasets)
+      for (const r of d.rows) if (r.features.kind) r.features.kind[7] = reasoningSteps(r.prompt);
   const sub = null;
   const byFile = (f: string) => datasets.find((d) => d.file === f)!;
   const members = Number(values.members);
@@ -467,6 +473,13 @@ function mtBenchItems(dataDir: string): Record<string, { text: string; strong: n
       { text: both(r), strong: num(r, `${S}_turn2`), weak: num(r, `${W}_turn2`) },
     ]),
   };
+}
+
+/** Sentences of the prompt's focus that hold a number, on the kind traits' 0..1 scale. */
+function reasoningSteps(prompt: string): number {
+  const t = routingFocus(prompt).replace(/\\[nt]/g, '\n');
+  const n = t.split(/[.?!]+\s|\n+/).filter((s) => /\d/.test(s)).length;
+  return Math.min(1, Math.log1p(n) / 3);
 }
 
 main();
