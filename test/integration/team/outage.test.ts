@@ -106,4 +106,61 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     const healthAfter = (await (await fetch(`${replica.url}/health`)).json()) as { store: { up: boolean } };
     assert.equal(healthAfter.store.up, true);
   });
+
+  test('down in the middle of a write transaction: the outage still shows in /health, and the write is kept', async () => {
+    // The write worker holds a pooled connection for its transaction. When PostgreSQL goes away
+    // right then, pg emits 'error' on that connection (besides failing its query); with nobody
+    // listening, that error ended the worker thread, and /health said "up" for the rest of the outage.
+    // A SHARE lock taken by another session holds the worker's INSERT inside its transaction, so the
+    // outage comes exactly there every time.
+    const midUrl = await createDatabase(db, 'outage_mid_write');
+    const config = teamConfig(fake.url, midUrl);
+    const mid = await spawnReplica(config);
+    const locker = new pg.Client({ connectionString: midUrl });
+    locker.on('error', () => undefined); // terminated by the stop below
+    try {
+      await chat(mid, 0);
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE requests IN SHARE MODE');
+      const held = await chat(mid, 1);
+      // Watched from another session: inside the locker's transaction pg_stat_activity is a snapshot.
+      const writeWaits = async (): Promise<boolean> => {
+        const watcher = new pg.Client({ connectionString: midUrl });
+        await watcher.connect();
+        try {
+          const { rows } = await watcher.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO requests%'`,
+          );
+          return (rows[0]?.n ?? 0) > 0;
+        } finally {
+          await watcher.end();
+        }
+      };
+      // The replica gives up on the statement after 10 s (statement_timeout), so the stop comes before.
+      assert.ok(await waitFor(writeWaits, 8_000), "the replica's write waits inside its transaction");
+      db.stop('immediate');
+      type Health = { status: string; store: { up: boolean } };
+      const readHealth = async (): Promise<Health> => (await (await fetch(`${mid.url}/health`)).json()) as Health;
+      assert.ok(
+        await waitFor(async () => !(await readHealth()).store.up, 30_000),
+        `the outage shows in /health; the replica's log:\n${mid.stderr().slice(-3000)}`,
+      );
+      assert.equal((await readHealth()).status, 'degraded');
+      const during = await chat(mid, 2);
+      db.start();
+      assert.ok(
+        await waitFor(async () => {
+          const ids = await storedIds(midUrl);
+          return ids.has(held) && ids.has(during);
+        }, 30_000),
+        'the write that was cut off and the one made during the outage reach PostgreSQL',
+      );
+      assert.equal((await readHealth()).store.up, true);
+    } finally {
+      await mid.stop();
+      db.start();
+    }
+  });
 });
