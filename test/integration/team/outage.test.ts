@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { main as cli } from '../../../daemon/cli';
 import { startFake, type FakeUpstream } from '../../fakes';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
@@ -16,6 +17,22 @@ async function storedIds(url: string): Promise<Set<string>> {
     return new Set(rows.map((r) => r.request_id));
   } finally {
     await client.end();
+  }
+}
+
+/** True once a statement starting with `prefix` waits on a lock (seen from a session of its own:
+ * inside a transaction pg_stat_activity is a snapshot). */
+async function statementWaitsOnLock(url: string, prefix: string): Promise<boolean> {
+  const watcher = new pg.Client({ connectionString: url });
+  await watcher.connect();
+  try {
+    const { rows } = await watcher.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`,
+      [`${prefix}%`],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  } finally {
+    await watcher.end();
   }
 }
 
@@ -124,22 +141,11 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE requests IN SHARE MODE');
       const held = await chat(mid, 1);
-      // Watched from another session: inside the locker's transaction pg_stat_activity is a snapshot.
-      const writeWaits = async (): Promise<boolean> => {
-        const watcher = new pg.Client({ connectionString: midUrl });
-        await watcher.connect();
-        try {
-          const { rows } = await watcher.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO requests%'`,
-          );
-          return (rows[0]?.n ?? 0) > 0;
-        } finally {
-          await watcher.end();
-        }
-      };
       // The replica gives up on the statement after 10 s (statement_timeout), so the stop comes before.
-      assert.ok(await waitFor(writeWaits, 8_000), "the replica's write waits inside its transaction");
+      assert.ok(
+        await waitFor(() => statementWaitsOnLock(midUrl, 'INSERT INTO requests'), 8_000),
+        "the replica's write waits inside its transaction",
+      );
       db.stop('immediate');
       type Health = { status: string; store: { up: boolean } };
       const readHealth = async (): Promise<Health> => (await (await fetch(`${mid.url}/health`)).json()) as Health;
@@ -161,6 +167,47 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     } finally {
       await mid.stop();
       db.start();
+    }
+  });
+
+  test('down in the middle of a budget reservation: the daemon lives on and answers on its own counts', async () => {
+    // Near a budget (and before a key's first answer) a request reserves its cost in a transaction
+    // on the daemon's own thread; an unheard connection error there would end the whole daemon.
+    const budgetUrl = await createDatabase(db, 'outage_budget');
+    const replica = await spawnReplica(teamConfig(fake.url, budgetUrl));
+    const locker = new pg.Client({ connectionString: budgetUrl });
+    locker.on('error', () => undefined); // terminated by the stop below
+    try {
+      let out = '';
+      const made = await cli(['keys', 'create', '--name', 'erin', '--budget-day', '1', '--database', budgetUrl], {
+        out: (t) => (out += t),
+        err: () => undefined,
+      });
+      assert.equal(made, 0);
+      const secret = out.trim();
+      await new Promise((r) => setTimeout(r, 1200)); // the daemon refreshes its keys every second
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE key_usage IN SHARE MODE');
+      const answer = postJson(
+        `${replica.url}/v1/chat/completions`,
+        { model: 'auto', messages: [{ role: 'user', content: 'reserve this' }] },
+        { authorization: `Bearer ${secret}` },
+      );
+      assert.ok(
+        await waitFor(() => statementWaitsOnLock(budgetUrl, 'INSERT INTO key_usage'), 8_000),
+        'the reservation waits inside its transaction',
+      );
+      db.stop('immediate');
+      const res = await answer.catch((err: unknown) => {
+        throw new Error(`no answer (${String(err)}); the daemon's log:\n${replica.stderr().slice(-3000)}`);
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      const health = await fetch(`${replica.url}/health`);
+      assert.equal(health.status, 200, `the daemon is alive; its log:\n${replica.stderr().slice(-3000)}`);
+    } finally {
+      db.start();
+      await replica.stop();
     }
   });
 });
