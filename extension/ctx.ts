@@ -11,6 +11,7 @@ import { affectsDaemon, readSettings, type DaemonSettings } from './config';
 import { createClient, rpcOf } from './daemon/client';
 import { daemonArgs, isAlive, joinOrStart } from './daemon/discovery';
 import { LogTail } from './daemon/logTail';
+import { retryWhileAllowed } from './daemon/reconnect';
 import { RestartPolicy } from './daemon/restartPolicy';
 import { ChunkRouter, type DaemonRpc, type DisposableLike } from './rpc';
 import { StatusBar } from './statusBar';
@@ -65,6 +66,12 @@ export class Ctx implements vscode.Disposable {
   private readonly logTail: LogTail;
   private stopping = false;
   private connectStartedAt = 0;
+  /** The connection closed and the client is restarting: a failed connect is retried (reconnect.ts). */
+  private reconnecting = false;
+  /** Why the last connect failed (undefined: it did not); shown when the client gives up. */
+  private connectError: string | undefined;
+  /** Changes when the client is stopped or replaced, so a retry loop of the old client ends. */
+  private generation = 0;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.listen(ChatChunkNotification, this.chunks.dispatch);
@@ -176,6 +183,13 @@ export class Ctx implements vscode.Disposable {
     this.clientScope.push(
       client.onDidChangeState(({ newState }) => {
         if (newState === State.Running) void this.onRunning(rpc);
+        // A restart whose connect failed for good: vscode-languageclient only logs it.
+        if (newState === State.StartFailed && this.reconnecting && !this.stopping && this.connectError !== undefined) {
+          this.reconnecting = false;
+          const message = `could not reconnect to the daemon: ${this.connectError}`;
+          this.output.error(message);
+          this.status.update({ phase: 'failed', message });
+        }
       }),
     );
     for (const entry of this.listeners.values()) this.clientScope.push(this.subscribe(rpc, entry));
@@ -192,6 +206,8 @@ export class Ctx implements vscode.Disposable {
   /** Stops this window's client. The daemon keeps running for other windows and tools. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.reconnecting = false;
+    this.generation += 1;
     const client = this.client;
     this.client = undefined;
     this.clientRpc = undefined;
@@ -223,11 +239,33 @@ export class Ctx implements vscode.Disposable {
 
   private async connect() {
     this.connectStartedAt = Date.now();
+    this.connectError = undefined;
     const s = this.settings;
-    const joined = await joinOrStart(
-      { execPath: process.execPath, script: this.daemonScript, dataDir: s.dataDir, args: daemonArgs(s) },
-      { log: (line) => this.output.info(line) },
-    );
+    const generation = this.generation;
+    const joinOnce = () =>
+      joinOrStart(
+        { execPath: process.execPath, script: this.daemonScript, dataDir: s.dataDir, args: daemonArgs(s) },
+        { log: (line) => this.output.info(line) },
+      );
+    let joined;
+    try {
+      joined = !this.reconnecting
+        ? await joinOnce()
+        : await retryWhileAllowed(joinOnce, {
+            policy: this.policy,
+            backoffMs: 1000,
+            cancelled: () => this.stopping || this.generation !== generation,
+            onRetry: (err) => {
+              this.output.warn(
+                `reconnecting failed: ${err instanceof Error ? err.message : String(err)}; trying again`,
+              );
+              this.status.update({ phase: 'restarting', restarts: this.policy.used });
+            },
+          });
+    } catch (err) {
+      this.connectError = err instanceof Error ? err.message : String(err);
+      throw err;
+    }
     this.facts.info = joined.info;
     this.facts.startedHere = joined.started;
     this.facts.connectMs = joined.elapsedMs;
@@ -242,6 +280,7 @@ export class Ctx implements vscode.Disposable {
   private onConnectionClosed(): boolean {
     if (this.stopping) return false;
     if (this.policy.shouldRestart()) {
+      this.reconnecting = true;
       this.status.update({ phase: 'restarting', restarts: this.policy.used });
       this.output.warn(`daemon connection lost; reconnecting (${this.policy.used}/${this.settings.maxRestarts})`);
       return true;
@@ -253,6 +292,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async onRunning(rpc: DaemonRpc): Promise<void> {
+    this.reconnecting = false;
     this.facts.readyMs = Date.now() - this.connectStartedAt;
     this.facts.connections += 1;
     this.status.update({ phase: 'running', message: undefined });

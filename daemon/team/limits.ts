@@ -180,6 +180,12 @@ export class KeyLimiter {
     if (key.budget_usd_day !== null) windows.push({ kind: 'day', start: windowStart('day', now) });
     if (key.budget_usd_month !== null) windows.push({ kind: 'month', start: windowStart('month', now) });
     const client = await this.db.connect();
+    // pg emits 'error' on a connection that ends unexpectedly even while its query runs, and the
+    // pool listens only while a connection is idle: unheard, a database going down during this
+    // transaction would end the daemon. The failing query below is where the error is handled.
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    let broken = false;
     try {
       await client.query('BEGIN');
       for (const window of windows) {
@@ -204,12 +210,15 @@ export class KeyLimiter {
       await client.query('COMMIT');
       return { keyId: key.id, amount, windows, settled: false };
     } catch (err) {
+      broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
       // Database unreachable: admit on this replica's own counts (the budget check above passed).
       void err;
       return { keyId: key.id, amount: 0, windows: [], settled: true };
     } finally {
-      client.release();
+      // A broken connection is closed for good (and keeps the listener for late errors).
+      if (!broken) client.removeListener('error', ignore);
+      client.release(broken);
     }
   }
 

@@ -117,9 +117,42 @@ async function tryJoin(dataDir: string): Promise<{ socket: net.Socket; info: Dae
   }
 }
 
+/** A daemon this call spawned: its pid, and how it ended once it has. */
+interface SpawnedDaemon {
+  pid: number | undefined;
+  exited: { code: number | null; signal: string | null } | undefined;
+}
+
+function spawnDaemon(spec: LaunchSpec, log: (line: string) => void): SpawnedDaemon {
+  log(`starting daemon: ${spec.execPath} ${spec.script} ${spec.args.join(' ')}`);
+  const child = spawn(spec.execPath, [spec.script, ...spec.args], {
+    detached: true, // its own process group: it outlives this window
+    stdio: 'ignore', // it logs to --log-file; a pipe would tie it to this process
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    windowsHide: true,
+  });
+  const spawned: SpawnedDaemon = { pid: child.pid, exited: undefined };
+  child.once('exit', (code, signal) => (spawned.exited = { code, signal }));
+  child.once('error', (err) => {
+    log(`daemon spawn failed: ${err.message}`);
+    spawned.exited = { code: null, signal: null };
+  });
+  child.unref();
+  return spawned;
+}
+
 /**
  * Joins the running daemon of `spec.dataDir`, or starts one and joins it. Bounded by `timeoutMs`.
- * A daemon that exits with EXIT_ALREADY_RUNNING lost a race with another window: keep polling.
+ *
+ * Whether to start one is decided again on every poll until this call has started one: a
+ * daemon.json naming a live pid whose socket refuses is a daemon still starting (wait for it,
+ * don't race it), but that pid can die while we wait. It does so after every crash: a killed
+ * daemon's socket closes (which is how a window learns of the crash) while the kernel is still
+ * tearing the process down, so for a few milliseconds its pid still answers kill(pid, 0) and is no
+ * zombie yet. Deciding once, at that moment, meant waiting for a dead daemon until the timeout.
+ *
+ * A daemon we started that exits with EXIT_ALREADY_RUNNING lost a race with another window's:
+ * keep polling for the winner (not spawning again: that winner holds the lock until it publishes).
  */
 export async function joinOrStart(spec: LaunchSpec, opts: JoinOptions = {}): Promise<JoinResult> {
   const t0 = Date.now();
@@ -130,33 +163,27 @@ export async function joinOrStart(spec: LaunchSpec, opts: JoinOptions = {}): Pro
   const running = await tryJoin(spec.dataDir);
   if (running) return { ...running, started: false, elapsedMs: Date.now() - t0 };
 
-  const existing = await readDaemonFile(spec.dataDir);
-  // A live pid with a refused socket is a daemon still starting (or stopping): wait for it, don't race.
-  const mustSpawn = !existing || !isAlive(existing.pid);
-  let exited: { code: number | null; signal: string | null } | undefined;
-  if (mustSpawn) {
-    log(`starting daemon: ${spec.execPath} ${spec.script} ${spec.args.join(' ')}`);
-    const child = spawn(spec.execPath, [spec.script, ...spec.args], {
-      detached: true, // its own process group: it outlives this window
-      stdio: 'ignore', // it logs to --log-file; a pipe would tie it to this process
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      windowsHide: true,
-    });
-    child.once('exit', (code, signal) => (exited = { code, signal }));
-    child.once('error', (err) => {
-      log(`daemon spawn failed: ${err.message}`);
-      exited = { code: null, signal: null };
-    });
-    child.unref();
-  } else {
-    log(`daemon pid ${existing.pid} is running but not accepting yet; waiting`);
-  }
-
-  while (Date.now() - t0 < timeoutMs) {
+  let spawned: SpawnedDaemon | undefined;
+  let waitingFor: number | undefined;
+  for (;;) {
+    if (!spawned) {
+      const existing = await readDaemonFile(spec.dataDir);
+      if (existing && isAlive(existing.pid)) {
+        if (waitingFor !== existing.pid) log(`daemon pid ${existing.pid} is running but not accepting yet; waiting`);
+        waitingFor = existing.pid;
+      } else {
+        if (waitingFor !== undefined) log(`daemon pid ${waitingFor} is gone`);
+        spawned = spawnDaemon(spec, log);
+      }
+    }
+    if (Date.now() - t0 >= timeoutMs) break;
     await new Promise((r) => setTimeout(r, pollMs));
     const joined = await tryJoin(spec.dataDir);
-    if (joined)
-      return { ...joined, started: mustSpawn && exited?.code !== EXIT_ALREADY_RUNNING, elapsedMs: Date.now() - t0 };
+    if (joined) {
+      const started = spawned?.pid !== undefined && joined.info.pid === spawned.pid;
+      return { ...joined, started, elapsedMs: Date.now() - t0 };
+    }
+    const exited = spawned?.exited;
     if (exited && exited.code !== EXIT_ALREADY_RUNNING) {
       throw new Error(
         `daemon exited during start (code ${exited.code}, signal ${exited.signal}); see ${path.join(spec.dataDir, 'daemon.log')}`,

@@ -157,7 +157,11 @@ export class PostgresStore implements Store {
       worker.once('exit', () => resolve(-1));
     });
     worker.on('message', (message: FromWorker) => this.onWorkerMessage(message));
-    worker.on('error', (err) => this.log(`store: PostgreSQL worker failed: ${err.message}`));
+    worker.on('error', (err) => {
+      this.log(`store: PostgreSQL worker failed: ${err.message}`);
+      // Nothing reaches PostgreSQL any more (writes still spool on disk): /health must not say "up".
+      this.onWorkerMessage({ type: 'state', up: false, error: `the PostgreSQL worker failed: ${err.message}` });
+    });
     this.reader = {
       each: (sql, params, visit) => {
         for (const row of this.query(sql, params)) visit(row);

@@ -35,6 +35,26 @@ const pool = new pg.Pool({
 });
 pool.on('error', () => undefined); // an idle client lost: the next query reconnects
 
+/**
+ * A pooled connection for a transaction. pg emits 'error' on a connection that ends unexpectedly (the
+ * database stopped) even while one of its queries runs, and pg-pool listens only while a connection
+ * is idle in the pool: unheard, that error is thrown in this thread and ends it, and the store never
+ * learns of the outage (/health kept saying "up"). The running query rejects with the same error,
+ * which is where it is handled; this listener only keeps it from being thrown.
+ */
+async function checkOut(): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  client.on('error', ignoreCheckedOutError);
+  return client;
+}
+function ignoreCheckedOutError(): void {}
+
+/** Back to the pool, or (`broken`) closed for good; a closed one keeps the listener for late errors. */
+function checkIn(client: pg.PoolClient, broken = false): void {
+  if (!broken) client.removeListener('error', ignoreCheckedOutError);
+  client.release(broken);
+}
+
 let pending: StoredWrite[] = [];
 let up = true;
 let closing = false;
@@ -167,15 +187,15 @@ async function flushPending(): Promise<boolean> {
     const batch = pending.slice(0, MAX_BATCH);
     let client: pg.PoolClient | undefined;
     try {
-      client = await pool.connect();
+      client = await checkOut();
       await client.query('BEGIN');
       await writeBatch(client, batch);
       await client.query('COMMIT');
-      client.release();
+      checkIn(client);
     } catch (err) {
       if (client) {
         await client.query('ROLLBACK').catch(() => undefined);
-        client.release(true);
+        checkIn(client, true);
       }
       retryAt = Date.now() + retryMs;
       retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
@@ -351,7 +371,8 @@ parentPort?.on('message', (message: ToWorker) => {
 });
 
 async function start(): Promise<void> {
-  const client = await pool.connect();
+  const client = await checkOut();
+  let broken = true;
   try {
     const schemaVersionFound = await migrate(client);
     const block = await client.query<{ n: number }>("SELECT nextval('outcome_id_blocks') AS n");
@@ -360,8 +381,9 @@ async function start(): Promise<void> {
     const seq = await client.query<{ n: number | null }>('SELECT MAX(seq) AS n FROM outcomes');
     lastSeq = Number(seq.rows[0]?.n ?? 0);
     post({ type: 'ready', schemaVersionFound, outcomeBlock });
+    broken = false;
   } finally {
-    client.release();
+    checkIn(client, broken);
   }
   await listen();
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { main as cli } from '../../../daemon/cli';
 import { startFake, type FakeUpstream } from '../../fakes';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
@@ -16,6 +17,22 @@ async function storedIds(url: string): Promise<Set<string>> {
     return new Set(rows.map((r) => r.request_id));
   } finally {
     await client.end();
+  }
+}
+
+/** True once a statement starting with `prefix` waits on a lock (seen from a session of its own:
+ * inside a transaction pg_stat_activity is a snapshot). */
+async function statementWaitsOnLock(url: string, prefix: string): Promise<boolean> {
+  const watcher = new pg.Client({ connectionString: url });
+  await watcher.connect();
+  try {
+    const { rows } = await watcher.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`,
+      [`${prefix}%`],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  } finally {
+    await watcher.end();
   }
 }
 
@@ -105,5 +122,92 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     );
     const healthAfter = (await (await fetch(`${replica.url}/health`)).json()) as { store: { up: boolean } };
     assert.equal(healthAfter.store.up, true);
+  });
+
+  test('down in the middle of a write transaction: the outage still shows in /health, and the write is kept', async () => {
+    // The write worker holds a pooled connection for its transaction. When PostgreSQL goes away
+    // right then, pg emits 'error' on that connection (besides failing its query); with nobody
+    // listening, that error ended the worker thread, and /health said "up" for the rest of the outage.
+    // A SHARE lock taken by another session holds the worker's INSERT inside its transaction, so the
+    // outage comes exactly there every time.
+    const midUrl = await createDatabase(db, 'outage_mid_write');
+    const config = teamConfig(fake.url, midUrl);
+    const mid = await spawnReplica(config);
+    const locker = new pg.Client({ connectionString: midUrl });
+    locker.on('error', () => undefined); // terminated by the stop below
+    try {
+      await chat(mid, 0);
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE requests IN SHARE MODE');
+      const held = await chat(mid, 1);
+      // The replica gives up on the statement after 10 s (statement_timeout), so the stop comes before.
+      assert.ok(
+        await waitFor(() => statementWaitsOnLock(midUrl, 'INSERT INTO requests'), 8_000),
+        "the replica's write waits inside its transaction",
+      );
+      db.stop('immediate');
+      type Health = { status: string; store: { up: boolean } };
+      const readHealth = async (): Promise<Health> => (await (await fetch(`${mid.url}/health`)).json()) as Health;
+      assert.ok(
+        await waitFor(async () => !(await readHealth()).store.up, 30_000),
+        `the outage shows in /health; the replica's log:\n${mid.stderr().slice(-3000)}`,
+      );
+      assert.equal((await readHealth()).status, 'degraded');
+      const during = await chat(mid, 2);
+      db.start();
+      assert.ok(
+        await waitFor(async () => {
+          const ids = await storedIds(midUrl);
+          return ids.has(held) && ids.has(during);
+        }, 30_000),
+        'the write that was cut off and the one made during the outage reach PostgreSQL',
+      );
+      assert.equal((await readHealth()).store.up, true);
+    } finally {
+      await mid.stop();
+      db.start();
+    }
+  });
+
+  test('down in the middle of a budget reservation: the daemon lives on and answers on its own counts', async () => {
+    // Near a budget (and before a key's first answer) a request reserves its cost in a transaction
+    // on the daemon's own thread; an unheard connection error there would end the whole daemon.
+    const budgetUrl = await createDatabase(db, 'outage_budget');
+    const replica = await spawnReplica(teamConfig(fake.url, budgetUrl));
+    const locker = new pg.Client({ connectionString: budgetUrl });
+    locker.on('error', () => undefined); // terminated by the stop below
+    try {
+      let out = '';
+      const made = await cli(['keys', 'create', '--name', 'erin', '--budget-day', '1', '--database', budgetUrl], {
+        out: (t) => (out += t),
+        err: () => undefined,
+      });
+      assert.equal(made, 0);
+      const secret = out.trim();
+      await new Promise((r) => setTimeout(r, 1200)); // the daemon refreshes its keys every second
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE key_usage IN SHARE MODE');
+      const answer = postJson(
+        `${replica.url}/v1/chat/completions`,
+        { model: 'auto', messages: [{ role: 'user', content: 'reserve this' }] },
+        { authorization: `Bearer ${secret}` },
+      );
+      assert.ok(
+        await waitFor(() => statementWaitsOnLock(budgetUrl, 'INSERT INTO key_usage'), 8_000),
+        'the reservation waits inside its transaction',
+      );
+      db.stop('immediate');
+      const res = await answer.catch((err: unknown) => {
+        throw new Error(`no answer (${String(err)}); the daemon's log:\n${replica.stderr().slice(-3000)}`);
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      const health = await fetch(`${replica.url}/health`);
+      assert.equal(health.status, 200, `the daemon is alive; its log:\n${replica.stderr().slice(-3000)}`);
+    } finally {
+      db.start();
+      await replica.stop();
+    }
   });
 });

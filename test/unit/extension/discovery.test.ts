@@ -79,6 +79,53 @@ describe('joinOrStart', () => {
     second.socket.destroy();
   });
 
+  it('starts a daemon when the pid it was waiting for dies during the wait', async () => {
+    const dataDir = tempDir();
+    // daemon.json names a live process whose socket refuses: a daemon "still starting". It dies
+    // while joinOrStart waits for it, as a crashed daemon's pid does just after its socket closed.
+    const dying = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await new Promise((resolve) => dying.once('spawn', resolve));
+    writeFileSync(
+      path.join(dataDir, 'daemon.json'),
+      JSON.stringify({ pid: dying.pid, rpc: { transport: 'unix', path: path.join(dataDir, 'daemon.sock') } }),
+    );
+    const lines: string[] = [];
+    const joining = joinOrStart(spec(dataDir), { timeoutMs: 10_000, log: (l) => lines.push(l) });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(lines.some((l) => l.includes(`pid ${dying.pid} is running but not accepting yet`)));
+    dying.kill('SIGKILL');
+    const joined = await joining;
+    started.push(joined.info.pid);
+    assert.equal(joined.started, true);
+    assert.notEqual(joined.info.pid, dying.pid);
+    joined.socket.destroy();
+  });
+
+  it('restarts the daemon after each of 10 crashes, reconnecting from the socket close as a window does', async () => {
+    const dataDir = tempDir();
+    let current = await joinOrStart(spec(dataDir), { timeoutMs: 10_000 });
+    try {
+      for (let crash = 0; crash < 10; crash++) {
+        const crashed = current;
+        // No waiting for the pid to vanish: a window learns of the crash from the close, and at
+        // that moment the killed daemon's pid is often still alive (not yet a zombie).
+        const next = new Promise<Awaited<ReturnType<typeof joinOrStart>>>((resolve, reject) => {
+          crashed.socket.on('error', () => {});
+          crashed.socket.once('close', () => {
+            joinOrStart(spec(dataDir), { timeoutMs: 5_000 }).then(resolve, reject);
+          });
+        });
+        process.kill(crashed.info.pid, 'SIGKILL');
+        current = await next;
+        assert.equal(current.started, true, `crash ${crash + 1}: a new daemon was started`);
+        assert.notEqual(current.info.pid, crashed.info.pid);
+      }
+    } finally {
+      started.push(current.info.pid);
+      current.socket.destroy();
+    }
+  });
+
   it('fails fast, naming the log, when the daemon exits during start', async () => {
     const dataDir = tempDir();
     const t0 = Date.now();
