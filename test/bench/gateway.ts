@@ -17,8 +17,9 @@
 // pair twice with the builds swapped, --daemon DIST naming the one under test), --settle-ms N
 // (quiet before each interleaved request, so no target pays for the previous one's bookkeeping).
 // On a busy machine the "interleaved" columns are the ones to trust: at the end every target is
-// called once in turn, request by request (a plain request, and a stream for as many turns as the
-// streaming phase had), so a load spike hits them all alike.
+// called once in turn, request by request, in a new random order each turn (a plain request, and a
+// stream for as many turns as the streaming phase had), so a load spike hits them all alike and no
+// target always follows the same one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -261,6 +262,28 @@ function pct(xs: number[], p: number): number {
 }
 const median = (xs: number[]): number => pct(xs, 50);
 
+/** A repeatable pseudo-random sequence (mulberry32), so two runs shuffle alike. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A new array with the items in random order (Fisher–Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- orchestration
 
 /** Portkey colours its banner; strip the escape codes before looking for the URL. */
@@ -420,16 +443,20 @@ async function main(): Promise<void> {
     }
     // The doors' translation cost is a fraction of a millisecond: compare them (and every other
     // target) request by request, so load drift on a busy machine hits all alike (block-wise phases
-    // can differ by more).
+    // can differ by more). The order is shuffled every turn: in a fixed order the target that wakes a
+    // process after the others' turns pays for that wake-up every time (the chat door after the
+    // proxy read ~0.2 ms slower than the Messages door right after it, in the same daemon), and the
+    // target after a daemon pays for that daemon's bookkeeping every time.
+    const random = seededRandom(14);
     for (let i = 0; i < seqPerRound * rounds; i++) {
       if (i % 100 === 0) progress(`interleaved ${i}/${seqPerRound * rounds}`);
-      for (const t of targets) {
+      for (const t of shuffled(targets, random)) {
         if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
         t.interleaved.push((await post(t, false)).total);
       }
       // The streams take turns too (as many as the block-wise streaming phase ran).
       if (i < streamsPerRound * rounds) {
-        for (const t of targets) {
+        for (const t of shuffled(targets, random)) {
           if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
           t.interleavedTtfb.push((await post(t, true)).first);
         }
