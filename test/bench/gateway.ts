@@ -12,9 +12,10 @@
 // --doors (leave portkey out: a quicker run for the door overhead), --daemon-model auto (route instead
 // of forcing the pool model), --profile DIR (the daemon runs under node --cpu-prof, profile in DIR),
 // --compare-daemon DIST (a second daemon from another build's dist/, e.g. the commit before a change;
-// it serves the chat door only, and an A/A run on a busy 2-core machine showed that position
-// alone changing req/s by 2.6x and the interleaved p50 by 0.4 ms, while CPU/req agreed: run the
-// pair twice with the builds swapped, --daemon DIST naming the one under test), --settle-ms N
+// it is called through the same doors as the daemon under test, so both get the same traffic: when
+// it served the chat door only it got a third of the daemon requests, and A/A runs read it slower
+// (interleaved p50 +0.1 to +0.4 ms, req/s up to 2.6x lower) while CPU/req agreed; still, run the pair
+// twice with the builds swapped, --daemon DIST naming the one under test), --settle-ms N
 // (quiet before each interleaved request, so no target pays for the previous one's bookkeeping).
 // On a busy machine the "interleaved" columns are the ones to trust: at the end every target is
 // called once in turn, request by request, in a new random order each turn (a plain request, and a
@@ -410,7 +411,10 @@ async function main(): Promise<void> {
     make('daemon /v1/responses', daemon.url, daemon.child, daemonModel, {}, 'responses'),
   ];
   if (compare) {
-    targets.push(make(`daemon ${values['compare-daemon']}`, compare.url, compare.child, daemonModel));
+    const label = values['compare-daemon']!;
+    targets.push(make(`daemon ${label}`, compare.url, compare.child, daemonModel));
+    targets.push(make(`${label} /v1/messages`, compare.url, compare.child, daemonModel, {}, 'messages'));
+    targets.push(make(`${label} /v1/responses`, compare.url, compare.child, daemonModel, {}, 'responses'));
   }
   if (portkey) {
     targets.push(
@@ -539,7 +543,7 @@ function report(targets: Target[]): void {
       `streaming TTFB overhead ${fmt(ttfbOverhead)} ms block-wise, ${fmt(interleavedTtfbOverhead)} ms interleaved ` +
       `(≤ 0.5: ${ttfbOverhead <= 0.5 ? 'met' : 'MISSED'} / ${interleavedTtfbOverhead <= 0.5 ? 'met' : 'MISSED'}).`,
   );
-  for (const door of targets.filter((t) => t.door !== 'chat')) {
+  for (const door of targets.filter((t) => t.door !== 'chat' && t.url === d.url)) {
     const extra = median(door.interleaved) - median(d.interleaved);
     const ttfbExtra = median(door.ttfb) - median(d.ttfb);
     console.log(
