@@ -3,6 +3,14 @@
 import type { ServerResponse } from 'node:http';
 import { corkForTick } from './sse';
 
+/**
+ * True when these events carry part of the answer: a text, tool-argument or refusal delta
+ * (Anthropic's `content_block_delta`, the Responses API's `response.*.delta`).
+ */
+export function carryAnswer(events: readonly { type: string }[]): boolean {
+  return events.some((e) => e.type.endsWith('delta'));
+}
+
 /** Frames every event of one upstream chunk into a single write; resolves on back-pressure relief. */
 export function writeNamedEvents(res: ServerResponse, events: readonly { type: string }[]): Promise<void> | void {
   if (events.length === 0) return;

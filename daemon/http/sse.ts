@@ -46,8 +46,21 @@ export function corkForTick(res: ServerResponse): void {
   if (corked.has(res)) return;
   corked.add(res);
   res.cork();
-  process.nextTick(() => {
-    corked.delete(res);
-    res.uncork();
-  });
+  process.nextTick(uncorkHeld, res);
+}
+
+function uncorkHeld(res: ServerResponse): void {
+  // Already sent by sendHeldWrites (the cork was given back there).
+  if (!corked.delete(res)) return;
+  res.uncork();
+}
+
+/**
+ * Sends what this tick's cork holds now instead of at the end of the tick. Called once the first
+ * piece of the answer is written: the rest of the tick only asks the upstream for more (the stream
+ * parser, the chunk iterators, an idle timer), work the client should not wait for.
+ */
+export function sendHeldWrites(res: ServerResponse): void {
+  if (!corked.delete(res)) return;
+  res.uncork();
 }

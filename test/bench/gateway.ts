@@ -12,13 +12,15 @@
 // --doors (leave portkey out: a quicker run for the door overhead), --daemon-model auto (route instead
 // of forcing the pool model), --profile DIR (the daemon runs under node --cpu-prof, profile in DIR),
 // --compare-daemon DIST (a second daemon from another build's dist/, e.g. the commit before a change;
-// it serves the chat door only, and an A/A run on a busy 2-core machine showed that position
-// alone changing req/s by 2.6x and the interleaved p50 by 0.4 ms, while CPU/req agreed: run the
-// pair twice with the builds swapped, --daemon DIST naming the one under test), --settle-ms N
+// it is called through the same doors as the daemon under test, so both get the same traffic: when
+// it served the chat door only it got a third of the daemon requests, and A/A runs read it slower
+// (interleaved p50 +0.1 to +0.4 ms, req/s up to 2.6x lower) while CPU/req agreed; still, run the pair
+// twice with the builds swapped, --daemon DIST naming the one under test), --settle-ms N
 // (quiet before each interleaved request, so no target pays for the previous one's bookkeeping).
 // On a busy machine the "interleaved" columns are the ones to trust: at the end every target is
-// called once in turn, request by request (a plain request, and a stream for as many turns as the
-// streaming phase had), so a load spike hits them all alike.
+// called once in turn, request by request, in a new random order each turn (a plain request, and a
+// stream for as many turns as the streaming phase had), so a load spike hits them all alike and no
+// target always follows the same one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -261,6 +263,28 @@ function pct(xs: number[], p: number): number {
 }
 const median = (xs: number[]): number => pct(xs, 50);
 
+/** A repeatable pseudo-random sequence (mulberry32), so two runs shuffle alike. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A new array with the items in random order (Fisher–Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- orchestration
 
 /** Portkey colours its banner; strip the escape codes before looking for the URL. */
@@ -387,7 +411,10 @@ async function main(): Promise<void> {
     make('daemon /v1/responses', daemon.url, daemon.child, daemonModel, {}, 'responses'),
   ];
   if (compare) {
-    targets.push(make(`daemon ${values['compare-daemon']}`, compare.url, compare.child, daemonModel));
+    const label = values['compare-daemon']!;
+    targets.push(make(`daemon ${label}`, compare.url, compare.child, daemonModel));
+    targets.push(make(`${label} /v1/messages`, compare.url, compare.child, daemonModel, {}, 'messages'));
+    targets.push(make(`${label} /v1/responses`, compare.url, compare.child, daemonModel, {}, 'responses'));
   }
   if (portkey) {
     targets.push(
@@ -420,16 +447,20 @@ async function main(): Promise<void> {
     }
     // The doors' translation cost is a fraction of a millisecond: compare them (and every other
     // target) request by request, so load drift on a busy machine hits all alike (block-wise phases
-    // can differ by more).
+    // can differ by more). The order is shuffled every turn: in a fixed order the target that wakes a
+    // process after the others' turns pays for that wake-up every time (the chat door after the
+    // proxy read ~0.2 ms slower than the Messages door right after it, in the same daemon), and the
+    // target after a daemon pays for that daemon's bookkeeping every time.
+    const random = seededRandom(14);
     for (let i = 0; i < seqPerRound * rounds; i++) {
       if (i % 100 === 0) progress(`interleaved ${i}/${seqPerRound * rounds}`);
-      for (const t of targets) {
+      for (const t of shuffled(targets, random)) {
         if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
         t.interleaved.push((await post(t, false)).total);
       }
       // The streams take turns too (as many as the block-wise streaming phase ran).
       if (i < streamsPerRound * rounds) {
-        for (const t of targets) {
+        for (const t of shuffled(targets, random)) {
           if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
           t.interleavedTtfb.push((await post(t, true)).first);
         }
@@ -512,7 +543,7 @@ function report(targets: Target[]): void {
       `streaming TTFB overhead ${fmt(ttfbOverhead)} ms block-wise, ${fmt(interleavedTtfbOverhead)} ms interleaved ` +
       `(≤ 0.5: ${ttfbOverhead <= 0.5 ? 'met' : 'MISSED'} / ${interleavedTtfbOverhead <= 0.5 ? 'met' : 'MISSED'}).`,
   );
-  for (const door of targets.filter((t) => t.door !== 'chat')) {
+  for (const door of targets.filter((t) => t.door !== 'chat' && t.url === d.url)) {
     const extra = median(door.interleaved) - median(d.interleaved);
     const ttfbExtra = median(door.ttfb) - median(d.ttfb);
     console.log(

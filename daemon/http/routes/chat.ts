@@ -2,11 +2,15 @@
 // else is the chat service. A client that disconnects aborts the upstream call.
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../../shared/openai';
+import {
+  ChatCompletionRequestSchema,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+} from '../../../shared/openai';
 import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
-import { asciiJson, SSE_HEADERS, writeEvent } from '../sse';
+import { asciiJson, sendHeldWrites, SSE_HEADERS, writeEvent } from '../sse';
 
 export const ROUTING_HEADER = 'x-fugusashi-routing';
 
@@ -57,9 +61,15 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
         'x-request-id': stream.id,
       });
       try {
+        let answerStarted = false;
         for await (const chunk of stream.chunks) {
           if (res.destroyed) break;
           const pending = writeEvent(res, JSON.stringify(chunk));
+          // The headers, the role chunk and the first piece of the answer leave in one write, now.
+          if (!answerStarted && carriesAnswer(chunk)) {
+            answerStarted = true;
+            sendHeldWrites(res);
+          }
           if (pending) await pending;
         }
         if (!res.destroyed) res.end('data: [DONE]\n\n');
@@ -75,3 +85,11 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
   );
   done();
 };
+
+/** True when a chunk carries part of the answer (text, a tool call, a refusal, the finish). */
+function carriesAnswer(chunk: ChatCompletionChunk): boolean {
+  const choice = chunk.choices[0];
+  if (!choice) return false;
+  const delta = choice.delta as (typeof choice.delta & { refusal?: unknown }) | undefined;
+  return !!(choice.finish_reason || delta?.content || delta?.tool_calls?.length || delta?.refusal);
+}

@@ -14,8 +14,8 @@ import type { OpenAIErrorBody, RoutingDecision } from '../../../shared/openai';
 import { isAutoModel } from '../../services/routing';
 import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
-import { writeNamedEvents } from '../named-sse';
-import { asciiJson, SSE_HEADERS } from '../sse';
+import { carryAnswer, writeNamedEvents } from '../named-sse';
+import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
 import {
   anthropicError,
   estimateInputTokens,
@@ -99,10 +99,16 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       );
       const events: AnthropicStreamEventOut[] = [translator.start()];
       try {
+        let answerStarted = false;
         for await (const chunk of stream.chunks) {
           if (res.destroyed) break;
           translator.push(chunk, events);
           const pending = writeNamedEvents(res, events);
+          // As on the chat door: the start events and the first piece of the answer leave now, together.
+          if (!answerStarted && carryAnswer(events)) {
+            answerStarted = true;
+            sendHeldWrites(res);
+          }
           events.length = 0;
           if (pending) await pending;
         }

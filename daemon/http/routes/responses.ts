@@ -6,9 +6,9 @@ import { FugusashiError } from '../../../shared/errors';
 import { ResponsesRequestSchema, type ResponseStreamEvent, type ResponsesRequest } from '../../../shared/responses';
 import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
-import { writeNamedEvents } from '../named-sse';
+import { carryAnswer, writeNamedEvents } from '../named-sse';
 import { ResponseStore } from '../responses-store';
-import { asciiJson, SSE_HEADERS } from '../sse';
+import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
 import { responseShell, ResponsesStreamTranslator, toChatRequest, toResponseObject } from '../translate/responses';
 import { httpRunContext, ROUTING_HEADER } from './chat';
 
@@ -53,10 +53,16 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
       const events: ResponseStreamEvent[] = [];
       translator.start(events);
       try {
+        let answerStarted = false;
         for await (const chunk of stream.chunks) {
           if (res.destroyed) break;
           translator.push(chunk, events);
           const pending = writeNamedEvents(res, events);
+          // As on the chat door: the start events and the first piece of the answer leave now, together.
+          if (!answerStarted && carryAnswer(events)) {
+            answerStarted = true;
+            sendHeldWrites(res);
+          }
           events.length = 0;
           if (pending) await pending;
         }

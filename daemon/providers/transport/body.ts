@@ -47,8 +47,9 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
     }
     if (ready === END) return Promise.resolve(this.end());
     if (ready) return Promise.resolve({ done: false, value: ready });
-    // The idle limit runs only while waiting for the upstream, not while the consumer works.
-    const idle = setTimeout(this.events.onStall, this.events.idleMs);
+    // The idle limit runs only while waiting for the upstream, not while the consumer works, nor
+    // when everything has arrived and only the end event is still to come (a JSON answer's usual case).
+    const idle = this.queue.received ? undefined : setTimeout(this.events.onStall, this.events.idleMs);
     return this.queue.next().then(
       (result) => {
         clearTimeout(idle);

@@ -57,6 +57,14 @@ export class ChunkQueue implements AsyncIterator<Buffer> {
     return this.ended ? END : undefined;
   }
 
+  /**
+   * The whole response has been received (its last chunk or its end is queued, or about to be):
+   * waiting for the rest involves no network, so no idle limit is needed.
+   */
+  get received(): boolean {
+    return this.res.complete;
+  }
+
   next(): Promise<IteratorResult<Buffer>> {
     const chunk = this.take();
     if (chunk) return Promise.resolve({ done: false, value: chunk });
