@@ -3,7 +3,7 @@
 // hash folds of 5, at most DEFAULT_LIVE_STACK.maxPrompts of them sampled as --live-stack does)
 // give the out-of-fold parts the live stack chooses its weights on; the test fold's rows get the
 // parts of views trained on all of them. Optionally the pool-fitted IRT view too (--irt).
-//   node --import tsx scripts/research/multi-live-parts.ts DATA.csv --fold 0 [--irt] [--max N] --out F.json
+//   node --import tsx scripts/research/multi-live-parts.ts DATA.csv --fold 0 [--irt] [--max N] [--recent] --out F.json
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { embeddedCompleteRows } from '../multi-rows';
@@ -22,7 +22,13 @@ import {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { fold: { type: 'string' }, irt: { type: 'boolean' }, max: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      fold: { type: 'string' },
+      irt: { type: 'boolean' },
+      max: { type: 'string' },
+      recent: { type: 'boolean' },
+      out: { type: 'string' },
+    },
   });
   const file = positionals[0];
   if (!file || !values.out) throw new Error('usage: multi-live-parts.ts DATA.csv --fold F [--irt] --out F.json');
@@ -37,11 +43,10 @@ async function main(): Promise<void> {
   }));
   const fold = rows.map((r) => foldOf(r.prompt, 5));
   const random = seededRandom(1 + testFold);
-  const trainIdx = stackPrompts(
-    samples.map((_, i) => i).filter((i) => fold[i] !== testFold),
-    Number(values.max ?? DEFAULT_LIVE_STACK.maxPrompts),
-    random,
-  );
+  const outside = samples.map((_, i) => i).filter((i) => fold[i] !== testFold);
+  const max = Number(values.max ?? DEFAULT_LIVE_STACK.maxPrompts);
+  // --recent: the live stack's choice before the uniform sample (the last `max` in stored order).
+  const trainIdx = values.recent ? outside.slice(-max) : stackPrompts(outside, max, random);
   const testIdx = samples.map((_, i) => i).filter((i) => fold[i] === testFold);
   const train = trainIdx.map((i) => samples[i]!);
   const dims = vectors[0]!.length;
