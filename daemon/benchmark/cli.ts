@@ -54,6 +54,9 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --stack               multi-model --folds: stack kNN, the heads and the prior's IRT structure
                         with nested selection and a cost-aware ε pick (the live router stacks kNN
                         and the heads for pools of 3+ models; this run adds the IRT view)
+  --live-stack          multi-model --folds: each test fold decided by the live router's own
+                        multi-model stack (what \`auto\` uses for a pool of 3+ models), fitted on
+                        the other folds as a daemon fits it on its store
   --fast-view           also score FILE with the router deciding on each prompt's fast first view
                         (as a daemon decides a new prompt; the store still learns USE vectors)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
@@ -121,6 +124,7 @@ export async function benchmarkCommand(
         'holdout-fold': { type: 'string' },
         explore: { type: 'string' },
         stack: { type: 'boolean' },
+        'live-stack': { type: 'boolean' },
         'fast-view': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         // Fugusashi 0.3.0's flags.
@@ -196,6 +200,7 @@ export async function benchmarkCommand(
       holdoutFold: num('holdout-fold'),
       onlineExplore: num('explore'),
       stack: values.stack === true,
+      liveStack: values['live-stack'] === true,
       fastView: values['fast-view'] === true,
     };
   } catch (err) {
@@ -287,11 +292,13 @@ export function formatReport(report: BenchmarkResult['report']): string {
   }
   if (report.lambda_sweep && report.best_single) {
     lines.push('');
-    lines.push('        λ   quality      cost/call');
-    for (const s of report.lambda_sweep)
-      lines.push(`  ${String(s.lambda).padStart(7)}   ${s.quality.toFixed(4)}   ${usd(s.cost)}`);
-    lines.push('');
     const b = report.best_single;
+    lines.push(`        λ   quality      cost/call   of ${b.model}'s cost`);
+    for (const s of report.lambda_sweep)
+      lines.push(
+        `  ${String(s.lambda).padStart(7)}   ${s.quality.toFixed(4)}   ${usd(s.cost)}   ${b.cost > 0 ? `${((100 * s.cost) / b.cost).toFixed(0)}%` : '-'}`,
+      );
+    lines.push('');
     lines.push(
       `best single model ${b.model}: ${b.quality.toFixed(4)} at ${usd(b.cost)}; oracle ${f3(report.oracle_quality)}`,
     );
@@ -308,6 +315,15 @@ export function formatReport(report: BenchmarkResult['report']): string {
     } else if (report.lambda_sweep.length > 1) lines.push(`no λ reaches the best single model's quality`);
   }
   if (report.multi_nested) lines.push('', ...formatNested(report.multi_nested));
+  if (report.live_stack) {
+    lines.push('', "decided by the live router's multi-model stack, fitted per fold as a daemon fits it:");
+    for (const f of report.live_stack)
+      lines.push(
+        f.prompts === null
+          ? `  fold ${f.fold}: too few prompts scored for every model; the learned strategy decided`
+          : `  fold ${f.fold}: ${f.prompts} prompts, ${f.weights}`,
+      );
+  }
   if (report.learning_curve) {
     lines.push('');
     lines.push(`learning curve (${report.strong ? 'APGR' : 'quality'} on a held-out fifth after n revealed outcomes):`);

@@ -20,6 +20,7 @@ import { loadInDomainData, trainPriorOutsideFold, trainPriorWithout } from './pr
 import { staticPriorLogits } from '../core/learned/prior-offsets';
 import { loadFastView } from '../embeddings/fast-view';
 import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
+import { liveStackFolds, type LiveStackFold } from './live-stack-run';
 
 export interface BenchmarkOptions {
   /** One file for --folds / --online / the sample. */
@@ -99,6 +100,11 @@ export interface BenchmarkOptions {
    */
   stack?: boolean;
   /**
+   * --live-stack: multi-model --folds decided by the live router's own multi-model stack, fitted per
+   * fold as a daemon fits it (live-stack-run.ts): the figure of what `auto` does for such a pool.
+   */
+  liveStack?: boolean;
+  /**
    * --fast-view: also score each test row with the router deciding on the prompt's fast first view
    * (daemon/embeddings/fast-view.ts, as a daemon decides a new prompt) while the store keeps
    * learning USE vectors; reported as the variant FAST_VIEW_VARIANT next to the USE figure.
@@ -120,6 +126,8 @@ export interface BenchmarkResult {
     variants?: Variant[];
     cheapest_at_best_quality?: { lambda: number; quality: number; cost: number } | null;
     multi_nested?: MultiNestedReport;
+    /** --live-stack: per scored fold, what its stack was fitted on and its weights. */
+    live_stack?: LiveStackFold[];
     /** --online: at each checkpoint, how the router combined the prior and the learned corrections. */
     online_corrections?: OnlineCorrection[];
     /** --prior-in-domain: what each test fold's prior was trained on (rows per file). */
@@ -272,6 +280,7 @@ export async function runBenchmarkDetailed(
     let onlineCorrections: OnlineCorrection[] | undefined;
     /** --folds: each row's fold, so two-model scores are ranked within the router that made them. */
     let foldOfRow: number[] | null = null;
+    let liveFolds: LiveStackFold[] | undefined;
     const variants: Variant[] = [];
     let nested: MultiNestedReport | undefined;
     let priorTraining: BenchmarkResult['report']['prior_training'];
@@ -338,11 +347,24 @@ export async function runBenchmarkDetailed(
         nested = multiNestedReport(testRows, models, stacked);
       }
       const inDomain = options.priorInDomain ? loadInDomainData(options.priorData!, options.file!) : null;
+      const live =
+        !two && options.liveStack === true && !stacked && !inDomain
+          ? await liveStackFolds(testRows, models, dims, seed, k, scored, progress)
+          : null;
+      if (live) liveFolds = live.folds;
       /** --prior-in-domain: each test row's P(good) per model from its fold's prior alone. */
       const priorAlone: number[][] = [];
       if (inDomain) priorTraining = [];
       for (let f = 0; f < (stacked ? 0 : k); f++) {
         if (!scored.includes(f)) continue;
+        if (live?.folds.find((x) => x.fold === f)?.prompts) {
+          // The daemon's stack decides this fold's rows (a fold with too few prompts falls through).
+          live.predictions.forEach((p, i) => {
+            if (p && byFold[i] === f)
+              predictions[i] = { blend: p.quality, costBlend: p.costQuality, knn: p.knn, linear: p.linear, words: [] };
+          });
+          continue;
+        }
         progress('training folds', f, k);
         let rows: readonly Prepared[] = testRows;
         if (inDomain) {
@@ -454,7 +476,11 @@ export async function runBenchmarkDetailed(
     } else {
       const hasCosts = evaluated.every((r) => r.row.costs !== null);
       const lambdas = hasCosts ? (options.lambdas ?? DEFAULT_LAMBDAS) : [0];
-      const choose = (i: number, lambda: number) => pick(evaluated[i]!, predictions[i]!.blend, lambda);
+      // The live stack reads its fallback (the best single model) only at λ = 0, as the daemon does.
+      const choose = (i: number, lambda: number) => {
+        const q = predictions[i]!;
+        return pick(evaluated[i]!, lambda > 0 && q.costBlend ? q.costBlend : q.blend, lambda);
+      };
       const sweep = lambdas.map((lambda) => {
         const picks = evaluated.map((_, i) => choose(i, lambda));
         return {
@@ -496,6 +522,7 @@ export async function runBenchmarkDetailed(
     if (learningCurve) report.learning_curve = learningCurve;
     if (onlineCorrections) report.online_corrections = onlineCorrections;
     if (nested) report.multi_nested = nested;
+    if (liveFolds) report.live_stack = liveFolds;
     if (priorTraining) report.prior_training = priorTraining;
     if (variants.length) report.variants = variants;
     report.duration_ms = Date.now() - started;
@@ -513,6 +540,8 @@ interface ModelQualities {
   words: number[];
   /** Multi-model stacked runs: the IRT view alone. */
   irt?: number[];
+  /** --live-stack: the stacked qualities a cost-weighted decision reads (no fallback). */
+  costBlend?: number[];
   /** --fast-view: as decided on the prompt's fast first view. */
   fast?: number[];
 }

@@ -45,6 +45,14 @@ function main(): void {
             all.filter((m) => r.scores[m] === top),
           );
         }),
+        // Two models, told each prompt's true difficulty: the cheap one, or the reference for the
+        // hardest prompts as ranked by how the other models (neither of the two) scored on them —
+        // the most a router that predicts difficulty perfectly could do. Where it first reaches the
+        // reference's quality, and its best quality at ≤ 60 % of the reference's cost; a random
+        // split reaches the reference only at 100 % (`random_at_60`: its quality at 60 %).
+        difficulty_oracle_with_reference: table.models
+          .map((name, m) => ({ name, ...difficultyOracle(rows, m, ref, refQuality, refCost) }))
+          .filter((p) => p.name !== reference),
         // Two models only: the cheap one unless it scores below the reference on this prompt.
         oracle_pairs_with_reference: table.models
           .map((name, m) => ({ name, ...summary((r) => (r.scores[m]! >= r.scores[ref]! ? m : ref)) }))
@@ -54,6 +62,35 @@ function main(): void {
       1,
     ),
   );
+}
+
+type Row = { scores: (number | null)[]; costs: (number | null)[] | null };
+
+function difficultyOracle(rows: readonly Row[], cheap: number, ref: number, refQuality: number, refCost: number) {
+  const others = rows[0]!.scores.map((_, m) => m).filter((m) => m !== cheap && m !== ref);
+  const ease = rows.map((r) => others.reduce((s, m) => s + r.scores[m]!, 0) / others.length);
+  // Hardest first; ties in a fixed order (by row) so the bound is reproducible.
+  const order = rows.map((_, i) => i).sort((a, b) => ease[a]! - ease[b]! || a - b);
+  let quality = rows.reduce((s, r) => s + r.scores[cheap]!, 0);
+  let cost = rows.reduce((s, r) => s + r.costs![cheap]!, 0);
+  const n = rows.length;
+  let reachesAt: number | null = null;
+  let bestAt60 = cost / n / refCost <= 0.6 ? quality / n : Number.NaN;
+  for (const i of order) {
+    const r = rows[i]!;
+    quality += r.scores[ref]! - r.scores[cheap]!;
+    cost += r.costs![ref]! - r.costs![cheap]!;
+    if (reachesAt === null && quality / n >= refQuality - 1e-12) reachesAt = cost / n / refCost;
+    if (cost / n / refCost <= 0.6 && !(quality / n <= bestAt60)) bestAt60 = quality / n;
+  }
+  const cheapQuality = rows.reduce((s, r) => s + r.scores[cheap]!, 0) / n;
+  const cheapCost = rows.reduce((s, r) => s + r.costs![cheap]!, 0) / n / refCost;
+  const share60 = Math.max(0, Math.min(1, (0.6 - cheapCost) / (1 - cheapCost)));
+  return {
+    reaches_reference_at: reachesAt === null ? null : round(reachesAt),
+    best_quality_at_60: round(bestAt60),
+    random_at_60: round(cheapQuality + share60 * (refQuality - cheapQuality)),
+  };
 }
 
 function round(x: number): number {

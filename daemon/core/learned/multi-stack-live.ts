@@ -35,8 +35,10 @@ export interface LiveStackOptions {
   /** Prompts scored for every model of the set before a stack is fitted. */
   minPrompts: number;
   /**
-   * The stack is fitted on at most this many such prompts (the most recent): the nested figures
-   * were measured with 3,300 training prompts (LLMRouter), and a refit stays a few seconds.
+   * The stack is fitted on at most this many such prompts, a seeded uniform sample of them: the
+   * nested figures were measured with 3,300 training prompts (LLMRouter), and a refit stays a few
+   * seconds. Not the most recent: an imported score table sorted by task (RouterDC's is) would
+   * leave whole tasks out of the stack (RouterDC's last 4,000 rows hold 5 of its 16 task files).
    */
   maxPrompts: number;
   innerFolds: number;
@@ -93,35 +95,10 @@ export class MultiStack {
     yieldNow?: () => Promise<void>,
     options: LiveStackOptions = DEFAULT_LIVE_STACK,
   ): Promise<MultiStack> {
-    const projection =
-      options.projectTo !== null && dims > options.projectTo
-        ? await Projection.fit(
-            samples.map((s) => s.vector),
-            options.projectTo,
-            random,
-            yieldNow,
-          )
-        : null;
-    const inputDims = dims;
-    if (projection) {
-      samples = samples.map((s) => ({ ...s, vector: projection.apply(s.vector) }));
-      dims = projection.to;
-    }
-    const oof: StackRow[] = [];
-    // Inner folds by a hash of the prompt's key: by position they would follow any order the
-    // prompts were stored in (a table sorted by task would leave a task out of every training set).
-    const fold = samples.map((s) => hashOf(s.key) % options.innerFolds);
-    for (let g = 0; g < options.innerFolds; g++) {
-      const train = samples.filter((_, i) => fold[i] !== g);
-      const views = await trainViews(train, models, dims, random, yieldNow);
-      samples.forEach((s, i) => {
-        if (fold[i] === g) oof.push({ parts: partsOf(views, s.vector, s.features, models), scores: s.scores });
-      });
-      await yieldNow?.();
-    }
+    const { projection, projected, oof } = await stackOutOfFold(samples, models, dims, random, yieldNow, options);
     const weights = fitStack(oof, { ...DEFAULT_STACK_FIT, irt: false });
-    const views = await trainViews(samples, models, dims, random, yieldNow);
-    return new MultiStack(models, weights, views, samples.length, inputDims, projection);
+    const views = await trainViews(projected, models, projection?.to ?? dims, random, yieldNow);
+    return new MultiStack(models, weights, views, samples.length, dims, projection);
   }
 
   /** Whether every candidate is a model of the stack (and the pool is big enough for it). */
@@ -160,7 +137,45 @@ export class MultiStack {
   }
 }
 
-async function trainViews(
+/**
+ * The first half of a stack's fit: the projection of the samples' embeddings, and the views' out-of-
+ * fold predictions of every sample (inner folds by a hash of the prompt's key: by position they would
+ * follow any order the prompts were stored in, and a table sorted by task would leave a task out of
+ * every training set). The weights are chosen on `oof`; research scripts read it to try others.
+ */
+export async function stackOutOfFold(
+  samples: readonly StackSample[],
+  models: readonly string[],
+  dims: number,
+  random: () => number,
+  yieldNow?: () => Promise<void>,
+  options: LiveStackOptions = DEFAULT_LIVE_STACK,
+): Promise<{ projection: Projection | null; projected: readonly StackSample[]; oof: StackRow[]; fold: number[] }> {
+  const projection =
+    options.projectTo !== null && dims > options.projectTo
+      ? await Projection.fit(
+          samples.map((s) => s.vector),
+          options.projectTo,
+          random,
+          yieldNow,
+        )
+      : null;
+  const projected = projection ? samples.map((s) => ({ ...s, vector: projection.apply(s.vector) })) : samples;
+  const viewDims = projection?.to ?? dims;
+  const fold = projected.map((s) => hashOf(s.key) % options.innerFolds);
+  const oof = new Array<StackRow>(projected.length);
+  for (let g = 0; g < options.innerFolds; g++) {
+    const train = projected.filter((_, i) => fold[i] !== g);
+    const views = await trainViews(train, models, viewDims, random, yieldNow);
+    projected.forEach((s, i) => {
+      if (fold[i] === g) oof[i] = { parts: partsOf(views, s.vector, s.features, models), scores: s.scores };
+    });
+    await yieldNow?.();
+  }
+  return { projection, projected, oof, fold };
+}
+
+export async function trainViews(
   samples: readonly StackSample[],
   models: readonly string[],
   dims: number,
@@ -173,7 +188,7 @@ async function trainViews(
   return views;
 }
 
-function partsOf(
+export function partsOf(
   views: QualityModel,
   vector: Float32Array,
   features: TextFeatures,
@@ -275,8 +290,7 @@ export class LiveMultiStack {
       const keys = keysOf(model.index, texts);
       const modelIdx = set.models.map((n) => model.index.findModel(n)!);
       const samples: StackSample[] = [];
-      // The most recent points (higher index = stored later) up to maxPrompts.
-      for (const p of set.points.slice(-this.options.maxPrompts)) {
+      for (const p of stackPrompts(set.points, this.options.maxPrompts, random)) {
         const key = keys.get(p);
         const text = key === undefined ? undefined : texts.get(key);
         if (key === undefined || text === undefined) continue;
@@ -336,6 +350,20 @@ export class LiveMultiStack {
       predictedQuality: display(chosen),
     };
   }
+}
+
+/** At most `max` of `items`: all of them, or a seeded uniform sample kept in their order. */
+export function stackPrompts<T>(items: readonly T[], max: number, random: () => number): T[] {
+  if (items.length <= max) return [...items];
+  const order = items.map((_, i) => i);
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(random() * (order.length - i));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order
+    .slice(0, max)
+    .sort((a, b) => a - b)
+    .map((i) => items[i]!);
 }
 
 /** FNV-1a of a string (32 bits, non-negative). */
