@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Embedder } from '../core/ports';
+import { decodeWeightsAsViews, readUseArtifacts, type UseArtifacts, type UseWeightSpec } from './use-weights';
 
 export const USE_ID = 'use-lite-512';
 const DIMENSIONS = 512;
@@ -27,8 +28,15 @@ interface GraphModel {
 // tfjs's own type packages are not installed; these are the calls we make.
 interface TfjsCore {
   setWasmPaths(prefix: string): void;
+  backend(): { wasm?: { HEAPU8?: Uint8Array } };
   ready(): Promise<void>;
-  loadGraphModel(url: string): Promise<GraphModel>;
+  loadGraphModel(
+    source: string | { load(): Promise<UseArtifacts> },
+    options?: object,
+    io?: TfjsCore['io'],
+  ): Promise<GraphModel>;
+  io: { decodeWeights(buffer: ArrayBuffer, specs: UseWeightSpec[]): Record<string, Tensor> };
+  tensor(values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32'): Tensor;
   tensor2d(values: Int32Array, shape: [number, number], dtype: 'int32'): Tensor;
   tensor1d(values: Int32Array, dtype: 'int32'): Tensor;
 }
@@ -177,7 +185,14 @@ interface LoadedUse {
   tokenizer: UseTokenizer;
 }
 
-export function createUseEmbedder(log?: (msg: string) => void): Embedder & { load(): Promise<void> } {
+export type UseEmbedder = Embedder & {
+  load(): Promise<void>;
+  /** Bytes of the tfjs WASM memory (weights, XNNPACK's packed copies, tensors), 0 before loading. */
+  wasmMemoryBytes(): number;
+};
+
+export function createUseEmbedder(log?: (msg: string) => void): UseEmbedder {
+  let loaded: LoadedUse | undefined;
   let model: Promise<LoadedUse> | null = null;
   // tfjs runs one graph at a time anyway; chaining keeps batches from interleaving.
   let queue: Promise<unknown> = Promise.resolve();
@@ -188,13 +203,22 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
     const core = (await import('@energetic-ai/core')) as unknown as TfjsCore;
     if (wasmDir) core.setWasmPaths(wasmDir);
     await core.ready();
-    const graph = await core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`);
-    // The graph keeps the file's weight bytes (28 MB) for a save() we never call; the weights
-    // themselves now live in the WASM heap.
+    // The weights go from the files to WASM memory through one buffer, without tfjs's copies
+    // (use-weights.ts says why); `io` is loadGraphModel's own parameter for its I/O functions.
+    const artifacts = readUseArtifacts(modelDir);
+    const io = {
+      ...core.io,
+      decodeWeights: (buffer: ArrayBuffer, specs: UseWeightSpec[]) =>
+        decodeWeightsAsViews(core, buffer, specs) ?? core.io.decodeWeights(buffer, specs),
+    };
+    const graph = await core.loadGraphModel({ load: () => Promise.resolve(artifacts) }, {}, io);
+    // The graph keeps the weight bytes for a save() we never call; the weights themselves now live
+    // in the WASM heap.
     if (graph.artifacts) graph.artifacts.weightData = undefined;
     const tokenizer = new UseTokenizer(readUseVocabulary(modelDir));
     log?.(`embeddings: ${USE_ID} loaded from ${modelDir} in ${Date.now() - started} ms`);
-    return { core, graph, tokenizer };
+    loaded = { core, graph, tokenizer };
+    return loaded;
   }
 
   function ensure(): Promise<LoadedUse> {
@@ -239,6 +263,7 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
     async load() {
       await ensure();
     },
+    wasmMemoryBytes: () => loaded?.core.backend().wasm?.HEAPU8?.buffer.byteLength ?? 0,
     embed(texts) {
       const result = queue.then(async () => {
         const loaded = await ensure();
