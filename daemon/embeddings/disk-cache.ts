@@ -19,13 +19,15 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { HexKeyTable } from './key-table';
 
 const KEY_BYTES = 16;
 /** Records read per chunk when loading the keys. */
 const LOAD_CHUNK_RECORDS = 512;
 
 export class DiskEmbeddingCache {
-  private readonly records = new Map<string, number>();
+  /** Key → record number (a repeated key: the later record). */
+  private readonly records = new HexKeyTable();
   private fd: number | null = null;
   private readonly recordBytes: number;
   private scratch = Buffer.alloc(0);
@@ -51,8 +53,7 @@ export class DiskEmbeddingCache {
       readFully(fd, chunk, n * this.recordBytes, first * this.recordBytes);
       for (let i = 0; i < n; i++) {
         const off = i * this.recordBytes;
-        const key = chunk.toString('hex', off, off + KEY_BYTES);
-        this.records.set(key, first + i); // a repeated key: the later record wins
+        this.records.setBytes(chunk, off, first + i); // a repeated key: the later record wins
       }
     }
   }
