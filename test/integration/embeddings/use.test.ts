@@ -7,6 +7,7 @@ import {
   locateUseAssets,
   normalise,
   readUseVocabulary,
+  runsWithinBudget,
   USE_ID,
   UseTokenizer,
 } from '../../../daemon/embeddings/use';
@@ -139,4 +140,30 @@ void test('embeddings through the daemon loader equal a graph loaded by tfjs, bi
     const [actual] = await embedder.embed([text]);
     assert.deepEqual(actual, expected, JSON.stringify(text));
   }
+});
+
+void test('runsWithinBudget splits a batch into runs of at most the budget of padded tokens, in order', () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const runs = runsWithinBudget([ids(10), ids(10), ids(30), ids(5), ids(100), ids(2)], 60);
+  assert.deepEqual(
+    runs.map((r) => r.map((e) => e.length)),
+    [[10, 10], [30, 5], [100], [2]],
+  );
+  assert.deepEqual(runsWithinBudget([], 60), []);
+  // Every text kept once, in the order given.
+  const texts = Array.from({ length: 50 }, (_, i) => ids(1 + ((i * 37) % 90)));
+  assert.deepEqual(runsWithinBudget(texts).flat(), texts);
+});
+
+// WASM memory never shrinks: a batch of long texts must not leave it larger than one long text did.
+void test('a batch of 16 long texts keeps WASM memory at the size one long text needs, with the same vectors', async () => {
+  const embedder = createUseEmbedder();
+  const long = (i: number) => `Request ${i}: ${VARIED.slice(0, 4).join(' ')} `.repeat(3).slice(0, 500);
+  const alone: Float32Array[] = [];
+  for (let i = 0; i < 16; i++) alone.push((await embedder.embed([long(i)]))[0]!);
+  const afterSingles = embedder.wasmMemoryBytes();
+  const batch = await embedder.embed(Array.from({ length: 16 }, (_, i) => long(i)));
+  assert.equal(embedder.wasmMemoryBytes(), afterSingles);
+  // Batched and single runs differ only by float rounding (the graph pads a batch to its longest text).
+  batch.forEach((v, i) => assert.ok(dot(v, alone[i]!) > 0.999999, `text ${i}: ${dot(v, alone[i]!)}`));
 });
