@@ -19,15 +19,18 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { HexKeyTable } from './key-table';
 
 const KEY_BYTES = 16;
 /** Records read per chunk when loading the keys. */
 const LOAD_CHUNK_RECORDS = 512;
 
 export class DiskEmbeddingCache {
-  private readonly records = new Map<string, number>();
+  /** Key → record number (a repeated key: the later record). */
+  private readonly records = new HexKeyTable();
   private fd: number | null = null;
   private readonly recordBytes: number;
+  private scratch = Buffer.alloc(0);
   readonly file: string;
 
   constructor(
@@ -50,8 +53,7 @@ export class DiskEmbeddingCache {
       readFully(fd, chunk, n * this.recordBytes, first * this.recordBytes);
       for (let i = 0; i < n; i++) {
         const off = i * this.recordBytes;
-        const key = chunk.toString('hex', off, off + KEY_BYTES);
-        this.records.set(key, first + i); // a repeated key: the later record wins
+        this.records.setBytes(chunk, off, first + i); // a repeated key: the later record wins
       }
     }
   }
@@ -84,11 +86,15 @@ export class DiskEmbeddingCache {
       fresh.push(e);
     }
     if (fresh.length === 0) return;
-    const out = Buffer.alloc(fresh.length * this.recordBytes);
+    const bytes = fresh.length * this.recordBytes;
+    // One scratch buffer, reused by every call: a fresh half-megabyte buffer per batch of 256 left
+    // holes in malloc's heap that the daemon's RSS kept (and, freed, raised glibc's mmap threshold).
+    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * this.scratch.length));
+    const out = this.scratch.subarray(0, bytes);
     fresh.forEach((e, i) => {
       const off = i * this.recordBytes;
-      Buffer.from(e.key, 'hex').copy(out, off, 0, KEY_BYTES);
-      Buffer.from(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength).copy(out, off + KEY_BYTES);
+      out.write(e.key, off, KEY_BYTES, 'hex');
+      out.set(new Uint8Array(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength), off + KEY_BYTES);
     });
     const fd = this.open();
     const first = fstatSync(fd).size / this.recordBytes;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Embedder } from '../core/ports';
 import { createUseEmbedder, USE_ID } from './use';
-import type { UseWorkerReply, UseWorkerRequest } from './use-worker';
+import type { UseWorkerMemory, UseWorkerReply, UseWorkerRequest } from './use-worker';
 
 type Loadable = Embedder & { load(): Promise<void> };
 
@@ -43,6 +43,8 @@ export interface ThreadedUseOptions {
 export type ThreadedUseEmbedder = Loadable & {
   /** Whether a worker thread is alive now (it is ended after idleMs without work). */
   readonly running: boolean;
+  /** The worker's V8 heap and WASM memory, or undefined when no worker is running (diagnostics). */
+  memory(): Promise<UseWorkerMemory | undefined>;
 };
 
 export function createThreadedUseEmbedder(
@@ -55,7 +57,8 @@ export function createThreadedUseEmbedder(
   let startable = true;
   let inThread: Loadable | undefined;
   const fallback = () => (inThread ??= createUseEmbedder(log));
-  const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
+  type Job = { resolve: (reply: Extract<UseWorkerReply, { ok: true }>) => void; reject: (e: Error) => void };
+  const pending = new Map<number, Job>();
   let nextId = 1;
   let idleTimer: NodeJS.Timeout | undefined;
 
@@ -92,7 +95,7 @@ export function createThreadedUseEmbedder(
         endWhenIdle(started);
       }
       if (!job) return;
-      if (reply.ok) job.resolve(reply.vectors);
+      if (reply.ok) job.resolve(reply);
       else job.reject(new Error(reply.error));
     });
     const fail = (err: Error) => {
@@ -115,7 +118,17 @@ export function createThreadedUseEmbedder(
   // Started now, so a platform without worker threads falls back at once (and says so).
   worker = start();
 
-  function ask(request: { texts: string[] } | { load: true }): Promise<Float32Array[]> {
+  function post(w: Worker, request: { texts: string[] } | { load: true } | { memory: true }) {
+    clearTimeout(idleTimer);
+    const id = nextId++;
+    return new Promise<Extract<UseWorkerReply, { ok: true }>>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      w.ref();
+      w.postMessage({ ...request, id } satisfies UseWorkerRequest);
+    });
+  }
+
+  async function ask(request: { texts: string[] } | { load: true }): Promise<Float32Array[]> {
     const w = worker ?? (worker = start());
     if (!w)
       return 'load' in request
@@ -123,13 +136,8 @@ export function createThreadedUseEmbedder(
             .load()
             .then(() => [])
         : fallback().embed(request.texts);
-    clearTimeout(idleTimer);
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      w.ref();
-      w.postMessage({ ...request, id } satisfies UseWorkerRequest);
-    });
+    const reply = await post(w, request);
+    return 'vectors' in reply ? reply.vectors : [];
   }
 
   return {
@@ -137,6 +145,11 @@ export function createThreadedUseEmbedder(
     dimensions: 512,
     get running() {
       return worker !== undefined;
+    },
+    async memory() {
+      if (!worker) return undefined;
+      const reply = await post(worker, { memory: true });
+      return 'memory' in reply ? reply.memory : undefined;
     },
     async load() {
       await ask({ load: true });

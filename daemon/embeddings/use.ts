@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Embedder } from '../core/ports';
+import { decodeWeightsAsViews, readUseArtifacts, type UseArtifacts, type UseWeightSpec } from './use-weights';
 
 export const USE_ID = 'use-lite-512';
 const DIMENSIONS = 512;
@@ -27,8 +28,15 @@ interface GraphModel {
 // tfjs's own type packages are not installed; these are the calls we make.
 interface TfjsCore {
   setWasmPaths(prefix: string): void;
+  backend(): { wasm?: { HEAPU8?: Uint8Array } };
   ready(): Promise<void>;
-  loadGraphModel(url: string): Promise<GraphModel>;
+  loadGraphModel(
+    source: string | { load(): Promise<UseArtifacts> },
+    options?: object,
+    io?: TfjsCore['io'],
+  ): Promise<GraphModel>;
+  io: { decodeWeights(buffer: ArrayBuffer, specs: UseWeightSpec[]): Record<string, Tensor> };
+  tensor(values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32'): Tensor;
   tensor2d(values: Int32Array, shape: [number, number], dtype: 'int32'): Tensor;
   tensor1d(values: Int32Array, dtype: 'int32'): Tensor;
 }
@@ -177,7 +185,14 @@ interface LoadedUse {
   tokenizer: UseTokenizer;
 }
 
-export function createUseEmbedder(log?: (msg: string) => void): Embedder & { load(): Promise<void> } {
+export type UseEmbedder = Embedder & {
+  load(): Promise<void>;
+  /** Bytes of the tfjs WASM memory (weights, XNNPACK's packed copies, tensors), 0 before loading. */
+  wasmMemoryBytes(): number;
+};
+
+export function createUseEmbedder(log?: (msg: string) => void): UseEmbedder {
+  let loaded: LoadedUse | undefined;
   let model: Promise<LoadedUse> | null = null;
   // tfjs runs one graph at a time anyway; chaining keeps batches from interleaving.
   let queue: Promise<unknown> = Promise.resolve();
@@ -188,13 +203,22 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
     const core = (await import('@energetic-ai/core')) as unknown as TfjsCore;
     if (wasmDir) core.setWasmPaths(wasmDir);
     await core.ready();
-    const graph = await core.loadGraphModel(`file://${path.join(modelDir, 'model.json')}`);
-    // The graph keeps the file's weight bytes (28 MB) for a save() we never call; the weights
-    // themselves now live in the WASM heap.
+    // The weights go from the files to WASM memory through one buffer, without tfjs's copies
+    // (use-weights.ts says why); `io` is loadGraphModel's own parameter for its I/O functions.
+    const artifacts = readUseArtifacts(modelDir);
+    const io = {
+      ...core.io,
+      decodeWeights: (buffer: ArrayBuffer, specs: UseWeightSpec[]) =>
+        decodeWeightsAsViews(core, buffer, specs) ?? core.io.decodeWeights(buffer, specs),
+    };
+    const graph = await core.loadGraphModel({ load: () => Promise.resolve(artifacts) }, {}, io);
+    // The graph keeps the weight bytes for a save() we never call; the weights themselves now live
+    // in the WASM heap.
     if (graph.artifacts) graph.artifacts.weightData = undefined;
     const tokenizer = new UseTokenizer(readUseVocabulary(modelDir));
     log?.(`embeddings: ${USE_ID} loaded from ${modelDir} in ${Date.now() - started} ms`);
-    return { core, graph, tokenizer };
+    loaded = { core, graph, tokenizer };
+    return loaded;
   }
 
   function ensure(): Promise<LoadedUse> {
@@ -208,6 +232,12 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
   async function run({ core, graph, tokenizer }: LoadedUse, texts: readonly string[]): Promise<Float32Array[]> {
     // USE's tokenizer yields nothing for an empty text, which the graph cannot take.
     const encodings = texts.map((t) => tokenizer.encode(t.trim() ? t : '(empty)'));
+    const out: Float32Array[] = [];
+    for (const group of runsWithinBudget(encodings)) out.push(...(await runGraph(core, graph, group)));
+    return out;
+  }
+
+  async function runGraph(core: TfjsCore, graph: GraphModel, encodings: number[][]): Promise<Float32Array[]> {
     const total = encodings.reduce((s, e) => s + e.length, 0);
     // The graph's input is sparse: (row, position) pairs and the token id at each.
     const indices = new Int32Array(2 * total);
@@ -226,7 +256,7 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
       const output = await graph.executeAsync({ indices: indicesTensor, values: valuesTensor });
       const flat = await output.data();
       output.dispose();
-      return texts.map((_, i) => normalise(flat.slice(i * DIMENSIONS, (i + 1) * DIMENSIONS)));
+      return encodings.map((_, i) => normalise(flat.slice(i * DIMENSIONS, (i + 1) * DIMENSIONS)));
     } finally {
       indicesTensor.dispose();
       valuesTensor.dispose();
@@ -239,6 +269,7 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
     async load() {
       await ensure();
     },
+    wasmMemoryBytes: () => loaded?.core.backend().wasm?.HEAPU8?.buffer.byteLength ?? 0,
     embed(texts) {
       const result = queue.then(async () => {
         const loaded = await ensure();
@@ -248,6 +279,34 @@ export function createUseEmbedder(log?: (msg: string) => void): Embedder & { loa
       return result;
     },
   };
+}
+
+/**
+ * Tokens (texts × the longest text, as the graph pads them) one graph run may take. WASM memory
+ * grows to a run's peak and never shrinks: 16 texts of ~500 characters in one run took it from 63
+ * to 91 MB for the rest of the worker's life, while runs of about 4 such texts cost ~10 % more CPU
+ * per text than 16 and keep it at 63 MB (the peak of one long prompt). A text longer than the
+ * budget runs alone.
+ */
+export const RUN_TOKEN_BUDGET = 512;
+
+/** Consecutive groups of `encodings` whose padded size stays within RUN_TOKEN_BUDGET. */
+export function runsWithinBudget(encodings: number[][], budget = RUN_TOKEN_BUDGET): number[][][] {
+  const runs: number[][][] = [];
+  let run: number[][] = [];
+  let longest = 0;
+  for (const ids of encodings) {
+    const widest = Math.max(longest, ids.length);
+    if (run.length > 0 && (run.length + 1) * widest > budget) {
+      runs.push(run);
+      run = [];
+      longest = 0;
+    }
+    run.push(ids);
+    longest = Math.max(longest, ids.length);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }
 
 export function normalise(v: Float32Array): Float32Array {

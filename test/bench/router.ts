@@ -14,11 +14,11 @@
 // shared, so CPU time per decision is reported next to them (with the load average).
 // The npm script bundles this file with esbuild and runs it on plain node, as the daemon ships:
 // under the tsx loader the same run measured ~25 MB more RSS and ~0.9 ms slower decisions.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { seededRandom } from '../../daemon/benchmark/folds';
 import { textFeatures } from '../../daemon/core/learned/features';
@@ -32,10 +32,13 @@ import { contentKey } from '../../daemon/embeddings/text';
 import { createThreadedUseEmbedder } from '../../daemon/embeddings/threaded';
 import { USE_ID } from '../../daemon/embeddings/use';
 import { bundledPrior } from '../../daemon/assets/bundled-prior';
+import { keepYoungGenerationSmall } from '../../daemon/app/young-generation';
 import { candidate as poolCandidate, routeInput } from '../helpers/learning';
 
 // A full collection on demand (as --expose-gc gives), for the memory figures measured after one.
 setFlagsFromString('--expose-gc');
+// As the daemon process does (daemon/app/process.ts).
+keepYoungGenerationSmall();
 const fullGc = runInNewContext('gc') as () => void;
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 100_000);
@@ -85,18 +88,77 @@ const PROMPTS = [
  */
 const memoryStages: Record<
   string,
-  { rss: number; heap_total: number; heap: number; external: number; array_buffers: number }
+  {
+    rss: number;
+    heap_total: number;
+    heap: number;
+    external: number;
+    array_buffers: number;
+    malloc_main_arena?: number;
+  }
 > = {};
+const mb = (x: number) => Math.round(x / 2 ** 20);
 function recordMemory(stage: string): void {
   const m = process.memoryUsage();
-  const mb = (x: number) => Math.round(x / 2 ** 20);
   memoryStages[stage] = {
     rss: mb(m.rss),
     heap_total: mb(m.heapTotal),
     heap: mb(m.heapUsed),
     external: mb(m.external),
     array_buffers: mb(m.arrayBuffers),
+    ...mallocMainArena(),
   };
+}
+
+/**
+ * The RSS of glibc malloc's main arena (the `[heap]` mapping): where the main thread's
+ * ArrayBuffers and native allocations live, with the holes freeing leaves (Linux only).
+ */
+function mallocMainArena(): { malloc_main_arena?: number } {
+  if (!existsSync('/proc/self/smaps')) return {};
+  const text = readFileSync('/proc/self/smaps', 'utf8');
+  const at = text.indexOf('[heap]');
+  if (at < 0) return {};
+  const rss = /\nRss:\s+(\d+) kB/.exec(text.slice(at));
+  return rss ? { malloc_main_arena: Math.round(Number(rss[1]) / 1024) } : {};
+}
+
+/**
+ * The process's RSS by kind of mapping (MB, Linux only): glibc malloc's main arena (`[heap]`) and
+ * its per-thread arenas (anonymous mappings aligned to 64 MB), the tfjs WASM memory (the anonymous
+ * mapping of its size), files (node's binary and libraries), and the rest (mostly V8's heap pages).
+ */
+function rssByMapping(wasmBytes: number): Record<string, number> | undefined {
+  if (!existsSync('/proc/self/smaps')) return undefined;
+  const out: Record<string, number> = {};
+  let kind = 'other';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const start = BigInt(`0x${head[1]!}`);
+      const size = Number(BigInt(`0x${head[2]!}`) - start);
+      const name = head[3]!.trim();
+      if (name === '[heap]') kind = 'malloc_main_arena';
+      else if (name.startsWith('/')) kind = 'files';
+      else if (name) kind = 'other';
+      else if (wasmBytes > 0 && size >= wasmBytes && size < wasmBytes + 2 ** 20) kind = 'worker_wasm';
+      else if (start % BigInt(64 * 2 ** 20) === 0n && size <= 64 * 2 ** 20) kind = 'malloc_thread_arenas';
+      else kind = 'v8_heap_and_other_anon';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v)]));
+}
+
+/** The main thread's V8 heap by space (MB committed / used), after a full collection. */
+function heapSpaces(): Record<string, string> {
+  return Object.fromEntries(
+    getHeapSpaceStatistics()
+      .filter((s) => s.space_size > 2 ** 20)
+      .map((s) => [s.space_name, `${mb(s.space_size)} / ${mb(s.space_used_size)}`]),
+  );
 }
 
 async function main() {
@@ -266,6 +328,10 @@ async function main() {
   // collection, while the USE worker is loaded and again at rest, once its idle time has ended it.
   fullGc();
   const rssAfterGc = process.memoryUsage().rss / 2 ** 20;
+  recordMemory('end_after_full_gc');
+  const mainHeapSpaces = heapSpaces();
+  const worker = await threaded.memory();
+  const byMapping = rssByMapping(worker?.wasm ?? 0);
   const idleStart = performance.now();
   while (threaded.running) await new Promise((r) => setTimeout(r, 1000));
   const workerEndedAfterS = (performance.now() - idleStart) / 1000;
@@ -302,6 +368,11 @@ async function main() {
     rss_after_full_gc_mb: Math.round(rssAfterGc),
     rss_at_rest_mb: Math.round(rssAtRest),
     use_worker_ended_after_idle_s: Math.round(workerEndedAfterS),
+    // Where the RSS after the full collection goes: the main thread's V8 heap by space
+    // (committed / used), and the USE worker's own V8 heap and tfjs WASM memory.
+    main_heap_spaces_mb: mainHeapSpaces,
+    use_worker_mb: worker && { heap_total: mb(worker.heapTotal), heap: mb(worker.heapUsed), wasm: mb(worker.wasm) },
+    rss_by_mapping_mb: byMapping,
     memory_stages_mb: memoryStages,
     targets: { cached_p50_ms: 2, uncached_p50_ms: 15, rss_after_full_gc_mb: 250 },
   };
