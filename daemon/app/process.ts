@@ -6,11 +6,9 @@ import { appendFileSync } from 'node:fs';
 import { parseDaemonFlags } from './flags';
 import { startDaemon } from '../main';
 import { DaemonStartError } from './types';
-import { keepYoungGenerationSmall } from './young-generation';
 
 /** `node dist/daemon.js [--config F] [--data-dir D] [--host H] [--port N] [--idle-shutdown-seconds S] [--log-file F] [--cost-weight N] [--exploration-rate R]` */
 export async function runDaemonProcess(argv: readonly string[]): Promise<number> {
-  keepYoungGenerationSmall();
   const flags = parseDaemonFlags(argv);
   const log = (line: string): void => {
     const text = `${new Date().toISOString()} ${line}\n`;

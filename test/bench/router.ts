@@ -32,13 +32,10 @@ import { contentKey } from '../../daemon/embeddings/text';
 import { createThreadedUseEmbedder } from '../../daemon/embeddings/threaded';
 import { USE_ID } from '../../daemon/embeddings/use';
 import { bundledPrior } from '../../daemon/assets/bundled-prior';
-import { keepYoungGenerationSmall } from '../../daemon/app/young-generation';
 import { candidate as poolCandidate, routeInput } from '../helpers/learning';
 
 // A full collection on demand (as --expose-gc gives), for the memory figures measured after one.
 setFlagsFromString('--expose-gc');
-// As the daemon process does (daemon/app/process.ts).
-keepYoungGenerationSmall();
 const fullGc = runInNewContext('gc') as () => void;
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 100_000);
