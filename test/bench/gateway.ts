@@ -28,6 +28,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+// A repeatable pseudo-random sequence (mulberry32), so two runs shuffle alike.
+import { seededRandom } from '../../daemon/benchmark/folds';
 
 const { values } = parseArgs({
   options: {
@@ -262,18 +264,6 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 const median = (xs: number[]): number => pct(xs, 50);
-
-/** A repeatable pseudo-random sequence (mulberry32), so two runs shuffle alike. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A new array with the items in random order (Fisher–Yates). */
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
