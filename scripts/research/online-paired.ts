@@ -9,61 +9,20 @@
 // prior as 50 or 100 outcomes, 50 neighbours, the heads pulled by 1,000/n, and the kNN alone at
 // α = 1 all within ±.003 of it; without the re-centring .590 / .588. β (the heads' rescaling of the
 // prior's logit) pulled by 300/n like the weights: .627 / .627 / .628, not kept.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
-import { trainPriorWithout } from '../../daemon/benchmark/prior-bench';
 import { thompson } from '../../daemon/benchmark/run';
-import { textFeatures, type TextFeatures } from '../../daemon/core/learned/features';
-import { PoolPrior } from '../../daemon/core/learned/pool-prior';
-import type { PriorArtifact } from '../../daemon/core/learned/prior';
-import { staticPriorLogits } from '../../daemon/core/learned/prior-offsets';
 import { DEFAULT_LINEAR } from '../../daemon/core/learned/linear';
+import { onlineRows, STRONG, WEAK, type OnlineRow } from './online-rows';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
-import { embeddedCompleteRows } from '../multi-rows';
 
-const DATA = '/work/shared/eval-data';
-const FILE = 'routellm_mmlu_responses.csv';
-const STRONG = 'gpt-4-1106-preview';
-const WEAK = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
 const CACHE = process.env.ONLINE_CACHE ?? '/tmp/online3-cache';
 
-interface Row {
-  prompt: string;
-  key: string;
-  vector: Float32Array;
-  features: TextFeatures;
-  scores: [number, number];
-  logits: [number, number];
-}
+type Row = OnlineRow;
 
 async function loadRows(): Promise<Row[]> {
-  mkdirSync(CACHE, { recursive: true });
-  const priorFile = path.join(CACHE, 'prior-without-mmlu.json');
-  let artifact: PriorArtifact;
-  if (existsSync(priorFile)) artifact = JSON.parse(readFileSync(priorFile, 'utf8')) as PriorArtifact;
-  else {
-    artifact = trainPriorWithout(DATA, [FILE]);
-    writeFileSync(priorFile, JSON.stringify(artifact));
-  }
-  const pool = new PoolPrior(artifact);
-  const { rows, vectors, embedder, disk } = await embeddedCompleteRows(path.join(DATA, FILE), [STRONG, WEAK]);
-  disk.close();
-  const configs = [STRONG, WEAK].map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
-  return rows.map((r, i) => {
-    const features = textFeatures(r.prompt);
-    const logits = staticPriorLogits(pool, features, vectors[i]!, configs);
-    return {
-      prompt: r.prompt,
-      key: embedder.keyOf(r.prompt),
-      vector: vectors[i]!,
-      features,
-      scores: [r.scores[0]!, r.scores[1]!],
-      logits: [logits[0]!, logits[1]!],
-    };
-  });
+  return (await onlineRows(CACHE)).rows;
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));

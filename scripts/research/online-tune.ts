@@ -5,65 +5,26 @@
 // diagnostic views (fixed correction shares, kNN residuals alone), so settings are chosen on fold 0.
 //   node --import tsx scripts/research/online-tune.ts [--fold 0] [--limit 3000] [--checkpoints 300,1000,3000]
 // QualityModelOptions overrides come as JSON in ONLINE_OPTIONS.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
-import { trainPriorWithout } from '../../daemon/benchmark/prior-bench';
 import { thompson } from '../../daemon/benchmark/run';
-import { textFeatures, type TextFeatures } from '../../daemon/core/learned/features';
-import { PoolPrior } from '../../daemon/core/learned/pool-prior';
-import type { PriorArtifact } from '../../daemon/core/learned/prior';
-import { staticPriorLogits } from '../../daemon/core/learned/prior-offsets';
+import { onlineRows, STRONG, WEAK, type OnlineRow } from './online-rows';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
-import { embeddedCompleteRows } from '../multi-rows';
 
-const DATA = '/work/shared/eval-data';
-const FILE = 'routellm_mmlu_responses.csv';
-const STRONG = 'gpt-4-1106-preview';
-const WEAK = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
 const CACHE = '/tmp/online2-cache';
 
-interface Row {
-  uid: string;
-  prompt: string;
-  key: string;
-  vector: Float32Array;
-  features: TextFeatures;
-  scores: [number, number];
-  logits: [number, number];
+interface Row extends OnlineRow {
   /** The prior's prompt profile: its skills, then its difficulty. */
   profile: number[];
 }
 
 async function loadRows(): Promise<Row[]> {
-  mkdirSync(CACHE, { recursive: true });
-  const priorFile = path.join(CACHE, 'prior-without-mmlu.json');
-  let artifact: PriorArtifact;
-  if (existsSync(priorFile)) artifact = JSON.parse(readFileSync(priorFile, 'utf8')) as PriorArtifact;
-  else {
-    artifact = trainPriorWithout(DATA, [FILE]);
-    writeFileSync(priorFile, JSON.stringify(artifact));
-  }
-  const pool = new PoolPrior(artifact);
-  const { rows, vectors, embedder, disk } = await embeddedCompleteRows(path.join(DATA, FILE), [STRONG, WEAK]);
-  disk.close();
-  const configs = [STRONG, WEAK].map((m) => ({ name: m, model: m, cost_per_output_token: 0 }));
-  return rows.map((r, i) => {
-    const features = textFeatures(r.prompt);
-    const logits = staticPriorLogits(pool, features, vectors[i]!, configs);
-    const profile = pool.prior.profile(pool.prior.input(features, null));
-    return {
-      uid: r.uid,
-      prompt: r.prompt,
-      key: embedder.keyOf(r.prompt),
-      vector: vectors[i]!,
-      features,
-      scores: [r.scores[0]!, r.scores[1]!],
-      logits: [logits[0]!, logits[1]!],
-      profile: [...profile.skills, profile.difficulty],
-    };
+  const { pool, rows } = await onlineRows(CACHE);
+  return rows.map((r) => {
+    const profile = pool.prior.profile(pool.prior.input(r.features, null));
+    return { ...r, profile: [...profile.skills, profile.difficulty] };
   });
 }
 
