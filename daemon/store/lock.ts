@@ -88,7 +88,7 @@ function tryCreate(file: string): boolean {
 }
 
 /** Whether the lock in `file` belongs to nobody alive, so it can be taken over. */
-function isStale(file: string, owner: LockOwner | undefined): boolean {
+function isStale(file: string, owner: LockOwner | undefined, graceMs: number): boolean {
   if (!owner) {
     // Unreadable content: a daemon between open and write, or one killed right there. Give a
     // starting daemon a moment; an old unreadable file is stale.
@@ -99,22 +99,42 @@ function isStale(file: string, owner: LockOwner | undefined): boolean {
     }
   }
   if (owner.pid === process.pid) return !heldHere.has(file);
-  return !isAlive(owner.pid);
+  return !isAliveAfterGrace(owner.pid, graceMs);
+}
+
+/**
+ * How long a live owner is given to finish dying. A killed daemon's sockets close (which is how
+ * clients learn of the crash and start a new one) a few milliseconds before the kernel has torn the
+ * process down: in that gap kill(pid, 0) still succeeds and it is no zombie yet, so a daemon started
+ * right then would refuse a directory nobody holds any more.
+ */
+const DYING_GRACE_MS = 300;
+
+/** Whether `pid` is still alive after up to `graceMs` (polled every 10 ms; a live holder costs the full wait). */
+function isAliveAfterGrace(pid: number, graceMs: number): boolean {
+  const deadline = Date.now() + graceMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    if (!isAlive(pid)) return false;
+    if (Date.now() >= deadline) return true;
+    Atomics.wait(pause, 0, 0, 10); // start-up is synchronous here; nothing else to run meanwhile
+  }
 }
 
 /**
  * Takes the data directory for this process, or throws DataDirLockedError when a live process
- * holds it. The lock is released by `release()` and, as a last resort, when the process exits.
+ * holds it (a holder that is dying is given `graceMs` to be gone). The lock is released by
+ * `release()` and, as a last resort, when the process exits.
  * (Two processes taking over the same stale lock at the very same moment could both succeed; the
  * window is a few microseconds after a crash and is accepted.)
  */
-export function acquireDataDirLock(dataDir: string): DataDirLock {
+export function acquireDataDirLock(dataDir: string, { graceMs = DYING_GRACE_MS } = {}): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, LOCK_FILE);
   for (let attempt = 0; ; attempt++) {
     if (tryCreate(file)) break;
     const owner = readOwner(file);
-    if (!isStale(file, owner) || attempt >= 3) {
+    if (!isStale(file, owner, graceMs) || attempt >= 3) {
       throw new DataDirLockedError(owner?.pid ?? null, path.resolve(dataDir));
     }
     try {

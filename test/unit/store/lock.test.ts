@@ -68,6 +68,19 @@ test('a lock held by another live process is respected', async () => {
   }
 });
 
+test('a holder still dying (a crashed daemon being torn down) is waited for, then taken over', () => {
+  const dir = tempDir();
+  const file = path.join(dir, LOCK_FILE);
+  const dying = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
+  assert.ok(dying.pid);
+  writeFileSync(file, JSON.stringify({ pid: dying.pid, started_at: Date.now() }));
+  // Killed by another process while this one is inside acquireDataDirLock (which blocks).
+  spawn('sh', ['-c', `sleep 0.2; kill -9 ${dying.pid}`], { stdio: 'ignore' });
+  const lock = acquireDataDirLock(dir, { graceMs: 30_000 });
+  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid, process.pid);
+  lock.release();
+});
+
 test('an empty lock file: a daemon starting right now, unless it is old', () => {
   const dir = tempDir();
   const file = path.join(dir, LOCK_FILE);
