@@ -40,7 +40,7 @@ const heldHere = new Set<string>();
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return !isZombie(pid);
+    return !isZombie(pid) && !isExiting(pid);
   } catch (err) {
     // EPERM: the process exists but belongs to another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
@@ -52,13 +52,32 @@ function isAlive(pid: number): boolean {
  * reap) stays a zombie: kill(pid, 0) still succeeds, but it holds nothing. Linux only (/proc).
  */
 function isZombie(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
+  const state = procStat(pid)?.state;
+  return state === 'Z' || state === 'X';
+}
+
+/** The kernel's PF_EXITING: set as a process starts to exit, before it closes its files and sockets. */
+const PF_EXITING = 0x4;
+
+/**
+ * A killed process closes its sockets while it exits, before it becomes a zombie: in that gap
+ * kill(pid, 0) succeeds and it is no zombie yet, but it is gone for every purpose here (whoever
+ * learned of the crash from a closed socket looks at it in exactly that gap). Linux only (/proc).
+ */
+function isExiting(pid: number): boolean {
+  const flags = procStat(pid)?.flags;
+  return flags !== undefined && (flags & PF_EXITING) !== 0;
+}
+
+/** Linux: /proc/<pid>/stat's state (field 3) and kernel flags (field 9); undefined elsewhere or when gone. */
+function procStat(pid: number): { state: string; flags: number } | undefined {
+  if (process.platform !== 'linux') return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', flags: Number(fields[6]) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -106,7 +125,8 @@ function isStale(file: string, owner: LockOwner | undefined, graceMs: number): b
  * How long a live owner is given to finish dying. A killed daemon's sockets close (which is how
  * clients learn of the crash and start a new one) a few milliseconds before the kernel has torn the
  * process down: in that gap kill(pid, 0) still succeeds and it is no zombie yet, so a daemon started
- * right then would refuse a directory nobody holds any more.
+ * right then would refuse a directory nobody holds any more. On Linux isExiting sees that gap at
+ * once; elsewhere this wait covers it.
  */
 const DYING_GRACE_MS = 300;
 

@@ -45,7 +45,7 @@ export async function readDaemonFile(dataDir: string): Promise<DaemonFile | unde
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return !isZombie(pid);
+    return !isZombie(pid) && !isExiting(pid);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
@@ -57,13 +57,32 @@ export function isAlive(pid: number): boolean {
  * nothing answers. Linux only (/proc); elsewhere the refused socket times out as usual.
  */
 export function isZombie(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
+  const state = procStat(pid)?.state;
+  return state === 'Z' || state === 'X';
+}
+
+/** The kernel's PF_EXITING: set as a process starts to exit, before it closes its files and sockets. */
+const PF_EXITING = 0x4;
+
+/**
+ * A killed process closes its sockets while it exits, before it becomes a zombie: in that gap
+ * kill(pid, 0) succeeds and it is no zombie yet, but it is gone for every purpose here (whoever
+ * learned of the crash from a closed socket looks at it in exactly that gap). Linux only (/proc).
+ */
+export function isExiting(pid: number): boolean {
+  const flags = procStat(pid)?.flags;
+  return flags !== undefined && (flags & PF_EXITING) !== 0;
+}
+
+/** Linux: /proc/<pid>/stat's state (field 3) and kernel flags (field 9); undefined elsewhere or when gone. */
+function procStat(pid: number): { state: string; flags: number } | undefined {
+  if (process.platform !== 'linux') return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', flags: Number(fields[6]) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
