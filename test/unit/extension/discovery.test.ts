@@ -2,38 +2,14 @@
 // daemon/main.ts contract; the real daemon is exercised in test/vscode).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseDaemonFlags } from '../../../daemon/main';
-import {
-  daemonArgs,
-  isAlive,
-  isZombie,
-  joinOrStart,
-  readDaemonFile,
-  type LaunchSpec,
-} from '../../../extension/daemon/discovery';
+import { daemonArgs, isAlive, isZombie, joinOrStart, readDaemonFile } from '../../../extension/daemon/discovery';
+import { fakeDaemonFixture } from './fake-daemon-fixture';
 
-const script = path.join(__dirname, 'fake-daemon.js');
-const started: number[] = [];
-const dirs: string[] = [];
-
-function spec(dataDir: string, extra: string[] = []): LaunchSpec {
-  return { execPath: process.execPath, script, dataDir, args: ['--data-dir', dataDir, ...extra] };
-}
-function tempDir(): string {
-  // Short path: unix socket paths are limited to ~104 bytes.
-  const d = mkdtempSync(path.join(os.tmpdir(), 'fgd-'));
-  dirs.push(d);
-  return d;
-}
-
-after(() => {
-  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { spec, tempDir, started } = fakeDaemonFixture('fgd-');
 
 describe('joinOrStart', () => {
   it('starts a detached daemon, then a second window joins the same one', async () => {

@@ -2,31 +2,13 @@
 // is retried under the restart policy instead of ending the recovery. Real processes: the fake
 // daemon of discovery.test.ts, started to fail once (as a daemon that dies during its start).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { isAlive, joinOrStart, type LaunchSpec } from '../../../extension/daemon/discovery';
+import { describe, it } from 'node:test';
+import { joinOrStart } from '../../../extension/daemon/discovery';
 import { retryWhileAllowed } from '../../../extension/daemon/reconnect';
 import { RestartPolicy } from '../../../extension/daemon/restartPolicy';
+import { fakeDaemonFixture } from './fake-daemon-fixture';
 
-const script = path.join(__dirname, 'fake-daemon.js');
-const dirs: string[] = [];
-const started: number[] = [];
-
-function spec(dataDir: string, extra: string[] = []): LaunchSpec {
-  return { execPath: process.execPath, script, dataDir, args: ['--data-dir', dataDir, ...extra] };
-}
-function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'fgr-'));
-  dirs.push(d);
-  return d;
-}
-
-after(() => {
-  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { spec, tempDir, started } = fakeDaemonFixture('fgr-');
 
 describe('retryWhileAllowed (reconnecting after a lost connection)', () => {
   it('a failed restart attempt is retried, and the next one starts the daemon', async () => {
