@@ -7,7 +7,7 @@ import { corkForTick } from './sse';
  * True when these events carry part of the answer: a text, tool-argument or refusal delta
  * (Anthropic's `content_block_delta`, the Responses API's `response.*.delta`).
  */
-export function carryAnswer(events: readonly { type: string }[]): boolean {
+export function eventsCarryAnswer(events: readonly { type: string }[]): boolean {
   return events.some((e) => e.type.endsWith('delta'));
 }
 

@@ -14,7 +14,7 @@ import type { OpenAIErrorBody, RoutingDecision } from '../../../shared/openai';
 import { isAutoModel } from '../../services/routing';
 import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
-import { carryAnswer, writeNamedEvents } from '../named-sse';
+import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
 import {
   anthropicError,
@@ -105,7 +105,7 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
           translator.push(chunk, events);
           const pending = writeNamedEvents(res, events);
           // As on the chat door: the start events and the first piece of the answer leave now, together.
-          if (!answerStarted && carryAnswer(events)) {
+          if (!answerStarted && eventsCarryAnswer(events)) {
             answerStarted = true;
             sendHeldWrites(res);
           }

@@ -6,7 +6,7 @@ import { FugusashiError } from '../../../shared/errors';
 import { ResponsesRequestSchema, type ResponseStreamEvent, type ResponsesRequest } from '../../../shared/responses';
 import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
-import { carryAnswer, writeNamedEvents } from '../named-sse';
+import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { ResponseStore } from '../responses-store';
 import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
 import { responseShell, ResponsesStreamTranslator, toChatRequest, toResponseObject } from '../translate/responses';
@@ -59,7 +59,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
           translator.push(chunk, events);
           const pending = writeNamedEvents(res, events);
           // As on the chat door: the start events and the first piece of the answer leave now, together.
-          if (!answerStarted && carryAnswer(events)) {
+          if (!answerStarted && eventsCarryAnswer(events)) {
             answerStarted = true;
             sendHeldWrites(res);
           }
