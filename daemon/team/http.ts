@@ -107,8 +107,16 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
   }
 
   const started = new WeakMap<FastifyRequest, number>();
-  const admitted = new WeakMap<FastifyRequest, ApiKey>();
-  const reserved = new WeakMap<FastifyRequest, Reservation>();
+  // The key's in-flight count (and its reservation, if any) is given back when the response closes.
+  // 'close' follows 'finish', and it also comes when the client goes away mid-answer (a cancelled
+  // stream), which fastify's onResponse never hears of: counting there leaked one in-flight request
+  // per cancelled answer, and each inflated the key's expected spend until the daemon restarted.
+  const holdUntilClosed = (reply: FastifyReply, key: ApiKey, reservation?: Reservation): void => {
+    reply.raw.once('close', () => {
+      limiter?.finished(key.id);
+      if (reservation) limiter?.release(reservation); // no-op once the record settled it
+    });
+  };
 
   app.addHook('onRequest', (request, reply, done) => {
     started.set(request, performance.now());
@@ -143,8 +151,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
         verdict.then(
           (result) => {
             if ('code' in result) return refuseWith(result);
-            admitted.set(request, key);
-            reserved.set(request, result);
+            holdUntilClosed(reply, key, result);
             runWithKey(key.id, done, result);
           },
           (err: unknown) => done(err as Error),
@@ -152,17 +159,13 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
         return;
       }
       if (verdict) return refuseWith(verdict);
-      admitted.set(request, key);
+      holdUntilClosed(reply, key);
     }
     // The rest of this request (and the store's record of it) knows its key.
     runWithKey(key.id, done);
   });
 
   app.addHook('onResponse', (request, reply, done) => {
-    const key = admitted.get(request);
-    if (key) limiter?.finished(key.id);
-    const reservation = reserved.get(request);
-    if (reservation) limiter?.release(reservation); // no-op once the record settled it
     const start = started.get(request);
     const route = request.routeOptions.url ?? 'unmatched';
     if (start !== undefined) metrics.http(request.method, route, reply.statusCode, (performance.now() - start) / 1000);
@@ -188,7 +191,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
         const row = rows.find((r) => r.key_id === key.id && r.window_kind === kind);
         return { requests: Number(row?.requests ?? 0), tokens: Number(row?.tokens ?? 0), cost_usd: row?.cost_usd ?? 0 };
       };
-      return { ...key, today: usage('day'), this_month: usage('month') };
+      return { ...key, today: usage('day'), this_month: usage('month'), in_flight: limiter?.inFlight(key.id) ?? 0 };
     });
   };
 

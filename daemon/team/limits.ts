@@ -276,7 +276,12 @@ export class KeyLimiter {
     state.meanCost += (cost - state.meanCost) / state.costSamples;
   }
 
-  /** The response went out (recorded or not): no longer in flight. */
+  /** This daemon's requests of the key that have been admitted and whose response is still open. */
+  inFlight(keyId: string): number {
+    return this.states.get(keyId)?.inFlight ?? 0;
+  }
+
+  /** The response went out or was abandoned (recorded or not): no longer in flight. */
   finished(keyId: string): void {
     const state = this.states.get(keyId);
     if (state && state.inFlight > 0) state.inFlight--;

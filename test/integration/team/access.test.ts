@@ -119,6 +119,48 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     );
   });
 
+  test('a stream the client cancels mid-answer is no longer in flight for its key', async () => {
+    // Counted at the response's close: fastify's onResponse never runs for an abandoned answer, and
+    // a count kept there grew by one per cancelled stream, inflating the key's expected spend.
+    const secret = (
+      await runCli(['keys', 'create', '--name', 'dave', '--budget-day', '10', '--database', url])
+    ).out.trim();
+    await new Promise((r) => setTimeout(r, 1200));
+    const inFlight = async (): Promise<number> => {
+      const res = await fetch(`${daemon.url}/v1/team/usage`, { headers: { authorization: `Bearer ${secret}` } });
+      const usage = (await res.json()) as { data: { name: string; in_flight: number }[] };
+      const dave = usage.data.find((k) => k.name === 'dave');
+      assert.ok(dave, 'dave is listed');
+      return dave.in_flight;
+    };
+    const slowStream = { chunks: Array.from({ length: 40 }, (_, i) => `piece ${i} `), chunkDelayMs: 250 };
+    daemon.fakes['model-a']!.enqueue(slowStream, slowStream, slowStream);
+    const cancels = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const controller = new AbortController();
+        const res = await fetch(`${daemon.url}/v1/chat/completions`, {
+          method: 'POST',
+          signal: controller.signal,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+          body: JSON.stringify({ model: 'model-a', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        assert.equal(res.status, 200);
+        const reader = res.body!.getReader();
+        await reader.read(); // the answer has started
+        return () => controller.abort();
+      }),
+    );
+    assert.equal(await inFlight(), 3, 'three answers under way');
+    for (const cancel of cancels) cancel();
+    let left = await inFlight();
+    for (let i = 0; i < 50 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await inFlight();
+    }
+    assert.equal(left, 0, 'the cancelled answers were given back');
+    assert.ok((await ask(secret)).choices[0], 'the key still works');
+  });
+
   test('/metrics exposes requests, latency, tokens, cost and decisions in Prometheus format', async () => {
     const secret = (await runCli(['keys', 'create', '--name', 'dave', '--database', url])).out.trim();
     await new Promise((r) => setTimeout(r, 1200));
