@@ -165,7 +165,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   if (options.watch !== false) lifecycle.onShutdown('stop-watchers', live.watch());
   idle.start();
   lifecycle.onShutdown('stop-watchers', () => idle.stop());
-  const idleMemory = startIdleMemory(options.idleMemory, log);
+  const idleMemory = startIdleMemory(options.idleMemory, log, () => idle.lastActivityAt);
   lifecycle.onShutdown('stop-watchers', () => idleMemory?.stop());
 
   return {

@@ -7,8 +7,8 @@
 // - the first frees the garbage, and restarts V8's count of bytes allocated since a collection;
 // - the second, some seconds later, sees the low allocation rate since the first, and only then
 //   does V8 shrink the young generation (one collection kept it in 3 of 6 probes, two in none).
-// Requests pay nothing: quiet is read from the event loop's utilisation every few seconds, not
-// counted per request.
+// Requests pay nothing: quiet is read every few seconds from the event loop's utilisation and the
+// time of the last request the idle watchdog already notes.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -22,6 +22,11 @@ export interface IdleMemoryOptions {
   quietUtilization?: number;
   /** Main-thread work since the last collection that makes another worth doing (ms). */
   minWorkMs?: number;
+  /**
+   * When the last request came in (Date.now() ms): a reading with a request in it is not quiet,
+   * however little work it was, so light traffic never meets a collection.
+   */
+  lastRequestAt?: () => number;
   /** Quiet time between the two collections: V8 judges the allocation rate over the last 5 s. */
   settleMs?: number;
   /** Told what each idle collection (the two) did, half a second after it (the daemon logs it). */
@@ -77,10 +82,11 @@ function newSpaceBytes(): number {
 }
 
 export class IdleMemory {
-  private readonly options: Required<Omit<IdleMemoryOptions, 'onCollected'>>;
+  private readonly options: Required<Omit<IdleMemoryOptions, 'onCollected' | 'lastRequestAt'>>;
   private timer: ReturnType<typeof setInterval> | null = null;
   private collect: (() => void) | undefined;
   private lastReading: EventLoopUtilization | undefined;
+  private lastReadingAt = 0;
   private quietReadings = 0;
   /** Main-thread busy time since the last idle collection (ms); starts due, for start-up's garbage. */
   private workSinceCollection = Infinity;
@@ -105,6 +111,7 @@ export class IdleMemory {
     this.collect ??= fullCollection();
     if (!this.collect) return false;
     this.lastReading = performance.eventLoopUtilization();
+    this.lastReadingAt = Date.now();
     this.timer = setInterval(() => this.check(), this.options.checkMs);
     // Watching must not keep a daemon that is otherwise done alive.
     this.timer.unref();
@@ -121,8 +128,10 @@ export class IdleMemory {
     const now = performance.eventLoopUtilization();
     const since = performance.eventLoopUtilization(now, this.lastReading);
     this.lastReading = now;
+    const requested = (this.hooks.lastRequestAt?.() ?? 0) >= this.lastReadingAt;
+    this.lastReadingAt = Date.now();
     this.workSinceCollection += since.active;
-    if (since.utilization >= this.options.quietUtilization) {
+    if (requested || since.utilization >= this.options.quietUtilization) {
       // Work resumed: the young generation may grow again, so the pair starts over once quiet.
       this.quietReadings = 0;
       this.first = undefined;
@@ -178,9 +187,11 @@ const LOGGED_RELEASE_MB = 16;
 export function startIdleMemory(
   options: IdleMemoryOptions | false | undefined,
   log: (line: string) => void,
+  lastRequestAt: () => number,
 ): IdleMemory | undefined {
   if (options === false) return undefined;
   const idleMemory = new IdleMemory({
+    lastRequestAt,
     ...options,
     onCollected: (result) => {
       const released = result.rssBeforeMb - result.rssAfterMb;

@@ -66,6 +66,29 @@ describe('idle memory', () => {
     idle.stop();
   });
 
+  test('light traffic never meets a collection: a reading with a request in it is not quiet', async () => {
+    let lastRequestAt = 0;
+    const requests = setInterval(() => (lastRequestAt = Date.now()), 60);
+    const idle = new IdleMemory({
+      checkMs: 100,
+      quietChecks: 2,
+      minWorkMs: 0,
+      settleMs: 200,
+      lastRequestAt: () => lastRequestAt,
+    });
+    idle.start();
+    try {
+      await sleep(1200);
+      assert.equal(idle.collections, 0, 'no collection while requests come in');
+    } finally {
+      clearInterval(requests);
+    }
+    const quietSince = Date.now();
+    while (idle.collections === 0 && Date.now() - quietSince < 5000) await sleep(100);
+    assert.equal(idle.collections, 1, 'one collection once the requests stopped');
+    idle.stop();
+  });
+
   test('gives back the young generation a burst of work grew, once quiet for V8 to see a low allocation rate', async () => {
     burstOfWork();
     const grown = newSpaceMb();
