@@ -32,7 +32,6 @@ import { contentKey } from '../../daemon/embeddings/text';
 import { createThreadedUseEmbedder } from '../../daemon/embeddings/threaded';
 import { USE_ID } from '../../daemon/embeddings/use';
 import { bundledPrior } from '../../daemon/assets/bundled-prior';
-import { IdleMemory, type IdleCollection } from '../../daemon/app/idle-memory';
 import { candidate as poolCandidate, routeInput } from '../helpers/learning';
 
 // A full collection on demand (as --expose-gc gives), for the memory figures measured after one.
@@ -330,19 +329,6 @@ async function main() {
   const mainHeapSpaces = heapSpaces();
   const worker = await threaded.memory();
   const byMapping = rssByMapping(worker?.wasm ?? 0);
-  // What a daemon holds once it has been quiet for a while, the USE worker still loaded: the
-  // daemon's own idle collection (daemon/app/idle-memory.ts), with the daemon's defaults.
-  const idleWaitStart = performance.now();
-  let idleCollection: IdleCollection | undefined;
-  const idleMemory = new IdleMemory({ onCollected: (result) => (idleCollection = result) });
-  idleMemory.start();
-  while (!idleCollection) await new Promise((r) => setTimeout(r, 250));
-  idleMemory.stop();
-  const idleCollectionAfterS = (performance.now() - idleWaitStart) / 1000;
-  const rssAfterIdleCollection = process.memoryUsage().rss / 2 ** 20;
-  const workerLoadedAtIdleCollection = threaded.running;
-  const heapSpacesAfterIdle = heapSpaces();
-  const byMappingAfterIdle = rssByMapping(worker?.wasm ?? 0);
   const idleStart = performance.now();
   while (threaded.running) await new Promise((r) => setTimeout(r, 1000));
   const workerEndedAfterS = (performance.now() - idleStart) / 1000;
@@ -377,9 +363,6 @@ async function main() {
     heap_and_buffers_after_load_mb: Math.round(heapAfterLoad),
     rss_mb: Math.round(rss),
     rss_after_full_gc_mb: Math.round(rssAfterGc),
-    rss_after_idle_collection_mb: Math.round(rssAfterIdleCollection),
-    idle_collection_after_s: Math.round(idleCollectionAfterS),
-    use_worker_loaded_at_idle_collection: workerLoadedAtIdleCollection,
     rss_at_rest_mb: Math.round(rssAtRest),
     use_worker_ended_after_idle_s: Math.round(workerEndedAfterS),
     // Where the RSS after the full collection goes: the main thread's V8 heap by space
@@ -387,8 +370,6 @@ async function main() {
     main_heap_spaces_mb: mainHeapSpaces,
     use_worker_mb: worker && { heap_total: mb(worker.heapTotal), heap: mb(worker.heapUsed), wasm: mb(worker.wasm) },
     rss_by_mapping_mb: byMapping,
-    main_heap_spaces_after_idle_collection_mb: heapSpacesAfterIdle,
-    rss_by_mapping_after_idle_collection_mb: byMappingAfterIdle,
     memory_stages_mb: memoryStages,
     targets: { cached_p50_ms: 2, uncached_p50_ms: 15, rss_after_full_gc_mb: 250 },
   };
