@@ -9,6 +9,7 @@ import { EXIT_ALREADY_RUNNING } from '../shared/daemon';
 import { publishDaemonFile, rpcEndpoint } from './app/daemon-file';
 import { listenHttp, openRpcDoor, type RpcDoor } from './app/doors';
 import { IdleWatchdog } from './app/idle';
+import { startIdleMemory } from './app/idle-memory';
 import { buildLearner } from './app/learner';
 import { Lifecycle } from './app/lifecycle';
 import { LiveConfig } from './app/live-config';
@@ -160,10 +161,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   lifecycle.onShutdown('unpublish', published.remove);
   log(`ready: pid ${process.pid}, ${published.path}`);
 
-  // ---- what runs on its own: config hot reload and the idle watchdog
+  // ---- what runs on its own: config hot reload, the idle watchdog and the idle collection
   if (options.watch !== false) lifecycle.onShutdown('stop-watchers', live.watch());
   idle.start();
   lifecycle.onShutdown('stop-watchers', () => idle.stop());
+  const idleMemory = startIdleMemory(options.idleMemory, log, () => idle.lastActivityAt);
+  lifecycle.onShutdown('stop-watchers', () => idleMemory?.stop());
 
   return {
     ...listening,

@@ -10,6 +10,11 @@ export class IdleWatchdog {
     private readonly onIdle: (reason: string) => void,
   ) {}
 
+  /** When the last HTTP request came in or window left (Date.now() ms). */
+  get lastActivityAt(): number {
+    return this.lastActivity;
+  }
+
   /** Something happened (an HTTP request, a window leaving): the idle clock restarts. */
   touch(): void {
     this.lastActivity = Date.now();

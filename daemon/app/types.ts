@@ -1,5 +1,6 @@
 // What startDaemon takes and returns (the composition root is daemon/main.ts).
 import type { DaemonServices } from '../services';
+import type { IdleMemoryOptions } from './idle-memory';
 import type { LearnerChoice } from './learner';
 
 export interface DaemonOptions {
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   /** For `~` and the default data dir (tests). */
   homeDir?: string | undefined;
   learner?: LearnerChoice;
+  /** The full collection run when the daemon goes quiet (app/idle-memory.ts); false: none. */
+  idleMemory?: IdleMemoryOptions | false;
 }
 
 export interface RunningDaemon {

@@ -40,6 +40,8 @@ export interface TestDaemonOptions {
   log?: string[];
   /** The learning router (default: none; routing.strategies default to the built-in ones). */
   learner?: DaemonOptions['learner'];
+  /** The daemon's idle collection (default: as a daemon runs it). */
+  idleMemory?: DaemonOptions['idleMemory'];
 }
 
 export interface TestDaemon extends RunningDaemon {
@@ -112,6 +114,7 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
       idleShutdownSeconds: options.idleShutdownSeconds,
       log: (line) => logLines.push(line),
       ...(options.learner ? { learner: options.learner } : {}),
+      ...(options.idleMemory !== undefined ? { idleMemory: options.idleMemory } : {}),
     });
   } catch (err) {
     await Promise.all(Object.values(fakes).map((f) => f.close()));

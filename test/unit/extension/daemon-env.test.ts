@@ -1,0 +1,44 @@
+// The daemon a window starts runs with glibc malloc held to two arenas (MALLOC_ARENA_MAX=2, read
+// from the process's real environment), unless the window's own environment says otherwise.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { joinOrStart } from '../../../extension/daemon/discovery';
+import { fakeDaemonFixture } from './fake-daemon-fixture';
+
+const { spec, tempDir, started } = fakeDaemonFixture('fge-');
+
+/** The environment the kernel started a process with (Linux). */
+function environmentOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+describe('the environment of a started daemon', { skip: !existsSync('/proc/self/environ') }, () => {
+  it('holds glibc malloc to two arenas', async () => {
+    const saved = process.env.MALLOC_ARENA_MAX;
+    delete process.env.MALLOC_ARENA_MAX;
+    try {
+      const d = await joinOrStart(spec(tempDir()), { timeoutMs: 10_000 });
+      started.push(d.info.pid);
+      d.socket.destroy();
+      assert.equal(environmentOf(d.info.pid).get('MALLOC_ARENA_MAX'), '2');
+    } finally {
+      if (saved !== undefined) process.env.MALLOC_ARENA_MAX = saved;
+    }
+  });
+
+  it("keeps the window's own MALLOC_ARENA_MAX", async () => {
+    const saved = process.env.MALLOC_ARENA_MAX;
+    process.env.MALLOC_ARENA_MAX = '4';
+    try {
+      const d = await joinOrStart(spec(tempDir()), { timeoutMs: 10_000 });
+      started.push(d.info.pid);
+      d.socket.destroy();
+      assert.equal(environmentOf(d.info.pid).get('MALLOC_ARENA_MAX'), '4');
+    } finally {
+      if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
+      else process.env.MALLOC_ARENA_MAX = saved;
+    }
+  });
+});
