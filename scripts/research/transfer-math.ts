@@ -181,13 +181,15 @@ function mathHead(train: readonly PriorDataset[], target: Target, l2: number): F
   return w;
 }
 
-interface Candidate {
+export interface Candidate {
   name: string;
   head: Float64Array | null;
   /** 'skill': β·(ability − mean)·h added to each logit; 'difficulty': δ·h added to the difficulty. */
   form: 'skill' | 'difficulty';
   scale: number;
 }
+
+const NO_CHANGE: Candidate = { name: 'as trained', head: null, form: 'skill', scale: 0 };
 
 function probabilities(prior: RouterPrior, r: PriorRow, c: Candidate, meanAbility: number): (number | null)[] {
   const prof = prior.profile(prior.input(r.features, null));
@@ -206,7 +208,12 @@ function probabilities(prior: RouterPrior, r: PriorRow, c: Candidate, meanAbilit
   });
 }
 
-function foldZero(prior: RouterPrior, d: PriorDataset, c: Candidate): { pair: number | null; allPairs: number } {
+/** Fold-0 APGR of gpt-4 vs Mixtral and the mean over all model pairs with a clear gap (null candidate: the prior as it is). */
+export function foldZero(
+  prior: RouterPrior,
+  d: PriorDataset,
+  c: Candidate = NO_CHANGE,
+): { pair: number | null; allPairs: number } {
   const meanAbility = mean(Object.values(prior.artifact.models).map((r) => r.ability));
   const rows = d.rows.filter((r) => r.fold === 0);
   const p = rows.map((r) => probabilities(prior, r, c, meanAbility));
@@ -320,4 +327,4 @@ function main(): void {
   }
 }
 
-main();
+if (require.main === module) main();
