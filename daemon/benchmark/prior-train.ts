@@ -305,6 +305,7 @@ export function trainPrior(given: readonly PriorDataset[], options: PriorTrainOp
       balance,
       ...(members > 1 ? { members } : {}),
       ...(discrimination ? { discriminationBeta: discrimination.beta, irtWeight: discrimination.irtWeight } : {}),
+      ...(discrimination && discriminationWordsL2 !== undefined ? { discriminationWordsL2 } : {}),
       ...(kindDifficulty && ease
         ? { kindDifficultyL2: kindDifficulty.l2, kindDifficultySplit: Number(kindDifficulty.split) }
         : {}),
