@@ -66,6 +66,14 @@ export const DEFAULT_MEMBERS = 5;
  */
 export const DEFAULT_DISCRIMINATION: { beta: number; irtWeight: number } | null = { beta: 1, irtWeight: 1 };
 
+/**
+ * The discrimination head's ridge penalty on the hashed words (undefined: it reads the dense
+ * features only). Fold 0, leave-one-dataset-out (scripts/research/prior-capacity.ts): l2 10 / 100 /
+ * 1000 .565 / .576 / .576 | .549 / .558 / .558 against .576 | .558 without; in-domain MMLU fold 0
+ * unchanged (.681). No gain, so off.
+ */
+export const DEFAULT_DISCRIMINATION_WORDS_L2: number | undefined = undefined;
+
 /** Grading failures (prior-clean.ts) left out of training. */
 export const DEFAULT_DROP_GRADING_FAILURES = false;
 
@@ -149,6 +157,8 @@ export interface PriorTrainOptions {
     discrimination?: { beta: number; irtWeight: number } | null;
     /** null: the fit's own difficulty (its words) stays. */
     kindDifficulty?: KindHeadOptions | null;
+    /** The discrimination head reads the hashed words too, at this ridge penalty (undefined: not). */
+    discriminationWordsL2?: number;
     /** Leave grading failures (prior-clean.ts) out of training ('rows': their groups' rows entirely). */
     dropGradingFailures?: boolean | 'rows';
   };
@@ -230,6 +240,7 @@ export function trainPrior(given: readonly PriorDataset[], options: PriorTrainOp
   );
   const discrimination =
     options.hyper?.discrimination === undefined ? DEFAULT_DISCRIMINATION : options.hyper.discrimination;
+  const discriminationWordsL2 = options.hyper?.discriminationWordsL2 ?? DEFAULT_DISCRIMINATION_WORDS_L2;
   const withDiscrimination = discrimination
     ? withDiscriminationSkill(
         merged,
@@ -237,7 +248,14 @@ export function trainPrior(given: readonly PriorDataset[], options: PriorTrainOp
         inputDims,
         discriminationHead(
           perSet.map(({ d, rows }) => ({ ...d, rows })),
-          { centre: true, datasetPower: 1, l2: 1 },
+          {
+            centre: true,
+            datasetPower: 1,
+            l2: 1,
+            ...(discriminationWordsL2 !== undefined && input.lexical === LEXICAL_DIMS
+              ? { lexicalL2: discriminationWordsL2 }
+              : {}),
+          },
         ),
         input.embedding,
         discrimination.beta,
@@ -287,6 +305,7 @@ export function trainPrior(given: readonly PriorDataset[], options: PriorTrainOp
       balance,
       ...(members > 1 ? { members } : {}),
       ...(discrimination ? { discriminationBeta: discrimination.beta, irtWeight: discrimination.irtWeight } : {}),
+      ...(discrimination && discriminationWordsL2 !== undefined ? { discriminationWordsL2 } : {}),
       ...(kindDifficulty && ease
         ? { kindDifficultyL2: kindDifficulty.l2, kindDifficultySplit: Number(kindDifficulty.split) }
         : {}),

@@ -66,3 +66,42 @@ void test('the shipped prior form: the stronger model gains on discriminating pr
   const irt = trainPrior([dataset('a.csv', 0, 1)], { hyper: { members: 1, epochs: 1, discrimination: null } });
   assert.equal(irt.artifact.skills, 8);
 });
+
+/**
+ * Two kinds of prose question with the same length and layout, told apart only by their words:
+ * "taxes" questions separate the models, "cloud" ones do not.
+ */
+function wordsDataset(file: string, seed: number): PriorDataset {
+  const random = seededRandom(seed);
+  const models = ['strong', 'middle', 'weak'];
+  const ability = [0.9, 0.6, 0.3];
+  const rows = Array.from({ length: 600 }, (_, i) => {
+    const hard = i % 2 === 0;
+    const prompt = hard
+      ? `Explain the taxes report number ${i} briefly.`
+      : `Explain the cloud report number ${i} briefly.`;
+    const scores = ability.map((a) => (random() < (hard ? a : 0.7) ? 1 : 0));
+    return priorRow(`${file}-${i}`, prompt, models, scores, i % 5);
+  });
+  return priorDataset(file, rows);
+}
+
+void test('the discrimination head reading the words (research option) learns which subjects separate the models', () => {
+  const data = [wordsDataset('a.csv', 3), wordsDataset('b.csv', 4)];
+  const gapOf = (wordsL2: number | undefined) => {
+    const t = trainPrior(data, { hyper: { members: 1, epochs: 2, discriminationWordsL2: wordsL2 } });
+    const { strong, weak } = t.artifact.models as Record<
+      string,
+      { ability: number; skills: number[]; outcomes: number }
+    >;
+    const at = t.artifact.skills - 1; // the discrimination skill is the last
+    const skill = (text: string) => t.prior.profile(t.prior.input(textFeatures(text), null)).skills[at]!;
+    assert.ok(strong!.skills[at]! > weak!.skills[at]!);
+    return (
+      skill('Explain the taxes report number 7001 briefly.') - skill('Explain the cloud report number 7001 briefly.')
+    );
+  };
+  // The dense features alone cannot tell the two apart; the words can.
+  assert.ok(Math.abs(gapOf(undefined)) < 0.05, `dense only: ${gapOf(undefined)}`);
+  assert.ok(gapOf(100) > 0.2, `with words: ${gapOf(100)}`);
+});
