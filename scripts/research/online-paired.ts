@@ -47,6 +47,8 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '1,2,3,4' },
       checkpoints: { type: 'string', default: '300,1000' },
       explore: { type: 'string', default: '0.3' },
+      // Diagnostic: every model's score revealed for each streamed prompt (the policy still runs).
+      full: { type: 'boolean', default: false },
     },
   });
   const fold = Number(values.fold);
@@ -81,9 +83,11 @@ async function main(): Promise<void> {
       const p = shipped.size === 0 ? null : shipped.predict(r.vector, r.features, names, priors).models;
       const chosen = random() < explore || !p ? Math.floor(random() * 2) : thompson(p, random);
       if (chosen === 0) strongOutcomes++;
+      const revealed = values.full ? [0, 1] : [chosen];
       for (const m of [shipped, ...variants.map(([, v]) => v)])
-        m.add(r.key, r.vector, r.features, names[chosen]!, r.scores[chosen]!, 1, r.logits[chosen]);
+        for (const c of revealed) m.add(r.key, r.vector, r.features, names[c]!, r.scores[c]!, 1, r.logits[c]);
       if (!checkpoints.includes(i + 1)) continue;
+      const started = Date.now();
       const line = [`seed ${seed} n=${i + 1} (${strongOutcomes} strong)`];
       for (const [name, m] of [['shipped', shipped] as const, ...variants]) {
         await m.refit(seededRandom(seed + i), undefined, 'exact');
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
         sums.set(key, (sums.get(key) ?? 0) + value);
         line.push(`${name} ${value.toFixed(3)} (α ${c.alpha.toFixed(2)} knn ${c.knnShare})`);
       }
-      console.log(line.join('  '));
+      console.log(`${line.join('  ')}  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
   }
   const seeds = values.seeds.split(',').length;

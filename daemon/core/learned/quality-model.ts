@@ -35,6 +35,8 @@ export interface QualityModelOptions {
    * mostly noise.
    */
   residualK?: number;
+  /** With the router prior: the residual kNN's kernel width (default temperature). */
+  residualTemperature?: number;
   /** Share of the kNN estimate in the blend when the prior is in (the rest: the residual head). */
   knnShareWithPrior: number;
   /** A fixed share of the corrections to apply (tuning runs); undefined: chosen by cross-fitting. */
@@ -48,6 +50,23 @@ export interface QualityModelOptions {
   calibratePrior?: number;
   /** Outcomes with a prior below which the store alone is not tried (default STORE_ALONE_MIN_OUTCOMES). */
   storeAloneMinOutcomes?: number;
+  /**
+   * With the router prior and residualKnn: split the neighbours' residuals into a part shared by
+   * every model (the prompt is easier or harder than the prior says: one logit shift for all) and a
+   * part per model, each a Gaussian-shrunk Newton step of a logistic model on the prior's logit.
+   * The numbers are the pseudo-outcomes of the shared and the per-model part (undefined: off, the
+   * per-model residual average). With only the chosen model's score revealed most outcomes are the
+   * strong model's: without the split its residuals (mostly the prompt's difficulty) move it alone
+   * and reorder strong − weak.
+   */
+  sharedResidual?: { shared: number; perModel: number };
+  /**
+   * With the router prior: pseudo-outcomes pulling each model's heads correction toward the
+   * requested models' outcome-weighted mean correction (undefined: off, each model its own).
+   */
+  sharedHeads?: number;
+  /** With the prior: the kNN shares (the rest: the residual heads) cross-fitting chooses from (default KNN_SHARES). */
+  knnSharesWithPrior?: number[];
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -320,6 +339,43 @@ export class QualityModel {
     writeLexical(lexical, x, offset);
   }
 
+  /** The model's mean residual against the prior, shrunk by calibratePrior pseudo-outcomes (0 when off). */
+  private shiftOf(m: number): number {
+    const rt = this.residualTotals[m];
+    const c = this.options.calibratePrior;
+    return c && rt ? rt.sum / (rt.weight + c) : 0;
+  }
+
+  /**
+   * sharedHeads: each requested model's heads correction to the prior's logit, pulled toward the
+   * outcome-weighted mean correction of the requested models by sharedHeads pseudo-outcomes, so a
+   * model with few outcomes takes the others' correction (mostly the prompt's difficulty) rather
+   * than none. Null when off.
+   */
+  private headCorrections(
+    heads: LogisticHeads,
+    x: Float32Array,
+    models: readonly string[],
+    priors: readonly (number | undefined)[],
+  ): number[] | null {
+    const pull = this.options.sharedHeads;
+    if (!pull) return null;
+    const own = models.map((name, i) => {
+      const m = this.index.findModel(name);
+      const p0 = priors[i];
+      if (m === undefined || p0 === undefined || !heads.has(m)) return { c: 0, n: 0 };
+      return { c: logit(heads.predict(m, x, logit(p0))) - logit(p0), n: this.totals[m]?.count ?? 0 };
+    });
+    let n = 0;
+    let sum = 0;
+    for (const o of own) {
+      n += o.n;
+      sum += o.n * o.c;
+    }
+    const shared = n > 0 ? sum / n : 0;
+    return own.map((o) => shared + (o.n / (o.n + pull)) * (o.c - shared));
+  }
+
   /** Whether the last refit chose to predict from the store alone, without the prior. */
   get usesStoreAlone(): boolean {
     return this.storeAlone;
@@ -378,7 +434,8 @@ export class QualityModel {
     random: () => number,
     yieldNow?: () => Promise<void>,
   ): Promise<{ losses: Float64Array; evidence: number; storeAlone: boolean }> {
-    const cells = CORRECTION_SHARES.length * KNN_SHARES.length;
+    const knnShares = this.options.knnSharesWithPrior ?? KNN_SHARES;
+    const cells = CORRECTION_SHARES.length * knnShares.length;
     const losses = new Float64Array(cells);
     const withPrior: number[] = [];
     for (let i = 0; i < count; i++) if (this.outcomeOffset[i] !== 0) withPrior.push(i);
@@ -434,11 +491,11 @@ export class QualityModel {
         const p0 = views.quality;
         const score = this.outcomeScore[i]!;
         const weight = this.outcomeWeight[i]!;
-        const corrected = KNN_SHARES.map((share) => share * views.knn + (1 - share) * (views.linear ?? p0));
+        const corrected = knnShares.map((share) => share * views.knn + (1 - share) * (views.linear ?? p0));
         corrected.forEach((c, l) => {
           CORRECTION_SHARES.forEach((a, j) => {
             const err = p0 + a * (c - p0) - score;
-            const at = j * KNN_SHARES.length + l;
+            const at = j * knnShares.length + l;
             losses[at] = losses[at]! + weight * err * err;
           });
         });
@@ -459,7 +516,7 @@ export class QualityModel {
     }
     // The correction the prior would be used with (α may be the evidence floor, off the grid).
     const { alpha, knnShare } = correctionFrom(losses, withPrior.length, this.options);
-    const l = Math.max(0, KNN_SHARES.indexOf(knnShare));
+    const l = Math.max(0, knnShares.indexOf(knnShare));
     const differences = heldOut.map(
       (o) => (o.alone - o.score) ** 2 - (o.p0 + alpha * (o.corrected[l]! - o.p0) - o.score) ** 2,
     );
@@ -501,6 +558,7 @@ export class QualityModel {
     exclude?: number,
   ): Prediction {
     const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn } = this.options;
+    const residualTemperature = this.options.residualTemperature ?? temperature;
     // With the prior the residual kNN may read a wider neighbourhood; the plain kNN view (sums,
     // evidence, neighbour counts) reads the first k of it either way.
     const widest = priors && residualKnn ? Math.max(k, this.options.residualK ?? k) : k;
@@ -522,17 +580,34 @@ export class QualityModel {
     const residualEvidences = new Float64Array(models.length);
     const evidences = new Float64Array(models.length);
     const counts = new Int32Array(models.length);
+    // sharedResidual: every neighbour outcome with a prior (any model), for the shared/per-model split.
+    const split = priors && residualKnn ? this.options.sharedResidual : undefined;
+    const splitModel: number[] = [];
+    const splitWeight: number[] = [];
+    const splitScore: number[] = [];
+    const splitBase: number[] = [];
     found.forEach((n, i) => {
       const kn = kernel[i] ?? Math.exp((n.similarity - 1) / temperature);
+      const kr = residualTemperature === temperature ? kn : Math.exp((n.similarity - 1) / residualTemperature);
       const inNearest = i < k;
       this.index.forEachStat(n.point, (m, statSum, statWeight) => {
+        if (split) {
+          const p0 = this.pointPrior.get(n.point * 65536 + m);
+          if (p0 !== undefined) {
+            splitModel.push(m);
+            splitWeight.push(kr * statWeight);
+            splitScore.push(statSum / statWeight);
+            splitBase.push(clampOpen(p0 + this.shiftOf(m)));
+          }
+        }
         const slot = slotOf[m] ?? -1;
         if (slot < 0) return;
         const w = kn * statWeight;
         const p0 = this.pointPrior.get(n.point * 65536 + m);
         if (p0 !== undefined) {
-          residuals[slot] = residuals[slot]! + w * (statSum / statWeight - p0);
-          residualEvidences[slot] = residualEvidences[slot]! + w;
+          const wr = kr * statWeight;
+          residuals[slot] = residuals[slot]! + wr * (statSum / statWeight - p0);
+          residualEvidences[slot] = residualEvidences[slot]! + wr;
         }
         if (!inNearest) return;
         sums[slot] = sums[slot]! + w * (statSum / statWeight);
@@ -540,6 +615,8 @@ export class QualityModel {
         counts[slot] = counts[slot]! + 1;
       });
     });
+    const sharedShift = split ? newtonShift(splitWeight, splitScore, splitBase, null, split.shared) : 0;
+    const headLogits = priors ? this.headCorrections(heads, x, models, priors) : null;
     return {
       nearest,
       wordsOnly: vector === null,
@@ -559,16 +636,32 @@ export class QualityModel {
           const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;
           return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes };
         }
-        // The model's mean residual, shrunk by calibratePrior pseudo-outcomes (0 when off).
-        const rt = m === undefined ? undefined : this.residualTotals[m];
-        const shift = this.options.calibratePrior && rt ? rt.sum / (rt.weight + this.options.calibratePrior) : 0;
-        const base = shift === 0 ? p0 : Math.min(0.999, Math.max(0.001, p0 + shift));
+        const shift = m === undefined ? 0 : this.shiftOf(m);
+        const base = shift === 0 ? p0 : clampOpen(p0 + shift);
         const residualEvidence = slot < 0 ? 0 : residualEvidences[slot]!;
         const residual = slot < 0 ? 0 : residuals[slot]! - shift * residualEvidence;
-        const knn = residualKnn
+        const knn = split
+          ? sigmoid(
+              logit(base) +
+                sharedShift +
+                (m === undefined
+                  ? 0
+                  : newtonShift(
+                      splitWeight.map((w, j) => (splitModel[j] === m ? w : 0)),
+                      splitScore,
+                      splitBase,
+                      sharedShift,
+                      split.perModel,
+                    )),
+            )
+          : residualKnn
           ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
           : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);
-        const linear = m !== undefined && heads.has(m) ? heads.predict(m, x, logit(p0)) : base;
+        const linear = headLogits
+          ? sigmoid(logit(p0) + headLogits[i]!)
+          : m !== undefined && heads.has(m)
+            ? heads.predict(m, x, logit(p0))
+            : base;
         const corrected = correction.knnShare * knn + (1 - correction.knnShare) * linear;
         const quality = base + correction.alpha * (corrected - base);
         return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes, prior: p0 };
@@ -586,15 +679,16 @@ function correctionFrom(losses: Float64Array, evidence: number, options: Quality
     if (loss < losses[best]! - 1e-12) best = j;
   });
   if (losses[best] === 0) return { alpha: 0, knnShare: options.knnShareWithPrior };
+  const knnShares = options.knnSharesWithPrior ?? KNN_SHARES;
   // Held-out squared error favours the prior's calibrated probabilities even where the learned
   // corrections rank prompts better (MMLU fold 0, 12k outcomes: APGR .684 at α = .7, .693 at 1), so α
   // is at least the evidence share n / (n + CORRECTION_HALF_AT).
   return {
     alpha: Math.max(
-      CORRECTION_SHARES[Math.floor(best / KNN_SHARES.length)]!,
+      CORRECTION_SHARES[Math.floor(best / knnShares.length)]!,
       evidence / (evidence + CORRECTION_HALF_AT),
     ),
-    knnShare: KNN_SHARES[best % KNN_SHARES.length]!,
+    knnShare: knnShares[best % knnShares.length]!,
   };
 }
 
@@ -612,6 +706,35 @@ function clearlyBelowZero(values: readonly number[], weights: readonly number[])
   for (let i = 0; i < values.length; i++) variance += weights[i]! * (values[i]! - mean) ** 2;
   variance /= w;
   return mean + STORE_ALONE_MARGIN * Math.sqrt(variance / values.length) < 0;
+}
+
+/**
+ * One Newton step from 0 of a logistic model's logit shift δ on top of the bases' logits (plus
+ * `offset`), with a Gaussian prior on δ worth `pseudoCount` outcomes at p = ½:
+ * δ = Σ w (y − p) / (Σ w p (1 − p) + pseudoCount / 4).
+ */
+function newtonShift(
+  weights: readonly number[],
+  scores: readonly number[],
+  bases: readonly number[],
+  offset: number | null,
+  pseudoCount: number,
+): number {
+  let num = 0;
+  let den = pseudoCount / 4;
+  for (let j = 0; j < weights.length; j++) {
+    const w = weights[j]!;
+    if (w === 0) continue;
+    const p = offset === null ? bases[j]! : sigmoid(logit(bases[j]!) + offset);
+    num += w * (scores[j]! - p);
+    den += w * p * (1 - p);
+  }
+  return den > 0 ? num / den : 0;
+}
+
+/** A probability kept off 0 and 1 (a shifted prior estimate). */
+function clampOpen(p: number): number {
+  return Math.min(0.999, Math.max(0.001, p));
 }
 
 function clamp01(x: number): number {
