@@ -60,13 +60,6 @@ export interface QualityModelOptions {
    * and reorder strong − weak.
    */
   sharedResidual?: { shared: number; perModel: number };
-  /**
-   * With the router prior: pseudo-outcomes pulling each model's heads correction toward the
-   * requested models' outcome-weighted mean correction (undefined: off, each model its own).
-   */
-  sharedHeads?: number;
-  /** With the prior: the kNN shares (the rest: the residual heads) cross-fitting chooses from (default KNN_SHARES). */
-  knnSharesWithPrior?: number[];
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -86,7 +79,16 @@ export const DEFAULT_QUALITY_MODEL: QualityModelOptions = {
   // .644; 500 and 20: .652 / .652 / .653; 200 and 50: .653 / .654 / .656).
   priorPseudoCount: 20,
   residualKnn: true,
-  residualK: 200,
+  // The residual kNN split into a logit shift shared by every model and each model's own departure
+  // (20 pseudo-outcomes each), over a flatter kernel (0.3) and 500 neighbours. MMLU online from a
+  // prior trained without it, hash fold 0, 6 replay seeds (5 at 3,000), paired on the same revealed
+  // outcomes, at 300 / 1,000 / 3,000: APGR .634 / .637 / .644 against .632 / .631 / .637 without the
+  // split, at 0.15 and 200 (prior alone .629). Tried there and not kept: split 4/20 (.635 / .637 / .640),
+  // 10/20, 40/40, 20/80, 5/40; pseudo-counts 1 and 3 without the split (.615–.628 at 300); the heads'
+  // corrections pulled toward the pool's shared one by 300 or 1,000 outcomes (within ±.003).
+  residualK: 500,
+  residualTemperature: 0.3,
+  sharedResidual: { shared: 20, perModel: 20 },
   knnShareWithPrior: 0.2,
   // Online from a prior trained without MMLU (hash fold 0), 300 / 1,000 / 3,000 revealed outcomes:
   // APGR .642 / .646 / .656 against .638 / .633 / .654 without the shift (the prior alone: .641).
@@ -346,36 +348,6 @@ export class QualityModel {
     return c && rt ? rt.sum / (rt.weight + c) : 0;
   }
 
-  /**
-   * sharedHeads: each requested model's heads correction to the prior's logit, pulled toward the
-   * outcome-weighted mean correction of the requested models by sharedHeads pseudo-outcomes, so a
-   * model with few outcomes takes the others' correction (mostly the prompt's difficulty) rather
-   * than none. Null when off.
-   */
-  private headCorrections(
-    heads: LogisticHeads,
-    x: Float32Array,
-    models: readonly string[],
-    priors: readonly (number | undefined)[],
-  ): number[] | null {
-    const pull = this.options.sharedHeads;
-    if (!pull) return null;
-    const own = models.map((name, i) => {
-      const m = this.index.findModel(name);
-      const p0 = priors[i];
-      if (m === undefined || p0 === undefined || !heads.has(m)) return { c: 0, n: 0 };
-      return { c: logit(heads.predict(m, x, logit(p0))) - logit(p0), n: this.totals[m]?.count ?? 0 };
-    });
-    let n = 0;
-    let sum = 0;
-    for (const o of own) {
-      n += o.n;
-      sum += o.n * o.c;
-    }
-    const shared = n > 0 ? sum / n : 0;
-    return own.map((o) => shared + (o.n / (o.n + pull)) * (o.c - shared));
-  }
-
   /** Whether the last refit chose to predict from the store alone, without the prior. */
   get usesStoreAlone(): boolean {
     return this.storeAlone;
@@ -434,8 +406,7 @@ export class QualityModel {
     random: () => number,
     yieldNow?: () => Promise<void>,
   ): Promise<{ losses: Float64Array; evidence: number; storeAlone: boolean }> {
-    const knnShares = this.options.knnSharesWithPrior ?? KNN_SHARES;
-    const cells = CORRECTION_SHARES.length * knnShares.length;
+    const cells = CORRECTION_SHARES.length * KNN_SHARES.length;
     const losses = new Float64Array(cells);
     const withPrior: number[] = [];
     for (let i = 0; i < count; i++) if (this.outcomeOffset[i] !== 0) withPrior.push(i);
@@ -491,11 +462,11 @@ export class QualityModel {
         const p0 = views.quality;
         const score = this.outcomeScore[i]!;
         const weight = this.outcomeWeight[i]!;
-        const corrected = knnShares.map((share) => share * views.knn + (1 - share) * (views.linear ?? p0));
+        const corrected = KNN_SHARES.map((share) => share * views.knn + (1 - share) * (views.linear ?? p0));
         corrected.forEach((c, l) => {
           CORRECTION_SHARES.forEach((a, j) => {
             const err = p0 + a * (c - p0) - score;
-            const at = j * knnShares.length + l;
+            const at = j * KNN_SHARES.length + l;
             losses[at] = losses[at]! + weight * err * err;
           });
         });
@@ -516,7 +487,7 @@ export class QualityModel {
     }
     // The correction the prior would be used with (α may be the evidence floor, off the grid).
     const { alpha, knnShare } = correctionFrom(losses, withPrior.length, this.options);
-    const l = Math.max(0, knnShares.indexOf(knnShare));
+    const l = Math.max(0, KNN_SHARES.indexOf(knnShare));
     const differences = heldOut.map(
       (o) => (o.alone - o.score) ** 2 - (o.p0 + alpha * (o.corrected[l]! - o.p0) - o.score) ** 2,
     );
@@ -616,7 +587,6 @@ export class QualityModel {
       });
     });
     const sharedShift = split ? newtonShift(splitWeight, splitScore, splitBase, null, split.shared) : 0;
-    const headLogits = priors ? this.headCorrections(heads, x, models, priors) : null;
     return {
       nearest,
       wordsOnly: vector === null,
@@ -655,13 +625,9 @@ export class QualityModel {
                     )),
             )
           : residualKnn
-          ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
-          : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);
-        const linear = headLogits
-          ? sigmoid(logit(p0) + headLogits[i]!)
-          : m !== undefined && heads.has(m)
-            ? heads.predict(m, x, logit(p0))
-            : base;
+            ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
+            : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);
+        const linear = m !== undefined && heads.has(m) ? heads.predict(m, x, logit(p0)) : base;
         const corrected = correction.knnShare * knn + (1 - correction.knnShare) * linear;
         const quality = base + correction.alpha * (corrected - base);
         return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes, prior: p0 };
@@ -679,16 +645,15 @@ function correctionFrom(losses: Float64Array, evidence: number, options: Quality
     if (loss < losses[best]! - 1e-12) best = j;
   });
   if (losses[best] === 0) return { alpha: 0, knnShare: options.knnShareWithPrior };
-  const knnShares = options.knnSharesWithPrior ?? KNN_SHARES;
   // Held-out squared error favours the prior's calibrated probabilities even where the learned
   // corrections rank prompts better (MMLU fold 0, 12k outcomes: APGR .684 at α = .7, .693 at 1), so α
   // is at least the evidence share n / (n + CORRECTION_HALF_AT).
   return {
     alpha: Math.max(
-      CORRECTION_SHARES[Math.floor(best / knnShares.length)]!,
+      CORRECTION_SHARES[Math.floor(best / KNN_SHARES.length)]!,
       evidence / (evidence + CORRECTION_HALF_AT),
     ),
-    knnShare: knnShares[best % knnShares.length]!,
+    knnShare: KNN_SHARES[best % KNN_SHARES.length]!,
   };
 }
 
