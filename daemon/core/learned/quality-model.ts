@@ -556,7 +556,7 @@ export class QualityModel {
     const splitModel: number[] = [];
     const splitWeight: number[] = [];
     const splitScore: number[] = [];
-    const splitBase: number[] = [];
+    const splitLogit: number[] = [];
     found.forEach((n, i) => {
       const kn = kernel[i] ?? Math.exp((n.similarity - 1) / temperature);
       const kr = residualTemperature === temperature ? kn : Math.exp((n.similarity - 1) / residualTemperature);
@@ -568,7 +568,7 @@ export class QualityModel {
             splitModel.push(m);
             splitWeight.push(kr * statWeight);
             splitScore.push(statSum / statWeight);
-            splitBase.push(clampOpen(p0 + this.shiftOf(m)));
+            splitLogit.push(logit(clampOpen(p0 + this.shiftOf(m))));
           }
         }
         const slot = slotOf[m] ?? -1;
@@ -586,7 +586,7 @@ export class QualityModel {
         counts[slot] = counts[slot]! + 1;
       });
     });
-    const sharedShift = split ? newtonShift(splitWeight, splitScore, splitBase, null, split.shared) : 0;
+    const sharedShift = split ? newtonShift(splitModel, splitWeight, splitScore, splitLogit, -1, 0, split.shared) : 0;
     return {
       nearest,
       wordsOnly: vector === null,
@@ -616,13 +616,7 @@ export class QualityModel {
                 sharedShift +
                 (m === undefined
                   ? 0
-                  : newtonShift(
-                      splitWeight.map((w, j) => (splitModel[j] === m ? w : 0)),
-                      splitScore,
-                      splitBase,
-                      sharedShift,
-                      split.perModel,
-                    )),
+                  : newtonShift(splitModel, splitWeight, splitScore, splitLogit, m, sharedShift, split.perModel)),
             )
           : residualKnn
             ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
@@ -674,23 +668,25 @@ function clearlyBelowZero(values: readonly number[], weights: readonly number[])
 }
 
 /**
- * One Newton step from 0 of a logistic model's logit shift δ on top of the bases' logits (plus
- * `offset`), with a Gaussian prior on δ worth `pseudoCount` outcomes at p = ½:
- * δ = Σ w (y − p) / (Σ w p (1 − p) + pseudoCount / 4).
+ * One Newton step from 0 of a logistic model's logit shift δ on top of the outcomes' base logits
+ * (plus `offset`), over the outcomes of `model` (−1: every model), with a Gaussian prior on δ worth
+ * `pseudoCount` outcomes at p = ½: δ = Σ w (y − p) / (Σ w p (1 − p) + pseudoCount / 4).
  */
 function newtonShift(
+  models: readonly number[],
   weights: readonly number[],
   scores: readonly number[],
-  bases: readonly number[],
-  offset: number | null,
+  logits: readonly number[],
+  model: number,
+  offset: number,
   pseudoCount: number,
 ): number {
   let num = 0;
   let den = pseudoCount / 4;
   for (let j = 0; j < weights.length; j++) {
+    if (model >= 0 && models[j] !== model) continue;
     const w = weights[j]!;
-    if (w === 0) continue;
-    const p = offset === null ? bases[j]! : sigmoid(logit(bases[j]!) + offset);
+    const p = sigmoid(logits[j]! + offset);
     num += w * (scores[j]! - p);
     den += w * p * (1 - p);
   }
