@@ -9,6 +9,11 @@
 // prior as 50 or 100 outcomes, 50 neighbours, the heads pulled by 1,000/n, and the kNN alone at
 // α = 1 all within ±.003 of it; without the re-centring .590 / .588. β (the heads' rescaling of the
 // prior's logit) pulled by 300/n like the weights: .627 / .627 / .628, not kept.
+// Next round (online4), fold 0, seeds 1–6: the residual kNN's shared/per-model split over 500
+// neighbours at 0.3 .634 / .637 / .644 at 300 / 1,000 / 3,000 against .632 / .631 / .637 (shipped).
+// --full (every score of each streamed prompt revealed, seeds 1–3): the learner then before the
+// split .638 / .639 at 300 / 1,000 prompts, .673 at 3,000 prompts (6,000 outcomes: the store alone).
+// Folds 1–4 report the shipped learner this way: ONLINE_VARIANTS='{}' … --fold F --seeds 1,2,3.
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
