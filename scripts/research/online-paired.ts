@@ -9,6 +9,11 @@
 // prior as 50 or 100 outcomes, 50 neighbours, the heads pulled by 1,000/n, and the kNN alone at
 // α = 1 all within ±.003 of it; without the re-centring .590 / .588. β (the heads' rescaling of the
 // prior's logit) pulled by 300/n like the weights: .627 / .627 / .628, not kept.
+// Next round (online4), fold 0, seeds 1–6: the residual kNN's shared/per-model split over 500
+// neighbours at 0.3 .634 / .637 / .644 at 300 / 1,000 / 3,000 against .632 / .631 / .637 (shipped).
+// --full (every score of each streamed prompt revealed, seeds 1–3): the learner then before the
+// split .638 / .639 at 300 / 1,000 prompts, .673 at 3,000 prompts (6,000 outcomes: the store alone).
+// Folds 1–4 report the shipped learner this way: ONLINE_VARIANTS='{}' … --fold F --seeds 1,2,3.
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
@@ -47,6 +52,8 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '1,2,3,4' },
       checkpoints: { type: 'string', default: '300,1000' },
       explore: { type: 'string', default: '0.3' },
+      // Diagnostic: every model's score revealed for each streamed prompt (the policy still runs).
+      full: { type: 'boolean', default: false },
     },
   });
   const fold = Number(values.fold);
@@ -81,9 +88,11 @@ async function main(): Promise<void> {
       const p = shipped.size === 0 ? null : shipped.predict(r.vector, r.features, names, priors).models;
       const chosen = random() < explore || !p ? Math.floor(random() * 2) : thompson(p, random);
       if (chosen === 0) strongOutcomes++;
+      const revealed = values.full ? [0, 1] : [chosen];
       for (const m of [shipped, ...variants.map(([, v]) => v)])
-        m.add(r.key, r.vector, r.features, names[chosen]!, r.scores[chosen]!, 1, r.logits[chosen]);
+        for (const c of revealed) m.add(r.key, r.vector, r.features, names[c]!, r.scores[c]!, 1, r.logits[c]);
       if (!checkpoints.includes(i + 1)) continue;
+      const started = Date.now();
       const line = [`seed ${seed} n=${i + 1} (${strongOutcomes} strong)`];
       for (const [name, m] of [['shipped', shipped] as const, ...variants]) {
         await m.refit(seededRandom(seed + i), undefined, 'exact');
@@ -97,7 +106,7 @@ async function main(): Promise<void> {
         sums.set(key, (sums.get(key) ?? 0) + value);
         line.push(`${name} ${value.toFixed(3)} (α ${c.alpha.toFixed(2)} knn ${c.knnShare})`);
       }
-      console.log(line.join('  '));
+      console.log(`${line.join('  ')}  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
   }
   const seeds = values.seeds.split(',').length;

@@ -13,7 +13,7 @@ import { thompson } from '../../daemon/benchmark/run';
 import { onlineRows, STRONG, WEAK, type OnlineRow } from './online-rows';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
 
-const CACHE = '/tmp/online2-cache';
+const CACHE = process.env.ONLINE_CACHE ?? '/tmp/online2-cache';
 
 interface Row extends OnlineRow {
   /** The prior's prompt profile: its skills, then its difficulty. */

@@ -35,6 +35,8 @@ export interface QualityModelOptions {
    * mostly noise.
    */
   residualK?: number;
+  /** With the router prior: the residual kNN's kernel width (default temperature). */
+  residualTemperature?: number;
   /** Share of the kNN estimate in the blend when the prior is in (the rest: the residual head). */
   knnShareWithPrior: number;
   /** A fixed share of the corrections to apply (tuning runs); undefined: chosen by cross-fitting. */
@@ -48,6 +50,16 @@ export interface QualityModelOptions {
   calibratePrior?: number;
   /** Outcomes with a prior below which the store alone is not tried (default STORE_ALONE_MIN_OUTCOMES). */
   storeAloneMinOutcomes?: number;
+  /**
+   * With the router prior and residualKnn: split the neighbours' residuals into a part shared by
+   * every model (the prompt is easier or harder than the prior says: one logit shift for all) and a
+   * part per model, each a Gaussian-shrunk Newton step of a logistic model on the prior's logit.
+   * The numbers are the pseudo-outcomes of the shared and the per-model part (undefined: off, the
+   * per-model residual average). With only the chosen model's score revealed most outcomes are the
+   * strong model's: without the split its residuals (mostly the prompt's difficulty) move it alone
+   * and reorder strong − weak.
+   */
+  sharedResidual?: { shared: number; perModel: number };
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -67,7 +79,16 @@ export const DEFAULT_QUALITY_MODEL: QualityModelOptions = {
   // .644; 500 and 20: .652 / .652 / .653; 200 and 50: .653 / .654 / .656).
   priorPseudoCount: 20,
   residualKnn: true,
-  residualK: 200,
+  // The residual kNN split into a logit shift shared by every model and each model's own departure
+  // (20 pseudo-outcomes each), over a flatter kernel (0.3) and 500 neighbours. MMLU online from a
+  // prior trained without it, hash fold 0, 6 replay seeds (5 at 3,000), paired on the same revealed
+  // outcomes, at 300 / 1,000 / 3,000: APGR .634 / .637 / .644 against .632 / .631 / .637 without the
+  // split, at 0.15 and 200 (prior alone .629). Tried there and not kept: split 4/20 (.635 / .637 / .640),
+  // 10/20, 40/40, 20/80, 5/40; pseudo-counts 1 and 3 without the split (.615–.628 at 300); the heads'
+  // corrections pulled toward the pool's shared one by 300 or 1,000 outcomes (within ±.003).
+  residualK: 500,
+  residualTemperature: 0.3,
+  sharedResidual: { shared: 20, perModel: 20 },
   knnShareWithPrior: 0.2,
   // Online from a prior trained without MMLU (hash fold 0), 300 / 1,000 / 3,000 revealed outcomes:
   // APGR .642 / .646 / .656 against .638 / .633 / .654 without the shift (the prior alone: .641).
@@ -320,6 +341,13 @@ export class QualityModel {
     writeLexical(lexical, x, offset);
   }
 
+  /** The model's mean residual against the prior, shrunk by calibratePrior pseudo-outcomes (0 when off). */
+  private shiftOf(m: number): number {
+    const rt = this.residualTotals[m];
+    const c = this.options.calibratePrior;
+    return c && rt ? rt.sum / (rt.weight + c) : 0;
+  }
+
   /** Whether the last refit chose to predict from the store alone, without the prior. */
   get usesStoreAlone(): boolean {
     return this.storeAlone;
@@ -501,6 +529,7 @@ export class QualityModel {
     exclude?: number,
   ): Prediction {
     const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn } = this.options;
+    const residualTemperature = this.options.residualTemperature ?? temperature;
     // With the prior the residual kNN may read a wider neighbourhood; the plain kNN view (sums,
     // evidence, neighbour counts) reads the first k of it either way.
     const widest = priors && residualKnn ? Math.max(k, this.options.residualK ?? k) : k;
@@ -522,17 +551,34 @@ export class QualityModel {
     const residualEvidences = new Float64Array(models.length);
     const evidences = new Float64Array(models.length);
     const counts = new Int32Array(models.length);
+    // sharedResidual: every neighbour outcome with a prior (any model), for the shared/per-model split.
+    const split = priors && residualKnn ? this.options.sharedResidual : undefined;
+    const splitModel: number[] = [];
+    const splitWeight: number[] = [];
+    const splitScore: number[] = [];
+    const splitLogit: number[] = [];
     found.forEach((n, i) => {
       const kn = kernel[i] ?? Math.exp((n.similarity - 1) / temperature);
+      const kr = residualTemperature === temperature ? kn : Math.exp((n.similarity - 1) / residualTemperature);
       const inNearest = i < k;
       this.index.forEachStat(n.point, (m, statSum, statWeight) => {
+        if (split) {
+          const p0 = this.pointPrior.get(n.point * 65536 + m);
+          if (p0 !== undefined) {
+            splitModel.push(m);
+            splitWeight.push(kr * statWeight);
+            splitScore.push(statSum / statWeight);
+            splitLogit.push(logit(clampOpen(p0 + this.shiftOf(m))));
+          }
+        }
         const slot = slotOf[m] ?? -1;
         if (slot < 0) return;
         const w = kn * statWeight;
         const p0 = this.pointPrior.get(n.point * 65536 + m);
         if (p0 !== undefined) {
-          residuals[slot] = residuals[slot]! + w * (statSum / statWeight - p0);
-          residualEvidences[slot] = residualEvidences[slot]! + w;
+          const wr = kr * statWeight;
+          residuals[slot] = residuals[slot]! + wr * (statSum / statWeight - p0);
+          residualEvidences[slot] = residualEvidences[slot]! + wr;
         }
         if (!inNearest) return;
         sums[slot] = sums[slot]! + w * (statSum / statWeight);
@@ -540,6 +586,7 @@ export class QualityModel {
         counts[slot] = counts[slot]! + 1;
       });
     });
+    const sharedShift = split ? newtonShift(splitModel, splitWeight, splitScore, splitLogit, -1, 0, split.shared) : 0;
     return {
       nearest,
       wordsOnly: vector === null,
@@ -559,15 +606,21 @@ export class QualityModel {
           const quality = linear === null ? knn : knnShare * knn + (1 - knnShare) * linear;
           return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes };
         }
-        // The model's mean residual, shrunk by calibratePrior pseudo-outcomes (0 when off).
-        const rt = m === undefined ? undefined : this.residualTotals[m];
-        const shift = this.options.calibratePrior && rt ? rt.sum / (rt.weight + this.options.calibratePrior) : 0;
-        const base = shift === 0 ? p0 : Math.min(0.999, Math.max(0.001, p0 + shift));
+        const shift = m === undefined ? 0 : this.shiftOf(m);
+        const base = shift === 0 ? p0 : clampOpen(p0 + shift);
         const residualEvidence = slot < 0 ? 0 : residualEvidences[slot]!;
         const residual = slot < 0 ? 0 : residuals[slot]! - shift * residualEvidence;
-        const knn = residualKnn
-          ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
-          : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);
+        const knn = split
+          ? sigmoid(
+              logit(base) +
+                sharedShift +
+                (m === undefined
+                  ? 0
+                  : newtonShift(splitModel, splitWeight, splitScore, splitLogit, m, sharedShift, split.perModel)),
+            )
+          : residualKnn
+            ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
+            : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);
         const linear = m !== undefined && heads.has(m) ? heads.predict(m, x, logit(p0)) : base;
         const corrected = correction.knnShare * knn + (1 - correction.knnShare) * linear;
         const quality = base + correction.alpha * (corrected - base);
@@ -612,6 +665,37 @@ function clearlyBelowZero(values: readonly number[], weights: readonly number[])
   for (let i = 0; i < values.length; i++) variance += weights[i]! * (values[i]! - mean) ** 2;
   variance /= w;
   return mean + STORE_ALONE_MARGIN * Math.sqrt(variance / values.length) < 0;
+}
+
+/**
+ * One Newton step from 0 of a logistic model's logit shift δ on top of the outcomes' base logits
+ * (plus `offset`), over the outcomes of `model` (−1: every model), with a Gaussian prior on δ worth
+ * `pseudoCount` outcomes at p = ½: δ = Σ w (y − p) / (Σ w p (1 − p) + pseudoCount / 4).
+ */
+function newtonShift(
+  models: readonly number[],
+  weights: readonly number[],
+  scores: readonly number[],
+  logits: readonly number[],
+  model: number,
+  offset: number,
+  pseudoCount: number,
+): number {
+  let num = 0;
+  let den = pseudoCount / 4;
+  for (let j = 0; j < weights.length; j++) {
+    if (model >= 0 && models[j] !== model) continue;
+    const w = weights[j]!;
+    const p = sigmoid(logits[j]! + offset);
+    num += w * (scores[j]! - p);
+    den += w * p * (1 - p);
+  }
+  return den > 0 ? num / den : 0;
+}
+
+/** A probability kept off 0 and 1 (a shifted prior estimate). */
+function clampOpen(p: number): number {
+  return Math.min(0.999, Math.max(0.001, p));
 }
 
 function clamp01(x: number): number {
