@@ -264,7 +264,15 @@ function tuningApgr(
   const p = rows.map((r) =>
     priorScores(t, r, t.artifact.input.embedding > 0 ? (embeddings.get(r.prompt) ?? null) : null),
   );
-  const models = d.rows[0]!.models;
+  return pairApgrs(rows, p);
+}
+
+/**
+ * APGR of gpt-4 vs Mixtral, and the mean over all model pairs with a clear gap (≥ 0.1), of `rows`
+ * ranked by `p` (each row's predicted score per model, null where there is none).
+ */
+export function pairApgrs(rows: PriorRow[], p: (number | null)[][]): { pair: number | null; allPairs: number } {
+  const models = rows[0]?.models ?? [];
   const one = (s: number, w: number): number | null => {
     const idx = rows
       .map((_, i) => i)

@@ -29,7 +29,7 @@
 //    noise; it lost on the file it was meant for and on MBPP and MT-Bench, so it was not shipped.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { apgr, mean, qualityCurve } from '../../daemon/benchmark/metrics';
+import { mean } from '../../daemon/benchmark/metrics';
 import {
   loadPriorDataset,
   PRIOR_TRAINING_FILES,
@@ -40,7 +40,7 @@ import {
 import { solveAugmented } from '../../daemon/benchmark/solve';
 import { routingFocus } from '../../daemon/core/learned/focus';
 import { logitOf, RouterPrior, sigmoid, type PriorArtifact } from '../../daemon/core/learned/prior';
-import { PAIR_FILES, STRONG, WEAK } from '../train-prior';
+import { PAIR_FILES, pairApgrs } from '../train-prior';
 
 const CACHE = '/tmp/transfer4-cache';
 const DATA = '/work/shared/eval-data';
@@ -217,31 +217,7 @@ export function foldZero(
   const meanAbility = mean(Object.values(prior.artifact.models).map((r) => r.ability));
   const rows = d.rows.filter((r) => r.fold === 0);
   const p = rows.map((r) => probabilities(prior, r, c, meanAbility));
-  const models = d.rows[0]!.models;
-  const one = (s: number, w: number): number | null => {
-    const idx = rows
-      .map((_, i) => i)
-      .filter(
-        (i) => rows[i]!.scores[s] !== null && rows[i]!.scores[w] !== null && p[i]![s] !== null && p[i]![w] !== null,
-      );
-    const strong = idx.map((i) => rows[i]!.scores[s]!);
-    const weak = idx.map((i) => rows[i]!.scores[w]!);
-    if (idx.length < 20 || mean(strong) - mean(weak) < 0.1) return null;
-    return apgr(
-      qualityCurve(
-        strong,
-        weak,
-        idx.map((i) => p[i]![s]! - p[i]![w]!),
-      ),
-    );
-  };
-  const all: number[] = [];
-  for (let a = 0; a < models.length; a++)
-    for (let b = 0; b < models.length; b++) {
-      const v = a === b ? null : one(a, b);
-      if (v !== null) all.push(v);
-    }
-  return { pair: one(models.indexOf(STRONG), models.indexOf(WEAK)), allPairs: mean(all) };
+  return pairApgrs(rows, p);
 }
 
 function main(): void {
