@@ -551,8 +551,10 @@ export class QualityModel {
     const residualEvidences = new Float64Array(models.length);
     const evidences = new Float64Array(models.length);
     const counts = new Int32Array(models.length);
-    // sharedResidual: every neighbour outcome with a prior (any model), for the shared/per-model split.
+    // sharedResidual: every neighbour outcome with a prior (any model), for the shared/per-model
+    // split, which then takes the place of the per-model residual average.
     const split = priors && residualKnn ? this.options.sharedResidual : undefined;
+    const shifts = split ? Float64Array.from(this.index.models, (_, m) => this.shiftOf(m)) : undefined;
     const splitModel: number[] = [];
     const splitWeight: number[] = [];
     const splitScore: number[] = [];
@@ -562,25 +564,22 @@ export class QualityModel {
       const kr = residualTemperature === temperature ? kn : Math.exp((n.similarity - 1) / residualTemperature);
       const inNearest = i < k;
       this.index.forEachStat(n.point, (m, statSum, statWeight) => {
-        if (split) {
-          const p0 = this.pointPrior.get(n.point * 65536 + m);
-          if (p0 !== undefined) {
-            splitModel.push(m);
-            splitWeight.push(kr * statWeight);
-            splitScore.push(statSum / statWeight);
-            splitLogit.push(logit(clampOpen(p0 + this.shiftOf(m))));
-          }
-        }
         const slot = slotOf[m] ?? -1;
-        if (slot < 0) return;
-        const w = kn * statWeight;
-        const p0 = this.pointPrior.get(n.point * 65536 + m);
+        const p0 = split || slot >= 0 ? this.pointPrior.get(n.point * 65536 + m) : undefined;
         if (p0 !== undefined) {
           const wr = kr * statWeight;
-          residuals[slot] = residuals[slot]! + wr * (statSum / statWeight - p0);
-          residualEvidences[slot] = residualEvidences[slot]! + wr;
+          if (shifts) {
+            splitModel.push(m);
+            splitWeight.push(wr);
+            splitScore.push(statSum / statWeight);
+            splitLogit.push(logit(clampOpen(p0 + shifts[m]!)));
+          } else if (slot >= 0) {
+            residuals[slot] = residuals[slot]! + wr * (statSum / statWeight - p0);
+            residualEvidences[slot] = residualEvidences[slot]! + wr;
+          }
         }
-        if (!inNearest) return;
+        if (slot < 0 || !inNearest) return;
+        const w = kn * statWeight;
         sums[slot] = sums[slot]! + w * (statSum / statWeight);
         evidences[slot] = evidences[slot]! + w;
         counts[slot] = counts[slot]! + 1;
