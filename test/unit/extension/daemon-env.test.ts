@@ -14,31 +14,28 @@ function environmentOf(pid: number): Map<string, string> {
   return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
+/** MALLOC_ARENA_MAX of a daemon started by a window whose own environment has `windowValue`. */
+async function arenaMaxOfDaemonStartedWith(windowValue: string | undefined): Promise<string | undefined> {
+  const saved = process.env.MALLOC_ARENA_MAX;
+  if (windowValue === undefined) delete process.env.MALLOC_ARENA_MAX;
+  else process.env.MALLOC_ARENA_MAX = windowValue;
+  try {
+    const d = await joinOrStart(spec(tempDir()), { timeoutMs: 10_000 });
+    started.push(d.info.pid);
+    d.socket.destroy();
+    return environmentOf(d.info.pid).get('MALLOC_ARENA_MAX');
+  } finally {
+    if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
+    else process.env.MALLOC_ARENA_MAX = saved;
+  }
+}
+
 describe('the environment of a started daemon', { skip: !existsSync('/proc/self/environ') }, () => {
   it('holds glibc malloc to two arenas', async () => {
-    const saved = process.env.MALLOC_ARENA_MAX;
-    delete process.env.MALLOC_ARENA_MAX;
-    try {
-      const d = await joinOrStart(spec(tempDir()), { timeoutMs: 10_000 });
-      started.push(d.info.pid);
-      d.socket.destroy();
-      assert.equal(environmentOf(d.info.pid).get('MALLOC_ARENA_MAX'), '2');
-    } finally {
-      if (saved !== undefined) process.env.MALLOC_ARENA_MAX = saved;
-    }
+    assert.equal(await arenaMaxOfDaemonStartedWith(undefined), '2');
   });
 
   it("keeps the window's own MALLOC_ARENA_MAX", async () => {
-    const saved = process.env.MALLOC_ARENA_MAX;
-    process.env.MALLOC_ARENA_MAX = '4';
-    try {
-      const d = await joinOrStart(spec(tempDir()), { timeoutMs: 10_000 });
-      started.push(d.info.pid);
-      d.socket.destroy();
-      assert.equal(environmentOf(d.info.pid).get('MALLOC_ARENA_MAX'), '4');
-    } finally {
-      if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
-      else process.env.MALLOC_ARENA_MAX = saved;
-    }
+    assert.equal(await arenaMaxOfDaemonStartedWith('4'), '4');
   });
 });
