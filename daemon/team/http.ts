@@ -112,10 +112,13 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
   // stream), which fastify's onResponse never hears of: counting there leaked one in-flight request
   // per cancelled answer, and each inflated the key's expected spend until the daemon restarted.
   const holdUntilClosed = (reply: FastifyReply, key: ApiKey, reservation?: Reservation): void => {
-    reply.raw.once('close', () => {
+    const giveBack = (): void => {
       limiter?.finished(key.id);
       if (reservation) limiter?.release(reservation); // no-op once the record settled it
-    });
+    };
+    // A reservation can come back from the database after the client has gone: its close is past.
+    if (reply.raw.closed) giveBack();
+    else reply.raw.once('close', giveBack);
   };
 
   app.addHook('onRequest', (request, reply, done) => {
