@@ -7,7 +7,7 @@ import { State, type LanguageClient } from 'vscode-languageclient/node';
 import type { DaemonFile } from '../shared/daemon';
 import type { NotificationType } from 'vscode-jsonrpc';
 import { ChatChunkNotification, HealthRequest, StatusNotification } from '../shared/protocol';
-import { affectsDaemon, readSettings, type DaemonSettings } from './config';
+import { affectsDaemon, readSettings, settingsChangeAction, type DaemonSettings } from './config';
 import { createClient, rpcOf } from './daemon/client';
 import { daemonArgs, isAlive, joinOrStart } from './daemon/discovery';
 import { LogTail } from './daemon/logTail';
@@ -88,10 +88,7 @@ export class Ctx implements vscode.Disposable {
     extension.subscriptions.push(
       this,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affectsDaemon(e)) {
-          this.output.info('daemon settings changed: reconnecting with the new settings');
-          void this.restart(false);
-        }
+        if (affectsDaemon(e)) void this.applySettingsChange();
       }),
     );
   }
@@ -235,6 +232,33 @@ export class Ctx implements vscode.Disposable {
       if (isAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
     }
     await this.start();
+  }
+
+  /** A daemon setting changed: reconnect or restart so that it takes effect (config.ts settingsChangeAction). */
+  private async applySettingsChange(): Promise<void> {
+    const action = settingsChangeAction(this.settings, readSettings(), {
+      startedHere: this.facts.startedHere,
+      connected: this.status.current.phase === 'running',
+    });
+    if (action === 'none') return;
+    if (action === 'reconnect') {
+      this.output.info('data directory changed: connecting to its daemon');
+      return this.restart(false);
+    }
+    if (action === 'restart') {
+      this.output.info('daemon settings changed: restarting the daemon with them');
+      return this.restart(true);
+    }
+    const pid = this.facts.info?.pid;
+    this.output.info(
+      `daemon settings changed; the running daemon (pid ${pid}) was started elsewhere and keeps its own`,
+    );
+    const restart = 'Restart Daemon';
+    const pick = await vscode.window.showInformationMessage(
+      `Fugusashi: the running daemon (pid ${pid}) was started by another window or \`fugusashi serve\` and keeps its settings until it restarts.`,
+      restart,
+    );
+    if (pick === restart) await this.restart(true);
   }
 
   private async connect() {

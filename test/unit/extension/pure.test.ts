@@ -14,7 +14,7 @@ import { crlf, progressLine, summaryLines } from '../../../extension/benchmark/f
 import { lastAnswer, parseModelCommand, toMessages } from '../../../extension/chat/history';
 import { decisionHeader, statsMarkdown, whyMarkdown } from '../../../extension/chat/render';
 import { chatOpenArgs } from '../../../extension/commands';
-import { CLI_DEFAULTS, resolveSettings } from '../../../extension/config';
+import { CLI_DEFAULTS, resolveSettings, settingsChangeAction } from '../../../extension/config';
 import { RestartPolicy } from '../../../extension/daemon/restartPolicy';
 import { Commands } from '../../../extension/ids';
 import { pickerModels, toOpenAiMessages } from '../../../extension/lm/messages';
@@ -275,6 +275,32 @@ describe('settings and status', () => {
     assert.equal(s.exploration, 0);
     assert.equal(s.idleShutdownSeconds, 0);
     assert.equal(s.maxRestarts, 2);
+  });
+  it('a changed launch setting restarts the daemon (a reconnect would join the old one); another data dir reconnects', () => {
+    const before = resolveSettings(
+      {
+        dataDir: '/d',
+        configFile: '',
+        port: 6060,
+        costWeight: null,
+        exploration: null,
+        idleShutdownSeconds: 300,
+        maxRestarts: 5,
+      },
+      '/home/u',
+      undefined,
+    );
+    const mine = { startedHere: true, connected: true };
+    const joined = { startedHere: false, connected: true };
+    const down = { startedHere: false, connected: false };
+    assert.equal(settingsChangeAction(before, { ...before, costWeight: 0.5 }, mine), 'restart');
+    assert.equal(settingsChangeAction(before, { ...before, port: 7070 }, mine), 'restart');
+    assert.equal(settingsChangeAction(before, { ...before, configFile: '/c.yaml' }, down), 'restart');
+    // Started by another window or `fugusashi serve`: ending it is the user's call.
+    assert.equal(settingsChangeAction(before, { ...before, exploration: 0.1 }, joined), 'ask');
+    assert.equal(settingsChangeAction(before, { ...before, dataDir: '/other' }, joined), 'reconnect');
+    assert.equal(settingsChangeAction(before, { ...before }, mine), 'none');
+    assert.equal(settingsChangeAction(before, { ...before, maxRestarts: 1 }, mine), 'none');
   });
   it('status shows the last model when running and errors when failed', () => {
     assert.equal(
