@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { ChatMessage } from '../../shared/openai';
 import { DecisionsRequest, ModelsRequest, RateRequest, StatsRequest, TraceRequest } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
-import { PARTICIPANT_ID } from '../ids';
+import { AUTO_MODEL_ID, LM_VENDOR, PARTICIPANT_ID } from '../ids';
 import { routedChat } from '../routedChat';
 import type { DaemonRpc } from '../rpc';
 import { resolveAttachments } from './attachments';
@@ -47,7 +47,9 @@ async function handle(
       stream.markdown(statsMarkdown(await (await ctx.rpc()).sendRequest(StatsRequest, undefined)));
       return {};
     }
-    let model = 'auto';
+    // The model picker's choice counts when it is one of ours (a routing mode or a pool model);
+    // another vendor's model (the picker's default elsewhere) leaves the routing to Auto.
+    let model = request.model?.vendor === LM_VENDOR ? request.model.id : AUTO_MODEL_ID;
     let prompt = request.prompt;
     if (request.command === 'model') {
       const parsed = parseModelCommand(request.prompt);
@@ -80,7 +82,7 @@ async function answer(
   stream: vscode.ChatResponseStream,
   token: vscode.CancellationToken,
 ): Promise<vscode.ChatResult> {
-  stream.progress(model === 'auto' ? 'Routing…' : `Asking ${model}…`);
+  stream.progress(model === AUTO_MODEL_ID || model.startsWith('auto:') ? 'Routing…' : `Asking ${model}…`);
   const rpc = await ctx.rpc();
   const messages = toMessages(context.history, PARTICIPANT_ID, prompt);
   const attached = references.length > 0 ? await attach(rpc, model, messages, references, stream) : undefined;

@@ -202,6 +202,26 @@ describe('chat participant', () => {
     assert.equal(seen[0]!.request.messages.at(-1)!.content, 'explain monads');
   });
 
+  it('routes with the Fugusashi mode or model picked in the chat’s model picker; another vendor’s model means Auto', async () => {
+    const seen = serveChat(pair, ['ok']);
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const ask = (model: { vendor: string; id: string }) =>
+      stub.participants[0].handler(
+        { prompt: 'hi', command: undefined, model },
+        { history: [] },
+        response().stream,
+        new vscode.CancellationTokenSource().token,
+      );
+    await ask({ vendor: 'fugusashi', id: 'auto:cost' });
+    await ask({ vendor: 'fugusashi', id: 'big-smart' });
+    await ask({ vendor: 'copilot', id: 'gpt-4.1' });
+    assert.deepEqual(
+      seen.map((p) => p.request.model),
+      ['auto:cost', 'big-smart', 'auto'],
+    );
+  });
+
   it('/why renders the trace of the last answer', async () => {
     const asked: string[] = [];
     pair.daemon.onRequest(TraceRequest, ({ request_id }) => {
