@@ -67,6 +67,8 @@ async function handle(
     }
     return await answer(ctx, model, prompt, request.references ?? [], context, stream, token);
   } catch (err) {
+    // The user pressed Stop: VS Code marks the answer cancelled; the daemon's "cancelled" is no error.
+    if (token.isCancellationRequested) return {};
     const message = err instanceof Error ? err.message : String(err);
     ctx.output.error(`chat: ${message}`);
     return { errorDetails: { message } };

@@ -256,6 +256,26 @@ describe('chat participant', () => {
     assert.match(parts.join(''), /### Why small-fast[\s\S]*\| big-smart \| 0\.500 \|/);
   });
 
+  it('a request the user cancels ends quietly, not with the daemon’s cancellation as an error', async () => {
+    pair.daemon.onRequest(
+      ChatRequest,
+      (_params, token) =>
+        new Promise<ChatCompletion>((_resolve, reject) =>
+          token.onCancellationRequested(() =>
+            reject(new ResponseError(-32800, 'The request was cancelled by the client.')),
+          ),
+        ),
+    );
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const cancel = new vscode.CancellationTokenSource();
+    const answered = stub.participants[0].handler({ prompt: 'x' }, { history: [] }, response().stream, cancel.token);
+    await new Promise((r) => setTimeout(r, 20));
+    cancel.cancel();
+    const result = await answered;
+    assert.equal(result.errorDetails, undefined);
+  });
+
   it('reports a daemon error as the chat error', async () => {
     pair.daemon.onRequest(ChatRequest, () => {
       throw new Error('all candidates failed');
