@@ -28,7 +28,10 @@ export function registerChatParticipant(ctx: Ctx): vscode.Disposable {
       await rpc.sendRequest(RateRequest, { request_id: meta.requestId, thumbs });
       ctx.output.info(`chat feedback: ${thumbs} for ${meta.requestId}`);
     } catch (err) {
-      ctx.output.error(`chat feedback not stored: ${err instanceof Error ? err.message : String(err)}`);
+      // Chat shows the thumb as given either way: say that the router did not learn from it.
+      const message = `rating not stored: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.output.error(`chat feedback ${message}`);
+      void vscode.window.showWarningMessage(`Fugusashi: ${message}`);
     }
   });
   return vscode.Disposable.from(participant, feedback);

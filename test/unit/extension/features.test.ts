@@ -171,6 +171,19 @@ describe('chat participant', () => {
     assert.deepEqual(rated, [{ request_id: 'req-1', thumbs: 'up' }]);
   });
 
+  it('says so when a thumbs rating is not stored (unknown request, daemon down), instead of only logging it', async () => {
+    pair.daemon.onRequest(RateRequest, (p) => {
+      throw new ResponseError(-32004, `Unknown request id "${p.request_id}"`);
+    });
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const result = { metadata: { requestId: 'gone', text: 'x', model: 'm', prompt: 'p', alternatives: [] } };
+    stub.participants[0].__feedback.fire({ result, kind: vscode.ChatResultFeedbackKind.Unhelpful });
+    for (let i = 0; i < 50 && stub.messages.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(stub.messages.length, 1);
+    assert.match(stub.messages[0].text, /rating not stored: Unknown request id "gone"/);
+  });
+
   it('/model forces the model and re-asks the last question when none is given', async () => {
     const seen = serveChat(pair, ['ok']);
     const { ctx } = fakeCtx(pair.rpc);
