@@ -62,6 +62,9 @@ export class Ctx implements vscode.Disposable {
   private readonly connected = new vscode.EventEmitter<DaemonRpc>();
   /** Fires each time a connection to the daemon is ready (first start, reconnects, restarts). */
   readonly onDidConnect = this.connected.event;
+  private readonly disconnected = new vscode.EventEmitter<void>();
+  /** Fires when the connection is lost or this window stops its client (restart, settings change). */
+  readonly onDidDisconnect = this.disconnected.event;
   private policy = new RestartPolicy(this.settings.maxRestarts);
   private readonly logTail: LogTail;
   private stopping = false;
@@ -141,6 +144,11 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** The connection, once the daemon answers; rejects after `timeoutMs`. */
+  /** A connection is up now (rpc() would resolve at once). */
+  isConnected(): boolean {
+    return this.status.current.phase === 'running';
+  }
+
   async rpc(timeoutMs = 30_000): Promise<DaemonRpc> {
     if (this.client?.state === State.Running && this.clientRpc) return this.clientRpc;
     if (!this.client || this.client.state === State.Stopped || this.client.state === State.StartFailed) {
@@ -218,6 +226,7 @@ export class Ctx implements vscode.Disposable {
       await client.dispose().catch(() => undefined);
     }
     this.status.update({ phase: 'stopped' });
+    this.disconnected.fire();
   }
 
   /** Reconnects; with `killDaemon`, first ends the running daemon (every window then reconnects to a new one). */
@@ -303,6 +312,7 @@ export class Ctx implements vscode.Disposable {
 
   private onConnectionClosed(): boolean {
     if (this.stopping) return false;
+    this.disconnected.fire();
     if (this.policy.shouldRestart()) {
       this.reconnecting = true;
       this.status.update({ phase: 'restarting', restarts: this.policy.used });
@@ -339,6 +349,7 @@ export class Ctx implements vscode.Disposable {
     this.logTail.stop();
     void this.stop();
     this.connected.dispose();
+    this.disconnected.dispose();
     this.status.dispose();
     this.output.dispose();
   }
