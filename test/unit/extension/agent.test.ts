@@ -222,7 +222,13 @@ describe('tool-call deltas → whole calls', () => {
   it('gives calls without an id (Ollama) one, and refuses arguments that are not a JSON object', () => {
     const a = new ToolCallAssembler();
     a.add([{ index: 0, function: { name: 'ls', arguments: '{}' } }]);
-    assert.match(a.take()[0]!.callId, /^call_fugusashi_\d+$/);
+    const [first] = a.take();
+    assert.match(first!.callId, /^call_fugusashi_\w+$/);
+    // The next round of an agent loop is a new request: VS Code pairs results with calls by id over
+    // the whole loop, so a repeated id would pass the earlier result off as this call's.
+    const nextRound = new ToolCallAssembler();
+    nextRound.add([{ index: 0, function: { name: 'ls', arguments: '{}' } }]);
+    assert.notEqual(nextRound.take()[0]!.callId, first!.callId);
     assert.throws(() => parseToolInput('ls', '{"a":'), /tool 'ls' with arguments that are not JSON: \{"a":/);
     assert.throws(() => parseToolInput('ls', '[1]'), /not a JSON object/);
   });
