@@ -450,6 +450,17 @@ describe('benchmark task terminal', () => {
     assert.equal(code, 1);
     assert.match(out(), /Benchmark failed: dataset not found: nope\.csv/);
   });
+  it('sends a tasks.json dataset path relative to the workspace folder as an absolute path', async () => {
+    const asked: string[] = [];
+    pair.daemon.onRequest(BenchmarkRequest, (p) => {
+      asked.push(p.dataset);
+      throw new ResponseError(-32602, 'stop here');
+    });
+    const { ctx } = fakeCtx(pair.rpc);
+    const definition = { type: 'fugusashi-benchmark', dataset: 'data/bench.csv' };
+    await run(new BenchmarkTerminal(ctx, definition, path.join(os.tmpdir(), 'ws')));
+    assert.deepEqual(asked, [path.join(os.tmpdir(), 'ws', 'data', 'bench.csv')]);
+  });
 });
 
 describe('secrets and vscode-lm bridge', () => {

@@ -173,6 +173,18 @@ describe('benchmark task output', () => {
       runId: 'r',
     });
   });
+  it('resolves relative dataset and test files against the workspace folder (the shared daemon has its own cwd)', () => {
+    const def = { type: 'fugusashi-benchmark', dataset: 'data/train.csv', test: './held.csv', mode: 'split' as const };
+    assert.deepEqual(benchmarkParams(def, 'r', '/ws'), {
+      dataset: path.join('/ws', 'data/train.csv'),
+      mode: 'split',
+      test: path.join('/ws', 'held.csv'),
+      runId: 'r',
+    });
+    assert.equal(benchmarkParams({ ...def, dataset: '/abs/x.csv' }, 'r', '/ws').dataset, '/abs/x.csv');
+    assert.equal(benchmarkParams({ type: 'fugusashi-benchmark', dataset: 'sample' }, 'r', '/ws').dataset, 'sample');
+    assert.equal(benchmarkParams(def, 'r', undefined).dataset, 'data/train.csv', 'no folder: left to the daemon');
+  });
   it('draws progress and a summary in terminal line endings', () => {
     assert.equal(
       progressLine({ run_id: 'r', phase: 'embedding', done: 5, total: 10 }),
