@@ -8,6 +8,7 @@ import type { DaemonFile } from '../shared/daemon';
 import type { NotificationType } from 'vscode-jsonrpc';
 import { ChatChunkNotification, HealthRequest, StatusNotification } from '../shared/protocol';
 import { affectsDaemon, readSettings, settingsChangeAction, type DaemonSettings } from './config';
+import { awaitConnection } from './daemon/awaitConnection';
 import { createClient, rpcOf } from './daemon/client';
 import { daemonArgs, isAlive, joinOrStart } from './daemon/discovery';
 import { LogTail } from './daemon/logTail';
@@ -62,6 +63,9 @@ export class Ctx implements vscode.Disposable {
   private readonly connected = new vscode.EventEmitter<DaemonRpc>();
   /** Fires each time a connection to the daemon is ready (first start, reconnects, restarts). */
   readonly onDidConnect = this.connected.event;
+  private readonly failedEmitter = new vscode.EventEmitter<string>();
+  /** Fires with the reason when the daemon could not be started or reconnected (status "failed"). */
+  readonly onDidFail = this.failedEmitter.event;
   private readonly disconnected = new vscode.EventEmitter<void>();
   /** Fires when the connection is lost or this window stops its client (restart, settings change). */
   readonly onDidDisconnect = this.disconnected.event;
@@ -158,17 +162,7 @@ export class Ctx implements vscode.Disposable {
         );
       }
     }
-    return new Promise<DaemonRpc>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        sub.dispose();
-        reject(new Error(`the Fugusashi daemon did not answer within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      const sub = this.onDidConnect((rpc) => {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(rpc);
-      });
-    });
+    return awaitConnection({ onDidConnect: this.onDidConnect, onDidFail: this.onDidFail }, timeoutMs);
   }
 
   async start(): Promise<void> {
@@ -193,7 +187,7 @@ export class Ctx implements vscode.Disposable {
           this.reconnecting = false;
           const message = `could not reconnect to the daemon: ${this.connectError}`;
           this.output.error(message);
-          this.status.update({ phase: 'failed', message });
+          this.fail(message);
         }
       }),
     );
@@ -204,7 +198,7 @@ export class Ctx implements vscode.Disposable {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.output.error(`daemon start failed: ${message}`);
-      this.status.update({ phase: 'failed', message });
+      this.fail(message);
     }
   }
 
@@ -233,6 +227,8 @@ export class Ctx implements vscode.Disposable {
   async restart(killDaemon: boolean): Promise<void> {
     const info = this.facts.info;
     await this.stop();
+    // Requests made meanwhile wait for the new connection (rpc()) instead of failing as "stopped".
+    this.status.update({ phase: 'starting', message: undefined });
     if (killDaemon && info && isAlive(info.pid)) {
       this.output.info(`stopping daemon pid ${info.pid}`);
       process.kill(info.pid, 'SIGTERM');
@@ -321,7 +317,7 @@ export class Ctx implements vscode.Disposable {
     }
     const message = `the daemon stopped ${this.settings.maxRestarts + 1} times in 3 minutes; not restarting`;
     this.output.error(message);
-    this.status.update({ phase: 'failed', message });
+    this.fail(message);
     return false;
   }
 
@@ -345,11 +341,17 @@ export class Ctx implements vscode.Disposable {
     }
   }
 
+  private fail(message: string): void {
+    this.status.update({ phase: 'failed', message });
+    this.failedEmitter.fire(message);
+  }
+
   dispose(): void {
     this.logTail.stop();
     void this.stop();
     this.connected.dispose();
     this.disconnected.dispose();
+    this.failedEmitter.dispose();
     this.status.dispose();
     this.output.dispose();
   }
