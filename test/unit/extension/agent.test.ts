@@ -259,6 +259,17 @@ describe('picker capabilities', () => {
     // Before the daemon answers, Auto offers tool calling so agent mode can list it.
     assert.equal(pickerModels([], '1')[0]!.capabilities.toolCalling, true);
   });
+  it('a model that cannot be called (its API key unset) gives Auto none of its abilities, and says why in the picker', () => {
+    const keyless = { ...entry('gpt-big', ['tools', 'vision'], 128_000), unavailable: 'OPENAI_API_KEY is not set' };
+    const models = pickerModels([entry('local', ['chat'], 8192), keyless], '1');
+    const [auto] = models;
+    // Auto routes around the model, so agent mode must not be offered an Auto that can call no tool.
+    assert.deepEqual(auto!.capabilities, { toolCalling: false, imageInput: false });
+    assert.equal(auto!.maxInputTokens, 8192);
+    const listed = models.find((m) => m.id === 'gpt-big');
+    assert.match(listed!.detail ?? '', /unavailable/);
+    assert.match(listed!.tooltip, /OPENAI_API_KEY is not set/);
+  });
 });
 
 describe('references within the context window', () => {
