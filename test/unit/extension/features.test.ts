@@ -18,6 +18,7 @@ import {
   ModelsRequest,
   RateRequest,
   SetSecretsNotification,
+  StatusNotification,
   TraceRequest,
   VscodeLmChatRequest,
   VscodeLmChunkNotification,
@@ -337,6 +338,30 @@ describe('language-model provider', () => {
     assert.deepEqual(reported, ['4']);
     assert.equal(seen[0]!.source, 'lm-provider');
     assert.equal(await provider.provideTokenCount({ id: 'auto' }, 'abcdefgh'), 2);
+  });
+
+  it('lists the pool again when the daemon’s config changes (an API key arrived, config.yaml edited)', async () => {
+    let pool = [{ id: 'small-fast', object: 'model' as const, created: 0, owned_by: 'x', provider: 'openai' }];
+    pair.daemon.onRequest(ModelsRequest, () => pool);
+    const { ctx, connected } = fakeCtx(pair.rpc);
+    registerLmProvider(ctx);
+    const { provider } = stub.lmProviders[0];
+    const changes: number[] = [];
+    provider.onDidChangeLanguageModelChatInformation(() => changes.push(Date.now()));
+    connected.fire(pair.rpc);
+    for (let i = 0; i < 50 && changes.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    pool = [...pool, { id: 'big-smart', object: 'model' as const, created: 0, owned_by: 'x', provider: 'openai' }];
+    // An answer's status (it names the model) is no config change: no refresh for it.
+    await pair.daemon.sendNotification(StatusNotification, { health: 'ok', models: 2, lastModel: 'small-fast' });
+    // The daemon pushes its status to every window after a config reload.
+    await pair.daemon.sendNotification(StatusNotification, { health: 'ok', models: 2 });
+    for (let i = 0; i < 50 && changes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(changes.length, 2);
+    assert.deepEqual(
+      provider.provideLanguageModelChatInformation({ silent: true }).map((m: { id: string }) => m.id),
+      ['auto', 'small-fast', 'big-smart'],
+    );
   });
 });
 
