@@ -562,4 +562,25 @@ describe('daemon log tail', () => {
     assert.equal(out, 'ine\nnew line\nx\n');
     rmSync(dir, { recursive: true, force: true });
   });
+  it('follows the log of the data directory in use now (fugusashi.dataDir changed), not the first one', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fgl-'));
+    const first = path.join(dir, 'a.log');
+    const second = path.join(dir, 'b.log');
+    let current = first;
+    let out = '';
+    const tail = new LogTail(
+      () => current,
+      (t) => (out += t),
+    );
+    writeFileSync(first, 'a1\n');
+    await tail.poll(100);
+    writeFileSync(second, 'b, before the switch\n');
+    current = second;
+    await tail.poll();
+    appendFileSync(second, 'b2\n');
+    appendFileSync(first, 'a2\n');
+    await tail.poll();
+    assert.equal(out, 'a1\nb2\n');
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
