@@ -91,7 +91,10 @@ export class Ctx implements vscode.Disposable {
         models: s.models ?? this.status.current.models,
       }),
     );
-    this.logTail = new LogTail(this.logFile, (text) => this.output.append(text.replace(/\n$/, '')));
+    this.logTail = new LogTail(
+      () => this.logFile,
+      (text) => this.output.append(text.replace(/\n$/, '')),
+    );
     extension.subscriptions.push(
       this,
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -269,7 +272,9 @@ export class Ctx implements vscode.Disposable {
   private async connect() {
     this.connectStartedAt = Date.now();
     this.connectError = undefined;
-    const s = this.settings;
+    // Read again on every connect: a reconnect may start the daemon (another window just ended it
+    // to apply changed settings), and must start it with today's settings, not the window's first.
+    const s = (this.settings = readSettings());
     const generation = this.generation;
     const joinOnce = () =>
       joinOrStart(
