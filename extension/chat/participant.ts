@@ -141,7 +141,10 @@ async function attach(
 ): Promise<AttachmentsResult> {
   const pool = await rpc.sendRequest(ModelsRequest, undefined);
   const isAuto = model === 'auto' || model.startsWith('auto:');
-  const acceptsImages = pool.some((m) => (isAuto || m.id === model) && (m.capabilities ?? []).includes('vision'));
+  // A routing mode sends images only to a model it can call (not one whose API key is unset).
+  const acceptsImages = pool.some(
+    (m) => (isAuto ? !m.unavailable : m.id === model) && (m.capabilities ?? []).includes('vision'),
+  );
   const { refs, images, shown } = await resolveAttachments(references, acceptsImages);
   const last = messages.at(-1);
   if (!last || typeof last.content !== 'string') throw new Error('no user message to attach the references to');
