@@ -260,7 +260,7 @@ export class Ctx implements vscode.Disposable {
     const pid = this.facts.info?.pid;
     // The window that started the daemon restarts it at once (it saw the same change): when this
     // window is soon on another daemon, that one was started with the new settings; nothing to ask.
-    for (let waited = 0; waited < 5000 && this.facts.info?.pid === pid; waited += 250)
+    for (let waited = 0; waited < 10_000 && this.facts.info?.pid === pid; waited += 250)
       await new Promise((r) => setTimeout(r, 250));
     if (this.facts.info?.pid !== pid) return;
     this.output.info(
