@@ -9,11 +9,13 @@ import type { NotificationType } from 'vscode-jsonrpc';
 import { ChatChunkNotification, HealthRequest, StatusNotification } from '../shared/protocol';
 import { affectsDaemon, readSettings, settingsChangeAction, type DaemonSettings } from './config';
 import { awaitConnection } from './daemon/awaitConnection';
+import { coalesce } from './daemon/coalesce';
 import { createClient, rpcOf } from './daemon/client';
 import { daemonArgs, isAlive, joinOrStart } from './daemon/discovery';
 import { LogTail } from './daemon/logTail';
 import { retryWhileAllowed } from './daemon/reconnect';
 import { RestartPolicy } from './daemon/restartPolicy';
+import { Commands } from './ids';
 import { ChunkRouter, type DaemonRpc, type DisposableLike } from './rpc';
 import { StatusBar } from './statusBar';
 
@@ -98,7 +100,7 @@ export class Ctx implements vscode.Disposable {
     extension.subscriptions.push(
       this,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affectsDaemon(e)) void this.applySettingsChange();
+        if (affectsDaemon(e)) this.settingsChanged();
       }),
     );
   }
@@ -242,6 +244,13 @@ export class Ctx implements vscode.Disposable {
     await this.start();
   }
 
+  /** One restart per burst of changes (a number typed in the Settings editor), never two at once. */
+  private readonly settingsChanged = coalesce(
+    () => this.applySettingsChange(),
+    1000,
+    (err) => this.output.error(`applying changed settings: ${err instanceof Error ? err.message : String(err)}`),
+  );
+
   /** A daemon setting changed: reconnect or restart so that it takes effect (config.ts settingsChangeAction). */
   private async applySettingsChange(): Promise<void> {
     const action = settingsChangeAction(this.settings, readSettings(), {
@@ -267,11 +276,13 @@ export class Ctx implements vscode.Disposable {
       `daemon settings changed; the running daemon (pid ${pid}) was started elsewhere and keeps its own`,
     );
     const restart = 'Restart Daemon';
-    const pick = await vscode.window.showInformationMessage(
-      `Fugusashi: the running daemon (pid ${pid}) was started by another window or \`fugusashi serve\` and keeps its settings until it restarts.`,
-      restart,
-    );
-    if (pick === restart) await this.restart(true);
+    // Not awaited: a notification nobody answers would hold back every later settings change.
+    void vscode.window
+      .showInformationMessage(
+        `Fugusashi: the running daemon (pid ${pid}) was started by another window or \`fugusashi serve\` and keeps its settings until it restarts.`,
+        restart,
+      )
+      .then((pick) => (pick === restart ? vscode.commands.executeCommand(Commands.restartDaemon) : undefined));
   }
 
   private async connect() {
