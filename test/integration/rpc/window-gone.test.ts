@@ -80,3 +80,24 @@ test('a window gone mid-answer leaves the daemon running and stops the upstream 
   const health = await fetch(`${daemon.url}/health`);
   assert.equal(health.status, 200);
 });
+
+test('a window gone before its (unstreamed) answer comes leaves the daemon running', async () => {
+  daemon ??= await spawnDaemon(['--config', path.join(dir, 'config.yaml')]);
+  fake.set({ text: 'late answer', firstByteDelayMs: 1000 });
+  const info = JSON.parse(readFileSync(path.join(dir, 'data', DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const window = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  window.listen();
+  await window.sendRequest(Initialize, { processId: null, rootUri: null, capabilities: {} });
+  const asked = fake.requests.length;
+  void window
+    .sendRequest(ChatRequest, { request: { model: 'auto', messages: [{ role: 'user', content: 'slow one' }] } })
+    .catch(() => undefined);
+  for (let i = 0; i < 100 && fake.requests.length === asked; i++) await sleep(20);
+  socket.destroy(); // gone before the answer: the daemon's reply has nowhere to go
+  await fake.requests.at(-1)!.closed;
+  await sleep(1000);
+  assert.equal(daemon.child.exitCode, null, `the daemon exited:\n${daemon.stderr().slice(-2000)}`);
+  assert.equal((await fetch(`${daemon.url}/health`)).status, 200);
+});
