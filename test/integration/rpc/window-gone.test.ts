@@ -10,7 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { createMessageConnection, RequestType, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { DAEMON_FILE, type DaemonFile } from '../../../shared/daemon';
-import { ChatChunkNotification, ChatRequest } from '../../../shared/protocol';
+import {
+  ChatChunkNotification,
+  ChatRequest,
+  VscodeLmChatRequest,
+  VscodeLmModelsNotification,
+} from '../../../shared/protocol';
 import { makeTempDir, requireCliBundle, spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon';
 import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
 
@@ -31,6 +36,15 @@ before(async () => {
     stringify({
       default_model: 'cheap',
       models: [
+        // A VS Code model run by a window (provider vscode-lm): the window that runs it can go away too.
+        {
+          name: 'copilot',
+          provider: 'vscode-lm',
+          model: 'copilot-gpt',
+          cost_per_input_token: 0.0001,
+          cost_per_output_token: 0.0001,
+          capabilities: ['chat'],
+        },
         {
           name: 'cheap',
           provider: 'openai',
@@ -97,6 +111,37 @@ test('a window gone before its (unstreamed) answer comes leaves the daemon runni
   for (let i = 0; i < 100 && fake.requests.length === asked; i++) await sleep(20);
   socket.destroy(); // gone before the answer: the daemon's reply has nowhere to go
   await fake.requests.at(-1)!.closed;
+  await sleep(1000);
+  assert.equal(daemon.child.exitCode, null, `the daemon exited:\n${daemon.stderr().slice(-2000)}`);
+  assert.equal((await fetch(`${daemon.url}/health`)).status, 200);
+});
+
+test('a window gone while it runs a VS Code model for the daemon leaves the daemon running', async () => {
+  daemon ??= await spawnDaemon(['--config', path.join(dir, 'config.yaml')]);
+  const info = JSON.parse(readFileSync(path.join(dir, 'data', DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const window = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  const asked = new Promise<void>((resolve) =>
+    window.onRequest(VscodeLmChatRequest, () => {
+      resolve();
+      return new Promise(() => undefined); // the window never answers: it goes away
+    }),
+  );
+  window.listen();
+  await window.sendRequest(Initialize, { processId: null, rootUri: null, capabilities: {} });
+  await window.sendNotification(VscodeLmModelsNotification, {
+    models: [{ id: 'copilot-gpt', vendor: 'copilot', family: 'gpt', name: 'GPT', maxInputTokens: 8000 }],
+  });
+  // Another client (a tool on the HTTP port) asks for the VS Code model.
+  const answer = fetch(`${daemon.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'copilot', messages: [{ role: 'user', content: 'via the window' }], stream: true }),
+  }).then((r) => r.text());
+  await asked;
+  socket.destroy();
+  await answer.catch(() => undefined);
   await sleep(1000);
   assert.equal(daemon.child.exitCode, null, `the daemon exited:\n${daemon.stderr().slice(-2000)}`);
   assert.equal((await fetch(`${daemon.url}/health`)).status, 200);
