@@ -123,7 +123,7 @@ test('a window gone while it runs a VS Code model for the daemon leaves the daem
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const window = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
   const asked = new Promise<void>((resolve) =>
-    window.onRequest(VscodeLmChatRequest, () => {
+    window.onRequest(VscodeLmChatRequest, (): Promise<{ text: string }> => {
       resolve();
       return new Promise(() => undefined); // the window never answers: it goes away
     }),
