@@ -542,6 +542,53 @@ describe('secrets and vscode-lm bridge', () => {
     );
     assert.deepEqual(chunks, ['Hi', '!']);
   });
+
+  it('stops the VS Code model when the daemon is gone mid-answer, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let stoppedAfter: number | undefined;
+    stub.chatModels = [
+      {
+        id: 'copilot-4o',
+        vendor: 'copilot',
+        family: 'gpt-4o',
+        name: 'GPT-4o',
+        maxInputTokens: 64000,
+        sendRequest: async (_messages: unknown, _options: unknown, token: vscode.CancellationToken) => ({
+          text: (async function* () {
+            for (let i = 0; i < 50; i++) {
+              if (token.isCancellationRequested) {
+                stoppedAfter = i;
+                return;
+              }
+              yield `piece${i} `;
+              await new Promise((r) => setTimeout(r, 5));
+            }
+          })(),
+        }),
+      },
+    ];
+    // As the LanguageClient does once the daemon's connection is gone: notifications reject.
+    let sent = 0;
+    const rpc = {
+      ...pair.rpc,
+      sendNotification: (type: never, params: never) =>
+        ++sent > 1 ? Promise.reject(new Error('Client is not running')) : pair.rpc.sendNotification(type, params),
+    };
+    const { ctx } = fakeCtx(rpc);
+    registerVscodeLmBridge(ctx);
+    const result = await pair.daemon.sendRequest(VscodeLmChatRequest, {
+      modelId: 'copilot-4o',
+      messages: [{ role: 'user', content: 'a long answer' }],
+      streamId: 's3',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    process.off('unhandledRejection', onUnhandled);
+    assert.deepEqual(unhandled, []);
+    assert.ok(stoppedAfter !== undefined && stoppedAfter < 10, `the model generated ${stoppedAfter ?? 50} pieces`);
+    assert.ok(result.text.startsWith('piece0 '));
+  });
 });
 
 describe('daemon log tail', () => {
