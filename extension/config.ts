@@ -76,6 +76,29 @@ export function readSettings(): DaemonSettings {
   return resolveSettings(raw, os.homedir(), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
 }
 
+/** Settings the daemon takes on its command line (daemonArgs): a running daemon keeps the ones it started with. */
+const LAUNCH_KEYS = ['configFile', 'port', 'costWeight', 'exploration', 'idleShutdownSeconds'] as const;
+
+/**
+ * What a change of the daemon settings needs. A reconnect alone joins the daemon already running on
+ * the data directory, which keeps its old command line; so:
+ * - another data directory: reconnect (join or start that directory's daemon);
+ * - another launch setting, and the daemon is this window's (it started it, or none is connected):
+ *   restart it with the new settings (other windows sharing it reconnect on their own);
+ * - another launch setting, and the daemon was started elsewhere (another window, `fugusashi serve`):
+ *   ask before ending it;
+ * - nothing that matters changed (e.g. a value set back): nothing.
+ */
+export function settingsChangeAction(
+  before: DaemonSettings,
+  after: DaemonSettings,
+  daemon: { startedHere: boolean; connected: boolean },
+): 'none' | 'reconnect' | 'restart' | 'ask' {
+  if (before.dataDir !== after.dataDir) return 'reconnect';
+  if (LAUNCH_KEYS.every((k) => before[k] === after[k])) return 'none';
+  return daemon.startedHere || !daemon.connected ? 'restart' : 'ask';
+}
+
 export function affectsDaemon(e: vscode.ConfigurationChangeEvent): boolean {
   return RESTART_KEYS.some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
 }

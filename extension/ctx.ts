@@ -7,12 +7,15 @@ import { State, type LanguageClient } from 'vscode-languageclient/node';
 import type { DaemonFile } from '../shared/daemon';
 import type { NotificationType } from 'vscode-jsonrpc';
 import { ChatChunkNotification, HealthRequest, StatusNotification } from '../shared/protocol';
-import { affectsDaemon, readSettings, type DaemonSettings } from './config';
+import { affectsDaemon, readSettings, settingsChangeAction, type DaemonSettings } from './config';
+import { awaitConnection } from './daemon/awaitConnection';
+import { coalesce } from './daemon/coalesce';
 import { createClient, rpcOf } from './daemon/client';
 import { daemonArgs, isAlive, joinOrStart } from './daemon/discovery';
 import { LogTail } from './daemon/logTail';
 import { retryWhileAllowed } from './daemon/reconnect';
 import { RestartPolicy } from './daemon/restartPolicy';
+import { Commands } from './ids';
 import { ChunkRouter, type DaemonRpc, type DisposableLike } from './rpc';
 import { StatusBar } from './statusBar';
 
@@ -62,6 +65,12 @@ export class Ctx implements vscode.Disposable {
   private readonly connected = new vscode.EventEmitter<DaemonRpc>();
   /** Fires each time a connection to the daemon is ready (first start, reconnects, restarts). */
   readonly onDidConnect = this.connected.event;
+  private readonly failedEmitter = new vscode.EventEmitter<string>();
+  /** Fires with the reason when the daemon could not be started or reconnected (status "failed"). */
+  readonly onDidFail = this.failedEmitter.event;
+  private readonly disconnected = new vscode.EventEmitter<void>();
+  /** Fires when the connection is lost or this window stops its client (restart, settings change). */
+  readonly onDidDisconnect = this.disconnected.event;
   private policy = new RestartPolicy(this.settings.maxRestarts);
   private readonly logTail: LogTail;
   private stopping = false;
@@ -84,14 +93,14 @@ export class Ctx implements vscode.Disposable {
         models: s.models ?? this.status.current.models,
       }),
     );
-    this.logTail = new LogTail(this.logFile, (text) => this.output.append(text.replace(/\n$/, '')));
+    this.logTail = new LogTail(
+      () => this.logFile,
+      (text) => this.output.append(text.replace(/\n$/, '')),
+    );
     extension.subscriptions.push(
       this,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affectsDaemon(e)) {
-          this.output.info('daemon settings changed: reconnecting with the new settings');
-          void this.restart(false);
-        }
+        if (affectsDaemon(e)) this.settingsChanged();
       }),
     );
   }
@@ -144,6 +153,11 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** The connection, once the daemon answers; rejects after `timeoutMs`. */
+  /** A connection is up now (rpc() would resolve at once). */
+  isConnected(): boolean {
+    return this.status.current.phase === 'running';
+  }
+
   async rpc(timeoutMs = 30_000): Promise<DaemonRpc> {
     if (this.client?.state === State.Running && this.clientRpc) return this.clientRpc;
     if (!this.client || this.client.state === State.Stopped || this.client.state === State.StartFailed) {
@@ -153,17 +167,7 @@ export class Ctx implements vscode.Disposable {
         );
       }
     }
-    return new Promise<DaemonRpc>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        sub.dispose();
-        reject(new Error(`the Fugusashi daemon did not answer within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      const sub = this.onDidConnect((rpc) => {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(rpc);
-      });
-    });
+    return awaitConnection({ onDidConnect: this.onDidConnect, onDidFail: this.onDidFail }, timeoutMs);
   }
 
   async start(): Promise<void> {
@@ -188,7 +192,7 @@ export class Ctx implements vscode.Disposable {
           this.reconnecting = false;
           const message = `could not reconnect to the daemon: ${this.connectError}`;
           this.output.error(message);
-          this.status.update({ phase: 'failed', message });
+          this.fail(message);
         }
       }),
     );
@@ -199,7 +203,7 @@ export class Ctx implements vscode.Disposable {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.output.error(`daemon start failed: ${message}`);
-      this.status.update({ phase: 'failed', message });
+      this.fail(message);
     }
   }
 
@@ -221,12 +225,15 @@ export class Ctx implements vscode.Disposable {
       await client.dispose().catch(() => undefined);
     }
     this.status.update({ phase: 'stopped' });
+    this.disconnected.fire();
   }
 
   /** Reconnects; with `killDaemon`, first ends the running daemon (every window then reconnects to a new one). */
   async restart(killDaemon: boolean): Promise<void> {
     const info = this.facts.info;
     await this.stop();
+    // Requests made meanwhile wait for the new connection (rpc()) instead of failing as "stopped".
+    this.status.update({ phase: 'starting', message: undefined });
     if (killDaemon && info && isAlive(info.pid)) {
       this.output.info(`stopping daemon pid ${info.pid}`);
       process.kill(info.pid, 'SIGTERM');
@@ -237,10 +244,53 @@ export class Ctx implements vscode.Disposable {
     await this.start();
   }
 
+  /** One restart per burst of changes (a number typed in the Settings editor), never two at once. */
+  private readonly settingsChanged = coalesce(
+    () => this.applySettingsChange(),
+    1000,
+    (err) => this.output.error(`applying changed settings: ${err instanceof Error ? err.message : String(err)}`),
+  );
+
+  /** A daemon setting changed: reconnect or restart so that it takes effect (config.ts settingsChangeAction). */
+  private async applySettingsChange(): Promise<void> {
+    const action = settingsChangeAction(this.settings, readSettings(), {
+      startedHere: this.facts.startedHere,
+      connected: this.status.current.phase === 'running',
+    });
+    if (action === 'none') return;
+    if (action === 'reconnect') {
+      this.output.info('data directory changed: connecting to its daemon');
+      return this.restart(false);
+    }
+    if (action === 'restart') {
+      this.output.info('daemon settings changed: restarting the daemon with them');
+      return this.restart(true);
+    }
+    const pid = this.facts.info?.pid;
+    // The window that started the daemon restarts it at once (it saw the same change): when this
+    // window is soon on another daemon, that one was started with the new settings; nothing to ask.
+    for (let waited = 0; waited < 10_000 && this.facts.info?.pid === pid; waited += 250)
+      await new Promise((r) => setTimeout(r, 250));
+    if (this.facts.info?.pid !== pid) return;
+    this.output.info(
+      `daemon settings changed; the running daemon (pid ${pid}) was started elsewhere and keeps its own`,
+    );
+    const restart = 'Restart Daemon';
+    // Not awaited: a notification nobody answers would hold back every later settings change.
+    void vscode.window
+      .showInformationMessage(
+        `Fugusashi: the running daemon (pid ${pid}) was started by another window or \`fugusashi serve\` and keeps its settings until it restarts.`,
+        restart,
+      )
+      .then((pick) => (pick === restart ? vscode.commands.executeCommand(Commands.restartDaemon) : undefined));
+  }
+
   private async connect() {
     this.connectStartedAt = Date.now();
     this.connectError = undefined;
-    const s = this.settings;
+    // Read again on every connect: a reconnect may start the daemon (another window just ended it
+    // to apply changed settings), and must start it with today's settings, not the window's first.
+    const s = (this.settings = readSettings());
     const generation = this.generation;
     const joinOnce = () =>
       joinOrStart(
@@ -279,6 +329,7 @@ export class Ctx implements vscode.Disposable {
 
   private onConnectionClosed(): boolean {
     if (this.stopping) return false;
+    this.disconnected.fire();
     if (this.policy.shouldRestart()) {
       this.reconnecting = true;
       this.status.update({ phase: 'restarting', restarts: this.policy.used });
@@ -287,7 +338,7 @@ export class Ctx implements vscode.Disposable {
     }
     const message = `the daemon stopped ${this.settings.maxRestarts + 1} times in 3 minutes; not restarting`;
     this.output.error(message);
-    this.status.update({ phase: 'failed', message });
+    this.fail(message);
     return false;
   }
 
@@ -311,10 +362,17 @@ export class Ctx implements vscode.Disposable {
     }
   }
 
+  private fail(message: string): void {
+    this.status.update({ phase: 'failed', message });
+    this.failedEmitter.fire(message);
+  }
+
   dispose(): void {
     this.logTail.stop();
     void this.stop();
     this.connected.dispose();
+    this.disconnected.dispose();
+    this.failedEmitter.dispose();
     this.status.dispose();
     this.output.dispose();
   }

@@ -3,7 +3,7 @@
 // `vscode` module so the browser test drives the real page through it against a real daemon.
 import { RequestType } from 'vscode-jsonrpc';
 import { DASHBOARD_OPERATIONS } from '../shared/dashboard-operations';
-import type { DashboardOperation, WebviewRequest, WebviewResponse } from '../shared/webview';
+import type { DashboardOperation, WebviewConnection, WebviewRequest, WebviewResponse } from '../shared/webview';
 
 /** The connection calls the panel makes; the extension's DaemonRpc and a vscode-jsonrpc connection fit. */
 export interface DashboardRpc {
@@ -34,4 +34,33 @@ export async function answerWebviewRequest(
     }
     return { type: 'response', id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** The daemon connection as the panel sees it (the extension's Ctx fits). */
+export interface ConnectionSource {
+  isConnected(): boolean;
+  onDidConnect(listener: () => void): { dispose(): unknown };
+  onDidDisconnect(listener: () => void): { dispose(): unknown };
+}
+
+/**
+ * Keeps the page's connection badge true. The page assumes "live" when it starts, so it is told the
+ * real state once it is ready (`ready()`), then every change: "offline" while the daemon is down
+ * instead of "live" next to requests that fail, and "live" again (the page then reloads) when it is back.
+ */
+export function reportConnection(
+  source: ConnectionSource,
+  post: (message: WebviewConnection) => void,
+): { ready(): void; dispose(): void } {
+  const subscriptions = [
+    source.onDidConnect(() => post({ type: 'connection', connected: true })),
+    source.onDidDisconnect(() => post({ type: 'connection', connected: false })),
+  ];
+  return {
+    // Connected is what the page assumes already (telling it again would reload what it is loading).
+    ready: () => {
+      if (!source.isConnected()) post({ type: 'connection', connected: false });
+    },
+    dispose: () => subscriptions.forEach((s) => s.dispose()),
+  };
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { NotificationType } from 'vscode-jsonrpc';
 import { LiveEventNotification } from '../shared/protocol';
 import { dashboardCsp, renderDashboardPage, type FromWebview, type ToWebview } from '../shared/webview';
-import { answerWebviewRequest, type DashboardRpc } from './dashboard-bridge';
+import { answerWebviewRequest, reportConnection, type DashboardRpc } from './dashboard-bridge';
 
 export type { DashboardRpc } from './dashboard-bridge';
 
@@ -18,7 +18,10 @@ export interface DashboardDaemon {
   /** Listens to a daemon → client notification across reconnects (fan-out: several listeners allowed). */
   listen<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
   /** Fires on every (re)connection, so the page reloads what it may have missed. */
-  readonly onDidConnect?: vscode.Event<unknown>;
+  readonly onDidConnect: vscode.Event<unknown>;
+  /** Fires when the connection is lost, so the page shows "offline". */
+  readonly onDidDisconnect: vscode.Event<unknown>;
+  isConnected(): boolean;
 }
 
 export const DASHBOARD_VIEW_TYPE = 'fugusashi.dashboard';
@@ -42,6 +45,7 @@ export function openDashboard(context: vscode.ExtensionContext, daemon: Dashboar
 class DashboardPanel {
   readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly connection: ReturnType<typeof reportConnection>;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -65,10 +69,9 @@ class DashboardPanel {
       this.panel.webview.onDidReceiveMessage((msg: FromWebview) => void this.receive(msg)),
       daemon.listen(LiveEventNotification, (event) => this.post({ type: 'live', event })),
     );
-    if (daemon.onDidConnect) {
-      this.disposables.push(daemon.onDidConnect(() => this.post({ type: 'connection', connected: true })));
-    }
+    this.connection = reportConnection(daemon, (message) => this.post(message));
     this.panel.onDidDispose(() => {
+      this.connection.dispose();
       for (const d of this.disposables) d.dispose();
     });
   }
@@ -90,6 +93,7 @@ class DashboardPanel {
   }
 
   private async receive(msg: FromWebview): Promise<void> {
+    if (msg.type === 'ready') this.connection.ready();
     if (msg.type !== 'request') return;
     this.post(await answerWebviewRequest(msg, () => this.daemon.rpc(10_000)));
   }

@@ -56,9 +56,16 @@ export function registerVscodeLmBridge(ctx: Ctx): vscode.Disposable {
           cts.token,
         );
         let text = '';
+        // The daemon gone mid-answer makes the sends fail: stop the model (it would go on spending
+        // the user's quota for nobody) and keep the failure from being an unhandled rejection.
+        let daemonGone = false;
         for await (const piece of response.text) {
+          if (daemonGone) break;
           text += piece;
-          void rpc.sendNotification(VscodeLmChunkNotification, { streamId: params.streamId, text: piece });
+          rpc.sendNotification(VscodeLmChunkNotification, { streamId: params.streamId, text: piece }).catch(() => {
+            daemonGone = true;
+            cts.cancel();
+          });
         }
         return { text };
       } finally {

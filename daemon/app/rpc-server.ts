@@ -7,7 +7,12 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { createConnection, type Connection, type WatchDog } from 'vscode-languageserver';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Logger,
+} from 'vscode-languageserver/node';
 import type { DaemonRpcEndpoint } from './daemon-file';
 
 export interface RpcClient {
@@ -19,6 +24,30 @@ export interface RpcClient {
 export interface RpcServer {
   readonly clients: number;
   close(): Promise<void>;
+}
+
+/**
+ * The connection's logger is the window's console (window/logMessage notifications). When a window
+ * goes away while a request of it is in flight, the reply fails and vscode-jsonrpc logs that, over
+ * the connection that is gone: the console throws, from a promise callback, and that unhandled
+ * rejection would end the daemon every other window shares. Such a log line is dropped instead.
+ */
+function quiet(logger: Logger): Logger {
+  const safe =
+    (write: (message: string) => void) =>
+    (message: string): void => {
+      try {
+        write(message);
+      } catch {
+        // the window is gone: nobody to tell
+      }
+    };
+  return {
+    error: safe((m) => logger.error(m)),
+    warn: safe((m) => logger.warn(m)),
+    info: safe((m) => logger.info(m)),
+    log: safe((m) => logger.log(m)),
+  };
 }
 
 /** Listens on `endpoint`; `onClient` wires the handlers of each new window's connection. */
@@ -44,7 +73,8 @@ export async function startRpcServer(
     });
     const watchDog: WatchDog = { initialize: () => undefined, shutdownReceived: false, exit: () => leave() };
     const connection = createConnection(
-      (logger) => createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket), logger),
+      (logger) =>
+        createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket), quiet(logger)),
       watchDog,
     );
     open.add(leave);

@@ -103,9 +103,15 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
         ctx,
       );
       const collected = new StreamCollector(stream.id, stream.answeredBy);
+      // A window that goes away mid-answer (closed, reloaded) makes the send fail: caught, or the
+      // rejection would end the shared daemon; and the loop stops, which stops the upstream too.
+      let windowGone = false;
       for await (const chunk of stream.chunks) {
+        if (windowGone) break;
         collected.add(chunk);
-        void connection.sendNotification(ChatChunkNotification, { streamId: params.streamId, chunk });
+        connection
+          .sendNotification(ChatChunkNotification, { streamId: params.streamId, chunk })
+          .catch(() => (windowGone = true));
       }
       return collected.completion(stream.decision);
     }),
@@ -172,7 +178,9 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
         throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
       return hooks.benchmark.run(params, {
         signal: signalOf(token),
-        onProgress: (progress) => void connection.sendNotification(BenchmarkProgressNotification, progress),
+        // Caught: a window gone mid-run must not end the shared daemon (an unhandled rejection).
+        onProgress: (progress) =>
+          void connection.sendNotification(BenchmarkProgressNotification, progress).catch(() => undefined),
       });
     }),
   );

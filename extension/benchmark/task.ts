@@ -1,6 +1,7 @@
 // Task provider for `type: "fugusashi-benchmark"` (dataset, mode, folds…): runs the daemon's
 // benchmark over JSON-RPC in a pseudoterminal with live progress, a summary and an exit code
 // (0 done, 1 failed, 130 cancelled). No system Node needed: the daemon does the work.
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { BenchmarkParams } from '../../shared/protocol';
 import { BenchmarkProgressNotification, BenchmarkRequest } from '../../shared/protocol';
@@ -18,15 +19,19 @@ export interface BenchmarkTaskDefinition extends vscode.TaskDefinition {
   weak?: string;
 }
 
-/** Pure: task definition → RPC params (exported for tests). */
-export function benchmarkParams(d: BenchmarkTaskDefinition, runId: string): BenchmarkParams {
+/**
+ * Pure: task definition → RPC params (exported for tests). Relative files are resolved against
+ * `folder` (the task's workspace folder): the daemon is shared and runs in a directory of its own.
+ */
+export function benchmarkParams(d: BenchmarkTaskDefinition, runId: string, folder?: string): BenchmarkParams {
+  const file = (p: string) => (folder && !path.isAbsolute(p) ? path.resolve(folder, p) : p);
   const params: BenchmarkParams = {
-    dataset: d.dataset || 'sample',
+    dataset: !d.dataset || d.dataset === 'sample' ? 'sample' : file(d.dataset),
     mode: d.mode ?? (d.dataset === 'sample' ? 'sample' : 'split'),
     runId,
   };
   if (d.folds !== undefined) params.folds = d.folds;
-  if (d.test !== undefined) params.test = d.test;
+  if (d.test !== undefined) params.test = file(d.test);
   if (d.strong !== undefined) params.strong = d.strong;
   if (d.weak !== undefined) params.weak = d.weak;
   return params;
@@ -43,6 +48,8 @@ export class BenchmarkTerminal implements vscode.Pseudoterminal {
   constructor(
     private readonly ctx: Ctx,
     private readonly definition: BenchmarkTaskDefinition,
+    /** The task's workspace folder, for relative dataset paths. */
+    private readonly folder?: string,
   ) {}
 
   open(): void {
@@ -59,7 +66,7 @@ export class BenchmarkTerminal implements vscode.Pseudoterminal {
 
   private async run(): Promise<void> {
     const runId = newStreamId('bench');
-    const params = benchmarkParams(this.definition, runId);
+    const params = benchmarkParams(this.definition, runId, this.folder);
     this.line(
       `Fugusashi benchmark: dataset ${params.dataset}, mode ${params.mode}${params.folds ? `, ${params.folds} folds` : ''}`,
     );
@@ -102,13 +109,14 @@ export function registerBenchmarkTasks(ctx: Ctx): vscode.Disposable {
     scope: vscode.TaskScope | vscode.WorkspaceFolder = vscode.TaskScope.Workspace,
   ) => {
     const name = `benchmark ${definition.dataset}${definition.mode ? ` (${definition.mode})` : ''}`;
+    const folder = typeof scope === 'object' ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const task = new vscode.Task(
       definition,
       scope,
       name,
       'fugusashi',
       new vscode.CustomExecution((resolved) =>
-        Promise.resolve(new BenchmarkTerminal(ctx, resolved as BenchmarkTaskDefinition)),
+        Promise.resolve(new BenchmarkTerminal(ctx, resolved as BenchmarkTaskDefinition, folder)),
       ),
     );
     task.detail = 'Runs the Fugusashi router benchmark in the daemon';

@@ -39,6 +39,7 @@ interface Read {
 async function readReference(ref: vscode.ChatPromptReference): Promise<Read | BinaryDataLike | undefined> {
   const value = ref.value;
   if (typeof value === 'string') return { read: { label: ref.modelDescription ?? ref.id, kind: 'text', text: value } };
+  if (isBinaryData(value)) return value;
   if (value instanceof vscode.Uri) {
     const label = vscode.workspace.asRelativePath(value);
     try {
@@ -61,7 +62,6 @@ async function readReference(ref: vscode.ChatPromptReference): Promise<Read | Bi
       return { read: { label, kind: 'unreadable', text: err instanceof Error ? err.message : String(err) } };
     }
   }
-  if (isBinaryData(value)) return value;
   if (ref.modelDescription)
     return {
       read: {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { ChatMessage } from '../../shared/openai';
 import { DecisionsRequest, ModelsRequest, RateRequest, StatsRequest, TraceRequest } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
-import { PARTICIPANT_ID } from '../ids';
+import { AUTO_MODEL_ID, LM_VENDOR, PARTICIPANT_ID } from '../ids';
 import { routedChat } from '../routedChat';
 import type { DaemonRpc } from '../rpc';
 import { resolveAttachments } from './attachments';
@@ -28,7 +28,10 @@ export function registerChatParticipant(ctx: Ctx): vscode.Disposable {
       await rpc.sendRequest(RateRequest, { request_id: meta.requestId, thumbs });
       ctx.output.info(`chat feedback: ${thumbs} for ${meta.requestId}`);
     } catch (err) {
-      ctx.output.error(`chat feedback not stored: ${err instanceof Error ? err.message : String(err)}`);
+      // Chat shows the thumb as given either way: say that the router did not learn from it.
+      const message = `rating not stored: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.output.error(`chat feedback ${message}`);
+      void vscode.window.showWarningMessage(`Fugusashi: ${message}`);
     }
   });
   return vscode.Disposable.from(participant, feedback);
@@ -47,7 +50,9 @@ async function handle(
       stream.markdown(statsMarkdown(await (await ctx.rpc()).sendRequest(StatsRequest, undefined)));
       return {};
     }
-    let model = 'auto';
+    // The model picker's choice counts when it is one of ours (a routing mode or a pool model);
+    // another vendor's model (the picker's default elsewhere) leaves the routing to Auto.
+    let model = request.model?.vendor === LM_VENDOR ? request.model.id : AUTO_MODEL_ID;
     let prompt = request.prompt;
     if (request.command === 'model') {
       const parsed = parseModelCommand(request.prompt);
@@ -65,6 +70,8 @@ async function handle(
     }
     return await answer(ctx, model, prompt, request.references ?? [], context, stream, token);
   } catch (err) {
+    // The user pressed Stop: VS Code marks the answer cancelled; the daemon's "cancelled" is no error.
+    if (token.isCancellationRequested) return {};
     const message = err instanceof Error ? err.message : String(err);
     ctx.output.error(`chat: ${message}`);
     return { errorDetails: { message } };
@@ -80,7 +87,7 @@ async function answer(
   stream: vscode.ChatResponseStream,
   token: vscode.CancellationToken,
 ): Promise<vscode.ChatResult> {
-  stream.progress(model === 'auto' ? 'Routing…' : `Asking ${model}…`);
+  stream.progress(model === AUTO_MODEL_ID || model.startsWith('auto:') ? 'Routing…' : `Asking ${model}…`);
   const rpc = await ctx.rpc();
   const messages = toMessages(context.history, PARTICIPANT_ID, prompt);
   const attached = references.length > 0 ? await attach(rpc, model, messages, references, stream) : undefined;
@@ -134,7 +141,10 @@ async function attach(
 ): Promise<AttachmentsResult> {
   const pool = await rpc.sendRequest(ModelsRequest, undefined);
   const isAuto = model === 'auto' || model.startsWith('auto:');
-  const acceptsImages = pool.some((m) => (isAuto || m.id === model) && (m.capabilities ?? []).includes('vision'));
+  // A routing mode sends images only to a model it can call (not one whose API key is unset).
+  const acceptsImages = pool.some(
+    (m) => (isAuto ? !m.unavailable : m.id === model) && (m.capabilities ?? []).includes('vision'),
+  );
   const { refs, images, shown } = await resolveAttachments(references, acceptsImages);
   const last = messages.at(-1);
   if (!last || typeof last.content !== 'string') throw new Error('no user message to attach the references to');

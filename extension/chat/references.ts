@@ -106,7 +106,8 @@ export function promptWithReferences(
 export function contextTokensFor(model: string, pool: readonly ModelListEntry[]): number {
   const isAuto = model === AUTO_MODEL_ID || model.startsWith('auto:');
   const windows = pool
-    .filter((m) => (isAuto ? m.id !== AUTO_MODEL_ID && !m.id.startsWith('auto:') : m.id === model))
+    // Routing modes send only to models they can call (a model whose API key is unset is left out).
+    .filter((m) => (isAuto ? m.id !== AUTO_MODEL_ID && !m.id.startsWith('auto:') && !m.unavailable : m.id === model))
     .map((m) => m.context_window ?? DEFAULT_CONTEXT_TOKENS);
   return windows.length > 0 ? Math.max(...windows) : DEFAULT_CONTEXT_TOKENS;
 }

@@ -4,7 +4,7 @@
 // No vscode import here: it is plain Node, tested with real files, sockets and processes.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../shared/daemon';
@@ -136,6 +136,40 @@ async function tryJoin(dataDir: string): Promise<{ socket: net.Socket; info: Dae
   }
 }
 
+function logFileOf(spec: LaunchSpec): string {
+  const i = spec.args.indexOf('--log-file');
+  return (i >= 0 ? spec.args[i + 1] : undefined) ?? path.join(spec.dataDir, 'daemon.log');
+}
+
+/**
+ * Why a daemon that exited during start did not start, as it logged it (daemon/app/process.ts:
+ * "<ISO time> fugusashi: <message>", e.g. a port in use): the last such line written since `since`.
+ * The daemon is detached with its output ignored, so its log is the only place that says.
+ */
+async function startFailureReason(logFile: string, since: number): Promise<string | undefined> {
+  let text: string;
+  try {
+    const handle = await open(logFile, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 8192);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n').reverse()) {
+    const m = /^(\S+) fugusashi: (.+)$/.exec(line.trim());
+    // The clock's ms and the log's may differ by rounding: allow a second.
+    if (m?.[1] && m[2] && Date.parse(m[1]) >= since - 1000) return m[2].replace(/\.$/, '');
+  }
+  return undefined;
+}
+
 /** A daemon this call spawned: its pid, and how it ended once it has. */
 interface SpawnedDaemon {
   pid: number | undefined;
@@ -208,8 +242,10 @@ export async function joinOrStart(spec: LaunchSpec, opts: JoinOptions = {}): Pro
     }
     const exited = spawned?.exited;
     if (exited && exited.code !== EXIT_ALREADY_RUNNING) {
+      const logFile = logFileOf(spec);
+      const reason = await startFailureReason(logFile, t0);
       throw new Error(
-        `daemon exited during start (code ${exited.code}, signal ${exited.signal}); see ${path.join(spec.dataDir, 'daemon.log')}`,
+        `daemon exited during start (code ${exited.code}, signal ${exited.signal})${reason ? `: ${reason}` : ''}; see ${logFile}`,
       );
     }
   }

@@ -6,9 +6,11 @@ export class LogTail {
   private offset: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
+  private following: string | undefined;
 
   constructor(
-    private readonly file: string,
+    /** The log's path, read at each poll: another data directory (a settings change) has another log. */
+    private readonly logFile: string | (() => string),
     private readonly write: (text: string) => void,
     private readonly intervalMs = 500,
   ) {}
@@ -33,11 +35,16 @@ export class LogTail {
     if (this.reading) return;
     this.reading = true;
     try {
-      const { size } = await stat(this.file);
+      const file = typeof this.logFile === 'function' ? this.logFile() : this.logFile;
+      if (file !== this.following) {
+        this.following = file;
+        this.offset = undefined;
+      }
+      const { size } = await stat(file);
       if (this.offset === undefined) this.offset = Math.max(0, size - backlogBytes);
       if (size < this.offset) this.offset = 0; // truncated or replaced by a new daemon
       if (size === this.offset) return;
-      const fh = await open(this.file, 'r');
+      const fh = await open(file, 'r');
       try {
         const buf = Buffer.alloc(size - this.offset);
         const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);

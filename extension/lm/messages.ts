@@ -263,13 +263,16 @@ export interface PickerModel {
  */
 export function pickerModels(pool: readonly ModelListEntry[], version: string): PickerModel[] {
   const members = pool.filter((m) => m.provider !== 'vscode-lm' && m.id !== AUTO_MODEL_ID && !m.id.startsWith('auto:'));
+  // A member that cannot be called (its API key unset) is left out of Auto's routing: it lends Auto
+  // none of its abilities, or agent mode would be offered an Auto whose every request fails.
+  const callable = members.filter((m) => !m.unavailable);
   const listed = new Set(pool.map((m) => m.id));
-  const maxContext = Math.max(8192, ...members.map((m) => m.context_window ?? 0));
+  const maxContext = Math.max(8192, ...callable.map((m) => m.context_window ?? 0));
   // Auto routes a request with tools only to models that take tools (and one with images only to
   // models that see), so it has an ability when any member has it. Before the daemon has answered
   // the pool is unknown: tool calling is offered, so agent mode can pick Auto from the start.
-  const anyTools = members.length === 0 || members.some(supportsTools);
-  const anyVision = members.some(supportsVision);
+  const anyTools = members.length === 0 || callable.some(supportsTools);
+  const anyVision = callable.some(supportsVision);
   const auto: PickerModel = {
     id: AUTO_MODEL_ID,
     name: 'Fugusashi Auto',
@@ -277,7 +280,7 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
     version,
     maxInputTokens: maxContext,
     maxOutputTokens: 8192,
-    tooltip: `Routes each request to the best model of your pool for the money (${members.length} models).`,
+    tooltip: `Routes each request to the best model of your pool for the money (${callable.length} models).`,
     detail: 'auto-routing',
     capabilities: { toolCalling: anyTools, imageInput: anyVision },
   };
@@ -301,8 +304,8 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
       version,
       maxInputTokens: m.context_window ?? 8192,
       maxOutputTokens: 4096,
-      tooltip: m.description ?? `${m.id} from the Fugusashi pool`,
-      detail: m.provider ?? '',
+      tooltip: m.unavailable ? `Unavailable: ${m.unavailable}` : (m.description ?? `${m.id} from the Fugusashi pool`),
+      detail: m.unavailable ? `${m.provider ?? ''} · unavailable`.replace(/^ · /, '') : (m.provider ?? ''),
       capabilities: { toolCalling: supportsTools(m), imageInput: supportsVision(m) },
     })),
   ];

@@ -2,7 +2,7 @@
 // model picker, so any chat or extension using vscode.lm gets auto-routing through the daemon.
 import * as vscode from 'vscode';
 import type { ChatCompletionRequest } from '../../shared/openai';
-import { ModelsRequest } from '../../shared/protocol';
+import { ModelsRequest, StatusNotification } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
 import { LM_VENDOR } from '../ids';
 import { routedChat } from '../routedChat';
@@ -32,6 +32,12 @@ export function registerLmProvider(ctx: Ctx): vscode.Disposable {
     }
   };
   const onConnect = ctx.onDidConnect(() => void refresh());
+  // The daemon pushes its status to every window when its config changes (config.yaml edited, API
+  // keys arrived from SecretStorage just after connecting): the pool may have changed. The status
+  // it pushes after each answer names the model (lastModel) and changes nothing here.
+  const onConfigChange = ctx.listen(StatusNotification, (status) => {
+    if (status.lastModel === undefined) void refresh();
+  });
 
   const provider: vscode.LanguageModelChatProvider<PickerModel> = {
     onDidChangeLanguageModelChatInformation: changed.event,
@@ -75,5 +81,10 @@ export function registerLmProvider(ctx: Ctx): vscode.Disposable {
       return Promise.resolve(estimateTokens(typeof text === 'string' ? text : messageText(text.content)));
     },
   };
-  return vscode.Disposable.from(vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, provider), changed, onConnect);
+  return vscode.Disposable.from(
+    vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, provider),
+    changed,
+    onConnect,
+    onConfigChange,
+  );
 }

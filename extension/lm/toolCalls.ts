@@ -27,10 +27,19 @@ export function parseToolInput(name: string, args: string): object {
   return value;
 }
 
+/**
+ * Ids for calls an upstream sent without one, unique across requests: an agent loop sends one
+ * request per round, and VS Code pairs tool results with calls by id over the whole loop.
+ */
+const idTag = Math.floor(Math.random() * 36 ** 4).toString(36);
+let generatedIds = 0;
+function newCallId(): string {
+  return `call_fugusashi_${idTag}${(++generatedIds).toString(36)}`;
+}
+
 export class ToolCallAssembler {
   private readonly building = new Map<number, { id: string; name: string; args: string }>();
   private readonly handedOut = new Set<string>();
-  private generated = 0;
 
   add(deltas: readonly ToolCallDelta[] | undefined): void {
     for (const d of deltas ?? []) {
@@ -47,7 +56,7 @@ export class ToolCallAssembler {
     const out: (AssembledToolCall | undefined)[] = [];
     for (const [, entry] of [...this.building.entries()].sort((a, b) => a[0] - b[0])) {
       // Some upstreams (Ollama) send no call id: VS Code needs one to pair the result with the call.
-      if (!entry.id) entry.id = `call_fugusashi_${++this.generated}`;
+      if (!entry.id) entry.id = newCallId();
       out.push(this.handOut(entry.id, entry.name, entry.args));
     }
     this.building.clear();
@@ -61,7 +70,7 @@ export class ToolCallAssembler {
   reconcile(calls: readonly ToolCall[] | undefined): AssembledToolCall[] {
     if (!calls || this.handedOut.size >= calls.length) return [];
     return calls
-      .map((c) => this.handOut(c.id || `call_fugusashi_${++this.generated}`, c.function.name, c.function.arguments))
+      .map((c) => this.handOut(c.id || newCallId(), c.function.name, c.function.arguments))
       .filter((c): c is AssembledToolCall => c !== undefined);
   }
 

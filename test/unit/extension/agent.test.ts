@@ -222,7 +222,13 @@ describe('tool-call deltas → whole calls', () => {
   it('gives calls without an id (Ollama) one, and refuses arguments that are not a JSON object', () => {
     const a = new ToolCallAssembler();
     a.add([{ index: 0, function: { name: 'ls', arguments: '{}' } }]);
-    assert.match(a.take()[0]!.callId, /^call_fugusashi_\d+$/);
+    const [first] = a.take();
+    assert.match(first!.callId, /^call_fugusashi_\w+$/);
+    // The next round of an agent loop is a new request: VS Code pairs results with calls by id over
+    // the whole loop, so a repeated id would pass the earlier result off as this call's.
+    const nextRound = new ToolCallAssembler();
+    nextRound.add([{ index: 0, function: { name: 'ls', arguments: '{}' } }]);
+    assert.notEqual(nextRound.take()[0]!.callId, first!.callId);
     assert.throws(() => parseToolInput('ls', '{"a":'), /tool 'ls' with arguments that are not JSON: \{"a":/);
     assert.throws(() => parseToolInput('ls', '[1]'), /not a JSON object/);
   });
@@ -252,6 +258,17 @@ describe('picker capabilities', () => {
     assert.deepEqual(plain[0]!.capabilities, { toolCalling: false, imageInput: false });
     // Before the daemon answers, Auto offers tool calling so agent mode can list it.
     assert.equal(pickerModels([], '1')[0]!.capabilities.toolCalling, true);
+  });
+  it('a model that cannot be called (its API key unset) gives Auto none of its abilities, and says why in the picker', () => {
+    const keyless = { ...entry('gpt-big', ['tools', 'vision'], 128_000), unavailable: 'OPENAI_API_KEY is not set' };
+    const models = pickerModels([entry('local', ['chat'], 8192), keyless], '1');
+    const [auto] = models;
+    // Auto routes around the model, so agent mode must not be offered an Auto that can call no tool.
+    assert.deepEqual(auto!.capabilities, { toolCalling: false, imageInput: false });
+    assert.equal(auto!.maxInputTokens, 8192);
+    const listed = models.find((m) => m.id === 'gpt-big');
+    assert.match(listed!.detail ?? '', /unavailable/);
+    assert.match(listed!.tooltip, /OPENAI_API_KEY is not set/);
   });
 });
 
@@ -311,6 +328,9 @@ describe('references within the context window', () => {
     assert.equal(contextTokensFor('auto:cost', pool), 128_000);
     assert.equal(contextTokensFor('small', pool), 16_000);
     assert.equal(contextTokensFor('unknown', pool), 8192);
+    // A model Auto cannot call (API key unset) is no window the router can send a long prompt to.
+    const keyless = { ...pool[2]!, id: 'keyless', context_window: 1_000_000, unavailable: 'OPENAI_API_KEY is not set' };
+    assert.equal(contextTokensFor('auto', [...pool, keyless]), 128_000);
     // 16k tokens: a quarter (4000) for the answer, the history's tokens and 64 spare, 4 chars a token.
     assert.equal(attachmentBudgetChars(16_000, ''), (16_000 - 4000 - 64) * 4);
     assert.equal(attachmentBudgetChars(16_000, 'x'.repeat(400)), (16_000 - 4000 - 100 - 64) * 4);
@@ -444,5 +464,38 @@ describe('chat participant with references', () => {
     const dropped = Number(/\[… (\d+) characters dropped/.exec(sent)?.[1]);
     assert.ok(dropped > 7000 && dropped < 10_000, `${dropped}`);
     assert.match(parts.join(''), new RegExp(`${dropped} characters of build\\.log left out`));
+  });
+
+  it('does not send an attached image when the only model that sees is one Auto cannot call (API key unset)', async () => {
+    const seen: ChatParams[] = [];
+    pair.daemon.onRequest(ModelsRequest, () => [
+      { id: 'local', object: 'model' as const, created: 0, owned_by: 'x', capabilities: ['chat'] },
+      {
+        id: 'keyless',
+        object: 'model' as const,
+        created: 0,
+        owned_by: 'x',
+        capabilities: ['chat', 'vision'],
+        unavailable: 'OPENAI_API_KEY is not set',
+      },
+    ]);
+    pair.daemon.onRequest(ChatRequest, (params) => {
+      seen.push(params);
+      return completion({ role: 'assistant', content: 'ok' });
+    });
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const stream = { markdown: () => undefined, progress: () => undefined, reference: () => undefined };
+    const image = { mimeType: 'image/png', data: async () => new Uint8Array([137, 80, 78, 71]) };
+    const outcome = await stub.participants[0].handler(
+      { prompt: 'What is in this picture?', references: [{ id: 'shot.png', value: image }] },
+      { history: [] },
+      stream,
+      new vscode.CancellationTokenSource().token,
+    );
+    assert.equal(outcome.errorDetails, undefined);
+    const sent = seen[0]!.request.messages.at(-1)!.content;
+    assert.equal(typeof sent, 'string', JSON.stringify(sent).slice(0, 200));
+    assert.match(sent as string, /`shot\.png`:\nan image, and no model in your pool accepts images/);
   });
 });

@@ -112,6 +112,16 @@ describe('joinOrStart', () => {
     assert.ok(Date.now() - t0 < 5000);
   });
 
+  it('says why the daemon did not start: the reason it logged (port in use), not only where the log is', async () => {
+    const dataDir = tempDir();
+    const log = path.join(dataDir, 'daemon.log');
+    writeFileSync(log, '2020-01-01T00:00:00.000Z fugusashi: an old start that failed for another reason\n');
+    await assert.rejects(
+      joinOrStart(spec(dataDir, ['--fail', '--log-file', log]), { timeoutMs: 10_000 }),
+      /exited during start \(code 1, signal null\): Port 6060 on 127\.0\.0\.1 is already in use; see .*daemon\.log/,
+    );
+  });
+
   it('gives up after the timeout when nothing answers', async () => {
     const dataDir = tempDir();
     // A live pid (this test process) with a socket nobody listens on: "starting", never ready.

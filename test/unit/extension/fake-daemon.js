@@ -1,6 +1,6 @@
 // A stand-in daemon process for discovery tests: it follows daemon/main.ts's join contract (lock
 // file, daemon.json written once the socket listens, exit code 3 when another daemon holds the lock)
-// but serves nothing beyond accepting connections. Args: --data-dir D [--delay-ms N] [--fail].
+// but serves nothing beyond accepting connections. Args: --data-dir D [--delay-ms N] [--fail] [--log-file F].
 'use strict';
 const fs = require('node:fs');
 const net = require('node:net');
@@ -13,7 +13,10 @@ const arg = (name) => {
 const dataDir = arg('--data-dir');
 const delay = Number(arg('--delay-ms') ?? 0);
 if (process.argv.includes('--fail')) {
-  console.error('config error');
+  // As daemon/app/process.ts reports a failed start: to stderr (ignored: the daemon is detached) and the log.
+  const line = `${new Date().toISOString()} fugusashi: Port 6060 on 127.0.0.1 is already in use.\n`;
+  process.stderr.write(line);
+  if (arg('--log-file')) fs.appendFileSync(arg('--log-file'), line);
   process.exit(1);
 }
 fs.mkdirSync(dataDir, { recursive: true });

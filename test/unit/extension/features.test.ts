@@ -18,6 +18,7 @@ import {
   ModelsRequest,
   RateRequest,
   SetSecretsNotification,
+  StatusNotification,
   TraceRequest,
   VscodeLmChatRequest,
   VscodeLmChunkNotification,
@@ -171,6 +172,19 @@ describe('chat participant', () => {
     assert.deepEqual(rated, [{ request_id: 'req-1', thumbs: 'up' }]);
   });
 
+  it('says so when a thumbs rating is not stored (unknown request, daemon down), instead of only logging it', async () => {
+    pair.daemon.onRequest(RateRequest, (p) => {
+      throw new ResponseError(-32004, `Unknown request id "${p.request_id}"`);
+    });
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const result = { metadata: { requestId: 'gone', text: 'x', model: 'm', prompt: 'p', alternatives: [] } };
+    stub.participants[0].__feedback.fire({ result, kind: vscode.ChatResultFeedbackKind.Unhelpful });
+    for (let i = 0; i < 50 && stub.messages.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(stub.messages.length, 1);
+    assert.match(stub.messages[0].text, /rating not stored: Unknown request id "gone"/);
+  });
+
   it('/model forces the model and re-asks the last question when none is given', async () => {
     const seen = serveChat(pair, ['ok']);
     const { ctx } = fakeCtx(pair.rpc);
@@ -200,6 +214,26 @@ describe('chat participant', () => {
     );
     assert.equal(seen[0]!.request.model, 'big-smart');
     assert.equal(seen[0]!.request.messages.at(-1)!.content, 'explain monads');
+  });
+
+  it('routes with the Fugusashi mode or model picked in the chat’s model picker; another vendor’s model means Auto', async () => {
+    const seen = serveChat(pair, ['ok']);
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const ask = (model: { vendor: string; id: string }) =>
+      stub.participants[0].handler(
+        { prompt: 'hi', command: undefined, model },
+        { history: [] },
+        response().stream,
+        new vscode.CancellationTokenSource().token,
+      );
+    await ask({ vendor: 'fugusashi', id: 'auto:cost' });
+    await ask({ vendor: 'fugusashi', id: 'big-smart' });
+    await ask({ vendor: 'copilot', id: 'gpt-4.1' });
+    assert.deepEqual(
+      seen.map((p) => p.request.model),
+      ['auto:cost', 'big-smart', 'auto'],
+    );
   });
 
   it('/why renders the trace of the last answer', async () => {
@@ -234,6 +268,26 @@ describe('chat participant', () => {
     );
     assert.deepEqual(asked, ['r7']);
     assert.match(parts.join(''), /### Why small-fast[\s\S]*\| big-smart \| 0\.500 \|/);
+  });
+
+  it('a request the user cancels ends quietly, not with the daemon’s cancellation as an error', async () => {
+    pair.daemon.onRequest(
+      ChatRequest,
+      (_params, token) =>
+        new Promise<ChatCompletion>((_resolve, reject) =>
+          token.onCancellationRequested(() =>
+            reject(new ResponseError(-32800, 'The request was cancelled by the client.')),
+          ),
+        ),
+    );
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const cancel = new vscode.CancellationTokenSource();
+    const answered = stub.participants[0].handler({ prompt: 'x' }, { history: [] }, response().stream, cancel.token);
+    await new Promise((r) => setTimeout(r, 20));
+    cancel.cancel();
+    const result = await answered;
+    assert.equal(result.errorDetails, undefined);
   });
 
   it('reports a daemon error as the chat error', async () => {
@@ -284,6 +338,30 @@ describe('language-model provider', () => {
     assert.deepEqual(reported, ['4']);
     assert.equal(seen[0]!.source, 'lm-provider');
     assert.equal(await provider.provideTokenCount({ id: 'auto' }, 'abcdefgh'), 2);
+  });
+
+  it('lists the pool again when the daemon’s config changes (an API key arrived, config.yaml edited)', async () => {
+    let pool = [{ id: 'small-fast', object: 'model' as const, created: 0, owned_by: 'x', provider: 'openai' }];
+    pair.daemon.onRequest(ModelsRequest, () => pool);
+    const { ctx, connected } = fakeCtx(pair.rpc);
+    registerLmProvider(ctx);
+    const { provider } = stub.lmProviders[0];
+    const changes: number[] = [];
+    provider.onDidChangeLanguageModelChatInformation(() => changes.push(Date.now()));
+    connected.fire(pair.rpc);
+    for (let i = 0; i < 50 && changes.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    pool = [...pool, { id: 'big-smart', object: 'model' as const, created: 0, owned_by: 'x', provider: 'openai' }];
+    // An answer's status (it names the model) is no config change: no refresh for it.
+    await pair.daemon.sendNotification(StatusNotification, { health: 'ok', models: 2, lastModel: 'small-fast' });
+    // The daemon pushes its status to every window after a config reload.
+    await pair.daemon.sendNotification(StatusNotification, { health: 'ok', models: 2 });
+    for (let i = 0; i < 50 && changes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(changes.length, 2);
+    assert.deepEqual(
+      provider.provideLanguageModelChatInformation({ silent: true }).map((m: { id: string }) => m.id),
+      ['auto', 'small-fast', 'big-smart'],
+    );
   });
 });
 
@@ -397,6 +475,17 @@ describe('benchmark task terminal', () => {
     assert.equal(code, 1);
     assert.match(out(), /Benchmark failed: dataset not found: nope\.csv/);
   });
+  it('sends a tasks.json dataset path relative to the workspace folder as an absolute path', async () => {
+    const asked: string[] = [];
+    pair.daemon.onRequest(BenchmarkRequest, (p) => {
+      asked.push(p.dataset);
+      throw new ResponseError(-32602, 'stop here');
+    });
+    const { ctx } = fakeCtx(pair.rpc);
+    const definition = { type: 'fugusashi-benchmark', dataset: 'data/bench.csv' };
+    await run(new BenchmarkTerminal(ctx, definition, path.join(os.tmpdir(), 'ws')));
+    assert.deepEqual(asked, [path.join(os.tmpdir(), 'ws', 'data', 'bench.csv')]);
+  });
 });
 
 describe('secrets and vscode-lm bridge', () => {
@@ -453,6 +542,53 @@ describe('secrets and vscode-lm bridge', () => {
     );
     assert.deepEqual(chunks, ['Hi', '!']);
   });
+
+  it('stops the VS Code model when the daemon is gone mid-answer, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let stoppedAfter: number | undefined;
+    stub.chatModels = [
+      {
+        id: 'copilot-4o',
+        vendor: 'copilot',
+        family: 'gpt-4o',
+        name: 'GPT-4o',
+        maxInputTokens: 64000,
+        sendRequest: async (_messages: unknown, _options: unknown, token: vscode.CancellationToken) => ({
+          text: (async function* () {
+            for (let i = 0; i < 50; i++) {
+              if (token.isCancellationRequested) {
+                stoppedAfter = i;
+                return;
+              }
+              yield `piece${i} `;
+              await new Promise((r) => setTimeout(r, 5));
+            }
+          })(),
+        }),
+      },
+    ];
+    // As the LanguageClient does once the daemon's connection is gone: notifications reject.
+    let sent = 0;
+    const rpc = {
+      ...pair.rpc,
+      sendNotification: (type: never, params: never) =>
+        ++sent > 1 ? Promise.reject(new Error('Client is not running')) : pair.rpc.sendNotification(type, params),
+    };
+    const { ctx } = fakeCtx(rpc);
+    registerVscodeLmBridge(ctx);
+    const result = await pair.daemon.sendRequest(VscodeLmChatRequest, {
+      modelId: 'copilot-4o',
+      messages: [{ role: 'user', content: 'a long answer' }],
+      streamId: 's3',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    process.off('unhandledRejection', onUnhandled);
+    assert.deepEqual(unhandled, []);
+    assert.ok(stoppedAfter !== undefined && stoppedAfter < 10, `the model generated ${stoppedAfter ?? 50} pieces`);
+    assert.ok(result.text.startsWith('piece0 '));
+  });
 });
 
 describe('daemon log tail', () => {
@@ -471,6 +607,27 @@ describe('daemon log tail', () => {
     writeFileSync(file, 'x\n');
     await tail.poll();
     assert.equal(out, 'ine\nnew line\nx\n');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it('follows the log of the data directory in use now (fugusashi.dataDir changed), not the first one', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fgl-'));
+    const first = path.join(dir, 'a.log');
+    const second = path.join(dir, 'b.log');
+    let current = first;
+    let out = '';
+    const tail = new LogTail(
+      () => current,
+      (t) => (out += t),
+    );
+    writeFileSync(first, 'a1\n');
+    await tail.poll(100);
+    writeFileSync(second, 'b, before the switch\n');
+    current = second;
+    await tail.poll();
+    appendFileSync(second, 'b2\n');
+    appendFileSync(first, 'a2\n');
+    await tail.poll();
+    assert.equal(out, 'a1\nb2\n');
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -14,7 +14,7 @@ import { crlf, progressLine, summaryLines } from '../../../extension/benchmark/f
 import { lastAnswer, parseModelCommand, toMessages } from '../../../extension/chat/history';
 import { decisionHeader, statsMarkdown, whyMarkdown } from '../../../extension/chat/render';
 import { chatOpenArgs } from '../../../extension/commands';
-import { CLI_DEFAULTS, resolveSettings } from '../../../extension/config';
+import { CLI_DEFAULTS, resolveSettings, settingsChangeAction } from '../../../extension/config';
 import { RestartPolicy } from '../../../extension/daemon/restartPolicy';
 import { Commands } from '../../../extension/ids';
 import { pickerModels, toOpenAiMessages } from '../../../extension/lm/messages';
@@ -173,6 +173,18 @@ describe('benchmark task output', () => {
       runId: 'r',
     });
   });
+  it('resolves relative dataset and test files against the workspace folder (the shared daemon has its own cwd)', () => {
+    const def = { type: 'fugusashi-benchmark', dataset: 'data/train.csv', test: './held.csv', mode: 'split' as const };
+    assert.deepEqual(benchmarkParams(def, 'r', '/ws'), {
+      dataset: path.join('/ws', 'data/train.csv'),
+      mode: 'split',
+      test: path.join('/ws', 'held.csv'),
+      runId: 'r',
+    });
+    assert.equal(benchmarkParams({ ...def, dataset: '/abs/x.csv' }, 'r', '/ws').dataset, '/abs/x.csv');
+    assert.equal(benchmarkParams({ type: 'fugusashi-benchmark', dataset: 'sample' }, 'r', '/ws').dataset, 'sample');
+    assert.equal(benchmarkParams(def, 'r', undefined).dataset, 'data/train.csv', 'no folder: left to the daemon');
+  });
   it('draws progress and a summary in terminal line endings', () => {
     assert.equal(
       progressLine({ run_id: 'r', phase: 'embedding', done: 5, total: 10 }),
@@ -275,6 +287,32 @@ describe('settings and status', () => {
     assert.equal(s.exploration, 0);
     assert.equal(s.idleShutdownSeconds, 0);
     assert.equal(s.maxRestarts, 2);
+  });
+  it('a changed launch setting restarts the daemon (a reconnect would join the old one); another data dir reconnects', () => {
+    const before = resolveSettings(
+      {
+        dataDir: '/d',
+        configFile: '',
+        port: 6060,
+        costWeight: null,
+        exploration: null,
+        idleShutdownSeconds: 300,
+        maxRestarts: 5,
+      },
+      '/home/u',
+      undefined,
+    );
+    const mine = { startedHere: true, connected: true };
+    const joined = { startedHere: false, connected: true };
+    const down = { startedHere: false, connected: false };
+    assert.equal(settingsChangeAction(before, { ...before, costWeight: 0.5 }, mine), 'restart');
+    assert.equal(settingsChangeAction(before, { ...before, port: 7070 }, mine), 'restart');
+    assert.equal(settingsChangeAction(before, { ...before, configFile: '/c.yaml' }, down), 'restart');
+    // Started by another window or `fugusashi serve`: ending it is the user's call.
+    assert.equal(settingsChangeAction(before, { ...before, exploration: 0.1 }, joined), 'ask');
+    assert.equal(settingsChangeAction(before, { ...before, dataDir: '/other' }, joined), 'reconnect');
+    assert.equal(settingsChangeAction(before, { ...before }, mine), 'none');
+    assert.equal(settingsChangeAction(before, { ...before, maxRestarts: 1 }, mine), 'none');
   });
   it('status shows the last model when running and errors when failed', () => {
     assert.equal(

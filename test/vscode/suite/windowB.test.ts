@@ -1,6 +1,8 @@
 // Window B: a second browser page on the same code-server, opened after window A was closed. It
 // must join the daemon window A started (same pid), which outlived the window that started it.
+// Then: a crash (restart), and a settings change (restart with the new setting).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { HealthRequest } from '../../../shared/protocol';
 import type { FugusashiApi } from '../../../extension/main';
@@ -64,5 +66,37 @@ describe('Fugusashi in a real VS Code: window B', () => {
     for await (const piece of response.text) text += piece;
     assert.match(text, /to: after the crash/);
     record('restart', { oldPid, newPid: after.info!.pid, readyMs: after.readyMs });
+  });
+
+  it('applies a changed setting: the daemon this window started is restarted with it', async () => {
+    const config = () => vscode.workspace.getConfiguration('fugusashi');
+    const restartedWith = async (change: () => Thenable<void>) => {
+      const oldPid = api.daemon().info!.pid;
+      await change();
+      const d = await waitFor(
+        'a daemon started with the new settings',
+        () => {
+          const now = api.daemon();
+          return now.view.phase === 'running' && now.info && now.info.pid !== oldPid ? now : undefined;
+        },
+        60_000,
+      );
+      return readFileSync(`/proc/${d.info!.pid}/cmdline`, 'utf8').split('\0');
+    };
+    const argv = await restartedWith(() => config().update('costWeight', 0.25, vscode.ConfigurationTarget.Global));
+    assert.equal(argv[argv.indexOf('--cost-weight') + 1], '0.25', argv.join(' '));
+    const [auto] = await vscode.lm.selectChatModels({ vendor: 'fugusashi', id: 'auto' });
+    const response = await auto!.sendRequest(
+      [vscode.LanguageModelChatMessage.User('after the settings change')],
+      {},
+      new vscode.CancellationTokenSource().token,
+    );
+    let text = '';
+    for await (const piece of response.text) text += piece;
+    assert.match(text, /to: after the settings change/);
+    const restored = await restartedWith(() =>
+      config().update('costWeight', undefined, vscode.ConfigurationTarget.Global),
+    );
+    assert.ok(!restored.includes('--cost-weight'), restored.join(' '));
   });
 });
