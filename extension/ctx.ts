@@ -152,12 +152,12 @@ export class Ctx implements vscode.Disposable {
     });
   }
 
-  /** The connection, once the daemon answers; rejects after `timeoutMs`. */
   /** A connection is up now (rpc() would resolve at once). */
   isConnected(): boolean {
     return this.status.current.phase === 'running';
   }
 
+  /** The connection, once the daemon answers; rejects after `timeoutMs` or when the start fails. */
   async rpc(timeoutMs = 30_000): Promise<DaemonRpc> {
     if (this.client?.state === State.Running && this.clientRpc) return this.clientRpc;
     if (!this.client || this.client.state === State.Stopped || this.client.state === State.StartFailed) {
