@@ -2,14 +2,12 @@
 //
 // Write path (saveRequest, addFeedback, addOutcomes), on the request path and synchronous:
 //   validate → append one JSON line to the journal with write() (the kernel has the bytes: survives
-//   kill -9) → return. No export per write. The entry is applied to the in-memory database later,
-//   off the request path: the entries journaled within applyDelayMs (20 ms) go in together, in order,
-//   from one timer (after the answers went out), and before anything reads the database, so every
-//   read sees every acknowledged write. Applying a request record costs more than journaling it
-//   (test/bench/store-write.ts), and applying a batch at once costs less per record than one apply
-//   per event-loop turn (the daemon's CPU per request, test/bench/gateway.ts). Whatever SQLite would
-//   refuse is checked before journaling (a feedback's request may still be pending: hasRequest
-//   looks there).
+//   kill -9) → return. No export per write. The entry is applied to the in-memory database right
+//   after, off the request path: the entries journaled during one turn of the event loop go in
+//   together, in order, from a setImmediate (after the answers went out), and before anything
+//   reads the database, so every read sees every acknowledged write. Applying a request record
+//   costs more than journaling it (test/bench/store-write.ts). Whatever SQLite would refuse is
+//   checked before journaling (a feedback's request may still be pending: hasRequest looks there).
 // Snapshots, so the journal does not grow forever and a start replays little: when something was
 //   written, the timer (every snapshotIntervalMs) takes one once no write came for IDLE_MS, or
 //   regardless once the last one is OVERDUE_INTERVALS intervals old or the journal passed
@@ -70,8 +68,6 @@ export interface OpenStoreOptions {
   log?: (message: string) => void;
   /** Background snapshots on a worker thread (default true); false exports on the event loop. */
   snapshotWorker?: boolean;
-  /** Milliseconds journaled writes wait to be applied to sql.js in one batch (default 20, see above). */
-  applyDelayMs?: number;
 }
 
 /** What the start found and did: for the daemon's log and for tests. */
@@ -84,16 +80,6 @@ export interface StoreRecovery {
 }
 
 const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
-/**
- * How long journaled entries wait before they are applied to sql.js (unless a read comes first).
- * Under load a batch then holds tens of records instead of one or two per event-loop turn, and
- * sql.js's code and pages stay warm across it: the daemon's CPU per chat request fell to
- * 0.85× and 0.66× of one apply per turn (bench:gateway --doors, the two builds side by side, run
- * in both orders on a busy 2-core machine); a store-only bench puts the store's own part at ~5 %
- * less per record, the rest is the request path running with warmer caches. Short enough that a
- * batch under load (~3k requests/s, ~40 µs a record) blocks the event loop for ~2 ms at most.
- */
-const DEFAULT_APPLY_DELAY_MS = 20;
 const COMMIT_INTERVAL_MS = 1_000;
 /** No write for this long counts as a quiet moment for a snapshot. */
 const IDLE_MS = 1_000;
@@ -149,8 +135,7 @@ export class SqlJsStore implements Store {
   private uncommitted = 0;
   /** Journaled entries not yet in sql.js (see the top of the file), oldest first. */
   private pending: { entry: JournalOp; dataBytes: Uint8Array }[] = [];
-  private applyScheduled: NodeJS.Timeout | undefined;
-  private readonly applyDelayMs: number;
+  private applyScheduled: NodeJS.Immediate | undefined;
   /** Started at the first background snapshot (never, for a store that is only read). */
   private worker: SnapshotWorker | undefined;
   private readonly useWorker: boolean;
@@ -168,7 +153,6 @@ export class SqlJsStore implements Store {
     this.journalSnapshotBytes = options.journalSnapshotBytes ?? DEFAULT_JOURNAL_SNAPSHOT_BYTES;
     this.log = options.log ?? (() => {});
     this.wasmPath = options.wasmPath;
-    this.applyDelayMs = options.applyDelayMs ?? DEFAULT_APPLY_DELAY_MS;
     // The journal is the durability, so SQLite's own only needs to support rolling back a failed
     // statement (MEMORY) and nothing else shares the file (EXCLUSIVE: no lock work per transaction).
     configure(db);
@@ -279,7 +263,7 @@ export class SqlJsStore implements Store {
     this.uncommitted++;
     this.lastWriteAt = Date.now();
     this.pending.push({ entry, dataBytes });
-    this.applyScheduled ??= setTimeout(() => this.applyPending(), this.applyDelayMs);
+    this.applyScheduled ??= setImmediate(() => this.applyPending());
     if (this.journal.bytes >= this.journalSnapshotBytes) void this.snapshot();
   }
 
@@ -290,7 +274,7 @@ export class SqlJsStore implements Store {
    */
   private applyPending(): void {
     if (this.applyScheduled) {
-      clearTimeout(this.applyScheduled);
+      clearImmediate(this.applyScheduled);
       this.applyScheduled = undefined;
     }
     if (this.pending.length === 0) return;

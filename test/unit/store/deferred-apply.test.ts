@@ -1,7 +1,7 @@
-// saveRequest acknowledges once the journal has the record and applies it to sql.js later, in a
-// batch with the writes around it, off the request path (daemon/store/store.ts). These tests pin
-// what that must never change: a read in the same tick sees every acknowledged record, a batch
-// spanning several event-loop turns goes in in order, feedback can follow its request at once,
+// saveRequest acknowledges once the journal has the record and applies it to sql.js right after,
+// off the request path (daemon/store/store.ts). These tests pin what that must never change: a
+// read in the same tick sees every acknowledged record, writes from several event-loop turns (a
+// request saved again among them) go in in order, feedback can follow its request at once,
 // a record SQLite would refuse is refused before it is journaled, and a kill before the deferred
 // apply loses nothing.
 import assert from 'node:assert/strict';
@@ -118,10 +118,8 @@ test('feedback and outcomes are deferred in order too, refused for an unknown re
   }
 });
 
-test('writes from several event-loop turns are applied as one batch, in order, and a read in between sees them all', async () => {
-  const { dir } = await fresh();
-  // A delay far longer than the test: only reads (and close) apply what is pending.
-  const store = await openStore({ dataDir: dir, lock: false, snapshotIntervalMs: 3_600_000, applyDelayMs: 60_000 });
+test('writes from several event-loop turns, a request saved again among them, are applied in order', async () => {
+  const { dir, store } = await fresh();
   const turn = () => new Promise((resolve) => setImmediate(resolve));
   try {
     store.saveRequest(makeRequest(21, { status: 'error', answered_by: null }));
