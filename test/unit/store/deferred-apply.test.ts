@@ -1,6 +1,7 @@
 // saveRequest acknowledges once the journal has the record and applies it to sql.js right after,
 // off the request path (daemon/store/store.ts). These tests pin what that must never change: a
-// read in the same tick sees every acknowledged record, feedback can follow its request at once,
+// read in the same tick sees every acknowledged record, writes from several event-loop turns (a
+// request saved again among them) go in in order, feedback can follow its request at once,
 // a record SQLite would refuse is refused before it is journaled, and a kill before the deferred
 // apply loses nothing.
 import assert from 'node:assert/strict';
@@ -112,6 +113,42 @@ test('feedback and outcomes are deferred in order too, refused for an unknown re
     assert.equal(reopened.recovery.skippedLines, 0);
     assert.equal(reopened.feedbackCounts().ratings, 2);
     assert.equal(reopened.countOutcomes(), 1);
+  } finally {
+    reopened.close();
+  }
+});
+
+test('writes from several event-loop turns, a request saved again among them, are applied in order', async () => {
+  const { dir, store } = await fresh();
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  try {
+    store.saveRequest(makeRequest(21, { status: 'error', answered_by: null }));
+    await turn();
+    store.addFeedback(makeFeedback(21, 2));
+    await turn();
+    // The same request saved again (its final state): the later entry must win in the batch.
+    store.saveRequest(makeRequest(21, { status: 'ok', answered_by: 'cheap' }));
+    store.addFeedback(makeFeedback(21, 5));
+    await turn();
+    store.saveRequest(makeRequest(22));
+    const rows = store.listDecisions({ limit: 10 });
+    assert.deepEqual(
+      rows.map((row) => [row.request_id, row.status, row.rating]),
+      [
+        [requestId(22), makeRequest(22).status, null],
+        [requestId(21), 'ok', 5],
+      ],
+    );
+    // A write after that read is pending again and seen by the next read.
+    store.saveRequest(makeRequest(23));
+    assert.equal(store.stats(POOL).requests, 3);
+  } finally {
+    store.close();
+  }
+  const reopened = await openStore({ dataDir: dir, lock: false });
+  try {
+    assert.equal(reopened.stats(POOL).requests, 3);
+    assert.equal(reopened.feedbackCounts().ratings, 2);
   } finally {
     reopened.close();
   }
