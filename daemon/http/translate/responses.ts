@@ -99,7 +99,10 @@ function addItem(item: Item, param: string, out: ChatMessage[], lookup: ItemLook
       const callId = item['call_id'];
       if (typeof callId !== 'string') throw invalid(`${param}.call_id is required.`, `${param}.call_id`);
       const output = item['output'];
-      const content = typeof output === 'string' ? output : textOf(contentParts(output, `${param}.output`));
+      // An output may hold images (input_image): they stay with the result, as a user turn's would.
+      const parts = typeof output === 'string' ? null : contentParts(output, `${param}.output`);
+      const content =
+        parts === null ? (output as string) : parts.every((p) => p.type === 'text') ? textOf(parts) : parts;
       out.push({ role: 'tool', tool_call_id: callId, content });
       return;
     }

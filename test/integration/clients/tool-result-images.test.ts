@@ -125,3 +125,32 @@ test('chat completions: tool messages with text and images keep their text; one 
   const parts = sent[4]!.content as { type: string }[];
   assert.equal(parts.filter((p) => p.type === 'image_url').length, 2);
 });
+
+test('Responses: a function_call_output holding input_image keeps the image (it was dropped) and reaches the model', async () => {
+  const client = new OpenAI({ baseURL: `${d.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const response = await client.responses.create({
+    model: 'gpt',
+    store: false,
+    input: [
+      { role: 'user', content: 'Take a screenshot' },
+      { type: 'function_call', call_id: 'call_1', name: 'screenshot', arguments: '{}' },
+      {
+        type: 'function_call_output',
+        call_id: 'call_1',
+        output: [
+          { type: 'input_text', text: 'screen captured' },
+          { type: 'input_image', image_url: `data:image/png;base64,${PNG}`, detail: 'auto' },
+        ],
+      },
+    ],
+  });
+  assert.equal(response.status, 'completed');
+  const sent = d.fakes['gpt']!.requests.at(-1)!.body.messages as WireMessage[];
+  assert.deepEqual(
+    sent.map((m) => m.role),
+    ['user', 'assistant', 'tool', 'user'],
+  );
+  assert.deepEqual(sent[2]!.content, [{ type: 'text', text: 'screen captured' }]);
+  const parts = sent[3]!.content as { type: string; image_url?: { url: string } }[];
+  assert.equal(parts.find((p) => p.type === 'image_url')?.image_url?.url, `data:image/png;base64,${PNG}`);
+});
