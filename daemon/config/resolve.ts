@@ -112,6 +112,12 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedRe
   if (existsSync(inDataDir)) return loadConfigFile(inDataDir, options);
 
   const log = [`No config file (--config not given, ${inDataDir} does not exist): discovering models.`];
+  // Fugusashi 0.3.0 read ./config.yaml by default; say why the one next to the user is not used.
+  const inCwd = path.resolve(CONFIG_FILE_NAME);
+  if (inCwd !== inDataDir && existsSync(inCwd))
+    log.push(
+      `${inCwd} is not read without --config (0.3.0 read it by default): run "fugusashi serve --config ${CONFIG_FILE_NAME}" or copy it to ${inDataDir}.`,
+    );
   const found = await discoverModels({ env: options.env, ollamaBase: options.ollamaBase });
   log.push(...found.log);
   const config = applyDefaults({ models: found.models, default_model: found.defaultModel }, options, null);

@@ -2,8 +2,8 @@
 // `benchmark -v -t 0.4 -d data.jsonl`, `fugusashi version`. Each was refused as an unknown option or
 // command; they must run, saying where a flag has no effect. Real CLI processes (dist/cli.js).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -91,4 +91,34 @@ test('`fugusashi benchmark -v -t 0.4 -d FILE.jsonl` runs with one line per row a
   assert.match(stdout, /APGR \d\.\d{3}/);
   assert.equal((stdout.match(/^ {2}[0-9a-f]{16} {2}\d\.\d+$/gm) ?? []).length, 20, stdout);
   assert.match(stderr, /--threshold \(0\.3\.0\) has no effect/);
+});
+
+test('`fugusashi serve` in a folder holding config.yaml (0.3.0 read it by default) says how to use it', async () => {
+  const project = path.join(dir, 'project');
+  mkdirSync(project);
+  writeFileSync(path.join(project, 'config.yaml'), 'models: []\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, OLLAMA_HOST: 'http://127.0.0.1:1' };
+  delete env['OPENAI_API_KEY'];
+  delete env['ANTHROPIC_API_KEY'];
+  const child = spawn(process.execPath, [CLI_BUNDLE, 'serve', '--data-dir', path.join(dir, 'd2'), '--port', '0'], {
+    cwd: project,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (b: Buffer) => (log += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (log += b.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!/ready: pid/.test(log) && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.match(
+      log,
+      /config\.yaml is not read without --config \(0\.3\.0 read it by default\): run "fugusashi serve --config config\.yaml"/,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 });
