@@ -22,6 +22,7 @@ Commands:
   serve       run the daemon (OpenAI-compatible API on http://127.0.0.1:6060/v1)
   route       show which model a prompt would be routed to, without calling it
   export      write stored outcomes (ratings, training rows) as JSON lines
+  import      add outcomes from a file (export's JSON lines, JSON or CSV) to the running daemon
   benchmark   evaluate the router on score tables (RouteLLM metrics)
   keys        team mode: create, list and revoke API keys (budgets, rate limits)
   store       team mode: copy a store between a data dir and PostgreSQL
@@ -89,6 +90,26 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case 'export':
         if (wantsHelp) return help(io, 'export');
         return await exportOutcomes(rest, io);
+      case 'import': {
+        const { IMPORT_HELP, importOutcomes } = await import('./cli-import');
+        if (wantsHelp) {
+          io.out(`${IMPORT_HELP}\n`);
+          return 0;
+        }
+        const { flags, positionals } = parseFlags(
+          rest,
+          { 'data-dir': { type: 'string' }, token: { type: 'string' } },
+          { positionals: true },
+        );
+        if (positionals.length !== 1)
+          throw new UsageError('give one file to import, e.g. fugusashi import outcomes.jsonl');
+        return await importOutcomes(positionals[0]!, {
+          dataDir: defaultDataDir(flags['data-dir']),
+          ...(flags.token ? { token: flags.token } : {}),
+          runningDaemon: (dataDir) => runningDaemon(dataDir, flags.token),
+          out: io.out,
+        });
+      }
       case 'benchmark':
         // The report is saved where the daemon of the default data dir shows it (--data-dir overrides).
         return await (
