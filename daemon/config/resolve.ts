@@ -14,7 +14,7 @@ import {
   type StrategyName,
 } from '../../shared/config';
 import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
-import { withKnownContextWindow } from './known-windows';
+import { withKnownAbilities } from './known-models';
 import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../services/cache/response-cache';
 import type { CascadeSettings } from '../services/cascade';
 import { discoverModels } from './discovery';
@@ -168,7 +168,7 @@ export function applyDefaults(
         : path.join(home, DEFAULTS.dataDirName);
   const models = file.models.map((m, i) => {
     // Prices from config, else the bundled table (daemon/core/prices).
-    const copy: ModelConfig = withKnownContextWindow(withPrice(m));
+    const copy: ModelConfig = withKnownAbilities(withPrice(m));
     // An unset ${KEY} leaves "", which must not be sent as a key.
     if (copy.api_key === '') delete copy.api_key;
     const reason = unsetReason(missing, i);

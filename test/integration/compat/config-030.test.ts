@@ -115,7 +115,10 @@ test('"creative" reads as the "writing" capability; max_tokens as the model\'s o
   const res = await fetch(`${daemon.url}/v1/models`);
   const { data } = (await res.json()) as { data: { id: string; capabilities?: string[] }[] };
   const mini = data.find((m) => m.id === 'gpt-4o-mini');
-  assert.deepEqual(mini?.capabilities, ['chat', 'reasoning', 'code', 'writing']);
+  assert.ok(mini?.capabilities?.includes('writing'), JSON.stringify(mini));
+  assert.ok(!mini?.capabilities?.includes('creative'));
+  // And what gpt-4o-mini is known to do, which 0.3.0's file does not say (daemon/config/known-models.ts).
+  assert.ok(mini?.capabilities?.includes('tools'));
   // A request asking for more than the model's 0.3.0 max_tokens is capped to it upstream.
   const before = openai.requests.length;
   const r = await fetch(`${daemon.url}/v1/chat/completions`, {
