@@ -14,6 +14,7 @@ import {
   type StrategyName,
 } from '../../shared/config';
 import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
+import { keysFromEnvironment } from './env-keys';
 import { withKnownAbilities } from './known-models';
 import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../services/cache/response-cache';
 import type { CascadeSettings } from '../services/cascade';
@@ -132,7 +133,10 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
   } catch (error) {
     throw new ConfigError(file, [`cannot read the file: ${(error as Error).message}`]);
   }
-  const { config, warnings, missing } = parseConfigText(text, options.env, file);
+  const parsed = parseConfigText(text, options.env, file);
+  const { warnings, missing } = parsed;
+  const keyNotes: string[] = [];
+  const config = keysFromEnvironment(parsed.config, options.env, missing, keyNotes);
   const resolved = applyDefaults(config, options, path.dirname(file), missing);
   const enabled = resolved.models.filter((m) => m.enabled !== false).length;
   const log = [
@@ -140,6 +144,7 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
       (enabled !== resolved.models.length ? ` (${enabled} enabled)` : '') +
       (resolved.defaultModel ? `, default ${resolved.defaultModel}` : ''),
     ...warnings.map((w) => `warning: ${w}`),
+    ...keyNotes,
     ...resolved.models.flatMap((m) => (m.unavailable ? [`${m.name}: left out of auto, ${m.unavailable}`] : [])),
     // gateway (issue 12): a paid model with no price would make every cost figure silently wrong.
     ...resolved.models.flatMap((m) => {
