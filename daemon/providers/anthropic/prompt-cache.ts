@@ -24,6 +24,8 @@ export function addCacheBreakpoints(body: AnthropicRequest): void {
   for (let i = body.messages.length - 1; i >= 0; i--) {
     const block = body.messages[i]!.content.at(-1);
     if (!block || (body.messages[i]!.role === 'assistant' && i === body.messages.length - 1)) continue;
+    // Anthropic refuses a breakpoint on an empty text block.
+    if (block.type === 'text' && block.text === '') continue;
     block.cache_control = EPHEMERAL;
     break;
   }
