@@ -8,6 +8,7 @@ import { DAEMON_FILE, type DaemonFile } from '../shared/daemon';
 import { DEFAULTS } from '../shared/config';
 import { FugusashiError } from '../shared/errors';
 import { parseFlags, UsageError } from './app/flags';
+import { serveArgsFrom030 } from './cli-030';
 import { formatUsd } from './core/format';
 import { VERSION } from './version';
 // Commands load their modules on demand: `--help` and `route` stay fast to start.
@@ -21,6 +22,7 @@ Commands:
   serve       run the daemon (OpenAI-compatible API on http://127.0.0.1:6060/v1)
   route       show which model a prompt would be routed to, without calling it
   export      write stored outcomes (ratings, training rows) as JSON lines
+  import      add outcomes from a file (export's JSON lines, JSON or CSV) to the running daemon
   benchmark   evaluate the router on score tables (RouteLLM metrics)
   keys        team mode: create, list and revoke API keys (budgets, rate limits)
   store       team mode: copy a store between a data dir and PostgreSQL
@@ -29,7 +31,7 @@ Commands:
 Run "fugusashi <command> --help" for a command's options.
 Config: --config FILE, else <data dir>/config.yaml, else discovery (Ollama, OPENAI_API_KEY, ANTHROPIC_API_KEY).
 Data dir: --data-dir DIR, else server.data_dir, else ~/.fugusashi.`,
-  serve: `Usage: fugusashi serve [--config FILE] [--host H] [--port N] [--data-dir DIR]
+  serve: `Usage: fugusashi serve [--config FILE | -c FILE] [--host H] [--port N] [--data-dir DIR]
                        [--token T] [--idle-shutdown-seconds S] [--log-file FILE]
 
 Runs the daemon: the OpenAI-compatible HTTP API (default 127.0.0.1:6060, /v1/chat/completions
@@ -63,6 +65,11 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     io.out(`${HELP['main']}\n`);
     return command ? 0 : 1;
   }
+  if (command === 'version') {
+    // 0.3.0's `fugusashi version`, in its words.
+    io.out(`fugusashi v${VERSION}\n`);
+    return 0;
+  }
   if (command === '--version' || command === '-v') {
     io.out(`${VERSION}\n`);
     return 0;
@@ -73,8 +80,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case 'serve': {
         if (wantsHelp) return help(io, 'serve');
         const { parseDaemonFlags, runDaemonProcess } = await import('./main');
-        parseDaemonFlags(rest); // fail fast on typos (UsageError, exit 2) before anything starts
-        return await runDaemonProcess(rest);
+        const args = serveArgsFrom030(rest, io.err);
+        parseDaemonFlags(args); // fail fast on typos (UsageError, exit 2) before anything starts
+        return await runDaemonProcess(args);
       }
       case 'route':
         if (wantsHelp) return help(io, 'route');
@@ -82,6 +90,26 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case 'export':
         if (wantsHelp) return help(io, 'export');
         return await exportOutcomes(rest, io);
+      case 'import': {
+        const { IMPORT_HELP, importOutcomes } = await import('./cli-import');
+        if (wantsHelp) {
+          io.out(`${IMPORT_HELP}\n`);
+          return 0;
+        }
+        const { flags, positionals } = parseFlags(
+          rest,
+          { 'data-dir': { type: 'string' }, token: { type: 'string' } },
+          { positionals: true },
+        );
+        if (positionals.length !== 1)
+          throw new UsageError('give one file to import, e.g. fugusashi import outcomes.jsonl');
+        return await importOutcomes(positionals[0]!, {
+          dataDir: defaultDataDir(flags['data-dir']),
+          ...(flags.token ? { token: flags.token } : {}),
+          runningDaemon: (dataDir) => runningDaemon(dataDir, flags.token),
+          out: io.out,
+        });
+      }
       case 'benchmark':
         // The report is saved where the daemon of the default data dir shows it (--data-dir overrides).
         return await (

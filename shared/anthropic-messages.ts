@@ -124,3 +124,11 @@ export interface AnthropicErrorBody {
   type: 'error';
   error: { type: AnthropicErrorType; message: string };
 }
+
+/**
+ * Set by the Messages door on the chat request when the client marked any block, system block or
+ * tool with `cache_control` (Claude Code always does): an Anthropic upstream then gets cache
+ * breakpoints again, so the conversation's prefix is read from Anthropic's prompt cache (a tenth of
+ * the input price) instead of paid in full every turn. Other providers never forward it.
+ */
+export const PROMPT_CACHE_FIELD = 'fugusashi_prompt_cache';

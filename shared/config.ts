@@ -245,6 +245,7 @@ export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   firstByteTimeoutMs: 60_000,
   retrainEvery: 200,
-  bodyLimitBytes: 4 * 1024 * 1024,
+  // Anthropic's own request limit: Claude Code sends screenshots (up to 5 MB each) and keeps them in its history.
+  bodyLimitBytes: 32 * 1024 * 1024,
   idleShutdownSeconds: 0,
 } as const;

@@ -61,8 +61,9 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
                         (as a daemon decides a new prompt; the store still learns USE vectors)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
 Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
-learns from the training folds before it is evaluated, as every run here does), --verbose
-(one line per evaluated row: its id and the routed model, or the strong-win score).`;
+learns from the training folds before it is evaluated, as every run here does), --verbose / -v
+(one line per evaluated row: its id and the routed model, or the strong-win score), --dataset FILE;
+-t / --threshold X is accepted and has no effect (the learned router has no confidence cut-off).`;
 
 /** The sample next to the bundle (dist/models/benchmark-sample.csv) or in the source tree. */
 export function samplePath(): string {
@@ -130,7 +131,8 @@ export async function benchmarkCommand(
         // Fugusashi 0.3.0's flags.
         dataset: { type: 'string', short: 'd' },
         trained: { type: 'boolean' },
-        verbose: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+        threshold: { type: 'string', short: 't' },
         'data-dir': { type: 'string' },
       },
     }));
@@ -149,6 +151,8 @@ export async function benchmarkCommand(
     if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
     return n;
   };
+  if (values.threshold !== undefined)
+    stderr.write('--threshold (0.3.0) has no effect: the learned router has no confidence cut-off\n');
   let options: BenchmarkOptions;
   try {
     if (typeof values.dataset === 'string' && positionals.length > 0)

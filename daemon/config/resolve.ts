@@ -14,6 +14,8 @@ import {
   type StrategyName,
 } from '../../shared/config';
 import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
+import { keysFromEnvironment } from './env-keys';
+import { withKnownAbilities } from './known-models';
 import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../services/cache/response-cache';
 import type { CascadeSettings } from '../services/cascade';
 import { discoverModels } from './discovery';
@@ -111,6 +113,12 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedRe
   if (existsSync(inDataDir)) return loadConfigFile(inDataDir, options);
 
   const log = [`No config file (--config not given, ${inDataDir} does not exist): discovering models.`];
+  // Fugusashi 0.3.0 read ./config.yaml by default; say why the one next to the user is not used.
+  const inCwd = path.resolve(CONFIG_FILE_NAME);
+  if (inCwd !== inDataDir && existsSync(inCwd))
+    log.push(
+      `${inCwd} is not read without --config (0.3.0 read it by default): run "fugusashi serve --config ${CONFIG_FILE_NAME}" or copy it to ${inDataDir}.`,
+    );
   const found = await discoverModels({ env: options.env, ollamaBase: options.ollamaBase });
   log.push(...found.log);
   const config = applyDefaults({ models: found.models, default_model: found.defaultModel }, options, null);
@@ -125,7 +133,10 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
   } catch (error) {
     throw new ConfigError(file, [`cannot read the file: ${(error as Error).message}`]);
   }
-  const { config, warnings, missing } = parseConfigText(text, options.env, file);
+  const parsed = parseConfigText(text, options.env, file);
+  const { warnings, missing } = parsed;
+  const keyNotes: string[] = [];
+  const config = keysFromEnvironment(parsed.config, options.env, missing, keyNotes);
   const resolved = applyDefaults(config, options, path.dirname(file), missing);
   const enabled = resolved.models.filter((m) => m.enabled !== false).length;
   const log = [
@@ -133,6 +144,7 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
       (enabled !== resolved.models.length ? ` (${enabled} enabled)` : '') +
       (resolved.defaultModel ? `, default ${resolved.defaultModel}` : ''),
     ...warnings.map((w) => `warning: ${w}`),
+    ...keyNotes,
     ...resolved.models.flatMap((m) => (m.unavailable ? [`${m.name}: left out of auto, ${m.unavailable}`] : [])),
     // gateway (issue 12): a paid model with no price would make every cost figure silently wrong.
     ...resolved.models.flatMap((m) => {
@@ -161,7 +173,7 @@ export function applyDefaults(
         : path.join(home, DEFAULTS.dataDirName);
   const models = file.models.map((m, i) => {
     // Prices from config, else the bundled table (daemon/core/prices).
-    const copy: ModelConfig = withPrice(m);
+    const copy: ModelConfig = withKnownAbilities(withPrice(m));
     // An unset ${KEY} leaves "", which must not be sent as a key.
     if (copy.api_key === '') delete copy.api_key;
     const reason = unsetReason(missing, i);

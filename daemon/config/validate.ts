@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { CAPABILITIES, FugusashiConfigSchema, type FugusashiConfig, type ModelFileConfig } from '../../shared/config';
 import { interpolateEnv } from './env';
 import { ConfigError } from './errors';
+import { translateLegacy030Config } from './legacy-030';
 
 export interface ParsedConfig {
   config: FugusashiConfig;
@@ -33,7 +34,8 @@ export function parseConfigText(text: string, env: Record<string, string | undef
   if (typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError(source, ['(root): must be a mapping (key: value)']);
   const { value: interpolated, warnings, missing } = interpolateEnv(raw, env);
-  return { config: validateConfig(interpolated, source, warnings), warnings, missing };
+  const current = translateLegacy030Config(interpolated, warnings);
+  return { config: validateConfig(current, source, warnings), warnings, missing };
 }
 
 /** Schema + semantic checks; throws ConfigError listing every problem, pushes soft issues to `warnings`. */

@@ -28,6 +28,13 @@ export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { 
   app.get('/health', (_request, reply) => reply.send(services.health()));
 
   app.get('/v1/models', (_request, reply) => reply.send({ object: 'list', data: services.models() }));
+  // OpenAI's GET /v1/models/{model} (`client.models.retrieve`); a wildcard, as pool names may hold "/".
+  app.get<{ Params: { '*': string } }>('/v1/models/*', (request, reply) => {
+    const id = request.params['*'];
+    const model = services.models().find((m) => m.id === id);
+    if (!model) throw new FugusashiError('ModelNotFound', `The model '${id}' does not exist`, 'model');
+    return reply.send(model);
+  });
 
   app.post<{ Body: RouteParams }>('/v1/routing/route', { schema: { body: RouteBody } }, async (request) =>
     services.route(request.body),

@@ -13,6 +13,7 @@ import type {
   DoorRoutingDecision,
   MessagesRequest,
 } from '../../../shared/anthropic-messages';
+import { PROMPT_CACHE_FIELD } from '../../../shared/anthropic-messages';
 import { FugusashiError } from '../../../shared/errors';
 import type {
   ChatCompletion,
@@ -184,6 +185,14 @@ export function toChatMessages(request: CountTokensRequest): ChatMessage[] {
   return messages;
 }
 
+/** Whether the client marked any system block, tool or message block with `cache_control`. */
+function asksForPromptCache(request: MessagesRequest): boolean {
+  const marked = (b: unknown): boolean => typeof b === 'object' && b !== null && 'cache_control' in b;
+  if (Array.isArray(request.system) && request.system.some(marked)) return true;
+  if (request.tools?.some(marked)) return true;
+  return request.messages.some((m) => Array.isArray(m.content) && m.content.some(marked));
+}
+
 /** A Messages request as the chat service's request; `model` is the one the door decided to route. */
 export function toChatRequest(request: MessagesRequest, model: string): ChatCompletionRequest {
   const out: ChatCompletionRequest = {
@@ -200,6 +209,7 @@ export function toChatRequest(request: MessagesRequest, model: string): ChatComp
   if (request.top_p !== undefined) out.top_p = request.top_p;
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;
   if (request.metadata?.user_id) out.user = request.metadata.user_id;
+  if (asksForPromptCache(request)) (out as Record<string, unknown>)[PROMPT_CACHE_FIELD] = true;
   if (request.tools?.length) {
     out.tools = functionTools(request.tools);
     if (request.tool_choice) {

@@ -99,7 +99,10 @@ function addItem(item: Item, param: string, out: ChatMessage[], lookup: ItemLook
       const callId = item['call_id'];
       if (typeof callId !== 'string') throw invalid(`${param}.call_id is required.`, `${param}.call_id`);
       const output = item['output'];
-      const content = typeof output === 'string' ? output : textOf(contentParts(output, `${param}.output`));
+      // An output may hold images (input_image): they stay with the result, as a user turn's would.
+      const parts = typeof output === 'string' ? null : contentParts(output, `${param}.output`);
+      const content =
+        parts === null ? (output as string) : parts.every((p) => p.type === 'text') ? textOf(parts) : parts;
       out.push({ role: 'tool', tool_call_id: callId, content });
       return;
     }
@@ -134,14 +137,29 @@ export function outputMessages(output: readonly ResponseOutputItem[]): ChatMessa
   return out;
 }
 
+const HOSTED_TOOLS = new Set([
+  'web_search',
+  'web_search_preview',
+  'file_search',
+  'code_interpreter',
+  'computer_use_preview',
+  'image_generation',
+  'mcp',
+]);
+
 function functionTools(tools: NonNullable<ResponsesRequest['tools']>): Tool[] {
   return tools.map((t, i) => {
-    if (t.type !== 'function' || !t.name) {
+    if (t.type !== 'function') {
+      // Hosted tools (web_search, file_search…) run on OpenAI's servers; client-side custom and
+      // local_shell tools have no JSON-schema form that other providers' models could call.
       throw invalid(
-        `Tool type '${t.type}' runs on OpenAI's servers; only function tools can be routed across a pool.`,
+        HOSTED_TOOLS.has(t.type)
+          ? `Tool type '${t.type}' runs on OpenAI's servers; only function tools can be routed across a pool.`
+          : `Tool type '${t.type}' is understood by OpenAI's own models only; only function tools (type "function" with JSON-schema parameters) can be routed across a pool.`,
         `tools[${i}]`,
       );
     }
+    if (!t.name) throw invalid(`tools[${i}].name is required.`, `tools[${i}].name`);
     return {
       type: 'function',
       function: {

@@ -8,6 +8,7 @@ import { ensureOk, requestJson, sendRequest, type UpstreamRequest } from '../tra
 import { trimSlash } from '../transport/openai-shapes';
 import { parseSse } from '../transport/sse';
 import { applyJsonMode, buildAnthropicRequest } from './request';
+import { addCacheBreakpoints, wantsPromptCache } from './prompt-cache';
 import {
   AnthropicStreamTranslator,
   toChatCompletion,
@@ -43,6 +44,7 @@ function messagesRequest(
 ): UpstreamRequest & { prefill: string } {
   const body = buildAnthropicRequest(model, request, stream);
   const prefill = applyJsonMode(body, request.response_format) ?? '';
+  if (wantsPromptCache(request)) addCacheBreakpoints(body);
   return {
     provider: PROVIDER,
     method: 'POST',

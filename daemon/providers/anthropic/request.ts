@@ -11,7 +11,10 @@ type ImageBlock = {
 };
 type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
 type ToolResultBlock = { type: 'tool_result'; tool_use_id: string; content: string | (TextBlock | ImageBlock)[] };
-export type AnthropicBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock;
+/** Any block may carry a prompt-cache breakpoint (prompt-cache.ts). */
+export type AnthropicBlock = (TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock) & {
+  cache_control?: { type: 'ephemeral' };
+};
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -22,13 +25,15 @@ export interface AnthropicTool {
   name: string;
   description?: string;
   input_schema: Record<string, unknown>;
+  cache_control?: { type: 'ephemeral' };
 }
 
 export interface AnthropicRequest {
   model: string;
   messages: AnthropicMessage[];
   max_tokens: number;
-  system?: string;
+  /** A string, or blocks once prompt-cache breakpoints are added (prompt-cache.ts). */
+  system?: string | { type: 'text'; text: string; cache_control?: { type: 'ephemeral' } }[];
   tools?: AnthropicTool[];
   tool_choice?: { type: 'auto' | 'any' | 'none' } | { type: 'tool'; name: string };
   temperature?: number;
@@ -170,7 +175,9 @@ export function applyJsonMode(body: AnthropicRequest, responseFormat: unknown): 
     'Answer with a single JSON object and nothing else: no text before or after it, no Markdown code fences.';
   if (f.type === 'json_schema' && f.json_schema?.schema)
     instruction += ` The object must match this JSON Schema: ${JSON.stringify(f.json_schema.schema)}`;
-  body.system = body.system ? `${body.system}\n\n${instruction}` : instruction;
+  // Still a string here: prompt-cache breakpoints (which make it blocks) are added after JSON mode.
+  const system = typeof body.system === 'string' ? body.system : '';
+  body.system = system ? `${system}\n\n${instruction}` : instruction;
   const last = body.messages[body.messages.length - 1];
   if (body.tools?.length || !last || last.role !== 'user') return undefined;
   body.messages.push({ role: 'assistant', content: [{ type: 'text', text: JSON_PREFILL }] });

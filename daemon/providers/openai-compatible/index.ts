@@ -2,12 +2,13 @@
 // the request is already in the right shape, so this adapter forwards the known parameters and parses
 // the SSE stream. api_base ends in /v1 by convention; the adapter appends /chat/completions.
 import type { ModelConfig } from '../../../shared/config';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../../shared/openai';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage } from '../../../shared/openai';
 import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../types';
 import { malformedError, streamEndedEarly } from '../transport/errors';
 import { ensureOk, readText, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
 import { deltaChunk, trimSlash, usageChunk } from '../transport/openai-shapes';
 import { SseParser, type SseEvent } from '../transport/sse';
+import { moveToolImagesToUserTurn } from './tool-images';
 
 export const OPENAI_DEFAULT_BASE = 'https://api.openai.com/v1';
 const PROVIDER = 'openai';
@@ -57,6 +58,7 @@ export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean)
     const value = source[key];
     if (value !== undefined) body[key] = value;
   }
+  if (Array.isArray(body.messages)) body.messages = moveToolImagesToUserTurn(body.messages as ChatMessage[]);
   if (stream) {
     body.stream = true;
     // Always ask for usage: the daemon records tokens and cost. The usage-only chunk comes last.

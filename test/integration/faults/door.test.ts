@@ -95,8 +95,8 @@ describe('bodies, timeouts, HEAD', () => {
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
   });
 
-  test('a 9 MB body (limit 4 MiB) gets a 413 JSON error the client can read, not a reset', async () => {
-    const size = 9 * 1024 * 1024;
+  test('a 40 MB body (limit 32 MiB) gets a 413 JSON error the client can read, not a reset', async () => {
+    const size = 40 * 1024 * 1024;
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(`${d.url}/v1/chat/completions`, {
         method: 'POST',

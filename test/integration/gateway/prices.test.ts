@@ -110,7 +110,11 @@ test('`fugusashi models` lists provider, price source, capabilities and cooldown
   let out = '';
   const code = await main(['models', '--data-dir', dir], { out: (t) => (out += t), err: (t) => (out += t) });
   assert.equal(code, 0, out);
-  assert.match(out, /mini\s+openai\s+\$0\.15 \/ \$0\.075 \/ \$0\.6\s+table \(2026\)\s+chat\s+ok/);
+  // gpt-4o-mini's documented 128k window, tools and images (daemon/config/known-models.ts).
+  assert.match(
+    out,
+    /mini\s+openai\s+\$0\.15 \/ \$0\.075 \/ \$0\.6\s+table \(2026\)\s+chat,tools,vision,long_context\s+ok/,
+  );
   assert.match(out, /mystery\s+openai.*unknown\s+chat\s+ok/);
   assert.match(out, /localbox\s+openai.*local\s+chat\s+cooling down \d/);
   assert.match(out, /warning: no price for mystery/);

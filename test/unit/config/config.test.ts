@@ -101,7 +101,6 @@ server:
   );
   assert.deepEqual([...problems].sort(), [
     'models[1].capabilites: unknown field',
-    'models[1].capabilities: is required',
     'models[1].cost_per_input_token: must be >= 0',
     'models[1].provider: must be one of "openai", "anthropic", "ollama", "vscode-lm"',
     'routing.embeddings.backend: must be one of "use", "transformers"',

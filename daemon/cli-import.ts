@@ -1,0 +1,52 @@
+// `fugusashi import FILE`: the other half of `fugusashi export`. Sends a file of outcomes (export's
+// JSON lines, a JSON array of {prompt, model, score}, or a CSV score table) to the running daemon's
+// POST /v1/routing/training, which stores them and folds them into the learner at once.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from './app/flags';
+
+export const IMPORT_HELP = `Usage: fugusashi import FILE [--data-dir DIR] [--token T]
+
+Adds the outcomes in FILE to the running daemon's store, where the router learns from them at once:
+the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json),
+or a CSV score table (.csv). Each row counts with its own weight when it has one. The daemon of the
+data dir must be running (fugusashi serve).`;
+
+export interface ImportDeps {
+  dataDir: string;
+  token?: string;
+  runningDaemon(dataDir: string): Promise<{ url: string; info: { pid: number } } | null>;
+  out(text: string): void;
+}
+
+/** The Content-Type the training route reads FILE's format by. */
+function contentTypeOf(file: string, text: string): string {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'text/csv';
+  if (ext === '.json' || text.trimStart().startsWith('[')) return 'application/json';
+  return 'application/x-ndjson';
+}
+
+export async function importOutcomes(file: string, deps: ImportDeps): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const daemon = await deps.runningDaemon(deps.dataDir);
+  if (!daemon)
+    throw new Error(`no daemon is running for ${deps.dataDir}: start it (fugusashi serve), then import again`);
+  const res = await fetch(`${daemon.url}/v1/routing/training`, {
+    method: 'POST',
+    headers: {
+      'content-type': contentTypeOf(file, text),
+      ...(deps.token ? { authorization: `Bearer ${deps.token}` } : {}),
+    },
+    body: text,
+  });
+  const body = (await res.json().catch(() => ({}))) as { added?: number; error?: { message?: string } };
+  if (!res.ok) throw new Error(body.error?.message ?? `daemon answered ${res.status}`);
+  deps.out(`imported ${body.added ?? 0} outcome(s) from ${file} into the running daemon (pid ${daemon.info.pid})\n`);
+  return 0;
+}

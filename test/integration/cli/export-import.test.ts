@@ -1,0 +1,108 @@
+// `fugusashi export` on one daemon, `fugusashi import` on another: what the first learned (a rating,
+// training rows) reaches the second's store and learner. Real CLI processes and daemons; before,
+// `import` was an unknown command and an export could only be sent back by hand with curl.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
+import { CLI_BUNDLE, makeTempDir, requireCliBundle, spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon';
+
+const run = promisify(execFile);
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI_BUNDLE, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+let fake: FakeUpstream;
+let dir: string;
+const daemons: SpawnedDaemon[] = [];
+
+async function startDaemon(name: string): Promise<{ daemon: SpawnedDaemon; dataDir: string }> {
+  const dataDir = path.join(dir, name);
+  const configPath = path.join(dir, `${name}.yaml`);
+  writeFileSync(
+    configPath,
+    stringify({
+      models: [
+        { name: 'cheap', provider: 'openai', model: 'up', api_base: fake.url, capabilities: ['chat'] },
+        { name: 'strong', provider: 'openai', model: 'up', api_base: fake.url, capabilities: ['chat'] },
+      ],
+      server: { port: 0, data_dir: dataDir },
+    }),
+  );
+  const daemon = await spawnDaemon(['--config', configPath]);
+  daemons.push(daemon);
+  return { daemon, dataDir };
+}
+
+before(async () => {
+  requireCliBundle();
+  fake = await startFakeOpenAI({ models: ['up'] });
+  dir = makeTempDir('fugu-import-');
+});
+after(async () => {
+  await Promise.all(daemons.map((d) => d.stop()));
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('export from one daemon, import into another: the outcomes and their scores arrive', async () => {
+  const a = await startDaemon('a');
+  const chat = await fetch(`${a.daemon.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'strong', messages: [{ role: 'user', content: 'Prove that sqrt 2 is irrational' }] }),
+  });
+  const { id } = (await chat.json()) as { id: string };
+  await fetch(`${a.daemon.url}/v1/feedback/rate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ request_id: id, rating: 5 }),
+  });
+  await fetch(`${a.daemon.url}/v1/routing/training`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([{ prompt: 'Write a limerick', model: 'cheap', score: 0.9 }]),
+  });
+  const file = path.join(dir, 'outcomes.jsonl');
+  const exported = await cli(['export', '--data-dir', a.dataDir, '--out', file]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 2);
+
+  const b = await startDaemon('b');
+  const imported = await cli(['import', file, '--data-dir', b.dataDir]);
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.match(imported.stdout, /imported 2 outcome\(s\) from .*outcomes\.jsonl into the running daemon \(pid \d+\)/);
+
+  const again = await cli(['export', '--data-dir', b.dataDir]);
+  const rows = again.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { prompt: string; model: string; score: number });
+  const byPrompt = new Map(rows.map((r) => [r.prompt, r]));
+  assert.equal(byPrompt.get('Prove that sqrt 2 is irrational')?.model, 'strong');
+  assert.equal(byPrompt.get('Prove that sqrt 2 is irrational')?.score, 1);
+  assert.equal(byPrompt.get('Write a limerick')?.score, 0.9);
+});
+
+test('import without a running daemon, or without a file, fails with a clear message', async () => {
+  const file = path.join(dir, 'rows.json');
+  writeFileSync(file, JSON.stringify([{ prompt: 'x', model: 'cheap', score: 1 }]));
+  const none = await cli(['import', file, '--data-dir', path.join(dir, 'nobody')]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no daemon is running for .*nobody: start it \(fugusashi serve\)/);
+  const missing = await cli(['import', path.join(dir, 'missing.jsonl'), '--data-dir', path.join(dir, 'nobody')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read .*missing\.jsonl/);
+  assert.equal((await cli(['import'])).code, 2);
+});
