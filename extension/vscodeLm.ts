@@ -114,10 +114,12 @@ export function lmRequestOptions(params: {
   return options;
 }
 
-/** The text of a response part (LanguageModelTextPart), '' for any other part. */
+/**
+ * The text of a response part: LanguageModelTextPart only (as `response.text` reads it), so that
+ * other parts with a `value`, e.g. a model's thinking, never end up in the answer.
+ */
 function partText(part: unknown): string {
-  const value = (part as { value?: unknown } | null)?.value;
-  return typeof value === 'string' ? value : '';
+  return part instanceof vscode.LanguageModelTextPart ? part.value : '';
 }
 
 export function registerVscodeLmBridge(ctx: Ctx): vscode.Disposable {

@@ -143,6 +143,8 @@ describe('vscode-lm bridge with tools', () => {
     stub.chatModels = [
       fakeModel(
         [
+          // A part of another kind with a text value (as a model's thinking part has): not answer text.
+          { value: 'The user wants two files.', id: 'thinking-1' },
           new vscode.LanguageModelTextPart('Reading both.'),
           new vscode.LanguageModelToolCallPart('call_a', 'read_file', { path: 'a.ts' }),
           new vscode.LanguageModelToolCallPart('call_b', 'read_file', { path: 'b.ts' }),
