@@ -101,7 +101,9 @@ export function lmRequestOptions(params: {
     typeof choice === 'object' && choice !== null
       ? (choice as { function?: { name?: unknown } }).function?.name
       : undefined;
-  const tools = typeof forced === 'string' ? params.tools.filter((t) => t.function.name === forced) : params.tools;
+  const named = params.tools.filter((t) => t.function.name === forced);
+  // A forced name that is not among the tools: all of them, still Required (never an empty list).
+  const tools = named.length > 0 ? named : params.tools;
   options.tools = tools.map((t) => ({
     name: t.function.name,
     description: t.function.description ?? '',
