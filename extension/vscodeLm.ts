@@ -1,8 +1,11 @@
 // VS Code's own language models (vscode.lm, e.g. a Copilot plan's) as pool members of provider
 // `vscode-lm`: this window tells the daemon which models it offers, and runs them when the daemon
-// asks (fugusashi/vscodeLmChat), streaming text back as fugusashi/vscodeLmChunk.
+// asks (fugusashi/vscodeLmChat), streaming text and tool calls back as fugusashi/vscodeLmChunk.
+// The daemon's request is OpenAI-shaped: its tools, tool_choice, tool calls and tool results become
+// vscode.lm's tools, tool mode and tool parts here, and the model's tool-call parts go back as
+// OpenAI tool calls (the daemon hands them to whichever door the request came in by).
 import * as vscode from 'vscode';
-import type { ChatMessage } from '../shared/openai';
+import type { ChatMessage, Tool, ToolCall } from '../shared/openai';
 import {
   VscodeLmChatRequest,
   VscodeLmChunkNotification,
@@ -11,6 +14,8 @@ import {
 } from '../shared/protocol';
 import type { Ctx } from './ctx';
 import { LM_VENDOR } from './ids';
+import { isToolCallPart, toolCall } from './lm/messages';
+import { parseToolInput } from './lm/toolCalls';
 import type { DaemonRpc } from './rpc';
 
 /** Our own provider's models are never offered back to the daemon (that would loop). */
@@ -20,17 +25,103 @@ export function poolableModels(models: readonly vscode.LanguageModelChat[]): Vsc
     .map((m) => ({ id: m.id, vendor: m.vendor, family: m.family, name: m.name, maxInputTokens: m.maxInputTokens }));
 }
 
-function toLmMessages(messages: readonly ChatMessage[]): vscode.LanguageModelChatMessage[] {
-  return messages.map((m) => {
-    const text =
-      typeof m.content === 'string'
-        ? m.content
-        : (m.content ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
-    // vscode.lm has no system role: system/developer text goes in as a user turn.
-    return m.role === 'assistant'
-      ? vscode.LanguageModelChatMessage.Assistant(text)
-      : vscode.LanguageModelChatMessage.User(m.role === 'user' ? text : `[${m.role}] ${text}`);
-  });
+function contentText(content: ChatMessage['content']): string {
+  return typeof content === 'string' ? content : (content ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
+}
+
+/** A call's arguments as the object LanguageModelToolCallPart takes. */
+function callInput(call: ToolCall): object {
+  try {
+    return parseToolInput(call.function.name, call.function.arguments);
+  } catch {
+    // A call in the history whose arguments were not JSON: the turn is kept, with no arguments.
+    return {};
+  }
+}
+
+type LmPart = vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart | vscode.LanguageModelToolResultPart;
+
+/**
+ * OpenAI messages → vscode.lm messages: an assistant's `tool_calls` become LanguageModelToolCallParts
+ * in its turn, and the `role: 'tool'` results after it one user turn of LanguageModelToolResultParts,
+ * as vscode.lm wants them. vscode.lm has no system role: system/developer text goes in as a user turn.
+ */
+export function toLmMessages(messages: readonly ChatMessage[]): vscode.LanguageModelChatMessage[] {
+  const turns: { role: 'user' | 'assistant' | 'tool'; parts: LmPart[] }[] = [];
+  for (const m of messages) {
+    const text = contentText(m.content);
+    if (m.role === 'assistant') {
+      const parts: LmPart[] = text ? [new vscode.LanguageModelTextPart(text)] : [];
+      for (const call of m.tool_calls ?? [])
+        parts.push(new vscode.LanguageModelToolCallPart(call.id, call.function.name, callInput(call)));
+      turns.push({ role: 'assistant', parts });
+    } else if (m.role === 'tool') {
+      const result = new vscode.LanguageModelToolResultPart(m.tool_call_id ?? '', [
+        new vscode.LanguageModelTextPart(text),
+      ]);
+      const last = turns.at(-1);
+      if (last?.role === 'tool') last.parts.push(result);
+      else turns.push({ role: 'tool', parts: [result] });
+    } else {
+      const user = m.role === 'user' ? text : `[${m.role}] ${text}`;
+      turns.push({ role: 'user', parts: [new vscode.LanguageModelTextPart(user)] });
+    }
+  }
+  return turns.map((t) =>
+    t.role === 'assistant'
+      ? vscode.LanguageModelChatMessage.Assistant(
+          t.parts.length > 0
+            ? (t.parts as (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[])
+            : [new vscode.LanguageModelTextPart('')],
+        )
+      : vscode.LanguageModelChatMessage.User(
+          t.parts as (vscode.LanguageModelTextPart | vscode.LanguageModelToolResultPart)[],
+        ),
+  );
+}
+
+/**
+ * The request's tools and OpenAI tool_choice → sendRequest options: "none" sends no tools,
+ * "required" is toolMode Required, one named function is that tool alone with Required (vscode.lm
+ * cannot force a tool by name), anything else Auto. `max_tokens` is the model option VS Code's
+ * models (and our own provider, see lm/messages.ts modelOptionsRequest) read for the length.
+ */
+export function lmRequestOptions(params: {
+  tools?: readonly Tool[];
+  toolChoice?: unknown;
+  maxTokens?: number;
+}): vscode.LanguageModelChatRequestOptions {
+  const options: vscode.LanguageModelChatRequestOptions = {
+    justification: 'Fugusashi routes this request to this model (provider vscode-lm in your pool).',
+  };
+  if (params.maxTokens !== undefined) options.modelOptions = { max_tokens: params.maxTokens };
+  const choice = params.toolChoice;
+  if (!params.tools?.length || choice === 'none') return options;
+  const forced =
+    typeof choice === 'object' && choice !== null
+      ? (choice as { function?: { name?: unknown } }).function?.name
+      : undefined;
+  const named = params.tools.filter((t) => t.function.name === forced);
+  // A forced name that is not among the tools: all of them, still Required (never an empty list).
+  const tools = named.length > 0 ? named : params.tools;
+  options.tools = tools.map((t) => ({
+    name: t.function.name,
+    description: t.function.description ?? '',
+    inputSchema: t.function.parameters ?? { type: 'object', properties: {} },
+  }));
+  options.toolMode =
+    choice === 'required' || typeof forced === 'string'
+      ? vscode.LanguageModelChatToolMode.Required
+      : vscode.LanguageModelChatToolMode.Auto;
+  return options;
+}
+
+/**
+ * The text of a response part: LanguageModelTextPart only (as `response.text` reads it), so that
+ * other parts with a `value`, e.g. a model's thinking, never end up in the answer.
+ */
+function partText(part: unknown): string {
+  return part instanceof vscode.LanguageModelTextPart ? part.value : '';
 }
 
 export function registerVscodeLmBridge(ctx: Ctx): vscode.Disposable {
@@ -50,24 +141,31 @@ export function registerVscodeLmBridge(ctx: Ctx): vscode.Disposable {
       const cts = new vscode.CancellationTokenSource();
       const cancel = token.onCancellationRequested(() => cts.cancel());
       try {
-        const response = await model.sendRequest(
-          toLmMessages(params.messages),
-          { justification: 'Fugusashi routes this request to this model (provider vscode-lm in your pool).' },
-          cts.token,
-        );
+        const response = await model.sendRequest(toLmMessages(params.messages), lmRequestOptions(params), cts.token);
         let text = '';
+        const toolCalls: ToolCall[] = [];
         // The daemon gone mid-answer makes the sends fail: stop the model (it would go on spending
         // the user's quota for nobody) and keep the failure from being an unhandled rejection.
         let daemonGone = false;
-        for await (const piece of response.text) {
-          if (daemonGone) break;
-          text += piece;
-          rpc.sendNotification(VscodeLmChunkNotification, { streamId: params.streamId, text: piece }).catch(() => {
+        const send = (chunk: { text: string; toolCalls?: ToolCall[] }) =>
+          rpc.sendNotification(VscodeLmChunkNotification, { streamId: params.streamId, ...chunk }).catch(() => {
             daemonGone = true;
             cts.cancel();
           });
+        for await (const part of response.stream) {
+          if (daemonGone) break;
+          if (isToolCallPart(part)) {
+            const call = toolCall(part);
+            toolCalls.push(call);
+            void send({ text: '', toolCalls: [call] });
+            continue;
+          }
+          const piece = partText(part);
+          if (!piece) continue;
+          text += piece;
+          void send({ text: piece });
         }
-        return { text };
+        return toolCalls.length > 0 ? { text, toolCalls } : { text };
       } finally {
         cancel.dispose();
         cts.dispose();

@@ -27,6 +27,8 @@ import type {
   ChatMessage,
   ModelListEntry,
   RoutingDecision,
+  Tool,
+  ToolCall,
 } from './openai';
 
 // ---- client → daemon requests ----
@@ -123,16 +125,24 @@ export const BenchmarkProgressNotification = new NotificationType<BenchmarkProgr
 /** daemon → client: run a VS Code language model for a pool member of provider `vscode-lm`. */
 export interface VscodeLmChatParams {
   modelId: string;
+  /** OpenAI-shaped: assistant `tool_calls` and `role: 'tool'` results included. */
   messages: ChatMessage[];
   streamId: string;
   maxTokens?: number;
+  /** The request's function tools and its OpenAI `tool_choice` ("none", "auto", "required", one function). */
+  tools?: Tool[];
+  toolChoice?: unknown;
 }
+/** What a vscode-lm call yields: a piece of text, or one whole tool call the model made. */
+export type VscodeLmPiece = string | ToolCall;
 export const VscodeLmChatRequest = new RequestType<
   VscodeLmChatParams,
-  { text: string; usage?: { prompt_tokens: number; completion_tokens: number } },
+  { text: string; toolCalls?: ToolCall[]; usage?: { prompt_tokens: number; completion_tokens: number } },
   void
 >('fugusashi/vscodeLmChat');
-/** client → daemon: text pieces of a `fugusashi/vscodeLmChat` call as they arrive. */
-export const VscodeLmChunkNotification = new NotificationType<{ streamId: string; text: string }>(
-  'fugusashi/vscodeLmChunk',
-);
+/** client → daemon: text pieces (and whole tool calls) of a `fugusashi/vscodeLmChat` call as they arrive. */
+export const VscodeLmChunkNotification = new NotificationType<{
+  streamId: string;
+  text: string;
+  toolCalls?: ToolCall[];
+}>('fugusashi/vscodeLmChunk');

@@ -2,6 +2,7 @@
 // Requests and responses are OpenAI-shaped; each adapter translates to its own wire format.
 import type { ModelConfig, ProviderKind } from '../../shared/config';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../shared/openai';
+import type { VscodeLmChatParams, VscodeLmPiece } from '../../shared/protocol';
 
 export interface ProviderCallOptions {
   signal: AbortSignal;
@@ -52,15 +53,13 @@ export class ProviderError extends Error {
 /**
  * How the daemon reaches VS Code's language models: it cannot call VS Code itself, so the RPC layer
  * asks a connected extension window (fugusashi/vscodeLmChat + fugusashi/vscodeLmChunk) and exposes it
- * through this. `chat` yields text pieces as they arrive and stops when `signal` aborts.
+ * through this. `chat` yields text pieces and whole tool calls as they arrive and stops when `signal`
+ * aborts.
  */
 export interface VscodeLmBridge {
   /** True while at least one extension window that offers language models is connected. */
   available(): boolean;
-  chat(
-    params: { modelId: string; messages: ChatCompletionRequest['messages']; maxTokens?: number },
-    signal: AbortSignal,
-  ): AsyncIterable<string>;
+  chat(params: Omit<VscodeLmChatParams, 'streamId'>, signal: AbortSignal): AsyncIterable<VscodeLmPiece>;
 }
 
 /** All adapters by provider kind (see ./registry.ts). */

@@ -7,7 +7,7 @@
 // the HTTP door's schema (./validate.ts).
 import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import { ErrorCodes, FugusashiError } from '../../shared/errors';
-import type { ChatCompletion, ChatCompletionChunk } from '../../shared/openai';
+import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../shared/openai';
 import {
   BenchmarkProgressNotification,
   BenchmarkRequest,
@@ -193,7 +193,11 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
   });
   connection.onNotification(VscodeLmChunkNotification, (params) => {
     if (params && typeof params.streamId === 'string')
-      hooks.vscodeLm?.chunk(params.streamId, String(params.text ?? ''));
+      hooks.vscodeLm?.chunk(
+        params.streamId,
+        String(params.text ?? ''),
+        Array.isArray(params.toolCalls) ? params.toolCalls.filter(isToolCall) : [],
+      );
   });
 
   const unsubscribe = services.events.subscribe((event) => {
@@ -260,4 +264,10 @@ export class StreamCollector {
     if (decision) out.routing_decision = decision;
     return out;
   }
+}
+
+/** A whole tool call from a window (checked: a window's notification is input like any other). */
+function isToolCall(call: unknown): call is ToolCall {
+  const c = call as Partial<ToolCall> | null;
+  return typeof c?.id === 'string' && typeof c.function?.name === 'string' && typeof c.function.arguments === 'string';
 }

@@ -1,27 +1,28 @@
 // The daemon side of the vscode-lm bridge: VS Code's own language models (e.g. a Copilot plan's)
 // run in a window, so the daemon asks a connected window to run them (VscodeLmChatRequest) and
-// receives the text as VscodeLmChunkNotification. With several windows, the one that most
+// receives the text and tool calls as VscodeLmChunkNotification. With several windows, the one that most
 // recently reported the model runs it; with none, the model is unavailable (routing moves on).
 import { randomBytes } from 'node:crypto';
 import { CancellationTokenSource, type Connection } from 'vscode-languageserver';
-import type { ChatMessage } from '../../shared/openai';
+import type { ToolCall } from '../../shared/openai';
 import type { VscodeLmBridge } from '../providers/types';
 import { AsyncQueue } from '../services/async-queue';
-import { VscodeLmChatRequest, type VscodeLmChatParams, type VscodeLmModelInfo } from '../../shared/protocol';
+import {
+  VscodeLmChatRequest,
+  type VscodeLmChatParams,
+  type VscodeLmModelInfo,
+  type VscodeLmPiece,
+} from '../../shared/protocol';
 
 /** The window's side of its JSON-RPC connection: the hub only sends it requests. */
 export type WindowConnection = Pick<Connection, 'sendRequest'>;
 
-export interface VscodeLmCall {
-  modelId: string;
-  messages: ChatMessage[];
-  maxTokens?: number;
-}
+export type VscodeLmCall = Omit<VscodeLmChatParams, 'streamId'>;
 
 export class VscodeLmHub implements VscodeLmBridge {
   /** Insertion order = recency: a window re-reporting its models moves to the end. */
   private readonly windows = new Map<WindowConnection, VscodeLmModelInfo[]>();
-  private readonly streams = new Map<string, AsyncQueue<string>>();
+  private readonly streams = new Map<string, AsyncQueue<VscodeLmPiece>>();
 
   setModels(connection: WindowConnection, models: VscodeLmModelInfo[]): void {
     this.windows.delete(connection);
@@ -43,15 +44,18 @@ export class VscodeLmHub implements VscodeLmBridge {
   }
 
   /** A chunk notification from a window. Unknown stream ids (a cancelled call) are ignored. */
-  chunk(streamId: string, text: string): void {
-    this.streams.get(streamId)?.push(text);
+  chunk(streamId: string, text: string, toolCalls: readonly ToolCall[] = []): void {
+    const stream = this.streams.get(streamId);
+    if (!stream) return;
+    if (text || toolCalls.length === 0) stream.push(text);
+    for (const call of toolCalls) stream.push(call);
   }
 
-  async *chat(params: VscodeLmCall, signal: AbortSignal): AsyncGenerator<string> {
+  async *chat(params: VscodeLmCall, signal: AbortSignal): AsyncGenerator<VscodeLmPiece> {
     const connection = this.windowFor(params.modelId);
     if (!connection) throw new Error(`no VS Code window offering "${params.modelId}" is connected`);
     const streamId = `lm-${randomBytes(8).toString('hex')}`;
-    const pieces = new AsyncQueue<string>();
+    const pieces = new AsyncQueue<VscodeLmPiece>();
     this.streams.set(streamId, pieces);
     const cancel = new CancellationTokenSource();
     const onAbort = (): void => {
@@ -59,13 +63,8 @@ export class VscodeLmHub implements VscodeLmBridge {
       pieces.end(new Error('aborted'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    let result: { text: string } | null = null;
-    const request: VscodeLmChatParams = {
-      modelId: params.modelId,
-      messages: params.messages,
-      streamId,
-      ...(params.maxTokens !== undefined ? { maxTokens: params.maxTokens } : {}),
-    };
+    let result: { text: string; toolCalls?: ToolCall[] } | null = null;
+    const request: VscodeLmChatParams = { ...params, streamId };
     void connection.sendRequest(VscodeLmChatRequest, request, cancel.token).then(
       (value) => {
         result = value;
@@ -82,9 +81,10 @@ export class VscodeLmHub implements VscodeLmBridge {
         streamed = true;
         yield piece;
       }
-      // A window that answered without streaming: the whole text comes in the result.
-      const final = result as { text: string } | null;
+      // A window that answered without streaming: the whole text and its tool calls come in the result.
+      const final = result as { text: string; toolCalls?: ToolCall[] } | null;
       if (!streamed && final?.text) yield final.text;
+      if (!streamed) yield* final?.toolCalls ?? [];
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (!pieces.done) cancel.cancel();

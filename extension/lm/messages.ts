@@ -110,7 +110,7 @@ function userMessage(text: string, images: readonly DataPartLike[]): ChatMessage
   return { role: 'user', content };
 }
 
-function toolCall(part: ToolCallPartLike): ToolCall {
+export function toolCall(part: ToolCallPartLike): ToolCall {
   return {
     id: part.callId,
     type: 'function',

@@ -101,9 +101,21 @@ class LanguageModelTextPart {
     this.value = value;
   }
 }
+class LanguageModelToolCallPart {
+  constructor(callId, name, input) {
+    Object.assign(this, { callId, name, input });
+  }
+}
+class LanguageModelToolResultPart {
+  constructor(callId, content) {
+    Object.assign(this, { callId, content });
+  }
+}
+// As in VS Code: a string is one text part, an array of parts is taken as it is.
+const lmContent = (content) => (typeof content === 'string' ? [new LanguageModelTextPart(content)] : [...content]);
 const LanguageModelChatMessage = {
-  User: (content) => ({ role: 1, content: [new LanguageModelTextPart(content)] }),
-  Assistant: (content) => ({ role: 2, content: [new LanguageModelTextPart(content)] }),
+  User: (content) => ({ role: 1, content: lmContent(content) }),
+  Assistant: (content) => ({ role: 2, content: lmContent(content) }),
 };
 class Task {
   constructor(definition, scope, name, source, execution) {
@@ -184,8 +196,11 @@ const vscode = {
   CodeLens,
   ThemeColor,
   LanguageModelTextPart,
+  LanguageModelToolCallPart,
+  LanguageModelToolResultPart,
   LanguageModelChatMessage,
   LanguageModelChatMessageRole: { User: 1, Assistant: 2 },
+  LanguageModelChatToolMode: { Auto: 1, Required: 2 },
   ChatResultFeedbackKind: { Unhelpful: 0, Helpful: 1 },
   StatusBarAlignment: { Left: 1, Right: 2 },
   TaskScope: { Global: 1, Workspace: 2 },

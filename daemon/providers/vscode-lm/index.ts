@@ -1,8 +1,17 @@
 // VS Code language models as a provider. The daemon has no VS Code API; the RPC layer hands in a
 // bridge to a connected extension window. With no window connected the call fails as retryable, so
 // routing moves on to another model. VS Code reports no token counts: usage is estimated (chars / 4).
+// The request's tools, tool_choice and max tokens go to the window; the model's tool calls come back
+// whole and leave here as OpenAI tool-call deltas with finish reason `tool_calls`, like any provider's.
 import type { ModelConfig } from '../../../shared/config';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage } from '../../../shared/openai';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  ToolCall,
+} from '../../../shared/openai';
+import type { VscodeLmPiece } from '../../../shared/protocol';
 import { ProviderError, type LlmProvider, type ProviderCallOptions, type VscodeLmBridge } from '../types';
 import { abortedError, firstByteTimeoutError } from '../transport/errors';
 import { deltaChunk, estimateTokens, newCompletionId, nowSeconds, usage, usageChunk } from '../transport/openai-shapes';
@@ -22,6 +31,7 @@ function messageChars(messages: readonly ChatMessage[]): number {
   for (const m of messages) {
     if (typeof m.content === 'string') chars += m.content.length;
     else if (Array.isArray(m.content)) for (const p of m.content) if (p.type === 'text') chars += p.text.length;
+    for (const call of m.tool_calls ?? []) chars += call.function.name.length + call.function.arguments.length;
   }
   return chars;
 }
@@ -51,13 +61,20 @@ export class VscodeLmProvider implements LlmProvider {
     options.signal.addEventListener('abort', onAbort, { once: true });
     const maxTokens = request.max_tokens ?? request.max_completion_tokens ?? model.max_output_tokens;
     const header = { id: newCompletionId('vscode'), created: nowSeconds(), model: request.model };
-    let iterator: AsyncIterator<string> | undefined;
+    let iterator: AsyncIterator<VscodeLmPiece> | undefined;
+    let toolCalls = 0;
     let completionChars = 0;
     let complete = false;
     try {
       iterator = this.bridge
         .chat(
-          { modelId: model.model, messages: request.messages, ...(maxTokens ? { maxTokens } : {}) },
+          {
+            modelId: model.model,
+            messages: request.messages,
+            ...(maxTokens ? { maxTokens } : {}),
+            ...(request.tools?.length ? { tools: request.tools } : {}),
+            ...(request.tool_choice !== undefined ? { toolChoice: request.tool_choice } : {}),
+          },
           controller.signal,
         )
         [Symbol.asyncIterator]();
@@ -65,14 +82,18 @@ export class VscodeLmProvider implements LlmProvider {
       yield deltaChunk(header, { role: 'assistant', content: '' });
       let next = first;
       while (!next.done) {
-        if (next.value) {
-          completionChars += next.value.length;
-          yield deltaChunk(header, { content: next.value });
+        const piece = next.value;
+        if (typeof piece !== 'string') {
+          completionChars += piece.function.name.length + piece.function.arguments.length;
+          yield deltaChunk(header, { tool_calls: [{ index: toolCalls++, ...piece }] });
+        } else if (piece) {
+          completionChars += piece.length;
+          yield deltaChunk(header, { content: piece });
         }
         next = await iterator.next();
       }
       complete = true;
-      yield deltaChunk(header, {}, 'stop');
+      yield deltaChunk(header, {}, toolCalls > 0 ? 'tool_calls' : 'stop');
       yield usageChunk(header, usage(estimateTokens(messageChars(request.messages)), estimateTokens(completionChars)));
     } catch (err) {
       if (err instanceof ProviderError) throw err;
@@ -92,10 +113,10 @@ export class VscodeLmProvider implements LlmProvider {
   }
 
   private async firstPiece(
-    iterator: AsyncIterator<string>,
+    iterator: AsyncIterator<VscodeLmPiece>,
     controller: AbortController,
     options: ProviderCallOptions,
-  ): Promise<IteratorResult<string>> {
+  ): Promise<IteratorResult<VscodeLmPiece>> {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -122,17 +143,30 @@ export class VscodeLmProvider implements LlmProvider {
     let text = '';
     let id = '';
     let usageSeen: ChatCompletion['usage'];
+    // Each call arrives whole in one delta (see chatStream), so collecting is just keeping them.
+    const toolCalls: ToolCall[] = [];
     for await (const chunk of this.chatStream(model, request, options)) {
       id = chunk.id;
       text += chunk.choices[0]?.delta.content ?? '';
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? [])
+        if (call.id && call.function?.name !== undefined)
+          toolCalls.push({
+            id: call.id,
+            type: 'function',
+            function: { name: call.function.name, arguments: call.function.arguments ?? '' },
+          });
       if (chunk.usage) usageSeen = chunk.usage;
     }
+    const message: ChatCompletion['choices'][number]['message'] =
+      toolCalls.length > 0
+        ? { role: 'assistant', content: text || null, tool_calls: toolCalls }
+        : { role: 'assistant', content: text };
     return {
       id,
       object: 'chat.completion',
       created: nowSeconds(),
       model: request.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
+      choices: [{ index: 0, message, finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop', logprobs: null }],
       ...(usageSeen ? { usage: usageSeen } : {}),
     };
   }

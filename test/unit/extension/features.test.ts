@@ -515,9 +515,9 @@ describe('secrets and vscode-lm bridge', () => {
         name: 'GPT-4o',
         maxInputTokens: 64000,
         sendRequest: async () => ({
-          text: (async function* () {
-            yield 'Hi';
-            yield '!';
+          stream: (async function* () {
+            yield new vscode.LanguageModelTextPart('Hi');
+            yield new vscode.LanguageModelTextPart('!');
           })(),
         }),
       },
@@ -556,13 +556,13 @@ describe('secrets and vscode-lm bridge', () => {
         name: 'GPT-4o',
         maxInputTokens: 64000,
         sendRequest: async (_messages: unknown, _options: unknown, token: vscode.CancellationToken) => ({
-          text: (async function* () {
+          stream: (async function* () {
             for (let i = 0; i < 50; i++) {
               if (token.isCancellationRequested) {
                 stoppedAfter = i;
                 return;
               }
-              yield `piece${i} `;
+              yield new vscode.LanguageModelTextPart(`piece${i} `);
               await new Promise((r) => setTimeout(r, 5));
             }
           })(),

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelConfig } from '../../../shared/config';
-import type { ChatMessage } from '../../../shared/openai';
+import type { ChatCompletionChunk, Tool, ToolCall } from '../../../shared/openai';
+import type { VscodeLmChatParams, VscodeLmPiece } from '../../../shared/protocol';
 import { createProviderRegistry } from '../../../daemon/providers/registry';
 import { ProviderError, type VscodeLmBridge } from '../../../daemon/providers/types';
 import { VscodeLmProvider } from '../../../daemon/providers/vscode-lm';
@@ -24,8 +25,8 @@ const options = (signal = new AbortController().signal, firstByteTimeoutMs = 2_0
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function bridge(pieces: string[], opts: { delayMs?: number; failAfter?: number } = {}) {
-  const calls: { modelId: string; messages: ChatMessage[]; maxTokens?: number; signal: AbortSignal }[] = [];
+function bridge(pieces: VscodeLmPiece[], opts: { delayMs?: number; failAfter?: number } = {}) {
+  const calls: (Omit<VscodeLmChatParams, 'streamId'> & { signal: AbortSignal })[] = [];
   const b: VscodeLmBridge & { calls: typeof calls; connected: boolean } = {
     calls,
     connected: true,
@@ -110,4 +111,34 @@ test('the registry has one adapter per provider kind', () => {
   const registry = createProviderRegistry();
   assert.deepEqual([...registry.kinds], ['openai', 'anthropic', 'ollama', 'vscode-lm']);
   for (const kind of registry.kinds) assert.equal(registry.get(kind).kind, kind);
+});
+
+test('tools, tool_choice and max tokens go to the window; its tool calls leave as OpenAI tool calls', async () => {
+  const call: ToolCall = {
+    id: 'call_1',
+    type: 'function',
+    function: { name: 'read_file', arguments: '{"path":"a.ts"}' },
+  };
+  const tools: Tool[] = [{ type: 'function', function: { name: 'read_file', parameters: { type: 'object' } } }];
+  const b = bridge(['Let me look.', call]);
+  const request = { ...req, tools, tool_choice: 'required', max_completion_tokens: 64 };
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of new VscodeLmProvider(b).chatStream(model, request, options())) chunks.push(chunk);
+  assert.deepEqual(
+    chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []),
+    [{ index: 0, ...call }],
+  );
+  assert.equal(chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0]?.finish_reason, 'tool_calls');
+  const { signal: _signal, ...sent } = b.calls[0]!;
+  assert.deepEqual(sent, {
+    modelId: 'copilot/gpt-4o',
+    messages: req.messages,
+    maxTokens: 64,
+    tools,
+    toolChoice: 'required',
+  });
+
+  const completion = await new VscodeLmProvider(bridge(['Let me look.', call])).chat(model, request, options());
+  assert.deepEqual(completion.choices[0]?.message, { role: 'assistant', content: 'Let me look.', tool_calls: [call] });
+  assert.equal(completion.choices[0]?.finish_reason, 'tool_calls');
 });
