@@ -13,6 +13,15 @@
 // neighbours at 0.3 .634 / .637 / .644 at 300 / 1,000 / 3,000 against .632 / .631 / .637 (shipped).
 // --full (every score of each streamed prompt revealed, seeds 1–3): the learner then before the
 // split .638 / .639 at 300 / 1,000 prompts, .673 at 3,000 prompts (6,000 outcomes: the store alone).
+// Next round (online5), fold 0, seeds 1–4, checkpoints 50 / 200 / 300 / 1,000 (prior alone .629):
+// the re-centring alone (α = 0) scored .623–.628, below the prior it re-centres: adding each model's
+// mean residual (gpt-4 +.15, Mixtral +.2 here) clamped a tenth of the prompts at .999. Variants:
+//   ONLINE_VARIANTS='{"slope":{"recentreSlope":true},"slope α0":{"recentreSlope":true,"fixedCorrectionShare":0}}'
+// one common slope (kept): .629 / .634 / .634 / .641 against .626 / .637 / .633 / .637 (α0: .629
+// at every n); a logit shift per model .618 / .628 / .624 / .629; each model's own slope toward 0
+// or 1 .622 / .635 / .633 / .635; an evidence gate (α scaled by the James–Stein share
+// max(0, 1 − 1/t²) of the correction's cross-fitted squared-error gain over the prior) within ±.003
+// of the learner without it: the gain is mostly re-centring and is clear (t > 2) by 50 outcomes.
 // Folds 1–4 report the shipped learner this way: ONLINE_VARIANTS='{}' … --fold F --seeds 1,2,3.
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
