@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   });
   const fold = Number(values.fold);
   const explore = Number(values.explore);
-  const checkpoints = values.checkpoints.split(',').map(Number);
+  // 'all': after the whole stream (every row outside the evaluated fold).
+  const checkpoints = values.checkpoints.split(',').map((c) => (c === 'all' ? Infinity : Number(c)));
   const rows = await loadRows();
   const names = [STRONG, WEAK];
   const evaluated = rows.filter((r) => foldOf(r.prompt, 5) === fold);
@@ -100,7 +101,8 @@ async function main(): Promise<void> {
       const revealed = values.full ? [0, 1] : [chosen];
       for (const m of [shipped, ...variants.map(([, v]) => v)])
         for (const c of revealed) m.add(r.key, r.vector, r.features, names[c]!, r.scores[c]!, 1, r.logits[c]);
-      if (!checkpoints.includes(i + 1)) continue;
+      const all = i + 1 === stream.length && checkpoints.includes(Infinity);
+      if (!checkpoints.includes(i + 1) && !all) continue;
       const started = Date.now();
       const line = [`seed ${seed} n=${i + 1} (${strongOutcomes} strong)`];
       for (const [name, m] of [['shipped', shipped] as const, ...variants]) {
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
           return q[0]!.quality - q[1]!.quality;
         });
         const value = apgrOf(diff);
-        const key = `n=${i + 1} ${name}`;
+        const key = `n=${all ? 'all' : i + 1} ${name}`;
         sums.set(key, (sums.get(key) ?? 0) + value);
         line.push(`${name} ${value.toFixed(3)} (α ${c.alpha.toFixed(2)} knn ${c.knnShare})`);
       }
