@@ -23,7 +23,8 @@
 // max(0, 1 − 1/t²) of the correction's cross-fitted squared-error gain over the prior) within ±.003
 // of the learner without it: the gain is mostly re-centring and is clear (t > 2) by 50 outcomes.
 // Folds 1–4 × seeds 1–3, run once with the kept setting (prior alone .624): 50 / 200 / 300 / 1,000 /
-// 3,000: .625 / .628 / .630 / .636 / .644 against .626 / .620 / .621 / .631 / .633 clamped.
+// 3,000: .625 / .628 / .630 / .636 / .644 against .626 / .620 / .621 / .631 / .633 clamped; all
+// (--checkpoints all): .644 against .641 (10 of 12 runs chose the store alone either way).
 // Folds 1–4 report the shipped learner this way: ONLINE_VARIANTS='{}' … --fold F --seeds 1,2,3.
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
