@@ -160,6 +160,8 @@ export interface ChatCompletion {
     message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] };
     finish_reason: FinishReason;
     logprobs?: null;
+    /** Fugusashi extra: the stop sequence that ended the answer (Anthropic upstreams say which one). */
+    stop_sequence?: string;
   }[];
   usage?: Usage;
   system_fingerprint?: string | null;
@@ -185,6 +187,8 @@ export interface ChatCompletionChunk {
     };
     finish_reason: FinishReason;
     logprobs?: null;
+    /** Fugusashi extra: the stop sequence that ended the answer (Anthropic upstreams say which one). */
+    stop_sequence?: string;
   }[];
   usage?: Usage | null;
   routing_decision?: RoutingDecision;

@@ -78,7 +78,7 @@ export const anthropicWire: WireFormat = {
       ...a.toolCalls.map((t) => ({ type: 'tool_use', id: t.id, name: t.name, input: parseArgs(t.args) })),
     ],
     stop_reason: stopReason(a),
-    stop_sequence: null,
+    stop_sequence: a.stopSequence ?? null,
     usage: { input_tokens: a.usage.prompt, output_tokens: a.usage.completion },
   }),
   streamContentType: 'text/event-stream; charset=utf-8',
@@ -120,7 +120,7 @@ export const anthropicWire: WireFormat = {
     }
     frames.push(
       event('message_delta', {
-        delta: { stop_reason: stopReason(a), stop_sequence: null },
+        delta: { stop_reason: stopReason(a), stop_sequence: a.stopSequence ?? null },
         usage: { output_tokens: a.usage.completion },
       }),
     );

@@ -39,6 +39,8 @@ export interface FakeBehaviour {
   finishReason?: 'stop' | 'length' | 'tool_calls';
   /** The provider's own finish value sent verbatim (e.g. Anthropic 'stop_sequence'). */
   nativeFinishReason?: string;
+  /** Anthropic only: the `stop_sequence` value sent with nativeFinishReason 'stop_sequence'. */
+  stopSequence?: string;
   /** Token counts. Default: prompt = ceil(prompt chars / 4), completion = ceil(answer chars / 4). */
   usage?: { prompt: number; completion: number };
   /** Answer with this HTTP status and the provider's real error body instead of an answer. */
@@ -140,6 +142,7 @@ export interface FakeAnswer {
   toolCalls: { id: string | undefined; name: string; args: string; index: number }[];
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string | undefined;
+  stopSequence: string | undefined;
   usage: { prompt: number; completion: number };
   /** OpenAI stream_options.include_usage. */
   includeUsage: boolean;
@@ -391,6 +394,7 @@ function buildAnswer(wire: WireFormat, req: FakeRequest, b: FakeBehaviour, n: nu
     toolCalls,
     finishReason,
     nativeFinishReason: b.nativeFinishReason,
+    stopSequence: b.stopSequence,
     usage,
     includeUsage: wire.includeUsage(req.body),
   };

@@ -222,11 +222,14 @@ export function toChatRequest(request: MessagesRequest, model: string): ChatComp
   return out;
 }
 
-/** Inverse of the upstream adapter's mapStopReason. */
-export function stopReason(finish: FinishReason | undefined): AnthropicStopReason | null {
+/**
+ * Inverse of the upstream adapter's mapStopReason. `stop` with the stop sequence that ended it (only
+ * Anthropic upstreams say which) is `stop_sequence`; an OpenAI upstream's `stop` stays `end_turn`.
+ */
+export function stopReason(finish: FinishReason | undefined, stopSequence?: string): AnthropicStopReason | null {
   switch (finish) {
     case 'stop':
-      return 'end_turn';
+      return stopSequence !== undefined ? 'stop_sequence' : 'end_turn';
     case 'length':
       return 'max_tokens';
     case 'tool_calls':
@@ -276,8 +279,8 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReason(choice?.finish_reason ?? 'stop'),
-    stop_sequence: null,
+    stop_reason: stopReason(choice?.finish_reason ?? 'stop', choice?.stop_sequence),
+    stop_sequence: choice?.finish_reason === 'stop' ? (choice.stop_sequence ?? null) : null,
     usage: usageOut(completion.usage),
     ...(decision ? { routing_decision: decision } : {}),
   };
@@ -294,6 +297,7 @@ export class MessagesStreamTranslator {
   /** OpenAI tool_call index → Anthropic content block index. */
   private toolBlocks = new Map<number, number>();
   private finish: FinishReason = null;
+  private stopSequence: string | undefined;
   private usage: Usage | undefined;
 
   constructor(
@@ -324,7 +328,10 @@ export class MessagesStreamTranslator {
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return;
-    if (choice.finish_reason) this.finish = choice.finish_reason;
+    if (choice.finish_reason) {
+      this.finish = choice.finish_reason;
+      this.stopSequence = choice.stop_sequence;
+    }
     const { content, tool_calls } = choice.delta;
     if (content) {
       if (this.openBlock !== 'text') {
@@ -362,7 +369,10 @@ export class MessagesStreamTranslator {
     this.close(out);
     out.push({
       type: 'message_delta',
-      delta: { stop_reason: stopReason(this.finish ?? 'stop'), stop_sequence: null },
+      delta: {
+        stop_reason: stopReason(this.finish ?? 'stop', this.stopSequence),
+        stop_sequence: this.finish === 'stop' ? (this.stopSequence ?? null) : null,
+      },
       usage: {
         input_tokens: this.usage?.prompt_tokens ?? this.estimatedInputTokens,
         output_tokens: this.usage?.completion_tokens ?? 0,

@@ -18,6 +18,7 @@ export interface AnthropicResponse {
     { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown } | { type: string }
   )[];
   stop_reason: string | null;
+  stop_sequence?: string | null;
   usage?: AnthropicUsage;
 }
 
@@ -37,6 +38,14 @@ export function mapStopReason(reason: string | null | undefined): FinishReason {
     default:
       return reason ? 'stop' : null;
   }
+}
+
+/** Which stop sequence ended the answer, kept so the Messages door can tell its client (OpenAI has no field). */
+function stopSequence(
+  reason: string | null | undefined,
+  sequence: string | null | undefined,
+): { stop_sequence?: string } {
+  return reason === 'stop_sequence' && typeof sequence === 'string' ? { stop_sequence: sequence } : {};
 }
 
 /** Cached input tokens are input tokens too: they are billed, so they count as prompt tokens. */
@@ -73,6 +82,7 @@ export function toChatCompletion(msg: AnthropicResponse, requestedModel: string)
         },
         finish_reason: mapStopReason(msg.stop_reason),
         logprobs: null,
+        ...stopSequence(msg.stop_reason, msg.stop_sequence),
       },
     ],
     usage: usage(inputTokens(msg.usage), msg.usage?.output_tokens ?? 0),
@@ -85,7 +95,13 @@ export interface AnthropicStreamEvent {
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
   content_block?: { type?: string; id?: string; name?: string; text?: string; input?: unknown };
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  delta?: {
+    type?: string;
+    text?: string;
+    partial_json?: string;
+    stop_reason?: string | null;
+    stop_sequence?: string | null;
+  };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
@@ -156,7 +172,10 @@ export class AnthropicStreamTranslator {
         if (event.usage?.output_tokens !== undefined) this.outputTokens = event.usage.output_tokens;
         if (event.usage?.input_tokens !== undefined) this.inputTokens = inputTokens(event.usage);
         const finish = mapStopReason(event.delta?.stop_reason);
-        return finish ? [deltaChunk(this.header, {}, finish)] : [];
+        if (!finish) return [];
+        const chunk = deltaChunk(this.header, {}, finish);
+        Object.assign(chunk.choices[0]!, stopSequence(event.delta?.stop_reason, event.delta?.stop_sequence));
+        return [chunk];
       }
       case 'message_stop':
         this.done = true;
