@@ -106,7 +106,7 @@ export type AnthropicStreamEventOut =
   | {
       type: 'message_delta';
       delta: { stop_reason: AnthropicStopReason | null; stop_sequence: string | null };
-      usage: { input_tokens: number; output_tokens: number };
+      usage: { input_tokens: number; output_tokens: number } & Partial<AnthropicUsageOut>;
     }
   | { type: 'message_stop' };
 

@@ -93,6 +93,9 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Of prompt_tokens, those the upstream's prompt cache served (OpenAI's field; Anthropic's
+   *  cache_read_input_tokens) and, a Fugusashi extra, those written to it (cache_creation_input_tokens). */
+  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | null;

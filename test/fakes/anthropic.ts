@@ -40,6 +40,18 @@ function stopReason(a: FakeAnswer): string {
   return a.finishReason === 'length' ? 'max_tokens' : a.finishReason === 'tool_calls' ? 'tool_use' : 'end_turn';
 }
 
+/** Anthropic's input_tokens leave out the tokens its prompt cache read or wrote (reported apart). */
+function inputUsage(a: FakeAnswer): Record<string, number> {
+  const read = a.usage.cacheRead ?? 0;
+  const created = a.usage.cacheCreation ?? 0;
+  return {
+    input_tokens: a.usage.prompt - read - created,
+    ...(a.usage.cacheRead !== undefined || a.usage.cacheCreation !== undefined
+      ? { cache_read_input_tokens: read, cache_creation_input_tokens: created }
+      : {}),
+  };
+}
+
 function parseArgs(args: string): unknown {
   try {
     return JSON.parse(args);
@@ -79,7 +91,7 @@ export const anthropicWire: WireFormat = {
     ],
     stop_reason: stopReason(a),
     stop_sequence: a.stopSequence ?? null,
-    usage: { input_tokens: a.usage.prompt, output_tokens: a.usage.completion },
+    usage: { ...inputUsage(a), output_tokens: a.usage.completion },
   }),
   streamContentType: 'text/event-stream; charset=utf-8',
   frames: (a) => {
@@ -93,7 +105,7 @@ export const anthropicWire: WireFormat = {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: a.usage.prompt, output_tokens: 1 },
+          usage: { ...inputUsage(a), output_tokens: 1 },
         },
       }),
       event('ping', {}),

@@ -28,6 +28,15 @@ export interface FakeError {
   retryAfter?: string;
 }
 
+/** `prompt` counts every input token; `cacheRead` / `cacheCreation` say how many of them the provider's
+ *  prompt cache served / stored (OpenAI: prompt_tokens_details.cached_tokens; Anthropic: its cache fields). */
+export interface FakeUsage {
+  prompt: number;
+  completion: number;
+  cacheRead?: number;
+  cacheCreation?: number;
+}
+
 /** What the fake does for one request. Every field is optional; unset fields use the defaults. */
 export interface FakeBehaviour {
   /** Answer text. Default: `fake answer from <model> to: <last user message>` ('' when toolCalls are set). */
@@ -42,7 +51,7 @@ export interface FakeBehaviour {
   /** Anthropic only: the `stop_sequence` value sent with nativeFinishReason 'stop_sequence'. */
   stopSequence?: string;
   /** Token counts. Default: prompt = ceil(prompt chars / 4), completion = ceil(answer chars / 4). */
-  usage?: { prompt: number; completion: number };
+  usage?: FakeUsage;
   /** Answer with this HTTP status and the provider's real error body instead of an answer. */
   error?: FakeError;
   /** Streams only: after `afterFrames` frames, send the provider's in-stream error and end the response. */
@@ -143,7 +152,7 @@ export interface FakeAnswer {
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string | undefined;
   stopSequence: string | undefined;
-  usage: { prompt: number; completion: number };
+  usage: FakeUsage;
   /** OpenAI stream_options.include_usage. */
   includeUsage: boolean;
 }

@@ -251,12 +251,15 @@ function parseInput(args: string): unknown {
   }
 }
 
+/** Anthropic counts cache reads and writes apart from input_tokens; OpenAI's prompt_tokens includes them. */
 function usageOut(usage: Usage | undefined): AnthropicMessage['usage'] {
+  const read = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const created = usage?.prompt_tokens_details?.cache_creation_tokens ?? 0;
   return {
-    input_tokens: usage?.prompt_tokens ?? 0,
+    input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - read - created),
     output_tokens: usage?.completion_tokens ?? 0,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: created,
+    cache_read_input_tokens: read,
   };
 }
 
@@ -373,10 +376,7 @@ export class MessagesStreamTranslator {
         stop_reason: stopReason(this.finish ?? 'stop', this.stopSequence),
         stop_sequence: this.finish === 'stop' ? (this.stopSequence ?? null) : null,
       },
-      usage: {
-        input_tokens: this.usage?.prompt_tokens ?? this.estimatedInputTokens,
-        output_tokens: this.usage?.completion_tokens ?? 0,
-      },
+      usage: this.usage ? usageOut(this.usage) : { input_tokens: this.estimatedInputTokens, output_tokens: 0 },
     });
     out.push({ type: 'message_stop' });
   }

@@ -53,6 +53,14 @@ function inputTokens(u: AnthropicUsage | undefined): number {
   return (u?.input_tokens ?? 0) + (u?.cache_creation_input_tokens ?? 0) + (u?.cache_read_input_tokens ?? 0);
 }
 
+/** Which of those input tokens were read from / written to the prompt cache (priced and reported apart). */
+function cacheDetails(u: AnthropicUsage | undefined): Usage['prompt_tokens_details'] {
+  const read = u?.cache_read_input_tokens ?? 0;
+  const created = u?.cache_creation_input_tokens ?? 0;
+  if (!read && !created) return undefined;
+  return { cached_tokens: read, ...(created ? { cache_creation_tokens: created } : {}) };
+}
+
 export function toChatCompletion(msg: AnthropicResponse, requestedModel: string): ChatCompletion {
   let text = '';
   const toolCalls: ToolCall[] = [];
@@ -85,7 +93,7 @@ export function toChatCompletion(msg: AnthropicResponse, requestedModel: string)
         ...stopSequence(msg.stop_reason, msg.stop_sequence),
       },
     ],
-    usage: usage(inputTokens(msg.usage), msg.usage?.output_tokens ?? 0),
+    usage: usage(inputTokens(msg.usage), msg.usage?.output_tokens ?? 0, cacheDetails(msg.usage)),
   };
 }
 
@@ -122,6 +130,7 @@ export class AnthropicStreamTranslator {
   private header: ChunkHeader;
   private inputTokens = 0;
   private outputTokens = 0;
+  private cache: Usage['prompt_tokens_details'];
   /** Anthropic content-block index → OpenAI tool_call index. */
   private toolIndex = new Map<number, number>();
 
@@ -130,7 +139,7 @@ export class AnthropicStreamTranslator {
   }
 
   get usage(): Usage {
-    return usage(this.inputTokens, this.outputTokens);
+    return usage(this.inputTokens, this.outputTokens, this.cache);
   }
 
   push(event: AnthropicStreamEvent): ChatCompletionChunk[] {
@@ -139,6 +148,7 @@ export class AnthropicStreamTranslator {
         const m = event.message ?? {};
         this.header = { id: m.id ?? this.header.id, created: this.header.created, model: m.model ?? this.header.model };
         this.inputTokens = inputTokens(m.usage);
+        this.cache = cacheDetails(m.usage);
         this.outputTokens = m.usage?.output_tokens ?? 0;
         return [deltaChunk(this.header, { role: 'assistant', content: '' })];
       }
@@ -170,7 +180,11 @@ export class AnthropicStreamTranslator {
       }
       case 'message_delta': {
         if (event.usage?.output_tokens !== undefined) this.outputTokens = event.usage.output_tokens;
-        if (event.usage?.input_tokens !== undefined) this.inputTokens = inputTokens(event.usage);
+        // message_delta's input counters are cumulative totals when present (newer API versions).
+        if (event.usage?.input_tokens !== undefined) {
+          this.inputTokens = inputTokens(event.usage);
+          this.cache = cacheDetails(event.usage);
+        }
         const finish = mapStopReason(event.delta?.stop_reason);
         if (!finish) return [];
         const chunk = deltaChunk(this.header, {}, finish);
