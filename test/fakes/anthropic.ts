@@ -52,6 +52,12 @@ function inputUsage(a: FakeAnswer): Record<string, number> {
   };
 }
 
+/** Thinking streams in two pieces, as real thinking arrives in several deltas. */
+function splitThinking(text: string): string[] {
+  const half = Math.ceil(text.length / 2);
+  return [text.slice(0, half), text.slice(half)].filter(Boolean);
+}
+
 function parseArgs(args: string): unknown {
   try {
     return JSON.parse(args);
@@ -86,6 +92,7 @@ export const anthropicWire: WireFormat = {
     role: 'assistant',
     model: a.model,
     content: [
+      ...(a.thinking !== undefined ? [{ type: 'thinking', thinking: a.thinking, signature: `sig_fake_${a.id}` }] : []),
       ...(a.text ? [{ type: 'text', text: a.text }] : []),
       ...a.toolCalls.map((t) => ({ type: 'tool_use', id: t.id, name: t.name, input: parseArgs(t.args) })),
     ],
@@ -111,6 +118,18 @@ export const anthropicWire: WireFormat = {
       event('ping', {}),
     ];
     let index = 0;
+    if (a.thinking !== undefined) {
+      frames.push(
+        event('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+      );
+      for (const piece of splitThinking(a.thinking))
+        frames.push(event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+      frames.push(
+        event('content_block_delta', { index, delta: { type: 'signature_delta', signature: `sig_fake_${a.id}` } }),
+      );
+      frames.push(event('content_block_stop', { index }));
+      index++;
+    }
     if (a.text) {
       frames.push(event('content_block_start', { index, content_block: { type: 'text', text: '' } }));
       for (const piece of a.pieces)

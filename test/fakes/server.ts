@@ -50,6 +50,8 @@ export interface FakeBehaviour {
   nativeFinishReason?: string;
   /** Anthropic only: the `stop_sequence` value sent with nativeFinishReason 'stop_sequence'. */
   stopSequence?: string;
+  /** Anthropic only: a thinking block (signed `sig_fake_<n>`) sent before the answer's text. */
+  thinking?: string;
   /** Token counts. Default: prompt = ceil(prompt chars / 4), completion = ceil(answer chars / 4). */
   usage?: FakeUsage;
   /** Answer with this HTTP status and the provider's real error body instead of an answer. */
@@ -152,6 +154,7 @@ export interface FakeAnswer {
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string | undefined;
   stopSequence: string | undefined;
+  thinking: string | undefined;
   usage: FakeUsage;
   /** OpenAI stream_options.include_usage. */
   includeUsage: boolean;
@@ -404,6 +407,7 @@ function buildAnswer(wire: WireFormat, req: FakeRequest, b: FakeBehaviour, n: nu
     finishReason,
     nativeFinishReason: b.nativeFinishReason,
     stopSequence: b.stopSequence,
+    thinking: b.thinking,
     usage,
     includeUsage: wire.includeUsage(req.body),
   };

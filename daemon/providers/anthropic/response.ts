@@ -1,6 +1,13 @@
 // Anthropic Messages answers → OpenAI shapes: a whole message → ChatCompletion, and the stream's
 // events → ChatCompletionChunks. Pure (the stream translator is a small state machine fed event by event).
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall, Usage } from '../../../shared/openai';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  FinishReason,
+  ThinkingBlock,
+  ToolCall,
+  Usage,
+} from '../../../shared/openai';
 import { ProviderError } from '../types';
 import { deltaChunk, nowSeconds, usage, usageChunk, type ChunkHeader } from '../transport/openai-shapes';
 
@@ -64,8 +71,10 @@ function cacheDetails(u: AnthropicUsage | undefined): Usage['prompt_tokens_detai
 export function toChatCompletion(msg: AnthropicResponse, requestedModel: string): ChatCompletion {
   let text = '';
   const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
   for (const block of msg.content ?? []) {
     if (block.type === 'text') text += (block as { text: string }).text;
+    else if (block.type === 'thinking' || block.type === 'redacted_thinking') thinking.push(block as ThinkingBlock);
     else if (block.type === 'tool_use') {
       const b = block as { id: string; name: string; input: unknown };
       toolCalls.push({
@@ -87,6 +96,7 @@ export function toChatCompletion(msg: AnthropicResponse, requestedModel: string)
           role: 'assistant',
           content: text || (toolCalls.length ? null : ''),
           ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+          ...(thinking.length ? { thinking_blocks: thinking } : {}),
         },
         finish_reason: mapStopReason(msg.stop_reason),
         logprobs: null,
@@ -102,11 +112,21 @@ export interface AnthropicStreamEvent {
   type?: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type?: string; id?: string; name?: string; text?: string; input?: unknown };
+  content_block?: {
+    type?: string;
+    id?: string;
+    name?: string;
+    text?: string;
+    input?: unknown;
+    thinking?: string;
+    data?: string;
+  };
   delta?: {
     type?: string;
     text?: string;
     partial_json?: string;
+    thinking?: string;
+    signature?: string;
     stop_reason?: string | null;
     stop_sequence?: string | null;
   };
@@ -166,6 +186,10 @@ export class AnthropicStreamTranslator {
           ];
         }
         if (block.type === 'text' && block.text) return [deltaChunk(this.header, { content: block.text })];
+        if (block.type === 'thinking' && block.thinking)
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'thinking', thinking: block.thinking }] })];
+        if (block.type === 'redacted_thinking' && typeof block.data === 'string')
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] })];
         return [];
       }
       case 'content_block_delta': {
@@ -176,7 +200,12 @@ export class AnthropicStreamTranslator {
           if (index === undefined || !delta.partial_json) return [];
           return [deltaChunk(this.header, { tool_calls: [{ index, function: { arguments: delta.partial_json } }] })];
         }
-        return []; // thinking / signature deltas have no OpenAI chat equivalent
+        // Thinking has no OpenAI chat field: it rides as `thinking_blocks` pieces (the Messages door's).
+        if (delta.type === 'thinking_delta' && delta.thinking)
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'thinking', thinking: delta.thinking }] })];
+        if (delta.type === 'signature_delta' && delta.signature)
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'thinking', signature: delta.signature }] })];
+        return [];
       }
       case 'message_delta': {
         if (event.usage?.output_tokens !== undefined) this.outputTokens = event.usage.output_tokens;
