@@ -65,7 +65,10 @@ export type CountTokensRequest = Static<typeof CountTokensRequestSchema>;
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 
 export type AnthropicOutputBlock =
-  { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
 
 export interface AnthropicUsageOut {
   input_tokens: number;
@@ -95,18 +98,26 @@ export type AnthropicStreamEventOut =
   | {
       type: 'content_block_start';
       index: number;
-      content_block: { type: 'text'; text: '' } | { type: 'tool_use'; id: string; name: string; input: object };
+      content_block:
+        | { type: 'text'; text: '' }
+        | { type: 'tool_use'; id: string; name: string; input: object }
+        | { type: 'thinking'; thinking: ''; signature: '' }
+        | { type: 'redacted_thinking'; data: string };
     }
   | {
       type: 'content_block_delta';
       index: number;
-      delta: { type: 'text_delta'; text: string } | { type: 'input_json_delta'; partial_json: string };
+      delta:
+        | { type: 'text_delta'; text: string }
+        | { type: 'input_json_delta'; partial_json: string }
+        | { type: 'thinking_delta'; thinking: string }
+        | { type: 'signature_delta'; signature: string };
     }
   | { type: 'content_block_stop'; index: number }
   | {
       type: 'message_delta';
       delta: { stop_reason: AnthropicStopReason | null; stop_sequence: string | null };
-      usage: { input_tokens: number; output_tokens: number };
+      usage: { input_tokens: number; output_tokens: number } & Partial<AnthropicUsageOut>;
     }
   | { type: 'message_stop' };
 
@@ -132,3 +143,9 @@ export interface AnthropicErrorBody {
  * the input price) instead of paid in full every turn. Other providers never forward it.
  */
 export const PROMPT_CACHE_FIELD = 'fugusashi_prompt_cache';
+
+/**
+ * Set by the Messages door to the client's `thinking` (extended thinking) object: an Anthropic upstream
+ * gets it as `thinking`; other providers ignore it (the OpenAI adapter forwards an allowlist only).
+ */
+export const THINKING_FIELD = 'fugusashi_thinking';

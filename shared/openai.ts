@@ -89,10 +89,26 @@ export const ChatCompletionRequestSchema = Type.Object(
 );
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequestSchema>;
 
+/**
+ * Anthropic extended-thinking blocks, under LiteLLM's name `thinking_blocks`: on an answer's message, on
+ * stream deltas (pieces: thinking text, then the signature) and on assistant history messages, which an
+ * Anthropic upstream needs back (signed) when thinking and tools are used together. Only the Anthropic
+ * adapter sends or reads them; others never forward them.
+ */
+export type ThinkingBlock =
+  { type: 'thinking'; thinking: string; signature?: string } | { type: 'redacted_thinking'; data: string };
+export type ThinkingBlockDelta =
+  { type: 'thinking'; thinking?: string; signature?: string } | { type: 'redacted_thinking'; data: string };
+/** An assistant history message with the thinking blocks that came with it. */
+export type ChatMessageWithThinking = ChatMessage & { thinking_blocks?: ThinkingBlock[] };
+
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Of prompt_tokens, those the upstream's prompt cache served (OpenAI's field; Anthropic's
+   *  cache_read_input_tokens) and, a Fugusashi extra, those written to it (cache_creation_input_tokens). */
+  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | null;
@@ -157,9 +173,11 @@ export interface ChatCompletion {
   model: string;
   choices: {
     index: number;
-    message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] };
+    message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; thinking_blocks?: ThinkingBlock[] };
     finish_reason: FinishReason;
     logprobs?: null;
+    /** Fugusashi extra: the stop sequence that ended the answer (Anthropic upstreams say which one). */
+    stop_sequence?: string;
   }[];
   usage?: Usage;
   system_fingerprint?: string | null;
@@ -182,9 +200,12 @@ export interface ChatCompletionChunk {
         type?: 'function';
         function?: { name?: string; arguments?: string };
       }[];
+      thinking_blocks?: ThinkingBlockDelta[];
     };
     finish_reason: FinishReason;
     logprobs?: null;
+    /** Fugusashi extra: the stop sequence that ended the answer (Anthropic upstreams say which one). */
+    stop_sequence?: string;
   }[];
   usage?: Usage | null;
   routing_decision?: RoutingDecision;

@@ -15,6 +15,7 @@ import { chatRoutes } from './routes/chat';
 import { eventRoutes } from './routes/events';
 import { feedbackRoutes } from './routes/feedback';
 import { messagesRoutes } from './routes/messages';
+import { completionsRoutes } from './routes/completions';
 import { responsesRoutes } from './routes/responses';
 
 export interface HttpSettings {
@@ -141,6 +142,7 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
   app.register(chatRoutes, { services });
   app.register(responsesRoutes, { services });
   app.register(messagesRoutes, { services });
+  app.register(completionsRoutes, { services });
   app.register(apiRoutes, { services });
   app.register(feedbackRoutes, { services });
   app.register(eventRoutes, { services });

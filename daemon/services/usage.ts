@@ -24,8 +24,15 @@ export function estimateUsage(messages: readonly ChatMessage[], completionText: 
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 }
 
+/** Prompt tokens read from the upstream's prompt cache cost the cached-input price when the model has one. */
 export function usageCost(model: ModelConfig, usage: Usage): number {
-  return usage.prompt_tokens * model.cost_per_input_token + usage.completion_tokens * model.cost_per_output_token;
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const cachedPrice = model.cost_per_cached_input_token ?? model.cost_per_input_token;
+  return (
+    (usage.prompt_tokens - cached) * model.cost_per_input_token +
+    cached * cachedPrice +
+    usage.completion_tokens * model.cost_per_output_token
+  );
 }
 
 export function isUsage(value: unknown): value is Usage {
@@ -33,12 +40,27 @@ export function isUsage(value: unknown): value is Usage {
   return !!u && typeof u.prompt_tokens === 'number' && typeof u.completion_tokens === 'number';
 }
 
+/** A count the upstream reported: a non-negative number, at most `max`; anything else is dropped. */
+function count(value: unknown, max: number): number | undefined {
+  return typeof value === 'number' && value > 0 ? Math.min(value, max) : undefined;
+}
+
 export function normaliseUsage(u: Usage): Usage {
-  return {
+  const out: Usage = {
     prompt_tokens: u.prompt_tokens,
     completion_tokens: u.completion_tokens,
     total_tokens: u.prompt_tokens + u.completion_tokens,
   };
+  // Cached prompt tokens are part of prompt_tokens: kept (never more than it) for pricing and the doors.
+  const cached = count(u.prompt_tokens_details?.cached_tokens, u.prompt_tokens);
+  const created = count(u.prompt_tokens_details?.cache_creation_tokens, u.prompt_tokens - (cached ?? 0));
+  if (cached !== undefined || created !== undefined) {
+    out.prompt_tokens_details = {
+      ...(cached !== undefined ? { cached_tokens: cached } : {}),
+      ...(created !== undefined ? { cache_creation_tokens: created } : {}),
+    };
+  }
+  return out;
 }
 
 /** The usage of a finished answer: what the upstream reported, else an estimate from the text. */

@@ -40,6 +40,24 @@ function stopReason(a: FakeAnswer): string {
   return a.finishReason === 'length' ? 'max_tokens' : a.finishReason === 'tool_calls' ? 'tool_use' : 'end_turn';
 }
 
+/** Anthropic's input_tokens leave out the tokens its prompt cache read or wrote (reported apart). */
+function inputUsage(a: FakeAnswer): Record<string, number> {
+  const read = a.usage.cacheRead ?? 0;
+  const created = a.usage.cacheCreation ?? 0;
+  return {
+    input_tokens: a.usage.prompt - read - created,
+    ...(a.usage.cacheRead !== undefined || a.usage.cacheCreation !== undefined
+      ? { cache_read_input_tokens: read, cache_creation_input_tokens: created }
+      : {}),
+  };
+}
+
+/** Thinking streams in two pieces, as real thinking arrives in several deltas. */
+function splitThinking(text: string): string[] {
+  const half = Math.ceil(text.length / 2);
+  return [text.slice(0, half), text.slice(half)].filter(Boolean);
+}
+
 function parseArgs(args: string): unknown {
   try {
     return JSON.parse(args);
@@ -74,12 +92,13 @@ export const anthropicWire: WireFormat = {
     role: 'assistant',
     model: a.model,
     content: [
+      ...(a.thinking !== undefined ? [{ type: 'thinking', thinking: a.thinking, signature: `sig_fake_${a.id}` }] : []),
       ...(a.text ? [{ type: 'text', text: a.text }] : []),
       ...a.toolCalls.map((t) => ({ type: 'tool_use', id: t.id, name: t.name, input: parseArgs(t.args) })),
     ],
     stop_reason: stopReason(a),
-    stop_sequence: null,
-    usage: { input_tokens: a.usage.prompt, output_tokens: a.usage.completion },
+    stop_sequence: a.stopSequence ?? null,
+    usage: { ...inputUsage(a), output_tokens: a.usage.completion },
   }),
   streamContentType: 'text/event-stream; charset=utf-8',
   frames: (a) => {
@@ -93,12 +112,24 @@ export const anthropicWire: WireFormat = {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: a.usage.prompt, output_tokens: 1 },
+          usage: { ...inputUsage(a), output_tokens: 1 },
         },
       }),
       event('ping', {}),
     ];
     let index = 0;
+    if (a.thinking !== undefined) {
+      frames.push(
+        event('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+      );
+      for (const piece of splitThinking(a.thinking))
+        frames.push(event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+      frames.push(
+        event('content_block_delta', { index, delta: { type: 'signature_delta', signature: `sig_fake_${a.id}` } }),
+      );
+      frames.push(event('content_block_stop', { index }));
+      index++;
+    }
     if (a.text) {
       frames.push(event('content_block_start', { index, content_block: { type: 'text', text: '' } }));
       for (const piece of a.pieces)
@@ -120,7 +151,7 @@ export const anthropicWire: WireFormat = {
     }
     frames.push(
       event('message_delta', {
-        delta: { stop_reason: stopReason(a), stop_sequence: null },
+        delta: { stop_reason: stopReason(a), stop_sequence: a.stopSequence ?? null },
         usage: { output_tokens: a.usage.completion },
       }),
     );

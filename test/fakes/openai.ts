@@ -38,6 +38,7 @@ function usageOf(a: FakeAnswer) {
     prompt_tokens: a.usage.prompt,
     completion_tokens: a.usage.completion,
     total_tokens: a.usage.prompt + a.usage.completion,
+    ...(a.usage.cacheRead !== undefined ? { prompt_tokens_details: { cached_tokens: a.usage.cacheRead } } : {}),
   };
 }
 

@@ -28,6 +28,15 @@ export interface FakeError {
   retryAfter?: string;
 }
 
+/** `prompt` counts every input token; `cacheRead` / `cacheCreation` say how many of them the provider's
+ *  prompt cache served / stored (OpenAI: prompt_tokens_details.cached_tokens; Anthropic: its cache fields). */
+export interface FakeUsage {
+  prompt: number;
+  completion: number;
+  cacheRead?: number;
+  cacheCreation?: number;
+}
+
 /** What the fake does for one request. Every field is optional; unset fields use the defaults. */
 export interface FakeBehaviour {
   /** Answer text. Default: `fake answer from <model> to: <last user message>` ('' when toolCalls are set). */
@@ -39,8 +48,12 @@ export interface FakeBehaviour {
   finishReason?: 'stop' | 'length' | 'tool_calls';
   /** The provider's own finish value sent verbatim (e.g. Anthropic 'stop_sequence'). */
   nativeFinishReason?: string;
+  /** Anthropic only: the `stop_sequence` value sent with nativeFinishReason 'stop_sequence'. */
+  stopSequence?: string;
+  /** Anthropic only: a thinking block (signed `sig_fake_<n>`) sent before the answer's text. */
+  thinking?: string;
   /** Token counts. Default: prompt = ceil(prompt chars / 4), completion = ceil(answer chars / 4). */
-  usage?: { prompt: number; completion: number };
+  usage?: FakeUsage;
   /** Answer with this HTTP status and the provider's real error body instead of an answer. */
   error?: FakeError;
   /** Streams only: after `afterFrames` frames, send the provider's in-stream error and end the response. */
@@ -140,7 +153,9 @@ export interface FakeAnswer {
   toolCalls: { id: string | undefined; name: string; args: string; index: number }[];
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string | undefined;
-  usage: { prompt: number; completion: number };
+  stopSequence: string | undefined;
+  thinking: string | undefined;
+  usage: FakeUsage;
   /** OpenAI stream_options.include_usage. */
   includeUsage: boolean;
 }
@@ -391,6 +406,8 @@ function buildAnswer(wire: WireFormat, req: FakeRequest, b: FakeBehaviour, n: nu
     toolCalls,
     finishReason,
     nativeFinishReason: b.nativeFinishReason,
+    stopSequence: b.stopSequence,
+    thinking: b.thinking,
     usage,
     includeUsage: wire.includeUsage(req.body),
   };

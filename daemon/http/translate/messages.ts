@@ -13,15 +13,17 @@ import type {
   DoorRoutingDecision,
   MessagesRequest,
 } from '../../../shared/anthropic-messages';
-import { PROMPT_CACHE_FIELD } from '../../../shared/anthropic-messages';
+import { PROMPT_CACHE_FIELD, THINKING_FIELD } from '../../../shared/anthropic-messages';
 import { FugusashiError } from '../../../shared/errors';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionRequest,
   ChatMessage,
+  ChatMessageWithThinking,
   ContentPart,
   FinishReason,
+  ThinkingBlock,
   Tool,
   Usage,
 } from '../../../shared/openai';
@@ -103,12 +105,26 @@ function userMessages(content: string | Block[], param: string, out: ChatMessage
   out.push({ role: 'user', content: onlyText && parts.length === 1 ? parts[0]!.text : parts });
 }
 
-function assistantMessage(content: string | Block[], param: string): ChatMessage {
+/** A thinking block of the client's history, kept as sent (an Anthropic upstream checks its signature). */
+function thinkingBlock(b: Block): ThinkingBlock | undefined {
+  if (b.type === 'thinking' && typeof b['thinking'] === 'string') {
+    const signature = b['signature'];
+    return { type: 'thinking', thinking: b['thinking'], ...(typeof signature === 'string' ? { signature } : {}) };
+  }
+  if (b.type === 'redacted_thinking' && typeof b['data'] === 'string')
+    return { type: 'redacted_thinking', data: b['data'] };
+  return undefined;
+}
+
+function assistantMessage(content: string | Block[], param: string): ChatMessageWithThinking {
   if (typeof content === 'string') return { role: 'assistant', content };
   let text = '';
   const toolCalls: NonNullable<ChatMessage['tool_calls']> = [];
+  const thinking: ThinkingBlock[] = [];
   content.forEach((b, i) => {
-    if (b.type === 'text' && typeof b['text'] === 'string') text += b['text'];
+    const thought = thinkingBlock(b);
+    if (thought) thinking.push(thought);
+    else if (b.type === 'text' && typeof b['text'] === 'string') text += b['text'];
     else if (b.type === 'tool_use') {
       const id = b['id'];
       const name = b['name'];
@@ -124,6 +140,7 @@ function assistantMessage(content: string | Block[], param: string): ChatMessage
     role: 'assistant',
     content: text || (toolCalls.length ? null : ''),
     ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+    ...(thinking.length ? { thinking_blocks: thinking } : {}),
   };
 }
 
@@ -210,6 +227,8 @@ export function toChatRequest(request: MessagesRequest, model: string): ChatComp
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;
   if (request.metadata?.user_id) out.user = request.metadata.user_id;
   if (asksForPromptCache(request)) (out as Record<string, unknown>)[PROMPT_CACHE_FIELD] = true;
+  const thinking = (request as Record<string, unknown>)['thinking'];
+  if (thinking && typeof thinking === 'object') (out as Record<string, unknown>)[THINKING_FIELD] = thinking;
   if (request.tools?.length) {
     out.tools = functionTools(request.tools);
     if (request.tool_choice) {
@@ -222,11 +241,14 @@ export function toChatRequest(request: MessagesRequest, model: string): ChatComp
   return out;
 }
 
-/** Inverse of the upstream adapter's mapStopReason. */
-export function stopReason(finish: FinishReason | undefined): AnthropicStopReason | null {
+/**
+ * Inverse of the upstream adapter's mapStopReason. `stop` with the stop sequence that ended it (only
+ * Anthropic upstreams say which) is `stop_sequence`; an OpenAI upstream's `stop` stays `end_turn`.
+ */
+export function stopReason(finish: FinishReason | undefined, stopSequence?: string): AnthropicStopReason | null {
   switch (finish) {
     case 'stop':
-      return 'end_turn';
+      return stopSequence !== undefined ? 'stop_sequence' : 'end_turn';
     case 'length':
       return 'max_tokens';
     case 'tool_calls':
@@ -248,18 +270,24 @@ function parseInput(args: string): unknown {
   }
 }
 
+/** Anthropic counts cache reads and writes apart from input_tokens; OpenAI's prompt_tokens includes them. */
 function usageOut(usage: Usage | undefined): AnthropicMessage['usage'] {
+  const read = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const created = usage?.prompt_tokens_details?.cache_creation_tokens ?? 0;
   return {
-    input_tokens: usage?.prompt_tokens ?? 0,
+    input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - read - created),
     output_tokens: usage?.completion_tokens ?? 0,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: created,
+    cache_read_input_tokens: read,
   };
 }
 
 export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRoutingDecision): AnthropicMessage {
   const choice = completion.choices[0];
   const content: AnthropicOutputBlock[] = [];
+  for (const block of choice?.message.thinking_blocks ?? []) {
+    content.push(block.type === 'thinking' ? { ...block, signature: block.signature ?? '' } : block);
+  }
   const text = choice?.message.content;
   if (text) content.push({ type: 'text', text });
   for (const call of choice?.message.tool_calls ?? []) {
@@ -276,8 +304,8 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReason(choice?.finish_reason ?? 'stop'),
-    stop_sequence: null,
+    stop_reason: stopReason(choice?.finish_reason ?? 'stop', choice?.stop_sequence),
+    stop_sequence: choice?.finish_reason === 'stop' ? (choice.stop_sequence ?? null) : null,
     usage: usageOut(completion.usage),
     ...(decision ? { routing_decision: decision } : {}),
   };
@@ -290,10 +318,11 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
  */
 export class MessagesStreamTranslator {
   private blockIndex = -1;
-  private openBlock: 'text' | 'tool' | null = null;
+  private openBlock: 'text' | 'tool' | 'thinking' | null = null;
   /** OpenAI tool_call index → Anthropic content block index. */
   private toolBlocks = new Map<number, number>();
   private finish: FinishReason = null;
+  private stopSequence: string | undefined;
   private usage: Usage | undefined;
 
   constructor(
@@ -324,8 +353,12 @@ export class MessagesStreamTranslator {
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return;
-    if (choice.finish_reason) this.finish = choice.finish_reason;
-    const { content, tool_calls } = choice.delta;
+    if (choice.finish_reason) {
+      this.finish = choice.finish_reason;
+      this.stopSequence = choice.stop_sequence;
+    }
+    const { content, tool_calls, thinking_blocks } = choice.delta;
+    for (const piece of thinking_blocks ?? []) this.thinking(piece, out);
     if (content) {
       if (this.openBlock !== 'text') {
         this.close(out);
@@ -362,13 +395,50 @@ export class MessagesStreamTranslator {
     this.close(out);
     out.push({
       type: 'message_delta',
-      delta: { stop_reason: stopReason(this.finish ?? 'stop'), stop_sequence: null },
-      usage: {
-        input_tokens: this.usage?.prompt_tokens ?? this.estimatedInputTokens,
-        output_tokens: this.usage?.completion_tokens ?? 0,
+      delta: {
+        stop_reason: stopReason(this.finish ?? 'stop', this.stopSequence),
+        stop_sequence: this.finish === 'stop' ? (this.stopSequence ?? null) : null,
       },
+      usage: this.usage ? usageOut(this.usage) : { input_tokens: this.estimatedInputTokens, output_tokens: 0 },
     });
     out.push({ type: 'message_stop' });
+  }
+
+  /** Thinking text opens (or continues) a thinking block; its signature ends it; redacted ones stand alone. */
+  private thinking(
+    piece: NonNullable<ChatCompletionChunk['choices'][number]['delta']['thinking_blocks']>[number],
+    out: AnthropicStreamEventOut[],
+  ): void {
+    if (piece.type === 'redacted_thinking') {
+      this.close(out);
+      const index = ++this.blockIndex;
+      out.push({ type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: piece.data } });
+      out.push({ type: 'content_block_stop', index });
+      return;
+    }
+    if (this.openBlock !== 'thinking') {
+      this.close(out);
+      this.openBlock = 'thinking';
+      out.push({
+        type: 'content_block_start',
+        index: ++this.blockIndex,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+    }
+    if (piece.thinking)
+      out.push({
+        type: 'content_block_delta',
+        index: this.blockIndex,
+        delta: { type: 'thinking_delta', thinking: piece.thinking },
+      });
+    if (piece.signature) {
+      out.push({
+        type: 'content_block_delta',
+        index: this.blockIndex,
+        delta: { type: 'signature_delta', signature: piece.signature },
+      });
+      this.close(out);
+    }
   }
 
   private close(out: AnthropicStreamEventOut[]): void {

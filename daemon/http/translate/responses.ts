@@ -235,7 +235,7 @@ function usageOut(u: Usage | undefined): ResponseUsage | null {
   if (!u) return null;
   return {
     input_tokens: u.prompt_tokens,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens_details: { cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0 },
     output_tokens: u.completion_tokens,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: u.prompt_tokens + u.completion_tokens,

@@ -1,6 +1,13 @@
 // OpenAI chat request → Anthropic Messages request. Pure: no I/O, unit-tested on its own.
 import type { ModelConfig } from '../../../shared/config';
-import type { ChatCompletionRequest, ChatMessage, Tool } from '../../../shared/openai';
+import { THINKING_FIELD } from '../../../shared/anthropic-messages';
+import type {
+  ChatCompletionRequest,
+  ChatMessage,
+  ChatMessageWithThinking,
+  ThinkingBlock,
+  Tool,
+} from '../../../shared/openai';
 
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
@@ -12,7 +19,7 @@ type ImageBlock = {
 type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
 type ToolResultBlock = { type: 'tool_result'; tool_use_id: string; content: string | (TextBlock | ImageBlock)[] };
 /** Any block may carry a prompt-cache breakpoint (prompt-cache.ts). */
-export type AnthropicBlock = (TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock) & {
+export type AnthropicBlock = (TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock) & {
   cache_control?: { type: 'ephemeral' };
 };
 
@@ -40,6 +47,8 @@ export interface AnthropicRequest {
   top_p?: number;
   stop_sequences?: string[];
   metadata?: { user_id: string };
+  /** Extended thinking, as the client sent it through the Messages door. */
+  thinking?: Record<string, unknown>;
   stream?: boolean;
 }
 
@@ -89,7 +98,9 @@ function messageBlocks(m: ChatMessage): { role: 'user' | 'assistant'; blocks: An
     case 'user':
       return { role: 'user', blocks: partsToBlocks(m.content) };
     case 'assistant': {
-      const blocks: AnthropicBlock[] = partsToBlocks(m.content).filter((b) => b.type === 'text');
+      // Signed thinking blocks go back first, as Anthropic requires when thinking and tools are combined.
+      const blocks: AnthropicBlock[] = [...((m as ChatMessageWithThinking).thinking_blocks ?? [])];
+      blocks.push(...partsToBlocks(m.content).filter((b) => b.type === 'text'));
       for (const call of m.tool_calls ?? []) {
         blocks.push({
           type: 'tool_use',
@@ -216,6 +227,8 @@ export function buildAnthropicRequest(
   if (request.stop !== undefined)
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (request.user) body.metadata = { user_id: request.user };
+  const thinking = (request as Record<string, unknown>)[THINKING_FIELD];
+  if (thinking && typeof thinking === 'object') body.thinking = thinking as Record<string, unknown>;
   if (stream) body.stream = true;
   return body;
 }

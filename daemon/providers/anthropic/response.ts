@@ -1,6 +1,13 @@
 // Anthropic Messages answers → OpenAI shapes: a whole message → ChatCompletion, and the stream's
 // events → ChatCompletionChunks. Pure (the stream translator is a small state machine fed event by event).
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall, Usage } from '../../../shared/openai';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  FinishReason,
+  ThinkingBlock,
+  ToolCall,
+  Usage,
+} from '../../../shared/openai';
 import { ProviderError } from '../types';
 import { deltaChunk, nowSeconds, usage, usageChunk, type ChunkHeader } from '../transport/openai-shapes';
 
@@ -18,6 +25,7 @@ export interface AnthropicResponse {
     { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown } | { type: string }
   )[];
   stop_reason: string | null;
+  stop_sequence?: string | null;
   usage?: AnthropicUsage;
 }
 
@@ -39,16 +47,34 @@ export function mapStopReason(reason: string | null | undefined): FinishReason {
   }
 }
 
+/** Which stop sequence ended the answer, kept so the Messages door can tell its client (OpenAI has no field). */
+function stopSequence(
+  reason: string | null | undefined,
+  sequence: string | null | undefined,
+): { stop_sequence?: string } {
+  return reason === 'stop_sequence' && typeof sequence === 'string' ? { stop_sequence: sequence } : {};
+}
+
 /** Cached input tokens are input tokens too: they are billed, so they count as prompt tokens. */
 function inputTokens(u: AnthropicUsage | undefined): number {
   return (u?.input_tokens ?? 0) + (u?.cache_creation_input_tokens ?? 0) + (u?.cache_read_input_tokens ?? 0);
 }
 
+/** Which of those input tokens were read from / written to the prompt cache (priced and reported apart). */
+function cacheDetails(u: AnthropicUsage | undefined): Usage['prompt_tokens_details'] {
+  const read = u?.cache_read_input_tokens ?? 0;
+  const created = u?.cache_creation_input_tokens ?? 0;
+  if (!read && !created) return undefined;
+  return { cached_tokens: read, ...(created ? { cache_creation_tokens: created } : {}) };
+}
+
 export function toChatCompletion(msg: AnthropicResponse, requestedModel: string): ChatCompletion {
   let text = '';
   const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
   for (const block of msg.content ?? []) {
     if (block.type === 'text') text += (block as { text: string }).text;
+    else if (block.type === 'thinking' || block.type === 'redacted_thinking') thinking.push(block as ThinkingBlock);
     else if (block.type === 'tool_use') {
       const b = block as { id: string; name: string; input: unknown };
       toolCalls.push({
@@ -70,12 +96,14 @@ export function toChatCompletion(msg: AnthropicResponse, requestedModel: string)
           role: 'assistant',
           content: text || (toolCalls.length ? null : ''),
           ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+          ...(thinking.length ? { thinking_blocks: thinking } : {}),
         },
         finish_reason: mapStopReason(msg.stop_reason),
         logprobs: null,
+        ...stopSequence(msg.stop_reason, msg.stop_sequence),
       },
     ],
-    usage: usage(inputTokens(msg.usage), msg.usage?.output_tokens ?? 0),
+    usage: usage(inputTokens(msg.usage), msg.usage?.output_tokens ?? 0, cacheDetails(msg.usage)),
   };
 }
 
@@ -84,8 +112,24 @@ export interface AnthropicStreamEvent {
   type?: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type?: string; id?: string; name?: string; text?: string; input?: unknown };
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  content_block?: {
+    type?: string;
+    id?: string;
+    name?: string;
+    text?: string;
+    input?: unknown;
+    thinking?: string;
+    data?: string;
+  };
+  delta?: {
+    type?: string;
+    text?: string;
+    partial_json?: string;
+    thinking?: string;
+    signature?: string;
+    stop_reason?: string | null;
+    stop_sequence?: string | null;
+  };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
@@ -106,6 +150,7 @@ export class AnthropicStreamTranslator {
   private header: ChunkHeader;
   private inputTokens = 0;
   private outputTokens = 0;
+  private cache: Usage['prompt_tokens_details'];
   /** Anthropic content-block index → OpenAI tool_call index. */
   private toolIndex = new Map<number, number>();
 
@@ -114,7 +159,7 @@ export class AnthropicStreamTranslator {
   }
 
   get usage(): Usage {
-    return usage(this.inputTokens, this.outputTokens);
+    return usage(this.inputTokens, this.outputTokens, this.cache);
   }
 
   push(event: AnthropicStreamEvent): ChatCompletionChunk[] {
@@ -123,6 +168,7 @@ export class AnthropicStreamTranslator {
         const m = event.message ?? {};
         this.header = { id: m.id ?? this.header.id, created: this.header.created, model: m.model ?? this.header.model };
         this.inputTokens = inputTokens(m.usage);
+        this.cache = cacheDetails(m.usage);
         this.outputTokens = m.usage?.output_tokens ?? 0;
         return [deltaChunk(this.header, { role: 'assistant', content: '' })];
       }
@@ -140,6 +186,10 @@ export class AnthropicStreamTranslator {
           ];
         }
         if (block.type === 'text' && block.text) return [deltaChunk(this.header, { content: block.text })];
+        if (block.type === 'thinking' && block.thinking)
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'thinking', thinking: block.thinking }] })];
+        if (block.type === 'redacted_thinking' && typeof block.data === 'string')
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] })];
         return [];
       }
       case 'content_block_delta': {
@@ -150,13 +200,25 @@ export class AnthropicStreamTranslator {
           if (index === undefined || !delta.partial_json) return [];
           return [deltaChunk(this.header, { tool_calls: [{ index, function: { arguments: delta.partial_json } }] })];
         }
-        return []; // thinking / signature deltas have no OpenAI chat equivalent
+        // Thinking has no OpenAI chat field: it rides as `thinking_blocks` pieces (the Messages door's).
+        if (delta.type === 'thinking_delta' && delta.thinking)
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'thinking', thinking: delta.thinking }] })];
+        if (delta.type === 'signature_delta' && delta.signature)
+          return [deltaChunk(this.header, { thinking_blocks: [{ type: 'thinking', signature: delta.signature }] })];
+        return [];
       }
       case 'message_delta': {
         if (event.usage?.output_tokens !== undefined) this.outputTokens = event.usage.output_tokens;
-        if (event.usage?.input_tokens !== undefined) this.inputTokens = inputTokens(event.usage);
+        // message_delta's input counters are cumulative totals when present (newer API versions).
+        if (event.usage?.input_tokens !== undefined) {
+          this.inputTokens = inputTokens(event.usage);
+          this.cache = cacheDetails(event.usage);
+        }
         const finish = mapStopReason(event.delta?.stop_reason);
-        return finish ? [deltaChunk(this.header, {}, finish)] : [];
+        if (!finish) return [];
+        const chunk = deltaChunk(this.header, {}, finish);
+        Object.assign(chunk.choices[0]!, stopSequence(event.delta?.stop_reason, event.delta?.stop_sequence));
+        return [chunk];
       }
       case 'message_stop':
         this.done = true;

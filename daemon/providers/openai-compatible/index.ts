@@ -2,7 +2,13 @@
 // the request is already in the right shape, so this adapter forwards the known parameters and parses
 // the SSE stream. api_base ends in /v1 by convention; the adapter appends /chat/completions.
 import type { ModelConfig } from '../../../shared/config';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage } from '../../../shared/openai';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  ChatMessageWithThinking,
+} from '../../../shared/openai';
 import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../types';
 import { malformedError, streamEndedEarly } from '../transport/errors';
 import { ensureOk, readText, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
@@ -48,6 +54,16 @@ const FORWARDED = [
 
 const FORWARDED_KEYS: ReadonlySet<string> = new Set(FORWARDED);
 
+/** Anthropic thinking blocks in history (Messages door) are not OpenAI fields: left out, with one scan. */
+function withoutThinking(messages: ChatMessage[]): ChatMessage[] {
+  if (!messages.some((m) => 'thinking_blocks' in m)) return messages;
+  return messages.map((m) => {
+    if (!('thinking_blocks' in m)) return m;
+    const { thinking_blocks: _dropped, ...rest } = m as ChatMessageWithThinking;
+    return rest;
+  });
+}
+
 export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
   const source = request as Record<string, unknown>;
   const body: Record<string, unknown> = { model: request.model };
@@ -58,7 +74,8 @@ export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean)
     const value = source[key];
     if (value !== undefined) body[key] = value;
   }
-  if (Array.isArray(body.messages)) body.messages = moveToolImagesToUserTurn(body.messages as ChatMessage[]);
+  if (Array.isArray(body.messages))
+    body.messages = withoutThinking(moveToolImagesToUserTurn(body.messages as ChatMessage[]));
   if (stream) {
     body.stream = true;
     // Always ask for usage: the daemon records tokens and cost. The usage-only chunk comes last.

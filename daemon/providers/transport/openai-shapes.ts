@@ -18,8 +18,10 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-export function usage(prompt: number, completion: number): Usage {
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+export function usage(prompt: number, completion: number, details?: Usage['prompt_tokens_details']): Usage {
+  const u: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  if (details) u.prompt_tokens_details = details;
+  return u;
 }
 
 export interface ChunkHeader {

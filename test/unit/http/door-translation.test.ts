@@ -131,7 +131,12 @@ describe('Anthropic Messages door', () => {
     );
     const delta = events.at(-2) as Extract<(typeof events)[number], { type: 'message_delta' }>;
     assert.deepEqual(delta.delta.stop_reason, 'tool_use');
-    assert.deepEqual(delta.usage, { input_tokens: 7, output_tokens: 5 });
+    assert.deepEqual(delta.usage, {
+      input_tokens: 7,
+      output_tokens: 5,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    });
   });
 });
 

@@ -184,7 +184,12 @@ test('a whole message with text and tool_use becomes a ChatCompletion; cache tok
     { id: 'toolu_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
   ]);
   assert.equal(c.choices[0]?.finish_reason, 'tool_calls');
-  assert.deepEqual(c.usage, { prompt_tokens: 13, completion_tokens: 5, total_tokens: 18 });
+  assert.deepEqual(c.usage, {
+    prompt_tokens: 13,
+    completion_tokens: 5,
+    total_tokens: 18,
+    prompt_tokens_details: { cached_tokens: 3 },
+  });
 });
 
 test('stream translator: tool_use start + input_json_delta become tool_call deltas; error events throw', () => {
