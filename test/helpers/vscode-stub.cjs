@@ -138,6 +138,7 @@ const stub = {
   outputLines: [],
   quickPickAnswers: [], // queue: index into items, a label, or undefined (dismissed)
   inputBoxAnswers: [], // queue of strings/undefined
+  inputBoxOptions: [], // the options of each showInputBox call
   participants: [],
   lmProviders: [],
   taskProviders: [],
@@ -163,6 +164,7 @@ const stub = {
     this.outputLines.length = 0;
     this.quickPickAnswers.length = 0;
     this.inputBoxAnswers.length = 0;
+    this.inputBoxOptions.length = 0;
     this.participants.length = 0;
     this.lmProviders.length = 0;
     this.taskProviders.length = 0;
@@ -295,7 +297,8 @@ const vscode = {
       if (typeof answer === 'number') return list[answer];
       return list.find((i) => (typeof i === 'string' ? i : i.label) === answer);
     },
-    async showInputBox() {
+    async showInputBox(options) {
+      stub.inputBoxOptions.push(options || {});
       return stub.inputBoxAnswers.shift();
     },
     async showInformationMessage(text) {
@@ -318,6 +321,7 @@ const vscode = {
   },
   workspace: {
     workspaceFolders: undefined,
+    asRelativePath: (pathOrUri) => (typeof pathOrUri === 'string' ? pathOrUri : pathOrUri.path).replace(/^\/ws\//, ''),
     getConfiguration(section) {
       return {
         get: (key, fallback) => {
