@@ -84,8 +84,9 @@ async function ask(): Promise<void> {
 function askArgs(question: string, selected: vscode.TextEditor | undefined, label: string | undefined) {
   if (!selected || !label) return chatOpenArgs(question);
   const { document, selection } = selected;
-  // The chat attaches only files it can read back (not an untitled buffer): those go quoted in the query.
-  return document.uri.scheme === 'untitled'
+  // The chat attaches only what a file system can read back (it checks the file exists and drops it
+  // silently otherwise): an untitled buffer or a notebook cell goes quoted in the query instead.
+  return vscode.workspace.fs.isWritableFileSystem(document.uri.scheme) === undefined
     ? chatOpenArgs(question + quotedSelection(label, document.languageId, document.getText(selection)))
     : chatOpenArgs(question, selectionAttachment(document.uri, selection));
 }

@@ -321,6 +321,8 @@ const vscode = {
   },
   workspace: {
     workspaceFolders: undefined,
+    // Only the disk has a file system provider here (untitled buffers have none, as in VS Code).
+    fs: { isWritableFileSystem: (scheme) => (scheme === 'file' ? true : undefined) },
     asRelativePath: (pathOrUri) => (typeof pathOrUri === 'string' ? pathOrUri : pathOrUri.path).replace(/^\/ws\//, ''),
     getConfiguration(section) {
       return {

@@ -1,7 +1,7 @@
 // "Fugusashi: Ask" with text selected in the editor: the selection is what the question is about,
 // not the question. The user types the question; the selection goes to the chat as an attachment
 // (a file location the participant reads back, like a selection attached by hand), or quoted with its
-// name and lines when the chat cannot attach it (an untitled editor).
+// name and lines when the chat cannot attach it (no file system has it: an untitled editor).
 import '../../helpers/vscode-stub.cjs';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
