@@ -17,7 +17,7 @@ import { retryWhileAllowed } from './daemon/reconnect';
 import { RestartPolicy } from './daemon/restartPolicy';
 import { Commands } from './ids';
 import { ChunkRouter, type DaemonRpc, type DisposableLike } from './rpc';
-import { StatusBar } from './statusBar';
+import { daemonStatusPatch, StatusBar } from './statusBar';
 
 export interface LastAnswer {
   requestId: string;
@@ -84,15 +84,7 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.listen(ChatChunkNotification, this.chunks.dispatch);
-    this.listen(StatusNotification, (s) =>
-      this.status.update({
-        health: s.health,
-        message: s.message,
-        lastModel: s.lastModel ?? this.status.current.lastModel,
-        port: s.httpPort ?? this.status.current.port,
-        models: s.models ?? this.status.current.models,
-      }),
-    );
+    this.listen(StatusNotification, (s) => this.status.update(daemonStatusPatch(s, this.status.current)));
     this.logTail = new LogTail(
       () => this.logFile,
       (text) => this.output.append(text.replace(/\n$/, '')),

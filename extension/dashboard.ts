@@ -37,33 +37,67 @@ export function openDashboard(context: vscode.ExtensionContext, daemon: Dashboar
     current.panel.reveal();
     return current.panel;
   }
-  current = new DashboardPanel(context, daemon);
-  current.panel.onDidDispose(() => (current = undefined));
-  return current.panel;
+  const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Fugusashi Dashboard', vscode.ViewColumn.Active, {
+    ...webviewOptions(context),
+    // Keeps the page (and its live table) when the tab is hidden instead of reloading it.
+    retainContextWhenHidden: true,
+  });
+  return adopt(panel, context, daemon);
+}
+
+/**
+ * Restores a dashboard that was open when the window reloaded: VS Code hands back the empty panel
+ * (its tab, column and panel options) and the serializer gives it the page and the bridge to the
+ * daemon again, exactly as `openDashboard` does for a new one. Register it during activation (the
+ * `onWebviewPanel:fugusashi.dashboard` activation event makes sure that happens before the restore).
+ */
+export function registerDashboardSerializer(
+  context: vscode.ExtensionContext,
+  daemon: DashboardDaemon,
+): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+    deserializeWebviewPanel: (panel) => {
+      // One panel per window: a dashboard opened before the restore keeps its place; the restored one goes.
+      if (current) panel.dispose();
+      else adopt(panel, context, daemon);
+      return Promise.resolve();
+    },
+  });
+}
+
+/** Webview options of a new and of a restored panel (the restored one may carry stale ones). */
+function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    // Only the bundle folder; nothing else from the extension or the workspace is reachable.
+    localResourceRoots: [bundleRoot(context)],
+  };
+}
+
+function bundleRoot(context: vscode.ExtensionContext): vscode.Uri {
+  return vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
+}
+
+/** Makes `panel` the window's dashboard: page, daemon bridge, and forgetting it when it closes. */
+function adopt(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, daemon: DashboardDaemon) {
+  panel.webview.options = webviewOptions(context);
+  const adopted = new DashboardPanel(panel, bundleRoot(context), daemon);
+  current = adopted;
+  panel.onDidDispose(() => {
+    if (current === adopted) current = undefined;
+  });
+  return panel;
 }
 
 class DashboardPanel {
-  readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly connection: ReturnType<typeof reportConnection>;
 
   constructor(
-    context: vscode.ExtensionContext,
+    readonly panel: vscode.WebviewPanel,
+    root: vscode.Uri,
     private readonly daemon: DashboardDaemon,
   ) {
-    const root = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(
-      DASHBOARD_VIEW_TYPE,
-      'Fugusashi Dashboard',
-      vscode.ViewColumn.Active,
-      {
-        enableScripts: true,
-        // Only the bundle folder; nothing else from the extension or the workspace is reachable.
-        localResourceRoots: [root],
-        // Keeps the page (and its live table) when the tab is hidden instead of reloading it.
-        retainContextWhenHidden: true,
-      },
-    );
     this.panel.webview.html = this.html(root);
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((msg: FromWebview) => void this.receive(msg)),

@@ -8,7 +8,7 @@ import { registerBenchmarkTasks } from './benchmark/task';
 import { registerChatParticipant } from './chat/participant';
 import { registerCommands } from './commands';
 import { Ctx, type DaemonFacts } from './ctx';
-import { openDashboard } from './dashboard';
+import { openDashboard, registerDashboardSerializer } from './dashboard';
 import { registerLmProvider } from './lm/provider';
 import type { DaemonRpc } from './rpc';
 import { registerSecrets } from './secrets';
@@ -31,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): FugusashiApi {
   ctx = c;
   context.subscriptions.push(
     registerCommands(c, () => openDashboard(context, c)),
+    registerDashboardSerializer(context, c),
     registerSecrets(c),
     registerChatParticipant(c),
     registerLmProvider(c),

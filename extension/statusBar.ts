@@ -7,11 +7,26 @@ export interface DaemonView {
   phase: 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
   health?: DaemonStatus['health'] | undefined;
   message?: string | undefined;
+  /** The model this window's last request (chat participant, language model) was routed to. */
   lastModel?: string | undefined;
   port?: number | undefined;
   pid?: number | undefined;
   restarts?: number | undefined;
   models?: number | undefined;
+}
+
+/**
+ * Pure: what a `fugusashi/status` notification changes in this window's view. The daemon sends it to
+ * every connected window after any routed request (its `lastModel` may be another window's, or a
+ * tool's over HTTP), so the last model is left alone: this window sets it from its own answers.
+ */
+export function daemonStatusPatch(status: DaemonStatus, current: DaemonView): Partial<DaemonView> {
+  return {
+    health: status.health,
+    message: status.message,
+    port: status.httpPort ?? current.port,
+    models: status.models ?? current.models,
+  };
 }
 
 /** Pure: what the item shows for a state (unit-tested). */
@@ -59,7 +74,7 @@ export function statusPresentation(v: DaemonView): {
       const icon = level === 'error' ? '$(error)' : level === 'warning' ? '$(warning)' : '$(pulse)';
       return {
         text: `${icon} Fugusashi${model}`,
-        tooltip: `Fugusashi daemon ${v.health ?? 'ok'}${model ? `, last routed to${model}` : ''}\n${detail}\nClick to open the dashboard.`,
+        tooltip: `Fugusashi daemon ${v.health ?? 'ok'}${model ? `; this window's last request went to${model}` : ''}\n${detail}\nClick to open the dashboard.`,
         level,
       };
     }

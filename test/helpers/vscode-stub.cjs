@@ -138,12 +138,23 @@ const stub = {
   outputLines: [],
   quickPickAnswers: [], // queue: index into items, a label, or undefined (dismissed)
   inputBoxAnswers: [], // queue of strings/undefined
+  inputBoxOptions: [], // the options of each showInputBox call
   participants: [],
   lmProviders: [],
   taskProviders: [],
   contentProviders: new Map(),
   codeLensProviders: [],
   chatModels: [], // what lm.selectChatModels returns
+  webviewPanels: [], // every panel created or handed to a serializer (see restoreWebviewPanel)
+  webviewSerializers: new Map(), // viewType → WebviewPanelSerializer
+  /** What VS Code does for a panel open when the window reloaded: an empty panel to the serializer. */
+  async restoreWebviewPanel(viewType, title, state) {
+    const serializer = this.webviewSerializers.get(viewType);
+    if (!serializer) throw new Error(`no serializer for ${viewType}: the panel stays empty`);
+    const panel = webviewPanel(viewType, title, {});
+    await serializer.deserializeWebviewPanel(panel, state);
+    return panel;
+  },
   reset() {
     this.config = {};
     this.commands.clear();
@@ -153,14 +164,54 @@ const stub = {
     this.outputLines.length = 0;
     this.quickPickAnswers.length = 0;
     this.inputBoxAnswers.length = 0;
+    this.inputBoxOptions.length = 0;
     this.participants.length = 0;
     this.lmProviders.length = 0;
     this.taskProviders.length = 0;
     this.contentProviders.clear();
     this.codeLensProviders.length = 0;
     this.chatModels = [];
+    this.webviewPanels.length = 0;
+    this.webviewSerializers.clear();
   },
 };
+
+/** A webview panel that records what the extension does with it; `__receive` posts from the page. */
+function webviewPanel(viewType, title, options) {
+  const received = new EventEmitter();
+  const disposed = new EventEmitter();
+  const panel = {
+    viewType,
+    title,
+    options,
+    disposed: false,
+    revealed: 0,
+    webview: {
+      html: '',
+      options: {},
+      cspSource: 'vscode-webview://stub',
+      posted: [],
+      asWebviewUri: (uri) => new Uri('vscode-webview', uri.path),
+      onDidReceiveMessage: received.event,
+      async postMessage(message) {
+        this.posted.push(message);
+        return true;
+      },
+    },
+    __receive: (message) => received.fire(message),
+    onDidDispose: disposed.event,
+    reveal() {
+      this.revealed += 1;
+    },
+    dispose() {
+      if (this.disposed) return;
+      this.disposed = true;
+      disposed.fire(undefined);
+    },
+  };
+  stub.webviewPanels.push(panel);
+  return panel;
+}
 
 function outputChannel(name) {
   const push = (level) => (text) => stub.outputLines.push({ channel: name, level, text: String(text) });
@@ -203,6 +254,7 @@ const vscode = {
   LanguageModelChatToolMode: { Auto: 1, Required: 2 },
   ChatResultFeedbackKind: { Unhelpful: 0, Helpful: 1 },
   StatusBarAlignment: { Left: 1, Right: 2 },
+  ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
   TaskScope: { Global: 1, Workspace: 2 },
   TaskRevealKind: { Always: 1, Silent: 2, Never: 3 },
   TaskPanelKind: { Shared: 1, Dedicated: 2, New: 3 },
@@ -231,6 +283,13 @@ const vscode = {
       return item;
     },
     createOutputChannel: (name) => outputChannel(name),
+    createWebviewPanel: (viewType, title, _column, options) => webviewPanel(viewType, title, options || {}),
+    registerWebviewPanelSerializer(viewType, serializer) {
+      if (stub.webviewSerializers.has(viewType))
+        throw new Error(`a serializer for '${viewType}' is already registered`);
+      stub.webviewSerializers.set(viewType, serializer);
+      return new Disposable(() => stub.webviewSerializers.delete(viewType));
+    },
     async showQuickPick(items) {
       const list = await items;
       const answer = stub.quickPickAnswers.shift();
@@ -238,7 +297,8 @@ const vscode = {
       if (typeof answer === 'number') return list[answer];
       return list.find((i) => (typeof i === 'string' ? i : i.label) === answer);
     },
-    async showInputBox() {
+    async showInputBox(options) {
+      stub.inputBoxOptions.push(options || {});
       return stub.inputBoxAnswers.shift();
     },
     async showInformationMessage(text) {
@@ -261,6 +321,9 @@ const vscode = {
   },
   workspace: {
     workspaceFolders: undefined,
+    // Only the disk has a file system provider here (untitled buffers have none, as in VS Code).
+    fs: { isWritableFileSystem: (scheme) => (scheme === 'file' ? true : undefined) },
+    asRelativePath: (pathOrUri) => (typeof pathOrUri === 'string' ? pathOrUri : pathOrUri.path).replace(/^\/ws\//, ''),
     getConfiguration(section) {
       return {
         get: (key, fallback) => {
