@@ -2,6 +2,7 @@
 // from: config, the bundled table, local, unknown), capabilities, health and cooldown state.
 // Health is live only from the running daemon's HTTP API; without one the config is listed.
 import type { ModelListEntry } from '../shared/openai';
+import { effectiveCapabilities } from './core/candidates';
 
 export const MODELS_HELP = `Usage: fugusashi models [--config FILE] [--data-dir DIR] [--token T] [--json]
 
@@ -49,13 +50,18 @@ export async function modelsCommand(io: Io, deps: ModelsCommandDeps): Promise<nu
           created: 0,
           owned_by: m.provider,
           provider: m.provider,
-          capabilities: m.capabilities,
+          // What the daemon routes on (as GET /v1/models lists it): the resolved config's abilities,
+          // well-known models' tools/vision/context window included, not only the config's tags.
+          capabilities: [...effectiveCapabilities(m)],
           cost_per_input_token: m.cost_per_input_token,
           cost_per_output_token: m.cost_per_output_token,
           price_source: m.price_source ?? 'config',
         };
         if (m.cost_per_cached_input_token !== undefined) e.cost_per_cached_input_token = m.cost_per_cached_input_token;
         if (m.price_ref) e.price_ref = m.price_ref;
+        if (m.context_window !== undefined) e.context_window = m.context_window;
+        if (m.description !== undefined) e.description = m.description;
+        if (m.unavailable) e.unavailable = m.unavailable;
         return e;
       });
     where = `config ${resolved.path ?? '(discovered models)'}; no daemon running, so no live health`;
@@ -77,6 +83,7 @@ export function formatModels(entries: readonly ModelListEntry[], where: string):
     `${perMillion(e.cost_per_input_token)} / ${perMillion(e.cost_per_cached_input_token)} / ${perMillion(e.cost_per_output_token)}`,
     e.price_source === 'table' && e.price_ref ? `table (${e.price_ref.as_of})` : (e.price_source ?? 'config'),
     (e.capabilities ?? []).join(','),
+    e.context_window === undefined ? '-' : String(e.context_window),
     !e.health
       ? 'unknown'
       : e.health.state === 'cooling_down'
@@ -85,7 +92,7 @@ export function formatModels(entries: readonly ModelListEntry[], where: string):
           ? `failing (${e.health.consecutive_failures} in a row)`
           : 'ok',
   ]);
-  const header = ['MODEL', 'PROVIDER', 'PRICE/1M in / cached / out', 'PRICE FROM', 'CAPABILITIES', 'HEALTH'];
+  const header = ['MODEL', 'PROVIDER', 'PRICE/1M in / cached / out', 'PRICE FROM', 'CAPABILITIES', 'CONTEXT', 'HEALTH'];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const lines = all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));

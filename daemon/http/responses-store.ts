@@ -5,12 +5,15 @@
 import { FugusashiError } from '../../shared/errors';
 import type { ChatMessage } from '../../shared/openai';
 import type { ResponseObject } from '../../shared/responses';
+import type { InputItem } from './routes/responses-input-items';
 import { outputMessages } from './translate/responses';
 
 interface Entry {
   response: ResponseObject;
   /** This turn's input then its output, as chat messages. */
   messages: ChatMessage[];
+  /** The request's input items as GET /v1/responses/{id}/input_items lists them. */
+  input: InputItem[];
   chars: number;
 }
 
@@ -46,9 +49,10 @@ export class ResponseStore {
     return this.entries.size;
   }
 
-  put(response: ResponseObject, turn: readonly ChatMessage[]): void {
+  put(response: ResponseObject, turn: readonly ChatMessage[], input: InputItem[] = []): void {
     const messages = [...turn, ...outputMessages(response.output)];
-    const entry: Entry = { response, messages, chars: messageChars(messages) };
+    const chars = messageChars(messages) + JSON.stringify(input).length;
+    const entry: Entry = { response, messages, input, chars };
     this.entries.set(response.id, entry);
     for (const item of response.output) this.items.set(item.id, response.id);
     this.chars += entry.chars;
@@ -61,6 +65,11 @@ export class ResponseStore {
 
   get(id: string): ResponseObject | undefined {
     return this.entries.get(id)?.response;
+  }
+
+  /** The input items `id` was created from, or undefined when it is not stored. */
+  inputItems(id: string): InputItem[] | undefined {
+    return this.entries.get(id)?.input;
   }
 
   delete(id: string): boolean {

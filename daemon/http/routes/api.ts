@@ -5,6 +5,7 @@ import type { RouteParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
 import { ChatMessageSchema, ToolSchema } from '../../../shared/openai';
 import type { Services } from '../../services/types';
+import { decisionRow030, trace030, usageStats030 } from './compat030';
 
 const RouteBody = Type.Object(
   {
@@ -45,12 +46,14 @@ export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { 
     const before = optionalNumber(request.query['before'], 'before');
     return reply.send({
       object: 'list',
-      data: services.decisions(before === undefined ? { limit } : { limit, before }),
+      data: services.decisions(before === undefined ? { limit } : { limit, before }).map(decisionRow030),
     });
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/stats', (request, reply) =>
-    reply.send(services.stats(optionalNumber(request.query['since'], 'since'))),
+    reply.send(
+      usageStats030(services.stats(optionalNumber(request.query['since'], 'since')), services.decisions({ limit: 50 })),
+    ),
   );
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/usage', (request, reply) => {
@@ -71,7 +74,7 @@ export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { 
   });
 
   app.get<{ Params: { id: string } }>('/v1/trace/:id', (request, reply) =>
-    reply.send(services.trace(request.params.id)),
+    reply.send(trace030(services.trace(request.params.id))),
   );
   done();
 };

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { RateParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
 import type { Services } from '../../services/types';
+import { feedbackStats030, rankings030, rateResult030, retrainResult030, trainingResult030 } from './compat030';
 
 const RateBody = Type.Object(
   {
@@ -68,7 +69,7 @@ export const feedbackRoutes: FastifyPluginCallback<{ services: Services }> = (ap
         next();
       },
     },
-    (request, reply) => reply.send(services.feedback.rate(request.body)),
+    (request, reply) => reply.send(rateResult030(services.feedback.rate(request.body))),
   );
 
   // JSON: `[{prompt, model, score}]` or `{rows: [...]}`; a JSONL or CSV body by its Content-Type.
@@ -78,13 +79,15 @@ export const feedbackRoutes: FastifyPluginCallback<{ services: Services }> = (ap
     // A JSON array sent as a form or without a type (curl -d without -H): the JSON it is.
     if (typeof body === 'string' && body.trimStart().startsWith('[')) {
       const rows = parseJsonArray(body);
-      if (rows) return reply.send(services.feedback.addTraining(rows));
+      if (rows) return reply.send(trainingResult030(services.feedback.addTraining(rows)));
     }
     if (typeof body === 'string')
-      return reply.send(services.feedback.importTraining(body, textFormat(request.headers['content-type'])));
-    if (Array.isArray(body)) return reply.send(services.feedback.addTraining(body));
+      return reply.send(
+        trainingResult030(services.feedback.importTraining(body, textFormat(request.headers['content-type']))),
+      );
+    if (Array.isArray(body)) return reply.send(trainingResult030(services.feedback.addTraining(body)));
     if (body && typeof body === 'object' && Array.isArray((body as { rows?: unknown }).rows)) {
-      return reply.send(services.feedback.addTraining((body as { rows: unknown[] }).rows));
+      return reply.send(trainingResult030(services.feedback.addTraining((body as { rows: unknown[] }).rows)));
     }
     throw new FugusashiError(
       'InvalidRequest',
@@ -93,10 +96,14 @@ export const feedbackRoutes: FastifyPluginCallback<{ services: Services }> = (ap
     );
   });
 
-  app.post('/v1/feedback/retrain', (_request, reply) => reply.send(services.feedback.retrain()));
-  app.get('/v1/feedback/stats', (_request, reply) => reply.send(services.feedback.stats()));
+  app.post('/v1/feedback/retrain', (_request, reply) =>
+    reply.send(retrainResult030(services.feedback.retrain(), services.feedback.stats().outcomes)),
+  );
+  app.get('/v1/feedback/stats', (_request, reply) =>
+    reply.send(feedbackStats030(services.feedback.stats(), services.feedback.rankings(), services.stats())),
+  );
   app.get('/v1/feedback/rankings', (_request, reply) =>
-    reply.send({ object: 'list', data: services.feedback.rankings() }),
+    reply.send(rankings030(services.feedback.rankings(), services.stats())),
   );
   done();
 };

@@ -11,6 +11,7 @@ import { ResponseStore } from '../responses-store';
 import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
 import { responseShell, ResponsesStreamTranslator, toChatRequest, toResponseObject } from '../translate/responses';
 import { httpRunContext, ROUTING_HEADER } from './chat';
+import { inputItemsOf, inputItemsPage, type InputItemsQuery } from './responses-input-items';
 
 export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?: ResponseStore }> = (
   app,
@@ -33,7 +34,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
       if (!body.stream) {
         const completion = await services.chat.complete(chat, ctx);
         const response = toResponseObject(body, completion);
-        if (keep) store.put(response, turn);
+        if (keep) store.put(response, turn, inputItemsOf(body.input));
         if (completion.routing_decision) reply.header(ROUTING_HEADER, asciiJson(completion.routing_decision));
         return response;
       }
@@ -68,7 +69,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
         }
         if (!res.destroyed) {
           const response = translator.end(events);
-          if (keep) store.put(response, turn);
+          if (keep) store.put(response, turn, inputItemsOf(body.input));
           void writeNamedEvents(res, events);
           res.end();
         }
@@ -89,6 +90,15 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
     if (!response) throw new FugusashiError('NotFound', `No stored response '${request.params.id}'.`, 'response_id');
     return reply.send(response);
   });
+
+  app.get<{ Params: { id: string }; Querystring: InputItemsQuery }>(
+    '/v1/responses/:id/input_items',
+    (request, reply) => {
+      const items = store.inputItems(request.params.id);
+      if (!items) throw new FugusashiError('NotFound', `No stored response '${request.params.id}'.`, 'response_id');
+      return reply.send(inputItemsPage(items, request.query));
+    },
+  );
 
   app.delete<{ Params: { id: string } }>('/v1/responses/:id', (request, reply) => {
     if (!store.delete(request.params.id)) {

@@ -113,10 +113,10 @@ test('`fugusashi models` lists provider, price source, capabilities and cooldown
   // gpt-4o-mini's documented 128k window, tools and images (daemon/config/known-models.ts).
   assert.match(
     out,
-    /mini\s+openai\s+\$0\.15 \/ \$0\.075 \/ \$0\.6\s+table \(2026\)\s+chat,tools,vision,long_context\s+ok/,
+    /mini\s+openai\s+\$0\.15 \/ \$0\.075 \/ \$0\.6\s+table \(2026\)\s+chat,tools,vision,long_context\s+128000\s+ok/,
   );
-  assert.match(out, /mystery\s+openai.*unknown\s+chat\s+ok/);
-  assert.match(out, /localbox\s+openai.*local\s+chat\s+cooling down \d/);
+  assert.match(out, /mystery\s+openai.*unknown\s+chat\s+-\s+ok/);
+  assert.match(out, /localbox\s+openai.*local\s+chat\s+-\s+cooling down \d/);
   assert.match(out, /warning: no price for mystery/);
   assert.match(out, /running daemon \(pid \d+\)/);
 });

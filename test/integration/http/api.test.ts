@@ -199,7 +199,7 @@ describe('feedback endpoints', () => {
     const answer = (await chat('rate me')).json() as ChatCompletion;
     const rated = await raw('POST', '/v1/feedback/rate', JSON.stringify({ request_id: answer.id, rating: 4 }));
     assert.equal(rated.status, 200);
-    assert.deepEqual(rated.json(), { request_id: answer.id, rating: 4, stored: true });
+    assert.deepEqual(rated.json(), { request_id: answer.id, rating: 4, stored: true, status: 'ok' });
     const thumbs = await raw('POST', '/v1/feedback/rate', JSON.stringify({ request_id: answer.id, thumbs: 'down' }));
     assert.equal(thumbs.json().rating, 1);
     const trace = (await raw('GET', `/v1/trace/${answer.id}`)).json() as Trace;
@@ -233,7 +233,7 @@ describe('feedback endpoints', () => {
       '/v1/routing/training',
       JSON.stringify([{ prompt: 'a', model: 'model-a', score: 0.5 }]),
     );
-    assert.deepEqual(json.json(), { added: 1 });
+    assert.deepEqual(json.json(), { added: 1, status: 'ok', indexed: 1 });
     const jsonl = await raw(
       'POST',
       '/v1/routing/training',
@@ -242,11 +242,11 @@ describe('feedback endpoints', () => {
         'content-type': 'application/x-ndjson',
       },
     );
-    assert.deepEqual(jsonl.json(), { added: 2 });
+    assert.deepEqual(jsonl.json(), { added: 2, status: 'ok', indexed: 2 });
     const csv = await raw('POST', '/v1/routing/training', 'prompt,model,score\n"hello, world",model-b,0.75\n', {
       'content-type': 'text/csv',
     });
-    assert.deepEqual(csv.json(), { added: 1 });
+    assert.deepEqual(csv.json(), { added: 1, status: 'ok', indexed: 1 });
     const bad = await raw(
       'POST',
       '/v1/routing/training',

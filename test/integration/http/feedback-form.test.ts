@@ -53,7 +53,7 @@ test("0.3.0's curl example (JSON sent as form-encoded) rates the answer", async 
   const id = await answerId();
   const res = await post('/v1/feedback/rate', JSON.stringify({ request_id: id, rating: 5 }), { 'content-type': FORM });
   assert.equal(res.status, 200, JSON.stringify(res.json));
-  assert.deepEqual(res.json, { request_id: id, rating: 5, stored: true });
+  assert.deepEqual(res.json, { request_id: id, rating: 5, stored: true, status: 'ok' });
 });
 
 test('a JSON body without any content type rates the answer', async () => {
@@ -116,5 +116,5 @@ test("0.3.0's training example without its content-type header still adds the ro
   const rows = JSON.stringify([{ prompt: 'Write Python code', model: 'model-a', score: 0.95 }]);
   const res = await post('/v1/routing/training', rows, { 'content-type': FORM });
   assert.equal(res.status, 200, JSON.stringify(res.json));
-  assert.deepEqual(res.json, { added: 1 });
+  assert.deepEqual(res.json, { added: 1, status: 'ok', indexed: 1 });
 });

@@ -61,7 +61,11 @@ test('a rating changes the next decision for that prompt', async () => {
     { prompt, model: 'cheap', score: 0.9 },
     { prompt, model: 'dear', score: 0.92 },
   ]);
-  assert.deepEqual(await post('/v1/routing/training', rows), { added: rows.length });
+  assert.deepEqual(await post('/v1/routing/training', rows), {
+    added: rows.length,
+    status: 'ok',
+    indexed: rows.length,
+  });
 
   const prompt = 'Write a Python function that merges two sorted lists.';
   const messages = [{ role: 'user', content: prompt }];

@@ -1,0 +1,102 @@
+// Fields Fugusashi 0.3.0 (Python) returned, served next to today's fields so its clients keep
+// working. Purely additive: every endpoint still returns today's shape (shared/api.ts) plus these.
+import type { DecisionRow, FeedbackStats, ModelRanking, ModelUsageStats, Trace, UsageStats } from './api';
+
+/** 0.3.0's routing record (tracker.RoutingDecision): a decisions row, a stats route, a trace's `routing`. */
+export interface RoutingRecord030 {
+  request_id: string;
+  timestamp: string; // ISO 8601, UTC
+  prompt_preview: string;
+  routed_to: string;
+  confidence: number;
+  strategy: string;
+  latency_ms: number; // 0.3.0: routing latency
+  explanation: string;
+}
+
+/** GET /v1/routing/decisions rows. `latency_ms` keeps today's meaning (whole request). */
+export type DecisionRow030 = DecisionRow & Omit<RoutingRecord030, 'latency_ms'>;
+
+/** GET /v1/stats per_model items: 0.3.0's per-model counters (it keyed them by model). */
+export type ModelUsageStats030 = ModelUsageStats & { calls: number; total_cost: number; total_tokens: number };
+
+/** GET /v1/stats */
+export type UsageStats030 = Omit<UsageStats, 'per_model'> & {
+  per_model: ModelUsageStats030[];
+  total_requests: number;
+  total_cost: number;
+  total_tokens: number;
+  recent_routes: (RoutingRecord030 & { model_scores: Record<string, number>; needs_escalation: boolean })[];
+};
+
+/** A model call in a 0.3.0 trace (tracker.ModelCallRecord). */
+export interface ModelCall030 {
+  request_id: string;
+  model: string;
+  provider: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost: number;
+  latency_ms: number;
+  status: string;
+  error: string | null;
+}
+
+/** GET /v1/trace/{id} */
+export type Trace030 = Trace & {
+  start_time: string;
+  end_time: string;
+  total_latency_ms: number;
+  total_cost: number;
+  routing: RoutingRecord030 & { model_scores: Record<string, number>; needs_escalation: boolean };
+  model_calls: ModelCall030[];
+};
+
+/** 0.3.0's per-model ranking (feedback.get_model_rankings): successful calls are wins, errors losses. */
+export interface ModelRankingEntry030 {
+  wins: number;
+  losses: number;
+  win_rate: number;
+  total_cost: number;
+  avg_rating: number | null;
+  rating_count: number;
+}
+
+/** GET /v1/feedback/rankings `data` items (today's `win_rate` keeps its meaning). */
+export type ModelRanking030 = ModelRanking & Omit<ModelRankingEntry030, 'win_rate'>;
+
+/** GET /v1/feedback/stats */
+export type FeedbackStats030 = FeedbackStats & {
+  total_outcomes: number;
+  errors: number;
+  error_rate: number;
+  total_cost: number;
+  total_tokens: number;
+  avg_latency_ms: number;
+  avg_user_rating: number;
+  rated_count: number;
+  model_rankings: Record<string, ModelRankingEntry030>;
+};
+
+/** POST /v1/routing/training */
+export interface TrainingResult030 {
+  added: number;
+  status: 'ok';
+  indexed: number;
+}
+
+/** POST /v1/feedback/retrain */
+export interface RetrainResult030 {
+  started: boolean;
+  status: 'ok';
+  retrained_on: number;
+}
+
+/** POST /v1/feedback/rate */
+export interface RateResult030 {
+  request_id: string;
+  rating: number;
+  stored: true;
+  status: 'ok';
+}
