@@ -41,7 +41,6 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
     { schema: { body: ChatCompletionRequestSchema } },
     async (request, reply) => {
       const body = request.body;
-      const res = reply.raw;
       const ctx = httpRunContext(request, reply);
 
       if (!body.stream) {
@@ -53,38 +52,57 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
       // Errors up to the first upstream chunk (all candidates failed, unknown model…) still get a
       // proper JSON error with its status: the stream resolves only once an answer has started.
       const stream = await services.chat.stream(body, ctx);
-      reply.hijack();
-      res.writeHead(200, {
-        ...SSE_HEADERS,
-        [ROUTING_HEADER]: asciiJson(stream.decision),
-        'x-fugusashi-model': stream.answeredBy,
-        'x-request-id': stream.id,
-      });
-      try {
-        let answerStarted = false;
-        for await (const chunk of stream.chunks) {
-          if (res.destroyed) break;
-          const pending = writeEvent(res, JSON.stringify(chunk));
-          // The headers, the role chunk and the first piece of the answer leave in one write, now.
-          if (!answerStarted && carriesAnswer(chunk)) {
-            answerStarted = true;
-            sendHeldWrites(res);
-          }
-          if (pending) await pending;
-        }
-        if (!res.destroyed) res.end('data: [DONE]\n\n');
-      } catch (err) {
-        // The upstream failed after bytes went out: no fallback possible, tell the client in-band.
-        if (!res.destroyed) {
-          res.write(`data: ${JSON.stringify(toHttpError(err).body)}\n\n`);
-          res.end('data: [DONE]\n\n');
-        }
-      }
+      await sendSse(reply, stream, (chunk) => chunk, carriesAnswer);
       return reply;
     },
   );
   done();
 };
+
+/** What the chat service's stream() resolves to once an answer has started. */
+type ChatStream = Awaited<ReturnType<Services['chat']['stream']>>;
+
+/**
+ * Sends a started chat stream as OpenAI-style SSE (the chat and legacy completions doors): the
+ * routing headers, each chunk as `translate` renders it (null or undefined: nothing to send), `[DONE]`.
+ * The headers, the role chunk and the first piece of the answer (`carries`) leave in one write.
+ */
+export async function sendSse<T>(
+  reply: FastifyReply,
+  stream: ChatStream,
+  translate: (chunk: ChatCompletionChunk) => T | null | undefined,
+  carries: (out: T) => boolean,
+): Promise<void> {
+  const res = reply.raw;
+  reply.hijack();
+  res.writeHead(200, {
+    ...SSE_HEADERS,
+    [ROUTING_HEADER]: asciiJson(stream.decision),
+    'x-fugusashi-model': stream.answeredBy,
+    'x-request-id': stream.id,
+  });
+  try {
+    let answerStarted = false;
+    for await (const chunk of stream.chunks) {
+      if (res.destroyed) break;
+      const out = translate(chunk);
+      if (out == null) continue;
+      const pending = writeEvent(res, JSON.stringify(out));
+      if (!answerStarted && carries(out)) {
+        answerStarted = true;
+        sendHeldWrites(res);
+      }
+      if (pending) await pending;
+    }
+    if (!res.destroyed) res.end('data: [DONE]\n\n');
+  } catch (err) {
+    // The upstream failed after bytes went out: no fallback possible, tell the client in-band.
+    if (!res.destroyed) {
+      res.write(`data: ${JSON.stringify(toHttpError(err).body)}\n\n`);
+      res.end('data: [DONE]\n\n');
+    }
+  }
+}
 
 /** True when a chunk carries part of the answer (text, a tool call, a refusal, the finish). */
 function carriesAnswer(chunk: ChatCompletionChunk): boolean {
