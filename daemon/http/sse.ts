@@ -12,10 +12,11 @@ export function asciiJson(value: unknown): string {
 const NON_ASCII = /[\u007f-\uffff]/;
 const NON_ASCII_ALL = /[\u007f-\uffff]/g;
 
+// No `connection` header: Node sets keep-alive or close from the request. Forcing keep-alive held a
+// client that asked for `Connection: close` until the keep-alive timeout (65 s) after [DONE].
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
-  connection: 'keep-alive',
   'x-accel-buffering': 'no',
 } as const;
 

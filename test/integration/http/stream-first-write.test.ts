@@ -41,6 +41,8 @@ test('the first read holds the headers, the role chunk with the decision and the
   const first = reads[0] ?? '';
   assert.match(first, /^HTTP\/1\.1 200 /);
   assert.match(first, /x-fugusashi-routing: /i);
+  // The client asked to close: the connection ends with the answer (a forced keep-alive held it 65 s).
+  assert.match(first, /\r\nconnection: close\r\n/i);
   assert.match(first, /"role":"assistant"/);
   assert.match(first, /"routing_decision":/);
   assert.match(first, /"content":"Alpha "/);
