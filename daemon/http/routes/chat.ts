@@ -63,6 +63,22 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
 type ChatStream = Awaited<ReturnType<Services['chat']['stream']>>;
 
 /**
+ * Takes the response over from fastify and sends the SSE status and headers of a started stream
+ * (its routing decision, the model answering, the request id), as the OpenAI-style doors do.
+ */
+export function startStreamedAnswer(reply: FastifyReply, stream: ChatStream): ServerResponse {
+  const res = reply.raw;
+  reply.hijack();
+  res.writeHead(200, {
+    ...SSE_HEADERS,
+    [ROUTING_HEADER]: asciiJson(stream.decision),
+    'x-fugusashi-model': stream.answeredBy,
+    'x-request-id': stream.id,
+  });
+  return res;
+}
+
+/**
  * Sends a started chat stream as OpenAI-style SSE (the chat and legacy completions doors): the
  * routing headers, each chunk as `translate` renders it (null or undefined: nothing to send), `[DONE]`.
  * The headers, the role chunk and the first piece of the answer (`carries`) leave in one write.
@@ -73,14 +89,7 @@ export async function sendSse<T>(
   translate: (chunk: ChatCompletionChunk) => T | null | undefined,
   carries: (out: T) => boolean,
 ): Promise<void> {
-  const res = reply.raw;
-  reply.hijack();
-  res.writeHead(200, {
-    ...SSE_HEADERS,
-    [ROUTING_HEADER]: asciiJson(stream.decision),
-    'x-fugusashi-model': stream.answeredBy,
-    'x-request-id': stream.id,
-  });
+  const res = startStreamedAnswer(reply, stream);
   try {
     let answerStarted = false;
     for await (const chunk of stream.chunks) {

@@ -8,9 +8,9 @@ import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { ResponseStore } from '../responses-store';
-import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
+import { asciiJson, sendHeldWrites } from '../sse';
 import { responseShell, ResponsesStreamTranslator, toChatRequest, toResponseObject } from '../translate/responses';
-import { httpRunContext, ROUTING_HEADER } from './chat';
+import { httpRunContext, ROUTING_HEADER, startStreamedAnswer } from './chat';
 import { inputItemsOf, inputItemsPage, type InputItemsQuery } from './responses-input-items';
 
 export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?: ResponseStore }> = (
@@ -41,13 +41,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
 
       // Failures before the first upstream chunk still get a JSON error with its status.
       const stream = await services.chat.stream(chat, ctx);
-      reply.hijack();
-      res.writeHead(200, {
-        ...SSE_HEADERS,
-        [ROUTING_HEADER]: asciiJson(stream.decision),
-        'x-fugusashi-model': stream.answeredBy,
-        'x-request-id': stream.id,
-      });
+      startStreamedAnswer(reply, stream);
       const translator = new ResponsesStreamTranslator(
         responseShell(body, stream.id, stream.answeredBy, stream.decision),
       );
