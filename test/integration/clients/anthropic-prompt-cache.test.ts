@@ -5,20 +5,14 @@
 // and an OpenAI-compatible upstream never sees either.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Anthropic from '@anthropic-ai/sdk';
-import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+import type Anthropic from '@anthropic-ai/sdk';
+import { startClaudeAndGpt } from '../../helpers/claude-and-gpt';
+import type { TestDaemon } from '../../helpers/daemon';
 
 let d: TestDaemon;
 let client: Anthropic;
 before(async () => {
-  d = await startTestDaemon({
-    rpc: false,
-    models: [
-      { name: 'claude', kind: 'anthropic', config: { capabilities: ['chat', 'tools'], supports_tools: true } },
-      { name: 'gpt', config: { capabilities: ['chat', 'tools'], supports_tools: true } },
-    ],
-  });
-  client = new Anthropic({ baseURL: d.url, apiKey: 'unused', maxRetries: 0 });
+  ({ d, client } = await startClaudeAndGpt({ tools: true }));
 });
 after(async () => d.close());
 

@@ -5,20 +5,14 @@
 // its `stop` stays `end_turn`.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Anthropic from '@anthropic-ai/sdk';
-import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+import type Anthropic from '@anthropic-ai/sdk';
+import { startClaudeAndGpt } from '../../helpers/claude-and-gpt';
+import type { TestDaemon } from '../../helpers/daemon';
 
 let d: TestDaemon;
 let client: Anthropic;
 before(async () => {
-  d = await startTestDaemon({
-    rpc: false,
-    models: [
-      { name: 'claude', kind: 'anthropic', config: { capabilities: ['chat'] } },
-      { name: 'gpt', config: { capabilities: ['chat'] } },
-    ],
-  });
-  client = new Anthropic({ baseURL: d.url, apiKey: 'unused', maxRetries: 0 });
+  ({ d, client } = await startClaudeAndGpt({ tools: false }));
 });
 after(async () => d.close());
 
