@@ -32,6 +32,10 @@ export const ModelConfigSchema = Type.Object(
     cost_per_input_token: Type.Optional(Type.Number({ minimum: 0 })),
     cost_per_output_token: Type.Optional(Type.Number({ minimum: 0 })),
     cost_per_cached_input_token: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Prompt-cache writes with a 5-minute / 1-hour lifetime. Unset on an `anthropic` model: 1.25× / 2× its
+     *  input price, as Anthropic bills them; on other providers: the input price (no write surcharge). */
+    cost_per_cache_write_token: Type.Optional(Type.Number({ minimum: 0 })),
+    cost_per_cache_write_1h_token: Type.Optional(Type.Number({ minimum: 0 })),
     capabilities: Type.Array(Type.String()),
     description: Type.Optional(Type.String()),
     context_window: Type.Optional(Type.Integer({ minimum: 1 })),

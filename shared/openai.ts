@@ -107,8 +107,9 @@ export interface Usage {
   completion_tokens: number;
   total_tokens: number;
   /** Of prompt_tokens, those the upstream's prompt cache served (OpenAI's field; Anthropic's
-   *  cache_read_input_tokens) and, a Fugusashi extra, those written to it (cache_creation_input_tokens). */
-  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
+   *  cache_read_input_tokens) and, Fugusashi extras, those written to it (cache_creation_input_tokens)
+   *  and, of those, the ones written with Anthropic's 1-hour lifetime (billed higher than 5-minute ones). */
+  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number; cache_creation_1h_tokens?: number };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | null;
@@ -233,6 +234,9 @@ export interface ModelListEntry {
   unavailable?: string;
   // gateway (issue 12): where the price comes from, and the model's live health.
   cost_per_cached_input_token?: number;
+  /** Prompt-cache writes (5-minute / 1-hour lifetime), when they cost more than fresh input (Anthropic). */
+  cost_per_cache_write_token?: number;
+  cost_per_cache_write_1h_token?: number;
   price_source?: 'config' | 'table' | 'config+table' | 'local' | 'unknown';
   price_ref?: { url: string; as_of: string; note?: string; table_date: string };
   /** Set when price_source is 'unknown': the model's cost is counted as 0. */

@@ -19,6 +19,10 @@ export function withPoolStatus(
     if (model.price_ref) entry.price_ref = model.price_ref;
     if (model.cost_per_cached_input_token !== undefined)
       entry.cost_per_cached_input_token = model.cost_per_cached_input_token;
+    if (model.cost_per_cache_write_token !== undefined)
+      entry.cost_per_cache_write_token = model.cost_per_cache_write_token;
+    if (model.cost_per_cache_write_1h_token !== undefined)
+      entry.cost_per_cache_write_1h_token = model.cost_per_cache_write_1h_token;
     const warning = unknownPriceWarning(model);
     if (warning) entry.price_warning = warning;
     const f = failing.get(model.name);

@@ -24,13 +24,22 @@ export function estimateUsage(messages: readonly ChatMessage[], completionText: 
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 }
 
-/** Prompt tokens read from the upstream's prompt cache cost the cached-input price when the model has one. */
+/**
+ * Prompt tokens read from the upstream's prompt cache cost the cached-input price, those written to it the
+ * cache-write price (1-hour writes their own), each falling back to the input price when the model has none.
+ */
 export function usageCost(model: ModelConfig, usage: Usage): number {
-  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  const cachedPrice = model.cost_per_cached_input_token ?? model.cost_per_input_token;
+  const details = usage.prompt_tokens_details;
+  const cached = details?.cached_tokens ?? 0;
+  const written = details?.cache_creation_tokens ?? 0;
+  const written1h = details?.cache_creation_1h_tokens ?? 0;
+  const input = model.cost_per_input_token;
+  const writePrice = model.cost_per_cache_write_token ?? input;
   return (
-    (usage.prompt_tokens - cached) * model.cost_per_input_token +
-    cached * cachedPrice +
+    (usage.prompt_tokens - cached - written) * input +
+    cached * (model.cost_per_cached_input_token ?? input) +
+    (written - written1h) * writePrice +
+    written1h * (model.cost_per_cache_write_1h_token ?? writePrice) +
     usage.completion_tokens * model.cost_per_output_token
   );
 }
@@ -54,10 +63,12 @@ export function normaliseUsage(u: Usage): Usage {
   // Cached prompt tokens are part of prompt_tokens: kept (never more than it) for pricing and the doors.
   const cached = count(u.prompt_tokens_details?.cached_tokens, u.prompt_tokens);
   const created = count(u.prompt_tokens_details?.cache_creation_tokens, u.prompt_tokens - (cached ?? 0));
+  const created1h = count(u.prompt_tokens_details?.cache_creation_1h_tokens, created ?? 0);
   if (cached !== undefined || created !== undefined) {
     out.prompt_tokens_details = {
       ...(cached !== undefined ? { cached_tokens: cached } : {}),
       ...(created !== undefined ? { cache_creation_tokens: created } : {}),
+      ...(created1h !== undefined ? { cache_creation_1h_tokens: created1h } : {}),
     };
   }
   return out;

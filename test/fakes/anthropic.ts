@@ -41,13 +41,20 @@ function stopReason(a: FakeAnswer): string {
 }
 
 /** Anthropic's input_tokens leave out the tokens its prompt cache read or wrote (reported apart). */
-function inputUsage(a: FakeAnswer): Record<string, number> {
+function inputUsage(a: FakeAnswer): Record<string, number | Record<string, number>> {
   const read = a.usage.cacheRead ?? 0;
   const created = a.usage.cacheCreation ?? 0;
   return {
     input_tokens: a.usage.prompt - read - created,
     ...(a.usage.cacheRead !== undefined || a.usage.cacheCreation !== undefined
-      ? { cache_read_input_tokens: read, cache_creation_input_tokens: created }
+      ? {
+          cache_read_input_tokens: read,
+          cache_creation_input_tokens: created,
+          cache_creation: {
+            ephemeral_5m_input_tokens: created - (a.usage.cacheCreation1h ?? 0),
+            ephemeral_1h_input_tokens: a.usage.cacheCreation1h ?? 0,
+          },
+        }
       : {}),
   };
 }

@@ -35,6 +35,8 @@ export interface FakeUsage {
   completion: number;
   cacheRead?: number;
   cacheCreation?: number;
+  /** Of cacheCreation, the writes with Anthropic's 1-hour lifetime (its `cache_creation` split). */
+  cacheCreation1h?: number;
 }
 
 /** What the fake does for one request. Every field is optional; unset fields use the defaults. */

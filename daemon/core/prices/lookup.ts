@@ -44,6 +44,10 @@ export function findPrice(modelId: string): PriceEntry | undefined {
  * config prices nor a table entry is priced 0 and marked 'unknown' (or 'local' when it runs here).
  */
 export function withPrice(model: ModelFileConfig): ModelConfig {
+  return withCacheWritePrices(withBasePrice(model));
+}
+
+function withBasePrice(model: ModelFileConfig): ModelConfig {
   const hasIn = model.cost_per_input_token !== undefined;
   const hasOut = model.cost_per_output_token !== undefined;
   if (hasIn && hasOut) {
@@ -74,6 +78,21 @@ export function withPrice(model: ModelFileConfig): ModelConfig {
     cost_per_output_token: model.cost_per_output_token ?? 0,
     price_source: local ? 'local' : 'unknown',
   };
+}
+
+// Anthropic bills a prompt-cache write at 1.25× the model's input price with the default 5-minute
+// lifetime and 2× with the 1-hour one (docs.anthropic.com/en/docs/build-with-claude/prompt-caching,
+// "Pricing"; checked on TABLE_DATE). OpenAI-compatible providers and Ollama charge no write surcharge.
+const ANTHROPIC_CACHE_WRITE = 1.25;
+const ANTHROPIC_CACHE_WRITE_1H = 2;
+
+/** Fills an Anthropic model's cache-write prices from its input price when config.yaml sets none. */
+function withCacheWritePrices(model: ModelConfig): ModelConfig {
+  if (model.provider !== 'anthropic') return model;
+  const priced = { ...model };
+  priced.cost_per_cache_write_token ??= model.cost_per_input_token * ANTHROPIC_CACHE_WRITE;
+  priced.cost_per_cache_write_1h_token ??= model.cost_per_input_token * ANTHROPIC_CACHE_WRITE_1H;
+  return priced;
 }
 
 /** The warning logged at start (and shown in /v1/models) for a paid model without a price. */

@@ -274,11 +274,13 @@ function parseInput(args: string): unknown {
 function usageOut(usage: Usage | undefined): AnthropicMessage['usage'] {
   const read = usage?.prompt_tokens_details?.cached_tokens ?? 0;
   const created = usage?.prompt_tokens_details?.cache_creation_tokens ?? 0;
+  const created1h = usage?.prompt_tokens_details?.cache_creation_1h_tokens ?? 0;
   return {
     input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - read - created),
     output_tokens: usage?.completion_tokens ?? 0,
     cache_creation_input_tokens: created,
     cache_read_input_tokens: read,
+    cache_creation: { ephemeral_5m_input_tokens: created - created1h, ephemeral_1h_input_tokens: created1h },
   };
 }
 

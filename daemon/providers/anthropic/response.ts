@@ -16,6 +16,8 @@ export interface AnthropicUsage {
   output_tokens?: number;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** The writes split by cache lifetime (newer API versions). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
 }
 
 export interface AnthropicResponse {
@@ -64,8 +66,13 @@ function inputTokens(u: AnthropicUsage | undefined): number {
 function cacheDetails(u: AnthropicUsage | undefined): Usage['prompt_tokens_details'] {
   const read = u?.cache_read_input_tokens ?? 0;
   const created = u?.cache_creation_input_tokens ?? 0;
+  const created1h = u?.cache_creation?.ephemeral_1h_input_tokens ?? 0;
   if (!read && !created) return undefined;
-  return { cached_tokens: read, ...(created ? { cache_creation_tokens: created } : {}) };
+  return {
+    cached_tokens: read,
+    ...(created ? { cache_creation_tokens: created } : {}),
+    ...(created && created1h ? { cache_creation_1h_tokens: created1h } : {}),
+  };
 }
 
 export function toChatCompletion(msg: AnthropicResponse, requestedModel: string): ChatCompletion {

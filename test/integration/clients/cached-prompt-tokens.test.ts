@@ -3,7 +3,9 @@
 // `cache_read_input_tokens: 0`, the OpenAI and Responses doors `cached_tokens` 0 / nothing, and every
 // cached token was priced as a fresh one. Now the upstream's counts (Anthropic's cache_read /
 // cache_creation_input_tokens, OpenAI's prompt_tokens_details.cached_tokens) reach every door, and cache
-// reads cost the model's cached-input price (the full input price when it has none).
+// reads cost the model's cached-input price (the full input price when it has none). Anthropic bills cache
+// writes above fresh input (1.25× with the 5-minute lifetime, 2× with the 1-hour one): they were priced as
+// fresh input, so a Claude Code session that writes its growing prefix every turn was under-counted.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -55,7 +57,7 @@ const ask = (model: string): Anthropic.MessageCreateParamsNonStreaming => ({
   messages: [{ role: 'user', content: 'hello again' }],
 });
 
-test('Anthropic upstream → Messages door: cache reads and writes reported apart, reads priced as cached', async () => {
+test('Anthropic upstream → Messages door: cache reads and writes reported apart, reads priced as cached, writes at 1.25×', async () => {
   d.fakes['claude']!.enqueue({ text: 'hi', usage });
   const message = await claude.messages.create(ask('claude'));
   assert.equal(message.usage.input_tokens, 100);
@@ -63,14 +65,45 @@ test('Anthropic upstream → Messages door: cache reads and writes reported apar
   assert.equal(message.usage.cache_creation_input_tokens, 100);
   assert.equal(message.usage.output_tokens, 10);
   const row = await recorded(message.id);
-  near(row.cost_usd, 200 * IN + 800 * CACHED_IN + 10 * OUT);
+  near(row.cost_usd, 100 * IN + 100 * 1.25 * IN + 800 * CACHED_IN + 10 * OUT);
 
   d.fakes['claude']!.enqueue({ text: 'hi there', usage });
   const streamed = await claude.messages.stream(ask('claude')).finalMessage();
   assert.equal(streamed.usage.input_tokens, 100);
   assert.equal(streamed.usage.cache_read_input_tokens, 800);
   assert.equal(streamed.usage.cache_creation_input_tokens, 100);
-  near((await recorded(streamed.id)).cost_usd, 200 * IN + 800 * CACHED_IN + 10 * OUT);
+  near((await recorded(streamed.id)).cost_usd, 100 * IN + 100 * 1.25 * IN + 800 * CACHED_IN + 10 * OUT);
+});
+
+test("1-hour cache writes: Anthropic's split reaches the Messages door and they cost 2× input", async () => {
+  const withHour = { ...usage, cacheCreation1h: 60 };
+  d.fakes['claude']!.enqueue({ text: 'hi', usage: withHour });
+  const message = await claude.messages.create(ask('claude'));
+  assert.equal(message.usage.cache_creation_input_tokens, 100);
+  assert.deepEqual(message.usage.cache_creation, { ephemeral_5m_input_tokens: 40, ephemeral_1h_input_tokens: 60 });
+  const cost = 100 * IN + 40 * 1.25 * IN + 60 * 2 * IN + 800 * CACHED_IN + 10 * OUT;
+  near((await recorded(message.id)).cost_usd, cost);
+
+  // A stream reports the split in message_delta (the SDK's finalMessage keeps only the totals from it).
+  d.fakes['claude']!.enqueue({ text: 'hi there', usage: withHour });
+  const stream = claude.messages.stream(ask('claude'));
+  let split: unknown;
+  for await (const event of stream) {
+    if (event.type === 'message_delta') split = (event.usage as { cache_creation?: unknown }).cache_creation;
+  }
+  assert.deepEqual(split, { ephemeral_5m_input_tokens: 40, ephemeral_1h_input_tokens: 60 });
+  near((await recorded((await stream.finalMessage()).id)).cost_usd, cost);
+});
+
+test('/v1/models shows the cache-write prices of an Anthropic model', async () => {
+  const list = (await (await fetch(`${d.url}/v1/models`)).json()) as {
+    data: { id: string; cost_per_cache_write_token?: number; cost_per_cache_write_1h_token?: number }[];
+  };
+  const entry = list.data.find((m) => m.id === 'claude');
+  assert.ok(entry);
+  near(entry.cost_per_cache_write_token!, 1.25 * IN);
+  near(entry.cost_per_cache_write_1h_token!, 2 * IN);
+  assert.equal(list.data.find((m) => m.id === 'gpt')?.cost_per_cache_write_token, undefined);
 });
 
 test('OpenAI upstream → Messages door: cached_tokens become cache_read_input_tokens', async () => {

@@ -44,6 +44,24 @@ test('a known model needs no cost fields; its table price is per token with the 
   assert.match(m.price_ref.url, /^https:/);
 });
 
+test("an Anthropic model's cache writes cost 1.25× (5 minutes) and 2× (1 hour) its input price unless config says", () => {
+  const claude = withPrice({ ...base, provider: 'anthropic', name: 'c', model: 'claude-sonnet-4-5' });
+  assert.ok(Math.abs(claude.cost_per_cache_write_token! - 1.25 * claude.cost_per_input_token) < 1e-15);
+  assert.ok(Math.abs(claude.cost_per_cache_write_1h_token! - 2 * claude.cost_per_input_token) < 1e-15);
+  const set = withPrice({
+    ...base,
+    provider: 'anthropic',
+    name: 'c',
+    model: 'claude-sonnet-4-5',
+    cost_per_cache_write_token: 7e-6,
+    cost_per_cache_write_1h_token: 8e-6,
+  });
+  assert.equal(set.cost_per_cache_write_token, 7e-6);
+  assert.equal(set.cost_per_cache_write_1h_token, 8e-6);
+  // OpenAI bills no write surcharge: no write price, so writes cost the input price.
+  assert.equal(withPrice({ ...base, name: 'g', model: 'gpt-4o' }).cost_per_cache_write_token, undefined);
+});
+
 test('config fields override the table, field by field', () => {
   const both = withPrice({
     ...base,
