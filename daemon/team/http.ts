@@ -204,7 +204,8 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     if (path === '/health') {
       const body = JSON.parse(payload) as Record<string, unknown>;
       const state = storeState(deps.store);
-      body.store = state;
+      // Next to the write health the service reports (writable, error, lost_writes), never instead of it.
+      body.store = { ...(body.store as Record<string, unknown> | undefined), ...state };
       if (!state.up && body.status === 'ok') body.status = 'degraded';
       return JSON.stringify(body);
     }

@@ -2,7 +2,9 @@
 // pointed at /dev/full (every write() fails with ENOSPC, as on a full disk); answers must say the
 // record was not kept, /health must say degraded, and both recover once writes succeed again.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import type { DaemonHealth } from '../../../shared/api';
 import { JournalWriter } from '../../../daemon/store/journal';
@@ -17,13 +19,20 @@ test(
   async () => {
     const log: string[] = [];
     const d = await startTestDaemon({ rpc: false, log, config: { routing: { prefer_local: false } } });
+    let cleanup = () => {};
     try {
       const store = (d.services.feedbackLoop as any).deps.store as { journal: JournalWriter };
       const health = async () => (await (await fetch(`${d.url}/health`)).json()) as DaemonHealth;
       assert.equal((await health()).status, 'ok');
 
       const working = store.journal;
-      store.journal = new JournalWriter('/dev/full', false);
+      // Through a link of its own: a snapshot taken meanwhile seals this journal and deletes its file,
+      // which (the tests run as root in CI) once deleted /dev/full itself.
+      const linkDir = mkdtempSync(path.join(tmpdir(), 'fugu-full-'));
+      cleanup = () => rmSync(linkDir, { recursive: true, force: true });
+      const fullJournal = path.join(linkDir, 'journal-full.jsonl');
+      symlinkSync('/dev/full', fullJournal);
+      store.journal = new JournalWriter(fullJournal, false);
       const plain = await chat(d.url, { model: 'auto' });
       assert.equal(plain.status, 200, 'the answer itself is still given');
       assert.equal(plain.body.routing_decision.record_kept, false);
@@ -51,6 +60,7 @@ test(
       assert.equal((await health()).status, 'ok');
     } finally {
       await d.close();
+      cleanup();
     }
   },
 );
