@@ -147,6 +147,9 @@ export interface OnlineCorrection {
 
 export type ProgressListener = (progress: BenchmarkProgress) => void;
 
+/** Prompts embedded between two progress reports (each report is also where a cancelled run stops). */
+export const EMBEDDING_CHUNK = 64;
+
 /** The first line of the bundled sample's story for a newcomer (the report's variants). */
 export const SAMPLE_STORY_START = 'prior alone (no ratings)';
 
@@ -238,13 +241,17 @@ export async function runBenchmarkDetailed(
     const prepare = async (t: EvalTable): Promise<Prepared[]> => {
       const rows = completeRows(t, idx);
       const vectors: Float32Array[] = [];
-      const chunk = 64;
+      const chunk = EMBEDDING_CHUNK;
       if (skipEmbedding) rows.forEach(() => vectors.push(new Float32Array(0)));
-      else
+      else {
+        // The bar shows before the first chunk (seconds of USE on a new file), and a cancelled run
+        // stops after that chunk rather than the next one.
+        progress(`embedding ${t.name}`, 0, rows.length);
         for (let i = 0; i < rows.length; i += chunk) {
           vectors.push(...(await embedder.embed(rows.slice(i, i + chunk).map((r) => r.prompt))));
           progress(`embedding ${t.name}`, Math.min(i + chunk, rows.length), rows.length);
         }
+      }
       const pool = artifact && !options.priorOnly ? new PoolPrior(artifact) : null;
       return rows.map((row, i) => {
         const features = textFeatures(row.prompt);

@@ -34,6 +34,21 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
   const client = (apiKey: string) => new OpenAI({ baseURL: `${daemon.url}/v1`, apiKey, maxRetries: 0 });
   const ask = (apiKey: string) =>
     client(apiKey).chat.completions.create({ model: 'model-a', messages: [{ role: 'user', content: 'hi' }] });
+  /**
+   * Every daemon refreshes its keys when the CLI announces a change (and every second): waits until
+   * this one has, i.e. `secret` gets `status` on GET /v1/models (keyed, never rate-limited), instead
+   * of sleeping past the refresh.
+   */
+  const untilKeyGives = async (secret: string, status: 200 | 401): Promise<void> => {
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const res = await fetch(`${daemon.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } });
+      await res.arrayBuffer();
+      if (res.status === status) return;
+      assert.ok(Date.now() < end, `${secret.slice(0, 8)}… still gets ${res.status}, not ${status}, after 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
 
   test('before any key exists the single-user door is open; afterwards a key is required', async () => {
     assert.ok((await ask('anything')).choices[0]);
@@ -41,8 +56,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     assert.equal(made.code, 0, made.err);
     const secret = made.out.trim();
     assert.match(secret, /^fgs-/);
-    // Every daemon refreshes its keys when the CLI announces a change (and every second).
-    await new Promise((r) => setTimeout(r, 1200));
+    await untilKeyGives('wrong', 401); // the daemon knows a key exists now
     await assert.rejects(ask('wrong'), (err: unknown) => err instanceof OpenAI.AuthenticationError);
     assert.ok((await ask(secret)).choices[0]);
     const listed = await runCli(['keys', 'list', '--database', url]);
@@ -54,7 +68,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     assert.equal(health.store.up, true);
     const revoked = await runCli(['keys', 'revoke', 'alice', '--database', url]);
     assert.equal(revoked.code, 0, revoked.err);
-    await new Promise((r) => setTimeout(r, 1200));
+    await untilKeyGives(secret, 401);
     await assert.rejects(ask(secret), (err: unknown) => err instanceof OpenAI.AuthenticationError);
   });
 
@@ -62,7 +76,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     // Counts are per clock minute: do not start within seconds of the next one.
     if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 100));
     const secret = (await runCli(['keys', 'create', '--name', 'bob', '--rpm', '2', '--database', url])).out.trim();
-    await new Promise((r) => setTimeout(r, 1200));
+    await untilKeyGives(secret, 200);
     await ask(secret);
     await ask(secret);
     const res = await fetch(`${daemon.url}/v1/chat/completions`, {
@@ -85,7 +99,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     // model-a: $1e-6 per input token, $2e-6 per output token: a few answers spend this budget.
     const made = await runCli(['keys', 'create', '--name', 'carol', '--budget-day', '0.0001', '--database', url]);
     const secret = made.out.trim();
-    await new Promise((r) => setTimeout(r, 1200));
+    await untilKeyGives(secret, 200);
     let answered = 0;
     let refusal: InstanceType<typeof OpenAI.RateLimitError> | undefined;
     for (let i = 0; i < 20 && !refusal; i++) {
@@ -125,7 +139,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     const secret = (
       await runCli(['keys', 'create', '--name', 'dave', '--budget-day', '10', '--database', url])
     ).out.trim();
-    await new Promise((r) => setTimeout(r, 1200));
+    await untilKeyGives(secret, 200);
     const inFlight = async (): Promise<number> => {
       const res = await fetch(`${daemon.url}/v1/team/usage`, { headers: { authorization: `Bearer ${secret}` } });
       const usage = (await res.json()) as { data: { name: string; in_flight: number }[] };
@@ -163,7 +177,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
 
   test('/metrics exposes requests, latency, tokens, cost and decisions in Prometheus format', async () => {
     const secret = (await runCli(['keys', 'create', '--name', 'dave', '--database', url])).out.trim();
-    await new Promise((r) => setTimeout(r, 1200));
+    await untilKeyGives(secret, 200);
     await ask(secret);
     const res = await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${secret}` } });
     assert.equal(res.status, 200);
