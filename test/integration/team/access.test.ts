@@ -105,11 +105,18 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     const stats = (await (
       await fetch(`${daemon.url}/v1/stats`, { headers: { authorization: `Bearer ${secret}` } })
     ).json()) as {
-      per_key: { name: string; today: { requests: number; cost_usd: number } }[];
+      per_key: {
+        name: string;
+        today: { requests: number; tokens: number; cost_usd: number };
+        this_month: { requests: number; tokens: number; cost_usd: number };
+      }[];
     };
     const carol = stats.per_key.find((k) => k.name === 'carol');
     assert.ok(carol);
     assert.equal(carol.today.requests, answered);
+    // The month has no budget, but its spend is the day's (each request of this key reserved in
+    // the day window only; the month's cost and tokens used to be dropped: $0 this month).
+    assert.deepEqual(carol.this_month, carol.today);
     // Near the budget each request reserves its expected cost first: the key stops within one
     // request's cost of the budget, on either side.
     const perRequest = carol.today.cost_usd / answered;
