@@ -18,7 +18,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { DecisionRow, FeedbackRecord, ModelRanking, Trace, UsageBucket, UsageStats } from '../../../shared/api';
+import type {
+  DecisionRow,
+  DecisionsQuery,
+  FeedbackRecord,
+  ModelRanking,
+  Trace,
+  UsageBucket,
+  UsageStats,
+} from '../../../shared/api';
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
 import type { Outcome, RequestRecord, Store } from '../../core/ports';
@@ -429,7 +437,7 @@ export class PostgresStore implements Store {
     if (this.recent.has(requestId)) return true;
     return queries.hasRequest(this.reader, requestId);
   }
-  listDecisions(query: { limit: number; before?: number }): DecisionRow[] {
+  listDecisions(query: DecisionsQuery): DecisionRow[] {
     return queries.listDecisions(this.reader, query);
   }
   stats(pool: readonly ModelConfig[], since?: number): UsageStats {
