@@ -53,10 +53,18 @@ class Dashboard {
   private readonly refreshAggregates = coalesce(750, () => this.loadAggregates());
 
   constructor(private readonly transport: Transport) {
-    this.trace = new TraceView(transport, (m) => this.toast(m));
+    this.trace = new TraceView(
+      transport,
+      (m) => this.toast(m),
+      () => this.decisions.focusSelected(),
+    );
     this.decisions = new DecisionsTable(transport, {
       onOpenTrace: (id) => void this.trace.open(id),
       onError: (m) => this.toast(m),
+    });
+    // Escape closes the trace panel, as it closes any side panel.
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.trace.isOpen) this.trace.close();
     });
     byId('bucket').addEventListener('change', (e) => {
       this.bucketChoice = (e.target as HTMLSelectElement).value as BucketChoice;

@@ -136,6 +136,37 @@ test('the dashboard loads with data, shows live requests, draws charts and store
   await page.close();
 });
 
+test('keyboard: rating with Enter keeps the focus on the star; Escape closes the trace and returns to its row', async () => {
+  const rated = await chat('Rate me from the keyboard');
+  const { page, errors } = await openDashboard();
+  await page.click('vscode-tab-header[data-tab="decisions"]');
+  const row = `#decisions-body tr[data-id="${rated.id}"]`;
+  await page.waitForSelector(row);
+  await page.focus(`${row} button[data-rate="3"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${row} button[data-rate="3"][aria-checked="true"]`);
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return `${el?.closest('tr')?.dataset.id ?? el?.tagName} ${el?.dataset.rate ?? '-'}`;
+    });
+  // The row is re-drawn with the rating (twice: shown at once, then as stored); the focus used to
+  // fall back to <body>.
+  assert.equal(await focused(), `${rated.id} 3`);
+  // Tab moves on to the next star, as a keyboard user expects.
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), `${rated.id} 4`);
+
+  await page.focus(row);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#trace:not([hidden]) .attempt.ok');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#trace[hidden]', { state: 'attached' });
+  assert.equal(await focused(), `${rated.id} -`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('with server.token set: the page needs ?token=, then works, and other Host names are refused', async () => {
   const guarded = await startTestDaemon({ rpc: false, config: { server: { token: 's3cret' } } });
   try {

@@ -49,6 +49,12 @@ export class DecisionsTable {
     });
   }
 
+  /** Focus back on the row whose trace was shown (keyboard users continue where they were). */
+  focusSelected(): void {
+    if (!this.selected) return;
+    this.body.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(this.selected)}"]`)?.focus();
+  }
+
   get onNewestPage(): boolean {
     return this.current === undefined;
   }
@@ -88,7 +94,15 @@ export class DecisionsTable {
     if (!row) return;
     row.rating = rating;
     const tr = this.body.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(requestId)}"]`);
-    if (tr) tr.replaceWith(this.renderRow(row, false));
+    if (!tr) return;
+    // A keyboard user who just rated (or the row itself) keeps the focus: replacing the row used to
+    // drop it to the page's start, so rating the next answer meant tabbing through the page again.
+    const focused = tr.contains(document.activeElement) ? (document.activeElement as HTMLElement) : null;
+    const fresh = this.renderRow(row, false);
+    tr.replaceWith(fresh);
+    if (!focused) return;
+    const star = focused.dataset.rate;
+    (star ? fresh.querySelector<HTMLElement>(`[data-rate="${star}"]`) : fresh)?.focus();
   }
 
   private render(): void {
