@@ -55,6 +55,10 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     const there = await run(['store', 'copy', '--from', source, '--to', url]);
     assert.equal(there.code, 0, there.err);
     assert.match(there.err, /copied 30 requests, 3 feedback, 3 outcomes/);
+    // Run again (an interrupted copy retried, or simply twice): the ratings and outcomes the
+    // learners count are not doubled (they used to be: 6 feedback and 6 outcomes).
+    const twice = await run(['store', 'copy', '--from', source, '--to', url]);
+    assert.equal(twice.code, 0, twice.err);
     const team = await openPostgresStore({ url, dataDir: tempDir() });
     try {
       assert.deepEqual(team.stats(POOL), want.stats);
