@@ -41,6 +41,11 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     assert.equal(made.code, 0, made.err);
     const secret = made.out.trim();
     assert.match(secret, /^fgs-/);
+    // A second live "alice" would have a budget of her own, and `keys revoke alice` would end both.
+    const again = await runCli(['keys', 'create', '--name', 'alice', '--database', url]);
+    assert.equal(again.code, 1);
+    assert.equal(again.out, '', 'no second secret');
+    assert.match(again.err, /a live key named "alice" exists \(id [0-9a-f]+\)/);
     // Every daemon refreshes its keys when the CLI announces a change (and every second).
     await new Promise((r) => setTimeout(r, 1200));
     await assert.rejects(ask('wrong'), (err: unknown) => err instanceof OpenAI.AuthenticationError);
@@ -169,7 +174,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
   });
 
   test('/metrics exposes requests, latency, tokens, cost and decisions in Prometheus format', async () => {
-    const secret = (await runCli(['keys', 'create', '--name', 'dave', '--database', url])).out.trim();
+    const secret = (await runCli(['keys', 'create', '--name', 'eve', '--database', url])).out.trim();
     await new Promise((r) => setTimeout(r, 1200));
     await ask(secret);
     const res = await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${secret}` } });
@@ -189,6 +194,28 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
 });
 
 describe('a daemon on a non-loopback address', () => {
+  test('with team API keys: starts without warning that anyone can use it', { skip: postgresMissing() }, async () => {
+    const pg = await startPostgres();
+    try {
+      const url = await createDatabase(pg, 'exposed');
+      assert.equal((await runCli(['keys', 'create', '--name', 'ops', '--database', url])).code, 0);
+      const log: string[] = [];
+      const daemon = await startTestDaemon({
+        config: { store: { url }, server: { host: '0.0.0.0' } },
+        rpc: false,
+        log,
+      });
+      await daemon.close();
+      // Every request needs a key: the "anyone who can reach this machine" warning was false.
+      assert.ok(
+        log.some((line) => line.startsWith('HTTP API on http://0.0.0.0')),
+        log.join('\n'),
+      );
+      assert.equal(log.filter((line) => line.includes('WARNING')).join('\n'), '');
+    } finally {
+      pg.destroy();
+    }
+  });
   test('refuses to start without a token or keys', async () => {
     await assert.rejects(
       startTestDaemon({ config: { server: { host: '0.0.0.0' } }, rpc: false }),
