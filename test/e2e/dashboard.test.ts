@@ -167,6 +167,37 @@ test('keyboard: rating with Enter keeps the focus on the star; Escape closes the
   await page.close();
 });
 
+test('a daemon that stopped: the page says offline, and a rating tells why it was not stored', async () => {
+  const leaving = await startTestDaemon({ rpc: false });
+  try {
+    const res = await fetch(`${leaving.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'soon gone' }] }),
+    });
+    const { id } = (await res.json()) as ChatCompletion;
+    const page = await chromium.context.newPage();
+    await page.goto(`${leaving.url}/dashboard`);
+    await page.waitForSelector('#connection[data-state="open"]', { timeout: 10_000 });
+    await page.click('vscode-tab-header[data-tab="decisions"]');
+    await page.waitForSelector(`#decisions-body tr[data-id="${id}"]`);
+    await leaving.close();
+    await page.waitForSelector('#connection[data-state="closed"]', { timeout: 10_000 });
+    await page.click(`#decisions-body tr[data-id="${id}"] button[data-rate="5"]`);
+    await page.waitForSelector('#toast:not([hidden])');
+    // It used to say "Rating not stored: Failed to fetch".
+    assert.match(
+      (await page.textContent('#toast')) ?? '',
+      /^Rating not stored: the daemon at http:\/\/127\.0\.0\.1:\d+ is not reachable \(stopped or restarting\?\)$/,
+    );
+    // The optimistic stars are taken back.
+    assert.equal(await page.$$eval(`#decisions-body tr[data-id="${id}"] .star.on`, (s) => s.length), 0);
+    await page.close();
+  } finally {
+    await leaving.close();
+  }
+});
+
 test('with server.token set: the page needs ?token=, then works, and other Host names are refused', async () => {
   const guarded = await startTestDaemon({ rpc: false, config: { server: { token: 's3cret' } } });
   try {
