@@ -51,6 +51,8 @@ class Dashboard {
   private readonly trace: TraceView;
   private readonly decisions: DecisionsTable;
   private readonly refreshAggregates = coalesce(750, () => this.loadAggregates());
+  /** What failed to load (statistics, usage, decisions), shown until it loads. */
+  private readonly failures = new Map<string, string>();
 
   constructor(private readonly transport: Transport) {
     this.trace = new TraceView(
@@ -61,6 +63,11 @@ class Dashboard {
     this.decisions = new DecisionsTable(transport, {
       onOpenTrace: (id) => void this.trace.open(id),
       onError: (m) => this.toast(m),
+      onLoadResult: (error) => this.loadResult('decisions', error),
+    });
+    byId('load-retry').addEventListener('click', () => {
+      void this.loadAggregates();
+      if (this.failures.has('decisions')) void this.decisions.reload();
     });
     // Escape closes the trace panel, as it closes any side panel.
     document.addEventListener('keydown', (e) => {
@@ -99,7 +106,9 @@ class Dashboard {
   private onEvent(e: LiveEvent): void {
     switch (e.type) {
       case 'decision':
-        this.decisions.add(e.row);
+        // Requests are answered again: a page that could not load (store down) tries again.
+        if (this.failures.has('decisions')) void this.decisions.reload();
+        else this.decisions.add(e.row);
         this.refreshAggregates();
         break;
       case 'feedback':
@@ -133,9 +142,10 @@ class Dashboard {
       this.feedback = feedback;
       this.renderStats();
       renderRankings(rankings, stats);
+      this.loadResult('stats', null);
       await this.loadUsage();
     } catch (err) {
-      this.toast(`Could not load statistics: ${(err as Error).message}`);
+      this.loadResult('stats', `Could not load statistics: ${(err as Error).message}`);
     }
   }
 
@@ -146,8 +156,9 @@ class Dashboard {
     try {
       const buckets = await this.transport.call('usageOverTime', { bucket_ms: bucketMs, since });
       this.usage.render(buckets, bucketMs, (this.stats?.per_model ?? []).map((m) => m.model).sort());
+      this.loadResult('usage', null);
     } catch (err) {
-      this.toast(`Could not load usage over time: ${(err as Error).message}`);
+      this.loadResult('usage', `Could not load usage over time: ${(err as Error).message}`);
     }
   }
 
@@ -163,6 +174,14 @@ class Dashboard {
     if (!this.stats) return;
     renderCards(this.stats, this.feedback);
     renderStrategies(this.stats);
+  }
+
+  /** Keeps what could not be loaded on the page (with Retry) until it loads. */
+  private loadResult(what: string, error: string | null): void {
+    if (error === null) this.failures.delete(what);
+    else this.failures.set(what, error);
+    byId('load-error-text').textContent = [...this.failures.values()].join(' ');
+    byId('load-error').hidden = this.failures.size === 0;
   }
 
   private toast(message: string): void {

@@ -15,6 +15,8 @@ type Cursor = { before: number; before_id: string } | undefined;
 export interface DecisionsCallbacks {
   onOpenTrace(requestId: string): void;
   onError(message: string): void;
+  /** A page load ended: null when it loaded, else why it did not (shown until a load succeeds). */
+  onLoadResult(error: string | null): void;
 }
 
 export class DecisionsTable {
@@ -55,6 +57,11 @@ export class DecisionsTable {
     this.body.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(this.selected)}"]`)?.focus();
   }
 
+  /** Loads the page shown again (Retry). */
+  reload(): Promise<void> {
+    return this.load(this.current, this.cursors);
+  }
+
   get onNewestPage(): boolean {
     return this.current === undefined;
   }
@@ -67,8 +74,9 @@ export class DecisionsTable {
       this.cursors = cursors;
       if (before === undefined) this.unseen = 0;
       this.render();
+      this.callbacks.onLoadResult(null);
     } catch (err) {
-      this.callbacks.onError(`Could not load decisions: ${(err as Error).message}`);
+      this.callbacks.onLoadResult(`Could not load decisions: ${(err as Error).message}`);
     }
   }
 
