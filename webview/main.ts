@@ -77,6 +77,14 @@ class Dashboard {
       this.bucketChoice = (e.target as HTMLSelectElement).value as BucketChoice;
       void this.loadUsage();
     });
+    // `fugusashi benchmark` runs in a process of its own and only saves its report: no live event
+    // reaches an open page. Opening the tab reads the saved report again, so a run that ended since
+    // the page loaded is shown (it used to need a reload of the page).
+    byId('tabs').addEventListener('vsc-tabs-select', (e) => {
+      const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+      const header = document.querySelectorAll<HTMLElement>('vscode-tab-header')[index];
+      if (header?.dataset.tab === 'benchmark') void this.loadBenchmark();
+    });
     watchTheme(() => {
       this.usage.rebuild();
       this.benchmark.rebuild();

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChatCompletion } from '../../shared/openai';
-import type { Trace } from '../../shared/api';
+import type { BenchmarkReport, Trace } from '../../shared/api';
+import { saveLastBenchmark } from '../../daemon/http/last-benchmark';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon';
 import { ensureBundle } from './bundle';
 import { collectPageErrors, launchChromium, type HeadlessBrowser } from './chromium';
@@ -196,6 +197,36 @@ test('a daemon that stopped: the page says offline, and a rating tells why it wa
   } finally {
     await leaving.close();
   }
+});
+
+test('a benchmark report saved while the page is open shows when the Benchmark tab is opened', async () => {
+  const { page, errors } = await openDashboard();
+  await page.click('vscode-tab-header[data-tab="benchmark"]');
+  await page.waitForSelector('#bench-empty:not([hidden])');
+  await page.click('vscode-tab-header[data-tab="overview"]');
+  // What `fugusashi benchmark` does when it ends: it saves the report in the data dir (its own process).
+  saveLastBenchmark(daemon.dataDir, {
+    dataset: 'saved-while-open.csv',
+    mode: 'sample',
+    rows: 10,
+    models: ['strong', 'weak'],
+    duration_ms: 1200,
+    strong: 'strong',
+    weak: 'weak',
+    curve: [
+      { strong_pct: 0, quality: 0.5, pgr: 0 },
+      { strong_pct: 100, quality: 0.9, pgr: 1 },
+    ],
+    apgr: 0.5,
+    cpt50: 40,
+    cpt80: 70,
+  } satisfies BenchmarkReport);
+  await page.click('vscode-tab-header[data-tab="benchmark"]');
+  // It used to keep saying "No benchmark yet" until the page was reloaded.
+  await page.waitForSelector('#bench-body:not([hidden])', { timeout: 5_000 });
+  assert.match((await page.textContent('#bench-figures')) ?? '', /saved-while-open\.csv/);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('with server.token set: the page needs ?token=, then works, and other Host names are refused', async () => {
