@@ -256,6 +256,12 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
 
 export async function copyFromPostgres(url: string, dataDir: string): Promise<CopyCounts> {
   const target = await openStore({ dataDir, snapshotWorker: false });
+  // The embedded store has no keys to tell a copied rating from one already there: into a store
+  // with data, a second copy would count every rating and outcome twice.
+  if (target.listDecisions({ limit: 1 }).length > 0 || target.countOutcomes() > 0) {
+    target.close();
+    throw new Error(`${dataDir} already holds a store with data: copy into an empty (or new) data directory`);
+  }
   const counts = { requests: 0, feedback: 0, outcomes: 0 };
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -76,6 +76,10 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     const back = tempDir();
     const home = await run(['store', 'copy', '--from', url, '--to', back]);
     assert.equal(home.code, 0, home.err);
+    // Into a data dir that already holds data: refused, nothing doubled (ratings used to be).
+    const homeTwice = await run(['store', 'copy', '--from', url, '--to', back]);
+    assert.equal(homeTwice.code, 1);
+    assert.match(homeTwice.err, /already holds a store with data: copy into an empty \(or new\) data directory/);
     const again = await openStore({ dataDir: back });
     try {
       assert.deepEqual(again.stats(POOL), want.stats);
