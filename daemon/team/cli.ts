@@ -32,8 +32,8 @@ server.token). Budgets are US dollars per UTC day/month; --rpm/--tpm are request
   store: `Usage: fugusashi store copy --from DIR|URL --to URL|DIR
 
 Copies every request, rating and outcome from an embedded store (a data directory; its daemon must
-be stopped) into PostgreSQL, or back. Copying into PostgreSQL twice stores nothing twice (requests,
-ratings and outcomes are each kept once).`,
+be stopped) into PostgreSQL, or back into an empty data directory. Copying into PostgreSQL twice
+stores nothing twice (requests, ratings and outcomes are each kept once).`,
 };
 
 class UsageError extends Error {}
