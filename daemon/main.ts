@@ -130,7 +130,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const listening = await listenHttp(app, { host, port }, lifecycle).catch(abort);
   http = listening;
   log(`HTTP API on http://${listening.host}:${listening.port}/v1 (dashboard: /dashboard), data dir ${dataDir}`);
-  const exposed = exposureWarning(host, live.current.server.token);
+  const exposed = exposureWarning(host, Boolean(live.current.server.token) || (team?.keysRequired() ?? false));
   if (exposed) log(exposed);
 
   // ---- JSON-RPC door: one connection per VS Code window

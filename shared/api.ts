@@ -4,6 +4,27 @@ import type { RoutingDecision, Usage } from './openai';
 
 export type RequestSource = 'http' | 'rpc' | 'vscode-chat' | 'lm-provider' | 'cli' | 'benchmark';
 
+/**
+ * One page of the decisions table: newest first, `limit` rows. `before` is the created_at of the
+ * last row seen and `before_id` its request_id; without `before_id` a page after a row would skip
+ * the other requests stored in the same millisecond (busy daemons store many).
+ */
+export interface DecisionsQuery {
+  limit: number;
+  before?: number;
+  before_id?: string;
+}
+
+/** The query of a decisions page from a door's parameters (a `before_id` without `before` is ignored). */
+export function decisionsQuery(
+  limit: number,
+  before: number | undefined,
+  beforeId: string | undefined,
+): DecisionsQuery {
+  if (before === undefined) return { limit };
+  return beforeId ? { limit, before, before_id: beforeId } : { limit, before };
+}
+
 /** One routed request as listed in the decisions table. */
 export interface DecisionRow {
   request_id: string;

@@ -32,7 +32,7 @@ export const DASHBOARD_OPERATIONS = {
   },
   decisions: {
     rpc: 'fugusashi/decisions',
-    http: { method: 'GET', path: '/v1/routing/decisions', query: ['limit', 'before'], list: true },
+    http: { method: 'GET', path: '/v1/routing/decisions', query: ['limit', 'before', 'before_id'], list: true },
   },
   trace: { rpc: 'fugusashi/trace', http: { method: 'GET', path: '/v1/trace/:request_id' } },
   rankings: { rpc: 'fugusashi/rankings', http: { method: 'GET', path: '/v1/feedback/rankings', list: true } },

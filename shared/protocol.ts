@@ -8,6 +8,7 @@ import type {
   BenchmarkReport,
   DaemonHealth,
   DecisionRow,
+  DecisionsQuery,
   FeedbackStats,
   LiveEvent,
   ModelRanking,
@@ -54,10 +55,8 @@ export const StatsRequest = new RequestType<void, UsageStats, void>(OPS.stats.rp
 export const UsageOverTimeRequest = new RequestType<{ bucket_ms: number; since?: number }, UsageBucket[], void>(
   OPS.usageOverTime.rpc,
 );
-/** client → daemon: newest first; page with `before` (created_at of the last row seen). */
-export const DecisionsRequest = new RequestType<{ limit: number; before?: number }, DecisionRow[], void>(
-  OPS.decisions.rpc,
-);
+/** client → daemon: newest first; page with `before` and `before_id` (created_at and request_id of the last row seen). */
+export const DecisionsRequest = new RequestType<DecisionsQuery, DecisionRow[], void>(OPS.decisions.rpc);
 /** client → daemon */
 export const TraceRequest = new RequestType<{ request_id: string }, Trace, void>(OPS.trace.rpc);
 /** client → daemon */

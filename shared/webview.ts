@@ -5,6 +5,7 @@
 import type {
   BenchmarkReport,
   DecisionRow,
+  DecisionsQuery,
   FeedbackStats,
   LiveEvent,
   ModelRanking,
@@ -19,8 +20,8 @@ import type {
 export interface DashboardOperations {
   stats: { params: void; result: UsageStats };
   usageOverTime: { params: { bucket_ms: number; since?: number }; result: UsageBucket[] };
-  /** Newest first; page with `before` (created_at of the last row seen). */
-  decisions: { params: { limit: number; before?: number }; result: DecisionRow[] };
+  /** Newest first; page with `before` and `before_id` (created_at and request_id of the last row seen). */
+  decisions: { params: DecisionsQuery; result: DecisionRow[] };
   trace: { params: { request_id: string }; result: Trace };
   rankings: { params: void; result: ModelRanking[] };
   feedbackStats: { params: void; result: FeedbackStats };

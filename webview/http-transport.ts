@@ -42,6 +42,9 @@ export class HttpTransport implements Transport {
       method: req.method,
       headers: this.headers(req.body === undefined ? {} : { 'content-type': 'application/json' }),
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
+    }).catch(() => {
+      // fetch says only "Failed to fetch": the user needs to know the daemon is gone, not the API.
+      throw new Error(`the daemon at ${this.origin} is not reachable (stopped or restarting?)`);
     });
     const route: HttpRoute = DASHBOARD_OPERATIONS[op].http;
     const empty = route.empty;

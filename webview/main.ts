@@ -51,16 +51,39 @@ class Dashboard {
   private readonly trace: TraceView;
   private readonly decisions: DecisionsTable;
   private readonly refreshAggregates = coalesce(750, () => this.loadAggregates());
+  /** What failed to load (statistics, usage, decisions), shown until it loads. */
+  private readonly failures = new Map<string, string>();
 
   constructor(private readonly transport: Transport) {
-    this.trace = new TraceView(transport, (m) => this.toast(m));
+    this.trace = new TraceView(
+      transport,
+      (m) => this.toast(m),
+      () => this.decisions.focusSelected(),
+    );
     this.decisions = new DecisionsTable(transport, {
       onOpenTrace: (id) => void this.trace.open(id),
       onError: (m) => this.toast(m),
+      onLoadResult: (error) => this.loadResult('decisions', error),
+    });
+    byId('load-retry').addEventListener('click', () => {
+      void this.loadAggregates();
+      if (this.failures.has('decisions')) void this.decisions.reload();
+    });
+    // Escape closes the trace panel, as it closes any side panel.
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.trace.isOpen) this.trace.close();
     });
     byId('bucket').addEventListener('change', (e) => {
       this.bucketChoice = (e.target as HTMLSelectElement).value as BucketChoice;
       void this.loadUsage();
+    });
+    // `fugusashi benchmark` runs in a process of its own and only saves its report: no live event
+    // reaches an open page. Opening the tab reads the saved report again, so a run that ended since
+    // the page loaded is shown (it used to need a reload of the page).
+    byId('tabs').addEventListener('vsc-tabs-select', (e) => {
+      const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+      const header = document.querySelectorAll<HTMLElement>('vscode-tab-header')[index];
+      if (header?.dataset.tab === 'benchmark') void this.loadBenchmark();
     });
     watchTheme(() => {
       this.usage.rebuild();
@@ -91,7 +114,9 @@ class Dashboard {
   private onEvent(e: LiveEvent): void {
     switch (e.type) {
       case 'decision':
-        this.decisions.add(e.row);
+        // Requests are answered again: a page that could not load (store down) tries again.
+        if (this.failures.has('decisions')) void this.decisions.reload();
+        else this.decisions.add(e.row);
         this.refreshAggregates();
         break;
       case 'feedback':
@@ -125,9 +150,10 @@ class Dashboard {
       this.feedback = feedback;
       this.renderStats();
       renderRankings(rankings, stats);
+      this.loadResult('stats', null);
       await this.loadUsage();
     } catch (err) {
-      this.toast(`Could not load statistics: ${(err as Error).message}`);
+      this.loadResult('stats', `Could not load statistics: ${(err as Error).message}`);
     }
   }
 
@@ -138,8 +164,9 @@ class Dashboard {
     try {
       const buckets = await this.transport.call('usageOverTime', { bucket_ms: bucketMs, since });
       this.usage.render(buckets, bucketMs, (this.stats?.per_model ?? []).map((m) => m.model).sort());
+      this.loadResult('usage', null);
     } catch (err) {
-      this.toast(`Could not load usage over time: ${(err as Error).message}`);
+      this.loadResult('usage', `Could not load usage over time: ${(err as Error).message}`);
     }
   }
 
@@ -155,6 +182,14 @@ class Dashboard {
     if (!this.stats) return;
     renderCards(this.stats, this.feedback);
     renderStrategies(this.stats);
+  }
+
+  /** Keeps what could not be loaded on the page (with Retry) until it loads. */
+  private loadResult(what: string, error: string | null): void {
+    if (error === null) this.failures.delete(what);
+    else this.failures.set(what, error);
+    byId('load-error-text').textContent = [...this.failures.values()].join(' ');
+    byId('load-error').hidden = this.failures.size === 0;
   }
 
   private toast(message: string): void {

@@ -5,6 +5,7 @@ import type { Capability, ModelConfig } from '../../shared/config';
 import type {
   AttemptRecord,
   DecisionRow,
+  DecisionsQuery,
   FeedbackRecord,
   ModelRanking,
   OrchestrationTraceStep,
@@ -148,8 +149,8 @@ export interface Store {
   countOutcomes(): number;
   getTrace(requestId: string): Trace | undefined;
   hasRequest(requestId: string): boolean;
-  /** Newest first; `before` pages by created_at. */
-  listDecisions(query: { limit: number; before?: number }): DecisionRow[];
+  /** Newest first, paged by (created_at, request_id): the rows after the last one seen. */
+  listDecisions(query: DecisionsQuery): DecisionRow[];
   stats(pool: readonly ModelConfig[], since?: number): UsageStats;
   usageOverTime(bucketMs: number, since?: number): UsageBucket[];
   rankings(pool: readonly ModelConfig[]): ModelRanking[];

@@ -88,9 +88,12 @@ function originAllowed(origin: string, host: string | undefined, allowed: readon
   return allowed?.some((a) => a !== '*' && a.toLowerCase() === name) ?? false;
 }
 
-/** A warning to print when the HTTP API is reachable from other machines without a token. */
-export function exposureWarning(host: string, token: string | undefined): string | null {
-  if (token) return null;
+/**
+ * A warning to print when the HTTP API is reachable from other machines with no access control:
+ * neither a token nor (team mode) API keys, which every request then needs.
+ */
+export function exposureWarning(host: string, accessControlled: boolean): string | null {
+  if (accessControlled) return null;
   const name = host.startsWith('[') ? host : hostName(host.includes(':') && !host.includes('.') ? `[${host}]` : host);
   if (LOOPBACK_NAMES.has(name) || /^127\.\d+\.\d+\.\d+$/.test(name) || name === 'localhost') return null;
   return (

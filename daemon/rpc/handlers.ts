@@ -7,6 +7,7 @@
 // the HTTP door's schema (./validate.ts).
 import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import { ErrorCodes, FugusashiError } from '../../shared/errors';
+import { decisionsQuery } from '../../shared/api';
 import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../shared/openai';
 import {
   BenchmarkProgressNotification,
@@ -140,7 +141,8 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     DecisionsRequest,
     guarded((params) => {
       const limit = Math.min(Math.max(Number(params?.limit) || 50, 1), 1000);
-      return services.decisions(params?.before !== undefined ? { limit, before: params.before } : { limit });
+      const beforeId = typeof params?.before_id === 'string' ? params.before_id : undefined;
+      return services.decisions(decisionsQuery(limit, params?.before, beforeId));
     }),
   );
   connection.onRequest(

@@ -3,6 +3,7 @@
 import type {
   DaemonHealth,
   DecisionRow,
+  DecisionsQuery,
   FeedbackStats,
   LiveEvent,
   ModelRanking,
@@ -62,7 +63,7 @@ export interface Services {
   feedback: FeedbackService;
   stats(since?: number): UsageStats;
   usageOverTime(bucketMs: number, since?: number): UsageBucket[];
-  decisions(query: { limit: number; before?: number }): DecisionRow[];
+  decisions(query: DecisionsQuery): DecisionRow[];
   /** Throws FugusashiError('NotFound'). */
   trace(requestId: string): Trace;
   health(): DaemonHealth;

@@ -2,6 +2,7 @@
 // columns and lists are pages, so they stay fast with 10k+ requests and 100k outcomes.
 import type {
   DecisionRow,
+  DecisionsQuery,
   FeedbackRecord,
   FeedbackSource,
   ModelRanking,
@@ -56,15 +57,20 @@ export function hasRequest(sql: QueryRunner, requestId: string): boolean {
   return sql.first('SELECT 1 FROM requests WHERE request_id = ?', [requestId]) !== undefined;
 }
 
-export function listDecisions(sql: QueryRunner, query: { limit: number; before?: number }): DecisionRow[] {
+export function listDecisions(sql: QueryRunner, query: DecisionsQuery): DecisionRow[] {
   const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(query.limit) || 1));
+  const order = `ORDER BY created_at DESC, request_id DESC LIMIT ?`;
   const rows =
     query.before === undefined
-      ? sql.all(`SELECT ${DECISION_COLUMNS} FROM requests ORDER BY created_at DESC, request_id DESC LIMIT ?`, [limit])
-      : sql.all(
-          `SELECT ${DECISION_COLUMNS} FROM requests WHERE created_at < ? ORDER BY created_at DESC, request_id DESC LIMIT ?`,
-          [query.before, limit],
-        );
+      ? sql.all(`SELECT ${DECISION_COLUMNS} FROM requests ${order}`, [limit])
+      : query.before_id === undefined
+        ? sql.all(`SELECT ${DECISION_COLUMNS} FROM requests WHERE created_at < ? ${order}`, [query.before, limit])
+        : // The page's order as the cursor: rows of the same millisecond after the last one seen come next.
+          sql.all(`SELECT ${DECISION_COLUMNS} FROM requests WHERE (created_at, request_id) < (?, ?) ${order}`, [
+            query.before,
+            query.before_id,
+            limit,
+          ]);
   return rows.map(decisionRow);
 }
 

@@ -24,7 +24,15 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DecisionRow, FeedbackRecord, ModelRanking, Trace, UsageBucket, UsageStats } from '../../shared/api';
+import type {
+  DecisionRow,
+  DecisionsQuery,
+  FeedbackRecord,
+  ModelRanking,
+  Trace,
+  UsageBucket,
+  UsageStats,
+} from '../../shared/api';
 import type { ModelConfig } from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
 import type { Outcome, RequestRecord, Store } from '../core/ports';
@@ -309,7 +317,7 @@ export class SqlJsStore implements Store {
       if (entry.op === 'request' && entry.data.request_id === requestId) return true;
     return queries.hasRequest(this.sql, requestId);
   }
-  listDecisions(query: { limit: number; before?: number }): DecisionRow[] {
+  listDecisions(query: DecisionsQuery): DecisionRow[] {
     this.applyPending();
     return queries.listDecisions(this.sql, query);
   }

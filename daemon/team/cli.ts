@@ -1,4 +1,5 @@
 // `fugusashi keys create|list|revoke` and `fugusashi store copy`: team mode's command line.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -31,7 +32,8 @@ server.token). Budgets are US dollars per UTC day/month; --rpm/--tpm are request
   store: `Usage: fugusashi store copy --from DIR|URL --to URL|DIR
 
 Copies every request, rating and outcome from an embedded store (a data directory; its daemon must
-be stopped) into PostgreSQL, or back. Copying into PostgreSQL twice does not duplicate requests.`,
+be stopped) into PostgreSQL, or back into an empty data directory. Copying into PostgreSQL twice
+stores nothing twice (requests, ratings and outcomes are each kept once).`,
 };
 
 class UsageError extends Error {}
@@ -190,6 +192,21 @@ interface CopyCounts {
   outcomes: number;
 }
 
+/**
+ * Keys that name copied rows by their content: the same history copied twice gets the same keys
+ * (so PostgreSQL stores each row once), and identical rows within one history stay apart by their
+ * occurrence (the 2nd identical training row is `…:1`).
+ */
+function contentKeys(kind: string): (content: unknown) => string {
+  const seen = new Map<string, number>();
+  return (content) => {
+    const digest = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+    const n = seen.get(digest) ?? 0;
+    seen.set(digest, n + 1);
+    return `copy:${kind}:${digest}:${n}`;
+  };
+}
+
 export async function copyToPostgres(dataDir: string, url: string): Promise<CopyCounts> {
   const source = await openStore({ dataDir, snapshotWorker: false });
   const spool = mkdtempSync(path.join(os.tmpdir(), 'fugu-copy-'));
@@ -197,17 +214,34 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
   try {
     const target = await openPostgresStore({ url, dataDir: spool, readTimeoutMs: 60_000 });
     try {
+      // Copying twice (an interrupted copy run again, a second laptop's history) must not double
+      // the ratings and outcomes the learners count: each carries a key of its content.
+      const feedbackKey = contentKeys('feedback');
       source.dump((item) => {
         if ('request' in item) {
           target.saveRequest(item.request);
           counts.requests++;
         } else {
-          target.importFeedback(item.feedback);
+          const f = item.feedback;
+          const content = [f.request_id, f.rating, f.source, f.weight, f.created_at, f.comment ?? null];
+          target.importFeedback(f, feedbackKey(content));
           counts.feedback++;
         }
       });
-      const outcomes = source.listOutcomes().map(({ id: _id, ...row }) => row);
-      for (let i = 0; i < outcomes.length; i += 1000) target.addOutcomes(outcomes.slice(i, i + 1000));
+      const outcomeKey = contentKeys('outcome');
+      const outcomes = source.listOutcomes().map(({ id: _id, ...outcome }) => ({
+        outcome,
+        opKey: outcomeKey([
+          outcome.prompt,
+          outcome.model,
+          outcome.score,
+          outcome.weight,
+          outcome.source,
+          outcome.request_id,
+          outcome.created_at,
+        ]),
+      }));
+      for (let i = 0; i < outcomes.length; i += 1000) target.importOutcomes(outcomes.slice(i, i + 1000));
       counts.outcomes = outcomes.length;
     } finally {
       target.close(120_000);
@@ -222,6 +256,12 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
 
 export async function copyFromPostgres(url: string, dataDir: string): Promise<CopyCounts> {
   const target = await openStore({ dataDir, snapshotWorker: false });
+  // The embedded store has no keys to tell a copied rating from one already there: into a store
+  // with data, a second copy would count every rating and outcome twice.
+  if (target.listDecisions({ limit: 1 }).length > 0 || target.countOutcomes() > 0) {
+    target.close();
+    throw new Error(`${dataDir} already holds a store with data: copy into an empty (or new) data directory`);
+  }
   const counts = { requests: 0, feedback: 0, outcomes: 0 };
   const client = new pg.Client({ connectionString: url });
   await client.connect();

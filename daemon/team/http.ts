@@ -32,6 +32,8 @@ export interface TeamHttp {
   tracing: Tracing | undefined;
   /** For the built-in token check: a live API key is as good as the token. */
   accepts(request: FastifyRequest): boolean;
+  /** True once a key exists in the team database: every request needs a key (or the token). */
+  keysRequired(): boolean;
   close(): Promise<void>;
 }
 
@@ -234,6 +236,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       const secret = keys?.active ? secretOf(request) : undefined;
       return secret !== undefined && keys?.lookup(secret) !== undefined;
     },
+    keysRequired: () => keys?.active ?? false,
     tracing,
     close: async () => {
       unsubscribe();

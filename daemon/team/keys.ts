@@ -52,6 +52,18 @@ export async function createKey(
   limits: Partial<KeyLimits> = {},
 ): Promise<{ key: ApiKey; secret: string }> {
   if (!name.trim()) throw new Error('a key needs a name (--name)');
+  // Names are how people are told apart (`keys revoke alice`, budgets in `keys list`): a second
+  // live "alice" would have her own budget, and revoking by name would revoke both.
+  const { rows: live } = await db.query<{ id: string }>(
+    'SELECT id FROM api_keys WHERE name = $1 AND revoked_at IS NULL',
+    [name.trim()],
+  );
+  if (live[0]) {
+    throw new Error(
+      `a live key named "${name.trim()}" exists (id ${live[0].id}): choose another name, or revoke it first ` +
+        `(fugusashi keys revoke ${live[0].id})`,
+    );
+  }
   const id = randomBytes(6).toString('hex');
   const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
   const { rows } = await db.query(

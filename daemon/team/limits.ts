@@ -179,7 +179,16 @@ export class KeyLimiter {
     const windows: Reservation['windows'] = [];
     if (key.budget_usd_day !== null) windows.push({ kind: 'day', start: windowStart('day', now) });
     if (key.budget_usd_month !== null) windows.push({ kind: 'month', start: windowStart('month', now) });
-    const client = await this.db.connect();
+    // Database unreachable: admit on this replica's own counts (the budget check in admit passed).
+    // Nothing is reserved, but the request still settles: its cost must count locally, or a key
+    // would spend without limit for as long as the database is down.
+    const unreserved = (): Reservation => ({ keyId: key.id, amount: 0, windows: [], settled: false });
+    let client: pg.PoolClient;
+    try {
+      client = await this.db.connect();
+    } catch {
+      return unreserved(); // refused or timed out: the request must not become a 500
+    }
     // pg emits 'error' on a connection that ends unexpectedly even while its query runs, and the
     // pool listens only while a connection is idle: unheard, a database going down during this
     // transaction would end the daemon. The failing query below is where the error is handled.
@@ -209,12 +218,10 @@ export class KeyLimiter {
       }
       await client.query('COMMIT');
       return { keyId: key.id, amount, windows, settled: false };
-    } catch (err) {
+    } catch {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
-      // Database unreachable: admit on this replica's own counts (the budget check above passed).
-      void err;
-      return { keyId: key.id, amount: 0, windows: [], settled: true };
+      return unreserved();
     } finally {
       // A broken connection is closed for good (and keeps the listener for late errors).
       if (!broken) client.removeListener('error', ignore);
@@ -230,13 +237,18 @@ export class KeyLimiter {
     this.local(state, 'minute').tokens += tokens;
     state.costSamples++;
     state.meanCost += (cost - state.meanCost) / state.costSamples;
-    void this.adjust(reservation, tokens, cost).catch(() => {
-      // Not written: count it locally so the next sync adds it.
-      for (const kind of ['day', 'month'] as const) {
+    // Only the windows with a budget hold a reservation; the others (a key with a day budget and no
+    // month budget still has a month's spend) are counted locally like any unreserved request.
+    const countLocally = (kinds: readonly ('day' | 'month')[]): void => {
+      for (const kind of kinds) {
         this.local(state, kind).tokens += tokens;
         this.local(state, kind).cost += cost;
       }
-    });
+    };
+    const reserved = reservation.windows.map((w) => w.kind);
+    countLocally((['day', 'month'] as const).filter((kind) => !reserved.includes(kind)));
+    // Not written: count it locally so the next sync adds it.
+    void this.adjust(reservation, tokens, cost).catch(() => countLocally(reserved));
   }
 
   /** The reserved request ended without a record (refused upstream, cancelled): give the reservation back. */

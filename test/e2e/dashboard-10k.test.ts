@@ -30,7 +30,8 @@ before(async () => {
     const prompt = `stored prompt ${i}: ${i % 2 ? 'refactor this function' : 'summarise this article'}`;
     store.saveRequest({
       request_id: `fugu-seed-${i}`,
-      created_at: now - WEEK + Math.floor((i / STORED) * WEEK),
+      // Seven requests per millisecond, as a busy daemon stores them: paging must not skip any.
+      created_at: now - WEEK + Math.floor(((Math.floor(i / 7) * 7) / STORED) * WEEK),
       source: 'http',
       requested_model: 'auto',
       routing_text: prompt,

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChatCompletion } from '../../shared/openai';
-import type { Trace } from '../../shared/api';
+import type { BenchmarkReport, Trace } from '../../shared/api';
+import { saveLastBenchmark } from '../../daemon/http/last-benchmark';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon';
 import { ensureBundle } from './bundle';
 import { collectPageErrors, launchChromium, type HeadlessBrowser } from './chromium';
@@ -133,6 +134,98 @@ test('the dashboard loads with data, shows live requests, draws charts and store
       await page.screenshot({ path: path.join(SCREENSHOTS, `dashboard-decisions-${scheme}.png`) });
     }
   }
+  await page.close();
+});
+
+test('keyboard: rating with Enter keeps the focus on the star; Escape closes the trace and returns to its row', async () => {
+  const rated = await chat('Rate me from the keyboard');
+  const { page, errors } = await openDashboard();
+  await page.click('vscode-tab-header[data-tab="decisions"]');
+  const row = `#decisions-body tr[data-id="${rated.id}"]`;
+  await page.waitForSelector(row);
+  await page.focus(`${row} button[data-rate="3"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${row} button[data-rate="3"][aria-checked="true"]`);
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return `${el?.closest('tr')?.dataset.id ?? el?.tagName} ${el?.dataset.rate ?? '-'}`;
+    });
+  // The row is re-drawn with the rating (twice: shown at once, then as stored); the focus used to
+  // fall back to <body>.
+  assert.equal(await focused(), `${rated.id} 3`);
+  // Tab moves on to the next star, as a keyboard user expects.
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), `${rated.id} 4`);
+
+  await page.focus(row);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#trace:not([hidden]) .attempt.ok');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#trace[hidden]', { state: 'attached' });
+  assert.equal(await focused(), `${rated.id} -`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a daemon that stopped: the page says offline, and a rating tells why it was not stored', async () => {
+  const leaving = await startTestDaemon({ rpc: false });
+  try {
+    const res = await fetch(`${leaving.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'soon gone' }] }),
+    });
+    const { id } = (await res.json()) as ChatCompletion;
+    const page = await chromium.context.newPage();
+    await page.goto(`${leaving.url}/dashboard`);
+    await page.waitForSelector('#connection[data-state="open"]', { timeout: 10_000 });
+    await page.click('vscode-tab-header[data-tab="decisions"]');
+    await page.waitForSelector(`#decisions-body tr[data-id="${id}"]`);
+    await leaving.close();
+    await page.waitForSelector('#connection[data-state="closed"]', { timeout: 10_000 });
+    await page.click(`#decisions-body tr[data-id="${id}"] button[data-rate="5"]`);
+    await page.waitForSelector('#toast:not([hidden])');
+    // It used to say "Rating not stored: Failed to fetch".
+    assert.match(
+      (await page.textContent('#toast')) ?? '',
+      /^Rating not stored: the daemon at http:\/\/127\.0\.0\.1:\d+ is not reachable \(stopped or restarting\?\)$/,
+    );
+    // The optimistic stars are taken back.
+    assert.equal(await page.$$eval(`#decisions-body tr[data-id="${id}"] .star.on`, (s) => s.length), 0);
+    await page.close();
+  } finally {
+    await leaving.close();
+  }
+});
+
+test('a benchmark report saved while the page is open shows when the Benchmark tab is opened', async () => {
+  const { page, errors } = await openDashboard();
+  await page.click('vscode-tab-header[data-tab="benchmark"]');
+  await page.waitForSelector('#bench-empty:not([hidden])');
+  await page.click('vscode-tab-header[data-tab="overview"]');
+  // What `fugusashi benchmark` does when it ends: it saves the report in the data dir (its own process).
+  saveLastBenchmark(daemon.dataDir, {
+    dataset: 'saved-while-open.csv',
+    mode: 'sample',
+    rows: 10,
+    models: ['strong', 'weak'],
+    duration_ms: 1200,
+    strong: 'strong',
+    weak: 'weak',
+    curve: [
+      { strong_pct: 0, quality: 0.5, pgr: 0 },
+      { strong_pct: 100, quality: 0.9, pgr: 1 },
+    ],
+    apgr: 0.5,
+    cpt50: 40,
+    cpt80: 70,
+  } satisfies BenchmarkReport);
+  await page.click('vscode-tab-header[data-tab="benchmark"]');
+  // It used to keep saying "No benchmark yet" until the page was reloaded.
+  await page.waitForSelector('#bench-body:not([hidden])', { timeout: 5_000 });
+  assert.match((await page.textContent('#bench-figures')) ?? '', /saved-while-open\.csv/);
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

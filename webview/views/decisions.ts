@@ -1,5 +1,6 @@
-// The live decisions table. Only one page of rows is ever in the DOM: the daemon pages with
-// `before` (created_at of the oldest row shown), so 10,000 stored decisions cost the same as 50.
+// The live decisions table. Only one page of rows is ever in the DOM: the daemon pages with a
+// cursor (created_at and request_id of the oldest row shown), so 10,000 stored decisions cost the
+// same as 50, and requests stored in the same millisecond as a page's last row are not skipped.
 // New decisions arrive as live events and are prepended while the newest page is shown.
 import type { DecisionRow } from '../../shared/api';
 import { byId, fill, h } from '../dom';
@@ -8,16 +9,21 @@ import type { Transport } from '../transport';
 
 export const PAGE_SIZE = 50;
 
+/** Where a page starts: after this row (created_at, request_id); undefined = the newest page. */
+type Cursor = { before: number; before_id: string } | undefined;
+
 export interface DecisionsCallbacks {
   onOpenTrace(requestId: string): void;
   onError(message: string): void;
+  /** A page load ended: null when it loaded, else why it did not (shown until a load succeeds). */
+  onLoadResult(error: string | null): void;
 }
 
 export class DecisionsTable {
   private rows: DecisionRow[] = [];
-  /** `before` cursors of the pages above the current one; empty = newest page. */
-  private cursors: (number | undefined)[] = [];
-  private current: number | undefined = undefined;
+  /** Cursors of the pages above the current one; empty = newest page. */
+  private cursors: Cursor[] = [];
+  private current: Cursor = undefined;
   private unseen = 0;
   private selected: string | null = null;
   private readonly body = byId('decisions-body');
@@ -34,7 +40,8 @@ export class DecisionsTable {
     });
     byId('page-older').addEventListener('click', () => {
       const last = this.rows[this.rows.length - 1];
-      if (last) void this.load(last.created_at, [...this.cursors, this.current]);
+      const after: Cursor = last && { before: last.created_at, before_id: last.request_id };
+      if (after) void this.load(after, [...this.cursors, this.current]);
     });
     // One listener for the whole table: rows come and go with every page and live event.
     this.body.addEventListener('click', (e) => this.onClick(e));
@@ -44,23 +51,32 @@ export class DecisionsTable {
     });
   }
 
+  /** Focus back on the row whose trace was shown (keyboard users continue where they were). */
+  focusSelected(): void {
+    if (!this.selected) return;
+    this.body.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(this.selected)}"]`)?.focus();
+  }
+
+  /** Loads the page shown again (Retry). */
+  reload(): Promise<void> {
+    return this.load(this.current, this.cursors);
+  }
+
   get onNewestPage(): boolean {
     return this.current === undefined;
   }
 
-  async load(before: number | undefined, cursors: (number | undefined)[]): Promise<void> {
+  async load(before: Cursor, cursors: Cursor[]): Promise<void> {
     try {
-      const rows = await this.transport.call('decisions', {
-        limit: PAGE_SIZE,
-        ...(before === undefined ? {} : { before }),
-      });
+      const rows = await this.transport.call('decisions', { limit: PAGE_SIZE, ...before });
       this.rows = rows;
       this.current = before;
       this.cursors = cursors;
       if (before === undefined) this.unseen = 0;
       this.render();
+      this.callbacks.onLoadResult(null);
     } catch (err) {
-      this.callbacks.onError(`Could not load decisions: ${(err as Error).message}`);
+      this.callbacks.onLoadResult(`Could not load decisions: ${(err as Error).message}`);
     }
   }
 
@@ -86,7 +102,15 @@ export class DecisionsTable {
     if (!row) return;
     row.rating = rating;
     const tr = this.body.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(requestId)}"]`);
-    if (tr) tr.replaceWith(this.renderRow(row, false));
+    if (!tr) return;
+    // A keyboard user who just rated (or the row itself) keeps the focus: replacing the row used to
+    // drop it to the page's start, so rating the next answer meant tabbing through the page again.
+    const focused = tr.contains(document.activeElement) ? (document.activeElement as HTMLElement) : null;
+    const fresh = this.renderRow(row, false);
+    tr.replaceWith(fresh);
+    if (!focused) return;
+    const star = focused.dataset.rate;
+    (star ? fresh.querySelector<HTMLElement>(`[data-rate="${star}"]`) : fresh)?.focus();
   }
 
   private render(): void {

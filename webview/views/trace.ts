@@ -51,7 +51,19 @@ export class TraceView {
   constructor(
     private readonly transport: Transport,
     private readonly onError: (message: string) => void,
+    /** After the panel closed (Close or Escape): the table puts the focus back on the row. */
+    private readonly onClosed: () => void = () => undefined,
   ) {}
+
+  get isOpen(): boolean {
+    return !this.panel.hidden;
+  }
+
+  close(): void {
+    this.panel.hidden = true;
+    this.requestId = null;
+    this.onClosed();
+  }
 
   async open(requestId: string): Promise<void> {
     this.requestId = requestId;
@@ -74,10 +86,7 @@ export class TraceView {
   private render(t: Trace): void {
     const d = t.decision;
     const close = h('vscode-button', { secondary: true, id: 'trace-close' }, 'Close');
-    close.addEventListener('click', () => {
-      this.panel.hidden = true;
-      this.requestId = null;
-    });
+    close.addEventListener('click', () => this.close());
     fill(
       this.panel,
       h('div', { class: 'trace-head' }, h('h3', {}, 'Trace ', h('code', {}, t.request_id)), close),

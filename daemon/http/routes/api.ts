@@ -1,7 +1,7 @@
 // Read endpoints and dry-run routing: thin translations onto the services.
 import type { FastifyPluginCallback } from 'fastify';
 import { Type } from 'typebox';
-import type { RouteParams } from '../../../shared/api';
+import { decisionsQuery, type RouteParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
 import { ChatMessageSchema, ToolSchema } from '../../../shared/openai';
 import type { Services } from '../../services/types';
@@ -44,9 +44,10 @@ export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/routing/decisions', (request, reply) => {
     const limit = Math.min(Math.max(optionalNumber(request.query['limit'], 'limit') ?? 50, 1), 1000);
     const before = optionalNumber(request.query['before'], 'before');
+    const beforeId = request.query['before_id'];
     return reply.send({
       object: 'list',
-      data: services.decisions(before === undefined ? { limit } : { limit, before }).map(decisionRow030),
+      data: services.decisions(decisionsQuery(limit, before, beforeId)).map(decisionRow030),
     });
   });
 

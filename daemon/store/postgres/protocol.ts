@@ -26,7 +26,8 @@ export type ToWorker =
 export type StoredWrite =
   | { seq: number; op: 'request'; data: RequestRecord; apiKeyId?: string | null }
   | { seq: number; op: 'feedback'; data: FeedbackRecord & { id: number }; opKey: string }
-  | { seq: number; op: 'outcomes'; data: Outcome[] };
+  /** `op_key`: set on outcomes copied from another store (a second copy of the same one is skipped). */
+  | { seq: number; op: 'outcomes'; data: (Outcome & { op_key?: string })[] };
 
 export type SyncReply =
   { id: number; ok: true; rows: Record<string, unknown>[] } | { id: number; ok: false; error: string };

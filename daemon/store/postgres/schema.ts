@@ -135,6 +135,10 @@ export const MIGRATIONS: readonly string[] = [
   // v3: budget reservations. Near a key's budget, each replica reserves a request's expected cost
   // here before admitting it, so replicas cannot all spend the last dollar at once.
   `ALTER TABLE key_usage ADD COLUMN reserved_usd DOUBLE PRECISION NOT NULL DEFAULT 0;`,
+  // v4: outcomes copied from another store (`fugusashi store copy`) carry a key made from their
+  // content, so copying the same history twice does not make the learners count it twice.
+  `ALTER TABLE outcomes ADD COLUMN op_key ${T};
+  CREATE UNIQUE INDEX outcomes_op_key ON outcomes (op_key);`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

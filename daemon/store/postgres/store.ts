@@ -18,7 +18,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { DecisionRow, FeedbackRecord, ModelRanking, Trace, UsageBucket, UsageStats } from '../../../shared/api';
+import type {
+  DecisionRow,
+  DecisionsQuery,
+  FeedbackRecord,
+  ModelRanking,
+  Trace,
+  UsageBucket,
+  UsageStats,
+} from '../../../shared/api';
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
 import type { Outcome, RequestRecord, Store } from '../../core/ports';
@@ -316,12 +324,29 @@ export class PostgresStore implements Store {
     this.recent.get(feedback.request_id)?.feedback.push(feedback);
   }
 
-  /** Feedback copied from another store (`fugusashi store copy`): its request was copied just before. */
-  importFeedback(feedback: FeedbackRecord): void {
-    this.spool({ seq: 0, op: 'feedback', data: { ...feedback, id: 0 }, opKey: randomUUID() });
+  /**
+   * Feedback copied from another store (`fugusashi store copy`): its request was copied just before.
+   * `opKey` names it by its content, so a second copy of the same history stores it once.
+   */
+  importFeedback(feedback: FeedbackRecord, opKey: string = randomUUID()): void {
+    this.spool({ seq: 0, op: 'feedback', data: { ...feedback, id: 0 }, opKey });
+  }
+
+  /** Outcomes copied from another store, each with a key of its content (as importFeedback). */
+  importOutcomes(rows: { outcome: Omit<Outcome, 'id'>; opKey: string }[]): void {
+    const outcomes = this.numberOutcomes(rows.map((r) => r.outcome));
+    if (outcomes.length === 0) return;
+    this.spool({ seq: 0, op: 'outcomes', data: outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.opKey })) });
   }
 
   addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {
+    const outcomes = this.numberOutcomes(rows);
+    if (outcomes.length > 0) this.spool({ seq: 0, op: 'outcomes', data: outcomes });
+    return outcomes;
+  }
+
+  /** Checks the rows and numbers them; the caller spools them. */
+  private numberOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {
     rows.forEach((row, i) => {
       for (const field of ['score', 'weight', 'created_at'] as const) {
         if (typeof row[field] !== 'number' || !Number.isFinite(row[field])) {
@@ -343,7 +368,6 @@ export class PostgresStore implements Store {
       request_id: row.request_id ?? null,
       created_at: row.created_at,
     }));
-    this.spool({ seq: 0, op: 'outcomes', data: outcomes });
     return outcomes;
   }
 
@@ -429,7 +453,7 @@ export class PostgresStore implements Store {
     if (this.recent.has(requestId)) return true;
     return queries.hasRequest(this.reader, requestId);
   }
-  listDecisions(query: { limit: number; before?: number }): DecisionRow[] {
+  listDecisions(query: DecisionsQuery): DecisionRow[] {
     return queries.listDecisions(this.reader, query);
   }
   stats(pool: readonly ModelConfig[], since?: number): UsageStats {

@@ -107,7 +107,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
   // then outcomes; one transaction, so a batch is stored whole or not at all and retried whole.
   const requests = new Map<string, Extract<StoredWrite, { op: 'request' }>>();
   const feedback: Extract<StoredWrite, { op: 'feedback' }>[] = [];
-  const outcomes: Outcome[] = [];
+  const outcomes: (Outcome & { op_key?: string })[] = [];
   for (const write of batch) {
     if (write.op === 'request') {
       requests.delete(write.data.request_id);
@@ -165,11 +165,22 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
     const chunk = outcomes.slice(i, i + 500);
     const params: unknown[] = [];
     for (const o of chunk) {
-      params.push(o.id, o.prompt, o.model, o.score, o.weight, o.source, o.request_id, Math.round(o.created_at));
+      params.push(
+        o.id,
+        o.prompt,
+        o.model,
+        o.score,
+        o.weight,
+        o.source,
+        o.request_id,
+        Math.round(o.created_at),
+        o.op_key ?? null,
+      );
     }
+    // A replayed spool repeats an id, a second copy of a history an op_key: either is skipped.
     const { rows } = await client.query<{ id: number }>(
-      `INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at)
-       VALUES ${valuesList(chunk.length, 8)} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      `INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at, op_key)
+       VALUES ${valuesList(chunk.length, 9)} ON CONFLICT DO NOTHING RETURNING id`,
       params,
     );
     // Delivered at commit to every replica listening: they fetch these rows and learn from them.

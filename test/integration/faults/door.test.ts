@@ -188,10 +188,10 @@ describe('CLI against a protected daemon', () => {
   });
 
   test('a non-loopback host without a token gets a warning', () => {
-    assert.match(exposureWarning('0.0.0.0', undefined) ?? '', /without a token/);
-    assert.match(exposureWarning('::', undefined) ?? '', /without a token/);
-    assert.equal(exposureWarning('0.0.0.0', 'secret'), null);
-    assert.equal(exposureWarning('127.0.0.1', undefined), null);
-    assert.equal(exposureWarning('localhost', undefined), null);
+    assert.match(exposureWarning('0.0.0.0', false) ?? '', /without a token/);
+    assert.match(exposureWarning('::', false) ?? '', /without a token/);
+    assert.equal(exposureWarning('0.0.0.0', true), null);
+    assert.equal(exposureWarning('127.0.0.1', false), null);
+    assert.equal(exposureWarning('localhost', false), null);
   });
 });

@@ -56,6 +56,11 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     assert.equal(made.code, 0, made.err);
     const secret = made.out.trim();
     assert.match(secret, /^fgs-/);
+    // A second live "alice" would have a budget of her own, and `keys revoke alice` would end both.
+    const again = await runCli(['keys', 'create', '--name', 'alice', '--database', url]);
+    assert.equal(again.code, 1);
+    assert.equal(again.out, '', 'no second secret');
+    assert.match(again.err, /a live key named "alice" exists \(id [0-9a-f]+\)/);
     await untilKeyGives('wrong', 401); // the daemon knows a key exists now
     await assert.rejects(ask('wrong'), (err: unknown) => err instanceof OpenAI.AuthenticationError);
     assert.ok((await ask(secret)).choices[0]);
@@ -119,11 +124,18 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     const stats = (await (
       await fetch(`${daemon.url}/v1/stats`, { headers: { authorization: `Bearer ${secret}` } })
     ).json()) as {
-      per_key: { name: string; today: { requests: number; cost_usd: number } }[];
+      per_key: {
+        name: string;
+        today: { requests: number; tokens: number; cost_usd: number };
+        this_month: { requests: number; tokens: number; cost_usd: number };
+      }[];
     };
     const carol = stats.per_key.find((k) => k.name === 'carol');
     assert.ok(carol);
     assert.equal(carol.today.requests, answered);
+    // The month has no budget, but its spend is the day's (each request of this key reserved in
+    // the day window only; the month's cost and tokens used to be dropped: $0 this month).
+    assert.deepEqual(carol.this_month, carol.today);
     // Near the budget each request reserves its expected cost first: the key stops within one
     // request's cost of the budget, on either side.
     const perRequest = carol.today.cost_usd / answered;
@@ -176,7 +188,7 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
   });
 
   test('/metrics exposes requests, latency, tokens, cost and decisions in Prometheus format', async () => {
-    const secret = (await runCli(['keys', 'create', '--name', 'dave', '--database', url])).out.trim();
+    const secret = (await runCli(['keys', 'create', '--name', 'eve', '--database', url])).out.trim();
     await untilKeyGives(secret, 200);
     await ask(secret);
     const res = await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${secret}` } });
@@ -196,6 +208,28 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
 });
 
 describe('a daemon on a non-loopback address', () => {
+  test('with team API keys: starts without warning that anyone can use it', { skip: postgresMissing() }, async () => {
+    const pg = await startPostgres();
+    try {
+      const url = await createDatabase(pg, 'exposed');
+      assert.equal((await runCli(['keys', 'create', '--name', 'ops', '--database', url])).code, 0);
+      const log: string[] = [];
+      const daemon = await startTestDaemon({
+        config: { store: { url }, server: { host: '0.0.0.0' } },
+        rpc: false,
+        log,
+      });
+      await daemon.close();
+      // Every request needs a key: the "anyone who can reach this machine" warning was false.
+      assert.ok(
+        log.some((line) => line.startsWith('HTTP API on http://0.0.0.0')),
+        log.join('\n'),
+      );
+      assert.equal(log.filter((line) => line.includes('WARNING')).join('\n'), '');
+    } finally {
+      pg.destroy();
+    }
+  });
   test('refuses to start without a token or keys', async () => {
     await assert.rejects(
       startTestDaemon({ config: { server: { host: '0.0.0.0' } }, rpc: false }),

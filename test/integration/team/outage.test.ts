@@ -170,6 +170,42 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     }
   });
 
+  test("down before a key spends: its budget still holds on the daemon's own counts", async () => {
+    // A reservation the database could not take used to leave the request uncounted: with the
+    // database down a key near its budget (or before its first answer) spent without limit.
+    const budgetUrl = await createDatabase(db, 'outage_spend');
+    const replica = await spawnReplica(teamConfig(fake.url, budgetUrl));
+    try {
+      let out = '';
+      const made = await cli(['keys', 'create', '--name', 'fay', '--budget-day', '0.0001', '--database', budgetUrl], {
+        out: (t) => (out += t),
+        err: () => undefined,
+      });
+      assert.equal(made, 0);
+      const secret = out.trim();
+      await new Promise((r) => setTimeout(r, 1200)); // the daemon refreshes its keys every second
+      db.stop('immediate');
+      const statuses: number[] = [];
+      // model-a answers cost ~$0.00003 each: the budget allows a handful.
+      for (let i = 0; i < 15 && !statuses.includes(429); i++) {
+        const res = await postJson(
+          `${replica.url}/v1/chat/completions`,
+          { model: 'model-a', messages: [{ role: 'user', content: `spend ${i}` }] },
+          { authorization: `Bearer ${secret}` },
+        );
+        statuses.push(res.status);
+        if (res.status === 429) {
+          const body = (await res.json()) as { error: { code: string } };
+          assert.equal(body.error.code, 'insufficient_quota');
+        } else assert.equal(res.status, 200, `${await res.text()}\n${replica.stderr().slice(-2000)}`);
+      }
+      assert.ok(statuses.includes(429), `no refusal while the database was down: ${statuses.join(' ')}`);
+    } finally {
+      db.start();
+      await replica.stop();
+    }
+  });
+
   test('down in the middle of a budget reservation: the daemon lives on and answers on its own counts', async () => {
     // Near a budget (and before a key's first answer) a request reserves its cost in a transaction
     // on the daemon's own thread; an unheard connection error there would end the whole daemon.

@@ -55,6 +55,10 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     const there = await run(['store', 'copy', '--from', source, '--to', url]);
     assert.equal(there.code, 0, there.err);
     assert.match(there.err, /copied 30 requests, 3 feedback, 3 outcomes/);
+    // Run again (an interrupted copy retried, or simply twice): the ratings and outcomes the
+    // learners count are not doubled (they used to be: 6 feedback and 6 outcomes).
+    const twice = await run(['store', 'copy', '--from', source, '--to', url]);
+    assert.equal(twice.code, 0, twice.err);
     const team = await openPostgresStore({ url, dataDir: tempDir() });
     try {
       assert.deepEqual(team.stats(POOL), want.stats);
@@ -72,6 +76,10 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     const back = tempDir();
     const home = await run(['store', 'copy', '--from', url, '--to', back]);
     assert.equal(home.code, 0, home.err);
+    // Into a data dir that already holds data: refused, nothing doubled (ratings used to be).
+    const homeTwice = await run(['store', 'copy', '--from', url, '--to', back]);
+    assert.equal(homeTwice.code, 1);
+    assert.match(homeTwice.err, /already holds a store with data: copy into an empty \(or new\) data directory/);
     const again = await openStore({ dataDir: back });
     try {
       assert.deepEqual(again.stats(POOL), want.stats);

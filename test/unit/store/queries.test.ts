@@ -337,3 +337,30 @@ for (const impl of STORE_IMPLEMENTATIONS) {
     });
   });
 }
+
+// In a store of its own: the rows it adds would change the figures the suite above checks.
+for (const impl of STORE_IMPLEMENTATIONS) {
+  describe(`store decisions paging (${impl.name})`, { skip: impl.skip }, () => {
+    let opened: OpenedStore;
+    before(async () => {
+      opened = await impl.open();
+    });
+    after(() => opened?.close());
+
+    test('listDecisions pages through requests stored in the same millisecond without skipping any', () => {
+      // A busy daemon stores several requests per millisecond; a page ending inside such a group
+      // used to skip the group's other rows (the cursor was created_at alone).
+      const at = T0 - 5_000_000;
+      const ids = Array.from({ length: 7 }, (_, i) => `fugu-same-ms-${i}`);
+      for (const id of ids) opened.store.saveRequest({ ...makeRequest(2000), request_id: id, created_at: at });
+      const seen: string[] = [];
+      let page = opened.store.listDecisions({ limit: 3, before: at + 1 });
+      while (page.length > 0 && page[0]!.created_at === at) {
+        seen.push(...page.filter((r) => r.created_at === at).map((r) => r.request_id));
+        const last = page[page.length - 1]!;
+        page = opened.store.listDecisions({ limit: 3, before: last.created_at, before_id: last.request_id });
+      }
+      assert.deepEqual(seen, [...ids].reverse());
+    });
+  });
+}
