@@ -38,10 +38,12 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     return ((await res.json()) as { model: string }).model;
   };
 
-  test('training rows accepted by replica A change the decision on replica B within a second', async () => {
+  test('training rows accepted by replica A change the decision on replica B, which keeps running', async () => {
     const [a, b] = replicas as [TeamReplica, TeamReplica];
     // Wait until B's learner is loaded (its embedder ready): the dry run then comes from "learned".
     const before = await route(b);
+    const pid = async () => ((await (await fetch(`${b.url}/health`)).json()) as { pid: number }).pid;
+    const pidBefore = await pid();
     const better = before === 'model-a' ? 'model-b' : 'model-a';
     const worse = before;
     const rows = [];
@@ -53,14 +55,14 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     assert.equal(accepted.status, 200, await accepted.clone().text());
     const acceptedAt = Date.now();
     let now = await route(b);
-    while (now !== better && Date.now() - acceptedAt < 10_000) {
+    // A bound for a broken build only: the speed itself (1 s p95) is measured by npm run bench:team.
+    while (now !== better && Date.now() - acceptedAt < 60_000) {
       await new Promise((r) => setTimeout(r, 20));
       now = await route(b);
     }
     const ms = Date.now() - acceptedAt;
     assert.equal(now, better, `replica B still routes to ${now} ${ms} ms after A accepted the outcomes`);
-    // The target is 1 s p95 (npm run bench:team measures it); here: it happened, and not by a restart.
-    assert.ok(ms < 5000, `took ${ms} ms`);
+    assert.equal(await pid(), pidBefore, 'B learned while running, not by a restart');
   });
 
   test('a request answered by A is in B’s stats and B’s decisions page', async () => {
