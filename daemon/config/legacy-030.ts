@@ -176,9 +176,10 @@ export function translateLegacy030Config(value: unknown, warnings: string[]): un
  * that endpoint; its key comes from the provider's variable (env-keys.ts), as LiteLLM read it.
  */
 function translateLiteLlmProvider(m: Mapping, at: string, translated: string[]): void {
-  let provider = m['provider'];
+  const given = m['provider'];
   const model = m['model'];
-  if (typeof provider !== 'string' || typeof model !== 'string') return;
+  if (typeof given !== 'string' || typeof model !== 'string') return;
+  let provider: string = given;
   const prefix = model.includes('/') ? model.slice(0, model.indexOf('/')) : '';
   // LiteLLM's "groq/llama-3.1-8b-instant" names the provider in the model id.
   if (provider === 'openai' && m['api_base'] === undefined && prefix in LITELLM_HOSTED) provider = prefix;
