@@ -111,6 +111,9 @@ export class Chat implements ChatService {
     const decision = shouldEscalate(config.orchestrator, {
       requestedModel: request.model,
       verdict,
+      ...(routed.plan.bestPredictedQuality !== undefined
+        ? { bestPredictedQuality: routed.plan.bestPredictedQuality }
+        : {}),
       poolSize: config.pool.filter((m) => m.enabled !== false).length,
     });
     return decision.escalate ? `Escalated to the orchestrator: ${decision.reason}.` : null;

@@ -10,6 +10,8 @@ import type { FakeRequest } from '../../fakes';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 
 let predicted = 0.9;
+/** The best prediction over the pool (undefined: the strategy does not report one). */
+let best: number | undefined;
 /** A "learned" strategy that always picks model-a and predicts `predicted` for it. */
 const learner: Learner = {
   strategy: (name) =>
@@ -23,6 +25,7 @@ const learner: Learner = {
             ranked: candidates.map((c, i) => ({ model: c.config.name, score: 1 - i / 10 })),
             explanation: 'scripted prediction',
             predictedQuality: predicted,
+            ...(best !== undefined ? { bestPredictedQuality: best } : {}),
           }),
         }
       : undefined,
@@ -72,6 +75,20 @@ describe('orchestrator.auto_escalate_below', () => {
     const answer = (await (await ask()).json()) as ChatCompletion;
     assert.equal(answer.routing_decision?.strategy, 'learned');
     assert.equal(answer.model, 'model-a');
+  });
+
+  test('the pick below the threshold but a pricier model predicted above it: the single model answers', async () => {
+    // auto:cost picks the cheap model knowing it answers worse; a team is worth its calls only
+    // when no single model is expected to reach the bar. Before, the pick's 0.30 alone escalated.
+    predicted = 0.3;
+    best = 0.8;
+    try {
+      const answer = (await (await ask()).json()) as ChatCompletion;
+      assert.equal(answer.routing_decision?.strategy, 'learned');
+      assert.equal(answer.model, 'model-a');
+    } finally {
+      best = undefined;
+    }
   });
 
   test('below the threshold: the team answers, and the decision says why', async () => {
