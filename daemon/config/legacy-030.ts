@@ -165,6 +165,15 @@ export function translateLegacy030Config(value: unknown, warnings: string[]): un
   }
 
   if (translated.length) warnings.push(`Fugusashi 0.3.0 config keys read as today's: ${translated.join('; ')}`);
+  const routing = isMapping(out['routing']) ? out['routing'] : {};
+  if (translated.some((t) => t.startsWith('tier1.router.prefer_local')) && routing['strategies'] === undefined)
+    // 0.3.0 had no data-free quality estimate: with nothing learned its cost router (and prefer_local)
+    // decided. Here the learned strategy's public-data prior decides before the cost strategy.
+    warnings.push(
+      'Fugusashi 0.3.0 routed by past outcomes, then by capability and price with prefer_local; here a prior from ' +
+        "public outcome data decides first and prefer_local applies to the cost strategy after it. For 0.3.0's " +
+        'order set routing.strategies: [similarity, cost, fallback]',
+    );
   if (ignored.length) warnings.push(`Fugusashi 0.3.0 config keys ignored (no equivalent here): ${ignored.join('; ')}`);
   return translated.length || ignored.length ? out : value;
 }
