@@ -9,7 +9,7 @@ export const IMPORT_HELP = `Usage: fugusashi import FILE [--data-dir DIR] [--tok
 
 Adds the outcomes in FILE to the running daemon's store, where the router learns from them at once:
 the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json),
-or a CSV score table (.csv). Each row counts with its own weight when it has one. The daemon of the
+a CSV score table (.csv), or Fugusashi 0.3.0's .fugusashi_data/outcomes.jsonl (its rated answers). Each row counts with its own weight when it has one. The daemon of the
 data dir must be running (fugusashi serve).`;
 
 export interface ImportDeps {
@@ -45,8 +45,16 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
     },
     body: text,
   });
-  const body = (await res.json().catch(() => ({}))) as { added?: number; error?: { message?: string } };
+  const body = (await res.json().catch(() => ({}))) as {
+    added?: number;
+    skipped?: number;
+    error?: { message?: string };
+  };
   if (!res.ok) throw new Error(body.error?.message ?? `daemon answered ${res.status}`);
   deps.out(`imported ${body.added ?? 0} outcome(s) from ${file} into the running daemon (pid ${daemon.info.pid})\n`);
+  if (body.skipped)
+    deps.out(
+      `skipped ${body.skipped} Fugusashi 0.3.0 record(s) with nothing to learn from (not rated, or the request failed)\n`,
+    );
   return 0;
 }

@@ -60,7 +60,8 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
   --fast-view           also score FILE with the router deciding on each prompt's fast first view
                         (as a daemon decides a new prompt; the store still learns USE vectors)
   --data-dir DIR        where the dashboard's Benchmark tab reads the last report (default ~/.fugusashi)
-Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL), --train alone (the router
+Fugusashi 0.3.0's spellings: -d FILE (same as FILE; CSV or JSONL; 0.3.0's {prompt, expected_model}
+rows are scored 1 for the expected model, 0 for the others: quality = 0.3.0's routing accuracy), --train alone (the router
 learns from the training folds before it is evaluated, as every run here does), --verbose / -v
 (one line per evaluated row: its id and the routed model, or the strong-win score), --dataset FILE;
 -t / --threshold X is accepted and has no effect (the learned router has no confidence cut-off).`;

@@ -40,6 +40,10 @@ const META_COLUMNS = new Set([
   'orig_split',
   'id',
   'index',
+  // Fugusashi 0.3.0's labelled datasets (fromLabels030).
+  'expected_model',
+  'category',
+  'ideal_cost',
 ]);
 const NON_MODEL_SUFFIXES = ['_response', '_turn1', '_turn2', '|model_response', '|total_cost'];
 
@@ -111,8 +115,11 @@ export function tableFromRecords(
   records: readonly Record<string, unknown>[],
   only?: readonly string[],
 ): EvalTable {
-  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  let columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
   if (!columns.includes('prompt')) throw new Error(`${name}: no "prompt" column`);
+  if (columns.includes('expected_model') && detectModels(columns, records).length === 0) {
+    ({ name, records, columns } = fromLabels030(name, records));
+  }
   let models = detectModels(columns, records);
   if (only?.length) {
     const missing = only.filter((m) => !models.includes(m));
@@ -159,6 +166,32 @@ export function tableFromRecords(
     contaminated,
     min: min === Infinity ? 0 : min,
     max: max === -Infinity ? 1 : max,
+  };
+}
+
+/**
+ * Fugusashi 0.3.0's benchmark datasets (`fugusashi benchmark -d my_data.jsonl`) label each prompt
+ * with the model it should go to: {prompt, expected_model, category, ideal_cost}. As a score table,
+ * the expected model scores 1 and the other labelled models 0, so a run's quality is 0.3.0's
+ * "routing accuracy": the share of prompts routed to their expected model.
+ */
+function fromLabels030(
+  name: string,
+  records: readonly Record<string, unknown>[],
+): { name: string; records: Record<string, unknown>[]; columns: string[] } {
+  const models = [...new Set(records.map((r) => cell(r.expected_model)).filter(Boolean))];
+  if (models.length < 2)
+    throw new Error(
+      `${name}: a 0.3.0 dataset (expected_model) needs at least two expected models to route between, found ${models.join(', ') || 'none'}`,
+    );
+  const scored = records.map((r) => ({
+    ...r,
+    ...Object.fromEntries(models.map((m) => [m, cell(r.expected_model) === m ? 1 : 0])),
+  }));
+  return {
+    name: `${name} (0.3.0 labels: quality = share routed to the expected model)`,
+    records: scored,
+    columns: [...new Set(scored.flatMap((r) => Object.keys(r)))],
   };
 }
 

@@ -5,6 +5,8 @@
 // This translates what has an equivalent into today's keys (today's own keys win when both are set),
 // drops what has none, and says both in one warning each, before the schema sees the file.
 
+import { LITELLM_HOSTED, LITELLM_SELF_HOSTED } from './litellm-providers';
+
 type Mapping = Record<string, unknown>;
 
 const isMapping = (v: unknown): v is Mapping => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -137,6 +139,7 @@ export function translateLegacy030Config(value: unknown, warnings: string[]): un
         m['provider'] = 'openai';
         translated.push(`${at}.provider (unset) → "openai", as 0.3.0 defaulted`);
       }
+      translateLiteLlmProvider(m, at, translated);
       if (m['capabilities'] === undefined) {
         m['capabilities'] = ['chat'];
         translated.push(`${at}.capabilities (unset) → ["chat"], as 0.3.0 defaulted`);
@@ -162,6 +165,47 @@ export function translateLegacy030Config(value: unknown, warnings: string[]): un
   }
 
   if (translated.length) warnings.push(`Fugusashi 0.3.0 config keys read as today's: ${translated.join('; ')}`);
+  const routing = isMapping(out['routing']) ? out['routing'] : {};
+  if (translated.some((t) => t.startsWith('tier1.router.prefer_local')) && routing['strategies'] === undefined)
+    // 0.3.0 had no data-free quality estimate: with nothing learned its cost router (and prefer_local)
+    // decided. Here the learned strategy's public-data prior decides before the cost strategy.
+    warnings.push(
+      'Fugusashi 0.3.0 routed by past outcomes, then by capability and price with prefer_local; here a prior from ' +
+        "public outcome data decides first and prefer_local applies to the cost strategy after it. For 0.3.0's " +
+        'order set routing.strategies: [similarity, cost, fallback]',
+    );
   if (ignored.length) warnings.push(`Fugusashi 0.3.0 config keys ignored (no equivalent here): ${ignored.join('; ')}`);
   return translated.length || ignored.length ? out : value;
+}
+
+/**
+ * 0.3.0 passed `provider` and `model` to LiteLLM, which knows providers this schema does not name:
+ * `provider: groq` (or `provider: openai` with `model: groq/llama-3.1-8b-instant`, LiteLLM's own
+ * spelling) is Groq's OpenAI-compatible endpoint. Rewrites such a model (in place) to `openai` at
+ * that endpoint; its key comes from the provider's variable (env-keys.ts), as LiteLLM read it.
+ */
+function translateLiteLlmProvider(m: Mapping, at: string, translated: string[]): void {
+  const given = m['provider'];
+  const model = m['model'];
+  if (typeof given !== 'string' || typeof model !== 'string') return;
+  let provider: string = given;
+  const prefix = model.includes('/') ? model.slice(0, model.indexOf('/')) : '';
+  // LiteLLM's "groq/llama-3.1-8b-instant" names the provider in the model id.
+  if (provider === 'openai' && m['api_base'] === undefined && prefix in LITELLM_HOSTED) provider = prefix;
+  const hosted = LITELLM_HOSTED[provider];
+  const selfHosted = LITELLM_SELF_HOSTED[provider];
+  if (!hosted && !selfHosted) return;
+  const upstreamModel = prefix === provider ? model.slice(prefix.length + 1) : model;
+  const kind = hosted ? 'openai' : selfHosted!;
+  const changes = [`provider "${provider}" → "${kind}"`];
+  m['provider'] = kind;
+  if (upstreamModel !== model) {
+    m['model'] = upstreamModel;
+    changes.push(`model "${upstreamModel}"`);
+  }
+  if (hosted && m['api_base'] === undefined) {
+    m['api_base'] = hosted.apiBase;
+    changes.push(`api_base ${hosted.apiBase}`);
+  }
+  translated.push(`${at} (LiteLLM's ${provider}): ${changes.join(', ')}`);
 }

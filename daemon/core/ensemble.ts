@@ -112,6 +112,7 @@ export class EnsembleStrategy {
     // An exploring pick is not the strategy's judgement of quality: it must not trigger escalation.
     if (verdict.predictedQuality !== undefined && !verdict.exploration)
       plan.predictedQuality = verdict.predictedQuality;
+    if (verdict.bestPredictedQuality !== undefined) plan.bestPredictedQuality = verdict.bestPredictedQuality;
     return plan;
   }
 }

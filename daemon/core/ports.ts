@@ -77,6 +77,11 @@ export interface StrategyVerdict {
   exploration?: boolean;
   /** Predicted quality (0..1) of the top pick, where the strategy predicts quality. */
   predictedQuality?: number;
+  /**
+   * The best predicted quality (0..1) over every candidate: the pick trades quality for cost, so
+   * its own prediction understates what the pool can do (auto-escalation reads this).
+   */
+  bestPredictedQuality?: number;
 }
 
 export interface RoutingStrategy {
@@ -91,6 +96,8 @@ export interface RoutePlan {
   order: string[];
   /** The deciding strategy's predicted quality (0..1) of its pick, when it predicts quality. */
   predictedQuality?: number;
+  /** Its best predicted quality over all candidates (StrategyVerdict.bestPredictedQuality). */
+  bestPredictedQuality?: number;
 }
 
 // ---------------------------------------------------------------- learning data

@@ -46,9 +46,17 @@ export class Chat implements ChatService {
     const started = performance.now();
     const id = newRequestId();
     if (request.model === ORCHESTRATE_MODEL) return this.runOrchestration(id, request, ctx, started);
-    const routed = await this.routing.plan(request);
+    let routed = await this.routing.plan(request);
     const escalation = this.escalation(request, routed);
-    if (escalation) return this.runOrchestration(id, request, ctx, started, undefined, escalation);
+    if (escalation) {
+      try {
+        return await this.runOrchestration(id, request, ctx, started, undefined, escalation);
+      } catch (err) {
+        // The client asked for `auto`: a team its budget cannot pay for leaves the routed model.
+        if (!isBudgetStop(err) || ctx.signal.aborted) throw err;
+        routed = notEscalated(routed, err);
+      }
+    }
     const outcome = this.open(id, request, ctx, routed, started);
     try {
       // n > 1: the choices are made in parallel by the model the first call lands on (choices.ts).
@@ -78,21 +86,34 @@ export class Chat implements ChatService {
     }
     const routed = await this.routing.plan(request);
     const escalation = this.escalation(request, routed);
-    if (escalation) return this.streamOrchestrated(id, request, ctx, started, escalation);
-    const outcome = this.open(id, request, ctx, routed, started);
-    let opened: OpenedStream;
-    try {
-      opened = await this.upstreams.openStream(routed.plan.order, request, ctx.signal, outcome.attempts);
-    } catch (err) {
-      outcome.failed(err);
-      throw err;
-    }
+    if (escalation) return this.streamOrchestrated(id, request, ctx, started, { reason: escalation, routed });
+    const { opened, outcome } = await this.openRouted(id, request, ctx, routed, started);
     return {
       id,
       decision: routed.plan.decision,
       answeredBy: opened.config.name,
       chunks: this.relay(request, ctx, routed, outcome, opened),
     };
+  }
+
+  /** Opens the routed model's stream (with fallback along the plan); the request's record fails with it. */
+  private async openRouted(
+    id: string,
+    request: ChatCompletionRequest,
+    ctx: RunContext,
+    routed: Routed,
+    started: number,
+  ): Promise<{ opened: OpenedStream; outcome: RequestOutcome }> {
+    const outcome = this.open(id, request, ctx, routed, started);
+    try {
+      return {
+        opened: await this.upstreams.openStream(routed.plan.order, request, ctx.signal, outcome.attempts),
+        outcome,
+      };
+    } catch (err) {
+      outcome.failed(err);
+      throw err;
+    }
   }
 
   /**
@@ -111,6 +132,9 @@ export class Chat implements ChatService {
     const decision = shouldEscalate(config.orchestrator, {
       requestedModel: request.model,
       verdict,
+      ...(routed.plan.bestPredictedQuality !== undefined
+        ? { bestPredictedQuality: routed.plan.bestPredictedQuality }
+        : {}),
       poolSize: config.pool.filter((m) => m.enabled !== false).length,
     });
     return decision.escalate ? `Escalated to the orchestrator: ${decision.reason}.` : null;
@@ -219,8 +243,10 @@ export class Chat implements ChatService {
     request: ChatCompletionRequest,
     ctx: RunContext,
     started: number,
-    escalation?: string,
+    /** Set when auto-escalation chose the team for a request routed to `routed`. */
+    escalated?: { reason: string; routed: Routed },
   ): ChatStream {
+    const escalation = escalated?.reason;
     // Progress events are queued and streamed as they come; the final answer follows them.
     const progress = new AsyncQueue<ChatCompletionChunk>();
     const created = Math.floor(Date.now() / 1000);
@@ -256,14 +282,30 @@ export class Chat implements ChatService {
       },
       (err: unknown) => progress.end(err instanceof Error ? err : new Error('orchestration failed', { cause: err })),
     );
+    // An escalated run its budget stopped: the routed model's stream follows the progress shown.
+    const fallBack = (err: unknown): AsyncGenerator<ChatCompletionChunk> | null => {
+      if (!escalated || !isBudgetStop(err) || ctx.signal.aborted) return null;
+      const routed = notEscalated(escalated.routed, err);
+      return (async function* (chat: Chat) {
+        const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started);
+        yield* chat.relay(request, ctx, routed, outcome, opened);
+      })(this);
+    };
     async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
       let first = true;
-      for await (const chunk of progress) {
-        if (first) {
-          chunk.routing_decision = planning;
-          first = false;
+      try {
+        for await (const chunk of progress) {
+          if (first) {
+            chunk.routing_decision = planning;
+            first = false;
+          }
+          yield chunk;
         }
-        yield chunk;
+      } catch (err) {
+        const single = fallBack(err);
+        if (!single) throw err;
+        yield* single;
+        return;
       }
       const completion = result;
       if (!completion) return;
@@ -333,7 +375,10 @@ export class Chat implements ChatService {
       });
       return { ...run.completion, id, usage, routing_decision: decision };
     } catch (err) {
-      this.open(id, request, ctx, routed, started).failed(err);
+      // An escalated run its budget stopped is not the request's end: the routed model answers
+      // under the same id and that is the one record (complete / streamOrchestrated).
+      if (!(escalation && isBudgetStop(err) && !ctx.signal.aborted))
+        this.open(id, request, ctx, routed, started).failed(err);
       throw err;
     }
   }
@@ -389,4 +434,18 @@ export function decisionRow(record: RequestRecord): DecisionRow {
     latency_ms: record.latency_ms,
     rating: null,
   };
+}
+
+/** The orchestrator stopped at one of its limits (max_cost_usd, max_seconds). */
+function isBudgetStop(err: unknown): err is FugusashiError {
+  return err instanceof FugusashiError && err.kind === 'BudgetExceeded';
+}
+
+/** `routed` with its explanation saying why the team did not answer. */
+function notEscalated(routed: Routed, err: FugusashiError): Routed {
+  const decision = {
+    ...routed.plan.decision,
+    explanation: `Not escalated: ${err.message.replace(/ Raise the limit.*$/, '')} ${routed.plan.decision.explanation}`,
+  };
+  return { ...routed, plan: { ...routed.plan, decision } };
 }

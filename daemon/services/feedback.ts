@@ -12,13 +12,11 @@ import { FugusashiError } from '../../shared/errors';
 import { routingText } from '../core/features';
 import type { Outcome } from '../core/ports';
 import type { OrchestratorPort, ServiceDeps } from './deps';
+import { ratingScore } from './rating';
 import { parseCsv, parseJsonLines, validateRows } from './training-rows';
 import type { FeedbackService, LiveEvents } from './types';
 
-/** Ratings 1–5 map to 0, .25, .5, .75, 1. */
-export function ratingScore(rating: number): number {
-  return (rating - 1) / 4;
-}
+export { ratingScore };
 
 export class Feedback implements FeedbackService {
   private sinceRetrain = 0;
@@ -97,8 +95,8 @@ export class Feedback implements FeedbackService {
     this.learn([{ ...row, created_at: this.now() }]);
   }
 
-  addTraining(rows: unknown): { added: number } {
-    const valid = validateRows(rows);
+  addTraining(rows: unknown): { added: number; skipped?: number } {
+    const { rows: valid, skipped } = validateRows(rows);
     const created_at = this.now();
     const added = this.learn(
       valid.map((r) => ({
@@ -111,10 +109,11 @@ export class Feedback implements FeedbackService {
         created_at,
       })),
     );
-    return { added };
+    // Records of a 0.3.0 outcomes.jsonl that carried no judgement (unrated, failed).
+    return skipped > 0 ? { added, skipped } : { added };
   }
 
-  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number } {
+  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number; skipped?: number } {
     return this.addTraining(format === 'csv' ? parseCsv(text) : parseJsonLines(text));
   }
 

@@ -1,20 +1,30 @@
-// Validation and parsing of training rows ({prompt, model, score[, weight]}) from JSON, JSON lines
-// or CSV. All-or-nothing: one bad row rejects the batch with its row number and field, so a typo
-// never half-imports a file.
+// Validation and parsing of training rows ({prompt, model[, score, weight]}) from JSON, JSON lines
+// or CSV, and of Fugusashi 0.3.0's outcome records (outcomes-030.ts). All-or-nothing: one bad row
+// rejects the batch with its row number and field, so a typo never half-imports a file.
 import type { TrainingRow } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 // The one RFC 4180 parser of the daemon (the benchmark's score tables use it too).
 import { parseCsv as parseCsvRecords } from '../benchmark/csv';
+import { rowsFromOutcomes030 } from './outcomes-030';
 
 export const MAX_ROWS_PER_IMPORT = 200_000;
 
-export function validateRows(rows: unknown): TrainingRow[] {
+/**
+ * The rows to learn, and how many records of a 0.3.0 outcomes.jsonl had nothing to learn from
+ * (outcomes-030.ts). Rows are numbered as given in errors.
+ */
+export function validateRows(rows: unknown): { rows: TrainingRow[]; skipped: number } {
   if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
   if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
   if (rows.length > MAX_ROWS_PER_IMPORT) {
     throw new FugusashiError('InvalidRequest', `At most ${MAX_ROWS_PER_IMPORT} rows per import`, 'rows');
   }
-  return rows.map((row, i) => validateRow(row, i));
+  const translated = rowsFromOutcomes030(rows);
+  const valid: TrainingRow[] = [];
+  translated.rows.forEach((row, i) => {
+    if (row !== null) valid.push(validateRow(row, i));
+  });
+  return { rows: valid, skipped: translated.skipped };
 }
 
 function validateRow(row: unknown, i: number): TrainingRow {
@@ -25,7 +35,9 @@ function validateRow(row: unknown, i: number): TrainingRow {
   const r = row as Record<string, unknown>;
   if (typeof r['prompt'] !== 'string' || !r['prompt'].trim()) bad('prompt', 'must be a non-empty string');
   if (typeof r['model'] !== 'string' || !r['model'].trim()) bad('model', 'must be a non-empty string');
-  const score = typeof r['score'] === 'string' && r['score'].trim() !== '' ? Number(r['score']) : r['score'];
+  // No score: 0.3.0's POST /v1/routing/training took a row without one as a good example (1.0).
+  const given = r['score'] === undefined || r['score'] === null || r['score'] === '' ? 1 : r['score'];
+  const score = typeof given === 'string' ? Number(given) : given;
   if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1)
     bad('score', 'must be a number from 0 to 1');
   const out: TrainingRow = {
@@ -56,13 +68,13 @@ export function parseJsonLines(text: string): unknown[] {
   return rows;
 }
 
-/** CSV with a header row naming prompt, model, score (and optionally weight); RFC 4180 quoting. */
+/** CSV with a header row naming prompt, model (and optionally score, weight); RFC 4180 quoting. */
 export function parseCsv(text: string): unknown[] {
   const records = parseCsvRecords(text);
   const header = records.shift();
   if (!header) throw new FugusashiError('InvalidRequest', 'Empty CSV', 'body');
   const names = header.map((h) => h.trim().toLowerCase());
-  for (const required of ['prompt', 'model', 'score']) {
+  for (const required of ['prompt', 'model']) {
     if (!names.includes(required)) {
       throw new FugusashiError('InvalidRequest', `CSV header must name a '${required}' column`, required);
     }

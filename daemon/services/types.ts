@@ -40,9 +40,10 @@ export interface ChatService {
 
 export interface FeedbackService {
   rate(params: RateParams): RateResult;
-  addTraining(rows: unknown): { added: number };
+  /** `skipped`: records of a 0.3.0 outcomes.jsonl with nothing to learn (unrated or failed). */
+  addTraining(rows: unknown): { added: number; skipped?: number };
   /** Bulk import: JSON lines or CSV with a header row (prompt, model, score[, weight]). */
-  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number };
+  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number; skipped?: number };
   retrain(): { started: boolean };
   stats(): FeedbackStats;
   rankings(): ModelRanking[];

@@ -348,6 +348,7 @@ export class LiveMultiStack {
       ranked: ranked.map((s) => ({ model: s.candidate.config.name, score: Math.round(s.utility * 1000) / 1000 })),
       explanation: `Multi-model stack (${stack.describeWeights()}; fitted on ${stack.prompts} prompts scored for all ${stack.models.length} models): ${compareSentence(chosen, ranked, display)}`,
       predictedQuality: display(chosen),
+      bestPredictedQuality: Math.max(...ranked.map(display)),
     };
   }
 }

@@ -184,5 +184,6 @@ export function decideFromPrior(
     ranked: ranked.map((s) => ({ model: s.candidate.config.name, score: Math.round(s.utility * 1000) / 1000 })),
     explanation,
     predictedQuality: chosen.prediction.quality,
+    bestPredictedQuality: list[0]!.quality,
   };
 }

@@ -123,6 +123,7 @@ abstract class ModelStrategy implements RoutingStrategy {
       explanation: exploration ? `Exploring ${chosen.candidate.config.name} (few outcomes yet); ${sentence}` : sentence,
       exploration: exploration || undefined,
       predictedQuality: this.quality(chosen.prediction),
+      bestPredictedQuality: Math.max(...ranked.map((s) => this.quality(s.prediction))),
     };
   }
 

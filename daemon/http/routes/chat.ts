@@ -38,7 +38,16 @@ function abortOnDisconnect(res: ServerResponse): AbortController {
 export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
   app.post<{ Body: ChatCompletionRequest }>(
     '/v1/chat/completions',
-    { schema: { body: ChatCompletionRequestSchema } },
+    {
+      schema: { body: ChatCompletionRequestSchema },
+      // Fugusashi 0.3.0 routed a request without `model` as "auto" (its request model's default).
+      preValidation: (request, _reply, next) => {
+        const body = request.body as Record<string, unknown> | null;
+        if (body && typeof body === 'object' && !Array.isArray(body) && body['model'] === undefined)
+          body['model'] = 'auto';
+        next();
+      },
+    },
     async (request, reply) => {
       const body = request.body;
       const ctx = httpRunContext(request, reply);

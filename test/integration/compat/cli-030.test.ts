@@ -93,6 +93,60 @@ test('`fugusashi benchmark -v -t 0.4 -d FILE.jsonl` runs with one line per row a
   assert.match(stderr, /--threshold \(0\.3\.0\) has no effect/);
 });
 
+test("`fugusashi benchmark -d FILE` reads 0.3.0's labelled datasets (prompt, expected_model, category)", async () => {
+  // 0.3.0's -d format labels each prompt with the model it should go to. Before: "need at least two
+  // model columns, found none". Now the expected model scores 1 and the others 0, so the routed
+  // quality is 0.3.0's routing accuracy.
+  const code = [
+    'Write a Python function to sort a list',
+    'Write a SQL query joining two tables',
+    'Fix this bash script',
+  ];
+  const chat = ['Tell me a joke', 'What is the capital of France?', 'Write a haiku about autumn'];
+  const rows = [
+    ...code.flatMap((p, i) =>
+      [p, `${p} (variant ${i})`].map((prompt) => ({ prompt, expected_model: 'gpt-4o-mini', category: 'code' })),
+    ),
+    ...chat.flatMap((p, i) =>
+      [p, `${p} (variant ${i})`].map((prompt) => ({
+        prompt,
+        expected_model: 'llama3.2-local',
+        category: 'general',
+        ideal_cost: 0,
+      })),
+    ),
+  ];
+  const jsonl = path.join(dir, 'labels.jsonl');
+  writeFileSync(jsonl, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const { stdout } = await run(
+    process.execPath,
+    [
+      CLI_BUNDLE,
+      'benchmark',
+      '-d',
+      jsonl,
+      '--json',
+      '--folds',
+      '2',
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--data-dir',
+      path.join(dir, 'bench-data'),
+    ],
+    { timeout: 120_000 },
+  );
+  const report = JSON.parse(stdout) as {
+    dataset: string;
+    rows: number;
+    models: string[];
+    lambda_sweep: { quality: number }[];
+  };
+  assert.match(report.dataset, /labels\.jsonl \(0\.3\.0 labels: quality = share routed to the expected model\)/);
+  assert.equal(report.rows, 12);
+  assert.deepEqual([...report.models].sort(), ['gpt-4o-mini', 'llama3.2-local']);
+  for (const point of report.lambda_sweep) assert.ok(point.quality >= 0 && point.quality <= 1);
+});
+
 test('`fugusashi serve` in a folder holding config.yaml (0.3.0 read it by default) says how to use it', async () => {
   const project = path.join(dir, 'project');
   mkdirSync(project);

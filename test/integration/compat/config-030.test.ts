@@ -91,6 +91,11 @@ test("0.3.0's shipped config.yaml starts the daemon; the log says what was read 
   const log = daemon.stderr();
   assert.match(log, /0\.3\.0 config keys read as today's: .*port → server\.port/);
   assert.match(log, /tier1\.router\.prefer_local → routing\.prefer_local/);
+  // 0.3.0's prefer_local decided "Say hello" for the local model; here the prior decides first.
+  assert.match(
+    log,
+    /prefer_local applies to the cost strategy after it\. For 0\.3\.0's order set routing\.strategies: \[similarity, cost, fallback\]/,
+  );
   assert.match(log, /models\[1\]\.max_tokens → models\[1\]\.max_output_tokens/);
   assert.match(log, /0\.3\.0 config keys ignored \(no equivalent here\): .*host: 0\.0\.0\.0/);
   assert.match(log, /observability/);

@@ -126,3 +126,12 @@ test('trace carries start_time, routing and model_calls', async () => {
   assert.equal(call0.total_tokens, trace.usage.total_tokens);
   assert.equal(call0.error, null);
 });
+
+test('a chat request without model is routed as auto, as 0.3.0 defaulted it', async () => {
+  // Before: 400 "'model' must have required properties model".
+  const answer = await call('POST', '/v1/chat/completions', { messages: [{ role: 'user', content: 'Say hello' }] });
+  assert.match(answer.model, /^model-[ab]$/);
+  assert.notEqual(answer.routing_decision.strategy, 'override');
+  const decisions = await call('GET', '/v1/routing/decisions?limit=1');
+  assert.equal(decisions.data[0].requested_model, 'auto');
+});

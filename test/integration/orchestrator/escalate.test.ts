@@ -10,6 +10,8 @@ import type { FakeRequest } from '../../fakes';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 
 let predicted = 0.9;
+/** The best prediction over the pool (undefined: the strategy does not report one). */
+let best: number | undefined;
 /** A "learned" strategy that always picks model-a and predicts `predicted` for it. */
 const learner: Learner = {
   strategy: (name) =>
@@ -23,6 +25,7 @@ const learner: Learner = {
             ranked: candidates.map((c, i) => ({ model: c.config.name, score: 1 - i / 10 })),
             explanation: 'scripted prediction',
             predictedQuality: predicted,
+            ...(best !== undefined ? { bestPredictedQuality: best } : {}),
           }),
         }
       : undefined,
@@ -74,6 +77,20 @@ describe('orchestrator.auto_escalate_below', () => {
     assert.equal(answer.model, 'model-a');
   });
 
+  test('the pick below the threshold but a pricier model predicted above it: the single model answers', async () => {
+    // auto:cost picks the cheap model knowing it answers worse; a team is worth its calls only
+    // when no single model is expected to reach the bar. Before, the pick's 0.30 alone escalated.
+    predicted = 0.3;
+    best = 0.8;
+    try {
+      const answer = (await (await ask()).json()) as ChatCompletion;
+      assert.equal(answer.routing_decision?.strategy, 'learned');
+      assert.equal(answer.model, 'model-a');
+    } finally {
+      best = undefined;
+    }
+  });
+
   test('below the threshold: the team answers, and the decision says why', async () => {
     predicted = 0.3;
     const answer = (await (await ask()).json()) as ChatCompletion;
@@ -92,5 +109,54 @@ describe('orchestrator.auto_escalate_below', () => {
       .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk);
     assert.match(chunks[0]?.routing_decision?.explanation ?? '', /Escalated to the orchestrator/);
     assert.ok(chunks.some((c) => c.choices[0]?.delta.content === 'TEAM ANSWER'));
+  });
+});
+
+describe('auto-escalation the orchestrator budget cannot pay for', () => {
+  // The planner alone is expected to cost more than max_cost_usd: before, the `auto` request
+  // failed with 422 budget_exceeded although the routed model could have answered it.
+  let d: TestDaemon;
+  before(async () => {
+    predicted = 0.3;
+    d = await startTestDaemon({
+      learner: () => learner,
+      rpc: false,
+      config: {
+        routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
+        orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6, max_cost_usd: 0.0001 },
+      },
+    });
+  });
+  after(async () => d.close());
+
+  const ask = (stream: boolean) =>
+    fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', stream, messages: [{ role: 'user', content: 'a hard question' }] }),
+    });
+
+  test('the routed model answers, the decision says why the team did not, one record is kept', async () => {
+    const res = await ask(false);
+    const answer = (await res.json()) as ChatCompletion;
+    assert.equal(res.status, 200, JSON.stringify(answer));
+    assert.equal(answer.model, 'model-a');
+    assert.equal(answer.routing_decision?.strategy, 'learned');
+    assert.match(answer.routing_decision?.explanation ?? '', /^Not escalated: Orchestration stopped: max_cost_usd/);
+    assert.equal(d.fakes['model-b']!.requests.length, 0, 'no planner call was paid for');
+    const trace = (await (await fetch(`${d.url}/v1/trace/${answer.id}`)).json()) as { answered_by: string };
+    assert.equal(trace.answered_by, 'model-a');
+  });
+
+  test('streamed: the routed model streams its answer', async () => {
+    const res = await ask(true);
+    assert.equal(res.status, 200);
+    const chunks = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk & { error?: unknown });
+    assert.ok(!chunks.some((c) => c.error), JSON.stringify(chunks));
+    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    assert.match(text, /fake answer from model-a-upstream to: a hard question/);
   });
 });

@@ -83,7 +83,7 @@ models:
     cost_per_output_token: 0
     capabilities: ["chat"]
   - name: "bad"
-    provider: "gemini"
+    provider: "bedrock"
     model: "x"
     cost_per_input_token: -1
     cost_per_output_token: 0

@@ -83,6 +83,11 @@ void test('an empty store routes by the prior: a hard prompt to the strong model
   assert.match(easy.explanation, /a stronger model than mixtral to add (little|nothing|something);/);
   assert.match(hard.explanation, /Predicted quality: gpt-4 0\.\d\d, mixtral 0\.\d\d/);
   assert.ok(hard.predictedQuality! > 0 && hard.predictedQuality! < 1);
+  // The cheap pick answers worse than gpt-4 would: the verdict also says what the pool's best can
+  // do (auto-escalation must not call a team when a single model is expected to reach the bar).
+  const gpt4 = Number(/gpt-4 (0\.\d\d)/.exec(easy.explanation)![1]);
+  assert.ok(easy.predictedQuality! < gpt4, easy.explanation);
+  assert.equal(easy.bestPredictedQuality!.toFixed(2), gpt4.toFixed(2));
   // auto:quality (λ = 0) takes the stronger model for the easy prompt too.
   assert.equal(learned.decide(input(EASY, 0), [weak, strong]).ranked[0]!.model, 'gpt-4');
   learner.close();

@@ -1,0 +1,127 @@
+// A Fugusashi 0.3.0 user's history is `.fugusashi_data/outcomes.jsonl` ("inspectable, shareable,
+// yours"): a line per routed request, and the record again with `user_rating` when it was rated.
+// `fugusashi import` refused it ("Row 1: 'model' must be a non-empty string"), so upgrading meant
+// starting from nothing. Now its rated answers become outcomes (rating 1–5 → score), unrated and
+// failed ones are counted and left out, as 0.3.0 never learned a quality from them. Also 0.3.0's
+// POST /v1/routing/training took rows without a score (TrainingExample.score = 1.0): refused before.
+// Real CLI processes and a real daemon.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
+import { CLI_BUNDLE, makeTempDir, requireCliBundle, spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon';
+
+const run = promisify(execFile);
+
+let fake: FakeUpstream;
+let dir: string;
+let dataDir: string;
+let daemon: SpawnedDaemon;
+
+before(async () => {
+  requireCliBundle();
+  fake = await startFakeOpenAI({ models: ['up'] });
+  dir = makeTempDir('fugu-030-import-');
+  dataDir = path.join(dir, 'data');
+  const configPath = path.join(dir, 'config.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      models: [
+        { name: 'llama3.2-local', provider: 'openai', model: 'up', api_base: fake.url },
+        { name: 'gpt-4o-mini', provider: 'openai', model: 'up', api_base: fake.url },
+      ],
+      server: { port: 0, data_dir: dataDir },
+    }),
+  );
+  daemon = await spawnDaemon(['--config', configPath]);
+});
+after(async () => {
+  await daemon?.stop();
+  await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The store's outcomes, as `fugusashi export` writes them. */
+async function exported(): Promise<{ prompt: string; model: string; score: number }[]> {
+  const { stdout } = await run(process.execPath, [CLI_BUNDLE, 'export', '--data-dir', dataDir]);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { prompt: string; model: string; score: number });
+}
+
+test("fugusashi import reads 0.3.0's outcomes.jsonl: rated answers become outcomes", async () => {
+  const base = { confidence: 0.6, strategy: 'ensemble(cost)', prompt_tokens: 5, completion_tokens: 20, cost: 0 };
+  const records = [
+    {
+      ...base,
+      prompt: 'Write a Python function to sort a list',
+      routed_to: 'gpt-4o-mini',
+      error: false,
+      timestamp: '2025-06-20T10:00:00.100000',
+    },
+    {
+      ...base,
+      prompt: 'Tell me a joke',
+      routed_to: 'llama3.2-local',
+      error: false,
+      timestamp: '2025-06-20T10:01:00.200000',
+    },
+    // The rating, appended later as a copy of the record.
+    {
+      ...base,
+      prompt: 'Tell me a joke',
+      routed_to: 'llama3.2-local',
+      error: false,
+      timestamp: '2025-06-20T10:01:00.200000',
+      user_rating: 2,
+    },
+    {
+      ...base,
+      prompt: 'Explain quantum computing',
+      routed_to: 'gpt-4o',
+      error: true,
+      timestamp: '2025-06-20T10:02:00.300000',
+    },
+    {
+      ...base,
+      prompt: 'Refactor this function',
+      routed_to: 'gpt-4o-mini',
+      error: false,
+      timestamp: '2025-06-20T10:03:00.400000',
+      user_rating: 5,
+    },
+  ];
+  const file = path.join(dir, '.fugusashi_data', 'outcomes.jsonl');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+  const { stdout } = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(stdout, /imported 2 outcome\(s\)/);
+  assert.match(stdout, /skipped 2 Fugusashi 0\.3\.0 record\(s\) with nothing to learn from/);
+
+  const rows = await exported();
+  const joke = rows.find((r) => r.prompt === 'Tell me a joke');
+  assert.equal(joke?.model, 'llama3.2-local');
+  assert.equal(joke?.score, 0.25, 'rating 2 of 5');
+  assert.equal(rows.find((r) => r.prompt === 'Refactor this function')?.score, 1);
+  assert.equal(rows.filter((r) => r.prompt === 'Tell me a joke').length, 1, 'the rated copy counts once');
+  assert.ok(!rows.some((r) => r.prompt === 'Explain quantum computing'), 'a failed request teaches nothing');
+});
+
+test("0.3.0's training rows without a score are good examples (score 1)", async () => {
+  const res = await fetch(`${daemon.url}/v1/routing/training`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([{ prompt: 'Write a SQL query with JOIN', model: 'gpt-4o-mini' }]),
+  });
+  const body = await res.text();
+  assert.equal(res.status, 200, body);
+  assert.deepEqual(JSON.parse(body), { added: 1, status: 'ok', indexed: 1 });
+  assert.equal((await exported()).find((r) => r.prompt === 'Write a SQL query with JOIN')?.score, 1);
+});
