@@ -6,6 +6,8 @@ export interface RequestTurnLike {
   readonly prompt: string;
   readonly participant: string;
   readonly command?: string | undefined;
+  /** What the user attached to that turn (ChatRequestTurn.references), last-first as VS Code lists them. */
+  readonly references?: readonly unknown[] | undefined;
 }
 export interface ResponseTurnLike {
   readonly participant: string;
@@ -72,6 +74,22 @@ export function toMessages(history: readonly unknown[], participant: string, pro
   }
   messages.push({ role: 'user', content: prompt });
   return messages;
+}
+
+/**
+ * What the user attached to earlier turns of the conversation (the turns toMessages keeps), newest
+ * turn first and each turn's references as VS Code lists them (last-first): a follow-up ("now write
+ * tests for it") must still see the file the first question attached, and the history holds only
+ * the typed prompts.
+ */
+export function historyReferences<R>(history: readonly unknown[], participant: string): R[] {
+  const turns: R[][] = [];
+  for (const turn of history) {
+    if (!isRequestTurn(turn) || turn.participant !== participant) continue;
+    if (turn.command && turn.command !== 'model') continue;
+    if (turn.references?.length) turns.push(turn.references as R[]);
+  }
+  return turns.reverse().flat();
 }
 
 /** `/model <name> [question]`: the first word names the pool model, the rest is the question. */

@@ -499,3 +499,69 @@ describe('chat participant with references', () => {
     assert.match(sent as string, /`shot\.png`:\nan image, and no model in your pool accepts images/);
   });
 });
+
+describe('chat participant: attachments of earlier turns', () => {
+  it('sends a file attached to an earlier question again with the follow-up (once, read as it is now)', async () => {
+    const seen: ChatParams[] = [];
+    pair.daemon.onRequest(ModelsRequest, () => [
+      { id: 'big', object: 'model' as const, created: 0, owned_by: 'x', context_window: 100_000 },
+    ]);
+    pair.daemon.onRequest(ChatRequest, (params) => {
+      seen.push(params);
+      return completion({ role: 'assistant', content: 'ok' });
+    });
+    stub.files.set('/ws/util.ts', 'export const add = (a: number, b: number) => a + b;\nexport const two = 2;\n');
+    stub.files.set('/ws/other.ts', 'export const other = 1;\n');
+    const util = vscode.Uri.file('/ws/util.ts');
+    const secondLine = new vscode.Location(util, new vscode.Range(1, 0, 1, 21));
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const shown: unknown[] = [];
+    const stream = { markdown: () => undefined, progress: () => undefined, reference: (r: unknown) => shown.push(r) };
+    const answered = (prompt: string) => ({
+      participant: 'fugusashi.router',
+      response: [],
+      result: { metadata: { requestId: 'r', text: `answer to ${prompt}`, model: 'big', prompt, alternatives: [] } },
+    });
+    const history = [
+      // VS Code lists a turn's references last-first.
+      {
+        prompt: 'What does this do?',
+        participant: 'fugusashi.router',
+        references: [
+          { id: 'sel', value: secondLine },
+          { id: 'f', value: util },
+        ],
+      },
+      answered('What does this do?'),
+      // A slash command's attachments are not part of the conversation.
+      {
+        prompt: '',
+        participant: 'fugusashi.router',
+        command: 'why',
+        references: [{ id: 'o', value: vscode.Uri.file('/ws/other.ts') }],
+      },
+      { participant: 'fugusashi.router', response: [], result: {} },
+    ];
+    const outcome = await stub.participants[0].handler(
+      // The follow-up attaches the same file again: it goes along once.
+      { prompt: 'Now write a test for it', references: [{ id: 'f', value: util }] },
+      { history },
+      stream,
+      new vscode.CancellationTokenSource().token,
+    );
+    assert.equal(outcome.errorDetails, undefined);
+    const messages = seen[0]!.request.messages;
+    assert.deepEqual(messages.slice(0, -1), [
+      { role: 'user', content: 'What does this do?' },
+      { role: 'assistant', content: 'answer to What does this do?' },
+    ]);
+    const sent = messages.at(-1)!.content as string;
+    assert.match(sent, /^Now write a test for it\n\n---\nAttached by the user:\n/);
+    assert.equal(sent.split('File `util.ts`:').length, 2, `util.ts once in ${sent}`);
+    assert.match(sent, /export const add = \(a: number, b: number\) => a \+ b;/);
+    assert.match(sent, /Selection `util\.ts:2`:\n```plaintext\nexport const two = 2;\n```/);
+    assert.doesNotMatch(sent, /other\.ts/);
+    assert.equal(shown.length, 2);
+  });
+});

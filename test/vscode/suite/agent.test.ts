@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DecisionRow, Trace } from '../../../shared/api';
-import { DecisionsRequest, TraceRequest } from '../../../shared/protocol';
+import { ChatRequest, DecisionsRequest, TraceRequest } from '../../../shared/protocol';
 import type { FugusashiApi } from '../../../extension/main';
 import { driverStep, recall, record, waitFor } from './driver';
 
@@ -157,6 +157,34 @@ describe('Fugusashi Auto with an image (vscode.lm)', () => {
   });
 });
 
+describe('an image to a VS Code language model in the pool (vscode-lm)', () => {
+  it('reaches the VS Code model as a LanguageModelDataPart', async () => {
+    // echo-in-vscode is the runner's echo model; it names each image part it was given.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+    const completion = await (
+      await api().rpc()
+    ).sendRequest(ChatRequest, {
+      request: {
+        model: 'echo-in-vscode',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Describe ' },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+            ],
+          },
+        ],
+      },
+      source: 'rpc',
+    });
+    assert.equal(
+      completion.choices[0]?.message.content,
+      `echo model says: Describe [image/png ${Buffer.from(png, 'base64').byteLength} bytes]`,
+    );
+  });
+});
+
 describe('@fugusashi sends what the user attached', () => {
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri;
   // A fresh session each time: the routed text (and so prompt_preview) would start with history.
@@ -176,6 +204,28 @@ describe('@fugusashi sends what the user attached', () => {
     assert.match(sent, /^What does the attached note say\?/);
     assert.match(sent, /File `notes\.md`:/);
     assert.match(sent, /Select this line and run “Fugusashi: Ask”\./);
+  });
+
+  it('sends the file attached to the first question again with a follow-up in the same chat', async () => {
+    const notes = vscode.Uri.joinPath(ws(), 'notes.md');
+    const open = (query: string, attachFiles?: vscode.Uri[]) =>
+      vscode.commands.executeCommand('workbench.action.chat.open', {
+        query,
+        mode: 'ask',
+        modelSelector: { vendor: 'fugusashi', id: 'auto' },
+        ...(attachFiles ? { attachFiles } : {}),
+      });
+    const seen = await seenIds();
+    await open('@fugusashi What is this note about?', [notes]);
+    await newRow(seen, (r) => r.source === 'vscode-chat', 'the first question');
+    const seen2 = await seenIds();
+    await open('@fugusashi Translate it to French');
+    const row = await newRow(seen2, (r) => r.source === 'vscode-chat', 'the follow-up');
+    const t = await trace(row.request_id);
+    const sent = lastUserText(t);
+    assert.match(sent, /^Translate it to French/);
+    assert.match(sent, /File `notes\.md`:[^]*Select this line and run “Fugusashi: Ask”\./);
+    assert.equal(t.messages.length, 3, 'question, answer, follow-up');
   });
 
   it('sends an attached selection (a file with a range: a Location) as the range’s text', async () => {
