@@ -224,7 +224,9 @@ describe('language-model picker', () => {
       ['auto', 'auto:cost', 'small'],
     );
     assert.equal(models[0]!.name, 'Fugusashi Auto');
-    assert.equal(models[0]!.maxInputTokens, 32000);
+    // The largest window, less the answer's room (a quarter, at most 4096 tokens).
+    assert.equal(models[0]!.maxInputTokens, 32000 - 4096);
+    assert.equal(models[0]!.maxOutputTokens, 4096);
   });
   it('converts vscode.lm messages to OpenAI messages (tool calls as tool_calls: agent.test.ts has the rest)', () => {
     assert.deepEqual(
