@@ -155,6 +155,7 @@ const stub = {
   quickPickAnswers: [], // queue: index into items, a label, or undefined (dismissed)
   inputBoxAnswers: [], // queue of strings/undefined
   inputBoxOptions: [], // the options of each showInputBox call
+  messageAnswers: [], // queue: the button a showWarningMessage is answered with (undefined: dismissed)
   participants: [],
   lmProviders: [],
   taskProviders: [],
@@ -182,6 +183,7 @@ const stub = {
     this.quickPickAnswers.length = 0;
     this.inputBoxAnswers.length = 0;
     this.inputBoxOptions.length = 0;
+    this.messageAnswers.length = 0;
     this.participants.length = 0;
     this.lmProviders.length = 0;
     this.taskProviders.length = 0;
@@ -324,8 +326,9 @@ const vscode = {
     async showInformationMessage(text) {
       stub.messages.push({ level: 'info', text });
     },
-    async showWarningMessage(text) {
-      stub.messages.push({ level: 'warning', text });
+    async showWarningMessage(text, ...items) {
+      stub.messages.push({ level: 'warning', text, items });
+      return stub.messageAnswers.shift();
     },
     async showErrorMessage(text) {
       stub.messages.push({ level: 'error', text });
