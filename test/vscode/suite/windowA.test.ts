@@ -69,6 +69,13 @@ describe('Fugusashi in a real VS Code: window A', () => {
     );
   });
 
+  it('answers the “Why …?” follow-up of that answer from the chat history (/why)', async () => {
+    const seen = new Set((await decisions(100)).map((r) => r.request_id));
+    await driverStep('chatWhy', { whyPrompt: 'What is the capital of France?' });
+    // /why reads the store; it routes nothing.
+    assert.equal((await decisions(100)).filter((r) => !seen.has(r.request_id)).length, 0);
+  });
+
   it('lists the LM provider in vscode.lm.selectChatModels and answers through it', async () => {
     const models = await waitFor('Fugusashi models', async () => {
       const m = await vscode.lm.selectChatModels({ vendor: 'fugusashi' });
