@@ -39,10 +39,13 @@ describe('Fugusashi in a real VS Code: window A', () => {
     const rpc = await api.rpc(60_000);
     const facts = api.daemon();
     assert.equal(facts.startedHere, true, 'window A starts the daemon');
-    const health = await rpc.sendRequest(HealthRequest, undefined);
+    // 3 callable models once this window has offered the runner's echo model (the vscode-lm member).
+    const health = await waitFor('the vscode-lm member offered by this window', async () => {
+      const h = await rpc.sendRequest(HealthRequest, undefined);
+      return h.models === 3 ? h : undefined;
+    });
     assert.equal(health.data_dir, `${process.env.HOME}/.fugusashi`);
     assert.equal(health.config_path, `${process.env.HOME}/.fugusashi/config.yaml`);
-    assert.equal(health.models, 3);
     assert.equal(api.daemon().view.phase, 'running');
     record('daemon', { pid: health.pid, port: health.http?.port, connectMs: facts.connectMs, readyMs: facts.readyMs });
   });
