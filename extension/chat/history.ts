@@ -57,6 +57,8 @@ function markdownText(parts: readonly unknown[]): string {
 export function toMessages(history: readonly unknown[], participant: string, prompt: string): ChatMessage[] {
   const messages: ChatMessage[] = [];
   let skipNextResponse = false;
+  /** A bare "/model name" re-asked the previous question: its answer's metadata names it. */
+  let reask = false;
   for (const turn of history) {
     if (isRequestTurn(turn)) {
       if (turn.participant !== participant || (turn.command && turn.command !== 'model')) {
@@ -65,10 +67,14 @@ export function toMessages(history: readonly unknown[], participant: string, pro
       }
       skipNextResponse = false;
       const text = turn.command === 'model' ? parseModelCommand(turn.prompt).question : turn.prompt;
+      reask = !text;
       if (text) messages.push({ role: 'user', content: text });
     } else if (isResponseTurn(turn)) {
       if (turn.participant !== participant || skipNextResponse) continue;
-      const text = answerMetadata(turn)?.text ?? markdownText(turn.response);
+      const meta = answerMetadata(turn);
+      if (reask && meta?.prompt) messages.push({ role: 'user', content: meta.prompt });
+      reask = false;
+      const text = meta?.text ?? markdownText(turn.response);
       if (text) messages.push({ role: 'assistant', content: text });
     }
   }
