@@ -190,7 +190,7 @@ describe('@fugusashi sends what the user attached', () => {
   // A fresh session each time: the routed text (and so prompt_preview) would start with history.
   beforeEach(() => vscode.commands.executeCommand('workbench.action.chat.newChat').then(undefined, () => undefined));
 
-  it('sends an attached file’s text with the prompt', async () => {
+  it('sends an attached file’s text with the prompt, and again with a follow-up question', async () => {
     const seen = await seenIds();
     const notes = vscode.Uri.joinPath(ws(), 'notes.md');
     await vscode.commands.executeCommand('workbench.action.chat.open', {
@@ -204,28 +204,21 @@ describe('@fugusashi sends what the user attached', () => {
     assert.match(sent, /^What does the attached note say\?/);
     assert.match(sent, /File `notes\.md`:/);
     assert.match(sent, /Select this line and run “Fugusashi: Ask”\./);
-  });
 
-  it('sends the file attached to the first question again with a follow-up in the same chat', async () => {
-    const notes = vscode.Uri.joinPath(ws(), 'notes.md');
-    const open = (query: string, attachFiles?: vscode.Uri[]) =>
-      vscode.commands.executeCommand('workbench.action.chat.open', {
-        query,
-        mode: 'ask',
-        modelSelector: { vendor: 'fugusashi', id: 'auto' },
-        ...(attachFiles ? { attachFiles } : {}),
-      });
-    const seen = await seenIds();
-    await open('@fugusashi What is this note about?', [notes]);
-    await newRow(seen, (r) => r.source === 'vscode-chat', 'the first question');
+    // A follow-up in the same chat, attaching nothing: the file goes along again.
     const seen2 = await seenIds();
-    await open('@fugusashi Translate it to French');
-    const row = await newRow(seen2, (r) => r.source === 'vscode-chat', 'the follow-up');
-    const t = await trace(row.request_id);
-    const sent = lastUserText(t);
-    assert.match(sent, /^Translate it to French/);
-    assert.match(sent, /File `notes\.md`:[^]*Select this line and run “Fugusashi: Ask”\./);
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: '@fugusashi Translate it to French',
+      mode: 'ask',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+    });
+    const followUp = await newRow(seen2, (r) => r.source === 'vscode-chat', 'the follow-up question');
+    const t = await trace(followUp.request_id);
     assert.equal(t.messages.length, 3, 'question, answer, follow-up');
+    assert.match(
+      lastUserText(t),
+      /^Translate it to French[^]*File `notes\.md`:[^]*Select this line and run “Fugusashi: Ask”\./,
+    );
   });
 
   it('sends an attached selection (a file with a range: a Location) as the range’s text', async () => {
