@@ -104,8 +104,6 @@ routing:
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
         'telemetry.telemetryLevel': 'off',
-        // The chat's 👍/👎 on an answer are shown only with this on (VS Code's default).
-        'telemetry.feedback.enabled': true,
         'window.commandCenter': false,
         'chat.setupFromDialog': false,
         // The DOM renderer keeps terminal text readable by the driver (no GPU in headless Chromium).
