@@ -24,6 +24,7 @@ import { PluginHost } from './plugins/host';
 import { JsonlCacheStore } from './services/cache/jsonl-store';
 import { createProviderRegistry } from './providers';
 import { VscodeLmHub } from './rpc/vscode-lm-hub';
+import { VscodeLmAvailability } from './services/vscode-lm-availability';
 import { createServices } from './services';
 import { BenchmarkService } from './services/benchmark';
 import { acquireDataDirLock, DataDirLockedError } from './store';
@@ -78,9 +79,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   // ---- the services both doors translate onto
   const vscodeLm = new VscodeLmHub();
   const providers = createProviderRegistry({ vscodeLm });
+  // vscode-lm members count as available only while a connected window offers their model.
+  const withWindows = new VscodeLmAvailability(vscodeLm);
   let http: { host: string; port: number } | null = null;
   const services = createServices({
-    config: () => live.services,
+    config: () => withWindows.view(live.services),
     store,
     learner,
     provider: (kind) => providers.get(kind),

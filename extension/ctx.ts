@@ -15,6 +15,7 @@ import { daemonArgs, isAlive, joinOrStart } from './daemon/discovery';
 import { LogTail } from './daemon/logTail';
 import { retryWhileAllowed } from './daemon/reconnect';
 import { RestartPolicy } from './daemon/restartPolicy';
+import { DaemonVersionCheck } from './daemon/version';
 import { Commands } from './ids';
 import { ChunkRouter, type DaemonRpc, type DisposableLike } from './rpc';
 import { daemonStatusPatch, StatusBar } from './statusBar';
@@ -73,6 +74,7 @@ export class Ctx implements vscode.Disposable {
   readonly onDidDisconnect = this.disconnected.event;
   private policy = new RestartPolicy(this.settings.maxRestarts);
   private readonly logTail: LogTail;
+  private readonly versionCheck: DaemonVersionCheck;
   private stopping = false;
   private connectStartedAt = 0;
   /** The connection closed and the client is restarting: a failed connect is retried (reconnect.ts). */
@@ -85,6 +87,10 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.listen(ChatChunkNotification, this.chunks.dispatch);
     this.listen(StatusNotification, (s) => this.status.update(daemonStatusPatch(s, this.status.current)));
+    this.versionCheck = new DaemonVersionCheck(
+      (extension.extension.packageJSON as { version?: string }).version ?? '0',
+      (line) => this.output.warn(line),
+    );
     this.logTail = new LogTail(
       () => this.logFile,
       (text) => this.output.append(text.replace(/\n$/, '')),
@@ -315,6 +321,8 @@ export class Ctx implements vscode.Disposable {
       `${joined.started ? 'started' : 'joined'} daemon pid ${joined.info.pid} (http ${joined.info.host}:${joined.info.port}) in ${joined.elapsedMs} ms`,
     );
     this.status.update({ pid: joined.info.pid, port: joined.info.port });
+    // Not awaited: the notice waits for the user, the connection must not.
+    void this.versionCheck.joined(joined.info, joined.started);
     joined.socket.on('close', () => this.output.info('daemon connection closed'));
     return { reader: joined.socket, writer: joined.socket };
   }

@@ -29,6 +29,58 @@ function contentText(content: ChatMessage['content']): string {
   return typeof content === 'string' ? content : (content ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
 }
 
+/**
+ * LanguageModelDataPart (VS Code ≥ 1.105; this package builds against the 1.104 API, so it is looked
+ * up at run time): how an image reaches a VS Code language model.
+ */
+interface DataPartApi {
+  image(data: Uint8Array, mimeType: string): unknown;
+}
+function dataPartApi(): DataPartApi | undefined {
+  const api = (vscode as unknown as { LanguageModelDataPart?: Partial<DataPartApi> }).LanguageModelDataPart;
+  return typeof api?.image === 'function' ? (api as DataPartApi) : undefined;
+}
+
+/** A `data:image/…;base64,…` URL → its bytes and mime type (undefined for any other URL). */
+export function decodeDataUrl(url: string): { mimeType: string; data: Uint8Array } | undefined {
+  const m = /^data:(image\/[\w.+-]+);base64,(.*)$/is.exec(url);
+  if (!m?.[1] || m[2] === undefined) return undefined;
+  return { mimeType: m[1].toLowerCase(), data: new Uint8Array(Buffer.from(m[2], 'base64')) };
+}
+
+/**
+ * A user turn's parts in order: text as text parts, images as LanguageModelDataParts. An image this
+ * VS Code cannot pass on (no data parts, or a web URL: a VS Code model is sent bytes, not links) is
+ * named in the text, so the model and the answer do not silently ignore it.
+ */
+function userParts(content: ChatMessage['content'], prefix: string): LmPart[] {
+  if (typeof content === 'string' || !content) return [new vscode.LanguageModelTextPart(prefix + (content ?? ''))];
+  const DataPart = dataPartApi();
+  const parts: LmPart[] = [];
+  let text = prefix;
+  const flush = () => {
+    if (text) parts.push(new vscode.LanguageModelTextPart(text));
+    text = '';
+  };
+  for (const p of content) {
+    if (p.type === 'text') {
+      text += p.text;
+      continue;
+    }
+    const image = decodeDataUrl(p.image_url.url);
+    if (image && DataPart) {
+      flush();
+      parts.push(DataPart.image(image.data, image.mimeType) as LmPart);
+    } else {
+      text += image
+        ? `[an image (${image.mimeType}) left out: this VS Code cannot send images to its language models]`
+        : `[image: ${p.image_url.url}]`;
+    }
+  }
+  flush();
+  return parts.length > 0 ? parts : [new vscode.LanguageModelTextPart('')];
+}
+
 /** A call's arguments as the object LanguageModelToolCallPart takes. */
 function callInput(call: ToolCall): object {
   try {
@@ -45,6 +97,7 @@ type LmPart = vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart | 
  * OpenAI messages → vscode.lm messages: an assistant's `tool_calls` become LanguageModelToolCallParts
  * in its turn, and the `role: 'tool'` results after it one user turn of LanguageModelToolResultParts,
  * as vscode.lm wants them. vscode.lm has no system role: system/developer text goes in as a user turn.
+ * A user's images (`image_url` data URLs) become LanguageModelDataParts (userParts).
  */
 export function toLmMessages(messages: readonly ChatMessage[]): vscode.LanguageModelChatMessage[] {
   const turns: { role: 'user' | 'assistant' | 'tool'; parts: LmPart[] }[] = [];
@@ -63,8 +116,7 @@ export function toLmMessages(messages: readonly ChatMessage[]): vscode.LanguageM
       if (last?.role === 'tool') last.parts.push(result);
       else turns.push({ role: 'tool', parts: [result] });
     } else {
-      const user = m.role === 'user' ? text : `[${m.role}] ${text}`;
-      turns.push({ role: 'user', parts: [new vscode.LanguageModelTextPart(user)] });
+      turns.push({ role: 'user', parts: userParts(m.content, m.role === 'user' ? '' : `[${m.role}] `) });
     }
   }
   return turns.map((t) =>

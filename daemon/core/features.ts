@@ -5,6 +5,7 @@
 import type { Capability } from '../../shared/config';
 import type { ChatCompletionRequest, ChatMessage } from '../../shared/openai';
 import type { PromptFeatures, RouteInput } from './ports';
+import { TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE } from '../../shared/tokens';
 
 /** Earlier turns add at most this many characters of context to the routing text. */
 export const CONTEXT_BUDGET_CHARS = 2_000;
@@ -12,10 +13,6 @@ export const CONTEXT_BUDGET_CHARS = 2_000;
 export const LAST_TURN_CAP_CHARS = 4_000;
 /** Above this estimate (prompt + answer) a model must be known to handle long contexts. */
 export const LONG_CONTEXT_TOKENS = 32_000;
-/** What one image costs in prompt tokens (OpenAI's 1024×1024 high-detail figure). */
-const TOKENS_PER_IMAGE = 765;
-/** Chat formats add a few tokens of framing per message. */
-const TOKENS_PER_MESSAGE = 4;
 
 export interface RoutingInputOptions {
   costWeight: number;

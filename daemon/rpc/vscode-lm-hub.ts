@@ -23,14 +23,17 @@ export class VscodeLmHub implements VscodeLmBridge {
   /** Insertion order = recency: a window re-reporting its models moves to the end. */
   private readonly windows = new Map<WindowConnection, VscodeLmModelInfo[]>();
   private readonly streams = new Map<string, AsyncQueue<VscodeLmPiece>>();
+  /** Changes with every window's models reported or gone (services/vscode-lm-availability.ts). */
+  revision = 0;
 
   setModels(connection: WindowConnection, models: VscodeLmModelInfo[]): void {
     this.windows.delete(connection);
     this.windows.set(connection, models);
+    this.revision += 1;
   }
 
   remove(connection: WindowConnection): void {
-    this.windows.delete(connection);
+    if (this.windows.delete(connection)) this.revision += 1;
   }
 
   models(): VscodeLmModelInfo[] {

@@ -73,6 +73,29 @@ async function readReference(ref: vscode.ChatPromptReference): Promise<Read | Bi
   return undefined;
 }
 
+/** What a reference points at: the same file or range attached twice is one attachment. */
+function referenceKey(ref: vscode.ChatPromptReference): unknown {
+  const value = ref.value;
+  if (value instanceof vscode.Uri) return `uri ${value.toString()}`;
+  if (value instanceof vscode.Location) {
+    const { start, end } = value.range;
+    return `location ${value.uri.toString()} ${start.line}:${start.character}-${end.line}:${end.character}`;
+  }
+  if (typeof value === 'string') return `text ${ref.id} ${value}`;
+  return value; // binary data and the like: by identity
+}
+
+/** The references with each one kept once, at its first place in the list (the newest, as VS Code lists them). */
+export function withoutRepeats(references: readonly vscode.ChatPromptReference[]): vscode.ChatPromptReference[] {
+  const seen = new Set<unknown>();
+  return references.filter((ref) => {
+    const key = referenceKey(ref);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** The request's references, in prompt order (VS Code lists them last-first). */
 export async function resolveAttachments(
   references: readonly vscode.ChatPromptReference[],

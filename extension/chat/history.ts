@@ -6,6 +6,8 @@ export interface RequestTurnLike {
   readonly prompt: string;
   readonly participant: string;
   readonly command?: string | undefined;
+  /** What the user attached to that turn (ChatRequestTurn.references), last-first as VS Code lists them. */
+  readonly references?: readonly unknown[] | undefined;
 }
 export interface ResponseTurnLike {
   readonly participant: string;
@@ -55,6 +57,8 @@ function markdownText(parts: readonly unknown[]): string {
 export function toMessages(history: readonly unknown[], participant: string, prompt: string): ChatMessage[] {
   const messages: ChatMessage[] = [];
   let skipNextResponse = false;
+  /** A bare "/model name" re-asked the previous question: its answer's metadata names it. */
+  let reask = false;
   for (const turn of history) {
     if (isRequestTurn(turn)) {
       if (turn.participant !== participant || (turn.command && turn.command !== 'model')) {
@@ -63,15 +67,35 @@ export function toMessages(history: readonly unknown[], participant: string, pro
       }
       skipNextResponse = false;
       const text = turn.command === 'model' ? parseModelCommand(turn.prompt).question : turn.prompt;
+      reask = !text;
       if (text) messages.push({ role: 'user', content: text });
     } else if (isResponseTurn(turn)) {
       if (turn.participant !== participant || skipNextResponse) continue;
-      const text = answerMetadata(turn)?.text ?? markdownText(turn.response);
+      const meta = answerMetadata(turn);
+      if (reask && meta?.prompt) messages.push({ role: 'user', content: meta.prompt });
+      reask = false;
+      const text = meta?.text ?? markdownText(turn.response);
       if (text) messages.push({ role: 'assistant', content: text });
     }
   }
   messages.push({ role: 'user', content: prompt });
   return messages;
+}
+
+/**
+ * What the user attached to earlier turns of the conversation (the turns toMessages keeps), newest
+ * turn first and each turn's references as VS Code lists them (last-first): a follow-up ("now write
+ * tests for it") must still see the file the first question attached, and the history holds only
+ * the typed prompts.
+ */
+export function historyReferences<R>(history: readonly unknown[], participant: string): R[] {
+  const turns: R[][] = [];
+  for (const turn of history) {
+    if (!isRequestTurn(turn) || turn.participant !== participant) continue;
+    if (turn.command && turn.command !== 'model') continue;
+    if (turn.references?.length) turns.push(turn.references as R[]);
+  }
+  return turns.reverse().flat();
 }
 
 /** `/model <name> [question]`: the first word names the pool model, the rest is the question. */

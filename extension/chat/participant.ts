@@ -8,9 +8,9 @@ import type { Ctx } from '../ctx';
 import { AUTO_MODEL_ID, LM_VENDOR, PARTICIPANT_ID } from '../ids';
 import { routedChat } from '../routedChat';
 import type { DaemonRpc } from '../rpc';
-import { resolveAttachments } from './attachments';
+import { resolveAttachments, withoutRepeats } from './attachments';
 import { attachmentBudgetChars, contextTokensFor, promptWithReferences, type AttachmentsResult } from './references';
-import { lastAnswer, parseModelCommand, toMessages, type AnswerMetadata } from './history';
+import { historyReferences, lastAnswer, parseModelCommand, toMessages, type AnswerMetadata } from './history';
 import { decisionHeader, statsMarkdown, whyMarkdown } from './render';
 
 export function registerChatParticipant(ctx: Ctx): vscode.Disposable {
@@ -68,7 +68,13 @@ async function handle(
         return {};
       }
     }
-    return await answer(ctx, model, prompt, request.references ?? [], context, stream, token);
+    // Files attached to earlier questions go along again (read as they are now): the history
+    // holds only the typed prompts, and a follow-up is usually about the same files.
+    const references = withoutRepeats([
+      ...(request.references ?? []),
+      ...historyReferences<vscode.ChatPromptReference>(context.history, PARTICIPANT_ID),
+    ]);
+    return await answer(ctx, model, prompt, references, context, stream, token);
   } catch (err) {
     // The user pressed Stop: VS Code marks the answer cancelled; the daemon's "cancelled" is no error.
     if (token.isCancellationRequested) return {};

@@ -4,7 +4,7 @@
 // what is left), and each cut one says how many characters were dropped.
 import type { ModelListEntry } from '../../shared/openai';
 import { AUTO_MODEL_ID } from '../ids';
-import { estimateTokens } from '../lm/messages';
+import { answerRoomTokens, DEFAULT_CONTEXT_TOKENS, estimateTokens } from '../lm/messages';
 
 export interface ResolvedReference {
   /** How the user would name it: a workspace-relative path, `path:12-30`, or the variable's name. */
@@ -24,8 +24,6 @@ export interface AttachmentsResult {
   cut: string[];
 }
 
-/** Used when the daemon does not know a model's window: a size every current chat model takes. */
-export const DEFAULT_CONTEXT_TOKENS = 8192;
 /** Characters per token of the budget: the same rough estimate as estimateTokens. */
 const CHARS_PER_TOKEN = 4;
 
@@ -117,7 +115,7 @@ export function contextTokensFor(model: string, pool: readonly ModelListEntry[])
  * quarter, at most 4096 tokens) and the conversation that goes with it.
  */
 export function attachmentBudgetChars(contextTokens: number, historyText: string): number {
-  const answerRoom = Math.min(4096, Math.floor(contextTokens / 4));
+  const answerRoom = answerRoomTokens(contextTokens);
   const tokens = contextTokens - answerRoom - estimateTokens(historyText) - 64;
   return Math.max(0, tokens) * CHARS_PER_TOKEN;
 }

@@ -11,6 +11,7 @@ import type {
   Tool,
   ToolCall,
 } from '../../shared/openai';
+import { TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE } from '../../shared/tokens';
 import { AUTO_MODEL_ID } from '../ids';
 
 /** LanguageModelChatMessageRole: User = 1, Assistant = 2 (System = 3 in newer VS Code builds). */
@@ -267,7 +268,7 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
   // none of its abilities, or agent mode would be offered an Auto whose every request fails.
   const callable = members.filter((m) => !m.unavailable);
   const listed = new Set(pool.map((m) => m.id));
-  const maxContext = Math.max(8192, ...callable.map((m) => m.context_window ?? 0));
+  const maxContext = Math.max(DEFAULT_CONTEXT_TOKENS, ...callable.map((m) => m.context_window ?? 0));
   // Auto routes a request with tools only to models that take tools (and one with images only to
   // models that see), so it has an ability when any member has it. Before the daemon has answered
   // the pool is unknown: tool calling is offered, so agent mode can pick Auto from the start.
@@ -278,8 +279,7 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
     name: 'Fugusashi Auto',
     family: 'fugusashi',
     version,
-    maxInputTokens: maxContext,
-    maxOutputTokens: 8192,
+    ...tokenLimits(maxContext),
     tooltip: `Routes each request to the best model of your pool for the money (${callable.length} models).`,
     detail: 'auto-routing',
     capabilities: { toolCalling: anyTools, imageInput: anyVision },
@@ -302,8 +302,7 @@ export function pickerModels(pool: readonly ModelListEntry[], version: string): 
       name: `${m.id} (via Fugusashi)`,
       family: m.provider ?? 'fugusashi',
       version,
-      maxInputTokens: m.context_window ?? 8192,
-      maxOutputTokens: 4096,
+      ...tokenLimits(m.context_window ?? DEFAULT_CONTEXT_TOKENS),
       tooltip: m.unavailable ? `Unavailable: ${m.unavailable}` : (m.description ?? `${m.id} from the Fugusashi pool`),
       detail: m.unavailable ? `${m.provider ?? ''} · unavailable`.replace(/^ · /, '') : (m.provider ?? ''),
       capabilities: { toolCalling: supportsTools(m), imageInput: supportsVision(m) },
@@ -318,7 +317,39 @@ function supportsVision(m: ModelListEntry): boolean {
   return m.capabilities?.includes('vision') ?? false;
 }
 
+/** Used when the daemon does not know a model's window: a size every current chat model takes. */
+export const DEFAULT_CONTEXT_TOKENS = 8192;
+
+/** Tokens of a window kept for the answer: a quarter, at most 4096. */
+export function answerRoomTokens(contextWindow: number): number {
+  return Math.min(4096, Math.floor(contextWindow / 4));
+}
+
+/**
+ * What the picker tells VS Code about a window: the prompt may take what the answer leaves. VS Code
+ * (agent mode) fills a prompt up to maxInputTokens; told the whole window, it sent prompts that the
+ * router then found too long for every model once the answer was counted ("context window 16000 <
+ * ~16150 tokens needed").
+ */
+export function tokenLimits(contextWindow: number): { maxInputTokens: number; maxOutputTokens: number } {
+  const answer = answerRoomTokens(contextWindow);
+  return { maxInputTokens: contextWindow - answer, maxOutputTokens: answer };
+}
+
 /** Rough token count (≈4 characters per token), the usual estimate without a tokenizer. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
+}
+
+/**
+ * provideTokenCount: a message counts as the router counts it (shared/tokens.ts): its text, each
+ * image, and the per-message framing. Images counted as nothing let VS Code put screenshots in a
+ * prompt it believed short.
+ */
+export function countMessageTokens(content: ReadonlyArray<unknown>): number {
+  const images = content.filter((p) => isDataPart(p) && isImage(p)).length;
+  const resultImages = content
+    .filter(isToolResultPart)
+    .reduce((n, r) => n + r.content.filter((p) => isDataPart(p) && isImage(p)).length, 0);
+  return estimateTokens(messageText(content)) + (images + resultImages) * TOKENS_PER_IMAGE + TOKENS_PER_MESSAGE;
 }

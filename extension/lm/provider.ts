@@ -7,6 +7,7 @@ import type { Ctx } from '../ctx';
 import { LM_VENDOR } from '../ids';
 import { routedChat } from '../routedChat';
 import {
+  countMessageTokens,
   estimateTokens,
   messageText,
   modelOptionsRequest,
@@ -78,7 +79,7 @@ export function registerLmProvider(ctx: Ctx): vscode.Disposable {
       ctx.status.update({ lastModel: chosen });
     },
     provideTokenCount(_model, text) {
-      return Promise.resolve(estimateTokens(typeof text === 'string' ? text : messageText(text.content)));
+      return Promise.resolve(typeof text === 'string' ? estimateTokens(text) : countMessageTokens(text.content));
     },
   };
   return vscode.Disposable.from(

@@ -85,6 +85,12 @@ class Range {
     this.end = typeof a === 'number' ? new Position(c, d) : b;
   }
 }
+class Location {
+  constructor(uri, rangeOrPosition) {
+    this.uri = uri;
+    this.range = rangeOrPosition instanceof Range ? rangeOrPosition : new Range(rangeOrPosition, rangeOrPosition);
+  }
+}
 class CodeLens {
   constructor(range, command) {
     this.range = range;
@@ -109,6 +115,16 @@ class LanguageModelToolCallPart {
 class LanguageModelToolResultPart {
   constructor(callId, content) {
     Object.assign(this, { callId, content });
+  }
+}
+// VS Code >= 1.105 (the extension looks it up at run time; `delete vscode.LanguageModelDataPart`
+// stands for an older VS Code).
+class LanguageModelDataPart {
+  constructor(data, mimeType) {
+    Object.assign(this, { data, mimeType });
+  }
+  static image(data, mimeType) {
+    return new LanguageModelDataPart(data, mimeType);
   }
 }
 // As in VS Code: a string is one text part, an array of parts is taken as it is.
@@ -139,12 +155,14 @@ const stub = {
   quickPickAnswers: [], // queue: index into items, a label, or undefined (dismissed)
   inputBoxAnswers: [], // queue of strings/undefined
   inputBoxOptions: [], // the options of each showInputBox call
+  messageAnswers: [], // queue: the button a showWarningMessage is answered with (undefined: dismissed)
   participants: [],
   lmProviders: [],
   taskProviders: [],
   contentProviders: new Map(),
   codeLensProviders: [],
   chatModels: [], // what lm.selectChatModels returns
+  files: new Map(), // fsPath → text: what workspace.openTextDocument reads for a file: Uri
   webviewPanels: [], // every panel created or handed to a serializer (see restoreWebviewPanel)
   webviewSerializers: new Map(), // viewType → WebviewPanelSerializer
   /** What VS Code does for a panel open when the window reloaded: an empty panel to the serializer. */
@@ -165,12 +183,14 @@ const stub = {
     this.quickPickAnswers.length = 0;
     this.inputBoxAnswers.length = 0;
     this.inputBoxOptions.length = 0;
+    this.messageAnswers.length = 0;
     this.participants.length = 0;
     this.lmProviders.length = 0;
     this.taskProviders.length = 0;
     this.contentProviders.clear();
     this.codeLensProviders.length = 0;
     this.chatModels = [];
+    this.files.clear();
     this.webviewPanels.length = 0;
     this.webviewSerializers.clear();
   },
@@ -244,11 +264,13 @@ const vscode = {
   Uri,
   Position,
   Range,
+  Location,
   CodeLens,
   ThemeColor,
   LanguageModelTextPart,
   LanguageModelToolCallPart,
   LanguageModelToolResultPart,
+  LanguageModelDataPart,
   LanguageModelChatMessage,
   LanguageModelChatMessageRole: { User: 1, Assistant: 2 },
   LanguageModelChatToolMode: { Auto: 1, Required: 2 },
@@ -304,8 +326,9 @@ const vscode = {
     async showInformationMessage(text) {
       stub.messages.push({ level: 'info', text });
     },
-    async showWarningMessage(text) {
-      stub.messages.push({ level: 'warning', text });
+    async showWarningMessage(text, ...items) {
+      stub.messages.push({ level: 'warning', text, items });
+      return stub.messageAnswers.shift();
     },
     async showErrorMessage(text) {
       stub.messages.push({ level: 'error', text });
@@ -341,6 +364,19 @@ const vscode = {
       if (arg && arg.scheme && stub.contentProviders.has(arg.scheme)) {
         const text = await stub.contentProviders.get(arg.scheme).provideTextDocumentContent(arg);
         return { uri: arg, getText: () => text };
+      }
+      if (arg instanceof Uri && arg.scheme === 'file') {
+        if (!stub.files.has(arg.fsPath)) throw new Error(`cannot open ${arg.fsPath}: no such file`);
+        const text = stub.files.get(arg.fsPath);
+        const offset = (pos) => {
+          const lines = text.split('\n');
+          return lines.slice(0, pos.line).reduce((n, l) => n + l.length + 1, 0) + pos.character;
+        };
+        return {
+          uri: arg,
+          languageId: /\.md$/.test(arg.fsPath) ? 'markdown' : 'plaintext',
+          getText: (range) => (range ? text.slice(offset(range.start), offset(range.end)) : text),
+        };
       }
       return { uri: undefined, getText: () => (arg && arg.content) || '' };
     },

@@ -301,6 +301,41 @@ const steps = {
     await sleep(500);
     await page.screenshot({ path: path.join(shots, 'vscode-chat-answer.png') });
   },
+  /**
+   * The "Why …?" follow-up under the last @fugusashi answer, clicked as a person does. (Chat's 👍/👎
+   * are not offered here: VS Code shows them only when a default chat agent, Copilot, is installed.)
+   */
+  async chatWhy(page, { whyPrompt }) {
+    const why = page.locator('.interactive-followup-reply').filter({ hasText: /^Why / }).last();
+    await why.click({ timeout: 30_000 });
+    // /why answers from the previous turn's metadata (the chat history), naming its prompt.
+    await page
+      .locator('.interactive-response')
+      .filter({ hasText: `Prompt: “${whyPrompt}”` })
+      .last()
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, 'vscode-chat-why.png') });
+  },
+  /** The dashboard webview as a person sees it: the "live" badge and rows of decisions. */
+  async dashboardLive(page) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      for (const frame of page.frames()) {
+        const badge = await frame
+          .locator('#connection')
+          .textContent({ timeout: 200 })
+          .catch(() => null);
+        const rows = badge === 'live' ? await frame.locator('#decisions-body tr').count() : 0;
+        if (rows > 0) {
+          log(`dashboard after reload: ${badge}, ${rows} decisions`);
+          await page.screenshot({ path: path.join(shots, 'vscode-dashboard-restored.png') });
+          return;
+        }
+      }
+      if (Date.now() > deadline) throw new Error('no live dashboard with decisions after the reload');
+      await sleep(500);
+    }
+  },
   async codelens(page, { title }) {
     const lens = page.locator('.codelens-decoration a').filter({ hasText: title }).first();
     await lens.waitFor({ timeout: 30_000 });

@@ -85,7 +85,7 @@ models:
     model: echo-1
     cost_per_input_token: 0.0001
     cost_per_output_token: 0.0001
-    capabilities: [chat]
+    capabilities: [chat, vision]
     description: a VS Code language model (the runner extension's), run by a connected window
 routing:
   strategies: [cost, fallback]

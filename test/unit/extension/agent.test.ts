@@ -6,7 +6,11 @@ import '../../helpers/vscode-stub.cjs';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import * as vscode from 'vscode';
-import type { ChatCompletion, ChatCompletionChunk, ModelListEntry } from '../../../shared/openai';
+import type { ModelConfig } from '../../../shared/config';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ModelListEntry } from '../../../shared/openai';
+import { TOKENS_PER_MESSAGE } from '../../../shared/tokens';
+import { buildCandidates } from '../../../daemon/core/candidates';
+import { routingInput } from '../../../daemon/core/features';
 import { ChatChunkNotification, ChatRequest, ModelsRequest, type ChatParams } from '../../../shared/protocol';
 import {
   attachmentBudgetChars,
@@ -17,8 +21,12 @@ import {
 } from '../../../extension/chat/references';
 import { registerChatParticipant } from '../../../extension/chat/participant';
 import {
+  countMessageTokens,
   messageText,
   modelOptionsRequest,
+  ROLE_SYSTEM,
+  ROLE_USER,
+  type LmMessageLike,
   pickerModels,
   toOpenAiMessages,
   toOpenAiTools,
@@ -265,10 +273,63 @@ describe('picker capabilities', () => {
     const [auto] = models;
     // Auto routes around the model, so agent mode must not be offered an Auto that can call no tool.
     assert.deepEqual(auto!.capabilities, { toolCalling: false, imageInput: false });
-    assert.equal(auto!.maxInputTokens, 8192);
+    assert.equal(auto!.maxInputTokens, 8192 - 2048, 'the window of the one callable model, less room for the answer');
     const listed = models.find((m) => m.id === 'gpt-big');
     assert.match(listed!.detail ?? '', /unavailable/);
     assert.match(listed!.tooltip, /OPENAI_API_KEY is not set/);
+  });
+});
+
+describe('picker token limits against the router', () => {
+  const pool: ModelConfig[] = [
+    { name: 'small', provider: 'openai', model: 'small', capabilities: ['chat', 'vision'], context_window: 16_000 },
+    {
+      name: 'big',
+      provider: 'openai',
+      model: 'big',
+      capabilities: ['chat', 'code', 'vision'],
+      context_window: 128_000,
+    },
+  ] as ModelConfig[];
+  const listed: ModelListEntry[] = pool.map((m) => ({
+    id: m.name,
+    object: 'model',
+    created: 0,
+    owned_by: 'x',
+    provider: 'openai',
+    capabilities: m.capabilities,
+    context_window: m.context_window!,
+  }));
+  /** A conversation VS Code would send: filled, by our provideTokenCount, up to `budget` tokens. */
+  function filled(budget: number, images: number): ChatMessage[] {
+    const image = { mimeType: 'image/png', data: new Uint8Array([1, 2, 3]) };
+    const system = 'You are a coding agent. Fix the bug in the code below. '.repeat(20);
+    const head: LmMessageLike[] = [
+      { role: ROLE_SYSTEM, content: [new vscode.LanguageModelTextPart(system)] },
+      // Screenshots of the bug: each one counts against the window for the router.
+      { role: ROLE_USER, content: [new vscode.LanguageModelTextPart('See: '), ...Array(images).fill(image)] },
+    ];
+    const used = head.reduce((n, m) => n + countMessageTokens(m.content), 0);
+    const fill = 'function f(x) { return x + 1; } // '
+      .repeat(20_000)
+      .slice(0, (budget - used - TOKENS_PER_MESSAGE) * 4);
+    return toOpenAiMessages([...head, { role: ROLE_USER, content: [new vscode.LanguageModelTextPart(fill)] }]);
+  }
+  it('a prompt VS Code fills up to maxInputTokens still fits the model’s window with the answer the router expects', () => {
+    const models = pickerModels(listed, '1');
+    for (const id of ['small', 'big', 'auto']) {
+      const picked = models.find((m) => m.id === id)!;
+      for (const images of [0, 8]) {
+        const messages = filled(picked.maxInputTokens, images);
+        const input = routingInput({ model: id, messages }, { costWeight: 1, explore: false, random: () => 0.5 });
+        const forced = id === 'auto' ? pool : pool.filter((m) => m.name === id);
+        const { candidates, excluded } = buildCandidates(forced, input, { isCoolingDown: () => false });
+        assert.ok(candidates.length > 0, `${id} with ${images} images: ${JSON.stringify(excluded)}`);
+        assert.ok(
+          picked.maxInputTokens + picked.maxOutputTokens <= (id === 'auto' ? 128_000 : forced[0]!.context_window!),
+        );
+      }
+    }
   });
 });
 
@@ -497,5 +558,71 @@ describe('chat participant with references', () => {
     const sent = seen[0]!.request.messages.at(-1)!.content;
     assert.equal(typeof sent, 'string', JSON.stringify(sent).slice(0, 200));
     assert.match(sent as string, /`shot\.png`:\nan image, and no model in your pool accepts images/);
+  });
+});
+
+describe('chat participant: attachments of earlier turns', () => {
+  it('sends a file attached to an earlier question again with the follow-up (once, read as it is now)', async () => {
+    const seen: ChatParams[] = [];
+    pair.daemon.onRequest(ModelsRequest, () => [
+      { id: 'big', object: 'model' as const, created: 0, owned_by: 'x', context_window: 100_000 },
+    ]);
+    pair.daemon.onRequest(ChatRequest, (params) => {
+      seen.push(params);
+      return completion({ role: 'assistant', content: 'ok' });
+    });
+    stub.files.set('/ws/util.ts', 'export const add = (a: number, b: number) => a + b;\nexport const two = 2;\n');
+    stub.files.set('/ws/other.ts', 'export const other = 1;\n');
+    const util = vscode.Uri.file('/ws/util.ts');
+    const secondLine = new vscode.Location(util, new vscode.Range(1, 0, 1, 21));
+    const { ctx } = fakeCtx(pair.rpc);
+    registerChatParticipant(ctx);
+    const shown: unknown[] = [];
+    const stream = { markdown: () => undefined, progress: () => undefined, reference: (r: unknown) => shown.push(r) };
+    const answered = (prompt: string) => ({
+      participant: 'fugusashi.router',
+      response: [],
+      result: { metadata: { requestId: 'r', text: `answer to ${prompt}`, model: 'big', prompt, alternatives: [] } },
+    });
+    const history = [
+      // VS Code lists a turn's references last-first.
+      {
+        prompt: 'What does this do?',
+        participant: 'fugusashi.router',
+        references: [
+          { id: 'sel', value: secondLine },
+          { id: 'f', value: util },
+        ],
+      },
+      answered('What does this do?'),
+      // A slash command's attachments are not part of the conversation.
+      {
+        prompt: '',
+        participant: 'fugusashi.router',
+        command: 'why',
+        references: [{ id: 'o', value: vscode.Uri.file('/ws/other.ts') }],
+      },
+      { participant: 'fugusashi.router', response: [], result: {} },
+    ];
+    const outcome = await stub.participants[0].handler(
+      // The follow-up attaches the same file again: it goes along once.
+      { prompt: 'Now write a test for it', references: [{ id: 'f', value: util }] },
+      { history },
+      stream,
+      new vscode.CancellationTokenSource().token,
+    );
+    assert.equal(outcome.errorDetails, undefined);
+    const messages = seen[0]!.request.messages;
+    assert.deepEqual(messages.slice(0, -1), [
+      { role: 'user', content: 'What does this do?' },
+      { role: 'assistant', content: 'answer to What does this do?' },
+    ]);
+    const sent = messages.at(-1)!.content as string;
+    assert.match(sent, /^Now write a test for it\n\n---\nAttached by the user:\n/);
+    assert.equal(sent.split('File `util.ts`:').length, 2, `util.ts once in ${sent}`);
+    assert.match(sent, /export const add = \(a: number, b: number\) => a \+ b;/);
+    assert.match(sent, /Selection `util\.ts:2`:\n```plaintext\nexport const two = 2;\n```/);
+    assert.doesNotMatch(sent, /other\.ts/);
+    assert.equal(shown.length, 2);
   });
 });

@@ -75,6 +75,25 @@ describe('chat history', () => {
     ]);
     assert.equal(lastAnswer(history, P)?.requestId, 'r1');
   });
+  it('pairs the answer of a bare “/model name” (a re-ask) with the question it re-asked', () => {
+    const meta = (requestId: string, text: string, prompt: string) => ({
+      metadata: { requestId, text, model: 'm', prompt, alternatives: [] },
+    });
+    const history = [
+      { prompt: 'Why is the sky blue?', participant: P },
+      { participant: P, response: [], result: meta('r1', 'Rayleigh.', 'Why is the sky blue?') },
+      { prompt: 'big-smart', participant: P, command: 'model' },
+      { participant: P, response: [], result: meta('r2', 'Rayleigh scattering, in detail.', 'Why is the sky blue?') },
+    ];
+    // Not two answers in a row: each answer follows the question it answers.
+    assert.deepEqual(toMessages(history, P, 'And at sunset?'), [
+      { role: 'user', content: 'Why is the sky blue?' },
+      { role: 'assistant', content: 'Rayleigh.' },
+      { role: 'user', content: 'Why is the sky blue?' },
+      { role: 'assistant', content: 'Rayleigh scattering, in detail.' },
+      { role: 'user', content: 'And at sunset?' },
+    ]);
+  });
   it('parses /model <name> [question]', () => {
     assert.deepEqual(parseModelCommand(' big-smart  why is the sky blue '), {
       model: 'big-smart',
@@ -224,7 +243,9 @@ describe('language-model picker', () => {
       ['auto', 'auto:cost', 'small'],
     );
     assert.equal(models[0]!.name, 'Fugusashi Auto');
-    assert.equal(models[0]!.maxInputTokens, 32000);
+    // The largest window, less the answer's room (a quarter, at most 4096 tokens).
+    assert.equal(models[0]!.maxInputTokens, 32000 - 4096);
+    assert.equal(models[0]!.maxOutputTokens, 4096);
   });
   it('converts vscode.lm messages to OpenAI messages (tool calls as tool_calls: agent.test.ts has the rest)', () => {
     assert.deepEqual(

@@ -4,6 +4,7 @@
 // to the daemon as OpenAI tool calls. Real JSON-RPC between the two sides; `vscode` is the test stub.
 import '../../helpers/vscode-stub.cjs';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import * as vscode from 'vscode';
 import type { ChatMessage, Tool, ToolCall } from '../../../shared/openai';
@@ -176,5 +177,59 @@ describe('vscode-lm bridge with tools', () => {
       { text: '', toolCalls: [callA] },
       { text: '', toolCalls: [callB] },
     ]);
+  });
+});
+
+describe('vscode-lm bridge with images', () => {
+  // A real 1×1 PNG, as the chat attaches it: a data URL in an OpenAI image_url part.
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+  const withImage: ChatMessage[] = [
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in this image?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+        { type: 'text', text: ' And this one?' },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+      ],
+    },
+  ];
+
+  it('hands an image to the VS Code model as a LanguageModelDataPart, in place', async () => {
+    const sent: SentRequest[] = [];
+    stub.chatModels = [fakeModel([new vscode.LanguageModelTextPart('a pixel')], sent)];
+    registerVscodeLmBridge(fakeCtx(pair.rpc).ctx);
+    await pair.daemon.sendRequest(VscodeLmChatRequest, { modelId: 'copilot-4o', messages: withImage, streamId: 's1' });
+    const DataPart = (vscode as unknown as { LanguageModelDataPart: new (d: Uint8Array, m: string) => unknown })
+      .LanguageModelDataPart;
+    assert.deepEqual(sent[0]?.messages[0]?.content, [
+      new vscode.LanguageModelTextPart('What is in this image?'),
+      new DataPart(new Uint8Array(Buffer.from(png, 'base64')), 'image/png'),
+      // A web URL is not bytes: VS Code models take data, so the link is named in the text.
+      new vscode.LanguageModelTextPart(' And this one?[image: https://example.com/cat.jpg]'),
+    ]);
+  });
+
+  it('says an image was left out when this VS Code has no LanguageModelDataPart', async () => {
+    // The module object itself (the import above is a copy whose getters read it).
+    const api = createRequire(import.meta.url)('vscode') as Record<string, unknown>;
+    const saved = api.LanguageModelDataPart;
+    delete api.LanguageModelDataPart;
+    try {
+      const sent: SentRequest[] = [];
+      stub.chatModels = [fakeModel([new vscode.LanguageModelTextPart('ok')], sent)];
+      registerVscodeLmBridge(fakeCtx(pair.rpc).ctx);
+      await pair.daemon.sendRequest(VscodeLmChatRequest, {
+        modelId: 'copilot-4o',
+        messages: [withImage[0]!, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'thanks' }],
+        streamId: 's1',
+      });
+      const first = sent[0]?.messages[0]?.content as vscode.LanguageModelTextPart[];
+      assert.equal(first.length, 1);
+      assert.match(first[0]!.value, /^What is in this image\?\[an image \(image\/png\) left out: /);
+      assert.deepEqual(sent[0]?.messages[2]?.content, [new vscode.LanguageModelTextPart('thanks')]);
+    } finally {
+      api.LanguageModelDataPart = saved;
+    }
   });
 });

@@ -1,5 +1,5 @@
 // A VS Code language model for the e2e tests (vendor "e2e-echo", id "echo-1"): it answers
-// "echo model says: <last user text>". It stands in for a model VS Code offers through another
+// "echo model says: <last user text>" (an image in it as "[image/png 68 bytes]"). It stands in for a model VS Code offers through another
 // extension (a Copilot plan's, say), so the daemon's `vscode-lm` pool member can be exercised.
 'use strict';
 const vscode = require('vscode');
@@ -8,7 +8,16 @@ function lastUserText(messages) {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
     if (m.role === vscode.LanguageModelChatMessageRole.User) {
-      return m.content.map((p) => (p && typeof p.value === 'string' ? p.value : '')).join('');
+      // Images (LanguageModelDataPart) are named with their type and size: what the model was given.
+      return m.content
+        .map((p) =>
+          p && typeof p.value === 'string'
+            ? p.value
+            : p && p.data instanceof Uint8Array
+              ? `[${p.mimeType} ${p.data.byteLength} bytes]`
+              : '',
+        )
+        .join('');
     }
   }
   return '';

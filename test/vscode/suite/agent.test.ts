@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DecisionRow, Trace } from '../../../shared/api';
-import { DecisionsRequest, TraceRequest } from '../../../shared/protocol';
+import { ChatRequest, DecisionsRequest, TraceRequest } from '../../../shared/protocol';
 import type { FugusashiApi } from '../../../extension/main';
 import { driverStep, recall, record, waitFor } from './driver';
 
@@ -157,12 +157,40 @@ describe('Fugusashi Auto with an image (vscode.lm)', () => {
   });
 });
 
+describe('an image to a VS Code language model in the pool (vscode-lm)', () => {
+  it('reaches the VS Code model as a LanguageModelDataPart', async () => {
+    // echo-in-vscode is the runner's echo model; it names each image part it was given.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+    const completion = await (
+      await api().rpc()
+    ).sendRequest(ChatRequest, {
+      request: {
+        model: 'echo-in-vscode',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Describe ' },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+            ],
+          },
+        ],
+      },
+      source: 'rpc',
+    });
+    assert.equal(
+      completion.choices[0]?.message.content,
+      `echo model says: Describe [image/png ${Buffer.from(png, 'base64').byteLength} bytes]`,
+    );
+  });
+});
+
 describe('@fugusashi sends what the user attached', () => {
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri;
   // A fresh session each time: the routed text (and so prompt_preview) would start with history.
   beforeEach(() => vscode.commands.executeCommand('workbench.action.chat.newChat').then(undefined, () => undefined));
 
-  it('sends an attached file’s text with the prompt', async () => {
+  it('sends an attached file’s text with the prompt, and again with a follow-up question', async () => {
     const seen = await seenIds();
     const notes = vscode.Uri.joinPath(ws(), 'notes.md');
     await vscode.commands.executeCommand('workbench.action.chat.open', {
@@ -176,6 +204,21 @@ describe('@fugusashi sends what the user attached', () => {
     assert.match(sent, /^What does the attached note say\?/);
     assert.match(sent, /File `notes\.md`:/);
     assert.match(sent, /Select this line and run “Fugusashi: Ask”\./);
+
+    // A follow-up in the same chat, attaching nothing: the file goes along again.
+    const seen2 = await seenIds();
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: '@fugusashi Translate it to French',
+      mode: 'ask',
+      modelSelector: { vendor: 'fugusashi', id: 'auto' },
+    });
+    const followUp = await newRow(seen2, (r) => r.source === 'vscode-chat', 'the follow-up question');
+    const t = await trace(followUp.request_id);
+    assert.equal(t.messages.length, 3, 'question, answer, follow-up');
+    assert.match(
+      lastUserText(t),
+      /^Translate it to French[^]*File `notes\.md`:[^]*Select this line and run “Fugusashi: Ask”\./,
+    );
   });
 
   it('sends an attached selection (a file with a range: a Location) as the range’s text', async () => {

@@ -39,10 +39,13 @@ describe('Fugusashi in a real VS Code: window A', () => {
     const rpc = await api.rpc(60_000);
     const facts = api.daemon();
     assert.equal(facts.startedHere, true, 'window A starts the daemon');
-    const health = await rpc.sendRequest(HealthRequest, undefined);
+    // 3 callable models once this window has offered the runner's echo model (the vscode-lm member).
+    const health = await waitFor('the vscode-lm member offered by this window', async () => {
+      const h = await rpc.sendRequest(HealthRequest, undefined);
+      return h.models === 3 ? h : undefined;
+    });
     assert.equal(health.data_dir, `${process.env.HOME}/.fugusashi`);
     assert.equal(health.config_path, `${process.env.HOME}/.fugusashi/config.yaml`);
-    assert.equal(health.models, 3);
     assert.equal(api.daemon().view.phase, 'running');
     record('daemon', { pid: health.pid, port: health.http?.port, connectMs: facts.connectMs, readyMs: facts.readyMs });
   });
@@ -67,6 +70,13 @@ describe('Fugusashi in a real VS Code: window A', () => {
       trace.response_text ?? '',
       /fake answer from (small-fast|big-smart) to: What is the capital of France\?/,
     );
+  });
+
+  it('answers the “Why …?” follow-up of that answer from the chat history (/why)', async () => {
+    const seen = new Set((await decisions(100)).map((r) => r.request_id));
+    await driverStep('chatWhy', { whyPrompt: 'What is the capital of France?' });
+    // /why reads the store; it routes nothing.
+    assert.equal((await decisions(100)).filter((r) => !seen.has(r.request_id)).length, 0);
   });
 
   it('lists the LM provider in vscode.lm.selectChatModels and answers through it', async () => {

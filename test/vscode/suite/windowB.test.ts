@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { HealthRequest } from '../../../shared/protocol';
 import type { FugusashiApi } from '../../../extension/main';
-import { recall, record, waitFor } from './driver';
+import { e2eDir, recall, record, waitFor } from './driver';
 
 describe('Fugusashi in a real VS Code: window B', () => {
   let api: FugusashiApi;
@@ -98,5 +98,21 @@ describe('Fugusashi in a real VS Code: window B', () => {
       config().update('costWeight', undefined, vscode.ConfigurationTarget.Global),
     );
     assert.ok(!restored.includes('--cost-weight'), restored.join(' '));
+  });
+  it('keeps the dashboard open across a window reload (windowB-reloaded.test.ts checks it)', async function () {
+    if (!e2eDir) return this.skip(); // the reloaded window's check needs the code-server runner
+    await vscode.commands.executeCommand('fugusashi.openDashboard');
+    await waitFor('the dashboard tab', () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('fugusashi.dashboard')),
+    );
+    const b = await vscode.extensions.getExtension<FugusashiApi>('fugusashi.fugusashi')!.activate();
+    await b.rpc(60_000);
+    record('dashboardReload', { pid: b.daemon().info!.pid });
+    // Developer: Reload Window. This test never ends here: the reloaded window runs the same module,
+    // which then runs windowB-reloaded.test.ts.
+    await vscode.commands.executeCommand('workbench.action.reloadWindow');
+    await new Promise(() => undefined);
   });
 });

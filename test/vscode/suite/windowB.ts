@@ -1,2 +1,6 @@
+import { recall } from './driver';
 import { runMocha } from './mocha';
-export const run = () => runMocha(() => import('./windowB.test'));
+// windowB.test.ts reloads window B once, with the dashboard open; the reloaded window runs this
+// module again, which then checks what the reload restored.
+export const run = () =>
+  runMocha(() => (recall('dashboardReload') ? import('./windowB-reloaded.test') : import('./windowB.test')));
