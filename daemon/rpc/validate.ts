@@ -4,10 +4,12 @@
 import { Compile } from 'typebox/compile';
 import { FugusashiError } from '../../shared/errors';
 import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../shared/openai';
+import { defaultModelToAuto } from '../services/default-model';
 
 const chatRequest = Compile(ChatCompletionRequestSchema);
 
 export function checkChatRequest(value: unknown): ChatCompletionRequest {
+  defaultModelToAuto(value);
   if (chatRequest.Check(value)) return value;
   const first = chatRequest.Errors(value)[0];
   const missing: unknown =

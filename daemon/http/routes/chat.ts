@@ -11,6 +11,7 @@ import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { asciiJson, sendHeldWrites, SSE_HEADERS, writeEvent } from '../sse';
+import { defaultModelToAuto } from '../../services/default-model';
 
 export const ROUTING_HEADER = 'x-fugusashi-routing';
 
@@ -40,11 +41,8 @@ export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, {
     '/v1/chat/completions',
     {
       schema: { body: ChatCompletionRequestSchema },
-      // Fugusashi 0.3.0 routed a request without `model` as "auto" (its request model's default).
       preValidation: (request, _reply, next) => {
-        const body = request.body as Record<string, unknown> | null;
-        if (body && typeof body === 'object' && !Array.isArray(body) && body['model'] === undefined)
-          body['model'] = 'auto';
+        defaultModelToAuto(request.body);
         next();
       },
     },

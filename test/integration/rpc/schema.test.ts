@@ -19,7 +19,7 @@ import { ChatRequest } from '../../../shared/protocol';
 import { startTestDaemon } from '../../helpers/daemon';
 
 const BAD_REQUESTS: unknown[] = [
-  { messages: [{ role: 'user', content: 'no model' }] },
+  { model: 7, messages: [{ role: 'user', content: 'a model that is no name' }] },
   { model: 'auto', messages: [{ role: 'wizard', content: 'hi' }] },
   { model: 'auto', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' },
   { model: 'auto', messages: 'not a list' },
@@ -50,6 +50,15 @@ test('the RPC door refuses what the HTTP door refuses, with the same message', a
       assert.equal(err.code, ErrorCodes.InvalidRequest.rpc);
       assert.equal(err.message, http.error.message, JSON.stringify(bad));
     }
+    // And accept the same: a request without `model` is routed as auto by both (0.3.0's default).
+    const noModel = { messages: [{ role: 'user', content: 'no model' }] };
+    const res = await fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(noModel),
+    });
+    assert.equal(res.status, 200);
+    await rpc.sendRequest(ChatRequest, { request: noModel as ChatCompletionRequest });
   } finally {
     rpc.dispose();
     socket.destroy();
