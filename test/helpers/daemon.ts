@@ -135,6 +135,8 @@ export interface SpawnedDaemon {
   url: string;
   stderr: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** How the process ended (code, or the signal it died of). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
@@ -149,15 +151,23 @@ export function requireCliBundle(): void {
 }
 
 /** Runs `fugusashi serve ARGS` (dist/cli.js) and waits until its HTTP door listens. */
-export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<SpawnedDaemon> {
+export async function spawnDaemon(
+  args: string[],
+  timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SpawnedDaemon> {
   requireCliBundle();
   const child = spawn(process.execPath, [CLI_BUNDLE, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const exited = ended.then(({ code }) => code);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not start in ${timeoutMs} ms:\n${err}`)), timeoutMs);
     const check = (): void => {
@@ -178,6 +188,7 @@ export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<S
     child,
     url,
     stderr: () => err,
+    exited: ended,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       return exited;
