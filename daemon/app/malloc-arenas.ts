@@ -5,7 +5,7 @@
 // (README, "Memory"). glibc reads MALLOC_ARENA_MAX once, when the process starts, so `serve` runs
 // the daemon in a child started with it set: one extra process that forwards signals and passes the
 // child's exit on. The child has the variable, so it never re-spawns itself; a variable the user set
-// (any value) is left alone and nothing is re-spawned.
+// (any value, or glibc.malloc.arena_max in GLIBC_TUNABLES) is left alone and nothing is re-spawned.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +26,8 @@ export function shouldBoundArenas(
   execArgv: readonly string[] = process.execArgv,
 ): boolean {
   if (platform !== 'linux' || env['MALLOC_ARENA_MAX'] !== undefined) return false;
+  // The same limit, set through glibc's tunables: the user's choice as well.
+  if (env['GLIBC_TUNABLES']?.includes('malloc.arena_max')) return false;
   if (execArgv.some((a) => a.startsWith('--inspect'))) return false;
   return !usesMusl();
 }

@@ -28,3 +28,21 @@ export function rssByMapping(pid: number | 'self' = 'self', wasmBytes = 0): Reco
   }
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v)]));
 }
+
+/** RSS (MB) of each mapping that looks like a glibc thread arena (64 MB-aligned, at most 64 MB). */
+export function threadArenas(pid: number | 'self' = 'self'): number[] {
+  const out: number[] = [];
+  let arena = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const start = BigInt(`0x${head[1]!}`);
+      const size = Number(BigInt(`0x${head[2]!}`) - start);
+      arena = !head[3]!.trim() && start % BigInt(64 * 2 ** 20) === 0n && size <= 64 * 2 ** 20;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && arena) out.push(Math.round(Number(rss[1]) / 1024));
+  }
+  return out;
+}

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadTable } from '../../daemon/benchmark/data';
 import { DAEMON_FILE, type DaemonFile } from '../../shared/daemon';
 import { startFake } from '../fakes';
-import { rssByMapping } from './rss-by-mapping';
+import { rssByMapping, threadArenas } from './rss-by-mapping';
 
 const { values } = parseArgs({
   options: {
@@ -44,6 +44,7 @@ function memoryOf(pid: number) {
     threads: Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]),
     malloc_arena_max: env.find((e) => e.startsWith('MALLOC_ARENA_MAX='))?.split('=')[1] ?? 'unset',
     by_mapping: rssByMapping(pid),
+    thread_arenas: threadArenas(pid),
   };
 }
 
