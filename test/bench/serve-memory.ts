@@ -6,7 +6,7 @@
 // smaps_rollup right after the traffic (USE worker loaded; no collection forced, so V8 garbage
 // counts), and again at rest, once the daemon's idle collections have run and the USE worker has
 // ended (both ~60 s after the last request). Several builds alternate, round by round.
-//   node esbuild.mjs && node --import tsx test/bench/serve-memory.ts [--cli A/cli.js,B/cli.js]
+//   npm run bench:serve-memory -- [--cli A/cli.js,B/cli.js]
 //     [--requests 600] [--concurrency 16] [--rounds 2] [--rest-seconds 75]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
