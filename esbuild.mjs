@@ -16,7 +16,9 @@ const node = { platform: 'node', format: 'cjs', target: 'node20' };
 const entries = [
   // The daemon process: started by the CLI (`fugusashi serve`) and by the extension over IPC.
   { entry: 'daemon/main.ts', outfile: 'dist/daemon.js', ...node },
-  { entry: 'daemon/cli.ts', outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
+  // The `fugusashi` command: a small launcher (dist/cli.js, the package's bin) and the CLI it loads.
+  { entry: 'daemon/cli-launch.ts', outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
+  { entry: 'daemon/cli.ts', outfile: 'dist/cli-main.js', ...node },
   // The store's snapshot worker thread (daemon/store/worker-client.ts loads it from next to the bundle).
   { entry: 'daemon/store/snapshot-worker.ts', outfile: 'dist/store-worker.js', ...node },
   { entry: 'daemon/embeddings/use-worker.ts', outfile: 'dist/use-worker.js', ...node },

@@ -1,5 +1,6 @@
 // `fugusashi` command line: serve | route | export | benchmark, with --help on each.
-// Bundled to dist/cli.js (package.json bin), so `npx fugusashi` works after `npm install`.
+// Bundled to dist/cli-main.js, which dist/cli.js (package.json bin, daemon/cli-launch.ts) loads, so
+// `npx fugusashi` works after `npm install`.
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import type { RoutingDecision } from '../shared/openai';
 import { DAEMON_FILE, type DaemonFile } from '../shared/daemon';
 import { DEFAULTS } from '../shared/config';
 import { FugusashiError } from '../shared/errors';
-import { parseFlags, UsageError } from './app/flags';
+import { parseDaemonFlags, parseFlags, UsageError } from './app/flags';
 import { serveArgsFrom030 } from './cli-030';
 import { formatUsd } from './core/format';
 import { VERSION } from './version';
@@ -79,9 +80,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     switch (command) {
       case 'serve': {
         if (wantsHelp) return help(io, 'serve');
-        const { parseDaemonFlags, runDaemonProcess } = await import('./main');
         const args = serveArgsFrom030(rest, io.err);
         parseDaemonFlags(args); // fail fast on typos (UsageError, exit 2) before anything starts
+        const { runDaemonProcess } = await import('./main');
         return await runDaemonProcess(args);
       }
       case 'route':
@@ -295,9 +296,9 @@ async function exportOutcomes(argv: readonly string[], io: Io): Promise<number> 
   return 0;
 }
 
-// The entry point of dist/cli.js (also through the npx/bin symlink); importing this file does not run it.
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Runs the CLI as the program (dist/cli.js calls it): exit code and errors as a user reads them. */
+export function runAsProgram(argv: readonly string[]): void {
+  main(argv).then(
     (code) => {
       // `serve` returns when the daemon has stopped; the others are done.
       process.exitCode = code;
@@ -309,3 +310,6 @@ if (require.main === module) {
     },
   );
 }
+
+// Run directly (node dist/cli-main.js, or the sources through tsx); importing this file does not run it.
+if (require.main === module) runAsProgram(process.argv.slice(2));

@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { parseDaemonFlags } from './flags';
 import { startDaemon } from '../main';
+import { stopWhenLauncherGoes } from './malloc-arenas';
 import { DaemonStartError } from './types';
 
 /** `node dist/daemon.js [--config F] [--data-dir D] [--host H] [--port N] [--idle-shutdown-seconds S] [--log-file F] [--cost-weight N] [--exploration-rate R]` */
@@ -29,6 +30,7 @@ export async function runDaemonProcess(argv: readonly string[]): Promise<number>
   const onSigterm = (): void => stop('SIGTERM');
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  stopWhenLauncherGoes((reason) => stop(reason));
   try {
     let daemon;
     try {

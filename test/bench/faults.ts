@@ -531,8 +531,7 @@ async function killRun(kills: number): Promise<KillResult> {
         await new Promise((r) => setTimeout(r, 20));
       }
       await new Promise((r) => setTimeout(r, 100 + random() * 900));
-      daemon.child.kill('SIGKILL');
-      await daemon.stop();
+      await daemon.stop('SIGKILL'); // the daemon itself, not the `serve` process that started it
       stop = true;
       await Promise.all(clients);
     }

@@ -19,6 +19,7 @@ import { DiskEmbeddingCache, readCacheFile } from '../../daemon/embeddings/disk-
 import { contentKey } from '../../daemon/embeddings/text';
 import { textFor } from '../../daemon/embeddings/fast-view';
 import { USE_ID } from '../../daemon/embeddings/use';
+import { DAEMON_FILE, type DaemonFile } from '../../shared/daemon';
 import { startFake } from '../fakes';
 
 const { values } = parseArgs({
@@ -105,7 +106,7 @@ async function load(url: string, model: string, prompts: readonly string[]): Pro
  * CPU time the daemon process has used (all its threads: the USE worker too), in ms, from
  * /proc (Linux); undefined elsewhere. Per request it is steadier than req/s on a shared machine.
  */
-function daemonCpuMs(pid: number | undefined): number | undefined {
+function daemonCpuMs(pid: number): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in ticks.
@@ -181,6 +182,8 @@ async function runMode(
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The daemon's own pid (on Linux `serve` runs it in a child with MALLOC_ARENA_MAX=2).
+    const daemonPid = (JSON.parse(readFileSync(path.join(dir, DAEMON_FILE), 'utf8')) as DaemonFile).pid;
     await post(`${url}/v1/routing/training`, storeRows);
     // Wait until the learner holds every imported outcome.
     for (;;) {
@@ -202,11 +205,11 @@ async function runMode(
     for (const [r, batch] of prompts.entries()) {
       const half = batch.length >> 1;
       // Each round: auto on one half of its prompts, forced on the other (all unique).
-      let cpu = daemonCpuMs(child.pid);
+      let cpu = daemonCpuMs(daemonPid);
       results.auto.push(await load(url, 'auto', batch.slice(0, half)));
-      const autoCpu = perRequest(cpu, (cpu = daemonCpuMs(child.pid)), half);
+      const autoCpu = perRequest(cpu, (cpu = daemonCpuMs(daemonPid)), half);
       results.forced.push(await load(url, 'cheap', batch.slice(half)));
-      const forcedCpu = perRequest(cpu, daemonCpuMs(child.pid), batch.length - half);
+      const forcedCpu = perRequest(cpu, daemonCpuMs(daemonPid), batch.length - half);
       const a = results.auto.at(-1)!;
       const f = results.forced.at(-1)!;
       console.log(

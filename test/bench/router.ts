@@ -33,6 +33,7 @@ import { createThreadedUseEmbedder } from '../../daemon/embeddings/threaded';
 import { USE_ID } from '../../daemon/embeddings/use';
 import { bundledPrior } from '../../daemon/assets/bundled-prior';
 import { candidate as poolCandidate, routeInput } from '../helpers/learning';
+import { rssByMapping } from './rss-by-mapping';
 
 // A full collection on demand (as --expose-gc gives), for the memory figures measured after one.
 setFlagsFromString('--expose-gc');
@@ -118,35 +119,6 @@ function mallocMainArena(): { malloc_main_arena?: number } {
   if (at < 0) return {};
   const rss = /\nRss:\s+(\d+) kB/.exec(text.slice(at));
   return rss ? { malloc_main_arena: Math.round(Number(rss[1]) / 1024) } : {};
-}
-
-/**
- * The process's RSS by kind of mapping (MB, Linux only): glibc malloc's main arena (`[heap]`) and
- * its per-thread arenas (anonymous mappings aligned to 64 MB), the tfjs WASM memory (the anonymous
- * mapping of its size), files (node's binary and libraries), and the rest (mostly V8's heap pages).
- */
-function rssByMapping(wasmBytes: number): Record<string, number> | undefined {
-  if (!existsSync('/proc/self/smaps')) return undefined;
-  const out: Record<string, number> = {};
-  let kind = 'other';
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
-    if (head) {
-      const start = BigInt(`0x${head[1]!}`);
-      const size = Number(BigInt(`0x${head[2]!}`) - start);
-      const name = head[3]!.trim();
-      if (name === '[heap]') kind = 'malloc_main_arena';
-      else if (name.startsWith('/')) kind = 'files';
-      else if (name) kind = 'other';
-      else if (wasmBytes > 0 && size >= wasmBytes && size < wasmBytes + 2 ** 20) kind = 'worker_wasm';
-      else if (start % BigInt(64 * 2 ** 20) === 0n && size <= 64 * 2 ** 20) kind = 'malloc_thread_arenas';
-      else kind = 'v8_heap_and_other_anon';
-      continue;
-    }
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
-  }
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v)]));
 }
 
 /** The main thread's V8 heap by space (MB committed / used), after a full collection. */
@@ -328,7 +300,7 @@ async function main() {
   recordMemory('end_after_full_gc');
   const mainHeapSpaces = heapSpaces();
   const worker = await threaded.memory();
-  const byMapping = rssByMapping(worker?.wasm ?? 0);
+  const byMapping = rssByMapping('self', worker?.wasm ?? 0);
   const idleStart = performance.now();
   while (threaded.running) await new Promise((r) => setTimeout(r, 1000));
   const workerEndedAfterS = (performance.now() - idleStart) / 1000;

@@ -134,7 +134,15 @@ export interface SpawnedDaemon {
   /** http://127.0.0.1:PORT, parsed from the daemon's log. */
   url: string;
   stderr: () => string;
+  /** The daemon's own pid (its "ready" line): on Linux `serve` runs it in a child of `child`. */
+  pid: number;
+  /**
+   * Sends `signal` to the process started, as a user does; SIGKILL goes to the daemon itself (a
+   * crash: it cannot be handed on, and the daemon would otherwise shut down cleanly as an orphan).
+   */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** How the process ended (code, or the signal it died of). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
@@ -149,21 +157,32 @@ export function requireCliBundle(): void {
 }
 
 /** Runs `fugusashi serve ARGS` (dist/cli.js) and waits until its HTTP door listens. */
-export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<SpawnedDaemon> {
+export async function spawnDaemon(
+  args: string[],
+  timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SpawnedDaemon> {
   requireCliBundle();
   const child = spawn(process.execPath, [CLI_BUNDLE, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const exited = ended.then(({ code }) => code);
+  let pid = child.pid!;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not start in ${timeoutMs} ms:\n${err}`)), timeoutMs);
     const check = (): void => {
       const m = /HTTP API on (http:\/\/[^/\s]+)\/v1/.exec(err);
       // "ready" is logged once daemon.json is written and both doors listen.
-      if (m && /\bready: pid \d+/.test(err)) {
+      const ready = /\bready: pid (\d+)/.exec(err);
+      if (m && ready) {
+        pid = Number(ready[1]);
         clearTimeout(timer);
         resolve(m[1]!);
       }
@@ -178,8 +197,13 @@ export async function spawnDaemon(args: string[], timeoutMs = 20_000): Promise<S
     child,
     url,
     stderr: () => err,
+    exited: ended,
+    pid,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null) {
+        if (signal === 'SIGKILL') process.kill(pid, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };

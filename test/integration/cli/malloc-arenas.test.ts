@@ -1,0 +1,142 @@
+// A daemon started by hand (`fugusashi serve`) on Linux runs with glibc malloc held to two arenas,
+// as the one a VS Code window starts: MALLOC_ARENA_MAX=2 in the daemon's own environment (glibc
+// reads it only when a process starts, so dist/cli.js runs the daemon in a child that has it).
+// Real processes: the built CLI, signals sent to the process the user started, /proc.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { stringify } from 'yaml';
+import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../../shared/daemon';
+import { CLI_BUNDLE, makeTempDir, requireCliBundle, spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon';
+import { spawn } from 'node:child_process';
+
+const linux = process.platform === 'linux';
+let dir: string;
+let configPath: string;
+
+before(() => {
+  requireCliBundle();
+  dir = makeTempDir('fugu-arenas-');
+  configPath = path.join(dir, 'config.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      models: [
+        {
+          name: 'm',
+          provider: 'openai',
+          model: 'm',
+          api_base: 'http://127.0.0.1:9/v1',
+          cost_per_input_token: 0,
+          cost_per_output_token: 0,
+          capabilities: ['chat'],
+        },
+      ],
+      server: { port: 0 },
+    }),
+  );
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** This test process's environment without MALLOC_ARENA_MAX, or with the given value. */
+function environment(arenaMax?: string): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['MALLOC_ARENA_MAX'];
+  return arenaMax === undefined ? env : { ...env, MALLOC_ARENA_MAX: arenaMax };
+}
+
+let runs = 0;
+/** `fugusashi serve` on a data dir of its own, and the daemon.json it wrote. */
+async function serve(arenaMax?: string): Promise<{ launched: SpawnedDaemon; info: DaemonFile; dataDir: string }> {
+  const dataDir = path.join(dir, `data-${runs++}`);
+  const launched = await spawnDaemon(['--config', configPath, '--data-dir', dataDir], 20_000, environment(arenaMax));
+  const info = JSON.parse(readFileSync(path.join(dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+  return { launched, info, dataDir };
+}
+
+/** The environment the kernel started a process with. */
+function environmentOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+/** Parent pid of a live process, or undefined once it is gone (a zombie counts as gone). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const [state, ppid] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return state === 'Z' ? undefined : Number(ppid);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of the live processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((p) => parentOf(p) === pid);
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && parentOf(pid) !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
+  return parentOf(pid) === undefined;
+}
+
+describe('fugusashi serve and glibc malloc arenas', { skip: !linux }, () => {
+  test('a daemon started without MALLOC_ARENA_MAX runs with 2, is the pid in daemon.json, and is started once; SIGTERM stops it, exit 0', async () => {
+    const { launched, info } = await serve();
+    const launcher = launched.child.pid!;
+    try {
+      assert.equal(environmentOf(info.pid).get('MALLOC_ARENA_MAX'), '2');
+      // The daemon is the child of the process the user started, and starts no daemon of its own.
+      assert.notEqual(info.pid, launcher);
+      assert.equal(parentOf(info.pid), launcher);
+      assert.deepEqual(childrenOf(launcher), [info.pid]);
+      assert.deepEqual(childrenOf(info.pid), []);
+      // A second daemon on the same data dir: its exit code comes back through its launcher.
+      const second = spawn(
+        process.execPath,
+        [CLI_BUNDLE, 'serve', '--config', configPath, '--data-dir', info.data_dir],
+        {
+          stdio: 'ignore',
+          env: environment(),
+        },
+      );
+      const code = await new Promise((resolve) => second.once('exit', resolve));
+      assert.equal(code, EXIT_ALREADY_RUNNING);
+    } finally {
+      assert.equal(await launched.stop('SIGTERM'), 0, launched.stderr());
+    }
+    assert.match(launched.stderr(), /shutting down \(SIGTERM\)/);
+    assert.ok(await gone(info.pid), 'the daemon has exited');
+  });
+
+  test('SIGHUP, which the daemon does not catch, kills it and then the process the user started, of the same signal', async () => {
+    const { launched, info } = await serve();
+    launched.child.kill('SIGHUP');
+    assert.deepEqual(await launched.exited, { code: null, signal: 'SIGHUP' });
+    assert.ok(await gone(info.pid), 'the daemon has exited');
+  });
+
+  test('a killed `fugusashi serve` does not leave its daemon running', async () => {
+    const { launched, info } = await serve();
+    launched.child.kill('SIGKILL');
+    await launched.exited;
+    assert.ok(await gone(info.pid), 'the daemon stopped with its launcher');
+    assert.match(launched.stderr(), /shutting down \(launcher exited\)/);
+  });
+
+  test('a MALLOC_ARENA_MAX the user set is kept, and the daemon is the process the user started; SIGINT stops it', async () => {
+    const { launched, info } = await serve('4');
+    try {
+      assert.equal(info.pid, launched.child.pid);
+      assert.equal(environmentOf(info.pid).get('MALLOC_ARENA_MAX'), '4');
+      assert.deepEqual(childrenOf(info.pid), []);
+    } finally {
+      assert.equal(await launched.stop('SIGINT'), 0, launched.stderr());
+    }
+    assert.match(launched.stderr(), /shutting down \(SIGINT\)/);
+  });
+});
