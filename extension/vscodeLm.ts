@@ -41,11 +41,25 @@ function dataPartApi(): DataPartApi | undefined {
   return typeof api?.image === 'function' ? (api as DataPartApi) : undefined;
 }
 
-/** A `data:image/…;base64,…` URL → its bytes and mime type (undefined for any other URL). */
+/**
+ * A `data:image/…;base64,…` URL → its bytes and mime type (undefined for any other URL). Parameters
+ * before `;base64` (`;name=shot.png`, `;charset=…`) are allowed, as RFC 2397 allows them.
+ */
 export function decodeDataUrl(url: string): { mimeType: string; data: Uint8Array } | undefined {
-  const m = /^data:(image\/[\w.+-]+);base64,(.*)$/is.exec(url);
+  const m = /^data:(image\/[\w.+-]+)(?:;[^;,]*)*?;base64,(.*)$/is.exec(url);
   if (!m?.[1] || m[2] === undefined) return undefined;
   return { mimeType: m[1].toLowerCase(), data: new Uint8Array(Buffer.from(m[2], 'base64')) };
+}
+
+/**
+ * How an image that cannot be sent as bytes is named in the text: a web URL as itself; a data URL
+ * this bridge cannot decode (not base64, such as `data:image/svg+xml,<svg…>`, or with parameters)
+ * by its type alone, since its payload as text would fill the model's window with base64.
+ */
+function imageNote(url: string): string {
+  if (!/^data:/i.test(url)) return `[image: ${url}]`;
+  const type = /^data:([^;,]*)/i.exec(url)?.[1] || 'unknown type';
+  return `[an image (${type}) left out: its data URL could not be decoded]`;
 }
 
 /**
@@ -74,7 +88,7 @@ function userParts(content: ChatMessage['content'], prefix: string): LmPart[] {
     } else {
       text += image
         ? `[an image (${image.mimeType}) left out: this VS Code cannot send images to its language models]`
-        : `[image: ${p.image_url.url}]`;
+        : imageNote(p.image_url.url);
     }
   }
   flush();

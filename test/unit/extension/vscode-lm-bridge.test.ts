@@ -232,4 +232,34 @@ describe('vscode-lm bridge with images', () => {
       api.LanguageModelDataPart = saved;
     }
   });
+
+  it('hands on a data URL with parameters, and names one it cannot decode by its type, not its payload', async () => {
+    const sent: SentRequest[] = [];
+    stub.chatModels = [fakeModel([new vscode.LanguageModelTextPart('ok')], sent)];
+    registerVscodeLmBridge(fakeCtx(pair.rpc).ctx);
+    const svg = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg"/>')}`;
+    // A parameter before ;base64 (RFC 2397 allows them) is still an image to hand on.
+    const dot = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+    const png = `data:image/png;name=dot.png;base64,${dot}`;
+    await pair.daemon.sendRequest(VscodeLmChatRequest, {
+      modelId: 'copilot-4o',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Look:' },
+            { type: 'image_url', image_url: { url: svg } },
+            { type: 'image_url', image_url: { url: png } },
+          ],
+        },
+      ],
+      streamId: 's1',
+    });
+    const DataPart = (vscode as unknown as { LanguageModelDataPart: new (d: Uint8Array, m: string) => unknown })
+      .LanguageModelDataPart;
+    assert.deepEqual(sent[0]?.messages[0]?.content, [
+      new vscode.LanguageModelTextPart('Look:[an image (image/svg+xml) left out: its data URL could not be decoded]'),
+      new DataPart(new Uint8Array(Buffer.from(dot, 'base64')), 'image/png'),
+    ]);
+  });
 });
