@@ -6,11 +6,17 @@ import * as vscode from 'vscode';
 import type { DaemonFile } from '../../shared/daemon';
 import { Commands } from '../ids';
 
-/** Numeric `major.minor.patch` order (a pre-release tag counts as before its release); NaN parts as 0. */
+/**
+ * Numeric `major.minor.patch` order (NaN parts as 0); a pre-release counts as before its release and
+ * pre-releases compare as semver says: field by field, numbers numerically (beta.9 < beta.10), a
+ * number before a word, fewer fields first. Build metadata (`+…`) is ignored.
+ */
 export function compareVersions(a: string, b: string): number {
   const parse = (v: string) => {
-    const [core = '', pre] = v.trim().replace(/^v/, '').split('-', 2);
-    return { parts: core.split('.').map((x) => Number(x) || 0), pre };
+    const plain = v.trim().replace(/^v/, '').split('+')[0] ?? '';
+    const dash = plain.indexOf('-');
+    const core = dash < 0 ? plain : plain.slice(0, dash);
+    return { parts: core.split('.').map((x) => Number(x) || 0), pre: dash < 0 ? undefined : plain.slice(dash + 1) };
   };
   const x = parse(a);
   const y = parse(b);
@@ -21,7 +27,19 @@ export function compareVersions(a: string, b: string): number {
   if (x.pre === y.pre) return 0;
   if (x.pre === undefined) return 1;
   if (y.pre === undefined) return -1;
-  return x.pre < y.pre ? -1 : 1;
+  return comparePreRelease(x.pre.split('.'), y.pre.split('.'));
+}
+
+function comparePreRelease(x: readonly string[], y: readonly string[]): number {
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i]!, y[i]!];
+    if (p === q) continue;
+    const [pn, qn] = [/^\d+$/.test(p), /^\d+$/.test(q)];
+    if (pn && qn) return Math.sign(Number(p) - Number(q));
+    if (pn !== qn) return pn ? -1 : 1;
+    return p < q ? -1 : 1;
+  }
+  return Math.sign(x.length - y.length);
 }
 
 export class DaemonVersionCheck {

@@ -33,6 +33,13 @@ describe('daemon version check', () => {
     assert.equal(compareVersions('1.0.0', '1.0'), 0);
     assert.equal(compareVersions('1.0.0-beta.1', '1.0.0'), -1);
     assert.equal(compareVersions('v2.0.0', '1.9.9'), 1);
+    // Pre-releases field by field, numbers as numbers (semver): beta.10 is after beta.9.
+    assert.equal(compareVersions('1.0.0-beta.9', '1.0.0-beta.10'), -1);
+    assert.equal(compareVersions('1.0.0-beta.10', '1.0.0-beta.9'), 1);
+    assert.equal(compareVersions('1.0.0-beta', '1.0.0-beta.1'), -1);
+    assert.equal(compareVersions('1.0.0-1', '1.0.0-alpha'), -1);
+    assert.equal(compareVersions('1.0.0-rc-1', '1.0.0-rc-2'), -1);
+    assert.equal(compareVersions('1.0.0+build.5', '1.0.0'), 0);
   });
 
   it('tells a newer window it joined an older daemon, once per daemon, and restarts it when asked', async () => {
