@@ -44,7 +44,10 @@ export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/routing/decisions', (request, reply) => {
     const limit = Math.min(Math.max(optionalNumber(request.query['limit'], 'limit') ?? 50, 1), 1000);
     const before = optionalNumber(request.query['before'], 'before');
-    const beforeId = request.query['before_id'];
+    const beforeId: unknown = request.query['before_id'];
+    // A repeated parameter arrives as an array: the cursor is one request id.
+    if (beforeId !== undefined && typeof beforeId !== 'string')
+      throw new FugusashiError('InvalidRequest', "'before_id' must be one request id", 'before_id');
     return reply.send({
       object: 'list',
       data: services.decisions(decisionsQuery(limit, before, beforeId)).map(decisionRow030),

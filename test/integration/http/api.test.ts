@@ -183,6 +183,14 @@ describe('read endpoints and dry-run routing', () => {
     const rows = (await raw('GET', '/v1/routing/decisions?limit=5')).json().data as DecisionRow[];
     assert.equal(rows[0]?.request_id, answer.id);
     assert.equal((await raw('GET', '/v1/routing/decisions?limit=abc')).status, 400);
+    // The dashboard's cursor (created_at, request_id of the last row seen): the next page starts after it.
+    const cursor = `before=${rows[0]!.created_at}&before_id=${encodeURIComponent(rows[0]!.request_id)}`;
+    const older = (await raw('GET', `/v1/routing/decisions?limit=5&${cursor}`)).json().data as DecisionRow[];
+    assert.ok(older.every((r) => r.request_id !== answer.id));
+    // A repeated before_id is a client's mistake (400), not a store error.
+    const twice = await raw('GET', `/v1/routing/decisions?${cursor}&before_id=x`);
+    assert.equal(twice.status, 400, twice.text);
+    assert.equal(twice.json().error.param, 'before_id');
     const usage = (await raw('GET', '/v1/usage?bucket_ms=60000')).json().data as UsageBucket[];
     assert.ok(usage.length >= 1);
     const trace = (await raw('GET', `/v1/trace/${answer.id}`)).json() as Trace;
