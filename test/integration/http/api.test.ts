@@ -184,7 +184,7 @@ describe('read endpoints and dry-run routing', () => {
     assert.equal(rows[0]?.request_id, answer.id);
     assert.equal((await raw('GET', '/v1/routing/decisions?limit=abc')).status, 400);
     // The dashboard's cursor (created_at, request_id of the last row seen): the next page starts after it.
-    const cursor = `before=${rows[0]!.created_at}&before_id=${encodeURIComponent(rows[0]!.request_id)}`;
+    const cursor = `before=${rows[0].created_at}&before_id=${encodeURIComponent(rows[0].request_id)}`;
     const older = (await raw('GET', `/v1/routing/decisions?limit=5&${cursor}`)).json().data as DecisionRow[];
     assert.ok(older.every((r) => r.request_id !== answer.id));
     // A repeated before_id is a client's mistake (400), not a store error.
