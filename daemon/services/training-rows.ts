@@ -35,9 +35,11 @@ function validateRow(row: unknown, i: number): TrainingRow {
   const r = row as Record<string, unknown>;
   if (typeof r['prompt'] !== 'string' || !r['prompt'].trim()) bad('prompt', 'must be a non-empty string');
   if (typeof r['model'] !== 'string' || !r['model'].trim()) bad('model', 'must be a non-empty string');
-  // No score: 0.3.0's POST /v1/routing/training took a row without one as a good example (1.0).
-  const given = r['score'] === undefined || r['score'] === null || r['score'] === '' ? 1 : r['score'];
-  const score = typeof given === 'string' ? Number(given) : given;
+  // No score (a JSON row without one, a CSV without a score column): 0.3.0's POST
+  // /v1/routing/training took such a row as a good example (1.0). A score left blank in a score
+  // column (or null) is a gap in the data and refused like any bad value: Number(" ") would be 0.
+  const given = r['score'];
+  const score = given === undefined ? 1 : typeof given === 'string' && given.trim() !== '' ? Number(given) : given;
   if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1)
     bad('score', 'must be a number from 0 to 1');
   const out: TrainingRow = {

@@ -265,8 +265,26 @@ describe('feedback endpoints', () => {
     );
     assert.equal(bad.status, 400);
     assert.equal(bad.json().error.param, 'rows[1].score');
+    // A score column with a cell left blank is a gap in the data, not a score: without this check
+    // "" counted as a perfect 1 and " " as 0. (A file with no score column at all means 1, as 0.3.0.)
+    for (const cell of ['', ' ']) {
+      const gap = await raw(
+        'POST',
+        '/v1/routing/training',
+        `prompt,model,score\nfine,model-a,0.5\ngap,model-b,${cell}\n`,
+        {
+          'content-type': 'text/csv',
+        },
+      );
+      assert.equal(gap.status, 400, `score cell ${JSON.stringify(cell)}: ${gap.text}`);
+      assert.equal(gap.json().error.param, 'rows[1].score');
+    }
+    const unscored = await raw('POST', '/v1/routing/training', 'prompt,model\nno score column,model-b\n', {
+      'content-type': 'text/csv',
+    });
+    assert.deepEqual(unscored.json(), { added: 1, status: 'ok', indexed: 1 });
     const after = ((await raw('GET', '/v1/feedback/stats')).json() as FeedbackStats).outcomes;
-    assert.equal(after, before + 4);
+    assert.equal(after, before + 5);
     const retrain = await raw('POST', '/v1/feedback/retrain', '{}');
     assert.equal(retrain.status, 200);
     assert.equal(typeof retrain.json().started, 'boolean');
