@@ -53,7 +53,7 @@ export function decodeDataUrl(url: string): { mimeType: string; data: Uint8Array
 
 /**
  * How an image that cannot be sent as bytes is named in the text: a web URL as itself; a data URL
- * this bridge cannot decode (not base64, such as `data:image/svg+xml,<svg…>`, or with parameters)
+ * this bridge cannot decode (not base64, such as `data:image/svg+xml,<svg…>`, or not an image type)
  * by its type alone, since its payload as text would fill the model's window with base64.
  */
 function imageNote(url: string): string {
