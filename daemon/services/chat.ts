@@ -14,6 +14,7 @@ import type { ServiceDeps } from './deps';
 import type { ImplicitSignals } from './implicit';
 import type { RunContext } from './ports';
 import { shouldEscalate } from '../orchestrator/escalate';
+import type { OrchestrationStopDetails } from '../orchestrator/orchestrator';
 import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { AsyncQueue } from './async-queue';
@@ -48,6 +49,7 @@ export class Chat implements ChatService {
     if (request.model === ORCHESTRATE_MODEL) return this.runOrchestration(id, request, ctx, started);
     let routed = await this.routing.plan(request);
     const escalation = this.escalation(request, routed);
+    let teamSpent = 0;
     if (escalation) {
       try {
         return await this.runOrchestration(id, request, ctx, started, undefined, escalation);
@@ -55,9 +57,11 @@ export class Chat implements ChatService {
         // The client asked for `auto`: a team its budget cannot pay for leaves the routed model.
         if (!isBudgetStop(err) || ctx.signal.aborted) throw err;
         routed = notEscalated(routed, err);
+        teamSpent = spentBy(err);
       }
     }
     const outcome = this.open(id, request, ctx, routed, started);
+    outcome.alsoSpent(teamSpent);
     try {
       // n > 1: the choices are made in parallel by the model the first call lands on (choices.ts).
       const { completion, config } = await completeChoices(routed.plan.order, request, (order, req) =>
@@ -103,8 +107,11 @@ export class Chat implements ChatService {
     ctx: RunContext,
     routed: Routed,
     started: number,
+    /** USD an escalated team spent before its budget stopped it (the record counts it). */
+    teamSpent = 0,
   ): Promise<{ opened: OpenedStream; outcome: RequestOutcome }> {
     const outcome = this.open(id, request, ctx, routed, started);
+    outcome.alsoSpent(teamSpent);
     try {
       return {
         opened: await this.upstreams.openStream(routed.plan.order, request, ctx.signal, outcome.attempts),
@@ -287,7 +294,7 @@ export class Chat implements ChatService {
       if (!escalated || !isBudgetStop(err) || ctx.signal.aborted) return null;
       const routed = notEscalated(escalated.routed, err);
       return (async function* (chat: Chat) {
-        const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started);
+        const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started, spentBy(err));
         yield* chat.relay(request, ctx, routed, outcome, opened);
       })(this);
     };
@@ -439,6 +446,12 @@ export function decisionRow(record: RequestRecord): DecisionRow {
 /** The orchestrator stopped at one of its limits (max_cost_usd, max_seconds). */
 function isBudgetStop(err: unknown): err is FugusashiError {
   return err instanceof FugusashiError && err.kind === 'BudgetExceeded';
+}
+
+/** What the stopped team had spent (the orchestrator's stop details): money the request cost too. */
+function spentBy(err: FugusashiError): number {
+  const cost = (err.details as Partial<OrchestrationStopDetails> | undefined)?.cost_usd;
+  return typeof cost === 'number' && Number.isFinite(cost) ? cost : 0;
 }
 
 /** `routed` with its explanation saying why the team did not answer. */

@@ -43,6 +43,8 @@ export class RequestOutcome {
   /** Filled by the attempt loop: one entry per upstream tried. */
   readonly attempts: AttemptRecord[] = [];
   private closed = false;
+  /** USD already spent on the request before its answer: an escalated team its budget stopped. */
+  private spentBefore = 0;
 
   constructor(
     /** Stores the record; false when the store could not keep it. */
@@ -63,6 +65,11 @@ export class RequestOutcome {
     return this.close(partial, error);
   }
 
+  /** Counts money spent on this request before the answer (the record's cost includes it). */
+  alsoSpent(usd: number): void {
+    this.spentBefore += usd;
+  }
+
   private close(answer: AnswerPart, error: unknown): boolean {
     if (this.closed) return true;
     this.closed = true;
@@ -81,7 +88,7 @@ export class RequestOutcome {
       response_text: answer.text,
       error: error ? (error instanceof Error ? error.message : JSON.stringify(error)) : null,
       usage: answer.usage,
-      cost_usd: answer.cost,
+      cost_usd: answer.cost + this.spentBefore,
       latency_ms: Math.round((performance.now() - this.started) * 100) / 100,
       attempts: this.attempts,
       capabilities: [...routed.input.required, ...routed.input.preferred],

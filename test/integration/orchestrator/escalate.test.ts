@@ -160,3 +160,63 @@ describe('auto-escalation the orchestrator budget cannot pay for', () => {
     assert.match(text, /fake answer from model-a-upstream to: a hard question/);
   });
 });
+
+describe('auto-escalation its budget stops after the planner ran', () => {
+  // The planner (model-b) fits max_cost_usd, the synthesis would not: the team stops with the
+  // planner paid for, and model-a answers. That spend is the request's too (stats, key budgets).
+  let d: TestDaemon;
+  before(async () => {
+    predicted = 0.3;
+    d = await startTestDaemon({
+      learner: () => learner,
+      rpc: false,
+      config: {
+        routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
+        orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6, max_cost_usd: 0.025 },
+      },
+    });
+    d.fakes['model-b']!.hook = (req) =>
+      systemText(req).startsWith('You are the planner')
+        ? { text: '```json\n' + JSON.stringify(plan) + '\n```' }
+        : undefined;
+  });
+  after(async () => d.close());
+
+  test("the record's cost counts the team's spend before it stopped", async () => {
+    const res = await fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'a hard question' }] }),
+    });
+    const answer = (await res.json()) as ChatCompletion;
+    assert.equal(res.status, 200, JSON.stringify(answer));
+    assert.match(answer.routing_decision?.explanation ?? '', /^Not escalated: Orchestration stopped: max_cost_usd/);
+    assert.ok(d.fakes['model-b']!.requests.length >= 1, 'the planner ran (and was paid for)');
+    const usage = answer.usage!;
+    const single = usage.prompt_tokens * 0.000001 + usage.completion_tokens * 0.000002;
+    const trace = (await (await fetch(`${d.url}/v1/trace/${answer.id}`)).json()) as { cost_usd: number };
+    assert.ok(trace.cost_usd > single + 1e-9, `recorded ${trace.cost_usd}, model-a alone ${single}`);
+  });
+
+  test('streamed: the same', async () => {
+    const res = await fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'auto',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'a hard question' }],
+      }),
+    });
+    const chunks = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk);
+    const usage = chunks.find((c) => c.usage)?.usage;
+    assert.ok(usage, JSON.stringify(chunks));
+    const single = usage.prompt_tokens * 0.000001 + usage.completion_tokens * 0.000002;
+    const trace = (await (await fetch(`${d.url}/v1/trace/${chunks[0]!.id}`)).json()) as { cost_usd: number };
+    assert.ok(trace.cost_usd > single + 1e-9, `recorded ${trace.cost_usd}, model-a alone ${single}`);
+  });
+});
