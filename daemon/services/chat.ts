@@ -384,8 +384,12 @@ export class Chat implements ChatService {
     } catch (err) {
       // An escalated run its budget stopped is not the request's end: the routed model answers
       // under the same id and that is the one record (complete / streamOrchestrated).
-      if (!(escalation && isBudgetStop(err) && !ctx.signal.aborted))
-        this.open(id, request, ctx, routed, started).failed(err);
+      if (!(escalation && isBudgetStop(err) && !ctx.signal.aborted)) {
+        const outcome = this.open(id, request, ctx, routed, started);
+        // A stopped run (budget, cancel) has paid for the steps it ran: the request cost that much.
+        if (err instanceof FugusashiError) outcome.alsoSpent(spentBy(err));
+        outcome.failed(err);
+      }
       throw err;
     }
   }

@@ -219,4 +219,20 @@ describe('auto-escalation its budget stops after the planner ran', () => {
     const trace = (await (await fetch(`${d.url}/v1/trace/${chunks[0]!.id}`)).json()) as { cost_usd: number };
     assert.ok(trace.cost_usd > single + 1e-9, `recorded ${trace.cost_usd}, model-a alone ${single}`);
   });
+
+  test('auto:orchestrate stopped by the same budget: its 422 record counts what the planner cost', async () => {
+    const res = await fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto:orchestrate', messages: [{ role: 'user', content: 'a hard question' }] }),
+    });
+    assert.equal(res.status, 422, await res.text());
+    const rows = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1`)).json()) as {
+      data: { requested_model: string; status: string; cost_usd: number }[];
+    };
+    const row = rows.data[0]!;
+    assert.equal(row.requested_model, 'auto:orchestrate');
+    assert.equal(row.status, 'error');
+    assert.ok(row.cost_usd > 0, `recorded ${row.cost_usd}`);
+  });
 });
