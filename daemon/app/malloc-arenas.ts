@@ -12,6 +12,9 @@ import os from 'node:os';
 
 export const ARENA_LIMIT = '2';
 
+/** Set by the launcher for its child only: the launcher's pid, so the daemon knows who forked it. */
+const LAUNCHER_PID = 'FUGUSASHI_LAUNCHER_PID';
+
 /** Signals a terminal or a supervisor sends to stop the daemon; the launcher hands them on. */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -53,7 +56,7 @@ export function runWithBoundedArenas(): Promise<number> {
     // An IPC channel as well, only so the daemon notices when this process is gone (killed with
     // SIGKILL, which cannot be handed on) and stops instead of running on as an orphan.
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT },
+    env: { ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT, [LAUNCHER_PID]: String(process.pid) },
   });
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -82,7 +85,11 @@ export function runWithBoundedArenas(): Promise<number> {
  * killed. The channel does not keep the daemon running.
  */
 export function stopWhenLauncherGoes(stop: (reason: string) => void): void {
-  if (!process.channel) return;
+  // Only our own launcher's channel: a supervisor that forks `serve` with an IPC channel of its own
+  // (and MALLOC_ARENA_MAX already set) may disconnect without meaning "stop".
+  const launcher = process.env[LAUNCHER_PID];
+  delete process.env[LAUNCHER_PID]; // not handed on to anything the daemon starts
+  if (!process.channel || launcher !== String(process.ppid)) return;
   process.channel.unref();
   process.once('disconnect', () => stop('launcher exited'));
 }

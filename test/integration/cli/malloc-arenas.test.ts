@@ -128,6 +128,31 @@ describe('fugusashi serve and glibc malloc arenas', { skip: !linux }, () => {
     assert.match(launched.stderr(), /shutting down \(launcher exited\)/);
   });
 
+  test('a supervisor that forks serve with an IPC channel of its own and disconnects does not stop the daemon', async () => {
+    const dataDir = path.join(dir, `data-${runs++}`);
+    const child = spawn(process.execPath, [CLI_BUNDLE, 'serve', '--config', configPath, '--data-dir', dataDir], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: environment('2'),
+    });
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      while (!/\bready: pid \d+/.test(log)) await new Promise((r) => setTimeout(r, 50));
+      const info = JSON.parse(readFileSync(path.join(dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+      child.disconnect();
+      // The disconnect reaches the daemon within a tick; it keeps answering all the while.
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await fetch(`http://127.0.0.1:${info.port}/health`)).status, 200, log);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.doesNotMatch(log, /launcher exited/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   test('a MALLOC_ARENA_MAX the user set is kept, and the daemon is the process the user started; SIGINT stops it', async () => {
     const { launched, info } = await serve('4');
     try {
