@@ -109,10 +109,12 @@ export class EnsembleStrategy {
     };
     if (verdict.exploration) decision.exploration = true;
     const plan: RoutePlan = { decision, order };
-    // An exploring pick is not the strategy's judgement of quality: it must not trigger escalation.
-    if (verdict.predictedQuality !== undefined && !verdict.exploration)
-      plan.predictedQuality = verdict.predictedQuality;
-    if (verdict.bestPredictedQuality !== undefined) plan.bestPredictedQuality = verdict.bestPredictedQuality;
+    // An exploring pick is not the strategy's judgement of quality: it must not trigger escalation,
+    // by its own prediction or by the pool's best.
+    if (!verdict.exploration) {
+      if (verdict.predictedQuality !== undefined) plan.predictedQuality = verdict.predictedQuality;
+      if (verdict.bestPredictedQuality !== undefined) plan.bestPredictedQuality = verdict.bestPredictedQuality;
+    }
     return plan;
   }
 }

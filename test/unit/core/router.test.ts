@@ -250,6 +250,8 @@ test('EnsembleStrategy: a confident learned verdict decides, with exploration, a
   const learned = scripted('learned', {
     confidence: 0.8,
     exploration: true,
+    predictedQuality: 0.2,
+    bestPredictedQuality: 0.3,
     ranked: [
       { model: 'not-in-pool', score: 0.99 },
       { model: 'claude-sonnet', score: 0.9 },
@@ -266,6 +268,9 @@ test('EnsembleStrategy: a confident learned verdict decides, with exploration, a
   assert.equal(plan.decision.model, 'claude-sonnet');
   assert.equal(plan.decision.strategy, 'learned');
   assert.equal(plan.decision.exploration, true);
+  // Exploring is not a judgement of quality: nothing for auto-escalation to act on.
+  assert.equal(plan.predictedQuality, undefined);
+  assert.equal(plan.bestPredictedQuality, undefined);
   assert.equal(plan.decision.explanation, 'learned says so');
   assert.deepEqual(plan.decision.chain, []);
   assert.equal(costSpy.calls, 0, 'later strategies are not consulted');
