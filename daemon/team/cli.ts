@@ -151,6 +151,19 @@ async function keys(argv: readonly string[], io: Io): Promise<number> {
             `${String(k.requests_per_minute ?? '-').padEnd(6)} ${String(k.tokens_per_minute ?? '-')}\n`,
         );
       }
+      // Databases from before one-live-key-per-name was enforced may hold several (none was revoked
+      // by the upgrade): say so, since revoking by name revokes them all.
+      const firstLive = new Map<string, string>();
+      for (const k of list) {
+        if (k.revoked_at !== null) continue;
+        const first = firstLive.get(k.name);
+        if (first === undefined) firstLive.set(k.name, k.id);
+        else
+          io.err(
+            `warning: key ${k.id} shares the name "${k.name}" with the older live key ${first}; ` +
+              `revoke one of them by id (fugusashi keys revoke ID)\n`,
+          );
+      }
       return 0;
     }
     case 'revoke': {

@@ -53,34 +53,45 @@ export async function createKey(
 ): Promise<{ key: ApiKey; secret: string }> {
   if (!name.trim()) throw new Error('a key needs a name (--name)');
   // Names are how people are told apart (`keys revoke alice`, budgets in `keys list`): a second
-  // live "alice" would have her own budget, and revoking by name would revoke both.
-  const { rows: live } = await db.query<{ id: string }>(
-    'SELECT id FROM api_keys WHERE name = $1 AND revoked_at IS NULL',
-    [name.trim()],
-  );
-  if (live[0]) {
-    throw new Error(
-      `a live key named "${name.trim()}" exists (id ${live[0].id}): choose another name, or revoke it first ` +
-        `(fugusashi keys revoke ${live[0].id})`,
+  // live "alice" would have her own budget, and revoking by name would revoke both. This check
+  // gives the clear message; the unique index api_keys_live_name decides between concurrent creates.
+  const refuseLiveName = async (): Promise<never> => {
+    const { rows: live } = await db.query<{ id: string }>(
+      'SELECT id FROM api_keys WHERE name = $1 AND revoked_at IS NULL ORDER BY created_at, id LIMIT 1',
+      [name.trim()],
     );
-  }
+    const id = live[0]?.id ?? '?';
+    throw new Error(
+      `a live key named "${name.trim()}" exists (id ${id}): choose another name, or revoke it first ` +
+        `(fugusashi keys revoke ${id})`,
+    );
+  };
+  const { rows: live } = await db.query('SELECT 1 FROM api_keys WHERE name = $1 AND revoked_at IS NULL', [name.trim()]);
+  if (live.length > 0) await refuseLiveName();
   const id = randomBytes(6).toString('hex');
   const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
-  const { rows } = await db.query(
-    `INSERT INTO api_keys (id, name, hash, prefix, created_at, budget_usd_day, budget_usd_month, requests_per_minute,
+  const { rows } = await db
+    .query(
+      `INSERT INTO api_keys (id, name, hash, prefix, created_at, budget_usd_day, budget_usd_month, requests_per_minute,
        tokens_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`,
-    [
-      id,
-      name.trim(),
-      hashKey(secret),
-      secret.slice(0, KEY_PREFIX.length + 4),
-      Date.now(),
-      limits.budget_usd_day ?? null,
-      limits.budget_usd_month ?? null,
-      limits.requests_per_minute ?? null,
-      limits.tokens_per_minute ?? null,
-    ],
-  );
+      [
+        id,
+        name.trim(),
+        hashKey(secret),
+        secret.slice(0, KEY_PREFIX.length + 4),
+        Date.now(),
+        limits.budget_usd_day ?? null,
+        limits.budget_usd_month ?? null,
+        limits.requests_per_minute ?? null,
+        limits.tokens_per_minute ?? null,
+      ],
+    )
+    .catch(async (err: unknown) => {
+      // Another create of this name committed between the check and this insert.
+      const { code, constraint } = err as { code?: string; constraint?: string };
+      if (code === '23505' && constraint === 'api_keys_live_name') return refuseLiveName();
+      throw err;
+    });
   await db.query('SELECT pg_notify($1, $2)', [KEYS_CHANNEL, id]);
   return { key: keyOf(rows[0] as Record<string, unknown>), secret };
 }

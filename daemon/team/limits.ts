@@ -247,25 +247,38 @@ export class KeyLimiter {
     };
     const reserved = reservation.windows.map((w) => w.kind);
     countLocally((['day', 'month'] as const).filter((kind) => !reserved.includes(kind)));
-    // Not written: count it locally so the next sync adds it.
-    void this.adjust(reservation, tokens, cost).catch(() => countLocally(reserved));
+    // The windows the database did not take (it went down between two of them) count locally, so
+    // the next sync adds them; a window already written must not be counted again.
+    void this.adjust(reservation, tokens, cost).then(countLocally);
   }
 
   /** The reserved request ended without a record (refused upstream, cancelled): give the reservation back. */
   release(reservation: Reservation): void {
     if (reservation.settled) return;
     reservation.settled = true;
-    void this.adjust(reservation, 0, 0).catch(() => undefined);
+    void this.adjust(reservation, 0, 0);
   }
 
-  private async adjust(reservation: Reservation, tokens: number, cost: number): Promise<void> {
+  /**
+   * Replaces the reservation by the real cost in each reserved window, one statement per window;
+   * never rejects. Returns the windows not written (from the first that failed on), which the
+   * caller counts locally.
+   */
+  private async adjust(reservation: Reservation, tokens: number, cost: number): Promise<('day' | 'month')[]> {
+    const unwritten = reservation.windows.map((w) => w.kind);
     for (const window of reservation.windows) {
-      await this.db.query(
-        `UPDATE key_usage SET reserved_usd = GREATEST(0, reserved_usd - $4), cost_usd = cost_usd + $5, tokens = tokens + $6
-         WHERE key_id = $1 AND window_kind = $2 AND window_start = $3`,
-        [reservation.keyId, window.kind, window.start, reservation.amount, cost, tokens],
-      );
+      try {
+        await this.db.query(
+          `UPDATE key_usage SET reserved_usd = GREATEST(0, reserved_usd - $4), cost_usd = cost_usd + $5, tokens = tokens + $6
+           WHERE key_id = $1 AND window_kind = $2 AND window_start = $3`,
+          [reservation.keyId, window.kind, window.start, reservation.amount, cost, tokens],
+        );
+      } catch {
+        return unwritten;
+      }
+      unwritten.shift();
     }
+    return unwritten;
   }
 
   private local(state: KeyState, kind: Kind): Counts & { start: number } {

@@ -139,6 +139,14 @@ export const MIGRATIONS: readonly string[] = [
   // content, so copying the same history twice does not make the learners count it twice.
   `ALTER TABLE outcomes ADD COLUMN op_key ${T};
   CREATE UNIQUE INDEX outcomes_op_key ON outcomes (op_key);`,
+  // v5: one live key per name, kept by the database (a check then an insert let two concurrent
+  // \`keys create --name alice\` both pass). A database may already hold several live keys of one
+  // name: none is revoked or renamed (people use them), the oldest keeps the name in the index and
+  // the newer ones are marked name_shared, left out of it; \`keys list\` reports them.
+  `ALTER TABLE api_keys ADD COLUMN name_shared BOOLEAN NOT NULL DEFAULT false;
+  UPDATE api_keys k SET name_shared = true WHERE k.revoked_at IS NULL AND EXISTS (
+    SELECT 1 FROM api_keys o WHERE o.name = k.name AND o.revoked_at IS NULL AND (o.created_at, o.id) < (k.created_at, k.id));
+  CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL AND NOT name_shared;`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
