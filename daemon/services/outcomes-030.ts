@@ -47,11 +47,20 @@ function recordKey(r: Record<string, unknown>): string {
 
 /** 0.3.0 clamped ratings to 1–5; an auto_score was already 0–1. */
 function scoreOf(r: Record<string, unknown>): number | null {
-  const rating = Number(r['user_rating']);
-  if (r['user_rating'] !== undefined && r['user_rating'] !== null && Number.isFinite(rating))
-    return ratingScore(Math.min(5, Math.max(1, Math.round(rating))));
-  const auto = Number(r['auto_score']);
-  if (r['auto_score'] !== undefined && r['auto_score'] !== null && Number.isFinite(auto))
-    return Math.min(1, Math.max(0, auto));
+  const rating = numberIn(r['user_rating']);
+  if (rating !== null) return ratingScore(Math.min(5, Math.max(1, Math.round(rating))));
+  const auto = numberIn(r['auto_score']);
+  if (auto !== null) return Math.min(1, Math.max(0, auto));
   return null;
+}
+
+/**
+ * A number, or a string that spells one; null for anything else. Number() alone reads "" and "  "
+ * as 0 (and true as 1), which would turn a blank rating into the worst one: a made-up judgement.
+ */
+function numberIn(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
 }

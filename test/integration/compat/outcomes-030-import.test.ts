@@ -125,3 +125,27 @@ test("0.3.0's training rows without a score are good examples (score 1)", async 
   assert.deepEqual(JSON.parse(body), { added: 1, status: 'ok', indexed: 1 });
   assert.equal((await exported()).find((r) => r.prompt === 'Write a SQL query with JOIN')?.score, 1);
 });
+
+test('a blank or non-numeric 0.3.0 rating is unrated, not the worst rating', async () => {
+  const base = { confidence: 0.6, strategy: 'ensemble(cost)', routed_to: 'gpt-4o-mini', error: false };
+  const records = [
+    // Number("") and Number("  ") are 0: read as ratings they became rating 1, score 0.
+    { ...base, prompt: 'Blank rating', timestamp: '2025-06-21T10:00:00.100000', user_rating: '' },
+    { ...base, prompt: 'Spaces rating', timestamp: '2025-06-21T10:01:00.100000', user_rating: '  ' },
+    { ...base, prompt: 'Word rating', timestamp: '2025-06-21T10:02:00.100000', user_rating: 'n/a' },
+    { ...base, prompt: 'Blank auto score', timestamp: '2025-06-21T10:03:00.100000', auto_score: ' ' },
+    { ...base, prompt: 'String rating', timestamp: '2025-06-21T10:04:00.100000', user_rating: '4' },
+  ];
+  const file = path.join(dir, 'blank-ratings', 'outcomes.jsonl');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+  const { stdout } = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(stdout, /imported 1 outcome\(s\)/);
+  assert.match(stdout, /skipped 4 Fugusashi 0\.3\.0 record\(s\) with nothing to learn from/);
+
+  const rows = await exported();
+  for (const prompt of ['Blank rating', 'Spaces rating', 'Word rating', 'Blank auto score'])
+    assert.ok(!rows.some((r) => r.prompt === prompt), `${prompt}: no made-up score`);
+  assert.equal(rows.find((r) => r.prompt === 'String rating')?.score, 0.75, 'rating "4" of 5');
+});
