@@ -1,7 +1,9 @@
 // The daemon as an OS process (`fugusashi serve`, `node dist/daemon.js`): flags, the log file,
-// signals and the exit code. SIGINT/SIGTERM are handled from the first moment: a signal that
+// signals and the exit code. SIGINT/SIGTERM/SIGHUP are handled from the first moment: a signal that
 // arrives while the daemon is still starting stops it as soon as the start has finished, through
-// the same shutdown as later (no half-started store left to crash on).
+// the same shutdown as later (no half-started store left to crash on). SIGHUP is what closing the
+// terminal of a hand-started `fugusashi serve` sends (its launcher hands it on): uncaught, it killed
+// the daemon without removing daemon.json and its sockets or writing the final snapshot.
 import { appendFileSync } from 'node:fs';
 import { parseDaemonFlags } from './flags';
 import { startDaemon } from '../main';
@@ -28,8 +30,10 @@ export async function runDaemonProcess(argv: readonly string[]): Promise<number>
   };
   const onSigint = (): void => stop('SIGINT');
   const onSigterm = (): void => stop('SIGTERM');
+  const onSighup = (): void => stop('SIGHUP');
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  process.on('SIGHUP', onSighup);
   stopWhenLauncherGoes((reason) => stop(reason));
   try {
     let daemon;
@@ -48,5 +52,6 @@ export async function runDaemonProcess(argv: readonly string[]): Promise<number>
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
+    process.off('SIGHUP', onSighup);
   }
 }

@@ -3,7 +3,7 @@
 // reads it only when a process starts, so dist/cli.js runs the daemon in a child that has it).
 // Real processes: the built CLI, signals sent to the process the user started, /proc.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
@@ -113,11 +113,13 @@ describe('fugusashi serve and glibc malloc arenas', { skip: !linux }, () => {
     assert.ok(await gone(info.pid), 'the daemon has exited');
   });
 
-  test('SIGHUP, which the daemon does not catch, kills it and then the process the user started, of the same signal', async () => {
-    const { launched, info } = await serve();
+  test('SIGHUP (the terminal closed) shuts the daemon down cleanly, and the process the user started exits with its code', async () => {
+    const { launched, info, dataDir } = await serve();
     launched.child.kill('SIGHUP');
-    assert.deepEqual(await launched.exited, { code: null, signal: 'SIGHUP' });
+    assert.deepEqual(await launched.exited, { code: 0, signal: null }, launched.stderr());
+    assert.match(launched.stderr(), /shutting down \(SIGHUP\)/);
     assert.ok(await gone(info.pid), 'the daemon has exited');
+    assert.ok(!existsSync(path.join(dataDir, DAEMON_FILE)), 'daemon.json removed by the shutdown');
   });
 
   test('a killed `fugusashi serve` does not leave its daemon running', async () => {
