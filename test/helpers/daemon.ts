@@ -208,3 +208,20 @@ export async function spawnDaemon(
     },
   };
 }
+
+/**
+ * A config.yaml for daemons started as real processes whose tests need no answers: one free model
+ * at a closed loopback port (nothing is called), plus `extra` top-level sections.
+ */
+export function writeConfigWithIdleModel(configPath: string, extra: Record<string, unknown>): void {
+  const model = {
+    name: 'm',
+    provider: 'openai',
+    model: 'm',
+    api_base: 'http://127.0.0.1:9/v1',
+    cost_per_input_token: 0,
+    cost_per_output_token: 0,
+    capabilities: ['chat'],
+  };
+  writeFileSync(configPath, stringify({ models: [model], ...extra }));
+}

@@ -4,13 +4,12 @@
 // had already closed ("Error: out of memory" from sql.js, issue 13).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { stringify } from 'yaml';
 import { DAEMON_FILE } from '../../../shared/daemon';
-import { CLI_BUNDLE, makeTempDir, requireCliBundle } from '../../helpers/daemon';
+import { CLI_BUNDLE, makeTempDir, requireCliBundle, writeConfigWithIdleModel } from '../../helpers/daemon';
 
 /** Text that only a crash prints: an uncaught error's name line or a stack frame. */
 const CRASH = /out of memory|Uncaught|^\s+at .+:\d+:\d+\)?$|^\w*Error: /m;
@@ -22,26 +21,12 @@ before(() => {
   requireCliBundle();
   dir = makeTempDir('fugu-early-');
   configPath = path.join(dir, 'config.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      models: [
-        {
-          name: 'm',
-          provider: 'openai',
-          model: 'm',
-          api_base: 'http://127.0.0.1:9/v1',
-          cost_per_input_token: 0,
-          cost_per_output_token: 0,
-          capabilities: ['chat'],
-        },
-      ],
-      // The learned strategy loads the embedder and then the stored outcomes: the step that
-      // used to run after the store was closed.
-      routing: { strategies: ['learned', 'cost', 'fallback'] },
-      server: { port: 0, data_dir: path.join(dir, 'data') },
-    }),
-  );
+  writeConfigWithIdleModel(configPath, {
+    // The learned strategy loads the embedder and then the stored outcomes: the step that
+    // used to run after the store was closed.
+    routing: { strategies: ['learned', 'cost', 'fallback'] },
+    server: { port: 0, data_dir: path.join(dir, 'data') },
+  });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

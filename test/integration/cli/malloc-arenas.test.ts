@@ -3,12 +3,18 @@
 // reads it only when a process starts, so dist/cli.js runs the daemon in a child that has it).
 // Real processes: the built CLI, signals sent to the process the user started, /proc.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { stringify } from 'yaml';
 import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../../shared/daemon';
-import { CLI_BUNDLE, makeTempDir, requireCliBundle, spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon';
+import {
+  CLI_BUNDLE,
+  makeTempDir,
+  requireCliBundle,
+  spawnDaemon,
+  writeConfigWithIdleModel,
+  type SpawnedDaemon,
+} from '../../helpers/daemon';
 import { spawn } from 'node:child_process';
 
 const linux = process.platform === 'linux';
@@ -19,23 +25,7 @@ before(() => {
   requireCliBundle();
   dir = makeTempDir('fugu-arenas-');
   configPath = path.join(dir, 'config.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      models: [
-        {
-          name: 'm',
-          provider: 'openai',
-          model: 'm',
-          api_base: 'http://127.0.0.1:9/v1',
-          cost_per_input_token: 0,
-          cost_per_output_token: 0,
-          capabilities: ['chat'],
-        },
-      ],
-      server: { port: 0 },
-    }),
-  );
+  writeConfigWithIdleModel(configPath, { server: { port: 0 } });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
