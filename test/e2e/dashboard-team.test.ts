@@ -59,10 +59,13 @@ test(
     assert.match(text, /Retry/);
 
     pg.start();
-    // The store notices the database is back on its next write or probe; Retry until then.
+    // The store notices the database is back on its next write or probe; Retry until everything
+    // loaded (a retry can bring the decisions while the statistics still fail: the error stays).
     await page.click('vscode-tab-header[data-tab="decisions"]');
-    for (let i = 0; i < 100 && !(await page.$(`#decisions-body tr[data-id="${id}"]`)); i++) {
-      await page.click('#load-retry');
+    const loaded = async () =>
+      (await page.$(`#decisions-body tr[data-id="${id}"]`)) !== null && (await page.$('#load-error[hidden]')) !== null;
+    for (let i = 0; i < 100 && !(await loaded()); i++) {
+      if (await page.isVisible('#load-retry')) await page.click('#load-retry');
       await page.waitForTimeout(200);
     }
     await page.waitForSelector(`#decisions-body tr[data-id="${id}"]`);
