@@ -133,6 +133,14 @@ test('a window gone while it runs a VS Code model for the daemon leaves the daem
   await window.sendNotification(VscodeLmModelsNotification, {
     models: [{ id: 'copilot-gpt', vendor: 'copilot', family: 'gpt', name: 'GPT', maxInputTokens: 8000 }],
   });
+  // The model counts once the daemon has read the window's offer (a notification: no reply to await).
+  const offered = async () => {
+    const list = (await (await fetch(`${daemon!.url}/v1/models`)).json()) as {
+      data: { id: string; unavailable?: string }[];
+    };
+    return list.data.some((m) => m.id === 'copilot' && m.unavailable === undefined);
+  };
+  for (let i = 0; i < 200 && !(await offered()); i++) await sleep(20);
   // Another client (a tool on the HTTP port) asks for the VS Code model.
   const answer = fetch(`${daemon.url}/v1/chat/completions`, {
     method: 'POST',
