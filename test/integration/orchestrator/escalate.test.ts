@@ -112,20 +112,25 @@ describe('orchestrator.auto_escalate_below', () => {
   });
 });
 
+/** A daemon whose `auto` requests escalate (predicted 0.3 < 0.6) to a team with this budget. */
+function startEscalatingDaemon(maxCostUsd: number): Promise<TestDaemon> {
+  predicted = 0.3;
+  return startTestDaemon({
+    learner: () => learner,
+    rpc: false,
+    config: {
+      routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
+      orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6, max_cost_usd: maxCostUsd },
+    },
+  });
+}
+
 describe('auto-escalation the orchestrator budget cannot pay for', () => {
   // The planner alone is expected to cost more than max_cost_usd: before, the `auto` request
   // failed with 422 budget_exceeded although the routed model could have answered it.
   let d: TestDaemon;
   before(async () => {
-    predicted = 0.3;
-    d = await startTestDaemon({
-      learner: () => learner,
-      rpc: false,
-      config: {
-        routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
-        orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6, max_cost_usd: 0.0001 },
-      },
-    });
+    d = await startEscalatingDaemon(0.0001);
   });
   after(async () => d.close());
 
@@ -166,15 +171,7 @@ describe('auto-escalation its budget stops after the planner ran', () => {
   // planner paid for, and model-a answers. That spend is the request's too (stats, key budgets).
   let d: TestDaemon;
   before(async () => {
-    predicted = 0.3;
-    d = await startTestDaemon({
-      learner: () => learner,
-      rpc: false,
-      config: {
-        routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
-        orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6, max_cost_usd: 0.025 },
-      },
-    });
+    d = await startEscalatingDaemon(0.025);
     d.fakes['model-b']!.hook = (req) =>
       systemText(req).startsWith('You are the planner')
         ? { text: '```json\n' + JSON.stringify(plan) + '\n```' }
