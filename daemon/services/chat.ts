@@ -55,7 +55,7 @@ export class Chat implements ChatService {
         return await this.runOrchestration(id, request, ctx, started, undefined, escalation);
       } catch (err) {
         // The client asked for `auto`: a team its budget cannot pay for leaves the routed model.
-        if (!isBudgetStop(err) || ctx.signal.aborted) throw err;
+        if (!leftToRoutedModel(err, ctx)) throw err;
         routed = notEscalated(routed, err);
         teamSpent = spentBy(err);
       }
@@ -291,7 +291,7 @@ export class Chat implements ChatService {
     );
     // An escalated run its budget stopped: the routed model's stream follows the progress shown.
     const fallBack = (err: unknown): AsyncGenerator<ChatCompletionChunk> | null => {
-      if (!escalated || !isBudgetStop(err) || ctx.signal.aborted) return null;
+      if (!escalated || !leftToRoutedModel(err, ctx)) return null;
       const routed = notEscalated(escalated.routed, err);
       return (async function* (chat: Chat) {
         const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started, spentBy(err));
@@ -384,7 +384,7 @@ export class Chat implements ChatService {
     } catch (err) {
       // An escalated run its budget stopped is not the request's end: the routed model answers
       // under the same id and that is the one record (complete / streamOrchestrated).
-      if (!(escalation && isBudgetStop(err) && !ctx.signal.aborted)) {
+      if (!(escalation && leftToRoutedModel(err, ctx))) {
         const outcome = this.open(id, request, ctx, routed, started);
         // A stopped run (budget, cancel) has paid for the steps it ran: the request cost that much.
         if (err instanceof FugusashiError) outcome.alsoSpent(spentBy(err));
@@ -447,9 +447,12 @@ export function decisionRow(record: RequestRecord): DecisionRow {
   };
 }
 
-/** The orchestrator stopped at one of its limits (max_cost_usd, max_seconds). */
-function isBudgetStop(err: unknown): err is FugusashiError {
-  return err instanceof FugusashiError && err.kind === 'BudgetExceeded';
+/**
+ * An escalated team its budget stopped (max_cost_usd, max_seconds) while the client still waits: the
+ * request the client sent as `auto` is then the routed model's to answer.
+ */
+function leftToRoutedModel(err: unknown, ctx: RunContext): err is FugusashiError {
+  return err instanceof FugusashiError && err.kind === 'BudgetExceeded' && !ctx.signal.aborted;
 }
 
 /** What the stopped team had spent (the orchestrator's stop details): money the request cost too. */
