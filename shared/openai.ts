@@ -65,7 +65,7 @@ export type Tool = Static<typeof ToolSchema>;
 
 export const ChatCompletionRequestSchema = Type.Object(
   {
-    /** "auto", "auto:quality" | "auto:balanced" | "auto:cost" | "auto:orchestrate", or a pool model's name. */
+    /** "auto", "auto:quality" | "auto:balanced" | "auto:cost" | "auto:orchestrate" | "auto:cascade", or a pool model's name. */
     model: Type.String({ minLength: 1 }),
     messages: Type.Array(ChatMessageSchema, { minItems: 1 }),
     stream: Type.Optional(Type.Boolean()),

@@ -16,11 +16,9 @@ import { keepRecord } from './chat';
 import { RequestOutcome } from './outcome';
 import type { ServiceDeps } from './deps';
 import type { Gateway, RunContext } from './ports';
-import type { Routed, RoutingService } from './routing';
+import { CASCADE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { newRequestId } from './usage';
-
-export const CASCADE_MODEL = 'auto:cascade';
 
 export interface CascadeSettings {
   /** routing.strategy: cascade: plain "auto" cascades too. */

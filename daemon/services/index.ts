@@ -10,7 +10,7 @@ import { LiveEventBus } from './events';
 import { Feedback } from './feedback';
 import { ImplicitSignals } from './implicit';
 import type { Gateway } from './ports';
-import { AUTO_MODES, ORCHESTRATE_MODEL, RoutingService } from './routing';
+import { AUTO_MODES, CASCADE_MODEL, ORCHESTRATE_MODEL, RoutingService } from './routing';
 import type { Services } from './types';
 import { monitorStoreWrites, type StoreWriteHealth } from './store-health';
 import { Upstreams } from './upstream';
@@ -144,7 +144,8 @@ export function createServices(deps: ServiceDeps): DaemonServices {
 
 function modelList(deps: ServiceDeps): ModelListEntry[] {
   const created = Math.floor((deps.runtime().startedAt || Date.now()) / 1000);
-  const auto: ModelListEntry[] = [...AUTO_MODES, ...(deps.orchestrator ? [ORCHESTRATE_MODEL] : [])].map((id) => ({
+  const modes = [...AUTO_MODES, ...(deps.orchestrator ? [ORCHESTRATE_MODEL] : []), CASCADE_MODEL];
+  const auto: ModelListEntry[] = modes.map((id) => ({
     id,
     object: 'model',
     created,

@@ -20,6 +20,9 @@ const COST_MODE_MIN_LAMBDA = 10;
 
 export const AUTO_MODES = ['auto', 'auto:balanced', 'auto:quality', 'auto:cost'] as const;
 export const ORCHESTRATE_MODEL = 'auto:orchestrate';
+export const CASCADE_MODEL = 'auto:cascade';
+/** Every name a request may route by besides a pool model's (the chat doors accept them all). */
+export const ROUTING_MODES = [...AUTO_MODES, ORCHESTRATE_MODEL, CASCADE_MODEL] as const;
 
 export interface Routed {
   plan: RoutePlan;
@@ -41,10 +44,20 @@ export function lambdaFor(model: string, config: ServiceConfig): number {
       return 0;
     case 'auto:cost':
       return Math.max(config.costWeight * COST_MODE_FACTOR, COST_MODE_MIN_LAMBDA);
+    case ORCHESTRATE_MODEL:
+    case CASCADE_MODEL:
+      // The chat service hands these to the orchestrator and the cascade, which decide by calling
+      // models (a planner; the cheapest model and its checks). Only a dry run asks for their plan.
+      throw new FugusashiError(
+        'InvalidRequest',
+        `"${model}" has no dry run: it decides by calling models (${model === CASCADE_MODEL ? 'the cheapest first, then up while a check fails' : "a planner, then the plan's specialists"}). ` +
+          `Route with one of ${AUTO_MODES.join(', ')} or a pool model.`,
+        'model',
+      );
     default:
       throw new FugusashiError(
         'ModelNotFound',
-        `Unknown routing mode "${model}". Use one of: ${AUTO_MODES.join(', ')}, ${ORCHESTRATE_MODEL}.`,
+        `Unknown routing mode "${model}". Use one of: ${ROUTING_MODES.join(', ')}.`,
         'model',
       );
   }
