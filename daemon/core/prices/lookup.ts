@@ -1,5 +1,6 @@
 // Finds a pool model's price: its config fields first, then the bundled table by its upstream id
-// (or its pool name), else free when it runs locally, else unknown (priced 0 and flagged).
+// (or its pool name; never for Ollama, which runs the model itself), else free when it runs
+// locally, else unknown (priced 0 and flagged).
 import type { ModelConfig, ModelFileConfig, PriceSource as PriceOrigin } from '../../../shared/config';
 import { isLocalModel } from '../candidates';
 import { PRICE_TABLE, TABLE_DATE, type PriceEntry } from './table';
@@ -58,7 +59,9 @@ function withBasePrice(model: ModelFileConfig): ModelConfig {
       price_source: 'config',
     };
   }
-  const entry = findPrice(model.model) ?? findPrice(model.name);
+  // Ollama runs the model on your own machine (or server) even when it shares a hosted model's
+  // name (`mistral-small`, `codestral`, `deepseek-v3`): the table's API prices are not its cost.
+  const entry = model.provider === 'ollama' ? undefined : (findPrice(model.model) ?? findPrice(model.name));
   if (entry) {
     const priced: ModelConfig = {
       ...model,

@@ -88,6 +88,17 @@ test('an unknown paid model is priced 0 and flagged; a local one is free and not
   assert.equal(unknownPriceWarning(local), null);
 });
 
+test("an Ollama model is free even when it shares a hosted model's name or id (it runs here)", () => {
+  for (const id of ['mistral-small', 'codestral', 'deepseek-chat']) {
+    const m = withPrice({ ...base, provider: 'ollama', name: id, model: id, api_base: 'http://127.0.0.1:11434' });
+    assert.equal(m.price_source, 'local', id);
+    assert.equal(m.cost_per_input_token, 0, id);
+    assert.equal(m.cost_per_output_token, 0, id);
+  }
+  // The same id at Mistral's API is priced from the table.
+  assert.equal(withPrice({ ...base, name: 'm', model: 'mistral-small' }).price_source, 'table');
+});
+
 test('the resolved config carries the prices (what the router and cost figures read)', () => {
   const resolved = applyDefaults(
     { models: [{ ...base, name: 'sonnet', provider: 'anthropic', model: 'claude-sonnet-4-20250514' }] },
