@@ -24,11 +24,11 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
   ) {
     const who = pid === null ? 'Another Fugusashi daemon (starting up)' : `Another Fugusashi daemon (pid ${pid})`;
-    const stop =
-      pid === null ? '' : process.platform === 'win32' ? `\`taskkill /PID ${pid}\`, or ` : `\`kill ${pid}\`, or `;
+    // VS Code has no command that stops a daemon (it exits once idle), so only the shell's is named.
+    const how = pid === null ? '' : process.platform === 'win32' ? ` (\`taskkill /PID ${pid}\`)` : ` (\`kill ${pid}\`)`;
     super(
-      `${who} is using this data directory (${dataDir}). Use that daemon, stop it first ` +
-        `(${stop}"Fugusashi: Stop Daemon" in VS Code), or start this one with another --data-dir.`,
+      `${who} is using this data directory (${dataDir}). Use that daemon, stop it first${how}, ` +
+        `or start this one with another --data-dir.`,
     );
     this.name = 'DataDirLockedError';
   }

@@ -43,6 +43,29 @@ test('the lock names its owner, refuses a second holder, and is released', () =>
   acquireDataDirLock(dir).release();
 });
 
+test('the refusal names no VS Code command the extension does not have', () => {
+  const dir = tempDir();
+  const lock = acquireDataDirLock(dir);
+  try {
+    assert.throws(
+      () => acquireDataDirLock(dir),
+      (err: unknown) => {
+        assert.ok(err instanceof DataDirLockedError);
+        const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
+          contributes: { commands: { title: string; category: string }[] };
+        };
+        const titles = new Set(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`));
+        for (const [, named] of err.message.matchAll(/"(Fugusashi: [^"]+)"/g))
+          assert.ok(titles.has(named!), `"${named}" is not a command of the extension`);
+        assert.match(err.message, new RegExp(`stop it first \\(\`kill ${process.pid}\`\\), or start this one`));
+        return true;
+      },
+    );
+  } finally {
+    lock.release();
+  }
+});
+
 test('a lock left by a dead process is taken over', () => {
   const dir = tempDir();
   const file = path.join(dir, LOCK_FILE);
