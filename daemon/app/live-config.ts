@@ -3,7 +3,8 @@
 // over the environment in memory. A reload that fails keeps the last good config and reports the
 // error (in /health and the windows' status bar); where the daemon listens and keeps its data
 // never changes under a running daemon.
-import { resolveConfig, watchConfig, type ResolvedConfig, type ResolveOptions } from '../config';
+import path from 'node:path';
+import { CONFIG_FILE_NAME, resolveConfig, watchConfig, type ResolvedConfig, type ResolveOptions } from '../config';
 import type { DaemonStatus } from '../../shared/protocol';
 import type { ServiceConfig } from '../services';
 import { toServiceConfig } from '../services/config';
@@ -72,12 +73,23 @@ export class LiveConfig {
     }
   }
 
-  /** Reloads when the config file changes; returns the function that stops watching. */
+  /**
+   * Reloads when the config file changes; returns the function that stops watching. A daemon on
+   * discovered models (no --config, no <data dir>/config.yaml) watches for that file to appear: the
+   * file the start log tells the user to write takes over once written, as an edit would, without a
+   * restart (a VS Code window's daemon keeps running while any window is open).
+   */
   watch(): () => void {
-    if (!this.path) return () => undefined;
+    const file =
+      this.path ??
+      (this.options.configPath === undefined ? path.join(this.config.server.dataDir, CONFIG_FILE_NAME) : null);
+    if (!file) return () => undefined;
     return watchConfig(
-      this.path,
-      (next) => this.apply(next, 'file changed'),
+      file,
+      (next) => {
+        this.path = file;
+        this.apply(next, 'file changed');
+      },
       (err) => this.fail(err, 'file changed'),
       this.resolveOptions(),
     );

@@ -111,8 +111,8 @@ export async function discoverModels(options: DiscoveryOptions): Promise<Discove
   if (unique.length === 0) {
     log.push(
       'No models found. The daemon still serves the API, but chat requests get 503 until you add a model: ' +
-        'write ~/.fugusashi/config.yaml (see config.yaml in the repository), start Ollama and `ollama pull llama3.2:1b`, ' +
-        'or set OPENAI_API_KEY / ANTHROPIC_API_KEY, then restart.',
+        'write ~/.fugusashi/config.yaml (see config.yaml in the package; read as soon as it is written), or start Ollama ' +
+        'and `ollama pull llama3.2:1b`, or set OPENAI_API_KEY / ANTHROPIC_API_KEY, and restart.',
     );
   } else log.push(`Pool: ${unique.map((m) => m.name).join(', ')}; default ${defaultModel}.`);
   return { models: unique, defaultModel, log };

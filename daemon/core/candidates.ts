@@ -137,8 +137,9 @@ export function noCandidateError(pool: readonly ModelConfig[], excluded: Candida
   if (usable.length === 0) {
     return new FugusashiError(
       'NoModels',
-      'No model is configured. Add one to ~/.fugusashi/config.yaml (or pass --config FILE), start Ollama ' +
-        '(http://127.0.0.1:11434) with a model pulled, or set OPENAI_API_KEY / ANTHROPIC_API_KEY, then restart.',
+      'No model is configured. Add one to ~/.fugusashi/config.yaml (read as soon as it is written) or pass ' +
+        '--config FILE, or start Ollama (http://127.0.0.1:11434) with a model pulled, or set OPENAI_API_KEY / ' +
+        'ANTHROPIC_API_KEY, and restart.',
     );
   }
   const reasons = excluded.map((e) => `${e.model}: ${e.reason}`).join('; ');

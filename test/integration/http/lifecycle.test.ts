@@ -1,13 +1,17 @@
 // Daemon lifecycle through its doors: nothing configured (503 with how to fix it), config reload
 // (and keeping the last good config), idle shutdown after the last RPC client leaves.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { DaemonHealth } from '../../../shared/api';
 import type { ModelListEntry, OpenAIErrorBody } from '../../../shared/openai';
 import { HealthRequest } from '../../../shared/protocol';
+import { startDaemon } from '../../../daemon/main';
+import { startFake } from '../../fakes';
 import { startTestDaemon } from '../../helpers/daemon';
 
 async function until(check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
@@ -38,6 +42,56 @@ describe('daemon lifecycle', () => {
       assert.equal(health.status, 'degraded');
     } finally {
       await d.close();
+    }
+  });
+
+  test('a daemon started with no config file takes <data dir>/config.yaml once it is written', async () => {
+    // What the start log and the 503 tell a user to do; the daemon a VS Code window started keeps
+    // running, so a restart is not what they would think of. Before, the file was ignored until one.
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugu-appears-'));
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const fake = await startFake('openai', { models: ['written-upstream'] });
+    const log: string[] = [];
+    const d = await startDaemon({
+      dataDir,
+      port: 0,
+      env: { OLLAMA_HOST: `http://127.0.0.1:${closedPort}` },
+      rpc: false,
+      learner: 'off',
+      idleMemory: false,
+      log: (line) => log.push(line),
+    });
+    const chat = () =>
+      fetch(`${d.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'anyone?' }] }),
+      });
+    try {
+      assert.equal((await chat()).status, 503);
+      const file = path.join(dataDir, 'config.yaml');
+      writeFileSync(
+        file,
+        `models:\n  - name: written\n    provider: openai\n    model: written-upstream\n    api_base: ${fake.url}\n    cost_per_input_token: 0\n    cost_per_output_token: 0\n`,
+      );
+      await until(async () => (await chat()).status === 200);
+      const answer = (await (await chat()).json()) as { model: string };
+      assert.equal(answer.model, 'written');
+      const health = (await (await fetch(`${d.url}/health`)).json()) as DaemonHealth;
+      assert.equal(health.config_path, file);
+      assert.ok(
+        log.some((line) => line.startsWith('config reloaded (file changed): 1 model(s)')),
+        log.join('\n'),
+      );
+    } finally {
+      await d.close();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
