@@ -34,14 +34,22 @@ test('the README snippet reads routing_decision and type-checks against the pack
     .join('\n');
   assert.match(code, /answer\.routing_decision\.model/, 'the snippet shows the routing decision in code');
 
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; types: string };
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    main: string;
+    types: string;
+    exports: unknown;
+  };
   const project = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-snippet-'));
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(path.join(project, 'snippet.ts'), snippet);
-  // This package as npm installs it: package.json + the declaration file its "types" names.
+  // This package as npm installs it: package.json with the fields module resolution reads (with
+  // "exports" present, Node16/NodeNext and bundlers ignore the top-level "types") + the declaration file.
   const installed = path.join(project, 'node_modules', pkg.name);
   mkdirSync(path.dirname(path.join(installed, pkg.types)), { recursive: true });
-  writeFileSync(path.join(installed, 'package.json'), JSON.stringify({ name: pkg.name, types: pkg.types }));
+  const { name, main, types, exports } = pkg;
+  writeFileSync(path.join(installed, 'package.json'), JSON.stringify({ name, main, types, exports }));
+  writeFileSync(path.join(installed, main), '');
   cpSync(path.join(root, 'shared', 'client.ts'), path.join(installed, pkg.types));
   const openaiDir = path.join(root, 'node_modules', 'openai');
   symlinkSync(openaiDir, path.join(project, 'node_modules', 'openai'), 'dir');
