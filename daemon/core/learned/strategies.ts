@@ -219,9 +219,10 @@ export class LearnedStrategy extends ModelStrategy {
 
   protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string {
     const n = this.similarCount(prediction);
+    const outcomes = `${this.model.size} past outcome${this.model.size === 1 ? '' : 's'}`;
     const basis = prediction.wordsOnly
-      ? `Learned from ${this.model.size} past outcomes (read from the prompt's words; its embedding was not ready)`
-      : `Learned from ${this.model.size} past outcomes (${n} similar prompt${n === 1 ? '' : 's'})`;
+      ? `Learned from ${outcomes} (read from the prompt's words; its embedding was not ready)`
+      : `Learned from ${outcomes} (${n} similar prompt${n === 1 ? '' : 's'})`;
     const sentence = `${basis}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
     if (!this.prior) return sentence;
     // The last refit found these outcomes predict better without the prior (QualityModel.refit).

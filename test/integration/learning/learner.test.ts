@@ -86,6 +86,20 @@ void test('abstains without an embedding, with no outcomes, and for models it ha
   learner.close();
 });
 
+void test('the first outcome is counted in the singular (a failed first request makes one)', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({ store: outcomeStore([outcome('hello there', 'a', 0)]), dataDir });
+  await learner.ready();
+  await learner.retrain();
+  const e = await learner.prepare('hello there');
+  const verdict = learner
+    .strategy('learned')!
+    .decide(input('hello there', e), [candidate('a', 0.001), candidate('b', 0.002)]);
+  assert.equal(verdict.abstain, false, verdict.explanation);
+  assert.match(verdict.explanation, /^Learned from 1 past outcome \(1 similar prompt\)/);
+  learner.close();
+});
+
 void test('a restart reads outcome embeddings from the disk cache and retrain keeps serving decisions', async () => {
   const rows = codePrompts.map((p) => outcome(p, 'cheap', 1));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
