@@ -84,13 +84,16 @@ export function formatModels(entries: readonly ModelListEntry[], where: string):
     e.price_source === 'table' && e.price_ref ? `table (${e.price_ref.as_of})` : (e.price_source ?? 'config'),
     (e.capabilities ?? []).join(','),
     e.context_window === undefined ? '-' : String(e.context_window),
-    !e.health
-      ? 'unknown'
-      : e.health.state === 'cooling_down'
-        ? `cooling down ${e.health.cooldown_remaining_s}s (${e.health.consecutive_failures} failures)`
-        : e.health.state === 'failing'
-          ? `failing (${e.health.consecutive_failures} in a row)`
-          : 'ok',
+    // A model that cannot be called (its ${KEY} unset) is left out of auto: say so before its health.
+    e.unavailable
+      ? `unavailable: ${e.unavailable}`
+      : !e.health
+        ? 'unknown'
+        : e.health.state === 'cooling_down'
+          ? `cooling down ${e.health.cooldown_remaining_s}s (${e.health.consecutive_failures} failures)`
+          : e.health.state === 'failing'
+            ? `failing (${e.health.consecutive_failures} in a row)`
+            : 'ok',
   ]);
   const header = ['MODEL', 'PROVIDER', 'PRICE/1M in / cached / out', 'PRICE FROM', 'CAPABILITIES', 'CONTEXT', 'HEALTH'];
   const all = [header, ...rows];

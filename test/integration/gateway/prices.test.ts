@@ -120,3 +120,25 @@ test('`fugusashi models` lists provider, price source, capabilities and cooldown
   assert.match(out, /warning: no price for mystery/);
   assert.match(out, /running daemon \(pid \d+\)/);
 });
+
+test('`fugusashi models` says which models cannot be called and why, as /v1/models does', async () => {
+  const file = path.join(dir, 'keyless.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      models: [
+        {
+          name: 'keyless',
+          provider: 'openai',
+          model: 'gpt-4o',
+          api_key: '${FUGU_TEST_NEVER_SET_KEY}',
+          capabilities: ['chat'],
+        },
+      ],
+    }),
+  );
+  let out = '';
+  const code = await main(['models', '--config', file], { out: (t) => (out += t), err: (t) => (out += t) });
+  assert.equal(code, 0, out);
+  assert.match(out, /keyless\s+openai.*unavailable: FUGU_TEST_NEVER_SET_KEY is not set/);
+});
