@@ -40,6 +40,13 @@ export function parseConfigText(text: string, env: Record<string, string | undef
 
 /** Schema + semantic checks; throws ConfigError listing every problem, pushes soft issues to `warnings`. */
 export function validateConfig(value: unknown, source: string, warnings: string[] = []): FugusashiConfig {
+  // Conversion would wrap a scalar into a one-item list (`models: gpt-4o-mini` → "models[0]: must be
+  // object"), which names a list the user never wrote: say what `models` has to be instead.
+  const models = (value as Record<string, unknown> | null)?.['models'];
+  if (models !== undefined && models !== null && typeof models !== 'object')
+    throw new ConfigError(source, [
+      `models: must be a list of models, each with name, provider and model (got ${JSON.stringify(models)})`,
+    ]);
   // Lenient on scalars: `port: "6060"` or `${PORT}` (always a string after interpolation) become numbers.
   const converted = Value.Convert(FugusashiConfigSchema, structuredClone(value));
   const problems = schemaProblems(converted);

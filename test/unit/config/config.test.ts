@@ -157,6 +157,11 @@ orchestrator:
     problemsOf(() => parseConfigText('default_model: x', {}, 'e.yaml')),
     ['models: is required'],
   );
+  // A model id where the list goes: not "models[0]: must be object", a list the file does not have.
+  assert.deepEqual(
+    problemsOf(() => parseConfigText('models: gpt-4o-mini', {}, 'e.yaml')),
+    ['models: must be a list of models, each with name, provider and model (got "gpt-4o-mini")'],
+  );
 });
 
 test('warnings for likely mistakes that still load', () => {
