@@ -3,6 +3,11 @@ export function formatInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** "1 error", "3 errors": a count with its noun in the singular when there is one. */
+export function formatCountOf(n: number, noun: string): string {
+  return `${formatInt(n)} ${noun}${Math.round(n) === 1 ? '' : 's'}`;
+}
+
 /** Compact token counts: 950, 12.3k, 4.5M. */
 export function formatCount(n: number): string {
   if (Math.abs(n) < 1000) return String(Math.round(n));

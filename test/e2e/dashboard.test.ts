@@ -262,3 +262,28 @@ test('with server.token set: the page needs ?token=, then works, and other Host 
     await guarded.close();
   }
 });
+
+test('the cards count in the singular when there is one (a first failed request: "1 error")', async () => {
+  const own = await startTestDaemon({ rpc: false });
+  try {
+    own.fakes['model-b']!.enqueue({ error: { status: 500, message: 'boom' } });
+    const failed = await fetch(`${own.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'model-b', messages: [{ role: 'user', content: 'fail once' }] }),
+    });
+    assert.equal(failed.status, 502);
+    const page = await chromium.context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${own.url}/dashboard`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
+    assert.equal((await page.textContent('[data-card="requests"] .card-detail'))?.trim(), '1 error');
+    const outcomes = (await page.textContent('[data-card="ratings"] .card-detail'))?.trim() ?? '';
+    const n = Number(/^(\d+) outcomes? learned from$/.exec(outcomes)?.[1]);
+    assert.equal(outcomes, `${n} outcome${n === 1 ? '' : 's'} learned from`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await own.close();
+  }
+});

@@ -2,7 +2,7 @@
 import type { FeedbackStats, ModelRanking, UsageBucket, UsageStats } from '../../shared/api';
 import { Chart } from '../charts';
 import { byId, fill, h } from '../dom';
-import { formatCount, formatInt, formatMs, formatPct, formatTime, formatUsd } from '../format';
+import { formatCount, formatCountOf, formatInt, formatMs, formatPct, formatTime, formatUsd } from '../format';
 import { bucketName, fillBuckets } from '../buckets';
 import { colourFor } from '../theme';
 
@@ -21,7 +21,7 @@ export function renderCards(stats: UsageStats, feedback: FeedbackStats | null): 
   const savedShare = stats.cost_if_most_expensive_usd > 0 ? saved / stats.cost_if_most_expensive_usd : null;
   fill(
     byId('cards'),
-    card('Requests', formatInt(stats.requests), `${formatInt(stats.errors)} errors`, 'requests'),
+    card('Requests', formatInt(stats.requests), formatCountOf(stats.errors, 'error'), 'requests'),
     card(
       'Tokens',
       formatCount(stats.prompt_tokens + stats.completion_tokens),
@@ -44,7 +44,7 @@ export function renderCards(stats: UsageStats, feedback: FeedbackStats | null): 
     card(
       'Ratings',
       feedback ? formatInt(feedback.ratings) : '–',
-      feedback ? `${formatInt(feedback.outcomes)} outcomes learned from` : '',
+      feedback ? `${formatCountOf(feedback.outcomes, 'outcome')} learned from` : '',
       'ratings',
     ),
   );
