@@ -38,12 +38,13 @@ Data dir: --data-dir DIR, else server.data_dir, else ~/.fugusashi.`,
 Runs the daemon: the OpenAI-compatible HTTP API (default 127.0.0.1:6060, /v1/chat/completions
 with model "auto"), the dashboard at /dashboard, and the JSON-RPC socket VS Code windows join.
 One daemon per data dir: a second one exits with code 3. Stop with Ctrl-C (SIGINT) or SIGTERM.`,
-  route: `Usage: fugusashi route "prompt" [--model auto|auto:quality|auto:balanced|auto:cost] [--config FILE]
+  route: `Usage: fugusashi route "prompt" [--model auto|auto:quality|auto:balanced|auto:cost|MODEL] [--config FILE]
                        [--data-dir DIR] [--json]
 
 Dry run: prints the routing decision (model, strategy, confidence, why, alternatives, estimated
 cost) without calling any model. Asks the running daemon when there is one (it knows your
-ratings); otherwise decides locally with the built-in strategies (cost, fallback).`,
+ratings); otherwise decides locally with the built-in strategies (cost, fallback). auto:orchestrate
+and auto:cascade decide by calling models, so they have no dry run.`,
   export: `Usage: fugusashi export [--data-dir DIR] [--out FILE] [--token T]
 
 Writes the stored outcomes (ratings turned into scores, training rows, implicit signals) as JSON
