@@ -119,14 +119,20 @@ const DRAIN_LIMIT_MS = 250;
  * writes them as they are (each still validated) instead of storing each through setHeader and
  * looking several up again (host, expect, authorization) — a few µs of every upstream call. What
  * node:http would have done with an object is done here: one value per name whatever its case (the
- * last given wins, content-length is ours), and a Host header unless the caller set one.
+ * last given wins), content-length is ours, and the URL's Host header. A caller that sets its own
+ * Host (a config's `headers`) gets the object form, as before: node:http also derives the TLS
+ * server name from that header, which it cannot read from a list.
  */
-function rawHeaders(given: Record<string, string>, host: string, body: string | undefined): string[] {
+function wireHeaders(
+  given: Record<string, string>,
+  host: string,
+  body: string | undefined,
+): string[] | Record<string, string | number> {
   const names: string[] = [];
   const out: string[] = [];
-  let hasHost = false;
   for (const name in given) {
     const lower = name.toLowerCase();
+    if (lower === 'host') return objectHeaders(given, body);
     if (body !== undefined && lower === 'content-length') continue;
     const seen = names.indexOf(lower);
     if (seen !== -1) {
@@ -134,13 +140,18 @@ function rawHeaders(given: Record<string, string>, host: string, body: string | 
       out[seen * 2 + 1] = given[name]!;
       continue;
     }
-    if (lower === 'host') hasHost = true;
     names.push(lower);
     out.push(name, given[name]!);
   }
   if (body !== undefined) out.push('content-length', String(Buffer.byteLength(body)));
-  if (!hasHost) out.push('host', host);
+  out.push('host', host);
   return out;
+}
+
+function objectHeaders(given: Record<string, string>, body: string | undefined): Record<string, string | number> {
+  const headers: Record<string, string | number> = { ...given };
+  if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+  return headers;
 }
 
 function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
@@ -154,7 +165,7 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
     );
   }
   const secure = target.secure;
-  const headers = rawHeaders(r.headers, target.host, r.body);
+  const headers = wireHeaders(r.headers, target.host, r.body);
 
   return new Promise<UpstreamResponse>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
