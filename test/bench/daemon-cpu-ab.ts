@@ -8,7 +8,8 @@
 // report gives every pair's ratio B/A of CPU per request (utime + stime of the daemon process from
 // /proc, all its threads), their median, and the ratio of the totals. Options: --pairs N (default
 // 10), --requests N per block (default 4000), --concurrency C (default 32; 1 = sequential),
-// --stream (streaming requests). Linux only (/proc).
+// --stream (streaming requests), --profile DIR (daemon B runs under node --cpu-prof; summarise the
+// profile with cpuprofile-summary.mjs). Linux only (/proc).
 // Read it against an A/A run (--a and --b the same dist) made on the same machine at the same time,
 // and run a change in both slots: on a 2-core machine shared with four busy agents (load 9-10),
 // 10 pairs of 5,000 requests at concurrency 32 read A/A 0.92 (median) / 0.83 (totals), and a
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '4000' },
     concurrency: { type: 'string', default: '32' },
     stream: { type: 'boolean', default: false },
+    /** Run daemon B under node --cpu-prof, its profile written into this directory at exit. */
+    profile: { type: 'string' },
   },
 });
 
@@ -56,7 +59,7 @@ function start(args: string[], ready: RegExp): Promise<Running> {
   });
 }
 
-function startDaemon(dist: string, upstream: string, dir: string): Promise<Running> {
+function startDaemon(dist: string, upstream: string, dir: string, nodeArgs: string[] = []): Promise<Running> {
   const config = [
     'models:',
     '  - name: bench',
@@ -73,7 +76,7 @@ function startDaemon(dist: string, upstream: string, dir: string): Promise<Runni
     `  data_dir: ${dir}`,
   ].join('\n');
   writeFileSync(path.join(dir, 'config.yaml'), config);
-  return start([path.resolve(dist, 'daemon.js'), '--config', path.join(dir, 'config.yaml')], /ready: pid/);
+  return start([...nodeArgs, path.resolve(dist, 'daemon.js'), '--config', path.join(dir, 'config.yaml')], /ready: pid/);
 }
 
 /** utime + stime of a process in milliseconds (/proc/<pid>/stat fields 14 and 15, 100 Hz ticks). */
@@ -144,7 +147,8 @@ async function main(): Promise<void> {
   const daemons: Running[] = [];
   try {
     daemons.push(await startDaemon(values.a, upstream.url, dirs[0]!));
-    daemons.push(await startDaemon(values.b, upstream.url, dirs[1]!));
+    const profile = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile)] : [];
+    daemons.push(await startDaemon(values.b, upstream.url, dirs[1]!, profile));
     const [a, b] = daemons as [Running, Running];
     // Warm-up: JIT, sockets, the first store writes.
     for (const d of daemons) await block(d, Math.min(n, 2000), concurrency, body);

@@ -84,6 +84,8 @@ export interface FakeRequest {
   /** Path and query as received, e.g. '/v1/chat/completions'. */
   path: string;
   headers: http.IncomingHttpHeaders;
+  /** The header lines as sent, [name, value, …] (duplicates and case kept). */
+  rawHeaders: string[];
   /** The parsed JSON body (undefined for GET or unparsable bodies). */
   body: any;
   raw: string;
@@ -233,6 +235,7 @@ export async function startFakeServer(wire: WireFormat, opts: FakeOptions = {}):
       method: req.method ?? 'GET',
       path,
       headers: req.headers,
+      rawHeaders: req.rawHeaders,
       body,
       raw,
       model: typeof body?.model === 'string' ? body.model : undefined,

@@ -81,6 +81,8 @@ interface Target {
   port: string | number;
   path: string;
   secure: boolean;
+  /** The Host header node:http would send for this URL (the port only when it is not the default). */
+  host: string;
 }
 
 /** Parsed upstream URLs: a pool has a few, and parsing one costs more than the rest of the setup. */
@@ -99,6 +101,8 @@ function targetOf(raw: string): Target | null {
       port: url.port || (secure ? 443 : 80),
       path: url.pathname + url.search,
       secure,
+      // url.host keeps an IPv6 address in brackets and leaves a default port out, as node:http does.
+      host: url.host,
     };
   } catch {
     target = null;
@@ -109,6 +113,46 @@ function targetOf(raw: string): Target | null {
 }
 
 const DRAIN_LIMIT_MS = 250;
+
+/**
+ * The request's headers as node:http's flat [name, value, …] list: given that way, ClientRequest
+ * writes them as they are (each still validated) instead of storing each through setHeader and
+ * looking several up again (host, expect, authorization) — a few µs of every upstream call. What
+ * node:http would have done with an object is done here: one value per name whatever its case (the
+ * last given wins), content-length is ours, and the URL's Host header. A caller that sets its own
+ * Host (a config's `headers`) gets the object form, as before: node:http also derives the TLS
+ * server name from that header, which it cannot read from a list.
+ */
+function wireHeaders(
+  given: Record<string, string>,
+  host: string,
+  body: string | undefined,
+): string[] | Record<string, string | number> {
+  const names: string[] = [];
+  const out: string[] = [];
+  for (const name in given) {
+    const lower = name.toLowerCase();
+    if (lower === 'host') return objectHeaders(given, body);
+    if (body !== undefined && lower === 'content-length') continue;
+    const seen = names.indexOf(lower);
+    if (seen !== -1) {
+      out[seen * 2] = name;
+      out[seen * 2 + 1] = given[name]!;
+      continue;
+    }
+    names.push(lower);
+    out.push(name, given[name]!);
+  }
+  if (body !== undefined) out.push('content-length', String(Buffer.byteLength(body)));
+  out.push('host', host);
+  return out;
+}
+
+function objectHeaders(given: Record<string, string>, body: string | undefined): Record<string, string | number> {
+  const headers: Record<string, string | number> = { ...given };
+  if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+  return headers;
+}
 
 function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
   const { signal, connectTimeoutMs, firstByteTimeoutMs } = r.options;
@@ -121,8 +165,7 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
     );
   }
   const secure = target.secure;
-  const headers: Record<string, string | number> = { ...r.headers };
-  if (r.body !== undefined) headers['content-length'] = Buffer.byteLength(r.body);
+  const headers = wireHeaders(r.headers, target.host, r.body);
 
   return new Promise<UpstreamResponse>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;

@@ -48,6 +48,35 @@ test('JSON answer: text, usage, and the known parameters forwarded with the key 
   assert.equal(seen.body.stream, undefined);
 });
 
+test('each header reaches the upstream once: a config header differing only in case replaces the built-in one', async () => {
+  const model = modelFor('openai', up.url, {
+    api_key: 'sk-test',
+    headers: { Authorization: 'Bearer from-config', 'X-Title': 'first', 'x-title': 'second', 'Content-Length': '1' },
+  });
+  await provider.chat(model, request('hello'), callOptions());
+  const seen = up.requests[0]!;
+  const lines = (name: string) =>
+    seen.rawHeaders.flatMap((h, i) => (i % 2 === 0 && h.toLowerCase() === name ? [seen.rawHeaders[i + 1]] : []));
+  assert.deepEqual(lines('authorization'), ['Bearer from-config']);
+  assert.deepEqual(lines('x-title'), ['second']);
+  assert.deepEqual(lines('content-length'), [String(Buffer.byteLength(seen.raw))]);
+  assert.deepEqual(lines('host'), [new URL(up.url).host]);
+  assert.deepEqual(lines('connection'), ['keep-alive']);
+
+  // A Host header from the config (a gateway behind a proxy) is sent instead of the URL's.
+  await provider.chat(
+    modelFor('openai', up.url, { headers: { Host: 'gateway.example' } }),
+    request('x'),
+    callOptions(),
+  );
+  const second = up.requests[1]!;
+  assert.deepEqual(
+    second.rawHeaders.filter((_h, i) => i % 2 === 0 && second.rawHeaders[i]!.toLowerCase() === 'host').length,
+    1,
+  );
+  assert.equal(second.headers.host, 'gateway.example');
+});
+
 test('no Authorization header without a key', async () => {
   await provider.chat(modelFor('openai', up.url), request('x'), callOptions());
   assert.equal(up.requests[0]!.headers.authorization, undefined);
