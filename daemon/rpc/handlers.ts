@@ -8,7 +8,7 @@
 import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import { ErrorCodes, FugusashiError } from '../../shared/errors';
 import { decisionsQuery } from '../../shared/api';
-import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../shared/openai';
+import type { ChatCompletion, ChatCompletionChunk, RoutingDecision, ToolCall } from '../../shared/openai';
 import {
   BenchmarkProgressNotification,
   BenchmarkRequest,
@@ -35,7 +35,7 @@ import {
   type DaemonStatus,
 } from '../../shared/protocol';
 import type { BenchmarkService } from '../services/benchmark';
-import type { Services } from '../services/types';
+import { laterDecision, type ChatStream, type Services } from '../services/types';
 import { VERSION } from '../version';
 import { checkChatRequest } from './validate';
 import type { VscodeLmHub } from './vscode-lm-hub';
@@ -103,7 +103,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
         { ...request, stream: true, stream_options: { include_usage: true } },
         ctx,
       );
-      const collected = new StreamCollector(stream.id, stream.answeredBy);
+      const collected = new StreamCollector(stream);
       // A window that goes away mid-answer (closed, reloaded) makes the send fail: caught, or the
       // rejection would end the shared daemon; and the loop stops, which stops the upstream too.
       let windowGone = false;
@@ -114,7 +114,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
           .sendNotification(ChatChunkNotification, { streamId: params.streamId, chunk })
           .catch(() => (windowGone = true));
       }
-      return collected.completion(stream.decision);
+      return collected.completion();
     }),
   );
   connection.onRequest(
@@ -225,14 +225,22 @@ export class StreamCollector {
     { id: string; type: 'function'; function: { name: string; arguments: string } }
   >();
   private created = Math.floor(Date.now() / 1000);
+  /** The stream's decision and model, until a later chunk names others (ChatStream.chunks). */
+  private decision: RoutingDecision;
+  private model: string;
 
-  constructor(
-    private readonly id: string,
-    private readonly model: string,
-  ) {}
+  constructor(private readonly stream: Pick<ChatStream, 'id' | 'decision' | 'answeredBy'>) {
+    this.decision = stream.decision;
+    this.model = stream.answeredBy;
+  }
 
   add(chunk: ChatCompletionChunk): void {
     this.created = chunk.created;
+    const later = laterDecision(this.stream, chunk);
+    if (later) {
+      this.decision = later;
+      this.model = chunk.model;
+    }
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return;
@@ -251,19 +259,19 @@ export class StreamCollector {
     }
   }
 
-  completion(decision: ChatCompletion['routing_decision']): ChatCompletion {
+  completion(): ChatCompletion {
     const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: this.content };
     if (this.tools.size > 0)
       message.tool_calls = [...this.tools.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
     const out: ChatCompletion = {
-      id: this.id,
+      id: this.stream.id,
       object: 'chat.completion',
       created: this.created,
       model: this.model,
       choices: [{ index: 0, message, finish_reason: this.finish ?? 'stop' }],
     };
     if (this.usage) out.usage = this.usage;
-    if (decision) out.routing_decision = decision;
+    out.routing_decision = this.decision;
     return out;
   }
 }
