@@ -18,7 +18,7 @@ import type { OrchestrationStopDetails } from '../orchestrator/orchestrator';
 import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { AsyncQueue } from './async-queue';
-import { RequestOutcome } from './outcome';
+import { NO_TEAM_WORK, RequestOutcome, type TeamWork } from './outcome';
 import { CANCELLED_ATTEMPT, describe, type OpenedStream, type Upstreams } from './upstream';
 import { isUsage, newRequestId, normaliseUsage, priceAnswer, settleUsage } from './usage';
 import { choicesAsChunks, completeChoices, toAsync } from './choices';
@@ -48,7 +48,7 @@ export class Chat implements ChatService {
     if (request.model === ORCHESTRATE_MODEL) return this.runOrchestration(id, request, ctx, started);
     let routed = await this.routing.plan(request);
     const escalation = this.escalation(request, routed);
-    let teamSpent = 0;
+    let teamWork = NO_TEAM_WORK;
     if (escalation) {
       try {
         return await this.runOrchestration(id, request, ctx, started, undefined, escalation);
@@ -56,11 +56,11 @@ export class Chat implements ChatService {
         // The client asked for `auto`: a team its budget cannot pay for leaves the routed model.
         if (!leftToRoutedModel(err, ctx)) throw err;
         routed = notEscalated(routed, err);
-        teamSpent = spentBy(err);
+        teamWork = workOf(err);
       }
     }
     const outcome = this.open(id, request, ctx, routed, started);
-    outcome.alsoSpent(teamSpent);
+    outcome.teamStopped(teamWork);
     try {
       // n > 1: the choices are made in parallel by the model the first call lands on (choices.ts).
       const { completion, config } = await completeChoices(routed.plan.order, request, (order, req) =>
@@ -100,10 +100,10 @@ export class Chat implements ChatService {
     ctx: RunContext,
     routed: Routed,
     started: number,
-    /** USD an escalated team spent before its budget stopped it (the record counts it). */
-    teamSpent = 0,
+    /** What an escalated team did before its budget stopped it (the record counts it). */
+    teamWork = NO_TEAM_WORK,
   ): Promise<ChatStream> {
-    const { opened, outcome } = await this.openRouted(id, request, ctx, routed, started, teamSpent);
+    const { opened, outcome } = await this.openRouted(id, request, ctx, routed, started, teamWork);
     return {
       id,
       decision: routed.plan.decision,
@@ -119,11 +119,11 @@ export class Chat implements ChatService {
     ctx: RunContext,
     routed: Routed,
     started: number,
-    /** USD an escalated team spent before its budget stopped it (the record counts it). */
-    teamSpent = 0,
+    /** What an escalated team did before its budget stopped it (the record counts it). */
+    teamWork = NO_TEAM_WORK,
   ): Promise<{ opened: OpenedStream; outcome: RequestOutcome }> {
     const outcome = this.open(id, request, ctx, routed, started);
-    outcome.alsoSpent(teamSpent);
+    outcome.teamStopped(teamWork);
     try {
       return {
         opened: await this.upstreams.openStream(routed.plan.order, request, ctx.signal, outcome.attempts),
@@ -324,7 +324,7 @@ export class Chat implements ChatService {
     if (stoppedEarly) {
       const { error } = stoppedEarly;
       if (!escalated || !leftToRoutedModel(error, ctx)) throw error;
-      return this.streamRouted(id, request, ctx, notEscalated(escalated.routed, error), started, spentBy(error));
+      return this.streamRouted(id, request, ctx, notEscalated(escalated.routed, error), started, workOf(error));
     }
     // An escalated run its budget stopped after it started: the routed model's stream follows the
     // progress shown; its first chunk carries the decision naming the model that answered and why.
@@ -332,7 +332,7 @@ export class Chat implements ChatService {
       if (!escalated || !leftToRoutedModel(err, ctx)) return null;
       const routed = notEscalated(escalated.routed, err);
       return (async function* (chat: Chat) {
-        const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started, spentBy(err));
+        const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started, workOf(err));
         yield* chat.relay(request, ctx, routed, outcome, opened);
       })(this);
     };
@@ -424,8 +424,9 @@ export class Chat implements ChatService {
       // under the same id and that is the one record (complete / streamOrchestrated).
       if (!(escalation && leftToRoutedModel(err, ctx))) {
         const outcome = this.open(id, request, ctx, routed, started);
-        // A stopped run (budget, cancel) has paid for the steps it ran: the request cost that much.
-        if (err instanceof FugusashiError) outcome.alsoSpent(spentBy(err));
+        // A stopped run (budget, cancel) has paid for the steps it ran: the request cost that much,
+        // and its trace shows them.
+        if (err instanceof FugusashiError) outcome.teamStopped(workOf(err));
         outcome.failed(err);
       }
       throw err;
@@ -493,10 +494,14 @@ function leftToRoutedModel(err: unknown, ctx: RunContext): err is FugusashiError
   return err instanceof FugusashiError && err.kind === 'BudgetExceeded' && !ctx.signal.aborted;
 }
 
-/** What the stopped team had spent (the orchestrator's stop details): money the request cost too. */
-function spentBy(err: FugusashiError): number {
-  const cost = (err.details as Partial<OrchestrationStopDetails> | undefined)?.cost_usd;
-  return typeof cost === 'number' && Number.isFinite(cost) ? cost : 0;
+/** What the stopped team had done (the orchestrator's stop details): money and steps the request cost too. */
+function workOf(err: FugusashiError): TeamWork {
+  const details = err.details as Partial<OrchestrationStopDetails> | undefined;
+  const cost = details?.cost_usd;
+  return {
+    cost_usd: typeof cost === 'number' && Number.isFinite(cost) ? cost : 0,
+    steps: Array.isArray(details?.steps) ? details.steps : [],
+  };
 }
 
 /** `routed` with its explanation saying why the team did not answer. */

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Candidate, Learner, RouteInput, StrategyVerdict } from '../../../daemon/core/ports';
+import type { Trace } from '../../../shared/api';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, RoutingDecision } from '../../../shared/openai';
 import { ChatChunkNotification, ChatRequest } from '../../../shared/protocol';
 import type { FakeRequest } from '../../fakes';
@@ -306,8 +307,13 @@ describe('auto-escalation its budget stops after the planner ran', () => {
     assert.ok(d.fakes['model-b']!.requests.length >= 1, 'the planner ran (and was paid for)');
     const usage = answer.usage!;
     const single = usage.prompt_tokens * 0.000001 + usage.completion_tokens * 0.000002;
-    const trace = (await (await fetch(`${d.url}/v1/trace/${answer.id}`)).json()) as { cost_usd: number };
+    const trace = (await (await fetch(`${d.url}/v1/trace/${answer.id}`)).json()) as Trace;
     assert.ok(trace.cost_usd > single + 1e-9, `recorded ${trace.cost_usd}, model-a alone ${single}`);
+    // The trace shows what that spend was: the planner's step (before, the record had no steps).
+    const planStep = trace.steps?.find((s) => s.id === 'plan');
+    assert.equal(planStep?.status, 'ok', JSON.stringify(trace.steps));
+    assert.ok(planStep.cost_usd > 0);
+    assert.equal(trace.answered_by, 'model-a');
   });
 
   test('streamed: the same', async () => {
@@ -389,11 +395,21 @@ describe('auto-escalation its budget stops after the planner ran', () => {
     });
     assert.equal(res.status, 422, await res.text());
     const rows = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1`)).json()) as {
-      data: { requested_model: string; status: string; cost_usd: number }[];
+      data: { request_id: string; requested_model: string; status: string; cost_usd: number }[];
     };
     const row = rows.data[0]!;
     assert.equal(row.requested_model, 'auto:orchestrate');
     assert.equal(row.status, 'error');
     assert.ok(row.cost_usd > 0, `recorded ${row.cost_usd}`);
+    // Its trace lists the steps that ran (and were paid for) before the budget stopped the team.
+    const trace = (await (await fetch(`${d.url}/v1/trace/${row.request_id}`)).json()) as Trace;
+    assert.deepEqual(
+      trace.steps?.map((s) => [s.id, s.status]),
+      [
+        ['plan', 'ok'],
+        ['a', 'ok'],
+        ['synthesis', 'failed'],
+      ],
+    );
   });
 });

@@ -226,6 +226,21 @@ describe('auto:orchestrate through the daemon', () => {
     // Nothing ran after the cancel: no synthesis, no dependent sub-task.
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(d.fakes['writer']!.requests.length, 0);
+    // The cancelled request's record shows how far the team got (before: no steps at all).
+    const rows = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1`)).json()) as {
+      data: { request_id: string; requested_model: string; status: string }[];
+    };
+    const row = rows.data[0]!;
+    assert.deepEqual([row.requested_model, row.status], ['auto:orchestrate', 'error']);
+    const t = await trace(d, row.request_id);
+    assert.deepEqual(
+      t.steps?.map((s) => [s.id, s.status]),
+      [
+        ['plan', 'ok'],
+        ['a', 'failed'],
+        ['b', 'failed'],
+      ],
+    );
   });
 });
 
