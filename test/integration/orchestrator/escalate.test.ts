@@ -314,6 +314,23 @@ describe('auto-escalation its budget stops after the planner ran', () => {
     assert.equal(planStep?.status, 'ok', JSON.stringify(trace.steps));
     assert.ok(planStep.cost_usd > 0);
     assert.equal(trace.answered_by, 'model-a');
+
+    // A rating of that answer is model-a's, not the team's that stopped before answering.
+    const rate = await fetch(`${d.url}/v1/feedback/rate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: answer.id, rating: 5 }),
+    });
+    assert.equal(rate.status, 200);
+    const outcomes = (await (await fetch(`${d.url}/v1/outcomes/export`)).text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { model: string; source: string; weight: number; request_id: string | null })
+      .filter((o) => o.request_id === answer.id);
+    assert.deepEqual(
+      outcomes.map((o) => [o.model, o.source, o.weight]),
+      [['model-a', 'explicit', 1]],
+    );
   });
 
   test('streamed: the same', async () => {
