@@ -73,6 +73,34 @@ function signalOf(token: CancellationToken | undefined): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * The chat requests a window is waiting for. A window that goes away (closed, reloaded, its extension
+ * host killed) sends no cancel and will read no answer: its running requests stop as if cancelled.
+ */
+class WindowRequests {
+  private readonly running = new Set<AbortController>();
+  private gone = false;
+
+  /** Runs `fn` with a signal that aborts when the window cancels this request or leaves. */
+  async run<R>(token: CancellationToken | undefined, fn: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    const controller = new AbortController();
+    if (this.gone || token?.isCancellationRequested) controller.abort();
+    const cancelled = token?.onCancellationRequested(() => controller.abort());
+    this.running.add(controller);
+    try {
+      return await fn(controller.signal);
+    } finally {
+      this.running.delete(controller);
+      cancelled?.dispose();
+    }
+  }
+
+  leave(): void {
+    this.gone = true;
+    for (const controller of this.running) controller.abort();
+  }
+}
+
 /** Wraps a handler so every failure reaches the client as a typed ResponseError (a rejection with one). */
 function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<R>) {
   return async (params: P, token: CancellationToken): Promise<R> => {
@@ -88,33 +116,37 @@ function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<
 export function registerRpcHandlers(connection: Connection, services: Services, hooks: RpcHooks = {}): () => void {
   connection.onInitialize(() => ({ capabilities: {}, serverInfo: { name: 'fugusashi', version: VERSION } }));
   connection.onShutdown(() => undefined);
+  // Stopped when the window left (the returned detach).
+  const requests = new WindowRequests();
 
   connection.onRequest(
     ChatRequest,
-    guarded(async (params, token) => {
+    guarded((params, token) => {
       if (!params || typeof params !== 'object' || !params.request) {
         throw new FugusashiError('InvalidRequest', "'request' is required", 'request');
       }
       const request = checkChatRequest(params.request);
-      const ctx = { signal: signalOf(token), source: params.source ?? ('rpc' as const) };
-      if (!params.streamId) return services.chat.complete({ ...request, stream: false }, ctx);
-      // Usage always comes back over RPC: the collected completion carries it.
-      const stream = await services.chat.stream(
-        { ...request, stream: true, stream_options: { include_usage: true } },
-        ctx,
-      );
-      const collected = new StreamCollector(stream);
-      // A window that goes away mid-answer (closed, reloaded) makes the send fail: caught, or the
-      // rejection would end the shared daemon; and the loop stops, which stops the upstream too.
-      let windowGone = false;
-      for await (const chunk of stream.chunks) {
-        if (windowGone) break;
-        collected.add(chunk);
-        connection
-          .sendNotification(ChatChunkNotification, { streamId: params.streamId, chunk })
-          .catch(() => (windowGone = true));
-      }
-      return collected.completion();
+      return requests.run(token, async (signal) => {
+        const ctx = { signal, source: params.source ?? ('rpc' as const) };
+        if (!params.streamId) return services.chat.complete({ ...request, stream: false }, ctx);
+        // Usage always comes back over RPC: the collected completion carries it.
+        const stream = await services.chat.stream(
+          { ...request, stream: true, stream_options: { include_usage: true } },
+          ctx,
+        );
+        const collected = new StreamCollector(stream);
+        // A window that goes away mid-answer (closed, reloaded) makes the send fail: caught, or the
+        // rejection would end the shared daemon; and the loop stops, which stops the upstream too.
+        let windowGone = false;
+        for await (const chunk of stream.chunks) {
+          if (windowGone) break;
+          collected.add(chunk);
+          connection
+            .sendNotification(ChatChunkNotification, { streamId: params.streamId, chunk })
+            .catch(() => (windowGone = true));
+        }
+        return collected.completion();
+      });
     }),
   );
   connection.onRequest(
@@ -178,6 +210,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     guarded((params, token) => {
       if (!hooks.benchmark)
         throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
+      // Not stopped when the window leaves: the report is kept (last benchmark, the dashboard).
       return hooks.benchmark.run(params, {
         signal: signalOf(token),
         // Caught: a window gone mid-run must not end the shared daemon (an unhandled rejection).
@@ -210,6 +243,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     }
   });
   return () => {
+    requests.leave();
     unsubscribe();
     hooks.vscodeLm?.remove(connection);
   };
