@@ -266,7 +266,7 @@ describe('auto:orchestrate through the daemon', () => {
       data: { request_id: string; source: string }[];
     };
     assert.equal(rows.data[0]?.source, 'vscode-chat');
-    const t = await trace(d, rows.data[0]!.request_id);
+    const t = await trace(d, rows.data[0].request_id);
     assert.match(t.error ?? '', /cancelled/);
   });
 });
