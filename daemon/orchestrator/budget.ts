@@ -4,6 +4,7 @@
 // every running call. The first limit hit stops the whole run with a message that names it.
 import type { ModelConfig, OrchestratorConfig } from '../../shared/config';
 import type { ChatMessage } from '../../shared/openai';
+import { passesLimit } from '../core/money';
 import { messageText } from './prompts';
 
 export interface OrchestratorLimits {
@@ -74,7 +75,7 @@ export class Budget {
   reserve(what: string, estimate: number): (actualUsd: number) => void {
     const max = this.limits.max_cost_usd;
     if (this.stopReason) throw new BudgetExceeded(this.stopReason);
-    if (this.spent + this.reserved + estimate > max) {
+    if (passesLimit(this.spent + this.reserved + estimate, max)) {
       throw this.stop(
         `max_cost_usd $${max.toFixed(4)} would be passed by ${what} ($${this.spent.toFixed(4)} spent, ` +
           `$${this.reserved.toFixed(4)} running, this step ~$${estimate.toFixed(4)})`,

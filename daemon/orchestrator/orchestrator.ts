@@ -57,6 +57,12 @@ export interface OrchestrationResult {
 export interface RunOptions {
   signal: AbortSignal;
   onProgress?: (event: OrchestrationProgress) => void;
+  /**
+   * Called once, when the run's first model call passed the budget check: from then on the team
+   * runs (its budget may still stop it later). A run stopped before it never calls this, so a
+   * caller can wait for it to know whether the team will answer at all.
+   */
+  onUnderway?: () => void;
 }
 
 /** What FugusashiError.details holds when a run stops (BudgetExceeded, Cancelled): the partial trace. */
@@ -152,6 +158,8 @@ class Run {
   private routeConfidences: number[] = [];
   /** Set once the plan is valid: the trace lists sub-tasks in its order. */
   private plan_: Plan | undefined;
+  /** Set once a model call passed the budget check (RunOptions.onUnderway was called). */
+  private underway = false;
 
   constructor(
     private readonly gateway: Gateway,
@@ -325,7 +333,7 @@ class Run {
       const order = [pick.model, ...routed.order.filter((m) => m !== pick.model)];
       model = pick.model;
       reason = pick.reason ?? routed.decision.explanation;
-      const settle = this.budget.reserve(
+      const settle = this.reserve(
         `sub-task "${node.id}"`,
         estimateCallCost(this.modelConfig(model), messages, EXPECTED_OUTPUT_TOKENS.subtask),
       );
@@ -442,7 +450,7 @@ class Run {
     const request = { ...this.request, model: 'auto', stream: false };
     const routed = await this.gateway.route(request);
     const model = routed.order[0] ?? '';
-    const settle = this.budget.reserve(
+    const settle = this.reserve(
       'the single-model fallback',
       estimateCallCost(this.modelConfig(model), request.messages, EXPECTED_OUTPUT_TOKENS.synthesis),
     );
@@ -517,7 +525,7 @@ class Run {
     };
     try {
       if (order.length === 0) throw new Error('no model is available');
-      const settle = this.budget.reserve(
+      const settle = this.reserve(
         id === 'synthesis' ? 'the synthesis' : 'the planner',
         estimateCallCost(this.modelConfig(model), messages, outputTokens),
       );
@@ -566,6 +574,20 @@ class Run {
       );
     }
     return request;
+  }
+
+  /** budget.reserve, telling the caller once that the team is underway (the first check passed). */
+  private reserve(what: string, estimate: number): (actualUsd: number) => void {
+    const settle = this.budget.reserve(what, estimate);
+    if (!this.underway) {
+      this.underway = true;
+      try {
+        this.opts.onUnderway?.();
+      } catch {
+        // The caller's bookkeeping must not break the run (as with onProgress).
+      }
+    }
+    return settle;
   }
 
   private modelConfig(name: string): ModelConfig | undefined {

@@ -8,7 +8,7 @@
 import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import { ErrorCodes, FugusashiError } from '../../shared/errors';
 import { decisionsQuery } from '../../shared/api';
-import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../shared/openai';
+import type { ChatCompletion, ChatCompletionChunk, RoutingDecision, ToolCall } from '../../shared/openai';
 import {
   BenchmarkProgressNotification,
   BenchmarkRequest,
@@ -35,7 +35,7 @@ import {
   type DaemonStatus,
 } from '../../shared/protocol';
 import type { BenchmarkService } from '../services/benchmark';
-import type { Services } from '../services/types';
+import { laterDecision, type ChatStream, type Services } from '../services/types';
 import { VERSION } from '../version';
 import { checkChatRequest } from './validate';
 import type { VscodeLmHub } from './vscode-lm-hub';
@@ -73,6 +73,34 @@ function signalOf(token: CancellationToken | undefined): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * The chat requests a window is waiting for. A window that goes away (closed, reloaded, its extension
+ * host killed) sends no cancel and will read no answer: its running requests stop as if cancelled.
+ */
+class WindowRequests {
+  private readonly running = new Set<AbortController>();
+  private gone = false;
+
+  /** Runs `fn` with a signal that aborts when the window cancels this request or leaves. */
+  async run<R>(token: CancellationToken | undefined, fn: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    const controller = new AbortController();
+    if (this.gone || token?.isCancellationRequested) controller.abort();
+    const cancelled = token?.onCancellationRequested(() => controller.abort());
+    this.running.add(controller);
+    try {
+      return await fn(controller.signal);
+    } finally {
+      this.running.delete(controller);
+      cancelled?.dispose();
+    }
+  }
+
+  leave(): void {
+    this.gone = true;
+    for (const controller of this.running) controller.abort();
+  }
+}
+
 /** Wraps a handler so every failure reaches the client as a typed ResponseError (a rejection with one). */
 function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<R>) {
   return async (params: P, token: CancellationToken): Promise<R> => {
@@ -88,33 +116,37 @@ function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<
 export function registerRpcHandlers(connection: Connection, services: Services, hooks: RpcHooks = {}): () => void {
   connection.onInitialize(() => ({ capabilities: {}, serverInfo: { name: 'fugusashi', version: VERSION } }));
   connection.onShutdown(() => undefined);
+  // Stopped when the window left (the returned detach).
+  const requests = new WindowRequests();
 
   connection.onRequest(
     ChatRequest,
-    guarded(async (params, token) => {
+    guarded((params, token) => {
       if (!params || typeof params !== 'object' || !params.request) {
         throw new FugusashiError('InvalidRequest', "'request' is required", 'request');
       }
       const request = checkChatRequest(params.request);
-      const ctx = { signal: signalOf(token), source: params.source ?? ('rpc' as const) };
-      if (!params.streamId) return services.chat.complete({ ...request, stream: false }, ctx);
-      // Usage always comes back over RPC: the collected completion carries it.
-      const stream = await services.chat.stream(
-        { ...request, stream: true, stream_options: { include_usage: true } },
-        ctx,
-      );
-      const collected = new StreamCollector(stream.id, stream.answeredBy);
-      // A window that goes away mid-answer (closed, reloaded) makes the send fail: caught, or the
-      // rejection would end the shared daemon; and the loop stops, which stops the upstream too.
-      let windowGone = false;
-      for await (const chunk of stream.chunks) {
-        if (windowGone) break;
-        collected.add(chunk);
-        connection
-          .sendNotification(ChatChunkNotification, { streamId: params.streamId, chunk })
-          .catch(() => (windowGone = true));
-      }
-      return collected.completion(stream.decision);
+      return requests.run(token, async (signal) => {
+        const ctx = { signal, source: params.source ?? ('rpc' as const) };
+        if (!params.streamId) return services.chat.complete({ ...request, stream: false }, ctx);
+        // Usage always comes back over RPC: the collected completion carries it.
+        const stream = await services.chat.stream(
+          { ...request, stream: true, stream_options: { include_usage: true } },
+          ctx,
+        );
+        const collected = new StreamCollector(stream);
+        // A window that goes away mid-answer (closed, reloaded) makes the send fail: caught, or the
+        // rejection would end the shared daemon; and the loop stops, which stops the upstream too.
+        let windowGone = false;
+        for await (const chunk of stream.chunks) {
+          if (windowGone) break;
+          collected.add(chunk);
+          connection
+            .sendNotification(ChatChunkNotification, { streamId: params.streamId, chunk })
+            .catch(() => (windowGone = true));
+        }
+        return collected.completion();
+      });
     }),
   );
   connection.onRequest(
@@ -178,6 +210,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     guarded((params, token) => {
       if (!hooks.benchmark)
         throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
+      // Not stopped when the window leaves: the report is kept (last benchmark, the dashboard).
       return hooks.benchmark.run(params, {
         signal: signalOf(token),
         // Caught: a window gone mid-run must not end the shared daemon (an unhandled rejection).
@@ -210,6 +243,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     }
   });
   return () => {
+    requests.leave();
     unsubscribe();
     hooks.vscodeLm?.remove(connection);
   };
@@ -225,14 +259,22 @@ export class StreamCollector {
     { id: string; type: 'function'; function: { name: string; arguments: string } }
   >();
   private created = Math.floor(Date.now() / 1000);
+  /** The stream's decision and model, until a later chunk names others (ChatStream.chunks). */
+  private decision: RoutingDecision;
+  private model: string;
 
-  constructor(
-    private readonly id: string,
-    private readonly model: string,
-  ) {}
+  constructor(private readonly stream: Pick<ChatStream, 'id' | 'decision' | 'answeredBy'>) {
+    this.decision = stream.decision;
+    this.model = stream.answeredBy;
+  }
 
   add(chunk: ChatCompletionChunk): void {
     this.created = chunk.created;
+    const later = laterDecision(this.stream, chunk);
+    if (later) {
+      this.decision = later;
+      this.model = chunk.model;
+    }
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return;
@@ -251,19 +293,19 @@ export class StreamCollector {
     }
   }
 
-  completion(decision: ChatCompletion['routing_decision']): ChatCompletion {
+  completion(): ChatCompletion {
     const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: this.content };
     if (this.tools.size > 0)
       message.tool_calls = [...this.tools.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
     const out: ChatCompletion = {
-      id: this.id,
+      id: this.stream.id,
       object: 'chat.completion',
       created: this.created,
       model: this.model,
       choices: [{ index: 0, message, finish_reason: this.finish ?? 'stop' }],
     };
     if (this.usage) out.usage = this.usage;
-    if (decision) out.routing_decision = decision;
+    out.routing_decision = this.decision;
     return out;
   }
 }

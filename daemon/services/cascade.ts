@@ -11,6 +11,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Routin
 import { buildCandidates, noCandidateError } from '../core/candidates';
 import { cheapChecks, type CheapCheck, type CheckResult } from '../core/cascade-checks';
 import { messageText, routingInput } from '../core/features';
+import { passesLimit } from '../core/money';
 import type { RouteInput } from '../core/ports';
 import { keepRecord } from './chat';
 import { RequestOutcome } from './outcome';
@@ -104,7 +105,11 @@ export class CascadeChat implements ChatService {
       const candidate = ladder[i]!;
       const model = candidate.config.name;
       const last = i === ladder.length - 1;
-      if (settings.maxCostUsd !== undefined && i > 0 && spent + candidate.expectedCost > settings.maxCostUsd) {
+      if (
+        settings.maxCostUsd !== undefined &&
+        i > 0 &&
+        passesLimit(spent + candidate.expectedCost, settings.maxCostUsd)
+      ) {
         stopReason = ` Stopped before ${model}: the cascade budget $${settings.maxCostUsd} would be exceeded.`;
         break;
       }

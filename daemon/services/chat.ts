@@ -1,5 +1,5 @@
 // Chat: route, call with fallback, price, record once when the request ends, tell live listeners.
-import type { DecisionRow, OrchestrationProgress } from '../../shared/api';
+import type { DecisionRow } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import type {
   ChatCompletion,
@@ -10,7 +10,7 @@ import type {
 } from '../../shared/openai';
 import { routingInput } from '../core/features';
 import type { RequestRecord } from '../core/ports';
-import type { ServiceDeps } from './deps';
+import type { OrchestratorRunOptions, ServiceDeps } from './deps';
 import type { ImplicitSignals } from './implicit';
 import type { RunContext } from './ports';
 import { shouldEscalate } from '../orchestrator/escalate';
@@ -18,7 +18,7 @@ import type { OrchestrationStopDetails } from '../orchestrator/orchestrator';
 import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { AsyncQueue } from './async-queue';
-import { RequestOutcome } from './outcome';
+import { NO_TEAM_WORK, RequestOutcome, type TeamWork } from './outcome';
 import { CANCELLED_ATTEMPT, describe, type OpenedStream, type Upstreams } from './upstream';
 import { isUsage, newRequestId, normaliseUsage, priceAnswer, settleUsage } from './usage';
 import { choicesAsChunks, completeChoices, toAsync } from './choices';
@@ -33,8 +33,7 @@ export class Chat implements ChatService {
     private readonly implicit: ImplicitSignals,
     private readonly orchestrate: (
       request: ChatCompletionRequest,
-      signal: AbortSignal,
-      onProgress?: (p: OrchestrationProgress) => void,
+      options: OrchestratorRunOptions,
     ) => Promise<{
       completion: ChatCompletion;
       steps: RequestRecord['steps'];
@@ -49,7 +48,7 @@ export class Chat implements ChatService {
     if (request.model === ORCHESTRATE_MODEL) return this.runOrchestration(id, request, ctx, started);
     let routed = await this.routing.plan(request);
     const escalation = this.escalation(request, routed);
-    let teamSpent = 0;
+    let teamWork = NO_TEAM_WORK;
     if (escalation) {
       try {
         return await this.runOrchestration(id, request, ctx, started, undefined, escalation);
@@ -57,11 +56,11 @@ export class Chat implements ChatService {
         // The client asked for `auto`: a team its budget cannot pay for leaves the routed model.
         if (!leftToRoutedModel(err, ctx)) throw err;
         routed = notEscalated(routed, err);
-        teamSpent = spentBy(err);
+        teamWork = workOf(err);
       }
     }
     const outcome = this.open(id, request, ctx, routed, started);
-    outcome.alsoSpent(teamSpent);
+    outcome.teamStopped(teamWork);
     try {
       // n > 1: the choices are made in parallel by the model the first call lands on (choices.ts).
       const { completion, config } = await completeChoices(routed.plan.order, request, (order, req) =>
@@ -91,7 +90,20 @@ export class Chat implements ChatService {
     const routed = await this.routing.plan(request);
     const escalation = this.escalation(request, routed);
     if (escalation) return this.streamOrchestrated(id, request, ctx, started, { reason: escalation, routed });
-    const { opened, outcome } = await this.openRouted(id, request, ctx, routed, started);
+    return this.streamRouted(id, request, ctx, routed, started);
+  }
+
+  /** The routed model's stream (with fallback along the plan), named after the model that answers. */
+  private async streamRouted(
+    id: string,
+    request: ChatCompletionRequest,
+    ctx: RunContext,
+    routed: Routed,
+    started: number,
+    /** What an escalated team did before its budget stopped it (the record counts it). */
+    teamWork = NO_TEAM_WORK,
+  ): Promise<ChatStream> {
+    const { opened, outcome } = await this.openRouted(id, request, ctx, routed, started, teamWork);
     return {
       id,
       decision: routed.plan.decision,
@@ -107,11 +119,11 @@ export class Chat implements ChatService {
     ctx: RunContext,
     routed: Routed,
     started: number,
-    /** USD an escalated team spent before its budget stopped it (the record counts it). */
-    teamSpent = 0,
+    /** What an escalated team did before its budget stopped it (the record counts it). */
+    teamWork = NO_TEAM_WORK,
   ): Promise<{ opened: OpenedStream; outcome: RequestOutcome }> {
     const outcome = this.open(id, request, ctx, routed, started);
-    outcome.alsoSpent(teamSpent);
+    outcome.teamStopped(teamWork);
     try {
       return {
         opened: await this.upstreams.openStream(routed.plan.order, request, ctx.signal, outcome.attempts),
@@ -245,14 +257,24 @@ export class Chat implements ChatService {
     }
   }
 
-  private streamOrchestrated(
+  /**
+   * `auto:orchestrate`, or an `auto` request escalated to the team, as a stream. Nothing is sent
+   * until the orchestrator's first budget check: only then is it known whether the team answers
+   * at all, and the doors name the answering model before the first chunk (x-fugusashi-model,
+   * message_start, the RPC completion). A team its budget stops there leaves an escalated request
+   * to the routed model's own stream, named after that model; a run stopped there for any other
+   * reason is an error status (nothing was sent yet). Once the team is underway its progress
+   * streams live; if its budget stops it later the routed model's stream follows the progress
+   * shown, and its chunks carry the decision that names the model that answered and why.
+   */
+  private async streamOrchestrated(
     id: string,
     request: ChatCompletionRequest,
     ctx: RunContext,
     started: number,
     /** Set when auto-escalation chose the team for a request routed to `routed`. */
     escalated?: { reason: string; routed: Routed },
-  ): ChatStream {
+  ): Promise<ChatStream> {
     const escalation = escalated?.reason;
     // Progress events are queued and streamed as they come; the final answer follows them.
     const progress = new AsyncQueue<ChatCompletionChunk>();
@@ -267,34 +289,50 @@ export class Chat implements ChatService {
       estimated_cost: 0,
     };
     let result: ChatCompletion | null = null;
-    void this.runOrchestration(
+    let underway = (): void => undefined;
+    const teamRuns = new Promise<null>((resolve) => (underway = () => resolve(null)));
+    const settled = this.runOrchestration(
       id,
       request,
       ctx,
       started,
-      (p) =>
-        progress.push({
-          id,
-          object: 'chat.completion.chunk',
-          created,
-          model: ORCHESTRATE_MODEL,
-          choices: [],
-          orchestration: p,
-        }),
+      {
+        onProgress: (p) =>
+          progress.push({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model: ORCHESTRATE_MODEL,
+            choices: [],
+            orchestration: p,
+          }),
+        onUnderway: underway,
+      },
       escalation,
     ).then(
       (completion) => {
         result = completion;
         progress.end();
+        return null;
       },
-      (err: unknown) => progress.end(err instanceof Error ? err : new Error('orchestration failed', { cause: err })),
+      (err: unknown) => {
+        progress.end(err instanceof Error ? err : new Error('orchestration failed', { cause: err }));
+        return { error: err };
+      },
     );
-    // An escalated run its budget stopped: the routed model's stream follows the progress shown.
+    const stoppedEarly = await Promise.race([teamRuns, settled]);
+    if (stoppedEarly) {
+      const { error } = stoppedEarly;
+      if (!escalated || !leftToRoutedModel(error, ctx)) throw error;
+      return this.streamRouted(id, request, ctx, notEscalated(escalated.routed, error), started, workOf(error));
+    }
+    // An escalated run its budget stopped after it started: the routed model's stream follows the
+    // progress shown; its first chunk carries the decision naming the model that answered and why.
     const fallBack = (err: unknown): AsyncGenerator<ChatCompletionChunk> | null => {
       if (!escalated || !leftToRoutedModel(err, ctx)) return null;
       const routed = notEscalated(escalated.routed, err);
       return (async function* (chat: Chat) {
-        const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started, spentBy(err));
+        const { opened, outcome } = await chat.openRouted(id, request, ctx, routed, started, workOf(err));
         yield* chat.relay(request, ctx, routed, outcome, opened);
       })(this);
     };
@@ -350,7 +388,7 @@ export class Chat implements ChatService {
     request: ChatCompletionRequest,
     ctx: RunContext,
     started: number,
-    onProgress?: (p: OrchestrationProgress) => void,
+    hooks: Omit<OrchestratorRunOptions, 'signal'> = {},
     escalation?: string,
   ): Promise<ChatCompletion> {
     const input = routingInput(request, { costWeight: 0, explore: false, random: Math.random });
@@ -365,7 +403,7 @@ export class Chat implements ChatService {
     };
     let routed: Routed = { plan: { decision: failedDecision, order: [] }, input, forced: false };
     try {
-      const run = await this.orchestrate(request, ctx.signal, onProgress);
+      const run = await this.orchestrate(request, { ...hooks, signal: ctx.signal });
       const decision: RoutingDecision = { ...run.decision, strategy: 'orchestrator' };
       if (escalation) decision.explanation = `${escalation} ${decision.explanation}`;
       routed = { plan: { decision, order: [] }, input, forced: false };
@@ -386,8 +424,9 @@ export class Chat implements ChatService {
       // under the same id and that is the one record (complete / streamOrchestrated).
       if (!(escalation && leftToRoutedModel(err, ctx))) {
         const outcome = this.open(id, request, ctx, routed, started);
-        // A stopped run (budget, cancel) has paid for the steps it ran: the request cost that much.
-        if (err instanceof FugusashiError) outcome.alsoSpent(spentBy(err));
+        // A stopped run (budget, cancel) has paid for the steps it ran: the request cost that much,
+        // and its trace shows them.
+        if (err instanceof FugusashiError) outcome.teamStopped(workOf(err));
         outcome.failed(err);
       }
       throw err;
@@ -455,10 +494,14 @@ function leftToRoutedModel(err: unknown, ctx: RunContext): err is FugusashiError
   return err instanceof FugusashiError && err.kind === 'BudgetExceeded' && !ctx.signal.aborted;
 }
 
-/** What the stopped team had spent (the orchestrator's stop details): money the request cost too. */
-function spentBy(err: FugusashiError): number {
-  const cost = (err.details as Partial<OrchestrationStopDetails> | undefined)?.cost_usd;
-  return typeof cost === 'number' && Number.isFinite(cost) ? cost : 0;
+/** What the stopped team had done (the orchestrator's stop details): money and steps the request cost too. */
+function workOf(err: FugusashiError): TeamWork {
+  const details = err.details as Partial<OrchestrationStopDetails> | undefined;
+  const cost = details?.cost_usd;
+  return {
+    cost_usd: typeof cost === 'number' && Number.isFinite(cost) ? cost : 0,
+    steps: Array.isArray(details?.steps) ? details.steps : [],
+  };
 }
 
 /** `routed` with its explanation saying why the team did not answer. */

@@ -43,12 +43,16 @@ export interface OrchestratorRun {
   cost_usd: number;
 }
 
+export interface OrchestratorRunOptions {
+  signal: AbortSignal;
+  onProgress?: (progress: OrchestrationProgress) => void;
+  /** Once the first model call passed the budget check: the team runs (see orchestrator RunOptions). */
+  onUnderway?: () => void;
+}
+
 /** The orchestrator engineer's `createOrchestrator({gateway, config})` result, as the chat service uses it. */
 export interface OrchestratorPort {
-  run(
-    request: ChatCompletionRequest,
-    options: { signal: AbortSignal; onProgress?: (progress: OrchestrationProgress) => void },
-  ): Promise<OrchestratorRun>;
+  run(request: ChatCompletionRequest, options: OrchestratorRunOptions): Promise<OrchestratorRun>;
   /** A rating of an orchestrated answer → outcomes crediting each specialist (stored and learned). */
   creditRating?(
     steps: readonly OrchestrationTraceStep[],

@@ -46,7 +46,10 @@ export class Feedback implements FeedbackService {
     };
     if (params.comment) feedback.comment = params.comment;
     this.deps.store.addFeedback(feedback);
-    const orchestrator = trace.steps?.length ? this.orchestrator() : null;
+    // Credit the team only for an answer it wrote: a team that stopped leaves its steps on the record
+    // of a request another model answered (or that failed), and that answer is not the team's.
+    const teamAnswered = trace.status === 'ok' && trace.decision.strategy === 'orchestrator' && !!trace.steps?.length;
+    const orchestrator = teamAnswered ? this.orchestrator() : null;
     if (orchestrator?.creditRating && trace.steps) {
       // An orchestrated answer: the rating credits each specialist's (sub-task kind, model) pair.
       this.learn(

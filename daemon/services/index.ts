@@ -5,7 +5,7 @@ import { effectiveCapabilities } from '../core/candidates';
 import type { ChatCompletion, ChatCompletionRequest, ModelListEntry, RoutingDecision } from '../../shared/openai';
 import { VERSION } from '../version';
 import { Chat } from './chat';
-import type { OrchestratorPort, ServiceDeps } from './deps';
+import type { OrchestratorPort, OrchestratorRunOptions, ServiceDeps } from './deps';
 import { LiveEventBus } from './events';
 import { Feedback } from './feedback';
 import { ImplicitSignals } from './implicit';
@@ -63,11 +63,7 @@ export function createServices(deps: ServiceDeps): DaemonServices {
     orchestrator = deps.orchestrator(gateway);
     orchestrator.restore?.(deps.store.listOutcomes());
   }
-  const orchestrate = async (
-    request: ChatCompletionRequest,
-    signal: AbortSignal,
-    onProgress?: Parameters<OrchestratorPort['run']>[1]['onProgress'],
-  ) => {
+  const orchestrate = async (request: ChatCompletionRequest, options: OrchestratorRunOptions) => {
     if (!orchestrator) {
       throw new FugusashiError(
         'InvalidRequest',
@@ -75,7 +71,7 @@ export function createServices(deps: ServiceDeps): DaemonServices {
         'model',
       );
     }
-    return orchestrator.run(request, onProgress ? { signal, onProgress } : { signal });
+    return orchestrator.run(request, options);
   };
   // gateway (issue 12): the cascade strategy wraps the pipeline ("auto:cascade" / strategy: cascade).
   const pipeline = new CascadeChat(

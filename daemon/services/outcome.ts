@@ -39,12 +39,21 @@ export interface AnswerPart {
 
 const NO_ANSWER: AnswerPart = { config: null, text: null, usage: null, cost: 0 };
 
+/** What a stopped team had done: its steps so far and what they cost. */
+export interface TeamWork {
+  cost_usd: number;
+  steps: NonNullable<RequestRecord['steps']>;
+}
+
+export const NO_TEAM_WORK: TeamWork = { cost_usd: 0, steps: [] };
+
 export class RequestOutcome {
   /** Filled by the attempt loop: one entry per upstream tried. */
   readonly attempts: AttemptRecord[] = [];
   private closed = false;
-  /** USD already spent on the request before its answer: an escalated team its budget stopped. */
+  /** What was spent on the request besides its answer: a team that stopped (budget, cancel). */
   private spentBefore = 0;
+  private stepsBefore: RequestRecord['steps'];
 
   constructor(
     /** Stores the record; false when the store could not keep it. */
@@ -65,9 +74,13 @@ export class RequestOutcome {
     return this.close(partial, error);
   }
 
-  /** Counts money spent on this request before the answer (the record's cost includes it). */
-  alsoSpent(usd: number): void {
-    this.spentBefore += usd;
+  /**
+   * A team that worked on this request and stopped (its budget, a cancel): the record's cost
+   * includes what it spent, and its trace lists the steps that ran (unless the answer has its own).
+   */
+  teamStopped(team: TeamWork): void {
+    this.spentBefore += team.cost_usd;
+    if (team.steps.length > 0) this.stepsBefore = team.steps;
   }
 
   private close(answer: AnswerPart, error: unknown): boolean {
@@ -92,7 +105,7 @@ export class RequestOutcome {
       latency_ms: Math.round((performance.now() - this.started) * 100) / 100,
       attempts: this.attempts,
       capabilities: [...routed.input.required, ...routed.input.preferred],
-      ...(answer.steps ? { steps: answer.steps } : {}),
+      ...(answer.steps || this.stepsBefore ? { steps: answer.steps ?? this.stepsBefore } : {}),
     };
     return this.save(record, routed.forced);
   }

@@ -29,8 +29,24 @@ export interface ChatStream {
   decision: RoutingDecision;
   /** The pool model that is answering (differs from decision.model after a fallback). */
   answeredBy: string;
-  /** OpenAI chunks with the daemon's id; the first carries routing_decision. Ends after usage. */
+  /**
+   * OpenAI chunks with the daemon's id; the first carries routing_decision (this `decision`). Ends
+   * after usage. A later chunk carries a routing_decision other than `decision` when the decision
+   * changed after the stream started (an escalated team its budget stopped, now answered by the
+   * routed model; the team's final decision; a record not kept); that chunk's `model` is the model
+   * answering from then on. A door that named the decision and model at the start names the last
+   * such decision at the end (`laterDecision`).
+   */
   chunks: AsyncIterable<ChatCompletionChunk>;
+}
+
+/** The routing decision a chunk carries when it differs from the one the stream started with. */
+export function laterDecision(
+  stream: Pick<ChatStream, 'decision'>,
+  chunk: ChatCompletionChunk,
+): RoutingDecision | null {
+  const decision = chunk.routing_decision;
+  return decision && decision !== stream.decision ? decision : null;
 }
 
 export interface ChatService {

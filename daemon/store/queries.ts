@@ -20,7 +20,8 @@ import { HOUR_MS } from './schema';
 import { num, numOrNull, strOrNull, text, type QueryRunner, type Row } from './statements';
 
 const DECISION_COLUMNS = `request_id, created_at, source, requested_model, prompt_preview, decision_json, status,
-  answered_by, prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, rating`;
+  answered_by, prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, rating, cached_tokens,
+  cache_creation_tokens, cache_creation_1h_tokens`;
 
 /** Most rows one listDecisions page returns. */
 export const MAX_PAGE = 1000;
@@ -29,11 +30,23 @@ const MAX_FILLED_BUCKETS = 10_000;
 
 function usageOf(row: Row): Usage | null {
   if (row.prompt_tokens === null || row.prompt_tokens === undefined) return null;
-  return {
+  const usage: Usage = {
     prompt_tokens: num(row.prompt_tokens),
     completion_tokens: num(row.completion_tokens),
     total_tokens: num(row.total_tokens),
   };
+  // The prompt-cache split, as the answer's usage had it (NULL columns: not reported, or an older record).
+  const cached = numOrNull(row.cached_tokens);
+  const created = numOrNull(row.cache_creation_tokens);
+  const created1h = numOrNull(row.cache_creation_1h_tokens);
+  if (cached !== null || created !== null) {
+    usage.prompt_tokens_details = {
+      ...(cached !== null ? { cached_tokens: cached } : {}),
+      ...(created !== null ? { cache_creation_tokens: created } : {}),
+      ...(created1h !== null ? { cache_creation_1h_tokens: created1h } : {}),
+    };
+  }
+  return usage;
 }
 
 function decisionRow(row: Row): DecisionRow {

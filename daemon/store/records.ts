@@ -16,8 +16,8 @@ const UPSERT_REQUEST = `
   INSERT INTO requests (
     request_id, created_at, source, requested_model, prompt_preview, decision_json, model, strategy,
     confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens, total_tokens,
-    cost_usd, latency_ms, record_json, capabilities
-  ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    cost_usd, latency_ms, record_json, capabilities, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens
+  ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT(request_id) DO UPDATE SET
     created_at = excluded.created_at, source = excluded.source, requested_model = excluded.requested_model,
     prompt_preview = excluded.prompt_preview, decision_json = excluded.decision_json, model = excluded.model,
@@ -25,7 +25,8 @@ const UPSERT_REQUEST = `
     status = excluded.status, answered_by = excluded.answered_by, prompt_tokens = excluded.prompt_tokens,
     completion_tokens = excluded.completion_tokens, total_tokens = excluded.total_tokens,
     cost_usd = excluded.cost_usd, latency_ms = excluded.latency_ms, record_json = excluded.record_json,
-    capabilities = excluded.capabilities`;
+    capabilities = excluded.capabilities, cached_tokens = excluded.cached_tokens,
+    cache_creation_tokens = excluded.cache_creation_tokens, cache_creation_1h_tokens = excluded.cache_creation_1h_tokens`;
 
 const INSERT_FEEDBACK =
   'INSERT INTO feedback (id, request_id, rating, source, weight, created_at, comment) VALUES (?, ?, ?, ?, ?, ?, ?)';
@@ -59,6 +60,21 @@ export function requestRecordProblem(r: RequestRecord): string | null {
 }
 
 type RoutingDecisionLike = { model?: unknown; strategy?: unknown };
+
+/**
+ * The prompt-cache split of a record's usage as the stores' columns hold it (cached_tokens,
+ * cache_creation_tokens, cache_creation_1h_tokens): null where the upstream reported none.
+ */
+export function cacheSplit(usage: RequestRecord['usage']): [number | null, number | null, number | null] {
+  const details = usage?.prompt_tokens_details;
+  const count = (value: number | undefined): number | null =>
+    typeof value === 'number' && Number.isFinite(value) ? value : null;
+  return [
+    count(details?.cached_tokens),
+    count(details?.cache_creation_tokens),
+    count(details?.cache_creation_1h_tokens),
+  ];
+}
 
 function finite(value: number | undefined | null, fallback = 0): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
@@ -101,6 +117,7 @@ function applyRequest(sql: Statements, r: RequestRecord, recordJson: Uint8Array)
     finite(r.latency_ms),
     recordJson,
     encodeCapabilities(r.capabilities),
+    ...cacheSplit(r.usage),
   ]);
 }
 

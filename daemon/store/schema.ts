@@ -138,6 +138,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `);
   },
+  // v3: the prompt-cache split of a request's prompt tokens (read from the upstream's cache, written
+  // to it, of those written with the 1-hour lifetime), as Usage.prompt_tokens_details has it. NULL:
+  // not reported. Records that already held it in their JSON (priced with it) get it back.
+  (db) => {
+    const detail = (name: string) => `json_extract(CAST(record_json AS TEXT), '$.usage.prompt_tokens_details.${name}')`;
+    db.exec(`
+      ALTER TABLE requests ADD COLUMN cached_tokens INTEGER;
+      ALTER TABLE requests ADD COLUMN cache_creation_tokens INTEGER;
+      ALTER TABLE requests ADD COLUMN cache_creation_1h_tokens INTEGER;
+      UPDATE requests SET cached_tokens = ${detail('cached_tokens')},
+        cache_creation_tokens = ${detail('cache_creation_tokens')},
+        cache_creation_1h_tokens = ${detail('cache_creation_1h_tokens')}
+      WHERE CAST(record_json AS TEXT) LIKE '%"prompt_tokens_details"%';
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

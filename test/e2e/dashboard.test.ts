@@ -137,6 +137,19 @@ test('the dashboard loads with data, shows live requests, draws charts and store
   await page.close();
 });
 
+test("the decision detail shows the prompt-cache split the request's cost was priced from", async () => {
+  daemon.fakes['model-b']!.enqueue({ text: 'cached', usage: { prompt: 1000, completion: 10, cacheRead: 800 } });
+  const cached = await chat('Answer from the prompt cache', 'model-b');
+  const { page, errors } = await openDashboard();
+  await page.click('vscode-tab-header[data-tab="decisions"]');
+  await page.click(`#decisions-body tr[data-id="${cached.id}"] td.model`);
+  await page.waitForSelector('#trace .attempt.ok');
+  // Before, the detail said "1000 in · 10 out": the stored record had lost the split.
+  assert.match((await page.textContent('#trace')) ?? '', /1000 in \(800 read from cache\) · 10 out/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('keyboard: rating with Enter keeps the focus on the star; Escape closes the trace and returns to its row', async () => {
   const rated = await chat('Rate me from the keyboard');
   const { page, errors } = await openDashboard();

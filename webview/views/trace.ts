@@ -15,6 +15,23 @@ function field(label: string, value: string | Node): HTMLElement {
 }
 
 /** Attempt timings as bars on one time axis starting at the first attempt. */
+/**
+ * "1000 in (800 read from cache, 100 written to cache) · 10 out": the prompt-cache split the cost was
+ * priced from (cached tokens cost less, cache writes more); left out when the upstream reported none.
+ */
+export function tokensText(usage: Trace['usage']): string {
+  if (!usage) return '–';
+  const details = usage.prompt_tokens_details;
+  const parts: string[] = [];
+  if (details?.cached_tokens) parts.push(`${details.cached_tokens} read from cache`);
+  if (details?.cache_creation_tokens) {
+    const hour = details.cache_creation_1h_tokens ? ` (${details.cache_creation_1h_tokens} for 1 h)` : '';
+    parts.push(`${details.cache_creation_tokens} written to cache${hour}`);
+  }
+  const split = parts.length ? ` (${parts.join(', ')})` : '';
+  return `${usage.prompt_tokens} in${split} · ${usage.completion_tokens} out`;
+}
+
 function timeline(trace: Trace): HTMLElement {
   const start = Math.min(...trace.attempts.map((a) => a.started_at));
   const end = Math.max(...trace.attempts.map((a) => a.started_at + a.duration_ms), start + 1);
@@ -102,7 +119,7 @@ export class TraceView {
         field('routing', formatMs(d.latency_ms)),
         field('total', formatMs(t.latency_ms)),
         field('cost', `${formatUsd(t.cost_usd)} (estimated ${formatUsd(d.estimated_cost)})`),
-        field('tokens', t.usage ? `${t.usage.prompt_tokens} in · ${t.usage.completion_tokens} out` : '–'),
+        field('tokens', tokensText(t.usage)),
       ),
       d.chain && d.chain.length
         ? h(

@@ -12,7 +12,7 @@ import {
 } from '../../../shared/anthropic-messages';
 import type { OpenAIErrorBody, RoutingDecision } from '../../../shared/openai';
 import { isAutoModel } from '../../services/routing';
-import type { Services } from '../../services/types';
+import { laterDecision, type Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
@@ -102,6 +102,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
         let answerStarted = false;
         for await (const chunk of stream.chunks) {
           if (res.destroyed) break;
+          const later = laterDecision(stream, chunk);
+          if (later) translator.decided(annotate(later, body.model, note));
           translator.push(chunk, events);
           const pending = writeNamedEvents(res, events);
           // As on the chat door: the start events and the first piece of the answer leave now, together.

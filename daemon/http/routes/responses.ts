@@ -4,7 +4,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { FugusashiError } from '../../../shared/errors';
 import { ResponsesRequestSchema, type ResponseStreamEvent, type ResponsesRequest } from '../../../shared/responses';
-import type { Services } from '../../services/types';
+import { laterDecision, type Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { ResponseStore } from '../responses-store';
@@ -51,6 +51,8 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
         let answerStarted = false;
         for await (const chunk of stream.chunks) {
           if (res.destroyed) break;
+          const later = laterDecision(stream, chunk);
+          if (later) translator.decided(chunk.model, later);
           translator.push(chunk, events);
           const pending = writeNamedEvents(res, events);
           // As on the chat door: the start events and the first piece of the answer leave now, together.

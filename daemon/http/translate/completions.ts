@@ -29,6 +29,8 @@ export const CompletionRequestSchema = Type.Object(
     seed: Type.Optional(Type.Integer()),
     user: Type.Optional(Type.String()),
     echo: Type.Optional(Type.Boolean()),
+    /** Fill-in-the-middle: refused unless empty (see toChatRequest). */
+    suffix: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   },
   { additionalProperties: true },
 );
@@ -60,6 +62,15 @@ export function toChatRequest(request: CompletionRequest): ChatCompletionRequest
   const prompts = typeof request.prompt === 'string' ? [request.prompt] : request.prompt;
   if (prompts.length !== 1) throw invalid('Send one prompt per request.', 'prompt');
   if (request.echo) throw invalid('echo is not supported: chat models do not return the prompt.', 'echo');
+  // The prompt is answered as a chat message, so nothing can honour an insertion point: answering
+  // as if no suffix had been sent would be text that does not join up with it (as LiteLLM does
+  // unless told to drop unsupported parameters, the request is refused, naming the parameter).
+  if (request.suffix)
+    throw invalid(
+      "Unsupported parameter: 'suffix' (fill-in-the-middle) is not supported: the prompt is answered by chat models, " +
+        'which cannot insert text between a prefix and a suffix. Send the prompt without a suffix.',
+      'suffix',
+    );
   const out: ChatCompletionRequest = { model: request.model, messages: [{ role: 'user', content: prompts[0]! }] };
   if (request.stream) {
     out.stream = true;

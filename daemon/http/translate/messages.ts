@@ -326,6 +326,8 @@ export class MessagesStreamTranslator {
   private finish: FinishReason = null;
   private stopSequence: string | undefined;
   private usage: Usage | undefined;
+  /** A decision that replaced the one message_start carried: message_delta carries it. */
+  private finalDecision: DoorRoutingDecision | undefined;
 
   constructor(
     private readonly id: string,
@@ -393,6 +395,14 @@ export class MessagesStreamTranslator {
     }
   }
 
+  /**
+   * The routing decision changed after message_start went out (ChatStream.chunks: e.g. the model
+   * that really answered once an escalated team was stopped): message_delta names it.
+   */
+  decided(decision: DoorRoutingDecision): void {
+    this.finalDecision = decision;
+  }
+
   end(out: AnthropicStreamEventOut[]): void {
     this.close(out);
     out.push({
@@ -402,6 +412,7 @@ export class MessagesStreamTranslator {
         stop_sequence: this.finish === 'stop' ? (this.stopSequence ?? null) : null,
       },
       usage: this.usage ? usageOut(this.usage) : { input_tokens: this.estimatedInputTokens, output_tokens: 0 },
+      ...(this.finalDecision ? { routing_decision: this.finalDecision } : {}),
     });
     out.push({ type: 'message_stop' });
   }

@@ -336,8 +336,17 @@ export class ResponsesStreamTranslator {
   /** The final response, once end() ran. */
   result: ResponseObject | null = null;
 
-  constructor(private readonly shell: ResponseObject) {
+  constructor(private shell: ResponseObject) {
     this.ids = itemIds(shell.id);
+  }
+
+  /**
+   * The routing decision changed after response.created went out (ChatStream.chunks: e.g. the
+   * model that really answered once an escalated team was stopped): the final response names
+   * that model and decision.
+   */
+  decided(model: string, decision: DoorRoutingDecision): void {
+    this.shell = { ...this.shell, model, routing_decision: decision };
   }
 
   private event(out: ResponseStreamEvent[], type: string, fields: Record<string, unknown>): void {

@@ -147,6 +147,16 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE api_keys k SET name_shared = true WHERE k.revoked_at IS NULL AND EXISTS (
     SELECT 1 FROM api_keys o WHERE o.name = k.name AND o.revoked_at IS NULL AND (o.created_at, o.id) < (k.created_at, k.id));
   CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL AND NOT name_shared;`,
+  // v6: the prompt-cache split of a request's prompt tokens (as the embedded store's v3): read from
+  // the upstream's cache, written to it, of those written with the 1-hour lifetime. NULL: not
+  // reported. Records that already held it in their JSON (priced with it) get it back.
+  `ALTER TABLE requests ADD COLUMN cached_tokens BIGINT, ADD COLUMN cache_creation_tokens BIGINT,
+    ADD COLUMN cache_creation_1h_tokens BIGINT;
+  UPDATE requests SET
+    cached_tokens = (record_json::jsonb #>> '{usage,prompt_tokens_details,cached_tokens}')::bigint,
+    cache_creation_tokens = (record_json::jsonb #>> '{usage,prompt_tokens_details,cache_creation_tokens}')::bigint,
+    cache_creation_1h_tokens = (record_json::jsonb #>> '{usage,prompt_tokens_details,cache_creation_1h_tokens}')::bigint
+  WHERE record_json LIKE '%"prompt_tokens_details"%';`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

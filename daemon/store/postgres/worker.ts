@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Outcome } from '../../core/ports';
-import { PREVIEW_CHARS, encodeCapabilities } from '../records';
+import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
 import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { migrate } from './schema';
 
@@ -95,7 +95,8 @@ function valuesList(rows: number, columns: number): string {
 
 const REQUEST_COLUMNS = `request_id, created_at, source, requested_model, prompt_preview, decision_json, model, strategy,
   confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens, total_tokens, cost_usd,
-  latency_ms, record_json, capabilities, api_key_id`;
+  latency_ms, record_json, capabilities, api_key_id, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens`;
+const REQUEST_COLUMN_COUNT = REQUEST_COLUMNS.split(',').length;
 const REQUEST_UPDATE = REQUEST_COLUMNS.split(',')
   .map((c) => c.trim())
   .filter((c) => c !== 'request_id')
@@ -142,10 +143,11 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
         JSON.stringify(r),
         encodeCapabilities(r.capabilities),
         apiKeyId ?? null,
+        ...cacheSplit(r.usage),
       );
     }
     await client.query(
-      `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES ${valuesList(chunk.length, 20)}
+      `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES ${valuesList(chunk.length, REQUEST_COLUMN_COUNT)}
        ON CONFLICT (request_id) DO UPDATE SET ${REQUEST_UPDATE}`,
       params,
     );

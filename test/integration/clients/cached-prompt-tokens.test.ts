@@ -66,13 +66,20 @@ test('Anthropic upstream → Messages door: cache reads and writes reported apar
   assert.equal(message.usage.output_tokens, 10);
   const row = await recorded(message.id);
   near(row.cost_usd, 100 * IN + 100 * 1.25 * IN + 800 * CACHED_IN + 10 * OUT);
+  // The stored record keeps the split its cost was computed from (before: prompt/completion only).
+  const split = { cached_tokens: 800, cache_creation_tokens: 100 };
+  assert.deepEqual(row.usage?.prompt_tokens_details, split);
+  const trace = (await (await fetch(`${d.url}/v1/trace/${message.id}`)).json()) as DecisionRow;
+  assert.deepEqual(trace.usage?.prompt_tokens_details, split);
 
   d.fakes['claude']!.enqueue({ text: 'hi there', usage });
   const streamed = await claude.messages.stream(ask('claude')).finalMessage();
   assert.equal(streamed.usage.input_tokens, 100);
   assert.equal(streamed.usage.cache_read_input_tokens, 800);
   assert.equal(streamed.usage.cache_creation_input_tokens, 100);
-  near((await recorded(streamed.id)).cost_usd, 100 * IN + 100 * 1.25 * IN + 800 * CACHED_IN + 10 * OUT);
+  const streamedRow = await recorded(streamed.id);
+  near(streamedRow.cost_usd, 100 * IN + 100 * 1.25 * IN + 800 * CACHED_IN + 10 * OUT);
+  assert.deepEqual(streamedRow.usage?.prompt_tokens_details, split);
 });
 
 test("1-hour cache writes: Anthropic's split reaches the Messages door and they cost 2× input", async () => {

@@ -89,3 +89,28 @@ test('several prompts or echo get an OpenAI-format 400', async () => {
     (err: unknown) => err instanceof OpenAI.BadRequestError,
   );
 });
+
+test("a suffix (fill-in-the-middle) gets OpenAI's 400 naming the parameter, and no upstream is called", async () => {
+  // Before, the suffix was dropped: the answer continued the prompt as if nothing came after it,
+  // text an editor would insert where it does not join up with the code that follows.
+  const calls = d.fakes['gpt']!.requests.length;
+  await assert.rejects(
+    client.completions.create({ model: 'gpt', prompt: 'function add(a, b) {', suffix: '\n}\n' }),
+    (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+      assert.equal(err.param, 'suffix');
+      assert.equal(err.type, 'invalid_request_error');
+      assert.match(err.message, /^400 Unsupported parameter: 'suffix'/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    client.completions.create({ model: 'gpt', prompt: 'function add(a, b) {', suffix: '\n}\n', stream: true }),
+    (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === 'suffix',
+  );
+  assert.equal(d.fakes['gpt']!.requests.length, calls);
+  // An empty or null suffix asks for nothing: answered as before.
+  d.fakes['gpt']!.enqueue({ text: 'return a + b;' });
+  const plain = await client.completions.create({ model: 'gpt', prompt: 'function add(a, b) {', suffix: null });
+  assert.equal(plain.choices[0]?.text, 'return a + b;');
+});

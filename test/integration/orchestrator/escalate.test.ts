@@ -5,9 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Candidate, Learner, RouteInput, StrategyVerdict } from '../../../daemon/core/ports';
-import type { ChatCompletion, ChatCompletionChunk } from '../../../shared/openai';
+import type { Trace } from '../../../shared/api';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, RoutingDecision } from '../../../shared/openai';
+import { ChatChunkNotification, ChatRequest } from '../../../shared/protocol';
 import type { FakeRequest } from '../../fakes';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+import { connectWindow } from '../../helpers/rpc-window';
 
 let predicted = 0.9;
 /** The best prediction over the pool (undefined: the strategy does not report one). */
@@ -43,6 +46,61 @@ function systemText(req: FakeRequest): string {
 const plan = {
   subtasks: [{ id: 'a', capability: 'chat', instructions: 'Answer the question.', depends_on: [] }],
 };
+
+const hardQuestion: ChatMessage[] = [{ role: 'user', content: 'a hard question' }];
+
+/** `auto` streamed through the chat completions door: the response and its chunks. */
+async function streamChat(d: TestDaemon): Promise<{ res: Response; chunks: ChatCompletionChunk[] }> {
+  const res = await fetch(`${d.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'auto', stream: true, messages: hardQuestion }),
+  });
+  const chunks = (await res.text())
+    .split('\n')
+    .filter((l) => l.startsWith('data: {'))
+    .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk);
+  return { res, chunks };
+}
+
+interface MessagesEvent {
+  type: string;
+  message?: { model: string; routing_decision?: RoutingDecision };
+  routing_decision?: RoutingDecision;
+}
+
+/** `auto` streamed through the Anthropic Messages door: the response and its events. */
+async function streamMessages(d: TestDaemon): Promise<{ res: Response; events: MessagesEvent[] }> {
+  const res = await fetch(`${d.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'auto', stream: true, max_tokens: 100, messages: hardQuestion }),
+  });
+  const events = (await res.text())
+    .split('\n')
+    .filter((l) => l.startsWith('data: {'))
+    .map((l) => JSON.parse(l.slice(6)) as MessagesEvent);
+  return { res, events };
+}
+
+/** `auto` streamed over JSON-RPC as a VS Code window asks: the collected completion and the chunks. */
+async function streamRpc(d: TestDaemon): Promise<{ completion: ChatCompletion; chunks: ChatCompletionChunk[] }> {
+  const window = await connectWindow(d.dataDir);
+  const chunks: ChatCompletionChunk[] = [];
+  window.connection.onNotification(ChatChunkNotification, (p) => {
+    chunks.push(p.chunk);
+  });
+  try {
+    const completion = await window.connection.sendRequest(ChatRequest, {
+      request: { model: 'auto', messages: hardQuestion },
+      streamId: 'escalated',
+      source: 'vscode-chat',
+    });
+    return { completion, chunks };
+  } finally {
+    window.close();
+  }
+}
 
 describe('orchestrator.auto_escalate_below', () => {
   let d: TestDaemon;
@@ -101,14 +159,38 @@ describe('orchestrator.auto_escalate_below', () => {
       /Escalated to the orchestrator: learned predicts at most 0\.30/,
     );
 
-    const res = await ask(true);
+    const { res, chunks } = await streamChat(d);
     assert.equal(res.status, 200);
-    const chunks = (await res.text())
-      .split('\n')
-      .filter((l) => l.startsWith('data: {'))
-      .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk);
+    assert.equal(res.headers.get('x-fugusashi-model'), 'auto:orchestrate');
     assert.match(chunks[0]?.routing_decision?.explanation ?? '', /Escalated to the orchestrator/);
     assert.ok(chunks.some((c) => c.choices[0]?.delta.content === 'TEAM ANSWER'));
+  });
+
+  test("streamed: the team's progress reaches the client while the team still runs", async () => {
+    // The specialist (model-a) never answers: the planner's progress must arrive before any answer
+    // could exist (a stream held until the team finished would show nothing here).
+    predicted = 0.3;
+    d.fakes['model-a']!.set({ hang: true });
+    const controller = new AbortController();
+    try {
+      const res = await fetch(`${d.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', stream: true, messages: hardQuestion }),
+        signal: controller.signal,
+      });
+      assert.equal(res.headers.get('x-fugusashi-model'), 'auto:orchestrate');
+      const reader = res.body!.getReader();
+      let seen = '';
+      while (!seen.includes('"phase":"planned"')) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `the stream ended before the plan was shown: ${seen}`);
+        seen += new TextDecoder().decode(value);
+      }
+    } finally {
+      controller.abort();
+      d.fakes['model-a']!.reset();
+    }
   });
 });
 
@@ -117,7 +199,6 @@ function startEscalatingDaemon(maxCostUsd: number): Promise<TestDaemon> {
   predicted = 0.3;
   return startTestDaemon({
     learner: () => learner,
-    rpc: false,
     config: {
       routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
       orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6, max_cost_usd: maxCostUsd },
@@ -153,16 +234,51 @@ describe('auto-escalation the orchestrator budget cannot pay for', () => {
     assert.equal(trace.answered_by, 'model-a');
   });
 
-  test('streamed: the routed model streams its answer', async () => {
-    const res = await ask(true);
+  test('streamed: the routed model streams its answer, named as the model that answered', async () => {
+    const { res, chunks } = await streamChat(d);
     assert.equal(res.status, 200);
-    const chunks = (await res.text())
-      .split('\n')
-      .filter((l) => l.startsWith('data: {'))
-      .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk & { error?: unknown });
-    assert.ok(!chunks.some((c) => c.error), JSON.stringify(chunks));
+    assert.ok(!chunks.some((c) => (c as { error?: unknown }).error), JSON.stringify(chunks));
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     assert.match(text, /fake answer from model-a-upstream to: a hard question/);
+    // Before, the header and every chunk said auto:orchestrate although model-a answered.
+    assert.equal(res.headers.get('x-fugusashi-model'), 'model-a');
+    const header = JSON.parse(res.headers.get('x-fugusashi-routing') ?? '{}') as RoutingDecision;
+    assert.equal(header.model, 'model-a');
+    assert.match(header.explanation, /^Not escalated: Orchestration stopped: max_cost_usd/);
+    assert.deepEqual([...new Set(chunks.map((c) => c.model))], ['model-a']);
+    assert.ok(!chunks.some((c) => c.orchestration), 'no team progress: the team never ran');
+    assert.equal(chunks[0]?.routing_decision?.model, 'model-a');
+  });
+
+  test('streamed through the Anthropic Messages door: message_start names the model that answered', async () => {
+    const { res, events } = await streamMessages(d);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-fugusashi-model'), 'model-a');
+    const start = events.find((e) => e.type === 'message_start');
+    assert.equal(start?.message?.model, 'model-a', JSON.stringify(events));
+    assert.match(start?.message?.routing_decision?.explanation ?? '', /^Not escalated/);
+  });
+
+  test('streamed over JSON-RPC (a VS Code window): the completion names the model that answered', async () => {
+    const { completion, chunks } = await streamRpc(d);
+    assert.equal(completion.model, 'model-a');
+    assert.equal(completion.routing_decision?.model, 'model-a');
+    assert.match(completion.routing_decision?.explanation ?? '', /^Not escalated/);
+    assert.match(completion.choices[0]?.message.content ?? '', /fake answer from model-a-upstream/);
+    assert.ok(!chunks.some((c) => c.orchestration));
+  });
+
+  test('auto:orchestrate streamed, refused by the budget before any call: an error status, not a 200 stream', async () => {
+    // Nothing was sent before the first budget check, so the client gets the status as with a
+    // non-streamed request (before: 200, then the error inside the stream).
+    const res = await fetch(`${d.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto:orchestrate', stream: true, messages: hardQuestion }),
+    });
+    const body = await res.text();
+    assert.equal(res.status, 422, body);
+    assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'budget_exceeded');
   });
 });
 
@@ -191,8 +307,30 @@ describe('auto-escalation its budget stops after the planner ran', () => {
     assert.ok(d.fakes['model-b']!.requests.length >= 1, 'the planner ran (and was paid for)');
     const usage = answer.usage!;
     const single = usage.prompt_tokens * 0.000001 + usage.completion_tokens * 0.000002;
-    const trace = (await (await fetch(`${d.url}/v1/trace/${answer.id}`)).json()) as { cost_usd: number };
+    const trace = (await (await fetch(`${d.url}/v1/trace/${answer.id}`)).json()) as Trace;
     assert.ok(trace.cost_usd > single + 1e-9, `recorded ${trace.cost_usd}, model-a alone ${single}`);
+    // The trace shows what that spend was: the planner's step (before, the record had no steps).
+    const planStep = trace.steps?.find((s) => s.id === 'plan');
+    assert.equal(planStep?.status, 'ok', JSON.stringify(trace.steps));
+    assert.ok(planStep.cost_usd > 0);
+    assert.equal(trace.answered_by, 'model-a');
+
+    // A rating of that answer is model-a's, not the team's that stopped before answering.
+    const rate = await fetch(`${d.url}/v1/feedback/rate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: answer.id, rating: 5 }),
+    });
+    assert.equal(rate.status, 200);
+    const outcomes = (await (await fetch(`${d.url}/v1/outcomes/export`)).text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { model: string; source: string; weight: number; request_id: string | null })
+      .filter((o) => o.request_id === answer.id);
+    assert.deepEqual(
+      outcomes.map((o) => [o.model, o.source, o.weight]),
+      [['model-a', 'explicit', 1]],
+    );
   });
 
   test('streamed: the same', async () => {
@@ -217,6 +355,55 @@ describe('auto-escalation its budget stops after the planner ran', () => {
     assert.ok(trace.cost_usd > single + 1e-9, `recorded ${trace.cost_usd}, model-a alone ${single}`);
   });
 
+  test('streamed: the team was shown live, and the last decision names the model that answered', async () => {
+    const { res, chunks } = await streamChat(d);
+    assert.equal(res.status, 200);
+    // The header left with the team's progress, before the budget stopped it.
+    assert.equal(res.headers.get('x-fugusashi-model'), 'auto:orchestrate');
+    assert.ok(chunks.some((c) => c.orchestration?.phase === 'planned'));
+    const decisions = chunks.filter((c) => c.routing_decision).map((c) => c.routing_decision!);
+    const last = decisions.at(-1);
+    assert.equal(last?.model, 'model-a', JSON.stringify(decisions));
+    assert.match(last?.explanation ?? '', /^Not escalated: Orchestration stopped: max_cost_usd/);
+    const answer = chunks.filter((c) => c.choices[0]?.delta.content);
+    assert.deepEqual([...new Set(answer.map((c) => c.model))], ['model-a']);
+  });
+
+  test('streamed through the Anthropic Messages door: message_delta names the model that answered', async () => {
+    const { res, events } = await streamMessages(d);
+    assert.equal(res.status, 200);
+    const delta = events.find((e) => e.type === 'message_delta');
+    assert.equal(delta?.routing_decision?.model, 'model-a', JSON.stringify(events));
+    assert.match(delta?.routing_decision?.explanation ?? '', /^Not escalated: Orchestration stopped: max_cost_usd/);
+  });
+
+  test('streamed through the Responses door: the final response names the model that answered', async () => {
+    const res = await fetch(`${d.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', stream: true, input: 'a hard question' }),
+    });
+    const events = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map(
+        (l) =>
+          JSON.parse(l.slice(6)) as { type: string; response?: { model: string; routing_decision?: RoutingDecision } },
+      );
+    const done = events.find((e) => e.type === 'response.completed')?.response;
+    assert.equal(done?.model, 'model-a', JSON.stringify(events.map((e) => e.type)));
+    assert.match(done?.routing_decision?.explanation ?? '', /^Not escalated: Orchestration stopped: max_cost_usd/);
+  });
+
+  test('streamed over JSON-RPC (a VS Code window): the completion names the model that answered', async () => {
+    const { completion } = await streamRpc(d);
+    // Before, the completion said auto:orchestrate (the stream's start) although model-a answered.
+    assert.equal(completion.model, 'model-a');
+    assert.equal(completion.routing_decision?.model, 'model-a');
+    assert.match(completion.routing_decision?.explanation ?? '', /^Not escalated: Orchestration stopped: max_cost_usd/);
+    assert.match(completion.choices[0]?.message.content ?? '', /fake answer from model-a-upstream/);
+  });
+
   test('auto:orchestrate stopped by the same budget: its 422 record counts what the planner cost', async () => {
     const res = await fetch(`${d.url}/v1/chat/completions`, {
       method: 'POST',
@@ -225,11 +412,21 @@ describe('auto-escalation its budget stops after the planner ran', () => {
     });
     assert.equal(res.status, 422, await res.text());
     const rows = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1`)).json()) as {
-      data: { requested_model: string; status: string; cost_usd: number }[];
+      data: { request_id: string; requested_model: string; status: string; cost_usd: number }[];
     };
     const row = rows.data[0]!;
     assert.equal(row.requested_model, 'auto:orchestrate');
     assert.equal(row.status, 'error');
     assert.ok(row.cost_usd > 0, `recorded ${row.cost_usd}`);
+    // Its trace lists the steps that ran (and were paid for) before the budget stopped the team.
+    const trace = (await (await fetch(`${d.url}/v1/trace/${row.request_id}`)).json()) as Trace;
+    assert.deepEqual(
+      trace.steps?.map((s) => [s.id, s.status]),
+      [
+        ['plan', 'ok'],
+        ['a', 'ok'],
+        ['synthesis', 'failed'],
+      ],
+    );
   });
 });

@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { FeedbackStats, Trace } from '../../../shared/api';
-import type { ChatCompletion, ChatCompletionChunk } from '../../../shared/openai';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../../shared/openai';
+import { ChatRequest } from '../../../shared/protocol';
 import type { FakeBehaviour, FakeRequest } from '../../fakes';
+import { connectWindow } from '../../helpers/rpc-window';
 import { startTestDaemon, type TestDaemon, type TestModel } from '../../helpers/daemon';
 
 const PLANNER_PROMPT = 'You are the planner';
@@ -226,6 +228,46 @@ describe('auto:orchestrate through the daemon', () => {
     // Nothing ran after the cancel: no synthesis, no dependent sub-task.
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(d.fakes['writer']!.requests.length, 0);
+    // The cancelled request's record shows how far the team got (before: no steps at all).
+    const rows = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1`)).json()) as {
+      data: { request_id: string; requested_model: string; status: string }[];
+    };
+    const row = rows.data[0]!;
+    assert.deepEqual([row.requested_model, row.status], ['auto:orchestrate', 'error']);
+    const t = await trace(d, row.request_id);
+    assert.deepEqual(
+      t.steps?.map((s) => [s.id, s.status]),
+      [
+        ['plan', 'ok'],
+        ['a', 'failed'],
+        ['b', 'failed'],
+      ],
+    );
+  });
+
+  test('a VS Code window that goes away while its team runs stops the team', async () => {
+    // The window's extension host is gone (window closed, reloaded) without cancelling: nobody will
+    // read the answer. Before, the team kept running (and paying) until it finished.
+    plannerSays(d, JSON.stringify(teamPlan));
+    d.fakes['coder']!.set({ hang: true });
+    d.fakes['mathy']!.set({ hang: true });
+    const window = await connectWindow(d.dataDir);
+    void window.connection
+      .sendRequest(ChatRequest, { request: ask as ChatCompletionRequest, streamId: 'gone', source: 'vscode-chat' })
+      .catch(() => undefined);
+    const [coderReq, mathyReq] = await Promise.all([
+      d.fakes['coder']!.waitForRequest(1, 10_000),
+      d.fakes['mathy']!.waitForRequest(1, 10_000),
+    ]);
+    window.close();
+    assert.deepEqual(await Promise.all([coderReq.closed, mathyReq.closed]), ['client-closed', 'client-closed']);
+    // Stopped because the window left, not by max_seconds (30 s here) running out.
+    const rows = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1`)).json()) as {
+      data: { request_id: string; source: string }[];
+    };
+    assert.equal(rows.data[0]?.source, 'vscode-chat');
+    const t = await trace(d, rows.data[0].request_id);
+    assert.match(t.error ?? '', /cancelled/);
   });
 });
 

@@ -175,6 +175,44 @@ describe('JSON-RPC door', () => {
     assert.equal(outcome, 'client-closed');
   });
 
+  test('a window that goes away without cancelling stops the upstream calls it was waiting for', async () => {
+    // Closed or reloaded while the model had not answered yet: no cancel comes, no chunk send fails,
+    // and before, the daemon waited for (and paid) answers nobody would read.
+    for (const streamId of [undefined, 'gone']) {
+      d.fakes['model-a']!.reset();
+      d.fakes['model-a']!.set({ hang: true });
+      const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+      const socket = net.connect(info.rpc.path);
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      const c = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+      c.listen();
+      await c.sendRequest(Initialize, { processId: process.pid, capabilities: {} });
+      void c
+        .sendRequest(ChatRequest, {
+          request: { model: 'model-a', messages: [{ role: 'user', content: `left ${streamId ?? 'unstreamed'}` }] },
+          ...(streamId ? { streamId } : {}),
+        })
+        .catch(() => undefined);
+      const upstream = await d.fakes['model-a']!.waitForRequest(1, 3000);
+      c.dispose();
+      socket.destroy();
+      assert.equal(await upstream.closed, 'client-closed', `streamId ${streamId}`);
+      // Stopped because the window left (not by the upstream timing out later).
+      let error = '';
+      for (let i = 0; i < 50 && !error; i++) {
+        const rows = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1`)).json()) as {
+          data: { request_id: string; status: string; prompt_preview: string }[];
+        };
+        const row = rows.data[0];
+        if (row?.prompt_preview === `left ${streamId ?? 'unstreamed'}`) {
+          error = ((await (await fetch(`${d.url}/v1/trace/${row.request_id}`)).json()) as { error: string }).error;
+        } else await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(error, /cancel/i, `streamId ${streamId}`);
+    }
+    d.fakes['model-a']!.reset();
+  });
+
   test('two windows share the daemon: live events reach both, one leaving does not stop the other', async () => {
     const w1 = await connect();
     const w2 = await connect();

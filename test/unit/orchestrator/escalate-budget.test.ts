@@ -73,3 +73,15 @@ test('unset limits take the documented defaults', () => {
   assert.deepEqual(resolveLimits(undefined), { max_subtasks: 5, max_parallel: 3, max_seconds: 180, max_cost_usd: 0.5 });
   assert.equal(resolveLimits({ max_parallel: 1 }).max_parallel, 1);
 });
+
+test('a run that spends exactly max_cost_usd is not stopped by rounding', () => {
+  // $0.10 spent and a $0.20 step under a $0.30 limit: 0.1 + 0.2 is 0.30000000000000004 in binary
+  // floating point, which refused the step that brings the run exactly to its limit.
+  const budget = new Budget(resolveLimits({ max_cost_usd: 0.3 }));
+  budget.reserve('plan', 0.1)(0.1);
+  const settle = budget.reserve('synthesis', 0.2);
+  settle(0.2);
+  assert.equal(budget.exceeded, undefined);
+  // A step that really passes the limit is still refused, by however little.
+  assert.throws(() => budget.reserve('one more', 0.000001), BudgetExceeded);
+});

@@ -354,3 +354,27 @@ test("the client's system prompt reaches the synthesizer; specialists get only t
   const coder = gateway.calls.find((c) => c.model === 'coder')!;
   assert.ok(!String(coder.request.messages[0]?.content).includes('French'));
 });
+
+test('onUnderway: called once when the first model call passed the budget, never when the budget refuses it', async () => {
+  const priced = [model('planner', ['reasoning'], 0.01), model('writer', ['writing', 'chat'], 0.01)];
+  const script = { planner: () => plan([{ id: 'a', capability: 'chat' }]), writer: () => 'FINAL ANSWER' };
+  const run = async (max_cost_usd: number): Promise<{ underway: number; error: unknown }> => {
+    const orchestrator = createOrchestrator({
+      gateway: new ScriptedGateway(priced, script),
+      config: () => ({ planner: 'planner', synthesizer: 'writer', max_cost_usd }),
+    });
+    let underway = 0;
+    try {
+      await orchestrator.run(request, { signal: new AbortController().signal, onUnderway: () => underway++ });
+      return { underway, error: null };
+    } catch (err) {
+      return { underway, error: err };
+    }
+  };
+  const refused = await run(0.000001);
+  assert.equal((refused.error as FugusashiError | null)?.kind, 'BudgetExceeded');
+  assert.equal(refused.underway, 0, 'the planner was never paid for: the team did not start');
+  const ran = await run(1);
+  assert.equal(ran.error, null);
+  assert.equal(ran.underway, 1, 'once, however many calls followed');
+});

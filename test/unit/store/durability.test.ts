@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { openStore, SCHEMA_VERSION, SNAPSHOT_FILE, type SqlJsStore } from '../../../daemon/store';
+import { migrate } from '../../../daemon/store/schema';
 import { loadSqlJs } from '../../../daemon/store/sqljs';
 import { makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 
@@ -184,7 +185,7 @@ test('a schema version 1 database migrates, keeping its data', async () => {
   copyFileSync(path.join(__dirname, '../../fixtures/store/v1/store.db'), path.join(dir, SNAPSHOT_FILE));
   const store = await openStore({ dataDir: dir });
   assert.equal(store.recovery.schemaVersionFound, 1);
-  assert.equal(SCHEMA_VERSION, 2);
+  assert.equal(SCHEMA_VERSION, 3);
   // v2 keeps the latest user rating on the request: the explicit 4, not the thumbs-down before
   // it nor the implicit signal after it.
   const rows = store.listDecisions({ limit: 10 });
@@ -209,8 +210,58 @@ test('a schema version 1 database migrates, keeping its data', async () => {
   assert.equal(store.listDecisions({ limit: 1 })[0]?.rating, 5);
   store.close();
   const reopened = await openStore({ dataDir: dir });
-  assert.equal(reopened.recovery.schemaVersionFound, 2);
+  assert.equal(reopened.recovery.schemaVersionFound, SCHEMA_VERSION);
   reopened.close();
+});
+
+test('a schema version 2 database migrates: a record priced with the prompt-cache split gets it back from its JSON; others stay unknown', async () => {
+  const dir = tempDir();
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  migrate(db, 2);
+  const split = { cached_tokens: 800, cache_creation_tokens: 100 };
+  const withSplit = makeRequest(0, {
+    usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_tokens_details: split },
+  });
+  for (const r of [withSplit, makeRequest(1)]) {
+    db.run(
+      `INSERT INTO requests (request_id, created_at, source, requested_model, prompt_preview, decision_json, model,
+         strategy, confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens, total_tokens,
+         cost_usd, latency_ms, record_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.request_id,
+        r.created_at,
+        r.source,
+        r.requested_model,
+        r.routing_text.slice(0, 200),
+        Buffer.from(JSON.stringify(r.decision)),
+        r.decision.model,
+        r.decision.strategy,
+        r.decision.confidence,
+        r.decision.latency_ms,
+        r.status,
+        r.answered_by,
+        r.usage?.prompt_tokens ?? null,
+        r.usage?.completion_tokens ?? null,
+        r.usage?.total_tokens ?? null,
+        r.cost_usd,
+        r.latency_ms,
+        Buffer.from(JSON.stringify(r)),
+      ],
+    );
+  }
+  writeFileSync(path.join(dir, SNAPSHOT_FILE), db.export());
+  db.close();
+
+  const store = await openStore({ dataDir: dir });
+  assert.equal(store.recovery.schemaVersionFound, 2);
+  const usage = (id: string) => store.listDecisions({ limit: 10 }).find((r) => r.request_id === id)?.usage;
+  assert.deepEqual(usage(requestId(0))?.prompt_tokens_details, split);
+  assert.deepEqual(usage(requestId(1)), makeRequest(1).usage);
+  assert.deepEqual(store.getTrace(requestId(0))?.usage?.prompt_tokens_details, split);
+  assert.equal(store.stats([]).prompt_tokens, 1000 + makeRequest(1).usage!.prompt_tokens);
+  store.close();
 });
 
 test('a database from a newer Fugusashi is refused, not touched', async () => {

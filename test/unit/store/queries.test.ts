@@ -56,6 +56,30 @@ for (const impl of STORE_IMPLEMENTATIONS) {
       assert.equal(failed?.usage, null);
     });
 
+    test("the prompt-cache split of a record's usage is kept and read back (decisions and trace)", async () => {
+      // A store of its own: the other tests count this one's rows.
+      const own = await impl.open();
+      try {
+        const cachedUsage = {
+          prompt_tokens: 1000,
+          completion_tokens: 10,
+          total_tokens: 1010,
+          prompt_tokens_details: { cached_tokens: 800, cache_creation_tokens: 100, cache_creation_1h_tokens: 60 },
+        };
+        const record = makeRequest(1, { usage: cachedUsage });
+        own.store.saveRequest(record);
+        own.store.saveRequest(makeRequest(2));
+        const rows = own.store.listDecisions({ limit: 10 });
+        // Before, only prompt/completion/total tokens came back: the split was lost.
+        assert.deepEqual(rows.find((r) => r.request_id === record.request_id)?.usage, cachedUsage);
+        assert.deepEqual(own.store.getTrace(record.request_id)?.usage, cachedUsage);
+        // A record without the split (not reported, or older) reads as before: no details.
+        assert.deepEqual(own.store.getTrace(requestId(2))?.usage, makeRequest(2).usage);
+      } finally {
+        await own.close();
+      }
+    });
+
     test('an orchestrated request keeps its steps', async () => {
       const steps = [
         {

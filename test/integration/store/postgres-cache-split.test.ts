@@ -1,0 +1,83 @@
+// PostgreSQL migration v6 on a database the previous release left (schema v5) with requests in it:
+// the prompt-cache split of a request's prompt tokens gets its columns, a record that was priced
+// with the split (its JSON holds it) gets it back, the others read as before (unknown).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { openPostgresStore } from '../../../daemon/store/postgres';
+import { MIGRATIONS } from '../../../daemon/store/postgres/schema';
+import { makeRequest, requestId } from '../../fixtures/store/records';
+import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+
+describe('PostgreSQL schema v5 → v6: the prompt-cache split', { skip: postgresMissing() }, () => {
+  let server: TestPostgres;
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(() => server?.destroy());
+
+  test('an old record priced with the split gets it back; one without stays without', async () => {
+    const url = await createDatabase(server, 'cache_split');
+    const split = { cached_tokens: 800, cache_creation_tokens: 100, cache_creation_1h_tokens: 60 };
+    const priced = makeRequest(0, {
+      usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_tokens_details: split },
+    });
+    const plain = makeRequest(1);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
+      for (let v = 1; v <= 5; v++) {
+        await client.query(MIGRATIONS[v - 1]!);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
+      }
+      for (const r of [priced, plain]) {
+        await client.query(
+          `INSERT INTO requests (request_id, created_at, source, requested_model, prompt_preview, decision_json, model,
+             strategy, confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens,
+             total_tokens, cost_usd, latency_ms, record_json)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+          [
+            r.request_id,
+            r.created_at,
+            r.source,
+            r.requested_model,
+            r.routing_text.slice(0, 200),
+            JSON.stringify(r.decision),
+            r.decision.model,
+            r.decision.strategy,
+            r.decision.confidence,
+            r.decision.latency_ms,
+            r.status,
+            r.answered_by,
+            r.usage?.prompt_tokens ?? null,
+            r.usage?.completion_tokens ?? null,
+            r.usage?.total_tokens ?? null,
+            r.cost_usd,
+            r.latency_ms,
+            JSON.stringify(r),
+          ],
+        );
+      }
+    } finally {
+      await client.end();
+    }
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fugu-pgstore-'));
+    const store = await openPostgresStore({ url, dataDir: dir });
+    try {
+      const rows = store.listDecisions({ limit: 10 });
+      assert.deepEqual(rows.find((r) => r.request_id === requestId(0))?.usage, priced.usage);
+      assert.deepEqual(rows.find((r) => r.request_id === requestId(1))?.usage, plain.usage);
+      assert.deepEqual(store.getTrace(requestId(0))?.usage, priced.usage);
+    } finally {
+      await store.closeAsync();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
