@@ -138,6 +138,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `);
   },
+  // v4 (v3 is the prompt-cache columns of the escalate9 branch, merged before this one): an
+  // outcome imported from a file (`fugusashi import`, POST /v1/routing/training) keeps the key of
+  // its source row, so importing the same file again skips it instead of counting it twice. NULL
+  // for outcomes from ratings and for every outcome stored before. Written to run whatever the
+  // step before it did (it checks for its own column), so the merge only has to order the list.
+  (db) => {
+    const columns = db.exec('PRAGMA table_info(outcomes)')[0]?.values.map((row) => row[1]) ?? [];
+    if (!columns.includes('import_key')) db.exec('ALTER TABLE outcomes ADD COLUMN import_key TEXT');
+    db.exec('CREATE UNIQUE INDEX IF NOT EXISTS outcomes_import_key ON outcomes(import_key)');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
