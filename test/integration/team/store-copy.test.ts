@@ -59,6 +59,12 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     // learners count are not doubled (they used to be: 6 feedback and 6 outcomes).
     const twice = await run(['store', 'copy', '--from', source, '--to', url]);
     assert.equal(twice.code, 0, twice.err);
+    // And it says so: it used to print "copied 30 requests, 3 feedback, 3 outcomes" again.
+    assert.match(
+      twice.err,
+      /copied 0 requests, 0 feedback, 0 outcomes from .* \(already there, not copied again: 30 requests, 3 feedback, 3 outcomes\)/,
+    );
+    assert.doesNotMatch(there.err, /already there/);
     const team = await openPostgresStore({ url, dataDir: tempDir() });
     try {
       assert.deepEqual(team.stats(POOL), want.stats);
