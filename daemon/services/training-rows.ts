@@ -15,10 +15,7 @@ export const MAX_ROWS_PER_IMPORT = 200_000;
  * many records of a 0.3.0 outcomes.jsonl had nothing to learn from (outcomes-030.ts). Rows are
  * numbered as given in errors.
  */
-export function validateRows(
-  rows: unknown,
-  digest: string,
-): { rows: TrainingRow[]; keys: string[]; skipped: number } {
+export function validateRows(rows: unknown, digest: string): { rows: TrainingRow[]; keys: string[]; skipped: number } {
   if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
   if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
   if (rows.length > MAX_ROWS_PER_IMPORT) {

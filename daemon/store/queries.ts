@@ -402,8 +402,10 @@ export function importedKeys(sql: QueryRunner, keys: readonly string[]): Set<str
 export function importedOpKeys(sql: QueryRunner, keys: readonly string[]): Set<string> {
   const found = new Set<string>();
   for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    sql.each('SELECT op_key FROM outcomes WHERE op_key = ANY(?::text[])', [keys.slice(i, i + KEY_CHUNK) as never], (row) =>
-      found.add(String(row.op_key)),
+    sql.each(
+      'SELECT op_key FROM outcomes WHERE op_key = ANY(?::text[])',
+      [keys.slice(i, i + KEY_CHUNK) as never],
+      (row) => found.add(String(row.op_key)),
     );
   }
   return found;
