@@ -348,6 +348,16 @@ export class SqlJsStore implements Store {
     return queries.exportOutcomes(this.sql, write);
   }
 
+  /** The import key of each imported outcome, by outcome id (for `fugusashi store copy`). */
+  importKeysById(): Map<number, string> {
+    this.applyPending();
+    const keys = new Map<number, string>();
+    this.sql.each('SELECT id, import_key FROM outcomes WHERE import_key IS NOT NULL', [], (row) =>
+      keys.set(Number(row.id), String(row.import_key)),
+    );
+    return keys;
+  }
+
   /** Every stored request record, then every feedback, oldest first (for `fugusashi store copy`). */
   dump(visit: (item: { request: RequestRecord } | { feedback: FeedbackRecord }) => void): void {
     this.applyPending();

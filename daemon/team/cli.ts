@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import pg from 'pg';
 import type { FeedbackRecord } from '../../shared/api';
-import type { Outcome, RequestRecord } from '../core/ports';
+import type { NewOutcome, RequestRecord } from '../core/ports';
 import { openStore } from '../store';
 import { openPostgresStore, redactUrl } from '../store/postgres';
 import { migrate } from '../store/postgres/schema';
@@ -284,17 +284,22 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
       requests.flush();
       feedback.flush();
       const outcomeKey = contentKeys('outcome');
-      const outcomes = source.listOutcomes().map(({ id: _id, ...outcome }) => ({
+      // An imported outcome keeps its import key as its op_key, so the file it came from, imported
+      // again into team mode, is recognised there too.
+      const importKeys = source.importKeysById();
+      const outcomes = source.listOutcomes().map(({ id, ...outcome }) => ({
         outcome,
-        opKey: outcomeKey([
-          outcome.prompt,
-          outcome.model,
-          outcome.score,
-          outcome.weight,
-          outcome.source,
-          outcome.request_id,
-          outcome.created_at,
-        ]),
+        opKey:
+          importKeys.get(id) ??
+          outcomeKey([
+            outcome.prompt,
+            outcome.model,
+            outcome.score,
+            outcome.weight,
+            outcome.source,
+            outcome.request_id,
+            outcome.created_at,
+          ]),
       }));
       for (let i = 0; i < outcomes.length; i += COPY_CHUNK) {
         const chunk = outcomes.slice(i, i + COPY_CHUNK);
@@ -378,9 +383,12 @@ export async function copyFromPostgres(url: string, dataDir: string): Promise<Co
       counts.feedback++;
     }
     const outcomes = await client.query<Record<string, unknown>>(
-      'SELECT prompt, model, score, weight, source, request_id, created_at FROM outcomes ORDER BY created_at, id',
+      'SELECT prompt, model, score, weight, source, request_id, created_at, op_key FROM outcomes ORDER BY created_at, id',
     );
-    const rows: Omit<Outcome, 'id'>[] = outcomes.rows.map((row) => ({
+    const rows: NewOutcome[] = outcomes.rows.map((row) => ({
+      // An imported outcome's key (services/import-keys.ts: "import:…") comes back as its import
+      // key; a copy's own keys ("copy:…") stay behind.
+      ...(typeof row.op_key === 'string' && row.op_key.startsWith('import:') ? { import_key: row.op_key } : {}),
       prompt: String(row.prompt as string),
       model: String(row.model as string),
       score: Number(row.score),

@@ -42,7 +42,8 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     local.addFeedback(makeFeedback(0, 2));
     local.addFeedback(makeFeedback(0, 5));
     local.addFeedback(makeFeedback(3, 1, 'thumbs'));
-    local.addOutcomes([makeOutcome(0), makeOutcome(1), makeOutcome(2)]);
+    // The third came from `fugusashi import`: its import key travels with it, both ways.
+    local.addOutcomes([makeOutcome(0), makeOutcome(1), { ...makeOutcome(2), import_key: 'import:uid:u-2' }]);
     const want = {
       stats: local.stats(POOL),
       trace: local.getTrace(requestId(0)),
@@ -75,6 +76,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         team.listOutcomes().map(({ id: _id, ...o }) => o),
         want.outcomes,
       );
+      assert.deepEqual([...team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])], ['import:uid:u-2']);
     } finally {
       await team.closeAsync();
     }
@@ -95,6 +97,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         again.listOutcomes().map(({ id: _id, ...o }) => o),
         want.outcomes,
       );
+      assert.deepEqual([...again.importedKeys(['import:uid:u-2'])], ['import:uid:u-2']);
     } finally {
       again.close();
     }
