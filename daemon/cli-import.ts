@@ -10,7 +10,9 @@ export const IMPORT_HELP = `Usage: fugusashi import FILE [--data-dir DIR] [--tok
 Adds the outcomes in FILE to the running daemon's store, where the router learns from them at once:
 the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json),
 a CSV score table (.csv), or Fugusashi 0.3.0's .fugusashi_data/outcomes.jsonl (its rated answers). Each row counts with its own weight when it has one. The daemon of the
-data dir must be running (fugusashi serve).`;
+data dir must be running (fugusashi serve). Importing a file again stores only the rows not imported
+before (a 0.3.0 record by its request id or timestamp, a row by its uid column, else by the file
+and the row's position in it).`;
 
 export interface ImportDeps {
   dataDir: string;
@@ -47,11 +49,17 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
   });
   const body = (await res.json().catch(() => ({}))) as {
     added?: number;
+    already_imported?: number;
     skipped?: number;
     error?: { message?: string };
   };
   if (!res.ok) throw new Error(body.error?.message ?? `daemon answered ${res.status}`);
-  deps.out(`imported ${body.added ?? 0} outcome(s) from ${file} into the running daemon (pid ${daemon.info.pid})\n`);
+  // Run twice (after an error, or to be sure), an import stores nothing new: say so, so nobody
+  // wonders where the rows went.
+  const again = body.already_imported ? `, skipped ${body.already_imported} already imported` : '';
+  deps.out(
+    `imported ${body.added ?? 0} outcome(s) from ${file} into the running daemon (pid ${daemon.info.pid})${again}\n`,
+  );
   if (body.skipped)
     deps.out(
       `skipped ${body.skipped} Fugusashi 0.3.0 record(s) with nothing to learn from (not rated, or the request failed)\n`,

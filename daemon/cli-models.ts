@@ -64,7 +64,7 @@ export async function modelsCommand(io: Io, deps: ModelsCommandDeps): Promise<nu
         if (m.unavailable) e.unavailable = m.unavailable;
         return e;
       });
-    where = `config ${resolved.path ?? '(discovered models)'}; no daemon running, so no live health`;
+    where = `${resolved.path ? `config ${resolved.path}` : 'models discovered without a config file'}; no daemon running, so no live health`;
   }
   if (deps.json) {
     io.out(`${JSON.stringify(entries, null, 2)}\n`);

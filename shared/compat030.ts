@@ -82,6 +82,8 @@ export type FeedbackStats030 = FeedbackStats & {
 /** POST /v1/routing/training */
 export interface TrainingResult030 {
   added: number;
+  /** Rows an earlier import of the same file or rows already stored (not stored twice). */
+  already_imported: number;
   status: 'ok';
   indexed: number;
 }

@@ -63,8 +63,15 @@ export const TraceRequest = new RequestType<{ request_id: string }, Trace, void>
 export const RankingsRequest = new RequestType<void, ModelRanking[], void>(OPS.rankings.rpc);
 /** client → daemon */
 export const FeedbackStatsRequest = new RequestType<void, FeedbackStats, void>(OPS.feedbackStats.rpc);
-/** client → daemon: seed training rows. */
-export const TrainingRequest = new RequestType<{ rows: TrainingRow[] }, { added: number }, void>('fugusashi/training');
+/**
+ * client → daemon: seed training rows. `already_imported`: rows the same batch sent before stored
+ * already (left out, not counted twice).
+ */
+export const TrainingRequest = new RequestType<
+  { rows: TrainingRow[] },
+  { added: number; already_imported: number; skipped?: number },
+  void
+>('fugusashi/training');
 /** client → daemon: background refit; resolves when it has started. */
 export const RetrainRequest = new RequestType<void, { started: boolean }, void>('fugusashi/retrain');
 /** client → daemon */

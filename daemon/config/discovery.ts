@@ -1,7 +1,8 @@
 // Without a config file the daemon builds a pool from what this machine offers: the models of an
 // Ollama server on localhost, and OpenAI / Anthropic when their key variables are set. It reports
 // what it found (and did not) in plain sentences, because this is what a first-time user sees.
-import type { Capability, ModelConfig } from '../../shared/config';
+import type { Capability, ModelConfig, ModelFileConfig } from '../../shared/config';
+import { withPrice } from '../core/prices/lookup';
 
 export const DEFAULT_OLLAMA_BASE = 'http://127.0.0.1:11434';
 /** Ollama on localhost answers in a few ms; a slow probe must not delay the daemon's start. */
@@ -21,15 +22,15 @@ export interface Discovered {
   log: string[];
 }
 
-// List prices in USD per token (per million / 1e6), as published by each vendor.
-const OPENAI_MODELS: ModelConfig[] = [
+// No prices here: a discovered model is priced like a configured one without prices, from the
+// bundled dated price table (core/prices), and an Ollama model is "local". So `fugusashi models`
+// and /v1/models say where the price comes from ("table (date)"), not "config" without a file.
+const OPENAI_MODELS: ModelFileConfig[] = [
   {
     name: 'gpt-4o-mini',
     provider: 'openai',
     model: 'gpt-4o-mini',
     api_base: 'https://api.openai.com/v1',
-    cost_per_input_token: 0.15 / 1e6,
-    cost_per_output_token: 0.6 / 1e6,
     capabilities: ['chat', 'code', 'reasoning', 'tools', 'vision'],
     context_window: 128_000,
     max_output_tokens: 16_384,
@@ -42,8 +43,6 @@ const OPENAI_MODELS: ModelConfig[] = [
     provider: 'openai',
     model: 'gpt-4o',
     api_base: 'https://api.openai.com/v1',
-    cost_per_input_token: 2.5 / 1e6,
-    cost_per_output_token: 10 / 1e6,
     capabilities: ['chat', 'code', 'reasoning', 'math', 'tools', 'vision', 'writing'],
     context_window: 128_000,
     max_output_tokens: 16_384,
@@ -53,14 +52,12 @@ const OPENAI_MODELS: ModelConfig[] = [
   },
 ];
 
-const ANTHROPIC_MODELS: ModelConfig[] = [
+const ANTHROPIC_MODELS: ModelFileConfig[] = [
   {
     name: 'claude-haiku',
     provider: 'anthropic',
     model: 'claude-haiku-4-5',
     api_base: 'https://api.anthropic.com',
-    cost_per_input_token: 1 / 1e6,
-    cost_per_output_token: 5 / 1e6,
     capabilities: ['chat', 'code', 'reasoning', 'tools', 'vision', 'long_context'],
     context_window: 200_000,
     max_output_tokens: 8_192,
@@ -73,8 +70,6 @@ const ANTHROPIC_MODELS: ModelConfig[] = [
     provider: 'anthropic',
     model: 'claude-sonnet-4-5',
     api_base: 'https://api.anthropic.com',
-    cost_per_input_token: 3 / 1e6,
-    cost_per_output_token: 15 / 1e6,
     capabilities: ['chat', 'code', 'reasoning', 'math', 'tools', 'vision', 'writing', 'long_context'],
     context_window: 200_000,
     max_output_tokens: 8_192,
@@ -86,7 +81,7 @@ const ANTHROPIC_MODELS: ModelConfig[] = [
 
 export async function discoverModels(options: DiscoveryOptions): Promise<Discovered> {
   const log: string[] = [];
-  const models: ModelConfig[] = [];
+  const models: ModelFileConfig[] = [];
   const base = normaliseOllamaBase(options.ollamaBase ?? options.env['OLLAMA_HOST'] ?? DEFAULT_OLLAMA_BASE);
   const ollama = await discoverOllama(base, options.timeoutMs ?? PROBE_TIMEOUT_MS);
   log.push(...ollama.log);
@@ -104,7 +99,7 @@ export async function discoverModels(options: DiscoveryOptions): Promise<Discove
   } else log.push('ANTHROPIC_API_KEY is not set: no Anthropic models.');
 
   // Two sources could produce the same name (an Ollama tag called "gpt-4o"); keep the first.
-  const unique = models.filter((m, i) => models.findIndex((o) => o.name === m.name) === i);
+  const unique = models.filter((m, i) => models.findIndex((o) => o.name === m.name) === i).map(withPrice);
   const local = unique.find((m) => m.provider === 'ollama');
   const cheapest = [...unique].sort((a, b) => a.cost_per_output_token - b.cost_per_output_token)[0];
   const defaultModel = (local ?? cheapest)?.name;
@@ -146,7 +141,7 @@ interface OllamaShow {
   model_info?: Record<string, unknown>;
 }
 
-async function discoverOllama(base: string, timeoutMs: number): Promise<{ models: ModelConfig[]; log: string[] }> {
+async function discoverOllama(base: string, timeoutMs: number): Promise<{ models: ModelFileConfig[]; log: string[] }> {
   let tags: OllamaTag[];
   try {
     const res = await fetch(`${base}/api/tags`, { signal: AbortSignal.timeout(timeoutMs) });
@@ -163,7 +158,7 @@ async function discoverOllama(base: string, timeoutMs: number): Promise<{ models
     };
   }
   const shows = await Promise.all(tags.map((t) => showModel(base, t.model ?? t.name ?? '', timeoutMs)));
-  const models: ModelConfig[] = [];
+  const models: ModelFileConfig[] = [];
   const skipped: string[] = [];
   tags.forEach((tag, i) => {
     const id = tag.model ?? tag.name;
@@ -211,7 +206,7 @@ export function ollamaModelConfig(
   base: string,
   tag: OllamaTag = {},
   show?: OllamaShow,
-): ModelConfig | undefined {
+): ModelFileConfig | undefined {
   const reported = show?.capabilities;
   if (reported ? !reported.includes('completion') : EMBEDDING_NAME.test(id)) return undefined;
   const caps = new Set<Capability>(['chat']);
@@ -226,13 +221,11 @@ export function ollamaModelConfig(
     ? Object.entries(show.model_info).find(([k, v]) => k.endsWith('.context_length') && typeof v === 'number')?.[1]
     : undefined;
   const size = tag.details?.parameter_size;
-  const config: ModelConfig = {
+  const config: ModelFileConfig = {
     name: id.replace(/:latest$/, ''),
     provider: 'ollama',
     model: id,
     api_base: base,
-    cost_per_input_token: 0,
-    cost_per_output_token: 0,
     capabilities: [...caps],
     supports_tools: tools,
     supports_vision: vision,

@@ -116,6 +116,13 @@ export interface Outcome {
   created_at: number;
 }
 
+/**
+ * An outcome to store. `import_key` names a row imported from a file or a training batch by what
+ * identifies it in its source (services/import-keys.ts): a store keeps one outcome per key, so
+ * importing the same file twice does not count its rows twice.
+ */
+export type NewOutcome = Omit<Outcome, 'id'> & { import_key?: string };
+
 // ---------------------------------------------------------------- store
 
 /** Everything recorded about one finished request (written once, when it ends). */
@@ -150,7 +157,9 @@ export interface Store {
   /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */
   addFeedback(feedback: FeedbackRecord): void;
   /** Returns the new rows with their ids. */
-  addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[];
+  addOutcomes(rows: NewOutcome[]): Outcome[];
+  /** Which of these import keys the store already holds (an outcome was imported with it). */
+  importedKeys(keys: readonly string[]): Set<string>;
   /** All outcomes with id > afterId, oldest first (for loading and incremental learning). */
   listOutcomes(afterId?: number): Outcome[];
   countOutcomes(): number;

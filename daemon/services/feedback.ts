@@ -10,11 +10,12 @@ import type {
 } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import { routingText } from '../core/features';
-import type { Outcome } from '../core/ports';
+import type { NewOutcome, Outcome } from '../core/ports';
 import type { OrchestratorPort, ServiceDeps } from './deps';
+import { sourceDigest } from './import-keys';
 import { ratingScore } from './rating';
 import { parseCsv, parseJsonLines, validateRows } from './training-rows';
-import type { FeedbackService, LiveEvents } from './types';
+import type { FeedbackService, LiveEvents, TrainingResult } from './types';
 
 export { ratingScore };
 
@@ -98,11 +99,28 @@ export class Feedback implements FeedbackService {
     this.learn([{ ...row, created_at: this.now() }]);
   }
 
-  addTraining(rows: unknown): { added: number; skipped?: number } {
-    const { rows: valid, skipped } = validateRows(rows);
+  addTraining(rows: unknown): TrainingResult {
+    return this.importRows(rows, sourceDigest(JSON.stringify(rows) ?? ''));
+  }
+
+  importTraining(text: string, format: 'jsonl' | 'csv'): TrainingResult {
+    return this.importRows(format === 'csv' ? parseCsv(text) : parseJsonLines(text), sourceDigest(text));
+  }
+
+  /**
+   * Stores the rows not imported before (import-keys.ts: a row's key comes from its source, whose
+   * digest is `digest`), so a file imported twice counts once; the learner sees only the new ones.
+   */
+  private importRows(rows: unknown, digest: string): TrainingResult {
+    const { rows: valid, keys, skipped } = validateRows(rows, digest);
+    const stored = this.deps.store.importedKeys(keys);
     const created_at = this.now();
-    const added = this.learn(
-      valid.map((r) => ({
+    const fresh: NewOutcome[] = [];
+    valid.forEach((r, i) => {
+      const key = keys[i]!;
+      if (stored.has(key)) return;
+      stored.add(key); // a key twice in one source (a repeated uid) counts once too
+      fresh.push({
         prompt: r.prompt,
         model: r.model,
         score: r.score,
@@ -110,14 +128,14 @@ export class Feedback implements FeedbackService {
         source: 'seed',
         request_id: null,
         created_at,
-      })),
-    );
+        import_key: key,
+      });
+    });
+    const added = this.learn(fresh);
+    const result: TrainingResult = { added, already_imported: valid.length - fresh.length };
     // Records of a 0.3.0 outcomes.jsonl that carried no judgement (unrated, failed).
-    return skipped > 0 ? { added, skipped } : { added };
-  }
-
-  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number; skipped?: number } {
-    return this.addTraining(format === 'csv' ? parseCsv(text) : parseJsonLines(text));
+    if (skipped > 0) result.skipped = skipped;
+    return result;
   }
 
   retrain(): { started: boolean } {
@@ -160,7 +178,7 @@ export class Feedback implements FeedbackService {
     return this.deps.store.rankings(this.deps.config().pool);
   }
 
-  private learn(rows: Omit<Outcome, 'id'>[]): number {
+  private learn(rows: NewOutcome[]): number {
     if (rows.length === 0) return 0;
     const saved = this.deps.store.addOutcomes(rows);
     this.deps.learner?.observe(saved);

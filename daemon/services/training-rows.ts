@@ -5,15 +5,17 @@ import type { TrainingRow } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 // The one RFC 4180 parser of the daemon (the benchmark's score tables use it too).
 import { parseCsv as parseCsvRecords } from '../benchmark/csv';
+import { importKey } from './import-keys';
 import { rowsFromOutcomes030 } from './outcomes-030';
 
 export const MAX_ROWS_PER_IMPORT = 200_000;
 
 /**
- * The rows to learn, and how many records of a 0.3.0 outcomes.jsonl had nothing to learn from
- * (outcomes-030.ts). Rows are numbered as given in errors.
+ * The rows to learn with each one's import key (import-keys.ts; `digest` is the source's), and how
+ * many records of a 0.3.0 outcomes.jsonl had nothing to learn from (outcomes-030.ts). Rows are
+ * numbered as given in errors.
  */
-export function validateRows(rows: unknown): { rows: TrainingRow[]; skipped: number } {
+export function validateRows(rows: unknown, digest: string): { rows: TrainingRow[]; keys: string[]; skipped: number } {
   if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
   if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
   if (rows.length > MAX_ROWS_PER_IMPORT) {
@@ -21,10 +23,13 @@ export function validateRows(rows: unknown): { rows: TrainingRow[]; skipped: num
   }
   const translated = rowsFromOutcomes030(rows);
   const valid: TrainingRow[] = [];
+  const keys: string[] = [];
   translated.rows.forEach((row, i) => {
-    if (row !== null) valid.push(validateRow(row, i));
+    if (row === null) return;
+    valid.push(validateRow(row, i));
+    keys.push(importKey(rows[i], i, digest));
   });
-  return { rows: valid, skipped: translated.skipped };
+  return { rows: valid, keys, skipped: translated.skipped };
 }
 
 function validateRow(row: unknown, i: number): TrainingRow {

@@ -54,12 +54,22 @@ export interface ChatService {
   stream(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream>;
 }
 
+/** What an import stored: the CLI, the HTTP answer and the JSON-RPC answer all report it. */
+export interface TrainingResult {
+  /** Rows stored now (and learned from). */
+  added: number;
+  /** Rows an earlier import of the same source already stored: left out, not counted twice. */
+  already_imported: number;
+  /** Records of a 0.3.0 outcomes.jsonl with nothing to learn (unrated or failed). */
+  skipped?: number;
+}
+
 export interface FeedbackService {
   rate(params: RateParams): RateResult;
-  /** `skipped`: records of a 0.3.0 outcomes.jsonl with nothing to learn (unrated or failed). */
-  addTraining(rows: unknown): { added: number; skipped?: number };
+  /** Training rows; the same rows sent again are not stored again (TrainingResult.already_imported). */
+  addTraining(rows: unknown): TrainingResult;
   /** Bulk import: JSON lines or CSV with a header row (prompt, model, score[, weight]). */
-  importTraining(text: string, format: 'jsonl' | 'csv'): { added: number; skipped?: number };
+  importTraining(text: string, format: 'jsonl' | 'csv'): TrainingResult;
   retrain(): { started: boolean };
   stats(): FeedbackStats;
   rankings(): ModelRanking[];

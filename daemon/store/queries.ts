@@ -396,6 +396,34 @@ export function listOutcomes(sql: QueryRunner, afterId = 0): Outcome[] {
   return rows;
 }
 
+/** Import keys in chunks, so a 200,000-row import never binds one giant parameter. */
+const KEY_CHUNK = 5000;
+
+/** The embedded store's import keys among `keys` (schema v4's outcomes.import_key). */
+export function importedKeys(sql: QueryRunner, keys: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+    const chunk = JSON.stringify(keys.slice(i, i + KEY_CHUNK));
+    sql.each('SELECT import_key FROM outcomes WHERE import_key IN (SELECT value FROM json_each(?))', [chunk], (row) =>
+      found.add(String(row.import_key)),
+    );
+  }
+  return found;
+}
+
+/** The PostgreSQL store's: there an imported outcome's key is its op_key (PostgreSQL schema v4). */
+export function importedOpKeys(sql: QueryRunner, keys: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+    sql.each(
+      'SELECT op_key FROM outcomes WHERE op_key = ANY(?::text[])',
+      [keys.slice(i, i + KEY_CHUNK) as never],
+      (row) => found.add(String(row.op_key)),
+    );
+  }
+  return found;
+}
+
 export function countOutcomes(sql: QueryRunner): number {
   return num(sql.first('SELECT COUNT(*) AS n FROM outcomes')?.n);
 }

@@ -10,7 +10,8 @@ export const PREVIEW_CHARS = 200;
 export type JournalOp =
   | { op: 'request'; data: RequestRecord }
   | { op: 'feedback'; data: FeedbackRecord & { id: number } }
-  | { op: 'outcomes'; data: Outcome[] };
+  /** `import_key`: an imported row's key (schema v4); absent on outcomes from ratings and older journals. */
+  | { op: 'outcomes'; data: (Outcome & { import_key?: string })[] };
 
 const UPSERT_REQUEST = `
   INSERT INTO requests (
@@ -31,8 +32,10 @@ const UPSERT_REQUEST = `
 const INSERT_FEEDBACK =
   'INSERT INTO feedback (id, request_id, rating, source, weight, created_at, comment) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const SET_RATING = 'UPDATE requests SET rating = ? WHERE request_id = ?';
-const INSERT_OUTCOME =
-  'INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+// An import key already stored is skipped (the import service leaves such rows out before; this
+// keeps the store right should two imports of one file ever overlap).
+const INSERT_OUTCOME = `INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at, import_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (import_key) DO NOTHING`;
 
 /** Capabilities are stored as ",code,reasoning," so a LIKE '%,code,%' finds one without a join. */
 export function encodeCapabilities(capabilities: readonly string[] | undefined): string | null {
@@ -127,10 +130,20 @@ function applyFeedback(sql: Statements, f: FeedbackRecord & { id: number }): voi
   if ((USER_RATING_SOURCES as readonly string[]).includes(f.source)) sql.run(SET_RATING, [f.rating, f.request_id]);
 }
 
-function applyOutcomes(sql: Statements, rows: Outcome[]): void {
+function applyOutcomes(sql: Statements, rows: (Outcome & { import_key?: string })[]): void {
   const insert = () => {
     for (const o of rows) {
-      sql.run(INSERT_OUTCOME, [o.id, o.prompt, o.model, o.score, o.weight, o.source, o.request_id, o.created_at]);
+      sql.run(INSERT_OUTCOME, [
+        o.id,
+        o.prompt,
+        o.model,
+        o.score,
+        o.weight,
+        o.source,
+        o.request_id,
+        o.created_at,
+        o.import_key ?? null,
+      ]);
     }
   };
   sql.atomically(insert);

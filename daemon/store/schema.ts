@@ -153,6 +153,15 @@ export const MIGRATIONS: readonly Migration[] = [
       WHERE CAST(record_json AS TEXT) LIKE '%"prompt_tokens_details"%';
     `);
   },
+  // v4: an outcome imported from a file (`fugusashi import`, POST /v1/routing/training) keeps the
+  // key of its source row, so importing the same file again skips it instead of counting it twice.
+  // NULL for outcomes from ratings and for every outcome stored before. It checks for its own
+  // column: a development build of this step once ran as v3.
+  (db) => {
+    const columns = db.exec('PRAGMA table_info(outcomes)')[0]?.values.map((row) => row[1]) ?? [];
+    if (!columns.includes('import_key')) db.exec('ALTER TABLE outcomes ADD COLUMN import_key TEXT');
+    db.exec('CREATE UNIQUE INDEX IF NOT EXISTS outcomes_import_key ON outcomes(import_key)');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -35,7 +35,7 @@ import type {
 } from '../../shared/api';
 import type { ModelConfig } from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
-import type { Outcome, RequestRecord, Store } from '../core/ports';
+import type { NewOutcome, Outcome, RequestRecord, Store } from '../core/ports';
 import { configure, replay } from './compact';
 import { JournalWriter, journalPath, listJournalFiles } from './journal';
 import { acquireDataDirLock, type DataDirLock } from './lock';
@@ -235,7 +235,7 @@ export class SqlJsStore implements Store {
     this.nextFeedbackId++;
   }
 
-  addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {
+  addOutcomes(rows: NewOutcome[]): Outcome[] {
     rows.forEach((row, i) => {
       for (const field of ['score', 'weight', 'created_at'] as const) {
         if (typeof row[field] !== 'number' || !Number.isFinite(row[field])) {
@@ -257,7 +257,9 @@ export class SqlJsStore implements Store {
       request_id: row.request_id ?? null,
       created_at: row.created_at,
     }));
-    this.write({ op: 'outcomes', data: outcomes });
+    const keyed = rows.some((row) => row.import_key !== undefined);
+    const data = keyed ? outcomes.map((o, i) => ({ ...o, import_key: rows[i]!.import_key })) : outcomes;
+    this.write({ op: 'outcomes', data });
     this.nextOutcomeId += outcomes.length;
     return outcomes;
   }
@@ -303,6 +305,10 @@ export class SqlJsStore implements Store {
     this.applyPending();
     return queries.listOutcomes(this.sql, afterId);
   }
+  importedKeys(keys: readonly string[]): Set<string> {
+    this.applyPending();
+    return queries.importedKeys(this.sql, keys);
+  }
   countOutcomes(): number {
     this.applyPending();
     return queries.countOutcomes(this.sql);
@@ -340,6 +346,16 @@ export class SqlJsStore implements Store {
   exportOutcomes(write: (line: string) => void): number {
     this.applyPending();
     return queries.exportOutcomes(this.sql, write);
+  }
+
+  /** The import key of each imported outcome, by outcome id (for `fugusashi store copy`). */
+  importKeysById(): Map<number, string> {
+    this.applyPending();
+    const keys = new Map<number, string>();
+    this.sql.each('SELECT id, import_key FROM outcomes WHERE import_key IS NOT NULL', [], (row) =>
+      keys.set(Number(row.id), String(row.import_key)),
+    );
+    return keys;
   }
 
   /** Every stored request record, then every feedback, oldest first (for `fugusashi store copy`). */

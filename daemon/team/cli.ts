@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import pg from 'pg';
 import type { FeedbackRecord } from '../../shared/api';
-import type { Outcome, RequestRecord } from '../core/ports';
+import type { NewOutcome, RequestRecord } from '../core/ports';
 import { openStore } from '../store';
 import { openPostgresStore, redactUrl } from '../store/postgres';
 import { migrate } from '../store/postgres/schema';
@@ -192,9 +192,16 @@ async function store(argv: readonly string[], io: Io): Promise<number> {
   const counts = isUrl(to)
     ? await copyToPostgres(path.resolve(from), to)
     : await copyFromPostgres(from, path.resolve(to));
+  // A copy run again (interrupted, or to be sure) stores nothing twice: say how much was already
+  // there, rather than "copied 3 requests" for rows that were not written.
+  const there = counts.already;
+  const already =
+    there && there.requests + there.feedback + there.outcomes > 0
+      ? ` (already there, not copied again: ${there.requests} requests, ${there.feedback} feedback, ${there.outcomes} outcomes)`
+      : '';
   io.err(
     `copied ${counts.requests} requests, ${counts.feedback} feedback, ${counts.outcomes} outcomes ` +
-      `from ${isUrl(from) ? redactUrl(from) : from} to ${isUrl(to) ? redactUrl(to) : to}\n`,
+      `from ${isUrl(from) ? redactUrl(from) : from} to ${isUrl(to) ? redactUrl(to) : to}${already}\n`,
   );
   return 0;
 }
@@ -203,7 +210,12 @@ interface CopyCounts {
   requests: number;
   feedback: number;
   outcomes: number;
+  /** Rows the target held already (a copy run again), left as they are and not counted above. */
+  already?: { requests: number; feedback: number; outcomes: number };
 }
+
+/** Rows are checked against the target and written in chunks of this many. */
+const COPY_CHUNK = 500;
 
 /**
  * Keys that name copied rows by their content: the same history copied twice gets the same keys
@@ -223,39 +235,83 @@ function contentKeys(kind: string): (content: unknown) => string {
 export async function copyToPostgres(dataDir: string, url: string): Promise<CopyCounts> {
   const source = await openStore({ dataDir, snapshotWorker: false });
   const spool = mkdtempSync(path.join(os.tmpdir(), 'fugu-copy-'));
-  const counts = { requests: 0, feedback: 0, outcomes: 0 };
+  const already = { requests: 0, feedback: 0, outcomes: 0 };
+  const counts: CopyCounts = { requests: 0, feedback: 0, outcomes: 0, already };
   try {
     const target = await openPostgresStore({ url, dataDir: spool, readTimeoutMs: 60_000 });
     try {
       // Copying twice (an interrupted copy run again, a second laptop's history) must not double
-      // the ratings and outcomes the learners count: each carries a key of its content.
-      const feedbackKey = contentKeys('feedback');
-      source.dump((item) => {
-        if ('request' in item) {
-          target.saveRequest(item.request);
-          counts.requests++;
-        } else {
-          const f = item.feedback;
-          const content = [f.request_id, f.rating, f.source, f.weight, f.created_at, f.comment ?? null];
-          target.importFeedback(f, feedbackKey(content));
-          counts.feedback++;
+      // the ratings and outcomes the learners count: each carries a key of its content, and every
+      // chunk is checked against what the database holds, so the counts say what was copied.
+      const present = (sql: string, keys: string[]): Set<string> =>
+        new Set(target.select(sql, [keys as never]).map((row) => String(row.k)));
+      const requests = chunked<RequestRecord>((chunk) => {
+        const there = present(
+          'SELECT request_id AS k FROM requests WHERE request_id = ANY(?::text[])',
+          chunk.map((r) => r.request_id),
+        );
+        for (const record of chunk) {
+          if (there.has(record.request_id)) already.requests++;
+          else {
+            target.saveRequest(record);
+            counts.requests++;
+          }
         }
       });
+      const feedback = chunked<{ feedback: FeedbackRecord; key: string }>((chunk) => {
+        const there = present(
+          'SELECT op_key AS k FROM feedback WHERE op_key = ANY(?::text[])',
+          chunk.map((f) => f.key),
+        );
+        for (const { feedback: f, key } of chunk) {
+          if (there.has(key)) already.feedback++;
+          else {
+            target.importFeedback(f, key);
+            counts.feedback++;
+          }
+        }
+      });
+      const feedbackKey = contentKeys('feedback');
+      source.dump((item) => {
+        if ('request' in item) requests.add(item.request);
+        else {
+          requests.flush(); // a rating goes in after its request
+          const f = item.feedback;
+          const content = [f.request_id, f.rating, f.source, f.weight, f.created_at, f.comment ?? null];
+          feedback.add({ feedback: f, key: feedbackKey(content) });
+        }
+      });
+      requests.flush();
+      feedback.flush();
       const outcomeKey = contentKeys('outcome');
-      const outcomes = source.listOutcomes().map(({ id: _id, ...outcome }) => ({
+      // An imported outcome keeps its import key as its op_key, so the file it came from, imported
+      // again into team mode, is recognised there too.
+      const importKeys = source.importKeysById();
+      const outcomes = source.listOutcomes().map(({ id, ...outcome }) => ({
         outcome,
-        opKey: outcomeKey([
-          outcome.prompt,
-          outcome.model,
-          outcome.score,
-          outcome.weight,
-          outcome.source,
-          outcome.request_id,
-          outcome.created_at,
-        ]),
+        opKey:
+          importKeys.get(id) ??
+          outcomeKey([
+            outcome.prompt,
+            outcome.model,
+            outcome.score,
+            outcome.weight,
+            outcome.source,
+            outcome.request_id,
+            outcome.created_at,
+          ]),
       }));
-      for (let i = 0; i < outcomes.length; i += 1000) target.importOutcomes(outcomes.slice(i, i + 1000));
-      counts.outcomes = outcomes.length;
+      for (let i = 0; i < outcomes.length; i += COPY_CHUNK) {
+        const chunk = outcomes.slice(i, i + COPY_CHUNK);
+        const there = present(
+          'SELECT op_key AS k FROM outcomes WHERE op_key = ANY(?::text[])',
+          chunk.map((o) => o.opKey),
+        );
+        const fresh = chunk.filter((o) => !there.has(o.opKey));
+        target.importOutcomes(fresh);
+        counts.outcomes += fresh.length;
+        already.outcomes += chunk.length - fresh.length;
+      }
     } finally {
       target.close(120_000);
       await target.closeAsync();
@@ -265,6 +321,24 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
     rmSync(spool, { recursive: true, force: true });
   }
   return counts;
+}
+
+/** Collects items and hands them to `write` COPY_CHUNK at a time (and the rest on flush). */
+function chunked<T>(write: (chunk: T[]) => void): { add(item: T): void; flush(): void } {
+  let items: T[] = [];
+  const flush = (): void => {
+    if (items.length === 0) return;
+    const chunk = items;
+    items = [];
+    write(chunk);
+  };
+  return {
+    add(item) {
+      items.push(item);
+      if (items.length >= COPY_CHUNK) flush();
+    },
+    flush,
+  };
 }
 
 export async function copyFromPostgres(url: string, dataDir: string): Promise<CopyCounts> {
@@ -309,9 +383,12 @@ export async function copyFromPostgres(url: string, dataDir: string): Promise<Co
       counts.feedback++;
     }
     const outcomes = await client.query<Record<string, unknown>>(
-      'SELECT prompt, model, score, weight, source, request_id, created_at FROM outcomes ORDER BY created_at, id',
+      'SELECT prompt, model, score, weight, source, request_id, created_at, op_key FROM outcomes ORDER BY created_at, id',
     );
-    const rows: Omit<Outcome, 'id'>[] = outcomes.rows.map((row) => ({
+    const rows: NewOutcome[] = outcomes.rows.map((row) => ({
+      // An imported outcome's key (services/import-keys.ts: "import:…") comes back as its import
+      // key; a copy's own keys ("copy:…") stay behind.
+      ...(typeof row.op_key === 'string' && row.op_key.startsWith('import:') ? { import_key: row.op_key } : {}),
       prompt: String(row.prompt as string),
       model: String(row.model as string),
       score: Number(row.score),

@@ -26,6 +26,7 @@ export function outcomeStore(rows: Omit<Outcome, 'id'>[] = []): Store {
     rankings: unused,
     feedbackCounts: unused,
     exportOutcomes: unused,
+    importedKeys: unused,
     close: () => {},
   };
 }

@@ -44,7 +44,10 @@ export function findPrice(modelId: string): PriceEntry | undefined {
  * The model with its prices filled in. Config fields win field by field; a model with neither
  * config prices nor a table entry is priced 0 and marked 'unknown' (or 'local' when it runs here).
  */
-export function withPrice(model: ModelFileConfig): ModelConfig {
+export function withPrice(model: ModelFileConfig | ModelConfig): ModelConfig {
+  // Already priced (a discovered model, priced where it was found): its price_source stays, or a
+  // second pass would call its prices "config" with no config file anywhere.
+  if ('price_source' in model && model.price_source) return model;
   return withCacheWritePrices(withBasePrice(model));
 }
 

@@ -29,7 +29,7 @@ import type {
 } from '../../../shared/api';
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
-import type { Outcome, RequestRecord, Store } from '../../core/ports';
+import type { NewOutcome, Outcome, RequestRecord, Store } from '../../core/ports';
 import { currentKeyId } from '../../team/request-context';
 import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../journal';
 import * as queries from '../queries';
@@ -339,10 +339,19 @@ export class PostgresStore implements Store {
     this.spool({ seq: 0, op: 'outcomes', data: outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.opKey })) });
   }
 
-  addOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {
+  addOutcomes(rows: NewOutcome[]): Outcome[] {
     const outcomes = this.numberOutcomes(rows);
-    if (outcomes.length > 0) this.spool({ seq: 0, op: 'outcomes', data: outcomes });
+    if (outcomes.length === 0) return outcomes;
+    // An imported row's key is its op_key (the unique key `store copy` gives its rows, schema v4):
+    // PostgreSQL stores one outcome per key, whichever daemon or copy brought it.
+    const keyed = rows.some((row) => row.import_key !== undefined);
+    const data = keyed ? outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.import_key })) : outcomes;
+    this.spool({ seq: 0, op: 'outcomes', data });
     return outcomes;
+  }
+
+  importedKeys(keys: readonly string[]): Set<string> {
+    return keys.length === 0 ? new Set() : queries.importedOpKeys(this.bulkReader, keys);
   }
 
   /** Checks the rows and numbers them; the caller spools them. */

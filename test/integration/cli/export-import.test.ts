@@ -106,3 +106,63 @@ test('import without a running daemon, or without a file, fails with a clear mes
   assert.match(missing.stderr, /cannot read .*missing\.jsonl/);
   assert.equal((await cli(['import'])).code, 2);
 });
+
+test('an import run twice stores its rows once; another file with the same rating is another rating', async () => {
+  const { daemon, dataDir } = await startDaemon('twice');
+  const rows = Array.from({ length: 8 }, (_, i) => ({
+    prompt: `task ${i % 4}`,
+    model: i % 2 ? 'cheap' : 'strong',
+    score: i % 3 === 0 ? 0 : 1,
+  }));
+  const mine = path.join(dir, 'mine.jsonl');
+  // Rows 0 and 4 are the same rating twice in one file: both count (two ratings), as before.
+  writeFileSync(mine, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const outcomes = async () =>
+    ((await (await fetch(`${daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number }).outcomes;
+
+  const first = await cli(['import', mine, '--data-dir', dataDir]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /imported 8 outcome\(s\) from .*mine\.jsonl into the running daemon \(pid \d+\)\n/);
+  assert.equal(await outcomes(), 8);
+  // The newcomer's re-run: it used to print "imported 8" again and leave 16 outcomes.
+  const second = await cli(['import', mine, '--data-dir', dataDir]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /imported 0 outcome\(s\) from .*mine\.jsonl .*, skipped 8 already imported/);
+  assert.equal(await outcomes(), 8);
+
+  // Someone else's file holding one identical rating (same prompt, model, score): not merged.
+  const theirs = path.join(dir, 'theirs.csv');
+  writeFileSync(theirs, 'prompt,model,score\ntask 0,strong,0\nsomething else,cheap,1\n');
+  const other = await cli(['import', theirs, '--data-dir', dataDir]);
+  assert.match(other.stdout, /imported 2 outcome\(s\)/);
+  assert.doesNotMatch(other.stdout, /already imported/);
+  assert.equal(await outcomes(), 10);
+
+  // The same rows POSTed twice to the training route: the answer says what was already there.
+  const post = async (body: unknown) => {
+    const res = await fetch(`${daemon.url}/v1/routing/training`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as unknown;
+  };
+  const haiku = [{ prompt: 'Write a haiku', model: 'cheap', score: 0.8 }];
+  assert.deepEqual(await post(haiku), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
+  assert.deepEqual(await post(haiku), { added: 0, already_imported: 1, status: 'ok', indexed: 0 });
+  // A row with a uid is that row wherever it comes from (another batch, the fields in another order).
+  assert.deepEqual(await post([{ uid: 'r-1', prompt: 'Sort a list', model: 'cheap', score: 1 }]), {
+    added: 1,
+    already_imported: 0,
+    status: 'ok',
+    indexed: 1,
+  });
+  assert.deepEqual(
+    await post([
+      { prompt: 'Sort a list', model: 'cheap', score: 1, uid: 'r-1' },
+      { prompt: 'Sort a list', model: 'cheap', score: 1, uid: 'r-2' },
+    ]),
+    { added: 1, already_imported: 1, status: 'ok', indexed: 1 },
+  );
+  assert.equal(await outcomes(), 13);
+});

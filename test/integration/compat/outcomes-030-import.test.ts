@@ -7,7 +7,7 @@
 // Real CLI processes and a real daemon.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -112,6 +112,16 @@ test("fugusashi import reads 0.3.0's outcomes.jsonl: rated answers become outcom
   assert.equal(rows.find((r) => r.prompt === 'Refactor this function')?.score, 1);
   assert.equal(rows.filter((r) => r.prompt === 'Tell me a joke').length, 1, 'the rated copy counts once');
   assert.ok(!rows.some((r) => r.prompt === 'Explain quantum computing'), 'a failed request teaches nothing');
+
+  // 0.3.0 kept appending to the file: rating the first answer later added a rated copy of it. The
+  // file imported again brings that rating and nothing twice (it used to add all of it again).
+  appendFileSync(file, JSON.stringify({ ...records[0], user_rating: 4 }) + '\n');
+  const again = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(again.stdout, /imported 1 outcome\(s\) .*, skipped 2 already imported/);
+  const after = await exported();
+  assert.equal(after.length, rows.length + 1);
+  assert.equal(after.filter((r) => r.prompt === 'Tell me a joke').length, 1, 'not imported twice');
+  assert.equal(after.find((r) => r.prompt === 'Write a Python function to sort a list')?.score, 0.75);
 });
 
 test("0.3.0's training rows without a score are good examples (score 1)", async () => {
@@ -122,7 +132,7 @@ test("0.3.0's training rows without a score are good examples (score 1)", async 
   });
   const body = await res.text();
   assert.equal(res.status, 200, body);
-  assert.deepEqual(JSON.parse(body), { added: 1, status: 'ok', indexed: 1 });
+  assert.deepEqual(JSON.parse(body), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
   assert.equal((await exported()).find((r) => r.prompt === 'Write a SQL query with JOIN')?.score, 1);
 });
 

@@ -45,7 +45,7 @@ test('training import answers status and indexed (and still added)', async () =>
     { prompt: 'Write Python code', model: 'model-a', score: 0.95 },
     { prompt: 'Write a poem', model: 'model-b', score: 0.9 },
   ]);
-  assert.deepEqual(answer, { added: 2, status: 'ok', indexed: 2 });
+  assert.deepEqual(answer, { added: 2, already_imported: 0, status: 'ok', indexed: 2 });
 });
 
 test('rate answers status ok with the rating', async () => {

@@ -241,7 +241,7 @@ describe('feedback endpoints', () => {
       '/v1/routing/training',
       JSON.stringify([{ prompt: 'a', model: 'model-a', score: 0.5 }]),
     );
-    assert.deepEqual(json.json(), { added: 1, status: 'ok', indexed: 1 });
+    assert.deepEqual(json.json(), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
     const jsonl = await raw(
       'POST',
       '/v1/routing/training',
@@ -250,11 +250,11 @@ describe('feedback endpoints', () => {
         'content-type': 'application/x-ndjson',
       },
     );
-    assert.deepEqual(jsonl.json(), { added: 2, status: 'ok', indexed: 2 });
+    assert.deepEqual(jsonl.json(), { added: 2, already_imported: 0, status: 'ok', indexed: 2 });
     const csv = await raw('POST', '/v1/routing/training', 'prompt,model,score\n"hello, world",model-b,0.75\n', {
       'content-type': 'text/csv',
     });
-    assert.deepEqual(csv.json(), { added: 1, status: 'ok', indexed: 1 });
+    assert.deepEqual(csv.json(), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
     const bad = await raw(
       'POST',
       '/v1/routing/training',
@@ -282,7 +282,7 @@ describe('feedback endpoints', () => {
     const unscored = await raw('POST', '/v1/routing/training', 'prompt,model\nno score column,model-b\n', {
       'content-type': 'text/csv',
     });
-    assert.deepEqual(unscored.json(), { added: 1, status: 'ok', indexed: 1 });
+    assert.deepEqual(unscored.json(), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
     const after = ((await raw('GET', '/v1/feedback/stats')).json() as FeedbackStats).outcomes;
     assert.equal(after, before + 5);
     const retrain = await raw('POST', '/v1/feedback/retrain', '{}');

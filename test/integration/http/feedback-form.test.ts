@@ -116,5 +116,5 @@ test("0.3.0's training example without its content-type header still adds the ro
   const rows = JSON.stringify([{ prompt: 'Write Python code', model: 'model-a', score: 0.95 }]);
   const res = await post('/v1/routing/training', rows, { 'content-type': FORM });
   assert.equal(res.status, 200, JSON.stringify(res.json));
-  assert.deepEqual(res.json, { added: 1, status: 'ok', indexed: 1 });
+  assert.deepEqual(res.json, { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
 });

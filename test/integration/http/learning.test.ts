@@ -63,6 +63,7 @@ test('a rating changes the next decision for that prompt', async () => {
   ]);
   assert.deepEqual(await post('/v1/routing/training', rows), {
     added: rows.length,
+    already_imported: 0,
     status: 'ok',
     indexed: rows.length,
   });

@@ -134,7 +134,10 @@ describe('JSON-RPC door', () => {
     const fb = await c.sendRequest(FeedbackStatsRequest, undefined);
     assert.ok(fb.ratings >= 1);
     const added = await c.sendRequest(TrainingRequest, { rows: [{ prompt: 'p', model: 'model-a', score: 1 }] });
-    assert.equal(added.added, 1);
+    assert.deepEqual(added, { added: 1, already_imported: 0 });
+    // The same rows sent again (a retry): stored once, and the answer says so.
+    const again = await c.sendRequest(TrainingRequest, { rows: [{ prompt: 'p', model: 'model-a', score: 1 }] });
+    assert.deepEqual(again, { added: 0, already_imported: 1 });
     // No benchmark has run in this fresh data dir: the dashboard's benchmark tab gets null, not an error.
     assert.equal(await c.sendRequest(LastBenchmarkRequest, undefined), null);
     const health = await c.sendRequest(HealthRequest, undefined);

@@ -87,4 +87,27 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     const health = (await (await fetch(`${b.url}/health`)).json()) as { store: { kind: string; up: boolean } };
     assert.deepEqual([health.store.kind, health.store.up], ['postgres', true]);
   });
+
+  test('training rows sent again, to the same replica or another, are stored once and reported so', async () => {
+    const [a, b] = replicas as [TeamReplica, TeamReplica];
+    const rows = [
+      { prompt: 'Rename a variable', model: 'model-a', score: 1 },
+      { prompt: 'Rename a variable', model: 'model-a', score: 1 },
+      { prompt: 'Summarise a paper', model: 'model-b', score: 0 },
+    ];
+    const send = async (replica: TeamReplica) => {
+      const res = await postJson(`${replica.url}/v1/routing/training`, rows);
+      assert.equal(res.status, 200, await res.clone().text());
+      return (await res.json()) as { added: number; already_imported: number };
+    };
+    const outcomes = async (replica: TeamReplica) =>
+      ((await (await fetch(`${replica.url}/v1/feedback/stats`)).json()) as { outcomes: number }).outcomes;
+    const before = await outcomes(a);
+    assert.deepEqual(await send(a), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
+    // A's own read waits for its writes: once it counts them, every replica's import sees them.
+    assert.equal(await outcomes(a), before + 3);
+    assert.deepEqual(await send(a), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.deepEqual(await send(b), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.equal(await outcomes(b), before + 3);
+  });
 });

@@ -42,7 +42,8 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     local.addFeedback(makeFeedback(0, 2));
     local.addFeedback(makeFeedback(0, 5));
     local.addFeedback(makeFeedback(3, 1, 'thumbs'));
-    local.addOutcomes([makeOutcome(0), makeOutcome(1), makeOutcome(2)]);
+    // The third came from `fugusashi import`: its import key travels with it, both ways.
+    local.addOutcomes([makeOutcome(0), makeOutcome(1), { ...makeOutcome(2), import_key: 'import:uid:u-2' }]);
     const want = {
       stats: local.stats(POOL),
       trace: local.getTrace(requestId(0)),
@@ -59,6 +60,12 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     // learners count are not doubled (they used to be: 6 feedback and 6 outcomes).
     const twice = await run(['store', 'copy', '--from', source, '--to', url]);
     assert.equal(twice.code, 0, twice.err);
+    // And it says so: it used to print "copied 30 requests, 3 feedback, 3 outcomes" again.
+    assert.match(
+      twice.err,
+      /copied 0 requests, 0 feedback, 0 outcomes from .* \(already there, not copied again: 30 requests, 3 feedback, 3 outcomes\)/,
+    );
+    assert.doesNotMatch(there.err, /already there/);
     const team = await openPostgresStore({ url, dataDir: tempDir() });
     try {
       assert.deepEqual(team.stats(POOL), want.stats);
@@ -69,6 +76,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         team.listOutcomes().map(({ id: _id, ...o }) => o),
         want.outcomes,
       );
+      assert.deepEqual([...team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])], ['import:uid:u-2']);
     } finally {
       await team.closeAsync();
     }
@@ -89,6 +97,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         again.listOutcomes().map(({ id: _id, ...o }) => o),
         want.outcomes,
       );
+      assert.deepEqual([...again.importedKeys(['import:uid:u-2'])], ['import:uid:u-2']);
     } finally {
       again.close();
     }

@@ -1,0 +1,43 @@
+// The identity of an imported training row, so importing the same file (or POSTing the same rows)
+// twice stores each row once, while two people's identical ratings stay two outcomes.
+//
+// A row is named by what identifies it in its source:
+// - a Fugusashi 0.3.0 outcome record by its request id (`request_id` or `uid`) when it has one, else
+//   by its timestamp, model and prompt: the key 0.3.0's own log repeats when a record is rated
+//   later (outcomes-030.ts). So an outcomes.jsonl that grew since the last import brings only the
+//   new records.
+// - any other row by its `uid` column when the file has one;
+// - else by its position in the source and the source's own digest: the same file again gives the
+//   same keys, another person's file (another digest) other keys, even where a row is identical.
+import { createHash } from 'node:crypto';
+import { isOutcome030 } from './outcomes-030';
+
+/** A digest of the whole source (the file's text, or the JSON of the rows sent). */
+export function sourceDigest(source: string): string {
+  return createHash('sha256').update(source).digest('hex').slice(0, 32);
+}
+
+/** The import key of `row` (as given, before any translation), row `index` of the source. */
+export function importKey(row: unknown, index: number, digest: string): string {
+  if (row && typeof row === 'object' && !Array.isArray(row)) {
+    const r = row as Record<string, unknown>;
+    if (isOutcome030(r)) {
+      const id = idIn(r['request_id']) ?? idIn(r['uid']);
+      if (id !== null) return `import:030:id:${id}`;
+      const timestamp = idIn(r['timestamp']);
+      if (timestamp !== null)
+        return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}`;
+    } else {
+      const uid = idIn(r['uid']);
+      if (uid !== null) return `import:uid:${uid}`;
+    }
+  }
+  return `import:${digest}:${index}`;
+}
+
+/** A non-empty string or a finite number, as text; null for anything else. */
+function idIn(value: unknown): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return null;
+}
