@@ -38,7 +38,7 @@ function fixture() {
 }
 
 void test('--prior-in-domain trains each test fold its own prior on the other files and the training folds only', async () => {
-  const { dir, file, priorData, prompts } = fixture();
+  const { file, priorData, prompts } = fixture();
   const stdout = sink();
   const stderr = sink();
   const code = await benchmarkCommand(
