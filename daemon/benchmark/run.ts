@@ -110,6 +110,24 @@ export interface BenchmarkOptions {
    * learning USE vectors; reported as the variant FAST_VIEW_VARIANT next to the USE figure.
    */
   fastView?: boolean;
+  /**
+   * Research: return every scored row's views (the blend, kNN, heads, words, its fold's prior alone,
+   * the kNN evidence) with its fold, so blends of them can be tried offline (scripts/research).
+   */
+  keepViews?: boolean;
+}
+
+/** One scored row's views (keepViews). */
+export interface RowViews {
+  uid: string;
+  fold: number | null;
+  scores: (number | null)[];
+  blend: number[];
+  knn: number[];
+  linear: number[];
+  words: number[];
+  evidence: number[];
+  prior: number[] | null;
 }
 
 /** The report's variant of --fast-view. */
@@ -135,6 +153,8 @@ export interface BenchmarkResult {
   };
   /** One line per test row: uid and the strong-win score (two-model) or the chosen model. */
   decisions: { uid: string; value: string }[];
+  /** keepViews: each scored row's views. */
+  views?: RowViews[];
 }
 
 export interface OnlineCorrection {
@@ -291,6 +311,8 @@ export async function runBenchmarkDetailed(
     const variants: Variant[] = [];
     let nested: MultiNestedReport | undefined;
     let priorTraining: BenchmarkResult['report']['prior_training'];
+    /** --prior-in-domain: each scored row's P(good) per model from its fold's prior alone. */
+    let scoredPriors: (number[] | undefined)[] | null = null;
 
     if (options.priorOnly) {
       mode = 'prior';
@@ -428,6 +450,7 @@ export async function runBenchmarkDetailed(
       evaluated = kept.map((i) => testRows[i]!);
       predictions = kept.map((i) => predictions[i]!);
       foldOfRow = kept.map((i) => byFold[i]!);
+      if (inDomain) scoredPriors = kept.map((i) => priorAlone[i]);
       if (inDomain && two) {
         const c = qualityCurve(
           evaluated.map((r) => r.row.scores[two.strong]!),
@@ -533,7 +556,20 @@ export async function runBenchmarkDetailed(
     if (priorTraining) report.prior_training = priorTraining;
     if (variants.length) report.variants = variants;
     report.duration_ms = Date.now() - started;
-    return { report, decisions };
+    const views = options.keepViews
+      ? evaluated.map((r, i): RowViews => ({
+          uid: r.row.uid,
+          fold: foldOfRow?.[i] ?? null,
+          scores: r.row.scores,
+          blend: predictions[i]!.blend,
+          knn: predictions[i]!.knn,
+          linear: predictions[i]!.linear,
+          words: predictions[i]!.words,
+          evidence: predictions[i]!.evidence ?? [],
+          prior: scoredPriors?.[i] ?? null,
+        }))
+      : undefined;
+    return { report, decisions, ...(views && { views }) };
   } finally {
     disk.close();
   }
@@ -551,6 +587,8 @@ interface ModelQualities {
   costBlend?: number[];
   /** --fast-view: as decided on the prompt's fast first view. */
   fast?: number[];
+  /** Σ kernel weight of the neighbours scored for each model (keepViews). */
+  evidence?: number[];
 }
 
 /**
@@ -608,6 +646,7 @@ function predictAll(model: QualityModel, r: Prepared, models: readonly string[])
     knn: p.map((x) => x.knn),
     linear: p.map((x) => x.linear ?? x.knn),
     words: words.map((x) => x.quality),
+    evidence: p.map((x) => x.evidence),
     ...(fast && { fast: fast.map((x) => x.quality) }),
   };
 }

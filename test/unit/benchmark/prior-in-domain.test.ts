@@ -6,12 +6,22 @@ import { test } from 'node:test';
 import { benchmarkCommand, samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
 import { parseCsv } from '../../../daemon/benchmark/csv';
 import { foldOf } from '../../../daemon/benchmark/folds';
-import type { BenchmarkResult } from '../../../daemon/benchmark/run';
+import { apgr, qualityCurve } from '../../../daemon/benchmark/metrics';
+import {
+  rankWithinFolds,
+  runBenchmarkDetailed,
+  type BenchmarkResult,
+  type RowViews,
+} from '../../../daemon/benchmark/run';
 import { sink } from '../../helpers/sink';
 
 // 120 MMLU rows of the bundled sample as the evaluated file; the prior-data directory holds one other
 // licence-compatible file (40 further sample rows saved as RouterBench MBPP's file name, so the
 // in-domain prior also learns from a file other than the evaluated one).
+// One embedding cache for the file's runs: the second run reads the sample's vectors instead of
+// loading USE and embedding the 120 prompts again.
+const sharedCache = path.join(mkdtempSync(path.join(os.tmpdir(), 'fugusashi-prior-in-domain-cache-')), 'cache');
+
 function fixture() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-prior-in-domain-'));
   const [header, ...rows] = parseCsv(readFileSync(samplePath(), 'utf8'));
@@ -28,7 +38,7 @@ function fixture() {
 }
 
 void test('--prior-in-domain trains each test fold its own prior on the other files and the training folds only', async () => {
-  const { dir, file, priorData, prompts } = fixture();
+  const { file, priorData, prompts } = fixture();
   const stdout = sink();
   const stderr = sink();
   const code = await benchmarkCommand(
@@ -49,7 +59,7 @@ void test('--prior-in-domain trains each test fold its own prior on the other fi
       SAMPLE_WEAK,
       '--json',
       '--cache-dir',
-      path.join(dir, 'cache'),
+      sharedCache,
     ],
     { stdout, stderr },
   );
@@ -90,4 +100,46 @@ void test('--prior-in-domain without --prior-data or with --online is refused wi
     assert.equal(code, 2);
     assert.match(stderr.text(), /--prior-in-domain needs FILE --folds K --prior-data DIR/);
   }
+});
+
+void test('keepViews returns each scored row with its fold and views: the blend and the prior alone rank as the report says', async () => {
+  const { file, priorData } = fixture();
+  const { report, views } = await runBenchmarkDetailed({
+    file,
+    folds: 5,
+    evalFolds: [1, 2],
+    priorInDomain: true,
+    priorData,
+    priorMembers: 1,
+    // One prior per scored fold, none per training fold: the views, not the cross-fit, are tested.
+    priorCrossFit: false,
+    strong: SAMPLE_STRONG,
+    weak: SAMPLE_WEAK,
+    cacheDir: sharedCache,
+    keepViews: true,
+  });
+  assert.ok(views);
+  assert.equal(views.length, report.rows);
+  assert.ok(views.every((v) => v.fold === 1 || v.fold === 2));
+  assert.ok(views.every((v) => v.prior?.length === 2 && v.evidence.length === 2));
+  const apgrOf = (gap: (v: RowViews) => number) =>
+    apgr(
+      qualityCurve(
+        views.map((v) => v.scores[0]!),
+        views.map((v) => v.scores[1]!),
+        rankWithinFolds(
+          views.map(gap),
+          views.map((v) => v.fold!),
+        ),
+      ),
+    );
+  assert.equal(
+    apgrOf((v) => v.blend[0]! - v.blend[1]!),
+    report.apgr,
+  );
+  const priorAlone = report.variants!.find((x) => x.name === "each fold's prior alone (no store)")!;
+  assert.equal(
+    apgrOf((v) => v.prior![0]! - v.prior![1]!),
+    priorAlone.apgr,
+  );
 });

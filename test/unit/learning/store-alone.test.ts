@@ -42,14 +42,18 @@ async function modelWith(
   thumbs = false,
   prior: (i: number) => number[] = priorOf,
   truth: (i: number) => number[] = STORE,
+  /** Every prompt scored for both models (an imported score table): ratings / 2 prompts. */
+  complete = false,
 ): Promise<QualityModel> {
   const model = new QualityModel(4, DEFAULT_QUALITY_MODEL);
   const random = seededRandom(7);
-  for (let i = 0; i < ratings; i++) {
+  for (let i = 0; i < (complete ? ratings / 2 : ratings); i++) {
     const p = prompt(i);
-    const m = random() < 0.5 ? 0 : 1;
-    const offset = withPrior ? logit(prior(i)[m]!) : undefined;
-    model.add(p.text, p.vector, p.features, MODELS[m]!, score(truth(i)[m]!, thumbs ? random : null), 1, offset);
+    const one = random() < 0.5 ? 0 : 1;
+    for (const m of complete ? [0, 1] : [one]) {
+      const offset = withPrior ? logit(prior(i)[m]!) : undefined;
+      model.add(p.text, p.vector, p.features, MODELS[m]!, score(truth(i)[m]!, thumbs ? random : null), 1, offset);
+    }
   }
   await model.refit(seededRandom(1), undefined, 'exact');
   return model;
@@ -85,4 +89,18 @@ void test('with many outcomes that contradict the prior, the prediction follows 
     );
     assert.ok(withPrior[0]! - withPrior[1]! > 0.5, `prompt ${i}: ${withPrior.join(', ')}`);
   }
+});
+
+void test('prompts scored for both models: the store alone is tried from 500 outcomes, one model per prompt still from 5,000', async () => {
+  // 600 outcomes contradicting the prior. As a score table (300 prompts, both models scored), the
+  // store knows each prompt's gap itself, and it replaces the prior.
+  const table = await modelWith(600, true, false, priorOf, STORE, true);
+  assert.equal(table.usesStoreAlone, true);
+  const [strong, weak] = predicted(table, true, 100_009);
+  assert.ok(strong! - weak! > 0.5, `strong ${strong}, weak ${weak}`);
+  // The same number of ratings with one model per prompt (as live ratings come) keeps the prior:
+  // with a score of only one model per prompt, held-out squared error favours the store for
+  // re-centring each model, not for ranking prompts.
+  const ratings = await modelWith(600, true);
+  assert.equal(ratings.usesStoreAlone, false);
 });
