@@ -37,7 +37,7 @@ import {
 import type { BenchmarkService } from '../services/benchmark';
 import type { Services } from '../services/types';
 import { VERSION } from '../version';
-import { checkChatRequest } from './validate';
+import { checkChatRequest, checkRouteParams, optionalNumberParam, optionalStringParam, paramsObject } from './validate';
 import type { VscodeLmHub } from './vscode-lm-hub';
 
 export interface RpcHooks {
@@ -119,7 +119,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
   );
   connection.onRequest(
     RouteRequest,
-    guarded((params) => services.route(params)),
+    guarded((params) => services.route(checkRouteParams(params))),
   );
   connection.onRequest(
     RateRequest,
@@ -135,14 +135,18 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
   );
   connection.onRequest(
     UsageOverTimeRequest,
-    guarded((params) => services.usageOverTime(Math.max(1000, Number(params?.bucket_ms) || 3_600_000), params?.since)),
+    guarded((params) => {
+      const bucket = optionalNumberParam(params?.bucket_ms, 'bucket_ms') ?? 3_600_000;
+      return services.usageOverTime(Math.max(1000, bucket), optionalNumberParam(params?.since, 'since'));
+    }),
   );
   connection.onRequest(
     DecisionsRequest,
     guarded((params) => {
-      const limit = Math.min(Math.max(Number(params?.limit) || 50, 1), 1000);
-      const beforeId = typeof params?.before_id === 'string' ? params.before_id : undefined;
-      return services.decisions(decisionsQuery(limit, params?.before, beforeId));
+      const limit = Math.min(Math.max(optionalNumberParam(params?.limit, 'limit') ?? 50, 1), 1000);
+      const before = optionalNumberParam(params?.before, 'before');
+      const beforeId = optionalStringParam(params?.before_id, 'before_id');
+      return services.decisions(decisionsQuery(limit, before, beforeId));
     }),
   );
   connection.onRequest(
@@ -178,7 +182,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     guarded((params, token) => {
       if (!hooks.benchmark)
         throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
-      return hooks.benchmark.run(params, {
+      return hooks.benchmark.run(paramsObject(params), {
         signal: signalOf(token),
         // Caught: a window gone mid-run must not end the shared daemon (an unhandled rejection).
         onProgress: (progress) =>

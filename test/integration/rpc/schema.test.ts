@@ -65,3 +65,50 @@ test('the RPC door refuses what the HTTP door refuses, with the same message', a
     await d.close();
   }
 });
+
+// Garbage params on the other methods: a typed InvalidRequest naming the parameter, as the HTTP door
+// gives, never "Internal error … Cannot read properties of undefined" (which the probe found).
+const BAD_PARAMS: [method: string, params: unknown, param: string][] = [
+  ['fugusashi/route', null, 'messages'],
+  ['fugusashi/route', [], 'messages'],
+  ['fugusashi/route', { messages: 'not a list' }, 'messages'],
+  ['fugusashi/route', { messages: [{ role: 'user', content: 5 }] }, 'messages[0].content'],
+  ['fugusashi/usageOverTime', { bucket_ms: 1000, since: {} }, 'since'],
+  ['fugusashi/usageOverTime', { bucket_ms: 'hourly' }, 'bucket_ms'],
+  ['fugusashi/decisions', { limit: 5, before: {}, before_id: 'x' }, 'before'],
+  ['fugusashi/decisions', { limit: {} }, 'limit'],
+  ['fugusashi/decisions', { limit: 5, before: 1, before_id: 5 }, 'before_id'],
+  ['fugusashi/benchmark', null, 'params'],
+];
+
+test('the RPC door refuses malformed params of every method as an invalid request, not an internal error', async () => {
+  const d = await startTestDaemon();
+  const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const rpc = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  rpc.listen();
+  try {
+    await rpc.sendRequest(new RequestType<unknown, unknown, void>('initialize'), { processId: null, capabilities: {} });
+    for (const [method, params, param] of BAD_PARAMS) {
+      const what = `${method} ${JSON.stringify(params)}`;
+      const err = await rpc.sendRequest(new RequestType<unknown, unknown, void>(method), params).then(
+        () => assert.fail(`accepted: ${what}`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ResponseError, what);
+      assert.equal(err.code, ErrorCodes.InvalidRequest.rpc, `${what}: ${err.message}`);
+      assert.equal((err.data as { param?: unknown }).param, param, what);
+    }
+    // The same methods with good params still answer.
+    const decision = await rpc.sendRequest(new RequestType<unknown, { model: string }, void>('fugusashi/route'), {
+      messages: [{ role: 'user', content: 'route me' }],
+    });
+    assert.equal(typeof decision.model, 'string');
+    await rpc.sendRequest(new RequestType<unknown, unknown, void>('fugusashi/decisions'), { limit: 5, before: 1 });
+  } finally {
+    rpc.dispose();
+    socket.destroy();
+    await d.close();
+  }
+});
