@@ -17,9 +17,13 @@
 // --concurrency C for the fuzz (default 8), --kills K (default 10), --json for machine-readable output.
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { stringify } from 'yaml';
+import { DAEMON_FILE, type DaemonFile } from '../../shared/daemon';
+import { ChatChunkNotification, ChatRequest } from '../../shared/protocol';
 import { startFakeOpenAI, type FakeBehaviour, type FakeRequest } from '../fakes';
 import { makeTempDir, spawnDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon';
 
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     seed: { type: 'string', default: '14' },
     kills: { type: 'string', default: '10' },
+    doors: { type: 'string', default: 'chat,messages,responses,completions,rpc' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -71,33 +76,122 @@ interface Answer {
   text: string;
 }
 
-async function ask(url: string, stream: boolean, i: number): Promise<Answer> {
+/** One SSE event: its `event:` name (if any) and its parsed `data:` JSON (null for [DONE] / comments). */
+function sseEvents(text: string): { name: string | null; data: any }[] {
+  const out: { name: string | null; data: any }[] = [];
+  for (const block of text.split('\n\n')) {
+    const name = /^event: (.*)$/m.exec(block)?.[1] ?? null;
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (data === undefined || data === '[DONE]') continue;
+    out.push({ name, data: JSON.parse(data) });
+  }
+  return out;
+}
+
+/**
+ * The doors a client can ask through, each in its own wire format: how to send `auto` a question,
+ * and whether what came back is an answer (content, no in-band error).
+ */
+interface Door {
+  path: string;
+  body(stream: boolean, i: number): Record<string, unknown>;
+  answered(body: any): boolean;
+  streamedAnswer(events: { name: string | null; data: any }[]): boolean;
+}
+
+const question = (i: number): string => `question ${i}`;
+
+const DOORS: Record<string, Door> = {
+  chat: {
+    path: '/v1/chat/completions',
+    body: (stream, i) => ({ model: 'auto', stream, messages: [{ role: 'user', content: question(i) }] }),
+    answered: (b) => Boolean(b.choices?.[0]?.message?.content),
+    streamedAnswer: (events) =>
+      !events.some((e) => e.data.error) && events.some((e) => e.data.choices?.[0]?.delta?.content),
+  },
+  messages: {
+    path: '/v1/messages',
+    body: (stream, i) => ({
+      model: 'auto',
+      stream,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: question(i) }],
+    }),
+    answered: (b) => b.type === 'message' && Boolean(b.content?.[0]?.text),
+    streamedAnswer: (events) =>
+      !events.some((e) => e.name === 'error') &&
+      events.some((e) => e.data.delta?.type === 'text_delta' && e.data.delta.text) &&
+      events.some((e) => e.name === 'message_stop'),
+  },
+  responses: {
+    path: '/v1/responses',
+    body: (stream, i) => ({ model: 'auto', stream, input: question(i) }),
+    answered: (b) => b.status === 'completed' && Boolean(b.output?.[0]?.content?.[0]?.text),
+    streamedAnswer: (events) =>
+      !events.some((e) => e.name === 'error' || e.name === 'response.failed') &&
+      events.some((e) => e.name === 'response.output_text.delta' && e.data.delta) &&
+      events.some((e) => e.name === 'response.completed'),
+  },
+  completions: {
+    path: '/v1/completions',
+    body: (stream, i) => ({ model: 'auto', stream, prompt: question(i) }),
+    answered: (b) => Boolean(b.choices?.[0]?.text),
+    streamedAnswer: (events) => !events.some((e) => e.data.error) && events.some((e) => e.data.choices?.[0]?.text),
+  },
+};
+
+async function askHttp(url: string, door: Door, stream: boolean, i: number): Promise<Answer> {
   try {
-    const res = await fetch(`${url}/v1/chat/completions`, {
+    const res = await fetch(`${url}${door.path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'auto', stream, messages: [{ role: 'user', content: `question ${i}` }] }),
+      body: JSON.stringify(door.body(stream, i)),
       signal: AbortSignal.timeout(30_000),
     });
     const text = await res.text();
     if (res.status !== 200) return { ok: false, status: res.status, text };
-    if (!stream) {
-      const body = JSON.parse(text) as { choices?: { message?: { content?: string } }[] };
-      return { ok: Boolean(body.choices?.[0]?.message?.content), status: 200, text };
-    }
-    let content = '';
-    let error = false;
-    for (const event of text.split('\n\n')) {
-      const data = event.replace(/^data: /, '').trim();
-      if (!data || data === '[DONE]') continue;
-      const chunk = JSON.parse(data) as { error?: unknown; choices?: { delta?: { content?: string } }[] };
-      if (chunk.error) error = true;
-      content += chunk.choices?.[0]?.delta?.content ?? '';
-    }
-    return { ok: !error && content.length > 0, status: 200, text };
+    return { ok: stream ? door.streamedAnswer(sseEvents(text)) : door.answered(JSON.parse(text)), status: 200, text };
   } catch (err) {
     return { ok: false, status: 0, text: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** The JSON-RPC door (what a VS Code window uses): fugusashi/chat, streamed as chunk notifications. */
+async function rpcAsker(dataDir: string): Promise<{
+  ask(stream: boolean, i: number): Promise<Answer>;
+  close(): void;
+}> {
+  const info = JSON.parse(readFileSync(path.join(dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  const streamed = new Map<string, string>();
+  connection.onNotification(ChatChunkNotification, ({ streamId, chunk }) => {
+    streamed.set(streamId, (streamed.get(streamId) ?? '') + (chunk.choices[0]?.delta.content ?? ''));
+  });
+  connection.listen();
+  await connection.sendRequest('initialize', { processId: null, capabilities: {} });
+  return {
+    async ask(stream, i) {
+      const streamId = stream ? `s${i}` : undefined;
+      try {
+        const completion = await connection.sendRequest(ChatRequest, {
+          request: { model: 'auto', messages: [{ role: 'user', content: question(i) }] },
+          ...(streamId ? { streamId } : {}),
+        });
+        const text = JSON.stringify(completion) + (streamId ? (streamed.get(streamId) ?? '') : '');
+        const content = completion.choices[0]?.message.content;
+        const ok = Boolean(content) && (!streamId || streamed.get(streamId) === content);
+        return { ok, status: 200, text };
+      } catch (err) {
+        return { ok: false, status: -1, text: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    close() {
+      connection.dispose();
+      socket.destroy();
+    },
+  };
 }
 
 async function pool<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
@@ -132,12 +226,13 @@ interface FaultResult {
 async function faultRun(
   fault: string,
   behaviour: (req: FakeRequest) => FakeBehaviour,
+  door: string,
   stream: boolean,
 ): Promise<FaultResult> {
   const dataDir = makeTempDir('fugu-bench-faults-');
   const log: string[] = [];
   const d = await startTestDaemon({
-    rpc: false,
+    rpc: door === 'rpc',
     log,
     models: [
       {
@@ -157,18 +252,21 @@ async function faultRun(
   const started = performance.now();
   const seen: string[] = [];
   let answers: Answer[];
+  const rpc = door === 'rpc' ? await rpcAsker(d.dataDir) : null;
   try {
-    answers = await pool(N, 4, (i) => ask(d.url, stream, i));
+    const httpDoor = DOORS[door];
+    answers = await pool(N, 4, (i) => (rpc ? rpc.ask(stream, i) : askHttp(d.url, httpDoor!, stream, i)));
     seen.push(...answers.map((a) => a.text));
     const decisions = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1000`)).json()) as {
       data: { request_id: string }[];
     };
     for (const row of decisions.data) seen.push(await (await fetch(`${d.url}/v1/trace/${row.request_id}`)).text());
   } finally {
+    rpc?.close();
     await d.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  const files = filesUnder(dataDir).filter((f) => !f.endsWith('config.yaml'));
+  const files = filesUnder(dataDir).filter((f) => !f.endsWith('config.yaml') && statSync(f).isFile());
   const secrets =
     seen.filter((s) => s.includes(API_KEY)).length +
     log.filter((l) => l.includes(API_KEY)).length +
@@ -178,7 +276,7 @@ async function faultRun(
   for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
   const answered = answers.filter((a) => a.ok).length;
   return {
-    fault: `${fault} (${stream ? 'stream' : 'json'})`,
+    fault: `${fault} ${door} (${stream ? 'stream' : 'json'})`,
     requests: N,
     answered,
     answered_pct: Math.round((answered / N) * 1000) / 10,
@@ -214,6 +312,20 @@ const ENDPOINTS: [string, string][] = [
   ['POST', '/v1/chat/completions'],
   ['POST', '/v1/chat/completions'],
   ['POST', '/v1/chat/completions'],
+  ['POST', '/v1/messages'],
+  ['POST', '/v1/messages'],
+  ['POST', '/v1/messages/count_tokens'],
+  ['POST', '/v1/responses'],
+  ['POST', '/v1/responses'],
+  ['POST', '/v1/completions'],
+  ['POST', '/v1/completions'],
+  ['GET', '/v1/responses/'],
+  ['GET', '/v1/responses/:id/input_items'],
+  ['DELETE', '/v1/responses/'],
+  ['GET', '/v1/models/'],
+  ['HEAD', '/v1/messages'],
+  ['OPTIONS', '/v1/responses'],
+  ['GET', '/dashboard/'],
   ['POST', '/v1/routing/route'],
   ['POST', '/v1/feedback/rate'],
   ['POST', '/v1/routing/training'],
@@ -236,7 +348,7 @@ const ENDPOINTS: [string, string][] = [
   ['GET', '/nope'],
 ];
 
-function fuzzer(random: () => number, ids: () => string[]) {
+function fuzzer(random: () => number, ids: () => string[], responseIds: () => string[]) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const int = (n: number) => Math.floor(random() * n);
   const strings = [
@@ -291,6 +403,39 @@ function fuzzer(random: () => number, ids: () => string[]) {
       ? { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] }
       : {}),
   });
+  const validMessages = (): Record<string, unknown> => ({
+    model: pick(['auto', 'healthy', 'claude-3-5-haiku-latest', 'claude-sonnet-4', 'nope']),
+    max_tokens: pick([1, 64, 4096]),
+    messages: [
+      {
+        role: 'user',
+        content:
+          random() < 0.5
+            ? `fuzz ${int(1e6)}`
+            : [{ type: pick(['text', 'image', 'tool_result', 'document']), text: pick(strings) }],
+      },
+    ],
+    ...(random() < 0.3 ? { stream: true } : {}),
+    ...(random() < 0.2 ? { system: random() < 0.5 ? pick(strings) : [{ type: 'text', text: pick(strings) }] } : {}),
+    ...(random() < 0.1 ? { tools: [{ name: 'f', input_schema: { type: 'object' } }] } : {}),
+  });
+  const validResponses = (): Record<string, unknown> => ({
+    model: pick(['auto', 'healthy', 'nope']),
+    input:
+      random() < 0.5
+        ? `fuzz ${int(1e6)}`
+        : [{ role: pick(['user', 'developer', 'assistant']), content: [{ type: 'input_text', text: pick(strings) }] }],
+    ...(random() < 0.3 ? { stream: true } : {}),
+    ...(random() < 0.2 ? { instructions: pick(strings) } : {}),
+    ...(random() < 0.2 && responseIds().length ? { previous_response_id: pick(responseIds()) } : {}),
+    ...(random() < 0.1 ? { store: false } : {}),
+  });
+  const validCompletions = (): Record<string, unknown> => ({
+    model: pick(['auto', 'healthy', 'nope']),
+    prompt: random() < 0.7 ? `fuzz ${int(1e6)}` : [pick(strings), pick(strings)],
+    ...(random() < 0.3 ? { stream: true } : {}),
+    ...(random() < 0.2 ? { suffix: pick(strings), max_tokens: pick([0, 16, -1]) } : {}),
+  });
   const mutate = (obj: Record<string, unknown>): unknown => {
     const copy: Record<string, unknown> = JSON.parse(JSON.stringify(obj));
     const keys = Object.keys(copy);
@@ -326,7 +471,13 @@ function fuzzer(random: () => number, ids: () => string[]) {
   return (): FuzzRequest => {
     const [method, base] = pick(ENDPOINTS);
     let path = base;
-    if (base === '/v1/trace/') path += random() < 0.5 && ids().length ? pick(ids()) : safePath(pick(strings));
+    const idOrJunk = (from: () => string[]): string =>
+      random() < 0.5 && from().length ? pick(from()) : safePath(pick(strings));
+    if (base === '/v1/trace/') path += idOrJunk(ids);
+    if (base === '/v1/responses/') path += idOrJunk(responseIds);
+    if (base === '/v1/responses/:id/input_items') path = `/v1/responses/${idOrJunk(responseIds)}/input_items`;
+    if (base === '/v1/models/') path += pick(['healthy', 'faulty', 'auto', 'nope', 'a/b', '%2e%2e']);
+    if (base === '/dashboard/') path += pick(['', 'main.js', 'x.css', '..%2f..%2fetc%2fpasswd', '%00']);
     if (random() < 0.15)
       path += pick([
         '?limit=abc',
@@ -340,11 +491,19 @@ function fuzzer(random: () => number, ids: () => string[]) {
       ]);
     const headers: Record<string, string> = {};
     let body: string | undefined;
-    if (method === 'POST' || method === 'PUT') {
+    if (method === 'POST' || method === 'PUT' || (method === 'DELETE' && random() < 0.3)) {
       const r = random();
       let payload: unknown;
-      if (base === '/v1/chat/completions' || base === '/v1/routing/route')
-        payload = r < 0.4 ? validChat() : mutate(validChat());
+      const valid: Record<string, (() => Record<string, unknown>) | undefined> = {
+        '/v1/chat/completions': validChat,
+        '/v1/routing/route': validChat,
+        '/v1/messages': validMessages,
+        '/v1/messages/count_tokens': validMessages,
+        '/v1/responses': validResponses,
+        '/v1/completions': validCompletions,
+      };
+      const make = valid[base];
+      if (make) payload = r < 0.4 ? make() : mutate(make());
       else if (base === '/v1/feedback/rate')
         payload = {
           request_id: random() < 0.5 && ids().length ? pick(ids()) : pick(strings),
@@ -409,7 +568,12 @@ async function fuzzRun(): Promise<FuzzResult> {
   });
   const random = rng(Number(values.seed));
   const ids: string[] = [];
-  const next = fuzzer(random, () => ids);
+  const responseIds: string[] = [];
+  const next = fuzzer(
+    random,
+    () => ids,
+    () => responseIds,
+  );
   const statuses: Record<string, number> = {};
   const other5xx: Record<string, number> = {};
   let internal = 0;
@@ -433,7 +597,8 @@ async function fuzzRun(): Promise<FuzzResult> {
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (text.includes(API_KEY)) secrets++;
         if (res.status >= 500) {
-          if (text.includes('internal_error')) {
+          // Every door words it the same (the Anthropic door has no `internal_error` code).
+          if (text.includes('internal_error') || text.includes('Internal error in the Fugusashi daemon')) {
             internal++;
             if (examples.length < 5)
               examples.push(`${r.method} ${r.path} ${r.body?.slice(0, 120) ?? ''} → ${text.slice(0, 200)}`);
@@ -442,10 +607,15 @@ async function fuzzRun(): Promise<FuzzResult> {
             other5xx[code] = (other5xx[code] ?? 0) + 1;
           }
         }
-        const key = `${r.method} ${r.path.split('?')[0]!.replace(/\/v1\/trace\/.*/, '/v1/trace/:id')}`;
+        const key = `${r.method} ${r.path
+          .split('?')[0]!
+          .replace(/\/v1\/trace\/.*/, '/v1/trace/:id')
+          .replace(/\/v1\/responses\/.+/, '/v1/responses/:id')}`;
         timeByEndpoint[key] = (timeByEndpoint[key] ?? 0) + performance.now() - t0;
         const id = /"id":"(fugu-[^"]+)"/.exec(text)?.[1];
         if (id && ids.length < 500) ids.push(id);
+        if (id && r.method === 'POST' && r.path.startsWith('/v1/responses') && responseIds.length < 500)
+          responseIds.push(id);
       } catch (err) {
         connection++;
         if (examples.length < 5)
@@ -563,17 +733,18 @@ async function killRun(kills: number): Promise<KillResult> {
 async function main(): Promise<void> {
   const faults: FaultResult[] = [];
   for (const [name, behaviour] of Object.entries(FAULTS))
-    for (const stream of [true, false]) {
-      const result = await faultRun(name, behaviour, stream);
-      faults.push(result);
-      if (!values.json) {
-        console.log(
-          `${result.fault.padEnd(35)} answered ${String(result.answered).padStart(3)}/${result.requests} (${result.answered_pct}%)  ` +
-            `faulty model called ${result.faulty_model_calls}×  statuses ${JSON.stringify(result.statuses)}  ` +
-            `secrets ${result.secrets_found}  ${result.seconds} s`,
-        );
+    for (const door of values.doors.split(','))
+      for (const stream of [true, false]) {
+        const result = await faultRun(name, behaviour, door, stream);
+        faults.push(result);
+        if (!values.json) {
+          console.log(
+            `${result.fault.padEnd(48)} answered ${String(result.answered).padStart(3)}/${result.requests} (${result.answered_pct}%)  ` +
+              `faulty model called ${result.faulty_model_calls}×  statuses ${JSON.stringify(result.statuses)}  ` +
+              `secrets ${result.secrets_found}  ${result.seconds} s`,
+          );
+        }
       }
-    }
   const kills = Number(values.kills) > 0 ? await killRun(Number(values.kills)) : null;
   if (kills && !values.json) {
     console.log(
