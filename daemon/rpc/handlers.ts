@@ -7,6 +7,7 @@
 // the HTTP door's schema (./validate.ts).
 import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import { ErrorCodes, FugusashiError } from '../../shared/errors';
+import { MAX_JSON_DEPTH, valueTooDeep } from '../../shared/json-depth';
 import { decisionsQuery } from '../../shared/api';
 import type { ChatCompletion, ChatCompletionChunk, ToolCall } from '../../shared/openai';
 import {
@@ -73,10 +74,16 @@ function signalOf(token: CancellationToken | undefined): AbortSignal {
   return controller.signal;
 }
 
-/** Wraps a handler so every failure reaches the client as a typed ResponseError (a rejection with one). */
+/**
+ * Wraps a handler so every failure reaches the client as a typed ResponseError (a rejection with
+ * one), and params nested deeper than the HTTP door takes are refused before anything walks them.
+ */
 function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<R>) {
   return async (params: P, token: CancellationToken): Promise<R> => {
     try {
+      if (valueTooDeep(params)) {
+        throw new FugusashiError('InvalidRequest', `Params nested deeper than ${MAX_JSON_DEPTH} levels`, null);
+      }
       return await fn(params, token);
     } catch (err) {
       throw toResponseError(err);
@@ -191,13 +198,17 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     }),
   );
 
+  // Notifications have no reply to carry an error: too deeply nested ones are dropped.
   connection.onNotification(SetSecretsNotification, (params) => {
+    if (valueTooDeep(params)) return;
     if (params && typeof params.env === 'object' && params.env) hooks.setSecrets?.(params.env);
   });
   connection.onNotification(VscodeLmModelsNotification, (params) => {
+    if (valueTooDeep(params)) return;
     hooks.vscodeLm?.setModels(connection, Array.isArray(params?.models) ? params.models : []);
   });
   connection.onNotification(VscodeLmChunkNotification, (params) => {
+    if (valueTooDeep(params)) return;
     if (params && typeof params.streamId === 'string')
       hooks.vscodeLm?.chunk(
         params.streamId,
