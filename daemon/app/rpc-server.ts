@@ -82,6 +82,8 @@ function guardConnection(socket: net.Socket, options: RpcServerOptions): void {
     options.onRefused?.(reason);
     socket.pause(); // nothing more reaches vscode-jsonrpc's buffer
     socket.end(refusalFrame(reason), () => socket.destroy());
+    // A client that reads nothing never lets that write flush: it is closed all the same.
+    setTimeout(() => socket.destroy(), 2000).unref();
   };
   const firstTimer = setTimeout(
     () => refuse(`no message within ${firstMessageMs / 1000} s of connecting`),
@@ -135,9 +137,13 @@ export async function startRpcServer(
       };
     });
     const watchDog: WatchDog = { initialize: () => undefined, shutdownReceived: false, exit: () => leave() };
+    const reader = new StreamMessageReader(socket);
+    // Its "partial message" timer re-arms for ever once a message is partial, even after the
+    // connection is disposed, keeping the reader and its buffer alive: off. Unfinished messages
+    // are bounded by guardConnection's own timeout instead.
+    reader.partialMessageTimeout = 0;
     const connection = createConnection(
-      (logger) =>
-        createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket), quiet(logger)),
+      (logger) => createProtocolConnection(reader, new StreamMessageWriter(socket), quiet(logger)),
       watchDog,
     );
     open.add(leave);

@@ -114,11 +114,27 @@ describe('silent and stalled RPC clients', () => {
     assert.equal(server.clients, 0);
   });
 
+  test('a client that leaves mid-message leaves nothing running behind', async () => {
+    // vscode-jsonrpc's reader re-arms a 10 s "partial message" timer for ever once a message is
+    // partial, even after its connection is gone: that kept every such reader (and its buffer) alive.
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const socket = net.connect(socketPath);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write('Content-Length: 100\r\n\r\n{"jsonrpc"');
+    for (let i = 0; i < 100 && server.clients === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the reader has read the partial message
+    socket.destroy();
+    for (let i = 0; i < 100 && server.clients > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(server.clients, 0);
+    assert.equal(timers(), before);
+  });
+
   test('a message that never finishes is closed', async () => {
     const init = frame(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { capabilities: {} } }));
     const r = await talk(socketPath, init + 'Content-Length: 100\r\n\r\n{"jsonrpc"');
     assert.ok(r.closedByDaemon);
     assert.match(refusal(r.received)?.message ?? '', /not finished/);
-    assert.equal(refused.length, 2);
+    assert.equal(refused.length, 2); // this one and the silent one
   });
 });
