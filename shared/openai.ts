@@ -63,6 +63,16 @@ export const ToolSchema = Type.Object(
 );
 export type Tool = Static<typeof ToolSchema>;
 
+/** A dry-run routing request (POST /v1/routing/route, fugusashi/route): a chat request's routing inputs. */
+export const RouteRequestSchema = Type.Object(
+  {
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    messages: Type.Array(ChatMessageSchema, { minItems: 1 }),
+    tools: Type.Optional(Type.Array(ToolSchema)),
+  },
+  { additionalProperties: true },
+);
+
 export const ChatCompletionRequestSchema = Type.Object(
   {
     /** "auto", "auto:quality" | "auto:balanced" | "auto:cost" | "auto:orchestrate" | "auto:cascade", or a pool model's name. */

@@ -49,20 +49,26 @@ export async function openRpcDoor(
   events: { lifecycle: Lifecycle; onLeave(): void; log(line: string): void },
 ): Promise<RpcDoor> {
   const windows = new Set<() => void>();
-  const server: RpcServer = await startRpcServer(endpoint, ({ connection, left }) => {
-    const detach = registerRpcHandlers(connection, services, hooks);
-    const pushStatus = () =>
-      void connection.sendNotification(StatusNotification, hooks.status()).catch(() => undefined);
-    windows.add(pushStatus);
-    void left.then(() => {
-      windows.delete(pushStatus);
-      detach();
-      events.onLeave();
-      events.log(`RPC client left (${server.clients} connected)`);
-    });
-    pushStatus();
-    events.log(`RPC client joined (${server.clients} connected)`);
-  });
+  const server: RpcServer = await startRpcServer(
+    endpoint,
+    ({ connection, left }) => {
+      const detach = registerRpcHandlers(connection, services, hooks);
+      const pushStatus = () =>
+        void connection.sendNotification(StatusNotification, hooks.status()).catch(() => undefined);
+      windows.add(pushStatus);
+      void left.then(() => {
+        windows.delete(pushStatus);
+        detach();
+        events.onLeave();
+        events.log(`RPC client left (${server.clients} connected)`);
+      });
+      pushStatus();
+      events.log(`RPC client joined (${server.clients} connected)`);
+    },
+    {
+      onRefused: (reason) => events.log(`RPC connection closed: ${reason}`),
+    },
+  );
   events.lifecycle.onShutdown('close-rpc', () => server.close());
   events.log(`JSON-RPC on ${endpoint.path}`);
   return { server, broadcastStatus: () => windows.forEach((push) => push()) };

@@ -14,6 +14,7 @@ import {
   type Logger,
 } from 'vscode-languageserver/node';
 import type { DaemonRpcEndpoint } from './daemon-file';
+import { refusalFrame, RpcFrameGuard } from './rpc-frames';
 
 export interface RpcClient {
   connection: Connection;
@@ -50,15 +51,79 @@ function quiet(logger: Logger): Logger {
   };
 }
 
+export interface RpcServerOptions {
+  /** A bigger message closes the connection (default: rpc-frames.ts MAX_RPC_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
+  /** A connection must send its first message within this (a window sends `initialize` at once). */
+  firstMessageTimeoutMs?: number;
+  /** A message that has started must have arrived whole within this. */
+  messageTimeoutMs?: number;
+  /** Why a misbehaving connection was closed (the daemon logs it). */
+  onRefused?: (reason: string) => void;
+}
+
+/** As the HTTP door's headers and request timeouts (http/app.ts). */
+const FIRST_MESSAGE_TIMEOUT_MS = 30_000;
+const MESSAGE_TIMEOUT_MS = 120_000;
+
+/**
+ * Closes a connection that breaks the framing (rpc-frames.ts), says nothing after connecting, or
+ * leaves a message unfinished: it gets a JSON-RPC error saying why, then the socket is closed.
+ */
+function guardConnection(socket: net.Socket, options: RpcServerOptions): void {
+  const guard = new RpcFrameGuard(options.maxMessageBytes);
+  const firstMessageMs = options.firstMessageTimeoutMs ?? FIRST_MESSAGE_TIMEOUT_MS;
+  const messageMs = options.messageTimeoutMs ?? MESSAGE_TIMEOUT_MS;
+  let refused = false;
+  const refuse = (reason: string): void => {
+    if (refused) return;
+    refused = true;
+    clearTimers();
+    options.onRefused?.(reason);
+    socket.pause(); // nothing more reaches vscode-jsonrpc's buffer
+    socket.end(refusalFrame(reason), () => socket.destroy());
+    // A client that reads nothing never lets that write flush: it is closed all the same.
+    setTimeout(() => socket.destroy(), 2000).unref();
+  };
+  const firstTimer = setTimeout(
+    () => refuse(`no message within ${firstMessageMs / 1000} s of connecting`),
+    firstMessageMs,
+  ).unref();
+  let messageTimer: ReturnType<typeof setTimeout> | undefined;
+  let timedMessage = -1; // the message (by count) the timer is for
+  const clearTimers = (): void => {
+    clearTimeout(firstTimer);
+    clearTimeout(messageTimer);
+  };
+  socket.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    const broken = guard.push(chunk);
+    if (broken) return refuse(broken);
+    if (guard.messages > 0) clearTimeout(firstTimer);
+    if (!guard.midMessage) {
+      clearTimeout(messageTimer);
+      messageTimer = undefined;
+    } else if (!messageTimer || timedMessage !== guard.messages) {
+      clearTimeout(messageTimer);
+      timedMessage = guard.messages;
+      messageTimer = setTimeout(() => refuse(`a message not finished within ${messageMs / 1000} s`), messageMs).unref();
+    }
+  });
+  socket.once('close', clearTimers);
+}
+
 /** Listens on `endpoint`; `onClient` wires the handlers of each new window's connection. */
 export async function startRpcServer(
   endpoint: DaemonRpcEndpoint,
   onClient: (client: RpcClient) => void,
+  options: RpcServerOptions = {},
 ): Promise<RpcServer> {
   // The caller holds the data-dir lock, so a socket file left here is a dead daemon's.
   if (endpoint.transport === 'unix' && existsSync(endpoint.path)) unlinkSync(endpoint.path);
   const open = new Set<() => void>();
   const server = net.createServer((socket) => {
+    // Before vscode-jsonrpc's reader, so a broken frame is seen before it is buffered.
+    guardConnection(socket, options);
     let leave!: () => void;
     const left = new Promise<void>((resolve) => {
       let gone = false;
@@ -72,9 +137,13 @@ export async function startRpcServer(
       };
     });
     const watchDog: WatchDog = { initialize: () => undefined, shutdownReceived: false, exit: () => leave() };
+    const reader = new StreamMessageReader(socket);
+    // Its "partial message" timer re-arms for ever once a message is partial, even after the
+    // connection is disposed, keeping the reader and its buffer alive: off. Unfinished messages
+    // are bounded by guardConnection's own timeout instead.
+    reader.partialMessageTimeout = 0;
     const connection = createConnection(
-      (logger) =>
-        createProtocolConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket), quiet(logger)),
+      (logger) => createProtocolConnection(reader, new StreamMessageWriter(socket), quiet(logger)),
       watchDog,
     );
     open.add(leave);

@@ -9,7 +9,7 @@ import { FugusashiError } from '../../shared/errors';
 import type { Services } from '../services/types';
 import { errorBody, toHttpError } from './errors';
 import { crossSiteRefusal, hostAllowed, tokenMatches, type GuardSettings } from './guard';
-import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../../shared/json-depth';
 import { apiRoutes } from './routes/api';
 import { chatRoutes } from './routes/chat';
 import { eventRoutes } from './routes/events';

@@ -7,6 +7,7 @@
 // the HTTP door's schema (./validate.ts).
 import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import { ErrorCodes, FugusashiError } from '../../shared/errors';
+import { MAX_JSON_DEPTH, valueTooDeep } from '../../shared/json-depth';
 import { decisionsQuery } from '../../shared/api';
 import type { ChatCompletion, ChatCompletionChunk, RoutingDecision, ToolCall } from '../../shared/openai';
 import {
@@ -37,7 +38,7 @@ import {
 import type { BenchmarkService } from '../services/benchmark';
 import { laterDecision, type ChatStream, type Services } from '../services/types';
 import { VERSION } from '../version';
-import { checkChatRequest } from './validate';
+import { checkChatRequest, checkRouteParams, optionalNumberParam, optionalStringParam, paramsObject } from './validate';
 import type { VscodeLmHub } from './vscode-lm-hub';
 
 export interface RpcHooks {
@@ -101,10 +102,16 @@ class WindowRequests {
   }
 }
 
-/** Wraps a handler so every failure reaches the client as a typed ResponseError (a rejection with one). */
+/**
+ * Wraps a handler so every failure reaches the client as a typed ResponseError (a rejection with
+ * one), and params nested deeper than the HTTP door takes are refused before anything walks them.
+ */
 function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<R>) {
   return async (params: P, token: CancellationToken): Promise<R> => {
     try {
+      if (valueTooDeep(params)) {
+        throw new FugusashiError('InvalidRequest', `Params nested deeper than ${MAX_JSON_DEPTH} levels`, null);
+      }
       return await fn(params, token);
     } catch (err) {
       throw toResponseError(err);
@@ -151,7 +158,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
   );
   connection.onRequest(
     RouteRequest,
-    guarded((params) => services.route(params)),
+    guarded((params) => services.route(checkRouteParams(params))),
   );
   connection.onRequest(
     RateRequest,
@@ -167,14 +174,18 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
   );
   connection.onRequest(
     UsageOverTimeRequest,
-    guarded((params) => services.usageOverTime(Math.max(1000, Number(params?.bucket_ms) || 3_600_000), params?.since)),
+    guarded((params) => {
+      const bucket = optionalNumberParam(params?.bucket_ms, 'bucket_ms') ?? 3_600_000;
+      return services.usageOverTime(Math.max(1000, bucket), optionalNumberParam(params?.since, 'since'));
+    }),
   );
   connection.onRequest(
     DecisionsRequest,
     guarded((params) => {
-      const limit = Math.min(Math.max(Number(params?.limit) || 50, 1), 1000);
-      const beforeId = typeof params?.before_id === 'string' ? params.before_id : undefined;
-      return services.decisions(decisionsQuery(limit, params?.before, beforeId));
+      const limit = Math.min(Math.max(optionalNumberParam(params?.limit, 'limit') ?? 50, 1), 1000);
+      const before = optionalNumberParam(params?.before, 'before');
+      const beforeId = optionalStringParam(params?.before_id, 'before_id');
+      return services.decisions(decisionsQuery(limit, before, beforeId));
     }),
   );
   connection.onRequest(
@@ -211,7 +222,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
       if (!hooks.benchmark)
         throw new FugusashiError('InvalidRequest', 'The benchmark runner is not available in this daemon.');
       // Not stopped when the window leaves: the report is kept (last benchmark, the dashboard).
-      return hooks.benchmark.run(params, {
+      return hooks.benchmark.run(paramsObject(params), {
         signal: signalOf(token),
         // Caught: a window gone mid-run must not end the shared daemon (an unhandled rejection).
         onProgress: (progress) =>
@@ -220,13 +231,17 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
     }),
   );
 
+  // Notifications have no reply to carry an error: too deeply nested ones are dropped.
   connection.onNotification(SetSecretsNotification, (params) => {
+    if (valueTooDeep(params)) return;
     if (params && typeof params.env === 'object' && params.env) hooks.setSecrets?.(params.env);
   });
   connection.onNotification(VscodeLmModelsNotification, (params) => {
+    if (valueTooDeep(params)) return;
     hooks.vscodeLm?.setModels(connection, Array.isArray(params?.models) ? params.models : []);
   });
   connection.onNotification(VscodeLmChunkNotification, (params) => {
+    if (valueTooDeep(params)) return;
     if (params && typeof params.streamId === 'string')
       hooks.vscodeLm?.chunk(
         params.streamId,

@@ -1,25 +1,40 @@
 // `npm run bench:faults`: the daemon under the faults real upstreams have, and under hostile input.
 //   1. Availability: per fault kind (5xx, 429, reset, hang, malformed, a stream dropped before any
-//      byte reached the client, and — for information — a stream dropped after content), a real
-//      daemon with one faulty model (the cheap default, so `auto` tries it first) and one healthy
-//      model; N `auto` requests streamed, then N not, at concurrency 4 → % answered, and how many reached
-//      the faulty model (the circuit breaker at work).
+//      byte reached the client, and — for information — a stream dropped after content, an error
+//      event after content) and per door (chat completions, messages, responses, completions,
+//      JSON-RPC; --doors), a real daemon with one faulty model (the cheap default, so `auto` tries
+//      it first) and one healthy model; N `auto` requests streamed, then N not, at concurrency 4 →
+//      % answered, and how many reached the faulty model (the circuit breaker at work).
 //   2. Secrets: the faulty upstreams echo the request's Authorization header (its API key) in their
-//      error bodies; every HTTP answer, every trace, the log and every data-dir file are searched
-//      for the key.
+//      error bodies and stream error events; one request per run is forced onto the faulty model so
+//      the error reaches the client; every answer, every trace, the log and every data-dir file are
+//      searched for the key.
 //   3. kill -9: a daemon process (the real CLI) under 8 concurrent clients is killed with SIGKILL at
 //      a random moment, --kills times; then every answer it had acknowledged (200 with an id, not
 //      flagged record_kept: false) is looked up in the restarted daemon → records lost (target 0).
-//   4. Fuzz: random and mutated requests over every endpoint (bad JSON, wrong types, deep nesting,
-//      hostile headers, garbage paths and queries) → count of 5xx internal errors and dropped
-//      connections (target 0), with the daemon still healthy afterwards.
+//   4. Fuzz: random and mutated requests over every HTTP endpoint, every door included (bad JSON,
+//      wrong types, deep nesting, hostile headers, garbage paths and queries, HEAD/OPTIONS) → count
+//      of internal errors and dropped connections (target 0), with the daemon still healthy after.
+//   5. RPC fuzz: every JSON-RPC method with random params, and broken frames (no Content-Length,
+//      a huge announced length, garbage, silence) → internal errors (target 0), broken frames answered
+//      with an error and closed, the daemon still healthy.
 // Loopback only, bounded: --n N per fault kind (default 40), --fuzz N requests (default 20000),
 // --concurrency C for the fuzz (default 8), --kills K (default 10), --json for machine-readable output.
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { stringify } from 'yaml';
+import { DAEMON_FILE, type DaemonFile } from '../../shared/daemon';
+import { ErrorCodes } from '../../shared/errors';
+import { ChatChunkNotification, ChatRequest } from '../../shared/protocol';
 import { startFakeOpenAI, type FakeBehaviour, type FakeRequest } from '../fakes';
 import { makeTempDir, spawnDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon';
 
@@ -27,9 +42,11 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '40' },
     fuzz: { type: 'string', default: '20000' },
+    'rpc-fuzz': { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
     seed: { type: 'string', default: '14' },
     kills: { type: 'string', default: '10' },
+    doors: { type: 'string', default: 'chat,messages,responses,completions,rpc' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -63,6 +80,9 @@ const FAULTS: Record<string, (req: FakeRequest) => FakeBehaviour> = {
   malformed: () => ({ custom: malformed }),
   'drop before any byte': () => ({ dropAfterFrames: 1 }),
   'drop after content (info)': () => ({ dropAfterFrames: 3, chunks: ['one ', 'two ', 'three ', 'four'] }),
+  // An in-stream error event (after content reached the client) that echoes the key: the door's
+  // in-band error event must carry it redacted.
+  'error event after content (info)': (req) => ({ streamError: { message: echo(req), afterFrames: 2 } }),
 };
 
 interface Answer {
@@ -71,33 +91,136 @@ interface Answer {
   text: string;
 }
 
-async function ask(url: string, stream: boolean, i: number): Promise<Answer> {
+/** One SSE event: its `event:` name (if any) and its parsed `data:` JSON (null for [DONE] / comments). */
+function sseEvents(text: string): { name: string | null; data: any }[] {
+  const out: { name: string | null; data: any }[] = [];
+  for (const block of text.split('\n\n')) {
+    const name = /^event: (.*)$/m.exec(block)?.[1] ?? null;
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (data === undefined || data === '[DONE]') continue;
+    out.push({ name, data: JSON.parse(data) });
+  }
+  return out;
+}
+
+/**
+ * The doors a client can ask through, each in its own wire format: how to send `auto` a question,
+ * and whether what came back is an answer (content, no in-band error).
+ */
+interface Door {
+  path: string;
+  body(stream: boolean, i: number): Record<string, unknown>;
+  answered(body: any): boolean;
+  streamedAnswer(events: { name: string | null; data: any }[]): boolean;
+}
+
+const question = (i: number): string => `question ${i}`;
+
+const DOORS: Record<string, Door> = {
+  chat: {
+    path: '/v1/chat/completions',
+    body: (stream, i) => ({ model: 'auto', stream, messages: [{ role: 'user', content: question(i) }] }),
+    answered: (b) => Boolean(b.choices?.[0]?.message?.content),
+    streamedAnswer: (events) =>
+      !events.some((e) => e.data.error) && events.some((e) => e.data.choices?.[0]?.delta?.content),
+  },
+  messages: {
+    path: '/v1/messages',
+    body: (stream, i) => ({
+      model: 'auto',
+      stream,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: question(i) }],
+    }),
+    answered: (b) => b.type === 'message' && Boolean(b.content?.[0]?.text),
+    streamedAnswer: (events) =>
+      !events.some((e) => e.name === 'error') &&
+      events.some((e) => e.data.delta?.type === 'text_delta' && e.data.delta.text) &&
+      events.some((e) => e.name === 'message_stop'),
+  },
+  responses: {
+    path: '/v1/responses',
+    body: (stream, i) => ({ model: 'auto', stream, input: question(i) }),
+    answered: (b) => b.status === 'completed' && Boolean(b.output?.[0]?.content?.[0]?.text),
+    streamedAnswer: (events) =>
+      !events.some((e) => e.name === 'error' || e.name === 'response.failed') &&
+      events.some((e) => e.name === 'response.output_text.delta' && e.data.delta) &&
+      events.some((e) => e.name === 'response.completed'),
+  },
+  completions: {
+    path: '/v1/completions',
+    body: (stream, i) => ({ model: 'auto', stream, prompt: question(i) }),
+    answered: (b) => Boolean(b.choices?.[0]?.text),
+    streamedAnswer: (events) => !events.some((e) => e.data.error) && events.some((e) => e.data.choices?.[0]?.text),
+  },
+};
+
+async function askHttp(url: string, door: Door, stream: boolean, i: number, model = 'auto'): Promise<Answer> {
   try {
-    const res = await fetch(`${url}/v1/chat/completions`, {
+    const res = await fetch(`${url}${door.path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'auto', stream, messages: [{ role: 'user', content: `question ${i}` }] }),
+      body: JSON.stringify({ ...door.body(stream, i), model }),
       signal: AbortSignal.timeout(30_000),
     });
-    const text = await res.text();
+    const body = await res.text();
+    // Headers too (x-fugusashi-routing carries the decision): searched for secrets with the body.
+    const text = `${JSON.stringify([...res.headers])}\n${body}`;
     if (res.status !== 200) return { ok: false, status: res.status, text };
-    if (!stream) {
-      const body = JSON.parse(text) as { choices?: { message?: { content?: string } }[] };
-      return { ok: Boolean(body.choices?.[0]?.message?.content), status: 200, text };
-    }
-    let content = '';
-    let error = false;
-    for (const event of text.split('\n\n')) {
-      const data = event.replace(/^data: /, '').trim();
-      if (!data || data === '[DONE]') continue;
-      const chunk = JSON.parse(data) as { error?: unknown; choices?: { delta?: { content?: string } }[] };
-      if (chunk.error) error = true;
-      content += chunk.choices?.[0]?.delta?.content ?? '';
-    }
-    return { ok: !error && content.length > 0, status: 200, text };
+    return { ok: stream ? door.streamedAnswer(sseEvents(body)) : door.answered(JSON.parse(body)), status: 200, text };
   } catch (err) {
     return { ok: false, status: 0, text: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** The JSON-RPC door (what a VS Code window uses): fugusashi/chat, streamed as chunk notifications. */
+/** A window's connection: found through daemon.json, initialized, listening. */
+async function rpcConnection(
+  dataDir: string,
+): Promise<{ connection: MessageConnection; socketPath: string; close: () => void }> {
+  const info = JSON.parse(readFileSync(path.join(dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  connection.listen();
+  await connection.sendRequest('initialize', { processId: null, capabilities: {} });
+  return {
+    connection,
+    socketPath: info.rpc.path,
+    close: () => {
+      connection.dispose();
+      socket.destroy();
+    },
+  };
+}
+
+async function rpcAsker(dataDir: string): Promise<{
+  ask(stream: boolean, i: number, model?: string): Promise<Answer>;
+  close(): void;
+}> {
+  const { connection, close } = await rpcConnection(dataDir);
+  const streamed = new Map<string, string>();
+  connection.onNotification(ChatChunkNotification, ({ streamId, chunk }) => {
+    streamed.set(streamId, (streamed.get(streamId) ?? '') + (chunk.choices[0]?.delta.content ?? ''));
+  });
+  return {
+    async ask(stream, i, model = 'auto') {
+      const streamId = stream ? `s${i}` : undefined;
+      try {
+        const completion = await connection.sendRequest(ChatRequest, {
+          request: { model, messages: [{ role: 'user', content: question(i) }] },
+          ...(streamId ? { streamId } : {}),
+        });
+        const text = JSON.stringify(completion) + (streamId ? (streamed.get(streamId) ?? '') : '');
+        const content = completion.choices[0]?.message.content;
+        const ok = Boolean(content) && (!streamId || streamed.get(streamId) === content);
+        return { ok, status: 200, text };
+      } catch (err) {
+        return { ok: false, status: -1, text: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    close,
+  };
 }
 
 async function pool<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
@@ -132,12 +255,13 @@ interface FaultResult {
 async function faultRun(
   fault: string,
   behaviour: (req: FakeRequest) => FakeBehaviour,
+  door: string,
   stream: boolean,
 ): Promise<FaultResult> {
   const dataDir = makeTempDir('fugu-bench-faults-');
   const log: string[] = [];
   const d = await startTestDaemon({
-    rpc: false,
+    rpc: door === 'rpc',
     log,
     models: [
       {
@@ -157,18 +281,26 @@ async function faultRun(
   const started = performance.now();
   const seen: string[] = [];
   let answers: Answer[];
+  const rpc = door === 'rpc' ? await rpcAsker(d.dataDir) : null;
   try {
-    answers = await pool(N, 4, (i) => ask(d.url, stream, i));
+    const httpDoor = DOORS[door];
+    const ask = (i: number, model?: string): Promise<Answer> =>
+      rpc ? rpc.ask(stream, i, model) : askHttp(d.url, httpDoor!, stream, i, model);
+    // First one request forced onto the faulty model: with no fallback, its error (which echoes the
+    // key) reaches the client as the door's error (status or in-band event). Not counted as `auto`.
+    seen.push((await ask(-1, 'faulty')).text);
+    answers = await pool(N, 4, (i) => ask(i));
     seen.push(...answers.map((a) => a.text));
     const decisions = (await (await fetch(`${d.url}/v1/routing/decisions?limit=1000`)).json()) as {
       data: { request_id: string }[];
     };
     for (const row of decisions.data) seen.push(await (await fetch(`${d.url}/v1/trace/${row.request_id}`)).text());
   } finally {
+    rpc?.close();
     await d.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  const files = filesUnder(dataDir).filter((f) => !f.endsWith('config.yaml'));
+  const files = filesUnder(dataDir).filter((f) => !f.endsWith('config.yaml') && statSync(f).isFile());
   const secrets =
     seen.filter((s) => s.includes(API_KEY)).length +
     log.filter((l) => l.includes(API_KEY)).length +
@@ -178,7 +310,7 @@ async function faultRun(
   for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
   const answered = answers.filter((a) => a.ok).length;
   return {
-    fault: `${fault} (${stream ? 'stream' : 'json'})`,
+    fault: `${fault} ${door} (${stream ? 'stream' : 'json'})`,
     requests: N,
     answered,
     answered_pct: Math.round((answered / N) * 1000) / 10,
@@ -214,6 +346,20 @@ const ENDPOINTS: [string, string][] = [
   ['POST', '/v1/chat/completions'],
   ['POST', '/v1/chat/completions'],
   ['POST', '/v1/chat/completions'],
+  ['POST', '/v1/messages'],
+  ['POST', '/v1/messages'],
+  ['POST', '/v1/messages/count_tokens'],
+  ['POST', '/v1/responses'],
+  ['POST', '/v1/responses'],
+  ['POST', '/v1/completions'],
+  ['POST', '/v1/completions'],
+  ['GET', '/v1/responses/'],
+  ['GET', '/v1/responses/:id/input_items'],
+  ['DELETE', '/v1/responses/'],
+  ['GET', '/v1/models/'],
+  ['HEAD', '/v1/messages'],
+  ['OPTIONS', '/v1/responses'],
+  ['GET', '/dashboard/'],
   ['POST', '/v1/routing/route'],
   ['POST', '/v1/feedback/rate'],
   ['POST', '/v1/routing/training'],
@@ -236,7 +382,8 @@ const ENDPOINTS: [string, string][] = [
   ['GET', '/nope'],
 ];
 
-function fuzzer(random: () => number, ids: () => string[]) {
+/** Random JSON values, the hostile kind (odd strings, huge numbers, prototype keys, nesting). */
+function randomValues(random: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const int = (n: number) => Math.floor(random() * n);
   const strings = [
@@ -282,6 +429,11 @@ function fuzzer(random: () => number, ids: () => string[]) {
         return { role: pick(['user', 'system', 'assistant', 'tool', 'bad']), content: value(depth + 1) };
     }
   };
+  return { pick, int, strings, value };
+}
+
+function fuzzer(random: () => number, ids: () => string[], responseIds: () => string[]) {
+  const { pick, int, strings, value } = randomValues(random);
   const validChat = (): Record<string, unknown> => ({
     model: pick(['auto', 'auto', 'healthy', 'auto:quality', 'auto:cost', 'nope']),
     messages: [{ role: 'user', content: `fuzz ${int(1e6)}` }],
@@ -290,6 +442,39 @@ function fuzzer(random: () => number, ids: () => string[]) {
     ...(random() < 0.1
       ? { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] }
       : {}),
+  });
+  const validMessages = (): Record<string, unknown> => ({
+    model: pick(['auto', 'healthy', 'claude-3-5-haiku-latest', 'claude-sonnet-4', 'nope']),
+    max_tokens: pick([1, 64, 4096]),
+    messages: [
+      {
+        role: 'user',
+        content:
+          random() < 0.5
+            ? `fuzz ${int(1e6)}`
+            : [{ type: pick(['text', 'image', 'tool_result', 'document']), text: pick(strings) }],
+      },
+    ],
+    ...(random() < 0.3 ? { stream: true } : {}),
+    ...(random() < 0.2 ? { system: random() < 0.5 ? pick(strings) : [{ type: 'text', text: pick(strings) }] } : {}),
+    ...(random() < 0.1 ? { tools: [{ name: 'f', input_schema: { type: 'object' } }] } : {}),
+  });
+  const validResponses = (): Record<string, unknown> => ({
+    model: pick(['auto', 'healthy', 'nope']),
+    input:
+      random() < 0.5
+        ? `fuzz ${int(1e6)}`
+        : [{ role: pick(['user', 'developer', 'assistant']), content: [{ type: 'input_text', text: pick(strings) }] }],
+    ...(random() < 0.3 ? { stream: true } : {}),
+    ...(random() < 0.2 ? { instructions: pick(strings) } : {}),
+    ...(random() < 0.2 && responseIds().length ? { previous_response_id: pick(responseIds()) } : {}),
+    ...(random() < 0.1 ? { store: false } : {}),
+  });
+  const validCompletions = (): Record<string, unknown> => ({
+    model: pick(['auto', 'healthy', 'nope']),
+    prompt: random() < 0.7 ? `fuzz ${int(1e6)}` : [pick(strings), pick(strings)],
+    ...(random() < 0.3 ? { stream: true } : {}),
+    ...(random() < 0.2 ? { suffix: pick(strings), max_tokens: pick([0, 16, -1]) } : {}),
   });
   const mutate = (obj: Record<string, unknown>): unknown => {
     const copy: Record<string, unknown> = JSON.parse(JSON.stringify(obj));
@@ -326,7 +511,13 @@ function fuzzer(random: () => number, ids: () => string[]) {
   return (): FuzzRequest => {
     const [method, base] = pick(ENDPOINTS);
     let path = base;
-    if (base === '/v1/trace/') path += random() < 0.5 && ids().length ? pick(ids()) : safePath(pick(strings));
+    const idOrJunk = (from: () => string[]): string =>
+      random() < 0.5 && from().length ? pick(from()) : safePath(pick(strings));
+    if (base === '/v1/trace/') path += idOrJunk(ids);
+    if (base === '/v1/responses/') path += idOrJunk(responseIds);
+    if (base === '/v1/responses/:id/input_items') path = `/v1/responses/${idOrJunk(responseIds)}/input_items`;
+    if (base === '/v1/models/') path += pick(['healthy', 'faulty', 'auto', 'nope', 'a/b', '%2e%2e']);
+    if (base === '/dashboard/') path += pick(['', 'main.js', 'x.css', '..%2f..%2fetc%2fpasswd', '%00']);
     if (random() < 0.15)
       path += pick([
         '?limit=abc',
@@ -340,11 +531,19 @@ function fuzzer(random: () => number, ids: () => string[]) {
       ]);
     const headers: Record<string, string> = {};
     let body: string | undefined;
-    if (method === 'POST' || method === 'PUT') {
+    if (method === 'POST' || method === 'PUT' || (method === 'DELETE' && random() < 0.3)) {
       const r = random();
       let payload: unknown;
-      if (base === '/v1/chat/completions' || base === '/v1/routing/route')
-        payload = r < 0.4 ? validChat() : mutate(validChat());
+      const valid: Record<string, (() => Record<string, unknown>) | undefined> = {
+        '/v1/chat/completions': validChat,
+        '/v1/routing/route': validChat,
+        '/v1/messages': validMessages,
+        '/v1/messages/count_tokens': validMessages,
+        '/v1/responses': validResponses,
+        '/v1/completions': validCompletions,
+      };
+      const make = valid[base];
+      if (make) payload = r < 0.4 ? make() : mutate(make());
       else if (base === '/v1/feedback/rate')
         payload = {
           request_id: random() < 0.5 && ids().length ? pick(ids()) : pick(strings),
@@ -409,7 +608,12 @@ async function fuzzRun(): Promise<FuzzResult> {
   });
   const random = rng(Number(values.seed));
   const ids: string[] = [];
-  const next = fuzzer(random, () => ids);
+  const responseIds: string[] = [];
+  const next = fuzzer(
+    random,
+    () => ids,
+    () => responseIds,
+  );
   const statuses: Record<string, number> = {};
   const other5xx: Record<string, number> = {};
   let internal = 0;
@@ -433,7 +637,8 @@ async function fuzzRun(): Promise<FuzzResult> {
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (text.includes(API_KEY)) secrets++;
         if (res.status >= 500) {
-          if (text.includes('internal_error')) {
+          // Every door words it the same (the Anthropic door has no `internal_error` code).
+          if (text.includes('internal_error') || text.includes('Internal error in the Fugusashi daemon')) {
             internal++;
             if (examples.length < 5)
               examples.push(`${r.method} ${r.path} ${r.body?.slice(0, 120) ?? ''} → ${text.slice(0, 200)}`);
@@ -442,10 +647,15 @@ async function fuzzRun(): Promise<FuzzResult> {
             other5xx[code] = (other5xx[code] ?? 0) + 1;
           }
         }
-        const key = `${r.method} ${r.path.split('?')[0]!.replace(/\/v1\/trace\/.*/, '/v1/trace/:id')}`;
+        const key = `${r.method} ${r.path
+          .split('?')[0]!
+          .replace(/\/v1\/trace\/.*/, '/v1/trace/:id')
+          .replace(/\/v1\/responses\/.+/, '/v1/responses/:id')}`;
         timeByEndpoint[key] = (timeByEndpoint[key] ?? 0) + performance.now() - t0;
         const id = /"id":"(fugu-[^"]+)"/.exec(text)?.[1];
         if (id && ids.length < 500) ids.push(id);
+        if (id && r.method === 'POST' && r.path.startsWith('/v1/responses') && responseIds.length < 500)
+          responseIds.push(id);
       } catch (err) {
         connection++;
         if (examples.length < 5)
@@ -466,6 +676,179 @@ async function fuzzRun(): Promise<FuzzResult> {
       examples,
     };
   } finally {
+    await d.close();
+  }
+}
+
+// ---------------------------------------------------------------- RPC fuzz
+
+/** Every method a client may call, and the notifications it may send. */
+const RPC_METHODS = [
+  'fugusashi/chat',
+  'fugusashi/route',
+  'fugusashi/rate',
+  'fugusashi/models',
+  'fugusashi/stats',
+  'fugusashi/usageOverTime',
+  'fugusashi/decisions',
+  'fugusashi/trace',
+  'fugusashi/rankings',
+  'fugusashi/feedbackStats',
+  'fugusashi/training',
+  'fugusashi/retrain',
+  'fugusashi/health',
+  'fugusashi/benchmark',
+  'fugusashi/lastBenchmark',
+  'fugusashi/nope',
+];
+const RPC_NOTIFICATIONS = ['fugusashi/setSecrets', 'fugusashi/vscodeLmModels', 'fugusashi/vscodeLmChunk'];
+
+/** Broken framing a misbehaving client sends: each must get an error and a closed connection. */
+const BROKEN_FRAMES: [string, string | Buffer][] = [
+  ['no Content-Length', 'Foo: bar\r\n\r\n{}'],
+  ['non-number length', 'Content-Length: abc\r\n\r\n{}'],
+  ['1 GB announced', 'Content-Length: 1000000000\r\n\r\n{"jsonrpc":'],
+  ['header that never ends', 'Content-Length: 5\r\nX: ' + 'y'.repeat(20_000)],
+  ['binary garbage', Buffer.alloc(20_000, 7)],
+];
+
+interface RpcFuzzResult {
+  requests: number;
+  internal_errors: number;
+  unanswered: number;
+  codes: Record<string, number>;
+  broken_frames: number;
+  broken_frames_closed_with_error: number;
+  secrets_found: number;
+  healthy_after: boolean;
+  seconds: number;
+  examples: string[];
+}
+
+/** Connects, writes `data`, and says whether the daemon answered with an error and closed. */
+function brokenFrame(socketPath: string, data: string | Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath, () => socket.write(data));
+    let received = '';
+    socket.on('data', (b) => (received += b.toString()));
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, 10_000);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(/"id":null,"error"/.test(received));
+    });
+  });
+}
+
+async function rpcFuzzRun(count: number): Promise<RpcFuzzResult> {
+  const d = await startTestDaemon({
+    models: [
+      { name: 'healthy', config: { api_key: API_KEY } },
+      {
+        name: 'faulty',
+        config: { api_key: API_KEY },
+        fake: { hook: (req) => ({ error: { status: 500, message: echo(req) } }) },
+      },
+    ],
+    config: { default_model: 'healthy', routing: { prefer_local: false } },
+  });
+  const random = rng(Number(values.seed) + 2);
+  const { pick, strings, value } = randomValues(random);
+  const codes: Record<string, number> = {};
+  let internal = 0;
+  let unanswered = 0;
+  let secrets = 0;
+  const examples: string[] = [];
+  const started = performance.now();
+  const clients = await Promise.all(Array.from({ length: 4 }, () => rpcConnection(d.dataDir)));
+  try {
+    const params = (method: string): unknown => {
+      if (random() < 0.3) return value();
+      switch (method) {
+        case 'fugusashi/chat':
+          return {
+            request:
+              random() < 0.5
+                ? {
+                    model: pick(['auto', 'healthy', 'faulty', 'nope']),
+                    messages: [{ role: 'user', content: pick(strings) }],
+                  }
+                : value(),
+            ...(random() < 0.5 ? { streamId: value() } : {}),
+            ...(random() < 0.2 ? { source: value() } : {}),
+          };
+        case 'fugusashi/route':
+          return { messages: random() < 0.5 ? [{ role: 'user', content: pick(strings) }] : value(), model: value() };
+        case 'fugusashi/rate':
+          return { request_id: value(), rating: value(), thumbs: pick(['up', 'down', 'x']), comment: value() };
+        case 'fugusashi/usageOverTime':
+          return { bucket_ms: value(), since: value() };
+        case 'fugusashi/decisions':
+          return { limit: value(), before: value(), before_id: value() };
+        case 'fugusashi/trace':
+          return { request_id: value() };
+        case 'fugusashi/training':
+          return {
+            rows: random() < 0.5 ? [{ prompt: pick(strings), model: pick(['healthy', '']), score: value() }] : value(),
+          };
+        case 'fugusashi/benchmark':
+          // Never the bundled sample: a real benchmark run is not what this measures.
+          return { dataset: pick(['', 'nope.csv', '../../etc/passwd', '%00']), mode: value(), folds: value() };
+        default:
+          return value();
+      }
+    };
+    await pool(count, 8, async (i) => {
+      const client = clients[i % clients.length]!;
+      if (random() < 0.1) {
+        const n = pick(RPC_NOTIFICATIONS);
+        await client.connection.sendNotification(n, n === 'fugusashi/setSecrets' ? { env: value() } : value());
+        return;
+      }
+      const method = pick(RPC_METHODS);
+      const p = params(method);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const answer = await Promise.race([
+          client.connection.sendRequest(method, p),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('unanswered after 20 s')), 20_000))),
+        ]);
+        codes['ok'] = (codes['ok'] ?? 0) + 1;
+        if (JSON.stringify(answer)?.includes(API_KEY)) secrets++;
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (String((err as Error).message).includes(API_KEY)) secrets++;
+        codes[String(code ?? 'none')] = (codes[String(code ?? 'none')] ?? 0) + 1;
+        if (code === undefined) unanswered++;
+        if (code === ErrorCodes.Internal.rpc || code === undefined) {
+          if (code !== undefined) internal++;
+          if (examples.length < 5)
+            examples.push(`${method} ${JSON.stringify(p)?.slice(0, 120)} → ${(err as Error).message.slice(0, 160)}`);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+    let closed = 0;
+    for (const [, data] of BROKEN_FRAMES) if (await brokenFrame(clients[0]!.socketPath, data)) closed++;
+    const health = (await (await fetch(`${d.url}/health`)).json()) as { status: string };
+    return {
+      requests: count,
+      internal_errors: internal,
+      unanswered,
+      codes,
+      broken_frames: BROKEN_FRAMES.length,
+      broken_frames_closed_with_error: closed,
+      secrets_found: secrets,
+      healthy_after: health.status === 'ok',
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+      examples,
+    };
+  } finally {
+    for (const c of clients) c.close();
     await d.close();
   }
 }
@@ -563,17 +946,18 @@ async function killRun(kills: number): Promise<KillResult> {
 async function main(): Promise<void> {
   const faults: FaultResult[] = [];
   for (const [name, behaviour] of Object.entries(FAULTS))
-    for (const stream of [true, false]) {
-      const result = await faultRun(name, behaviour, stream);
-      faults.push(result);
-      if (!values.json) {
-        console.log(
-          `${result.fault.padEnd(35)} answered ${String(result.answered).padStart(3)}/${result.requests} (${result.answered_pct}%)  ` +
-            `faulty model called ${result.faulty_model_calls}×  statuses ${JSON.stringify(result.statuses)}  ` +
-            `secrets ${result.secrets_found}  ${result.seconds} s`,
-        );
+    for (const door of values.doors.split(','))
+      for (const stream of [true, false]) {
+        const result = await faultRun(name, behaviour, door, stream);
+        faults.push(result);
+        if (!values.json) {
+          console.log(
+            `${result.fault.padEnd(48)} answered ${String(result.answered).padStart(3)}/${result.requests} (${result.answered_pct}%)  ` +
+              `faulty model called ${result.faulty_model_calls}×  statuses ${JSON.stringify(result.statuses)}  ` +
+              `secrets ${result.secrets_found}  ${result.seconds} s`,
+          );
+        }
       }
-    }
   const kills = Number(values.kills) > 0 ? await killRun(Number(values.kills)) : null;
   if (kills && !values.json) {
     console.log(
@@ -582,9 +966,18 @@ async function main(): Promise<void> {
     );
   }
   const fuzz = FUZZ > 0 ? await fuzzRun() : null;
+  const rpcFuzz = Number(values['rpc-fuzz']) > 0 ? await rpcFuzzRun(Number(values['rpc-fuzz'])) : null;
   if (values.json) {
-    console.log(JSON.stringify({ faults, kills, fuzz }, null, 2));
+    console.log(JSON.stringify({ faults, kills, fuzz, rpc_fuzz: rpcFuzz }, null, 2));
     return;
+  }
+  if (rpcFuzz) {
+    console.log(
+      `rpc fuzz: ${rpcFuzz.requests} requests/notifications in ${rpcFuzz.seconds} s — internal errors ${rpcFuzz.internal_errors}, ` +
+        `unanswered ${rpcFuzz.unanswered}, codes ${JSON.stringify(rpcFuzz.codes)}; broken frames answered and closed ` +
+        `${rpcFuzz.broken_frames_closed_with_error}/${rpcFuzz.broken_frames}; healthy after: ${rpcFuzz.healthy_after}`,
+    );
+    for (const e of rpcFuzz.examples) console.log(`  e.g. ${e}`);
   }
   if (fuzz) {
     console.log(
@@ -596,10 +989,12 @@ async function main(): Promise<void> {
     for (const e of fuzz.examples) console.log(`  e.g. ${e}`);
   }
   const target = faults.filter((f) => !f.fault.includes('(info)'));
-  const secrets = faults.reduce((n, f) => n + f.secrets_found, 0) + (fuzz?.secrets_found ?? 0);
+  const secrets =
+    faults.reduce((n, f) => n + f.secrets_found, 0) + (fuzz?.secrets_found ?? 0) + (rpcFuzz?.secrets_found ?? 0);
   console.log(
     `targets: ${target.every((f) => f.answered === f.requests) ? 'MET' : 'MISSED'} 100% answered under every fault kind; ` +
-      `secrets found ${secrets}; internal errors ${fuzz?.internal_errors ?? 'n/a'}; ` +
+      `secrets found ${secrets}; internal errors ${fuzz?.internal_errors ?? 'n/a'} (HTTP), ` +
+      `${rpcFuzz?.internal_errors ?? 'n/a'} (RPC); ` +
       `acknowledged records lost ${kills?.lost ?? 'n/a'}`,
   );
 }

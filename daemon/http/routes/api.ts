@@ -1,20 +1,10 @@
 // Read endpoints and dry-run routing: thin translations onto the services.
 import type { FastifyPluginCallback } from 'fastify';
-import { Type } from 'typebox';
 import { decisionsQuery, type RouteParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
-import { ChatMessageSchema, ToolSchema } from '../../../shared/openai';
+import { RouteRequestSchema } from '../../../shared/openai';
 import type { Services } from '../../services/types';
 import { decisionRow030, trace030, usageStats030 } from './compat030';
-
-const RouteBody = Type.Object(
-  {
-    model: Type.Optional(Type.String({ minLength: 1 })),
-    messages: Type.Array(ChatMessageSchema, { minItems: 1 }),
-    tools: Type.Optional(Type.Array(ToolSchema)),
-  },
-  { additionalProperties: true },
-);
 
 /** Query numbers arrive as strings; reject garbage instead of silently using NaN. */
 function optionalNumber(value: unknown, name: string): number | undefined {
@@ -37,7 +27,7 @@ export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { 
     return reply.send(model);
   });
 
-  app.post<{ Body: RouteParams }>('/v1/routing/route', { schema: { body: RouteBody } }, async (request) =>
+  app.post<{ Body: RouteParams }>('/v1/routing/route', { schema: { body: RouteRequestSchema } }, async (request) =>
     services.route(request.body),
   );
 

@@ -66,6 +66,33 @@ describe('cross-site requests are refused without a token', () => {
     assert.equal(rate.status, 403);
   });
 
+  test('the newer doors too: messages, count_tokens, responses (and DELETE), completions, no-cors text/plain', async () => {
+    const calls = d.fakes['model-a']!.requests.length + d.fakes['model-b']!.requests.length;
+    const body = JSON.stringify({
+      model: 'auto',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'x' }],
+      input: 'x',
+      prompt: 'x',
+    });
+    for (const [method, path] of [
+      ['POST', '/v1/messages'],
+      ['POST', '/v1/messages/count_tokens'],
+      ['POST', '/v1/responses'],
+      ['DELETE', '/v1/responses/fugu-x'],
+      ['POST', '/v1/completions'],
+    ]) {
+      const res = await fetch(`${d.url}${path}`, {
+        method,
+        headers: { 'content-type': 'text/plain', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        body,
+      });
+      assert.equal(res.status, 403, `${method} ${path}`);
+      await res.arrayBuffer();
+    }
+    assert.equal(d.fakes['model-a']!.requests.length + d.fakes['model-b']!.requests.length, calls);
+  });
+
   test('the dashboard (same origin), curl and SDKs (no Origin) still work; cross-site reads are not blocked', async () => {
     const before = await exported();
     const sameOrigin = await fetch(`${d.url}/v1/routing/training`, {
@@ -123,6 +150,38 @@ describe('bodies, timeouts, HEAD', () => {
     });
     assert.equal(status, 413);
     assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'payload_too_large');
+  });
+
+  test("an over-limit body gets a 413 in each door's own error format (Anthropic for /v1/messages)", async () => {
+    const small = await startTestDaemon({ rpc: false, config: { server: { body_limit_bytes: 64 * 1024 } } });
+    try {
+      const big = JSON.stringify({
+        model: 'auto',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x'.repeat(256 * 1024) }],
+      });
+      for (const path of [
+        '/v1/chat/completions',
+        '/v1/responses',
+        '/v1/completions',
+        '/v1/messages',
+        '/v1/messages/count_tokens',
+      ]) {
+        const res = await fetch(`${small.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: big,
+        });
+        assert.equal(res.status, 413, path);
+        const body = (await res.json()) as { type?: string; error: { type: string; code?: string } };
+        if (path.startsWith('/v1/messages')) {
+          assert.equal(body.type, 'error', path);
+          assert.equal(body.error.type, 'request_too_large', path);
+        } else assert.equal(body.error.code, 'payload_too_large', path);
+      }
+    } finally {
+      await small.close();
+    }
   });
 
   test('a request body that never finishes is dropped; a slow streamed answer is not', async () => {

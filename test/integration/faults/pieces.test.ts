@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { redactSecrets } from '../../../daemon/config/redact';
 import { CooldownTracker } from '../../../daemon/core/cooldown';
 import { crossSiteRefusal } from '../../../daemon/http/guard';
-import { jsonTooDeep } from '../../../daemon/http/json-depth';
+import { jsonTooDeep, valueTooDeep } from '../../../shared/json-depth';
 import { retryAfterSeconds } from '../../../daemon/providers/transport/errors';
 
 test('breaker: closed → open after N failures → half-open admits one probe → closed on success / open on failure', () => {
@@ -79,6 +79,14 @@ test('JSON depth scan: brackets inside strings (escaped quotes too) do not count
   assert.equal(jsonTooDeep(JSON.stringify({ s: '['.repeat(10_000) })), false);
   assert.equal(jsonTooDeep(JSON.stringify({ s: 'a\\"[[[' + '{'.repeat(500) })), false);
   assert.equal(jsonTooDeep(`{"a":"\\\\"${'['.repeat(200)}`), true, 'an escaped backslash ends the string');
+});
+
+test('JSON depth of a parsed value (the RPC door): the same limit as the text scan', () => {
+  const nested = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+  for (const n of [1, 128, 129, 20_000])
+    assert.equal(valueTooDeep(JSON.parse(nested(n))), jsonTooDeep(nested(n)), `${n} deep`);
+  assert.equal(valueTooDeep({ a: { b: JSON.parse(nested(127)) } }), true);
+  assert.equal(valueTooDeep({ s: '['.repeat(1000), n: null, x: [1, 'a', {}] }), false);
 });
 
 test('Retry-After: seconds, HTTP date, retry-after-ms; garbage ignored', () => {

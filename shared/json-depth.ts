@@ -1,7 +1,8 @@
 // Request bodies nested thousands of levels deep parse fine (V8's JSON.parse is iterative) and then
 // overflow the stack in whatever walks them recursively (schema checks, JSON.stringify on the way
-// upstream), which used to surface as a 502 counted against every model. The door refuses them
-// first, with one pass over the text that skips string contents with indexOf.
+// upstream or into the store), which used to surface as a 502 counted against every model. Both
+// doors refuse them first: the HTTP door with one pass over the text that skips string contents
+// with indexOf; the JSON-RPC door (whose messages vscode-jsonrpc has parsed) over the value.
 
 /** Deeper than any real chat request (tool schemas nest a few dozen levels at most). */
 export const MAX_JSON_DEPTH = 128;
@@ -29,4 +30,20 @@ export function jsonTooDeep(text: string, limit = MAX_JSON_DEPTH): boolean {
     }
   }
   return false;
+}
+
+/** True when a parsed value nests arrays/objects deeper than `limit` (stops as soon as it knows). */
+export function valueTooDeep(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+  // Recursion is safe: it never goes deeper than `limit` + 1 frames.
+  const walk = (v: unknown, depth: number): boolean => {
+    if (v === null || typeof v !== 'object') return false;
+    if (depth > limit) return true;
+    if (Array.isArray(v)) {
+      for (const item of v) if (walk(item, depth + 1)) return true;
+      return false;
+    }
+    for (const key in v) if (walk((v as Record<string, unknown>)[key], depth + 1)) return true;
+    return false;
+  };
+  return walk(value, 1);
 }
