@@ -1,15 +1,21 @@
-// An upstream response body as an async iterator of chunks, driven by the stream's own events.
-// Readable's built-in async iterator costs several promises, a read() pass and an end-of-stream
-// watcher per chunk; on the gateway's hot path (one or a few chunks per answer) that showed as a
-// few percent of a request's CPU. This queue keeps what arrived, hands it over in order, and pauses
-// the socket when the reader falls behind, so a fast upstream cannot fill the memory.
-import type { IncomingMessage } from 'node:http';
+// An upstream response body as an async iterator of chunks, fed by the transport's undici handler
+// (push, end, fail). Readable's async iterator costs several promises, a read() pass and an
+// end-of-stream watcher per chunk; on the gateway's hot path (one or a few chunks per answer) that
+// showed as a few percent of a request's CPU. This queue keeps what arrived, hands it over in order,
+// and pauses the upstream connection when the reader falls behind, so a fast upstream cannot fill
+// the memory.
 
 /** What ChunkQueue.poll returns once the body ended and every chunk was taken. */
 export const END = Symbol('end of body');
 
-/** Chunks held before the upstream socket is paused (resumed once the reader took them all). */
+/** Chunks held before the upstream is paused (resumed once the reader took them all). */
 const HIGH_WATER_CHUNKS = 16;
+
+/** Flow control of the connection the chunks come from. */
+export interface Flow {
+  pause(): void;
+  resume(): void;
+}
 
 export class ChunkQueue implements AsyncIterator<Buffer> {
   private chunks: Buffer[] = [];
@@ -17,32 +23,33 @@ export class ChunkQueue implements AsyncIterator<Buffer> {
   private ended = false;
   private failure: Error | undefined;
   private paused = false;
+  private flow: Flow | undefined;
   private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (err: Error) => void } | undefined;
 
-  constructor(private readonly res: IncomingMessage) {
-    res.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      if (this.waiting) this.wake();
-      else if (this.chunks.length - this.head >= HIGH_WATER_CHUNKS && !this.paused) {
-        this.paused = true;
-        res.pause();
-      }
-    });
-    res.on('end', () => {
-      this.ended = true;
-      this.wake();
-    });
-    res.on('error', (err: Error) => {
-      this.failure ??= err;
-      this.wake();
-    });
-    // Destroyed before its end without an error (the socket closed under it): a cut-off body.
-    res.on('close', () => {
-      if (!this.ended) {
-        this.failure ??= new Error('aborted');
-        this.wake();
-      }
-    });
+  /** The connection to pause when the reader falls behind (known once the request is under way). */
+  attach(flow: Flow): void {
+    this.flow = flow;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    if (this.waiting) this.wake();
+    else if (this.chunks.length - this.head >= HIGH_WATER_CHUNKS && !this.paused && this.flow) {
+      this.paused = true;
+      this.flow.pause();
+    }
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  /** The body broke (or was cut off): the reader gets this error once the chunks before it are taken. */
+  fail(err: Error): void {
+    if (this.ended) return;
+    this.failure ??= err;
+    this.wake();
   }
 
   /**
@@ -57,12 +64,9 @@ export class ChunkQueue implements AsyncIterator<Buffer> {
     return this.ended ? END : undefined;
   }
 
-  /**
-   * The whole response has been received (its last chunk or its end is queued, or about to be):
-   * waiting for the rest involves no network, so no idle limit is needed.
-   */
+  /** The whole response has been received: waiting for the rest involves no network. */
   get received(): boolean {
-    return this.res.complete;
+    return this.ended;
   }
 
   next(): Promise<IteratorResult<Buffer>> {
@@ -83,7 +87,7 @@ export class ChunkQueue implements AsyncIterator<Buffer> {
       this.head = 0;
       if (this.paused) {
         this.paused = false;
-        this.res.resume();
+        this.flow?.resume();
       }
     }
     return chunk;

@@ -1,11 +1,13 @@
-// The transport's event-driven body reader (providers/transport/chunks.ts) over real sockets: every
-// chunk in order for a reader slower than the upstream (the socket is paused, not buffered without
-// bound), the end, and a body cut off by the upstream as an error rather than a clean end.
+// The transport's body reader (providers/transport/chunks.ts, fed by the undici handler) over real
+// sockets: every chunk in order for a reader slower than the upstream (the connection is paused, not
+// buffered without bound), the end, and a body cut off by the upstream as an error rather than a
+// clean end.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { ChunkQueue } from '../../../daemon/providers/transport/chunks';
+import { sendRequest } from '../../../daemon/providers/transport/http';
+import { ProviderError } from '../../../daemon/providers/types';
 
 const servers: http.Server[] = [];
 after(() => servers.forEach((s) => s.close()));
@@ -17,11 +19,10 @@ async function serve(handler: http.RequestListener): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
-function get(url: string): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false }, resolve);
-    req.on('error', reject);
-  });
+async function get(url: string): Promise<AsyncIterator<Buffer>> {
+  const options = { signal: new AbortController().signal, connectTimeoutMs: 5000, firstByteTimeoutMs: 5000 };
+  const res = await sendRequest({ provider: 'test', method: 'GET', url, headers: {}, options });
+  return res.body;
 }
 
 test('a slow reader gets every chunk in order, then the end', async () => {
@@ -37,7 +38,7 @@ test('a slow reader gets every chunk in order, then the end', async () => {
     };
     next();
   });
-  const queue = new ChunkQueue(await get(url));
+  const queue = await get(url);
   let text = '';
   let chunks = 0;
   for (;;) {
@@ -59,9 +60,9 @@ test('a body the upstream cuts off rejects instead of ending cleanly', async () 
     res.write('only part of it');
     setTimeout(() => res.socket?.destroy(), 20);
   });
-  const queue = new ChunkQueue(await get(url));
+  const queue = await get(url);
   const first = await queue.next();
   assert.equal(first.done, false);
   assert.equal(first.value?.toString('utf8'), 'only part of it');
-  await assert.rejects(queue.next(), /aborted/);
+  await assert.rejects(queue.next(), (err: unknown) => err instanceof ProviderError && err.phase === 'stream');
 });

@@ -311,9 +311,12 @@ test('a server that ignores stream:true and answers JSON is replayed as chunks',
 
 test('a keep-alive socket the server closed is retried once on a fresh connection', async () => {
   // The server kills the second request on each socket, as when an idle keep-alive socket is closed
-  // by the upstream just as the next request goes out.
+  // by the upstream just as the next request goes out. A server of its own, so that the pool holds
+  // one connection: with sockets left by earlier tests the second request may take another one.
+  const own = await startFakeOpenAI({ models: ['gpt-a'] });
+  after(() => own.close());
   const perSocket = new WeakMap<object, number>();
-  up.set({
+  own.set({
     custom: (req, res) => {
       const socket = res.socket!;
       const n = (perSocket.get(socket) ?? 0) + 1;
@@ -330,12 +333,16 @@ test('a keep-alive socket the server closed is retried once on a fresh connectio
       res.end(body);
     },
   });
-  const model = modelFor('openai', up.url);
+  const model = modelFor('openai', own.url);
   const first = await provider.chat(model, request('one'), callOptions());
+  // undici hands a keep-alive socket to the next request only after a turn of the event loop (it
+  // first reads any FIN/RST already pending on it); a request sent sooner gets a new connection.
+  // The daemon's next request comes at least a client round trip later.
+  await new Promise((resolve) => setTimeout(resolve, 10));
   const second = await provider.chat(model, request('two'), callOptions());
   assert.equal(first.choices[0]?.message.content, 'answer 1');
   assert.equal(second.choices[0]?.message.content, 'answer 3', 'request 2 died with its socket; 3 is the retry');
-  assert.equal(up.requests.length, 3);
+  assert.equal(own.requests.length, 3);
 });
 
 test('32 concurrent streams each get their own answer, over pooled connections', async () => {
@@ -347,6 +354,8 @@ test('32 concurrent streams each get their own answer, over pooled connections',
     ),
   );
   texts.forEach((text, i) => assert.equal(text, `fake answer from up-model to: q${i}`));
+  // undici reuses a socket after a turn of the event loop (see the keep-alive test above).
+  await new Promise((resolve) => setTimeout(resolve, 10));
   const opened = up.connections;
   await Promise.all(Array.from({ length: 32 }, (_, i) => provider.chat(model, request(`again ${i}`), callOptions())));
   assert.ok(up.connections - opened <= 2, `a second burst opened ${up.connections - opened} new connections`);
