@@ -6,7 +6,9 @@
 //   by its timestamp, model and prompt: the key 0.3.0's own log repeats when a record is rated
 //   later (outcomes-030.ts). So an outcomes.jsonl that grew since the last import brings only the
 //   new records.
-// - any other row by its `uid` column when the file has one;
+// - any other row by its `uid` column when the file has one, with the row's model and prompt: a
+//   score table names a prompt by its uid and rates several models on it (one row each), and
+//   another data set numbers its prompts 1, 2, … too;
 // - else by its position in the source and the source's own digest: the same file again gives the
 //   same keys, another person's file (another digest) other keys, even where a row is identical.
 import { createHash } from 'node:crypto';
@@ -29,7 +31,8 @@ export function importKey(row: unknown, index: number, digest: string): string {
         return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}`;
     } else {
       const uid = idIn(r['uid']);
-      if (uid !== null) return `import:uid:${uid}`;
+      if (uid !== null)
+        return `import:uid:${sourceDigest(JSON.stringify([uid, idIn(r['model']), r['prompt'] ?? null]))}`;
     }
   }
   return `import:${digest}:${index}`;

@@ -166,3 +166,36 @@ test('an import run twice stores its rows once; another file with the same ratin
   );
   assert.equal(await outcomes(), 13);
 });
+
+test('a score table with a uid per prompt keeps every model of it; another table numbered alike is new', async () => {
+  const { daemon, dataDir } = await startDaemon('uid-table');
+  const outcomes = async () =>
+    ((await (await fetch(`${daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number }).outcomes;
+  // The long form of a score table (RouterBench's sample_id, prompt, model_name, performance):
+  // one uid per prompt, one row per model rated on it.
+  const table = path.join(dir, 'table.csv');
+  writeFileSync(
+    table,
+    'uid,prompt,model,score\n1,What is 2+2?,cheap,1\n1,What is 2+2?,strong,1\n2,Prove it,cheap,0\n2,Prove it,strong,1\n',
+  );
+  const first = await cli(['import', table, '--data-dir', dataDir]);
+  assert.equal(first.code, 0, first.stderr);
+  // Before: 'imported 2 outcome(s) … skipped 2 already imported': the strong model's ratings lost.
+  assert.match(first.stdout, /imported 4 outcome\(s\)/);
+  assert.doesNotMatch(first.stdout, /already imported/);
+  assert.equal(await outcomes(), 4);
+  // Another data set numbering its prompts from 1 too: other prompts, other rows.
+  const other = path.join(dir, 'other.csv');
+  writeFileSync(other, 'uid,prompt,model,score\n1,Name a colour,cheap,1\n2,Name a bird,cheap,1\n');
+  const second = await cli(['import', other, '--data-dir', dataDir]);
+  assert.match(second.stdout, /imported 2 outcome\(s\)/);
+  assert.doesNotMatch(second.stdout, /already imported/);
+  // The first table again (its rows in another order): all of it already there.
+  writeFileSync(
+    table,
+    'uid,model,prompt,score\n2,strong,Prove it,1\n1,cheap,What is 2+2?,1\n1,strong,What is 2+2?,1\n2,cheap,Prove it,0\n',
+  );
+  const again = await cli(['import', table, '--data-dir', dataDir]);
+  assert.match(again.stdout, /imported 0 outcome\(s\) .*, skipped 4 already imported/);
+  assert.equal(await outcomes(), 6);
+});
