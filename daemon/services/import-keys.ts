@@ -9,6 +9,8 @@
 // - any other row by its `uid` column when the file has one, with the row's model and prompt: a
 //   score table names a prompt by its uid and rates several models on it (one row each), and
 //   another data set numbers its prompts 1, 2, … too;
+// - a row of `fugusashi export` (an outcome with its id, source and created_at) by all of those: an
+//   export taken again after more ratings is another file, yet its old rows are the same outcomes;
 // - else by its position in the source and the source's own digest: the same file again gives the
 //   same keys, another person's file (another digest) other keys, even where a row is identical.
 import { createHash } from 'node:crypto';
@@ -33,9 +35,19 @@ export function importKey(row: unknown, index: number, digest: string): string {
       const uid = idIn(r['uid']);
       if (uid !== null)
         return `import:uid:${sourceDigest(JSON.stringify([uid, idIn(r['model']), r['prompt'] ?? null]))}`;
+      if (isExportedOutcome(r)) {
+        const fields = ['id', 'prompt', 'model', 'score', 'weight', 'source', 'request_id', 'created_at'];
+        const content = fields.map((field) => r[field] ?? null);
+        return `import:export:${sourceDigest(JSON.stringify(content))}`;
+      }
     }
   }
   return `import:${digest}:${index}`;
+}
+
+/** A line of `fugusashi export` (queries.exportOutcomes): an outcome as the store numbered it. */
+function isExportedOutcome(r: Record<string, unknown>): boolean {
+  return Number.isInteger(r['id']) && typeof r['created_at'] === 'number' && typeof r['source'] === 'string';
 }
 
 /** A non-empty string or a finite number, as text; null for anything else. */

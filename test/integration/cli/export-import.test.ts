@@ -199,3 +199,31 @@ test('a score table with a uid per prompt keeps every model of it; another table
   assert.match(again.stdout, /imported 0 outcome\(s\) .*, skipped 4 already imported/);
   assert.equal(await outcomes(), 6);
 });
+
+test('an export taken again after more ratings, imported again, brings only the new outcomes', async () => {
+  // Keeping a second machine in step: export from A, import into B, and again a week later.
+  const a = await startDaemon('sync-a');
+  const b = await startDaemon('sync-b');
+  const train = (rows: unknown) =>
+    fetch(`${a.daemon.url}/v1/routing/training`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rows),
+    });
+  // Two identical rows in one batch: two outcomes in A (same content, same time), two in B.
+  const limerick = { prompt: 'Write a limerick', model: 'cheap', score: 0.9 };
+  await train([limerick, limerick, { prompt: 'Sum 1..n', model: 'strong', score: 1 }]);
+  const file = path.join(dir, 'sync.jsonl');
+  assert.equal((await cli(['export', '--data-dir', a.dataDir, '--out', file])).code, 0);
+  const first = await cli(['import', file, '--data-dir', b.dataDir]);
+  assert.match(first.stdout, /imported 3 outcome\(s\)/);
+
+  await train([{ prompt: 'Name a prime', model: 'cheap', score: 1 }]);
+  assert.equal((await cli(['export', '--data-dir', a.dataDir, '--out', file])).code, 0);
+  const second = await cli(['import', file, '--data-dir', b.dataDir]);
+  assert.equal(second.code, 0, second.stderr);
+  // Before: 'imported 4 outcome(s)': the grown file is another file, so B held 7 outcomes.
+  assert.match(second.stdout, /imported 1 outcome\(s\) .*, skipped 3 already imported/);
+  const stats = (await (await fetch(`${b.daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number };
+  assert.equal(stats.outcomes, 4);
+});
