@@ -227,3 +227,21 @@ test('an export taken again after more ratings, imported again, brings only the 
   const stats = (await (await fetch(`${b.daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number };
   assert.equal(stats.outcomes, 4);
 });
+
+test('two raters scoring the same uid and model are two outcomes; the file again adds none', async () => {
+  const { daemon, dataDir } = await startDaemon('raters');
+  const file = path.join(dir, 'raters.csv');
+  // Human evaluation data: each item judged by more than one rater (one row per judgement).
+  writeFileSync(
+    file,
+    'uid,prompt,model,score,rater\nq1,Explain monads,strong,1,ana\nq1,Explain monads,strong,0.5,ben\nq1,Explain monads,cheap,0,ana\n',
+  );
+  const first = await cli(['import', file, '--data-dir', dataDir]);
+  // Before: 'imported 2 … skipped 1 already imported': ben's judgement taken for a repeat of ana's.
+  assert.match(first.stdout, /imported 3 outcome\(s\)/);
+  assert.doesNotMatch(first.stdout, /already imported/);
+  const again = await cli(['import', file, '--data-dir', dataDir]);
+  assert.match(again.stdout, /imported 0 outcome\(s\) .*, skipped 3 already imported/);
+  const stats = (await (await fetch(`${daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number };
+  assert.equal(stats.outcomes, 3);
+});
