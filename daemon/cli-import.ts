@@ -11,8 +11,9 @@ Adds the outcomes in FILE to the running daemon's store, where the router learns
 the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json),
 a CSV score table (.csv), or Fugusashi 0.3.0's .fugusashi_data/outcomes.jsonl (its rated answers). Each row counts with its own weight when it has one. The daemon of the
 data dir must be running (fugusashi serve). Importing a file again stores only the rows not imported
-before (a 0.3.0 record by its request id or timestamp, a row by its uid column, else by the file
-and the row's position in it).`;
+before: a 0.3.0 record by its request id or timestamp, a row with a uid column by its uid, model,
+prompt and occurrence, a line of \`fugusashi export\` by its id and content (so an export taken again brings only
+the new outcomes), any other row by the file and its position in it.`;
 
 export interface ImportDeps {
   dataDir: string;

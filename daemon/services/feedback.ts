@@ -119,7 +119,7 @@ export class Feedback implements FeedbackService {
     valid.forEach((r, i) => {
       const key = keys[i]!;
       if (stored.has(key)) return;
-      stored.add(key); // a key twice in one source (a repeated uid) counts once too
+      stored.add(key); // a key twice in one source (two exports of one store concatenated) counts once too
       fresh.push({
         prompt: r.prompt,
         model: r.model,

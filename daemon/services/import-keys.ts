@@ -6,7 +6,13 @@
 //   by its timestamp, model and prompt: the key 0.3.0's own log repeats when a record is rated
 //   later (outcomes-030.ts). So an outcomes.jsonl that grew since the last import brings only the
 //   new records.
-// - any other row by its `uid` column when the file has one;
+// - any other row by its `uid` column when the file has one, with the row's model and prompt (a
+//   score table names a prompt by its uid and rates several models on it, one row each, and another
+//   data set numbers its prompts 1, 2, … too) and its occurrence among the source's rows with those
+//   three (a second rater's judgement of the same item is another outcome; a grown file repeats
+//   the first ones in the same order);
+// - a row of `fugusashi export` (an outcome with its id, source and created_at) by all of those: an
+//   export taken again after more ratings is another file, yet its old rows are the same outcomes;
 // - else by its position in the source and the source's own digest: the same file again gives the
 //   same keys, another person's file (another digest) other keys, even where a row is identical.
 import { createHash } from 'node:crypto';
@@ -17,22 +23,43 @@ export function sourceDigest(source: string): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 32);
 }
 
-/** The import key of `row` (as given, before any translation), row `index` of the source. */
-export function importKey(row: unknown, index: number, digest: string): string {
-  if (row && typeof row === 'object' && !Array.isArray(row)) {
-    const r = row as Record<string, unknown>;
-    if (isOutcome030(r)) {
-      const id = idIn(r['request_id']) ?? idIn(r['uid']);
-      if (id !== null) return `import:030:id:${id}`;
-      const timestamp = idIn(r['timestamp']);
-      if (timestamp !== null)
-        return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}`;
-    } else {
-      const uid = idIn(r['uid']);
-      if (uid !== null) return `import:uid:${uid}`;
+/**
+ * The import keys of one source, whose digest is `digest`: the returned function names row `index`
+ * of it (as given, before any translation); call it for the rows in order.
+ */
+export function importKeys(digest: string): (row: unknown, index: number) => string {
+  const occurrences = new Map<string, number>();
+  return (row, index) => {
+    if (row && typeof row === 'object' && !Array.isArray(row)) {
+      const r = row as Record<string, unknown>;
+      if (isOutcome030(r)) {
+        const id = idIn(r['request_id']) ?? idIn(r['uid']);
+        if (id !== null) return `import:030:id:${id}`;
+        const timestamp = idIn(r['timestamp']);
+        if (timestamp !== null)
+          return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}`;
+      } else {
+        const uid = idIn(r['uid']);
+        if (uid !== null) {
+          const key = `import:uid:${sourceDigest(JSON.stringify([uid, idIn(r['model']), r['prompt'] ?? null]))}`;
+          const n = occurrences.get(key) ?? 0;
+          occurrences.set(key, n + 1);
+          return n === 0 ? key : `${key}:${n}`;
+        }
+        if (isExportedOutcome(r)) {
+          const fields = ['id', 'prompt', 'model', 'score', 'weight', 'source', 'request_id', 'created_at'];
+          const content = fields.map((field) => r[field] ?? null);
+          return `import:export:${sourceDigest(JSON.stringify(content))}`;
+        }
+      }
     }
-  }
-  return `import:${digest}:${index}`;
+    return `import:${digest}:${index}`;
+  };
+}
+
+/** A line of `fugusashi export` (queries.exportOutcomes): an outcome as the store numbered it. */
+function isExportedOutcome(r: Record<string, unknown>): boolean {
+  return Number.isInteger(r['id']) && typeof r['created_at'] === 'number' && typeof r['source'] === 'string';
 }
 
 /** A non-empty string or a finite number, as text; null for anything else. */

@@ -5,7 +5,7 @@ import type { TrainingRow } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 // The one RFC 4180 parser of the daemon (the benchmark's score tables use it too).
 import { parseCsv as parseCsvRecords } from '../benchmark/csv';
-import { importKey } from './import-keys';
+import { importKeys } from './import-keys';
 import { rowsFromOutcomes030 } from './outcomes-030';
 
 export const MAX_ROWS_PER_IMPORT = 200_000;
@@ -24,10 +24,11 @@ export function validateRows(rows: unknown, digest: string): { rows: TrainingRow
   const translated = rowsFromOutcomes030(rows);
   const valid: TrainingRow[] = [];
   const keys: string[] = [];
+  const keyOf = importKeys(digest);
   translated.rows.forEach((row, i) => {
     if (row === null) return;
     valid.push(validateRow(row, i));
-    keys.push(importKey(rows[i], i, digest));
+    keys.push(keyOf(rows[i], i));
   });
   return { rows: valid, keys, skipped: translated.skipped };
 }

@@ -141,30 +141,38 @@ export const MIGRATIONS: readonly Migration[] = [
   // v3: the prompt-cache split of a request's prompt tokens (read from the upstream's cache, written
   // to it, of those written with the 1-hour lifetime), as Usage.prompt_tokens_details has it. NULL:
   // not reported. Records that already held it in their JSON (priced with it) get it back.
-  (db) => {
-    const detail = (name: string) => `json_extract(CAST(record_json AS TEXT), '$.usage.prompt_tokens_details.${name}')`;
-    db.exec(`
-      ALTER TABLE requests ADD COLUMN cached_tokens INTEGER;
-      ALTER TABLE requests ADD COLUMN cache_creation_tokens INTEGER;
-      ALTER TABLE requests ADD COLUMN cache_creation_1h_tokens INTEGER;
-      UPDATE requests SET cached_tokens = ${detail('cached_tokens')},
-        cache_creation_tokens = ${detail('cache_creation_tokens')},
-        cache_creation_1h_tokens = ${detail('cache_creation_1h_tokens')}
-      WHERE CAST(record_json AS TEXT) LIKE '%"prompt_tokens_details"%';
-    `);
-  },
+  addCacheSplit,
   // v4: an outcome imported from a file (`fugusashi import`, POST /v1/routing/training) keeps the
   // key of its source row, so importing the same file again skips it instead of counting it twice.
   // NULL for outcomes from ratings and for every outcome stored before. It checks for its own
-  // column: a development build of this step once ran as v3.
+  // column: a development build of this step once ran as v3, so such a store never ran the v3
+  // above, whose columns are added here when missing (else every request record would fail).
   (db) => {
-    const columns = db.exec('PRAGMA table_info(outcomes)')[0]?.values.map((row) => row[1]) ?? [];
-    if (!columns.includes('import_key')) db.exec('ALTER TABLE outcomes ADD COLUMN import_key TEXT');
+    if (!columnsOf(db, 'outcomes').includes('import_key')) db.exec('ALTER TABLE outcomes ADD COLUMN import_key TEXT');
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS outcomes_import_key ON outcomes(import_key)');
+    if (!columnsOf(db, 'requests').includes('cached_tokens')) addCacheSplit(db);
   },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function columnsOf(db: Database, table: string): unknown[] {
+  return db.exec(`PRAGMA table_info(${table})`)[0]?.values.map((row) => row[1]) ?? [];
+}
+
+/** Schema v3's step (see MIGRATIONS). */
+function addCacheSplit(db: Database): void {
+  const detail = (name: string) => `json_extract(CAST(record_json AS TEXT), '$.usage.prompt_tokens_details.${name}')`;
+  db.exec(`
+    ALTER TABLE requests ADD COLUMN cached_tokens INTEGER;
+    ALTER TABLE requests ADD COLUMN cache_creation_tokens INTEGER;
+    ALTER TABLE requests ADD COLUMN cache_creation_1h_tokens INTEGER;
+    UPDATE requests SET cached_tokens = ${detail('cached_tokens')},
+      cache_creation_tokens = ${detail('cache_creation_tokens')},
+      cache_creation_1h_tokens = ${detail('cache_creation_1h_tokens')}
+    WHERE CAST(record_json AS TEXT) LIKE '%"prompt_tokens_details"%';
+  `);
+}
 
 export const HOUR_MS = 3_600_000;
 

@@ -14,7 +14,6 @@ function field(label: string, value: string | Node): HTMLElement {
   );
 }
 
-/** Attempt timings as bars on one time axis starting at the first attempt. */
 /**
  * "1000 in (800 read from cache, 100 written to cache) · 10 out": the prompt-cache split the cost was
  * priced from (cached tokens cost less, cache writes more); left out when the upstream reported none.
@@ -32,6 +31,7 @@ export function tokensText(usage: Trace['usage']): string {
   return `${usage.prompt_tokens} in${split} · ${usage.completion_tokens} out`;
 }
 
+/** Attempt timings as bars on one time axis starting at the first attempt. */
 function timeline(trace: Trace): HTMLElement {
   const start = Math.min(...trace.attempts.map((a) => a.started_at));
   const end = Math.max(...trace.attempts.map((a) => a.started_at + a.duration_ms), start + 1);

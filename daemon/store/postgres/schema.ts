@@ -149,14 +149,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL AND NOT name_shared;`,
   // v6: the prompt-cache split of a request's prompt tokens (as the embedded store's v3): read from
   // the upstream's cache, written to it, of those written with the 1-hour lifetime. NULL: not
-  // reported. Records that already held it in their JSON (priced with it) get it back.
+  // reported. Records that already held it in their JSON (priced with it) get it back. A record's
+  // JSON text may hold what jsonb refuses ("\u0000" from a NUL in a prompt, half a surrogate pair):
+  // read without those escapes (they are in strings, never in the counts), else left unknown,
+  // rather than failing the migration and with it the daemon's start.
   `ALTER TABLE requests ADD COLUMN cached_tokens BIGINT, ADD COLUMN cache_creation_tokens BIGINT,
     ADD COLUMN cache_creation_1h_tokens BIGINT;
-  UPDATE requests SET
-    cached_tokens = (record_json::jsonb #>> '{usage,prompt_tokens_details,cached_tokens}')::bigint,
-    cache_creation_tokens = (record_json::jsonb #>> '{usage,prompt_tokens_details,cache_creation_tokens}')::bigint,
-    cache_creation_1h_tokens = (record_json::jsonb #>> '{usage,prompt_tokens_details,cache_creation_1h_tokens}')::bigint
-  WHERE record_json LIKE '%"prompt_tokens_details"%';`,
+  CREATE FUNCTION pg_temp.fugusashi_cache_split(doc TEXT) RETURNS JSONB LANGUAGE plpgsql AS $$
+  BEGIN
+    BEGIN
+      RETURN doc::jsonb #> '{usage,prompt_tokens_details}';
+    EXCEPTION WHEN others THEN
+      RETURN regexp_replace(doc, '\\\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '', 'g')::jsonb #> '{usage,prompt_tokens_details}';
+    END;
+  EXCEPTION WHEN others THEN
+    RETURN NULL;
+  END $$;
+  UPDATE requests r SET
+    cached_tokens = (s.split ->> 'cached_tokens')::bigint,
+    cache_creation_tokens = (s.split ->> 'cache_creation_tokens')::bigint,
+    cache_creation_1h_tokens = (s.split ->> 'cache_creation_1h_tokens')::bigint
+  FROM (SELECT request_id, pg_temp.fugusashi_cache_split(record_json) AS split FROM requests
+        WHERE record_json LIKE '%"prompt_tokens_details"%') s
+  WHERE r.request_id = s.request_id AND jsonb_typeof(s.split) = 'object';
+  DROP FUNCTION pg_temp.fugusashi_cache_split(TEXT);`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -166,3 +166,82 @@ test('an import run twice stores its rows once; another file with the same ratin
   );
   assert.equal(await outcomes(), 13);
 });
+
+test('a score table with a uid per prompt keeps every model of it; another table numbered alike is new', async () => {
+  const { daemon, dataDir } = await startDaemon('uid-table');
+  const outcomes = async () =>
+    ((await (await fetch(`${daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number }).outcomes;
+  // The long form of a score table (RouterBench's sample_id, prompt, model_name, performance):
+  // one uid per prompt, one row per model rated on it.
+  const table = path.join(dir, 'table.csv');
+  writeFileSync(
+    table,
+    'uid,prompt,model,score\n1,What is 2+2?,cheap,1\n1,What is 2+2?,strong,1\n2,Prove it,cheap,0\n2,Prove it,strong,1\n',
+  );
+  const first = await cli(['import', table, '--data-dir', dataDir]);
+  assert.equal(first.code, 0, first.stderr);
+  // Before: 'imported 2 outcome(s) … skipped 2 already imported': the strong model's ratings lost.
+  assert.match(first.stdout, /imported 4 outcome\(s\)/);
+  assert.doesNotMatch(first.stdout, /already imported/);
+  assert.equal(await outcomes(), 4);
+  // Another data set numbering its prompts from 1 too: other prompts, other rows.
+  const other = path.join(dir, 'other.csv');
+  writeFileSync(other, 'uid,prompt,model,score\n1,Name a colour,cheap,1\n2,Name a bird,cheap,1\n');
+  const second = await cli(['import', other, '--data-dir', dataDir]);
+  assert.match(second.stdout, /imported 2 outcome\(s\)/);
+  assert.doesNotMatch(second.stdout, /already imported/);
+  // The first table again (its rows in another order): all of it already there.
+  writeFileSync(
+    table,
+    'uid,model,prompt,score\n2,strong,Prove it,1\n1,cheap,What is 2+2?,1\n1,strong,What is 2+2?,1\n2,cheap,Prove it,0\n',
+  );
+  const again = await cli(['import', table, '--data-dir', dataDir]);
+  assert.match(again.stdout, /imported 0 outcome\(s\) .*, skipped 4 already imported/);
+  assert.equal(await outcomes(), 6);
+});
+
+test('an export taken again after more ratings, imported again, brings only the new outcomes', async () => {
+  // Keeping a second machine in step: export from A, import into B, and again a week later.
+  const a = await startDaemon('sync-a');
+  const b = await startDaemon('sync-b');
+  const train = (rows: unknown) =>
+    fetch(`${a.daemon.url}/v1/routing/training`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rows),
+    });
+  // Two identical rows in one batch: two outcomes in A (same content, same time), two in B.
+  const limerick = { prompt: 'Write a limerick', model: 'cheap', score: 0.9 };
+  await train([limerick, limerick, { prompt: 'Sum 1..n', model: 'strong', score: 1 }]);
+  const file = path.join(dir, 'sync.jsonl');
+  assert.equal((await cli(['export', '--data-dir', a.dataDir, '--out', file])).code, 0);
+  const first = await cli(['import', file, '--data-dir', b.dataDir]);
+  assert.match(first.stdout, /imported 3 outcome\(s\)/);
+
+  await train([{ prompt: 'Name a prime', model: 'cheap', score: 1 }]);
+  assert.equal((await cli(['export', '--data-dir', a.dataDir, '--out', file])).code, 0);
+  const second = await cli(['import', file, '--data-dir', b.dataDir]);
+  assert.equal(second.code, 0, second.stderr);
+  // Before: 'imported 4 outcome(s)': the grown file is another file, so B held 7 outcomes.
+  assert.match(second.stdout, /imported 1 outcome\(s\) .*, skipped 3 already imported/);
+  const stats = (await (await fetch(`${b.daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number };
+  assert.equal(stats.outcomes, 4);
+});
+
+test('two raters scoring the same uid and model are two outcomes; the file again adds none', async () => {
+  const { daemon, dataDir } = await startDaemon('raters');
+  const file = path.join(dir, 'raters.csv');
+  // Human evaluation data: each item judged by more than one rater (one row per judgement).
+  writeFileSync(
+    file,
+    'uid,prompt,model,score,rater\nq1,Explain monads,strong,1,ana\nq1,Explain monads,strong,0.5,ben\nq1,Explain monads,cheap,0,ana\n',
+  );
+  const first = await cli(['import', file, '--data-dir', dataDir]);
+  // Before: 'imported 2 … skipped 1 already imported': ben's judgement taken for a repeat of ana's.
+  assert.match(first.stdout, /imported 3 outcome\(s\)/);
+  assert.doesNotMatch(first.stdout, /already imported/);
+  const again = await cli(['import', file, '--data-dir', dataDir]);
+  assert.match(again.stdout, /imported 0 outcome\(s\) .*, skipped 3 already imported/);
+  const stats = (await (await fetch(`${daemon.url}/v1/feedback/stats`)).json()) as { outcomes: number };
+  assert.equal(stats.outcomes, 3);
+});

@@ -26,6 +26,12 @@ describe('PostgreSQL schema v5 → v6: the prompt-cache split', { skip: postgres
       usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_tokens_details: split },
     });
     const plain = makeRequest(1);
+    // A NUL character past the preview (a pasted file) and half an emoji: valid in the record's JSON
+    // text ("\u0000", "\ud83d") and stored by the previous release, but not castable to jsonb.
+    const unusual = makeRequest(2, {
+      routing_text: `${'x'.repeat(300)}\u0000 and \ud83d`,
+      usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_tokens_details: split },
+    });
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -36,7 +42,7 @@ describe('PostgreSQL schema v5 → v6: the prompt-cache split', { skip: postgres
         await client.query(MIGRATIONS[v - 1]!);
         await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
       }
-      for (const r of [priced, plain]) {
+      for (const r of [priced, plain, unusual]) {
         await client.query(
           `INSERT INTO requests (request_id, created_at, source, requested_model, prompt_preview, decision_json, model,
              strategy, confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens,
@@ -75,6 +81,8 @@ describe('PostgreSQL schema v5 → v6: the prompt-cache split', { skip: postgres
       assert.deepEqual(rows.find((r) => r.request_id === requestId(0))?.usage, priced.usage);
       assert.deepEqual(rows.find((r) => r.request_id === requestId(1))?.usage, plain.usage);
       assert.deepEqual(store.getTrace(requestId(0))?.usage, priced.usage);
+      // Before: the migration failed ('unsupported Unicode escape sequence') and the daemon could not start.
+      assert.deepEqual(rows.find((r) => r.request_id === requestId(2))?.usage, unusual.usage);
     } finally {
       await store.closeAsync();
       rmSync(dir, { recursive: true, force: true });

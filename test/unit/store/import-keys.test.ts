@@ -9,7 +9,7 @@ import { afterEach, test } from 'node:test';
 import { openStore, SCHEMA_VERSION, SNAPSHOT_FILE } from '../../../daemon/store';
 import { migrate } from '../../../daemon/store/schema';
 import { loadSqlJs } from '../../../daemon/store/sqljs';
-import { makeOutcome } from '../../fixtures/store/records';
+import { makeOutcome, makeRequest } from '../../fixtures/store/records';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -65,4 +65,30 @@ test('an import key written to the journal only (no snapshot yet) is there after
   assert.equal(replayed.recovery.replayedEntries, 1);
   assert.deepEqual([...replayed.importedKeys(['import:b:0'])], ['import:b:0']);
   replayed.close();
+});
+
+test('a store a development build left at v3 with import keys (no cache-split columns) still records requests', async () => {
+  // Before escalate9's v3 was merged, the import-key step ran as v3: such a store skipped the
+  // cache-split columns, and every request record then failed ("no column named cached_tokens").
+  const dir = tempDir();
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  migrate(db, 2);
+  db.exec('ALTER TABLE outcomes ADD COLUMN import_key TEXT');
+  db.exec('CREATE UNIQUE INDEX outcomes_import_key ON outcomes(import_key)');
+  db.run("UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  writeFileSync(path.join(dir, SNAPSHOT_FILE), db.export());
+  db.close();
+
+  const store = await openStore({ dataDir: dir });
+  assert.equal(store.recovery.schemaVersionFound, 3);
+  const usage = {
+    prompt_tokens: 1000,
+    completion_tokens: 10,
+    total_tokens: 1010,
+    prompt_tokens_details: { cached_tokens: 800 },
+  };
+  store.saveRequest(makeRequest(0, { usage }));
+  assert.deepEqual(store.listDecisions({ limit: 1 })[0]?.usage, usage);
+  store.close();
 });
