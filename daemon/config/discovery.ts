@@ -12,6 +12,8 @@ export interface DiscoveryOptions {
   env: Record<string, string | undefined>;
   /** Default: $OLLAMA_HOST, else http://127.0.0.1:11434. */
   ollamaBase?: string | undefined;
+  /** The config file a daemon on discovered models watches for (<data dir>/config.yaml), named in the log. */
+  configFile?: string;
   timeoutMs?: number;
 }
 
@@ -106,8 +108,8 @@ export async function discoverModels(options: DiscoveryOptions): Promise<Discove
   if (unique.length === 0) {
     log.push(
       'No models found. The daemon still serves the API, but chat requests get 503 until you add a model: ' +
-        'write ~/.fugusashi/config.yaml (see config.yaml in the package; read as soon as it is written), or start Ollama ' +
-        'and `ollama pull llama3.2:1b`, or set OPENAI_API_KEY / ANTHROPIC_API_KEY, and restart.',
+        `write ${options.configFile ?? '~/.fugusashi/config.yaml'} (see config.yaml in the package; read as soon as it ` +
+        'is written), or start Ollama and `ollama pull llama3.2:1b` or set OPENAI_API_KEY / ANTHROPIC_API_KEY and restart.',
     );
   } else log.push(`Pool: ${unique.map((m) => m.name).join(', ')}; default ${defaultModel}.`);
   return { models: unique, defaultModel, log };

@@ -119,7 +119,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedRe
     log.push(
       `${inCwd} is not read without --config (0.3.0 read it by default): run "fugusashi serve --config ${CONFIG_FILE_NAME}" or copy it to ${inDataDir}.`,
     );
-  const found = await discoverModels({ env: options.env, ollamaBase: options.ollamaBase });
+  const found = await discoverModels({ env: options.env, ollamaBase: options.ollamaBase, configFile: inDataDir });
   log.push(...found.log);
   const config = applyDefaults({ models: found.models, default_model: found.defaultModel }, options, null);
   return { config, source: 'discovery', path: null, log };

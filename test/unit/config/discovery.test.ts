@@ -113,6 +113,11 @@ test('nothing found: an empty pool, and the log says how to add a model', async 
   assert.equal(r.config.server.port, 6060);
   assert.equal(r.config.server.dataDir, path.join(home, '.fugusashi'));
   assert.match(r.log[0]!, /No config file/);
+
+  // With another data dir and nothing to discover, the log names the file that daemon watches for.
+  const dataDir = path.join(home, 'elsewhere');
+  const empty = await resolveConfig({ env: {}, ollamaBase: `http://127.0.0.1:${port}`, homeDir: home, dataDir });
+  assert.match(empty.log.join('\n'), new RegExp(`write ${path.join(dataDir, 'config.yaml').replace(/[.]/g, '\\.')} `));
 });
 
 test('a probe that gets no answer gives up after the timeout', async (t) => {
