@@ -6,6 +6,7 @@ import { afterEach, test } from 'node:test';
 import { openStore, SCHEMA_VERSION, SNAPSHOT_FILE, type SqlJsStore } from '../../../daemon/store';
 import { migrate } from '../../../daemon/store/schema';
 import { loadSqlJs } from '../../../daemon/store/sqljs';
+import { insertRequestAsV1 } from '../../fixtures/store/old-requests';
 import { makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 
 const dirs: string[] = [];
@@ -223,34 +224,7 @@ test('a schema version 2 database migrates: a record priced with the prompt-cach
   const withSplit = makeRequest(0, {
     usage: { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_tokens_details: split },
   });
-  for (const r of [withSplit, makeRequest(1)]) {
-    db.run(
-      `INSERT INTO requests (request_id, created_at, source, requested_model, prompt_preview, decision_json, model,
-         strategy, confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens, total_tokens,
-         cost_usd, latency_ms, record_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        r.request_id,
-        r.created_at,
-        r.source,
-        r.requested_model,
-        r.routing_text.slice(0, 200),
-        Buffer.from(JSON.stringify(r.decision)),
-        r.decision.model,
-        r.decision.strategy,
-        r.decision.confidence,
-        r.decision.latency_ms,
-        r.status,
-        r.answered_by,
-        r.usage?.prompt_tokens ?? null,
-        r.usage?.completion_tokens ?? null,
-        r.usage?.total_tokens ?? null,
-        r.cost_usd,
-        r.latency_ms,
-        Buffer.from(JSON.stringify(r)),
-      ],
-    );
-  }
+  for (const r of [withSplit, makeRequest(1)]) insertRequestAsV1(db, r);
   writeFileSync(path.join(dir, SNAPSHOT_FILE), db.export());
   db.close();
 
