@@ -350,8 +350,20 @@ export class PostgresStore implements Store {
     return outcomes;
   }
 
+  /**
+   * Read on the request path, so with the request path's time limit. With the database slow or down
+   * the rows are imported anyway: they spool like any write, and the outcomes' unique op_key stores
+   * each once when they reach PostgreSQL; only this answer's count of rows already there is unknown.
+   */
   importedKeys(keys: readonly string[]): Set<string> {
-    return keys.length === 0 ? new Set() : queries.importedOpKeys(this.bulkReader, keys);
+    if (keys.length === 0) return new Set();
+    try {
+      return queries.importedOpKeys(this.reader, keys);
+    } catch (err) {
+      if (!(err instanceof FugusashiError && err.kind === 'StoreUnavailable')) throw err;
+      this.log(`store: import keys not checked (${err.message}); PostgreSQL skips rows it has when they arrive`);
+      return new Set();
+    }
   }
 
   /** Checks the rows and numbers them; the caller spools them. */

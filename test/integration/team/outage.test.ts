@@ -93,6 +93,15 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     assert.equal(stats.status, 503);
     assert.equal(((await stats.json()) as { error: { code: string } }).error.code, 'store_unavailable');
     assert.ok(Date.now() - started < 3000);
+    // An import goes on too: its rows spool like any write (which of them PostgreSQL already has is
+    // checked when they reach it); it got 503 before.
+    const rows = [
+      { prompt: 'outage import one', model: 'model-a', score: 1 },
+      { prompt: 'outage import two', model: 'model-b', score: 0 },
+    ];
+    const imported = await postJson(`${replica.url}/v1/routing/training`, rows);
+    assert.equal(imported.status, 200, await imported.clone().text());
+    assert.equal(((await imported.json()) as { added: number }).added, 2);
 
     // Killed while the database is down: only the spool on disk has the last answers.
     const dataDir = replica.dataDir;
@@ -108,6 +117,27 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     );
     const ids = await storedIds(url);
     assert.equal(acknowledged.filter((id) => ids.has(id)).length, 25);
+    const importedPrompts = async (): Promise<number> => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows: found } = await client.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM outcomes WHERE prompt LIKE 'outage import %'",
+        );
+        return found[0]?.n ?? 0;
+      } finally {
+        await client.end();
+      }
+    };
+    assert.ok(
+      await waitFor(async () => (await importedPrompts()) === 2, 20_000),
+      'the spooled import reached PostgreSQL',
+    );
+    // The same rows again, the database up: recognised, stored once.
+    const again = await postJson(`${replica.url}/v1/routing/training`, rows);
+    const answer = (await again.json()) as { added: number; already_imported: number };
+    assert.deepEqual([answer.added, answer.already_imported], [0, 2]);
+    assert.equal(await importedPrompts(), 2);
 
     // A restart of PostgreSQL under the running daemon: it reconnects by itself.
     db.stop('fast');
