@@ -42,6 +42,7 @@ import {
   type DaemonStatus,
 } from '../../../shared/protocol';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+import { connectWindow } from '../../helpers/rpc-window';
 
 const Initialize = new RequestType<unknown, { capabilities: object; serverInfo: { name: string } }, void>('initialize');
 const Shutdown = new RequestType0<null, void>('shutdown');
@@ -184,21 +185,15 @@ describe('JSON-RPC door', () => {
     for (const streamId of [undefined, 'gone']) {
       d.fakes['model-a']!.reset();
       d.fakes['model-a']!.set({ hang: true });
-      const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
-      const socket = net.connect(info.rpc.path);
-      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-      const c = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
-      c.listen();
-      await c.sendRequest(Initialize, { processId: process.pid, capabilities: {} });
-      void c
+      const window = await connectWindow(d.dataDir);
+      void window.connection
         .sendRequest(ChatRequest, {
           request: { model: 'model-a', messages: [{ role: 'user', content: `left ${streamId ?? 'unstreamed'}` }] },
           ...(streamId ? { streamId } : {}),
         })
         .catch(() => undefined);
       const upstream = await d.fakes['model-a']!.waitForRequest(1, 3000);
-      c.dispose();
-      socket.destroy();
+      window.close();
       assert.equal(await upstream.closed, 'client-closed', `streamId ${streamId}`);
       // Stopped because the window left (not by the upstream timing out later).
       let error = '';
