@@ -20,7 +20,7 @@ import { RequestOutcome } from '../outcome';
 import type { ServiceConfig, ServiceDeps } from '../deps';
 import type { RunContext } from '../ports';
 import { ORCHESTRATE_MODEL, type Routed } from '../routing';
-import type { ChatService, ChatStream, LiveEvents } from '../types';
+import { laterDecision, type ChatService, type ChatStream, type LiveEvents } from '../types';
 import { estimateUsage, isUsage, newRequestId, usageCost } from '../usage';
 import { modelFingerprint, requestKey, routingFingerprint } from './key';
 import type { CachedAnswer, CacheEntry } from './port';
@@ -274,7 +274,12 @@ export class CachedChat implements ChatService {
     let finish: CachedAnswer['finish_reason'] = null;
     let usage: Usage | null = null;
     const calls: { id?: string; name: string; arguments: string }[] = [];
+    // The model that wrote the answer: a later decision names another one (an escalated team its
+    // budget stopped, the routed model answering), and that model's answer is cached as the
+    // same answer given whole would be.
+    let answeredBy = opened.answeredBy;
     for await (const chunk of opened.chunks) {
+      if (laterDecision(opened, chunk)) answeredBy = chunk.model;
       const choice = chunk.choices[0];
       if (choice) {
         if (choice.delta.content) content += choice.delta.content;
@@ -299,7 +304,7 @@ export class CachedChat implements ChatService {
         type: 'function',
         function: { name: c.name, arguments: c.arguments },
       }));
-    await this.remember(policy, request, opened.answeredBy, answer, usage, performance.now() - started);
+    await this.remember(policy, request, answeredBy, answer, usage, performance.now() - started);
   }
 
   /**

@@ -195,15 +195,40 @@ describe('orchestrator.auto_escalate_below', () => {
 });
 
 /** A daemon whose `auto` requests escalate (predicted 0.3 < 0.6) to a team with this budget. */
-function startEscalatingDaemon(maxCostUsd: number): Promise<TestDaemon> {
+function startEscalatingDaemon(maxCostUsd: number, extra: Record<string, unknown> = {}): Promise<TestDaemon> {
   predicted = 0.3;
   return startTestDaemon({
     learner: () => learner,
     config: {
       routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false },
       orchestrator: { planner: 'model-b', synthesizer: 'model-b', auto_escalate_below: 0.6, max_cost_usd: maxCostUsd },
+      ...extra,
     },
   });
+}
+
+/** `auto` asked once streamed, then again not streamed: the second answer's decision. */
+async function streamedThenAgain(d: TestDaemon, question: string): Promise<RoutingDecision | undefined> {
+  const messages = [{ role: 'user', content: question }];
+  const streamed = await fetch(`${d.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'auto', stream: true, messages }),
+  });
+  assert.equal(streamed.status, 200);
+  const chunks = (await streamed.text())
+    .split('\n')
+    .filter((l) => l.startsWith('data: {'))
+    .map((l) => JSON.parse(l.slice(6)) as ChatCompletionChunk);
+  const decisions = chunks.filter((c) => c.routing_decision).map((c) => c.routing_decision!);
+  assert.equal(decisions.at(-1)?.model, 'model-a', JSON.stringify(decisions));
+  const again = await fetch(`${d.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'auto', messages }),
+  });
+  assert.equal(again.status, 200);
+  return ((await again.json()) as ChatCompletion).routing_decision;
 }
 
 describe('auto-escalation the orchestrator budget cannot pay for', () => {
@@ -428,5 +453,25 @@ describe('auto-escalation its budget stops after the planner ran', () => {
         ['synthesis', 'failed'],
       ],
     );
+  });
+});
+
+describe('the response cache keeps what the routed model wrote after the team stopped', () => {
+  // The same answer given whole was cached (it names model-a); streamed after the team's progress
+  // went out, it was not: the stream was opened as the team's, a model the cache does not price.
+  // (A team stopped before its progress went out hands over a stream opened as model-a's: cached.)
+  test('streamed after the team was shown live: asked again, the answer comes from the cache', async () => {
+    const d = await startEscalatingDaemon(0.025, { cache: { exact: true } });
+    try {
+      d.fakes['model-b']!.hook = (req) =>
+        systemText(req).startsWith('You are the planner')
+          ? { text: '```json\n' + JSON.stringify(plan) + '\n```' }
+          : undefined;
+      const decision = await streamedThenAgain(d, 'a hard question to cache');
+      assert.equal(decision?.strategy, 'cache', JSON.stringify(decision));
+      assert.equal(decision?.model, 'model-a');
+    } finally {
+      await d.close();
+    }
   });
 });
