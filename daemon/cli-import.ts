@@ -11,7 +11,8 @@ Adds the outcomes in FILE to the running daemon's store, where the router learns
 the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json),
 a CSV score table (.csv), or Fugusashi 0.3.0's .fugusashi_data/outcomes.jsonl (its rated answers). Each row counts with its own weight when it has one. The daemon of the
 data dir must be running (fugusashi serve). Importing a file again stores only the rows not imported
-before: a 0.3.0 record by its request id or timestamp, a row with a uid column by its uid, model,
+before: a 0.3.0 record by its request id or timestamp and its rating (re-rated since, it adds the new
+rating), a row with a uid column by its uid, model,
 prompt and occurrence, a line of \`fugusashi export\` by its id and content (so an export taken again brings only
 the new outcomes), any other row by the file and its position in it.`;
 
@@ -22,12 +23,27 @@ export interface ImportDeps {
   out(text: string): void;
 }
 
-/** The Content-Type the training route reads FILE's format by. */
-function contentTypeOf(file: string, text: string): string {
+/**
+ * FILE as the training route reads a whole file: JSON lines or CSV, by its Content-Type. A JSON
+ * array goes as JSON lines, one row a line: the route takes a JSON array body as rows a tool sends
+ * (each stored every time, like ratings), while a file imported again must add nothing twice.
+ */
+function fileBody(file: string, text: string): { contentType: string; body: string } {
   const ext = path.extname(file).toLowerCase();
-  if (ext === '.csv') return 'text/csv';
-  if (ext === '.json' || text.trimStart().startsWith('[')) return 'application/json';
-  return 'application/x-ndjson';
+  if (ext === '.csv') return { contentType: 'text/csv', body: text };
+  if (ext === '.json' || text.trimStart().startsWith('[')) {
+    let rows: unknown;
+    try {
+      rows = JSON.parse(text);
+    } catch {
+      rows = undefined;
+    }
+    // Not a JSON array: sent as it is, and the daemon says what is wrong with it.
+    if (Array.isArray(rows))
+      return { contentType: 'application/x-ndjson', body: rows.map((row) => JSON.stringify(row)).join('\n') + '\n' };
+    return { contentType: 'application/json', body: text };
+  }
+  return { contentType: 'application/x-ndjson', body: text };
 }
 
 export async function importOutcomes(file: string, deps: ImportDeps): Promise<number> {
@@ -40,13 +56,14 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
   const daemon = await deps.runningDaemon(deps.dataDir);
   if (!daemon)
     throw new Error(`no daemon is running for ${deps.dataDir}: start it (fugusashi serve), then import again`);
+  const { contentType, body: sent } = fileBody(file, text);
   const res = await fetch(`${daemon.url}/v1/routing/training`, {
     method: 'POST',
     headers: {
-      'content-type': contentTypeOf(file, text),
+      'content-type': contentType,
       ...(deps.token ? { authorization: `Bearer ${deps.token}` } : {}),
     },
-    body: text,
+    body: sent,
   });
   const body = (await res.json().catch(() => ({}))) as {
     added?: number;

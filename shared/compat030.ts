@@ -82,7 +82,11 @@ export type FeedbackStats030 = FeedbackStats & {
 /** POST /v1/routing/training */
 export interface TrainingResult030 {
   added: number;
-  /** Rows an earlier import of the same file or rows already stored (not stored twice). */
+  /**
+   * Rows whose identity (a uid, a 0.3.0 record's id, an export line's id, or the file and position
+   * in a whole-file import) the store already held: not stored twice. JSON rows without one are
+   * ratings of their own, stored each time they are sent.
+   */
   already_imported: number;
   status: 'ok';
   indexed: number;

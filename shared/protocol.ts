@@ -64,8 +64,10 @@ export const RankingsRequest = new RequestType<void, ModelRanking[], void>(OPS.r
 /** client → daemon */
 export const FeedbackStatsRequest = new RequestType<void, FeedbackStats, void>(OPS.feedbackStats.rpc);
 /**
- * client → daemon: seed training rows. `already_imported`: rows the same batch sent before stored
- * already (left out, not counted twice).
+ * client → daemon: seed training rows. A row is stored each time it is sent unless it carries an
+ * identity (a `uid`, a 0.3.0 record's request id or timestamp, a `fugusashi export` line's id):
+ * `already_imported` counts the rows whose identity the store already held (left out, not counted
+ * twice).
  */
 export const TrainingRequest = new RequestType<
   { rows: TrainingRow[] },

@@ -156,10 +156,17 @@ export interface Store {
   saveRequest(record: RequestRecord): void;
   /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */
   addFeedback(feedback: FeedbackRecord): void;
-  /** Returns the new rows with their ids. */
-  addOutcomes(rows: NewOutcome[]): Outcome[];
-  /** Which of these import keys the store already holds (an outcome was imported with it). */
-  importedKeys(keys: readonly string[]): Set<string>;
+  /**
+   * Returns the new rows with their ids. `learnWhenStored`: rows whose import keys could not be
+   * checked (importedKeys gave null); the store hands each to its learner listeners once it has
+   * stored it, and none it already had, instead of the caller learning them at once.
+   */
+  addOutcomes(rows: NewOutcome[], options?: { learnWhenStored?: boolean }): Outcome[];
+  /**
+   * Which of these import keys the store already holds (an outcome was imported with it); null when
+   * it cannot tell now (PostgreSQL down: see addOutcomes' learnWhenStored).
+   */
+  importedKeys(keys: readonly string[]): Set<string> | null;
   /** All outcomes with id > afterId, oldest first (for loading and incremental learning). */
   listOutcomes(afterId?: number): Outcome[];
   countOutcomes(): number;

@@ -99,28 +99,36 @@ export class Feedback implements FeedbackService {
     this.learn([{ ...row, created_at: this.now() }]);
   }
 
+  /** Rows sent as JSON (HTTP, JSON-RPC): a row without an identity of its own is always stored. */
   addTraining(rows: unknown): TrainingResult {
-    return this.importRows(rows, sourceDigest(JSON.stringify(rows) ?? ''));
+    return this.importRows(rows, sourceDigest(JSON.stringify(rows) ?? ''), false);
   }
 
+  /** A whole file (JSON lines or CSV): the same file again stores none of its rows again. */
   importTraining(text: string, format: 'jsonl' | 'csv'): TrainingResult {
-    return this.importRows(format === 'csv' ? parseCsv(text) : parseJsonLines(text), sourceDigest(text));
+    return this.importRows(format === 'csv' ? parseCsv(text) : parseJsonLines(text), sourceDigest(text), true);
   }
 
   /**
    * Stores the rows not imported before (import-keys.ts: a row's key comes from its source, whose
-   * digest is `digest`), so a file imported twice counts once; the learner sees only the new ones.
+   * digest is `digest`; a row with no key is always new), so a file imported twice counts once; the
+   * learner sees only the new ones.
    */
-  private importRows(rows: unknown, digest: string): TrainingResult {
-    const { rows: valid, keys, skipped } = validateRows(rows, digest);
-    const stored = this.deps.store.importedKeys(keys);
+  private importRows(rows: unknown, digest: string, wholeFile: boolean): TrainingResult {
+    const { rows: valid, keys, skipped } = validateRows(rows, digest, wholeFile);
+    const keyed = keys.filter((key): key is string => key !== undefined);
+    // null: the store cannot tell now (PostgreSQL down). The keyed rows are stored anyway and learned
+    // once the database has them: it keeps one outcome per key, so a row it already had is neither
+    // stored nor learned twice (learned now, it would count twice in the learner).
+    const stored = keyed.length > 0 ? this.deps.store.importedKeys(keyed) : new Set<string>();
+    const seen = stored ?? new Set<string>();
     const created_at = this.now();
-    const fresh: NewOutcome[] = [];
+    const now: NewOutcome[] = [];
+    const whenStored: NewOutcome[] = [];
     valid.forEach((r, i) => {
-      const key = keys[i]!;
-      if (stored.has(key)) return;
-      stored.add(key); // a key twice in one source (two exports of one store concatenated) counts once too
-      fresh.push({
+      const key = keys[i];
+      if (key !== undefined && seen.has(key)) return;
+      const row: NewOutcome = {
         prompt: r.prompt,
         model: r.model,
         score: r.score,
@@ -128,11 +136,15 @@ export class Feedback implements FeedbackService {
         source: 'seed',
         request_id: null,
         created_at,
-        import_key: key,
-      });
+      };
+      if (key !== undefined) {
+        row.import_key = key;
+        seen.add(key); // a key twice in one source (two exports of one store concatenated) counts once too
+      }
+      (key !== undefined && stored === null ? whenStored : now).push(row);
     });
-    const added = this.learn(fresh);
-    const result: TrainingResult = { added, already_imported: valid.length - fresh.length };
+    const added = this.learn(now) + this.learnWhenStored(whenStored);
+    const result: TrainingResult = { added, already_imported: valid.length - now.length - whenStored.length };
     // Records of a 0.3.0 outcomes.jsonl that carried no judgement (unrated, failed).
     if (skipped > 0) result.skipped = skipped;
     return result;
@@ -186,6 +198,12 @@ export class Feedback implements FeedbackService {
     this.sinceRetrain += saved.length;
     if (every > 0 && this.sinceRetrain >= every) this.retrain();
     return saved.length;
+  }
+
+  /** Rows the store hands to the learner itself once it has stored them (importRows). */
+  private learnWhenStored(rows: NewOutcome[]): number {
+    if (rows.length === 0) return 0;
+    return this.deps.store.addOutcomes(rows, { learnWhenStored: true }).length;
   }
 
   private now(): number {

@@ -1,11 +1,14 @@
-// The identity of an imported training row, so importing the same file (or POSTing the same rows)
-// twice stores each row once, while two people's identical ratings stay two outcomes.
+// The identity of an imported training row, so importing the same file (or sending the same
+// identified rows) twice stores each row once, while two people's identical ratings stay two
+// outcomes.
 //
 // A row is named by what identifies it in its source:
 // - a Fugusashi 0.3.0 outcome record by its request id (`request_id` or `uid`) when it has one, else
-//   by its timestamp, model and prompt: the key 0.3.0's own log repeats when a record is rated
-//   later (outcomes-030.ts). So an outcomes.jsonl that grew since the last import brings only the
-//   new records.
+//   by its timestamp, model and prompt (the key 0.3.0's own log repeats when a record is rated
+//   later, outcomes-030.ts), and by its score: 0.3.0 appends the record again each time it is
+//   rated, so a record re-rated with another score is another judgement (as a second rating of a
+//   request is here), while an outcomes.jsonl that grew since the last import brings only the new
+//   judgements;
 // - any other row by its `uid` column when the file has one, with the row's model and prompt (a
 //   score table names a prompt by its uid and rates several models on it, one row each, and another
 //   data set numbers its prompts 1, 2, … too) and its occurrence among the source's rows with those
@@ -13,8 +16,15 @@
 //   the first ones in the same order);
 // - a row of `fugusashi export` (an outcome with its id, source and created_at) by all of those: an
 //   export taken again after more ratings is another file, yet its old rows are the same outcomes;
-// - else by its position in the source and the source's own digest: the same file again gives the
-//   same keys, another person's file (another digest) other keys, even where a row is identical.
+// - else, in a whole file (`fugusashi import`, a JSON-lines or CSV body), by its position in the
+//   file and the file's own digest: the same file again gives the same keys, another person's file
+//   (another digest) other keys, even where a row is identical;
+// - else (rows sent as JSON by a rating tool or a script, 0.3.0's "seed" route) by nothing: such a
+//   row is a judgement of its own each time it is sent, like a rating, and always stored.
+//
+// In team mode the PostgreSQL store scopes every key by the API key that imported it
+// (store/postgres/store.ts): one user's import run twice stores its rows once, two users' identical
+// files stay two users' judgements.
 import { createHash } from 'node:crypto';
 import { isOutcome030 } from './outcomes-030';
 
@@ -25,19 +35,24 @@ export function sourceDigest(source: string): string {
 
 /**
  * The import keys of one source, whose digest is `digest`: the returned function names row `index`
- * of it (as given, before any translation); call it for the rows in order.
+ * of it (as given, before any translation; `score` is the score it translates to); call it for the
+ * rows in order. `wholeFile`: the source is a file, so a row without an identity of its own is
+ * named by its position in it; otherwise such a row gets no key (undefined) and is always stored.
  */
-export function importKeys(digest: string): (row: unknown, index: number) => string {
+export function importKeys(
+  digest: string,
+  wholeFile: boolean,
+): (row: unknown, index: number, score: number) => string | undefined {
   const occurrences = new Map<string, number>();
-  return (row, index) => {
+  return (row, index, score) => {
     if (row && typeof row === 'object' && !Array.isArray(row)) {
       const r = row as Record<string, unknown>;
       if (isOutcome030(r)) {
         const id = idIn(r['request_id']) ?? idIn(r['uid']);
-        if (id !== null) return `import:030:id:${id}`;
+        if (id !== null) return `import:030:id:${id}:score:${score}`;
         const timestamp = idIn(r['timestamp']);
         if (timestamp !== null)
-          return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}`;
+          return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}:score:${score}`;
       } else {
         const uid = idIn(r['uid']);
         if (uid !== null) {
@@ -53,7 +68,7 @@ export function importKeys(digest: string): (row: unknown, index: number) => str
         }
       }
     }
-    return `import:${digest}:${index}`;
+    return wholeFile ? `import:${digest}:${index}` : undefined;
   };
 }
 

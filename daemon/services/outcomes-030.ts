@@ -18,27 +18,47 @@ export function isOutcome030(row: unknown): row is Record<string, unknown> {
 /**
  * `rows` with each 0.3.0 outcome record turned into a `{prompt, model, score}` row and the others as
  * they are, index for index; null where a record has nothing to learn (unrated or failed: counted
- * in `skipped`) or is an earlier copy of a record rated later.
+ * in `skipped` once per record) or repeats a judgement an earlier copy of it made.
+ *
+ * 0.3.0 appended the whole record again each time it was rated (record_user_rating): the unrated
+ * copy teaches nothing once a rated one exists, and each different score is a judgement of its own,
+ * as 0.3.0 itself counted every line when it loaded the file and every rating in its rankings, and
+ * as a second POST /v1/feedback/rate here adds a second outcome. So the file imported whole, or
+ * imported before the re-rating and again after it, ends with the same outcomes.
  */
 export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]; skipped: number } {
-  // A rated record repeats the unrated one (same timestamp, prompt, model): the last copy counts.
+  // Per record (same timestamp, prompt, model): whether any copy judges it, and its last copy.
+  const judged = new Set<string>();
   const last = new Map<string, number>();
   rows.forEach((row, i) => {
-    if (isOutcome030(row)) last.set(recordKey(row), i);
+    if (!isOutcome030(row)) return;
+    const key = recordKey(row);
+    last.set(key, i);
+    if (judgementOf(row) !== null) judged.add(key);
   });
   if (last.size === 0) return { rows: [...rows], skipped: 0 };
   let skipped = 0;
+  const seen = new Set<string>();
   const out = rows.map((row, i) => {
     if (!isOutcome030(row)) return row;
-    if (last.get(recordKey(row)) !== i) return null;
-    const score = scoreOf(row);
-    if (row['error'] === true || score === null) {
-      skipped++;
+    const key = recordKey(row);
+    const score = judgementOf(row);
+    if (score === null) {
+      // Nothing to learn from this record at all (never rated, or failed): counted once.
+      if (!judged.has(key) && last.get(key) === i) skipped++;
       return null;
     }
+    const judgement = JSON.stringify([key, score]);
+    if (seen.has(judgement)) return null;
+    seen.add(judgement);
     return { prompt: row['prompt'], model: row['routed_to'], score };
   });
   return { rows: out, skipped };
+}
+
+/** A record's score, or null when it carries no judgement (unrated, or the request failed). */
+function judgementOf(r: Record<string, unknown>): number | null {
+  return r['error'] === true ? null : scoreOf(r);
 }
 
 function recordKey(r: Record<string, unknown>): string {

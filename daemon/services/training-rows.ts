@@ -11,11 +11,15 @@ import { rowsFromOutcomes030 } from './outcomes-030';
 export const MAX_ROWS_PER_IMPORT = 200_000;
 
 /**
- * The rows to learn with each one's import key (import-keys.ts; `digest` is the source's), and how
- * many records of a 0.3.0 outcomes.jsonl had nothing to learn from (outcomes-030.ts). Rows are
- * numbered as given in errors.
+ * The rows to learn with each one's import key (import-keys.ts; `digest` is the source's, `wholeFile`
+ * whether it is a file; undefined for a row with no identity), and how many records of a 0.3.0
+ * outcomes.jsonl had nothing to learn from (outcomes-030.ts). Rows are numbered as given in errors.
  */
-export function validateRows(rows: unknown, digest: string): { rows: TrainingRow[]; keys: string[]; skipped: number } {
+export function validateRows(
+  rows: unknown,
+  digest: string,
+  wholeFile: boolean,
+): { rows: TrainingRow[]; keys: (string | undefined)[]; skipped: number } {
   if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
   if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
   if (rows.length > MAX_ROWS_PER_IMPORT) {
@@ -23,12 +27,13 @@ export function validateRows(rows: unknown, digest: string): { rows: TrainingRow
   }
   const translated = rowsFromOutcomes030(rows);
   const valid: TrainingRow[] = [];
-  const keys: string[] = [];
-  const keyOf = importKeys(digest);
+  const keys: (string | undefined)[] = [];
+  const keyOf = importKeys(digest, wholeFile);
   translated.rows.forEach((row, i) => {
     if (row === null) return;
-    valid.push(validateRow(row, i));
-    keys.push(keyOf(rows[i], i));
+    const checked = validateRow(row, i);
+    valid.push(checked);
+    keys.push(keyOf(rows[i], i, checked.score));
   });
   return { rows: valid, keys, skipped: translated.skipped };
 }

@@ -58,7 +58,10 @@ export interface ChatService {
 export interface TrainingResult {
   /** Rows stored now (and learned from). */
   added: number;
-  /** Rows an earlier import of the same source already stored: left out, not counted twice. */
+  /**
+   * Rows whose import key (import-keys.ts) the store already held, from an earlier import or earlier
+   * in this one: left out, not counted twice. Rows without one (JSON rows with no id) are never this.
+   */
   already_imported: number;
   /** Records of a 0.3.0 outcomes.jsonl with nothing to learn (unrated or failed). */
   skipped?: number;
@@ -66,9 +69,9 @@ export interface TrainingResult {
 
 export interface FeedbackService {
   rate(params: RateParams): RateResult;
-  /** Training rows; the same rows sent again are not stored again (TrainingResult.already_imported). */
+  /** Training rows sent as JSON: stored each time unless they carry an id (TrainingResult.already_imported). */
   addTraining(rows: unknown): TrainingResult;
-  /** Bulk import: JSON lines or CSV with a header row (prompt, model, score[, weight]). */
+  /** A whole file, JSON lines or CSV with a header row (prompt, model, score[, weight]): imported again, it adds nothing twice. */
   importTraining(text: string, format: 'jsonl' | 'csv'): TrainingResult;
   retrain(): { started: boolean };
   stats(): FeedbackStats;

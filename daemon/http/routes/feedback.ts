@@ -72,7 +72,9 @@ export const feedbackRoutes: FastifyPluginCallback<{ services: Services }> = (ap
     (request, reply) => reply.send(rateResult030(services.feedback.rate(request.body))),
   );
 
-  // JSON: `[{prompt, model, score}]` or `{rows: [...]}`; a JSONL or CSV body by its Content-Type.
+  // JSON: `[{prompt, model, score}]` or `{rows: [...]}`: rows a tool sends (0.3.0's "seed"), each
+  // stored every time unless it carries an id; a JSONL or CSV body (by its Content-Type) is a file,
+  // whose rows the same file sent again does not store twice.
   // Bulk imports are bigger than chat requests: this route alone accepts up to 64 MiB.
   app.post<{ Body: unknown }>('/v1/routing/training', { bodyLimit: TRAINING_BODY_LIMIT }, (request, reply) => {
     const body = request.body;

@@ -26,8 +26,12 @@ export type ToWorker =
 export type StoredWrite =
   | { seq: number; op: 'request'; data: RequestRecord; apiKeyId?: string | null }
   | { seq: number; op: 'feedback'; data: FeedbackRecord & { id: number }; opKey: string }
-  /** `op_key`: set on outcomes copied from another store (a second copy of the same one is skipped). */
-  | { seq: number; op: 'outcomes'; data: (Outcome & { op_key?: string })[] };
+  /**
+   * `op_key`: set on outcomes copied from another store or imported (a second copy of the same one
+   * is skipped). `learnWhenStored`: the rows stored are delivered to this daemon's learner like
+   * other replicas' outcomes (imported while their keys could not be checked).
+   */
+  | { seq: number; op: 'outcomes'; data: (Outcome & { op_key?: string })[]; learnWhenStored?: true };
 
 export type SyncReply =
   { id: number; ok: true; rows: Record<string, unknown>[] } | { id: number; ok: false; error: string };

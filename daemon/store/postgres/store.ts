@@ -339,30 +339,37 @@ export class PostgresStore implements Store {
     this.spool({ seq: 0, op: 'outcomes', data: outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.opKey })) });
   }
 
-  addOutcomes(rows: NewOutcome[]): Outcome[] {
+  addOutcomes(rows: NewOutcome[], options: { learnWhenStored?: boolean } = {}): Outcome[] {
     const outcomes = this.numberOutcomes(rows);
     if (outcomes.length === 0) return outcomes;
     // An imported row's key is its op_key (the unique key `store copy` gives its rows, schema v4):
     // PostgreSQL stores one outcome per key, whichever daemon or copy brought it.
     const keyed = rows.some((row) => row.import_key !== undefined);
-    const data = keyed ? outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.import_key })) : outcomes;
-    this.spool({ seq: 0, op: 'outcomes', data });
+    const data = keyed
+      ? outcomes.map((o, i) => {
+          const key = rows[i]!.import_key;
+          return key === undefined ? o : { ...o, op_key: userKey(key) };
+        })
+      : outcomes;
+    this.spool({ seq: 0, op: 'outcomes', data, ...(options.learnWhenStored ? { learnWhenStored: true } : {}) });
     return outcomes;
   }
 
   /**
    * Read on the request path, so with the request path's time limit. With the database slow or down
-   * the rows are imported anyway: they spool like any write, and the outcomes' unique op_key stores
-   * each once when they reach PostgreSQL; only this answer's count of rows already there is unknown.
+   * the answer is null (not known): the rows are imported anyway with learnWhenStored, they spool
+   * like any write, and the outcomes' unique op_key stores each once when they reach PostgreSQL.
    */
-  importedKeys(keys: readonly string[]): Set<string> {
+  importedKeys(keys: readonly string[]): Set<string> | null {
     if (keys.length === 0) return new Set();
+    const byOpKey = new Map(keys.map((key) => [userKey(key), key]));
     try {
-      return queries.importedOpKeys(this.reader, keys);
+      const found = queries.importedOpKeys(this.reader, [...byOpKey.keys()]);
+      return new Set([...found].map((opKey) => byOpKey.get(opKey) ?? opKey));
     } catch (err) {
       if (!(err instanceof FugusashiError && err.kind === 'StoreUnavailable')) throw err;
       this.log(`store: import keys not checked (${err.message}); PostgreSQL skips rows it has when they arrive`);
-      return new Set();
+      return null;
     }
   }
 
@@ -559,4 +566,15 @@ function traceOf(record: RequestRecord, feedback: FeedbackRecord[]): Trace {
   };
   if (record.steps) trace.steps = record.steps;
   return trace;
+}
+
+/**
+ * An import key as this request's API key stores it: in team mode each user's imports are told apart
+ * (two users importing identical files, or the same uid, stay two users' judgements), while one
+ * user's import run again, through any replica, is recognised. Without an API key (`store copy`, a
+ * daemon without keys) the key is as it is.
+ */
+function userKey(importKey: string): string {
+  const keyId = currentKeyId();
+  return keyId === null ? importKey : `user:${keyId}:${importKey}`;
 }

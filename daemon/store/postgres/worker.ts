@@ -103,19 +103,27 @@ const REQUEST_UPDATE = REQUEST_COLUMNS.split(',')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
 
-async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<void> {
+/** Writes one batch; returns the outcomes it stored that this daemon's learner is waiting for. */
+async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<Outcome[]> {
   // Requests first (the last write of an id wins, as in the embedded store), then feedback in order,
   // then outcomes; one transaction, so a batch is stored whole or not at all and retried whole.
   const requests = new Map<string, Extract<StoredWrite, { op: 'request' }>>();
   const feedback: Extract<StoredWrite, { op: 'feedback' }>[] = [];
   const outcomes: (Outcome & { op_key?: string })[] = [];
+  /** Ids of outcomes imported while their keys could not be checked (StoredWrite.learnWhenStored). */
+  const toLearn = new Map<number, Outcome>();
   for (const write of batch) {
     if (write.op === 'request') {
       requests.delete(write.data.request_id);
       requests.set(write.data.request_id, write);
     } else if (write.op === 'feedback') feedback.push(write);
-    else outcomes.push(...write.data);
+    else {
+      outcomes.push(...write.data);
+      if (write.learnWhenStored)
+        for (const { op_key: _key, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
+    }
   }
+  const learn: Outcome[] = [];
   const requestRows = [...requests.values()];
   for (let i = 0; i < requestRows.length; i += 200) {
     const chunk = requestRows.slice(i, i + 200);
@@ -185,12 +193,17 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
        VALUES ${valuesList(chunk.length, 9)} ON CONFLICT DO NOTHING RETURNING id`,
       params,
     );
+    for (const row of rows) {
+      const outcome = toLearn.get(Number(row.id));
+      if (outcome) learn.push(outcome);
+    }
     // Delivered at commit to every replica listening: they fetch these rows and learn from them.
     for (let k = 0; k < rows.length; k += 400) {
       const ids = rows.slice(k, k + 400).map((row) => row.id);
       await client.query('SELECT pg_notify($1, $2)', [OUTCOMES_CHANNEL, JSON.stringify({ r: init.replicaId, ids })]);
     }
   }
+  return learn;
 }
 
 /** Writes everything pending, batch by batch; false when the database is unreachable (all kept). */
@@ -202,9 +215,14 @@ async function flushPending(): Promise<boolean> {
     try {
       client = await checkOut();
       await client.query('BEGIN');
-      await writeBatch(client, batch);
+      const learn = await writeBatch(client, batch);
       await client.query('COMMIT');
       checkIn(client);
+      // Imported rows whose keys could not be checked, now stored (not those PostgreSQL already
+      // had): this daemon's learner takes them as it takes other replicas' outcomes.
+      const fresh = learn.filter((o) => !delivered.has(o.id));
+      for (const o of fresh) delivered.add(o.id);
+      if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh });
     } catch (err) {
       if (client) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -138,7 +138,8 @@ test('an import run twice stores its rows once; another file with the same ratin
   assert.doesNotMatch(other.stdout, /already imported/);
   assert.equal(await outcomes(), 10);
 
-  // The same rows POSTed twice to the training route: the answer says what was already there.
+  // A rating tool posting the same judgement for two real requests (0.3.0's "seed" route, rows with
+  // no id): two ratings. It used to answer {added: 0, already_imported: 1} the second time.
   const post = async (body: unknown) => {
     const res = await fetch(`${daemon.url}/v1/routing/training`, {
       method: 'POST',
@@ -149,7 +150,7 @@ test('an import run twice stores its rows once; another file with the same ratin
   };
   const haiku = [{ prompt: 'Write a haiku', model: 'cheap', score: 0.8 }];
   assert.deepEqual(await post(haiku), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
-  assert.deepEqual(await post(haiku), { added: 0, already_imported: 1, status: 'ok', indexed: 0 });
+  assert.deepEqual(await post(haiku), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
   // A row with a uid is that row wherever it comes from (another batch, the fields in another order).
   assert.deepEqual(await post([{ uid: 'r-1', prompt: 'Sort a list', model: 'cheap', score: 1 }]), {
     added: 1,
@@ -164,7 +165,16 @@ test('an import run twice stores its rows once; another file with the same ratin
     ]),
     { added: 1, already_imported: 1, status: 'ok', indexed: 1 },
   );
-  assert.equal(await outcomes(), 13);
+  assert.equal(await outcomes(), 14);
+
+  // The same rows as a .json file, imported twice (a re-run of the same import): stored once.
+  const json = path.join(dir, 'rows.json');
+  writeFileSync(json, JSON.stringify([haiku[0], { prompt: 'Name a river', model: 'strong', score: 1 }]));
+  const jsonFirst = await cli(['import', json, '--data-dir', dataDir]);
+  assert.match(jsonFirst.stdout, /imported 2 outcome\(s\)/);
+  const jsonAgain = await cli(['import', json, '--data-dir', dataDir]);
+  assert.match(jsonAgain.stdout, /imported 0 outcome\(s\) .*, skipped 2 already imported/);
+  assert.equal(await outcomes(), 16);
 });
 
 test('a score table with a uid per prompt keeps every model of it; another table numbered alike is new', async () => {

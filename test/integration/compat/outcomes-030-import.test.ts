@@ -122,6 +122,18 @@ test("fugusashi import reads 0.3.0's outcomes.jsonl: rated answers become outcom
   assert.equal(after.length, rows.length + 1);
   assert.equal(after.filter((r) => r.prompt === 'Tell me a joke').length, 1, 'not imported twice');
   assert.equal(after.find((r) => r.prompt === 'Write a Python function to sort a list')?.score, 0.75);
+
+  // The joke re-rated in 0.3.0 (2 → 4: the record appended again with the new rating), imported
+  // again: that new judgement is another outcome, as 0.3.0 counted every rating and as a second
+  // rating here adds one. It used to be skipped as already imported.
+  appendFileSync(file, JSON.stringify({ ...records[2], user_rating: 4 }) + '\n');
+  const rerated = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(rerated.stdout, /imported 1 outcome\(s\) .*, skipped 3 already imported/);
+  const jokes = (await exported()).filter((r) => r.prompt === 'Tell me a joke').map((r) => r.score);
+  assert.deepEqual(jokes, [0.25, 0.75]);
+  // The same file once more: nothing new.
+  const once = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(once.stdout, /imported 0 outcome\(s\) .*, skipped 4 already imported/);
 });
 
 test("0.3.0's training rows without a score are good examples (score 1)", async () => {

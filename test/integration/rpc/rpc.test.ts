@@ -136,9 +136,13 @@ describe('JSON-RPC door', () => {
     assert.ok(fb.ratings >= 1);
     const added = await c.sendRequest(TrainingRequest, { rows: [{ prompt: 'p', model: 'model-a', score: 1 }] });
     assert.deepEqual(added, { added: 1, already_imported: 0 });
-    // The same rows sent again (a retry): stored once, and the answer says so.
+    // The same judgement sent again (another request rated alike): another rating, not "already imported".
     const again = await c.sendRequest(TrainingRequest, { rows: [{ prompt: 'p', model: 'model-a', score: 1 }] });
-    assert.deepEqual(again, { added: 0, already_imported: 1 });
+    assert.deepEqual(again, { added: 1, already_imported: 0 });
+    // A row with an id sent again (a retry) is stored once, and the answer says so.
+    const keyed = { uid: 'r-1', prompt: 'q', model: 'model-a', score: 1 };
+    assert.deepEqual(await c.sendRequest(TrainingRequest, { rows: [keyed] }), { added: 1, already_imported: 0 });
+    assert.deepEqual(await c.sendRequest(TrainingRequest, { rows: [keyed] }), { added: 0, already_imported: 1 });
     // No benchmark has run in this fresh data dir: the dashboard's benchmark tab gets null, not an error.
     assert.equal(await c.sendRequest(LastBenchmarkRequest, undefined), null);
     const health = await c.sendRequest(HealthRequest, undefined);

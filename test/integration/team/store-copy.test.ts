@@ -76,7 +76,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         team.listOutcomes().map(({ id: _id, ...o }) => o),
         want.outcomes,
       );
-      assert.deepEqual([...team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])], ['import:uid:u-2']);
+      assert.deepEqual([...(team.importedKeys(['import:uid:u-2', 'import:uid:u-9']) ?? [])], ['import:uid:u-2']);
     } finally {
       await team.closeAsync();
     }
