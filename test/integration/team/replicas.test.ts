@@ -2,6 +2,7 @@
 // decision on the others, and requests recorded by any replica show in every replica's stats.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { main as cli } from '../../../daemon/cli';
 import { startFake, type FakeUpstream } from '../../fakes';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
@@ -88,20 +89,37 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     assert.deepEqual([health.store.kind, health.store.up], ['postgres', true]);
   });
 
-  test('training rows sent again, to the same replica or another, are stored once and reported so', async () => {
+  test('a file of training rows sent again, to the same replica or another, is stored once and reported so', async () => {
     const [a, b] = replicas as [TeamReplica, TeamReplica];
-    const rows = [
-      { prompt: 'Rename a variable', model: 'model-a', score: 1 },
-      { prompt: 'Rename a variable', model: 'model-a', score: 1 },
-      { prompt: 'Summarise a paper', model: 'model-b', score: 0 },
-    ];
-    const send = async (replica: TeamReplica) => {
-      const res = await postJson(`${replica.url}/v1/routing/training`, rows);
+    // A JSON-lines body is a file (fugusashi import sends one): the same file again adds nothing.
+    const file =
+      [
+        { prompt: 'Rename a variable', model: 'model-a', score: 1 },
+        { prompt: 'Rename a variable', model: 'model-a', score: 1 },
+        { prompt: 'Summarise a paper', model: 'model-b', score: 0 },
+      ]
+        .map((row) => JSON.stringify(row))
+        .join('\n') + '\n';
+    const send = async (replica: TeamReplica, secret?: string) => {
+      const res = await fetch(`${replica.url}/v1/routing/training`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-ndjson',
+          ...(secret ? { authorization: `Bearer ${secret}` } : {}),
+        },
+        body: file,
+      });
       assert.equal(res.status, 200, await res.clone().text());
       return (await res.json()) as { added: number; already_imported: number };
     };
-    const outcomes = async (replica: TeamReplica) =>
-      ((await (await fetch(`${replica.url}/v1/feedback/stats`)).json()) as { outcomes: number }).outcomes;
+    const outcomes = async (replica: TeamReplica, secret?: string) =>
+      (
+        (await (
+          await fetch(`${replica.url}/v1/feedback/stats`, {
+            headers: secret ? { authorization: `Bearer ${secret}` } : {},
+          })
+        ).json()) as { outcomes: number }
+      ).outcomes;
     const before = await outcomes(a);
     assert.deepEqual(await send(a), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
     // A's own read waits for its writes: once it counts them, every replica's import sees them.
@@ -109,5 +127,28 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     assert.deepEqual(await send(a), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
     assert.deepEqual(await send(b), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
     assert.equal(await outcomes(b), before + 3);
+
+    // Two users, each with their own API key, importing the same file: two users' judgements. They
+    // used to be merged (the second user's import answered already_imported: 3, added 0).
+    const made = async (name: string) => {
+      let out = '';
+      const code = await cli(['keys', 'create', '--name', name, '--database', url], {
+        out: (t) => (out += t),
+        err: () => undefined,
+      });
+      assert.equal(code, 0);
+      return out.trim();
+    };
+    const ana = await made('ana');
+    const ben = await made('ben');
+    await new Promise((r) => setTimeout(r, 1200)); // the daemons refresh their keys every second
+    assert.deepEqual(await send(a, ana), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
+    assert.equal(await outcomes(a, ana), before + 6); // A's writes reached PostgreSQL (as above)
+    assert.deepEqual(await send(b, ben), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
+    assert.equal(await outcomes(b, ben), before + 9);
+    // Each one's import run again, on either replica: recognised.
+    assert.deepEqual(await send(b, ana), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.deepEqual(await send(a, ben), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.equal(await outcomes(a, ana), before + 9);
   });
 });
