@@ -95,11 +95,21 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     assert.ok(Date.now() - started < 3000);
     // An import goes on too: its rows spool like any write (which of them PostgreSQL already has is
     // checked when they reach it); it got 503 before.
-    const rows = [
-      { prompt: 'outage import one', model: 'model-a', score: 1 },
-      { prompt: 'outage import two', model: 'model-b', score: 0 },
-    ];
-    const imported = await postJson(`${replica.url}/v1/routing/training`, rows);
+    // A file (JSON lines, as fugusashi import sends one): sent again, its rows are recognised.
+    const rows =
+      [
+        { prompt: 'outage import one', model: 'model-a', score: 1 },
+        { prompt: 'outage import two', model: 'model-b', score: 0 },
+      ]
+        .map((row) => JSON.stringify(row))
+        .join('\n') + '\n';
+    const importFile = (r: TeamReplica) =>
+      fetch(`${r.url}/v1/routing/training`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: rows,
+      });
+    const imported = await importFile(replica);
     assert.equal(imported.status, 200, await imported.clone().text());
     assert.equal(((await imported.json()) as { added: number }).added, 2);
 
@@ -134,7 +144,7 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
       'the spooled import reached PostgreSQL',
     );
     // The same rows again, the database up: recognised, stored once.
-    const again = await postJson(`${replica.url}/v1/routing/training`, rows);
+    const again = await importFile(replica);
     const answer = (await again.json()) as { added: number; already_imported: number };
     assert.deepEqual([answer.added, answer.already_imported], [0, 2]);
     assert.equal(await importedPrompts(), 2);
