@@ -210,6 +210,70 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
     }
   });
 
+  test("down: a file imported again is not learned twice; a new file's rows are learned once stored", async () => {
+    // With the database down the daemon cannot check which rows it already has: it used to learn
+    // them all at once, so a re-run of an import counted its rows twice in the router (the
+    // explanation said "Learned from 4 past outcomes" for 2) while PostgreSQL stored them once.
+    const learnUrl = await createDatabase(db, 'outage_learn');
+    const learning = await spawnReplica(
+      teamConfig(fake.url, learnUrl, {
+        routing: { strategies: ['learned', 'cost', 'fallback'], exploration_rate: 0, min_confidence: 0 },
+      }),
+    );
+    const file = (rows: { prompt: string; model: string; score: number }[]) =>
+      rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+    const importFile = async (body: string) => {
+      const res = await fetch(`${learning.url}/v1/routing/training`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body,
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return (await res.json()) as { added: number };
+    };
+    /** How many outcomes the router says it learned from (its dry run's explanation). */
+    const learnedFrom = async (): Promise<number> => {
+      const res = await postJson(`${learning.url}/v1/routing/route`, {
+        messages: [{ role: 'user', content: 'Sort a list of numbers in Python' }],
+      });
+      const { explanation } = (await res.json()) as { explanation: string };
+      return Number(/Learned from (\d+) past outcome/.exec(explanation)?.[1] ?? -1);
+    };
+    const untilLearnedFrom = (n: number) => waitFor(async () => (await learnedFrom()) >= n, 30_000);
+    try {
+      const first = file([
+        { prompt: 'Sort a list in Python', model: 'model-a', score: 1 },
+        { prompt: 'Prove that 17 is prime', model: 'model-b', score: 1 },
+      ]);
+      assert.equal((await importFile(first)).added, 2);
+      assert.ok(await untilLearnedFrom(2), `learned from ${await learnedFrom()}`);
+
+      db.stop('immediate');
+      await importFile(first); // the import run again during the outage
+      await importFile(file([{ prompt: 'Reverse a string in Python', model: 'model-a', score: 1 }]));
+      db.start();
+      // Once the spool reached PostgreSQL (the database's count), the new row is learned too.
+      assert.ok(
+        await waitFor(async () => {
+          const client = new pg.Client({ connectionString: learnUrl });
+          await client.connect();
+          try {
+            const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM outcomes');
+            return rows[0]?.n === 3;
+          } finally {
+            await client.end();
+          }
+        }, 20_000),
+        'the spooled rows reached PostgreSQL, each once',
+      );
+      assert.ok(await untilLearnedFrom(3), `learned from ${await learnedFrom()}`);
+      assert.equal(await learnedFrom(), 3);
+    } finally {
+      db.start();
+      await learning.stop();
+    }
+  });
+
   test("down before a key spends: its budget still holds on the daemon's own counts", async () => {
     // A reservation the database could not take used to leave the request uncounted: with the
     // database down a key near its budget (or before its first answer) spent without limit.
