@@ -101,21 +101,21 @@ export class Feedback implements FeedbackService {
 
   /** Rows sent as JSON (HTTP, JSON-RPC): a row without an identity of its own is always stored. */
   addTraining(rows: unknown): TrainingResult {
-    return this.importRows(rows, sourceDigest(JSON.stringify(rows) ?? ''), false);
+    return this.importRows(rows, null);
   }
 
   /** A whole file (JSON lines or CSV): the same file again stores none of its rows again. */
   importTraining(text: string, format: 'jsonl' | 'csv'): TrainingResult {
-    return this.importRows(format === 'csv' ? parseCsv(text) : parseJsonLines(text), sourceDigest(text), true);
+    return this.importRows(format === 'csv' ? parseCsv(text) : parseJsonLines(text), sourceDigest(text));
   }
 
   /**
    * Stores the rows not imported before (import-keys.ts: a row's key comes from its source, whose
-   * digest is `digest`; a row with no key is always new), so a file imported twice counts once; the
-   * learner sees only the new ones.
+   * digest is `fileDigest`, null for rows sent as JSON; a row with no key is always new), so a file
+   * imported twice counts once; the learner sees only the new ones.
    */
-  private importRows(rows: unknown, digest: string, wholeFile: boolean): TrainingResult {
-    const { rows: valid, keys, skipped } = validateRows(rows, digest, wholeFile);
+  private importRows(rows: unknown, fileDigest: string | null): TrainingResult {
+    const { rows: valid, keys, skipped } = validateRows(rows, fileDigest);
     const keyed = keys.filter((key): key is string => key !== undefined);
     // null: the store cannot tell now (PostgreSQL down). The keyed rows are stored anyway and learned
     // once the database has them: it keeps one outcome per key, so a row it already had is neither

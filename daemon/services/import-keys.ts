@@ -28,20 +28,19 @@
 import { createHash } from 'node:crypto';
 import { isOutcome030 } from './outcomes-030';
 
-/** A digest of the whole source (the file's text, or the JSON of the rows sent). */
+/** A digest of a whole file's text. */
 export function sourceDigest(source: string): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 32);
 }
 
 /**
- * The import keys of one source, whose digest is `digest`: the returned function names row `index`
- * of it (as given, before any translation; `score` is the score it translates to); call it for the
- * rows in order. `wholeFile`: the source is a file, so a row without an identity of its own is
- * named by its position in it; otherwise such a row gets no key (undefined) and is always stored.
+ * The import keys of one source: the returned function names row `index` of it (as given, before any
+ * translation; `score` is the score it translates to); call it for the rows in order. `fileDigest`:
+ * the source is a whole file with this digest, so a row without an identity of its own is named by
+ * its position in it; null (rows sent as JSON): such a row gets no key (undefined), always stored.
  */
 export function importKeys(
-  digest: string,
-  wholeFile: boolean,
+  fileDigest: string | null,
 ): (row: unknown, index: number, score: number) => string | undefined {
   const occurrences = new Map<string, number>();
   return (row, index, score) => {
@@ -68,7 +67,7 @@ export function importKeys(
         }
       }
     }
-    return wholeFile ? `import:${digest}:${index}` : undefined;
+    return fileDigest === null ? undefined : `import:${fileDigest}:${index}`;
   };
 }
 

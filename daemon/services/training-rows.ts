@@ -11,14 +11,13 @@ import { rowsFromOutcomes030 } from './outcomes-030';
 export const MAX_ROWS_PER_IMPORT = 200_000;
 
 /**
- * The rows to learn with each one's import key (import-keys.ts; `digest` is the source's, `wholeFile`
- * whether it is a file; undefined for a row with no identity), and how many records of a 0.3.0
+ * The rows to learn with each one's import key (import-keys.ts; `fileDigest` is the whole file's, null
+ * for rows sent as JSON; undefined for a row with no identity), and how many records of a 0.3.0
  * outcomes.jsonl had nothing to learn from (outcomes-030.ts). Rows are numbered as given in errors.
  */
 export function validateRows(
   rows: unknown,
-  digest: string,
-  wholeFile: boolean,
+  fileDigest: string | null,
 ): { rows: TrainingRow[]; keys: (string | undefined)[]; skipped: number } {
   if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
   if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
@@ -28,7 +27,7 @@ export function validateRows(
   const translated = rowsFromOutcomes030(rows);
   const valid: TrainingRow[] = [];
   const keys: (string | undefined)[] = [];
-  const keyOf = importKeys(digest, wholeFile);
+  const keyOf = importKeys(fileDigest);
   translated.rows.forEach((row, i) => {
     if (row === null) return;
     const checked = validateRow(row, i);
