@@ -8,7 +8,7 @@ import { UsageError } from './app/flags';
 export const IMPORT_HELP = `Usage: fugusashi import FILE [--data-dir DIR] [--token T]
 
 Adds the outcomes in FILE to the running daemon's store, where the router learns from them at once:
-the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json),
+the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json, or {"rows": [...]}),
 a CSV score table (.csv), or Fugusashi 0.3.0's .fugusashi_data/outcomes.jsonl (its rated answers). Each row counts with its own weight when it has one. The daemon of the
 data dir must be running (fugusashi serve). Importing a file again stores only the rows not imported
 before: a 0.3.0 record by its request id or timestamp and its rating (re-rated since, it adds the new
@@ -32,13 +32,15 @@ function fileBody(file: string, text: string): { contentType: string; body: stri
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return { contentType: 'text/csv', body: text };
   if (ext === '.json' || text.trimStart().startsWith('[')) {
-    let rows: unknown;
+    let parsed: unknown;
     try {
-      rows = JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
-      rows = undefined;
+      parsed = undefined;
     }
-    // Not a JSON array: sent as it is, and the daemon says what is wrong with it.
+    // The route's two JSON shapes, `[...]` and `{rows: [...]}`, are both a file here.
+    const rows = Array.isArray(parsed) ? parsed : (parsed as { rows?: unknown } | undefined)?.rows;
+    // Neither: sent as it is, and the daemon says what is wrong with it.
     if (Array.isArray(rows))
       return { contentType: 'application/x-ndjson', body: rows.map((row) => JSON.stringify(row)).join('\n') + '\n' };
     return { contentType: 'application/json', body: text };

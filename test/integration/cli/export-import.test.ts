@@ -175,6 +175,16 @@ test('an import run twice stores its rows once; another file with the same ratin
   const jsonAgain = await cli(['import', json, '--data-dir', dataDir]);
   assert.match(jsonAgain.stdout, /imported 0 outcome\(s\) .*, skipped 2 already imported/);
   assert.equal(await outcomes(), 16);
+
+  // A .json file in the route's other JSON shape, {rows: [...]} (a body saved for curl): a file as
+  // well. It was sent as JSON rows, so each re-run stored its rows again (18, then 20 outcomes).
+  const wrapped = path.join(dir, 'wrapped.json');
+  writeFileSync(wrapped, JSON.stringify({ rows: [{ prompt: 'Name a lake', model: 'cheap', score: 1 }, haiku[0]] }));
+  const wrappedFirst = await cli(['import', wrapped, '--data-dir', dataDir]);
+  assert.match(wrappedFirst.stdout, /imported 2 outcome\(s\)/);
+  const wrappedAgain = await cli(['import', wrapped, '--data-dir', dataDir]);
+  assert.match(wrappedAgain.stdout, /imported 0 outcome\(s\) .*, skipped 2 already imported/);
+  assert.equal(await outcomes(), 18);
 });
 
 test('a score table with a uid per prompt keeps every model of it; another table numbered alike is new', async () => {
