@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { FeedbackRecord } from '../../shared/api';
 import type { NewOutcome, RequestRecord } from '../core/ports';
 import { openStore } from '../store';
-import { openPostgresStore, redactUrl } from '../store/postgres';
+import { importKeyOfOpKey, openPostgresStore, redactUrl } from '../store/postgres';
 import { migrate } from '../store/postgres/schema';
 import { createKey, listKeys, revokeKey, type KeyLimits } from './keys';
 import { DATABASE_URL_ENV } from './store';
@@ -385,10 +385,26 @@ export async function copyFromPostgres(url: string, dataDir: string): Promise<Co
     const outcomes = await client.query<Record<string, unknown>>(
       'SELECT prompt, model, score, weight, source, request_id, created_at, op_key FROM outcomes ORDER BY created_at, id',
     );
+    // An imported outcome's key (services/import-keys.ts: "import:…", in team mode per API key)
+    // comes back as its import key, so the file imported again here is recognised; a copy's own
+    // keys ("copy:…") stay behind. Two users who imported the same file keep both outcomes: the
+    // second keeps its key with the user (a data dir holds one outcome per import key).
+    // A key imported with no user is its own already (unique in PostgreSQL): the users' copies of it
+    // give way to it.
+    const taken = new Set<string>();
+    for (const row of outcomes.rows)
+      if (typeof row.op_key === 'string' && importKeyOfOpKey(row.op_key) === row.op_key) taken.add(row.op_key);
+    const importKeyOf = (opKey: unknown): { import_key: string } | Record<string, never> => {
+      if (typeof opKey !== 'string') return {};
+      const key = importKeyOfOpKey(opKey);
+      if (key === null) return {};
+      if (key === opKey) return { import_key: key };
+      const kept = taken.has(key) ? opKey : key;
+      taken.add(kept);
+      return { import_key: kept };
+    };
     const rows: NewOutcome[] = outcomes.rows.map((row) => ({
-      // An imported outcome's key (services/import-keys.ts: "import:…") comes back as its import
-      // key; a copy's own keys ("copy:…") stay behind.
-      ...(typeof row.op_key === 'string' && row.op_key.startsWith('import:') ? { import_key: row.op_key } : {}),
+      ...importKeyOf(row.op_key),
       prompt: String(row.prompt as string),
       model: String(row.model as string),
       score: Number(row.score),

@@ -363,6 +363,10 @@ export class PostgresStore implements Store {
   importedKeys(keys: readonly string[]): Set<string> | null {
     if (keys.length === 0) return new Set();
     const byOpKey = new Map(keys.map((key) => [userKey(key), key]));
+    // A key stored with no user (a history `store copy` brought from a data dir, an import with the
+    // daemon's own token) is everyone's: its owner sending the file again with an API key must not
+    // store it twice.
+    for (const key of keys) byOpKey.set(key, key);
     try {
       const found = queries.importedOpKeys(this.reader, [...byOpKey.keys()]);
       return new Set([...found].map((opKey) => byOpKey.get(opKey) ?? opKey));
@@ -576,5 +580,17 @@ function traceOf(record: RequestRecord, feedback: FeedbackRecord[]): Trace {
  */
 function userKey(importKey: string): string {
   const keyId = currentKeyId();
-  return keyId === null ? importKey : `user:${keyId}:${importKey}`;
+  return keyId === null ? importKey : `${USER_KEY_PREFIX}${keyId}:${importKey}`;
+}
+const USER_KEY_PREFIX = 'user:';
+
+/**
+ * An outcome's op_key as an import key without its user (userKey's inverse; `store copy` into a data
+ * dir, which has no users), or null when it is not an import key (a copy's own "copy:…" keys).
+ */
+export function importKeyOfOpKey(opKey: string): string | null {
+  if (opKey.startsWith('import:')) return opKey;
+  if (!opKey.startsWith(USER_KEY_PREFIX)) return null;
+  const rest = opKey.slice(opKey.indexOf(':', USER_KEY_PREFIX.length) + 1);
+  return rest.startsWith('import:') ? rest : null;
 }

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { main as cli } from '../../../daemon/cli';
 import { openStore } from '../../../daemon/store';
 import { openPostgresStore } from '../../../daemon/store/postgres';
+import { runWithKey } from '../../../daemon/team/request-context';
 import { POOL, makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 
@@ -77,6 +78,12 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         want.outcomes,
       );
       assert.deepEqual([...(team.importedKeys(['import:uid:u-2', 'import:uid:u-9']) ?? [])], ['import:uid:u-2']);
+      // The history's owner, now with an API key, imports the same file again: recognised too. The
+      // copied key has no user; it was checked only as that user's, and the rows were stored twice.
+      assert.deepEqual(
+        [...(runWithKey('key-ana', () => team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])) ?? [])],
+        ['import:uid:u-2'],
+      );
     } finally {
       await team.closeAsync();
     }
@@ -100,6 +107,37 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
       assert.deepEqual([...again.importedKeys(['import:uid:u-2'])], ['import:uid:u-2']);
     } finally {
       again.close();
+    }
+  });
+
+  test('PostgreSQL → data dir keeps what each user imported, and recognises it there', async () => {
+    const teamUrl = await createDatabase(pg, 'copy_users');
+    const team = await openPostgresStore({ url: teamUrl, dataDir: tempDir() });
+    const imported = (i: number) => ({ ...makeOutcome(i), import_key: 'import:uid:u-7' });
+    try {
+      // Two users imported the same file (two users' judgements), then someone with the daemon's
+      // token (no user), a fourth row came from a rating.
+      runWithKey('key-ana', () => team.addOutcomes([imported(0)]));
+      runWithKey('key-ben', () => team.addOutcomes([imported(1)]));
+      team.addOutcomes([imported(2), makeOutcome(3)]);
+      assert.equal(team.countOutcomes(), 4);
+    } finally {
+      await team.closeAsync();
+    }
+    const back = tempDir();
+    const home = await run(['store', 'copy', '--from', teamUrl, '--to', back]);
+    assert.equal(home.code, 0, home.err);
+    const local = await openStore({ dataDir: back });
+    try {
+      // Every row arrives, and the file imported again on this data dir is recognised (its keys
+      // were dropped: the import stored its rows a second time).
+      assert.deepEqual(
+        local.listOutcomes().map((o) => o.prompt),
+        [0, 1, 2, 3].map((i) => makeOutcome(i).prompt),
+      );
+      assert.deepEqual([...local.importedKeys(['import:uid:u-7'])], ['import:uid:u-7']);
+    } finally {
+      local.close();
     }
   });
 
