@@ -92,22 +92,21 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
   test('a file of training rows sent again, to the same replica or another, is stored once and reported so', async () => {
     const [a, b] = replicas as [TeamReplica, TeamReplica];
     // A JSON-lines body is a file (fugusashi import sends one): the same file again adds nothing.
-    const file =
-      [
-        { prompt: 'Rename a variable', model: 'model-a', score: 1 },
-        { prompt: 'Rename a variable', model: 'model-a', score: 1 },
-        { prompt: 'Summarise a paper', model: 'model-b', score: 0 },
-      ]
-        .map((row) => JSON.stringify(row))
-        .join('\n') + '\n';
-    const send = async (replica: TeamReplica, secret?: string) => {
+    const lines = (rows: { prompt: string; model: string; score: number }[]) =>
+      rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+    const file = lines([
+      { prompt: 'Rename a variable', model: 'model-a', score: 1 },
+      { prompt: 'Rename a variable', model: 'model-a', score: 1 },
+      { prompt: 'Summarise a paper', model: 'model-b', score: 0 },
+    ]);
+    const send = async (replica: TeamReplica, secret?: string, body = file) => {
       const res = await fetch(`${replica.url}/v1/routing/training`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-ndjson',
           ...(secret ? { authorization: `Bearer ${secret}` } : {}),
         },
-        body: file,
+        body,
       });
       assert.equal(res.status, 200, await res.clone().text());
       return (await res.json()) as { added: number; already_imported: number };
@@ -130,6 +129,11 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
 
     // Two users, each with their own API key, importing the same file: two users' judgements. They
     // used to be merged (the second user's import answered already_imported: 3, added 0).
+    const shared = lines([
+      { prompt: 'Explain a regex', model: 'model-a', score: 1 },
+      { prompt: 'Explain a regex', model: 'model-a', score: 1 },
+      { prompt: 'Draft an email', model: 'model-b', score: 0 },
+    ]);
     const made = async (name: string) => {
       let out = '';
       const code = await cli(['keys', 'create', '--name', name, '--database', url], {
@@ -142,13 +146,16 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     const ana = await made('ana');
     const ben = await made('ben');
     await new Promise((r) => setTimeout(r, 1200)); // the daemons refresh their keys every second
-    assert.deepEqual(await send(a, ana), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
+    assert.deepEqual(await send(a, ana, shared), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
     assert.equal(await outcomes(a, ana), before + 6); // A's writes reached PostgreSQL (as above)
-    assert.deepEqual(await send(b, ben), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
+    assert.deepEqual(await send(b, ben, shared), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
     assert.equal(await outcomes(b, ben), before + 9);
     // Each one's import run again, on either replica: recognised.
-    assert.deepEqual(await send(b, ana), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
-    assert.deepEqual(await send(a, ben), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.deepEqual(await send(b, ana, shared), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.deepEqual(await send(a, ben, shared), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    // The file imported before the team had keys (no user's: the daemon's token, a copied history)
+    // is everyone's: a user sending it again does not store it twice.
+    assert.deepEqual(await send(a, ana), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
     assert.equal(await outcomes(a, ana), before + 9);
   });
 });
