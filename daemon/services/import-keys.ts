@@ -23,7 +23,7 @@
 //   row is a judgement of its own each time it is sent, like a rating, and always stored.
 //
 // In team mode the PostgreSQL store scopes every key by the API key that imported it
-// (store/postgres/store.ts): one user's import run twice stores its rows once, two users' identical
+// (store/postgres/op-keys.ts): one user's import run twice stores its rows once, two users' identical
 // files stay two users' judgements; a key stored with no API key (a copied history) is everyone's.
 import { createHash } from 'node:crypto';
 import { isOutcome030 } from './outcomes-030';

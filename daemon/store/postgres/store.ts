@@ -35,6 +35,7 @@ import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../jo
 import * as queries from '../queries';
 import type { BindParams } from '../sqljs';
 import type { QueryRunner, Row } from '../statements';
+import { userOpKey } from './op-keys';
 import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 
 export interface OpenPostgresStoreOptions {
@@ -363,9 +364,9 @@ export class PostgresStore implements Store {
   importedKeys(keys: readonly string[]): Set<string> | null {
     if (keys.length === 0) return new Set();
     const byOpKey = new Map(keys.map((key) => [userKey(key), key]));
-    // A key stored with no user (a history `store copy` brought from a data dir, an import with the
-    // daemon's own token) is everyone's: its owner sending the file again with an API key must not
-    // store it twice.
+    // A key stored with no user (op-keys.ts: a history `store copy` brought in) is everyone's: its
+    // owner sending the file again with an API key must not store it twice (worker.ts checks the
+    // same for rows spooled while this could not be asked).
     for (const key of keys) byOpKey.set(key, key);
     try {
       const found = queries.importedOpKeys(this.reader, [...byOpKey.keys()]);
@@ -573,24 +574,10 @@ function traceOf(record: RequestRecord, feedback: FeedbackRecord[]): Trace {
 }
 
 /**
- * An import key as this request's API key stores it: in team mode each user's imports are told apart
- * (two users importing identical files, or the same uid, stay two users' judgements), while one
- * user's import run again, through any replica, is recognised. Without an API key (`store copy`, a
- * daemon without keys) the key is as it is.
+ * An import key as this request's API key stores it (op-keys.ts): in team mode each user's imports
+ * are told apart, while one user's import run again, through any replica, is recognised. Without an
+ * API key (`store copy`, a daemon without keys) the key is as it is.
  */
 function userKey(importKey: string): string {
-  const keyId = currentKeyId();
-  return keyId === null ? importKey : `${USER_KEY_PREFIX}${keyId}:${importKey}`;
-}
-const USER_KEY_PREFIX = 'user:';
-
-/**
- * An outcome's op_key as an import key without its user (userKey's inverse; `store copy` into a data
- * dir, which has no users), or null when it is not an import key (a copy's own "copy:…" keys).
- */
-export function importKeyOfOpKey(opKey: string): string | null {
-  if (opKey.startsWith('import:')) return opKey;
-  if (!opKey.startsWith(USER_KEY_PREFIX)) return null;
-  const rest = opKey.slice(opKey.indexOf(':', USER_KEY_PREFIX.length) + 1);
-  return rest.startsWith('import:') ? rest : null;
+  return userOpKey(importKey, currentKeyId());
 }

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Outcome } from '../../core/ports';
 import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
+import { importKeyOfOpKey } from './op-keys';
 import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { migrate } from './schema';
 
@@ -171,8 +172,9 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
       await client.query('UPDATE requests SET rating = $1 WHERE request_id = $2', [f.rating, f.request_id]);
     }
   }
-  for (let i = 0; i < outcomes.length; i += 500) {
-    const chunk = outcomes.slice(i, i + 500);
+  const toInsert = await withoutEveryonesKeys(client, outcomes);
+  for (let i = 0; i < toInsert.length; i += 500) {
+    const chunk = toInsert.slice(i, i + 500);
     const params: unknown[] = [];
     for (const o of chunk) {
       params.push(
@@ -204,6 +206,30 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
     }
   }
   return learn;
+}
+
+/**
+ * `outcomes` without a user's imported rows whose key the database holds with no user (op-keys.ts: a
+ * history `store copy` brought in is everyone's). The store checks that before it imports; a row
+ * spooled while it could not (PostgreSQL down) is checked here, as its own op_key is by the insert.
+ */
+async function withoutEveryonesKeys(
+  client: pg.PoolClient,
+  outcomes: (Outcome & { op_key?: string })[],
+): Promise<(Outcome & { op_key?: string })[]> {
+  const unscoped = new Map<string, string>();
+  for (const { op_key: opKey } of outcomes) {
+    const key = opKey === undefined ? null : importKeyOfOpKey(opKey);
+    if (opKey !== undefined && key !== null && key !== opKey) unscoped.set(opKey, key);
+  }
+  if (unscoped.size === 0) return outcomes;
+  const { rows } = await client.query<{ op_key: string }>(
+    'SELECT op_key FROM outcomes WHERE op_key = ANY($1::text[])',
+    [[...new Set(unscoped.values())]],
+  );
+  if (rows.length === 0) return outcomes;
+  const held = new Set(rows.map((row) => row.op_key));
+  return outcomes.filter((o) => !(o.op_key !== undefined && held.has(unscoped.get(o.op_key) ?? '')));
 }
 
 /** Writes everything pending, batch by batch; false when the database is unreachable (all kept). */
