@@ -14,9 +14,10 @@
 // shared, so CPU time per decision is reported next to them (with the load average).
 // The npm script bundles this file with esbuild and runs it on plain node, as the daemon ships:
 // under the tsx loader the same run measured ~25 MB more RSS and ~0.9 ms slower decisions.
-// It runs in the daemon's malloc setting: on Linux the daemon always has MALLOC_ARENA_MAX=2 (`serve`
-// and a VS Code window set it, daemon/app/malloc-arenas.ts), so this bench re-runs itself with it
-// when it is unset, as `serve` does (without it: ~20 MB more, in malloc arenas the daemon never has).
+// It runs in the daemon's malloc settings: on Linux every daemon starts with DAEMON_MALLOC_ENV
+// (shared/daemon.ts: MALLOC_ARENA_MAX=2, mmap and trim thresholds; `serve` and a VS Code window set
+// them), so this bench re-runs itself with them when MALLOC_ARENA_MAX is unset, as `serve` does
+// (without them: ~20 MB more, in malloc arenas the daemon never has).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ARENA_LIMIT, shouldBoundArenas } from '../../daemon/app/malloc-arenas';
+import { DAEMON_MALLOC_ENV } from '../../shared/daemon';
 import { seededRandom } from '../../daemon/benchmark/folds';
 import { textFeatures } from '../../daemon/core/learned/features';
 import { QualityModel } from '../../daemon/core/learned/quality-model';
@@ -340,7 +342,9 @@ async function main() {
     uncached_500_chars_wait_10ms_decided_from_words: `${decidedFromWords}/40`,
     load_average_1m: +os.loadavg()[0]!.toFixed(1),
     cpus: os.cpus().length,
-    malloc_arena_max: process.env['MALLOC_ARENA_MAX'] ?? 'unset',
+    malloc_env: Object.keys(DAEMON_MALLOC_ENV)
+      .map((k) => `${k}=${process.env[k] ?? 'unset'}`)
+      .join(' '),
     uncached_embedding_only_p50_ms: +percentile(uncachedEmbedOnly, 50).toFixed(2),
     embedding_cache_lookup_p50_ms: +percentile(lookups, 50).toFixed(3),
     embedding_cache_fill_ms: Math.round(cacheFillMs),
@@ -368,7 +372,7 @@ async function main() {
 if (shouldBoundArenas()) {
   const run = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT },
+    env: { ...DAEMON_MALLOC_ENV, ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT },
   });
   process.exit(run.status ?? 1);
 } else void main();
