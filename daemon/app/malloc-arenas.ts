@@ -9,8 +9,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { DAEMON_MALLOC_ENV } from '../../shared/daemon';
 
-export const ARENA_LIMIT = '2';
+export const ARENA_LIMIT = DAEMON_MALLOC_ENV['MALLOC_ARENA_MAX']!;
 
 /** Set by the launcher for its child only: the launcher's pid, so the daemon knows who forked it. */
 const LAUNCHER_PID = 'FUGUSASHI_LAUNCHER_PID';
@@ -46,7 +47,7 @@ function usesMusl(): boolean {
 
 /**
  * Runs this same command (node, its flags, the script and its arguments) in a child with
- * MALLOC_ARENA_MAX=2 and the terminal's stdio, and resolves with the child's exit code. SIGINT,
+ * MALLOC_ARENA_MAX=2 (and the rest of DAEMON_MALLOC_ENV) and the terminal's stdio, and resolves with the child's exit code. SIGINT,
  * SIGTERM and SIGHUP reach the child (a Ctrl-C reaches it from the terminal as well: the daemon's
  * shutdown runs once however often it is asked). A child killed by a signal kills this process
  * with the same signal, so whoever started `fugusashi serve` sees what happened to the daemon.
@@ -56,7 +57,8 @@ export function runWithBoundedArenas(): Promise<number> {
     // An IPC channel as well, only so the daemon notices when this process is gone (killed with
     // SIGKILL, which cannot be handed on) and stops instead of running on as an orphan.
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT, [LAUNCHER_PID]: String(process.pid) },
+    // With the arena limit, glibc's mmap and trim thresholds (shared/daemon.ts), unless set already.
+    env: { ...DAEMON_MALLOC_ENV, ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT, [LAUNCHER_PID]: String(process.pid) },
   });
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -42,9 +42,21 @@ export class CachingEmbedder implements Embedder {
     return this.lru.get(key) ?? this.options.disk?.get(key);
   }
 
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+  /**
+   * The texts' vectors. With `into` (at least texts.length × dimensions floats) vector i is a view
+   * of `into`'s floats [i × dimensions, (i + 1) × dimensions), valid until the caller reuses it, and
+   * disk hits are read straight there: the learner's start-up reads every stored prompt's vector
+   * from disk, and a fresh 2 KB array for each (100 MB at 50k prompts, all garbage once the index
+   * has quantised it) grew malloc's main arena by the garbage V8 had not yet collected, which the
+   * arena kept (`npm run bench:router`: 49 → 70 MB).
+   */
+  async embed(texts: readonly string[], into?: Float32Array): Promise<Float32Array[]> {
+    const dims = this.dimensions;
+    if (into && into.length < texts.length * dims)
+      throw new Error(`${texts.length} vectors of ${dims} floats do not fit in ${into.length}`);
+    const slot = (i: number) => into?.subarray(i * dims, (i + 1) * dims);
     const keys = texts.map((t) => this.keyOf(t));
-    const out: (Float32Array | undefined)[] = keys.map((k) => this.lru.get(k) ?? this.options.disk?.get(k));
+    const out: (Float32Array | undefined)[] = keys.map((k, i) => this.lru.get(k) ?? this.options.disk?.get(k, slot(i)));
     const missing = new Map<string, string>(); // key → bounded text, deduplicated
     keys.forEach((k, i) => {
       if (out[i]) this.hits++;
@@ -59,8 +71,12 @@ export class CachingEmbedder implements Embedder {
     }
     return out.map((v, i) => {
       if (!v) throw new Error(`no embedding for text ${i}`);
+      if (into && v.buffer === into.buffer) return v; // read from disk into the caller's buffer
       this.lru.set(keys[i]!, v); // capacity 0 with a disk cache: stores nothing
-      return v;
+      if (!into) return v;
+      const s = slot(i)!;
+      s.set(v);
+      return s;
     });
   }
 

@@ -62,12 +62,17 @@ export class DiskEmbeddingCache {
     return this.records.size;
   }
 
-  /** The stored vector (a fresh copy read from the file), or undefined. */
-  get(key: string): Float32Array | undefined {
+  /**
+   * The stored vector read from the file, or undefined: into `into` when given (`dimensions`
+   * floats, e.g. a view into the caller's batch buffer), else into a fresh array.
+   */
+  get(key: string, into?: Float32Array): Float32Array | undefined {
     const record = this.records.get(key);
     if (record === undefined) return undefined;
-    const vec = new Float32Array(this.dimensions);
-    const bytes = new Uint8Array(vec.buffer);
+    if (into && into.length !== this.dimensions)
+      throw new Error(`a vector of ${this.dimensions} floats was asked into ${into.length}`);
+    const vec = into ?? new Float32Array(this.dimensions);
+    const bytes = new Uint8Array(vec.buffer, vec.byteOffset, vec.byteLength);
     readFully(this.open(), bytes, bytes.length, record * this.recordBytes + KEY_BYTES);
     return vec;
   }

@@ -59,6 +59,9 @@ export interface LearnerOptions {
 export type EmbeddingState = 'not-loaded' | 'loading' | 'ready' | 'failed';
 
 /** Embedded once at start, before the model counts as ready (not cached, not learned from). */
+/** Outcomes embedded and added per step of the learner's drain. */
+const DRAIN_BATCH = 256;
+
 export const WARM_UP_TEXT = 'Warm up the embedding model before the first request.';
 
 export interface LearnerHandle extends Learner {
@@ -98,6 +101,11 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   /** Outcomes that arrived before the store was loaded, or whose prompt is not embedded yet. */
   let pending: Outcome[] = [];
   let draining: Promise<void> | null = null;
+  /**
+   * One batch's vectors, reused by every batch of drain() (the model quantises each into its
+   * index, so none outlives its batch): no 2 KB array per stored prompt read back from disk.
+   */
+  let drainVectors: Float32Array | undefined;
   /** Set by close(): the store may be closed right after, so nothing may read it any more. */
   let closed = false;
   /** Pools of 3+ models with prompts scored for all of them: the nested multi-model stack decides. */
@@ -136,10 +144,14 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     if (!draining) {
       draining = (async () => {
         while (!closed && pending.length > 0 && embedder && model) {
-          const batch = pending.splice(0, 256);
+          const batch = pending.splice(0, DRAIN_BATCH);
           let vectors: Float32Array[];
           try {
-            vectors = await embedder.embed(batch.map((o) => o.prompt));
+            drainVectors ??= new Float32Array(DRAIN_BATCH * embedder.dimensions);
+            vectors = await embedder.embed(
+              batch.map((o) => o.prompt),
+              drainVectors,
+            );
           } catch (err) {
             // Closed meanwhile (the data dir may be gone), or the encoder failed: the outcomes stay
             // in the store and are learned at the next start; never an unhandled rejection.

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { DAEMON_FILE, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../shared/daemon';
+import { DAEMON_FILE, DAEMON_MALLOC_ENV, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../shared/daemon';
 
 export interface LaunchSpec {
   /** The runtime that runs the daemon: the extension host's own (Electron's Node or code-server's Node). */
@@ -181,11 +181,10 @@ function spawnDaemon(spec: LaunchSpec, log: (line: string) => void): SpawnedDaem
   const child = spawn(spec.execPath, [spec.script, ...spec.args], {
     detached: true, // its own process group: it outlives this window
     stdio: 'ignore', // it logs to --log-file; a pipe would tie it to this process
-    // MALLOC_ARENA_MAX: glibc malloc keeps 2 arenas instead of up to 8 per core. Every thread that
-    // allocates (the embedding worker, V8's and libuv's) otherwise gets its own arena, which keeps
-    // its pages after the thread ends: bench:router measured thread arenas 23 → 4 MB. A value
-    // in the window's environment wins; a C library other than glibc ignores it.
-    env: { MALLOC_ARENA_MAX: '2', ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    // glibc malloc's settings for the daemon (shared/daemon.ts: 2 arenas, mmap and trim thresholds
+    // held at 128 KiB), as `fugusashi serve` sets them. A value in the window's environment wins; a
+    // C library other than glibc ignores them.
+    env: { ...DAEMON_MALLOC_ENV, ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     windowsHide: true,
   });
   const spawned: SpawnedDaemon = { pid: child.pid, exited: undefined };

@@ -16,7 +16,8 @@
 // it served the chat door only it got a third of the daemon requests, and A/A runs read it slower
 // (interleaved p50 +0.1 to +0.4 ms, req/s up to 2.6x lower) while CPU/req agreed; still, run the pair
 // twice with the builds swapped, --daemon DIST naming the one under test), --settle-ms N
-// (quiet before each interleaved request, so no target pays for the previous one's bookkeeping).
+// (quiet before each interleaved request, so no target pays for the previous one's bookkeeping),
+// --daemon-env / --compare-env K=V,K2= (environment changes for one daemon, e.g. malloc settings).
 // On a busy machine the "interleaved" columns are the ones to trust: at the end every target is
 // called once in turn, request by request, in a new random order each turn (a plain request, and a
 // stream for as many turns as the streaming phase had), so a load spike hits them all alike and no
@@ -60,8 +61,25 @@ const { values } = parseArgs({
      * them as absolute overheads.
      */
     'settle-ms': { type: 'string', default: '0' },
+    /**
+     * Environment changes for the daemon under test / the compare daemon only, as `K=V,K2=` (an
+     * empty value unsets it): e.g. glibc malloc settings A/B'd on one build, both orders.
+     */
+    'daemon-env': { type: 'string', default: '' },
+    'compare-env': { type: 'string', default: '' },
   },
 });
+
+/** process.env with the changes of a --daemon-env / --compare-env value. */
+function envWith(changes: string): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const pair of changes.split(',').filter(Boolean)) {
+    const [key, value = ''] = pair.split('=');
+    if (value) env[key!] = value;
+    else delete env[key!];
+  }
+  return env;
+}
 
 // ---------------------------------------------------------------- roles (child processes)
 
@@ -350,15 +368,17 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileSync(path.join(dir, 'config.yaml'), config);
   const profileFlags = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile)] : [];
-  const daemon = await startRole([...profileFlags, daemonEntry, '--config', path.join(dir, 'config.yaml')]);
+  const daemon = await startRole(
+    [...profileFlags, daemonEntry, '--config', path.join(dir, 'config.yaml')],
+    envWith(values['daemon-env']),
+  );
   const compareDir = values['compare-daemon'] ? mkdtempSync(path.join(os.tmpdir(), 'fugu-bench-compare-')) : null;
   if (compareDir) writeFileSync(path.join(compareDir, 'config.yaml'), config.replace(dir, compareDir));
   const compare = compareDir
-    ? await startRole([
-        path.resolve(values['compare-daemon']!, 'daemon.js'),
-        '--config',
-        path.join(compareDir, 'config.yaml'),
-      ])
+    ? await startRole(
+        [path.resolve(values['compare-daemon']!, 'daemon.js'), '--config', path.join(compareDir, 'config.yaml')],
+        envWith(values['compare-env']),
+      )
     : null;
 
   const portkeyPort = await freePort();

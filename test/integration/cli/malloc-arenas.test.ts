@@ -80,6 +80,9 @@ describe('fugusashi serve and glibc malloc arenas', { skip: !linux }, () => {
     const launcher = launched.child.pid!;
     try {
       assert.equal(environmentOf(info.pid).get('MALLOC_ARENA_MAX'), '2');
+      // With glibc's mmap and trim thresholds held at 128 KiB (shared/daemon.ts).
+      assert.equal(environmentOf(info.pid).get('MALLOC_MMAP_THRESHOLD_'), '131072');
+      assert.equal(environmentOf(info.pid).get('MALLOC_TRIM_THRESHOLD_'), '131072');
       // The daemon is the child of the process the user started, and starts no daemon of its own.
       assert.notEqual(info.pid, launcher);
       assert.equal(parentOf(info.pid), launcher);

@@ -116,3 +116,30 @@ void test('the disk cache gives back each stored vector exactly, in the session 
   assert.deepEqual(reopened.get(key(3000)), vector(3000));
   reopened.close();
 });
+
+void test("vectors asked into the caller's buffer: disk hits are read there, misses copied there, each exact; reusing the buffer changes nothing cached", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-emb-'));
+  const texts = ['one', 'two', 'three', 'four'];
+  const expected = await new CachingEmbedder(countingEmbedder()).embed(texts);
+  const into = new Float32Array(texts.length * 4 + 3);
+  for (const disk of [undefined, new DiskEmbeddingCache(dir, 'count-4', 4)]) {
+    const inner = countingEmbedder();
+    const e = new CachingEmbedder(inner, { disk });
+    // First call: misses (computed, then copied in); second: hits (from disk, or from the LRU).
+    for (const round of [1, 2]) {
+      const order = round === 1 ? texts : [...texts].reverse();
+      const vectors = await e.embed(order, into);
+      vectors.forEach((v, i) => {
+        assert.equal(v.buffer, into.buffer, `${disk ? 'disk' : 'memory'} round ${round}: a view of the buffer`);
+        assert.equal(v.byteOffset, i * 16);
+        assert.deepEqual(v, expected[texts.indexOf(order[i]!)]);
+      });
+      into.fill(0); // the caller reuses its buffer: what is cached must not change with it
+    }
+    assert.deepEqual(inner.calls.flat().sort(), [...texts].sort());
+    assert.deepEqual(await e.embed(['two']), [expected[1]]);
+    assert.deepEqual(e.peek('four'), expected[3]);
+    disk?.close();
+  }
+  await assert.rejects(new CachingEmbedder(countingEmbedder()).embed(texts, new Float32Array(15)), /do not fit/);
+});
