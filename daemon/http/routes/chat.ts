@@ -9,6 +9,7 @@ import {
 } from '../../../shared/openai';
 import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
+import { ClientDisconnect } from '../client-disconnect';
 import { toHttpError } from '../errors';
 import { asciiJson, sendHeldWrites, SSE_HEADERS, writeEvent } from '../sse';
 import { defaultModelToAuto } from '../../services/default-model';
@@ -21,19 +22,10 @@ export const ROUTING_HEADER = 'x-fugusashi-routing';
  */
 export function httpRunContext(request: FastifyRequest, reply: FastifyReply): RunContext {
   return {
-    signal: abortOnDisconnect(reply.raw).signal,
+    signal: new ClientDisconnect(reply.raw),
     source: 'http',
     cacheControl: request.headers['cache-control'],
   };
-}
-
-/** Aborts when the client goes away before the response finished. */
-function abortOnDisconnect(res: ServerResponse): AbortController {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-  });
-  return controller;
 }
 
 export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
