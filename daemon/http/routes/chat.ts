@@ -11,7 +11,7 @@ import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
 import { ClientDisconnect } from '../client-disconnect';
 import { toHttpError } from '../errors';
-import { asciiJson, sendHeldWrites, SSE_HEADERS, writeEvent } from '../sse';
+import { asciiJson, sendHeldWrites, writeEvent, writeSseHead } from '../sse';
 import { defaultModelToAuto } from '../../services/default-model';
 
 export const ROUTING_HEADER = 'x-fugusashi-routing';
@@ -68,12 +68,14 @@ type ChatStream = Awaited<ReturnType<Services['chat']['stream']>>;
 export function startStreamedAnswer(reply: FastifyReply, stream: ChatStream): ServerResponse {
   const res = reply.raw;
   reply.hijack();
-  res.writeHead(200, {
-    ...SSE_HEADERS,
-    [ROUTING_HEADER]: asciiJson(stream.decision),
-    'x-fugusashi-model': stream.answeredBy,
-    'x-request-id': stream.id,
-  });
+  writeSseHead(res, [
+    ROUTING_HEADER,
+    asciiJson(stream.decision),
+    'x-fugusashi-model',
+    stream.answeredBy,
+    'x-request-id',
+    stream.id,
+  ]);
   return res;
 }
 
