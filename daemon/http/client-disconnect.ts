@@ -19,7 +19,8 @@ export class ClientDisconnect implements CancelSignal {
     });
   }
 
-  addEventListener(_type: 'abort', listener: () => void): void {
+  /** `once` needs no handling: the signal aborts at most once, and then lets go of its listeners. */
+  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
     if (this.aborted || this.listeners.includes(listener)) return;
     this.listeners.push(listener);
   }
