@@ -23,6 +23,7 @@ import type {
   Usage,
 } from '../../shared/openai';
 import type { Outcome } from '../core/ports';
+import type { CancelSignal } from '../providers/types';
 import type { Gateway } from '../services/ports';
 import { Budget, BudgetExceeded, EXPECTED_OUTPUT_TOKENS, estimateCallCost, resolveLimits } from './budget';
 import { parsePlan, planPattern, type Plan, type PlannedSubtask } from './plan';
@@ -55,7 +56,7 @@ export interface OrchestrationResult {
 }
 
 export interface RunOptions {
-  signal: AbortSignal;
+  signal: CancelSignal;
   onProgress?: (event: OrchestrationProgress) => void;
   /**
    * Called once, when the run's first model call passed the budget check: from then on the team

@@ -4,8 +4,20 @@ import type { ModelConfig, ProviderKind } from '../../shared/config';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../shared/openai';
 import type { VscodeLmChatParams, VscodeLmPiece } from '../../shared/protocol';
 
+/**
+ * What a request's cancellation is read through: an AbortSignal has it, and so has the HTTP door's
+ * lighter ClientDisconnect (http/client-disconnect.ts), which every HTTP request creates. Only
+ * these four members are used, so either fits wherever a request's signal goes.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface ProviderCallOptions {
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Fail with ProviderError(phase 'connect') if the TCP/TLS connection takes longer. */
   connectTimeoutMs: number;
   /** Fail with ProviderError(phase 'first_byte') if no response byte/chunk arrives in time. */

@@ -192,8 +192,13 @@ export class Chat implements ChatService {
       if (content) text += content;
       // A usage-only chunk is re-sent at the end (or dropped if the client did not ask for usage).
       if (chunk.choices.length === 0 && !chunk.orchestration) return null;
-      const out: ChatCompletionChunk = { ...chunk, id, created, model };
-      delete out.usage;
+      // Without its usage (`delete` would turn the copy into a slow dictionary-mode object, which
+      // costs more to serialise; most chunks have no usage key at all).
+      let out: ChatCompletionChunk;
+      if ('usage' in chunk) {
+        const { usage: _sentAtTheEnd, ...rest } = chunk;
+        out = { ...rest, id, created, model };
+      } else out = { ...chunk, id, created, model };
       if (first) {
         out.routing_decision = routed.plan.decision;
         first = false;

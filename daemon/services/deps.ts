@@ -4,7 +4,7 @@ import type { ChatCompletionRequest, ChatCompletion, RoutingDecision } from '../
 import type { OrchestrationProgress, OrchestrationTraceStep } from '../../shared/api';
 import type { ModelConfig, OrchestratorConfig, ProviderKind, StrategyName } from '../../shared/config';
 import type { Candidate, Learner, Outcome, RouteInput, RoutePlan, Store } from '../core/ports';
-import type { LlmProvider } from '../providers/types';
+import type { CancelSignal, LlmProvider } from '../providers/types';
 import type { Gateway } from './ports';
 import type { ResponseCacheStore } from './cache/port';
 import type { CacheSettings } from './cache/response-cache';
@@ -44,7 +44,7 @@ export interface OrchestratorRun {
 }
 
 export interface OrchestratorRunOptions {
-  signal: AbortSignal;
+  signal: CancelSignal;
   onProgress?: (progress: OrchestrationProgress) => void;
   /** Once the first model call passed the budget check: the team runs (see orchestrator RunOptions). */
   onUnderway?: () => void;

@@ -4,9 +4,10 @@ import type { AttemptRecord, RequestSource } from '../../shared/api';
 import type { Capability, ModelConfig } from '../../shared/config';
 import type { ChatCompletion, ChatCompletionRequest } from '../../shared/openai';
 import type { RoutePlan } from '../core/ports';
+import type { CancelSignal } from '../providers/types';
 
 export interface RunContext {
-  signal: AbortSignal;
+  signal: CancelSignal;
   source: RequestSource;
   /** gateway (issue 12): the request's Cache-Control header (no-cache / no-store), when a door has one. */
   cacheControl?: string | undefined;
@@ -20,7 +21,7 @@ export interface Gateway {
   run(
     order: readonly string[],
     request: ChatCompletionRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<{ completion: ChatCompletion; answered_by: string; attempts: AttemptRecord[]; cost_usd: number }>;
   pool(): readonly ModelConfig[];
 }

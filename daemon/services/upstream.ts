@@ -12,7 +12,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import { headerSecrets, redactSecrets } from '../config/redact';
 import { UNPROVEN_IN_FLIGHT, type CooldownTracker } from '../core/cooldown';
 import { UpstreamStatusError } from '../providers/transport/errors';
-import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../providers/types';
+import { ProviderError, type CancelSignal, type LlmProvider, type ProviderCallOptions } from '../providers/types';
 import type { ServiceDeps } from './deps';
 import { withinOutputLimit } from './output-limit';
 
@@ -68,7 +68,7 @@ export class Upstreams {
   async complete(
     order: readonly string[],
     request: ChatCompletionRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
     attempts: AttemptRecord[],
   ): Promise<{ completion: ChatCompletion; config: ModelConfig }> {
     const { stream_options: _dropped, ...rest } = request;
@@ -93,7 +93,7 @@ export class Upstreams {
   async openStream(
     order: readonly string[],
     request: ChatCompletionRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
     attempts: AttemptRecord[],
   ): Promise<OpenedStream> {
     // Ask for usage always: it prices the answer; the client sees it only if it asked.
@@ -155,7 +155,7 @@ export class Upstreams {
    */
   private async attemptInOrder<T>(
     order: readonly string[],
-    signal: AbortSignal,
+    signal: CancelSignal,
     attempts: AttemptRecord[],
     call: (config: ModelConfig, provider: LlmProvider, attempt: AttemptRecord, started: number) => Promise<T>,
   ): Promise<Committed<T>> {
@@ -222,7 +222,7 @@ export class Upstreams {
     return { config, provider };
   }
 
-  private options(signal: AbortSignal): ProviderCallOptions {
+  private options(signal: CancelSignal): ProviderCallOptions {
     const config = this.deps.config();
     return { signal, connectTimeoutMs: config.connectTimeoutMs, firstByteTimeoutMs: config.firstByteTimeoutMs };
   }
@@ -231,7 +231,7 @@ export class Upstreams {
    * Records the failure; throws when falling through to the next model would be wrong (the client
    * cancelled, or the upstream says the request itself is bad). Returns the upstream's Retry-After.
    */
-  private fail(attempt: AttemptRecord, started: number, err: unknown, signal: AbortSignal): number | undefined {
+  private fail(attempt: AttemptRecord, started: number, err: unknown, signal: CancelSignal): number | undefined {
     if (err instanceof RangeError) {
       // Building the upstream body overflowed the stack (JSON nested thousands deep that came in
       // through a door without a depth check): the request's fault, never the model's.

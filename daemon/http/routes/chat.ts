@@ -9,8 +9,9 @@ import {
 } from '../../../shared/openai';
 import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
+import { ClientDisconnect } from '../client-disconnect';
 import { toHttpError } from '../errors';
-import { asciiJson, sendHeldWrites, SSE_HEADERS, writeEvent } from '../sse';
+import { asciiJson, sendHeldWrites, writeEvent, writeSseHead } from '../sse';
 import { defaultModelToAuto } from '../../services/default-model';
 
 export const ROUTING_HEADER = 'x-fugusashi-routing';
@@ -21,19 +22,10 @@ export const ROUTING_HEADER = 'x-fugusashi-routing';
  */
 export function httpRunContext(request: FastifyRequest, reply: FastifyReply): RunContext {
   return {
-    signal: abortOnDisconnect(reply.raw).signal,
+    signal: new ClientDisconnect(reply.raw),
     source: 'http',
     cacheControl: request.headers['cache-control'],
   };
-}
-
-/** Aborts when the client goes away before the response finished. */
-function abortOnDisconnect(res: ServerResponse): AbortController {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-  });
-  return controller;
 }
 
 export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
@@ -76,12 +68,14 @@ type ChatStream = Awaited<ReturnType<Services['chat']['stream']>>;
 export function startStreamedAnswer(reply: FastifyReply, stream: ChatStream): ServerResponse {
   const res = reply.raw;
   reply.hijack();
-  res.writeHead(200, {
-    ...SSE_HEADERS,
-    [ROUTING_HEADER]: asciiJson(stream.decision),
-    'x-fugusashi-model': stream.answeredBy,
-    'x-request-id': stream.id,
-  });
+  writeSseHead(res, [
+    ROUTING_HEADER,
+    asciiJson(stream.decision),
+    'x-fugusashi-model',
+    stream.answeredBy,
+    'x-request-id',
+    stream.id,
+  ]);
   return res;
 }
 

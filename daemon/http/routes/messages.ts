@@ -15,7 +15,7 @@ import { isAutoModel } from '../../services/routing';
 import { laterDecision, type Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
-import { asciiJson, sendHeldWrites, SSE_HEADERS } from '../sse';
+import { asciiJson, sendHeldWrites, writeSseHead } from '../sse';
 import {
   anthropicError,
   estimateInputTokens,
@@ -85,12 +85,14 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       const stream = await services.chat.stream(chatRequest, ctx);
       const decision = annotate(stream.decision, body.model, note);
       reply.hijack();
-      res.writeHead(200, {
-        ...SSE_HEADERS,
-        [ROUTING_HEADER]: asciiJson(decision),
-        'x-fugusashi-model': stream.answeredBy,
-        'request-id': stream.id,
-      });
+      writeSseHead(res, [
+        ROUTING_HEADER,
+        asciiJson(decision),
+        'x-fugusashi-model',
+        stream.answeredBy,
+        'request-id',
+        stream.id,
+      ]);
       const translator = new MessagesStreamTranslator(
         stream.id,
         stream.answeredBy,

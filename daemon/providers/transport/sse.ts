@@ -1,6 +1,8 @@
 // Incremental Server-Sent Events parser (WHATWG rules that matter for LLM APIs): events end at a blank
 // line, `data:` lines join with \n, `event:` names the type, `:` lines are comments. Each event is
 // handed out as soon as its blank line arrives, so streaming adds no buffering delay.
+import { StringDecoder } from 'node:string_decoder';
+
 export interface SseEvent {
   event: string | undefined;
   data: string;
@@ -11,14 +13,23 @@ export interface SseEvent {
  * on the hot path read the body and parse in one loop (no async generator layer per event).
  */
 export class SseParser {
-  private readonly decoder = new TextDecoder();
+  // node:string_decoder rather than TextDecoder: a third of the cost to create and to decode a chunk
+  // (measured on this hot path, Node 20). It keeps a leading byte order mark, which the SSE rules
+  // (and TextDecoder) drop: push() does that.
+  private readonly decoder = new StringDecoder('utf8');
+  private atStart = true;
   private buffer = '';
   private event: string | undefined;
   private data: string[] = [];
 
   /** Appends to `out` every event this chunk completes. */
   push(chunk: Buffer, out: SseEvent[]): void {
-    const buffer = this.buffer + this.decoder.decode(chunk, { stream: true });
+    let text = this.decoder.write(chunk);
+    if (this.atStart && text !== '') {
+      this.atStart = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const buffer = this.buffer + text;
     let start = 0;
     let newline: number;
     while ((newline = buffer.indexOf('\n', start)) !== -1) {
@@ -30,7 +41,7 @@ export class SseParser {
 
   /** The body ended: some servers end without the final blank line, so what is pending is dispatched. */
   end(out: SseEvent[]): void {
-    const rest = this.buffer + this.decoder.decode();
+    const rest = this.buffer + this.decoder.end();
     this.buffer = '';
     if (rest) this.takeLine(rest, out);
     this.takeLine('', out);

@@ -225,4 +225,34 @@ describe('POST /v1/chat/completions through the openai client', () => {
     const outcome = await Promise.race([upstream.closed, new Promise((r) => setTimeout(() => r('timeout'), 3000))]);
     assert.equal(outcome, 'client-closed');
   });
+
+  for (const stream of [false, true]) {
+    test(`a client that leaves before the upstream's first byte aborts the upstream call (${stream ? 'streamed' : 'JSON'})`, async () => {
+      // The upstream never answers: only the client's disconnect can end its call (the first-byte
+      // timeout is a minute away), and the request's record says the client cancelled it.
+      d.fakes['model-a']!.set({ hang: true });
+      const controller = new AbortController();
+      const sent = fetch(`${d.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'model-a', stream, messages: [{ role: 'user', content: 'leaving early' }] }),
+        signal: controller.signal,
+      }).catch(() => 'aborted');
+      while (d.fakes['model-a']!.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      controller.abort();
+      assert.equal(await sent, 'aborted');
+      const upstream = d.fakes['model-a']!.requests[0]!;
+      const outcome = await Promise.race([upstream.closed, new Promise((r) => setTimeout(() => r('timeout'), 3000))]);
+      assert.equal(outcome, 'client-closed');
+      // The record is kept once the cancelled call has unwound.
+      let row: { request_id: string; prompt_preview: string } | undefined;
+      while (row?.prompt_preview !== 'leaving early') {
+        const res = await fetch(`${d.url}/v1/routing/decisions?limit=1`);
+        row = ((await res.json()) as { data: NonNullable<typeof row>[] }).data[0];
+      }
+      const t = await trace(row.request_id);
+      assert.equal(t.status, 'error');
+      assert.equal(t.attempts[0]?.error, 'cancelled by the client');
+    });
+  }
 });

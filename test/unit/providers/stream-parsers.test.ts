@@ -37,6 +37,19 @@ test('SSE: events, multi-line data, CRLF, comments, UTF-8 split across chunks, n
   }
 });
 
+test('SSE: a leading byte order mark is dropped, at any chunk size, and only at the start', async () => {
+  // The SSE rules drop one leading U+FEFF; without that the first line's field would read as
+  // "\uFEFFdata" and its event would be lost. A U+FEFF later in the stream is data.
+  const text = '\uFEFFdata: {"a":1}\n\ndata: \uFEFFkept\n\n';
+  const expected: SseEvent[] = [
+    { event: undefined, data: '{"a":1}' },
+    { event: undefined, data: '\uFEFFkept' },
+  ];
+  for (const size of [1, 2, 3, 4, 64]) {
+    assert.deepEqual(await all(parseSse(chunksOf(text, size))), expected, `chunk size ${size}`);
+  }
+});
+
 test('NDJSON: lines across chunk boundaries, blank lines skipped, last line without newline', async () => {
   const text = '{"a":1}\n\n{"b":"ü"}\r\n{"c":3}';
   for (const size of [1, 5, 100]) {
