@@ -21,6 +21,7 @@ import {
   type StackRow,
   type StackWeights,
 } from './multi-stack';
+import { ExpectedScorePolicy } from './multi-policy';
 import { Projection } from './multi-projection';
 import type { PromptIndex } from './neighbours';
 import { utilities, type Scored } from './policy';
@@ -54,6 +55,11 @@ export interface LiveStackOptions {
    * instead of +3.8 (+3.5 at 128).
    */
   projectTo: number | null;
+  /**
+   * Whether the stack has the listwise view (multi-policy.ts) next to kNN and the heads, its weight
+   * chosen on the same out-of-fold rows.
+   */
+  policy: boolean;
 }
 
 export const DEFAULT_LIVE_STACK: LiveStackOptions = {
@@ -64,6 +70,7 @@ export const DEFAULT_LIVE_STACK: LiveStackOptions = {
   refitGrowth: 0.1,
   confidence: 0.8,
   projectTo: 256,
+  policy: true,
 };
 
 /** One prompt scored for every model of the set (scores in the set's order, 0..1). */
@@ -85,6 +92,7 @@ export class MultiStack {
     /** The embedding size it reads (before its projection). */
     readonly dims: number,
     private readonly projection: Projection | null,
+    private readonly policy: ExpectedScorePolicy | null,
   ) {}
 
   static async fit(
@@ -96,9 +104,10 @@ export class MultiStack {
     options: LiveStackOptions = DEFAULT_LIVE_STACK,
   ): Promise<MultiStack> {
     const { projection, projected, oof } = await stackOutOfFold(samples, models, dims, random, yieldNow, options);
-    const weights = fitStack(oof, { ...DEFAULT_STACK_FIT, irt: false });
+    const weights = fitStack(oof, { ...DEFAULT_STACK_FIT, irt: false, policy: options.policy });
     const views = await trainViews(projected, models, projection?.to ?? dims, random, yieldNow);
-    return new MultiStack(models, weights, views, samples.length, dims, projection);
+    const policy = weights.policy ? await trainPolicy(projected, models, projection?.to ?? dims, yieldNow) : null;
+    return new MultiStack(models, weights, views, samples.length, dims, projection, policy);
   }
 
   /** Whether every candidate is a model of the stack (and the pool is big enough for it). */
@@ -123,6 +132,7 @@ export class MultiStack {
       knn: predictions.map((p) => p.knn),
       linear: predictions.map((p) => p.linear ?? p.knn),
       irt: predictions.map(() => 0),
+      ...(this.policy ? { policy: this.policy.scores(read) } : {}),
     };
     const stacked = stackQualities(parts, this.weights, withFallback);
     const slots = names.map((n) => this.models.indexOf(n));
@@ -132,7 +142,8 @@ export class MultiStack {
   /** "kNN 0.6 + heads 0.4" (the weights chosen at the last refit). */
   describeWeights(): string {
     const fallback = this.weights.fallbackTo;
-    const mix = `kNN ${this.weights.knn.toFixed(1)} + heads ${this.weights.linear.toFixed(1)}`;
+    const listwise = this.weights.policy ? ` + listwise ${this.weights.policy.toFixed(1)}` : '';
+    const mix = `kNN ${this.weights.knn.toFixed(1)} + heads ${this.weights.linear.toFixed(1)}${listwise}`;
     return fallback === undefined ? mix : `${mix}; no better than ${this.models[fallback]} alone on held-out prompts`;
   }
 }
@@ -167,8 +178,9 @@ export async function stackOutOfFold(
   for (let g = 0; g < options.innerFolds; g++) {
     const train = projected.filter((_, i) => fold[i] !== g);
     const views = await trainViews(train, models, viewDims, random, yieldNow);
+    const policy = options.policy ? await trainPolicy(train, models, viewDims, yieldNow) : null;
     projected.forEach((s, i) => {
-      if (fold[i] === g) oof[i] = { parts: partsOf(views, s.vector, s.features, models), scores: s.scores };
+      if (fold[i] === g) oof[i] = { parts: partsOf(views, s.vector, s.features, models, policy), scores: s.scores };
     });
     await yieldNow?.();
   }
@@ -193,9 +205,24 @@ export function partsOf(
   vector: Float32Array,
   features: TextFeatures,
   models: readonly string[],
+  policy: ExpectedScorePolicy | null = null,
 ): StackParts {
   const p = views.predict(vector, features, models).models;
-  return { knn: p.map((x) => x.knn), linear: p.map((x) => x.linear ?? x.knn), irt: p.map(() => 0) };
+  return {
+    knn: p.map((x) => x.knn),
+    linear: p.map((x) => x.linear ?? x.knn),
+    irt: p.map(() => 0),
+    ...(policy ? { policy: policy.scores(vector) } : {}),
+  };
+}
+
+export function trainPolicy(
+  samples: readonly StackSample[],
+  models: readonly string[],
+  dims: number,
+  yieldNow?: () => Promise<void>,
+): Promise<ExpectedScorePolicy> {
+  return ExpectedScorePolicy.fit(samples, models.length, dims, yieldNow);
 }
 
 /**
