@@ -19,6 +19,9 @@ export interface PolicyOptions {
 
 export const DEFAULT_POLICY: PolicyOptions = { epochs: 200, learningRate: 0.05, l2: 1e-3 };
 
+/** Rows of an epoch between yields. */
+const YIELD_ROWS = 1_000;
+
 export interface PolicyRow {
   vector: Float32Array;
   /** Every model's score (0..1), the pool's order. */
@@ -55,7 +58,8 @@ export class ExpectedScorePolicy {
     const n = Math.max(rows.length, 1);
     for (let t = 1; t <= options.epochs; t++) {
       grad.fill(0);
-      rows.forEach((r, i) => {
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
         logits(W, r.vector, models, D, z);
         softmax(z);
         const s = centred[i]!;
@@ -71,7 +75,10 @@ export class ExpectedScorePolicy {
           for (let d = 0; d < dims; d++) grad[row + d] = grad[row + d]! + gm * v[d]!;
           grad[row + dims] = grad[row + dims]! + gm;
         }
-      });
+        // An epoch over 4,000 prompts × 7 models at 256 dimensions is ~30 ms of CPU: the daemon
+        // fits this in its background refit, so it yields within epochs too.
+        if (i % YIELD_ROWS === YIELD_ROWS - 1) await yieldNow?.();
+      }
       const b1 = 1 - 0.9 ** t;
       const b2 = 1 - 0.999 ** t;
       for (let j = 0; j < W.length; j++) {
@@ -81,7 +88,7 @@ export class ExpectedScorePolicy {
         v1[j] = 0.999 * v1[j]! + 0.001 * gj * gj;
         W[j] = W[j]! - (options.learningRate * (m1[j]! / b1)) / (Math.sqrt(v1[j]! / b2) + 1e-8);
       }
-      if (t % 10 === 0) await yieldNow?.();
+      await yieldNow?.();
     }
     return new ExpectedScorePolicy(W, models, dims);
   }

@@ -36,12 +36,16 @@ export interface StackWeights {
 }
 
 export function stackQualities(parts: StackParts, w: StackWeights, fallback = true): number[] {
+  // The listwise view has no level of its own (its logits are centred): it moves each model away
+  // from the kNN view's mean over the pool, so a stacked value still reads as a quality (the
+  // explanation shows it). A constant per prompt, it changes no pick.
+  const level = w.policy ? parts.knn.reduce((s, k) => s + k, 0) / Math.max(parts.knn.length, 1) : 0;
   return parts.knn.map(
     (k, m) =>
       w.knn * k +
       w.linear * parts.linear[m]! +
       w.irt * parts.irt[m]! +
-      (w.policy ? w.policy * (w.policyScale ?? 1) * (parts.policy?.[m] ?? 0) : 0) +
+      (w.policy ? w.policy * (level + (w.policyScale ?? 1) * (parts.policy?.[m] ?? 0)) : 0) +
       (w.bias[m] ?? 0) +
       // An offset no view's spread can overcome.
       (fallback && w.fallbackTo === m ? 10 : 0),

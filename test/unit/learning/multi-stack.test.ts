@@ -147,7 +147,10 @@ void test('ExpectedScorePolicy learns which model scores best on which kind of p
   // topic A and 0 on B, model 1 the reverse. The best pick per topic is the topic's expert.
   const rows = Array.from({ length: 120 }, (_, i) => {
     const topicB = i % 2 === 1;
-    return { vector: Float32Array.from(topicB ? [0, 1, 0.1] : [1, 0, 0.1]), scores: [topicB ? 0 : 1, topicB ? 1 : 0, 0.6] };
+    return {
+      vector: Float32Array.from(topicB ? [0, 1, 0.1] : [1, 0, 0.1]),
+      scores: [topicB ? 0 : 1, topicB ? 1 : 0, 0.6],
+    };
   });
   const policy = await ExpectedScorePolicy.fit(rows, 3, 3);
   for (const [i, best] of [
