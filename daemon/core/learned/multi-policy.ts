@@ -6,9 +6,11 @@
 // choice itself, so rows where every model scores the same teach it nothing and rows where one model
 // alone gets it right teach it most.
 //
-// Measured on hash fold 0 only (numpy, the stack's inner folds choosing the weights): adding it to
+// Chosen on hash fold 0 only: in numpy (the stack's inner folds choosing the weights) adding it to
 // kNN + a ridge head moved RouterDC (4,000 training prompts) +1.39 → +2.03 points over the best
-// single model and LLMRouter +1.51 → +1.86. Full-batch Adam; pure and deterministic (no random draw).
+// single model and LLMRouter +1.51 → +1.86; in the live stack (`fugusashi benchmark FILE --folds 5
+// --eval-folds 0 --live-stack`) RouterDC +1.77 → +2.02 (listwise weight 0.7) and LLMRouter +1.86 →
+// +1.86 (weight 0.1, the same picks). Full-batch Adam; pure and deterministic (no random draw).
 
 export interface PolicyOptions {
   epochs: number;

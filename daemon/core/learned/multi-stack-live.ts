@@ -6,6 +6,10 @@
 // inner folds of those prompts predict the held-out ones, the weights and per-model offsets are
 // chosen on those predictions, and the views are trained again on all of them.
 //
+// A third view, listwise (multi-policy.ts: a softmax over the pool trained on the expected score of
+// its pick), can join them with its own weight, chosen out of fold like the others (an option, off:
+// it did not beat the two views on rows it was not chosen on).
+//
 // Only prompts with a score for every model of the set teach the stack: its weights are chosen by
 // the quality of the model it would have picked, which a prompt rated for one model cannot show.
 // The IRT view of the benchmark's stack is left out: fitting it blocks the event loop for seconds
@@ -57,7 +61,10 @@ export interface LiveStackOptions {
   projectTo: number | null;
   /**
    * Whether the stack has the listwise view (multi-policy.ts) next to kNN and the heads, its weight
-   * chosen on the same out-of-fold rows.
+   * chosen on the same out-of-fold rows. Off: chosen on hash fold 0 (RouterDC +1.77 → +2.02 points,
+   * LLMRouter +1.86 → +1.86), it did not hold on folds 1–4 (LLMRouter +3.52 against +3.55 without
+   * it, RouterDC +3.03 against +3.15) and doubled the fit's CPU (README, "What the daemon's stack
+   * scores").
    */
   policy: boolean;
 }
@@ -70,7 +77,7 @@ export const DEFAULT_LIVE_STACK: LiveStackOptions = {
   refitGrowth: 0.1,
   confidence: 0.8,
   projectTo: 256,
-  policy: true,
+  policy: false,
 };
 
 /** One prompt scored for every model of the set (scores in the set's order, 0..1). */
