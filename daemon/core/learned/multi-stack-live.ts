@@ -6,10 +6,6 @@
 // inner folds of those prompts predict the held-out ones, the weights and per-model offsets are
 // chosen on those predictions, and the views are trained again on all of them.
 //
-// A third view, listwise (multi-policy.ts: a softmax over the pool trained on the expected score of
-// its pick), can join them with its own weight, chosen out of fold like the others (an option, off:
-// it did not beat the two views on rows it was not chosen on).
-//
 // Only prompts with a score for every model of the set teach the stack: its weights are chosen by
 // the quality of the model it would have picked, which a prompt rated for one model cannot show.
 // The IRT view of the benchmark's stack is left out: fitting it blocks the event loop for seconds
@@ -25,7 +21,6 @@ import {
   type StackRow,
   type StackWeights,
 } from './multi-stack';
-import { ExpectedScorePolicy } from './multi-policy';
 import { Projection } from './multi-projection';
 import type { PromptIndex } from './neighbours';
 import { utilities, type Scored } from './policy';
@@ -59,14 +54,6 @@ export interface LiveStackOptions {
    * instead of +3.8 (+3.5 at 128).
    */
   projectTo: number | null;
-  /**
-   * Whether the stack has the listwise view (multi-policy.ts) next to kNN and the heads, its weight
-   * chosen on the same out-of-fold rows. Off: chosen on hash fold 0 (RouterDC +1.77 → +2.02 points,
-   * LLMRouter +1.86 → +1.86), it did not hold on folds 1–4 (LLMRouter +3.52 against +3.55 without
-   * it, RouterDC +3.03 against +3.15) and doubled the fit's CPU (README, "What the daemon's stack
-   * scores").
-   */
-  policy: boolean;
 }
 
 export const DEFAULT_LIVE_STACK: LiveStackOptions = {
@@ -77,7 +64,6 @@ export const DEFAULT_LIVE_STACK: LiveStackOptions = {
   refitGrowth: 0.1,
   confidence: 0.8,
   projectTo: 256,
-  policy: false,
 };
 
 /** One prompt scored for every model of the set (scores in the set's order, 0..1). */
@@ -99,7 +85,6 @@ export class MultiStack {
     /** The embedding size it reads (before its projection). */
     readonly dims: number,
     private readonly projection: Projection | null,
-    private readonly policy: ExpectedScorePolicy | null,
   ) {}
 
   static async fit(
@@ -111,10 +96,9 @@ export class MultiStack {
     options: LiveStackOptions = DEFAULT_LIVE_STACK,
   ): Promise<MultiStack> {
     const { projection, projected, oof } = await stackOutOfFold(samples, models, dims, random, yieldNow, options);
-    const weights = fitStack(oof, { ...DEFAULT_STACK_FIT, irt: false, policy: options.policy });
+    const weights = fitStack(oof, { ...DEFAULT_STACK_FIT, irt: false });
     const views = await trainViews(projected, models, projection?.to ?? dims, random, yieldNow);
-    const policy = weights.policy ? await trainPolicy(projected, models, projection?.to ?? dims, yieldNow) : null;
-    return new MultiStack(models, weights, views, samples.length, dims, projection, policy);
+    return new MultiStack(models, weights, views, samples.length, dims, projection);
   }
 
   /** Whether every candidate is a model of the stack (and the pool is big enough for it). */
@@ -139,7 +123,6 @@ export class MultiStack {
       knn: predictions.map((p) => p.knn),
       linear: predictions.map((p) => p.linear ?? p.knn),
       irt: predictions.map(() => 0),
-      ...(this.policy ? { policy: this.policy.scores(read) } : {}),
     };
     const stacked = stackQualities(parts, this.weights, withFallback);
     const slots = names.map((n) => this.models.indexOf(n));
@@ -149,8 +132,7 @@ export class MultiStack {
   /** "kNN 0.6 + heads 0.4" (the weights chosen at the last refit). */
   describeWeights(): string {
     const fallback = this.weights.fallbackTo;
-    const listwise = this.weights.policy ? ` + listwise ${this.weights.policy.toFixed(1)}` : '';
-    const mix = `kNN ${this.weights.knn.toFixed(1)} + heads ${this.weights.linear.toFixed(1)}${listwise}`;
+    const mix = `kNN ${this.weights.knn.toFixed(1)} + heads ${this.weights.linear.toFixed(1)}`;
     return fallback === undefined ? mix : `${mix}; no better than ${this.models[fallback]} alone on held-out prompts`;
   }
 }
@@ -185,9 +167,8 @@ export async function stackOutOfFold(
   for (let g = 0; g < options.innerFolds; g++) {
     const train = projected.filter((_, i) => fold[i] !== g);
     const views = await trainViews(train, models, viewDims, random, yieldNow);
-    const policy = options.policy ? await trainPolicy(train, models, viewDims, yieldNow) : null;
     projected.forEach((s, i) => {
-      if (fold[i] === g) oof[i] = { parts: partsOf(views, s.vector, s.features, models, policy), scores: s.scores };
+      if (fold[i] === g) oof[i] = { parts: partsOf(views, s.vector, s.features, models), scores: s.scores };
     });
     await yieldNow?.();
   }
@@ -212,24 +193,9 @@ export function partsOf(
   vector: Float32Array,
   features: TextFeatures,
   models: readonly string[],
-  policy: ExpectedScorePolicy | null = null,
 ): StackParts {
   const p = views.predict(vector, features, models).models;
-  return {
-    knn: p.map((x) => x.knn),
-    linear: p.map((x) => x.linear ?? x.knn),
-    irt: p.map(() => 0),
-    ...(policy ? { policy: policy.scores(vector) } : {}),
-  };
-}
-
-export function trainPolicy(
-  samples: readonly StackSample[],
-  models: readonly string[],
-  dims: number,
-  yieldNow?: () => Promise<void>,
-): Promise<ExpectedScorePolicy> {
-  return ExpectedScorePolicy.fit(samples, models.length, dims, yieldNow);
+  return { knn: p.map((x) => x.knn), linear: p.map((x) => x.linear ?? x.knn), irt: p.map(() => 0) };
 }
 
 /**

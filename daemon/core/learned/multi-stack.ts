@@ -11,21 +11,12 @@ export interface StackParts {
   knn: readonly number[];
   linear: readonly number[];
   irt: readonly number[];
-  /** The listwise view's centred logits (multi-policy.ts), when the stack has one. */
-  policy?: readonly number[];
 }
 
 export interface StackWeights {
   knn: number;
   linear: number;
   irt: number;
-  /**
-   * The listwise view's weight (0 or absent: no such view), applied to its logits times
-   * `policyScale`, which brings their spread to the kNN view's on the fitting rows (logits have no
-   * quality scale of their own, and the weights are a grid on the simplex).
-   */
-  policy?: number;
-  policyScale?: number;
   /** Per-model additive offset (quality points / 100), pool order. */
   bias: number[];
   /**
@@ -36,16 +27,11 @@ export interface StackWeights {
 }
 
 export function stackQualities(parts: StackParts, w: StackWeights, fallback = true): number[] {
-  // The listwise view has no level of its own (its logits are centred): it moves each model away
-  // from the kNN view's mean over the pool, so a stacked value still reads as a quality (the
-  // explanation shows it). A constant per prompt, it changes no pick.
-  const level = w.policy ? parts.knn.reduce((s, k) => s + k, 0) / Math.max(parts.knn.length, 1) : 0;
   return parts.knn.map(
     (k, m) =>
       w.knn * k +
       w.linear * parts.linear[m]! +
       w.irt * parts.irt[m]! +
-      (w.policy ? w.policy * (level + (w.policyScale ?? 1) * (parts.policy?.[m] ?? 0)) : 0) +
       (w.bias[m] ?? 0) +
       // An offset no view's spread can overcome.
       (fallback && w.fallbackTo === m ? 10 : 0),
@@ -85,11 +71,6 @@ export interface StackFitOptions {
    * heads only; the live stack has no IRT view, fitting it blocks the event loop for seconds).
    */
   irt?: boolean;
-  /**
-   * Whether the listwise view takes part (rows must carry `parts.policy`): the grid then spans
-   * kNN, the heads and it (the IRT view's weight stays 0).
-   */
-  policy?: boolean;
 }
 
 export const DEFAULT_STACK_FIT: StackFitOptions = {
@@ -115,16 +96,16 @@ export function fitStack(rows: readonly StackRow[], options: StackFitOptions = D
   const zero = new Array<number>(models).fill(0);
   let best: StackWeights = { knn: 0.3, linear: 0.7, irt: 0, bias: zero };
   let bestQuality = -Infinity;
-  const withPolicy = options.policy === true && rows.every((r) => r.parts.policy);
-  const withIrt = options.irt !== false && !withPolicy;
-  const policyScale = withPolicy ? spreadRatio(rows) : undefined;
+  const withIrt = options.irt !== false;
   for (let a = 0; a <= options.steps; a++)
     for (let b = 0; a + b <= options.steps; b++) {
-      if (!withIrt && !withPolicy && a + b !== options.steps) continue;
-      const rest = (options.steps - a - b) / options.steps;
-      const w: StackWeights = withPolicy
-        ? { knn: a / options.steps, linear: b / options.steps, irt: 0, policy: rest, policyScale, bias: zero }
-        : { knn: a / options.steps, linear: b / options.steps, irt: rest, bias: zero };
+      if (!withIrt && a + b !== options.steps) continue;
+      const w = {
+        knn: a / options.steps,
+        linear: b / options.steps,
+        irt: (options.steps - a - b) / options.steps,
+        bias: zero,
+      };
       const q = routedQuality(
         rows,
         rows.map((r) => stackQualities(r.parts, w)),
@@ -160,28 +141,6 @@ export function fitStack(rows: readonly StackRow[], options: StackFitOptions = D
     return { ...best, bias, fallbackTo: single.model };
   }
   return { ...best, bias };
-}
-
-/**
- * The kNN view's spread over the policy view's, both centred per row, on the fitting rows: the
- * factor that puts the listwise logits on the quality scale of the other views.
- */
-function spreadRatio(rows: readonly StackRow[]): number {
-  const spread = (values: (r: StackRow) => readonly number[]) => {
-    let sum = 0;
-    let n = 0;
-    for (const r of rows) {
-      const v = values(r);
-      const mean = v.reduce((s, x) => s + x, 0) / Math.max(v.length, 1);
-      for (const x of v) {
-        sum += (x - mean) ** 2;
-        n++;
-      }
-    }
-    return Math.sqrt(sum / Math.max(n, 1));
-  };
-  const policy = spread((r) => r.parts.policy!);
-  return policy > 0 ? spread((r) => r.parts.knn) / policy : 0;
 }
 
 function bestStacked(rows: readonly StackRow[], w: StackWeights): number {

@@ -104,7 +104,7 @@ void test('a 3-model pool is routed by the multi-model stack once the store has 
     assert.equal(verdict.abstain, false, verdict.explanation);
     assert.match(
       verdict.explanation,
-      /^Multi-model stack \(kNN \d\.\d \+ heads \d\.\d( \+ listwise \d\.\d)?; fitted on 300 prompts scored for all 3 models\)/,
+      /^Multi-model stack \(kNN \d\.\d \+ heads \d\.\d; fitted on 300 prompts scored for all 3 models\)/,
     );
     assert.equal(verdict.ranked[0]!.model, expected, verdict.explanation);
     assert.ok(verdict.predictedQuality! > 0.6, verdict.explanation);

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import { seededRandom } from '../../../daemon/benchmark/folds';
 import { textFeatures } from '../../../daemon/core/learned/features';
 import { PoolIrt } from '../../../daemon/core/learned/multi-irt';
-import { ExpectedScorePolicy } from '../../../daemon/core/learned/multi-policy';
 import { BestModelSoftmax } from '../../../scripts/research/multi-softmax';
 import {
   cheapestWithin,
@@ -108,57 +107,4 @@ void test('fitStack without the IRT view keeps its weight at 0 and still finds t
   assert.equal(w.irt, 0);
   assert.ok(w.knn > w.linear, JSON.stringify(w));
   assert.ok(Math.abs(w.knn + w.linear - 1) < 1e-9);
-});
-
-void test('fitStack with the listwise view weighs it when only it knows which model is right', () => {
-  const random = seededRandom(11);
-  // Topic A: model 0 right, topic B: model 1; the per-model views are noise, the listwise logits
-  // (on their own scale, ×20 a quality's) know the topic.
-  const make = (n: number): StackRow[] =>
-    Array.from({ length: n }, (_, i) => {
-      const topicB = i % 2 === 1;
-      return {
-        parts: {
-          knn: [random(), random()],
-          linear: [random(), random()],
-          irt: [0, 0],
-          policy: topicB ? [-20, 20] : [20, -20],
-        },
-        scores: [topicB ? 0 : 1, topicB ? 1 : 0],
-      };
-    });
-  const w = fitStack(make(200), { ...DEFAULT_STACK_FIT, irt: false, policy: true });
-  assert.ok((w.policy ?? 0) > 0, JSON.stringify(w));
-  assert.equal(w.irt, 0);
-  assert.equal(w.fallbackTo, undefined);
-  const test = make(200);
-  const routed =
-    test.reduce((s, r) => {
-      const q = stackQualities(r.parts, w);
-      return s + r.scores[q.indexOf(Math.max(...q))]!;
-    }, 0) / test.length;
-  assert.equal(routed, 1);
-  // Without the option the same rows keep the two-view grid.
-  assert.equal(fitStack(make(200), { ...DEFAULT_STACK_FIT, irt: false }).policy, undefined);
-});
-
-void test('ExpectedScorePolicy learns which model scores best on which kind of prompt', async () => {
-  // Model 2 is never wrong-footed but never best: it scores 0.6 everywhere; model 0 scores 1 on
-  // topic A and 0 on B, model 1 the reverse. The best pick per topic is the topic's expert.
-  const rows = Array.from({ length: 120 }, (_, i) => {
-    const topicB = i % 2 === 1;
-    return {
-      vector: Float32Array.from(topicB ? [0, 1, 0.1] : [1, 0, 0.1]),
-      scores: [topicB ? 0 : 1, topicB ? 1 : 0, 0.6],
-    };
-  });
-  const policy = await ExpectedScorePolicy.fit(rows, 3, 3);
-  for (const [i, best] of [
-    [0, 0],
-    [1, 1],
-  ] as const) {
-    const s = policy.scores(rows[i]!.vector);
-    assert.equal(s.indexOf(Math.max(...s)), best, s.join(', '));
-    assert.ok(Math.abs(s.reduce((a, b) => a + b, 0)) < 1e-9, 'centred');
-  }
 });
