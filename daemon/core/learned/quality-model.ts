@@ -72,15 +72,6 @@ export interface QualityModelOptions {
    */
   recentreSlope?: boolean;
   /**
-   * With the router prior, when most outcomes are one model's per prompt (live ratings, the online
-   * replay): each model's estimate mixes in the store alone's (heads fitted without the prior's
-   * offsets, the raw-score kNN) with weight n / (n + storeBlendHalfAt), n the outcomes with a prior
-   * at the last refit (undefined: off). The prior's corrections stay anchored to it by design; the
-   * store alone ranks some prompts better once it has thousands of outcomes, but alone it is far
-   * noisier (see STORE_ALONE_MIN_OUTCOMES), so the two are mixed by evidence instead of switched.
-   */
-  storeBlendHalfAt?: number;
-  /**
    * With the router prior: outcomes with a prior below which the residual heads get no share of
    * the correction (the cross-fit chooses α for the residual kNN alone; undefined: from the first).
    */
@@ -127,17 +118,12 @@ export const DEFAULT_QUALITY_MODEL: QualityModelOptions = {
   // James–Stein share of its cross-fitted squared-error gain over the prior (within ±.003 of the
   // same learner without it: the gain is mostly re-centring, clear by 50 outcomes).
   recentreSlope: true,
-  // With one model's outcome per prompt, the store alone mixed in at n / (n + 3,000). MMLU online
-  // from a prior trained without it, hash fold 0, replay seeds 1–6 paired on the same revealed
-  // outcomes (scripts/research/online-blend.ts), at 300 / 1,000 / 3,000: APGR +.004 / .000 / +.007
-  // over the learner without it (.635 / .639 / .653); half at 1,000 +.004 / −.003 / .000, 10,000
-  // +.002 / +.003 / +.005. The store alone there: .587–.632 / .606–.628 / .641–.647.
-  storeBlendHalfAt: 3000,
-  // MMLU online as above, seed 5: at 50 and 100 outcomes the cross-fit gave the residual heads 80 %
-  // of the correction and APGR fell from the prior's .629 to .528 / .541 (their per-model rescaling
-  // of the prior's logit, fitted on ~25 outcomes a model, reorders strong − weak); from 200 on only
-  // the kNN's share 1 competes: .630 / .627 there, identical on every other seed and checkpoint
-  // (50–300, seeds 1–6; 500 the same). 200: every in-domain fold has more outcomes than that.
+  // MMLU online from a prior trained without it, hash fold 0, replay seed 5: at 50 and 100 outcomes
+  // the cross-fit gave the residual heads 80 % of the correction and APGR fell from the prior's .629
+  // to .528 / .541 (their per-model rescaling of the prior's logit, fitted on ~25 outcomes a model,
+  // reorders strong − weak); with only the kNN's share 1 competing below 200 outcomes: .630 / .627,
+  // and the same as before on every other seed and checkpoint (50–300, seeds 1–6; 500 the same).
+  // 200: every in-domain fold has more outcomes than that (MBPP's ~480).
   headsFrom: 200,
 };
 
@@ -253,11 +239,6 @@ export class QualityModel {
    * still pull toward the prior's estimate.
    */
   private storeAlone = false;
-  /**
-   * storeBlendHalfAt: the heads fitted without the prior's offsets and the store alone's weight in
-   * each estimate, both set at a refit (null / 0: no blend).
-   */
-  private storeBlend: { heads: LogisticHeads; weight: number } | null = null;
   private readonly totals: { sum: number; weight: number; count: number }[] = [];
   /**
    * Per model, over outcomes with a prior: Σ weight · (score − prior's estimate), Σ weight, and
@@ -357,7 +338,6 @@ export class QualityModel {
     this.outcomeScore[i] = score;
     this.outcomeWeight[i] = weight;
     this.heads.step(this.example(i));
-    this.storeBlend?.heads.step(this.example(i, undefined, false));
   }
 
   private storeLexical(point: number, ids: Uint16Array): void {
@@ -477,37 +457,16 @@ export class QualityModel {
     this.correctionLoss = choice.losses;
     this.correctionEvidence = choice.evidence;
     this.storeAlone = choice.storeAlone;
-    // After the cross-fit, so the prior's path draws the same random numbers with the blend or without.
-    const weight = choice.storeAlone || !choice.bandit ? 0 : storeBlendWeight(choice.evidence, this.options);
-    this.storeBlend = weight > 0 ? { heads: await this.storeHeadsFor(count, scratch, random, yieldNow), weight } : null;
     if (search === 'cells') await this.index.buildCells(random, yieldNow);
   }
 
-  /** Heads over the first `count` outcomes without the prior's offsets, stepped on by the ones after. */
-  private async storeHeadsFor(
-    count: number,
-    scratch: Float32Array,
-    random: () => number,
-    yieldNow?: () => Promise<void>,
-  ): Promise<LogisticHeads> {
-    const heads = new LogisticHeads(this.inputDims, this.options.linear);
-    await heads.fit(
-      count,
-      (i) => this.example(i, scratch, false),
-      random,
-      yieldNow,
-      (i) => this.outcomeModel[i]!,
-    );
-    for (let i = count; i < this.outcomeCount; i++) heads.step(this.example(i, undefined, false));
-    return heads;
-  }
-
   /**
-   * Whether at least half the outcomes with a prior are on prompts scored for two or more models
-   * (an imported score table), not one model's per prompt (live ratings: the bandit case). The
-   * store alone is tried from STORE_ALONE_MIN_COMPLETE_OUTCOMES then, else STORE_ALONE_MIN_OUTCOMES.
+   * Outcomes with a prior from which the store alone is tried: STORE_ALONE_MIN_COMPLETE_OUTCOMES
+   * when at least half of them are on prompts scored for two or more models, else
+   * STORE_ALONE_MIN_OUTCOMES.
    */
-  private mostlyComplete(withPrior: readonly number[]): boolean {
+  private storeAloneThreshold(withPrior: readonly number[]): number {
+    if (withPrior.length < STORE_ALONE_MIN_COMPLETE_OUTCOMES) return STORE_ALONE_MIN_OUTCOMES;
     const modelsAt = new Map<number, number>();
     let complete = 0;
     for (const i of withPrior) {
@@ -520,7 +479,7 @@ export class QualityModel {
       }
       if (models >= 2) complete++;
     }
-    return 2 * complete >= withPrior.length;
+    return 2 * complete >= withPrior.length ? STORE_ALONE_MIN_COMPLETE_OUTCOMES : STORE_ALONE_MIN_OUTCOMES;
   }
 
   /**
@@ -537,18 +496,14 @@ export class QualityModel {
     count: number,
     random: () => number,
     yieldNow?: () => Promise<void>,
-  ): Promise<{ losses: Float64Array; evidence: number; storeAlone: boolean; bandit: boolean }> {
+  ): Promise<{ losses: Float64Array; evidence: number; storeAlone: boolean }> {
     const cells = CORRECTION_SHARES.length * KNN_SHARES.length;
     const losses = new Float64Array(cells);
     const withPrior: number[] = [];
     for (let i = 0; i < count; i++) if (this.outcomeOffset[i] !== 0) withPrior.push(i);
-    if (withPrior.length < MIN_CROSS_FIT_OUTCOMES)
-      return { losses, evidence: withPrior.length, storeAlone: false, bandit: true };
-    const bandit = !this.mostlyComplete(withPrior);
+    if (withPrior.length < MIN_CROSS_FIT_OUTCOMES) return { losses, evidence: withPrior.length, storeAlone: false };
     const tryStoreAlone =
-      withPrior.length >=
-        (this.options.storeAloneMinOutcomes ??
-          (bandit ? STORE_ALONE_MIN_OUTCOMES : STORE_ALONE_MIN_COMPLETE_OUTCOMES)) &&
+      withPrior.length >= (this.options.storeAloneMinOutcomes ?? this.storeAloneThreshold(withPrior)) &&
       this.options.fixedCorrectionShare === undefined;
     // Per held-out outcome, to score the chosen correction against the store alone pairwise.
     const heldOut: { weight: number; score: number; p0: number; corrected: number[]; alone: number }[] = [];
@@ -633,7 +588,7 @@ export class QualityModel {
         differences,
         heldOut.map((o) => o.weight),
       );
-    return { losses, evidence: withPrior.length, storeAlone, bandit };
+    return { losses, evidence: withPrior.length, storeAlone };
   }
 
   /**
@@ -651,16 +606,7 @@ export class QualityModel {
     correction: Correction = this.correction(),
   ): Prediction {
     // The store alone was chosen at the last refit: its heads were fitted without the prior.
-    return this.predictWith(
-      vector,
-      features,
-      models,
-      this.storeAlone ? undefined : priors,
-      correction,
-      this.heads,
-      undefined,
-      this.storeBlend,
-    );
+    return this.predictWith(vector, features, models, this.storeAlone ? undefined : priors, correction, this.heads);
   }
 
   private predictWith(
@@ -672,8 +618,6 @@ export class QualityModel {
     heads: LogisticHeads,
     /** A stored point left out of the neighbours (cross-fitting). */
     exclude?: number,
-    /** With priors: the store alone's heads and weight mixed into each estimate (storeBlendHalfAt). */
-    storeBlend?: { heads: LogisticHeads; weight: number } | null,
   ): Prediction {
     const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn } = this.options;
     const residualTemperature = this.options.residualTemperature ?? temperature;
@@ -770,17 +714,7 @@ export class QualityModel {
             : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);
         const linear = m !== undefined && heads.has(m) ? heads.predict(m, x, logit(p0)) : base;
         const corrected = correction.knnShare * knn + (1 - correction.knnShare) * linear;
-        const fromPrior = base + correction.alpha * (corrected - base);
-        // The store alone's estimate as without a prior (a model it has no outcomes of keeps the prior's).
-        const storeLinear =
-          storeBlend && m !== undefined && storeBlend.heads.has(m) ? storeBlend.heads.predict(m, x) : null;
-        const quality =
-          storeLinear === null
-            ? fromPrior
-            : (1 - storeBlend!.weight) * fromPrior +
-              storeBlend!.weight *
-                (knnShare * ((sum + priorStrength * prior) / (evidence + priorStrength)) +
-                  (1 - knnShare) * storeLinear);
+        const quality = base + correction.alpha * (corrected - base);
         return { model: name, quality, knn, linear, evidence, neighbours: count, outcomes, prior: p0 };
       }),
     };
@@ -809,12 +743,6 @@ function correctionFrom(losses: Float64Array, evidence: number, options: Quality
     ),
     knnShare: KNN_SHARES[best % KNN_SHARES.length]!,
   };
-}
-
-/** The store alone's weight in each estimate after a refit with `evidence` outcomes with a prior (storeBlendHalfAt). */
-function storeBlendWeight(evidence: number, options: QualityModelOptions): number {
-  const halfAt = options.storeBlendHalfAt;
-  return halfAt === undefined || evidence < MIN_CROSS_FIT_OUTCOMES ? 0 : evidence / (evidence + halfAt);
 }
 
 /** Per model: the shift of its prior estimates and, with recentreSlope, its centre (NaN: no outcomes). */
