@@ -14,6 +14,8 @@
 // error of the paired difference .0014 / .0028 / .0026): not kept. From nothing (--policy nothing),
 // fold 0 seeds 1–3 at 3,000: .653 / .572 / .677 (mean .634; the learner from the prior .648 on
 // that stream): the "0.653 from nothing" quoted for issue 10 is seed 1's.
+// From nothing on folds 1–4 × seeds 1–2 (--checkpoints 100,300,500,1000,2000,3000): .579 / .621 /
+// .625 at 300 / 1,000 / 3,000, the learner from the prior on the same outcomes .630 / .637 / .641.
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
