@@ -71,6 +71,11 @@ export interface QualityModelOptions {
    * dozen outcomes, reorder it).
    */
   recentreSlope?: boolean;
+  /**
+   * With the router prior: outcomes with a prior below which the residual heads get no share of
+   * the correction (the cross-fit chooses α for the residual kNN alone; undefined: from the first).
+   */
+  headsFrom?: number;
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -113,6 +118,13 @@ export const DEFAULT_QUALITY_MODEL: QualityModelOptions = {
   // James–Stein share of its cross-fitted squared-error gain over the prior (within ±.003 of the
   // same learner without it: the gain is mostly re-centring, clear by 50 outcomes).
   recentreSlope: true,
+  // MMLU online from a prior trained without it, hash fold 0, replay seed 5: at 50 and 100 outcomes
+  // the cross-fit gave the residual heads 80 % of the correction and APGR fell from the prior's .629
+  // to .528 / .541 (their per-model rescaling of the prior's logit, fitted on ~25 outcomes a model,
+  // reorders strong − weak); with only the kNN's share 1 competing below 200 outcomes: .630 / .627,
+  // and the same as before on every other seed and checkpoint (50–300, seeds 1–6; 500 the same).
+  // 200: every in-domain fold has more outcomes than that (MBPP's ~480).
+  headsFrom: 200,
 };
 
 /** Shares of the learned corrections to the prior that cross-fitting chooses from. */
@@ -713,8 +725,11 @@ export class QualityModel {
 function correctionFrom(losses: Float64Array, evidence: number, options: QualityModelOptions): Correction {
   const fixed = options.fixedCorrectionShare;
   if (fixed !== undefined) return { alpha: fixed, knnShare: options.knnShareWithPrior };
-  let best = 0;
+  // Below headsFrom outcomes only the kNN's share 1 competes (the heads' correction gets none).
+  const kNNOnly = options.headsFrom !== undefined && evidence < options.headsFrom;
+  let best = kNNOnly ? KNN_SHARES.indexOf(1) : 0;
   losses.forEach((loss, j) => {
+    if (kNNOnly && KNN_SHARES[j % KNN_SHARES.length] !== 1) return;
     if (loss < losses[best]! - 1e-12) best = j;
   });
   if (losses[best] === 0) return { alpha: 0, knnShare: options.knnShareWithPrior };
