@@ -58,10 +58,10 @@ export interface LearnerOptions {
 
 export type EmbeddingState = 'not-loaded' | 'loading' | 'ready' | 'failed';
 
-/** Embedded once at start, before the model counts as ready (not cached, not learned from). */
 /** Outcomes embedded and added per step of the learner's drain. */
 const DRAIN_BATCH = 256;
 
+/** Embedded once at start, before the model counts as ready (not cached, not learned from). */
 export const WARM_UP_TEXT = 'Warm up the embedding model before the first request.';
 
 export interface LearnerHandle extends Learner {
