@@ -2,26 +2,19 @@
 // daemon: over HTTP at the route the table names (what the browser's transport sends) and over
 // JSON-RPC under the method it names (what the VS Code webview's bridge sends), with the same data.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { test } from 'node:test';
-import { createMessageConnection, RequestType, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { DAEMON_FILE, type DaemonFile } from '../../../shared/daemon';
+import { RequestType } from 'vscode-jsonrpc/node';
 import { DASHBOARD_OPERATIONS, httpRequestOf, type HttpRoute } from '../../../shared/dashboard-operations';
 import type { ChatCompletion } from '../../../shared/openai';
 import type { DashboardOperation, OperationParams } from '../../../shared/webview';
 import { startTestDaemon } from '../../helpers/daemon';
+import { connectWindow } from '../../helpers/rpc-window';
 
 test('each dashboard operation answers on the HTTP door and the JSON-RPC door alike', async () => {
   const d = await startTestDaemon();
-  const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
-  const socket = net.connect(info.rpc.path);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const rpc = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
-  rpc.listen();
+  const rpcWindow = await connectWindow(d.dataDir);
+  const rpc = rpcWindow.connection;
   try {
-    await rpc.sendRequest(new RequestType<unknown, unknown, void>('initialize'), { processId: null, capabilities: {} });
     const answer = (await (
       await fetch(`${d.url}/v1/chat/completions`, {
         method: 'POST',
@@ -73,8 +66,7 @@ test('each dashboard operation answers on the HTTP door and the JSON-RPC door al
       } else assertHttpHoldsRpc(viaHttp, viaRpc, op);
     }
   } finally {
-    rpc.dispose();
-    socket.destroy();
+    rpcWindow.close();
     await d.close();
   }
 });

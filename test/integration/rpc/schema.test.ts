@@ -5,18 +5,13 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import {
-  createMessageConnection,
-  RequestType,
-  ResponseError,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-jsonrpc/node';
+import { RequestType, ResponseError } from 'vscode-jsonrpc/node';
 import { DAEMON_FILE, type DaemonFile } from '../../../shared/daemon';
 import { ErrorCodes } from '../../../shared/errors';
 import type { ChatCompletionRequest, OpenAIErrorBody } from '../../../shared/openai';
 import { ChatRequest } from '../../../shared/protocol';
 import { startTestDaemon } from '../../helpers/daemon';
+import { connectWindow } from '../../helpers/rpc-window';
 
 const BAD_REQUESTS: unknown[] = [
   { model: 7, messages: [{ role: 'user', content: 'a model that is no name' }] },
@@ -27,13 +22,9 @@ const BAD_REQUESTS: unknown[] = [
 
 test('the RPC door refuses what the HTTP door refuses, with the same message', async () => {
   const d = await startTestDaemon();
-  const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
-  const socket = net.connect(info.rpc.path);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const rpc = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
-  rpc.listen();
+  const rpcWindow = await connectWindow(d.dataDir);
+  const rpc = rpcWindow.connection;
   try {
-    await rpc.sendRequest(new RequestType<unknown, unknown, void>('initialize'), { processId: null, capabilities: {} });
     for (const bad of BAD_REQUESTS) {
       const res = await fetch(`${d.url}/v1/chat/completions`, {
         method: 'POST',
@@ -60,8 +51,7 @@ test('the RPC door refuses what the HTTP door refuses, with the same message', a
     assert.equal(res.status, 200);
     await rpc.sendRequest(ChatRequest, { request: noModel as ChatCompletionRequest });
   } finally {
-    rpc.dispose();
-    socket.destroy();
+    rpcWindow.close();
     await d.close();
   }
 });
@@ -83,13 +73,9 @@ const BAD_PARAMS: [method: string, params: unknown, param: string][] = [
 
 test('the RPC door refuses malformed params of every method as an invalid request, not an internal error', async () => {
   const d = await startTestDaemon();
-  const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
-  const socket = net.connect(info.rpc.path);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const rpc = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
-  rpc.listen();
+  const rpcWindow = await connectWindow(d.dataDir);
+  const rpc = rpcWindow.connection;
   try {
-    await rpc.sendRequest(new RequestType<unknown, unknown, void>('initialize'), { processId: null, capabilities: {} });
     for (const [method, params, param] of BAD_PARAMS) {
       const what = `${method} ${JSON.stringify(params)}`;
       const err = await rpc.sendRequest(new RequestType<unknown, unknown, void>(method), params).then(
@@ -107,8 +93,7 @@ test('the RPC door refuses malformed params of every method as an invalid reques
     assert.equal(typeof decision.model, 'string');
     await rpc.sendRequest(new RequestType<unknown, unknown, void>('fugusashi/decisions'), { limit: 5, before: 1 });
   } finally {
-    rpc.dispose();
-    socket.destroy();
+    rpcWindow.close();
     await d.close();
   }
 });
