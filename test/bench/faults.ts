@@ -593,9 +593,13 @@ interface FuzzResult {
   examples: string[];
 }
 
-async function fuzzRun(): Promise<FuzzResult> {
-  const d: TestDaemon = await startTestDaemon({
-    rpc: false,
+/**
+ * The fuzz runs' daemon: a healthy model and one whose upstream echoes the Authorization header
+ * (the key) in a 500, so a leak of the key would show in what the fuzzer gets back.
+ */
+function startFuzzDaemon(options: { rpc: boolean }): Promise<TestDaemon> {
+  return startTestDaemon({
+    rpc: options.rpc,
     models: [
       { name: 'healthy', config: { api_key: API_KEY } },
       {
@@ -606,6 +610,10 @@ async function fuzzRun(): Promise<FuzzResult> {
     ],
     config: { default_model: 'healthy', routing: { prefer_local: false } },
   });
+}
+
+async function fuzzRun(): Promise<FuzzResult> {
+  const d = await startFuzzDaemon({ rpc: false });
   const random = rng(Number(values.seed));
   const ids: string[] = [];
   const responseIds: string[] = [];
@@ -744,17 +752,7 @@ function brokenFrame(socketPath: string, data: string | Buffer): Promise<boolean
 }
 
 async function rpcFuzzRun(count: number): Promise<RpcFuzzResult> {
-  const d = await startTestDaemon({
-    models: [
-      { name: 'healthy', config: { api_key: API_KEY } },
-      {
-        name: 'faulty',
-        config: { api_key: API_KEY },
-        fake: { hook: (req) => ({ error: { status: 500, message: echo(req) } }) },
-      },
-    ],
-    config: { default_model: 'healthy', routing: { prefer_local: false } },
-  });
+  const d = await startFuzzDaemon({ rpc: true });
   const random = rng(Number(values.seed) + 2);
   const { pick, strings, value } = randomValues(random);
   const codes: Record<string, number> = {};
