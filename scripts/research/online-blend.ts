@@ -20,13 +20,13 @@ import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
 import { thompson } from '../../daemon/benchmark/run';
+import { shuffle, sigmoid } from '../../daemon/core/learned/linear';
 import { onlineRows, STRONG, WEAK } from './online-rows';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
 
 const CACHE = process.env.ONLINE_CACHE ?? '/tmp/online10/cache';
 /** The learner before round online10 (heads from the first outcomes): the replay's policy. */
 const BEFORE: QualityModelOptions = { ...DEFAULT_QUALITY_MODEL, headsFrom: undefined };
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const VARIANTS = JSON.parse(process.env.ONLINE_VARIANTS ?? '{}') as Record<
   string,
   Partial<QualityModelOptions> & { now?: boolean }
@@ -70,12 +70,9 @@ async function main(): Promise<void> {
   const add = (key: string, v: number) => sums.set(key, (sums.get(key) ?? 0) + v);
   for (const seed of values.seeds.split(',').map(Number)) {
     const random = seededRandom(seed);
-    let stream = rows.filter((r) => foldOf(r.prompt, 5) !== fold);
-    for (let i = stream.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [stream[i], stream[j]] = [stream[j]!, stream[i]!];
-    }
-    stream = stream.slice(0, Math.max(...checkpoints));
+    const shuffled = rows.filter((r) => foldOf(r.prompt, 5) !== fold);
+    shuffle(shuffled, random);
+    const stream = shuffled.slice(0, Math.max(...checkpoints));
     const dims = rows[0]!.vector.length;
     const shipped = new QualityModel(dims, BEFORE);
     const store = new QualityModel(dims, BEFORE);

@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
 import { thompson } from '../../daemon/benchmark/run';
-import { DEFAULT_LINEAR } from '../../daemon/core/learned/linear';
+import { DEFAULT_LINEAR, shuffle, sigmoid } from '../../daemon/core/learned/linear';
 import { onlineRows, STRONG, WEAK, type OnlineRow } from './online-rows';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
 
@@ -41,8 +41,6 @@ type Row = OnlineRow;
 async function loadRows(): Promise<Row[]> {
   return (await onlineRows(CACHE)).rows;
 }
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** Learner variants fed the same outcomes (JSON overrides of the shipped options). */
 const VARIANTS: Record<string, Partial<QualityModelOptions>> = JSON.parse(
@@ -83,12 +81,9 @@ async function main(): Promise<void> {
   const sums = new Map<string, number>();
   for (const seed of values.seeds.split(',').map(Number)) {
     const random = seededRandom(seed);
-    let stream = rows.filter((r) => foldOf(r.prompt, 5) !== fold);
-    for (let i = stream.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [stream[i], stream[j]] = [stream[j]!, stream[i]!];
-    }
-    stream = stream.slice(0, Math.max(...checkpoints));
+    const shuffled = rows.filter((r) => foldOf(r.prompt, 5) !== fold);
+    shuffle(shuffled, random);
+    const stream = shuffled.slice(0, Math.max(...checkpoints));
     const dims = rows[0]!.vector.length;
     const shipped = new QualityModel(dims, DEFAULT_QUALITY_MODEL);
     const variants = Object.entries(VARIANTS).map(
