@@ -45,3 +45,10 @@ export const DAEMON_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: String(128 * 1024),
   MALLOC_TRIM_THRESHOLD_: String(128 * 1024),
 };
+
+/** `env` over DAEMON_MALLOC_ENV: the environment a daemon starts with (a value set in `env` wins). */
+export function withDaemonMallocEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
+  return { ...DAEMON_MALLOC_ENV, ...env };
+}

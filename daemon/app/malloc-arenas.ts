@@ -9,9 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { DAEMON_MALLOC_ENV } from '../../shared/daemon';
-
-export const ARENA_LIMIT = DAEMON_MALLOC_ENV['MALLOC_ARENA_MAX']!;
+import { withDaemonMallocEnv } from '../../shared/daemon';
 
 /** Set by the launcher for its child only: the launcher's pid, so the daemon knows who forked it. */
 const LAUNCHER_PID = 'FUGUSASHI_LAUNCHER_PID';
@@ -58,7 +56,8 @@ export function runWithBoundedArenas(): Promise<number> {
     // SIGKILL, which cannot be handed on) and stops instead of running on as an orphan.
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     // With the arena limit, glibc's mmap and trim thresholds (shared/daemon.ts), unless set already.
-    env: { ...DAEMON_MALLOC_ENV, ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT, [LAUNCHER_PID]: String(process.pid) },
+    // MALLOC_ARENA_MAX is unset here (shouldBoundArenas), so DAEMON_MALLOC_ENV's 2 applies.
+    env: { ...withDaemonMallocEnv(process.env), [LAUNCHER_PID]: String(process.pid) },
   });
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { DAEMON_FILE, DAEMON_MALLOC_ENV, EXIT_ALREADY_RUNNING, type DaemonFile } from '../../shared/daemon';
+import { DAEMON_FILE, EXIT_ALREADY_RUNNING, withDaemonMallocEnv, type DaemonFile } from '../../shared/daemon';
 
 export interface LaunchSpec {
   /** The runtime that runs the daemon: the extension host's own (Electron's Node or code-server's Node). */
@@ -184,7 +184,7 @@ function spawnDaemon(spec: LaunchSpec, log: (line: string) => void): SpawnedDaem
     // glibc malloc's settings for the daemon (shared/daemon.ts: 2 arenas, mmap and trim thresholds
     // held at 128 KiB), as `fugusashi serve` sets them. A value in the window's environment wins; a
     // C library other than glibc ignores them.
-    env: { ...DAEMON_MALLOC_ENV, ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    env: { ...withDaemonMallocEnv(process.env), ELECTRON_RUN_AS_NODE: '1' },
     windowsHide: true,
   });
   const spawned: SpawnedDaemon = { pid: child.pid, exited: undefined };

@@ -25,8 +25,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ARENA_LIMIT, shouldBoundArenas } from '../../daemon/app/malloc-arenas';
-import { DAEMON_MALLOC_ENV } from '../../shared/daemon';
+import { shouldBoundArenas } from '../../daemon/app/malloc-arenas';
+import { DAEMON_MALLOC_ENV, withDaemonMallocEnv } from '../../shared/daemon';
 import { seededRandom } from '../../daemon/benchmark/folds';
 import { textFeatures } from '../../daemon/core/learned/features';
 import { QualityModel } from '../../daemon/core/learned/quality-model';
@@ -372,7 +372,7 @@ async function main() {
 if (shouldBoundArenas()) {
   const run = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...DAEMON_MALLOC_ENV, ...process.env, MALLOC_ARENA_MAX: ARENA_LIMIT },
+    env: withDaemonMallocEnv(process.env),
   });
   process.exit(run.status ?? 1);
 } else void main();
