@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { openPostgresStore } from '../../../daemon/store/postgres';
 import { MIGRATIONS } from '../../../daemon/store/postgres/schema';
+import { OLD_REQUEST_COLUMNS, oldRequestValues } from '../../fixtures/store/old-requests';
 import { makeRequest, requestId } from '../../fixtures/store/records';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 
@@ -43,31 +44,10 @@ describe('PostgreSQL schema v5 → v6: the prompt-cache split', { skip: postgres
         await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
       }
       for (const r of [priced, plain, unusual]) {
+        const values = oldRequestValues(r, JSON.stringify);
         await client.query(
-          `INSERT INTO requests (request_id, created_at, source, requested_model, prompt_preview, decision_json, model,
-             strategy, confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens,
-             total_tokens, cost_usd, latency_ms, record_json)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-          [
-            r.request_id,
-            r.created_at,
-            r.source,
-            r.requested_model,
-            r.routing_text.slice(0, 200),
-            JSON.stringify(r.decision),
-            r.decision.model,
-            r.decision.strategy,
-            r.decision.confidence,
-            r.decision.latency_ms,
-            r.status,
-            r.answered_by,
-            r.usage?.prompt_tokens ?? null,
-            r.usage?.completion_tokens ?? null,
-            r.usage?.total_tokens ?? null,
-            r.cost_usd,
-            r.latency_ms,
-            JSON.stringify(r),
-          ],
+          `INSERT INTO requests (${OLD_REQUEST_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`,
+          values,
         );
       }
     } finally {
