@@ -143,6 +143,8 @@ export class Chat implements ChatService {
   private escalation(request: ChatCompletionRequest, routed: Routed): string | null {
     if (!this.deps.orchestrator) return null;
     const config = this.deps.config();
+    // Off unless configured (the usual case): nothing to weigh on the way to the upstream call.
+    if (config.orchestrator?.auto_escalate_below === undefined) return null;
     const verdict = {
       strategy: routed.plan.decision.strategy,
       abstain: false,

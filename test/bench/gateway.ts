@@ -2,6 +2,10 @@
 // interleaved run (targets take turns, so machine noise hits them alike) over a loopback upstream:
 //   direct     the fake upstream called directly (the baseline)
 //   proxy      a minimal pass-through node:http proxy (the floor for "a Node process in the path")
+//   floor      the unavoidable work of a re-labelling gateway (JSON.parse, an undici Pool call,
+//              each SSE event parsed and re-serialised) on node:http, and the same as a fastify route:
+//              daemon minus the fastify floor is our own code, fastify floor minus node:http floor is
+//              fastify's
 //   daemon     the Fugusashi daemon (dist/daemon.js) with a forced model: routing, store, trace
 //   portkey    @portkey-ai/gateway 1.15.2 (the peer)
 //   daemon /v1/messages, daemon /v1/responses   the same daemon through its Anthropic Messages and
@@ -28,7 +32,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import Fastify from 'fastify';
 import { parseArgs } from 'node:util';
+import type { Dispatcher } from 'undici';
+import Pool from 'undici/lib/dispatcher/pool';
 // A repeatable pseudo-random sequence (mulberry32), so two runs shuffle alike.
 import { seededRandom } from '../../daemon/benchmark/folds';
 
@@ -155,6 +163,97 @@ function runProxy(upstream: string): void {
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+}
+
+/**
+ * The floor for what the daemon does: only the unavoidable work of a gateway that reads the request
+ * (JSON.parse), calls the upstream through an undici Pool (as the daemon does), and re-labels the
+ * answer (an SSE stream parsed and each event re-serialised with the model name changed, a JSON
+ * answer parsed and re-serialised). No routing, no validation, no store: the gap between this and
+ * the daemon is ours, the gap between it and the proxy is the cost of parsing and re-serialising.
+ * `--role floor-fastify` is the same relay as a fastify route (fastify's JSON body parser, the
+ * response hijacked): the gap between the two floors is what fastify itself costs.
+ */
+function runFloor(upstream: string, framework: 'http' | 'fastify'): void {
+  const origin = new URL(upstream).origin;
+  const pool = new Pool(origin, { connections: 256, pipelining: 1, connect: { noDelay: true } });
+  const relay = (request: { stream?: boolean; model: string }, res: http.ServerResponse): void => {
+    const stream = request.stream === true;
+    const out = JSON.stringify({
+      ...request,
+      model: 'bench-upstream',
+      ...(stream ? { stream_options: { include_usage: true } } : {}),
+    });
+    const decoder = new StringDecoder('utf8');
+    let buffer = '';
+    let status = 0;
+    const handler: Dispatcher.DispatchHandler = {
+      // (undici takes a handler with onRequestStart as its new-style handler.)
+      onRequestStart() {},
+      onResponseStart(_ctl, statusCode) {
+        status = statusCode;
+        if (stream && status === 200)
+          res.writeHead(200, ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache']);
+      },
+      onResponseData(_ctl, chunk: Buffer) {
+        buffer += decoder.write(chunk);
+        if (!stream || status !== 200) return;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (!event.startsWith('data: ')) continue;
+          const data = event.slice(6);
+          if (data === '[DONE]') continue;
+          const parsed = JSON.parse(data) as { model: string };
+          parsed.model = request.model;
+          res.write(`data: ${JSON.stringify(parsed)}\n\n`);
+        }
+      },
+      onResponseEnd() {
+        if (stream && status === 200) {
+          res.end('data: [DONE]\n\n');
+          return;
+        }
+        const answer = JSON.parse(buffer) as { model: string };
+        answer.model = request.model;
+        const text = JSON.stringify(answer);
+        res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]);
+        res.end(text);
+      },
+      onResponseError() {
+        res.destroy();
+      },
+    };
+    pool.dispatch(
+      {
+        origin,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: ['content-type', 'application/json', 'accept', stream ? 'text/event-stream' : 'application/json'],
+        body: out,
+      },
+      handler,
+    );
+  };
+  const announce = (address: AddressInfo): void => console.log(`http://127.0.0.1:${address.port}`);
+  if (framework === 'fastify') {
+    const app = Fastify({ logger: false, keepAliveTimeout: 60_000 });
+    app.post<{ Body: { stream?: boolean; model: string } }>('/v1/chat/completions', (request, reply) => {
+      reply.hijack();
+      relay(request.body, reply.raw);
+    });
+    void app.listen({ port: 0, host: '127.0.0.1' }).then(() => announce(app.server.address() as AddressInfo));
+    return;
+  }
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => relay(JSON.parse(body) as { stream?: boolean; model: string }, res));
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => announce(server.address() as AddressInfo));
 }
 
 // ---------------------------------------------------------------- load generation
@@ -349,6 +448,8 @@ async function main(): Promise<void> {
   progress('starting upstream, proxy, daemon, portkey…');
   const upstream = await startRole([...tsx, '--role', 'upstream']);
   const proxy = await startRole([...tsx, '--role', 'proxy', '--upstream', upstream.url]);
+  const floor = await startRole([...tsx, '--role', 'floor', '--upstream', upstream.url]);
+  const fastifyFloor = await startRole([...tsx, '--role', 'floor-fastify', '--upstream', upstream.url]);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fugu-bench-'));
   const config = [
@@ -417,6 +518,8 @@ async function main(): Promise<void> {
     make('direct', upstream.url, upstream.child, 'bench-upstream'),
     make('proxy (node:http)', proxy.url, proxy.child, 'bench-upstream'),
     make('fugusashi daemon', daemon.url, daemon.child, daemonModel),
+    make('floor (node:http)', floor.url, floor.child, 'bench'),
+    make('floor (fastify)', fastifyFloor.url, fastifyFloor.child, 'bench'),
     make('daemon /v1/messages', daemon.url, daemon.child, daemonModel, {}, 'messages'),
     make('daemon /v1/responses', daemon.url, daemon.child, daemonModel, {}, 'responses'),
   ];
@@ -481,7 +584,15 @@ async function main(): Promise<void> {
     report(targets);
   } finally {
     agent.destroy();
-    const children = [portkey?.child, compare?.child, daemon.child, proxy.child, upstream.child];
+    const children = [
+      portkey?.child,
+      compare?.child,
+      daemon.child,
+      fastifyFloor.child,
+      floor.child,
+      proxy.child,
+      upstream.child,
+    ];
     // The daemons write a final snapshot on SIGTERM: wait for them to exit before removing their data.
     const exited = children.map((c) =>
       c && c.exitCode === null && c.signalCode === null
@@ -582,6 +693,8 @@ function report(targets: Target[]): void {
 
 if (values.role === 'upstream') runUpstream();
 else if (values.role === 'proxy') runProxy(values.upstream!);
+else if (values.role === 'floor') runFloor(values.upstream!, 'http');
+else if (values.role === 'floor-fastify') runFloor(values.upstream!, 'fastify');
 else
   main().catch((err: unknown) => {
     console.error(err);

@@ -11,7 +11,15 @@ import type {
 } from '../../../shared/openai';
 import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../types';
 import { malformedError, streamEndedEarly } from '../transport/errors';
-import { ensureOk, readText, requestJson, sendRequest, type UpstreamRequest } from '../transport/http';
+import {
+  ensureOk,
+  readText,
+  requestJson,
+  sendRequest,
+  succeeded,
+  toWireHeaders,
+  type UpstreamRequest,
+} from '../transport/http';
 import { deltaChunk, trimSlash, usageChunk } from '../transport/openai-shapes';
 import { SseParser, type SseEvent } from '../transport/sse';
 import { moveToolImagesToUserTurn } from './tool-images';
@@ -97,18 +105,48 @@ function headersFor(
   return headers;
 }
 
+/** What every chat call to one model sends besides its body: built once per model and kind of answer. */
+interface ChatTarget {
+  url: string;
+  headers: Record<string, string>;
+  /** Read, never changed, by undici (it copies what it sends). */
+  wire: string[];
+}
+
+/**
+ * Per pool model (a config reload makes new model objects): the URL and headers are the same for
+ * every call, and rebuilding them (object, merge, flat list, URL string) was on the way to the
+ * upstream request of every answer.
+ */
+const chatTargets = new WeakMap<ModelConfig, { stream: ChatTarget; json: ChatTarget }>();
+
+function chatTarget(model: ModelConfig, stream: boolean): ChatTarget {
+  let targets = chatTargets.get(model);
+  if (!targets) {
+    const url = `${trimSlash(model.api_base || OPENAI_DEFAULT_BASE)}/chat/completions`;
+    const make = (accept: string): ChatTarget => {
+      const headers = headersFor(model, model.api_key, accept);
+      return { url, headers, wire: toWireHeaders(headers, '') };
+    };
+    targets = { stream: make('text/event-stream'), json: make('application/json') };
+    chatTargets.set(model, targets);
+  }
+  return stream ? targets.stream : targets.json;
+}
+
 function chatRequest(
   model: ModelConfig,
   request: ChatCompletionRequest,
   stream: boolean,
   options: ProviderCallOptions,
 ): UpstreamRequest {
-  const headers = headersFor(model, model.api_key, stream ? 'text/event-stream' : 'application/json');
+  const target = chatTarget(model, stream);
   return {
     provider: PROVIDER,
     method: 'POST',
-    url: `${trimSlash(model.api_base || OPENAI_DEFAULT_BASE)}/chat/completions`,
-    headers,
+    url: target.url,
+    headers: target.headers,
+    wire: target.wire,
     body: JSON.stringify(buildOpenAIBody(request, stream)),
     options,
   };
@@ -146,7 +184,9 @@ export class OpenAICompatibleProvider implements LlmProvider {
     const res = await sendRequest(chatRequest(model, request, true, options));
     let complete = false;
     try {
-      await ensureOk(res, PROVIDER);
+      // (Checked before calling: an async call that has nothing to do still costs a turn of the
+      // microtask queue on the way to the first chunk.)
+      if (!succeeded(res)) await ensureOk(res, PROVIDER);
       if (String(res.headers['content-type']).startsWith('application/json')) {
         // Some servers ignore `stream: true` and answer with one JSON completion: replay it as chunks.
         let completion: ChatCompletion | undefined;

@@ -27,6 +27,11 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
+  /**
+   * `headers` as undici's flat list (toWireHeaders(headers, body)), when the adapter keeps one per
+   * model instead of having it rebuilt on every call.
+   */
+  wire?: string[];
   body?: string;
   options: ProviderCallOptions;
 }
@@ -98,7 +103,7 @@ const DRAIN_LIMIT_MS = 250;
  * content-length when there is a body (undici writes the body's own). undici adds the URL's Host
  * unless the caller set one (a config's `headers`), and derives the TLS server name from that Host.
  */
-function wireHeaders(given: Record<string, string>, body: string | undefined): string[] {
+export function toWireHeaders(given: Record<string, string>, body: string | undefined): string[] {
   const names: string[] = [];
   const out: string[] = [];
   for (const name in given) {
@@ -162,7 +167,7 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
       new ProviderError(`${r.provider}: invalid api_base URL ${r.url}`, 'connect', undefined, false),
     );
   }
-  const headers = wireHeaders(r.headers, r.body);
+  const headers = r.wire ?? toWireHeaders(r.headers, r.body);
 
   return new Promise<UpstreamResponse>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
@@ -310,9 +315,14 @@ export async function readText(res: UpstreamResponse, provider: string): Promise
   return parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
 }
 
+/** A 2xx answer. */
+export function succeeded(res: UpstreamResponse): boolean {
+  return res.status >= 200 && res.status < 300;
+}
+
 /** Throws the mapped ProviderError for a non-2xx answer (after reading its body); returns otherwise. */
 export async function ensureOk(res: UpstreamResponse, provider: string): Promise<void> {
-  if (res.status >= 200 && res.status < 300) return;
+  if (succeeded(res)) return;
   const text = await readText(res, provider).catch(() => '');
   throw statusError(provider, res.status, text, res.headers, res.secrets());
 }

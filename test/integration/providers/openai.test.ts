@@ -77,6 +77,27 @@ test('each header reaches the upstream once: a config header differing only in c
   assert.equal(second.headers.host, 'gateway.example');
 });
 
+test('a reloaded model (a new config object, same name and URL) is called with its own key and headers', async () => {
+  // The adapter keeps each model's URL and headers between calls: a reload must not reuse the old ones.
+  const before = modelFor('openai', up.url, { api_key: 'sk-old', headers: { 'x-title': 'old' } });
+  const reloaded = modelFor('openai', up.url, { api_key: 'sk-new', headers: { 'x-title': 'new' } });
+  await provider.chat(before, request('a'), callOptions());
+  await collect(provider.chatStream(before, request('b', { stream: true }), callOptions()));
+  await provider.chat(reloaded, request('c'), callOptions());
+  await collect(provider.chatStream(reloaded, request('d', { stream: true }), callOptions()));
+  await provider.chat(before, request('e'), callOptions());
+  assert.deepEqual(
+    up.requests.map((r) => [r.headers.authorization, r.headers['x-title'], r.headers.accept]),
+    [
+      ['Bearer sk-old', 'old', 'application/json'],
+      ['Bearer sk-old', 'old', 'text/event-stream'],
+      ['Bearer sk-new', 'new', 'application/json'],
+      ['Bearer sk-new', 'new', 'text/event-stream'],
+      ['Bearer sk-old', 'old', 'application/json'],
+    ],
+  );
+});
+
 test('no Authorization header without a key', async () => {
   await provider.chat(modelFor('openai', up.url), request('x'), callOptions());
   assert.equal(up.requests[0]!.headers.authorization, undefined);
