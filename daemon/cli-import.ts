@@ -70,6 +70,7 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
   const body = (await res.json().catch(() => ({}))) as {
     added?: number;
     already_imported?: number;
+    queued?: number;
     skipped?: number;
     error?: { message?: string };
   };
@@ -80,6 +81,12 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
   deps.out(
     `imported ${body.added ?? 0} outcome(s) from ${file} into the running daemon (pid ${daemon.info.pid})${again}\n`,
   );
+  if (body.queued)
+    deps.out(
+      `queued ${body.queued} outcome(s): the team database is unavailable, so which of them it already holds is not ` +
+        `known yet; they are stored when it is back (rows it holds are not stored twice) and counted then ` +
+        `(fugusashi import again reports them as already imported)\n`,
+    );
   if (body.skipped)
     deps.out(
       `skipped ${body.skipped} Fugusashi 0.3.0 record(s) with nothing to learn from (not rated, or the request failed)\n`,

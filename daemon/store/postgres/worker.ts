@@ -6,8 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Outcome } from '../../core/ports';
 import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
-import { importKeyOfOpKey } from './op-keys';
-import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
+import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, userOfOpKey } from './op-keys';
+import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { migrate } from './schema';
 
 const init = workerData as WorkerInit;
@@ -110,7 +110,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
   // then outcomes; one transaction, so a batch is stored whole or not at all and retried whole.
   const requests = new Map<string, Extract<StoredWrite, { op: 'request' }>>();
   const feedback: Extract<StoredWrite, { op: 'feedback' }>[] = [];
-  const outcomes: (Outcome & { op_key?: string })[] = [];
+  const outcomes: SpooledOutcome[] = [];
   /** Ids of outcomes imported while their keys could not be checked (StoredWrite.learnWhenStored). */
   const toLearn = new Map<number, Outcome>();
   for (const write of batch) {
@@ -121,7 +121,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
     else {
       outcomes.push(...write.data);
       if (write.learnWhenStored)
-        for (const { op_key: _key, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
+        for (const { op_key: _key, legacy_key: _legacy, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
     }
   }
   const learn: Outcome[] = [];
@@ -172,7 +172,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
       await client.query('UPDATE requests SET rating = $1 WHERE request_id = $2', [f.rating, f.request_id]);
     }
   }
-  const toInsert = await withoutEveryonesKeys(client, outcomes);
+  const toInsert = await withoutHeldElsewhere(client, outcomes);
   for (let i = 0; i < toInsert.length; i += 500) {
     const chunk = toInsert.slice(i, i + 500);
     const params: unknown[] = [];
@@ -209,27 +209,28 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
 }
 
 /**
- * `outcomes` without a user's imported rows whose key the database holds with no user (op-keys.ts: a
- * history `store copy` brought in is everyone's). The store checks that before it imports; a row
- * spooled while it could not (PostgreSQL down) is checked here, as its own op_key is by the insert.
+ * `outcomes` without the imported rows the database holds in another form than their own op_key
+ * (op-keys.ts): with no user (a history `store copy` brought in is everyone's), as their user's
+ * by another of the user's API keys (the earlier per-key-id form), or under the key an earlier
+ * version gave the row (legacy_key). The store checks that before it imports; a row spooled while
+ * it could not (PostgreSQL down) is checked here, as its own op_key is by the insert.
  */
-async function withoutEveryonesKeys(
-  client: pg.PoolClient,
-  outcomes: (Outcome & { op_key?: string })[],
-): Promise<(Outcome & { op_key?: string })[]> {
-  const unscoped = new Map<string, string>();
-  for (const { op_key: opKey } of outcomes) {
-    const key = opKey === undefined ? null : importKeyOfOpKey(opKey);
-    if (opKey !== undefined && key !== null && key !== opKey) unscoped.set(opKey, key);
+async function withoutHeldElsewhere(client: pg.PoolClient, outcomes: SpooledOutcome[]): Promise<SpooledOutcome[]> {
+  const checked: { outcome: SpooledOutcome; user: string | null; importKeys: string[] }[] = [];
+  for (const outcome of outcomes) {
+    const key = outcome.op_key === undefined ? null : importKeyOfOpKey(outcome.op_key);
+    if (key === null || outcome.op_key === undefined) continue;
+    const user = userOfOpKey(outcome.op_key);
+    const importKeys = outcome.legacy_key === undefined ? [key] : [key, outcome.legacy_key];
+    // Only its own op_key to look for: the insert's ON CONFLICT does that.
+    if (user === null && key === outcome.op_key && importKeys.length === 1) continue;
+    checked.push({ outcome, user, importKeys });
   }
-  if (unscoped.size === 0) return outcomes;
-  const { rows } = await client.query<{ op_key: string }>(
-    'SELECT op_key FROM outcomes WHERE op_key = ANY($1::text[])',
-    [[...new Set(unscoped.values())]],
-  );
+  if (checked.length === 0) return outcomes;
+  const { rows } = await client.query<{ i: number }>(HELD_ELSEWHERE_SQL, heldElsewhereParams(checked));
   if (rows.length === 0) return outcomes;
-  const held = new Set(rows.map((row) => row.op_key));
-  return outcomes.filter((o) => !(o.op_key !== undefined && held.has(unscoped.get(o.op_key) ?? '')));
+  const held = new Set(rows.map((row) => checked[Number(row.i)]!.outcome));
+  return outcomes.filter((o) => !held.has(o));
 }
 
 /** Writes everything pending, batch by batch; false when the database is unreachable (all kept). */

@@ -11,6 +11,10 @@ import { runWithKey } from '../../../daemon/team/request-context';
 import { POOL, makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 
+/** Two users' API keys (the keys themselves are not checked here: a daemon's guard did that). */
+const ANA = { id: 'key-ana', name: 'ana' };
+const BEN = { id: 'key-ben', name: 'ben' };
+
 describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, () => {
   let pg: TestPostgres;
   let url: string;
@@ -81,7 +85,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
       // The history's owner, now with an API key, imports the same file again: recognised too. The
       // copied key has no user; it was checked only as that user's, and the rows were stored twice.
       assert.deepEqual(
-        [...(runWithKey('key-ana', () => team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])) ?? [])],
+        [...(runWithKey(ANA, () => team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])) ?? [])],
         ['import:uid:u-2'],
       );
     } finally {
@@ -117,8 +121,8 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     try {
       // Two users imported the same file (two users' judgements), then someone with the daemon's
       // token (no user), a fourth row came from a rating.
-      runWithKey('key-ana', () => team.addOutcomes([imported(0)]));
-      runWithKey('key-ben', () => team.addOutcomes([imported(1)]));
+      runWithKey(ANA, () => team.addOutcomes([imported(0)]));
+      runWithKey(BEN, () => team.addOutcomes([imported(1)]));
       team.addOutcomes([imported(2), makeOutcome(3)]);
       assert.equal(team.countOutcomes(), 4);
     } finally {
@@ -154,7 +158,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
       // What an import sent with PostgreSQL down leaves (services/feedback.ts): the row spooled with
       // its owner's key, PostgreSQL to skip it if it has it. The copied key has no user: the row was
       // stored (and learned) a second time.
-      runWithKey('key-ana', () =>
+      runWithKey(ANA, () =>
         team.addOutcomes([{ ...makeOutcome(0), import_key: 'import:uid:u-3' }], { learnWhenStored: true }),
       );
       assert.equal(team.countOutcomes(), 1);
