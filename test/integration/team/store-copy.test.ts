@@ -167,6 +167,58 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     }
   });
 
+  test("a user's import spooled while its keys could not be checked skips what an earlier key or version of theirs stored", async () => {
+    const teamUrl = await createDatabase(pg, 'copy_earlier_keys');
+    const team = await openPostgresStore({ url: teamUrl, dataDir: tempDir() });
+    try {
+      const made = await run(['keys', 'create', '--name', 'eve', '--database', teamUrl]);
+      assert.equal(made.code, 0, made.err);
+      const eveId = String(team.select('SELECT id FROM api_keys WHERE name = ?', ['eve'])[0]?.id);
+      // What an earlier version stored: eve's import keyed by her key's id, and a 0.3.0 rating keyed
+      // by its score.
+      team.importOutcomes([
+        { outcome: makeOutcome(0), opKey: `user:${eveId}:import:uid:u-5` },
+        { outcome: makeOutcome(1), opKey: `user:${eveId}:import:030:id:r-1:score:1` },
+      ]);
+      assert.equal(team.countOutcomes(), 2);
+      // eve, with a replacement key, imports both again while the store could not check them
+      // (services/feedback.ts spools them for PostgreSQL to settle), and one new row.
+      runWithKey({ id: 'key-eve-2', name: 'eve' }, () =>
+        team.addOutcomes(
+          [
+            { ...makeOutcome(0), import_key: 'import:uid:u-5' },
+            {
+              ...makeOutcome(1),
+              import_key: 'import:030:id:r-1:rating:1',
+              import_legacy_key: 'import:030:id:r-1:score:1',
+            },
+            { ...makeOutcome(2), import_key: 'import:uid:u-6' },
+          ],
+          { learnWhenStored: true },
+        ),
+      );
+      assert.equal(team.countOutcomes(), 3);
+      // Another user's identical import is theirs: all three stored.
+      runWithKey(BEN, () =>
+        team.addOutcomes(
+          [
+            { ...makeOutcome(0), import_key: 'import:uid:u-5' },
+            {
+              ...makeOutcome(1),
+              import_key: 'import:030:id:r-1:rating:1',
+              import_legacy_key: 'import:030:id:r-1:score:1',
+            },
+            { ...makeOutcome(2), import_key: 'import:uid:u-6' },
+          ],
+          { learnWhenStored: true },
+        ),
+      );
+      assert.equal(team.countOutcomes(), 6);
+    } finally {
+      await team.closeAsync();
+    }
+  });
+
   test('bad arguments get a usage error', async () => {
     assert.equal((await run(['store', 'copy', '--from', '/tmp/a', '--to', '/tmp/b'])).code, 2);
     assert.equal((await run(['keys', 'create', '--database', url])).code, 2);
