@@ -26,9 +26,10 @@
 // - else (rows sent as JSON by a rating tool or a script, 0.3.0's "seed" route) by nothing: such a
 //   row is a judgement of its own each time it is sent, like a rating, and always stored.
 //
-// In team mode the PostgreSQL store scopes every key by the API key that imported it
-// (store/postgres/op-keys.ts): one user's import run twice stores its rows once, two users' identical
-// files stay two users' judgements; a key stored with no API key (a copied history) is everyone's.
+// In team mode the PostgreSQL store scopes every key by the user whose API key imported it (the
+// key's name, which a replacement key keeps; store/postgres/op-keys.ts): one user's import run twice
+// stores its rows once, two users' identical files stay two users' judgements; a key stored with no
+// API key (a copied history) is everyone's.
 import { createHash } from 'node:crypto';
 import { isOutcome030 } from './outcomes-030';
 
