@@ -379,8 +379,8 @@ export class PostgresStore implements Store {
       for (let i = 0; i < keys.length; i += KEY_CHUNK) {
         const chunk = keys.slice(i, i + KEY_CHUNK);
         const params = heldElsewhereParams(chunk.map((key) => ({ user, importKeys: [key] })));
-        for (const row of this.query(HELD_ELSEWHERE_SQL.replace(/\$\d/g, '?'), params as never))
-          found.add(chunk[Number(row.i)]!);
+        // Its parameters are numbered already ($1…$3; no `?` for query() to number).
+        for (const row of this.query(HELD_ELSEWHERE_SQL, params as never)) found.add(chunk[Number(row.i)]!);
       }
       return found;
     } catch (err) {
