@@ -21,6 +21,8 @@ const MAX_BATCH = 500;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 const OUTCOMES_CHANNEL = 'fugusashi_outcomes';
+/** Imported rows checked per statement (withoutHeldElsewhere). */
+const CHECK_CHUNK = 5000;
 
 // Numbers come back as numbers (counts and sums of bigint columns fit in a double here).
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -227,10 +229,14 @@ async function withoutHeldElsewhere(client: pg.PoolClient, outcomes: SpooledOutc
     checked.push({ outcome, user, importKeys });
   }
   if (checked.length === 0) return outcomes;
-  const { rows } = await client.query<{ i: number }>(HELD_ELSEWHERE_SQL, heldElsewhereParams(checked));
-  if (rows.length === 0) return outcomes;
-  const held = new Set(rows.map((row) => checked[Number(row.i)]!.outcome));
-  return outcomes.filter((o) => !held.has(o));
+  const held = new Set<SpooledOutcome>();
+  // In chunks, each statement far inside statement_timeout however large the import.
+  for (let i = 0; i < checked.length; i += CHECK_CHUNK) {
+    const chunk = checked.slice(i, i + CHECK_CHUNK);
+    const { rows } = await client.query<{ i: number }>(HELD_ELSEWHERE_SQL, heldElsewhereParams(chunk));
+    for (const row of rows) held.add(chunk[Number(row.i)]!.outcome);
+  }
+  return held.size === 0 ? outcomes : outcomes.filter((o) => !held.has(o));
 }
 
 /** Writes everything pending, batch by batch; false when the database is unreachable (all kept). */
