@@ -165,9 +165,10 @@ export interface Store {
   /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */
   addFeedback(feedback: FeedbackRecord): void;
   /**
-   * Returns the new rows with their ids. `learnWhenStored`: rows whose import keys could not be
-   * checked (importedKeys gave null); the store hands each to its learner listeners once it has
-   * stored it, and none it already had, instead of the caller learning them at once.
+   * Returns the new rows with their ids. `learnWhenStored`: imported rows whose keys could not be
+   * checked (importedKeys gave null), or any imported rows of a shared store (another daemon may
+   * store the same keys first); the store hands each to its learner listeners once it has stored
+   * it, and none it already had, instead of the caller learning them at once.
    */
   addOutcomes(rows: NewOutcome[], options?: { learnWhenStored?: boolean }): Outcome[];
   /**
