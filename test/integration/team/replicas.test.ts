@@ -154,8 +154,15 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     // rows again when they arrived: it counted them twice until the next refit (6 for 3). Now a
     // replica learns only what its own write stored, and the answers add up to the file once.
     const [a, b] = replicas as [TeamReplica, TeamReplica];
+    // Both learners loaded (their dry runs come from "learned"), every earlier outcome learned.
+    assert.ok(
+      await waitFor(
+        async () => (await learnedFrom(a)) >= 0 && (await learnedFrom(a)) === (await learnedFrom(b)),
+        30_000,
+      ),
+      'both replicas route with the learned strategy',
+    );
     const [fromA0, fromB0] = [await learnedFrom(a), await learnedFrom(b)];
-    assert.ok(fromA0 >= 0 && fromB0 >= 0, 'both replicas route with the learned strategy');
     const file = lines([
       { prompt: 'Write a haiku about tides', model: 'model-a', score: 1 },
       { prompt: 'Compute a matrix inverse', model: 'model-b', score: 1 },
