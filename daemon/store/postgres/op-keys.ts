@@ -40,6 +40,13 @@ export function userOfOpKey(opKey: string): string | null {
   return end < 0 ? null : unescapeUser(opKey.slice(USER_PREFIX.length, end));
 }
 
+/** The API key id an op_key of the earlier per-key-id form names (`user:<id>:import:…`), or null. */
+export function keyIdOfOpKey(opKey: string): string | null {
+  if (!opKey.startsWith(KEY_ID_PREFIX)) return null;
+  const end = opKey.indexOf(':', KEY_ID_PREFIX.length);
+  return end < 0 ? null : opKey.slice(KEY_ID_PREFIX.length, end);
+}
+
 /** A name may hold ':' (the separator) and '%' (the escape); nothing else needs escaping. */
 function escapeUser(user: string): string {
   return user.replace(/%/g, '%25').replace(/:/g, '%3A');

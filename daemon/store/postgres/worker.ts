@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Outcome } from '../../core/ports';
 import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
-import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, userOfOpKey } from './op-keys';
+import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, keyIdOfOpKey, userOfOpKey } from './op-keys';
 import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { migrate } from './schema';
 
@@ -213,19 +213,31 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
 /**
  * `outcomes` without the imported rows the database holds in another form than their own op_key
  * (op-keys.ts): with no user (a history `store copy` brought in is everyone's), as their user's
- * by another of the user's API keys (the earlier per-key-id form), or under the key an earlier
- * version gave the row (legacy_key). The store checks that before it imports; a row spooled while
+ * (this version's per-name form, or the earlier per-key-id form by any of the user's API keys),
+ * or under the key an earlier version gave the row (legacy_key). The store checks that before it imports; a row spooled while
  * it could not (PostgreSQL down) is checked here, as its own op_key is by the insert.
  */
 async function withoutHeldElsewhere(client: pg.PoolClient, outcomes: SpooledOutcome[]): Promise<SpooledOutcome[]> {
+  // A spool an earlier version wrote keys its rows by API key id: their user is the key's name.
+  const keyIds = new Set<string>();
+  for (const { op_key: opKey } of outcomes) {
+    const id = opKey === undefined ? null : keyIdOfOpKey(opKey);
+    if (id !== null) keyIds.add(id);
+  }
+  const nameOf = new Map<string, string>();
+  if (keyIds.size > 0) {
+    const { rows } = await client.query<{ id: string; name: string }>(
+      'SELECT id, name FROM api_keys WHERE id = ANY($1::text[])',
+      [[...keyIds]],
+    );
+    for (const row of rows) nameOf.set(row.id, row.name);
+  }
   const checked: { outcome: SpooledOutcome; user: string | null; importKeys: string[] }[] = [];
   for (const outcome of outcomes) {
     const key = outcome.op_key === undefined ? null : importKeyOfOpKey(outcome.op_key);
     if (key === null || outcome.op_key === undefined) continue;
-    const user = userOfOpKey(outcome.op_key);
+    const user = userOfOpKey(outcome.op_key) ?? nameOf.get(keyIdOfOpKey(outcome.op_key) ?? '') ?? null;
     const importKeys = outcome.legacy_key === undefined ? [key] : [key, outcome.legacy_key];
-    // Only its own op_key to look for: the insert's ON CONFLICT does that.
-    if (user === null && key === outcome.op_key && importKeys.length === 1) continue;
     checked.push({ outcome, user, importKeys });
   }
   if (checked.length === 0) return outcomes;
@@ -235,6 +247,16 @@ async function withoutHeldElsewhere(client: pg.PoolClient, outcomes: SpooledOutc
     const chunk = checked.slice(i, i + CHECK_CHUNK);
     const { rows } = await client.query<{ i: number }>(HELD_ELSEWHERE_SQL, heldElsewhereParams(chunk));
     for (const row of rows) held.add(chunk[Number(row.i)]!.outcome);
+  }
+  // This batch's own rows are not in the database yet: a row an earlier one of them stores, in any
+  // of its forms (an earlier version's spool replayed next to this version's import), is held too.
+  const stored = new Set<string>();
+  const identity = (user: string | null, key: string): string => JSON.stringify([user, key]);
+  for (const { outcome, user, importKeys } of checked) {
+    if (held.has(outcome)) continue;
+    if (importKeys.some((key) => stored.has(identity(null, key)) || (user !== null && stored.has(identity(user, key)))))
+      held.add(outcome);
+    else stored.add(identity(user, importKeys[0]!));
   }
   return held.size === 0 ? outcomes : outcomes.filter((o) => !held.has(o));
 }

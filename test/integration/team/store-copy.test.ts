@@ -198,6 +198,13 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         ),
       );
       assert.equal(team.countOutcomes(), 3);
+      // A spool an earlier version left (its rows keyed by eve's earlier key id), written after eve
+      // imported the same row with this version: stored once.
+      runWithKey({ id: 'key-eve-2', name: 'eve' }, () =>
+        team.addOutcomes([{ ...makeOutcome(3), import_key: 'import:uid:u-7' }]),
+      );
+      team.importOutcomes([{ outcome: makeOutcome(3), opKey: `user:${eveId}:import:uid:u-7` }]);
+      assert.equal(team.countOutcomes(), 4);
       // Another user's identical import is theirs: all three stored.
       runWithKey(BEN, () =>
         team.addOutcomes(
@@ -213,7 +220,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
           { learnWhenStored: true },
         ),
       );
-      assert.equal(team.countOutcomes(), 6);
+      assert.equal(team.countOutcomes(), 7);
     } finally {
       await team.closeAsync();
     }
