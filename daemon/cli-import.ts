@@ -11,8 +11,8 @@ Adds the outcomes in FILE to the running daemon's store, where the router learns
 the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json, or {"rows": [...]}),
 a CSV score table (.csv), or Fugusashi 0.3.0's .fugusashi_data/outcomes.jsonl (its rated answers). Each row counts with its own weight when it has one. The daemon of the
 data dir must be running (fugusashi serve). Importing a file again stores only the rows not imported
-before: a 0.3.0 record by its request id or timestamp and its rating (re-rated since, it adds the new
-rating), a row with a uid column by its uid, model,
+before: a 0.3.0 record by its request id or timestamp and the rating's place among its ratings (re-rated
+since, it adds each new rating), a row with a uid column by its uid, model,
 prompt and occurrence, a line of \`fugusashi export\` by its id and content (so an export taken again brings only
 the new outcomes), any other row by the file and its position in it.`;
 
@@ -70,6 +70,7 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
   const body = (await res.json().catch(() => ({}))) as {
     added?: number;
     already_imported?: number;
+    queued?: number;
     skipped?: number;
     error?: { message?: string };
   };
@@ -80,6 +81,12 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
   deps.out(
     `imported ${body.added ?? 0} outcome(s) from ${file} into the running daemon (pid ${daemon.info.pid})${again}\n`,
   );
+  if (body.queued)
+    deps.out(
+      `queued ${body.queued} outcome(s): the team database is unavailable or slow, so which of them it already ` +
+        `holds is not known yet; they are stored when it takes them (rows it holds are not stored twice), and ` +
+        `fugusashi import run again then counts them as already imported\n`,
+    );
   if (body.skipped)
     deps.out(
       `skipped ${body.skipped} Fugusashi 0.3.0 record(s) with nothing to learn from (not rated, or the request failed)\n`,

@@ -88,7 +88,14 @@ export interface TrainingResult030 {
    * ratings of their own, stored each time they are sent.
    */
   already_imported: number;
+  /**
+   * Rows the team database could not check yet (down or slow): stored when it takes them, except
+   * those it already holds; neither `added` nor `indexed` counts them. Absent when 0.
+   */
+  queued?: number;
+  skipped?: number;
   status: 'ok';
+  /** 0.3.0's count of rows taken into its index: the rows known to be stored now (`added`). */
   indexed: number;
 }
 

@@ -67,11 +67,12 @@ export const FeedbackStatsRequest = new RequestType<void, FeedbackStats, void>(O
  * client → daemon: seed training rows. A row is stored each time it is sent unless it carries an
  * identity (a `uid`, a 0.3.0 record's request id or timestamp, a `fugusashi export` line's id):
  * `already_imported` counts the rows whose identity the store already held (left out, not counted
- * twice).
+ * twice); `queued` the rows the team database could not check yet (stored when it is back, except
+ * those it holds).
  */
 export const TrainingRequest = new RequestType<
   { rows: TrainingRow[] },
-  { added: number; already_imported: number; skipped?: number },
+  { added: number; already_imported: number; queued?: number; skipped?: number },
   void
 >('fugusashi/training');
 /** client → daemon: background refit; resolves when it has started. */

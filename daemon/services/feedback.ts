@@ -116,18 +116,16 @@ export class Feedback implements FeedbackService {
    */
   private importRows(rows: unknown, fileDigest: string | null): TrainingResult {
     const { rows: valid, keys, skipped } = validateRows(rows, fileDigest);
-    const keyed = keys.filter((key): key is string => key !== undefined);
-    // null: the store cannot tell now (PostgreSQL down). The keyed rows are stored anyway and learned
-    // once the database has them: it keeps one outcome per key, so a row it already had is neither
-    // stored nor learned twice (learned now, it would count twice in the learner).
-    const stored = keyed.length > 0 ? this.deps.store.importedKeys(keyed) : new Set<string>();
-    const seen = stored ?? new Set<string>();
+    const asked = keys.flatMap((key) => (key === undefined ? [] : key.legacy ? [key.key, key.legacy] : [key.key]));
+    // null: the store cannot tell now (PostgreSQL down): see importKeyed.
+    const stored = asked.length > 0 ? this.deps.store.importedKeys(asked) : new Set<string>();
+    const seen = new Set(stored ?? []);
     const created_at = this.now();
-    const now: NewOutcome[] = [];
-    const whenStored: NewOutcome[] = [];
+    const unkeyed: NewOutcome[] = [];
+    const keyed: NewOutcome[] = [];
     valid.forEach((r, i) => {
       const key = keys[i];
-      if (key !== undefined && seen.has(key)) return;
+      if (key !== undefined && (seen.has(key.key) || (key.legacy !== undefined && seen.has(key.legacy)))) return;
       const row: NewOutcome = {
         prompt: r.prompt,
         model: r.model,
@@ -137,17 +135,48 @@ export class Feedback implements FeedbackService {
         request_id: null,
         created_at,
       };
-      if (key !== undefined) {
-        row.import_key = key;
-        seen.add(key); // a key twice in one source (two exports of one store concatenated) counts once too
+      if (key === undefined) {
+        unkeyed.push(row);
+        return;
       }
-      (key !== undefined && stored === null ? whenStored : now).push(row);
+      row.import_key = key.key;
+      if (key.legacy !== undefined) row.import_legacy_key = key.legacy;
+      seen.add(key.key); // a key twice in one source (two exports of one store concatenated) counts once too
+      keyed.push(row);
     });
-    const added = this.learn(now) + this.learnWhenStored(whenStored);
-    const result: TrainingResult = { added, already_imported: valid.length - now.length - whenStored.length };
+    const settled = this.importKeyed(keyed, stored === null);
+    const result: TrainingResult = {
+      added: this.learn(unkeyed) + settled.added,
+      already_imported: valid.length - unkeyed.length - keyed.length + settled.alreadyStored,
+    };
+    if (settled.queued > 0) result.queued = settled.queued;
     // Records of a 0.3.0 outcomes.jsonl that carried no judgement (unrated, failed).
     if (skipped > 0) result.skipped = skipped;
     return result;
+  }
+
+  /**
+   * Stores imported rows the store did not hold when asked (`unchecked`: it could not be asked). In
+   * the embedded store, its data's only writer, that is final: they are stored and learned now. A
+   * store other daemons write (PostgreSQL) keeps one outcome per key whoever writes it first, so a
+   * row found new may be skipped at the write (the same file imported through another replica at
+   * the same moment, or already there when the check could not be made): the store hands the learner
+   * only the rows its write stored, and the answer counts what the store says it holds once
+   * written, or, when it cannot tell yet (down, slow), reports the rows as `queued` rather than
+   * claiming them as added.
+   */
+  private importKeyed(
+    rows: NewOutcome[],
+    unchecked: boolean,
+  ): { added: number; alreadyStored: number; queued: number } {
+    if (rows.length === 0) return { added: 0, alreadyStored: 0, queued: 0 };
+    const store = this.deps.store;
+    if (!store.shared && !unchecked) return { added: this.learn(rows), alreadyStored: 0, queued: 0 };
+    const saved = store.addOutcomes(rows, { learnWhenStored: true });
+    const held = unchecked ? null : store.countStored(saved.map((o) => o.id));
+    if (held === null) return { added: 0, alreadyStored: 0, queued: saved.length };
+    this.countTowardRetrain(held);
+    return { added: held, alreadyStored: saved.length - held, queued: 0 };
   }
 
   retrain(): { started: boolean } {
@@ -194,16 +223,14 @@ export class Feedback implements FeedbackService {
     if (rows.length === 0) return 0;
     const saved = this.deps.store.addOutcomes(rows);
     this.deps.learner?.observe(saved);
-    const every = this.deps.config().feedback.retrainEvery;
-    this.sinceRetrain += saved.length;
-    if (every > 0 && this.sinceRetrain >= every) this.retrain();
+    this.countTowardRetrain(saved.length);
     return saved.length;
   }
 
-  /** Rows the store hands to the learner itself once it has stored them (importRows). */
-  private learnWhenStored(rows: NewOutcome[]): number {
-    if (rows.length === 0) return 0;
-    return this.deps.store.addOutcomes(rows, { learnWhenStored: true }).length;
+  private countTowardRetrain(outcomes: number): void {
+    const every = this.deps.config().feedback.retrainEvery;
+    this.sinceRetrain += outcomes;
+    if (every > 0 && this.sinceRetrain >= every) this.retrain();
   }
 
   private now(): number {

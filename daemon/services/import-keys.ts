@@ -5,10 +5,14 @@
 // A row is named by what identifies it in its source:
 // - a Fugusashi 0.3.0 outcome record by its request id (`request_id` or `uid`) when it has one, else
 //   by its timestamp, model and prompt (the key 0.3.0's own log repeats when a record is rated
-//   later, outcomes-030.ts), and by its score: 0.3.0 appends the record again each time it is
-//   rated, so a record re-rated with another score is another judgement (as a second rating of a
-//   request is here), while an outcomes.jsonl that grew since the last import brings only the new
-//   judgements;
+//   later, outcomes-030.ts), and by the rating's place among that record's ratings in the file
+//   (`:rating:1`, `:rating:2`, …): 0.3.0 appends the record again each time it is rated, so every
+//   rating is a judgement of its own (as a second rating of a request is here), a record rated
+//   5, then 2, then 5 again three of them, and an outcomes.jsonl that grew since the last import
+//   brings only the new ratings. Before, the key named the score instead (`:score:<s>`), which
+//   made the third rating the first one again: such a stored key still stands for the record's first
+//   rating with that score (ImportKey.legacy), so a file imported before this change, imported
+//   again, adds only the ratings it left out;
 // - any other row by its `uid` column when the file has one, with the row's model and prompt (a
 //   score table names a prompt by its uid and rates several models on it, one row each, and another
 //   data set numbers its prompts 1, 2, … too) and its occurrence among the source's rows with those
@@ -22,15 +26,25 @@
 // - else (rows sent as JSON by a rating tool or a script, 0.3.0's "seed" route) by nothing: such a
 //   row is a judgement of its own each time it is sent, like a rating, and always stored.
 //
-// In team mode the PostgreSQL store scopes every key by the API key that imported it
-// (store/postgres/op-keys.ts): one user's import run twice stores its rows once, two users' identical
-// files stay two users' judgements; a key stored with no API key (a copied history) is everyone's.
+// In team mode the PostgreSQL store scopes every key by the user whose API key imported it (the
+// key's name, which a replacement key keeps; store/postgres/op-keys.ts): one user's import run twice
+// stores its rows once, two users' identical files stay two users' judgements; a key stored with no
+// API key (a copied history) is everyone's.
 import { createHash } from 'node:crypto';
 import { isOutcome030 } from './outcomes-030';
 
 /** A digest of a whole file's text. */
 export function sourceDigest(source: string): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 32);
+}
+
+/**
+ * A row's import key, and the key an earlier version gave the same row, if another (`legacy`): a
+ * store holding either already has the row.
+ */
+export interface ImportKey {
+  key: string;
+  legacy?: string;
 }
 
 /**
@@ -41,34 +55,49 @@ export function sourceDigest(source: string): string {
  */
 export function importKeys(
   fileDigest: string | null,
-): (row: unknown, index: number, score: number) => string | undefined {
+): (row: unknown, index: number, score: number) => ImportKey | undefined {
   const occurrences = new Map<string, number>();
+  const count = (key: string): number => {
+    const n = occurrences.get(key) ?? 0;
+    occurrences.set(key, n + 1);
+    return n;
+  };
   return (row, index, score) => {
     if (row && typeof row === 'object' && !Array.isArray(row)) {
       const r = row as Record<string, unknown>;
       if (isOutcome030(r)) {
-        const id = idIn(r['request_id']) ?? idIn(r['uid']);
-        if (id !== null) return `import:030:id:${id}:score:${score}`;
-        const timestamp = idIn(r['timestamp']);
-        if (timestamp !== null)
-          return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}:score:${score}`;
+        const record = outcome030Key(r);
+        if (record !== null) {
+          const key = `${record}:rating:${count(record) + 1}`;
+          // The first rating of a score had `${record}:score:${score}` (see the top of this file).
+          const legacy = `${record}:score:${score}`;
+          return count(legacy) === 0 ? { key, legacy } : { key };
+        }
       } else {
         const uid = idIn(r['uid']);
         if (uid !== null) {
           const key = `import:uid:${sourceDigest(JSON.stringify([uid, idIn(r['model']), r['prompt'] ?? null]))}`;
-          const n = occurrences.get(key) ?? 0;
-          occurrences.set(key, n + 1);
-          return n === 0 ? key : `${key}:${n}`;
+          const n = count(key);
+          return { key: n === 0 ? key : `${key}:${n}` };
         }
         if (isExportedOutcome(r)) {
           const fields = ['id', 'prompt', 'model', 'score', 'weight', 'source', 'request_id', 'created_at'];
           const content = fields.map((field) => r[field] ?? null);
-          return `import:export:${sourceDigest(JSON.stringify(content))}`;
+          return { key: `import:export:${sourceDigest(JSON.stringify(content))}` };
         }
       }
     }
-    return fileDigest === null ? undefined : `import:${fileDigest}:${index}`;
+    return fileDigest === null ? undefined : { key: `import:${fileDigest}:${index}` };
   };
+}
+
+/** A 0.3.0 record's own part of its keys (its request id, else its timestamp, model and prompt). */
+function outcome030Key(r: Record<string, unknown>): string | null {
+  const id = idIn(r['request_id']) ?? idIn(r['uid']);
+  if (id !== null) return `import:030:id:${id}`;
+  const timestamp = idIn(r['timestamp']);
+  if (timestamp === null) return null;
+  return `import:030:${sourceDigest(JSON.stringify([timestamp, r['routed_to'], r['prompt'] ?? null]))}`;
 }
 
 /** A line of `fugusashi export` (queries.exportOutcomes): an outcome as the store numbered it. */

@@ -18,13 +18,15 @@ export function isOutcome030(row: unknown): row is Record<string, unknown> {
 /**
  * `rows` with each 0.3.0 outcome record turned into a `{prompt, model, score}` row and the others as
  * they are, index for index; null where a record has nothing to learn (unrated or failed: counted
- * in `skipped` once per record) or repeats a judgement an earlier copy of it made.
+ * in `skipped` once per record).
  *
  * 0.3.0 appended the whole record again each time it was rated (record_user_rating): the unrated
- * copy teaches nothing once a rated one exists, and each different score is a judgement of its own,
- * as 0.3.0 itself counted every line when it loaded the file and every rating in its rankings, and
- * as a second POST /v1/feedback/rate here adds a second outcome. So the file imported whole, or
- * imported before the re-rating and again after it, ends with the same outcomes.
+ * copy teaches nothing once a rated one exists, and each rated copy is a rating of its own, the
+ * same score given again too (5, then 2, then 5: three), as 0.3.0 itself counted every line when
+ * it loaded the file and every rating in its rankings, and as a second POST /v1/feedback/rate here
+ * adds a second outcome. Each copy's import key is its place among the record's ratings
+ * (import-keys.ts), so the file imported whole, or imported before a re-rating and again after
+ * it, ends with the same outcomes.
  */
 export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]; skipped: number } {
   // Per record (same timestamp, prompt, model): whether any copy judges it, and its last copy.
@@ -38,7 +40,6 @@ export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]
   });
   if (last.size === 0) return { rows: [...rows], skipped: 0 };
   let skipped = 0;
-  const seen = new Set<string>();
   const out = rows.map((row, i) => {
     if (!isOutcome030(row)) return row;
     const key = recordKey(row);
@@ -48,9 +49,6 @@ export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]
       if (!judged.has(key) && last.get(key) === i) skipped++;
       return null;
     }
-    const judgement = JSON.stringify([key, score]);
-    if (seen.has(judgement)) return null;
-    seen.add(judgement);
     return { prompt: row['prompt'], model: row['routed_to'], score };
   });
   return { rows: out, skipped };

@@ -63,6 +63,13 @@ export interface TrainingResult {
    * in this one: left out, not counted twice. Rows without one (JSON rows with no id) are never this.
    */
   already_imported: number;
+  /**
+   * Rows accepted while the team database could not say which it already holds (PostgreSQL down or
+   * slow): kept in the daemon's spool and stored when the database takes them, except those it
+   * already holds, and learned then. Not in `added`, which counts only what is known to be stored.
+   * Absent when 0.
+   */
+  queued?: number;
   /** Records of a 0.3.0 outcomes.jsonl with nothing to learn (unrated or failed). */
   skipped?: number;
 }

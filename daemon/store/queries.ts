@@ -411,17 +411,24 @@ export function importedKeys(sql: QueryRunner, keys: readonly string[]): Set<str
   return found;
 }
 
-/** The PostgreSQL store's: there an imported outcome's key is its op_key (PostgreSQL schema v4). */
-export function importedOpKeys(sql: QueryRunner, keys: readonly string[]): Set<string> {
-  const found = new Set<string>();
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    sql.each(
-      'SELECT op_key FROM outcomes WHERE op_key = ANY(?::text[])',
-      [keys.slice(i, i + KEY_CHUNK) as never],
-      (row) => found.add(String(row.op_key)),
-    );
+/** How many outcomes have these ids (the embedded store's countStored). */
+export function countOutcomeIds(sql: QueryRunner, ids: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += KEY_CHUNK) {
+    const chunk = JSON.stringify(ids.slice(i, i + KEY_CHUNK));
+    n += num(sql.first('SELECT COUNT(*) AS n FROM outcomes WHERE id IN (SELECT value FROM json_each(?))', [chunk])?.n);
   }
-  return found;
+  return n;
+}
+
+/** The PostgreSQL store's. */
+export function countOutcomeIdsPg(sql: QueryRunner, ids: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += KEY_CHUNK) {
+    const chunk = ids.slice(i, i + KEY_CHUNK);
+    n += num(sql.first('SELECT COUNT(*) AS n FROM outcomes WHERE id = ANY(?::bigint[])', [chunk as never])?.n);
+  }
+  return n;
 }
 
 export function countOutcomes(sql: QueryRunner): number {

@@ -309,6 +309,12 @@ export class SqlJsStore implements Store {
     this.applyPending();
     return queries.importedKeys(this.sql, keys);
   }
+  /** This daemon is its data directory's only writer (the data-dir lock): importedKeys is final. */
+  readonly shared = false;
+  countStored(ids: readonly number[]): number {
+    this.applyPending();
+    return queries.countOutcomeIds(this.sql, ids);
+  }
   countOutcomes(): number {
     this.applyPending();
     return queries.countOutcomes(this.sql);

@@ -385,7 +385,7 @@ export async function copyFromPostgres(url: string, dataDir: string): Promise<Co
     const outcomes = await client.query<Record<string, unknown>>(
       'SELECT prompt, model, score, weight, source, request_id, created_at, op_key FROM outcomes ORDER BY created_at, id',
     );
-    // An imported outcome's key (services/import-keys.ts: "import:…", in team mode per API key)
+    // An imported outcome's key (services/import-keys.ts: "import:…", in team mode per user)
     // comes back as its import key, so the file imported again here is recognised; a copy's own
     // keys ("copy:…") stay behind. Two users who imported the same file keep both outcomes: the
     // second keeps its key with the user (a data dir holds one outcome per import key).

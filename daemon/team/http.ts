@@ -157,7 +157,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
           (result) => {
             if ('code' in result) return refuseWith(result);
             holdUntilClosed(reply, key, result);
-            runWithKey(key.id, done, result);
+            runWithKey(key, done, result);
           },
           (err: unknown) => done(err as Error),
         );
@@ -167,7 +167,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       holdUntilClosed(reply, key);
     }
     // The rest of this request (and the store's record of it) knows its key.
-    runWithKey(key.id, done);
+    runWithKey(key, done);
   });
 
   app.addHook('onResponse', (request, reply, done) => {

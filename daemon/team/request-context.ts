@@ -1,22 +1,34 @@
 // Which API key the current request came with (and its budget reservation, near a budget). The
 // team guard sets it for the request's whole async context, so the store can attribute the
-// request's usage to the key without every service passing it along.
+// request's usage to the key, and an import to the key's user, without every service passing it along.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface KeyContext {
   keyId: string;
+  /**
+   * The user the key belongs to: its name (`fugusashi keys create --name`), which a replacement key
+   * keeps (revoke alice, create alice again), while its id and secret are new.
+   */
+  user: string;
   /** Set by the limiter when the request's cost was reserved in the database (see limits.ts). */
   reservation?: unknown;
 }
 
 const context = new AsyncLocalStorage<KeyContext>();
 
-export function runWithKey<T>(keyId: string, work: () => T, reservation?: unknown): T {
-  return context.run(reservation === undefined ? { keyId } : { keyId, reservation }, work);
+export function runWithKey<T>(key: { id: string; name: string }, work: () => T, reservation?: unknown): T {
+  const keyContext: KeyContext = { keyId: key.id, user: key.name };
+  if (reservation !== undefined) keyContext.reservation = reservation;
+  return context.run(keyContext, work);
 }
 
 export function currentKeyId(): string | null {
   return context.getStore()?.keyId ?? null;
+}
+
+/** The current request's user (its API key's name), or null without a key. */
+export function currentUser(): string | null {
+  return context.getStore()?.user ?? null;
 }
 
 export function currentKeyContext(): KeyContext | undefined {

@@ -27,6 +27,8 @@ export function outcomeStore(rows: Omit<Outcome, 'id'>[] = []): Store {
     feedbackCounts: unused,
     exportOutcomes: unused,
     importedKeys: unused,
+    shared: false,
+    countStored: unused,
     close: () => {},
   };
 }

@@ -141,7 +141,12 @@ export function feedbackStats030(stats: FeedbackStats, rankings: ModelRanking[],
   };
 }
 
-export function trainingResult030(result: { added: number; already_imported: number }): TrainingResult030 {
+export function trainingResult030(result: {
+  added: number;
+  already_imported: number;
+  queued?: number;
+  skipped?: number;
+}): TrainingResult030 {
   return { ...result, status: 'ok', indexed: result.added };
 }
 

@@ -28,10 +28,13 @@ export type StoredWrite =
   | { seq: number; op: 'feedback'; data: FeedbackRecord & { id: number }; opKey: string }
   /**
    * `op_key`: set on outcomes copied from another store or imported (a second copy of the same one
-   * is skipped). `learnWhenStored`: the rows stored are delivered to this daemon's learner like
-   * other replicas' outcomes (imported while their keys could not be checked).
+   * is skipped); `legacy_key`: the import key an earlier version gave the row (skipped if held).
+   * `learnWhenStored`: the rows stored are delivered to this daemon's learner like other replicas'
+   * outcomes (imports: another replica may store the same rows first).
    */
-  | { seq: number; op: 'outcomes'; data: (Outcome & { op_key?: string })[]; learnWhenStored?: true };
+  | { seq: number; op: 'outcomes'; data: SpooledOutcome[]; learnWhenStored?: true };
+
+export type SpooledOutcome = Outcome & { op_key?: string; legacy_key?: string };
 
 export type SyncReply =
   { id: number; ok: true; rows: Record<string, unknown>[] } | { id: number; ok: false; error: string };

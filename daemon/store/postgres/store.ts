@@ -30,12 +30,12 @@ import type {
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
 import type { NewOutcome, Outcome, RequestRecord, Store } from '../../core/ports';
-import { currentKeyId } from '../../team/request-context';
+import { currentKeyId, currentUser } from '../../team/request-context';
 import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../journal';
 import * as queries from '../queries';
 import type { BindParams } from '../sqljs';
 import type { QueryRunner, Row } from '../statements';
-import { userOpKey } from './op-keys';
+import { HELD_ELSEWHERE_SQL, heldElsewhereParams, userOpKey } from './op-keys';
 import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 
 export interface OpenPostgresStoreOptions {
@@ -60,6 +60,8 @@ const ROTATE_MS = 1000;
 const RECENT_RECORDS = 2000;
 /** While PostgreSQL is down, one read in this period tries it; the others fail at once. */
 const PROBE_MS = 1000;
+/** Import keys checked per query, so a 200,000-row import never binds one giant parameter. */
+const KEY_CHUNK = 5000;
 
 export async function openPostgresStore(options: OpenPostgresStoreOptions): Promise<PostgresStore> {
   const signal = new SharedArrayBuffer(4);
@@ -344,12 +346,16 @@ export class PostgresStore implements Store {
     const outcomes = this.numberOutcomes(rows);
     if (outcomes.length === 0) return outcomes;
     // An imported row's key is its op_key (the unique key `store copy` gives its rows, schema v4):
-    // PostgreSQL stores one outcome per key, whichever daemon or copy brought it.
+    // PostgreSQL stores one outcome per key, whichever daemon or copy brought it. The key an earlier
+    // version gave the row goes along (legacy_key): the worker skips the row if that is held.
     const keyed = rows.some((row) => row.import_key !== undefined);
     const data = keyed
       ? outcomes.map((o, i) => {
-          const key = rows[i]!.import_key;
-          return key === undefined ? o : { ...o, op_key: userKey(key) };
+          const { import_key: key, import_legacy_key: legacy } = rows[i]!;
+          if (key === undefined) return o;
+          return legacy === undefined
+            ? { ...o, op_key: userKey(key) }
+            : { ...o, op_key: userKey(key), legacy_key: legacy };
         })
       : outcomes;
     this.spool({ seq: 0, op: 'outcomes', data, ...(options.learnWhenStored ? { learnWhenStored: true } : {}) });
@@ -363,17 +369,35 @@ export class PostgresStore implements Store {
    */
   importedKeys(keys: readonly string[]): Set<string> | null {
     if (keys.length === 0) return new Set();
-    const byOpKey = new Map(keys.map((key) => [userKey(key), key]));
-    // A key stored with no user (op-keys.ts: a history `store copy` brought in) is everyone's: its
-    // owner sending the file again with an API key must not store it twice (worker.ts checks the
-    // same for rows spooled while this could not be asked).
-    for (const key of keys) byOpKey.set(key, key);
+    // Held in any form counts (op-keys.ts): as this request's user's (by any of their API keys, so
+    // a replaced key keeps its user's history), or with no user (a history `store copy` brought in
+    // is everyone's: its owner sending the file again with an API key must not store it twice).
+    // worker.ts checks the same for rows spooled while this could not be asked.
+    const user = currentUser();
+    const found = new Set<string>();
     try {
-      const found = queries.importedOpKeys(this.reader, [...byOpKey.keys()]);
-      return new Set([...found].map((opKey) => byOpKey.get(opKey) ?? opKey));
+      for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+        const chunk = keys.slice(i, i + KEY_CHUNK);
+        const params = heldElsewhereParams(chunk.map((key) => ({ user, importKeys: [key] })));
+        // Its parameters are numbered already ($1…$3; no `?` for query() to number).
+        for (const row of this.query(HELD_ELSEWHERE_SQL, params as never)) found.add(chunk[Number(row.i)]!);
+      }
+      return found;
     } catch (err) {
       if (!(err instanceof FugusashiError && err.kind === 'StoreUnavailable')) throw err;
       this.log(`store: import keys not checked (${err.message}); PostgreSQL skips rows it has when they arrive`);
+      return null;
+    }
+  }
+
+  /** Other daemons write here too: Store.shared. */
+  readonly shared = true;
+
+  countStored(ids: readonly number[]): number | null {
+    try {
+      return queries.countOutcomeIdsPg(this.reader, ids);
+    } catch (err) {
+      if (!(err instanceof FugusashiError && err.kind === 'StoreUnavailable')) throw err;
       return null;
     }
   }
@@ -574,10 +598,10 @@ function traceOf(record: RequestRecord, feedback: FeedbackRecord[]): Trace {
 }
 
 /**
- * An import key as this request's API key stores it (op-keys.ts): in team mode each user's imports
- * are told apart, while one user's import run again, through any replica, is recognised. Without an
- * API key (`store copy`, a daemon without keys) the key is as it is.
+ * An import key as this request's user stores it (op-keys.ts): in team mode each user's imports are
+ * told apart, while one user's import run again, through any replica and with any of their keys, is
+ * recognised. Without an API key (`store copy`, a daemon without keys) the key is as it is.
  */
 function userKey(importKey: string): string {
-  return userOpKey(importKey, currentKeyId());
+  return userOpKey(importKey, currentUser());
 }

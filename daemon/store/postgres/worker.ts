@@ -6,8 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Outcome } from '../../core/ports';
 import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
-import { importKeyOfOpKey } from './op-keys';
-import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
+import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, keyIdOfOpKey, userOfOpKey } from './op-keys';
+import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { migrate } from './schema';
 
 const init = workerData as WorkerInit;
@@ -21,6 +21,8 @@ const MAX_BATCH = 500;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 const OUTCOMES_CHANNEL = 'fugusashi_outcomes';
+/** Imported rows checked per statement (withoutHeldElsewhere). */
+const CHECK_CHUNK = 5000;
 
 // Numbers come back as numbers (counts and sums of bigint columns fit in a double here).
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -110,7 +112,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
   // then outcomes; one transaction, so a batch is stored whole or not at all and retried whole.
   const requests = new Map<string, Extract<StoredWrite, { op: 'request' }>>();
   const feedback: Extract<StoredWrite, { op: 'feedback' }>[] = [];
-  const outcomes: (Outcome & { op_key?: string })[] = [];
+  const outcomes: SpooledOutcome[] = [];
   /** Ids of outcomes imported while their keys could not be checked (StoredWrite.learnWhenStored). */
   const toLearn = new Map<number, Outcome>();
   for (const write of batch) {
@@ -121,7 +123,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
     else {
       outcomes.push(...write.data);
       if (write.learnWhenStored)
-        for (const { op_key: _key, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
+        for (const { op_key: _key, legacy_key: _legacy, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
     }
   }
   const learn: Outcome[] = [];
@@ -172,7 +174,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
       await client.query('UPDATE requests SET rating = $1 WHERE request_id = $2', [f.rating, f.request_id]);
     }
   }
-  const toInsert = await withoutEveryonesKeys(client, outcomes);
+  const toInsert = await withoutHeldElsewhere(client, outcomes);
   for (let i = 0; i < toInsert.length; i += 500) {
     const chunk = toInsert.slice(i, i + 500);
     const params: unknown[] = [];
@@ -209,27 +211,54 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
 }
 
 /**
- * `outcomes` without a user's imported rows whose key the database holds with no user (op-keys.ts: a
- * history `store copy` brought in is everyone's). The store checks that before it imports; a row
- * spooled while it could not (PostgreSQL down) is checked here, as its own op_key is by the insert.
+ * `outcomes` without the imported rows the database holds in another form than their own op_key
+ * (op-keys.ts): with no user (a history `store copy` brought in is everyone's), as their user's
+ * (this version's per-name form, or the earlier per-key-id form by any of the user's API keys),
+ * or under the key an earlier version gave the row (legacy_key). The store checks that before it imports; a row spooled while
+ * it could not (PostgreSQL down) is checked here, as its own op_key is by the insert.
  */
-async function withoutEveryonesKeys(
-  client: pg.PoolClient,
-  outcomes: (Outcome & { op_key?: string })[],
-): Promise<(Outcome & { op_key?: string })[]> {
-  const unscoped = new Map<string, string>();
+async function withoutHeldElsewhere(client: pg.PoolClient, outcomes: SpooledOutcome[]): Promise<SpooledOutcome[]> {
+  // A spool an earlier version wrote keys its rows by API key id: their user is the key's name.
+  const keyIds = new Set<string>();
   for (const { op_key: opKey } of outcomes) {
-    const key = opKey === undefined ? null : importKeyOfOpKey(opKey);
-    if (opKey !== undefined && key !== null && key !== opKey) unscoped.set(opKey, key);
+    const id = opKey === undefined ? null : keyIdOfOpKey(opKey);
+    if (id !== null) keyIds.add(id);
   }
-  if (unscoped.size === 0) return outcomes;
-  const { rows } = await client.query<{ op_key: string }>(
-    'SELECT op_key FROM outcomes WHERE op_key = ANY($1::text[])',
-    [[...new Set(unscoped.values())]],
-  );
-  if (rows.length === 0) return outcomes;
-  const held = new Set(rows.map((row) => row.op_key));
-  return outcomes.filter((o) => !(o.op_key !== undefined && held.has(unscoped.get(o.op_key) ?? '')));
+  const nameOf = new Map<string, string>();
+  if (keyIds.size > 0) {
+    const { rows } = await client.query<{ id: string; name: string }>(
+      'SELECT id, name FROM api_keys WHERE id = ANY($1::text[])',
+      [[...keyIds]],
+    );
+    for (const row of rows) nameOf.set(row.id, row.name);
+  }
+  const checked: { outcome: SpooledOutcome; user: string | null; importKeys: string[] }[] = [];
+  for (const outcome of outcomes) {
+    const key = outcome.op_key === undefined ? null : importKeyOfOpKey(outcome.op_key);
+    if (key === null || outcome.op_key === undefined) continue;
+    const user = userOfOpKey(outcome.op_key) ?? nameOf.get(keyIdOfOpKey(outcome.op_key) ?? '') ?? null;
+    const importKeys = outcome.legacy_key === undefined ? [key] : [key, outcome.legacy_key];
+    checked.push({ outcome, user, importKeys });
+  }
+  if (checked.length === 0) return outcomes;
+  const held = new Set<SpooledOutcome>();
+  // In chunks, each statement far inside statement_timeout however large the import.
+  for (let i = 0; i < checked.length; i += CHECK_CHUNK) {
+    const chunk = checked.slice(i, i + CHECK_CHUNK);
+    const { rows } = await client.query<{ i: number }>(HELD_ELSEWHERE_SQL, heldElsewhereParams(chunk));
+    for (const row of rows) held.add(chunk[Number(row.i)]!.outcome);
+  }
+  // This batch's own rows are not in the database yet: a row an earlier one of them stores, in any
+  // of its forms (an earlier version's spool replayed next to this version's import), is held too.
+  const stored = new Set<string>();
+  const identity = (user: string | null, key: string): string => JSON.stringify([user, key]);
+  for (const { outcome, user, importKeys } of checked) {
+    if (held.has(outcome)) continue;
+    if (importKeys.some((key) => stored.has(identity(null, key)) || (user !== null && stored.has(identity(user, key)))))
+      held.add(outcome);
+    else stored.add(identity(user, importKeys[0]!));
+  }
+  return held.size === 0 ? outcomes : outcomes.filter((o) => !held.has(o));
 }
 
 /** Writes everything pending, batch by batch; false when the database is unreachable (all kept). */

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { openStore } from '../../../daemon/store';
 import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
 import { CLI_BUNDLE, makeTempDir, requireCliBundle, spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon';
 
@@ -170,4 +171,81 @@ test('a blank or non-numeric 0.3.0 rating is unrated, not the worst rating', asy
   for (const prompt of ['Blank rating', 'Spaces rating', 'Word rating', 'Blank auto score'])
     assert.ok(!rows.some((r) => r.prompt === prompt), `${prompt}: no made-up score`);
   assert.equal(rows.find((r) => r.prompt === 'String rating')?.score, 0.75, 'rating "4" of 5');
+});
+
+/** A 0.3.0 record rated 5, re-rated 2, then 5 again: 0.3.0 appended the whole record each time. */
+function reratedRecords(requestId: string, prompt: string): Record<string, unknown>[] {
+  const record = {
+    request_id: requestId,
+    prompt,
+    routed_to: 'gpt-4o-mini',
+    confidence: 0.6,
+    strategy: 'ensemble(cost)',
+    error: false,
+    timestamp: '2025-06-22T10:00:00.100000',
+  };
+  return [record, { ...record, user_rating: 5 }, { ...record, user_rating: 2 }, { ...record, user_rating: 5 }];
+}
+
+test('a 0.3.0 record re-rated back to an earlier score counts every rating, and once', async () => {
+  // 0.3.0 counted three ratings (5, 2, 5); the import counted two: its key named the score, so the
+  // third rating was taken for the first one again.
+  const file = path.join(dir, 'rerated', 'outcomes.jsonl');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    reratedRecords('fugu-5to2to5', 'Rated 5, then 2, then 5')
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
+
+  const first = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(first.stdout, /imported 3 outcome\(s\)/);
+  const scores = (await exported()).filter((r) => r.prompt === 'Rated 5, then 2, then 5').map((r) => r.score);
+  assert.deepEqual(scores, [1, 0.25, 1]);
+  const again = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(again.stdout, /imported 0 outcome\(s\) .*, skipped 3 already imported/);
+});
+
+test('a 0.3.0 file imported by the earlier version (keys by score), imported again, adds only the rating it missed', async () => {
+  // What the earlier version stored for the file above: one outcome per score, keyed by it.
+  const oldDir = path.join(dir, 'old-data');
+  const old = await openStore({ dataDir: oldDir });
+  const outcome = {
+    prompt: 'Rated 5, then 2, then 5',
+    model: 'gpt-4o-mini',
+    weight: 1,
+    source: 'seed',
+    request_id: null,
+  };
+  old.addOutcomes([
+    { ...outcome, score: 1, created_at: 1, import_key: 'import:030:id:fugu-old:score:1' },
+    { ...outcome, score: 0.25, created_at: 1, import_key: 'import:030:id:fugu-old:score:0.25' },
+  ]);
+  old.close();
+  const configPath = path.join(dir, 'old-config.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      models: [{ name: 'gpt-4o-mini', provider: 'openai', model: 'up', api_base: fake.url }],
+      server: { port: 0, data_dir: oldDir },
+    }),
+  );
+  const upgraded = await spawnDaemon(['--config', configPath]);
+  try {
+    const file = path.join(dir, 'rerated-old', 'outcomes.jsonl');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      reratedRecords('fugu-old', outcome.prompt)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    const again = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', oldDir]);
+    assert.match(again.stdout, /imported 1 outcome\(s\) .*, skipped 2 already imported/);
+    const once = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', oldDir]);
+    assert.match(once.stdout, /imported 0 outcome\(s\) .*, skipped 3 already imported/);
+  } finally {
+    await upgraded.stop();
+  }
 });

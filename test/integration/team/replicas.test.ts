@@ -2,7 +2,9 @@
 // decision on the others, and requests recorded by any replica show in every replica's stats.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Client } from 'pg';
 import { main as cli } from '../../../daemon/cli';
+import { sourceDigest } from '../../../daemon/services/import-keys';
 import { startFake, type FakeUpstream } from '../../fakes';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
@@ -37,6 +39,63 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     const res = await postJson(`${replica.url}/v1/routing/route`, { messages: [{ role: 'user', content: PROMPT }] });
     assert.equal(res.status, 200, await res.clone().text());
     return ((await res.json()) as { model: string }).model;
+  };
+
+  const lines = (rows: { prompt: string; model: string; score: number }[]) =>
+    rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+  const send = async (replica: TeamReplica, secret: string | undefined, body: string) => {
+    const res = await fetch(`${replica.url}/v1/routing/training`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-ndjson',
+        ...(secret ? { authorization: `Bearer ${secret}` } : {}),
+      },
+      body,
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await res.json()) as { added: number; already_imported: number };
+  };
+  const outcomes = async (replica: TeamReplica, secret?: string) =>
+    (
+      (await (
+        await fetch(`${replica.url}/v1/feedback/stats`, {
+          headers: secret ? { authorization: `Bearer ${secret}` } : {},
+        })
+      ).json()) as { outcomes: number }
+    ).outcomes;
+  const made = async (name: string) => {
+    let out = '';
+    const code = await cli(['keys', 'create', '--name', name, '--database', url], {
+      out: (t) => (out += t),
+      err: () => undefined,
+    });
+    assert.equal(code, 0);
+    return out.trim();
+  };
+
+  /** A statement of the database's own, outside the daemons. */
+  const sql = async <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<T>(text, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  /** How many outcomes a replica's router says it learned from (its dry run's explanation). */
+  const learnedFrom = async (replica: TeamReplica): Promise<number> => {
+    const res = await postJson(`${replica.url}/v1/routing/route`, { messages: [{ role: 'user', content: PROMPT }] });
+    const { explanation } = (await res.json()) as { explanation: string };
+    return Number(/Learned from (\d+) past outcome/.exec(explanation)?.[1] ?? -1);
+  };
+  const waitFor = async (check: () => Promise<boolean>, ms: number): Promise<boolean> => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await check().catch(() => false)) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
   };
 
   test('training rows accepted by replica A change the decision on replica B, which keeps running', async () => {
@@ -89,42 +148,86 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     assert.deepEqual([health.store.kind, health.store.up], ['postgres', true]);
   });
 
+  test('the same file imported through two replicas at the same moment is learned once by each', async () => {
+    // Both replicas checked the file's keys before either had stored a row, so both learned all of
+    // it at once; PostgreSQL kept one copy, and the replica whose write lost learned the other's
+    // rows again when they arrived: it counted them twice until the next refit (6 for 3). Now a
+    // replica learns only what its own write stored, and the answers add up to the file once.
+    const [a, b] = replicas as [TeamReplica, TeamReplica];
+    // Both learners loaded (their dry runs come from "learned"), every earlier outcome learned.
+    assert.ok(
+      await waitFor(
+        async () => (await learnedFrom(a)) >= 0 && (await learnedFrom(a)) === (await learnedFrom(b)),
+        30_000,
+      ),
+      'both replicas route with the learned strategy',
+    );
+    const [fromA0, fromB0] = [await learnedFrom(a), await learnedFrom(b)];
+    const file = lines([
+      { prompt: 'Write a haiku about tides', model: 'model-a', score: 1 },
+      { prompt: 'Compute a matrix inverse', model: 'model-b', score: 1 },
+      { prompt: 'Name a cat', model: 'model-a', score: 0 },
+    ]);
+    // The same moment, made certain: a session of its own holds the table, so each replica checks
+    // (reads pass) and writes (the inserts wait) before either has stored anything.
+    const locker = new Client({ connectionString: url });
+    await locker.connect();
+    let answers: { added: number; already_imported: number; queued?: number }[];
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE outcomes IN SHARE MODE');
+      const sent = Promise.all([send(a, undefined, file), send(b, undefined, file)]);
+      assert.ok(
+        await waitFor(
+          async () =>
+            Number(
+              (
+                await sql<{ n: number }>(
+                  "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO outcomes%'",
+                )
+              )[0]?.n,
+            ) >= 2,
+          20_000,
+        ),
+        'both replicas write the file',
+      );
+      await locker.query('COMMIT');
+      answers = await sent;
+    } finally {
+      await locker.end();
+    }
+    for (const answer of answers) assert.equal(answer.added + answer.already_imported + (answer.queued ?? 0), 3);
+    // Each answer counts what its own write stored (or says it is not known yet): 3 in all, not 6.
+    assert.ok(answers[0]!.added + answers[1]!.added <= 3, JSON.stringify(answers));
+    assert.equal(
+      Number((await sql<{ n: number }>("SELECT count(*)::int AS n FROM outcomes WHERE prompt = 'Name a cat'"))[0]?.n),
+      1,
+    );
+    // A marker imported after both reaches both learners after the file's rows: then each has
+    // learned the file once, and the marker.
+    const marker = lines([{ prompt: 'Translate a greeting', model: 'model-b', score: 1 }]);
+    assert.deepEqual(await send(a, undefined, marker), { added: 1, already_imported: 0, status: 'ok', indexed: 1 });
+    assert.ok(await waitFor(async () => (await learnedFrom(b)) >= fromB0 + 4, 20_000), `B: ${await learnedFrom(b)}`);
+    assert.ok(await waitFor(async () => (await learnedFrom(a)) >= fromA0 + 4, 20_000), `A: ${await learnedFrom(a)}`);
+    assert.deepEqual([await learnedFrom(a), await learnedFrom(b)], [fromA0 + 4, fromB0 + 4]);
+    // Sent again once settled, to either: all of it is already there.
+    assert.deepEqual(await send(b, undefined, file), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+  });
+
   test('a file of training rows sent again, to the same replica or another, is stored once and reported so', async () => {
     const [a, b] = replicas as [TeamReplica, TeamReplica];
     // A JSON-lines body is a file (fugusashi import sends one): the same file again adds nothing.
-    const lines = (rows: { prompt: string; model: string; score: number }[]) =>
-      rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
     const file = lines([
       { prompt: 'Rename a variable', model: 'model-a', score: 1 },
       { prompt: 'Rename a variable', model: 'model-a', score: 1 },
       { prompt: 'Summarise a paper', model: 'model-b', score: 0 },
     ]);
-    const send = async (replica: TeamReplica, secret?: string, body = file) => {
-      const res = await fetch(`${replica.url}/v1/routing/training`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-ndjson',
-          ...(secret ? { authorization: `Bearer ${secret}` } : {}),
-        },
-        body,
-      });
-      assert.equal(res.status, 200, await res.clone().text());
-      return (await res.json()) as { added: number; already_imported: number };
-    };
-    const outcomes = async (replica: TeamReplica, secret?: string) =>
-      (
-        (await (
-          await fetch(`${replica.url}/v1/feedback/stats`, {
-            headers: secret ? { authorization: `Bearer ${secret}` } : {},
-          })
-        ).json()) as { outcomes: number }
-      ).outcomes;
     const before = await outcomes(a);
-    assert.deepEqual(await send(a), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
+    assert.deepEqual(await send(a, undefined, file), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
     // A's own read waits for its writes: once it counts them, every replica's import sees them.
     assert.equal(await outcomes(a), before + 3);
-    assert.deepEqual(await send(a), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
-    assert.deepEqual(await send(b), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.deepEqual(await send(a, undefined, file), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.deepEqual(await send(b, undefined, file), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
     assert.equal(await outcomes(b), before + 3);
 
     // Two users, each with their own API key, importing the same file: two users' judgements. They
@@ -134,15 +237,6 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
       { prompt: 'Explain a regex', model: 'model-a', score: 1 },
       { prompt: 'Draft an email', model: 'model-b', score: 0 },
     ]);
-    const made = async (name: string) => {
-      let out = '';
-      const code = await cli(['keys', 'create', '--name', name, '--database', url], {
-        out: (t) => (out += t),
-        err: () => undefined,
-      });
-      assert.equal(code, 0);
-      return out.trim();
-    };
     const ana = await made('ana');
     const ben = await made('ben');
     await new Promise((r) => setTimeout(r, 1200)); // the daemons refresh their keys every second
@@ -155,7 +249,65 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     assert.deepEqual(await send(a, ben, shared), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
     // The file imported before the team had keys (no user's: the daemon's token, a copied history)
     // is everyone's: a user sending it again does not store it twice.
-    assert.deepEqual(await send(a, ana), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+    assert.deepEqual(await send(a, ana, file), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
     assert.equal(await outcomes(a, ana), before + 9);
+  });
+
+  test('a user whose API key is replaced keeps their import history, also what an earlier version stored', async () => {
+    const [a, b] = replicas as [TeamReplica, TeamReplica];
+    const revoke = async (name: string) =>
+      assert.equal(
+        await cli(['keys', 'revoke', name, '--database', url], { out: () => undefined, err: () => undefined }),
+        0,
+      );
+    const file = lines([
+      { prompt: 'Plan a sprint', model: 'model-a', score: 1 },
+      { prompt: 'Fix a flaky test', model: 'model-b', score: 1 },
+      { prompt: 'Plan a sprint', model: 'model-b', score: 0 },
+    ]);
+    const cai = await made('cai');
+    await new Promise((r) => setTimeout(r, 1200)); // the daemons refresh their keys every second
+    assert.deepEqual(await send(a, cai, file), { added: 3, already_imported: 0, status: 'ok', indexed: 3 });
+    // cai's key is replaced: revoked, and a new one made under the same name.
+    await revoke('cai');
+    const caiAgain = await made('cai');
+    await new Promise((r) => setTimeout(r, 1200));
+    // The same file with the new key: cai's history (it used to be stored again: added 3).
+    assert.deepEqual(await send(b, caiAgain, file), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+
+    // dee imported a file with an earlier version, which kept import keys per API key id
+    // (`user:<key id>:import:<file digest>:<row>`), then dee's key was replaced.
+    await made('dee');
+    const deeFile = lines([
+      { prompt: 'Sketch a schema', model: 'model-a', score: 1 },
+      { prompt: 'Review a diff', model: 'model-b', score: 0 },
+    ]);
+    const [{ id: deeId }] = (await sql<{ id: string }>("SELECT id FROM api_keys WHERE name = 'dee'")) as [
+      { id: string },
+    ];
+    const [{ n: block }] = (await sql<{ n: string }>("SELECT nextval('outcome_id_blocks') AS n")) as [{ n: string }];
+    for (const [i, row] of [
+      ['Sketch a schema', 'model-a', 1],
+      ['Review a diff', 'model-b', 0],
+    ].entries()) {
+      await sql(
+        `INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at, op_key)
+         VALUES ($1, $2, $3, $4, 1, 'seed', NULL, $5, $6)`,
+        [
+          Number(block) * 1_000_000 + i + 1,
+          row[0],
+          row[1],
+          row[2],
+          Date.now(),
+          `user:${deeId}:import:${sourceDigest(deeFile)}:${i}`,
+        ],
+      );
+    }
+    await revoke('dee');
+    const deeAgain = await made('dee');
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.deepEqual(await send(a, deeAgain, deeFile), { added: 0, already_imported: 2, status: 'ok', indexed: 0 });
+    // Still per user: the same file is cai's own judgement, new for cai.
+    assert.deepEqual(await send(a, caiAgain, deeFile), { added: 2, already_imported: 0, status: 'ok', indexed: 2 });
   });
 });

@@ -11,6 +11,10 @@ import { runWithKey } from '../../../daemon/team/request-context';
 import { POOL, makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 
+/** Two users' API keys (the keys themselves are not checked here: a daemon's guard did that). */
+const ANA = { id: 'key-ana', name: 'ana' };
+const BEN = { id: 'key-ben', name: 'ben' };
+
 describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, () => {
   let pg: TestPostgres;
   let url: string;
@@ -81,7 +85,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
       // The history's owner, now with an API key, imports the same file again: recognised too. The
       // copied key has no user; it was checked only as that user's, and the rows were stored twice.
       assert.deepEqual(
-        [...(runWithKey('key-ana', () => team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])) ?? [])],
+        [...(runWithKey(ANA, () => team.importedKeys(['import:uid:u-2', 'import:uid:u-9'])) ?? [])],
         ['import:uid:u-2'],
       );
     } finally {
@@ -117,8 +121,8 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     try {
       // Two users imported the same file (two users' judgements), then someone with the daemon's
       // token (no user), a fourth row came from a rating.
-      runWithKey('key-ana', () => team.addOutcomes([imported(0)]));
-      runWithKey('key-ben', () => team.addOutcomes([imported(1)]));
+      runWithKey(ANA, () => team.addOutcomes([imported(0)]));
+      runWithKey(BEN, () => team.addOutcomes([imported(1)]));
       team.addOutcomes([imported(2), makeOutcome(3)]);
       assert.equal(team.countOutcomes(), 4);
     } finally {
@@ -154,10 +158,69 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
       // What an import sent with PostgreSQL down leaves (services/feedback.ts): the row spooled with
       // its owner's key, PostgreSQL to skip it if it has it. The copied key has no user: the row was
       // stored (and learned) a second time.
-      runWithKey('key-ana', () =>
+      runWithKey(ANA, () =>
         team.addOutcomes([{ ...makeOutcome(0), import_key: 'import:uid:u-3' }], { learnWhenStored: true }),
       );
       assert.equal(team.countOutcomes(), 1);
+    } finally {
+      await team.closeAsync();
+    }
+  });
+
+  test("a user's import spooled while its keys could not be checked skips what an earlier key or version of theirs stored", async () => {
+    const teamUrl = await createDatabase(pg, 'copy_earlier_keys');
+    const team = await openPostgresStore({ url: teamUrl, dataDir: tempDir() });
+    try {
+      const made = await run(['keys', 'create', '--name', 'eve', '--database', teamUrl]);
+      assert.equal(made.code, 0, made.err);
+      const eveId = String(team.select('SELECT id FROM api_keys WHERE name = ?', ['eve'])[0]?.id);
+      // What an earlier version stored: eve's import keyed by her key's id, and a 0.3.0 rating keyed
+      // by its score.
+      team.importOutcomes([
+        { outcome: makeOutcome(0), opKey: `user:${eveId}:import:uid:u-5` },
+        { outcome: makeOutcome(1), opKey: `user:${eveId}:import:030:id:r-1:score:1` },
+      ]);
+      assert.equal(team.countOutcomes(), 2);
+      // eve, with a replacement key, imports both again while the store could not check them
+      // (services/feedback.ts spools them for PostgreSQL to settle), and one new row.
+      runWithKey({ id: 'key-eve-2', name: 'eve' }, () =>
+        team.addOutcomes(
+          [
+            { ...makeOutcome(0), import_key: 'import:uid:u-5' },
+            {
+              ...makeOutcome(1),
+              import_key: 'import:030:id:r-1:rating:1',
+              import_legacy_key: 'import:030:id:r-1:score:1',
+            },
+            { ...makeOutcome(2), import_key: 'import:uid:u-6' },
+          ],
+          { learnWhenStored: true },
+        ),
+      );
+      assert.equal(team.countOutcomes(), 3);
+      // A spool an earlier version left (its rows keyed by eve's earlier key id), written after eve
+      // imported the same row with this version: stored once.
+      runWithKey({ id: 'key-eve-2', name: 'eve' }, () =>
+        team.addOutcomes([{ ...makeOutcome(3), import_key: 'import:uid:u-7' }]),
+      );
+      team.importOutcomes([{ outcome: makeOutcome(3), opKey: `user:${eveId}:import:uid:u-7` }]);
+      assert.equal(team.countOutcomes(), 4);
+      // Another user's identical import is theirs: all three stored.
+      runWithKey(BEN, () =>
+        team.addOutcomes(
+          [
+            { ...makeOutcome(0), import_key: 'import:uid:u-5' },
+            {
+              ...makeOutcome(1),
+              import_key: 'import:030:id:r-1:rating:1',
+              import_legacy_key: 'import:030:id:r-1:score:1',
+            },
+            { ...makeOutcome(2), import_key: 'import:uid:u-6' },
+          ],
+          { learnWhenStored: true },
+        ),
+      );
+      assert.equal(team.countOutcomes(), 7);
     } finally {
       await team.closeAsync();
     }
