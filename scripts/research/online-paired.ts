@@ -34,7 +34,7 @@ import { DEFAULT_LINEAR, shuffle, sigmoid } from '../../daemon/core/learned/line
 import { onlineRows, STRONG, WEAK, type OnlineRow } from './online-rows';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
 
-const CACHE = process.env.ONLINE_CACHE ?? '/tmp/online3-cache';
+const CACHE = process.env.ONLINE_CACHE ?? '/tmp/online10/cache';
 
 type Row = OnlineRow;
 
@@ -98,7 +98,8 @@ async function main(): Promise<void> {
       if (chosen === 0) strongOutcomes++;
       const revealed = values.full ? [0, 1] : [chosen];
       for (const m of [shipped, ...variants.map(([, v]) => v)])
-        for (const c of revealed) m.add(r.key, r.vector, r.features, names[c]!, r.scores[c]!, 1, r.logits[c]);
+        for (const c of revealed)
+          m.add(r.key, r.vector, r.features, names[c]!, r.scores[c]!, 1, r.logits[c], r.spreads[c]);
       const all = i + 1 === stream.length && checkpoints.includes(Infinity);
       if (!checkpoints.includes(i + 1) && !all) continue;
       const started = Date.now();
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
         await m.refit(seededRandom(seed + i), undefined, 'exact');
         const c = m.correction();
         const diff = evaluated.map((e) => {
-          const q = m.predict(e.vector, e.features, names, e.logits.map(sigmoid)).models;
+          const q = m.predict(e.vector, e.features, names, e.logits.map(sigmoid), undefined, e.spreads).models;
           return q[0]!.quality - q[1]!.quality;
         });
         const value = apgrOf(diff);

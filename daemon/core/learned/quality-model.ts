@@ -76,6 +76,19 @@ export interface QualityModelOptions {
    * the correction (the cross-fit chooses α for the residual kNN alone; undefined: from the first).
    */
   headsFrom?: number;
+  /**
+   * Research (round quality11): with sharedResidual, each model's own departure at the prompt is
+   * pulled toward the prior by perModel × (reference / spread)^power pseudo-outcomes (clamped to
+   * [perModel / clamp, perModel × clamp]), where spread is the prior's member fits' variance of
+   * that model's logit for the prompt: where the fits disagree, nearby outcomes move it more.
+   */
+  spreadPull?: { reference: number; power: number; clamp: number };
+  /**
+   * Research (round quality11): with sharedResidual, a second, local step on each model's departure:
+   * the nearest `k` neighbours (kernel `temperature`) move it from the wide neighbourhood's estimate
+   * (not from the prior) by a Newton step pulled by `perModel` pseudo-outcomes.
+   */
+  localResidual?: { k: number; temperature: number; perModel: number };
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -221,6 +234,8 @@ export class QualityModel {
   private outcomeOffset = new Float64Array(1024);
   /** The prior's estimate per (point, model) outcome, for residual kNN: point * 65536 + model. */
   private readonly pointPrior = new Map<number, number>();
+  /** The prior's member spread per (point, model) outcome (spreadPull), keyed as pointPrior. */
+  private readonly pointSpread = new Map<number, number>();
   private outcomeCount = 0;
   /**
    * How well the learned corrections to the prior predict outcomes they were not fitted on, per α
@@ -302,6 +317,7 @@ export class QualityModel {
     score: number,
     weight = 1,
     priorLogit?: number,
+    priorSpread?: number,
   ): void {
     const point = this.index.add(key, vector, model, score, weight);
     if (point === this.storedPoints) {
@@ -326,6 +342,7 @@ export class QualityModel {
     this.outcomeOffset[i] = priorLogit ?? 0;
     if (priorLogit !== undefined) {
       this.pointPrior.set(point * 65536 + m, sigmoid(priorLogit));
+      if (priorSpread !== undefined && this.options.spreadPull) this.pointSpread.set(point * 65536 + m, priorSpread);
       while (this.residualTotals.length <= m) this.residualTotals.push({ sum: 0, weight: 0, prior: 0 });
       const r = this.residualTotals[m]!;
       const p = sigmoid(priorLogit);
@@ -549,6 +566,7 @@ export class QualityModel {
           { alpha: 0, knnShare: 0 },
           heads,
           point,
+          this.options.spreadPull ? [this.pointSpread.get(point * 65536 + this.outcomeModel[i]!)] : undefined,
         ).models[0]!;
         const p0 = views.quality;
         const score = this.outcomeScore[i]!;
@@ -604,9 +622,20 @@ export class QualityModel {
     priors?: readonly (number | undefined)[],
     /** How the corrections to the prior combine (default: α chosen at the last refit). */
     correction: Correction = this.correction(),
+    /** Per requested model, the prior's member spread for this prompt (spreadPull). */
+    spreads?: readonly (number | undefined)[],
   ): Prediction {
     // The store alone was chosen at the last refit: its heads were fitted without the prior.
-    return this.predictWith(vector, features, models, this.storeAlone ? undefined : priors, correction, this.heads);
+    return this.predictWith(
+      vector,
+      features,
+      models,
+      this.storeAlone ? undefined : priors,
+      correction,
+      this.heads,
+      undefined,
+      spreads,
+    );
   }
 
   private predictWith(
@@ -618,6 +647,7 @@ export class QualityModel {
     heads: LogisticHeads,
     /** A stored point left out of the neighbours (cross-fitting). */
     exclude?: number,
+    spreads?: readonly (number | undefined)[],
   ): Prediction {
     const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn } = this.options;
     const residualTemperature = this.options.residualTemperature ?? temperature;
@@ -650,7 +680,11 @@ export class QualityModel {
     const splitWeight: number[] = [];
     const splitScore: number[] = [];
     const splitLogit: number[] = [];
+    const local = split ? this.options.localResidual : undefined;
+    /** Per split entry: its local kernel weight (0 outside the local neighbourhood). */
+    const splitLocal: number[] = [];
     found.forEach((n, i) => {
+      const kl = local && i < local.k ? Math.exp((n.similarity - 1) / local.temperature) : 0;
       const kn = kernel[i] ?? Math.exp((n.similarity - 1) / temperature);
       const kr = residualTemperature === temperature ? kn : Math.exp((n.similarity - 1) / residualTemperature);
       const inNearest = i < k;
@@ -664,6 +698,7 @@ export class QualityModel {
             splitWeight.push(wr);
             splitScore.push(statSum / statWeight);
             splitLogit.push(logit(recentred(p0, m, recentring!)));
+            splitLocal.push(kl * statWeight);
           } else if (slot >= 0) {
             residuals[slot] = residuals[slot]! + wr * (statSum / statWeight - p0);
             residualEvidences[slot] = residualEvidences[slot]! + wr;
@@ -701,14 +736,28 @@ export class QualityModel {
         const residualEvidence = slot < 0 ? 0 : residualEvidences[slot]!;
         const residual =
           slot < 0 ? 0 : residuals[slot]! - (this.options.recentreSlope ? base - p0 : shift) * residualEvidence;
+        const spread = spreads?.[i];
+        const pull = this.options.spreadPull;
+        const perModel =
+          pull && spread !== undefined && spread > 0
+            ? Math.min(
+                split ? split.perModel * pull.clamp : 0,
+                Math.max(
+                  split ? split.perModel / pull.clamp : 0,
+                  (split?.perModel ?? 0) * (pull.reference / spread) ** pull.power,
+                ),
+              )
+            : (split?.perModel ?? 0);
+        const own =
+          !split || m === undefined
+            ? 0
+            : newtonShift(splitModel, splitWeight, splitScore, splitLogit, m, sharedShift, perModel);
+        const localStep =
+          !local || m === undefined
+            ? 0
+            : newtonShift(splitModel, splitLocal, splitScore, splitLogit, m, sharedShift + own, local.perModel);
         const knn = split
-          ? sigmoid(
-              logit(base) +
-                sharedShift +
-                (m === undefined
-                  ? 0
-                  : newtonShift(splitModel, splitWeight, splitScore, splitLogit, m, sharedShift, split.perModel)),
-            )
+          ? sigmoid(logit(base) + sharedShift + own + localStep)
           : residualKnn
             ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
             : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);
