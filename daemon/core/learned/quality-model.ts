@@ -86,9 +86,17 @@ export interface QualityModelOptions {
   /**
    * Research (round quality11): with sharedResidual, a second, local step on each model's departure:
    * the nearest `k` neighbours (kernel `temperature`) move it from the wide neighbourhood's estimate
-   * (not from the prior) by a Newton step pulled by `perModel` pseudo-outcomes.
+   * (not from the prior) by a Newton step pulled by `perModel` pseudo-outcomes. Several scales: the
+   * mean of their steps.
    */
-  localResidual?: { k: number; temperature: number; perModel: number };
+  localResidual?: LocalScale | LocalScale[];
+}
+
+/** One scale of QualityModelOptions.localResidual. */
+export interface LocalScale {
+  k: number;
+  temperature: number;
+  perModel: number;
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -680,11 +688,12 @@ export class QualityModel {
     const splitWeight: number[] = [];
     const splitScore: number[] = [];
     const splitLogit: number[] = [];
-    const local = split ? this.options.localResidual : undefined;
-    /** Per split entry: its local kernel weight (0 outside the local neighbourhood). */
-    const splitLocal: number[] = [];
+    const localOption = split ? this.options.localResidual : undefined;
+    const locals = localOption === undefined ? [] : Array.isArray(localOption) ? localOption : [localOption];
+    /** Per local scale, per split entry: its local kernel weight (0 outside that neighbourhood). */
+    const splitLocal: number[][] = locals.map(() => []);
     found.forEach((n, i) => {
-      const kl = local && i < local.k ? Math.exp((n.similarity - 1) / local.temperature) : 0;
+      const kl = locals.map((l) => (i < l.k ? Math.exp((n.similarity - 1) / l.temperature) : 0));
       const kn = kernel[i] ?? Math.exp((n.similarity - 1) / temperature);
       const kr = residualTemperature === temperature ? kn : Math.exp((n.similarity - 1) / residualTemperature);
       const inNearest = i < k;
@@ -698,7 +707,7 @@ export class QualityModel {
             splitWeight.push(wr);
             splitScore.push(statSum / statWeight);
             splitLogit.push(logit(recentred(p0, m, recentring!)));
-            splitLocal.push(kl * statWeight);
+            kl.forEach((w, l) => splitLocal[l]!.push(w * statWeight));
           } else if (slot >= 0) {
             residuals[slot] = residuals[slot]! + wr * (statSum / statWeight - p0);
             residualEvidences[slot] = residualEvidences[slot]! + wr;
@@ -752,10 +761,13 @@ export class QualityModel {
           !split || m === undefined
             ? 0
             : newtonShift(splitModel, splitWeight, splitScore, splitLogit, m, sharedShift, perModel);
-        const localStep =
-          !local || m === undefined
-            ? 0
-            : newtonShift(splitModel, splitLocal, splitScore, splitLogit, m, sharedShift + own, local.perModel);
+        let localStep = 0;
+        if (m !== undefined)
+          locals.forEach((l, j) => {
+            localStep +=
+              newtonShift(splitModel, splitLocal[j]!, splitScore, splitLogit, m, sharedShift + own, l.perModel) /
+              locals.length;
+          });
         const knn = split
           ? sigmoid(logit(base) + sharedShift + own + localStep)
           : residualKnn
