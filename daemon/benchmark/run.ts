@@ -17,7 +17,7 @@ import { PoolPrior } from '../core/learned/pool-prior';
 import type { PriorArtifact } from '../core/learned/prior';
 import { bundledPrior } from '../assets/bundled-prior';
 import { loadInDomainData, trainPriorOutsideFold, trainPriorWithout } from './prior-bench';
-import { staticPriorView } from '../core/learned/prior-offsets';
+import { staticPriorLogits } from '../core/learned/prior-offsets';
 import { loadFastView } from '../embeddings/fast-view';
 import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
 import { liveStackFolds, type LiveStackFold } from './live-stack-run';
@@ -194,10 +194,8 @@ export interface Prepared {
   learnScores: (number | null)[];
   /** The router prior's logit per model column (shipped values, no online change), when in use. */
   priorLogits: number[] | null;
-  /** The prior's member spread per model column (staticPriorView), with priorLogits. */
-  priorSpreads?: number[];
   /** --fast-view: the prompt's fast first view, and the prior's logits read with it. */
-  fast?: { vector: Float32Array; priorLogits: number[] | null; priorSpreads?: number[] };
+  fast?: { vector: Float32Array; priorLogits: number[] | null };
 }
 
 export async function runBenchmark(options: BenchmarkOptions, onProgress?: ProgressListener): Promise<BenchmarkReport> {
@@ -284,8 +282,10 @@ export async function runBenchmarkDetailed(
           vector: vectors[i]!,
           features,
           learnScores: row.scores.map((s) => (s === null ? null : normalise(s, range.min, range.max))),
-          ...priorColumns(pool, features, vectors[i]!, configs),
-          ...(fast && { fast: { vector: fast, ...priorColumns(pool, features, fast, configs) } }),
+          priorLogits: pool ? staticPriorLogits(pool, features, vectors[i]!, configs) : null,
+          ...(fast && {
+            fast: { vector: fast, priorLogits: pool ? staticPriorLogits(pool, features, fast, configs) : null },
+          }),
         };
       });
     };
@@ -424,8 +424,10 @@ export async function runBenchmarkDetailed(
             const rowPool = innerPools.get(byFold[i]!) ?? pool;
             return {
               ...r,
-              ...priorColumns(rowPool, r.features, r.vector, configs),
-              ...(r.fast && { fast: { ...r.fast, ...priorColumns(rowPool, r.features, r.fast.vector, configs) } }),
+              priorLogits: staticPriorLogits(rowPool, r.features, r.vector, configs),
+              ...(r.fast && {
+                fast: { ...r.fast, priorLogits: staticPriorLogits(rowPool, r.features, r.fast.vector, configs) },
+              }),
             };
           });
         }
@@ -627,7 +629,7 @@ async function train(
   const model = new QualityModel(dims, options);
   for (const r of rows) {
     r.learnScores.forEach((s, m) => {
-      if (s !== null) model.add(r.key, r.vector, r.features, models[m]!, s, 1, r.priorLogits?.[m], r.priorSpreads?.[m]);
+      if (s !== null) model.add(r.key, r.vector, r.features, models[m]!, s, 1, r.priorLogits?.[m]);
     });
   }
   await model.refit(seededRandom(seed), undefined, 'exact');
@@ -636,12 +638,9 @@ async function train(
 
 function predictAll(model: QualityModel, r: Prepared, models: readonly string[]): ModelQualities {
   const priors = r.priorLogits?.map(sigmoid);
-  const p = model.predict(r.vector, r.features, models, priors, undefined, r.priorSpreads).models;
-  const words = model.predict(null, r.features, models, priors, undefined, r.priorSpreads).models;
-  const fast =
-    r.fast &&
-    model.predict(r.fast.vector, r.features, models, r.fast.priorLogits?.map(sigmoid), undefined, r.fast.priorSpreads)
-      .models;
+  const p = model.predict(r.vector, r.features, models, priors).models;
+  const words = model.predict(null, r.features, models, priors).models;
+  const fast = r.fast && model.predict(r.fast.vector, r.features, models, r.fast.priorLogits?.map(sigmoid)).models;
   return {
     blend: p.map((x) => x.quality),
     knn: p.map((x) => x.knn),
@@ -744,13 +743,13 @@ export async function replayOnline(
     if (model.size === 0 && !withPrior) chosen = Math.floor(random() * models.length);
     else {
       const priors = r.priorLogits?.map(sigmoid);
-      const p = model.predict(r.vector, r.features, models, priors, undefined, r.priorSpreads).models;
+      const p = model.predict(r.vector, r.features, models, priors).models;
       // A share of uniform draws on top of Thompson sampling: Thompson alone keeps picking the
       // stronger model, so the weak model's failures (what routing needs) would stay unseen.
       chosen = random() < explore ? Math.floor(random() * models.length) : thompson(p, random);
     }
     const s = r.learnScores[chosen]!;
-    model.add(r.key, r.vector, r.features, models[chosen]!, s, 1, r.priorLogits?.[chosen], r.priorSpreads?.[chosen]);
+    model.add(r.key, r.vector, r.features, models[chosen]!, s, 1, r.priorLogits?.[chosen]);
     if (i + 1 === marks[next]) {
       await model.refit(seededRandom(seed + i), undefined, 'exact');
       curve.push({ n: i + 1, value: measure(model) });
@@ -862,15 +861,13 @@ async function sampleStory(
             // so both models get rated as a live pool with exploration would.
             const chosen = random() < 0.5 ? two.strong : two.weak;
             const offset = withPrior ? r.priorLogits![chosen] : undefined;
-            const spread = withPrior ? r.priorSpreads?.[chosen] : undefined;
-            model.add(r.key, r.vector, r.features, models[chosen]!, r.learnScores[chosen]!, 1, offset, spread);
+            model.add(r.key, r.vector, r.features, models[chosen]!, r.learnScores[chosen]!, 1, offset);
           }
           await model.refit(seededRandom(seed + f), undefined, 'exact');
           rows.forEach((r, i) => {
             if (folds[i] !== f) return;
             const priors = withPrior ? r.priorLogits!.map(sigmoid) : undefined;
-            const spreads = withPrior ? r.priorSpreads : undefined;
-            const q = model.predict(r.vector, r.features, models, priors, undefined, spreads).models;
+            const q = model.predict(r.vector, r.features, models, priors).models;
             score[i] = q[two.strong]!.quality - q[two.weak]!.quality;
           });
         }
@@ -895,16 +892,4 @@ async function sampleStory(
 
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
-}
-
-/** A row's prior columns: the shipped prior's logit and member spread per model (none without a prior). */
-function priorColumns(
-  pool: PoolPrior | null | undefined,
-  features: TextFeatures,
-  vector: Float32Array,
-  configs: Parameters<typeof staticPriorView>[3],
-): { priorLogits: number[] | null; priorSpreads?: number[] } {
-  if (!pool) return { priorLogits: null };
-  const view = staticPriorView(pool, features, vector, configs);
-  return { priorLogits: view.logits, priorSpreads: view.spreads };
 }

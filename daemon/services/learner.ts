@@ -6,7 +6,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { textFeatures } from '../core/learned/features';
 import { LiveMultiStack } from '../core/learned/multi-stack-live';
 import { decideFromPrior, PoolPrior } from '../core/learned/pool-prior';
-import { staticPriorView } from '../core/learned/prior-offsets';
+import { staticPriorLogits } from '../core/learned/prior-offsets';
 import type { PriorArtifact } from '../core/learned/prior';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
 import {
@@ -175,20 +175,10 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     const features = textFeatures(o.prompt);
     // With the prior, each outcome is stored with the prior's logit for its prompt and model: the
     // store learns corrections to the prior rather than starting from nothing.
-    // With it, the prior's member spread there (how far its fits disagree; spreadPull).
-    const view = pool
-      ? staticPriorView(pool, features, vector, [{ name: o.model, model: o.model, cost_per_output_token: 0 }])
+    const offset = pool
+      ? staticPriorLogits(pool, features, vector, [{ name: o.model, model: o.model, cost_per_output_token: 0 }])[0]
       : undefined;
-    model!.add(
-      embedder!.keyOf(o.prompt),
-      vector,
-      features,
-      o.model,
-      clamp01(o.score),
-      o.weight,
-      view?.logits[0],
-      view?.spreads[0],
-    );
+    model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
     pool?.observe(features, o.model, clamp01(o.score), o.weight);
     sinceRetrain++;
   }

@@ -26,6 +26,18 @@
 // 3,000: .625 / .628 / .630 / .636 / .644 against .626 / .620 / .621 / .631 / .633 clamped; all
 // (--checkpoints all): .644 against .641 (10 of 12 runs chose the store alone either way).
 // Folds 1–4 report the shipped learner this way: ONLINE_VARIANTS='{}' … --fold F --seeds 1,2,3.
+// Round quality11 (the code is in commit d33c42a, options off by default; ONLINE_CACHE=/tmp/online10/cache),
+// fold 0, seeds 1–6, paired differences at 300 / 1,000 / 3,000 against the shipped .635 / .639 / .653:
+// each model's own departure pulled by 20 × (.0625 / the prior's member variance)^p pseudo-outcomes,
+//   ONLINE_VARIANTS='{"p-1":{"spreadPull":{"reference":0.0625,"power":-1,"clamp":4}}}'
+// p = 2 +.002 / −.003 / −.008, 1 −.001 / −.002 / −.003, −.5 −.001 / +.001 / +.002, −1 −.000 / +.003 /
+// +.004, −2 −.001 / +.002 / +.005; a local Newton step on each model's departure over its k nearest
+// outcomes at kernel t, c pseudo-outcomes ("localResidual":{"k":50,"temperature":0.15,"perModel":40}):
+// 50 / .15 / 20 +.003 / +.001 / +.001, 50 / .15 / 40 +.001 / +.001 / +.002, 30 / .1 / 20 +.001 / −.001 /
+// +.002, 50 / .3 / 20 +.004 / −.002 / −.004, 100 / .3 / 40 −.001 / +.001 / −.002, the mean of the steps
+// at k 25 / 50 / 100 / 200 (.15, 20) +.002 / +.002 / +.001; both (p −1, 50 / .15 / 40) +.001 / +.002 /
+// +.006 (standard error .002 / .002 / .001), chosen. Folds 1–4 × seeds 1–3, run once: .630 / .634 /
+// .639 against .630 / .634 / .643 (−.000 / +.001 / −.004, standard error .0013 / .0016 / .0016): not kept.
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
@@ -34,7 +46,7 @@ import { DEFAULT_LINEAR, shuffle, sigmoid } from '../../daemon/core/learned/line
 import { onlineRows, STRONG, WEAK, type OnlineRow } from './online-rows';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../../daemon/core/learned/quality-model';
 
-const CACHE = process.env.ONLINE_CACHE ?? '/tmp/online10/cache';
+const CACHE = process.env.ONLINE_CACHE ?? '/tmp/online3-cache';
 
 type Row = OnlineRow;
 
@@ -98,8 +110,7 @@ async function main(): Promise<void> {
       if (chosen === 0) strongOutcomes++;
       const revealed = values.full ? [0, 1] : [chosen];
       for (const m of [shipped, ...variants.map(([, v]) => v)])
-        for (const c of revealed)
-          m.add(r.key, r.vector, r.features, names[c]!, r.scores[c]!, 1, r.logits[c], r.spreads[c]);
+        for (const c of revealed) m.add(r.key, r.vector, r.features, names[c]!, r.scores[c]!, 1, r.logits[c]);
       const all = i + 1 === stream.length && checkpoints.includes(Infinity);
       if (!checkpoints.includes(i + 1) && !all) continue;
       const started = Date.now();
@@ -108,7 +119,7 @@ async function main(): Promise<void> {
         await m.refit(seededRandom(seed + i), undefined, 'exact');
         const c = m.correction();
         const diff = evaluated.map((e) => {
-          const q = m.predict(e.vector, e.features, names, e.logits.map(sigmoid), undefined, e.spreads).models;
+          const q = m.predict(e.vector, e.features, names, e.logits.map(sigmoid)).models;
           return q[0]!.quality - q[1]!.quality;
         });
         const value = apgrOf(diff);

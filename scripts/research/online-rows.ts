@@ -7,7 +7,7 @@ import { trainPriorWithout } from '../../daemon/benchmark/prior-bench';
 import { textFeatures, type TextFeatures } from '../../daemon/core/learned/features';
 import { PoolPrior } from '../../daemon/core/learned/pool-prior';
 import type { PriorArtifact } from '../../daemon/core/learned/prior';
-import { staticPriorLogits, staticPriorSpreads } from '../../daemon/core/learned/prior-offsets';
+import { staticPriorLogits } from '../../daemon/core/learned/prior-offsets';
 import { embeddedCompleteRows } from '../multi-rows';
 
 export const DATA = '/work/shared/eval-data';
@@ -23,8 +23,6 @@ export interface OnlineRow {
   features: TextFeatures;
   scores: [number, number];
   logits: [number, number];
-  /** The prior's member fits' variance of each model's logit (staticPriorSpreads). */
-  spreads: [number, number];
 }
 
 export async function onlineRows(cacheDir: string): Promise<{ pool: PoolPrior; rows: OnlineRow[] }> {
@@ -45,7 +43,6 @@ export async function onlineRows(cacheDir: string): Promise<{ pool: PoolPrior; r
     rows: rows.map((r, i) => {
       const features = textFeatures(r.prompt);
       const logits = staticPriorLogits(pool, features, vectors[i]!, configs);
-      const spreads = staticPriorSpreads(pool, features, vectors[i]!, configs);
       return {
         uid: r.uid,
         prompt: r.prompt,
@@ -54,7 +51,6 @@ export async function onlineRows(cacheDir: string): Promise<{ pool: PoolPrior; r
         features,
         scores: [r.scores[0]!, r.scores[1]!],
         logits: [logits[0]!, logits[1]!],
-        spreads: [spreads[0]!, spreads[1]!],
       };
     }),
   };

@@ -76,27 +76,6 @@ export interface QualityModelOptions {
    * the correction (the cross-fit chooses α for the residual kNN alone; undefined: from the first).
    */
   headsFrom?: number;
-  /**
-   * Research (round quality11): with sharedResidual, each model's own departure at the prompt is
-   * pulled toward the prior by perModel × (reference / spread)^power pseudo-outcomes (clamped to
-   * [perModel / clamp, perModel × clamp]), where spread is the prior's member fits' variance of
-   * that model's logit for the prompt: where the fits disagree, nearby outcomes move it more.
-   */
-  spreadPull?: { reference: number; power: number; clamp: number };
-  /**
-   * Research (round quality11): with sharedResidual, a second, local step on each model's departure:
-   * the nearest `k` neighbours (kernel `temperature`) move it from the wide neighbourhood's estimate
-   * (not from the prior) by a Newton step pulled by `perModel` pseudo-outcomes. Several scales: the
-   * mean of their steps.
-   */
-  localResidual?: LocalScale | LocalScale[];
-}
-
-/** One scale of QualityModelOptions.localResidual. */
-export interface LocalScale {
-  k: number;
-  temperature: number;
-  perModel: number;
 }
 
 // Tuned with 5-fold runs on RouteLLM MMLU (see the benchmark notes in the closing report): a flatter
@@ -242,8 +221,6 @@ export class QualityModel {
   private outcomeOffset = new Float64Array(1024);
   /** The prior's estimate per (point, model) outcome, for residual kNN: point * 65536 + model. */
   private readonly pointPrior = new Map<number, number>();
-  /** The prior's member spread per (point, model) outcome (spreadPull), keyed as pointPrior. */
-  private readonly pointSpread = new Map<number, number>();
   private outcomeCount = 0;
   /**
    * How well the learned corrections to the prior predict outcomes they were not fitted on, per α
@@ -325,7 +302,6 @@ export class QualityModel {
     score: number,
     weight = 1,
     priorLogit?: number,
-    priorSpread?: number,
   ): void {
     const point = this.index.add(key, vector, model, score, weight);
     if (point === this.storedPoints) {
@@ -350,7 +326,6 @@ export class QualityModel {
     this.outcomeOffset[i] = priorLogit ?? 0;
     if (priorLogit !== undefined) {
       this.pointPrior.set(point * 65536 + m, sigmoid(priorLogit));
-      if (priorSpread !== undefined && this.options.spreadPull) this.pointSpread.set(point * 65536 + m, priorSpread);
       while (this.residualTotals.length <= m) this.residualTotals.push({ sum: 0, weight: 0, prior: 0 });
       const r = this.residualTotals[m]!;
       const p = sigmoid(priorLogit);
@@ -574,7 +549,6 @@ export class QualityModel {
           { alpha: 0, knnShare: 0 },
           heads,
           point,
-          this.options.spreadPull ? [this.pointSpread.get(point * 65536 + this.outcomeModel[i]!)] : undefined,
         ).models[0]!;
         const p0 = views.quality;
         const score = this.outcomeScore[i]!;
@@ -630,20 +604,9 @@ export class QualityModel {
     priors?: readonly (number | undefined)[],
     /** How the corrections to the prior combine (default: α chosen at the last refit). */
     correction: Correction = this.correction(),
-    /** Per requested model, the prior's member spread for this prompt (spreadPull). */
-    spreads?: readonly (number | undefined)[],
   ): Prediction {
     // The store alone was chosen at the last refit: its heads were fitted without the prior.
-    return this.predictWith(
-      vector,
-      features,
-      models,
-      this.storeAlone ? undefined : priors,
-      correction,
-      this.heads,
-      undefined,
-      spreads,
-    );
+    return this.predictWith(vector, features, models, this.storeAlone ? undefined : priors, correction, this.heads);
   }
 
   private predictWith(
@@ -655,7 +618,6 @@ export class QualityModel {
     heads: LogisticHeads,
     /** A stored point left out of the neighbours (cross-fitting). */
     exclude?: number,
-    spreads?: readonly (number | undefined)[],
   ): Prediction {
     const { k, temperature, priorStrength, knnShare, priorPseudoCount, residualKnn } = this.options;
     const residualTemperature = this.options.residualTemperature ?? temperature;
@@ -688,12 +650,7 @@ export class QualityModel {
     const splitWeight: number[] = [];
     const splitScore: number[] = [];
     const splitLogit: number[] = [];
-    const localOption = split ? this.options.localResidual : undefined;
-    const locals = localOption === undefined ? [] : Array.isArray(localOption) ? localOption : [localOption];
-    /** Per local scale, per split entry: its local kernel weight (0 outside that neighbourhood). */
-    const splitLocal: number[][] = locals.map(() => []);
     found.forEach((n, i) => {
-      const kl = locals.map((l) => (i < l.k ? Math.exp((n.similarity - 1) / l.temperature) : 0));
       const kn = kernel[i] ?? Math.exp((n.similarity - 1) / temperature);
       const kr = residualTemperature === temperature ? kn : Math.exp((n.similarity - 1) / residualTemperature);
       const inNearest = i < k;
@@ -707,7 +664,6 @@ export class QualityModel {
             splitWeight.push(wr);
             splitScore.push(statSum / statWeight);
             splitLogit.push(logit(recentred(p0, m, recentring!)));
-            kl.forEach((w, l) => splitLocal[l]!.push(w * statWeight));
           } else if (slot >= 0) {
             residuals[slot] = residuals[slot]! + wr * (statSum / statWeight - p0);
             residualEvidences[slot] = residualEvidences[slot]! + wr;
@@ -745,31 +701,14 @@ export class QualityModel {
         const residualEvidence = slot < 0 ? 0 : residualEvidences[slot]!;
         const residual =
           slot < 0 ? 0 : residuals[slot]! - (this.options.recentreSlope ? base - p0 : shift) * residualEvidence;
-        const spread = spreads?.[i];
-        const pull = this.options.spreadPull;
-        const perModel =
-          pull && spread !== undefined && spread > 0
-            ? Math.min(
-                split ? split.perModel * pull.clamp : 0,
-                Math.max(
-                  split ? split.perModel / pull.clamp : 0,
-                  (split?.perModel ?? 0) * (pull.reference / spread) ** pull.power,
-                ),
-              )
-            : (split?.perModel ?? 0);
-        const own =
-          !split || m === undefined
-            ? 0
-            : newtonShift(splitModel, splitWeight, splitScore, splitLogit, m, sharedShift, perModel);
-        let localStep = 0;
-        if (m !== undefined)
-          locals.forEach((l, j) => {
-            localStep +=
-              newtonShift(splitModel, splitLocal[j]!, splitScore, splitLogit, m, sharedShift + own, l.perModel) /
-              locals.length;
-          });
         const knn = split
-          ? sigmoid(logit(base) + sharedShift + own + localStep)
+          ? sigmoid(
+              logit(base) +
+                sharedShift +
+                (m === undefined
+                  ? 0
+                  : newtonShift(splitModel, splitWeight, splitScore, splitLogit, m, sharedShift, split.perModel)),
+            )
           : residualKnn
             ? clamp01(base + residual / (residualEvidence + priorPseudoCount))
             : (sum + priorPseudoCount * base) / (evidence + priorPseudoCount);

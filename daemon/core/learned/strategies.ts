@@ -10,7 +10,7 @@ import { compareSentence } from './explain';
 import { textFeatures, type TextFeatures } from './features';
 import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
 import { decideFromPrior, predictedQualityList, type PoolPrior } from './pool-prior';
-import { staticPriorView } from './prior-offsets';
+import { staticPriorLogits } from './prior-offsets';
 import { sigmoid } from './prior';
 import type { ModelPrediction, Prediction, QualityModel } from './quality-model';
 
@@ -61,15 +61,12 @@ abstract class ModelStrategy implements RoutingStrategy {
   protected fromPrior(_input: RouteInput, _candidates: readonly Candidate[], _reason: string): StrategyVerdict | null {
     return null;
   }
-  /**
-   * The prior's P(good) per candidate, which the store's predictions correct, and its member fits'
-   * spread there (undefined: no prior).
-   */
+  /** The prior's P(good) per candidate, which the store's predictions correct (undefined: none). */
   protected priorsFor(
     _input: RouteInput,
     _candidates: readonly Candidate[],
     _features: TextFeatures,
-  ): { priors: number[]; spreads: number[] } | undefined {
+  ): number[] | undefined {
     return undefined;
   }
 
@@ -91,14 +88,11 @@ abstract class ModelStrategy implements RoutingStrategy {
       );
 
     const features = textFeatures(input.text);
-    const prior = this.priorsFor(input, candidates, features);
     const prediction = this.model.predict(
       input.embedding ?? null,
       features,
       candidates.map((c) => c.config.name),
-      prior?.priors,
-      undefined,
-      prior?.spreads,
+      this.priorsFor(input, candidates, features),
     );
     let ranked = utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p));
     if (ranked.length === 2) ranked = twoModelChoice(ranked, this.options.strongWinThreshold, input.costWeight);
@@ -199,15 +193,14 @@ export class LearnedStrategy extends ModelStrategy {
     input: RouteInput,
     candidates: readonly Candidate[],
     features: TextFeatures,
-  ): { priors: number[]; spreads: number[] } | undefined {
+  ): number[] | undefined {
     if (!this.prior) return undefined;
-    const view = staticPriorView(
+    return staticPriorLogits(
       this.prior,
       features,
       input.embedding ?? null,
       candidates.map((c) => c.config),
-    );
-    return { priors: view.logits.map(sigmoid), spreads: view.spreads };
+    ).map(sigmoid);
   }
 
   protected quality(p: ModelPrediction): number {
