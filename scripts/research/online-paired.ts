@@ -26,6 +26,18 @@
 // 3,000: .625 / .628 / .630 / .636 / .644 against .626 / .620 / .621 / .631 / .633 clamped; all
 // (--checkpoints all): .644 against .641 (10 of 12 runs chose the store alone either way).
 // Folds 1–4 report the shipped learner this way: ONLINE_VARIANTS='{}' … --fold F --seeds 1,2,3.
+// Round quality11 (the code is in commit d33c42a, options off by default; ONLINE_CACHE=/tmp/online10/cache),
+// fold 0, seeds 1–6, paired differences at 300 / 1,000 / 3,000 against the shipped .635 / .639 / .653:
+// each model's own departure pulled by 20 × (.0625 / the prior's member variance)^p pseudo-outcomes,
+//   ONLINE_VARIANTS='{"p-1":{"spreadPull":{"reference":0.0625,"power":-1,"clamp":4}}}'
+// p = 2 +.002 / −.003 / −.008, 1 −.001 / −.002 / −.003, −.5 −.001 / +.001 / +.002, −1 −.000 / +.003 /
+// +.004, −2 −.001 / +.002 / +.005; a local Newton step on each model's departure over its k nearest
+// outcomes at kernel t, c pseudo-outcomes ("localResidual":{"k":50,"temperature":0.15,"perModel":40}):
+// 50 / .15 / 20 +.003 / +.001 / +.001, 50 / .15 / 40 +.001 / +.001 / +.002, 30 / .1 / 20 +.001 / −.001 /
+// +.002, 50 / .3 / 20 +.004 / −.002 / −.004, 100 / .3 / 40 −.001 / +.001 / −.002, the mean of the steps
+// at k 25 / 50 / 100 / 200 (.15, 20) +.002 / +.002 / +.001; both (p −1, 50 / .15 / 40) +.001 / +.002 /
+// +.006 (standard error .002 / .002 / .001), chosen. Folds 1–4 × seeds 1–3, run once: .630 / .634 /
+// .639 against .630 / .634 / .643 (−.000 / +.001 / −.004, standard error .0013 / .0016 / .0016): not kept.
 import { parseArgs } from 'node:util';
 import { foldOf, seededRandom } from '../../daemon/benchmark/folds';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
