@@ -252,6 +252,9 @@ async function withoutHeldElsewhere(
   if (imported.length === 0) return outcomes;
   const held = new Set<SpooledOutcome>();
   const toCheck = imported.filter(({ outcome }) => unchecked.has(outcome) || keyIdOfOpKey(outcome.op_key!) !== null);
+  // Only checked rows: each check's read wrote every write handed over before it (runQuery), so
+  // none of this batch's earlier rows holds them in another form either.
+  if (toCheck.length === 0) return outcomes;
   // In chunks, each statement far inside statement_timeout however large the import.
   for (let i = 0; i < toCheck.length; i += IMPORT_KEY_CHUNK) {
     const chunk = toCheck.slice(i, i + IMPORT_KEY_CHUNK);
