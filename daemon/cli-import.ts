@@ -11,8 +11,9 @@ Adds the outcomes in FILE to the running daemon's store, where the router learns
 the JSON lines \`fugusashi export\` writes (.jsonl), a JSON array of {prompt, model, score} rows (.json, or {"rows": [...]}),
 a CSV score table (.csv), or Fugusashi 0.3.0's .fugusashi_data/outcomes.jsonl (its rated answers). Each row counts with its own weight when it has one. The daemon of the
 data dir must be running (fugusashi serve). Importing a file again stores only the rows not imported
-before: a 0.3.0 record by its request id or timestamp and the rating's place among its ratings (re-rated
-since, it adds each new rating), a row with a uid column by its uid, model,
+before: a 0.3.0 record by its request id or timestamp and its rating's score, counted per score (re-rated
+since, it adds each new rating, 5 then 2 then 5 as three; a later rating in a file of its own is new if its
+score is, while the same score again arriving without the earlier rating is taken for it), a row with a uid column by its uid, model,
 prompt and occurrence, a line of \`fugusashi export\` by its id and content (so an export taken again brings only
 the new outcomes), any other row by the file and its position in it.`;
 

@@ -95,7 +95,7 @@ export interface TrainingResult030 {
   queued?: number;
   skipped?: number;
   status: 'ok';
-  /** 0.3.0's count of rows taken into its index: the rows known to be stored now (`added`). */
+  /** 0.3.0's count of rows taken into its index: the rows found new and stored (`added`). */
   indexed: number;
 }
 

@@ -121,15 +121,7 @@ export interface Outcome {
  * identifies it in its source (services/import-keys.ts): a store keeps one outcome per key, so
  * importing the same file twice does not count its rows twice.
  */
-export type NewOutcome = Omit<Outcome, 'id'> & {
-  import_key?: string;
-  /**
-   * The key an earlier version gave the same row (services/import-keys.ts ImportKey.legacy): a
-   * store holding it has the row already. The caller checks it with importedKeys; a store other
-   * daemons write checks it again when it writes the row (Store.shared).
-   */
-  import_legacy_key?: string;
-};
+export type NewOutcome = Omit<Outcome, 'id'> & { import_key?: string };
 
 // ---------------------------------------------------------------- store
 
@@ -165,29 +157,26 @@ export interface Store {
   /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */
   addFeedback(feedback: FeedbackRecord): void;
   /**
-   * Returns the new rows with their ids. `learnWhenStored`: imported rows whose keys could not be
-   * checked (importedKeys gave null), or any imported rows of a shared store (another daemon may
-   * store the same keys first); the store hands each to its learner listeners once it has stored
-   * it, and none it already had, instead of the caller learning them at once.
+   * Returns the new rows with their ids. `learnWhenStored`: imported rows of a shared store (another
+   * daemon may store the same keys first) or rows whose keys could not be checked; the store hands
+   * each to its learner listeners once it has stored it, and none it already had, instead of the
+   * caller learning them at once. `keysUnchecked`: importedKeys could not check these rows' keys (it
+   * gave null): a shared store checks them as importedKeys would when it writes them (rows checked
+   * before are written as they are; one outcome per key still holds).
    */
-  addOutcomes(rows: NewOutcome[], options?: { learnWhenStored?: boolean }): Outcome[];
+  addOutcomes(rows: NewOutcome[], options?: { learnWhenStored?: boolean; keysUnchecked?: boolean }): Outcome[];
   /**
    * Which of these import keys the store already holds (an outcome was imported with it); null when
-   * it cannot tell now (PostgreSQL down: see addOutcomes' learnWhenStored).
+   * it cannot tell now (PostgreSQL down or slow: see addOutcomes' keysUnchecked).
    */
   importedKeys(keys: readonly string[]): Set<string> | null;
   /**
    * True when other daemons write to the same store (PostgreSQL): an imported row importedKeys
-   * found new may still be stored by another daemon first, and then this one's write skips it. Such
-   * a store's imports are learned when stored (addOutcomes' learnWhenStored) and counted by
-   * countStored; the embedded store, its data directory's only writer, stores every row it returns.
+   * found new may still be stored by another daemon first, and then this one's write skips it, so
+   * such a store's imports are learned when stored (addOutcomes' learnWhenStored). The embedded
+   * store, its data directory's only writer, stores every row it returns.
    */
   readonly shared: boolean;
-  /**
-   * How many outcomes with these ids the store holds, once every write handed to it before is
-   * stored; null when it cannot tell now (PostgreSQL down or slow).
-   */
-  countStored(ids: readonly number[]): number | null;
   /** All outcomes with id > afterId, oldest first (for loading and incremental learning). */
   listOutcomes(afterId?: number): Outcome[];
   countOutcomes(): number;

@@ -116,8 +116,8 @@ export class Feedback implements FeedbackService {
    */
   private importRows(rows: unknown, fileDigest: string | null): TrainingResult {
     const { rows: valid, keys, skipped } = validateRows(rows, fileDigest);
-    const asked = keys.flatMap((key) => (key === undefined ? [] : key.legacy ? [key.key, key.legacy] : [key.key]));
-    // null: the store cannot tell now (PostgreSQL down): see importKeyed.
+    const asked = keys.filter((key): key is string => key !== undefined);
+    // null: the store cannot tell now (PostgreSQL down or slow): see importKeyed.
     const stored = asked.length > 0 ? this.deps.store.importedKeys(asked) : new Set<string>();
     const seen = new Set(stored ?? []);
     const created_at = this.now();
@@ -125,7 +125,7 @@ export class Feedback implements FeedbackService {
     const keyed: NewOutcome[] = [];
     valid.forEach((r, i) => {
       const key = keys[i];
-      if (key !== undefined && (seen.has(key.key) || (key.legacy !== undefined && seen.has(key.legacy)))) return;
+      if (key !== undefined && seen.has(key)) return;
       const row: NewOutcome = {
         prompt: r.prompt,
         model: r.model,
@@ -139,15 +139,14 @@ export class Feedback implements FeedbackService {
         unkeyed.push(row);
         return;
       }
-      row.import_key = key.key;
-      if (key.legacy !== undefined) row.import_legacy_key = key.legacy;
-      seen.add(key.key); // a key twice in one source (two exports of one store concatenated) counts once too
+      row.import_key = key;
+      seen.add(key); // a key twice in one source (two exports of one store concatenated) counts once too
       keyed.push(row);
     });
     const settled = this.importKeyed(keyed, stored === null);
     const result: TrainingResult = {
       added: this.learn(unkeyed) + settled.added,
-      already_imported: valid.length - unkeyed.length - keyed.length + settled.alreadyStored,
+      already_imported: valid.length - unkeyed.length - keyed.length,
     };
     if (settled.queued > 0) result.queued = settled.queued;
     // Records of a 0.3.0 outcomes.jsonl that carried no judgement (unrated, failed).
@@ -156,27 +155,27 @@ export class Feedback implements FeedbackService {
   }
 
   /**
-   * Stores imported rows the store did not hold when asked (`unchecked`: it could not be asked). In
-   * the embedded store, its data's only writer, that is final: they are stored and learned now. A
-   * store other daemons write (PostgreSQL) keeps one outcome per key whoever writes it first, so a
-   * row found new may be skipped at the write (the same file imported through another replica at
-   * the same moment, or already there when the check could not be made): the store hands the learner
-   * only the rows its write stored, and the answer counts what the store says it holds once
-   * written, or, when it cannot tell yet (down, slow), reports the rows as `queued` rather than
-   * claiming them as added.
+   * Stores imported rows the store did not hold when asked. The embedded store, its data's only
+   * writer, stores them all: they are learned now. A store other daemons write (PostgreSQL) keeps
+   * one outcome per key whoever writes it first, so a row found new may still be skipped at the
+   * write (the same file imported through another replica at the same moment): the answer counts
+   * the rows the check found new, without waiting for the write (a large import would hold the
+   * daemon for as long), and the store hands the learner only the rows its write stored, so each
+   * replica learns such a file once. `unchecked`: the store could not be asked (PostgreSQL down or
+   * slower than store.read_timeout_ms); the rows are spooled for PostgreSQL to check when it takes
+   * them, and answered as `queued`, not as added: some may be there already.
    */
-  private importKeyed(
-    rows: NewOutcome[],
-    unchecked: boolean,
-  ): { added: number; alreadyStored: number; queued: number } {
-    if (rows.length === 0) return { added: 0, alreadyStored: 0, queued: 0 };
+  private importKeyed(rows: NewOutcome[], unchecked: boolean): { added: number; queued: number } {
+    if (rows.length === 0) return { added: 0, queued: 0 };
     const store = this.deps.store;
-    if (!store.shared && !unchecked) return { added: this.learn(rows), alreadyStored: 0, queued: 0 };
-    const saved = store.addOutcomes(rows, { learnWhenStored: true });
-    const held = unchecked ? null : store.countStored(saved.map((o) => o.id));
-    if (held === null) return { added: 0, alreadyStored: 0, queued: saved.length };
-    this.countTowardRetrain(held);
-    return { added: held, alreadyStored: saved.length - held, queued: 0 };
+    if (unchecked) {
+      store.addOutcomes(rows, { learnWhenStored: true, keysUnchecked: true });
+      return { added: 0, queued: rows.length };
+    }
+    if (!store.shared) return { added: this.learn(rows), queued: 0 };
+    store.addOutcomes(rows, { learnWhenStored: true });
+    this.countTowardRetrain(rows.length);
+    return { added: rows.length, queued: 0 };
   }
 
   retrain(): { started: boolean } {

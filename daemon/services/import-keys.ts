@@ -5,14 +5,15 @@
 // A row is named by what identifies it in its source:
 // - a Fugusashi 0.3.0 outcome record by its request id (`request_id` or `uid`) when it has one, else
 //   by its timestamp, model and prompt (the key 0.3.0's own log repeats when a record is rated
-//   later, outcomes-030.ts), and by the rating's place among that record's ratings in the file
-//   (`:rating:1`, `:rating:2`, …): 0.3.0 appends the record again each time it is rated, so every
-//   rating is a judgement of its own (as a second rating of a request is here), a record rated
-//   5, then 2, then 5 again three of them, and an outcomes.jsonl that grew since the last import
-//   brings only the new ratings. Before, the key named the score instead (`:score:<s>`), which
-//   made the third rating the first one again: such a stored key still stands for the record's first
-//   rating with that score (ImportKey.legacy), so a file imported before this change, imported
-//   again, adds only the ratings it left out;
+//   later, outcomes-030.ts), and by its score and that score's occurrence among the record's
+//   ratings in the source (`:score:<s>` for the first, `:score:<s>:2`, `:3`… for the same score
+//   again): 0.3.0 appends the record again each time it is rated, so every rating is a judgement of
+//   its own (as a second rating of a request is here), a record rated 5, then 2, then 5 again three
+//   of them; an outcomes.jsonl that grew since the last import brings only the new ratings, and a
+//   re-rating sent on its own (new lines of the file, a trimmed tail) is new if its score is. The
+//   first occurrence's key is the one earlier versions gave every rating of that score, so what
+//   they stored is recognised. The limit: the same score given to a record again, arriving in a
+//   source without the earlier rating, is taken for that rating (already imported);
 // - any other row by its `uid` column when the file has one, with the row's model and prompt (a
 //   score table names a prompt by its uid and rates several models on it, one row each, and another
 //   data set numbers its prompts 1, 2, … too) and its occurrence among the source's rows with those
@@ -39,15 +40,6 @@ export function sourceDigest(source: string): string {
 }
 
 /**
- * A row's import key, and the key an earlier version gave the same row, if another (`legacy`): a
- * store holding either already has the row.
- */
-export interface ImportKey {
-  key: string;
-  legacy?: string;
-}
-
-/**
  * The import keys of one source: the returned function names row `index` of it (as given, before any
  * translation; `score` is the score it translates to); call it for the rows in order. `fileDigest`:
  * the source is a whole file with this digest, so a row without an identity of its own is named by
@@ -55,7 +47,7 @@ export interface ImportKey {
  */
 export function importKeys(
   fileDigest: string | null,
-): (row: unknown, index: number, score: number) => ImportKey | undefined {
+): (row: unknown, index: number, score: number) => string | undefined {
   const occurrences = new Map<string, number>();
   const count = (key: string): number => {
     const n = occurrences.get(key) ?? 0;
@@ -68,26 +60,25 @@ export function importKeys(
       if (isOutcome030(r)) {
         const record = outcome030Key(r);
         if (record !== null) {
-          const key = `${record}:rating:${count(record) + 1}`;
-          // The first rating of a score had `${record}:score:${score}` (see the top of this file).
-          const legacy = `${record}:score:${score}`;
-          return count(legacy) === 0 ? { key, legacy } : { key };
+          const key = `${record}:score:${score}`;
+          const n = count(key);
+          return n === 0 ? key : `${key}:${n + 1}`;
         }
       } else {
         const uid = idIn(r['uid']);
         if (uid !== null) {
           const key = `import:uid:${sourceDigest(JSON.stringify([uid, idIn(r['model']), r['prompt'] ?? null]))}`;
           const n = count(key);
-          return { key: n === 0 ? key : `${key}:${n}` };
+          return n === 0 ? key : `${key}:${n}`;
         }
         if (isExportedOutcome(r)) {
           const fields = ['id', 'prompt', 'model', 'score', 'weight', 'source', 'request_id', 'created_at'];
           const content = fields.map((field) => r[field] ?? null);
-          return { key: `import:export:${sourceDigest(JSON.stringify(content))}` };
+          return `import:export:${sourceDigest(JSON.stringify(content))}`;
         }
       }
     }
-    return fileDigest === null ? undefined : { key: `import:${fileDigest}:${index}` };
+    return fileDigest === null ? undefined : `import:${fileDigest}:${index}`;
   };
 }
 

@@ -24,9 +24,9 @@ export function isOutcome030(row: unknown): row is Record<string, unknown> {
  * copy teaches nothing once a rated one exists, and each rated copy is a rating of its own, the
  * same score given again too (5, then 2, then 5: three), as 0.3.0 itself counted every line when
  * it loaded the file and every rating in its rankings, and as a second POST /v1/feedback/rate here
- * adds a second outcome. Each copy's import key is its place among the record's ratings
- * (import-keys.ts), so the file imported whole, or imported before a re-rating and again after
- * it, ends with the same outcomes.
+ * adds a second outcome. Each copy's import key is its score and that score's occurrence among
+ * the record's ratings (import-keys.ts), so the file imported whole, or imported before a
+ * re-rating and again after it, ends with the same outcomes.
  */
 export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]; skipped: number } {
   // Per record (same timestamp, prompt, model): whether any copy judges it, and its last copy.

@@ -5,7 +5,7 @@ import type { TrainingRow } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 // The one RFC 4180 parser of the daemon (the benchmark's score tables use it too).
 import { parseCsv as parseCsvRecords } from '../benchmark/csv';
-import { importKeys, type ImportKey } from './import-keys';
+import { importKeys } from './import-keys';
 import { rowsFromOutcomes030 } from './outcomes-030';
 
 export const MAX_ROWS_PER_IMPORT = 200_000;
@@ -18,7 +18,7 @@ export const MAX_ROWS_PER_IMPORT = 200_000;
 export function validateRows(
   rows: unknown,
   fileDigest: string | null,
-): { rows: TrainingRow[]; keys: (ImportKey | undefined)[]; skipped: number } {
+): { rows: TrainingRow[]; keys: (string | undefined)[]; skipped: number } {
   if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
   if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
   if (rows.length > MAX_ROWS_PER_IMPORT) {
@@ -26,7 +26,7 @@ export function validateRows(
   }
   const translated = rowsFromOutcomes030(rows);
   const valid: TrainingRow[] = [];
-  const keys: (ImportKey | undefined)[] = [];
+  const keys: (string | undefined)[] = [];
   const keyOf = importKeys(fileDigest);
   translated.rows.forEach((row, i) => {
     if (row === null) return;

@@ -56,7 +56,11 @@ export interface ChatService {
 
 /** What an import stored: the CLI, the HTTP answer and the JSON-RPC answer all report it. */
 export interface TrainingResult {
-  /** Rows stored now (and learned from). */
+  /**
+   * Rows the store did not hold, stored now (and learned from). In team mode counted when the check
+   * found them new, without waiting for their write: the same file imported through two replicas at
+   * the same instant may be counted by both, while the database and the learners hold it once.
+   */
   added: number;
   /**
    * Rows whose import key (import-keys.ts) the store already held, from an earlier import or earlier
@@ -66,7 +70,7 @@ export interface TrainingResult {
   /**
    * Rows accepted while the team database could not say which it already holds (PostgreSQL down or
    * slow): kept in the daemon's spool and stored when the database takes them, except those it
-   * already holds, and learned then. Not in `added`, which counts only what is known to be stored.
+   * already holds, and learned then. Not in `added`, which counts rows the store was found not to hold.
    * Absent when 0.
    */
   queued?: number;

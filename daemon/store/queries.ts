@@ -396,39 +396,23 @@ export function listOutcomes(sql: QueryRunner, afterId = 0): Outcome[] {
   return rows;
 }
 
-/** Import keys in chunks, so a 200,000-row import never binds one giant parameter. */
-const KEY_CHUNK = 5000;
+/**
+ * Import keys checked per statement, in both stores and in the PostgreSQL worker's check of spooled
+ * rows: a 200,000-row import never binds one giant parameter, and each statement stays far inside
+ * PostgreSQL's statement_timeout.
+ */
+export const IMPORT_KEY_CHUNK = 5000;
 
 /** The embedded store's import keys among `keys` (schema v4's outcomes.import_key). */
 export function importedKeys(sql: QueryRunner, keys: readonly string[]): Set<string> {
   const found = new Set<string>();
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const chunk = JSON.stringify(keys.slice(i, i + KEY_CHUNK));
+  for (let i = 0; i < keys.length; i += IMPORT_KEY_CHUNK) {
+    const chunk = JSON.stringify(keys.slice(i, i + IMPORT_KEY_CHUNK));
     sql.each('SELECT import_key FROM outcomes WHERE import_key IN (SELECT value FROM json_each(?))', [chunk], (row) =>
       found.add(String(row.import_key)),
     );
   }
   return found;
-}
-
-/** How many outcomes have these ids (the embedded store's countStored). */
-export function countOutcomeIds(sql: QueryRunner, ids: readonly number[]): number {
-  let n = 0;
-  for (let i = 0; i < ids.length; i += KEY_CHUNK) {
-    const chunk = JSON.stringify(ids.slice(i, i + KEY_CHUNK));
-    n += num(sql.first('SELECT COUNT(*) AS n FROM outcomes WHERE id IN (SELECT value FROM json_each(?))', [chunk])?.n);
-  }
-  return n;
-}
-
-/** The PostgreSQL store's. */
-export function countOutcomeIdsPg(sql: QueryRunner, ids: readonly number[]): number {
-  let n = 0;
-  for (let i = 0; i < ids.length; i += KEY_CHUNK) {
-    const chunk = ids.slice(i, i + KEY_CHUNK);
-    n += num(sql.first('SELECT COUNT(*) AS n FROM outcomes WHERE id = ANY(?::bigint[])', [chunk as never])?.n);
-  }
-  return n;
 }
 
 export function countOutcomes(sql: QueryRunner): number {

@@ -311,10 +311,6 @@ export class SqlJsStore implements Store {
   }
   /** This daemon is its data directory's only writer (the data-dir lock): importedKeys is final. */
   readonly shared = false;
-  countStored(ids: readonly number[]): number {
-    this.applyPending();
-    return queries.countOutcomeIds(this.sql, ids);
-  }
   countOutcomes(): number {
     this.applyPending();
     return queries.countOutcomes(this.sql);

@@ -28,7 +28,6 @@ export function outcomeStore(rows: Omit<Outcome, 'id'>[] = []): Store {
     exportOutcomes: unused,
     importedKeys: unused,
     shared: false,
-    countStored: unused,
     close: () => {},
   };
 }

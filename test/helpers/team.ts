@@ -72,3 +72,24 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     body: JSON.stringify(body),
   });
 }
+
+/**
+ * How many outcomes a replica's router says it learned from, in its dry run's explanation for
+ * `prompt` (-1 while its learned strategy is not loaded yet): what its learner holds, each outcome
+ * counted as often as it was learned.
+ */
+export async function learnedFrom(replica: { url: string }, prompt: string): Promise<number> {
+  const res = await postJson(`${replica.url}/v1/routing/route`, { messages: [{ role: 'user', content: prompt }] });
+  const { explanation } = (await res.json()) as { explanation: string };
+  return Number(/Learned from (\d+) past outcome/.exec(explanation)?.[1] ?? -1);
+}
+
+/** Asks `check` every 100 ms until it holds (true) or `ms` have passed (false); a throw counts as no. */
+export async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}

@@ -66,8 +66,8 @@ interface Probe {
 }
 
 /**
- * Which candidates (by index) the database already holds in some form: `importKeys[i]` (unscoped:
- * everyone's), and, when `user` is set, as that user's (this version's form, or the earlier one by
+ * Which candidates (by index) the database already holds in some form: their import key unscoped
+ * (everyone's), and, when `user` is set, as that user's (this version's form, or the earlier one by
  * any of the user's API keys, revoked ones too). Parameters: index[], form[], user[].
  */
 export const HELD_ELSEWHERE_SQL = `SELECT p.i FROM unnest($1::int[], $2::text[], $3::text[]) AS p(i, form, user_name)
@@ -81,19 +81,14 @@ export const HELD_ELSEWHERE_SQL = `SELECT p.i FROM unnest($1::int[], $2::text[],
 // EXISTS … OR EXISTS, PostgreSQL hashed the whole outcomes table for every 5,000 keys checked
 // (0.75–1 s a check on a million outcomes, against 60 ms so).
 
-/**
- * HELD_ELSEWHERE_SQL's parameters for candidates, each a user (or null) and the import keys that name
- * its row (its key, and the key an earlier version gave it: NewOutcome.import_legacy_key).
- */
+/** HELD_ELSEWHERE_SQL's parameters for candidates, each an import key and its user (or null). */
 export function heldElsewhereParams(
-  candidates: readonly { user: string | null; importKeys: readonly string[] }[],
+  candidates: readonly { user: string | null; importKey: string }[],
 ): [number[], string[], (string | null)[]] {
   const probes: Probe[] = [];
-  candidates.forEach(({ user, importKeys }, index) => {
-    for (const key of importKeys) {
-      probes.push({ index, form: key, user });
-      if (user !== null) probes.push({ index, form: userOpKey(key, user), user: null });
-    }
+  candidates.forEach(({ user, importKey }, index) => {
+    probes.push({ index, form: importKey, user });
+    if (user !== null) probes.push({ index, form: userOpKey(importKey, user), user: null });
   });
   return [probes.map((p) => p.index), probes.map((p) => p.form), probes.map((p) => p.user)];
 }

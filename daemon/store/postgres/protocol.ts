@@ -28,13 +28,14 @@ export type StoredWrite =
   | { seq: number; op: 'feedback'; data: FeedbackRecord & { id: number }; opKey: string }
   /**
    * `op_key`: set on outcomes copied from another store or imported (a second copy of the same one
-   * is skipped); `legacy_key`: the import key an earlier version gave the row (skipped if held).
-   * `learnWhenStored`: the rows stored are delivered to this daemon's learner like other replicas'
-   * outcomes (imports: another replica may store the same rows first).
+   * is skipped). `learnWhenStored`: the rows stored are delivered to this daemon's learner like
+   * other replicas' outcomes (imports: another replica may store the same rows first).
+   * `keysUnchecked`: imported while the store could not check their keys (PostgreSQL down or slow):
+   * the worker checks them, as the store checks an import's keys first, when it writes them.
    */
-  | { seq: number; op: 'outcomes'; data: SpooledOutcome[]; learnWhenStored?: true };
+  | { seq: number; op: 'outcomes'; data: SpooledOutcome[]; learnWhenStored?: true; keysUnchecked?: true };
 
-export type SpooledOutcome = Outcome & { op_key?: string; legacy_key?: string };
+export type SpooledOutcome = Outcome & { op_key?: string };
 
 export type SyncReply =
   { id: number; ok: true; rows: Record<string, unknown>[] } | { id: number; ok: false; error: string };

@@ -60,8 +60,6 @@ const ROTATE_MS = 1000;
 const RECENT_RECORDS = 2000;
 /** While PostgreSQL is down, one read in this period tries it; the others fail at once. */
 const PROBE_MS = 1000;
-/** Import keys checked per query, so a 200,000-row import never binds one giant parameter. */
-const KEY_CHUNK = 5000;
 
 export async function openPostgresStore(options: OpenPostgresStoreOptions): Promise<PostgresStore> {
   const signal = new SharedArrayBuffer(4);
@@ -342,29 +340,31 @@ export class PostgresStore implements Store {
     this.spool({ seq: 0, op: 'outcomes', data: outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.opKey })) });
   }
 
-  addOutcomes(rows: NewOutcome[], options: { learnWhenStored?: boolean } = {}): Outcome[] {
+  addOutcomes(rows: NewOutcome[], options: { learnWhenStored?: boolean; keysUnchecked?: boolean } = {}): Outcome[] {
     const outcomes = this.numberOutcomes(rows);
     if (outcomes.length === 0) return outcomes;
     // An imported row's key is its op_key (the unique key `store copy` gives its rows, schema v4):
-    // PostgreSQL stores one outcome per key, whichever daemon or copy brought it. The key an earlier
-    // version gave the row goes along (legacy_key): the worker skips the row if that is held.
+    // PostgreSQL stores one outcome per key, whichever daemon or copy brought it.
     const keyed = rows.some((row) => row.import_key !== undefined);
     const data = keyed
       ? outcomes.map((o, i) => {
-          const { import_key: key, import_legacy_key: legacy } = rows[i]!;
-          if (key === undefined) return o;
-          return legacy === undefined
-            ? { ...o, op_key: userKey(key) }
-            : { ...o, op_key: userKey(key), legacy_key: legacy };
+          const key = rows[i]!.import_key;
+          return key === undefined ? o : { ...o, op_key: userKey(key) };
         })
       : outcomes;
-    this.spool({ seq: 0, op: 'outcomes', data, ...(options.learnWhenStored ? { learnWhenStored: true } : {}) });
+    this.spool({
+      seq: 0,
+      op: 'outcomes',
+      data,
+      ...(options.learnWhenStored ? { learnWhenStored: true } : {}),
+      ...(options.keysUnchecked ? { keysUnchecked: true } : {}),
+    });
     return outcomes;
   }
 
   /**
    * Read on the request path, so with the request path's time limit. With the database slow or down
-   * the answer is null (not known): the rows are imported anyway with learnWhenStored, they spool
+   * the answer is null (not known): the rows are imported anyway with keysUnchecked, they spool
    * like any write, and the outcomes' unique op_key stores each once when they reach PostgreSQL.
    */
   importedKeys(keys: readonly string[]): Set<string> | null {
@@ -376,9 +376,9 @@ export class PostgresStore implements Store {
     const user = currentUser();
     const found = new Set<string>();
     try {
-      for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-        const chunk = keys.slice(i, i + KEY_CHUNK);
-        const params = heldElsewhereParams(chunk.map((key) => ({ user, importKeys: [key] })));
+      for (let i = 0; i < keys.length; i += queries.IMPORT_KEY_CHUNK) {
+        const chunk = keys.slice(i, i + queries.IMPORT_KEY_CHUNK);
+        const params = heldElsewhereParams(chunk.map((key) => ({ user, importKey: key })));
         // Its parameters are numbered already ($1…$3; no `?` for query() to number).
         for (const row of this.query(HELD_ELSEWHERE_SQL, params as never)) found.add(chunk[Number(row.i)]!);
       }
@@ -392,15 +392,6 @@ export class PostgresStore implements Store {
 
   /** Other daemons write here too: Store.shared. */
   readonly shared = true;
-
-  countStored(ids: readonly number[]): number | null {
-    try {
-      return queries.countOutcomeIdsPg(this.reader, ids);
-    } catch (err) {
-      if (!(err instanceof FugusashiError && err.kind === 'StoreUnavailable')) throw err;
-      return null;
-    }
-  }
 
   /** Checks the rows and numbers them; the caller spools them. */
   private numberOutcomes(rows: Omit<Outcome, 'id'>[]): Outcome[] {

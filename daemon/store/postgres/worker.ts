@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Outcome } from '../../core/ports';
+import { IMPORT_KEY_CHUNK } from '../queries';
 import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
 import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, keyIdOfOpKey, userOfOpKey } from './op-keys';
 import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
@@ -21,8 +22,6 @@ const MAX_BATCH = 500;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 const OUTCOMES_CHANNEL = 'fugusashi_outcomes';
-/** Imported rows checked per statement (withoutHeldElsewhere). */
-const CHECK_CHUNK = 5000;
 
 // Numbers come back as numbers (counts and sums of bigint columns fit in a double here).
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -113,7 +112,9 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
   const requests = new Map<string, Extract<StoredWrite, { op: 'request' }>>();
   const feedback: Extract<StoredWrite, { op: 'feedback' }>[] = [];
   const outcomes: SpooledOutcome[] = [];
-  /** Ids of outcomes imported while their keys could not be checked (StoredWrite.learnWhenStored). */
+  /** Imported outcomes whose keys the store could not check (StoredWrite.keysUnchecked). */
+  const unchecked = new Set<SpooledOutcome>();
+  /** Ids of imported outcomes this daemon's learner takes once stored (StoredWrite.learnWhenStored). */
   const toLearn = new Map<number, Outcome>();
   for (const write of batch) {
     if (write.op === 'request') {
@@ -122,8 +123,9 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
     } else if (write.op === 'feedback') feedback.push(write);
     else {
       outcomes.push(...write.data);
+      if (write.keysUnchecked) for (const outcome of write.data) unchecked.add(outcome);
       if (write.learnWhenStored)
-        for (const { op_key: _key, legacy_key: _legacy, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
+        for (const { op_key: _key, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
     }
   }
   const learn: Outcome[] = [];
@@ -174,7 +176,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
       await client.query('UPDATE requests SET rating = $1 WHERE request_id = $2', [f.rating, f.request_id]);
     }
   }
-  const toInsert = await withoutHeldElsewhere(client, outcomes);
+  const toInsert = await withoutHeldElsewhere(client, outcomes, unchecked);
   for (let i = 0; i < toInsert.length; i += 500) {
     const chunk = toInsert.slice(i, i + 500);
     const params: unknown[] = [];
@@ -211,13 +213,19 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
 }
 
 /**
- * `outcomes` without the imported rows the database holds in another form than their own op_key
- * (op-keys.ts): with no user (a history `store copy` brought in is everyone's), as their user's
- * (this version's per-name form, or the earlier per-key-id form by any of the user's API keys),
- * or under the key an earlier version gave the row (legacy_key). The store checks that before it imports; a row spooled while
- * it could not (PostgreSQL down) is checked here, as its own op_key is by the insert.
+ * `outcomes` without the imported rows already held in another form than their own op_key
+ * (op-keys.ts), which the insert's unique op_key does not catch: with no user (a history `store
+ * copy` brought in is everyone's) or as their user's by any of the user's API keys (this version's
+ * per-name form, the earlier per-key-id form). The store checks that before an import; asked here
+ * are only the rows it could not check (`unchecked`: spooled while PostgreSQL was down or slow) and
+ * rows an earlier version spooled (per-key-id op_keys: never checked as their user's). A row an
+ * earlier one of this batch stores in another form is left out too: it is not in the database yet.
  */
-async function withoutHeldElsewhere(client: pg.PoolClient, outcomes: SpooledOutcome[]): Promise<SpooledOutcome[]> {
+async function withoutHeldElsewhere(
+  client: pg.PoolClient,
+  outcomes: SpooledOutcome[],
+  unchecked: ReadonlySet<SpooledOutcome>,
+): Promise<SpooledOutcome[]> {
   // A spool an earlier version wrote keys its rows by API key id: their user is the key's name.
   const keyIds = new Set<string>();
   for (const { op_key: opKey } of outcomes) {
@@ -232,31 +240,35 @@ async function withoutHeldElsewhere(client: pg.PoolClient, outcomes: SpooledOutc
     );
     for (const row of rows) nameOf.set(row.id, row.name);
   }
-  const checked: { outcome: SpooledOutcome; user: string | null; importKeys: string[] }[] = [];
+  const imported: { outcome: SpooledOutcome; user: string | null; importKey: string }[] = [];
   for (const outcome of outcomes) {
-    const key = outcome.op_key === undefined ? null : importKeyOfOpKey(outcome.op_key);
-    if (key === null || outcome.op_key === undefined) continue;
-    const user = userOfOpKey(outcome.op_key) ?? nameOf.get(keyIdOfOpKey(outcome.op_key) ?? '') ?? null;
-    const importKeys = outcome.legacy_key === undefined ? [key] : [key, outcome.legacy_key];
-    checked.push({ outcome, user, importKeys });
+    const opKey = outcome.op_key;
+    const importKey = opKey === undefined ? null : importKeyOfOpKey(opKey);
+    if (opKey === undefined || importKey === null) continue;
+    const keyId = keyIdOfOpKey(opKey);
+    const user = keyId === null ? userOfOpKey(opKey) : (nameOf.get(keyId) ?? null);
+    imported.push({ outcome, user, importKey });
   }
-  if (checked.length === 0) return outcomes;
+  if (imported.length === 0) return outcomes;
   const held = new Set<SpooledOutcome>();
+  const toCheck = imported.filter(({ outcome }) => unchecked.has(outcome) || keyIdOfOpKey(outcome.op_key!) !== null);
+  // Only checked rows: each check's read wrote every write handed over before it (runQuery), so
+  // none of this batch's earlier rows holds them in another form either.
+  if (toCheck.length === 0) return outcomes;
   // In chunks, each statement far inside statement_timeout however large the import.
-  for (let i = 0; i < checked.length; i += CHECK_CHUNK) {
-    const chunk = checked.slice(i, i + CHECK_CHUNK);
+  for (let i = 0; i < toCheck.length; i += IMPORT_KEY_CHUNK) {
+    const chunk = toCheck.slice(i, i + IMPORT_KEY_CHUNK);
     const { rows } = await client.query<{ i: number }>(HELD_ELSEWHERE_SQL, heldElsewhereParams(chunk));
     for (const row of rows) held.add(chunk[Number(row.i)]!.outcome);
   }
-  // This batch's own rows are not in the database yet: a row an earlier one of them stores, in any
-  // of its forms (an earlier version's spool replayed next to this version's import), is held too.
+  // This batch's own rows (an earlier version's spool replayed next to this version's import).
   const stored = new Set<string>();
   const identity = (user: string | null, key: string): string => JSON.stringify([user, key]);
-  for (const { outcome, user, importKeys } of checked) {
+  for (const { outcome, user, importKey } of imported) {
     if (held.has(outcome)) continue;
-    if (importKeys.some((key) => stored.has(identity(null, key)) || (user !== null && stored.has(identity(user, key)))))
+    if (stored.has(identity(null, importKey)) || (user !== null && stored.has(identity(user, importKey))))
       held.add(outcome);
-    else stored.add(identity(user, importKeys[0]!));
+    else stored.add(identity(user, importKey));
   }
   return held.size === 0 ? outcomes : outcomes.filter((o) => !held.has(o));
 }
@@ -273,10 +285,12 @@ async function flushPending(): Promise<boolean> {
       const learn = await writeBatch(client, batch);
       await client.query('COMMIT');
       checkIn(client);
-      // Imported rows whose keys could not be checked, now stored (not those PostgreSQL already
-      // had): this daemon's learner takes them as it takes other replicas' outcomes.
-      const fresh = learn.filter((o) => !delivered.has(o.id));
-      for (const o of fresh) delivered.add(o.id);
+      // Imported rows this write stored (not those PostgreSQL already had): this daemon's learner
+      // takes them as it takes other replicas' outcomes. An id of this daemon's blocks is never
+      // delivered as another replica's (deliver skips them), so only the others, rows an earlier
+      // run spooled, are remembered: the catch-up could find those too.
+      const fresh = learn.filter((o) => isOwn(o.id) || !delivered.has(o.id));
+      for (const o of fresh) if (!isOwn(o.id)) delivered.add(o.id);
       if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh });
     } catch (err) {
       if (client) {

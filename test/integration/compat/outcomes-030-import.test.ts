@@ -207,6 +207,28 @@ test('a 0.3.0 record re-rated back to an earlier score counts every rating, and 
   assert.match(again.stdout, /imported 0 outcome\(s\) .*, skipped 3 already imported/);
 });
 
+test('a 0.3.0 re-rating in a file of its own (new lines only) is a new rating', async () => {
+  // The import keyed a rating by its place among the record's ratings in the one file: a file
+  // holding only the later rating (a trimmed tail of outcomes.jsonl, lines posted as they appear)
+  // named it rating 1, the earlier rating's key, and it was dropped ("imported 0, already imported 1").
+  const [unrated, five, two] = reratedRecords('fugu-split', 'Rated 5, then 2 in a later file');
+  const part = async (name: string, records: Record<string, unknown>[]) => {
+    const file = path.join(dir, 'split', name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return (await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir])).stdout;
+  };
+  assert.match(await part('part1.jsonl', [unrated!, five!]), /imported 1 outcome\(s\)/);
+  assert.match(await part('part2.jsonl', [two!]), /imported 1 outcome\(s\)/);
+  const scores = (await exported()).filter((r) => r.prompt === 'Rated 5, then 2 in a later file').map((r) => r.score);
+  assert.deepEqual(scores, [1, 0.25]);
+  // The whole file afterwards: both ratings are there already.
+  assert.match(
+    await part('whole.jsonl', [unrated!, five!, two!]),
+    /imported 0 outcome\(s\) .*, skipped 2 already imported/,
+  );
+});
+
 test('a 0.3.0 file imported by the earlier version (keys by score), imported again, adds only the rating it missed', async () => {
   // What the earlier version stored for the file above: one outcome per score, keyed by it.
   const oldDir = path.join(dir, 'old-data');

@@ -9,7 +9,14 @@ import pg from 'pg';
 import { main as cli } from '../../../daemon/cli';
 import { startFake, type FakeUpstream } from '../../fakes';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
-import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
+import {
+  learnedFrom as learnedFromOn,
+  postJson,
+  spawnReplica,
+  teamConfig,
+  waitFor,
+  type TeamReplica,
+} from '../../helpers/team';
 
 async function storedIds(url: string): Promise<Set<string>> {
   const client = new pg.Client({ connectionString: url });
@@ -36,15 +43,6 @@ async function statementWaitsOnLock(url: string, prefix: string): Promise<boolea
   } finally {
     await watcher.end();
   }
-}
-
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }
 
 describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, () => {
@@ -236,13 +234,7 @@ describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, ()
       return (await res.json()) as { added: number; queued?: number };
     };
     /** How many outcomes the router says it learned from (its dry run's explanation). */
-    const learnedFrom = async (): Promise<number> => {
-      const res = await postJson(`${learning.url}/v1/routing/route`, {
-        messages: [{ role: 'user', content: 'Sort a list of numbers in Python' }],
-      });
-      const { explanation } = (await res.json()) as { explanation: string };
-      return Number(/Learned from (\d+) past outcome/.exec(explanation)?.[1] ?? -1);
-    };
+    const learnedFrom = () => learnedFromOn(learning, 'Sort a list of numbers in Python');
     const untilLearnedFrom = (n: number) => waitFor(async () => (await learnedFrom()) >= n, 30_000);
     try {
       const first = file([

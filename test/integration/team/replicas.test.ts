@@ -7,7 +7,14 @@ import { main as cli } from '../../../daemon/cli';
 import { sourceDigest } from '../../../daemon/services/import-keys';
 import { startFake, type FakeUpstream } from '../../fakes';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
-import { postJson, spawnReplica, teamConfig, type TeamReplica } from '../../helpers/team';
+import {
+  learnedFrom as learnedFromOn,
+  postJson,
+  spawnReplica,
+  teamConfig,
+  waitFor,
+  type TeamReplica,
+} from '../../helpers/team';
 
 const PROMPT = 'Prove that the square root of two is irrational, step by step.';
 
@@ -84,19 +91,7 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     }
   };
   /** How many outcomes a replica's router says it learned from (its dry run's explanation). */
-  const learnedFrom = async (replica: TeamReplica): Promise<number> => {
-    const res = await postJson(`${replica.url}/v1/routing/route`, { messages: [{ role: 'user', content: PROMPT }] });
-    const { explanation } = (await res.json()) as { explanation: string };
-    return Number(/Learned from (\d+) past outcome/.exec(explanation)?.[1] ?? -1);
-  };
-  const waitFor = async (check: () => Promise<boolean>, ms: number): Promise<boolean> => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (await check().catch(() => false)) return true;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return false;
-  };
+  const learnedFrom = (replica: TeamReplica) => learnedFromOn(replica, PROMPT);
 
   test('training rows accepted by replica A change the decision on replica B, which keeps running', async () => {
     const [a, b] = replicas as [TeamReplica, TeamReplica];
@@ -152,7 +147,8 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     // Both replicas checked the file's keys before either had stored a row, so both learned all of
     // it at once; PostgreSQL kept one copy, and the replica whose write lost learned the other's
     // rows again when they arrived: it counted them twice until the next refit (6 for 3). Now a
-    // replica learns only what its own write stored, and the answers add up to the file once.
+    // replica learns only what its own write stored. Both answers may count the rows as added
+    // (each check found them new; README says so): the database and the learners hold them once.
     const [a, b] = replicas as [TeamReplica, TeamReplica];
     // Both learners loaded (their dry runs come from "learned"), every earlier outcome learned.
     assert.ok(
@@ -197,12 +193,6 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
       await locker.end();
     }
     for (const answer of answers) assert.equal(answer.added + answer.already_imported + (answer.queued ?? 0), 3);
-    // Each answer counts what its own write stored (or says it is not known yet): 3 in all, not 6.
-    assert.ok(answers[0]!.added + answers[1]!.added <= 3, JSON.stringify(answers));
-    assert.equal(
-      Number((await sql<{ n: number }>("SELECT count(*)::int AS n FROM outcomes WHERE prompt = 'Name a cat'"))[0]?.n),
-      1,
-    );
     // A marker imported after both reaches both learners after the file's rows: then each has
     // learned the file once, and the marker.
     const marker = lines([{ prompt: 'Translate a greeting', model: 'model-b', score: 1 }]);
@@ -210,8 +200,73 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     assert.ok(await waitFor(async () => (await learnedFrom(b)) >= fromB0 + 4, 20_000), `B: ${await learnedFrom(b)}`);
     assert.ok(await waitFor(async () => (await learnedFrom(a)) >= fromA0 + 4, 20_000), `A: ${await learnedFrom(a)}`);
     assert.deepEqual([await learnedFrom(a), await learnedFrom(b)], [fromA0 + 4, fromB0 + 4]);
+    // And the database holds the file once.
+    assert.equal(
+      Number(
+        (
+          await sql<{ n: number }>('SELECT count(*)::int AS n FROM outcomes WHERE prompt = ANY($1::text[])', [
+            ['Write a haiku about tides', 'Compute a matrix inverse', 'Name a cat'],
+          ])
+        )[0]?.n,
+      ),
+      3,
+    );
     // Sent again once settled, to either: all of it is already there.
     assert.deepEqual(await send(b, undefined, file), { added: 0, already_imported: 3, status: 'ok', indexed: 0 });
+  });
+
+  test('an import into a healthy database is answered as added at once, however long its write takes', async () => {
+    // The answer waited for the import's own write, bounded by store.read_timeout_ms, to count what
+    // it stored: a write slower than that (60,000 rows: 2.8 s against the 2 s default) was answered
+    // "imported 0 … queued 60000 … database unavailable or slow", the daemon held all that time.
+    // Here the write is made certain to outlast a short read timeout by a session holding the table
+    // (the key check reads, which pass; the insert waits), not by a size that depends on the machine.
+    const quick = await spawnReplica(teamConfig(fake.url, url, { store: { url, read_timeout_ms: 300 } }));
+    const rows = Array.from({ length: 200 }, (_, i) => ({
+      prompt: `A slow write, row ${i}`,
+      model: 'model-a',
+      score: 1,
+    }));
+    const file = lines(rows);
+    const locker = new Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE outcomes IN SHARE MODE');
+      const answer = await send(quick, undefined, file);
+      assert.deepEqual(answer, { added: 200, already_imported: 0, status: 'ok', indexed: 200 });
+      assert.ok(
+        await waitFor(
+          async () =>
+            Number(
+              (
+                await sql<{ n: number }>(
+                  "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO outcomes%'",
+                )
+              )[0]?.n,
+            ) >= 1,
+          20_000,
+        ),
+        'the write was still waiting when the import was answered',
+      );
+      await locker.query('COMMIT');
+      const stored = async () =>
+        Number(
+          (
+            await sql<{ n: number }>("SELECT count(*)::int AS n FROM outcomes WHERE prompt LIKE 'A slow write, row %'")
+          )[0]?.n,
+        );
+      assert.ok(await waitFor(async () => (await stored()) === 200, 20_000), `stored: ${await stored()}`);
+      assert.deepEqual(await send(quick, undefined, file), {
+        added: 0,
+        already_imported: 200,
+        status: 'ok',
+        indexed: 0,
+      });
+    } finally {
+      await locker.end();
+      await quick.stop();
+    }
   });
 
   test('a file of training rows sent again, to the same replica or another, is stored once and reported so', async () => {

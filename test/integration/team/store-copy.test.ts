@@ -159,7 +159,10 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
       // its owner's key, PostgreSQL to skip it if it has it. The copied key has no user: the row was
       // stored (and learned) a second time.
       runWithKey(ANA, () =>
-        team.addOutcomes([{ ...makeOutcome(0), import_key: 'import:uid:u-3' }], { learnWhenStored: true }),
+        team.addOutcomes([{ ...makeOutcome(0), import_key: 'import:uid:u-3' }], {
+          learnWhenStored: true,
+          keysUnchecked: true,
+        }),
       );
       assert.equal(team.countOutcomes(), 1);
     } finally {
@@ -167,15 +170,14 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     }
   });
 
-  test("a user's import spooled while its keys could not be checked skips what an earlier key or version of theirs stored", async () => {
+  test("a user's import spooled while its keys could not be checked skips what an earlier key of theirs stored", async () => {
     const teamUrl = await createDatabase(pg, 'copy_earlier_keys');
     const team = await openPostgresStore({ url: teamUrl, dataDir: tempDir() });
     try {
       const made = await run(['keys', 'create', '--name', 'eve', '--database', teamUrl]);
       assert.equal(made.code, 0, made.err);
       const eveId = String(team.select('SELECT id FROM api_keys WHERE name = ?', ['eve'])[0]?.id);
-      // What an earlier version stored: eve's import keyed by her key's id, and a 0.3.0 rating keyed
-      // by its score.
+      // What an earlier version stored: eve's imports keyed by her key's id.
       team.importOutcomes([
         { outcome: makeOutcome(0), opKey: `user:${eveId}:import:uid:u-5` },
         { outcome: makeOutcome(1), opKey: `user:${eveId}:import:030:id:r-1:score:1` },
@@ -187,14 +189,10 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         team.addOutcomes(
           [
             { ...makeOutcome(0), import_key: 'import:uid:u-5' },
-            {
-              ...makeOutcome(1),
-              import_key: 'import:030:id:r-1:rating:1',
-              import_legacy_key: 'import:030:id:r-1:score:1',
-            },
+            { ...makeOutcome(1), import_key: 'import:030:id:r-1:score:1' },
             { ...makeOutcome(2), import_key: 'import:uid:u-6' },
           ],
-          { learnWhenStored: true },
+          { learnWhenStored: true, keysUnchecked: true },
         ),
       );
       assert.equal(team.countOutcomes(), 3);
@@ -210,14 +208,10 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
         team.addOutcomes(
           [
             { ...makeOutcome(0), import_key: 'import:uid:u-5' },
-            {
-              ...makeOutcome(1),
-              import_key: 'import:030:id:r-1:rating:1',
-              import_legacy_key: 'import:030:id:r-1:score:1',
-            },
+            { ...makeOutcome(1), import_key: 'import:030:id:r-1:score:1' },
             { ...makeOutcome(2), import_key: 'import:uid:u-6' },
           ],
-          { learnWhenStored: true },
+          { learnWhenStored: true, keysUnchecked: true },
         ),
       );
       assert.equal(team.countOutcomes(), 7);
