@@ -199,11 +199,14 @@ async function store(argv: readonly string[], io: Io): Promise<number> {
     there && there.requests + there.feedback + there.outcomes > 0
       ? ` (already there, not copied again: ${there.requests} requests, ${there.feedback} feedback, ${there.outcomes} outcomes)`
       : '';
+  const refused = counts.refusedOutcomes
+    ? `; ${counts.refusedOutcomes} outcomes refused by PostgreSQL, not copied`
+    : '';
   io.err(
     `copied ${counts.requests} requests, ${counts.feedback} feedback, ${counts.outcomes} outcomes ` +
-      `from ${isUrl(from) ? redactUrl(from) : from} to ${isUrl(to) ? redactUrl(to) : to}${already}\n`,
+      `from ${isUrl(from) ? redactUrl(from) : from} to ${isUrl(to) ? redactUrl(to) : to}${already}${refused}\n`,
   );
-  return 0;
+  return counts.refusedOutcomes ? 1 : 0;
 }
 
 interface CopyCounts {
@@ -212,6 +215,8 @@ interface CopyCounts {
   outcomes: number;
   /** Rows the target held already (a copy run again), left as they are and not counted above. */
   already?: { requests: number; feedback: number; outcomes: number };
+  /** Outcomes handed to PostgreSQL that it did not store (refused for their data). */
+  refusedOutcomes?: number;
 }
 
 /** Rows are checked against the target and written in chunks of this many. */
@@ -308,9 +313,17 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
           chunk.map((o) => o.opKey),
         );
         const fresh = chunk.filter((o) => !there.has(o.opKey));
-        target.importOutcomes(fresh);
-        counts.outcomes += fresh.length;
         already.outcomes += chunk.length - fresh.length;
+        if (fresh.length === 0) continue;
+        target.importOutcomes(fresh);
+        // Counted as stored once PostgreSQL holds them (this read writes them first), not as
+        // handed over: a row the database refused is not "copied".
+        const stored = present(
+          'SELECT op_key AS k FROM outcomes WHERE op_key = ANY(?::text[])',
+          fresh.map((o) => o.opKey),
+        );
+        counts.outcomes += stored.size;
+        counts.refusedOutcomes = (counts.refusedOutcomes ?? 0) + fresh.length - stored.size;
       }
     } finally {
       target.close(120_000);

@@ -32,8 +32,17 @@ export type StoredWrite =
    * other replicas' outcomes (imports: another replica may store the same rows first).
    * `keysUnchecked`: imported while the store could not check their keys (PostgreSQL down or slow):
    * the worker checks them, as the store checks an import's keys first, when it writes them.
+   * `copied`: a history `store copy` brings in, stored as it is (only a row with the same op_key
+   * skips one): its users' rows of one import key are each theirs, not held by one another.
    */
-  | { seq: number; op: 'outcomes'; data: SpooledOutcome[]; learnWhenStored?: true; keysUnchecked?: true };
+  | {
+      seq: number;
+      op: 'outcomes';
+      data: SpooledOutcome[];
+      learnWhenStored?: true;
+      keysUnchecked?: true;
+      copied?: true;
+    };
 
 export type SpooledOutcome = Outcome & { op_key?: string };
 
@@ -46,4 +55,6 @@ export type FromWorker =
   | { type: 'flushed'; seq: number }
   | { type: 'state'; up: boolean; error?: string }
   | { type: 'remote-outcomes'; outcomes: Outcome[] }
+  /** A write PostgreSQL refused for its data (not an outage): left out of the database. `write`: its JSON. */
+  | { type: 'refused'; write: string; error: string }
   | { type: 'closed'; pending: number };

@@ -15,7 +15,7 @@
 // reads fail at once with StoreUnavailable (503) instead of stalling, except for the recent
 // requests of this daemon, which are kept in memory so their ratings still work.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type {
@@ -56,6 +56,8 @@ export type StoreState = { kind: 'postgres'; up: boolean; error: string | null; 
 
 const BLOCK = 1_000_000;
 const SPOOL_DIR = 'pg-spool';
+/** Writes PostgreSQL refused for their data (worker.ts withoutRefused), one JSON line each, kept for a look. */
+export const REFUSED_FILE = 'pg-refused.jsonl';
 const ROTATE_MS = 1000;
 const RECENT_RECORDS = 2000;
 /** While PostgreSQL is down, one read in this period tries it; the others fail at once. */
@@ -239,6 +241,20 @@ export class PostgresStore implements Store {
       case 'remote-outcomes':
         for (const listener of this.outcomeListeners) listener(message.outcomes);
         return;
+      case 'refused': {
+        const file = path.join(this.options.dataDir, REFUSED_FILE);
+        let kept = `kept in ${file}`;
+        try {
+          appendFileSync(
+            file,
+            `${JSON.stringify({ at: Date.now(), error: message.error, write: JSON.parse(message.write) as unknown })}\n`,
+          );
+        } catch (err) {
+          kept = `not kept: ${(err as Error).message}`;
+        }
+        this.log(`store: PostgreSQL refused a write (${message.error}); the others are stored, this one ${kept}`);
+        return;
+      }
       default:
         return;
     }
@@ -337,7 +353,8 @@ export class PostgresStore implements Store {
   importOutcomes(rows: { outcome: Omit<Outcome, 'id'>; opKey: string }[]): void {
     const outcomes = this.numberOutcomes(rows.map((r) => r.outcome));
     if (outcomes.length === 0) return;
-    this.spool({ seq: 0, op: 'outcomes', data: outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.opKey })) });
+    const data = outcomes.map((o, i) => ({ ...o, op_key: rows[i]!.opKey }));
+    this.spool({ seq: 0, op: 'outcomes', data, copied: true });
   }
 
   addOutcomes(rows: NewOutcome[], options: { learnWhenStored?: boolean; keysUnchecked?: boolean } = {}): Outcome[] {

@@ -10,6 +10,7 @@ import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
 import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, keyIdOfOpKey, userOfOpKey } from './op-keys';
 import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { migrate } from './schema';
+import { storableJson, storableParams } from './storable';
 
 const init = workerData as WorkerInit;
 const signal = new Int32Array(init.signal);
@@ -105,8 +106,20 @@ const REQUEST_UPDATE = REQUEST_COLUMNS.split(',')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
 
+/** What writeBatch queries with: every text it sends in a form PostgreSQL holds (storable.ts). */
+interface StorableClient {
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+function storableClient(client: pg.PoolClient): StorableClient {
+  return { query: (sql, params) => client.query(sql, storableParams(params)) };
+}
+
 /** Writes one batch; returns the outcomes it stored that this daemon's learner is waiting for. */
-async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<Outcome[]> {
+async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<Outcome[]> {
+  const client = storableClient(pooled);
   // Requests first (the last write of an id wins, as in the embedded store), then feedback in order,
   // then outcomes; one transaction, so a batch is stored whole or not at all and retried whole.
   const requests = new Map<string, Extract<StoredWrite, { op: 'request' }>>();
@@ -114,6 +127,8 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
   const outcomes: SpooledOutcome[] = [];
   /** Imported outcomes whose keys the store could not check (StoredWrite.keysUnchecked). */
   const unchecked = new Set<SpooledOutcome>();
+  /** Outcomes of a copied history (StoredWrite.copied): stored as they are. */
+  const copied = new Set<SpooledOutcome>();
   /** Ids of imported outcomes this daemon's learner takes once stored (StoredWrite.learnWhenStored). */
   const toLearn = new Map<number, Outcome>();
   for (const write of batch) {
@@ -124,6 +139,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
     else {
       outcomes.push(...write.data);
       if (write.keysUnchecked) for (const outcome of write.data) unchecked.add(outcome);
+      if (write.copied) for (const outcome of write.data) copied.add(outcome);
       if (write.learnWhenStored)
         for (const { op_key: _key, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
     }
@@ -141,7 +157,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
         r.source,
         r.requested_model,
         r.routing_text.slice(0, PREVIEW_CHARS),
-        JSON.stringify(d),
+        storableJson(JSON.stringify(d)),
         d.model,
         d.strategy,
         finite(d.confidence),
@@ -153,7 +169,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
         r.usage ? finite(r.usage.total_tokens) : null,
         finite(r.cost_usd),
         finite(r.latency_ms),
-        JSON.stringify(r),
+        storableJson(JSON.stringify(r)),
         encodeCapabilities(r.capabilities),
         apiKeyId ?? null,
         ...cacheSplit(r.usage),
@@ -176,7 +192,7 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
       await client.query('UPDATE requests SET rating = $1 WHERE request_id = $2', [f.rating, f.request_id]);
     }
   }
-  const toInsert = await withoutHeldElsewhere(client, outcomes, unchecked);
+  const toInsert = await withoutHeldElsewhere(client, outcomes, unchecked, copied);
   for (let i = 0; i < toInsert.length; i += 500) {
     const chunk = toInsert.slice(i, i + 500);
     const params: unknown[] = [];
@@ -220,11 +236,13 @@ async function writeBatch(client: pg.PoolClient, batch: StoredWrite[]): Promise<
  * are only the rows it could not check (`unchecked`: spooled while PostgreSQL was down or slow) and
  * rows an earlier version spooled (per-key-id op_keys: never checked as their user's). A row an
  * earlier one of this batch stores in another form is left out too: it is not in the database yet.
+ * A copied history's rows (`copied`) are none of these: they are stored as they are.
  */
 async function withoutHeldElsewhere(
-  client: pg.PoolClient,
+  client: StorableClient,
   outcomes: SpooledOutcome[],
   unchecked: ReadonlySet<SpooledOutcome>,
+  copied: ReadonlySet<SpooledOutcome>,
 ): Promise<SpooledOutcome[]> {
   // A spool an earlier version wrote keys its rows by API key id: their user is the key's name.
   const keyIds = new Set<string>();
@@ -242,6 +260,10 @@ async function withoutHeldElsewhere(
   }
   const imported: { outcome: SpooledOutcome; user: string | null; importKey: string }[] = [];
   for (const outcome of outcomes) {
+    // A copy is a copy: a history copied back from a data dir holds the first user's row of an
+    // import key with no user and the others' as theirs, and each is stored (only its own op_key
+    // again is skipped, by the insert).
+    if (copied.has(outcome)) continue;
     const opKey = outcome.op_key;
     const importKey = opKey === undefined ? null : importKeyOfOpKey(opKey);
     if (opKey === undefined || importKey === null) continue;
@@ -278,30 +300,29 @@ async function flushPending(): Promise<boolean> {
   while (pending.length > 0) {
     if (!up && Date.now() < retryAt) return false;
     const batch = pending.slice(0, MAX_BATCH);
-    let client: pg.PoolClient | undefined;
+    let learn: Outcome[];
     try {
-      client = await checkOut();
-      await client.query('BEGIN');
-      const learn = await writeBatch(client, batch);
-      await client.query('COMMIT');
-      checkIn(client);
-      // Imported rows this write stored (not those PostgreSQL already had): this daemon's learner
-      // takes them as it takes other replicas' outcomes. An id of this daemon's blocks is never
-      // delivered as another replica's (deliver skips them), so only the others, rows an earlier
-      // run spooled, are remembered: the catch-up could find those too.
-      const fresh = learn.filter((o) => isOwn(o.id) || !delivered.has(o.id));
-      for (const o of fresh) if (!isOwn(o.id)) delivered.add(o.id);
-      if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh });
-    } catch (err) {
-      if (client) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        checkIn(client, true);
+      try {
+        learn = await inTransaction(batch);
+      } catch (err) {
+        // A row PostgreSQL refuses would fail this batch at every retry, and every write after it
+        // would wait behind it: the database is not down, so the others are stored without it.
+        if (!isRefusedData(err)) throw err;
+        learn = await withoutRefused(batch);
       }
+    } catch (err) {
       retryAt = Date.now() + retryMs;
       retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
       setUp(false, (err as Error).message);
       return false;
     }
+    // Imported rows this write stored (not those PostgreSQL already had): this daemon's learner
+    // takes them as it takes other replicas' outcomes. An id of this daemon's blocks is never
+    // delivered as another replica's (deliver skips them), so only the others, rows an earlier
+    // run spooled, are remembered: the catch-up could find those too.
+    const fresh = learn.filter((o) => isOwn(o.id) || !delivered.has(o.id));
+    for (const o of fresh) if (!isOwn(o.id)) delivered.add(o.id);
+    if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh });
     pending = pending.slice(batch.length);
     retryMs = RETRY_MIN_MS;
     setUp(true);
@@ -309,6 +330,58 @@ async function flushPending(): Promise<boolean> {
     if (last) post({ type: 'flushed', seq: last.seq });
   }
   return true;
+}
+
+/** One transaction: the writes are stored whole or not at all. */
+async function inTransaction(writes: StoredWrite[]): Promise<Outcome[]> {
+  const client = await checkOut();
+  try {
+    await client.query('BEGIN');
+    const learn = await writeBatch(client, writes);
+    await client.query('COMMIT');
+    checkIn(client);
+    return learn;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    checkIn(client, !isRefusedData(err));
+    throw err;
+  }
+}
+
+/**
+ * The batch's writes one at a time, and a refused outcomes write row by row: what PostgreSQL
+ * refuses is handed to the store (kept in a file, logged) and left out, the rest stored. Throws
+ * when PostgreSQL is unreachable (the batch is retried whole: every write is idempotent).
+ */
+async function withoutRefused(batch: StoredWrite[]): Promise<Outcome[]> {
+  const learn: Outcome[] = [];
+  const attempt = async (write: StoredWrite): Promise<boolean> => {
+    try {
+      learn.push(...(await inTransaction([write])));
+      return true;
+    } catch (err) {
+      if (!isRefusedData(err)) throw err;
+      if (write.op !== 'outcomes' || write.data.length === 1)
+        post({ type: 'refused', write: JSON.stringify(write), error: (err as Error).message });
+      return false;
+    }
+  };
+  for (const write of batch) {
+    if ((await attempt(write)) || write.op !== 'outcomes' || write.data.length === 1) continue;
+    for (const row of write.data) await attempt({ ...write, data: [row] });
+  }
+  return learn;
+}
+
+/**
+ * PostgreSQL refused the data itself, not for being unreachable: SQLSTATE class 22 (data exception:
+ * an invalid byte sequence, a value out of range), 23 (integrity constraint; the conflicts this
+ * store expects are handled by ON CONFLICT) or 54 (program limit: an index row too large). The same
+ * write would be refused at every retry.
+ */
+function isRefusedData(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|54)...$/.test(code);
 }
 
 let flushQueued = false;
@@ -326,7 +399,8 @@ async function runQuery(id: number, sql: string, params: unknown[]): Promise<voi
   try {
     // Read your writes: everything handed over before this read is stored first.
     if (!(await flushPending())) throw new Error('PostgreSQL is unreachable; writes are spooled locally');
-    const result = await pool.query(sql, params);
+    // A NUL in a key is looked up as it was stored (storable.ts).
+    const result = await pool.query(sql, storableParams(params));
     setUp(true);
     reply({ id, ok: true, rows: result.rows as Record<string, unknown>[] });
   } catch (err) {

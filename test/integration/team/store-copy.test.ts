@@ -145,6 +145,50 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     }
   });
 
+  test("PostgreSQL → data dir → a new PostgreSQL keeps every user's import, and says what it stored", async () => {
+    const firstUrl = await createDatabase(pg, 'copy_round_a');
+    const team = await openPostgresStore({ url: firstUrl, dataDir: tempDir() });
+    try {
+      // Ana and Ben imported file X; Cai and Dan file Y with an earlier version (keys by key id).
+      runWithKey(ANA, () => team.addOutcomes([{ ...makeOutcome(0), import_key: 'import:X:0' }]));
+      runWithKey(BEN, () => team.addOutcomes([{ ...makeOutcome(1), import_key: 'import:X:0' }]));
+      team.importOutcomes([{ outcome: makeOutcome(2), opKey: 'user:key-cai:import:Y:0' }]);
+      assert.equal(team.countOutcomes(), 3); // each its own batch
+      team.importOutcomes([{ outcome: makeOutcome(3), opKey: 'user:key-dan:import:Y:0' }]);
+      assert.equal(team.countOutcomes(), 4);
+    } finally {
+      await team.closeAsync();
+    }
+    const dir = tempDir();
+    const home = await run(['store', 'copy', '--from', firstUrl, '--to', dir]);
+    assert.equal(home.code, 0, home.err);
+    // In the data dir the first user's row of each file holds the plain key, the other's their own:
+    // copied back, those were taken for the first's and dropped (2 of 4 stored), while the copy
+    // said "copied … 4 outcomes".
+    const secondUrl = await createDatabase(pg, 'copy_round_b');
+    const back = await run(['store', 'copy', '--from', dir, '--to', secondUrl]);
+    assert.equal(back.code, 0, back.err);
+    const copy = await openPostgresStore({ url: secondUrl, dataDir: tempDir() });
+    try {
+      assert.deepEqual(
+        copy
+          .listOutcomes()
+          .map((o) => o.prompt)
+          .sort(),
+        [0, 1, 2, 3].map((i) => makeOutcome(i).prompt).sort(),
+      );
+    } finally {
+      await copy.closeAsync();
+    }
+    assert.match(back.err, /copied 0 requests, 0 feedback, 4 outcomes/);
+    const again = await run(['store', 'copy', '--from', dir, '--to', secondUrl]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(
+      again.err,
+      /copied 0 requests, 0 feedback, 0 outcomes .*not copied again: 0 requests, 0 feedback, 4 outcomes/,
+    );
+  });
+
   test("a copied history's import, spooled again by its owner while its keys could not be checked, is stored once", async () => {
     const source = tempDir();
     const local = await openStore({ dataDir: source });
