@@ -5,7 +5,7 @@
 // it is; here a NUL is stored as U+FFFD (the replacement character), as schema v6 had to read old
 // records' JSON without those escapes.
 
-const NUL = /\u0000/g;
+const NUL = '\u0000';
 /**
  * "\u0000" or a lone surrogate's escape in JSON text, not preceded by an odd number of backslashes
  * (an escaped backslash followed by the letters "u0000" is text, not an escape). JSON.stringify
@@ -15,7 +15,7 @@ const REFUSED_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2
 
 /** `text` with each NUL replaced by U+FFFD. */
 export function storableText(text: string): string {
-  return text.includes('\u0000') ? text.replace(NUL, '\uFFFD') : text;
+  return text.includes(NUL) ? text.replaceAll(NUL, '\uFFFD') : text;
 }
 
 /** JSON text (JSON.stringify's) whose NUL and lone-surrogate escapes are U+FFFD's, so jsonb reads it. */

@@ -6,10 +6,19 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { main as cli } from '../../../daemon/cli';
 import { openStore } from '../../../daemon/store';
-import { openPostgresStore } from '../../../daemon/store/postgres';
+import { openPostgresStore, type PostgresStore } from '../../../daemon/store/postgres';
+import type { SpooledOutcome, StoredWrite } from '../../../daemon/store/postgres/protocol';
 import { runWithKey } from '../../../daemon/team/request-context';
 import { POOL, makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+
+/**
+ * Hands `team` an outcomes write as an earlier version's spool holds it, the way the store replays a
+ * spool (its private spool(): a line with no flags, written through the worker like any other).
+ */
+function replayEarlierSpool(team: PostgresStore, data: SpooledOutcome[]): void {
+  (team as unknown as { spool(write: StoredWrite): void }).spool({ seq: 0, op: 'outcomes', data });
+}
 
 /** Two users' API keys (the keys themselves are not checked here: a daemon's guard did that). */
 const ANA = { id: 'key-ana', name: 'ana' };
@@ -245,7 +254,7 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
       runWithKey({ id: 'key-eve-2', name: 'eve' }, () =>
         team.addOutcomes([{ ...makeOutcome(3), import_key: 'import:uid:u-7' }]),
       );
-      team.importOutcomes([{ outcome: makeOutcome(3), opKey: `user:${eveId}:import:uid:u-7` }]);
+      replayEarlierSpool(team, [{ ...makeOutcome(3), id: 999_000_001, op_key: `user:${eveId}:import:uid:u-7` }]);
       assert.equal(team.countOutcomes(), 4);
       // Another user's identical import is theirs: all three stored.
       runWithKey(BEN, () =>
