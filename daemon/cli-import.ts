@@ -79,15 +79,18 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
   // Run twice (after an error, or to be sure), an import stores nothing new: say so, so nobody
   // wonders where the rows went.
   const again = body.already_imported ? `, skipped ${body.already_imported} already imported` : '';
-  deps.out(
-    `imported ${body.added ?? 0} outcome(s) from ${file} into the running daemon (pid ${daemon.info.pid})${again}\n`,
-  );
-  if (body.queued)
+  const into = `from ${file} into the running daemon (pid ${daemon.info.pid})`;
+  // Rows queued are accepted, not lost: said first, since "imported 0 outcome(s)" above the
+  // queued line read like a failed import.
+  if (body.queued) {
+    const added = body.added ? `, imported ${body.added}` : '';
+    deps.out(`accepted ${body.queued} outcome(s) ${into}, queued for the team database${added}${again}\n`);
     deps.out(
-      `queued ${body.queued} outcome(s): the team database is unavailable or slow, so which of them it already ` +
-        `holds is not known yet; they are stored when it takes them (rows it holds are not stored twice), and ` +
-        `fugusashi import run again then counts them as already imported\n`,
+      `the team database is unavailable or slow, so which of them it already holds is not known yet; they are ` +
+        `stored when it takes them (rows it holds are not stored twice), and fugusashi import run again then ` +
+        `counts them as already imported\n`,
     );
+  } else deps.out(`imported ${body.added ?? 0} outcome(s) ${into}${again}\n`);
   if (body.skipped)
     deps.out(
       `skipped ${body.skipped} Fugusashi 0.3.0 record(s) with nothing to learn from (not rated, or the request failed)\n`,
