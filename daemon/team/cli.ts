@@ -11,6 +11,7 @@ import type { NewOutcome, RequestRecord } from '../core/ports';
 import { openStore } from '../store';
 import { importKeyOfOpKey, openPostgresStore, redactUrl } from '../store/postgres';
 import { migrate } from '../store/postgres/schema';
+import { storableText } from '../store/postgres/storable';
 import { createKey, listKeys, revokeKey, type KeyLimits } from './keys';
 import { DATABASE_URL_ENV } from './store';
 import { windowStart } from './limits';
@@ -248,8 +249,11 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
       // Copying twice (an interrupted copy run again, a second laptop's history) must not double
       // the ratings and outcomes the learners count: each carries a key of its content, and every
       // chunk is checked against what the database holds, so the counts say what was copied.
-      const present = (sql: string, keys: string[]): Set<string> =>
-        new Set(target.select(sql, [keys as never]).map((row) => String(row.k)));
+      // A key is held as PostgreSQL holds text (a NUL as U+FFFD: storable.ts), and looked up so.
+      const present = (sql: string, keys: string[]): { has(key: string): boolean } => {
+        const held = new Set(target.select(sql, [keys as never]).map((row) => String(row.k)));
+        return { has: (key) => held.has(storableText(key)) };
+      };
       const requests = chunked<RequestRecord>((chunk) => {
         const there = present(
           'SELECT request_id AS k FROM requests WHERE request_id = ANY(?::text[])',
@@ -322,8 +326,9 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
           'SELECT op_key AS k FROM outcomes WHERE op_key = ANY(?::text[])',
           fresh.map((o) => o.opKey),
         );
-        counts.outcomes += stored.size;
-        counts.refusedOutcomes = (counts.refusedOutcomes ?? 0) + fresh.length - stored.size;
+        const storedCount = fresh.filter((o) => stored.has(o.opKey)).length;
+        counts.outcomes += storedCount;
+        counts.refusedOutcomes = (counts.refusedOutcomes ?? 0) + fresh.length - storedCount;
       }
     } finally {
       target.close(120_000);

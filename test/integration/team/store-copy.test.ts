@@ -273,6 +273,32 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     }
   });
 
+  test('a NUL in a copied request id and import key: stored as U+FFFD, and a second copy adds nothing', async () => {
+    const source = tempDir();
+    const local = await openStore({ dataDir: source });
+    local.saveRequest(makeRequest(0, { request_id: 'r\u00000' }));
+    local.addFeedback({ ...makeFeedback(0, 4), request_id: 'r\u00000' });
+    local.addOutcomes([{ ...makeOutcome(0), import_key: 'import:030:id:r\u00000:score:4' }]);
+    local.close();
+    const teamUrl = await createDatabase(pg, 'copy_nul');
+    const there = await run(['store', 'copy', '--from', source, '--to', teamUrl]);
+    assert.equal(there.code, 0, there.err);
+    assert.match(there.err, /copied 1 requests, 1 feedback, 1 outcomes/);
+    const again = await run(['store', 'copy', '--from', source, '--to', teamUrl]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(
+      again.err,
+      /copied 0 requests, 0 feedback, 0 outcomes .*not copied again: 1 requests, 1 feedback, 1 outcomes/,
+    );
+    const team = await openPostgresStore({ url: teamUrl, dataDir: tempDir() });
+    try {
+      assert.equal(team.getTrace('r\uFFFD0')?.feedback.length, 1);
+      assert.equal(team.countOutcomes(), 1);
+    } finally {
+      await team.closeAsync();
+    }
+  });
+
   test('bad arguments get a usage error', async () => {
     assert.equal((await run(['store', 'copy', '--from', '/tmp/a', '--to', '/tmp/b'])).code, 2);
     assert.equal((await run(['keys', 'create', '--database', url])).code, 2);
