@@ -91,6 +91,15 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     }
   };
   /** How many outcomes a replica's router says it learned from (its dry run's explanation). */
+  /** Outcome inserts waiting for a lock another session holds on the table. */
+  const insertsWaitingOnLock = async (): Promise<number> =>
+    Number(
+      (
+        await sql<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO outcomes%'",
+        )
+      )[0]?.n,
+    );
   const learnedFrom = (replica: TeamReplica) => learnedFromOn(replica, PROMPT);
 
   test('training rows accepted by replica A change the decision on replica B, which keeps running', async () => {
@@ -173,20 +182,7 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE outcomes IN SHARE MODE');
       const sent = Promise.all([send(a, undefined, file), send(b, undefined, file)]);
-      assert.ok(
-        await waitFor(
-          async () =>
-            Number(
-              (
-                await sql<{ n: number }>(
-                  "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO outcomes%'",
-                )
-              )[0]?.n,
-            ) >= 2,
-          20_000,
-        ),
-        'both replicas write the file',
-      );
+      assert.ok(await waitFor(async () => (await insertsWaitingOnLock()) >= 2, 20_000), 'both replicas write the file');
       await locker.query('COMMIT');
       answers = await sent;
     } finally {
@@ -236,17 +232,7 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
       const answer = await send(quick, undefined, file);
       assert.deepEqual(answer, { added: 200, already_imported: 0, status: 'ok', indexed: 200 });
       assert.ok(
-        await waitFor(
-          async () =>
-            Number(
-              (
-                await sql<{ n: number }>(
-                  "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO outcomes%'",
-                )
-              )[0]?.n,
-            ) >= 1,
-          20_000,
-        ),
+        await waitFor(async () => (await insertsWaitingOnLock()) >= 1, 20_000),
         'the write was still waiting when the import was answered',
       );
       await locker.query('COMMIT');
