@@ -244,21 +244,7 @@ async function withoutHeldElsewhere(
   unchecked: ReadonlySet<SpooledOutcome>,
   copied: ReadonlySet<SpooledOutcome>,
 ): Promise<SpooledOutcome[]> {
-  // A spool an earlier version wrote keys its rows by API key id: their user is the key's name.
-  const keyIds = new Set<string>();
-  for (const { op_key: opKey } of outcomes) {
-    const id = opKey === undefined ? null : keyIdOfOpKey(opKey);
-    if (id !== null) keyIds.add(id);
-  }
-  const nameOf = new Map<string, string>();
-  if (keyIds.size > 0) {
-    const { rows } = await client.query<{ id: string; name: string }>(
-      'SELECT id, name FROM api_keys WHERE id = ANY($1::text[])',
-      [[...keyIds]],
-    );
-    for (const row of rows) nameOf.set(row.id, row.name);
-  }
-  const imported: { outcome: SpooledOutcome; user: string | null; importKey: string }[] = [];
+  const imported: { outcome: SpooledOutcome; user: string | null; importKey: string; keyId: string | null }[] = [];
   for (const outcome of outcomes) {
     // A copy is a copy: a history copied back from a data dir holds the first user's row of an
     // import key with no user and the others' as theirs, and each is stored (only its own op_key
@@ -268,15 +254,23 @@ async function withoutHeldElsewhere(
     const importKey = opKey === undefined ? null : importKeyOfOpKey(opKey);
     if (opKey === undefined || importKey === null) continue;
     const keyId = keyIdOfOpKey(opKey);
-    const user = keyId === null ? userOfOpKey(opKey) : (nameOf.get(keyId) ?? null);
-    imported.push({ outcome, user, importKey });
+    imported.push({ outcome, user: keyId === null ? userOfOpKey(opKey) : null, importKey, keyId });
   }
-  if (imported.length === 0) return outcomes;
-  const held = new Set<SpooledOutcome>();
-  const toCheck = imported.filter(({ outcome }) => unchecked.has(outcome) || keyIdOfOpKey(outcome.op_key!) !== null);
   // Only checked rows: each check's read wrote every write handed over before it (runQuery), so
   // none of this batch's earlier rows holds them in another form either.
+  const toCheck = imported.filter(({ outcome, keyId }) => unchecked.has(outcome) || keyId !== null);
   if (toCheck.length === 0) return outcomes;
+  // A spool an earlier version wrote keys its rows by API key id: their user is the key's name.
+  const keyIds = new Set(toCheck.flatMap(({ keyId }) => (keyId === null ? [] : [keyId])));
+  if (keyIds.size > 0) {
+    const { rows } = await client.query<{ id: string; name: string }>(
+      'SELECT id, name FROM api_keys WHERE id = ANY($1::text[])',
+      [[...keyIds]],
+    );
+    const nameOf = new Map(rows.map((row) => [row.id, row.name]));
+    for (const row of toCheck) if (row.keyId !== null) row.user = nameOf.get(row.keyId) ?? null;
+  }
+  const held = new Set<SpooledOutcome>();
   // In chunks, each statement far inside statement_timeout however large the import.
   for (let i = 0; i < toCheck.length; i += IMPORT_KEY_CHUNK) {
     const chunk = toCheck.slice(i, i + IMPORT_KEY_CHUNK);
