@@ -42,7 +42,9 @@ const USAGE = `usage: fugusashi benchmark [FILE] [options]
                         The store's rows get their prior logits from priors trained without them
                         too (one more prior per training fold), as a user's own outcomes are prompts
                         the shipped prior never saw. The report lists each fold's prior training
-                        rows and the prior's score alone
+                        rows and the prior's score alone. With --online: the holdout fold is
+                        scored, the next two hash folds are the stream of ratings, and the prior
+                        is trained on DIR's other files plus FILE's remaining two folds
   --prior-members N     fits averaged into a prior trained now (default 5, as the shipped prior)
   --prior-weight N      neighbour outcomes the prior's estimate for a prompt counts as (default 20)
   --eval-folds 1,2,3,4  with --folds: score only these folds, each trained on all the others
@@ -162,12 +164,9 @@ export async function benchmarkCommand(
     const sample = !file && !values.train && !values.test;
     if ((values.strong === undefined) !== (values.weak === undefined)) throw new Error('give both --strong and --weak');
     if ((values.train === undefined) !== (values.test === undefined)) throw new Error('give both --train and --test');
-    if (
-      values['prior-in-domain'] &&
-      (values['prior-data'] === undefined || !file || values.online || values['prior-only'])
-    )
+    if (values['prior-in-domain'] && (values['prior-data'] === undefined || !file || values['prior-only']))
       throw new Error(
-        '--prior-in-domain needs FILE --folds K --prior-data DIR (not --online, --prior-only or --train)',
+        '--prior-in-domain needs FILE --folds K or FILE --online, and --prior-data DIR (not --prior-only or --train)',
       );
     if (values['fast-view'] && (values.online || sample))
       throw new Error('--fast-view works with FILE --folds K, --train/--test and --prior-only');

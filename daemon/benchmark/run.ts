@@ -241,8 +241,8 @@ export async function runBenchmarkDetailed(
   try {
     if (options.priorInDomain) {
       if (!options.priorData) throw new Error('--prior-in-domain needs --prior-data DIR');
-      if (!options.file || options.online || options.priorOnly || trainTable || options.sample)
-        throw new Error('--prior-in-domain works with FILE --folds K only');
+      if (!options.file || options.priorOnly || trainTable || options.sample)
+        throw new Error('--prior-in-domain works with FILE --folds K or FILE --online only');
     }
     const usesPrior = (options.priorOnly || options.withPrior || options.sample) && !options.priorInDomain;
     let artifact: PriorArtifact | null = null;
@@ -325,8 +325,31 @@ export async function runBenchmarkDetailed(
       evaluated = testRows;
     } else if (options.online) {
       mode = 'online';
+      const holdout = options.holdoutFold ?? 0;
+      let onlineRows: readonly Prepared[] = testRows;
+      let streamFolds: number[] | undefined;
+      if (options.priorInDomain) {
+        // The shipped prior's situation on a user's own prompts: it learned this file's kind of
+        // rows, but neither the prompts rated later nor the prompts scored. Of the four folds
+        // outside the holdout, the next two are the ratings' stream and the other two train the
+        // prior (with the other files); nothing of the stream or the holdout reaches the prior.
+        streamFolds = [(holdout + 1) % 5, (holdout + 2) % 5];
+        const unseen = new Set([holdout, ...streamFolds]);
+        progress('training the in-domain prior', 0, 1);
+        const prior = trainPriorOutsideFold(
+          loadInDomainData(options.priorData!, options.file!),
+          (r) => unseen.has(foldOf(r.prompt, 5)),
+          { seed, members: options.priorMembers },
+        );
+        priorTraining = [{ fold: holdout, trained_on: prior.trained_on }];
+        const pool = new PoolPrior(prior);
+        onlineRows = testRows.map((r) => ({
+          ...r,
+          priorLogits: staticPriorLogits(pool, r.features, r.vector, configs),
+        }));
+      }
       const result = await replayOnline(
-        testRows,
+        onlineRows,
         models,
         dims,
         modelOptions,
@@ -334,9 +357,10 @@ export async function runBenchmarkDetailed(
         two,
         options.checkpoints,
         progress,
-        options.holdoutFold ?? 0,
+        holdout,
         options.onlineLimit,
         options.onlineExplore,
+        streamFolds,
       );
       predictions = result.predictions;
       evaluated = result.evaluated;
@@ -701,6 +725,8 @@ export async function replayOnline(
   holdoutFold = 0,
   limit?: number,
   explore = ONLINE_UNIFORM_SHARE,
+  /** The hash folds the stream is drawn from (default: every fold but the holdout). */
+  streamFolds?: readonly number[],
 ): Promise<{
   predictions: ModelQualities[];
   evaluated: Prepared[];
@@ -712,7 +738,10 @@ export async function replayOnline(
 }> {
   const random = seededRandom(seed);
   const evaluated = rows.filter((r) => foldOf(r.row.prompt, 5) === holdoutFold);
-  let stream = rows.filter((r) => foldOf(r.row.prompt, 5) !== holdoutFold);
+  let stream = rows.filter((r) => {
+    const fold = foldOf(r.row.prompt, 5);
+    return streamFolds ? streamFolds.includes(fold) : fold !== holdoutFold;
+  });
   for (let i = stream.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [stream[i], stream[j]] = [stream[j]!, stream[i]!];

@@ -86,20 +86,63 @@ void test('--prior-in-domain trains each test fold its own prior on the other fi
   assert.ok(report.variants!.some((v) => v.name === "each fold's prior alone (no store)" && v.apgr !== undefined));
 });
 
-void test('--prior-in-domain without --prior-data or with --online is refused with the usage', async () => {
-  const { file, priorData } = fixture();
-  for (const args of [
-    [file, '--prior-in-domain'],
-    [file, '--prior-in-domain', '--prior-data', priorData, '--online'],
-  ]) {
-    const stderr = sink();
-    const code = await benchmarkCommand([...args, '--strong', SAMPLE_STRONG, '--weak', SAMPLE_WEAK], {
-      stdout: sink(),
-      stderr,
-    });
-    assert.equal(code, 2);
-    assert.match(stderr.text(), /--prior-in-domain needs FILE --folds K --prior-data DIR/);
-  }
+void test('--prior-in-domain without --prior-data is refused with the usage', async () => {
+  const { file } = fixture();
+  const stderr = sink();
+  const code = await benchmarkCommand([file, '--prior-in-domain', '--strong', SAMPLE_STRONG, '--weak', SAMPLE_WEAK], {
+    stdout: sink(),
+    stderr,
+  });
+  assert.equal(code, 2);
+  assert.match(stderr.text(), /--prior-in-domain needs FILE --folds K or FILE --online, and --prior-data DIR/);
+});
+
+void test('--online --prior-in-domain: the prior never sees the holdout or the stream of ratings, which is the next two folds', async () => {
+  const { file, priorData, prompts } = fixture();
+  const stdout = sink();
+  const stderr = sink();
+  const code = await benchmarkCommand(
+    [
+      file,
+      '--online',
+      '--holdout-fold',
+      '3',
+      '--prior-in-domain',
+      '--prior-data',
+      priorData,
+      '--prior-members',
+      '1',
+      '--strong',
+      SAMPLE_STRONG,
+      '--weak',
+      SAMPLE_WEAK,
+      '--json',
+      '--cache-dir',
+      sharedCache,
+    ],
+    { stdout, stderr },
+  );
+  assert.equal(code, 0, stderr.text());
+  const report = JSON.parse(stdout.text()) as BenchmarkResult['report'];
+  assert.equal(report.mode, 'online');
+  const inFold = (f: number) => prompts.filter((p) => foldOf(p, 5) === f).length;
+  assert.equal(report.rows, inFold(3));
+  // Folds 4 and 0 are rated; only folds 1 and 2 of the evaluated file train the prior.
+  assert.deepEqual(
+    report.prior_training!.map((t) => [t.fold, t.trained_on.map((x) => [x.file, x.rows])]),
+    [
+      [
+        3,
+        [
+          ['routerbench_mbpp.csv', 40],
+          ['evaluated.csv', inFold(1) + inFold(2)],
+        ],
+      ],
+    ],
+  );
+  const curve = report.learning_curve!;
+  assert.equal(curve[0]!.n, 0, 'the curve starts from the prior alone');
+  assert.equal(curve.at(-1)!.n, inFold(4) + inFold(0));
 });
 
 void test('keepViews returns each scored row with its fold and views: the blend and the prior alone rank as the report says', async () => {
