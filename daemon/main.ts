@@ -113,7 +113,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   let team: TeamHttp | undefined = undefined;
   const app = buildApp(services, {
     credentialAccepted: (request) => team?.accepts(request) ?? false,
-    guard: () => ({ token: live.current.server.token, allowedHosts: live.current.server.allowedHosts }),
+    // The live server settings themselves (token, allowedHosts): no object built per request.
+    guard: () => live.current.server,
     bodyLimitBytes: live.current.server.bodyLimitBytes,
     plugins: [createDashboardPlugin({ lastBenchmark: () => benchmark.last() })],
     onActivity: () => idle.touch(),

@@ -23,13 +23,14 @@ export interface RoutingInputOptions {
 export function routingInput(request: ChatCompletionRequest, opts: RoutingInputOptions): RouteInput {
   const messages = request.messages;
   const text = routingText(messages);
-  const features = promptFeatures(request, text);
+  const kinds = promptKinds(text);
+  const features = promptFeatures(request, text, kinds);
   return {
     text,
     messages,
     features,
     required: requiredCapabilities(features),
-    preferred: preferredCapabilities(text, features),
+    preferred: preferredCapabilities(kinds),
     costWeight: opts.costWeight,
     explore: opts.explore,
     random: opts.random,
@@ -97,30 +98,43 @@ function capHeadTail(text: string, cap: number): string {
 
 // ---------------------------------------------------------------- detectors
 
-const CODE_FENCE = /```|~~~/;
-const CODE_SYNTAX = [
-  /^\s*(def|class)\s+\w+.*:\s*$/m,
-  /\bfunction\s*\w*\s*\([^)]*\)\s*\{/,
-  /\b(const|let|var)\s+\w+\s*=/,
-  /\)\s*=>/,
-  /#include\s*[<"]/,
-  /^\s*import\s+[\w{*].*(from\s+['"]|;|$)/m,
-  /\b(public|private|static)\s+\w+[\w<>[\]]*\s+\w+\s*\(/,
-  /\bSELECT\b[\s\S]{1,200}\bFROM\b/,
-  /\bfn\s+\w+\s*\(|\bimpl\s+\w+/,
-  /console\.log\(|System\.out\.print|printf\(/,
-  /^\s*[\w.]+\s*\([^)]*\)\s*;\s*$/m,
-];
+// The syntax patterns of each kind as one regex: an alternation matches somewhere exactly when one
+// of its patterns does, and one regex walks the text once instead of once per pattern (routing
+// input is built on every request, before the upstream call). Only the `^…$` patterns need the
+// `m` flag, and it changes nothing for the others, which have no anchors.
+const CODE_SYNTAX = new RegExp(
+  [
+    /```|~~~/,
+    /^\s*(def|class)\s+\w+.*:\s*$/,
+    /\bfunction\s*\w*\s*\([^)]*\)\s*\{/,
+    /\b(const|let|var)\s+\w+\s*=/,
+    /\)\s*=>/,
+    /#include\s*[<"]/,
+    /^\s*import\s+[\w{*].*(from\s+['"]|;|$)/,
+    /\b(public|private|static)\s+\w+[\w<>[\]]*\s+\w+\s*\(/,
+    /\bSELECT\b[\s\S]{1,200}\bFROM\b/,
+    /\bfn\s+\w+\s*\(|\bimpl\s+\w+/,
+    /console\.log\(|System\.out\.print|printf\(/,
+    /^\s*[\w.]+\s*\([^)]*\)\s*;\s*$/,
+  ]
+    .map((re) => `(?:${re.source})`)
+    .join('|'),
+  'm',
+);
 const CODE_WORDS =
   /\b(code|coding|program(ming)?|function|method|script|bug|debug(ging)?|compile[rd]?|stack ?trace|exception|refactor|unit tests?|regex|regular expression|api|endpoint|python|javascript|typescript|java|rust|golang|kotlin|swift|c\+\+|c#|sql|html|css|bash|shell script|algorithm|implement(ation)?|segfault|null pointer)\b/i;
 
-const MATH_SYNTAX = [
-  /\$[^$\n]+\$/,
-  /\\(frac|sqrt|sum|int|cdot|times|pi|alpha|theta|infty|le|ge)\b/,
-  /\d\s*[+*/^×÷=]\s*\(?-?\d/,
-  /\d\s+-\s+\d/,
-  /[∑∫√π≤≥≠∞]/,
-];
+const MATH_SYNTAX = new RegExp(
+  [
+    /\$[^$\n]+\$/,
+    /\\(frac|sqrt|sum|int|cdot|times|pi|alpha|theta|infty|le|ge)\b/,
+    /\d\s*[+*/^×÷=]\s*\(?-?\d/,
+    /\d\s+-\s+\d/,
+    /[∑∫√π≤≥≠∞]/,
+  ]
+    .map((re) => `(?:${re.source})`)
+    .join('|'),
+);
 const MATH_WORDS =
   /\b(solve|equations?|integral|derivative|calculate|compute|probability|percent(age)?|sum of|product of|how many|how much|average|median|prime|factors?|algebra|geometry|trigonometry|theorem|matri(x|ces)|vectors?|ratio|fractions?|arithmetic|logarithm|polynomial)\b/i;
 
@@ -131,15 +145,11 @@ const WRITING_WORDS =
   /\b(write|draft|rewrite|compose|essay|story|poem|blog|article|e-?mail|cover letter|letter to|summar(y|ize|ise)|paraphrase|proofread|headline|slogan|narrative|copy ?edit)\b/i;
 
 export function detectCode(text: string): boolean {
-  if (CODE_FENCE.test(text) || CODE_WORDS.test(text)) return true;
-  for (const re of CODE_SYNTAX) if (re.test(text)) return true;
-  return false;
+  return CODE_WORDS.test(text) || CODE_SYNTAX.test(text);
 }
 
 export function detectMath(text: string): boolean {
-  if (MATH_WORDS.test(text)) return true;
-  for (const re of MATH_SYNTAX) if (re.test(text)) return true;
-  return false;
+  return MATH_WORDS.test(text) || MATH_SYNTAX.test(text);
 }
 
 /** Share of letters that are outside ASCII: a cheap "not English" signal (and a token-density one). */
@@ -162,7 +172,26 @@ export function nonAsciiLetterRatio(text: string): number {
 
 // ---------------------------------------------------------------- features
 
-function promptFeatures(request: ChatCompletionRequest, text: string): PromptFeatures {
+/** What the routing text is about; each detector runs once per request. */
+interface PromptKinds {
+  code: boolean;
+  math: boolean;
+  reasoning: boolean;
+  /** Asks for prose ("Write a function…" is a code request, not a writing one). */
+  writing: boolean;
+}
+
+function promptKinds(text: string): PromptKinds {
+  const code = detectCode(text);
+  return {
+    code,
+    math: detectMath(text),
+    reasoning: REASONING_WORDS.test(text),
+    writing: !code && WRITING_WORDS.test(text),
+  };
+}
+
+function promptFeatures(request: ChatCompletionRequest, text: string, kinds: PromptKinds): PromptFeatures {
   let chars = 0;
   let images = 0;
   let turns = 0;
@@ -189,8 +218,6 @@ function promptFeatures(request: ChatCompletionRequest, text: string): PromptFea
   const estimatedInputTokens = Math.ceil(
     (chars + toolChars) / charsPerToken + images * TOKENS_PER_IMAGE + request.messages.length * TOKENS_PER_MESSAGE,
   );
-  const hasCode = detectCode(text);
-  const hasMath = detectMath(text);
   const requestedMax = request.max_completion_tokens ?? request.max_tokens;
   return {
     chars,
@@ -198,9 +225,9 @@ function promptFeatures(request: ChatCompletionRequest, text: string): PromptFea
     // max_tokens is a ceiling, not a forecast: Anthropic clients must send one (Claude Code sends
     // 32k+), and taken as the answer's length it priced every answer at the ceiling and excluded
     // every model without a context window that large.
-    expectedOutputTokens: Math.min(requestedMax ?? Infinity, expectedOutputHeuristic(text, hasCode, hasMath)),
-    hasCode,
-    hasMath,
+    expectedOutputTokens: Math.min(requestedMax ?? Infinity, expectedOutputHeuristic(text, kinds)),
+    hasCode: kinds.code,
+    hasMath: kinds.math,
     hasTools,
     hasImages: images > 0,
     nonAsciiRatio,
@@ -209,10 +236,10 @@ function promptFeatures(request: ChatCompletionRequest, text: string): PromptFea
 }
 
 /** A rough answer length when the request does not set max_tokens: code and prose run long. */
-function expectedOutputHeuristic(text: string, hasCode: boolean, hasMath: boolean): number {
-  if (hasCode) return 600;
-  if (WRITING_WORDS.test(text)) return 700;
-  if (hasMath || REASONING_WORDS.test(text)) return 400;
+function expectedOutputHeuristic(text: string, kinds: PromptKinds): number {
+  if (kinds.code) return 600;
+  if (kinds.writing) return 700;
+  if (kinds.math || kinds.reasoning) return 400;
   if (text.length < 80) return 150;
   return 300;
 }
@@ -226,12 +253,11 @@ function requiredCapabilities(features: PromptFeatures): Capability[] {
   return required;
 }
 
-function preferredCapabilities(text: string, features: PromptFeatures): Capability[] {
+function preferredCapabilities(kinds: PromptKinds): Capability[] {
   const preferred: Capability[] = [];
-  if (features.hasCode) preferred.push('code');
-  if (features.hasMath) preferred.push('math');
-  if (REASONING_WORDS.test(text)) preferred.push('reasoning');
-  // "Write a function…" is a code request, not a writing one.
-  if (!features.hasCode && WRITING_WORDS.test(text)) preferred.push('writing');
+  if (kinds.code) preferred.push('code');
+  if (kinds.math) preferred.push('math');
+  if (kinds.reasoning) preferred.push('reasoning');
+  if (kinds.writing) preferred.push('writing');
   return preferred;
 }

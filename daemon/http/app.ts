@@ -8,7 +8,7 @@ import { DEFAULTS } from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
 import type { Services } from '../services/types';
 import { errorBody, toHttpError } from './errors';
-import { crossSiteRefusal, hostAllowed, tokenMatches, type GuardSettings } from './guard';
+import { crossSiteRefusal, hostCheck, tokenMatches, type GuardSettings } from './guard';
 import { jsonTooDeep, MAX_JSON_DEPTH } from '../../shared/json-depth';
 import { apiRoutes } from './routes/api';
 import { chatRoutes } from './routes/chat';
@@ -87,6 +87,7 @@ export function buildApp(services: Services, settings: HttpSettings): FastifyIns
 
   // A callback hook, not an async one: it runs on every request, and an async hook costs a promise
   // and a tick each time. A refused request gets its answer here and the chain stops (no done()).
+  const hostAllowed = hostCheck();
   app.addHook('onRequest', (request, reply, done) => {
     settings.onActivity?.();
     const guard = settings.guard();

@@ -36,6 +36,25 @@ export function hostAllowed(header: string | undefined, allowed: readonly string
   return false;
 }
 
+/**
+ * hostAllowed with the last Host header's verdict kept (per allowed list): a client sends the same
+ * Host on every request, and the guard runs before each.
+ */
+export function hostCheck(): (header: string | undefined, allowed: readonly string[] | undefined) => boolean {
+  let lastHeader: string | undefined;
+  let lastAllowed: readonly string[] | undefined;
+  let lastVerdict = false;
+  return (header, allowed) => {
+    if (header === undefined) return false;
+    if (header !== lastHeader || allowed !== lastAllowed) {
+      lastVerdict = hostAllowed(header, allowed);
+      lastHeader = header;
+      lastAllowed = allowed;
+    }
+    return lastVerdict;
+  };
+}
+
 /** Accepts `Authorization: Bearer T`, and `?token=T` for EventSource/browser pages that cannot set headers. */
 export function tokenMatches(
   expected: string,

@@ -63,13 +63,19 @@ export class CascadeChat implements ChatService {
     return request.model === CASCADE_MODEL || (request.model === 'auto' && this.settings().always);
   }
 
-  async complete(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion> {
+  // Not async: a request the cascade leaves alone gets the pipeline's own promise, without a
+  // wrapping one whose settling costs the answer extra turns of the microtask queue.
+  complete(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion> {
     if (!this.applies(request)) return this.inner.complete(request, ctx);
     return this.run(request, ctx);
   }
 
-  async stream(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream> {
+  stream(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream> {
     if (!this.applies(request)) return this.inner.stream(request, ctx);
+    return this.streamCascade(request, ctx);
+  }
+
+  private async streamCascade(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream> {
     // Only an accepted answer may reach the client, so the cascade runs to its end first.
     const completion = await this.run({ ...request, stream: false }, ctx);
     const decision = completion.routing_decision!;

@@ -46,7 +46,7 @@ export class Chat implements ChatService {
     const started = performance.now();
     const id = newRequestId();
     if (request.model === ORCHESTRATE_MODEL) return this.runOrchestration(id, request, ctx, started);
-    let routed = await this.routing.plan(request);
+    let routed = this.routing.forced(request) ?? (await this.routing.plan(request));
     const escalation = this.escalation(request, routed);
     let teamWork = NO_TEAM_WORK;
     if (escalation) {
@@ -87,10 +87,12 @@ export class Chat implements ChatService {
       const chunks = choicesAsChunks(answer, request.stream_options?.include_usage === true);
       return { id: answer.id, decision: answer.routing_decision!, answeredBy: answer.model, chunks: toAsync(chunks) };
     }
-    const routed = await this.routing.plan(request);
+    // A named pool model is planned at once: no await between the request and its upstream call.
+    const routed = this.routing.forced(request) ?? (await this.routing.plan(request));
     const escalation = this.escalation(request, routed);
     if (escalation) return this.streamOrchestrated(id, request, ctx, started, { reason: escalation, routed });
-    return this.streamRouted(id, request, ctx, routed, started);
+    // (`return await`: an async function returning a promise settles two microtask turns later.)
+    return await this.streamRouted(id, request, ctx, routed, started);
   }
 
   /** The routed model's stream (with fallback along the plan), named after the model that answers. */

@@ -82,23 +82,36 @@ export class RoutingService {
     });
   }
 
+  /**
+   * The plan of a request that names a pool model, at once: there is no strategy to ask and nothing
+   * to wait for, so the chat service goes on to the upstream call in the same turn (an `await` of
+   * plan() costs a trip through the microtask queue on the way). Null for a routing mode ("auto…").
+   */
+  forced(request: ChatCompletionRequest, hint?: { capability?: Capability }): Routed | null {
+    if (isAutoModel(request.model)) return null;
+    const started = performance.now();
+    const config = this.deps.config();
+    const input = routingInput(request, {
+      costWeight: config.costWeight,
+      explore: false,
+      random: this.deps.random ?? Math.random,
+    });
+    withHint(input, hint);
+    const plan = forcedPlan(request.model, [], config.pool, input);
+    plan.decision.latency_ms = elapsed(started);
+    return { plan, input, forced: true };
+  }
+
   async plan(request: ChatCompletionRequest, hint?: { capability?: Capability }): Promise<Routed> {
+    const forced = this.forced(request, hint);
+    if (forced) return forced;
     const started = performance.now();
     const config = this.deps.config();
     const random = this.deps.random ?? Math.random;
-    const forced = !isAutoModel(request.model);
-    const costWeight = forced ? config.costWeight : lambdaFor(request.model, config);
-    const explore = !forced && config.explorationRate > 0 && random() < config.explorationRate;
+    const costWeight = lambdaFor(request.model, config);
+    const explore = config.explorationRate > 0 && random() < config.explorationRate;
     const input = routingInput(request, { costWeight, explore, random });
-    if (hint?.capability && !input.preferred.includes(hint.capability)) {
-      input.preferred = [...input.preferred, hint.capability];
-    }
-
-    if (forced) {
-      const plan = forcedPlan(request.model, [], config.pool, input);
-      plan.decision.latency_ms = elapsed(started);
-      return { plan, input, forced };
-    }
+    withHint(input, hint);
 
     const { candidates, excluded } = buildCandidates(config.pool, input, {
       isCoolingDown: (name) => this.cooldown.isCoolingDown(name),
@@ -134,7 +147,7 @@ export class RoutingService {
       if (m.unavailable && m.enabled !== false)
         plan.decision.alternatives.push({ model: m.name, score: 0, excluded: m.unavailable });
     plan.decision.latency_ms = elapsed(started);
-    return { plan, input, forced };
+    return { plan, input, forced: false };
   }
 
   /** The strategy chain, rebuilt only when the config object changes (a reload). */
@@ -156,6 +169,13 @@ export class RoutingService {
 
 /** The strategies that read the prompt's embedding (the explanation says which view they read). */
 const LEARNING_STRATEGIES = new Set(['learned', 'similarity']);
+
+/** A capability the caller prefers (the orchestrator's specialists) joins the prompt's own. */
+function withHint(input: RouteInput, hint: { capability?: Capability } | undefined): void {
+  if (hint?.capability && !input.preferred.includes(hint.capability)) {
+    input.preferred = [...input.preferred, hint.capability];
+  }
+}
 
 function needsEmbedding(config: ServiceConfig): boolean {
   return config.strategies.includes('learned') || config.strategies.includes('similarity');

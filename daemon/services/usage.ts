@@ -1,14 +1,27 @@
 // Ids, token counts and prices of finished answers.
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { ModelConfig } from '../../shared/config';
 import type { ChatMessage, Usage } from '../../shared/openai';
 import { messageText } from '../core/features';
 
-/** `fugu-` + 24 random hex digits: what feedback and traces refer to. randomUUID draws from a
- * pooled entropy buffer, which keeps this off the hot path's profile. */
+/** Random bytes of one request id (96 bits, as the random part of a UUID's 24 digits kept before). */
+const ID_BYTES = 12;
+const IDS_PER_FILL = 256;
+const idEntropy = Buffer.alloc(ID_BYTES * IDS_PER_FILL);
+let idsLeft = 0;
+
+/**
+ * `fugu-` + 24 random hex digits: what feedback and traces refer to. Drawn from a buffer filled
+ * from the CSPRNG 256 ids at a time and read as hex in one native call (a randomUUID cut into
+ * pieces cost ~8 µs of a request's way to its upstream call).
+ */
 export function newRequestId(): string {
-  const u = randomUUID();
-  return `fugu-${u.slice(0, 8)}${u.slice(9, 13)}${u.slice(24)}`;
+  if (idsLeft === 0) {
+    randomFillSync(idEntropy);
+    idsLeft = IDS_PER_FILL;
+  }
+  const at = --idsLeft * ID_BYTES;
+  return `fugu-${idEntropy.toString('hex', at, at + ID_BYTES)}`;
 }
 
 /** ~4 characters per token: only used when an upstream does not report usage. */

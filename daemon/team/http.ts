@@ -108,7 +108,6 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     );
   }
 
-  const started = new WeakMap<FastifyRequest, number>();
   // The key's in-flight count (and its reservation, if any) is given back when the response closes.
   // 'close' follows 'finish', and it also comes when the client goes away mid-answer (a cancelled
   // stream), which fastify's onResponse never hears of: counting there leaked one in-flight request
@@ -123,57 +122,60 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     else reply.raw.once('close', giveBack);
   };
 
-  app.addHook('onRequest', (request, reply, done) => {
-    started.set(request, performance.now());
-    if (!keys?.active || request.url === '/health' || request.url.startsWith('/health?')) return done();
-    const secret = secretOf(request);
-    const token = deps.token();
-    if (token && secret === token) return done();
-    const key = secret ? keys.lookup(secret) : undefined;
-    if (!key) {
-      void refuse(
-        reply,
-        401,
-        'authentication_error',
-        'invalid_api_key',
-        'Missing, wrong or revoked API key (Authorization: Bearer <key from `fugusashi keys create`>).',
-      );
-      return;
-    }
-    const refuseWith = (refusal: LimitRefusal): void => {
-      void refuse(
-        reply.header('retry-after', String(refusal.retryAfterSeconds)),
-        429,
-        refusal.code === 'insufficient_quota' ? 'insufficient_quota' : 'requests',
-        refusal.code,
-        refusal.message,
-      );
-    };
-    if (request.method === 'POST' && MODEL_CALL.test(request.url) && limiter) {
-      const verdict = limiter.admit(key);
-      if (verdict instanceof Promise) {
-        // Near a budget: the request's cost is reserved in the database first.
-        verdict.then(
-          (result) => {
-            if ('code' in result) return refuseWith(result);
-            holdUntilClosed(reply, key, result);
-            runWithKey(key, done, result);
-          },
-          (err: unknown) => done(err as Error),
+  // Only a daemon with a team database checks keys: in single-user mode every request would pay for
+  // a hook that has nothing to do (the metrics' latency is fastify's own elapsedTime).
+  if (keys) {
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!keys.active || request.url === '/health' || request.url.startsWith('/health?')) return done();
+      const secret = secretOf(request);
+      const token = deps.token();
+      if (token && secret === token) return done();
+      const key = secret ? keys.lookup(secret) : undefined;
+      if (!key) {
+        void refuse(
+          reply,
+          401,
+          'authentication_error',
+          'invalid_api_key',
+          'Missing, wrong or revoked API key (Authorization: Bearer <key from `fugusashi keys create`>).',
         );
         return;
       }
-      if (verdict) return refuseWith(verdict);
-      holdUntilClosed(reply, key);
-    }
-    // The rest of this request (and the store's record of it) knows its key.
-    runWithKey(key, done);
-  });
+      const refuseWith = (refusal: LimitRefusal): void => {
+        void refuse(
+          reply.header('retry-after', String(refusal.retryAfterSeconds)),
+          429,
+          refusal.code === 'insufficient_quota' ? 'insufficient_quota' : 'requests',
+          refusal.code,
+          refusal.message,
+        );
+      };
+      if (request.method === 'POST' && MODEL_CALL.test(request.url) && limiter) {
+        const verdict = limiter.admit(key);
+        if (verdict instanceof Promise) {
+          // Near a budget: the request's cost is reserved in the database first.
+          verdict.then(
+            (result) => {
+              if ('code' in result) return refuseWith(result);
+              holdUntilClosed(reply, key, result);
+              runWithKey(key, done, result);
+            },
+            (err: unknown) => done(err as Error),
+          );
+          return;
+        }
+        if (verdict) return refuseWith(verdict);
+        holdUntilClosed(reply, key);
+      }
+      // The rest of this request (and the store's record of it) knows its key.
+      runWithKey(key, done);
+    });
+  }
 
   app.addHook('onResponse', (request, reply, done) => {
-    const start = started.get(request);
     const route = request.routeOptions.url ?? 'unmatched';
-    if (start !== undefined) metrics.http(request.method, route, reply.statusCode, (performance.now() - start) / 1000);
+    // elapsedTime: from the request's arrival at its route to the response's end (ms).
+    metrics.http(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 

@@ -49,12 +49,19 @@ export class CachedChat implements ChatService {
     private readonly c: CacheDeps,
   ) {}
 
-  async complete(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion> {
+  // Not async: with the cache off (the default) the pipeline's own promise is the answer's, without
+  // a wrapping one whose settling costs the answer extra turns of the microtask queue.
+  complete(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion> {
+    if (!this.enabled()) return this.inner.complete(withoutExtension(request), ctx);
+    return this.completeCached(request, ctx);
+  }
+
+  private async completeCached(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatCompletion> {
     const started = performance.now();
     const clean = withoutExtension(request);
     const config = this.c.deps.config();
     const policy = this.policy(request, clean, ctx, config);
-    if (!policy) return this.inner.complete(clean, ctx);
+    if (!policy) return await this.inner.complete(clean, ctx);
     if (policy.read) {
       const found = await this.lookup(clean, policy, config);
       if (found) {
@@ -76,12 +83,17 @@ export class CachedChat implements ChatService {
     return answer;
   }
 
-  async stream(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream> {
+  stream(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream> {
+    if (!this.enabled()) return this.inner.stream(withoutExtension(request), ctx);
+    return this.streamCached(request, ctx);
+  }
+
+  private async streamCached(request: ChatCompletionRequest, ctx: RunContext): Promise<ChatStream> {
     const started = performance.now();
     const clean = withoutExtension(request);
     const config = this.c.deps.config();
     const policy = this.policy(request, clean, ctx, config);
-    if (!policy) return this.inner.stream(clean, ctx);
+    if (!policy) return await this.inner.stream(clean, ctx);
     if (policy.read) {
       const found = await this.lookup(clean, policy, config);
       if (found) {
@@ -98,6 +110,12 @@ export class CachedChat implements ChatService {
     const opened = await this.inner.stream(clean, ctx);
     if (!policy.write) return opened;
     return { ...opened, chunks: this.tee(opened, policy, clean, started) };
+  }
+
+  /** The cache is on (cache.exact or cache.semantic in the config). */
+  private enabled(): boolean {
+    const settings = this.c.settings();
+    return settings.exact || settings.semantic;
   }
 
   /** Whether and how this request uses the cache; null = not at all. */

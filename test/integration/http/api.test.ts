@@ -133,6 +133,28 @@ describe('safe by default', () => {
   });
 });
 
+describe('metrics without a team database', () => {
+  test('/metrics counts each chat request with its route, status and latency', async () => {
+    assert.equal((await chat('count me', 'model-a')).status, 200);
+    const text = (await raw('GET', '/metrics')).text;
+    const count =
+      /fugusashi_http_requests_total\{method="POST",route="\/v1\/chat\/completions",status="200"\} (\d+)/.exec(text);
+    assert.ok(count && Number(count[1]) >= 1, text);
+    const observed =
+      /fugusashi_http_request_duration_seconds_count\{method="POST",route="\/v1\/chat\/completions"\} (\d+)/.exec(text);
+    assert.ok(observed && Number(observed[1]) >= 1);
+    const sum =
+      /fugusashi_http_request_duration_seconds_sum\{method="POST",route="\/v1\/chat\/completions"\} ([\d.e-]+)/.exec(
+        text,
+      );
+    // In seconds: a chat with a loopback fake takes milliseconds (in ms units the mean would pass 1).
+    assert.ok(
+      sum && Number(sum[1]) > 0 && Number(sum[1]) / Number(observed[1]) < 1,
+      `latencies in seconds: ${sum?.[1]}`,
+    );
+  });
+});
+
 describe('read endpoints and dry-run routing', () => {
   test('models list has the pool and auto modes', async () => {
     const res = await raw('GET', '/v1/models');
