@@ -21,6 +21,7 @@ import type {
   ModelListEntry,
   RoutingDecision,
 } from '../../shared/openai';
+import type { PollableIterable } from '../providers/pollable';
 import type { RunContext } from './ports';
 
 /** A streamed answer whose first upstream chunk has already arrived (so fallback is settled). */
@@ -37,7 +38,7 @@ export interface ChatStream {
    * answering from then on. A door that named the decision and model at the start names the last
    * such decision at the end (`laterDecision`).
    */
-  chunks: AsyncIterable<ChatCompletionChunk>;
+  chunks: PollableIterable<ChatCompletionChunk>;
 }
 
 /** The routing decision a chunk carries when it differs from the one the stream started with. */

@@ -7,6 +7,7 @@ import {
   type ChatCompletionChunk,
   type ChatCompletionRequest,
 } from '../../../shared/openai';
+import { forEachItem, STOP } from '../../providers/pollable';
 import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
 import { ClientDisconnect } from '../client-disconnect';
@@ -93,17 +94,17 @@ export async function sendSse<T>(
   const res = startStreamedAnswer(reply, stream);
   try {
     let answerStarted = false;
-    for await (const chunk of stream.chunks) {
-      if (res.destroyed) break;
+    await forEachItem(stream.chunks, (chunk) => {
+      if (res.destroyed) return STOP;
       const out = translate(chunk);
-      if (out == null) continue;
+      if (out == null) return;
       const pending = writeEvent(res, JSON.stringify(out));
       if (!answerStarted && carries(out)) {
         answerStarted = true;
         sendHeldWrites(res);
       }
-      if (pending) await pending;
-    }
+      return pending;
+    });
     if (!res.destroyed) res.end('data: [DONE]\n\n');
   } catch (err) {
     // The upstream failed after bytes went out: no fallback possible, tell the client in-band.

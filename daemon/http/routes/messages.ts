@@ -1,6 +1,7 @@
 // POST /v1/messages (Anthropic Messages API) and POST /v1/messages/count_tokens: a second door onto the
 // same chat service, so Claude Code and the Anthropic SDKs (ANTHROPIC_BASE_URL=http://127.0.0.1:6060)
 // are routed across any pool. Errors, including the guard's 401/403, leave in Anthropic's format.
+import { forEachItem, STOP } from '../../providers/pollable';
 import type { FastifyPluginCallback } from 'fastify';
 import {
   CountTokensRequestSchema,
@@ -102,8 +103,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       const events: AnthropicStreamEventOut[] = [translator.start()];
       try {
         let answerStarted = false;
-        for await (const chunk of stream.chunks) {
-          if (res.destroyed) break;
+        await forEachItem(stream.chunks, (chunk) => {
+          if (res.destroyed) return STOP;
           const later = laterDecision(stream, chunk);
           if (later) translator.decided(annotate(later, body.model, note));
           translator.push(chunk, events);
@@ -114,8 +115,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
             sendHeldWrites(res);
           }
           events.length = 0;
-          if (pending) await pending;
-        }
+          return pending;
+        });
         translator.end(events);
         if (!res.destroyed) {
           void writeNamedEvents(res, events);
