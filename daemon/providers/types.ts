@@ -3,7 +3,6 @@
 import type { ModelConfig, ProviderKind } from '../../shared/config';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../shared/openai';
 import type { VscodeLmChatParams, VscodeLmPiece } from '../../shared/protocol';
-import type { PollableIterable } from './pollable';
 
 /**
  * What a request's cancellation is read through: an AbortSignal has it, and so has the HTTP door's
@@ -34,16 +33,12 @@ export interface ProviderCallOptions {
 export interface LlmProvider {
   readonly kind: string;
   chat(model: ModelConfig, request: ChatCompletionRequest, options: ProviderCallOptions): Promise<ChatCompletion>;
-  /**
-   * Chunks in OpenAI's chunk shape; the last chunk carries usage when the upstream reports it. An
-   * async generator does; an adapter on the hot path also offers poll() (./pollable.ts), so chunks
-   * that arrived together reach the client without a promise per layer.
-   */
+  /** Chunks in OpenAI's chunk shape; the last chunk carries usage when the upstream reports it. */
   chatStream(
     model: ModelConfig,
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
-  ): PollableIterable<ChatCompletionChunk>;
+  ): AsyncIterable<ChatCompletionChunk>;
   /** Installed/available upstream model ids (Ollama's tags, OpenAI's /models). */
   listModels?(apiBase: string | undefined, apiKey: string | undefined, options: ProviderCallOptions): Promise<string[]>;
 }

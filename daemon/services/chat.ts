@@ -1,7 +1,13 @@
 // Chat: route, call with fallback, price, record once when the request ends, tell live listeners.
 import type { DecisionRow } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, RoutingDecision } from '../../shared/openai';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  RoutingDecision,
+  Usage,
+} from '../../shared/openai';
 import { routingInput } from '../core/features';
 import type { RequestRecord } from '../core/ports';
 import type { OrchestratorRunOptions, ServiceDeps } from './deps';
@@ -13,9 +19,8 @@ import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { AsyncQueue } from './async-queue';
 import { NO_TEAM_WORK, RequestOutcome, type TeamWork } from './outcome';
-import type { OpenedStream, Upstreams } from './upstream';
-import { StreamRelay } from './stream-relay';
-import { newRequestId, priceAnswer, settleUsage } from './usage';
+import { CANCELLED_ATTEMPT, describe, type OpenedStream, type Upstreams } from './upstream';
+import { isUsage, newRequestId, normaliseUsage, priceAnswer, settleUsage } from './usage';
 import { choicesAsChunks, completeChoices, toAsync } from './choices';
 
 const PREVIEW_CHARS = 200;
@@ -166,15 +171,97 @@ export class Chat implements ChatService {
     return new RequestOutcome((record, forced) => this.save(record, forced), id, request, ctx, routed, started);
   }
 
-  /** The opened stream as the client's chunks, recorded when it ends (stream-relay.ts). */
-  private relay(
+  /** Re-labels upstream chunks as the daemon's, collects text and usage, records at the end. */
+  private async *relay(
     request: ChatCompletionRequest,
     ctx: RunContext,
     routed: Routed,
     outcome: RequestOutcome,
     opened: OpenedStream,
-  ): StreamRelay {
-    return new StreamRelay(this.upstreams, request, ctx, routed.plan.decision, outcome, opened);
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const id = outcome.id;
+    const created = Math.floor(Date.now() / 1000);
+    const model = opened.config.name;
+    const wantUsage = request.stream_options?.include_usage === true;
+    let text = '';
+    let usage: Usage | null = null;
+    let first = true;
+    let error: unknown = null;
+    let finished = false;
+    const relabel = (chunk: ChatCompletionChunk): ChatCompletionChunk | null => {
+      if (isUsage(chunk.usage)) usage = normaliseUsage(chunk.usage);
+      const content = chunk.choices[0]?.delta.content;
+      if (content) text += content;
+      // A usage-only chunk is re-sent at the end (or dropped if the client did not ask for usage).
+      if (chunk.choices.length === 0 && !chunk.orchestration) return null;
+      // Without its usage (`delete` would turn the copy into a slow dictionary-mode object, which
+      // costs more to serialise; most chunks have no usage key at all).
+      let out: ChatCompletionChunk;
+      if ('usage' in chunk) {
+        const { usage: _sentAtTheEnd, ...rest } = chunk;
+        out = { ...rest, id, created, model };
+      } else out = { ...chunk, id, created, model };
+      if (first) {
+        out.routing_decision = routed.plan.decision;
+        first = false;
+      }
+      return out;
+    };
+    try {
+      if (opened.first) {
+        const out = relabel(opened.first);
+        if (out) yield out;
+      }
+      for (;;) {
+        const next = await opened.rest.next();
+        if (next.done) break;
+        const out = relabel(next.value);
+        if (out) yield out;
+      }
+      const finalUsage: Usage = settleUsage(usage, request.messages, text);
+      usage = finalUsage;
+      if (first) {
+        // The upstream sent no content chunk at all: still give the client the decision.
+        yield {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }],
+          routing_decision: routed.plan.decision,
+        };
+      }
+      if (wantUsage) yield { id, object: 'chat.completion.chunk', created, model, choices: [], usage: finalUsage };
+      finished = true;
+    } catch (err) {
+      error = ctx.signal.aborted ? new FugusashiError('Cancelled', 'The request was cancelled by the client.') : err;
+      this.upstreams.streamFailed(opened, err);
+      throw error instanceof FugusashiError
+        ? error
+        : new FugusashiError('UpstreamFailed', `${model} failed mid-stream: ${describe(err)}`);
+    } finally {
+      if (!finished && error === null) {
+        // The consumer stopped reading (client went away): stop the upstream too.
+        error = new FugusashiError('Cancelled', 'The client disconnected during the stream.');
+        opened.attempt.status = 'error';
+        opened.attempt.error = CANCELLED_ATTEMPT;
+        void opened.rest.return?.();
+      }
+      this.upstreams.streamDone(opened);
+      const answer = { config: opened.config, text, ...priceAnswer(opened.config, usage, request.messages, text) };
+      const kept = error === null ? outcome.answered(answer) : outcome.failed(error, answer);
+      // A completed stream whose record was lost says so in a last chunk, before [DONE].
+      if (finished && !kept) {
+        yield {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [],
+          routing_decision: { ...routed.plan.decision, record_kept: false },
+        };
+      }
+    }
   }
 
   /**

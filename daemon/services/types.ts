@@ -21,7 +21,6 @@ import type {
   ModelListEntry,
   RoutingDecision,
 } from '../../shared/openai';
-import type { PollableIterable } from '../providers/pollable';
 import type { RunContext } from './ports';
 
 /** A streamed answer whose first upstream chunk has already arrived (so fallback is settled). */
@@ -38,7 +37,7 @@ export interface ChatStream {
    * answering from then on. A door that named the decision and model at the start names the last
    * such decision at the end (`laterDecision`).
    */
-  chunks: PollableIterable<ChatCompletionChunk>;
+  chunks: AsyncIterable<ChatCompletionChunk>;
 }
 
 /** The routing decision a chunk carries when it differs from the one the stream started with. */

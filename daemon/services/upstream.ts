@@ -12,7 +12,6 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import { headerSecrets, redactSecrets } from '../config/redact';
 import { UNPROVEN_IN_FLIGHT, type CooldownTracker } from '../core/cooldown';
 import { UpstreamStatusError } from '../providers/transport/errors';
-import { NOT_YET, poll, type Pollable } from '../providers/pollable';
 import { ProviderError, type CancelSignal, type LlmProvider, type ProviderCallOptions } from '../providers/types';
 import type { ServiceDeps } from './deps';
 import { withinOutputLimit } from './output-limit';
@@ -20,8 +19,7 @@ import { withinOutputLimit } from './output-limit';
 export interface OpenedStream {
   config: ModelConfig;
   first: ChatCompletionChunk | undefined;
-  /** The chunks after `first`; poll() hands over those already received without a promise. */
-  rest: Pollable<ChatCompletionChunk> & { poll(): ChatCompletionChunk | typeof NOT_YET };
+  rest: AsyncIterator<ChatCompletionChunk>;
   /** The attempt in progress (finished by the caller when the stream ends). */
   attempt: AttemptRecord;
   startedAt: number;
@@ -108,16 +106,11 @@ export class Upstreams {
       const held: ChatCompletionChunk[] = [];
       try {
         while (held.length < MAX_HELD_CHUNKS) {
-          // Chunks that came with the first ones are taken without a promise (poll).
-          let chunk = poll(it);
-          if (chunk === NOT_YET) {
-            const next = await it.next();
-            attempt.first_byte_ms ??= ms(started);
-            if (next.done) return { held, it, ended: true };
-            chunk = next.value;
-          }
-          held.push(chunk);
-          if (carriesAnswer(chunk)) break;
+          const next = await it.next();
+          attempt.first_byte_ms ??= ms(started);
+          if (next.done) return { held, it, ended: true };
+          held.push(next.value);
+          if (carriesAnswer(next.value)) break;
         }
         return { held, it, ended: false };
       } catch (err) {
@@ -314,32 +307,19 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 /**
  * The held chunks after the first, then the rest of the upstream stream; errors come out redacted.
  * A plain iterator rather than an async generator: a generator layer costs a promise and a
- * resumption per chunk on the streaming path, and poll() passes the upstream's buffered chunks on
- * without any.
+ * resumption per chunk on the streaming path.
  */
-class Remainder implements Pollable<ChatCompletionChunk> {
+class Remainder implements AsyncIterator<ChatCompletionChunk> {
   private index = 1;
   private closed = false;
 
   constructor(
     private readonly held: readonly ChatCompletionChunk[],
-    private readonly it: Pollable<ChatCompletionChunk>,
+    private readonly it: AsyncIterator<ChatCompletionChunk>,
     /** The upstream stream ended while its first chunks were read. */
     private readonly ended: boolean,
     private readonly sanitize: (err: unknown) => unknown,
   ) {}
-
-  poll(): ChatCompletionChunk | typeof NOT_YET {
-    if (this.closed) return NOT_YET;
-    if (this.index < this.held.length) return this.held[this.index++]!;
-    if (this.ended) return NOT_YET;
-    try {
-      return poll(this.it);
-    } catch (err) {
-      this.closed = true;
-      throw this.sanitize(err);
-    }
-  }
 
   next(): Promise<IteratorResult<ChatCompletionChunk>> {
     if (this.closed) return Promise.resolve(DONE);
@@ -362,7 +342,7 @@ class Remainder implements Pollable<ChatCompletionChunk> {
   }
 
   /** The consumer stopped early (client gone): close the upstream stream too. */
-  async return(_value?: unknown): Promise<IteratorResult<ChatCompletionChunk>> {
+  async return(): Promise<IteratorResult<ChatCompletionChunk>> {
     if (!this.closed) {
       this.closed = true;
       if (!this.ended) await this.it.return?.(undefined)?.catch(() => undefined);

@@ -7,7 +7,6 @@ import {
   type ChatCompletionChunk,
   type ChatCompletionRequest,
 } from '../../../shared/openai';
-import { forEachItem, STOP } from '../../providers/pollable';
 import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
 import { ClientDisconnect } from '../client-disconnect';
@@ -94,17 +93,17 @@ export async function sendSse<T>(
   const res = startStreamedAnswer(reply, stream);
   try {
     let answerStarted = false;
-    await forEachItem(stream.chunks, (chunk) => {
-      if (res.destroyed) return STOP;
+    for await (const chunk of stream.chunks) {
+      if (res.destroyed) break;
       const out = translate(chunk);
-      if (out == null) return;
+      if (out == null) continue;
       const pending = writeEvent(res, JSON.stringify(out));
       if (!answerStarted && carries(out)) {
         answerStarted = true;
         sendHeldWrites(res);
       }
-      return pending;
-    });
+      if (pending) await pending;
+    }
     if (!res.destroyed) res.end('data: [DONE]\n\n');
   } catch (err) {
     // The upstream failed after bytes went out: no fallback possible, tell the client in-band.

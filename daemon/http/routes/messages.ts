@@ -1,7 +1,6 @@
 // POST /v1/messages (Anthropic Messages API) and POST /v1/messages/count_tokens: a second door onto the
 // same chat service, so Claude Code and the Anthropic SDKs (ANTHROPIC_BASE_URL=http://127.0.0.1:6060)
 // are routed across any pool. Errors, including the guard's 401/403, leave in Anthropic's format.
-import { forEachItem, STOP } from '../../providers/pollable';
 import type { FastifyPluginCallback } from 'fastify';
 import {
   CountTokensRequestSchema,
@@ -103,8 +102,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       const events: AnthropicStreamEventOut[] = [translator.start()];
       try {
         let answerStarted = false;
-        await forEachItem(stream.chunks, (chunk) => {
-          if (res.destroyed) return STOP;
+        for await (const chunk of stream.chunks) {
+          if (res.destroyed) break;
           const later = laterDecision(stream, chunk);
           if (later) translator.decided(annotate(later, body.model, note));
           translator.push(chunk, events);
@@ -115,8 +114,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
             sendHeldWrites(res);
           }
           events.length = 0;
-          return pending;
-        });
+          if (pending) await pending;
+        }
         translator.end(events);
         if (!res.destroyed) {
           void writeNamedEvents(res, events);

@@ -1,7 +1,6 @@
 // POST /v1/responses (OpenAI Responses API), GET/DELETE /v1/responses/{id}: a door onto the same chat
 // service for clients that speak Responses (the Vercel AI SDK's default openai provider, LangChain's
 // useResponsesApi, client.responses). Errors use OpenAI's JSON, as on /v1/chat/completions.
-import { forEachItem, STOP } from '../../providers/pollable';
 import type { FastifyPluginCallback } from 'fastify';
 import { FugusashiError } from '../../../shared/errors';
 import { ResponsesRequestSchema, type ResponseStreamEvent, type ResponsesRequest } from '../../../shared/responses';
@@ -50,8 +49,8 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
       translator.start(events);
       try {
         let answerStarted = false;
-        await forEachItem(stream.chunks, (chunk) => {
-          if (res.destroyed) return STOP;
+        for await (const chunk of stream.chunks) {
+          if (res.destroyed) break;
           const later = laterDecision(stream, chunk);
           if (later) translator.decided(chunk.model, later);
           translator.push(chunk, events);
@@ -62,8 +61,8 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
             sendHeldWrites(res);
           }
           events.length = 0;
-          return pending;
-        });
+          if (pending) await pending;
+        }
         if (!res.destroyed) {
           const response = translator.end(events);
           if (keep) store.put(response, turn, inputItemsOf(body.input));

@@ -4,15 +4,24 @@
 import type { ModelConfig } from '../../../shared/config';
 import type {
   ChatCompletion,
+  ChatCompletionChunk,
   ChatCompletionRequest,
   ChatMessage,
   ChatMessageWithThinking,
 } from '../../../shared/openai';
-import type { LlmProvider, ProviderCallOptions } from '../types';
-import { malformedError } from '../transport/errors';
-import { requestJson, toWireHeaders, type UpstreamRequest } from '../transport/http';
-import { trimSlash } from '../transport/openai-shapes';
-import { OpenAIChunkStream } from './stream';
+import { ProviderError, type LlmProvider, type ProviderCallOptions } from '../types';
+import { malformedError, streamEndedEarly } from '../transport/errors';
+import {
+  ensureOk,
+  readText,
+  requestJson,
+  sendRequest,
+  succeeded,
+  toWireHeaders,
+  type UpstreamRequest,
+} from '../transport/http';
+import { deltaChunk, trimSlash, usageChunk } from '../transport/openai-shapes';
+import { SseParser, type SseEvent } from '../transport/sse';
 import { moveToolImagesToUserTurn } from './tool-images';
 
 export const OPENAI_DEFAULT_BASE = 'https://api.openai.com/v1';
@@ -143,6 +152,16 @@ function chatRequest(
   };
 }
 
+function* completionAsChunks(c: ChatCompletion): Generator<ChatCompletionChunk> {
+  const header = { id: c.id, created: c.created, model: c.model };
+  const choice = c.choices[0];
+  yield deltaChunk(header, { role: 'assistant', content: choice?.message.content ?? '' });
+  const calls = choice?.message.tool_calls;
+  if (calls?.length) yield deltaChunk(header, { tool_calls: calls.map((t, index) => ({ index, ...t })) });
+  yield deltaChunk(header, {}, choice?.finish_reason ?? 'stop');
+  if (c.usage) yield usageChunk(header, c.usage);
+}
+
 export class OpenAICompatibleProvider implements LlmProvider {
   readonly kind = 'openai';
 
@@ -157,8 +176,77 @@ export class OpenAICompatibleProvider implements LlmProvider {
     return completion;
   }
 
-  chatStream(model: ModelConfig, request: ChatCompletionRequest, options: ProviderCallOptions): OpenAIChunkStream {
-    return new OpenAIChunkStream(PROVIDER, () => chatRequest(model, request, true, options));
+  async *chatStream(
+    model: ModelConfig,
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const res = await sendRequest(chatRequest(model, request, true, options));
+    let complete = false;
+    try {
+      // (Checked before calling: an async call that has nothing to do still costs a turn of the
+      // microtask queue on the way to the first chunk.)
+      if (!succeeded(res)) await ensureOk(res, PROVIDER);
+      if (String(res.headers['content-type']).startsWith('application/json')) {
+        // Some servers ignore `stream: true` and answer with one JSON completion: replay it as chunks.
+        let completion: ChatCompletion | undefined;
+        try {
+          completion = JSON.parse(await readText(res, PROVIDER)) as ChatCompletion;
+        } catch (err) {
+          if (err instanceof ProviderError) throw err;
+        }
+        if (!completion || !Array.isArray(completion.choices)) {
+          throw malformedError(PROVIDER, 'completion (no choices)');
+        }
+        complete = true;
+        yield* completionAsChunks(completion);
+        return;
+      }
+      let sawFinish = false;
+      // Body chunks parsed in this loop (no generator layer per event: this is the streaming hot path).
+      const parser = new SseParser();
+      const events: SseEvent[] = [];
+      for (let ended = false; !ended;) {
+        const next = await res.body.next();
+        if (next.done) {
+          parser.end(events);
+          ended = true;
+        } else parser.push(next.value, events);
+        for (let i = 0; i < events.length; i++) {
+          const data = events[i]!.data;
+          if (data === '[DONE]') {
+            complete = true;
+            return;
+          }
+          let chunk: ChatCompletionChunk & { error?: { message?: string; type?: string; code?: unknown } };
+          try {
+            chunk = JSON.parse(data) as typeof chunk;
+          } catch {
+            throw new ProviderError(`${PROVIDER} upstream sent a malformed stream event`, 'stream', undefined, false);
+          }
+          // OpenAI, vLLM and LiteLLM report failures after the stream started as `data: {"error": …}`.
+          if (chunk.error) {
+            const message = chunk.error.message ?? JSON.stringify(chunk.error);
+            throw new ProviderError(
+              `${PROVIDER} upstream stream error: ${message}`,
+              'stream',
+              undefined,
+              false,
+              message,
+            );
+          }
+          if (chunk.choices?.some((c) => c.finish_reason)) sawFinish = true;
+          yield chunk;
+        }
+        events.length = 0;
+      }
+      // Servers that omit [DONE] still end cleanly after a finish_reason; anything else was cut off.
+      if (!sawFinish) throw streamEndedEarly(PROVIDER);
+      complete = true;
+    } finally {
+      if (complete) await res.drain();
+      else res.close();
+    }
   }
 
   async listModels(

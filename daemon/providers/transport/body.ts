@@ -3,7 +3,6 @@
 // layer costs an extra promise and resumption per chunk, and the idle timer is only armed when the
 // reader really has to wait for the upstream (a whole JSON answer or the first events of a stream
 // are usually here already, so the hot path sets no timer at all).
-import { NOT_YET, type Pollable } from '../pollable';
 import { END, type ChunkQueue } from './chunks';
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -19,7 +18,7 @@ export interface BodyEvents {
   onEnd: () => void;
 }
 
-export class UpstreamBody implements AsyncIterableIterator<Buffer>, Pollable<Buffer> {
+export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   private done = false;
 
   constructor(
@@ -30,24 +29,6 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer>, Pollable<Buf
 
   [Symbol.asyncIterator](): this {
     return this;
-  }
-
-  /** A chunk that is already here, else NOT_YET (then next() waits for one, or reports the end). */
-  poll(): Buffer | typeof NOT_YET {
-    if (this.done) return NOT_YET;
-    const first = this.first;
-    if (first) {
-      this.first = undefined;
-      return first;
-    }
-    let ready: Buffer | typeof END | undefined;
-    try {
-      ready = this.queue.poll();
-    } catch (err) {
-      this.done = true;
-      throw this.events.mapError(err);
-    }
-    return ready === END || ready === undefined ? NOT_YET : ready;
   }
 
   next(): Promise<IteratorResult<Buffer>> {

@@ -8,7 +8,6 @@ import type http from 'node:http';
 import type { Dispatcher } from 'undici';
 import Pool from 'undici/lib/dispatcher/pool';
 import { headerSecrets, redactSecrets } from '../../config/redact';
-import type { Pollable } from '../pollable';
 import { ProviderError, type ProviderCallOptions } from '../types';
 import { UpstreamBody } from './body';
 import { ChunkQueue, END } from './chunks';
@@ -40,11 +39,8 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
-  /**
-   * Body chunks (the first is already read); poll() hands over those already received without a
-   * promise. Errors are ProviderError (phase 'stream' or 'aborted').
-   */
-  body: AsyncIterableIterator<Buffer> & { poll: NonNullable<Pollable<Buffer>['poll']> };
+  /** Body chunks (the first is already read). Errors are ProviderError (phase 'stream' or 'aborted'). */
+  body: AsyncIterableIterator<Buffer>;
   /**
    * Done with this response after a failure or an early stop: destroys the connection unless the body
    * was read to the end (the upstream sees the socket close and stops generating). Idempotent.
