@@ -1,5 +1,6 @@
 // Chat: route, call with fallback, price, record once when the request ends, tell live listeners.
 import type { DecisionRow } from '../../shared/api';
+import { asciiJson } from '../../shared/ascii-json';
 import { FugusashiError } from '../../shared/errors';
 import type {
   ChatCompletion,
@@ -90,7 +91,8 @@ export class Chat implements ChatService {
     const routed = await this.routing.plan(request);
     const escalation = this.escalation(request, routed);
     if (escalation) return this.streamOrchestrated(id, request, ctx, started, { reason: escalation, routed });
-    return this.streamRouted(id, request, ctx, routed, started);
+    // (Awaited: an async function that returns a promise resolves a turn of the microtask queue later.)
+    return await this.streamRouted(id, request, ctx, routed, started);
   }
 
   /** The routed model's stream (with fallback along the plan), named after the model that answers. */
@@ -103,10 +105,14 @@ export class Chat implements ChatService {
     /** What an escalated team did before its budget stopped it (the record counts it). */
     teamWork = NO_TEAM_WORK,
   ): Promise<ChatStream> {
-    const { opened, outcome } = await this.openRouted(id, request, ctx, routed, started, teamWork);
+    const opening = this.openRouted(id, request, ctx, routed, started, teamWork);
+    // The request is on its way to the upstream: what the doors will need is made while it works.
+    const decisionJson = asciiJson(routed.plan.decision);
+    const { opened, outcome } = await opening;
     return {
       id,
       decision: routed.plan.decision,
+      decisionJson,
       answeredBy: opened.config.name,
       chunks: this.relay(request, ctx, routed, outcome, opened),
     };
