@@ -1,16 +1,8 @@
 // Server-Sent Events helpers shared by the chat stream and the live-events feed.
 import type { ServerResponse } from 'node:http';
 
-/** Header values must be ASCII: escape everything else the way JSON does, so JSON.parse reads it back. */
-export function asciiJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  // Most decisions are plain ASCII already: skip the replace pass then (this runs on every request).
-  if (!NON_ASCII.test(json)) return json;
-  return json.replace(NON_ASCII_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-const NON_ASCII = /[\u007f-\uffff]/;
-const NON_ASCII_ALL = /[\u007f-\uffff]/g;
+/** Header values must be ASCII (the routing decision's header): see shared/ascii-json.ts. */
+export { asciiJson } from '../../shared/ascii-json';
 
 // No `connection` header: Node sets keep-alive or close from the request. Forcing keep-alive held a
 // client that asked for `Connection: close` until the keep-alive timeout (65 s) after [DONE].

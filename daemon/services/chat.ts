@@ -1,5 +1,6 @@
 // Chat: route, call with fallback, price, record once when the request ends, tell live listeners.
 import type { DecisionRow } from '../../shared/api';
+import { asciiJson } from '../../shared/ascii-json';
 import { FugusashiError } from '../../shared/errors';
 import type {
   ChatCompletion,
@@ -105,10 +106,14 @@ export class Chat implements ChatService {
     /** What an escalated team did before its budget stopped it (the record counts it). */
     teamWork = NO_TEAM_WORK,
   ): Promise<ChatStream> {
-    const { opened, outcome } = await this.openRouted(id, request, ctx, routed, started, teamWork);
+    const opening = this.openRouted(id, request, ctx, routed, started, teamWork);
+    // The request is on its way to the upstream: what the doors will need is made while it works.
+    const decisionJson = asciiJson(routed.plan.decision);
+    const { opened, outcome } = await opening;
     return {
       id,
       decision: routed.plan.decision,
+      decisionJson,
       answeredBy: opened.config.name,
       chunks: this.relay(request, ctx, routed, outcome, opened),
     };

@@ -30,6 +30,11 @@ export interface ChatStream {
   /** The pool model that is answering (differs from decision.model after a fallback). */
   answeredBy: string;
   /**
+   * `decision` as ASCII-only JSON (shared/ascii-json.ts) for the doors' routing header, when it was
+   * made while the upstream was working on the answer (so not on the way to the first byte).
+   */
+  decisionJson?: string;
+  /**
    * OpenAI chunks with the daemon's id; the first carries routing_decision (this `decision`). Ends
    * after usage. A later chunk carries a routing_decision other than `decision` when the decision
    * changed after the stream started (an escalated team its budget stopped, now answered by the

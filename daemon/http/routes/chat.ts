@@ -82,7 +82,7 @@ export function startStreamedAnswer(reply: FastifyReply, stream: ChatStream): Se
   reply.hijack();
   writeSseHead(res, [
     ROUTING_HEADER,
-    asciiJson(stream.decision),
+    stream.decisionJson ?? asciiJson(stream.decision),
     'x-fugusashi-model',
     stream.answeredBy,
     'x-request-id',

@@ -87,7 +87,7 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       reply.hijack();
       writeSseHead(res, [
         ROUTING_HEADER,
-        asciiJson(decision),
+        (decision === stream.decision && stream.decisionJson) || asciiJson(decision),
         'x-fugusashi-model',
         stream.answeredBy,
         'request-id',

@@ -181,6 +181,8 @@ export class OpenAICompatibleProvider implements LlmProvider {
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
   ): AsyncGenerator<ChatCompletionChunk> {
+    // Made before the request goes out: building it is then not on the way to the first chunk.
+    const parser = new SseParser();
     const res = await sendRequest(chatRequest(model, request, true, options));
     let complete = false;
     try {
@@ -204,7 +206,6 @@ export class OpenAICompatibleProvider implements LlmProvider {
       }
       let sawFinish = false;
       // Body chunks parsed in this loop (no generator layer per event: this is the streaming hot path).
-      const parser = new SseParser();
       const events: SseEvent[] = [];
       for (let ended = false; !ended;) {
         const next = await res.body.next();

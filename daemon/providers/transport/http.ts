@@ -57,15 +57,8 @@ export interface UpstreamResponse {
 }
 
 /** Sends a request. Rejects with ProviderError (connect, first_byte, aborted). Any status resolves. */
-export async function sendRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
-  try {
-    return await attempt(req);
-  } catch (err) {
-    // A keep-alive socket the server closed while idle fails at once with ECONNRESET/EPIPE; Node's
-    // docs recommend one retry on a fresh socket. The body is a string, so resending is free.
-    if (err instanceof StaleSocketError) return attempt(req);
-    throw err;
-  }
+export function sendRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
+  return attempt(req, true);
 }
 
 class StaleSocketError extends Error {}
@@ -157,7 +150,14 @@ function staleSocket(err: Error & { code?: string; socket?: { bytesRead?: number
   return err.code !== undefined && STALE_CODES.has(err.code) && (err.socket?.bytesRead ?? 0) > 0;
 }
 
-function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
+/**
+ * One try of the request. A keep-alive socket the server closed while idle fails at once with
+ * ECONNRESET/EPIPE; Node's docs recommend one retry on a fresh socket (the body is a string, so
+ * resending is free): with `retryStale`, that failure is answered by a second try. (Retried here
+ * rather than by a wrapper that awaits this one: that cost every request a turn of the microtask
+ * queue on the way to its first byte.)
+ */
+function attempt(r: UpstreamRequest, retryStale: boolean): Promise<UpstreamResponse> {
   const { signal, connectTimeoutMs, firstByteTimeoutMs } = r.options;
   const idleMs = r.options.idleTimeoutMs ?? firstByteTimeoutMs;
   if (signal.aborted) return Promise.reject(abortedError(r.provider));
@@ -287,7 +287,12 @@ function attempt(r: UpstreamRequest): Promise<UpstreamResponse> {
             new ProviderError(`${r.provider}: invalid upstream request: ${err.message}`, 'connect', undefined, false),
           );
         }
-        if (controller && status === 0 && staleSocket(err)) return settleError(new StaleSocketError(err.message));
+        if (controller && status === 0 && staleSocket(err)) {
+          if (!retryStale) return settleError(new StaleSocketError(err.message));
+          settled = true;
+          release();
+          return resolve(attempt(r, false));
+        }
         settleError(networkError(r.provider, err, controller !== undefined));
       },
     };
