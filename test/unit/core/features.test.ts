@@ -119,3 +119,14 @@ test("max_tokens is a ceiling, not the answer's length: Claude Code's 32k does n
   // A lower ceiling still bounds the forecast (and so the expected cost).
   assert.equal(input({ prompt: 'Write an essay about rivers', max_tokens: 50 }).features.expectedOutputTokens, 50);
 });
+
+void test('code lines after blank lines are still found; text of blank lines or one long word is not code', () => {
+  // The anchored patterns' indentation no longer runs across line breaks (it made blank-line text
+  // quadratic to scan); the verdicts stay those of a `\s*` that does.
+  assert.equal(detectCode('Fix this:\n\n \r\n    def area(self):\n'), true);
+  assert.equal(detectCode('\n\t\n  import { x } from "y"'), true);
+  assert.equal(detectCode('\u00a0print(x);'), true);
+  assert.equal(detectCode(' \n'.repeat(3000)), false);
+  assert.equal(detectCode(`public ${'a'.repeat(5990)}`), false);
+  assert.equal(detectCode('public static List<String> names(int n) {'), true);
+});
