@@ -153,6 +153,16 @@ describe('metrics without a team database', () => {
       `latencies in seconds: ${sum?.[1]}`,
     );
   });
+
+  test('/metrics counts a request the guard refused (a cross-site POST: 403), which is what an error-rate alert needs', async () => {
+    const refused = await raw('POST', '/v1/feedback/retrain', '{}', { 'sec-fetch-site': 'cross-site' });
+    assert.equal(refused.status, 403);
+    const text = (await raw('GET', '/metrics')).text;
+    assert.match(
+      text,
+      /fugusashi_http_requests_total\{method="POST",route="\/v1\/feedback\/retrain",status="403"\} [1-9]/,
+    );
+  });
 });
 
 describe('read endpoints and dry-run routing', () => {
