@@ -37,34 +37,22 @@ function fixture() {
   return { dir, file, priorData, prompts };
 }
 
-void test('--prior-in-domain trains each test fold its own prior on the other files and the training folds only', async () => {
-  const { file, priorData, prompts } = fixture();
+/** A `--prior-in-domain` run of the CLI (one fit per prior) and its JSON report. */
+async function inDomainReport(file: string, priorData: string, mode: string[]): Promise<BenchmarkResult['report']> {
   const stdout = sink();
   const stderr = sink();
+  const args = [file, ...mode, '--prior-in-domain', '--prior-data', priorData, '--prior-members', '1'];
   const code = await benchmarkCommand(
-    [
-      file,
-      '--folds',
-      '5',
-      '--eval-folds',
-      '1,2',
-      '--prior-in-domain',
-      '--prior-data',
-      priorData,
-      '--prior-members',
-      '1',
-      '--strong',
-      SAMPLE_STRONG,
-      '--weak',
-      SAMPLE_WEAK,
-      '--json',
-      '--cache-dir',
-      sharedCache,
-    ],
+    [...args, '--strong', SAMPLE_STRONG, '--weak', SAMPLE_WEAK, '--json', '--cache-dir', sharedCache],
     { stdout, stderr },
   );
   assert.equal(code, 0, stderr.text());
-  const report = JSON.parse(stdout.text()) as BenchmarkResult['report'];
+  return JSON.parse(stdout.text()) as BenchmarkResult['report'];
+}
+
+void test('--prior-in-domain trains each test fold its own prior on the other files and the training folds only', async () => {
+  const { file, priorData, prompts } = fixture();
+  const report = await inDomainReport(file, priorData, ['--folds', '5', '--eval-folds', '1,2']);
   assert.equal(report.mode, 'folds');
   const inFold = (f: number) => prompts.filter((p) => foldOf(p, 5) === f).length;
   assert.equal(report.rows, inFold(1) + inFold(2));
@@ -99,31 +87,7 @@ void test('--prior-in-domain without --prior-data is refused with the usage', as
 
 void test('--online --prior-in-domain: the prior never sees the holdout or the stream of ratings, which is the next two folds', async () => {
   const { file, priorData, prompts } = fixture();
-  const stdout = sink();
-  const stderr = sink();
-  const code = await benchmarkCommand(
-    [
-      file,
-      '--online',
-      '--holdout-fold',
-      '3',
-      '--prior-in-domain',
-      '--prior-data',
-      priorData,
-      '--prior-members',
-      '1',
-      '--strong',
-      SAMPLE_STRONG,
-      '--weak',
-      SAMPLE_WEAK,
-      '--json',
-      '--cache-dir',
-      sharedCache,
-    ],
-    { stdout, stderr },
-  );
-  assert.equal(code, 0, stderr.text());
-  const report = JSON.parse(stdout.text()) as BenchmarkResult['report'];
+  const report = await inDomainReport(file, priorData, ['--online', '--holdout-fold', '3']);
   assert.equal(report.mode, 'online');
   const inFold = (f: number) => prompts.filter((p) => foldOf(p, 5) === f).length;
   assert.equal(report.rows, inFold(3));
