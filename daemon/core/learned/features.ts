@@ -28,7 +28,11 @@ export const FEATURE_COUNT = FEATURE_NAMES.length;
 
 const CODE = /```|\bdef |\bfunction\b|\breturn\b|=>|\bclass \w+|[{};]\s*$/m;
 const MATH = /\d\s*[-+*/^=]\s*\d|\\frac|\\sqrt|\$[^$]+\$|\bsolve\b|\bequation\b/i;
-const CHOICES = /(^|\n)\s*\(?[A-D][.)]\s/g;
+// The indentation before a choice letter is `[^\S\n]*`, not `\s*`: a `\s*` ran on across blank lines,
+// so each line break of a prompt made of them scanned to its end (quadratic: ~40 ms for 6,000 line
+// breaks on every auto request). The count is the same: a match that ran across blank lines ends
+// where the one from the last line break before its letter ends.
+const CHOICES = /(^|\n)[^\S\n]*\(?[A-D][.)]\s/g;
 
 export function promptFeatureVector(text: string): Float32Array {
   const f = new Float32Array(FEATURE_COUNT);

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LEXICAL_DIMS, lexicalIds, textFeatures, writeLexical } from '../../../daemon/core/learned/features';
+import {
+  FEATURE_NAMES,
+  LEXICAL_DIMS,
+  lexicalIds,
+  promptFeatureVector,
+  textFeatures,
+  writeLexical,
+} from '../../../daemon/core/learned/features';
 
 void test('lexical ids: words and word pairs in fixed buckets; order matters for pairs', () => {
   const a = lexicalIds('Is this not true?');
@@ -10,6 +17,14 @@ void test('lexical ids: words and word pairs in fixed buckets; order matters for
   assert.notDeepEqual(lexicalIds('Is this true not?'), a, 'word pairs keep order');
   assert.deepEqual(lexicalIds('a\\nb'), lexicalIds('a b'), 'escaped line breaks separate words');
   assert.equal(lexicalIds('').length, 0);
+});
+
+void test('lettered choices are counted after blank lines and indentation; a prompt of blank lines has none', () => {
+  const choices = (text: string) => promptFeatureVector(text)[FEATURE_NAMES.indexOf('choices')]! * 4;
+  assert.equal(choices('Which?\n\n  A. one\n \r\n(B) two\nC) three'), 3);
+  assert.equal(choices('A. first\nD. last'), 2);
+  assert.equal(choices('\n'.repeat(6000)), 0);
+  assert.equal(choices(' \n'.repeat(3000)), 0);
 });
 
 void test('the lexical vector has unit length and counts repeats sub-linearly', () => {
