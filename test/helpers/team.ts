@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { FugusashiConfig } from '../../shared/config';
+import { startFake, type FakeUpstream } from '../fakes';
 import { spawnDaemon, type SpawnedDaemon } from './daemon';
+import { createDatabase, startPostgres, type TestPostgres } from './postgres';
 
 export interface TeamReplica extends SpawnedDaemon {
   dataDir: string;
@@ -42,6 +44,36 @@ export function teamConfig(
     routing: { strategies: ['cost', 'fallback'], exploration_rate: 0 },
     ...extra,
   };
+}
+
+/** What a team test file runs its replicas against: a throw-away PostgreSQL with one database, and a
+ * fake upstream serving the two models of teamConfig. */
+export interface TeamBackend {
+  db: TestPostgres;
+  /** The database's connection URL (teamConfig's `databaseUrl`). */
+  url: string;
+  fake: FakeUpstream;
+  close(): Promise<void>;
+}
+
+export async function startTeamBackend(database: string): Promise<TeamBackend> {
+  const db = await startPostgres();
+  try {
+    const url = await createDatabase(db, database);
+    const fake = await startFake('openai', { models: ['model-a-upstream', 'model-b-upstream'] });
+    return {
+      db,
+      url,
+      fake,
+      close: async () => {
+        await fake.close();
+        db.destroy();
+      },
+    };
+  } catch (err) {
+    db.destroy();
+    throw err;
+  }
 }
 
 /** Starts a replica; pass the `dataDir` of a killed one to restart it on its spool. */

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { main as cli } from '../../../daemon/cli';
-import { startFake, type FakeUpstream } from '../../fakes';
-import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+import type { FakeUpstream } from '../../fakes';
+import { createDatabase, postgresMissing, type TestPostgres } from '../../helpers/postgres';
 import {
   learnedFrom as learnedFromOn,
   postJson,
@@ -16,6 +16,8 @@ import {
   teamConfig,
   waitFor,
   type TeamReplica,
+  startTeamBackend,
+  type TeamBackend,
 } from '../../helpers/team';
 
 async function storedIds(url: string): Promise<Set<string>> {
@@ -46,20 +48,19 @@ async function statementWaitsOnLock(url: string, prefix: string): Promise<boolea
 }
 
 describe('PostgreSQL outages', { skip: postgresMissing(), timeout: 240_000 }, () => {
+  let backend: TeamBackend | undefined;
   let db: TestPostgres;
   let fake: FakeUpstream;
   let url: string;
   let replica: TeamReplica | undefined;
 
   before(async () => {
-    db = await startPostgres();
-    url = await createDatabase(db, 'outage');
-    fake = await startFake('openai', { models: ['model-a-upstream', 'model-b-upstream'] });
+    backend = await startTeamBackend('outage');
+    ({ db, fake, url } = backend);
   });
   after(async () => {
     await replica?.stop();
-    await fake?.close();
-    db?.destroy();
+    await backend?.close();
   });
 
   const chat = async (r: TeamReplica, n: number): Promise<string> => {

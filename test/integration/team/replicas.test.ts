@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from 'pg';
 import { main as cli } from '../../../daemon/cli';
 import { sourceDigest } from '../../../daemon/services/import-keys';
-import { startFake, type FakeUpstream } from '../../fakes';
-import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
+import type { FakeUpstream } from '../../fakes';
+import { postgresMissing } from '../../helpers/postgres';
 import {
   learnedFrom as learnedFromOn,
   postJson,
@@ -14,20 +14,21 @@ import {
   teamConfig,
   waitFor,
   type TeamReplica,
+  startTeamBackend,
+  type TeamBackend,
 } from '../../helpers/team';
 
 const PROMPT = 'Prove that the square root of two is irrational, step by step.';
 
 describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 240_000 }, () => {
-  let pg: TestPostgres;
+  let backend: TeamBackend | undefined;
   let fake: FakeUpstream;
   let url: string;
   const replicas: TeamReplica[] = [];
 
   before(async () => {
-    pg = await startPostgres();
-    url = await createDatabase(pg, 'replicas');
-    fake = await startFake('openai', { models: ['model-a-upstream', 'model-b-upstream'] });
+    backend = await startTeamBackend('replicas');
+    ({ fake, url } = backend);
     // The learned strategy first: routing follows the outcomes every replica shares.
     const config = teamConfig(fake.url, url, {
       routing: { strategies: ['learned', 'cost', 'fallback'], exploration_rate: 0, min_confidence: 0 },
@@ -38,8 +39,7 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
   });
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
-    await fake?.close();
-    pg?.destroy();
+    await backend?.close();
   });
 
   const route = async (replica: TeamReplica): Promise<string> => {

@@ -5,25 +5,31 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { startFake, type FakeUpstream } from '../../fakes';
-import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
-import { postJson, spawnReplica, teamConfig, waitFor, type TeamReplica } from '../../helpers/team';
+import type { FakeUpstream } from '../../fakes';
+import { postgresMissing } from '../../helpers/postgres';
+import {
+  postJson,
+  spawnReplica,
+  teamConfig,
+  waitFor,
+  type TeamReplica,
+  startTeamBackend,
+  type TeamBackend,
+} from '../../helpers/team';
 
 describe('text PostgreSQL cannot hold', { skip: postgresMissing(), timeout: 120_000 }, () => {
-  let db: TestPostgres;
+  let backend: TeamBackend | undefined;
   let fake: FakeUpstream;
   let url: string;
   let replica: TeamReplica | undefined;
 
   before(async () => {
-    db = await startPostgres();
-    url = await createDatabase(db, 'nul');
-    fake = await startFake('openai', { models: ['model-a-upstream', 'model-b-upstream'] });
+    backend = await startTeamBackend('nul');
+    ({ fake, url } = backend);
   });
   after(async () => {
     await replica?.stop();
-    await fake?.close();
-    db?.destroy();
+    await backend?.close();
   });
 
   test('a NUL in a prompt: the request is stored, the store stays up, the next import is added', async () => {
