@@ -17,7 +17,13 @@ before(async () => {
   d = await startTestDaemon({
     rpc: false,
     // The dearer model first, so the built-in chain's pick (fallback → default) differs from the plugin's.
-    config: { default_model: 'model-b', routing: { strategies: ['fallback'], plugins: [EXAMPLE] } },
+    // A budget no busy machine overruns: these tests are about what the plugin decides, and with the
+    // default 5 ms a first call on a loaded CI machine was skipped as too slow (8.3 ms). Overruns have
+    // their own test (test/unit/gateway/plugins.test.ts).
+    config: {
+      default_model: 'model-b',
+      routing: { strategies: ['fallback'], plugins: [EXAMPLE], plugin_budget_ms: 5_000 },
+    },
   });
   client = new OpenAI({ baseURL: `${d.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
