@@ -1,9 +1,6 @@
 // Server-Sent Events helpers shared by the chat stream and the live-events feed.
 import type { ServerResponse } from 'node:http';
 
-/** Header values must be ASCII (the routing decision's header): see shared/ascii-json.ts. */
-export { asciiJson } from '../../shared/ascii-json';
-
 // No `connection` header: Node sets keep-alive or close from the request. Forcing keep-alive held a
 // client that asked for `Connection: close` until the keep-alive timeout (65 s) after [DONE].
 export const SSE_HEADERS = {

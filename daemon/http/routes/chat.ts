@@ -13,7 +13,8 @@ import type { RunContext } from '../../services/ports';
 import type { Services } from '../../services/types';
 import { ClientDisconnect } from '../client-disconnect';
 import { toHttpError } from '../errors';
-import { asciiJson, sendHeldWrites, writeEvent, writeSseHead } from '../sse';
+import { asciiJson } from '../../../shared/ascii-json';
+import { sendHeldWrites, writeEvent, writeSseHead } from '../sse';
 import { defaultModelToAuto } from '../../services/default-model';
 
 export const ROUTING_HEADER = 'x-fugusashi-routing';

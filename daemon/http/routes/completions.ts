@@ -2,7 +2,7 @@
 // Continue's autocomplete and older OpenAI clients call it. Errors are OpenAI's, as on the chat door.
 import type { FastifyPluginCallback } from 'fastify';
 import type { Services } from '../../services/types';
-import { asciiJson } from '../sse';
+import { asciiJson } from '../../../shared/ascii-json';
 import {
   CompletionRequestSchema,
   toChatRequest,

@@ -15,7 +15,8 @@ import { isAutoModel } from '../../services/routing';
 import { laterDecision, type Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
-import { asciiJson, sendHeldWrites, writeSseHead } from '../sse';
+import { asciiJson } from '../../../shared/ascii-json';
+import { sendHeldWrites, writeSseHead } from '../sse';
 import {
   anthropicError,
   estimateInputTokens,
