@@ -22,6 +22,7 @@ const entries = [
   // The store's snapshot worker thread (daemon/store/worker-client.ts loads it from next to the bundle).
   { entry: 'daemon/store/snapshot-worker.ts', outfile: 'dist/store-worker.js', ...node },
   { entry: 'daemon/embeddings/use-worker.ts', outfile: 'dist/use-worker.js', ...node },
+  { entry: 'daemon/benchmark/worker.ts', outfile: 'dist/benchmark-worker.js', ...node },
   // Team mode: the PostgreSQL store's worker thread (daemon/store/postgres/store.ts loads it).
   { entry: 'daemon/store/postgres/worker.ts', outfile: 'dist/pg-worker.js', ...node },
   { entry: 'extension/main.ts', outfile: 'dist/extension.js', ...node, external: ['vscode'] },
@@ -70,6 +71,12 @@ function copyAssets() {
   // The benchmark's bundled sample, for `fugusashi benchmark` with no arguments.
   if (existsSync('test/fixtures/benchmark/sample.csv')) {
     cpSync('test/fixtures/benchmark/sample.csv', path.join(dist, 'models', 'benchmark-sample.csv'));
+  }
+  // Its prompts' sentence embeddings (daemon/benchmark/sample.ts), so that run embeds nothing.
+  if (existsSync('test/fixtures/benchmark/sample-vectors')) {
+    cpSync('test/fixtures/benchmark/sample-vectors', path.join(dist, 'models', 'benchmark-sample-vectors'), {
+      recursive: true,
+    });
   }
   // The package's public types (package.json "types"): shared/client.ts holds types only, so it is
   // a valid declaration file as it is.

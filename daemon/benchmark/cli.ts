@@ -1,6 +1,6 @@
 // `fugusashi benchmark …`: parses the arguments, runs the benchmark with a progress bar on stderr,
 // and prints a table (or --json). The hub's CLI dispatches here; returns the exit code.
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
@@ -14,6 +14,9 @@ import {
   type BenchmarkOptions,
   type BenchmarkResult,
 } from './run';
+import { samplePath } from './sample';
+
+export { samplePath };
 
 export const SAMPLE_STRONG = SAMPLE_PAIR.strong;
 export const SAMPLE_WEAK = SAMPLE_PAIR.weak;
@@ -67,13 +70,6 @@ rows are scored 1 for the expected model, 0 for the others: quality = 0.3.0's ro
 learns from the training folds before it is evaluated, as every run here does), --verbose / -v
 (one line per evaluated row: its id and the routed model, or the strong-win score), --dataset FILE;
 -t / --threshold X is accepted and has no effect (the learned router has no confidence cut-off).`;
-
-/** The sample next to the bundle (dist/models/benchmark-sample.csv) or in the source tree. */
-export function samplePath(): string {
-  const bundled = path.join(__dirname, 'models', 'benchmark-sample.csv');
-  if (existsSync(bundled)) return bundled;
-  return path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'benchmark', 'sample.csv');
-}
 
 export async function benchmarkCommand(
   argv: string[],

@@ -6,8 +6,9 @@ import path from 'node:path';
 import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import type { BenchmarkParams } from '../../shared/protocol';
-import { samplePath } from '../benchmark/cli';
-import { runBenchmark, type BenchmarkOptions } from '../benchmark/run';
+import { samplePath } from '../benchmark/sample';
+import type { BenchmarkOptions, runBenchmark } from '../benchmark/run';
+import { runBenchmarkInWorker } from '../benchmark/threaded';
 import type { EmbedderConfig } from '../embeddings/index';
 import { loadLastBenchmark, saveLastBenchmark } from '../http/last-benchmark';
 import type { LiveEvents } from './types';
@@ -17,7 +18,7 @@ export interface BenchmarkServiceDeps {
   /** The embedder of the daemon's current config (read at the start of each run). */
   embeddings: () => EmbedderConfig;
   events: LiveEvents;
-  /** Default: the real runner (tests may pass a slow one to exercise cancellation). */
+  /** Default: the real runner on a worker thread (tests may pass a slow one to exercise cancellation). */
   runner?: typeof runBenchmark;
 }
 
@@ -40,7 +41,7 @@ export class BenchmarkService {
     this.running.add(controller);
     try {
       const options = this.options(params, controller.signal);
-      const report = await (this.deps.runner ?? runBenchmark)(options, (p) => {
+      const report = await (this.deps.runner ?? runBenchmarkInWorker)(options, (p) => {
         const progress = { ...p, run_id: params.runId };
         onProgress?.(progress);
         this.deps.events.emit({ type: 'benchmark-progress', progress });

@@ -1,8 +1,9 @@
-// A benchmark run started over JSON-RPC (the VS Code task, the dashboard's Benchmark tab) and
-// cancelled by the window: the request ends with the "cancelled" error, the run stops at its next
-// step (no more progress, no report saved, no "done" event), and the daemon answers on.
+// A benchmark run started over JSON-RPC (the VS Code task, the dashboard's Benchmark tab): it runs
+// on a worker thread, so the daemon answers while it computes, and when the window cancels it the
+// request ends with the "cancelled" error and the run stops at once (no more progress, no report
+// saved, no "done" event), and the daemon answers on.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -24,13 +25,11 @@ import {
   LastBenchmarkRequest,
   LiveEventNotification,
 } from '../../../shared/protocol';
-import { EMBEDDING_CHUNK } from '../../../daemon/benchmark/run';
-import { USE_ID } from '../../../daemon/embeddings/use';
 import { startTestDaemon } from '../../helpers/daemon';
 
 const Initialize = new RequestType<unknown, { capabilities: object }, void>('initialize');
 
-test('cancelling a benchmark from the window stops the run', async () => {
+test('a benchmark from the window runs beside requests, and cancelling it stops it at once', async () => {
   const d = await startTestDaemon();
   const info = JSON.parse(readFileSync(path.join(d.dataDir, DAEMON_FILE), 'utf8')) as DaemonFile;
   const socket = net.connect(info.rpc.path);
@@ -54,11 +53,19 @@ test('cancelling a benchmark from the window stops the run', async () => {
       { dataset: 'sample', mode: 'sample', runId: 'r1' },
       cancel.token,
     );
-    // Cancel as soon as the run has shown it is under way: the bar shows before the first prompt
-    // is embedded (the slow part), so a window can stop the run before it has spent much.
+    let settled = false;
+    void run.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // The bundled sample's vectors ship with it, so after its first progress the run computes for
+    // seconds (folds, kNN scans, refits): on the daemon's event loop that held every request
+    // (and the cancellation itself) until the run ended.
     const end = Date.now() + 120_000;
     while (progress.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     assert.ok(progress.length > 0, 'the run reported progress');
+    assert.ok((await connection.sendRequest(HealthRequest, undefined)).status);
+    assert.equal(settled, false, 'the daemon answered while the run was still under way');
     cancel.cancel();
     const err = await run.then(
       () => assert.fail('a cancelled run must not resolve with a report'),
@@ -73,11 +80,6 @@ test('cancelling a benchmark from the window stops the run', async () => {
     assert.equal(progress.length, seen, 'no progress after the cancellation');
     assert.ok(!events.includes('benchmark-done'));
     assert.equal(await connection.sendRequest(LastBenchmarkRequest, undefined), null);
-    // It stopped at its next step: one chunk of the sample embedded (the run's cache holds 16-byte
-    // keys + 512 float32 per prompt), not two (the first progress used to come after a chunk).
-    const cache = path.join(d.dataDir, 'benchmark-cache', 'embeddings', `${USE_ID}.512.emb`);
-    const embedded = statSync(cache).size / (16 + 512 * 4);
-    assert.ok(embedded > 0 && embedded <= EMBEDDING_CHUNK, `${embedded} prompts embedded after the cancellation`);
     assert.ok((await connection.sendRequest(HealthRequest, undefined)).status);
   } finally {
     connection.dispose();

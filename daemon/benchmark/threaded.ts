@@ -1,0 +1,66 @@
+// Runs a daemon's benchmark on a worker thread (worker.ts): the daemon keeps answering while it
+// runs, and a cancelled run stops at once (the thread is ended) instead of at its next step.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
+import { FugusashiError } from '../../shared/errors';
+import type { BenchmarkOptions, ProgressListener } from './run';
+import type { BenchmarkWorkerMessage } from './worker';
+
+function startWorker(options: Omit<BenchmarkOptions, 'signal'>): Worker {
+  const bundled = path.join(__dirname, 'benchmark-worker.js');
+  if (existsSync(bundled)) return new Worker(bundled, { workerData: options });
+  // From the source tree (tests under tsx): worker threads do not inherit tsx's loader hooks.
+  const source = path.join(__dirname, 'worker.ts');
+  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(source)});`, {
+    eval: true,
+    workerData: options,
+  });
+}
+
+/** runBenchmark's contract (progress, report, `options.signal` stops it), on a worker thread. */
+export function runBenchmarkInWorker(
+  options: BenchmarkOptions,
+  onProgress?: ProgressListener,
+): Promise<BenchmarkReport> {
+  const { signal, ...plain } = options;
+  return new Promise((resolve, reject) => {
+    // The signal's reason: the service aborts with a FugusashiError('Cancelled').
+    const cancelled = (): Error =>
+      signal?.reason instanceof Error
+        ? signal.reason
+        : new FugusashiError('Cancelled', 'The benchmark run was cancelled.');
+    if (signal?.aborted) {
+      reject(cancelled());
+      return;
+    }
+    const worker = startWorker(plain);
+    let settled = false;
+    const finish = (end: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', cancel);
+      // The thread has nothing left to do; ending it also ends its embedder's thread.
+      void worker.terminate();
+      end();
+    };
+    const cancel = (): void => finish(() => reject(cancelled()));
+    signal?.addEventListener('abort', cancel, { once: true });
+    worker.on('message', (message: BenchmarkWorkerMessage) => {
+      if (message.type === 'progress') {
+        if (!settled) onProgress?.(message.progress satisfies BenchmarkProgress);
+      } else if (message.type === 'done') finish(() => resolve(message.report));
+      else
+        finish(() =>
+          reject(
+            message.kind
+              ? new FugusashiError(message.kind, message.message, message.param ?? null)
+              : new Error(message.message),
+          ),
+        );
+    });
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', (code) => finish(() => reject(new Error(`the benchmark thread exited (code ${code})`))));
+  });
+}
