@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
+import { loadTable } from '../../../daemon/benchmark/data';
 import { seededRandom } from '../../../daemon/benchmark/folds';
+import { samplePath, sampleVectorsDir } from '../../../daemon/benchmark/sample';
+import { readCacheFile } from '../../../daemon/embeddings/disk-cache';
+import { boundForEmbedding, contentKey } from '../../../daemon/embeddings/text';
 import {
   createUseEmbedder,
   locateUseAssets,
@@ -166,4 +170,22 @@ void test('a batch of 16 long texts keeps WASM memory at the size one long text 
   assert.equal(embedder.wasmMemoryBytes(), afterSingles);
   // Batched and single runs differ only by float rounding (the graph pads a batch to its longest text).
   batch.forEach((v, i) => assert.ok(dot(v, alone[i]!) > 0.999999, `text ${i}: ${dot(v, alone[i]!)}`));
+});
+
+void test("the vectors shipped with the benchmark's sample are this model's vectors of its prompts", async () => {
+  // scripts/sample-vectors.ts wrote them from a run of the sample (batches of 16); a new model or
+  // tokenizer would leave them stale while their keys still match, and the sample's figures would
+  // then no longer be this model's.
+  const shipped = readCacheFile(path.join(sampleVectorsDir(), `${USE_ID}.512.emb`), 512);
+  const prompts = loadTable(samplePath())
+    .rows.map((r) => r.prompt)
+    .slice(0, 4);
+  const live = await createUseEmbedder().embed(prompts);
+  prompts.forEach((prompt, i) => {
+    const vector = shipped.get(contentKey(USE_ID, boundForEmbedding(prompt)));
+    assert.ok(vector, `prompt ${i} has a shipped vector`);
+    // Batching moves USE's vectors by ~1e-7 (padding); a different model moves them by far more.
+    const worst = vector.reduce((m, x, d) => Math.max(m, Math.abs(x - live[i]![d]!)), 0);
+    assert.ok(worst < 1e-5, `prompt ${i}: differs by ${worst}`);
+  });
 });
