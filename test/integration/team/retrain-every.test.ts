@@ -68,6 +68,18 @@ describe('retrain_every in a team', { skip: postgresMissing(), timeout: 240_000 
       .last_retrain_at;
   const rows = (label: string, n: number) =>
     Array.from({ length: n }, (_, i) => ({ prompt: `${label} ${i}`, model: i % 2 ? 'model-a' : 'model-b', score: 1 }));
+  /** Rows as a file (JSON lines): their keys are checked, as `fugusashi import` sends them. */
+  const importFile = async (replica: TeamReplica, file: { prompt: string }[]) => {
+    const res = await fetch(`${replica.url}/v1/routing/training`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: file.map((row) => `${JSON.stringify(row)}\n`).join(''),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await res.json()) as { added: number; queued?: number };
+  };
+  /** How many outcomes each of the leader's refits so far was made on (its log). */
+  const refits = () => [...leader.stderr().matchAll(/learner: refit on (\d+) outcomes/g)].map((m) => Number(m[1]));
   /** Waits (a bound for a broken build only) until the leader has refit since `since`. */
   const leaderRefitSince = (since: number | null) =>
     waitFor(async () => {
@@ -97,16 +109,7 @@ describe('retrain_every in a team', { skip: postgresMissing(), timeout: 240_000 
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE outcomes IN ACCESS EXCLUSIVE MODE');
-      const file = rows('queued while held', RETRAIN_EVERY + 1)
-        .map((row) => JSON.stringify(row))
-        .join('\n');
-      const res = await fetch(`${leader.url}/v1/routing/training`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson' },
-        body: `${file}\n`,
-      });
-      assert.equal(res.status, 200, await res.clone().text());
-      const answer = (await res.json()) as { added: number; queued?: number };
+      const answer = await importFile(leader, rows('queued while held', RETRAIN_EVERY + 1));
       assert.deepEqual([answer.added, answer.queued], [0, RETRAIN_EVERY + 1]);
       await locker.query('COMMIT');
     } finally {
@@ -116,5 +119,20 @@ describe('retrain_every in a team', { skip: postgresMissing(), timeout: 240_000 
       await leaderRefitSince(before),
       `the leader did not refit again; its log:\n${leader.stderr().slice(-2000)}`,
     );
+  });
+
+  test('an import through the leader counts once: when its write stored it, not also when accepted', async () => {
+    // It counted at both: 3 rows made 6, and the leader refit 2 outcomes early.
+    const learned = await learnedFrom(leader, PROMPT);
+    const before = refits().length;
+    assert.equal((await importFile(leader, rows('through the leader', 3))).added, 3);
+    assert.ok(await waitFor(async () => (await learnedFrom(leader, PROMPT)) === learned + 3, 30_000));
+    const res = await postJson(`${follower.url}/v1/routing/training`, rows('and two more', RETRAIN_EVERY - 3));
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.ok(
+      await waitFor(async () => refits().length > before, 30_000),
+      `the leader did not refit; its log:\n${leader.stderr().slice(-2000)}`,
+    );
+    assert.deepEqual(refits().slice(before), [learned + RETRAIN_EVERY]);
   });
 });
