@@ -52,7 +52,10 @@ export interface OpenPostgresStoreOptions {
   fsync?: boolean;
   /** How often the worker reads the outcomes other replicas stored, as a notification may be missed. Default 5000 ms. */
   catchUpMs?: number;
-  /** How far that read looks below the highest seq seen (seq order is not commit order). Default 10,000. */
+  /**
+   * How far that read looks below the highest seq seen (seq order is not commit order). Default
+   * 10,000. Tests shorten both to see what a busy team does over hours in a few thousand rows.
+   */
   seqSlack?: number;
 }
 

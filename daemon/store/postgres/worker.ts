@@ -474,6 +474,8 @@ async function catchUpOnce(): Promise<void> {
   deliver(rows as Record<string, unknown>[], isOwn);
   // Committed after this read: once the listener hears it, the ids remembered so far at or below
   // `floor` can come neither from a catch-up nor from a notification again (DeliveredOutcomes).
+  // Without a listener nobody would hear it: the ids wait for the next one.
+  if (!listener) return;
   const mark: OutcomesPayload = { r: init.replicaId, ids: [], mark: delivered.nextMark(), floor };
   await pool.query('SELECT pg_notify($1, $2)', [OUTCOMES_CHANNEL, JSON.stringify(mark)]);
 }
