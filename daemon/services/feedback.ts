@@ -182,7 +182,10 @@ export class Feedback implements FeedbackService {
   /**
    * Outcomes the learner took from the store rather than through this service (team mode: other
    * replicas' outcomes, imports learned once stored) count toward retrain_every like its own, so
-   * the refit leader refits on the team's outcomes, not only on those that came through it.
+   * the refit leader refits on the team's outcomes, not only on those that came through it. Every
+   * replica so counts every outcome once (its own in learn, the others' here) and the counts run
+   * alike; on a follower, retrain is a no-op that only resets the count (it refits when the leader
+   * announces a refit, team/replication.ts), and a follower that becomes the leader counts on.
    */
   countLearnedFromStore(outcomes: number): void {
     this.countTowardRetrain(outcomes);
