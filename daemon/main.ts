@@ -94,6 +94,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     // gateway (issue 12): response-cache entries survive restarts in the data dir.
     responseCacheStore: new JsonlCacheStore(path.join(dataDir, 'response-cache.jsonl')),
   });
+  // Outcomes the learner takes from the store count toward retrain_every like the service's own.
+  shared.onStoreOutcomes((count) => services.feedback.countLearnedFromStore(count));
   const e = () => live.current.routing.embeddings;
   const benchmark = new BenchmarkService({
     dataDir,

@@ -168,14 +168,27 @@ export class Feedback implements FeedbackService {
   private importKeyed(rows: NewOutcome[], unchecked: boolean): { added: number; queued: number } {
     if (rows.length === 0) return { added: 0, queued: 0 };
     const store = this.deps.store;
+    // Rows learned when stored count toward retrain_every when the learner takes them
+    // (countLearnedFromStore), not here: only the rows this write stores reach it.
     if (unchecked) {
       store.addOutcomes(rows, { learnWhenStored: true, keysUnchecked: true });
       return { added: 0, queued: rows.length };
     }
     if (!store.shared) return { added: this.learn(rows), queued: 0 };
     store.addOutcomes(rows, { learnWhenStored: true });
-    this.countTowardRetrain(rows.length);
     return { added: rows.length, queued: 0 };
+  }
+
+  /**
+   * Outcomes the learner took from the store rather than through this service (team mode: other
+   * replicas' outcomes, imports learned once stored) count toward retrain_every like its own, so
+   * the refit leader refits on the team's outcomes, not only on those that came through it. Every
+   * replica so counts every outcome once (its own in learn, the others' here) and the counts run
+   * alike; on a follower, retrain is a no-op that only resets the count (it refits when the leader
+   * announces a refit, team/replication.ts), and a follower that becomes the leader counts on.
+   */
+  countLearnedFromStore(outcomes: number): void {
+    this.countTowardRetrain(outcomes);
   }
 
   retrain(): { started: boolean } {

@@ -90,6 +90,8 @@ export interface FeedbackService {
   /** A whole file, JSON lines or CSV with a header row (prompt, model, score[, weight]): imported again, it adds nothing twice. */
   importTraining(text: string, format: 'jsonl' | 'csv'): TrainingResult;
   retrain(): { started: boolean };
+  /** Outcomes the learner took from the store (team mode): they count toward retrain_every too. */
+  countLearnedFromStore(outcomes: number): void;
   stats(): FeedbackStats;
   rankings(): ModelRanking[];
 }

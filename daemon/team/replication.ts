@@ -16,6 +16,12 @@ export interface SharedLearning {
   /** The learner the services should use (refits gated by leadership); undefined without a learner. */
   learner: Learner | undefined;
   isLeader(): boolean;
+  /**
+   * `listener` hears how many outcomes the learner took from the store (other replicas', and
+   * imports learned once their write stored them): the feedback service counts those toward
+   * routing.feedback.retrain_every as it counts its own. Returns the unsubscribe function.
+   */
+  onStoreOutcomes(listener: (count: number) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -25,10 +31,16 @@ export function shareLearning(
   options: { url?: string | undefined; log: (line: string) => void },
 ): SharedLearning {
   if (!(store instanceof PostgresStore) || !options.url) {
-    return { learner, isLeader: () => true, close: async () => {} };
+    return { learner, isLeader: () => true, onStoreOutcomes: () => () => {}, close: async () => {} };
   }
   const log = options.log;
-  const stopOutcomes = store.onRemoteOutcomes((outcomes) => learner?.observe(outcomes));
+  const counters = new Set<(count: number) => void>();
+  // The store delivers each outcome once (worker.ts): each is counted once, on every replica, so
+  // whichever replica leads when the count comes round refits (a follower's retrain is a no-op).
+  const stopOutcomes = store.onRemoteOutcomes((outcomes) => {
+    learner?.observe(outcomes);
+    for (const count of counters) count(outcomes.length);
+  });
   let leader = false;
   let closed = false;
   let client: pg.Client | undefined;
@@ -94,6 +106,10 @@ export function shareLearning(
   return {
     learner: shared,
     isLeader: () => leader,
+    onStoreOutcomes: (listener) => {
+      counters.add(listener);
+      return () => counters.delete(listener);
+    },
     close: async () => {
       closed = true;
       clearInterval(poll);

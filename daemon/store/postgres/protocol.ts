@@ -11,6 +11,10 @@ export interface WorkerInit {
   signal: SharedArrayBuffer;
   syncPort: MessagePort;
   statementTimeoutMs: number;
+  /** How often the worker reads the outcomes stored since (a missed notification). Default 5000 ms. */
+  catchUpMs?: number;
+  /** How far below the highest seq seen that read looks (seq order is not commit order). Default 10,000. */
+  seqSlack?: number;
 }
 
 export type ToWorker =
@@ -18,6 +22,8 @@ export type ToWorker =
   | { type: 'write'; entries: string[] }
   | { type: 'query'; id: number; sql: string; params: unknown[] }
   | { type: 'flush'; id: number }
+  /** How many outcome ids the worker remembers to deliver each once (DeliveredOutcomes): rows [{ n }]. */
+  | { type: 'remembered'; id: number }
   /** A fresh block of outcome ids (the current one ran out): replies rows [{ n }]. */
   | { type: 'block'; id: number }
   | { type: 'close' };

@@ -50,6 +50,13 @@ export interface OpenPostgresStoreOptions {
   statementTimeoutMs?: number;
   /** fdatasync every spool append (as the embedded store's `fsync`). Default off. */
   fsync?: boolean;
+  /** How often the worker reads the outcomes other replicas stored, as a notification may be missed. Default 5000 ms. */
+  catchUpMs?: number;
+  /**
+   * How far that read looks below the highest seq seen (seq order is not commit order). Default
+   * 10,000. Tests shorten both to see what a busy team does over hours in a few thousand rows.
+   */
+  seqSlack?: number;
 }
 
 export type StoreState = { kind: 'postgres'; up: boolean; error: string | null; spooled: number; url: string };
@@ -72,6 +79,8 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
     signal,
     syncPort: channel.port2,
     statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+    ...(options.catchUpMs !== undefined ? { catchUpMs: options.catchUpMs } : {}),
+    ...(options.seqSlack !== undefined ? { seqSlack: options.seqSlack } : {}),
   };
   const worker = startWorker(init, channel.port2);
   const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
@@ -405,6 +414,16 @@ export class PostgresStore implements Store {
       this.log(`store: import keys not checked (${err.message}); PostgreSQL skips rows it has when they arrive`);
       return null;
     }
+  }
+
+  /**
+   * How many ids of delivered outcomes the worker remembers so it delivers each once: about the
+   * outcomes stored in its catch-up window (seqSlack), not every outcome ever delivered.
+   */
+  rememberedDeliveries(): number {
+    const id = this.nextQueryId++;
+    this.post({ type: 'remembered', id });
+    return Number(this.waitFor(id, this.readTimeoutMs)[0]?.n);
   }
 
   /** Other daemons write here too: Store.shared. */

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Outcome } from '../../core/ports';
 import { IMPORT_KEY_CHUNK } from '../queries';
 import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
+import { DeliveredOutcomes } from './delivered';
 import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, keyIdOfOpKey, userOfOpKey } from './op-keys';
 import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { migrate } from './schema';
@@ -117,8 +118,14 @@ function storableClient(client: pg.PoolClient): StorableClient {
   return { query: (sql, params) => client.query(sql, storableParams(params)) };
 }
 
+/** An outcome this daemon's learner is waiting for, as stored (its seq: see DeliveredOutcomes). */
+interface StoredOutcome {
+  outcome: Outcome;
+  seq: number;
+}
+
 /** Writes one batch; returns the outcomes it stored that this daemon's learner is waiting for. */
-async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<Outcome[]> {
+async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<StoredOutcome[]> {
   const client = storableClient(pooled);
   // Requests first (the last write of an id wins, as in the embedded store), then feedback in order,
   // then outcomes; one transaction, so a batch is stored whole or not at all and retried whole.
@@ -144,7 +151,7 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
         for (const { op_key: _key, ...outcome } of write.data) toLearn.set(outcome.id, outcome);
     }
   }
-  const learn: Outcome[] = [];
+  const learn: StoredOutcome[] = [];
   const requestRows = [...requests.values()];
   for (let i = 0; i < requestRows.length; i += 200) {
     const chunk = requestRows.slice(i, i + 200);
@@ -210,14 +217,14 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
       );
     }
     // A replayed spool repeats an id, a second copy of a history an op_key: either is skipped.
-    const { rows } = await client.query<{ id: number }>(
+    const { rows } = await client.query<{ id: number; seq: number }>(
       `INSERT INTO outcomes (id, prompt, model, score, weight, source, request_id, created_at, op_key)
-       VALUES ${valuesList(chunk.length, 9)} ON CONFLICT DO NOTHING RETURNING id`,
+       VALUES ${valuesList(chunk.length, 9)} ON CONFLICT DO NOTHING RETURNING id, seq`,
       params,
     );
     for (const row of rows) {
       const outcome = toLearn.get(Number(row.id));
-      if (outcome) learn.push(outcome);
+      if (outcome) learn.push({ outcome, seq: Number(row.seq) });
     }
     // Delivered at commit to every replica listening: they fetch these rows and learn from them.
     for (let k = 0; k < rows.length; k += 400) {
@@ -294,7 +301,7 @@ async function flushPending(): Promise<boolean> {
   while (pending.length > 0) {
     if (!up && Date.now() < retryAt) return false;
     const batch = pending.slice(0, MAX_BATCH);
-    let learn: Outcome[];
+    let learn: StoredOutcome[];
     try {
       try {
         learn = await inTransaction(batch);
@@ -314,9 +321,9 @@ async function flushPending(): Promise<boolean> {
     // takes them as it takes other replicas' outcomes. An id of this daemon's blocks is never
     // delivered as another replica's (deliver skips them), so only the others, rows an earlier
     // run spooled, are remembered: the catch-up could find those too.
-    const fresh = learn.filter((o) => isOwn(o.id) || !delivered.has(o.id));
-    for (const o of fresh) if (!isOwn(o.id)) delivered.add(o.id);
-    if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh });
+    const fresh = learn.filter(({ outcome: o }) => isOwn(o.id) || !delivered.has(o.id));
+    for (const { outcome: o, seq } of fresh) if (!isOwn(o.id)) delivered.remember(o.id, seq);
+    if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh.map(({ outcome }) => outcome) });
     pending = pending.slice(batch.length);
     retryMs = RETRY_MIN_MS;
     setUp(true);
@@ -327,7 +334,7 @@ async function flushPending(): Promise<boolean> {
 }
 
 /** One transaction: the writes are stored whole or not at all. */
-async function inTransaction(writes: StoredWrite[]): Promise<Outcome[]> {
+async function inTransaction(writes: StoredWrite[]): Promise<StoredOutcome[]> {
   const client = await checkOut();
   try {
     await client.query('BEGIN');
@@ -347,8 +354,8 @@ async function inTransaction(writes: StoredWrite[]): Promise<Outcome[]> {
  * refuses is handed to the store (kept in a file, logged) and left out, the rest stored. Throws
  * when PostgreSQL is unreachable (the batch is retried whole: every write is idempotent).
  */
-async function withoutRefused(batch: StoredWrite[]): Promise<Outcome[]> {
-  const learn: Outcome[] = [];
+async function withoutRefused(batch: StoredWrite[]): Promise<StoredOutcome[]> {
+  const learn: StoredOutcome[] = [];
   const attempt = async (write: StoredWrite): Promise<boolean> => {
     try {
       learn.push(...(await inTransaction([write])));
@@ -416,9 +423,10 @@ function isConnectionError(err: unknown): boolean {
 
 let listener: pg.Client | undefined;
 let lastSeq = 0;
-const delivered = new Set<number>();
+/** Each outcome is delivered once; an id is remembered only while a catch-up or a notification could bring it again. */
+const delivered = new DeliveredOutcomes();
 /** Outcome rows are fetched by the seq window too, because seq order is not commit order. */
-const SEQ_SLACK = 10_000;
+const SEQ_SLACK = init.seqSlack ?? 10_000;
 
 function outcomeOf(row: Record<string, unknown>): Outcome {
   return {
@@ -441,7 +449,7 @@ function deliver(rows: Record<string, unknown>[], ownIds: (id: number) => boolea
     lastSeq = Math.max(lastSeq, Number(row.seq));
     const outcome = outcomeOf(row);
     if (delivered.has(outcome.id) || ownIds(outcome.id)) continue;
-    delivered.add(outcome.id);
+    delivered.remember(outcome.id, Number(row.seq));
     fresh.push(outcome);
   }
   if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh.sort((a, b) => a.created_at - b.created_at) });
@@ -450,11 +458,37 @@ function deliver(rows: Record<string, unknown>[], ownIds: (id: number) => boolea
 const ownBlocks = new Set<number>();
 const isOwn = (id: number): boolean => ownBlocks.has(Math.floor(id / 1_000_000));
 
-async function catchUp(): Promise<void> {
+/** One at a time (DeliveredOutcomes: a later catch-up never reads below an earlier one's floor). */
+let catchingUp: Promise<void> = Promise.resolve();
+function catchUp(): Promise<void> {
+  const run = catchingUp.then(catchUpOnce);
+  catchingUp = run.catch(() => undefined);
+  return run;
+}
+
+async function catchUpOnce(): Promise<void> {
+  const floor = Math.max(0, lastSeq - SEQ_SLACK);
   const { rows } = await pool.query(`SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE seq > $1 ORDER BY seq LIMIT 50000`, [
-    Math.max(0, lastSeq - SEQ_SLACK),
+    floor,
   ]);
   deliver(rows as Record<string, unknown>[], isOwn);
+  // Committed after this read: once the listener hears it, the ids remembered so far at or below
+  // `floor` can come neither from a catch-up nor from a notification again (DeliveredOutcomes).
+  // Without a listener nobody would hear it: the ids wait for the next one.
+  if (!listener) return;
+  const mark: OutcomesPayload = { r: init.replicaId, ids: [], mark: delivered.nextMark(), floor };
+  await pool.query('SELECT pg_notify($1, $2)', [OUTCOMES_CHANNEL, JSON.stringify(mark)]);
+}
+
+/**
+ * A notification on OUTCOMES_CHANNEL: the ids a replica `r` stored, or (`mark`, no ids) a marker a
+ * replica sends itself after a catch-up. The others skip a marker as a notification of no ids.
+ */
+interface OutcomesPayload {
+  r: string;
+  ids: number[];
+  mark?: number;
+  floor?: number;
 }
 
 async function listen(): Promise<void> {
@@ -467,19 +501,24 @@ async function listen(): Promise<void> {
   });
   client.on('notification', (message) => {
     if (message.channel !== OUTCOMES_CHANNEL || !message.payload) return;
-    let payload: { r: string; ids: number[] };
+    let payload: OutcomesPayload;
     try {
-      payload = JSON.parse(message.payload) as { r: string; ids: number[] };
+      payload = JSON.parse(message.payload) as OutcomesPayload;
     } catch {
       return;
     }
-    if (payload.r === init.replicaId) return;
+    if (payload.r === init.replicaId) {
+      if (payload.mark !== undefined && payload.floor !== undefined) delivered.markHeard(payload.mark, payload.floor);
+      return;
+    }
     const ids = payload.ids.filter((id) => !delivered.has(id));
     if (ids.length === 0) return;
+    delivered.fetchStarted(ids);
     pool
       .query(`SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE id = ANY($1::bigint[])`, [ids])
       .then(({ rows }) => deliver(rows as Record<string, unknown>[], isOwn))
-      .catch(() => undefined); // the periodic catch-up gets them
+      .catch(() => undefined) // the periodic catch-up gets them
+      .finally(() => delivered.fetchSettled(ids));
   });
   try {
     await client.connect();
@@ -491,7 +530,7 @@ async function listen(): Promise<void> {
     await client.end().catch(() => undefined);
   }
 }
-const catchUpTimer = setInterval(() => void catchUp().catch(() => undefined), 5000);
+const catchUpTimer = setInterval(() => void catchUp().catch(() => undefined), init.catchUpMs ?? 5000);
 catchUpTimer.unref();
 
 // ---------------------------------------------------------------- messages
@@ -510,6 +549,9 @@ parentPort?.on('message', (message: ToWorker) => {
         const done = await flushPending();
         reply(done ? { id: message.id, ok: true, rows: [] } : { id: message.id, ok: false, error: 'unreachable' });
       });
+      return;
+    case 'remembered':
+      reply({ id: message.id, ok: true, rows: [{ n: delivered.size }] });
       return;
     case 'block':
       enqueue(async () => {
@@ -548,6 +590,13 @@ async function start(): Promise<void> {
     ownBlocks.add(outcomeBlock);
     const seq = await client.query<{ n: number | null }>('SELECT MAX(seq) AS n FROM outcomes');
     lastSeq = Number(seq.rows[0]?.n ?? 0);
+    // The outcomes stored by now are the learner's already (it reads them all when it loads, after
+    // 'ready'): the first catch-up must not hand them over as new (each would count toward
+    // routing.feedback.retrain_every again at every start).
+    const stored = await client.query<{ id: number; seq: number }>('SELECT id, seq FROM outcomes WHERE seq > $1', [
+      Math.max(0, lastSeq - SEQ_SLACK),
+    ]);
+    for (const row of stored.rows) delivered.remember(Number(row.id), Number(row.seq));
     post({ type: 'ready', schemaVersionFound, outcomeBlock });
     broken = false;
   } finally {
