@@ -70,6 +70,7 @@ describe('fallback on upstream faults', () => {
   });
 
   test('a retry that lands on a second stale keep-alive socket fails like any dropped connection: same message, fallback, trace', async () => {
+    // (Three failures of model-a below: none of them may put it in cooldown before the next.)
     const d = await pair({ cooldown_failures: 5 });
     try {
       // model-a answers the first request on each connection and drops the socket at the next one, as
@@ -134,7 +135,9 @@ describe('fallback on upstream faults', () => {
       // The same drop on a fresh connection (no stale socket left, so no retry): what every other
       // connection failure says.
       dropAll = true;
+      before = up.requests.length;
       const fresh = await chat(d.url, { model: 'model-a' });
+      assert.equal(up.requests.length - before, 1, 'a socket that never answered is not retried');
       assert.equal(fresh.status, 502, fresh.text);
       assert.match(
         fresh.body.error.message,
