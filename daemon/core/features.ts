@@ -132,37 +132,26 @@ const CODE_SYNTAX = new RegExp(
 // and a call statement on its own line `^INDENT[\w.]+\s*\([^)]*\)\s*;\s*$` (`print(x);`). Inside
 // the regex above, `[^)]*` runs on across lines, so on text of many `word(` (or `functionx(`) and no
 // `)` every one of them scanned to the end of the text: quadratic, ~10 ms for 6,000 characters of
-// `a(\n`. They are checked here instead, only when nothing above matched, from the other end: a `)`
-// followed by the pattern's tail (a pass that skips from `)` to `)`), then its head (the part up to
-// the `(`) between that `)` and the one before it, the only place `[^)]*` lets the `(` be. Those
-// stretches do not overlap, so the text is read about twice, and most prose, with no such `)`,
-// once. The verdicts are those of the one regex (the tests compare the two).
-interface ParenthesizedPattern {
-  /** The part up to and including the `(`, which has no `)` in it. */
-  head: RegExp;
-  /** The `)` and what must follow it; global, so `exec` walks the text once. */
-  close: RegExp;
-}
+// `a(\n`. They are checked here instead, only when nothing above matched, from the other end: each
+// `)` followed by one of their tails (one pass that skips from `)` to `)`), then that pattern's head
+// (the part up to the `(`, which holds no `)`) between that `)` and the one before it, the only place
+// `[^)]*` lets the `(` be. Those stretches do not overlap, so the text is read about twice. The
+// verdicts are those of the one regex (the tests compare the two).
+/** A `)` and a function header's tail (group 1) or a call statement's. */
+const PARENTHESIS_TAIL = /\)\s*(?:(\{)|;\s*$)/gm;
+// `(?:\s*\w+)?`, not `\s*\w*`: the same text, but the two `\s*` shared out a run of spaces every way
+// when the word is empty (quadratic in the run).
+const FUNCTION_HEAD = /\bfunction(?:\s*\w+)?\s*\(/;
+const CALL_HEAD = new RegExp(`^${INDENT}[\\w.]+\\s*\\(`, 'm');
 
-const FUNCTION_HEADER: ParenthesizedPattern = {
-  // `(?:\s*\w+)?`, not `\s*\w*`: the same text, but the two `\s*` shared out a run of spaces every
-  // way when the word is empty (quadratic in the run).
-  head: /\bfunction(?:\s*\w+)?\s*\(/,
-  close: /\)\s*\{/g,
-};
-const CALL_STATEMENT: ParenthesizedPattern = {
-  head: new RegExp(`^${INDENT}[\\w.]+\\s*\\(`, 'm'),
-  close: /\)\s*;\s*$/gm,
-};
-
-/** Whether `head [^)]* close` matches somewhere in the text, in time linear in its length. */
-function hasParenthesized(text: string, { head, close }: ParenthesizedPattern): boolean {
-  close.lastIndex = 0;
-  for (let m = close.exec(text); m; m = close.exec(text)) {
-    // The head lies after the `)` before this one (its `(` must, and it has no `)` of its own). The
-    // stretch starts at that `)`, so `^` and `\b` see the character before a head as in the whole
-    // text: a `)`, neither a line break nor a word character.
+/** Whether a function header or call statement is in the text, in time linear in its length. */
+function hasParenthesizedCode(text: string): boolean {
+  PARENTHESIS_TAIL.lastIndex = 0;
+  for (let m = PARENTHESIS_TAIL.exec(text); m; m = PARENTHESIS_TAIL.exec(text)) {
+    // The stretch starts at the `)` before this one, so `^` and `\b` see the character before a
+    // head as in the whole text: a `)`, neither a line break nor a word character.
     const before = m.index > 0 ? text.lastIndexOf(')', m.index - 1) : -1;
+    const head = m[1] ? FUNCTION_HEAD : CALL_HEAD;
     if (head.test(text.slice(Math.max(before, 0), m.index))) return true;
   }
   return false;
@@ -192,12 +181,7 @@ const WRITING_WORDS =
   /\b(write|draft|rewrite|compose|essay|story|poem|blog|article|e-?mail|cover letter|letter to|summar(y|ize|ise)|paraphrase|proofread|headline|slogan|narrative|copy ?edit)\b/i;
 
 export function detectCode(text: string): boolean {
-  return (
-    CODE_WORDS.test(text) ||
-    CODE_SYNTAX.test(text) ||
-    hasParenthesized(text, FUNCTION_HEADER) ||
-    hasParenthesized(text, CALL_STATEMENT)
-  );
+  return CODE_WORDS.test(text) || CODE_SYNTAX.test(text) || hasParenthesizedCode(text);
 }
 
 export function detectMath(text: string): boolean {
