@@ -110,8 +110,9 @@ const INDENT = String.raw`[^\S\n\r\u2028\u2029]*`;
 const CODE_SYNTAX = new RegExp(
   [
     /```|~~~/,
-    new RegExp(`^${INDENT}(def|class)\\s+\\w+.*:\\s*$`),
-    /\bfunction\s*\w*\s*\([^)]*\)\s*\{/,
+    // (`\w.*`, not `\w+.*`: a long word with no `:` after it was tried at every split, each split
+    // scanning the rest of the line: ~30 ms for `class ` and 6,000 letters. Same language.)
+    new RegExp(`^${INDENT}(def|class)\\s+\\w.*:\\s*$`),
     /\b(const|let|var)\s+\w+\s*=/,
     /\)\s*=>/,
     /#include\s*[<"]/,
@@ -121,12 +122,41 @@ const CODE_SYNTAX = new RegExp(
     /\bSELECT\b[\s\S]{1,200}\bFROM\b/,
     /\bfn\s+\w+\s*\(|\bimpl\s+\w+/,
     /console\.log\(|System\.out\.print|printf\(/,
-    new RegExp(`^${INDENT}[\\w.]+\\s*\\([^)]*\\)\\s*;\\s*$`),
   ]
     .map((re) => `(?:${re.source})`)
     .join('|'),
   'm',
 );
+
+// Two more code patterns end in `\([^)]*\)…`: a function header `\bfunction\s*\w*\s*\([^)]*\)\s*\{`
+// and a call statement on its own line `^INDENT[\w.]+\s*\([^)]*\)\s*;\s*$` (`print(x);`). Inside
+// the regex above, `[^)]*` runs on across lines, so on text of many `word(` (or `functionx(`) and no
+// `)` every one of them scanned to the end of the text: quadratic, ~10 ms for 6,000 characters of
+// `a(\n`. They are checked here instead, only when nothing above matched, from the other end: each
+// `)` followed by one of their tails (one pass that skips from `)` to `)`), then that pattern's head
+// (the part up to the `(`, which holds no `)`) between that `)` and the one before it, the only place
+// `[^)]*` lets the `(` be. Those stretches do not overlap, so the text is read about twice. The
+// verdicts are those of the one regex (the tests compare the two).
+/** A `)` and a function header's tail (group 1) or a call statement's. */
+const PARENTHESIS_TAIL = /\)\s*(?:(\{)|;\s*$)/gm;
+// `(?:\s*\w+)?`, not `\s*\w*`: the same text, but the two `\s*` shared out a run of spaces every way
+// when the word is empty (quadratic in the run).
+const FUNCTION_HEAD = /\bfunction(?:\s*\w+)?\s*\(/;
+const CALL_HEAD = new RegExp(`^${INDENT}[\\w.]+\\s*\\(`, 'm');
+
+/** Whether a function header or call statement is in the text, in time linear in its length. */
+function hasParenthesizedCode(text: string): boolean {
+  PARENTHESIS_TAIL.lastIndex = 0;
+  for (let m = PARENTHESIS_TAIL.exec(text); m; m = PARENTHESIS_TAIL.exec(text)) {
+    // The stretch starts at the `)` before this one, so `^` and `\b` see the character before a
+    // head as in the whole text: a `)`, neither a line break nor a word character.
+    const before = m.index > 0 ? text.lastIndexOf(')', m.index - 1) : -1;
+    const head = m[1] ? FUNCTION_HEAD : CALL_HEAD;
+    if (head.test(text.slice(Math.max(before, 0), m.index))) return true;
+  }
+  return false;
+}
+
 const CODE_WORDS =
   /\b(code|coding|program(ming)?|function|method|script|bug|debug(ging)?|compile[rd]?|stack ?trace|exception|refactor|unit tests?|regex|regular expression|api|endpoint|python|javascript|typescript|java|rust|golang|kotlin|swift|c\+\+|c#|sql|html|css|bash|shell script|algorithm|implement(ation)?|segfault|null pointer)\b/i;
 
@@ -151,7 +181,7 @@ const WRITING_WORDS =
   /\b(write|draft|rewrite|compose|essay|story|poem|blog|article|e-?mail|cover letter|letter to|summar(y|ize|ise)|paraphrase|proofread|headline|slogan|narrative|copy ?edit)\b/i;
 
 export function detectCode(text: string): boolean {
-  return CODE_WORDS.test(text) || CODE_SYNTAX.test(text);
+  return CODE_WORDS.test(text) || CODE_SYNTAX.test(text) || hasParenthesizedCode(text);
 }
 
 export function detectMath(text: string): boolean {

@@ -34,7 +34,15 @@ const REASONING =
   /\b(step by step|step-by-step|explain|why|reason|reasoning|prove|derive|show that|justify|analy[sz]e|evaluate|compare)\b/i;
 const ANSWER_FORMAT =
   /\b(answer with|respond with|in (json|yaml|csv|a table)|format|boxed|print only|return only|one word|single (word|letter|choice|number)|only the)\b/i;
-const CHOICES = /(^|\n)\s*\(?[A-Da-d][.)]\s/g;
+// The indentation before a choice letter is `[^\S\n]*`, not `\s*`: a `\s*` ran on across blank lines,
+// so each line break of a focus made of them scanned to its end (quadratic: ~0.3 ms for the 600
+// characters of a focus, against ~0.02 ms for one of prose). The count is the same: a match that ran
+// across blank lines ends where the one from the last line break before its letter ends.
+const CHOICES = /(^|\n)[^\S\n]*\(?[A-Da-d][.)]\s/g;
+// Sentence ends. `(?<![.?!])`: inside a run of `.?!` the run's end is the same as from its start,
+// so where the start found no space after it, each later character of the run scanned on to the
+// same end (quadratic in the run: ~0.25 ms for a focus of dots). The pieces are the same.
+const SENTENCE_END = /(?<![.?!])[.?!]+\s|\n+/;
 const FREE_WRITING =
   /\b(write|compose|draft|craft)\b[^.?!\n]{0,40}\b(story|poem|essay|email|letter|blog|post|speech|song|article|dialogue|review|haiku|limerick)\b/i;
 const ROLE = /\b(pretend|imagine|act as|role[- ]?play|you are an? |as an? \w+, )/i;
@@ -53,7 +61,7 @@ export function promptKindOfFocus(focus: string): Float32Array {
   const f = new Float32Array(KIND_COUNT);
   const numbers = t.match(/\d+(\.\d+)?/g)?.length ?? 0;
   const words = t.split(/\s+/).filter(Boolean).length;
-  const sentences = t.split(/[.?!]+\s|\n+/).filter((s) => s.trim().length > 3).length;
+  const sentences = t.split(SENTENCE_END).filter((s) => s.trim().length > 3).length;
   f[0] = ASKS_CODE.test(t) ? 1 : 0;
   f[1] = MATH_WORDS.test(t) ? 1 : 0;
   f[2] = EQUATION.test(t) ? 1 : 0;

@@ -61,8 +61,6 @@ export function sendRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
   return attempt(req, true);
 }
 
-class StaleSocketError extends Error {}
-
 interface Target {
   /** scheme://host[:port], the pool's key. */
   origin: string;
@@ -287,12 +285,14 @@ function attempt(r: UpstreamRequest, retryStale: boolean): Promise<UpstreamRespo
             new ProviderError(`${r.provider}: invalid upstream request: ${err.message}`, 'connect', undefined, false),
           );
         }
-        if (controller && status === 0 && staleSocket(err)) {
-          if (!retryStale) return settleError(new StaleSocketError(err.message));
+        if (retryStale && controller && status === 0 && staleSocket(err)) {
           settled = true;
           release();
           return resolve(attempt(r, false));
         }
+        // The retry failing on a stale socket too (the pool handed it another idle one the server
+        // had closed) is a connection failure like any other: it was a bare Error with undici's text
+        // ("other side closed"), without the provider's prefix and phase the client and trace show.
         settleError(networkError(r.provider, err, controller !== undefined));
       },
     };

@@ -69,6 +69,90 @@ describe('fallback on upstream faults', () => {
     }
   });
 
+  test('a retry that lands on a second stale keep-alive socket fails like any dropped connection: same message, fallback, trace', async () => {
+    // (Three failures of model-a below: none of them may put it in cooldown before the next.)
+    const d = await pair({ cooldown_failures: 5 });
+    try {
+      // model-a answers the first request on each connection and drops the socket at the next one, as
+      // an upstream does that closed its idle keep-alive connections just as requests went out.
+      const up = d.fakes['model-a']!;
+      const served = new WeakSet<object>();
+      let dropAll = false;
+      let held: (() => void)[] = [];
+      up.set({
+        custom: (req: FakeRequest, res: http.ServerResponse) => {
+          const socket = res.socket!;
+          if (dropAll || served.has(socket)) return void socket.destroy();
+          served.add(socket);
+          const body = JSON.stringify({
+            id: `c${req.index}`,
+            object: 'chat.completion',
+            created: 1,
+            model: req.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: 'warm' }, finish_reason: 'stop' }],
+          });
+          // Held until two requests are in flight, so they took two connections.
+          held.push(() => {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+            res.end(body);
+          });
+          if (held.length === 2) for (const answer of held.splice(0)) answer();
+        },
+      });
+      /** Two idle keep-alive connections to model-a, each of which has served one answer. */
+      const warmTwo = async () => {
+        held = [];
+        const connections = up.connections;
+        const warm = await Promise.all([chat(d.url, { model: 'model-a' }), chat(d.url, { model: 'model-a' })]);
+        assert.deepEqual(
+          warm.map((w) => w.status),
+          [200, 200],
+        );
+        assert.equal(up.connections - connections, 2);
+        // undici reuses a socket only after a turn of the event loop; the next request comes later.
+        await sleep(20);
+      };
+
+      // The first try goes out on one stale socket; its retry is dispatched while that one is still
+      // busy, so the pool gives it the other stale socket: both fail, and model-b answers.
+      await warmTwo();
+      let before = up.requests.length;
+      const fellBack = await chat(d.url, { model: 'auto' });
+      assert.equal(fellBack.status, 200, fellBack.text);
+      assert.equal(fellBack.body.model, 'model-b');
+      assert.equal(up.requests.length - before, 2, 'the first try and its retry reached model-a');
+      const trace = (await (await fetch(`${d.url}/v1/trace/${fellBack.body.id}`)).json()) as {
+        attempts: { model: string; status: string; error?: string }[];
+      };
+      const staleTwice = trace.attempts[0]!;
+
+      // Pinned to model-a: the client's 502 names the model and says what failed.
+      await warmTwo();
+      before = up.requests.length;
+      const pinned = await chat(d.url, { model: 'model-a' });
+      assert.equal(up.requests.length - before, 2, 'the first try and its retry reached model-a');
+
+      // The same drop on a fresh connection (no stale socket left, so no retry): what every other
+      // connection failure says.
+      dropAll = true;
+      before = up.requests.length;
+      const fresh = await chat(d.url, { model: 'model-a' });
+      assert.equal(up.requests.length - before, 1, 'a socket that never answered is not retried');
+      assert.equal(fresh.status, 502, fresh.text);
+      assert.match(
+        fresh.body.error.message,
+        /model-a: first_byte: openai upstream closed the connection before answering/,
+      );
+      assert.equal(pinned.status, 502, pinned.text);
+      assert.equal(pinned.body.error.code, fresh.body.error.code);
+      assert.equal(pinned.body.error.message, fresh.body.error.message);
+      assert.equal(`${staleTwice.model}: ${staleTwice.error}`, fresh.body.error.message.split(' — ')[1]);
+      assert.equal(staleTwice.status, 'error');
+    } finally {
+      await d.close();
+    }
+  });
+
   test('a stream dropped after content counts as a failure: the model cools down, later requests are answered', async () => {
     const d = await pair();
     try {

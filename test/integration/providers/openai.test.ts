@@ -366,6 +366,49 @@ test('a keep-alive socket the server closed is retried once on a fresh connectio
   assert.equal(own.requests.length, 3);
 });
 
+test('a retry that gets a second stale socket fails as a connection failure: provider prefix, first_byte, retryable', async () => {
+  // Two idle connections that have each served one answer; the server drops the next request on
+  // each. The retry is dispatched while the first try's connection is still busy, so the pool hands
+  // it the other stale one.
+  const own = await startFakeOpenAI({ models: ['gpt-a'] });
+  after(() => own.close());
+  const served = new WeakSet<object>();
+  const held: (() => void)[] = [];
+  own.set({
+    custom: (req, res) => {
+      const socket = res.socket!;
+      if (served.has(socket)) return void socket.destroy();
+      served.add(socket);
+      const body = JSON.stringify({
+        id: `c${req.index}`,
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'warm' }, finish_reason: 'stop' }],
+      });
+      // Held until both warm-up requests are in flight, so they take two connections.
+      held.push(() => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      if (held.length === 2) for (const answer of held.splice(0)) answer();
+    },
+  });
+  const model = modelFor('openai', own.url);
+  await Promise.all([
+    provider.chat(model, request('one'), callOptions()),
+    provider.chat(model, request('two'), callOptions()),
+  ]);
+  assert.equal(own.connections, 2);
+  await new Promise((resolve) => setTimeout(resolve, 10)); // see the test above
+  const err = await rejectsWith(provider.chat(model, request('three'), callOptions()), {
+    phase: 'first_byte',
+    retryable: true,
+  });
+  assert.match(err.message, /^openai upstream closed the connection before answering: /);
+  assert.equal(own.requests.length, 4, 'the first try and its retry');
+});
+
 test('32 concurrent streams each get their own answer, over pooled connections', async () => {
   up.set({ chunkDelayMs: 5 });
   const model = modelFor('openai', up.url);

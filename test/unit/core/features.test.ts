@@ -130,3 +130,117 @@ void test('code lines after blank lines are still found; text of blank lines or 
   assert.equal(detectCode(`public ${'a'.repeat(5990)}`), false);
   assert.equal(detectCode('public static List<String> names(int n) {'), true);
 });
+
+// The code patterns as one regex, as they were before the two that end in `\([^)]*\)…` were taken
+// out and checked apart (on many `word(` lines and no `)`, its `[^)]*` made the text quadratic to
+// scan). Kept as the reference: detectCode must answer as it did on every text.
+const INDENT = String.raw`[^\S\n\r\u2028\u2029]*`;
+const REFERENCE_CODE_WORDS =
+  /\b(code|coding|program(ming)?|function|method|script|bug|debug(ging)?|compile[rd]?|stack ?trace|exception|refactor|unit tests?|regex|regular expression|api|endpoint|python|javascript|typescript|java|rust|golang|kotlin|swift|c\+\+|c#|sql|html|css|bash|shell script|algorithm|implement(ation)?|segfault|null pointer)\b/i;
+const REFERENCE_CODE_PATTERNS = [
+  /```|~~~/,
+  new RegExp(`^${INDENT}(def|class)\\s+\\w+.*:\\s*$`),
+  /\bfunction\s*\w*\s*\([^)]*\)\s*\{/,
+  /\b(const|let|var)\s+\w+\s*=/,
+  /\)\s*=>/,
+  /#include\s*[<"]/,
+  new RegExp(`^${INDENT}import\\s+[\\w{*].*(from\\s+['"]|;|$)`),
+  /\b(public|private|static)\s+\w[\w<>[\]]*\s+\w+\s*\(/,
+  /\bSELECT\b[\s\S]{1,200}\bFROM\b/,
+  /\bfn\s+\w+\s*\(|\bimpl\s+\w+/,
+  /console\.log\(|System\.out\.print|printf\(/,
+  new RegExp(`^${INDENT}[\\w.]+\\s*\\([^)]*\\)\\s*;\\s*$`),
+];
+const oneRegex = (patterns: RegExp[]) => new RegExp(patterns.map((re) => `(?:${re.source})`).join('|'), 'm');
+const REFERENCE_CODE_SYNTAX = oneRegex(REFERENCE_CODE_PATTERNS);
+/** The same without the function header and the call statement. */
+const REFERENCE_OTHER_SYNTAX = oneRegex(REFERENCE_CODE_PATTERNS.filter((_, i) => i !== 2 && i !== 11));
+const referenceDetectCode = (text: string): boolean =>
+  REFERENCE_CODE_WORDS.test(text) || REFERENCE_CODE_SYNTAX.test(text);
+
+void test('a call statement or function header is found as before, and many `word(` lines without `)` are not code', () => {
+  const cases: [string, boolean][] = [
+    ['print(x);', true],
+    ['  foo.bar (a,\n b) ;  \nnext line', true],
+    ['foo\n(x);', true], // the space before `(` may run across lines
+    ['x(y(z);', true],
+    ['f(x)\r\n;', true],
+    ['\u2028f(x);', true],
+    ['f(x);\u2028more', true],
+    ['f(x);\r\nmore', true],
+    ['\u00a0\tf(x) ;\t', true],
+    ['f(x); more', false],
+    [')foo(x);', false], // not at a line start
+    ['a(b)\nc);', false], // `[^)]*` stops at the first `)`
+    ['a-b(c);', false],
+    ['functionFoo(a, b) {', true],
+    ['functionx (a,\n b)\n{', true],
+    ['functionx(a) x {', false],
+    ['xfunctiony(a) {', false],
+    ['class Shape(Base):', true],
+    [`class ${'a'.repeat(5994)}`, false],
+    // The hostile shape: 6,000 characters of line starts `word(` and no `)` after them.
+    ['a(\n'.repeat(2000), false],
+    ['functionx('.repeat(600), false],
+    ['a(\n'.repeat(2000) + 'x);', true],
+    ['a(\n'.repeat(2000) + ') ;x', false],
+    ['a(\n'.repeat(2000) + ')\n\n;\n', true],
+  ];
+  for (const [text, code] of cases) {
+    const shown = JSON.stringify(text.slice(0, 40));
+    assert.equal(referenceDetectCode(text), code, `reference, ${shown}`);
+    assert.equal(detectCode(text), code, shown);
+  }
+});
+
+void test('detectCode answers as the one regex did on generated texts of parentheses, semicolons and line breaks', () => {
+  // A fixed pseudo-random sequence, so a failure names a text that can be replayed.
+  let seed = 21;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 2 ** 32) * n);
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[next(xs.length)]!;
+  const pieces = [
+    '',
+    ' ',
+    '\t',
+    '\u00a0',
+    'a',
+    'x.y',
+    'functionx',
+    'class a',
+    ':',
+    '=',
+    ';',
+    '(',
+    ')',
+    '((',
+    '))',
+    '{',
+  ];
+  const spaces = ['', ' ', '\t', '\u00a0', '\n', '\r\n', '\u2028'];
+  const lineEnds = ['\n', '\r\n', '\r', '\u2028', '\u2029', '\n\n', ' \n', ''];
+  let decidedByParentheses = 0;
+  for (let k = 0; k < 20_000; k++) {
+    let text = '';
+    for (let line = next(8); line >= 0; line--) {
+      // Half the lines shaped like a call or a header (`name (…) ;` / `functionx (…) {`), parts missing.
+      if (next(2) === 0) {
+        text += pick(['', ' ', '\t']) + pick(['f', 'a.b', 'functionx', 'x-y', '']) + pick(spaces) + pick(['(', '']);
+        for (let part = next(3); part > 0; part--) text += pick(pieces);
+        text += pick([')', '', ') )']) + pick(spaces) + pick([';', '{', '', '; x']) + pick(spaces);
+      } else {
+        for (let part = next(7); part > 0; part--) text += pick(pieces);
+      }
+      text += pick(lineEnds);
+    }
+    // Now and then a `)` far away, after a long run of lines that open and never close.
+    if (next(20) === 0) text = 'a(\n'.repeat(50 + next(200)) + text;
+    const expected = referenceDetectCode(text);
+    assert.equal(detectCode(text), expected, JSON.stringify(text));
+    if (expected && !REFERENCE_CODE_WORDS.test(text) && !REFERENCE_OTHER_SYNTAX.test(text)) decidedByParentheses++;
+  }
+  // The corpus exercises what changed: texts that are code through the `(…)` patterns alone.
+  assert.ok(decidedByParentheses > 1000, `${decidedByParentheses}`);
+});

@@ -7,7 +7,7 @@ import { seededRandom } from '../../../daemon/benchmark/folds';
 import { kindHead } from '../../../daemon/benchmark/prior-kind-head';
 import { trainPrior, type PriorDataset } from '../../../daemon/benchmark/prior-train';
 import { textFeatures } from '../../../daemon/core/learned/features';
-import { KIND_COUNT, KIND_NAMES, promptKindVector } from '../../../daemon/core/learned/prior-kind';
+import { KIND_COUNT, KIND_NAMES, promptKindOfFocus, promptKindVector } from '../../../daemon/core/learned/prior-kind';
 import { inputDimsOf, RouterPrior, type PriorArtifact } from '../../../daemon/core/learned/prior';
 
 const trait = (text: string, name: (typeof KIND_NAMES)[number]) => promptKindVector(text)[KIND_NAMES.indexOf(name)]!;
@@ -84,4 +84,65 @@ void test('the kind head learns between groups that math questions are harder, a
   const before = trainPrior(data, { hyper: { members: 1, epochs: 2, kindDifficulty: null } });
   assert.equal(before.artifact.input.kind, undefined);
   assert.equal(new RouterPrior(before.artifact).inputDims, dense + lexical);
+});
+
+// The choice and sentence patterns as they were before they stopped running on across blank lines
+// and through runs of dots (quadratic in the focus), kept as the reference for the two traits.
+const REFERENCE_CHOICES = /(^|\n)\s*\(?[A-Da-d][.)]\s/g;
+const REFERENCE_SENTENCE_END = /[.?!]+\s|\n+/;
+
+void test('the choices and sentences traits are what the patterns that ran on across blank lines and dots gave', () => {
+  const expected = (focus: string) => {
+    const t = focus.replace(/\\[nt]/g, '\n');
+    const choices = t.match(REFERENCE_CHOICES)?.length ?? 0;
+    const sentences = t.split(REFERENCE_SENTENCE_END).filter((s) => s.trim().length > 3).length;
+    return [choices >= 2 ? 1 : 0, Math.fround(Math.min(1, Math.log1p(sentences) / 3))];
+  };
+  const traits = (focus: string) => {
+    const f = promptKindOfFocus(focus);
+    return [f[KIND_NAMES.indexOf('choices')], f[KIND_NAMES.indexOf('sentences')]];
+  };
+  // The hostile shapes, as long as a focus gets (600 characters): blank lines, and a run of dots.
+  for (const focus of ['x' + '\n'.repeat(598) + 'x', 'x' + ' \n'.repeat(299) + 'x', 'x' + '.'.repeat(598) + 'x']) {
+    assert.deepEqual(traits(focus), [0, expected(focus)[1]]);
+    assert.deepEqual(traits(focus), expected(focus));
+  }
+  const choices = 'Pick one.\n\n  A. red\n\n\t(B) blue\r\n\nc) green';
+  assert.equal(traits(choices)[0], 1);
+  assert.deepEqual(traits(choices), expected(choices));
+  // Generated focuses of line breaks, indentation, choice letters and sentence ends.
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 2 ** 32) * n);
+  };
+  const pieces = [
+    '\n',
+    '\n',
+    ' ',
+    '\t',
+    '\r',
+    '\r\n',
+    '\u2028',
+    'A.',
+    'a)',
+    '(B)',
+    'D. ',
+    '.',
+    '?',
+    '!',
+    '...',
+    'x',
+    'word',
+    '\\n',
+  ];
+  let withChoices = 0;
+  for (let k = 0; k < 20_000; k++) {
+    let focus = '';
+    for (let i = 1 + next(25); i > 0; i--) focus += pieces[next(pieces.length)];
+    const want = expected(focus);
+    assert.deepEqual(traits(focus), want, JSON.stringify(focus));
+    withChoices += want[0]!;
+  }
+  assert.ok(withChoices > 1000, `${withChoices}`);
 });
