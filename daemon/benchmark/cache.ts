@@ -6,7 +6,6 @@ import path from 'node:path';
 import { CachingEmbedder } from '../embeddings/cached';
 import { DiskEmbeddingCache, readCacheFile } from '../embeddings/disk-cache';
 import { createEmbedder, type EmbedderConfig } from '../embeddings/index';
-import { sampleVectorsDir } from './sample';
 
 export function defaultCacheDir(): string {
   return process.env.FUGUSASHI_CACHE_DIR || path.join(os.homedir(), '.cache', 'fugusashi');
@@ -19,16 +18,15 @@ export function openBenchmarkEmbedder(
 ): { embedder: CachingEmbedder; disk: DiskEmbeddingCache } {
   const inner = createEmbedder(config, { cacheDir: path.join(cacheDir, 'models'), log });
   const disk = new DiskEmbeddingCache(path.join(cacheDir, 'embeddings'), inner.id, inner.dimensions);
-  addBundledVectors(disk, sampleVectorsDir());
   // No LRU is kept beside a disk cache (CachingEmbedder): a disk hit costs microseconds.
   return { embedder: new CachingEmbedder(inner, { disk, lruSize: 64, batchSize: 16 }), disk };
 }
 
 /**
- * Copies the vectors shipped for the bundled sample into the cache, when they are this embedder's
- * (same file name: embedder id and dimensions; keys hash the embedder id and the text too): a
- * newcomer's first `fugusashi benchmark` then skips embedding its 300 prompts (~15 s of CPU of its
- * ~23 s). Keys the cache holds already are skipped, so only the first run writes.
+ * Copies vectors shipped with the package (the bundled sample's: sample.ts) into the cache, when
+ * they are this embedder's (same file name: embedder id and dimensions; keys hash the embedder id
+ * and the text too): a newcomer's first `fugusashi benchmark` then skips embedding its 300 prompts
+ * (~15 s of CPU of its ~23 s). Keys the cache holds already are skipped, so only the first run writes.
  */
 export function addBundledVectors(disk: DiskEmbeddingCache, dir: string): void {
   const file = path.join(dir, path.basename(disk.file));

@@ -8,7 +8,7 @@ import { utilities } from '../core/learned/policy';
 import { DEFAULT_QUALITY_MODEL, QualityModel, type QualityModelOptions } from '../core/learned/quality-model';
 import type { Candidate } from '../core/ports';
 import type { EmbedderConfig } from '../embeddings/index';
-import { defaultCacheDir, openBenchmarkEmbedder } from './cache';
+import { addBundledVectors, defaultCacheDir, openBenchmarkEmbedder } from './cache';
 import { completeRows, loadTable, type EvalRow, type EvalTable } from './data';
 import { loadTurnTable } from './turns';
 import { foldOf, seededRandom } from './folds';
@@ -21,6 +21,7 @@ import { staticPriorLogits } from '../core/learned/prior-offsets';
 import { loadFastView } from '../embeddings/fast-view';
 import { MULTI_KNN, multiNestedReport, stackedFolds, type MultiNestedReport } from './multi-run';
 import { liveStackFolds, type LiveStackFold } from './live-stack-run';
+import { sampleVectorsDir } from './sample';
 
 export interface BenchmarkOptions {
   /** One file for --folds / --online / the sample. */
@@ -264,6 +265,9 @@ export async function runBenchmarkDetailed(
       const chunk = EMBEDDING_CHUNK;
       if (skipEmbedding) rows.forEach(() => vectors.push(new Float32Array(0)));
       else {
+        // Before the first embedding: what the package ships (a run that embeds nothing, such as
+        // --prior-only with a words-only prior, leaves the cache alone).
+        addBundledVectors(disk, sampleVectorsDir());
         // The bar shows before the first chunk (seconds of USE on a new file), and a cancelled run
         // stops after that chunk rather than the next one.
         progress(`embedding ${t.name}`, 0, rows.length);
