@@ -49,7 +49,14 @@ export function runBenchmarkInWorker(
     signal?.addEventListener('abort', cancel, { once: true });
     worker.on('message', (message: BenchmarkWorkerMessage) => {
       if (message.type === 'progress') {
-        if (!settled) onProgress?.(message.progress satisfies BenchmarkProgress);
+        if (settled) return;
+        // Here a listener's throw would be uncaught (this is an event handler) and end the daemon:
+        // a window gone mid-run made sendNotification throw. The run goes on; its report is kept.
+        try {
+          onProgress?.(message.progress satisfies BenchmarkProgress);
+        } catch {
+          // the listener's own business
+        }
       } else if (message.type === 'done') finish(() => resolve(message.report));
       else
         finish(() =>

@@ -224,9 +224,15 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
       // Not stopped when the window leaves: the report is kept (last benchmark, the dashboard).
       return hooks.benchmark.run(paramsObject(params), {
         signal: signalOf(token),
-        // Caught: a window gone mid-run must not end the shared daemon (an unhandled rejection).
-        onProgress: (progress) =>
-          void connection.sendNotification(BenchmarkProgressNotification, progress).catch(() => undefined),
+        // Caught: a window gone mid-run must not end the shared daemon. A disposed connection
+        // throws at once ("Connection is disposed"); a broken socket rejects.
+        onProgress: (progress) => {
+          try {
+            void connection.sendNotification(BenchmarkProgressNotification, progress).catch(() => undefined);
+          } catch {
+            // the window is gone; the run goes on and its report is kept
+          }
+        },
       });
     }),
   );

@@ -11,6 +11,8 @@ import { stringify } from 'yaml';
 import { createMessageConnection, RequestType, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { DAEMON_FILE, type DaemonFile } from '../../../shared/daemon';
 import {
+  BenchmarkProgressNotification,
+  BenchmarkRequest,
   ChatChunkNotification,
   ChatRequest,
   VscodeLmChatRequest,
@@ -152,5 +154,34 @@ test('a window gone while it runs a VS Code model for the daemon leaves the daem
   await answer.catch(() => undefined);
   await sleep(1000);
   assert.equal(daemon.child.exitCode, null, `the daemon exited:\n${daemon.stderr().slice(-2000)}`);
+  assert.equal((await fetch(`${daemon.url}/health`)).status, 200);
+});
+
+test('a window gone while its benchmark runs leaves the daemon running, and the run its report', async () => {
+  daemon ??= await spawnDaemon(['--config', path.join(dir, 'config.yaml')]);
+  const info = JSON.parse(readFileSync(path.join(dir, 'data', DAEMON_FILE), 'utf8')) as DaemonFile;
+  const socket = net.connect(info.rpc.path);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const window = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  const firstProgress = new Promise<void>((resolve) =>
+    window.onNotification(BenchmarkProgressNotification, () => resolve()),
+  );
+  window.listen();
+  await window.sendRequest(Initialize, { processId: null, rootUri: null, capabilities: {} });
+  void window
+    .sendRequest(BenchmarkRequest, { dataset: 'sample', mode: 'sample', runId: 'gone' })
+    .catch(() => undefined);
+  await firstProgress;
+  socket.destroy(); // the window is gone; the run goes on (its report is kept for the dashboard)
+  // The run's next progress had nowhere to go: it threw where nothing caught it and ended the daemon.
+  let report: unknown = null;
+  for (let i = 0; i < 600 && report === null && daemon.child.exitCode === null; i++) {
+    await sleep(100);
+    report = await fetch(`${daemon.url}/v1/benchmark/last`)
+      .then((r) => (r.ok ? (r.json() as Promise<unknown>) : null))
+      .catch(() => null);
+  }
+  assert.equal(daemon.child.exitCode, null, `the daemon exited:\n${daemon.stderr().slice(-2000)}`);
+  assert.ok(report, 'the run finished and its report was kept');
   assert.equal((await fetch(`${daemon.url}/health`)).status, 200);
 });
