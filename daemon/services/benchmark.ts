@@ -1,7 +1,7 @@
 // Benchmark runs started from a VS Code window (the task and the dashboard's Benchmark tab): the
-// same runner as `fugusashi benchmark`, with the daemon's embedding settings, progress on the live
-// event bus, the report saved for the dashboard, and cancellation — a window that cancels its
-// request stops the run at its next step.
+// same runner as `fugusashi benchmark`, on a worker thread (benchmark/threaded.ts), with the
+// daemon's embedding settings, progress on the live event bus, the report saved for the dashboard,
+// one run at a time, and cancellation — a window that cancels its request ends its run at once.
 import path from 'node:path';
 import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
@@ -29,6 +29,8 @@ export interface BenchmarkRun {
 
 export class BenchmarkService {
   private readonly running = new Set<AbortController>();
+  /** Settles when every run started so far has ended: the next run starts after it. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: BenchmarkServiceDeps) {}
 
@@ -39,7 +41,15 @@ export class BenchmarkService {
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
     this.running.add(controller);
+    // One run at a time: runs share the data dir's embedding cache, an append-only file, and two
+    // threads appending to it at once could each map keys to the other's records. A run waits for
+    // the ones before it (a cancel ends the wait); the next waits for it and for them.
+    const before = this.turn;
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    this.turn = Promise.all([before, done]).then(() => undefined);
     try {
+      await untilOrAborted(before, controller.signal);
       const options = this.options(params, controller.signal);
       const report = await (this.deps.runner ?? runBenchmarkInWorker)(options, (p) => {
         const progress = { ...p, run_id: params.runId };
@@ -56,6 +66,7 @@ export class BenchmarkService {
     } finally {
       signal.removeEventListener('abort', stop);
       this.running.delete(controller);
+      ended();
     }
   }
 
@@ -64,7 +75,7 @@ export class BenchmarkService {
     return loadLastBenchmark(this.deps.dataDir);
   }
 
-  /** Shutdown: every run stops at its next step. */
+  /** Shutdown: every run ends (a waiting one before it starts). */
   cancelAll(): void {
     for (const controller of this.running)
       controller.abort(new FugusashiError('Cancelled', 'The daemon is shutting down.'));
@@ -91,4 +102,17 @@ export class BenchmarkService {
         throw new FugusashiError('InvalidRequest', `unknown benchmark mode "${String(params.mode)}"`, 'mode');
     }
   }
+}
+
+/** Resolves when `promise` does, or rejects with the signal's reason once it aborts. */
+function untilOrAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const abort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', abort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    });
+  });
 }
