@@ -71,10 +71,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   lifecycle.onShutdown('stop-background', () => shared.close());
   const learner = shared.learner;
 
-  // Routing plugins (routing.plugins), loaded now and on every config reload.
+  // Routing plugins (routing.plugins): loaded below, before the doors open, and on every reload.
   const plugins = new PluginHost(log);
-  await plugins.load(live.current.routing.plugins, live.current.routing.pluginBudgetMs);
-  live.onChange(() => void plugins.load(live.current.routing.plugins, live.current.routing.pluginBudgetMs));
 
   // ---- the services both doors translate onto
   const vscodeLm = new VscodeLmHub();
@@ -95,7 +93,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     responseCacheStore: new JsonlCacheStore(path.join(dataDir, 'response-cache.jsonl')),
   });
   // Outcomes the learner takes from the store count toward retrain_every like the service's own.
+  // Wired with no await since shareLearning: none can arrive before it (they come as messages).
   shared.onStoreOutcomes((count) => services.feedback.countLearnedFromStore(count));
+  await plugins.load(live.current.routing.plugins, live.current.routing.pluginBudgetMs);
+  live.onChange(() => void plugins.load(live.current.routing.plugins, live.current.routing.pluginBudgetMs));
   const e = () => live.current.routing.embeddings;
   const benchmark = new BenchmarkService({
     dataDir,

@@ -5,7 +5,7 @@
 // moves USE's vectors by ~1e-7), and the figures of a run that reads them are the same as before.
 // Run it after changing the sample, the embedder or how a text is keyed:
 //   node --import tsx scripts/sample-vectors.ts
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,15 +18,17 @@ const FILE = `${USE_ID}.512.emb`;
 async function main(): Promise<void> {
   const shipped = path.join(sampleVectorsDir(), FILE);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-sample-vectors-'));
-  const aside = path.join(scratch, 'shipped-before.emb');
+  // Beside it, not in the scratch dir: a rename across file systems (/tmp on its own) fails.
+  const aside = `${shipped}.before`;
   if (existsSync(shipped)) renameSync(shipped, aside);
   let built = false;
   try {
     const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
     const code = await benchmarkCommand(['--cache-dir', scratch, '--json'], { stdout: quiet });
     if (code !== 0) throw new Error(`the sample benchmark exited with ${code}`);
-    renameSync(path.join(scratch, 'embeddings', FILE), shipped);
+    copyFileSync(path.join(scratch, 'embeddings', FILE), shipped);
     built = true;
+    rmSync(aside, { force: true });
     process.stderr.write(`wrote ${shipped}\n`);
   } finally {
     if (!built && existsSync(aside)) renameSync(aside, shipped);

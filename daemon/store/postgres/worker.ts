@@ -460,8 +460,11 @@ const isOwn = (id: number): boolean => ownBlocks.has(Math.floor(id / 1_000_000))
 
 /** One at a time (DeliveredOutcomes: a later catch-up never reads below an earlier one's floor). */
 let catchingUp: Promise<void> = Promise.resolve();
+/** Catch-ups running or waiting their turn. */
+let catchUpsPending = 0;
 function catchUp(): Promise<void> {
-  const run = catchingUp.then(catchUpOnce);
+  catchUpsPending++;
+  const run = catchingUp.then(catchUpOnce).finally(() => catchUpsPending--);
   catchingUp = run.catch(() => undefined);
   return run;
 }
@@ -530,7 +533,11 @@ async function listen(): Promise<void> {
     await client.end().catch(() => undefined);
   }
 }
-const catchUpTimer = setInterval(() => void catchUp().catch(() => undefined), init.catchUpMs ?? 5000);
+// The periodic one is skipped while another runs or waits: with PostgreSQL slower than the period
+// (a locked table, up to the statement timeout) one would queue per tick, to run back to back later.
+const catchUpTimer = setInterval(() => {
+  if (catchUpsPending === 0) void catchUp().catch(() => undefined);
+}, init.catchUpMs ?? 5000);
 catchUpTimer.unref();
 
 // ---------------------------------------------------------------- messages
