@@ -58,14 +58,7 @@ export function runBenchmarkInWorker(
           // the listener's own business
         }
       } else if (message.type === 'done') finish(() => resolve(message.report));
-      else
-        finish(() =>
-          reject(
-            message.kind
-              ? new FugusashiError(message.kind, message.message, message.param ?? null)
-              : new Error(message.message),
-          ),
-        );
+      else finish(() => reject(new Error(message.message)));
     });
     worker.on('error', (err) => finish(() => reject(err)));
     worker.on('exit', (code) => finish(() => reject(new Error(`the benchmark thread exited (code ${code})`))));

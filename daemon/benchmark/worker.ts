@@ -4,24 +4,20 @@
 // chat request and the window's own cancellation until the run ended.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
-import { FugusashiError } from '../../shared/errors';
 import { runBenchmark, type BenchmarkOptions } from './run';
 
 export type BenchmarkWorkerMessage =
   | { type: 'progress'; progress: BenchmarkProgress }
   | { type: 'done'; report: BenchmarkReport }
-  | { type: 'failed'; message: string; kind?: FugusashiError['kind']; param?: string | null };
+  // The runner's errors are plain Errors (bad files, bad options): their message is what the
+  // client shows.
+  | { type: 'failed'; message: string };
 
 const port = parentPort;
 if (port) {
   const post = (message: BenchmarkWorkerMessage): void => port.postMessage(message);
   runBenchmark(workerData as BenchmarkOptions, (progress) => post({ type: 'progress', progress })).then(
     (report) => post({ type: 'done', report }),
-    (err: unknown) =>
-      post(
-        err instanceof FugusashiError
-          ? { type: 'failed', message: err.message, kind: err.kind, param: err.param }
-          : { type: 'failed', message: err instanceof Error ? err.message : String(err) },
-      ),
+    (err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }),
   );
 }
