@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -7,6 +7,7 @@ import { benchmarkCommand, samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../
 import { parseCsv } from '../../../daemon/benchmark/csv';
 import type { BenchmarkReport } from '../../../shared/api';
 import { sink } from '../../helpers/sink';
+import { writeSampleRows } from '../../helpers/sample-rows';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-bench-'));
 
@@ -19,12 +20,8 @@ void test('the bundled sample exists, is ≤ 300 rows and has the strong and wea
 });
 
 void test('a short two-model benchmark through benchmarkCommand writes a report and one emitted line per row', async () => {
-  // The first 40 rows of the sample keep the cold embedding short.
-  const text = readFileSync(samplePath(), 'utf8');
-  const [header, ...rows] = parseCsv(text);
-  const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
-  const small = path.join(dir, 'small.csv');
-  writeFileSync(small, [header!, ...rows.slice(0, 40)].map((r) => r.map(quote).join(',')).join('\n'));
+  // The first 40 rows of the sample keep the run short.
+  const small = writeSampleRows(path.join(dir, 'small.csv'), 0, 40);
   const emit = path.join(dir, 'decisions.csv');
   const stdout = sink();
   const stderr = sink();

@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { bundledPrior } from '../../../daemon/assets/bundled-prior';
-import { benchmarkCommand, samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
-import { parseCsv } from '../../../daemon/benchmark/csv';
+import { benchmarkCommand, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
 import { FAST_VIEW_VARIANT, type BenchmarkResult } from '../../../daemon/benchmark/run';
 import { sink } from '../../helpers/sink';
+import { writeSampleRows } from '../../helpers/sample-rows';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-fast-bench-'));
 const cacheDir = path.join(dir, 'cache');
-// 60 rows of the bundled sample keep the cold USE embedding short.
-const [header, ...rows] = parseCsv(readFileSync(samplePath(), 'utf8'));
-const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
-const file = path.join(dir, 'rows.csv');
-writeFileSync(file, [header!, ...rows.slice(0, 60)].map((r) => r.map(quote).join(',')).join('\n'));
+// 60 rows of the bundled sample keep the run short.
+const file = writeSampleRows(path.join(dir, 'rows.csv'), 0, 60);
 const pair = ['--strong', SAMPLE_STRONG, '--weak', SAMPLE_WEAK];
 
 async function bench(args: string[]): Promise<{ code: number; report?: BenchmarkResult['report']; err: string }> {

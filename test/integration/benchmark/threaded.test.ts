@@ -1,24 +1,20 @@
 // A daemon's benchmark run on its worker thread (daemon/benchmark/threaded.ts): the same report and
 // progress as the runner on the caller's thread, its errors as they were, and a cancelled run ends.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
-import { parseCsv } from '../../../daemon/benchmark/csv';
 import { runBenchmark, type BenchmarkOptions } from '../../../daemon/benchmark/run';
-import { samplePath } from '../../../daemon/benchmark/sample';
 import { runBenchmarkInWorker } from '../../../daemon/benchmark/threaded';
 import type { BenchmarkProgress } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
+import { writeSampleRows } from '../../helpers/sample-rows';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-bench-thread-'));
 // The first 40 rows of the bundled sample (their vectors ship with it: nothing is embedded).
-const [header, ...rows] = parseCsv(readFileSync(samplePath(), 'utf8'));
-const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
-const small = path.join(dir, 'small.csv');
-writeFileSync(small, [header!, ...rows.slice(0, 40)].map((r) => r.map(quote).join(',')).join('\n'));
+const small = writeSampleRows(path.join(dir, 'small.csv'), 0, 40);
 const options: BenchmarkOptions = {
   file: small,
   folds: 2,

@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { benchmarkCommand, samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
-import { parseCsv } from '../../../daemon/benchmark/csv';
+import { benchmarkCommand, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
 import type { BenchmarkReport } from '../../../shared/api';
 import { sink } from '../../helpers/sink';
+import { writeSampleRows } from '../../helpers/sample-rows';
 
 void test('benchmark FILE --prior-only scores the file with the bundled prior, learns nothing and needs no embeddings', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-prior-bench-'));
-  const [header, ...rows] = parseCsv(readFileSync(samplePath(), 'utf8'));
-  const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
-  const file = path.join(dir, 'mmlu-rows.csv');
-  writeFileSync(file, [header!, ...rows.slice(0, 120)].map((r) => r.map(quote).join(',')).join('\n'));
+  const file = writeSampleRows(path.join(dir, 'mmlu-rows.csv'), 0, 120);
   const emit = path.join(dir, 'scores.csv');
   const cacheDir = path.join(dir, 'cache');
   const stdout = sink();

@@ -1,17 +1,17 @@
 // The sentence embeddings shipped with the bundled sample: a newcomer's first `fugusashi benchmark`
 // (no arguments) reads them instead of running USE over its 300 prompts (~15 s of its ~23 s).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { addBundledVectors, openBenchmarkEmbedder } from '../../../daemon/benchmark/cache';
 import { SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
-import { parseCsv } from '../../../daemon/benchmark/csv';
 import { loadTable } from '../../../daemon/benchmark/data';
 import { runBenchmark } from '../../../daemon/benchmark/run';
 import { samplePath, sampleVectorsDir } from '../../../daemon/benchmark/sample';
 import { USE_ID } from '../../../daemon/embeddings/use';
+import { writeSampleRows } from '../../helpers/sample-rows';
 
 const VECTORS = `${USE_ID}.512.emb`;
 
@@ -39,10 +39,7 @@ void test("the bundled sample's vectors in a fresh cache: every prompt of the sa
 
 void test('a benchmark run that embeds starts from the shipped vectors: on sample rows it embeds nothing', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-sample-vectors-'));
-  const [header, ...rows] = parseCsv(readFileSync(samplePath(), 'utf8'));
-  const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
-  const file = path.join(dir, 'small.csv');
-  writeFileSync(file, [header!, ...rows.slice(0, 40)].map((r) => r.map(quote).join(',')).join('\n'));
+  const file = writeSampleRows(path.join(dir, 'small.csv'), 0, 40);
   const cacheDir = path.join(dir, 'cache');
   await runBenchmark({ file, folds: 2, strong: SAMPLE_STRONG, weak: SAMPLE_WEAK, cacheDir });
   // The cache holds the shipped file's records and no others (without them: these 40 prompts).
