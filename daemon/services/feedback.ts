@@ -22,7 +22,6 @@ export { ratingScore };
 export class Feedback implements FeedbackService {
   private sinceRetrain = 0;
   private retrainRunning: Promise<void> | null = null;
-  private lastRetrainAt: number | null = null;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -198,12 +197,7 @@ export class Feedback implements FeedbackService {
     this.sinceRetrain = 0;
     this.retrainRunning = learner
       .retrain()
-      .then(
-        () => {
-          this.lastRetrainAt = this.now();
-        },
-        (err: unknown) => this.deps.log?.(`retrain failed: ${err instanceof Error ? err.message : String(err)}`),
-      )
+      .catch((err: unknown) => this.deps.log?.(`retrain failed: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => {
         this.retrainRunning = null;
       });
@@ -222,7 +216,9 @@ export class Feedback implements FeedbackService {
       ratings: counts.ratings,
       by_source: counts.by_source,
       outcomes: this.deps.store.countOutcomes(),
-      last_retrain_at: status?.last_retrain_at ?? this.lastRetrainAt,
+      // The learner's own time of its last refit: a retrain that did not refit (a team follower's,
+      // which waits for the leader's announced refit) is none. Without a learner there is none.
+      last_retrain_at: status?.last_retrain_at ?? null,
       retraining: status?.retraining ?? this.retrainRunning !== null,
     };
   }
