@@ -21,6 +21,7 @@ import {
   VscodeLmModelsNotification,
 } from '../../../shared/protocol';
 import { makeTempDir, requireCliBundle, spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon';
+import { connectWindow } from '../../helpers/rpc-window';
 import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
 
 const Initialize = new RequestType<unknown, unknown, void>('initialize');
@@ -161,21 +162,16 @@ test('a window gone while it runs a VS Code model for the daemon leaves the daem
 
 test('a window gone while its benchmark runs leaves the daemon running, and the run its report', async () => {
   daemon ??= await spawnDaemon(['--config', path.join(dir, 'config.yaml')]);
-  const info = JSON.parse(readFileSync(path.join(dir, 'data', DAEMON_FILE), 'utf8')) as DaemonFile;
-  const socket = net.connect(info.rpc.path);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const window = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+  const window = await connectWindow(path.join(dir, 'data'));
   const firstProgress = new Promise<void>((resolve) =>
-    window.onNotification(BenchmarkProgressNotification, () => resolve()),
+    window.connection.onNotification(BenchmarkProgressNotification, () => resolve()),
   );
-  window.listen();
-  await window.sendRequest(Initialize, { processId: null, rootUri: null, capabilities: {} });
   // Five folds of the bundled sample's rows (their vectors ship with it): a progress per fold after
-  // the first one, ~0.5 s of work in all (the \`sample\` mode's rating replays take ~8 s).
+  // the first one, ~0.5 s of work in all (the `sample` mode's rating replays take ~8 s).
   const run = { dataset: samplePath(), mode: 'folds', folds: 5, strong: SAMPLE_STRONG, weak: SAMPLE_WEAK } as const;
-  void window.sendRequest(BenchmarkRequest, { ...run, runId: 'gone' }).catch(() => undefined);
+  void window.connection.sendRequest(BenchmarkRequest, { ...run, runId: 'gone' }).catch(() => undefined);
   await firstProgress;
-  socket.destroy(); // the window is gone; the run goes on (its report is kept for the dashboard)
+  window.close(); // the window is gone; the run goes on (its report is kept for the dashboard)
   // The run's next progress had nowhere to go: it threw where nothing caught it and ended the daemon.
   let report: unknown = null;
   for (let i = 0; i < 600 && report === null && daemon.child.exitCode === null; i++) {
