@@ -259,15 +259,15 @@ export async function runBenchmarkDetailed(
     const fastView = options.fastView ? loadFastView() : null;
     // A words-only prior scoring a file needs no sentence embeddings (the slow part of a new file).
     const skipEmbedding = options.priorOnly && artifact?.input.embedding === 0;
+    // Once, before anything is embedded: the vectors the package ships (a run that embeds nothing,
+    // such as --prior-only with a words-only prior, leaves the cache alone).
+    if (!skipEmbedding) addBundledVectors(disk, sampleVectorsDir());
     const prepare = async (t: EvalTable): Promise<Prepared[]> => {
       const rows = completeRows(t, idx);
       const vectors: Float32Array[] = [];
       const chunk = EMBEDDING_CHUNK;
       if (skipEmbedding) rows.forEach(() => vectors.push(new Float32Array(0)));
       else {
-        // Before the first embedding: what the package ships (a run that embeds nothing, such as
-        // --prior-only with a words-only prior, leaves the cache alone).
-        addBundledVectors(disk, sampleVectorsDir());
         // The bar shows before the first chunk (seconds of USE on a new file), and a cancelled run
         // stops after that chunk rather than the next one.
         progress(`embedding ${t.name}`, 0, rows.length);

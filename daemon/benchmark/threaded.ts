@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BenchmarkProgress, BenchmarkReport } from '../../shared/api';
+import type { BenchmarkReport } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import type { BenchmarkOptions, ProgressListener } from './run';
 import type { BenchmarkWorkerMessage } from './worker';
@@ -53,7 +53,7 @@ export function runBenchmarkInWorker(
         // Here a listener's throw would be uncaught (this is an event handler) and end the daemon:
         // a window gone mid-run made sendNotification throw. The run goes on; its report is kept.
         try {
-          onProgress?.(message.progress satisfies BenchmarkProgress);
+          onProgress?.(message.progress);
         } catch {
           // the listener's own business
         }
