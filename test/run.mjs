@@ -1,8 +1,10 @@
-// Runs the test files with node's own test runner (through tsx), so the summary line shows how
-// many tests ran. `node test/run.mjs [unit|integration|e2e]...` limits the suites; default: all.
+// Runs the test files with node's own test runner, each bundled first (test/build.mjs), so the
+// summary line shows how many tests ran. `node test/run.mjs [unit|integration|e2e]...` limits the
+// suites; default: all.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { buildTests, VSCODE_STUB } from './build.mjs';
 
 const suites = process.argv.slice(2);
 const roots = (suites.length ? suites : ['unit', 'integration', 'e2e']).map((s) => path.join('test', s));
@@ -62,9 +64,20 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ')}`);
   process.exit(1);
 }
+const bundles = await buildTests(files);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  [
+    '--enable-source-maps',
+    // The `vscode` stand-in, installed before any bundle asks for `vscode` (a bundle may require it
+    // before the test file's own import of the stub has run).
+    '--require',
+    VSCODE_STUB,
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    ...bundles,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -1,22 +1,17 @@
 // Runs a daemon's benchmark on a worker thread (worker.ts): the daemon keeps answering while it
 // runs, and a cancelled run stops at once (the thread is ended) instead of at its next step.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BenchmarkReport } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import type { BenchmarkOptions, ProgressListener } from './run';
 import type { BenchmarkWorkerMessage } from './worker';
+import { startWorkerThread } from '../worker-thread';
 
 function startWorker(options: Omit<BenchmarkOptions, 'signal'>): Worker {
-  const bundled = path.join(__dirname, 'benchmark-worker.js');
-  if (existsSync(bundled)) return new Worker(bundled, { workerData: options });
-  // From the source tree (tests under tsx): worker threads do not inherit tsx's loader hooks.
-  const source = path.join(__dirname, 'worker.ts');
-  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(source)});`, {
-    eval: true,
-    workerData: options,
-  });
+  const worker = startWorkerThread(__dirname, 'benchmark-worker.js', 'worker.ts', { workerData: options });
+  if (!worker)
+    throw new FugusashiError('Internal', 'The benchmark worker (benchmark-worker.js) is missing from this build.');
+  return worker;
 }
 
 /** runBenchmark's contract (progress, report, `options.signal` stops it), on a worker thread. */

@@ -1,12 +1,11 @@
 // Client of the USE worker thread (use-worker.ts): the same Embedder, with the model and its WASM
 // work off the event loop. Falls back to the in-thread embedder when no worker can start (a bundle
-// without use-worker.js, or sources run without tsx) or when the worker dies.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+// without use-worker.js) or when the worker dies.
+import type { Worker } from 'node:worker_threads';
 import type { Embedder } from '../core/ports';
 import { createUseEmbedder, USE_ID } from './use';
 import type { UseWorkerMemory, UseWorkerReply, UseWorkerRequest } from './use-worker';
+import { startWorkerThread } from '../worker-thread';
 
 type Loadable = Embedder & { load(): Promise<void> };
 
@@ -14,15 +13,8 @@ type Loadable = Embedder & { load(): Promise<void> };
 function startWorker(): Worker | undefined {
   // The worker's JS heap stays small (the model lives in WASM memory); a small young generation
   // keeps its share of the daemon's memory down (measured: RSS 277 → 245 MB at 100k outcomes).
-  const resourceLimits = { maxYoungGenerationSizeMb: 4 };
-  const bundled = path.join(__dirname, 'use-worker.js');
-  if (existsSync(bundled)) return new Worker(bundled, { resourceLimits });
-  // Worker threads do not inherit tsx's loader hooks: the worker registers them itself.
-  const source = path.join(__dirname, 'use-worker.ts');
-  if (!existsSync(source) || !process.execArgv.join(' ').includes('tsx')) return undefined;
-  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(source)});`, {
-    eval: true,
-    resourceLimits,
+  return startWorkerThread(__dirname, 'use-worker.js', 'use-worker.ts', {
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
 }
 

@@ -344,6 +344,11 @@ function clamp01(x: number): number {
 
 /** The value of `p` if it settles within `ms`, else undefined (p keeps running). */
 function withinMs<T>(p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  // No wait at all (the model is loading): p only if it has settled already. A 0 ms timer would
+  // be unref'd like the others, and a process with nothing else to wait on would exit before it
+  // fired: warm-start.test.ts ended with its plan() still pending once it ran without tsx's loader
+  // thread, whose port had kept the event loop alive.
+  if (ms <= 0) return Promise.race([p, Promise.resolve(undefined)]);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(resolve, ms, undefined);

@@ -1,22 +1,14 @@
 // Runs compaction jobs on the snapshot worker thread. Where the worker cannot start (its file is
 // missing, or the platform refuses threads) `available` is false and the store snapshots on the
 // event loop instead.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../worker-thread';
 import type { CompactJob } from './compact';
 import type { WorkerJob, WorkerReply } from './snapshot-worker';
 
 /** dist/store-worker.js next to the bundle; snapshot-worker.ts when running from the sources. */
 function startWorker(): Worker | undefined {
-  const bundled = path.join(__dirname, 'store-worker.js');
-  if (existsSync(bundled)) return new Worker(bundled);
-  // From the sources (tests, `node --import tsx`): worker threads do not inherit the loader hooks,
-  // so the worker registers tsx's CommonJS hook itself before loading the TypeScript file.
-  const source = path.join(__dirname, 'snapshot-worker.ts');
-  if (!existsSync(source) || !process.execArgv.join(' ').includes('tsx')) return undefined;
-  const bootstrap = `require('tsx/cjs/api').register(); require(${JSON.stringify(source)});`;
-  return new Worker(bootstrap, { eval: true });
+  return startWorkerThread(__dirname, 'store-worker.js', 'snapshot-worker.ts');
 }
 
 export class SnapshotWorker {

@@ -15,9 +15,9 @@
 // reads fail at once with StoreUnavailable (503) instead of stalling, except for the recent
 // requests of this daemon, which are kept in memory so their ratings still work.
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type {
   DecisionRow,
   DecisionsQuery,
@@ -37,6 +37,7 @@ import type { BindParams } from '../sqljs';
 import type { QueryRunner, Row } from '../statements';
 import { HELD_ELSEWHERE_SQL, heldElsewhereParams, userOpKey } from './op-keys';
 import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
+import { startWorkerThread } from '../../worker-thread';
 
 export interface OpenPostgresStoreOptions {
   /** postgres://user@host:port/db */
@@ -103,15 +104,9 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
 }
 
 function startWorker(init: WorkerInit, port: MessagePort): Worker {
-  const options = { workerData: init, transferList: [port] };
-  const bundled = path.join(__dirname, 'pg-worker.js');
-  if (existsSync(bundled)) return new Worker(bundled, options);
-  // From the sources (tests, tsx): the worker registers tsx itself before loading the TypeScript file.
-  const source = path.join(__dirname, 'worker.ts');
-  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(source)});`, {
-    ...options,
-    eval: true,
-  });
+  const worker = startWorkerThread(__dirname, 'pg-worker.js', 'worker.ts', { workerData: init, transferList: [port] });
+  if (!worker) throw new Error('The PostgreSQL store worker (pg-worker.js) is missing from this build.');
+  return worker;
 }
 
 /** The URL without its password, for messages. */
