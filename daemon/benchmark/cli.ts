@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchmarkProgress } from '../../shared/api';
-import { lastBenchmarkPath, saveLastBenchmark } from '../http/last-benchmark';
+import { lastBenchmarkPath, saveLastBenchmark } from './last-report';
 import { DEFAULT_LINEAR } from '../core/learned/linear';
 import type { MultiNestedReport, NestedFigures } from './multi-run';
 import {

@@ -9,7 +9,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { BenchmarkReport } from '../../shared/api';
 import { dashboardCsp, renderDashboardPage } from '../../shared/webview';
 import { errorBody } from './errors';
-import { loadLastBenchmark } from './last-benchmark';
+import { loadLastBenchmark } from '../benchmark/last-report';
 
 export interface DashboardPluginOptions {
   /** Folder with index.html, main.js, style.css, uplot.css (default: dist/webview next to the bundle). */

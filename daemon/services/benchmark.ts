@@ -10,7 +10,7 @@ import { samplePath } from '../benchmark/sample';
 import type { BenchmarkOptions, runBenchmark } from '../benchmark/run';
 import { runBenchmarkInWorker } from '../benchmark/threaded';
 import type { EmbedderConfig } from '../embeddings/index';
-import { loadLastBenchmark, saveLastBenchmark } from '../http/last-benchmark';
+import { loadLastBenchmark, saveLastBenchmark } from '../benchmark/last-report';
 import type { LiveEvents } from './types';
 
 export interface BenchmarkServiceDeps {

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChatCompletion } from '../../shared/openai';
 import type { BenchmarkReport, Trace } from '../../shared/api';
-import { saveLastBenchmark } from '../../daemon/http/last-benchmark';
+import { saveLastBenchmark } from '../../daemon/benchmark/last-report';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon';
 import { ensureBundle } from './bundle';
 import { collectPageErrors, launchChromium, type HeadlessBrowser } from './chromium';

@@ -10,7 +10,7 @@ import type { BenchmarkReport } from '../../shared/api';
 import type { ChatCompletion } from '../../shared/openai';
 import { buildApp } from '../../daemon/http/app';
 import { createDashboardPlugin } from '../../daemon/http/dashboard';
-import { saveLastBenchmark } from '../../daemon/http/last-benchmark';
+import { saveLastBenchmark } from '../../daemon/benchmark/last-report';
 import { startTestDaemon } from '../helpers/daemon';
 import { launchChromium } from './chromium';
 

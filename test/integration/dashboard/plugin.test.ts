@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import Fastify from 'fastify';
 import type { BenchmarkReport } from '../../../shared/api';
 import { createDashboardPlugin } from '../../../daemon/http/dashboard';
-import { loadLastBenchmark, saveLastBenchmark } from '../../../daemon/http/last-benchmark';
+import { loadLastBenchmark, saveLastBenchmark } from '../../../daemon/benchmark/last-report';
 
 const assets = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-dashboard-'));
 cpSync('webview/index.html', path.join(assets, 'index.html'));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { benchmarkCommand, samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmark/cli';
 import { parseCsv } from '../../../daemon/benchmark/csv';
-import { lastBenchmarkPath } from '../../../daemon/http/last-benchmark';
+import { lastBenchmarkPath } from '../../../daemon/benchmark/last-report';
 import type { BenchmarkReport } from '../../../shared/api';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 import { sink } from '../../helpers/sink';
