@@ -296,8 +296,8 @@ export function trainPrior(given: readonly PriorDataset[], options: PriorTrainOp
     ...artifactHeads(fitted),
     models,
     qualityMap: fitQualityMap(models, skillCount),
-    // Chatbot Arena figures against list prices per 1M output tokens, by eye: $0.2 → ~1110,
-    // $0.6 → ~1140, $15 → ~1225, $60 → ~1260. Only used when nothing better is known.
+    // Written for the artifact format only: the daemon no longer reads it (its price guess is
+    // fitted on the bundled price and quality tables, public-quality.ts fitPriceGuess).
     priceMap: { intercept: 1150, slope: 60 },
     hyper: {
       ...numericHyper(hyper),

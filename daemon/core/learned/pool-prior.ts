@@ -121,9 +121,8 @@ function basisNote(p: PriorPrediction): string {
       return '';
     case 'quality':
       return ` (placed from ${p.placement.from})`;
-    case 'price':
-      return ` (placed by ${p.placement.from}: a guess; set quality: in config.yaml)`;
     default:
+      // A guess from the price, or nothing known: `from` says which.
       return ` (${p.placement.from}; set quality: in config.yaml)`;
   }
 }
@@ -158,8 +157,6 @@ export function decideFromPrior(
   let ranked: Scored[] = utilities(candidates, predictions, input.costWeight);
   if (ranked.length === 2) ranked = twoModelChoice(ranked, options.strongWinThreshold, input.costWeight);
   const chosen = ranked[0]!;
-  const byName = new Map(view.models.map((m) => [m.model, m]));
-  const chosenPrior = byName.get(chosen.candidate.config.name)!;
   const cheaper = ranked.filter((s) => s.candidate.expectedCost < chosen.candidate.expectedCost);
   const why =
     cheaper.length > 0
@@ -168,15 +165,10 @@ export function decideFromPrior(
   const list = [...view.models].sort((a, b) => b.quality - a.quality);
   const cheapest = [...ranked].sort((a, b) => a.candidate.expectedCost - b.candidate.expectedCost)[0]!;
   const gain = list[0]!.quality - cheapest.prediction.quality;
-  const notes = list.map((m) => basisNote(m)).filter(Boolean);
-  const guessed = list.filter((m) => m.placement.basis === 'price' || m.placement.basis === 'unknown');
   const explanation =
     `Prior from public outcome data (${reason}): on prompts like this, public data expects a stronger model than ` +
     `${cheapest.candidate.config.name} to add ${gainWord(gain)}; ${why}. ` +
-    `Predicted quality: ${list.map((m) => `${m.model} ${m.quality.toFixed(2)}${basisNote(m)}`).join(', ')}.` +
-    (guessed.length ? ` ${guessed.map((g) => g.model).join(', ')}: placed by a guess.` : '');
-  void notes;
-  void chosenPrior;
+    `Predicted quality: ${list.map((m) => `${m.model} ${m.quality.toFixed(2)}${basisNote(m)}`).join(', ')}.`;
   return {
     strategy: 'learned',
     abstain: false,

@@ -14,6 +14,7 @@
 // ability and loadings and the prompt head a small step, pulled back toward the prior's values.
 import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from './features';
 import { KIND_COUNT } from './prior-kind';
+import { PRICE_GUESS, type PriceGuess } from './public-quality';
 
 export interface PriorModelRow {
   ability: number;
@@ -49,8 +50,9 @@ export interface PriorArtifact {
   /** Linear map public quality (Arena-style score) → [ability, ...skills], fitted on `models`. */
   qualityMap: { center: number; intercept: number[]; slope: number[] } | null;
   /**
-   * Last resort: a quality figure guessed from log10(USD per 1M output tokens), then placed with
-   * qualityMap. A rule of thumb (dearer models tend to rank higher), always flagged as a guess.
+   * A price → quality figure rule of thumb, set by eye on 2023–24 prices. No longer read: it put
+   * every dearer current model below 2024's gpt-4o-mini. The guess now comes from the bundled price
+   * and quality tables (public-quality.ts fitPriceGuess); artifacts keep the field.
    */
   priceMap: { intercept: number; slope: number } | null;
   hyper: Record<string, number>;
@@ -156,7 +158,11 @@ export class RouterPrior {
   readonly skillHead: Float32Array;
   readonly difficultyHead: Float32Array;
 
-  constructor(readonly artifact: PriorArtifact) {
+  constructor(
+    readonly artifact: PriorArtifact,
+    /** The last resort for a model with no quality figure (a guess from its price). */
+    private readonly priceGuess: PriceGuess | null = PRICE_GUESS,
+  ) {
     this.inputDims = inputDimsOf(artifact);
     this.skillCount = artifact.skills;
     this.skillHead = Float32Array.from(artifact.skillHead);
@@ -232,14 +238,16 @@ export class RouterPrior {
         from: `its public quality score ${quality.value} (${quality.source})`,
       };
     }
-    const price = this.artifact.priceMap;
-    if (price && map && usdPerMillionOutput > 0) {
-      const guess = price.intercept + price.slope * Math.log10(usdPerMillionOutput);
-      const v = map.intercept.map((b, k) => b + (map.slope[k] ?? 0) * (guess - map.center));
+    const guess = this.priceGuess;
+    if (guess && map && usdPerMillionOutput > 0) {
+      const figure = guess.intercept + guess.slope * Math.log10(usdPerMillionOutput);
+      const v = map.intercept.map((b, k) => b + (map.slope[k] ?? 0) * (figure - map.center));
       return {
         row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
         basis: 'price',
-        from: `a guess from its price ($${usdPerMillionOutput.toPrecision(3)} per 1M output tokens)`,
+        from:
+          `a guess from its price ($${usdPerMillionOutput.toPrecision(3)} per 1M output tokens, where today's ` +
+          `models score about ${Math.round(figure)} on Chatbot Arena)`,
       };
     }
     return { row: this.averageRow(), basis: 'unknown', from: 'nothing known about it (average ability assumed)' };

@@ -1,9 +1,13 @@
 // Public quality figures for placing a pool model the prior's data never saw. The scale is the
-// Chatbot Arena (LMSYS / LMArena) Elo as published at the date given; the scale drifts a little
-// between snapshots (GPT-4-Turbo read 1210 in Nov 2023 and 1251 in Sep 2024), so a figure is
-// a coarse placement, and `quality:` in config.yaml overrides it. Read through openlm.ai's mirror of the
-// LMSYS leaderboard ("Attribution LMSYS", dated pages) and, for 2023 models, a copy of the
-// Nov 2023 LMSYS table (aigender.net, 2023-12-05).
+// Chatbot Arena (LMSYS / LMArena) Elo as published at the date given; the scale drifts between
+// snapshots (GPT-4-Turbo read 1210 in Nov 2023 and 1251 in Sep 2024; the whole board rose ~14 points
+// from May to July 2025), so a figure is a coarse placement, and `quality:` in config.yaml
+// overrides it. Read through openlm.ai's mirror of the LMSYS leaderboard ("Attribution LMSYS",
+// dated pages) and, for 2023 models, a copy of the Nov 2023 LMSYS table (aigender.net, 2023-12-05).
+// Figures from a later snapshot are linked to this table's scale (Feb 2025): shifted by the median
+// change of the models both snapshots list, and the source says so.
+import { PRICE_TABLE } from '../prices/table';
+
 export interface PublicQuality {
   /** Arena Elo at `date`. */
   value: number;
@@ -13,6 +17,20 @@ export interface PublicQuality {
 
 const ARENA_2023 = 'Chatbot Arena Elo (LMSYS table of Nov 2023, copy at aigender.net)';
 const ARENA = 'Chatbot Arena Elo (LMSYS, openlm.ai/chatbot-arena)';
+/**
+ * The 2025-07-01 snapshot, 14 points above this table's scale: DeepSeek-R1 +13, Gemini-2.0-Pro-Exp
+ * +17, Gemini-2.0-Flash-Thinking +13 against 2025-02-21, o1-2024-12-17 +15 (2025-06-24 page).
+ * (The 2025-05-05 snapshot agrees with 2025-02-21 within 7 points on the six models both list,
+ * median −2.5, so its figures are taken as published.)
+ */
+const JULY_2025_SHIFT = 14;
+function july2025(published: number): PublicQuality {
+  return {
+    value: published - JULY_2025_SHIFT,
+    source: `${ARENA}: ${published} on 2025-07-01, −${JULY_2025_SHIFT} to this table's scale`,
+    date: '2025-07-01',
+  };
+}
 
 /** Canonical model name (prior.ts canonicalModelName) → quality figure. */
 export const PUBLIC_QUALITY: Record<string, PublicQuality> = {
@@ -57,19 +75,86 @@ export const PUBLIC_QUALITY: Record<string, PublicQuality> = {
   'gemini-1.5-pro': { value: 1302, source: ARENA, date: '2025-02-21' },
   'gemini-1.5-flash': { value: 1271, source: ARENA, date: '2025-02-21' },
   'mistral-large': { value: 1251, source: ARENA, date: '2024-09-05' },
+  // 2025 models (the 2025-05-05 snapshot as published; 2025-07-01 linked, see july2025).
+  'gpt-4.1': { value: 1367, source: ARENA, date: '2025-05-05' },
+  'gpt-4.1-mini': { value: 1323, source: ARENA, date: '2025-05-05' },
+  'gpt-4.5-preview': { value: 1398, source: ARENA, date: '2025-05-05' },
+  'chatgpt-4o-latest': { value: 1408, source: ARENA, date: '2025-05-05' },
+  o3: { value: 1411, source: ARENA, date: '2025-05-05' },
+  'o4-mini': { value: 1352, source: ARENA, date: '2025-05-05' },
+  'grok-3': { value: 1402, source: ARENA, date: '2025-05-05' },
+  'deepseek-v3-0324': { value: 1372, source: ARENA, date: '2025-05-05' },
+  'qwen3-235b-a22b': { value: 1342, source: ARENA, date: '2025-05-05' },
+  'gemma-3-27b-it': { value: 1341, source: ARENA, date: '2025-05-05' },
+  'gemini-2.5-pro': july2025(1473),
+  'gemini-2.5-flash': july2025(1418),
+  'deepseek-r1-0528': july2025(1424),
+  'claude-opus-4': july2025(1372),
+  'mistral-medium-3': july2025(1369),
 };
+
+/**
+ * A smaller sibling, not a version of the model: "gpt-4.1-nano" is not gpt-4.1, nor is
+ * "gemini-2.5-flash-lite" gemini-2.5-flash.
+ */
+const SMALLER_SIBLING = /^(mini|nano|lite|small|micro|tiny)\b/;
 
 /**
  * The figure for a pool model: exact canonical name first, then the longest table name the model
  * id starts with ("gpt-4o-mini-2024-07-18" → gpt-4o-mini, "claude-3-5-sonnet-20241022" →
- * claude-3-5-sonnet).
+ * claude-3-5-sonnet, "claude-opus-4-1" → claude-opus-4), unless the rest names a smaller sibling.
  */
 export function publicQualityOf(canonical: string): (PublicQuality & { name: string }) | undefined {
   const exact = PUBLIC_QUALITY[canonical];
   if (exact) return { ...exact, name: canonical };
   let best: string | undefined;
   for (const name of Object.keys(PUBLIC_QUALITY)) {
-    if (canonical.startsWith(`${name}-`) && (!best || name.length > best.length)) best = name;
+    if (!canonical.startsWith(`${name}-`) || SMALLER_SIBLING.test(canonical.slice(name.length + 1))) continue;
+    if (!best || name.length > best.length) best = name;
   }
   return best ? { ...PUBLIC_QUALITY[best]!, name: best } : undefined;
 }
+
+/** A quality figure guessed from a price: figure ≈ intercept + slope · log10(USD per 1M output tokens). */
+export interface PriceGuess {
+  intercept: number;
+  slope: number;
+  /** The models it was fitted on (listed in both the price table and this one). */
+  models: readonly string[];
+}
+
+/** Figures older than this sit on lower scales, and those models' prices have been cut since. */
+const PRICE_GUESS_SINCE = '2025';
+
+/**
+ * The last resort for a pool model with no figure: least squares of the figure on log10(price) over
+ * the current models both bundled tables list (their figures dated 2025 or later), so it follows
+ * those tables when they are updated. Across generations price says little (a 2024 flagship cost
+ * more than a better 2025 model), so this only puts an unknown model where today's models of its
+ * price sit; the explanation calls it a guess.
+ */
+export function fitPriceGuess(
+  quality: Record<string, PublicQuality> = PUBLIC_QUALITY,
+  prices: readonly { ids: readonly string[]; output: number }[] = PRICE_TABLE,
+): PriceGuess | null {
+  const points: { name: string; x: number; y: number }[] = [];
+  for (const [name, q] of Object.entries(quality)) {
+    if (q.date < PRICE_GUESS_SINCE) continue;
+    const price = prices.find((p) => p.ids.includes(name));
+    if (price && price.output > 0) points.push({ name, x: Math.log10(price.output), y: q.value });
+  }
+  if (points.length < 3) return null;
+  const mx = points.reduce((a, p) => a + p.x, 0) / points.length;
+  const my = points.reduce((a, p) => a + p.y, 0) / points.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const p of points) {
+    sxy += (p.x - mx) * (p.y - my);
+    sxx += (p.x - mx) ** 2;
+  }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  return { intercept: my - slope * mx, slope, models: points.map((p) => p.name) };
+}
+
+export const PRICE_GUESS = fitPriceGuess();

@@ -7,6 +7,7 @@ import type { ModelConfig } from '../../../shared/config';
 import { textFeatures } from '../../../daemon/core/learned/features';
 import { PoolPrior } from '../../../daemon/core/learned/pool-prior';
 import { canonicalModelName } from '../../../daemon/core/learned/prior';
+import { fitPriceGuess, publicQualityOf } from '../../../daemon/core/learned/public-quality';
 import type { Candidate } from '../../../daemon/core/ports';
 import { bundledPrior } from '../../../daemon/assets/bundled-prior';
 import { createLearner } from '../../../daemon/services/learner';
@@ -144,5 +145,40 @@ void test('pool models the data never saw: a public figure, a quality: override,
     return out;
   })();
   assert.equal(verdict.abstain, false);
-  assert.match(verdict.explanation, /mystery: placed by a guess/);
+  // Flagged as a guess where its predicted quality is given, once.
+  assert.match(
+    verdict.explanation,
+    /mystery 0\.\d\d \(a guess from its price \(\$0\.200 per 1M output tokens, where today's models score about 1\d{3} on Chatbot Arena\); set quality: in config\.yaml\)/,
+  );
+  assert.equal(verdict.explanation.match(/guess/g)?.length, 1);
+});
+
+void test("a current model's price guess puts it where today's models of that price sit, not below 2024's gpt-4o-mini", () => {
+  const guess = fitPriceGuess();
+  assert.ok(guess, 'fitted on the models both bundled tables list');
+  assert.ok(guess.models.includes('gpt-4.1') && guess.models.includes('gpt-4o-mini'), guess.models.join(', '));
+  const pool = new PoolPrior(bundledPrior());
+  // claude-sonnet-4-5 is in the price table ($15 per 1M output) but has no quality figure here.
+  const sonnet = config('sonnet', 'claude-sonnet-4-5', 15);
+  const mini = config('mini', 'gpt-4o-mini', 0.6);
+  assert.equal(pool.placementOf(sonnet).basis, 'price');
+  // Before: $15 was guessed ~1220, under gpt-4o-mini's 1273, so `auto` never chose the dearer model.
+  const v = pool.predict(textFeatures('Prove that there are infinitely many primes.'), null, [sonnet, mini]);
+  const quality = Object.fromEntries(v.models.map((m) => [m.model, m.quality]));
+  assert.ok(quality['sonnet']! > quality['mini']!, JSON.stringify(quality));
+  // The fit is by price: a dearer unknown model is guessed at least as good as a cheaper one.
+  assert.ok(guess.slope > 0);
+});
+
+void test("a smaller sibling does not inherit its family's figure; a dated or newer version does", () => {
+  assert.equal(publicQualityOf('gpt-4.1-nano'), undefined);
+  assert.equal(publicQualityOf('gemini-2.5-flash-lite'), undefined);
+  assert.equal(publicQualityOf('gpt-4.1-mini-2025-04-14')?.name, 'gpt-4.1-mini');
+  assert.equal(publicQualityOf('gpt-4.1-2025-04-14')?.name, 'gpt-4.1');
+  assert.equal(publicQualityOf('claude-opus-4-1-20250805')?.name, 'claude-opus-4');
+  assert.equal(publicQualityOf('o3-mini-2025-01-31')?.name, 'o3-mini');
+  // A later snapshot's figure is linked to the table's scale, and says so.
+  const flash = publicQualityOf('gemini-2.5-flash')!;
+  assert.equal(flash.value, 1418 - 14);
+  assert.match(flash.source, /1418 on 2025-07-01, −14 to this table's scale/);
 });
