@@ -94,22 +94,23 @@ export const PUBLIC_QUALITY: Record<string, PublicQuality> = {
 };
 
 /**
- * A smaller sibling, not a version of the model: "gpt-4.1-nano" is not gpt-4.1, nor is
- * "gemini-2.5-flash-lite" gemini-2.5-flash.
+ * Another model, not a dated build of this one: a smaller sibling ("gpt-4.1-nano" is not gpt-4.1,
+ * nor "gemini-2.5-flash-lite" gemini-2.5-flash) or a minor version ("claude-opus-4-5" is Opus 4.5,
+ * not Opus 4; "-001" or "-20250514" are builds).
  */
-const SMALLER_SIBLING = /^(mini|nano|lite|small|micro|tiny)\b/;
+const ANOTHER_MODEL = /^(mini|nano|lite|small|micro|tiny)\b|^\d(?!\d)/;
 
 /**
  * The figure for a pool model: exact canonical name first, then the longest table name the model
  * id starts with ("gpt-4o-mini-2024-07-18" → gpt-4o-mini, "claude-3-5-sonnet-20241022" →
- * claude-3-5-sonnet, "claude-opus-4-1" → claude-opus-4), unless the rest names a smaller sibling.
+ * claude-3-5-sonnet), unless the rest names another model (ANOTHER_MODEL).
  */
 export function publicQualityOf(canonical: string): (PublicQuality & { name: string }) | undefined {
   const exact = PUBLIC_QUALITY[canonical];
   if (exact) return { ...exact, name: canonical };
   let best: string | undefined;
   for (const name of Object.keys(PUBLIC_QUALITY)) {
-    if (!canonical.startsWith(`${name}-`) || SMALLER_SIBLING.test(canonical.slice(name.length + 1))) continue;
+    if (!canonical.startsWith(`${name}-`) || ANOTHER_MODEL.test(canonical.slice(name.length + 1))) continue;
     if (!best || name.length > best.length) best = name;
   }
   return best ? { ...PUBLIC_QUALITY[best]!, name: best } : undefined;

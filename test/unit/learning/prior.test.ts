@@ -170,12 +170,14 @@ void test("a current model's price guess puts it where today's models of that pr
   assert.ok(guess.slope > 0);
 });
 
-void test("a smaller sibling does not inherit its family's figure; a dated or newer version does", () => {
+void test("a smaller sibling or a minor version does not inherit its family's figure; a dated build does", () => {
   assert.equal(publicQualityOf('gpt-4.1-nano'), undefined);
   assert.equal(publicQualityOf('gemini-2.5-flash-lite'), undefined);
   assert.equal(publicQualityOf('gpt-4.1-mini-2025-04-14')?.name, 'gpt-4.1-mini');
   assert.equal(publicQualityOf('gpt-4.1-2025-04-14')?.name, 'gpt-4.1');
-  assert.equal(publicQualityOf('claude-opus-4-1-20250805')?.name, 'claude-opus-4');
+  assert.equal(publicQualityOf('claude-opus-4-20250514')?.name, 'claude-opus-4');
+  assert.equal(publicQualityOf('claude-opus-4-5-20251101'), undefined);
+  assert.equal(publicQualityOf('gemini-2.0-flash-001')?.name, 'gemini-2.0-flash');
   assert.equal(publicQualityOf('o3-mini-2025-01-31')?.name, 'o3-mini');
   // A later snapshot's figure is linked to the table's scale, and says so.
   const flash = publicQualityOf('gemini-2.5-flash')!;
