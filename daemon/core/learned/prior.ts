@@ -14,7 +14,7 @@
 // ability and loadings and the prompt head a small step, pulled back toward the prior's values.
 import { FEATURE_COUNT, LEXICAL_DIMS, writeLexical, type TextFeatures } from './features';
 import { KIND_COUNT } from './prior-kind';
-import { PRICE_GUESS, type PriceGuess } from './public-quality';
+import { guessFromPrice, PRICE_GUESS, type PriceGuess } from './public-quality';
 
 export interface PriorModelRow {
   ability: number;
@@ -240,14 +240,14 @@ export class RouterPrior {
     }
     const guess = this.priceGuess;
     if (guess && map && usdPerMillionOutput > 0) {
-      const figure = guess.intercept + guess.slope * Math.log10(usdPerMillionOutput);
+      const { line, figure } = guessFromPrice(guess, usdPerMillionOutput);
       const v = map.intercept.map((b, k) => b + (map.slope[k] ?? 0) * (figure - map.center));
       return {
         row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
         basis: 'price',
         from:
-          `a guess from its price ($${usdPerMillionOutput.toPrecision(3)} per 1M output tokens, where today's ` +
-          `models score about ${Math.round(figure)} on Chatbot Arena)`,
+          `a guess from its price ($${usdPerMillionOutput.toPrecision(3)} per 1M output tokens): Arena ${Math.round(figure)}, ` +
+          `a spread below the ${Math.round(line)} of today's models at that price on the public quality table's scale`,
       };
     }
     return { row: this.averageRow(), basis: 'unknown', from: 'nothing known about it (average ability assumed)' };
@@ -339,6 +339,8 @@ export class OnlinePrior {
 export function canonicalModelName(name: string): string {
   let n = name.trim().toLowerCase();
   n = n.replace(/^.*\//, '');
+  // Vertex AI names a build with '@' (claude-opus-4@20250514), the vendors with '-'.
+  n = n.replace(/@/g, '-');
   n = n.replace(/_/g, '-');
   return MODEL_ALIASES[n] ?? n;
 }

@@ -1,8 +1,9 @@
 // Public quality figures for placing a pool model the prior's data never saw. The scale is the
 // Chatbot Arena (LMSYS / LMArena) Elo as published at the date given; the scale drifts between
-// snapshots (GPT-4-Turbo read 1210 in Nov 2023 and 1251 in Sep 2024; the whole board rose ~14 points
-// from May to July 2025), so a figure is a coarse placement, and `quality:` in config.yaml
-// overrides it. Read through openlm.ai's mirror of the LMSYS leaderboard ("Attribution LMSYS",
+// snapshots (GPT-4-Turbo read 1210 in Nov 2023 and 1251 in Sep 2024; the board stood ~14 points
+// higher in July 2025 than in February, and higher still since), so a figure is a coarse placement,
+// and `quality:` in config.yaml overrides it (on this table's scale: set it against a model listed
+// here rather than copying today's published score). Read through openlm.ai's mirror of the LMSYS leaderboard ("Attribution LMSYS",
 // dated pages) and, for 2023 models, a copy of the Nov 2023 LMSYS table (aigender.net, 2023-12-05).
 // Figures from a later snapshot are linked to this table's scale (Feb 2025): shifted by the median
 // change of the models both snapshots list, and the source says so.
@@ -27,7 +28,7 @@ const JULY_2025_SHIFT = 14;
 function july2025(published: number): PublicQuality {
   return {
     value: published - JULY_2025_SHIFT,
-    source: `${ARENA}: ${published} on 2025-07-01, −${JULY_2025_SHIFT} to this table's scale`,
+    source: `${ARENA}, published ${published}, −${JULY_2025_SHIFT} to this table's scale`,
     date: '2025-07-01',
   };
 }
@@ -94,11 +95,12 @@ export const PUBLIC_QUALITY: Record<string, PublicQuality> = {
 };
 
 /**
- * Another model, not a dated build of this one: a smaller sibling ("gpt-4.1-nano" is not gpt-4.1,
- * nor "gemini-2.5-flash-lite" gemini-2.5-flash) or a minor version ("claude-opus-4-5" is Opus 4.5,
- * not Opus 4; "-001" or "-20250514" are builds).
+ * Another model, not a build of this one: a smaller sibling ("gpt-4.1-nano" is not gpt-4.1, nor
+ * "gemini-2.5-flash-lite" gemini-2.5-flash), a minor version ("claude-opus-4-5" is Opus 4.5, while
+ * "-0", "-001" and "-20250514" are builds of Opus 4), or a distilled model ("deepseek-r1-distill-…",
+ * "deepseek-r1-0528-qwen3-8b": a parameter count names the small model it was distilled into).
  */
-const ANOTHER_MODEL = /^(mini|nano|lite|small|micro|tiny)\b|^\d(?!\d)/;
+const ANOTHER_MODEL = /^(mini|nano|lite|small|micro|tiny)\b|^[1-9](?!\d)|\bdistill|\b\d+(\.\d+)?b\b/;
 
 /**
  * The figure for a pool model: exact canonical name first, then the longest table name the model
@@ -116,10 +118,19 @@ export function publicQualityOf(canonical: string): (PublicQuality & { name: str
   return best ? { ...PUBLIC_QUALITY[best]!, name: best } : undefined;
 }
 
-/** A quality figure guessed from a price: figure ≈ intercept + slope · log10(USD per 1M output tokens). */
+/**
+ * A quality figure guessed from a price: the line intercept + slope · log10(USD per 1M output
+ * tokens) through today's models, less `spread`.
+ */
 export interface PriceGuess {
   intercept: number;
   slope: number;
+  /**
+   * The residual standard deviation of the fit. A guess sits this far below the line: a model
+   * known only by its price should not outrank a listed model of the same price on the strength
+   * of a line that explains little (the fitted models sit −63 to +78 off it).
+   */
+  spread: number;
   /** The models it was fitted on (listed in both the price table and this one). */
   models: readonly string[];
 }
@@ -130,9 +141,9 @@ const PRICE_GUESS_SINCE = '2025';
 /**
  * The last resort for a pool model with no figure: least squares of the figure on log10(price) over
  * the current models both bundled tables list (their figures dated 2025 or later), so it follows
- * those tables when they are updated. Across generations price says little (a 2024 flagship cost
- * more than a better 2025 model), so this only puts an unknown model where today's models of its
- * price sit; the explanation calls it a guess.
+ * those tables when they are updated. Price says little about quality (a 2024 flagship cost more
+ * than a better 2025 model), so this only puts an unknown model a spread below where today's models
+ * of its price sit; the explanation calls it a guess.
  */
 export function fitPriceGuess(
   quality: Record<string, PublicQuality> = PUBLIC_QUALITY,
@@ -155,7 +166,16 @@ export function fitPriceGuess(
   }
   if (sxx === 0) return null;
   const slope = sxy / sxx;
-  return { intercept: my - slope * mx, slope, models: points.map((p) => p.name) };
+  const intercept = my - slope * mx;
+  const squares = points.reduce((a, p) => a + (p.y - intercept - slope * p.x) ** 2, 0);
+  const spread = Math.sqrt(squares / (points.length - 2));
+  return { intercept, slope, spread, models: points.map((p) => p.name) };
 }
 
 export const PRICE_GUESS = fitPriceGuess();
+
+/** The figure guessed for a model that costs `usdPerMillionOutput` (see PriceGuess). */
+export function guessFromPrice(guess: PriceGuess, usdPerMillionOutput: number): { line: number; figure: number } {
+  const line = guess.intercept + guess.slope * Math.log10(usdPerMillionOutput);
+  return { line, figure: line - guess.spread };
+}

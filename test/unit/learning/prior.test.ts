@@ -7,7 +7,7 @@ import type { ModelConfig } from '../../../shared/config';
 import { textFeatures } from '../../../daemon/core/learned/features';
 import { PoolPrior } from '../../../daemon/core/learned/pool-prior';
 import { canonicalModelName } from '../../../daemon/core/learned/prior';
-import { fitPriceGuess, publicQualityOf } from '../../../daemon/core/learned/public-quality';
+import { fitPriceGuess, guessFromPrice, publicQualityOf } from '../../../daemon/core/learned/public-quality';
 import type { Candidate } from '../../../daemon/core/ports';
 import { bundledPrior } from '../../../daemon/assets/bundled-prior';
 import { createLearner } from '../../../daemon/services/learner';
@@ -148,7 +148,7 @@ void test('pool models the data never saw: a public figure, a quality: override,
   // Flagged as a guess where its predicted quality is given, once.
   assert.match(
     verdict.explanation,
-    /mystery 0\.\d\d \(a guess from its price \(\$0\.200 per 1M output tokens, where today's models score about 1\d{3} on Chatbot Arena\); set quality: in config\.yaml\)/,
+    /mystery 0\.\d\d \(a guess from its price \(\$0\.200 per 1M output tokens\): Arena 1\d{3}, a spread below the 1\d{3} of today's models at that price on the public quality table's scale; set quality: in config\.yaml\)/,
   );
   assert.equal(verdict.explanation.match(/guess/g)?.length, 1);
 });
@@ -168,6 +168,13 @@ void test("a current model's price guess puts it where today's models of that pr
   assert.ok(quality['sonnet']! > quality['mini']!, JSON.stringify(quality));
   // The fit is by price: a dearer unknown model is guessed at least as good as a cheaper one.
   assert.ok(guess.slope > 0);
+  // A guess errs low: an unknown model at a listed model's price does not outrank it.
+  const small = config('small', 'mistral-small-latest', 0.3);
+  const cheap = pool.predict(textFeatures('Prove that there are infinitely many primes.'), null, [small, mini]);
+  const cheapQuality = Object.fromEntries(cheap.models.map((m) => [m.model, m.quality]));
+  assert.ok(cheapQuality['small']! < cheapQuality['mini']!, JSON.stringify(cheapQuality));
+  const { line, figure } = guessFromPrice(guess, 0.6);
+  assert.ok(figure < 1273 && line > 1273, `gpt-4o-mini's price: line ${line}, guess ${figure}`);
 });
 
 void test("a smaller sibling or a minor version does not inherit its family's figure; a dated build does", () => {
@@ -178,9 +185,14 @@ void test("a smaller sibling or a minor version does not inherit its family's fi
   assert.equal(publicQualityOf('claude-opus-4-20250514')?.name, 'claude-opus-4');
   assert.equal(publicQualityOf('claude-opus-4-5-20251101'), undefined);
   assert.equal(publicQualityOf('gemini-2.0-flash-001')?.name, 'gemini-2.0-flash');
+  assert.equal(publicQualityOf('claude-opus-4-0')?.name, 'claude-opus-4');
+  assert.equal(publicQualityOf(canonicalModelName('claude-opus-4@20250514'))?.name, 'claude-opus-4');
+  assert.equal(publicQualityOf('deepseek-r1-distill-qwen-1.5b'), undefined);
+  assert.equal(publicQualityOf('deepseek-r1-0528-qwen3-8b'), undefined);
   assert.equal(publicQualityOf('o3-mini-2025-01-31')?.name, 'o3-mini');
   // A later snapshot's figure is linked to the table's scale, and says so.
   const flash = publicQualityOf('gemini-2.5-flash')!;
   assert.equal(flash.value, 1418 - 14);
-  assert.match(flash.source, /1418 on 2025-07-01, −14 to this table's scale/);
+  assert.match(flash.source, /published 1418, −14 to this table's scale/);
+  assert.equal(flash.date, '2025-07-01');
 });
