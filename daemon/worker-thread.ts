@@ -9,7 +9,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
  * `bundled` (a file name in `dir`) when it exists, else `source` (a .ts file name in `dir`) through
- * tsx; undefined when neither exists (a bundle shipped without that worker).
+ * the tsx installed beside the sources; undefined when neither can start (a bundle shipped without
+ * that worker, or sources without tsx): the callers then do the work on the event loop or refuse.
  */
 export function startWorkerThread(
   dir: string,
@@ -20,9 +21,22 @@ export function startWorkerThread(
   const bundledFile = path.join(dir, bundled);
   if (existsSync(bundledFile)) return new Worker(bundledFile, options);
   const sourceFile = path.join(dir, source);
-  if (!existsSync(sourceFile)) return undefined;
-  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(sourceFile)});`, {
+  const tsx = existsSync(sourceFile) ? tsxFrom(dir) : undefined;
+  if (!tsx) return undefined;
+  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(sourceFile)});`, {
     ...options,
     eval: true,
   });
+}
+
+/**
+ * tsx's CommonJS API as resolved from the sources' folder. An eval'd worker resolves a bare
+ * `require('tsx/…')` from the working directory, which need not be the project's.
+ */
+function tsxFrom(dir: string): string | undefined {
+  try {
+    return require.resolve('tsx/cjs/api', { paths: [dir] });
+  } catch {
+    return undefined;
+  }
 }
