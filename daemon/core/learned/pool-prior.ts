@@ -6,7 +6,7 @@ import type { ModelConfig } from '../../../shared/config';
 import type { Candidate, RouteInput, StrategyVerdict } from '../ports';
 import { asRating } from './explain';
 import { textFeatures, type TextFeatures } from './features';
-import { twoModelChoice, utilities, type Scored } from './policy';
+import { cents, twoModelChoice, utilities, type Scored } from './policy';
 import {
   canonicalModelName,
   DEFAULT_ONLINE_PRIOR,
@@ -46,6 +46,10 @@ export function difficultyWord(d: number): string {
  * cheapest model's), in words. The shipped prior's prompt side is how much stronger models gain on a
  * prompt (its discrimination), not its difficulty, so this is what the explanation says.
  */
+function signed(x: number): string {
+  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(2)}`;
+}
+
 export function gainWord(gain: number): string {
   if (gain > 0.25) return 'much';
   if (gain > 0.1) return 'something';
@@ -158,12 +162,19 @@ export function decideFromPrior(
   if (ranked.length === 2) ranked = twoModelChoice(ranked, options.strongWinThreshold, input.costWeight);
   const chosen = ranked[0]!;
   const cheaper = ranked.filter((s) => s.candidate.expectedCost < chosen.candidate.expectedCost);
+  const cheapest = [...ranked].sort((a, b) => a.candidate.expectedCost - b.candidate.expectedCost)[0]!;
+  // What the dearer pick buys, in the units λ weighs: a user reading "add little" next to the
+  // dearer model sees why it still won.
+  const tradeOff =
+    cheaper.length > 0
+      ? `; ${signed(chosen.prediction.quality - cheapest.prediction.quality)} over ${cheapest.candidate.config.name} ` +
+        `for ${cents(chosen.candidate.expectedCost - cheapest.candidate.expectedCost).toPrecision(2)} ¢ more`
+      : '';
   const why =
     cheaper.length > 0
-      ? `${chosen.candidate.config.name} is the cheapest model expected to get it right (rated ${asRating(chosen.prediction.quality)})`
+      ? `${chosen.candidate.config.name} is the cheapest model expected to get it right (rated ${asRating(chosen.prediction.quality)}${tradeOff})`
       : `${chosen.candidate.config.name} is the best value (rated ${asRating(chosen.prediction.quality)})`;
   const list = [...view.models].sort((a, b) => b.quality - a.quality);
-  const cheapest = [...ranked].sort((a, b) => a.candidate.expectedCost - b.candidate.expectedCost)[0]!;
   const gain = list[0]!.quality - cheapest.prediction.quality;
   const explanation =
     `Prior from public outcome data (${reason}): on prompts like this, public data expects a stronger model than ` +

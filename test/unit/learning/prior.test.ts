@@ -196,3 +196,15 @@ void test("a smaller sibling or a minor version does not inherit its family's fi
   assert.match(flash.source, /published 1418, −14 to this table's scale/);
   assert.equal(flash.date, '2025-07-01');
 });
+
+void test('a dearer pick from the prior says what it buys: the expected gain over the cheapest and the extra cents', () => {
+  const learner = createLearner({ store: outcomeStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
+  const verdict = learner.strategy('learned')!.decide(input(HARD, 1), [weak, strong]);
+  learner.close();
+  assert.equal(verdict.ranked?.[0]?.model, 'gpt-4');
+  // expectedCost 0.01 vs 0.0002 USD: 0.98 cents more.
+  assert.match(
+    verdict.explanation,
+    /gpt-4 is the cheapest model expected to get it right \(rated [\d.]+; \+0\.\d\d over mixtral for 0\.98 ¢ more\)/,
+  );
+});
