@@ -3,12 +3,15 @@
 // Health is live only from the running daemon's HTTP API; without one the config is listed.
 import type { ModelListEntry } from '../shared/openai';
 import { effectiveCapabilities } from './core/candidates';
+import { PUBLIC_QUALITY } from './core/learned/public-quality';
 
 export const MODELS_HELP = `Usage: fugusashi models [--config FILE] [--data-dir DIR] [--token T] [--json]
 
 Lists the pool: provider, price per 1M tokens (input / cached input / output) and its source
 (config, table = the bundled dated price table, local = runs here, unknown = counted as 0: set
-cost_per_input_token / cost_per_output_token), capabilities, health and cooldown state.
+cost_per_input_token / cost_per_output_token), capabilities, where the router's prior places the
+model before any rating (public data; a quality figure from the bundled table or config; a guess
+from its price: set quality: in config.yaml), health and cooldown state.
 Asks the running daemon when there is one (live health); otherwise reads the config.`;
 
 interface Io {
@@ -74,9 +77,32 @@ export async function modelsCommand(io: Io, deps: ModelsCommandDeps): Promise<nu
   return 0;
 }
 
+/** Listed models to set a `quality:` figure against. */
+const SCALE_ANCHORS = ['gpt-4o-mini', 'gpt-4.1', 'o3']
+  .map((name) => `${name} ${PUBLIC_QUALITY[name]?.value ?? '?'}`)
+  .join(', ');
+
+/** The prior's placement in a few words: its basis and the figure used. */
+function qualityFrom(e: ModelListEntry): string {
+  const q = e.quality;
+  if (!q) return '-';
+  switch (q.basis) {
+    case 'data':
+      return 'public data';
+    case 'quality':
+      return `${q.from.includes('quality: in config.yaml') ? 'config' : 'table'} ${q.figure ?? ''}`.trim();
+    case 'price':
+      return `price guess ${q.figure ?? ''}`.trim();
+    default:
+      return 'unknown (average)';
+  }
+}
+
 const perMillion = (x: number | undefined): string => (x === undefined ? '-' : `$${+(x * 1e6).toFixed(4)}`);
 
 export function formatModels(entries: readonly ModelListEntry[], where: string): string {
+  // Only pools routed by the learned strategy have a prior placing their models.
+  const placed = entries.some((e) => e.quality);
   const rows = entries.map((e) => [
     e.id,
     e.provider ?? e.owned_by,
@@ -84,6 +110,7 @@ export function formatModels(entries: readonly ModelListEntry[], where: string):
     e.price_source === 'table' && e.price_ref ? `table (${e.price_ref.as_of})` : (e.price_source ?? 'config'),
     (e.capabilities ?? []).join(','),
     e.context_window === undefined ? '-' : String(e.context_window),
+    ...(placed ? [qualityFrom(e)] : []),
     // A model that cannot be called (its ${KEY} unset) is left out of auto: say so before its health.
     e.unavailable
       ? `unavailable: ${e.unavailable}`
@@ -95,7 +122,16 @@ export function formatModels(entries: readonly ModelListEntry[], where: string):
             ? `failing (${e.health.consecutive_failures} in a row)`
             : 'ok',
   ]);
-  const header = ['MODEL', 'PROVIDER', 'PRICE/1M in / cached / out', 'PRICE FROM', 'CAPABILITIES', 'CONTEXT', 'HEALTH'];
+  const header = [
+    'MODEL',
+    'PROVIDER',
+    'PRICE/1M in / cached / out',
+    'PRICE FROM',
+    'CAPABILITIES',
+    'CONTEXT',
+    ...(placed ? ['PRIOR PLACES IT BY'] : []),
+    'HEALTH',
+  ];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const lines = all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
@@ -103,6 +139,11 @@ export function formatModels(entries: readonly ModelListEntry[], where: string):
   if (unknown.length)
     lines.push(
       `warning: no price for ${unknown.join(', ')}: counted as 0; set cost_per_input_token/cost_per_output_token`,
+    );
+  const guessed = entries.filter((e) => e.quality?.basis === 'price').map((e) => e.id);
+  if (guessed.length)
+    lines.push(
+      `note: ${guessed.join(', ')} placed by a guess from the price; set quality: in config.yaml (the bundled table's Chatbot Arena scale: ${SCALE_ANCHORS})`,
     );
   lines.push(`(from ${where})`);
   return `${lines.join('\n')}\n`;

@@ -252,4 +252,18 @@ export interface ModelListEntry {
   /** Set when price_source is 'unknown': the model's cost is counted as 0. */
   price_warning?: string;
   health?: { state: 'ok' | 'failing' | 'cooling_down'; consecutive_failures: number; cooldown_remaining_s: number };
+  /** Where the router's prior places this model before any rating (learned routing only). */
+  quality?: QualityPlacement;
+}
+
+/**
+ * How the bundled prior places a pool model: from public outcome data, from a quality figure (the
+ * public table or `quality:` in config.yaml), from its price (a guess), or not at all (average).
+ */
+export interface QualityPlacement {
+  basis: 'data' | 'quality' | 'price' | 'unknown';
+  /** The Chatbot Arena-scale figure it was placed from (quality and price bases). */
+  figure?: number;
+  /** Where that came from, as the routing explanation says it. */
+  from: string;
 }

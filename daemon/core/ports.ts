@@ -14,7 +14,7 @@ import type {
   UsageBucket,
   UsageStats,
 } from '../../shared/api';
-import type { ChatMessage, RoutingDecision, Usage } from '../../shared/openai';
+import type { ChatMessage, QualityPlacement, RoutingDecision, Usage } from '../../shared/openai';
 
 // ---------------------------------------------------------------- embeddings
 
@@ -219,6 +219,8 @@ export interface Learner {
    * semantic response cache compares last user turns even while the prior alone routes.
    */
   embed?(text: string): Promise<Float32Array | undefined>;
+  /** Where the router's prior places a pool model before any rating; undefined without a prior. */
+  placement?(model: ModelConfig): QualityPlacement | undefined;
   /** Online update: must be cheap (no refit). */
   observe(outcomes: readonly Outcome[]): void;
   /** Background refit of heavier models; resolves when done. Requests keep being served. */

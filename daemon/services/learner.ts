@@ -306,6 +306,11 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       return vector ? { vector, view: 'full' } : undefined;
     },
     embed: (text) => embedText(text),
+    placement(config) {
+      if (!pool) return undefined;
+      const { basis, from, figure } = pool.placementOf(config);
+      return figure === undefined ? { basis, from } : { basis, figure, from };
+    },
     observe(outcomes) {
       for (const o of outcomes) {
         const inOrder = state === 'ready' && !draining && pending.length === 0;

@@ -1,5 +1,6 @@
 // gateway (issue 12): /v1/models extras: each pool model's price source (config, the bundled
-// table, local, unknown: flagged) and its live health from the cooldown tracker.
+// table, local, unknown: flagged), its live health from the cooldown tracker, and where the
+// router's prior places it (so a guess from the price can be seen, and corrected with quality:).
 import type { ModelListEntry } from '../../shared/openai';
 import { unknownPriceWarning } from '../core/prices/lookup';
 import type { ServiceDeps } from './deps';
@@ -7,7 +8,7 @@ import type { RoutingService } from './routing';
 
 export function withPoolStatus(
   entries: ModelListEntry[],
-  deps: Pick<ServiceDeps, 'config'>,
+  deps: Pick<ServiceDeps, 'config' | 'learner'>,
   routing: Pick<RoutingService, 'cooldown'>,
 ): ModelListEntry[] {
   const byName = new Map(deps.config().pool.map((m) => [m.name, m]));
@@ -25,6 +26,8 @@ export function withPoolStatus(
       entry.cost_per_cache_write_1h_token = model.cost_per_cache_write_1h_token;
     const warning = unknownPriceWarning(model);
     if (warning) entry.price_warning = warning;
+    const quality = deps.learner?.placement?.(model);
+    if (quality) entry.quality = quality;
     const f = failing.get(model.name);
     const remaining = routing.cooldown.remainingSeconds(model.name);
     entry.health = {

@@ -66,6 +66,8 @@ export interface Placement {
   basis: PlacementBasis;
   /** Human-readable: "public data (12,345 outcomes)", "LMArena 1,280 (lmarena.ai, 2025-…)", … */
   from: string;
+  /** The quality figure it was placed from (bases 'quality' and 'price'). */
+  figure?: number;
 }
 
 export function inputDimsOf(a: Pick<PriorArtifact, 'input'>): number {
@@ -235,6 +237,7 @@ export class RouterPrior {
       return {
         row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
         basis: 'quality',
+        figure: quality.value,
         from: `its public quality score ${quality.value} (${quality.source})`,
       };
     }
@@ -245,6 +248,7 @@ export class RouterPrior {
       return {
         row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
         basis: 'price',
+        figure: Math.round(figure),
         from:
           `a guess from its price ($${usdPerMillionOutput.toPrecision(3)} per 1M output tokens): Arena ${Math.round(figure)}, ` +
           `a spread below the ${Math.round(line)} of today's models at that price on the public quality table's scale`,
