@@ -6,7 +6,7 @@
 // here rather than copying today's published score). Read through openlm.ai's mirror of the LMSYS leaderboard ("Attribution LMSYS",
 // dated pages) and, for 2023 models, a copy of the Nov 2023 LMSYS table (aigender.net, 2023-12-05).
 // Figures from a later snapshot are linked to this table's scale (Feb 2025): shifted by the median
-// change of the models both snapshots list, and the source says so.
+// change of the models both snapshots list, and the source says so (July and August 2025).
 import { PRICE_TABLE } from '../prices/table';
 
 export interface PublicQuality {
@@ -26,10 +26,26 @@ const ARENA = 'Chatbot Arena Elo (LMSYS, openlm.ai/chatbot-arena)';
  */
 const JULY_2025_SHIFT = 14;
 function july2025(published: number): PublicQuality {
+  return linked(published, JULY_2025_SHIFT, ARENA, '2025-07-01');
+}
+
+/**
+ * LMArena's text leaderboard of 2025-08-21 (its top seven, as quoted by a secondary page), 34 points
+ * above this table's scale: the median shift of the four models it shares with the table, o3 +34,
+ * chatgpt-4o-latest +34, GPT-4.5-Preview +41, Gemini-2.5-Pro −2. The shifts disagree by up to 43
+ * points, so these two figures are rougher than the rest; still far closer than a price guess.
+ */
+const AUGUST_2025_SHIFT = 34;
+const LMARENA_AUGUST_2025 = 'LMArena text leaderboard (as quoted by staituned.com)';
+function august2025(published: number): PublicQuality {
+  return linked(published, AUGUST_2025_SHIFT, LMARENA_AUGUST_2025, '2025-08-21');
+}
+
+function linked(published: number, shift: number, source: string, date: string): PublicQuality {
   return {
-    value: published - JULY_2025_SHIFT,
-    source: `${ARENA}, published ${published}, −${JULY_2025_SHIFT} to this table's scale`,
-    date: '2025-07-01',
+    value: published - shift,
+    source: `${source}, published ${published}, −${shift} to this table's scale`,
+    date,
   };
 }
 
@@ -92,6 +108,10 @@ export const PUBLIC_QUALITY: Record<string, PublicQuality> = {
   'deepseek-r1-0528': july2025(1424),
   'claude-opus-4': july2025(1372),
   'mistral-medium-3': july2025(1369),
+  // Mid-2025 flagships (2025-08-21, linked, see august2025): GPT-5 as "gpt-5-high", the API's
+  // top reasoning effort; Claude Opus 4.1 without extended thinking, as the API answers by default.
+  'gpt-5': august2025(1455),
+  'claude-opus-4-1': august2025(1439),
 };
 
 /**
