@@ -46,10 +46,6 @@ export function difficultyWord(d: number): string {
  * cheapest model's), in words. The shipped prior's prompt side is how much stronger models gain on a
  * prompt (its discrimination), not its difficulty, so this is what the explanation says.
  */
-function signed(x: number): string {
-  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(2)}`;
-}
-
 export function gainWord(gain: number): string {
   if (gain > 0.25) return 'much';
   if (gain > 0.1) return 'something';
@@ -133,6 +129,11 @@ function basisNote(p: PriorPrediction): string {
 
 export function predictedQualityList(ranked: readonly { model: string; quality: number }[]): string {
   return ranked.map((r) => `${r.model} ${r.quality.toFixed(2)}`).join(', ');
+}
+
+/** A quality difference with its sign: +0.05, −0.02. */
+function signed(x: number): string {
+  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(2)}`;
 }
 
 export interface PriorDecisionOptions {

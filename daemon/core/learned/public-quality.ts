@@ -3,10 +3,11 @@
 // snapshots (GPT-4-Turbo read 1210 in Nov 2023 and 1251 in Sep 2024; the board stood ~14 points
 // higher in July 2025 than in February, and higher still since), so a figure is a coarse placement,
 // and `quality:` in config.yaml overrides it (on this table's scale: set it against a model listed
-// here rather than copying today's published score). Read through openlm.ai's mirror of the LMSYS leaderboard ("Attribution LMSYS",
-// dated pages) and, for 2023 models, a copy of the Nov 2023 LMSYS table (aigender.net, 2023-12-05).
-// Figures from a later snapshot are linked to this table's scale (Feb 2025): shifted by the median
-// change of the models both snapshots list, and the source says so (July and August 2025).
+// here rather than copying today's published score). Read through openlm.ai's mirror of the LMSYS
+// leaderboard ("Attribution LMSYS", dated pages) and, for 2023 models, a copy of the Nov 2023 LMSYS
+// table (aigender.net, 2023-12-05). Figures from a later snapshot are linked to this table's scale
+// (Feb 2025): shifted by the median change of the models both snapshots list, and the source says
+// so (July and August 2025).
 import { PRICE_TABLE } from '../prices/table';
 
 export interface PublicQuality {
@@ -147,8 +148,9 @@ export interface PriceGuess {
   slope: number;
   /**
    * The residual standard deviation of the fit. A guess sits this far below the line: a model
-   * known only by its price should not outrank a listed model of the same price on the strength
-   * of a line that explains little (the fitted models sit −63 to +78 off it).
+   * known only by its price should rarely outrank the listed models of its price on the strength
+   * of a line that explains little (the fitted models sit −63 to +76 off it; gpt-4o-mini, −58, is
+   * the only one a guess at its own price would pass).
    */
   spread: number;
   /** The models it was fitted on (listed in both the price table and this one). */
