@@ -42,6 +42,12 @@ export function shareLearning(
     for (const count of counters) count(outcomes.length);
   });
   let leader = false;
+  /**
+   * A refit came due while this replica had lost its connection, and with it the leadership: nobody
+   * may have taken it (the others' counts came round at the same outcome and found them followers),
+   * so it is this replica's to do once it leads again, unless a refit is announced first.
+   */
+  let refitOwed = false;
   let closed = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -59,6 +65,7 @@ export function shareLearning(
     });
     c.on('notification', (message) => {
       if (message.channel !== REFIT_CHANNEL || leader) return;
+      refitOwed = false;
       void learner?.retrain().catch(() => undefined);
     });
     try {
@@ -78,6 +85,11 @@ export function shareLearning(
       if (rows[0]?.ok) {
         leader = true;
         log('replication: this daemon is the refit leader');
+        if (refitOwed) {
+          refitOwed = false;
+          log('replication: refitting as owed from while the connection was lost');
+          void shared?.retrain().catch(() => undefined);
+        }
       }
     } catch {
       // the 'end' handler reconnects
@@ -96,7 +108,10 @@ export function shareLearning(
     status: () => learner.status(),
     retrain: async () => {
       // Followers refit when the leader announces it, not on their own count.
-      if (!leader) return;
+      if (!leader) {
+        if (!client) refitOwed = true;
+        return;
+      }
       await learner.retrain();
       await client?.query('SELECT pg_notify($1, $2)', [REFIT_CHANNEL, String(Date.now())]).catch(() => undefined);
     },
