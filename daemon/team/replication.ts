@@ -43,9 +43,10 @@ export function shareLearning(
   });
   let leader = false;
   /**
-   * A refit came due while this replica had lost its connection, and with it the leadership: nobody
-   * may have taken it (the others' counts came round at the same outcome and found them followers),
-   * so it is this replica's to do once it leads again, unless a refit is announced first.
+   * A refit came due while this replica did not lead. Every replica's count comes round at the same
+   * outcome, so the leader makes it and announces it (which clears this); but when the leader had
+   * just lost its connection, nobody led at that moment, and whichever replica takes the lock next
+   * makes it. A flag set just after an announcement costs one extra refit at the next handover.
    */
   let refitOwed = false;
   let closed = false;
@@ -87,7 +88,7 @@ export function shareLearning(
         log('replication: this daemon is the refit leader');
         if (refitOwed) {
           refitOwed = false;
-          log('replication: refitting as owed from while the connection was lost');
+          log('replication: making the refit that came due while no replica led');
           void shared?.retrain().catch(() => undefined);
         }
       }
@@ -104,12 +105,14 @@ export function shareLearning(
     prepare: (text, waitMs) => learner.prepare(text, waitMs),
     // The fast first view of a new prompt (daemon/embeddings/first-view.ts), when the learner has one.
     ...(learner.prepareView ? { prepareView: learner.prepareView.bind(learner) } : {}),
+    ...(learner.embed ? { embed: learner.embed.bind(learner) } : {}),
+    ...(learner.placement ? { placement: learner.placement.bind(learner) } : {}),
     observe: (outcomes) => learner.observe(outcomes),
     status: () => learner.status(),
     retrain: async () => {
       // Followers refit when the leader announces it, not on their own count.
       if (!leader) {
-        if (!client) refitOwed = true;
+        refitOwed = true;
         return;
       }
       await learner.retrain();
