@@ -9,9 +9,10 @@ export const MODELS_HELP = `Usage: fugusashi models [--config FILE] [--data-dir 
 
 Lists the pool: provider, price per 1M tokens (input / cached input / output) and its source
 (config, table = the bundled dated price table, local = runs here, unknown = counted as 0: set
-cost_per_input_token / cost_per_output_token), capabilities, where the router's prior places the
-model before any rating (public data; a quality figure from the bundled table or config; a guess
-from its price: set quality: in config.yaml), health and cooldown state.
+cost_per_input_token / cost_per_output_token), capabilities, health and cooldown state, and, from a
+running daemon with a learner, where the router's prior places each model before any rating
+(public data; a quality figure from the bundled table or config; a guess from its price: set
+quality: in config.yaml).
 Asks the running daemon when there is one (live health); otherwise reads the config.`;
 
 interface Io {

@@ -56,31 +56,39 @@ export function gainWord(gain: number): string {
 export class PoolPrior {
   readonly prior: RouterPrior;
   readonly online: OnlinePrior;
-  private readonly placements = new Map<string, Placement>();
+  private readonly placements = new Map<string, { key: string; placement: Placement }>();
 
   constructor(artifact: PriorArtifact, options: OnlinePriorOptions = DEFAULT_ONLINE_PRIOR) {
     this.prior = new RouterPrior(artifact);
     this.online = new OnlinePrior(this.prior, options);
   }
 
-  /** Where a pool model sits in the prior; cached per pool name (a config reload re-places it). */
-  placementOf(config: Pick<ModelConfig, 'name' | 'model' | 'cost_per_output_token'> & { quality?: number }): Placement {
+  /**
+   * Where a pool model sits in the prior; cached per pool name, and placed again when its model,
+   * price or quality: changes (a config reload). An Ollama model is not looked up in the public
+   * table: Ollama's library names ("deepseek-r1", "llama3.1") are small or distilled local builds
+   * of the hosted models the table rates.
+   */
+  placementOf(
+    config: Pick<ModelConfig, 'name' | 'model' | 'cost_per_output_token'> &
+      Partial<Pick<ModelConfig, 'provider'>> & { quality?: number },
+  ): Placement {
+    const key = `${config.model}\0${config.cost_per_output_token}\0${config.quality ?? ''}\0${config.provider ?? ''}`;
     const cached = this.placements.get(config.name);
-    if (cached && config.quality === undefined) return cached;
+    if (cached?.key === key) return cached.placement;
     let quality: { value: number; source: string } | undefined;
     if (config.quality !== undefined) quality = { value: config.quality, source: 'quality: in config.yaml' };
-    else {
+    else if (config.provider !== 'ollama') {
       const pub = publicQualityOf(canonicalModelName(config.model)) ?? publicQualityOf(canonicalModelName(config.name));
       if (pub) quality = { value: pub.value, source: `${pub.source}, ${pub.date}, as ${pub.name}` };
     }
     const placement = this.prior.place([config.model, config.name], quality, config.cost_per_output_token * 1e6);
-    this.placements.set(config.name, placement);
+    this.placements.set(config.name, { key, placement });
     return placement;
   }
 
-  /** Placement for an outcome's model name when its config was never seen (older stores). */
   private placementByName(name: string): Placement {
-    return this.placements.get(name) ?? this.placementOf({ name, model: name, cost_per_output_token: 0 });
+    return this.placements.get(name)?.placement ?? this.placementOf({ name, model: name, cost_per_output_token: 0 });
   }
 
   predict(features: TextFeatures, embedding: Float32Array | null, configs: readonly ModelConfig[]): PriorView {
@@ -169,7 +177,7 @@ export function decideFromPrior(
   const tradeOff =
     cheaper.length > 0
       ? `; ${signed(chosen.prediction.quality - cheapest.prediction.quality)} over ${cheapest.candidate.config.name} ` +
-        `for ${cents(chosen.candidate.expectedCost - cheapest.candidate.expectedCost).toPrecision(2)} ¢ more`
+        `for ${Number(cents(chosen.candidate.expectedCost - cheapest.candidate.expectedCost).toPrecision(2))} ¢ more`
       : '';
   const why =
     cheaper.length > 0

@@ -343,8 +343,9 @@ export class OnlinePrior {
 export function canonicalModelName(name: string): string {
   let n = name.trim().toLowerCase();
   n = n.replace(/^.*\//, '');
-  // Vertex AI names a build with '@' (claude-opus-4@20250514), the vendors with '-'.
-  n = n.replace(/@/g, '-');
+  // Vertex AI names a build with '@' (claude-opus-4@20250514), Ollama a size or tag with ':'
+  // (deepseek-r1:7b), the vendors with '-'.
+  n = n.replace(/[@:]/g, '-');
   n = n.replace(/_/g, '-');
   return MODEL_ALIASES[n] ?? n;
 }

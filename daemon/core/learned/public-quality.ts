@@ -149,8 +149,8 @@ export interface PriceGuess {
   /**
    * The residual standard deviation of the fit. A guess sits this far below the line: a model
    * known only by its price should rarely outrank the listed models of its price on the strength
-   * of a line that explains little (the fitted models sit −63 to +76 off it; gpt-4o-mini, −58, is
-   * the only one a guess at its own price would pass).
+   * of a line that explains little (the fitted models sit −63 to +76 off it; a guess at their own
+   * price would still pass the two furthest below, claude-opus-4 at −63 and gpt-4o-mini at −58).
    */
   spread: number;
   /** The models it was fitted on (listed in both the price table and this one). */

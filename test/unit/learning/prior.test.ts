@@ -184,8 +184,8 @@ void test("a current model's price guess puts it where today's models of that pr
   const { line, figure } = guessFromPrice(guess, 0.3);
   assert.ok(Math.abs(line - figure - guess.spread) < 1e-9 && guess.spread > 20, `spread ${guess.spread}`);
   // An unknown $0.3 model was guessed above every listed model under $1.6 (1312 against gpt-4o-mini's
-  // 1273) when the guess was the line itself.
-  assert.ok(figure < PUBLIC_QUALITY['gpt-4.1-mini']!.value, `$0.3: ${figure}`);
+  // 1273) when the guess was the line itself; one spread lower it is not.
+  assert.ok(figure < PUBLIC_QUALITY['gpt-4o-mini']!.value, `$0.3: ${figure}`);
 });
 
 void test("a smaller sibling or a minor version does not inherit its family's figure; a dated build does", () => {
@@ -221,4 +221,22 @@ void test('a dearer pick from the prior says what it buys: the expected gain ove
     verdict.explanation,
     /gpt-4 is the cheapest model expected to get it right \(rated [\d.]+; \+0\.\d\d over mixtral for 0\.98 ¢ more\)/,
   );
+  // A gap of a dollar or more reads as cents, not in exponent notation (1.5e+2).
+  const quality = createLearner({ store: outcomeStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
+  const priced = quality.strategy('learned')!.decide(input(HARD, 0), [weak, { ...strong, expectedCost: 1.5 }]);
+  quality.close();
+  assert.match(priced.explanation, /over mixtral for 150 ¢ more\)/);
+});
+
+void test('an Ollama model is not rated as the hosted model its library name shares; a changed config re-places a model', () => {
+  const pool = new PoolPrior(bundledPrior());
+  assert.equal(canonicalModelName('deepseek-r1:7b'), 'deepseek-r1-7b');
+  // Ollama's "deepseek-r1" is a small distilled build, not the hosted R1 the table rates.
+  const local = { ...config('deepseek-r1', 'deepseek-r1', 0), provider: 'ollama' as const };
+  assert.notEqual(pool.placementOf(local).basis, 'quality');
+  assert.equal(pool.placementOf(config('deepseek-r1', 'deepseek-r1', 0)).basis, 'quality', 'hosted: the table');
+  // quality: set, then removed (a reload): the second placement is not the first one's.
+  assert.equal(pool.placementOf(config('house', 'acme-chat', 2, 1300)).basis, 'quality');
+  assert.equal(pool.placementOf(config('house', 'acme-chat', 2)).basis, 'price');
+  assert.equal(pool.placementOf(config('house', 'gpt-4o-mini', 0.6)).figure, 1273);
 });
