@@ -343,6 +343,12 @@ export class OnlinePrior {
 export function canonicalModelName(name: string): string {
   let n = name.trim().toLowerCase();
   n = n.replace(/^.*\//, '');
+  // Bedrock: a vendor prefix (and a region's) and a version suffix around the vendor's own id
+  // (us.anthropic.claude-opus-4-20250514-v1:0).
+  const bedrock = /^(?:[a-z]{2}\.)?(?:anthropic|meta|mistral|amazon|cohere|ai21|deepseek|qwen|openai)\./.exec(n);
+  if (bedrock) n = n.slice(bedrock[0].length).replace(/-v\d+(?::\d+)?$/, '');
+  // OpenRouter writes Claude's versions with a dot (claude-3.5-sonnet), Anthropic with '-'.
+  if (n.startsWith('claude-')) n = n.replace(/(\d)\.(\d)/g, '$1-$2');
   // Vertex AI names a build with '@' (claude-opus-4@20250514), Ollama a size or tag with ':'
   // (deepseek-r1:7b), the vendors with '-'.
   n = n.replace(/[@:]/g, '-');

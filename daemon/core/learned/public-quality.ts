@@ -117,11 +117,14 @@ export const PUBLIC_QUALITY: Record<string, PublicQuality> = {
 
 /**
  * Another model, not a build of this one: a smaller sibling ("gpt-4.1-nano" is not gpt-4.1, nor
- * "gemini-2.5-flash-lite" gemini-2.5-flash), a minor version ("claude-opus-4-5" is Opus 4.5, while
- * "-0", "-001" and "-20250514" are builds of Opus 4), or a distilled model ("deepseek-r1-distill-…",
- * "deepseek-r1-0528-qwen3-8b": a parameter count names the small model it was distilled into).
+ * "gemini-2.5-flash-lite" gemini-2.5-flash), a bigger or differently tuned one ("o3-pro",
+ * "gpt-5-chat-latest", "gpt-5-codex", "gemini-2.0-flash-thinking-exp"), one for another medium
+ * ("gpt-4o-audio-preview", "gpt-4o-mini-tts"), a minor version ("claude-opus-4-5" is Opus 4.5,
+ * while "-0", "-001" and "-20250514" are builds of Opus 4), or a distilled model
+ * ("deepseek-r1-distill-…", "deepseek-r1-0528-qwen3-8b": a parameter count names the small model).
  */
-const ANOTHER_MODEL = /^(mini|nano|lite|small|micro|tiny)\b|^[1-9](?!\d)|\bdistill|\b\d+(\.\d+)?b\b/;
+const ANOTHER_MODEL =
+  /^(mini|nano|lite|small|micro|tiny|pro|chat|codex|thinking|audio|realtime|search|tts|transcribe|image)\b|^[1-9](?!\d)|\bdistill|\b\d+(\.\d+)?b\b/;
 
 /**
  * The figure for a pool model: exact canonical name first, then the longest table name the model

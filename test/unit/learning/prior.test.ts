@@ -200,6 +200,12 @@ void test("a smaller sibling or a minor version does not inherit its family's fi
   assert.equal(publicQualityOf(canonicalModelName('claude-opus-4@20250514'))?.name, 'claude-opus-4');
   assert.equal(publicQualityOf('deepseek-r1-distill-qwen-1.5b'), undefined);
   assert.equal(publicQualityOf('deepseek-r1-0528-qwen3-8b'), undefined);
+  for (const other of ['o3-pro', 'gpt-5-chat-latest', 'gpt-5-codex', 'gpt-4o-audio-preview', 'gpt-4o-mini-tts'])
+    assert.equal(publicQualityOf(other), undefined, other);
+  // Bedrock's and OpenRouter's spellings of listed models.
+  assert.equal(publicQualityOf(canonicalModelName('us.anthropic.claude-opus-4-20250514-v1:0'))?.name, 'claude-opus-4');
+  assert.equal(publicQualityOf(canonicalModelName('anthropic/claude-3.5-sonnet'))?.name, 'claude-3-5-sonnet');
+  assert.equal(canonicalModelName('claude-v1'), 'claude-v1', 'a name of the training data is left as it was');
   assert.equal(publicQualityOf('o3-mini-2025-01-31')?.name, 'o3-mini');
   // A later snapshot's figure is linked to the table's scale, and says so.
   const flash = publicQualityOf('gemini-2.5-flash')!;
