@@ -87,6 +87,7 @@ export class PoolPrior {
     return placement;
   }
 
+  /** Placement for an outcome's model name when its config was never seen (older stores). */
   private placementByName(name: string): Placement {
     return this.placements.get(name)?.placement ?? this.placementOf({ name, model: name, cost_per_output_token: 0 });
   }

@@ -40,6 +40,16 @@ const weak: Candidate = {
 
 const input = (text: string, costWeight: number) => routeInput(text, { costWeight, expectedOutputTokens: 200 });
 
+/** The learned strategy's verdict from a fresh learner over an empty store: the prior decides. */
+function decideWithPrior(text: string, costWeight: number, candidates: Candidate[]) {
+  const learner = createLearner({ store: outcomeStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
+  try {
+    return learner.strategy('learned')!.decide(input(text, costWeight), candidates);
+  } finally {
+    learner.close();
+  }
+}
+
 // Prompts on either side of the shipped prior's line: a proof (the strong model's edge is large in
 // public data) and a short routine coding request (both models usually get it right).
 const HARD = 'Prove that there are infinitely many primes p such that p ≡ 3 (mod 4).';
@@ -142,14 +152,9 @@ void test('pool models the data never saw: a public figure, a quality: override,
     config('high', 'acme-2', 1, 1300),
   ]);
   assert.ok(v.models[1]!.quality > v.models[0]!.quality);
-  const verdict = (() => {
-    const learner = createLearner({ store: outcomeStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
-    const c: Candidate = { config: config('mystery', 'acme-7b', 0.2), local: false, expectedCost: 0.0001 };
-    // Before the embedder is ready the prior already decides (it reads the words).
-    const out = learner.strategy('learned')!.decide(input(EASY, 1), [c, strong]);
-    learner.close();
-    return out;
-  })();
+  const mystery: Candidate = { config: config('mystery', 'acme-7b', 0.2), local: false, expectedCost: 0.0001 };
+  // Before the embedder is ready the prior already decides (it reads the words).
+  const verdict = decideWithPrior(EASY, 1, [mystery, strong]);
   assert.equal(verdict.abstain, false);
   // Flagged as a guess where its predicted quality is given, once.
   assert.match(
@@ -218,9 +223,7 @@ void test("a smaller sibling or a minor version does not inherit its family's fi
 });
 
 void test('a dearer pick from the prior says what it buys: the expected gain over the cheapest and the extra cents', () => {
-  const learner = createLearner({ store: outcomeStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
-  const verdict = learner.strategy('learned')!.decide(input(HARD, 1), [weak, strong]);
-  learner.close();
+  const verdict = decideWithPrior(HARD, 1, [weak, strong]);
   assert.equal(verdict.ranked?.[0]?.model, 'gpt-4');
   // expectedCost 0.01 vs 0.0002 USD: 0.98 cents more.
   assert.match(
@@ -228,9 +231,7 @@ void test('a dearer pick from the prior says what it buys: the expected gain ove
     /gpt-4 is the cheapest model expected to get it right \(rated [\d.]+; \+0\.\d\d over mixtral for 0\.98 ¢ more\)/,
   );
   // A gap of a dollar or more reads as cents, not in exponent notation (1.5e+2).
-  const quality = createLearner({ store: outcomeStore(), dataDir: mkdtempSync(path.join(os.tmpdir(), 'fp-')) });
-  const priced = quality.strategy('learned')!.decide(input(HARD, 0), [weak, { ...strong, expectedCost: 1.5 }]);
-  quality.close();
+  const priced = decideWithPrior(HARD, 0, [weak, { ...strong, expectedCost: 1.5 }]);
   assert.match(priced.explanation, /over mixtral for 150 ¢ more\)/);
 });
 
