@@ -127,11 +127,41 @@ const ANOTHER_MODEL =
   /^(mini|nano|lite|small|micro|tiny|pro|chat|codex|thinking|audio|realtime|search|tts|transcribe|image)\b|^[1-9](?!\d)|\bdistill|\b\d+(\.\d+)?b\b/;
 
 /**
+ * Vendor ids that are aliases, not builds: each is read as the model it names. DeepSeek's API ids
+ * (also OpenRouter's "deepseek/deepseek-chat") move to each new version; they are read as the newest
+ * version this table lists, which the placement names ("as deepseek-v3-0324"). "mistral-large-latest"
+ * moved from Large 2 (the table's "mistral-large") to Large 3, which the table does not list.
+ */
+const ALIASES: Record<string, string> = {
+  'deepseek-chat': 'deepseek-v3-0324',
+  'deepseek-reasoner': 'deepseek-r1-0528',
+  'mistral-large-latest': 'mistral-large-3',
+};
+
+/**
+ * Hosts' spellings of listed models, rewritten to the table's: Hugging Face's "Meta-Llama-3.1-8B-
+ * Instruct" (and Together's "…-Instruct-Turbo"), Ollama-style "llama3.1:8b" (served through an
+ * OpenAI-compatible port: LM Studio, vLLM, Ollama's /v1), Groq's "llama-3.3-70b-versatile" and
+ * "llama-3.1-8b-instant", OpenRouter's "deepseek-chat-v3-0324". A bare size ("llama-3.1-8b") is the
+ * instruction-tuned build, as Ollama's and Groq's are.
+ */
+function tableSpelling(canonical: string): string {
+  let n = ALIASES[canonical] ?? canonical;
+  n = n.replace(/^meta-llama-/, 'llama-').replace(/^llama(\d)/, 'llama-$1');
+  n = n.replace(/^deepseek-chat-(v\d)/, 'deepseek-$1');
+  if (n.startsWith('llama-'))
+    n = n.replace(/-(versatile|instant)$/, '-instruct').replace(/^(llama-[\d.]+-\d+b)$/, '$1-instruct');
+  return n;
+}
+
+/**
  * The figure for a pool model: exact canonical name first, then the longest table name the model
  * id starts with ("gpt-4o-mini-2024-07-18" → gpt-4o-mini, "claude-3-5-sonnet-20241022" →
- * claude-3-5-sonnet), unless the rest names another model (ANOTHER_MODEL).
+ * claude-3-5-sonnet), unless the rest names another model (ANOTHER_MODEL). Aliases and hosts'
+ * spellings are read as the table's names first (tableSpelling).
  */
-export function publicQualityOf(canonical: string): (PublicQuality & { name: string }) | undefined {
+export function publicQualityOf(id: string): (PublicQuality & { name: string }) | undefined {
+  const canonical = tableSpelling(id);
   const exact = PUBLIC_QUALITY[canonical];
   if (exact) return { ...exact, name: canonical };
   let best: string | undefined;

@@ -222,6 +222,29 @@ void test("a smaller sibling or a minor version does not inherit its family's fi
   assert.equal(publicQualityOf('gpt-5-mini'), undefined);
 });
 
+void test("hosts' spellings and vendor aliases find the listed model; an alias that moved past it does not", () => {
+  const listed = (id: string) => publicQualityOf(canonicalModelName(id))?.name;
+  assert.equal(listed('meta-llama/Meta-Llama-3.1-8B-Instruct'), 'llama-3.1-8b-instruct');
+  assert.equal(listed('meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo'), 'llama-3.1-70b-instruct');
+  assert.equal(listed('llama3.1:8b'), 'llama-3.1-8b-instruct');
+  assert.equal(listed('llama3.3:70b'), 'llama-3.3-70b-instruct');
+  assert.equal(listed('llama-3.3-70b-versatile'), 'llama-3.3-70b-instruct');
+  assert.equal(listed('llama-3.1-8b-instant'), 'llama-3.1-8b-instruct');
+  assert.equal(listed('deepseek-chat'), 'deepseek-v3-0324');
+  assert.equal(listed('deepseek/deepseek-chat'), 'deepseek-v3-0324');
+  assert.equal(listed('deepseek/deepseek-chat-v3-0324'), 'deepseek-v3-0324');
+  assert.equal(listed('deepseek-reasoner'), 'deepseek-r1-0528');
+  // Large 3 since December 2025: not the table's Large 2; its dated builds still are.
+  assert.equal(listed('mistral-large-latest'), undefined);
+  assert.equal(listed('mistral-large-2411'), 'mistral-large');
+  // A size the table does not list, or no size at all, is not guessed.
+  assert.equal(listed('llama3.1:405b'), 'llama-3.1-405b-instruct');
+  assert.equal(listed('llama3.2:3b'), undefined);
+  assert.equal(listed('llama3.1'), undefined);
+  // Names of the training data are untouched.
+  assert.equal(listed('meta-llama/Llama-2-70b-chat-hf'), 'llama-2-70b-chat');
+});
+
 void test('a dearer pick from the prior says what it buys: the expected gain over the cheapest and the extra cents', () => {
   const verdict = decideWithPrior(HARD, 1, [weak, strong]);
   assert.equal(verdict.ranked?.[0]?.model, 'gpt-4');
