@@ -129,7 +129,9 @@ const ANOTHER_MODEL =
 /**
  * Vendor ids that are aliases, not builds: each is read as the model it names. DeepSeek's API ids
  * (also OpenRouter's "deepseek/deepseek-chat") move to each new version; they are read as the newest
- * version this table lists, which the placement names ("as deepseek-v3-0324"). "mistral-large-latest"
+ * version this table lists, which the placement names ("as deepseek-v3-0324"): a later version behind
+ * the alias likely rates higher, still far closer than the price guess ($0.4 → ~1275), and `quality:`
+ * overrides it. "mistral-large-latest"
  * moved from Large 2 (the table's "mistral-large") to Large 3, which the table does not list.
  */
 const ALIASES: Record<string, string> = {

@@ -237,8 +237,8 @@ void test("hosts' spellings and vendor aliases find the listed model; an alias t
   // Large 3 since December 2025: not the table's Large 2; its dated builds still are.
   assert.equal(listed('mistral-large-latest'), undefined);
   assert.equal(listed('mistral-large-2411'), 'mistral-large');
-  // A size the table does not list, or no size at all, is not guessed.
   assert.equal(listed('llama3.1:405b'), 'llama-3.1-405b-instruct');
+  // A size the table does not list, or no size at all, is not guessed.
   assert.equal(listed('llama3.2:3b'), undefined);
   assert.equal(listed('llama3.1'), undefined);
   // Names of the training data are untouched.
