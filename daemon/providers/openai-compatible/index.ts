@@ -72,6 +72,14 @@ function withoutThinking(messages: ChatMessage[]): ChatMessage[] {
   });
 }
 
+/**
+ * OpenAI's reasoning models (o1, o3, o4-mini, the gpt-5 family) refuse `max_tokens` with a 400 ("Use
+ * 'max_completion_tokens' instead"), and a 400 is not retried on another model. The Messages door
+ * (Anthropic clients always send max_tokens), the Responses door and older OpenAI clients send it.
+ * Only bare ids: a gateway's "openai/o3" (OpenRouter) takes max_tokens for every model.
+ */
+const REFUSES_MAX_TOKENS = /^(o[1-9](-|$)|gpt-5)/;
+
 export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
   const source = request as Record<string, unknown>;
   const body: Record<string, unknown> = { model: request.model };
@@ -84,6 +92,10 @@ export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean)
   }
   if (Array.isArray(body.messages))
     body.messages = withoutThinking(moveToolImagesToUserTurn(body.messages as ChatMessage[]));
+  if (body.max_tokens !== undefined && REFUSES_MAX_TOKENS.test(request.model.toLowerCase())) {
+    body.max_completion_tokens ??= body.max_tokens;
+    delete body.max_tokens;
+  }
   if (stream) {
     body.stream = true;
     // Always ask for usage: the daemon records tokens and cost. The usage-only chunk comes last.
