@@ -228,7 +228,40 @@ export function buildAnthropicRequest(
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (request.user) body.metadata = { user_id: request.user };
   const thinking = (request as Record<string, unknown>)[THINKING_FIELD];
-  if (thinking && typeof thinking === 'object') body.thinking = thinking as Record<string, unknown>;
+  if (thinking && typeof thinking === 'object') {
+    const kept = thinkingFor(body, thinking as Record<string, unknown>);
+    if (kept) body.thinking = kept;
+  }
   if (stream) body.stream = true;
   return body;
 }
+
+/**
+ * The client's extended-thinking setting as this request can carry it, or undefined to leave it out.
+ * Anthropic refuses thinking (400) where a mixed pool can put it:
+ * - the conversation's last assistant turn called a tool without a thinking block first: another
+ *   pool model answered that turn (an OpenAI model has no signed thinking to send back), and with
+ *   thinking on Anthropic requires one ("Expected `thinking` … but found `tool_use`");
+ * - a budget that does not fit under max_tokens (capped at this model's ceiling): the budget is
+ *   lowered to fit, down to Anthropic's minimum of 1,024, below which thinking is left out.
+ * This turn is then answered without thinking, as LiteLLM also does, rather than not at all.
+ */
+function thinkingFor(body: AnthropicRequest, thinking: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (thinking.type !== 'enabled') return thinking;
+  const lastAssistant = body.messages.findLast((m) => m.role === 'assistant');
+  if (lastAssistant && Array.isArray(lastAssistant.content)) {
+    const blocks = lastAssistant.content;
+    const first = blocks[0]?.type;
+    if (blocks.some((b) => b.type === 'tool_use') && first !== 'thinking' && first !== 'redacted_thinking')
+      return undefined;
+  }
+  const budget = thinking.budget_tokens;
+  if (typeof budget === 'number' && budget >= body.max_tokens) {
+    const fits = body.max_tokens - 1;
+    return fits >= MIN_THINKING_BUDGET ? { ...thinking, budget_tokens: fits } : undefined;
+  }
+  return thinking;
+}
+
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1_024;

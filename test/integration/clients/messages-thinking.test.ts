@@ -89,3 +89,32 @@ test('an OpenAI-compatible upstream sees neither `thinking` nor thinking blocks'
   const raw = d.fakes['gpt']!.requests.at(-1)!.raw;
   assert.doesNotMatch(raw, /thinking|sig_from_anthropic/);
 });
+
+test('a tool turn another pool model answered (no thinking block to send back) goes to Anthropic without `thinking`, not as a 400', async () => {
+  // Turn 1 was answered by the OpenAI model: its tool call came back without a thinking block.
+  // Anthropic refuses thinking with such a history ("Expected `thinking` … but found `tool_use`").
+  const turn = toolTurn('claude');
+  const history = turn.messages.map((m) =>
+    m.role === 'assistant' && Array.isArray(m.content)
+      ? { ...m, content: m.content.filter((b) => b.type === 'tool_use') }
+      : m,
+  );
+  const message = await client.messages.create({ ...turn, messages: history });
+  assert.equal(message.content.at(-1)?.type, 'text');
+  const body = d.fakes['claude']!.requests.at(-1)!.body as { thinking?: unknown };
+  assert.equal(body.thinking, undefined);
+  // With the thinking block there, thinking stays on (the test above sends it back).
+  await client.messages.create(turn);
+  assert.deepEqual((d.fakes['claude']!.requests.at(-1)!.body as { thinking?: unknown }).thinking, THINKING);
+});
+
+test("a thinking budget that does not fit under the routed model's max_tokens is lowered to fit", async () => {
+  await client.messages.create({
+    ...ask('claude'),
+    max_tokens: 1500,
+    thinking: { type: 'enabled', budget_tokens: 4000 },
+  });
+  const body = d.fakes['claude']!.requests.at(-1)!.body as { thinking?: { budget_tokens: number }; max_tokens: number };
+  assert.equal(body.max_tokens, 1500);
+  assert.equal(body.thinking?.budget_tokens, 1499);
+});
