@@ -71,7 +71,9 @@ export class CachedChat implements ChatService {
       }
     }
     const answer = await this.inner.complete(clean, ctx);
-    if (policy.write) {
+    // An answer with extended thinking is not kept: its signed thinking blocks are what the client
+    // sends back on its next tool turn, and an entry holds the answer's text and tool calls only.
+    if (policy.write && !answer.choices[0]?.message.thinking_blocks?.length) {
       const choice = answer.choices[0];
       const stored: CachedAnswer = {
         content: choice?.message.content ?? null,
@@ -292,6 +294,7 @@ export class CachedChat implements ChatService {
     let finish: CachedAnswer['finish_reason'] = null;
     let usage: Usage | null = null;
     const calls: { id?: string; name: string; arguments: string }[] = [];
+    let thought = false;
     // The model that wrote the answer: a later decision names another one (an escalated team its
     // budget stopped, the routed model answering), and that model's answer is cached as the
     // same answer given whole would be.
@@ -301,6 +304,7 @@ export class CachedChat implements ChatService {
       const choice = chunk.choices[0];
       if (choice) {
         if (choice.delta.content) content += choice.delta.content;
+        if (choice.delta.thinking_blocks?.length) thought = true;
         for (const t of choice.delta.tool_calls ?? []) {
           const call = (calls[t.index] ??= { name: '', arguments: '' });
           if (t.id) call.id = t.id;
@@ -312,6 +316,7 @@ export class CachedChat implements ChatService {
       if (chunk.usage && isUsage(chunk.usage)) usage = chunk.usage;
       yield chunk;
     }
+    if (thought) return; // not kept, as in complete()
     const answer: CachedAnswer = {
       content: calls.length && !content ? null : content,
       finish_reason: finish ?? 'stop',

@@ -3,6 +3,7 @@
 // requested model or mode, and a fingerprint of what routes it (the pool, the strategy chain, λ).
 import { createHash } from 'node:crypto';
 import type { ModelConfig } from '../../../shared/config';
+import { THINKING_FIELD } from '../../../shared/anthropic-messages';
 import type { ChatCompletionRequest, ChatMessage } from '../../../shared/openai';
 import type { ServiceConfig } from '../deps';
 
@@ -21,6 +22,9 @@ const SAMPLING = [
   'response_format',
   'parallel_tool_calls',
   'reasoning_effort',
+  'verbosity',
+  // Extended thinking (the Messages door's `thinking`): an answer with thinking is another answer.
+  THINKING_FIELD,
 ] as const;
 
 /** What makes two models' answers differ: provider, upstream id, endpoint, output bound. */
