@@ -63,7 +63,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     throw err;
   });
   lifecycle.onShutdown('close-store', () => store.close());
-  const built = buildLearner(options.learner ?? 'auto', store, live.current, log);
+  const built = buildLearner(options.learner ?? 'auto', store, live.current, log, () => live.current.models);
   // The learner's initial load reads the store: it must be stopped before the store closes.
   if (built?.close) lifecycle.onShutdown('stop-background', () => built.close?.());
   // Team mode (a PostgreSQL store): outcomes other replicas accept reach this learner too.

@@ -1,6 +1,7 @@
 // The learning router's state (embeddings + quality model over the stored outcomes), built only
 // when routing.strategies names a strategy that uses it.
 import type { ResolvedConfig } from '../config';
+import type { ModelConfig } from '../../shared/config';
 import type { Learner, Store } from '../core/ports';
 import { createLearner } from '../services/learner';
 
@@ -17,6 +18,8 @@ export function buildLearner(
   store: Store,
   config: ResolvedConfig,
   log: (line: string) => void,
+  /** The pool after any reload (the learner places an outcome's model from its entry). */
+  pool: () => readonly ModelConfig[] = () => config.models,
 ): ClosableLearner | undefined {
   if (choice === 'off') return undefined;
   if (typeof choice === 'function') return choice(store, config);
@@ -36,5 +39,6 @@ export function buildLearner(
     },
     // The feedback service triggers refits (it knows about config reloads); the learner does not on its own.
     retrainEvery: 0,
+    pool,
   });
 }

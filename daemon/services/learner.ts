@@ -2,6 +2,7 @@
 // cached in memory and on disk), the QualityModel both learning strategies read, online updates
 // from new outcomes, and background refits that yield to the event loop between chunks.
 import path from 'node:path';
+import type { ModelConfig } from '../../shared/config';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { textFeatures } from '../core/learned/features';
 import { LiveMultiStack } from '../core/learned/multi-stack-live';
@@ -54,6 +55,12 @@ export interface LearnerOptions {
    * pass one.
    */
   fastView?: FastView | boolean;
+  /**
+   * The pool as routing sees it now (config reloads included): an outcome's model is placed in the
+   * prior from its pool entry (model id, price, quality:), as it is when routed. Without one (or for
+   * a model no longer in the pool) the outcome's model name is all there is.
+   */
+  pool?: () => readonly ModelConfig[];
 }
 
 export type EmbeddingState = 'not-loaded' | 'loading' | 'ready' | 'failed';
@@ -175,12 +182,20 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     const features = textFeatures(o.prompt);
     // With the prior, each outcome is stored with the prior's logit for its prompt and model: the
     // store learns corrections to the prior rather than starting from nothing.
-    const offset = pool
-      ? staticPriorLogits(pool, features, vector, [{ name: o.model, model: o.model, cost_per_output_token: 0 }])[0]
-      : undefined;
+    const offset = pool ? staticPriorLogits(pool, features, vector, [configOf(o.model)])[0] : undefined;
     model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
     pool?.observe(features, o.model, clamp01(o.score), o.weight);
     sinceRetrain++;
+  }
+
+  /**
+   * The pool entry an outcome's model names, so its stored prior logit is the one its prompts are
+   * routed with: a name-only stand-in placed a renamed model (pool name ≠ model id), a model with
+   * `quality:` and a price-guessed one as "nothing known", and the corrections were then learned
+   * against another base than the one decisions add them to.
+   */
+  function configOf(name: string): Pick<ModelConfig, 'name' | 'model' | 'cost_per_output_token' | 'quality'> {
+    return options.pool?.().find((m) => m.name === name) ?? { name, model: name, cost_per_output_token: 0 };
   }
 
   async function retrain(): Promise<void> {

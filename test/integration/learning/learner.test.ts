@@ -163,3 +163,39 @@ void test('routing.embeddings.wait_ms: a slow embedding does not hold the decisi
   assert.equal(embedded.filter((t) => t === prompt).length, 1);
   learner.close();
 });
+
+void test("an outcome's model is placed in the prior from its pool entry, as when it is routed: two entries of one model rated alike are predicted alike", async () => {
+  const embedder = {
+    id: 'test-8',
+    dimensions: 8,
+    async embed(texts: string[]) {
+      return texts.map((t) => {
+        const v = new Float32Array(8);
+        for (let i = 0; i < t.length; i++) v[i % 8]! += t.charCodeAt(i) / 1000;
+        return v;
+      });
+    },
+  };
+  // The same upstream model twice: one pool name is its id, the other is not. The old stand-in
+  // placed "mini" as a model nothing is known about when its outcomes were stored.
+  const entry = (name: string) => ({
+    ...candidate(name, 0.0002).config,
+    model: 'gpt-4o-mini',
+    cost_per_output_token: 6e-7,
+  });
+  const pool = [entry('mini'), entry('gpt-4o-mini')];
+  const prompts = Array.from({ length: 10 }, (_, i) => codePrompts.map((p) => `${p} (case ${i})`)).flat();
+  const rows = prompts.flatMap((p) => [outcome(p, 'mini', 0.5), outcome(p, 'gpt-4o-mini', 0.5)]);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({ store: outcomeStore(rows), dataDir, retrainEvery: 0, embedder, pool: () => pool });
+  await learner.ready();
+  await learner.retrain();
+  const prompt = 'Write a Python function that parses ISO dates.';
+  const candidates = pool.map((config) => ({ config, local: false, expectedCost: 0.0002 }));
+  const verdict = learner
+    .strategy('learned')!
+    .decide(routeInput(prompt, { embedding: await learner.prepare(prompt), costWeight: 0 }), candidates);
+  const [a, b] = verdict.ranked;
+  assert.ok(Math.abs(a!.score - b!.score) < 1e-6, `${verdict.explanation} ${JSON.stringify(verdict.ranked)}`);
+  learner.close();
+});
