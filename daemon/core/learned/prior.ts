@@ -47,7 +47,10 @@ export interface PriorArtifact {
   skillHead: number[];
   difficultyHead: number[];
   models: Record<string, PriorModelRow>;
-  /** Linear map public quality (Arena-style score) → [ability, ...skills], fitted on `models`. */
+  /**
+   * Linear map public quality (Arena-style score) → [ability, ...skills], fitted on `models`. The
+   * daemon reads the ability's line and the skills' intercept (RouterPrior.placedSkills).
+   */
   qualityMap: { center: number; intercept: number[]; slope: number[] } | null;
   /**
    * A price → quality figure rule of thumb, set by eye on 2023–24 prices. No longer read: it put
@@ -211,7 +214,23 @@ export class RouterPrior {
       ability += r.ability / n;
       for (let k = 0; k < skills.length; k++) skills[k] = skills[k]! + (r.skills[k] ?? 0) / n;
     }
-    return { ability, skills, outcomes: 0 };
+    return { ability, skills: this.placedSkills() ?? skills, outcomes: 0 };
+  }
+
+  /**
+   * The loadings every model the data never saw gets: those of the table's average model (the
+   * quality map's intercept), whatever its figure; only its ability follows the figure. Loadings
+   * read off the figure (the map's slopes) extrapolated the data's top model to every current one
+   * (all sit above the fitted figures, 1008–1251), and with them gpt-4-1106-preview's RouteLLM MMLU
+   * grading on digit-heavy questions (no better than Mixtral's): "What is 2+2?" and "Calculate 15%
+   * of 240." ranked a 1B local model above gpt-4o-mini and Claude. With shared loadings placed
+   * models never swap places on a prompt; the prompt still sets how far apart they are (its
+   * difficulty and the shared skill term). Measured by placing the data's own models as if unseen
+   * (scripts/research/placement-extrapolation.ts, 95–98 pairs, transfer): APGR .535 against the
+   * slopes' .489 on hash fold 0, where it was chosen; .504 against .496 on folds 1–4, looked at once.
+   */
+  private placedSkills(): number[] | undefined {
+    return this.artifact.qualityMap?.intercept.slice(1);
   }
 
   /** Finds a pool model's row: fitted (by name or alias), from a quality figure, or a price guess. */
@@ -232,10 +251,8 @@ export class RouterPrior {
     }
     const map = this.artifact.qualityMap;
     if (quality && map) {
-      const t = quality.value - map.center;
-      const v = map.intercept.map((b, k) => b + (map.slope[k] ?? 0) * t);
       return {
-        row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
+        row: { ability: abilityAt(map, quality.value), skills: this.placedSkills()!, outcomes: 0 },
         basis: 'quality',
         figure: quality.value,
         from: `its public quality score ${quality.value} (${quality.source})`,
@@ -244,9 +261,8 @@ export class RouterPrior {
     const guess = this.priceGuess;
     if (guess && map && usdPerMillionOutput > 0) {
       const { line, figure } = guessFromPrice(guess, usdPerMillionOutput);
-      const v = map.intercept.map((b, k) => b + (map.slope[k] ?? 0) * (figure - map.center));
       return {
-        row: { ability: v[0] ?? 0, skills: v.slice(1), outcomes: 0 },
+        row: { ability: abilityAt(map, figure), skills: this.placedSkills()!, outcomes: 0 },
         basis: 'price',
         figure: Math.round(figure),
         from:
@@ -256,6 +272,11 @@ export class RouterPrior {
     }
     return { row: this.averageRow(), basis: 'unknown', from: 'nothing known about it (average ability assumed)' };
   }
+}
+
+/** The ability the quality map gives a public quality figure. */
+function abilityAt(map: NonNullable<PriorArtifact['qualityMap']>, figure: number): number {
+  return (map.intercept[0] ?? 0) + (map.slope[0] ?? 0) * (figure - map.center);
 }
 
 /** Sparse online change to the difficulty head (the skills head stays as shipped). */

@@ -270,3 +270,13 @@ void test('an Ollama model is not rated as the hosted model its library name sha
   assert.equal(pool.placementOf(config('house', 'acme-chat', 2)).basis, 'price');
   assert.equal(pool.placementOf(config('house', 'gpt-4o-mini', 0.6)).figure, 1273);
 });
+
+void test('models the data never saw keep their order on every prompt: a short sum does not rank a local 1B model above gpt-4o-mini and Claude', () => {
+  const pool = new PoolPrior(bundledPrior());
+  const local = { ...config('local', 'llama3.2', 0), provider: 'ollama' as const };
+  const configs = [local, config('mini', 'gpt-4o-mini', 0.6), config('sonnet', 'claude-sonnet-4-5', 15)];
+  for (const prompt of ['What is 2+2?', 'Calculate 15% of 240.', 'Solve for x: 3x + 5 = 20.', 'hi', HARD, EASY]) {
+    const q = pool.predict(textFeatures(prompt), null, configs).models.map((m) => m.quality);
+    assert.ok(q[0]! < q[1]! && q[1]! < q[2]!, `${prompt}: ${q.map((x) => x.toFixed(2)).join(' < ')}`);
+  }
+});
