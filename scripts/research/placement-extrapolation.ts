@@ -5,9 +5,11 @@
 // are placed from a map fitted without either, on a prior trained without the evaluated file
 // (transfer), and the pair's APGR is read on the file's rows.
 //   node --import tsx scripts/research/placement-extrapolation.ts [--folds 0] [--variants a,b]
-// Variants: data (the models' own fitted rows: the reference), linear (the shipped map),
-// clamped (skills read at the figure clamped to the fitted models' range; ability not clamped),
-// ability (skills = the fitted models' mean; only the ability follows the figure).
+// Variants: data (the models' own fitted rows: the reference), linear (every coordinate read off the
+// figure: the placement until the fold-0 result below), clamped (skills read at the figure clamped
+// to the fitted models' range; ability not clamped), ability (skills = the fitted models' mean; only
+// the ability follows the figure: shipped, RouterPrior.placedSkills). Fold 0: data .523, linear
+// .489, clamped .490, ability .535; folds 1-4, looked at once: .509, .496, -, .504.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { apgr, qualityCurve } from '../../daemon/benchmark/metrics';
