@@ -107,6 +107,8 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   const seenIds = new Set<number>();
   /** Outcomes that arrived before the store was loaded, or whose prompt is not embedded yet. */
   let pending: Outcome[] = [];
+  /** Outcomes learned by the prior alone (embeddings failed to load). */
+  let priorOnlyOutcomes = 0;
   let draining: Promise<void> | null = null;
   /**
    * One batch's vectors, reused by every batch of drain() (the model quantises each into its
@@ -134,9 +136,16 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       state = 'ready';
     } catch (err) {
       state = 'failed';
-      log(
-        `embeddings unavailable, learning strategies will abstain: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      const why = err instanceof Error ? err.message : String(err);
+      if (!pool) {
+        log(`embeddings unavailable, learning strategies will abstain: ${why}`);
+        return;
+      }
+      // The prior reads the prompt's words, not its embedding: it keeps deciding, and the stored
+      // outcomes (and every new rating, observe()) still refine it.
+      log(`embeddings unavailable (${why}): the prior decides, refined by ratings from the prompts' words alone`);
+      for (const o of options.store.listOutcomes().concat(pending)) observePriorOnly(o);
+      pending = [];
       return;
     }
     const stored = options.store.listOutcomes();
@@ -231,7 +240,12 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
         const s = name === 'learned' ? learned : similarity;
         // The prior reads the prompt's words, so it decides while the embedder is still loading.
         if (!s && name === 'learned' && pool && candidates.length > 0) {
-          const why = state === 'failed' ? 'embeddings unavailable' : 'the learning store is still loading';
+          const why =
+            state !== 'failed'
+              ? 'the learning store is still loading'
+              : priorOnlyOutcomes > 0
+                ? `embeddings unavailable; refined by ${priorOnlyOutcomes} outcome(s) from the prompts' words`
+                : 'embeddings unavailable';
           return decideFromPrior(
             pool,
             input,
@@ -288,6 +302,14 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     return { vector: fastView.embed(text), view: 'fast' };
   }
 
+  /** Without embeddings (they failed to load) an outcome can still refine the prior online. */
+  function observePriorOnly(o: Outcome): void {
+    if (!pool) return;
+    priorOnlyOutcomes++;
+    pool.placementOf(configOf(o.model));
+    pool.observe(textFeatures(o.prompt), o.model, clamp01(o.score), o.weight);
+  }
+
   /** A rating of a prompt whose full embedding is still being computed is learned when it lands. */
   function learnWhenEmbedded(o: Outcome): boolean {
     const inFlight = embeddingsInFlight.get(o.prompt);
@@ -327,6 +349,10 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       return figure === undefined ? { basis, from } : { basis, figure, from };
     },
     observe(outcomes) {
+      if (state === 'failed') {
+        for (const o of outcomes) observePriorOnly(o);
+        return;
+      }
       for (const o of outcomes) {
         const inOrder = state === 'ready' && !draining && pending.length === 0;
         const cached = inOrder ? embedder?.peek(o.prompt) : undefined;

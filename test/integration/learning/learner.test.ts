@@ -199,3 +199,53 @@ void test("an outcome's model is placed in the prior from its pool entry, as whe
   assert.ok(Math.abs(a!.score - b!.score) < 1e-6, `${verdict.explanation} ${JSON.stringify(verdict.ranked)}`);
   learner.close();
 });
+
+void test('embeddings that fail to load: the prior still decides, and stored and new ratings still refine it from the words', async () => {
+  const broken = {
+    id: 'broken',
+    dimensions: 8,
+    load: () => Promise.reject(new Error('model files missing')),
+    embed: () => Promise.reject(new Error('not loaded')),
+  };
+  const entry = (name: string, model: string) => ({
+    ...candidate(name).config,
+    model,
+    cost_per_output_token: 1e-6,
+  });
+  const pool = [entry('big', 'gpt-4o'), entry('small', 'gpt-4o-mini')];
+  const candidates = pool.map((config) => ({ config, local: false, expectedCost: 0.0002 }));
+  const prompt = 'Write a Python function that parses ISO dates.';
+  const decide = (l: ReturnType<typeof createLearner>) =>
+    l.strategy('learned')!.decide(routeInput(prompt, { costWeight: 0 }), candidates);
+  // Stored before this start: the small model did better on code prompts.
+  const stored = codePrompts.flatMap((p) => [outcome(p, 'big', 0), outcome(p, 'small', 1)]);
+  const log: string[] = [];
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({
+    store: outcomeStore(stored),
+    dataDir,
+    retrainEvery: 0,
+    embedder: broken,
+    pool: () => pool,
+    log: (l) => log.push(l),
+  });
+  await learner.ready();
+  assert.equal(learner.status().embeddings, 'failed');
+  const verdict = decide(learner);
+  assert.equal(verdict.ranked[0]!.model, 'small', verdict.explanation);
+  assert.match(verdict.explanation, /refined by 12 outcome\(s\) from the prompts' words/);
+  // New ratings count too.
+  learner.observe(
+    Array.from({ length: 20 }, (_, i) => ({
+      ...outcome(`${prompt} (${i})`, 'small', 0),
+      id: 100 + i,
+      request_id: null,
+    })),
+  );
+  assert.equal(decide(learner).ranked[0]!.model, 'big', decide(learner).explanation);
+  assert.ok(
+    log.some((l) => /the prior decides, refined by ratings/.test(l)),
+    log.join('\n'),
+  );
+  learner.close();
+});
