@@ -41,10 +41,11 @@ export const ResponsesRequestSchema = Type.Object(
     /** `effort` becomes the chat request's reasoning_effort. */
     reasoning: Type.Optional(Type.Unknown()),
     service_tier: Type.Optional(Type.Unknown()),
-    /** OpenAI-hosted state this door does not keep: refused with a 400 naming what to use instead. */
+    /** OpenAI-hosted state and work this door does not have: refused with a 400 naming what to use instead. */
     conversation: Type.Optional(Type.Unknown()),
     prompt: Type.Optional(Type.Unknown()),
     background: Type.Optional(Type.Unknown()),
+    moderation: Type.Optional(Type.Unknown()),
   },
   Loose,
 );

@@ -213,10 +213,11 @@ function meetsStrictRules(schema: unknown, depth = 0): boolean {
 }
 
 /**
- * Request fields naming state kept on OpenAI's servers, which a local gateway does not have: answering
- * without it would silently drop history, instructions or the asynchrony the client asked for.
+ * Request fields naming state or work kept on OpenAI's servers, which a local gateway does not have:
+ * answering without them would silently drop the history, instructions, asynchrony or moderation the
+ * client asked for.
  */
-const NOT_KEPT_HERE: readonly [keyof ResponsesRequest, string][] = [
+const OPENAI_SERVER_SIDE: readonly [keyof ResponsesRequest, string][] = [
   [
     'conversation',
     "conversations live on OpenAI's servers. Chain turns with previous_response_id, or send the earlier turns in input.",
@@ -229,10 +230,14 @@ const NOT_KEPT_HERE: readonly [keyof ResponsesRequest, string][] = [
     'background',
     'responses are answered while the request is open. Send it without background (with stream: true to read the answer as it comes).',
   ],
+  [
+    'moderation',
+    "moderated responses are checked by OpenAI's moderation models, which a pool's models do not pass through. Check input and answer with a moderation endpoint yourself, and send the request without moderation.",
+  ],
 ];
 
-function refuseStateNotKeptHere(request: ResponsesRequest): void {
-  for (const [param, instead] of NOT_KEPT_HERE) {
+function refuseServerSideFeatures(request: ResponsesRequest): void {
+  for (const [param, instead] of OPENAI_SERVER_SIDE) {
     const value = request[param];
     if (value === undefined || value === null || value === false) continue;
     throw invalid(`'${param}' is not supported by this local gateway: ${instead}`, param);
@@ -267,7 +272,7 @@ export function toChatRequest(
   history: readonly ChatMessage[],
   lookup: ItemLookup,
 ): { chat: ChatCompletionRequest; turn: ChatMessage[] } {
-  refuseStateNotKeptHere(request);
+  refuseServerSideFeatures(request);
   const turn = inputMessages(request.input, lookup);
   const messages: ChatMessage[] = [];
   // Instructions are per request: a previous response's instructions are not carried over (as OpenAI).

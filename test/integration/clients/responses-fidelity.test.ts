@@ -139,15 +139,17 @@ describe('request fields the upstream must see', () => {
   const strictOf = (tools: unknown): unknown[] =>
     (tools as { function: { name: string; strict?: boolean } }[]).map((t) => t.function.strict ?? 'absent');
 
-  test('reasoning.effort → reasoning_effort, text.verbosity → verbosity, as the chat door forwards them', async () => {
+  test('reasoning.effort → reasoning_effort, text.verbosity → verbosity, service_tier: as the chat door forwards them', async () => {
     await client.responses.create({
       model: 'gpt-pool',
       input: 'hi',
       reasoning: { effort: 'high' },
       text: { verbosity: 'low' },
+      service_tier: 'flex',
     });
     assert.equal(sent()['reasoning_effort'], 'high');
     assert.equal(sent()['verbosity'], 'low');
+    assert.equal(sent()['service_tier'], 'flex');
   });
 
   test("function tools' strict: explicit values kept; omitted means strict when the schema allows it", async () => {
@@ -163,11 +165,12 @@ describe('request fields the upstream must see', () => {
   });
 });
 
-describe('OpenAI-hosted state is refused, not silently dropped', () => {
+describe('OpenAI-hosted state and moderation are refused, not silently dropped', () => {
   for (const [param, value, instead] of [
     ['conversation', 'conv_abc123', /previous_response_id/],
     ['prompt', { id: 'pmpt_abc', variables: { city: 'Paris' } }, /instructions/],
     ['background', true, /without background/],
+    ['moderation', { model: 'omni-moderation-latest' }, /moderation endpoint/],
   ] as const) {
     test(`${param}: 400 invalid_request_error naming it`, async () => {
       const body = {
