@@ -38,6 +38,14 @@ export const ResponsesRequestSchema = Type.Object(
     text: Type.Optional(Type.Unknown()),
     metadata: Type.Optional(Type.Unknown()),
     user: Type.Optional(Type.String()),
+    /** `effort` becomes the chat request's reasoning_effort. */
+    reasoning: Type.Optional(Type.Unknown()),
+    service_tier: Type.Optional(Type.Unknown()),
+    /** OpenAI-hosted state and work this door does not have: refused with a 400 naming what to use instead. */
+    conversation: Type.Optional(Type.Unknown()),
+    prompt: Type.Optional(Type.Unknown()),
+    background: Type.Optional(Type.Unknown()),
+    moderation: Type.Optional(Type.Unknown()),
   },
   Loose,
 );
@@ -50,12 +58,20 @@ export interface ResponseOutputText {
   logprobs: never[];
 }
 
+/** The model declined (an OpenAI upstream's `message.refusal`). */
+export interface ResponseOutputRefusal {
+  type: 'refusal';
+  refusal: string;
+}
+
+export type ResponseMessagePart = ResponseOutputText | ResponseOutputRefusal;
+
 export interface ResponseMessageItem {
   type: 'message';
   id: string;
   status: 'in_progress' | 'completed' | 'incomplete';
   role: 'assistant';
-  content: ResponseOutputText[];
+  content: ResponseMessagePart[];
 }
 
 export interface ResponseFunctionCallItem {

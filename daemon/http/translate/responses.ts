@@ -16,7 +16,10 @@ import type { DoorRoutingDecision } from '../../../shared/anthropic-messages';
 import type {
   ResponseFunctionCallItem,
   ResponseMessageItem,
+  ResponseMessagePart,
   ResponseObject,
+  ResponseOutputRefusal,
+  ResponseOutputText,
   ResponseOutputItem,
   ResponseStreamEvent,
   ResponsesRequest,
@@ -160,15 +163,85 @@ function functionTools(tools: NonNullable<ResponsesRequest['tools']>): Tool[] {
       );
     }
     if (!t.name) throw invalid(`tools[${i}].name is required.`, `tools[${i}].name`);
+    const strict = strictness(t.strict, t.parameters);
     return {
       type: 'function',
       function: {
         name: t.name,
         ...(t.description ? { description: t.description } : {}),
         ...(t.parameters ? { parameters: t.parameters } : {}),
+        ...(strict === undefined ? {} : { strict }),
       },
     };
   });
+}
+
+/**
+ * A function tool's `strict` for chat completions, where an absent `strict` means non-strict. In
+ * Responses an absent (or null) `strict` means strict whenever the schema allows it (OpenAI's
+ * function-calling guide: it "will attempt to normalize your schema into strict mode when possible"
+ * and falls back to best-effort calling otherwise). OpenAI's rewriting of a loose schema into a
+ * strict one is not imitated: a schema that already meets strict mode's rules gets `strict: true`,
+ * any other is sent non-strict, as it would have been called.
+ */
+function strictness(strict: boolean | null | undefined, parameters: unknown): boolean | undefined {
+  if (typeof strict === 'boolean') return strict;
+  const rootIsObject = (parameters as { type?: unknown } | null | undefined)?.type === 'object';
+  return rootIsObject && meetsStrictRules(parameters) ? true : undefined;
+}
+
+/** Strict mode's object rules: every object closes its properties and requires all of them. */
+function meetsStrictRules(schema: unknown, depth = 0): boolean {
+  if (depth > 32 || schema === null || typeof schema !== 'object') return false;
+  if (Array.isArray(schema)) return schema.every((s) => meetsStrictRules(s, depth + 1));
+  const node = schema as Record<string, unknown>;
+  const properties = node['properties'];
+  const props = typeof properties === 'object' && properties !== null ? (properties as Record<string, unknown>) : null;
+  if (node['type'] === 'object' || props) {
+    if (node['additionalProperties'] !== false) return false;
+    const required = Array.isArray(node['required']) ? (node['required'] as unknown[]) : [];
+    if (!Object.keys(props ?? {}).every((k) => required.includes(k))) return false;
+    if (!Object.values(props ?? {}).every((s) => meetsStrictRules(s, depth + 1))) return false;
+  }
+  for (const key of ['items', 'anyOf', '$defs', 'definitions'] as const) {
+    const sub = node[key];
+    if (sub === undefined) continue;
+    const subs = key === '$defs' || key === 'definitions' ? Object.values(sub as object) : [sub];
+    if (!subs.every((s) => meetsStrictRules(s, depth + 1))) return false;
+  }
+  return true;
+}
+
+/**
+ * Request fields naming state or work kept on OpenAI's servers, which a local gateway does not have:
+ * answering without them would silently drop the history, instructions, asynchrony or moderation the
+ * client asked for.
+ */
+const OPENAI_SERVER_SIDE: readonly [keyof ResponsesRequest, string][] = [
+  [
+    'conversation',
+    "conversations live on OpenAI's servers. Chain turns with previous_response_id, or send the earlier turns in input.",
+  ],
+  [
+    'prompt',
+    "stored prompts live on OpenAI's servers. Send the prompt's text (its variables filled in) as instructions.",
+  ],
+  [
+    'background',
+    'responses are answered while the request is open. Send it without background (with stream: true to read the answer as it comes).',
+  ],
+  [
+    'moderation',
+    "moderated responses are checked by OpenAI's moderation models, which a pool's models do not pass through. Check input and answer with a moderation endpoint yourself, and send the request without moderation.",
+  ],
+];
+
+function refuseServerSideFeatures(request: ResponsesRequest): void {
+  for (const [param, instead] of OPENAI_SERVER_SIDE) {
+    const value = request[param];
+    if (value === undefined || value === null || value === false) continue;
+    throw invalid(`'${param}' is not supported by this local gateway: ${instead}`, param);
+  }
 }
 
 function toolChoice(choice: unknown): unknown {
@@ -199,6 +272,7 @@ export function toChatRequest(
   history: readonly ChatMessage[],
   lookup: ItemLookup,
 ): { chat: ChatCompletionRequest; turn: ChatMessage[] } {
+  refuseServerSideFeatures(request);
   const turn = inputMessages(request.input, lookup);
   const messages: ChatMessage[] = [];
   // Instructions are per request: a previous response's instructions are not carried over (as OpenAI).
@@ -214,11 +288,18 @@ export function toChatRequest(
   if (request.top_p != null) chat.top_p = request.top_p;
   if (request.max_output_tokens != null) chat.max_tokens = request.max_output_tokens;
   if (request.user) chat.user = request.user;
+  // Fields the chat request has under other names (the chat door forwards them as the client sends them).
+  const extra = chat as Record<string, unknown>;
+  const effort = (request.reasoning as { effort?: unknown } | null | undefined)?.effort;
+  if (typeof effort === 'string') extra['reasoning_effort'] = effort;
+  const verbosity = (request.text as { verbosity?: unknown } | null | undefined)?.verbosity;
+  if (typeof verbosity === 'string') extra['verbosity'] = verbosity;
+  if (typeof request.service_tier === 'string') extra['service_tier'] = request.service_tier;
   if (request.tools?.length) {
     chat.tools = functionTools(request.tools);
     const choice = toolChoice(request.tool_choice);
     if (choice !== undefined) chat.tool_choice = choice;
-    if (request.parallel_tool_calls === false) (chat as Record<string, unknown>)['parallel_tool_calls'] = false;
+    if (request.parallel_tool_calls === false) extra['parallel_tool_calls'] = false;
   }
   const format = responseFormat(request.text);
   if (format) chat.response_format = format;
@@ -226,9 +307,9 @@ export function toChatRequest(
 }
 
 /** Item ids derive from the response id (fugu-<hex>) so they are unique and traceable. */
-export function itemIds(responseId: string): { message: string; call: (n: number) => string } {
+export function itemIds(responseId: string): { message: (n: number) => string; call: (n: number) => string } {
   const hex = responseId.replace(/^fugu-/, '');
-  return { message: `msg_${hex}`, call: (n) => `fc_${hex}_${n}` };
+  return { message: (n) => (n === 0 ? `msg_${hex}` : `msg_${hex}_${n}`), call: (n) => `fc_${hex}_${n}` };
 }
 
 function usageOut(u: Usage | undefined): ResponseUsage | null {
@@ -242,14 +323,20 @@ function usageOut(u: Usage | undefined): ResponseUsage | null {
   };
 }
 
-function messageItem(id: string, text: string, status: ResponseMessageItem['status']): ResponseMessageItem {
-  return {
-    type: 'message',
-    id,
-    status,
-    role: 'assistant',
-    content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs: [] }],
-  };
+function messageItem(id: string, content: ResponseMessagePart[], status: ResponseMessageItem['status']) {
+  return { type: 'message', id, status, role: 'assistant', content } satisfies ResponseMessageItem;
+}
+
+const outputText = (text: string): ResponseOutputText => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+const refusalPart = (refusal: string): ResponseOutputRefusal => ({ type: 'refusal', refusal });
+
+/**
+ * An OpenAI upstream's refusal (structured outputs: `message.refusal`, streamed `delta.refusal`). The
+ * chat service passes it through untouched; the shared chat types do not name it.
+ */
+function refusalOf(messageOrDelta: object | undefined): string {
+  const refusal = (messageOrDelta as { refusal?: unknown } | undefined)?.refusal;
+  return typeof refusal === 'string' ? refusal : '';
 }
 
 /** The response object before any output (response.created) — also the base of the final one. */
@@ -284,12 +371,20 @@ export function responseShell(
   };
 }
 
+/** Why an answer stopped short, as OpenAI's incomplete_details.reason (null: it is complete). */
+function incompleteReason(finish: FinishReason): string | null {
+  if (finish === 'length') return 'max_output_tokens';
+  // An upstream's content filter (OpenAI) or refusal stop (Anthropic, mapped by its adapter).
+  if (finish === 'content_filter') return 'content_filter';
+  return null;
+}
+
 function finished(shell: ResponseObject, output: ResponseOutputItem[], finish: FinishReason, usage?: Usage) {
-  const incomplete = finish === 'length';
+  const reason = incompleteReason(finish);
   return {
     ...shell,
-    status: incomplete ? 'incomplete' : 'completed',
-    incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
+    status: reason ? 'incomplete' : 'completed',
+    incomplete_details: reason ? { reason } : null,
     output,
     usage: usageOut(usage),
   } satisfies ResponseObject;
@@ -299,8 +394,12 @@ export function toResponseObject(request: ResponsesRequest, completion: ChatComp
   const choice = completion.choices[0];
   const ids = itemIds(completion.id);
   const output: ResponseOutputItem[] = [];
+  const parts: ResponseMessagePart[] = [];
   const text = choice?.message.content;
-  if (text) output.push(messageItem(ids.message, text, 'completed'));
+  if (text) parts.push(outputText(text));
+  const refusal = refusalOf(choice?.message);
+  if (refusal) parts.push(refusalPart(refusal));
+  if (parts.length) output.push(messageItem(ids.message(0), parts, 'completed'));
   (choice?.message.tool_calls ?? []).forEach((call, n) =>
     output.push({
       type: 'function_call',
@@ -315,21 +414,35 @@ export function toResponseObject(request: ResponsesRequest, completion: ChatComp
   return finished(shell, output, choice?.finish_reason ?? 'stop', completion.usage);
 }
 
-interface OpenItem {
+/** The message being streamed: its finished content parts and the part still growing. */
+interface OpenMessage {
   outputIndex: number;
-  item: ResponseOutputItem;
+  id: string;
+  parts: ResponseMessagePart[];
+  part: { type: ResponseMessagePart['type']; text: string } | null;
+}
+
+interface OpenCall {
+  outputIndex: number;
+  item: ResponseFunctionCallItem;
+  args: string;
 }
 
 /**
  * The service's chunks → the Responses stream: response.created / in_progress, then per output item
- * output_item.added, its deltas (output_text.delta / function_call_arguments.delta) and its done
- * events, then response.completed (or response.incomplete) with the whole response.
+ * output_item.added, its content parts (content_part.added, output_text.delta or refusal.delta, their
+ * .done, content_part.done) or its function_call_arguments.delta / .done, and output_item.done, then
+ * response.completed (or response.incomplete) with the whole response. As OpenAI's stream does, one
+ * output item is done before the next is added.
  */
 export class ResponsesStreamTranslator {
   private seq = 0;
   private readonly output: ResponseOutputItem[] = [];
-  private text: (OpenItem & { text: string }) | null = null;
-  private readonly calls = new Map<number, OpenItem & { args: string }>();
+  private message: OpenMessage | null = null;
+  private messages = 0;
+  private call: OpenCall | null = null;
+  /** Upstream tool-call index → its call, so late argument pieces still reach the final response. */
+  private readonly calls = new Map<number, OpenCall>();
   private readonly ids: ReturnType<typeof itemIds>;
   private finish: FinishReason = null;
   private usage: Usage | undefined;
@@ -364,32 +477,14 @@ export class ResponsesStreamTranslator {
     if (!choice) return;
     if (choice.finish_reason) this.finish = choice.finish_reason;
     const { content, tool_calls } = choice.delta;
-    if (content) {
-      if (!this.text) {
-        const item = messageItem(this.ids.message, '', 'in_progress');
-        this.text = { outputIndex: this.output.length, item, text: '' };
-        this.output.push(item);
-        this.event(out, 'response.output_item.added', { output_index: this.text.outputIndex, item });
-        this.event(out, 'response.content_part.added', {
-          item_id: item.id,
-          output_index: this.text.outputIndex,
-          content_index: 0,
-          part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
-        });
-      }
-      this.text.text += content;
-      this.event(out, 'response.output_text.delta', {
-        item_id: this.text.item.id,
-        output_index: this.text.outputIndex,
-        content_index: 0,
-        delta: content,
-        logprobs: [],
-      });
-    }
+    if (content) this.messageDelta('output_text', content, out);
+    const refusal = refusalOf(choice.delta);
+    if (refusal) this.messageDelta('refusal', refusal, out);
     for (const delta of tool_calls ?? []) {
       let call = this.calls.get(delta.index);
       if (!call) {
-        this.closeText(out);
+        this.closeMessage(out);
+        this.closeCall(out);
         const item: ResponseFunctionCallItem = {
           type: 'function_call',
           id: this.ids.call(this.calls.size),
@@ -400,39 +495,30 @@ export class ResponsesStreamTranslator {
         };
         call = { outputIndex: this.output.length, item, args: '' };
         this.calls.set(delta.index, call);
+        this.call = call;
         this.output.push(item);
         this.event(out, 'response.output_item.added', { output_index: call.outputIndex, item });
       }
       const args = delta.function?.arguments;
-      if (args) {
-        call.args += args;
-        this.event(out, 'response.function_call_arguments.delta', {
-          item_id: call.item.id,
-          output_index: call.outputIndex,
-          delta: args,
-        });
+      if (!args) continue;
+      call.args += args;
+      if (call !== this.call) {
+        // An upstream that went back to an earlier call (none known does): its item is done on the
+        // wire already, so the pieces only complete the final response's arguments.
+        this.output[call.outputIndex] = { ...call.item, arguments: call.args, status: 'completed' };
+        continue;
       }
+      this.event(out, 'response.function_call_arguments.delta', {
+        item_id: call.item.id,
+        output_index: call.outputIndex,
+        delta: args,
+      });
     }
   }
 
   end(out: ResponseStreamEvent[]): ResponseObject {
-    this.closeText(out);
-    for (const call of this.calls.values()) {
-      const item: ResponseFunctionCallItem = {
-        ...(call.item as ResponseFunctionCallItem),
-        arguments: call.args,
-        status: 'completed',
-      };
-      this.output[call.outputIndex] = item;
-      this.event(out, 'response.function_call_arguments.done', {
-        item_id: item.id,
-        output_index: call.outputIndex,
-        name: item.name,
-        arguments: call.args,
-      });
-      this.event(out, 'response.output_item.done', { output_index: call.outputIndex, item });
-    }
-    this.calls.clear();
+    this.closeMessage(out);
+    this.closeCall(out);
     const result = finished(this.shell, this.output, this.finish ?? 'stop', this.usage);
     this.event(out, result.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
       response: result,
@@ -456,15 +542,71 @@ export class ResponsesStreamTranslator {
     });
   }
 
-  private closeText(out: ResponseStreamEvent[]): void {
-    const open = this.text;
+  /** A piece of answer text or refusal: opens the message item and the part as needed. */
+  private messageDelta(type: ResponseMessagePart['type'], delta: string, out: ResponseStreamEvent[]): void {
+    this.closeCall(out);
+    let message = this.message;
+    if (!message) {
+      // Text after a tool call is a new message item (a later one gets its own id).
+      message = { outputIndex: this.output.length, id: this.ids.message(this.messages++), parts: [], part: null };
+      this.message = message;
+      const item = messageItem(message.id, [], 'in_progress');
+      this.output.push(item);
+      this.event(out, 'response.output_item.added', { output_index: message.outputIndex, item });
+    }
+    if (message.part?.type !== type) {
+      this.closePart(message, out);
+      message.part = { type, text: '' };
+      this.event(out, 'response.content_part.added', {
+        ...this.where(message),
+        part: type === 'output_text' ? outputText('') : refusalPart(''),
+      });
+    }
+    message.part.text += delta;
+    if (type === 'output_text') {
+      this.event(out, 'response.output_text.delta', { ...this.where(message), delta, logprobs: [] });
+    } else this.event(out, 'response.refusal.delta', { ...this.where(message), delta });
+  }
+
+  private where(message: OpenMessage): { item_id: string; output_index: number; content_index: number } {
+    return { item_id: message.id, output_index: message.outputIndex, content_index: message.parts.length };
+  }
+
+  private closePart(message: OpenMessage, out: ResponseStreamEvent[]): void {
+    const open = message.part;
     if (!open) return;
-    this.text = null;
-    const item = messageItem(open.item.id, open.text, 'completed');
-    this.output[open.outputIndex] = item;
-    const where = { item_id: item.id, output_index: open.outputIndex, content_index: 0 };
-    this.event(out, 'response.output_text.done', { ...where, text: open.text, logprobs: [] });
-    this.event(out, 'response.content_part.done', { ...where, part: item.content[0] });
-    this.event(out, 'response.output_item.done', { output_index: open.outputIndex, item });
+    const where = this.where(message);
+    message.part = null;
+    const part = open.type === 'output_text' ? outputText(open.text) : refusalPart(open.text);
+    if (part.type === 'output_text') {
+      this.event(out, 'response.output_text.done', { ...where, text: part.text, logprobs: [] });
+    } else this.event(out, 'response.refusal.done', { ...where, refusal: part.refusal });
+    this.event(out, 'response.content_part.done', { ...where, part });
+    message.parts.push(part);
+  }
+
+  private closeMessage(out: ResponseStreamEvent[]): void {
+    const message = this.message;
+    if (!message) return;
+    this.closePart(message, out);
+    this.message = null;
+    const item = messageItem(message.id, message.parts, 'completed');
+    this.output[message.outputIndex] = item;
+    this.event(out, 'response.output_item.done', { output_index: message.outputIndex, item });
+  }
+
+  private closeCall(out: ResponseStreamEvent[]): void {
+    const call = this.call;
+    if (!call) return;
+    this.call = null;
+    const item: ResponseFunctionCallItem = { ...call.item, arguments: call.args, status: 'completed' };
+    this.output[call.outputIndex] = item;
+    this.event(out, 'response.function_call_arguments.done', {
+      item_id: item.id,
+      output_index: call.outputIndex,
+      name: item.name,
+      arguments: call.args,
+    });
+    this.event(out, 'response.output_item.done', { output_index: call.outputIndex, item });
   }
 }

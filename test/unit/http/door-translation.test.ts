@@ -176,8 +176,11 @@ describe('OpenAI Responses door', () => {
     );
     assert.equal(final.status, 'completed');
     assert.deepEqual(
-      final.output.map((o) => (o.type === 'message' ? o.content[0]?.text : `${o.call_id}:${o.arguments}`)),
-      ['Let me check.', 'call_1:{"city":"Paris"}'],
+      final.output.map((o) => (o.type === 'message' ? JSON.stringify(o.content) : `${o.call_id}:${o.arguments}`)),
+      [
+        JSON.stringify([{ type: 'output_text', text: 'Let me check.', annotations: [], logprobs: [] }]),
+        'call_1:{"city":"Paris"}',
+      ],
     );
     assert.equal(final.usage?.total_tokens, 12);
     assert.equal(final.routing_decision?.model, 'm');
