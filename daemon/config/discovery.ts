@@ -5,8 +5,13 @@ import type { Capability, ModelConfig, ModelFileConfig } from '../../shared/conf
 import { withPrice } from '../core/prices/lookup';
 
 export const DEFAULT_OLLAMA_BASE = 'http://127.0.0.1:11434';
-/** Ollama on localhost answers in a few ms; a slow probe must not delay the daemon's start. */
-const PROBE_TIMEOUT_MS = 300;
+/**
+ * Ollama on localhost answers in a few ms, and with no Ollama the connection is refused at once, so
+ * this bounds only a server that accepts and stalls. Not less: on a busy machine the probe's first
+ * fetch (undici loads on first use) and the answer took over 300 ms, and a running Ollama was
+ * missed (`fugusashi models` listed none of its models with 2 cores fully loaded).
+ */
+const PROBE_TIMEOUT_MS = 2_000;
 
 export interface DiscoveryOptions {
   env: Record<string, string | undefined>;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { discoverModels, normaliseOllamaBase, resolveConfig } from '../../../daemon/config';
 import { startFakeOllama } from '../../fakes';
 
-/** A fake that answers must not lose to the 300 ms default probe timeout on a loaded 2-core machine. */
+/** A fake that answers must not lose to the default probe timeout (2 s) on a loaded 2-core machine. */
 const ANSWERING_PROBE_TIMEOUT_MS = 10_000;
 
 /** A loopback port with nothing listening: bind, note the port, close. */
