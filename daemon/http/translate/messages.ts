@@ -118,13 +118,13 @@ function thinkingBlock(b: Block): ThinkingBlock | undefined {
 
 function assistantMessage(content: string | Block[], param: string): ChatMessageWithThinking {
   if (typeof content === 'string') return { role: 'assistant', content };
-  let text = '';
+  const texts: string[] = [];
   const toolCalls: NonNullable<ChatMessage['tool_calls']> = [];
   const thinking: ThinkingBlock[] = [];
   content.forEach((b, i) => {
     const thought = thinkingBlock(b);
     if (thought) thinking.push(thought);
-    else if (b.type === 'text' && typeof b['text'] === 'string') text += b['text'];
+    else if (b.type === 'text' && typeof b['text'] === 'string') texts.push(b['text']);
     else if (b.type === 'tool_use') {
       const id = b['id'];
       const name = b['name'];
@@ -136,6 +136,10 @@ function assistantMessage(content: string | Block[], param: string): ChatMessage
       throw invalid(`Unsupported assistant content block type '${b.type}'.`, `${param}[${i}].type`);
     }
   });
+  // Separate blocks stay apart (a blank line, as between system blocks): glued together, "The tests
+  // pass." and "Next I will refactor." would read as one run-on sentence. One string, not parts:
+  // many OpenAI-compatible servers refuse an array as an assistant message's content.
+  const text = texts.filter(Boolean).join('\n\n');
   return {
     role: 'assistant',
     content: text || (toolCalls.length ? null : ''),
@@ -284,6 +288,16 @@ function usageOut(usage: Usage | undefined): AnthropicMessage['usage'] {
   };
 }
 
+/**
+ * An OpenAI upstream's refusal (`message.refusal`, streamed as `delta.refusal`): the chat service
+ * passes it through untyped. Anthropic has no refusal block: the text is the answer and
+ * `stop_reason: 'refusal'` says what it is.
+ */
+function refusalOf(part: object | undefined): string | undefined {
+  const refusal = (part as { refusal?: unknown } | undefined)?.refusal;
+  return typeof refusal === 'string' && refusal ? refusal : undefined;
+}
+
 export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRoutingDecision): AnthropicMessage {
   const choice = completion.choices[0];
   const content: AnthropicOutputBlock[] = [];
@@ -292,6 +306,8 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
   }
   const text = choice?.message.content;
   if (text) content.push({ type: 'text', text });
+  const refusal = refusalOf(choice?.message);
+  if (refusal) content.push({ type: 'text', text: refusal });
   for (const call of choice?.message.tool_calls ?? []) {
     content.push({
       type: 'tool_use',
@@ -306,8 +322,8 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReason(choice?.finish_reason ?? 'stop', choice?.stop_sequence),
-    stop_sequence: choice?.finish_reason === 'stop' ? (choice.stop_sequence ?? null) : null,
+    stop_reason: refusal ? 'refusal' : stopReason(choice?.finish_reason ?? 'stop', choice?.stop_sequence),
+    stop_sequence: !refusal && choice?.finish_reason === 'stop' ? (choice.stop_sequence ?? null) : null,
     usage: usageOut(completion.usage),
     ...(decision ? { routing_decision: decision } : {}),
   };
@@ -325,6 +341,8 @@ export class MessagesStreamTranslator {
   private toolBlocks = new Map<number, number>();
   private finish: FinishReason = null;
   private stopSequence: string | undefined;
+  /** The upstream refused (streamed `delta.refusal`): the stop reason says so. */
+  private refused = false;
   private usage: Usage | undefined;
   /** A decision that replaced the one message_start carried: message_delta carries it. */
   private finalDecision: DoorRoutingDecision | undefined;
@@ -363,13 +381,11 @@ export class MessagesStreamTranslator {
     }
     const { content, tool_calls, thinking_blocks } = choice.delta;
     for (const piece of thinking_blocks ?? []) this.thinking(piece, out);
-    if (content) {
-      if (this.openBlock !== 'text') {
-        this.close(out);
-        this.openBlock = 'text';
-        out.push({ type: 'content_block_start', index: ++this.blockIndex, content_block: { type: 'text', text: '' } });
-      }
-      out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text: content } });
+    if (content) this.text(content, out);
+    const refusal = refusalOf(choice.delta);
+    if (refusal) {
+      this.refused = true;
+      this.text(refusal, out);
     }
     for (const call of tool_calls ?? []) {
       let index = this.toolBlocks.get(call.index);
@@ -408,13 +424,23 @@ export class MessagesStreamTranslator {
     out.push({
       type: 'message_delta',
       delta: {
-        stop_reason: stopReason(this.finish ?? 'stop', this.stopSequence),
-        stop_sequence: this.finish === 'stop' ? (this.stopSequence ?? null) : null,
+        stop_reason: this.refused ? 'refusal' : stopReason(this.finish ?? 'stop', this.stopSequence),
+        stop_sequence: !this.refused && this.finish === 'stop' ? (this.stopSequence ?? null) : null,
       },
       usage: this.usage ? usageOut(this.usage) : { input_tokens: this.estimatedInputTokens, output_tokens: 0 },
       ...(this.finalDecision ? { routing_decision: this.finalDecision } : {}),
     });
     out.push({ type: 'message_stop' });
+  }
+
+  /** Answer text opens (or continues) a text block. */
+  private text(text: string, out: AnthropicStreamEventOut[]): void {
+    if (this.openBlock !== 'text') {
+      this.close(out);
+      this.openBlock = 'text';
+      out.push({ type: 'content_block_start', index: ++this.blockIndex, content_block: { type: 'text', text: '' } });
+    }
+    out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text } });
   }
 
   /** Thinking text opens (or continues) a thinking block; its signature ends it; redacted ones stand alone. */

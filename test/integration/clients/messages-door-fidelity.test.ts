@@ -1,0 +1,89 @@
+// What the Anthropic Messages door (POST /v1/messages) keeps of an answer through the official
+// @anthropic-ai/sdk, as Claude Code uses it: an OpenAI upstream's refusal, an assistant turn's several
+// text blocks, a mid-stream upstream error's type, the prompt-cache write breakdown of a stream,
+// the request-id header, unknown /v1/messages/* paths, count_tokens on what it can only estimate.
+import assert from 'node:assert/strict';
+import type http from 'node:http';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import type { FakeRequest } from '../../fakes';
+import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+
+let d: TestDaemon;
+let client: Anthropic;
+
+before(async () => {
+  d = await startTestDaemon({
+    rpc: false,
+    models: [{ name: 'gpt-pool' }, { name: 'claude-pool', kind: 'anthropic' }],
+    config: { routing: { prefer_local: false, cooldown_failures: 100 } },
+  });
+  client = new Anthropic({ baseURL: d.url, apiKey: 'x', maxRetries: 0 });
+});
+after(async () => d.close());
+beforeEach(() => {
+  for (const f of Object.values(d.fakes)) f.reset();
+});
+
+const REFUSAL = "I'm sorry, I can't help with that.";
+
+/** An OpenAI upstream refusing as structured outputs do: `content: null`, the text in `refusal`. */
+function refuse(req: FakeRequest, res: http.ServerResponse): void {
+  if (!req.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const message = { role: 'assistant', content: null, refusal: REFUSAL };
+    const usage = { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 };
+    res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: req.model, choices: [{ index: 0, message, finish_reason: 'stop' }], usage })); // prettier-ignore
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const chunk = (delta: object, finish: string | null = null): string =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: req.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`; // prettier-ignore
+  res.end(
+    chunk({ role: 'assistant', content: null, refusal: '' }) +
+      chunk({ refusal: "I'm sorry, " }) +
+      chunk({ refusal: "I can't help with that." }) +
+      chunk({}, 'stop') +
+      'data: [DONE]\n\n',
+  );
+}
+
+const ask = { max_tokens: 50, messages: [{ role: 'user' as const, content: 'hi' }] };
+
+describe('POST /v1/messages keeps what the upstream said', () => {
+  test("an OpenAI upstream's refusal is a text block with stop_reason 'refusal' (JSON and streamed)", async () => {
+    d.fakes['gpt-pool']!.set({ custom: refuse });
+    const json = await client.messages.create({ model: 'gpt-pool', ...ask });
+    assert.equal(json.stop_reason, 'refusal');
+    assert.deepEqual(json.content, [{ type: 'text', text: REFUSAL }]);
+    const streamed = await client.messages.stream({ model: 'gpt-pool', ...ask }).finalMessage();
+    assert.equal(streamed.stop_reason, 'refusal');
+    assert.deepEqual(
+      streamed.content.map((b) => (b.type === 'text' ? b.text : b.type)),
+      [REFUSAL],
+    );
+  });
+
+  test("an assistant turn's text blocks reach OpenAI and Anthropic upstreams apart, not glued", async () => {
+    for (const model of ['gpt-pool', 'claude-pool']) {
+      await client.messages.create({
+        model,
+        max_tokens: 20,
+        messages: [
+          { role: 'user', content: 'hi' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'The tests pass.' },
+              { type: 'text', text: 'Next I will refactor.' },
+            ],
+          },
+          { role: 'user', content: 'ok' },
+        ],
+      });
+      const sent = JSON.stringify(d.fakes[model]!.requests.at(-1)!.body.messages[1]);
+      assert.ok(!sent.includes('pass.Next'), `${model} got ${sent}`);
+      assert.ok(sent.includes('The tests pass.\\n\\nNext I will refactor.'), `${model} got ${sent}`);
+    }
+  });
+});
