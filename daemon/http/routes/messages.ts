@@ -16,9 +16,11 @@ import { laterDecision, type Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { asciiJson } from '../../../shared/ascii-json';
+import { FugusashiError } from '../../../shared/errors';
 import { sendHeldWrites, writeSseHead } from '../sse';
 import {
   anthropicError,
+  anthropicStreamError,
   estimateInputTokens,
   MessagesStreamTranslator,
   toAnthropicMessage,
@@ -125,7 +127,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       } catch (err) {
         // Bytes already went out: report in-band with Anthropic's `error` event.
         if (!res.destroyed) {
-          void writeNamedEvents(res, [anthropicError(toHttpError(err))]);
+          const details = err instanceof FugusashiError ? err.details : undefined;
+          void writeNamedEvents(res, [anthropicStreamError(toHttpError(err), details)]);
           res.end();
         }
       }

@@ -502,6 +502,20 @@ export function anthropicError(e: HttpError): AnthropicErrorBody {
   return { type: 'error', error: { type: anthropicErrorType(e.status), message: e.body.error.message } };
 }
 
+/**
+ * The in-band `error` event of a stream that failed after it started (the status line already said
+ * 200). When the service says which HTTP status the upstream failed with, its Anthropic type goes
+ * out (overloaded_error, rate_limit_error, api_error: an Anthropic upstream's own type comes back as
+ * its status), so clients that retry on overload do; the message is the service's redacted one.
+ */
+export function anthropicStreamError(e: HttpError, details: unknown): AnthropicErrorBody {
+  const body = anthropicError(e);
+  const status = (details as { upstream_status?: unknown } | undefined)?.upstream_status;
+  // A 4xx other than 429 after the answer started says nothing about the client's request.
+  if (typeof status === 'number' && (status === 429 || status >= 500)) body.error.type = anthropicErrorType(status);
+  return body;
+}
+
 /** ~4 characters per token, the same estimate the service uses when an upstream reports no usage. */
 export function estimateInputTokens(messages: readonly ChatMessage[], tools?: readonly Tool[]): number {
   let chars = tools ? JSON.stringify(tools).length : 0;

@@ -87,3 +87,25 @@ describe('POST /v1/messages keeps what the upstream said', () => {
     }
   });
 });
+
+describe('a stream that fails after it started', () => {
+  // The SDK turns the in-band `error` event into an APIError whose `type` is the event's error.type:
+  // what clients check to retry an overloaded or rate-limited model.
+  const failedType = async (upstreamType: string): Promise<string | null> => {
+    d.fakes['claude-pool']!.set({ streamError: { message: 'Overloaded', type: upstreamType, afterFrames: 5 } });
+    const stream = client.messages.stream({ model: 'claude-pool', ...ask });
+    const err = await stream.finalMessage().then(
+      () => assert.fail('the stream should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Anthropic.APIError, String(err));
+    assert.match(err.message, /claude-pool failed mid-stream/);
+    return err.type;
+  };
+
+  test("keeps an Anthropic upstream's overloaded_error and rate_limit_error types", async () => {
+    assert.equal(await failedType('overloaded_error'), 'overloaded_error');
+    assert.equal(await failedType('rate_limit_error'), 'rate_limit_error');
+    assert.equal(await failedType('api_error'), 'api_error');
+  });
+});
