@@ -365,7 +365,15 @@ export class MessagesStreamTranslator {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { ...usageOut(undefined), input_tokens: this.estimatedInputTokens, output_tokens: 1 },
+        // The SDKs keep this usage object as the final message's and copy only the top-level counts
+        // from message_delta: a zero split here would contradict the cache writes message_delta
+        // reports. The upstream's usage arrives with its last chunk, so the split is unknown now: null.
+        usage: {
+          ...usageOut(undefined),
+          input_tokens: this.estimatedInputTokens,
+          output_tokens: 1,
+          cache_creation: null,
+        },
         routing_decision: this.decision,
       },
     };

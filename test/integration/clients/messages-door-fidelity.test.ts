@@ -109,3 +109,28 @@ describe('a stream that fails after it started', () => {
     assert.equal(await failedType('api_error'), 'api_error');
   });
 });
+
+describe('prompt-cache usage of a stream', () => {
+  test("the SDK's streamed final message never contradicts the JSON answer's cache-write split", async () => {
+    d.fakes['claude-pool']!.set({
+      usage: { prompt: 5000, completion: 20, cacheRead: 0, cacheCreation: 4000, cacheCreation1h: 1000 },
+    });
+    const request = { model: 'claude-pool', ...ask };
+    const json = await client.messages.create(request);
+    assert.deepEqual(json.usage.cache_creation, { ephemeral_5m_input_tokens: 3000, ephemeral_1h_input_tokens: 1000 });
+
+    const stream = client.messages.stream(request);
+    const deltas: Anthropic.MessageDeltaEvent[] = [];
+    stream.on('streamEvent', (event) => {
+      if (event.type === 'message_delta') deltas.push(event);
+    });
+    const streamed = await stream.finalMessage();
+    const { cache_creation: split, ...counts } = streamed.usage;
+    const { cache_creation: jsonSplit, ...jsonCounts } = json.usage;
+    assert.deepEqual(counts, jsonCounts);
+    // The SDK takes the split from message_start only, before the upstream said it: "unknown", not 0/0.
+    assert.equal(split, null);
+    // Clients that read the events themselves get it with the other final counts.
+    assert.deepEqual((deltas[0]!.usage as { cache_creation?: unknown }).cache_creation, jsonSplit);
+  });
+});
