@@ -21,10 +21,10 @@ import { sendHeldWrites, writeSseHead } from '../sse';
 import {
   anthropicError,
   anthropicStreamError,
+  estimateCountTokens,
   estimateInputTokens,
   MessagesStreamTranslator,
   toAnthropicMessage,
-  toChatMessages,
   toChatRequest,
 } from '../translate/messages';
 import { httpRunContext, ROUTING_HEADER } from './chat';
@@ -81,6 +81,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
         const completion = await services.chat.complete(chatRequest, ctx);
         const decision = completion.routing_decision && annotate(completion.routing_decision, body.model, note);
         if (decision) reply.header(ROUTING_HEADER, asciiJson(decision));
+        // As Anthropic (and the stream below) do: the SDKs read it as the answer's `_request_id`.
+        reply.header('request-id', completion.id);
         return toAnthropicMessage(completion, decision);
       }
 
@@ -140,11 +142,14 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
     '/v1/messages/count_tokens',
     { schema: { body: CountTokensRequestSchema } },
     (request, reply) => {
-      const body = request.body;
-      const tools = body.tools?.length ? toChatRequest({ ...body, max_tokens: 1 }, body.model).tools : undefined;
       // An estimate (~4 characters a token): pool models tokenise differently, none is authoritative.
-      return reply.send({ input_tokens: estimateInputTokens(toChatMessages(body), tools) });
+      return reply.send({ input_tokens: estimateCountTokens(request.body) });
     },
   );
+  // Anthropic endpoints the door does not offer (batches, …): answered here so the 404 leaves through
+  // the hook above in Anthropic's shape, not as the app's not-found answer in OpenAI's.
+  app.all('/v1/messages/*', (request) => {
+    throw new FugusashiError('NotFound', `No route ${request.method} ${request.url.split('?')[0]}`);
+  });
   done();
 };

@@ -46,17 +46,27 @@ function imageUrl(block: Block, param: string): string {
 }
 
 /** Text of a `document` block whose source is plain text; other documents (PDF) are not translatable. */
-function documentText(block: Block, param: string): string {
+function documentText(block: Block): string | undefined {
   const source = block['source'] as { type?: string; data?: string; content?: unknown } | undefined;
   if (source?.type === 'text' && typeof source.data === 'string') return source.data;
   if (source?.type === 'content' && typeof source.content === 'string') return source.content;
-  throw invalid(`Unsupported document at ${param}: only text documents can be routed.`, param);
+  return undefined;
 }
+
+/**
+ * What becomes of a block or tool no pool model can take (a PDF, a server tool, an unknown block
+ * type): /v1/messages refuses it with this error; count_tokens, which only estimates, counts it.
+ */
+type Unroutable = (block: object, error: FugusashiError) => void;
+
+const refuse: Unroutable = (_block, error) => {
+  throw error;
+};
 
 /** Blocks a pool model cannot use and that carry no user-visible content: dropped, not refused. */
 const IGNORED_BLOCKS = new Set(['thinking', 'redacted_thinking']);
 
-function userParts(blocks: readonly Block[], param: string): ContentPart[] {
+function userParts(blocks: readonly Block[], param: string, unroutable: Unroutable): ContentPart[] {
   const parts: ContentPart[] = [];
   blocks.forEach((b, i) => {
     const where = `${param}[${i}]`;
@@ -64,22 +74,26 @@ function userParts(blocks: readonly Block[], param: string): ContentPart[] {
       if (typeof b['text'] !== 'string') throw invalid(`${where}.text must be a string.`, `${where}.text`);
       parts.push({ type: 'text', text: b['text'] });
     } else if (b.type === 'image') parts.push({ type: 'image_url', image_url: { url: imageUrl(b, where) } });
-    else if (b.type === 'document') parts.push({ type: 'text', text: documentText(b, where) });
-    else if (!IGNORED_BLOCKS.has(b.type)) throw invalid(`Unsupported content block type '${b.type}'.`, `${where}.type`);
+    else if (b.type === 'document') {
+      const text = documentText(b);
+      if (text !== undefined) parts.push({ type: 'text', text });
+      else unroutable(b, invalid(`Unsupported document at ${where}: only text documents can be routed.`, where));
+    } else if (!IGNORED_BLOCKS.has(b.type))
+      unroutable(b, invalid(`Unsupported content block type '${b.type}'.`, `${where}.type`));
   });
   return parts;
 }
 
 /** A tool_result's content (string or text/image blocks) as a tool message's content. */
-function toolResultContent(content: unknown, param: string): ChatMessage['content'] {
+function toolResultContent(content: unknown, param: string, unroutable: Unroutable): ChatMessage['content'] {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw invalid(`${param} must be a string or an array of blocks.`, param);
-  const parts = userParts(content as Block[], param);
+  const parts = userParts(content as Block[], param, unroutable);
   return parts.every((p) => p.type === 'text') ? parts.map((p) => p.text).join('\n') : parts;
 }
 
-function userMessages(content: string | Block[], param: string, out: ChatMessage[]): void {
+function userMessages(content: string | Block[], param: string, out: ChatMessage[], unroutable: Unroutable): void {
   if (typeof content === 'string') {
     out.push({ role: 'user', content });
     return;
@@ -94,12 +108,12 @@ function userMessages(content: string | Block[], param: string, out: ChatMessage
     }
     const id = b['tool_use_id'];
     if (typeof id !== 'string') throw invalid(`${param}[${i}].tool_use_id is required.`, `${param}[${i}].tool_use_id`);
-    let result = toolResultContent(b['content'], `${param}[${i}].content`);
+    let result = toolResultContent(b['content'], `${param}[${i}].content`, unroutable);
     if (b['is_error'] === true && typeof result === 'string') result = `Error: ${result}`;
     out.push({ role: 'tool', tool_call_id: id, content: result });
   });
   if (rest.length === 0) return;
-  const parts = userParts(rest, param);
+  const parts = userParts(rest, param, unroutable);
   if (parts.length === 0) return;
   const onlyText = parts.every((p) => p.type === 'text');
   out.push({ role: 'user', content: onlyText && parts.length === 1 ? parts[0]!.text : parts });
@@ -116,7 +130,7 @@ function thinkingBlock(b: Block): ThinkingBlock | undefined {
   return undefined;
 }
 
-function assistantMessage(content: string | Block[], param: string): ChatMessageWithThinking {
+function assistantMessage(content: string | Block[], param: string, unroutable: Unroutable): ChatMessageWithThinking {
   if (typeof content === 'string') return { role: 'assistant', content };
   const texts: string[] = [];
   const toolCalls: NonNullable<ChatMessage['tool_calls']> = [];
@@ -133,7 +147,7 @@ function assistantMessage(content: string | Block[], param: string): ChatMessage
       }
       toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(b['input'] ?? {}) } });
     } else if (!IGNORED_BLOCKS.has(b.type)) {
-      throw invalid(`Unsupported assistant content block type '${b.type}'.`, `${param}[${i}].type`);
+      unroutable(b, invalid(`Unsupported assistant content block type '${b.type}'.`, `${param}[${i}].type`));
     }
   });
   // Separate blocks stay apart (a blank line, as between system blocks): glued together, "The tests
@@ -161,19 +175,23 @@ function systemText(system: MessagesRequest['system']): string {
  * Custom tools (an `input_schema`) become function tools. Anthropic-defined tools without a schema
  * (web_search, code_execution…) run on Anthropic's servers, which no pool model has: refused clearly.
  */
-function functionTools(tools: NonNullable<MessagesRequest['tools']>): Tool[] {
-  return tools.map((t, i) => {
+function functionTools(tools: NonNullable<MessagesRequest['tools']>, unroutable: Unroutable = refuse): Tool[] {
+  const out: Tool[] = [];
+  tools.forEach((t, i) => {
     if (!t.input_schema) {
-      throw invalid(
+      const error = invalid(
         `Tool '${t.name}' (type ${t.type ?? 'unknown'}) is a server tool; only custom tools with an input_schema can be routed.`,
         `tools[${i}]`,
       );
+      unroutable(t, error);
+      return;
     }
-    return {
+    out.push({
       type: 'function',
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
-    };
+    });
   });
+  return out;
 }
 
 function toolChoice(choice: NonNullable<MessagesRequest['tool_choice']>): unknown {
@@ -193,15 +211,15 @@ function toolChoice(choice: NonNullable<MessagesRequest['tool_choice']>): unknow
 }
 
 /** The conversation part of a Messages request (shared by /v1/messages and count_tokens). */
-export function toChatMessages(request: CountTokensRequest): ChatMessage[] {
+function toChatMessages(request: CountTokensRequest, unroutable: Unroutable = refuse): ChatMessage[] {
   const messages: ChatMessage[] = [];
   const system = systemText(request.system);
   if (system) messages.push({ role: 'system', content: system });
   request.messages.forEach((m, i) => {
     const param = `messages[${i}].content`;
     const content = m.content;
-    if (m.role === 'user') userMessages(content, param, messages);
-    else messages.push(assistantMessage(content, param));
+    if (m.role === 'user') userMessages(content, param, messages, unroutable);
+    else messages.push(assistantMessage(content, param, unroutable));
   });
   return messages;
 }
@@ -534,4 +552,42 @@ export function estimateInputTokens(messages: readonly ChatMessage[], tools?: re
     for (const c of m.tool_calls ?? []) chars += c.function.name.length + c.function.arguments.length;
   }
   return Math.max(1, Math.ceil(chars / 4));
+}
+
+/**
+ * Anthropic's guide puts a PDF page at 1,500–3,000 tokens of text, plus the page's image: the top of
+ * that range, as count_tokens is how clients keep a prompt within the context window (too high is safer).
+ */
+const PDF_TOKENS_PER_PAGE = 3000;
+
+/** A PDF's pages, from its page objects (`/Type /Page`, not `/Pages`); at least one. */
+function pdfPages(base64: string): number {
+  const text = Buffer.from(base64, 'base64').toString('latin1');
+  return Math.max(1, text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0);
+}
+
+/** An estimate for what no pool model takes: a PDF by its pages, anything else (a server tool) by its JSON. */
+function unroutableTokens(block: object): number {
+  const b = block as Block;
+  const source = b['source'] as { type?: string; media_type?: string; data?: unknown } | undefined;
+  if (b.type === 'document' && source?.media_type === 'application/pdf') {
+    const pages = source.type === 'base64' && typeof source.data === 'string' ? pdfPages(source.data) : 1;
+    return pages * PDF_TOKENS_PER_PAGE;
+  }
+  return Math.ceil(JSON.stringify(block).length / 4);
+}
+
+/**
+ * POST /v1/messages/count_tokens: the same translation as /v1/messages, but what no pool model takes
+ * (a PDF, a server tool such as web_search) is estimated rather than refused, since nothing is sent.
+ */
+export function estimateCountTokens(request: CountTokensRequest): number {
+  let extra = 0;
+  const count: Unroutable = (block) => {
+    extra += unroutableTokens(block);
+  };
+  const messages = toChatMessages(request, count);
+  const tools = request.tools?.length ? functionTools(request.tools, count) : undefined;
+  if (tools && request.tool_choice) toolChoice(request.tool_choice);
+  return estimateInputTokens(messages, tools?.length ? tools : undefined) + extra;
 }

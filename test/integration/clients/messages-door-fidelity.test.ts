@@ -134,3 +134,64 @@ describe('prompt-cache usage of a stream', () => {
     assert.deepEqual((deltas[0]!.usage as { cache_creation?: unknown }).cache_creation, jsonSplit);
   });
 });
+
+describe('the rest of the Messages surface', () => {
+  test('a JSON answer carries the request-id header, as a streamed one does', async () => {
+    const { data, response } = await client.messages.create({ model: 'gpt-pool', ...ask }).withResponse();
+    assert.equal(response.headers.get('request-id'), data.id);
+    assert.equal(data._request_id, data.id);
+  });
+
+  test("endpoints the door does not offer (message batches) answer 404 in Anthropic's shape", async () => {
+    const err = await client.messages.batches
+      .create({ requests: [{ custom_id: 'a', params: { model: 'gpt-pool', ...ask } }] })
+      .then(
+        () => assert.fail('batches are not offered'),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof Anthropic.NotFoundError, String(err));
+    assert.equal(err.type, 'not_found_error');
+    assert.equal((err.error as { type?: unknown }).type, 'error');
+    const get = await fetch(`${d.url}/v1/messages/count_tokens`);
+    assert.equal(get.status, 404);
+    assert.equal(((await get.json()) as { error: { type: string } }).error.type, 'not_found_error');
+  });
+
+  test('count_tokens estimates a server tool and a PDF instead of refusing them', async () => {
+    const pdf = (pages: number): string =>
+      Buffer.from(
+        `%PDF-1.4\n1 0 obj <</Type /Pages /Count ${pages}>> endobj\n` +
+          Array.from({ length: pages }, (_, i) => `${i + 2} 0 obj <</Type /Page /Parent 1 0 R>> endobj\n`).join(''),
+      ).toString('base64');
+    const count = async (pages: number): Promise<number> =>
+      (
+        await client.messages.countTokens({
+          model: 'claude-sonnet-4-5',
+          tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdf(pages) } },
+                { type: 'text', text: 'Summarise this.' },
+              ],
+            },
+          ],
+        })
+      ).input_tokens;
+    const one = await count(1);
+    const three = await count(3);
+    // Anthropic's guide: 1,500–3,000 tokens a page.
+    assert.ok(one >= 1500, `one page: ${one}`);
+    assert.ok(three - one >= 2 * 1500, `one page ${one}, three pages ${three}`);
+    // /v1/messages still refuses what no pool model can take: the estimate is only an estimate.
+    await assert.rejects(
+      client.messages.create({
+        model: 'gpt-pool',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdf(1) } }] }], // prettier-ignore
+      }),
+      Anthropic.BadRequestError,
+    );
+  });
+});
