@@ -1,7 +1,7 @@
 // POST /v1/messages (Anthropic Messages API) and POST /v1/messages/count_tokens: a second door onto the
 // same chat service, so Claude Code and the Anthropic SDKs (ANTHROPIC_BASE_URL=http://127.0.0.1:6060)
 // are routed across any pool. Errors, including the guard's 401/403, leave in Anthropic's format.
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import {
   CountTokensRequestSchema,
   MessagesRequestSchema,
@@ -148,8 +148,10 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
   );
   // Anthropic endpoints the door does not offer (batches, …): answered here so the 404 leaves through
   // the hook above in Anthropic's shape, not as the app's not-found answer in OpenAI's.
-  app.all('/v1/messages/*', (request) => {
+  const notOffered = (request: FastifyRequest): never => {
     throw new FugusashiError('NotFound', `No route ${request.method} ${request.url.split('?')[0]}`);
-  });
+  };
+  app.all('/v1/messages/*', notOffered);
+  app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: '/v1/messages', handler: notOffered });
   done();
 };

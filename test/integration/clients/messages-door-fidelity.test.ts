@@ -9,13 +9,15 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { FakeRequest } from '../../fakes';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 
+/** The Anthropic pool model's key: plain words, so only the pool's own secret list can redact it. */
+const POOL_KEY = 'plain-pool-credential-42';
 let d: TestDaemon;
 let client: Anthropic;
 
 before(async () => {
   d = await startTestDaemon({
     rpc: false,
-    models: [{ name: 'gpt-pool' }, { name: 'claude-pool', kind: 'anthropic' }],
+    models: [{ name: 'gpt-pool' }, { name: 'claude-pool', kind: 'anthropic', config: { api_key: POOL_KEY } }],
     config: { routing: { prefer_local: false, cooldown_failures: 100 } },
   });
   client = new Anthropic({ baseURL: d.url, apiKey: 'x', maxRetries: 0 });
@@ -92,7 +94,9 @@ describe('a stream that fails after it started', () => {
   // The SDK turns the in-band `error` event into an APIError whose `type` is the event's error.type:
   // what clients check to retry an overloaded or rate-limited model.
   const failedType = async (upstreamType: string): Promise<string | null> => {
-    d.fakes['claude-pool']!.set({ streamError: { message: 'Overloaded', type: upstreamType, afterFrames: 5 } });
+    // Upstreams echo request headers in error text: the key must not reach the client.
+    const message = `Overloaded (request had x-api-key ${POOL_KEY})`;
+    d.fakes['claude-pool']!.set({ streamError: { message, type: upstreamType, afterFrames: 5 } });
     const stream = client.messages.stream({ model: 'claude-pool', ...ask });
     const err = await stream.finalMessage().then(
       () => assert.fail('the stream should fail'),
@@ -100,6 +104,8 @@ describe('a stream that fails after it started', () => {
     );
     assert.ok(err instanceof Anthropic.APIError, String(err));
     assert.match(err.message, /claude-pool failed mid-stream/);
+    assert.ok(!err.message.includes(POOL_KEY), err.message);
+    assert.match(err.message, /request had x-api-key \[redacted\]/);
     return err.type;
   };
 
@@ -152,9 +158,11 @@ describe('the rest of the Messages surface', () => {
     assert.ok(err instanceof Anthropic.NotFoundError, String(err));
     assert.equal(err.type, 'not_found_error');
     assert.equal((err.error as { type?: unknown }).type, 'error');
-    const get = await fetch(`${d.url}/v1/messages/count_tokens`);
-    assert.equal(get.status, 404);
-    assert.equal(((await get.json()) as { error: { type: string } }).error.type, 'not_found_error');
+    for (const path of ['/v1/messages/count_tokens', '/v1/messages']) {
+      const get = await fetch(`${d.url}${path}`);
+      assert.equal(get.status, 404, path);
+      assert.equal(((await get.json()) as { error: { type: string } }).error.type, 'not_found_error', path);
+    }
   });
 
   test('count_tokens estimates a server tool and a PDF instead of refusing them', async () => {
