@@ -173,7 +173,8 @@ function systemText(system: MessagesRequest['system']): string {
 
 /**
  * Custom tools (an `input_schema`) become function tools. Anthropic-defined tools without a schema
- * (web_search, code_execution…) run on Anthropic's servers, which no pool model has: refused clearly.
+ * (web_search, code_execution…) run on Anthropic's servers, which no pool model has: refused clearly
+ * (count_tokens estimates them instead).
  */
 function functionTools(tools: NonNullable<MessagesRequest['tools']>, unroutable: Unroutable = refuse): Tool[] {
   const out: Tool[] = [];
@@ -566,12 +567,15 @@ function pdfPages(base64: string): number {
   return Math.max(1, text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0);
 }
 
-/** An estimate for what no pool model takes: a PDF by its pages, anything else (a server tool) by its JSON. */
+/**
+ * An estimate for what no pool model takes: a document that is not text (a PDF: base64, or by URL or
+ * file id, whose pages are unknown: one) by its pages, anything else (a server tool) by its JSON.
+ */
 function unroutableTokens(block: object): number {
   const b = block as Block;
-  const source = b['source'] as { type?: string; media_type?: string; data?: unknown } | undefined;
-  if (b.type === 'document' && source?.media_type === 'application/pdf') {
-    const pages = source.type === 'base64' && typeof source.data === 'string' ? pdfPages(source.data) : 1;
+  if (b.type === 'document') {
+    const source = b['source'] as { type?: string; data?: unknown } | undefined;
+    const pages = source?.type === 'base64' && typeof source.data === 'string' ? pdfPages(source.data) : 1;
     return pages * PDF_TOKENS_PER_PAGE;
   }
   return Math.ceil(JSON.stringify(block).length / 4);

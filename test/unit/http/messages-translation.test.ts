@@ -38,7 +38,7 @@ describe('estimateCountTokens', () => {
       media_type: 'application/pdf',
       data: Buffer.from('%PDF-1.7 …').toString('base64'),
     };
-    const byUrl = { type: 'url', media_type: 'application/pdf', url: 'https://example.com/a.pdf' };
+    const byUrl = { type: 'url', url: 'https://example.com/a.pdf' };
     const one = estimateCountTokens(request([{ type: 'document', source: garbled }]));
     assert.equal(estimateCountTokens(request([{ type: 'document', source: byUrl }])), one);
     assert.ok(one >= 1500, String(one));
