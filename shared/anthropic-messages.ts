@@ -75,8 +75,11 @@ export interface AnthropicUsageOut {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
-  /** The writes split by cache lifetime, as Anthropic reports them. */
-  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+  /**
+   * The writes split by cache lifetime, as Anthropic reports them; null (as Anthropic's own type
+   * allows) where the split is not known yet: a stream's message_start.
+   */
+  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number } | null;
 }
 
 /** Fugusashi's decision, plus the model the client asked for when the door had to re-map it. */

@@ -20,7 +20,7 @@ import { ORCHESTRATE_MODEL, type Routed, type RoutingService } from './routing';
 import type { ChatService, ChatStream, LiveEvents } from './types';
 import { AsyncQueue } from './async-queue';
 import { NO_TEAM_WORK, RequestOutcome, type TeamWork } from './outcome';
-import { CANCELLED_ATTEMPT, describe, type OpenedStream, type Upstreams } from './upstream';
+import { CANCELLED_ATTEMPT, describe, upstreamDetails, type OpenedStream, type Upstreams } from './upstream';
 import { isUsage, newRequestId, normaliseUsage, priceAnswer, settleUsage } from './usage';
 import { choicesAsChunks, completeChoices, toAsync } from './choices';
 
@@ -245,7 +245,12 @@ export class Chat implements ChatService {
       this.upstreams.streamFailed(opened, err);
       throw error instanceof FugusashiError
         ? error
-        : new FugusashiError('UpstreamFailed', `${model} failed mid-stream: ${describe(err)}`);
+        : new FugusashiError(
+            'UpstreamFailed',
+            `${model} failed mid-stream: ${describe(err)}`,
+            null,
+            upstreamDetails(err),
+          );
     } finally {
       if (!finished && error === null) {
         // The consumer stopped reading (client went away): stop the upstream too.

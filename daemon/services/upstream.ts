@@ -425,6 +425,15 @@ function allFailed(
   );
 }
 
+/**
+ * What a failure the service reports carries of the upstream's own: its HTTP status (an Anthropic
+ * upstream's in-stream error type becomes one: overloaded_error is 529), so a door can tell its
+ * client "overloaded" or "rate limited" in its own format. Nothing of the upstream's text.
+ */
+export function upstreamDetails(err: unknown): { upstream_status: number } | undefined {
+  return err instanceof ProviderError && err.status !== undefined ? { upstream_status: err.status } : undefined;
+}
+
 /** One line about an upstream failure, with anything that looks like a credential redacted. */
 export function describe(err: unknown): string {
   if (err instanceof ProviderError) {

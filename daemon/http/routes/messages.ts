@@ -1,7 +1,7 @@
 // POST /v1/messages (Anthropic Messages API) and POST /v1/messages/count_tokens: a second door onto the
 // same chat service, so Claude Code and the Anthropic SDKs (ANTHROPIC_BASE_URL=http://127.0.0.1:6060)
 // are routed across any pool. Errors, including the guard's 401/403, leave in Anthropic's format.
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import {
   CountTokensRequestSchema,
   MessagesRequestSchema,
@@ -16,13 +16,15 @@ import { laterDecision, type Services } from '../../services/types';
 import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { asciiJson } from '../../../shared/ascii-json';
+import { FugusashiError } from '../../../shared/errors';
 import { sendHeldWrites, writeSseHead } from '../sse';
 import {
   anthropicError,
+  anthropicStreamError,
+  estimateCountTokens,
   estimateInputTokens,
   MessagesStreamTranslator,
   toAnthropicMessage,
-  toChatMessages,
   toChatRequest,
 } from '../translate/messages';
 import { httpRunContext, ROUTING_HEADER } from './chat';
@@ -79,6 +81,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
         const completion = await services.chat.complete(chatRequest, ctx);
         const decision = completion.routing_decision && annotate(completion.routing_decision, body.model, note);
         if (decision) reply.header(ROUTING_HEADER, asciiJson(decision));
+        // As Anthropic (and the stream below) do: the SDKs read it as the answer's `_request_id`.
+        reply.header('request-id', completion.id);
         return toAnthropicMessage(completion, decision);
       }
 
@@ -125,7 +129,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
       } catch (err) {
         // Bytes already went out: report in-band with Anthropic's `error` event.
         if (!res.destroyed) {
-          void writeNamedEvents(res, [anthropicError(toHttpError(err))]);
+          const details = err instanceof FugusashiError ? err.details : undefined;
+          void writeNamedEvents(res, [anthropicStreamError(toHttpError(err), details)]);
           res.end();
         }
       }
@@ -137,11 +142,16 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
     '/v1/messages/count_tokens',
     { schema: { body: CountTokensRequestSchema } },
     (request, reply) => {
-      const body = request.body;
-      const tools = body.tools?.length ? toChatRequest({ ...body, max_tokens: 1 }, body.model).tools : undefined;
       // An estimate (~4 characters a token): pool models tokenise differently, none is authoritative.
-      return reply.send({ input_tokens: estimateInputTokens(toChatMessages(body), tools) });
+      return reply.send({ input_tokens: estimateCountTokens(request.body) });
     },
   );
+  // Anthropic endpoints the door does not offer (batches, …): answered here so the 404 leaves through
+  // the hook above in Anthropic's shape, not as the app's not-found answer in OpenAI's.
+  const notOffered = (request: FastifyRequest): never => {
+    throw new FugusashiError('NotFound', `No route ${request.method} ${request.url.split('?')[0]}`);
+  };
+  app.all('/v1/messages/*', notOffered);
+  app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: '/v1/messages', handler: notOffered });
   done();
 };

@@ -46,17 +46,27 @@ function imageUrl(block: Block, param: string): string {
 }
 
 /** Text of a `document` block whose source is plain text; other documents (PDF) are not translatable. */
-function documentText(block: Block, param: string): string {
+function documentText(block: Block): string | undefined {
   const source = block['source'] as { type?: string; data?: string; content?: unknown } | undefined;
   if (source?.type === 'text' && typeof source.data === 'string') return source.data;
   if (source?.type === 'content' && typeof source.content === 'string') return source.content;
-  throw invalid(`Unsupported document at ${param}: only text documents can be routed.`, param);
+  return undefined;
 }
+
+/**
+ * What becomes of a block or tool no pool model can take (a PDF, a server tool, an unknown block
+ * type): /v1/messages refuses it with this error; count_tokens, which only estimates, counts it.
+ */
+type Unroutable = (block: object, error: FugusashiError) => void;
+
+const refuse: Unroutable = (_block, error) => {
+  throw error;
+};
 
 /** Blocks a pool model cannot use and that carry no user-visible content: dropped, not refused. */
 const IGNORED_BLOCKS = new Set(['thinking', 'redacted_thinking']);
 
-function userParts(blocks: readonly Block[], param: string): ContentPart[] {
+function userParts(blocks: readonly Block[], param: string, unroutable: Unroutable): ContentPart[] {
   const parts: ContentPart[] = [];
   blocks.forEach((b, i) => {
     const where = `${param}[${i}]`;
@@ -64,22 +74,26 @@ function userParts(blocks: readonly Block[], param: string): ContentPart[] {
       if (typeof b['text'] !== 'string') throw invalid(`${where}.text must be a string.`, `${where}.text`);
       parts.push({ type: 'text', text: b['text'] });
     } else if (b.type === 'image') parts.push({ type: 'image_url', image_url: { url: imageUrl(b, where) } });
-    else if (b.type === 'document') parts.push({ type: 'text', text: documentText(b, where) });
-    else if (!IGNORED_BLOCKS.has(b.type)) throw invalid(`Unsupported content block type '${b.type}'.`, `${where}.type`);
+    else if (b.type === 'document') {
+      const text = documentText(b);
+      if (text !== undefined) parts.push({ type: 'text', text });
+      else unroutable(b, invalid(`Unsupported document at ${where}: only text documents can be routed.`, where));
+    } else if (!IGNORED_BLOCKS.has(b.type))
+      unroutable(b, invalid(`Unsupported content block type '${b.type}'.`, `${where}.type`));
   });
   return parts;
 }
 
 /** A tool_result's content (string or text/image blocks) as a tool message's content. */
-function toolResultContent(content: unknown, param: string): ChatMessage['content'] {
+function toolResultContent(content: unknown, param: string, unroutable: Unroutable): ChatMessage['content'] {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw invalid(`${param} must be a string or an array of blocks.`, param);
-  const parts = userParts(content as Block[], param);
+  const parts = userParts(content as Block[], param, unroutable);
   return parts.every((p) => p.type === 'text') ? parts.map((p) => p.text).join('\n') : parts;
 }
 
-function userMessages(content: string | Block[], param: string, out: ChatMessage[]): void {
+function userMessages(content: string | Block[], param: string, out: ChatMessage[], unroutable: Unroutable): void {
   if (typeof content === 'string') {
     out.push({ role: 'user', content });
     return;
@@ -94,12 +108,12 @@ function userMessages(content: string | Block[], param: string, out: ChatMessage
     }
     const id = b['tool_use_id'];
     if (typeof id !== 'string') throw invalid(`${param}[${i}].tool_use_id is required.`, `${param}[${i}].tool_use_id`);
-    let result = toolResultContent(b['content'], `${param}[${i}].content`);
+    let result = toolResultContent(b['content'], `${param}[${i}].content`, unroutable);
     if (b['is_error'] === true && typeof result === 'string') result = `Error: ${result}`;
     out.push({ role: 'tool', tool_call_id: id, content: result });
   });
   if (rest.length === 0) return;
-  const parts = userParts(rest, param);
+  const parts = userParts(rest, param, unroutable);
   if (parts.length === 0) return;
   const onlyText = parts.every((p) => p.type === 'text');
   out.push({ role: 'user', content: onlyText && parts.length === 1 ? parts[0]!.text : parts });
@@ -116,15 +130,15 @@ function thinkingBlock(b: Block): ThinkingBlock | undefined {
   return undefined;
 }
 
-function assistantMessage(content: string | Block[], param: string): ChatMessageWithThinking {
+function assistantMessage(content: string | Block[], param: string, unroutable: Unroutable): ChatMessageWithThinking {
   if (typeof content === 'string') return { role: 'assistant', content };
-  let text = '';
+  const texts: string[] = [];
   const toolCalls: NonNullable<ChatMessage['tool_calls']> = [];
   const thinking: ThinkingBlock[] = [];
   content.forEach((b, i) => {
     const thought = thinkingBlock(b);
     if (thought) thinking.push(thought);
-    else if (b.type === 'text' && typeof b['text'] === 'string') text += b['text'];
+    else if (b.type === 'text' && typeof b['text'] === 'string') texts.push(b['text']);
     else if (b.type === 'tool_use') {
       const id = b['id'];
       const name = b['name'];
@@ -133,9 +147,13 @@ function assistantMessage(content: string | Block[], param: string): ChatMessage
       }
       toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(b['input'] ?? {}) } });
     } else if (!IGNORED_BLOCKS.has(b.type)) {
-      throw invalid(`Unsupported assistant content block type '${b.type}'.`, `${param}[${i}].type`);
+      unroutable(b, invalid(`Unsupported assistant content block type '${b.type}'.`, `${param}[${i}].type`));
     }
   });
+  // Separate blocks stay apart (a blank line, as between system blocks): glued together, "The tests
+  // pass." and "Next I will refactor." would read as one run-on sentence. One string, not parts:
+  // many OpenAI-compatible servers refuse an array as an assistant message's content.
+  const text = texts.filter(Boolean).join('\n\n');
   return {
     role: 'assistant',
     content: text || (toolCalls.length ? null : ''),
@@ -155,21 +173,26 @@ function systemText(system: MessagesRequest['system']): string {
 
 /**
  * Custom tools (an `input_schema`) become function tools. Anthropic-defined tools without a schema
- * (web_search, code_execution…) run on Anthropic's servers, which no pool model has: refused clearly.
+ * (web_search, code_execution…) run on Anthropic's servers, which no pool model has: refused clearly
+ * (count_tokens estimates them instead).
  */
-function functionTools(tools: NonNullable<MessagesRequest['tools']>): Tool[] {
-  return tools.map((t, i) => {
+function functionTools(tools: NonNullable<MessagesRequest['tools']>, unroutable: Unroutable = refuse): Tool[] {
+  const out: Tool[] = [];
+  tools.forEach((t, i) => {
     if (!t.input_schema) {
-      throw invalid(
+      const error = invalid(
         `Tool '${t.name}' (type ${t.type ?? 'unknown'}) is a server tool; only custom tools with an input_schema can be routed.`,
         `tools[${i}]`,
       );
+      unroutable(t, error);
+      return;
     }
-    return {
+    out.push({
       type: 'function',
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
-    };
+    });
   });
+  return out;
 }
 
 function toolChoice(choice: NonNullable<MessagesRequest['tool_choice']>): unknown {
@@ -189,15 +212,15 @@ function toolChoice(choice: NonNullable<MessagesRequest['tool_choice']>): unknow
 }
 
 /** The conversation part of a Messages request (shared by /v1/messages and count_tokens). */
-export function toChatMessages(request: CountTokensRequest): ChatMessage[] {
+function toChatMessages(request: CountTokensRequest, unroutable: Unroutable = refuse): ChatMessage[] {
   const messages: ChatMessage[] = [];
   const system = systemText(request.system);
   if (system) messages.push({ role: 'system', content: system });
   request.messages.forEach((m, i) => {
     const param = `messages[${i}].content`;
     const content = m.content;
-    if (m.role === 'user') userMessages(content, param, messages);
-    else messages.push(assistantMessage(content, param));
+    if (m.role === 'user') userMessages(content, param, messages, unroutable);
+    else messages.push(assistantMessage(content, param, unroutable));
   });
   return messages;
 }
@@ -284,6 +307,16 @@ function usageOut(usage: Usage | undefined): AnthropicMessage['usage'] {
   };
 }
 
+/**
+ * An OpenAI upstream's refusal (`message.refusal`, streamed as `delta.refusal`): the chat service
+ * passes it through untyped. Anthropic has no refusal block: the text is the answer and
+ * `stop_reason: 'refusal'` says what it is.
+ */
+function refusalOf(part: object | undefined): string | undefined {
+  const refusal = (part as { refusal?: unknown } | undefined)?.refusal;
+  return typeof refusal === 'string' && refusal ? refusal : undefined;
+}
+
 export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRoutingDecision): AnthropicMessage {
   const choice = completion.choices[0];
   const content: AnthropicOutputBlock[] = [];
@@ -292,6 +325,8 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
   }
   const text = choice?.message.content;
   if (text) content.push({ type: 'text', text });
+  const refusal = refusalOf(choice?.message);
+  if (refusal) content.push({ type: 'text', text: refusal });
   for (const call of choice?.message.tool_calls ?? []) {
     content.push({
       type: 'tool_use',
@@ -306,8 +341,8 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReason(choice?.finish_reason ?? 'stop', choice?.stop_sequence),
-    stop_sequence: choice?.finish_reason === 'stop' ? (choice.stop_sequence ?? null) : null,
+    stop_reason: refusal ? 'refusal' : stopReason(choice?.finish_reason ?? 'stop', choice?.stop_sequence),
+    stop_sequence: !refusal && choice?.finish_reason === 'stop' ? (choice.stop_sequence ?? null) : null,
     usage: usageOut(completion.usage),
     ...(decision ? { routing_decision: decision } : {}),
   };
@@ -325,6 +360,8 @@ export class MessagesStreamTranslator {
   private toolBlocks = new Map<number, number>();
   private finish: FinishReason = null;
   private stopSequence: string | undefined;
+  /** The upstream refused (streamed `delta.refusal`): the stop reason says so. */
+  private refused = false;
   private usage: Usage | undefined;
   /** A decision that replaced the one message_start carried: message_delta carries it. */
   private finalDecision: DoorRoutingDecision | undefined;
@@ -347,7 +384,15 @@ export class MessagesStreamTranslator {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { ...usageOut(undefined), input_tokens: this.estimatedInputTokens, output_tokens: 1 },
+        // The SDKs keep this usage object as the final message's and copy only the top-level counts
+        // from message_delta: a zero split here would contradict the cache writes message_delta
+        // reports. The upstream's usage arrives with its last chunk, so the split is unknown now: null.
+        usage: {
+          ...usageOut(undefined),
+          input_tokens: this.estimatedInputTokens,
+          output_tokens: 1,
+          cache_creation: null,
+        },
         routing_decision: this.decision,
       },
     };
@@ -363,13 +408,11 @@ export class MessagesStreamTranslator {
     }
     const { content, tool_calls, thinking_blocks } = choice.delta;
     for (const piece of thinking_blocks ?? []) this.thinking(piece, out);
-    if (content) {
-      if (this.openBlock !== 'text') {
-        this.close(out);
-        this.openBlock = 'text';
-        out.push({ type: 'content_block_start', index: ++this.blockIndex, content_block: { type: 'text', text: '' } });
-      }
-      out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text: content } });
+    if (content) this.text(content, out);
+    const refusal = refusalOf(choice.delta);
+    if (refusal) {
+      this.refused = true;
+      this.text(refusal, out);
     }
     for (const call of tool_calls ?? []) {
       let index = this.toolBlocks.get(call.index);
@@ -408,13 +451,23 @@ export class MessagesStreamTranslator {
     out.push({
       type: 'message_delta',
       delta: {
-        stop_reason: stopReason(this.finish ?? 'stop', this.stopSequence),
-        stop_sequence: this.finish === 'stop' ? (this.stopSequence ?? null) : null,
+        stop_reason: this.refused ? 'refusal' : stopReason(this.finish ?? 'stop', this.stopSequence),
+        stop_sequence: !this.refused && this.finish === 'stop' ? (this.stopSequence ?? null) : null,
       },
       usage: this.usage ? usageOut(this.usage) : { input_tokens: this.estimatedInputTokens, output_tokens: 0 },
       ...(this.finalDecision ? { routing_decision: this.finalDecision } : {}),
     });
     out.push({ type: 'message_stop' });
+  }
+
+  /** Answer text opens (or continues) a text block. */
+  private text(text: string, out: AnthropicStreamEventOut[]): void {
+    if (this.openBlock !== 'text') {
+      this.close(out);
+      this.openBlock = 'text';
+      out.push({ type: 'content_block_start', index: ++this.blockIndex, content_block: { type: 'text', text: '' } });
+    }
+    out.push({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text } });
   }
 
   /** Thinking text opens (or continues) a thinking block; its signature ends it; redacted ones stand alone. */
@@ -476,6 +529,20 @@ export function anthropicError(e: HttpError): AnthropicErrorBody {
   return { type: 'error', error: { type: anthropicErrorType(e.status), message: e.body.error.message } };
 }
 
+/**
+ * The in-band `error` event of a stream that failed after it started (the status line already said
+ * 200). When the service says which HTTP status the upstream failed with, its Anthropic type goes
+ * out (overloaded_error, rate_limit_error, api_error: an Anthropic upstream's own type comes back as
+ * its status), so clients that retry on overload do; the message is the service's redacted one.
+ */
+export function anthropicStreamError(e: HttpError, details: unknown): AnthropicErrorBody {
+  const body = anthropicError(e);
+  const status = (details as { upstream_status?: unknown } | undefined)?.upstream_status;
+  // A 4xx other than 429 after the answer started says nothing about the client's request.
+  if (typeof status === 'number' && (status === 429 || status >= 500)) body.error.type = anthropicErrorType(status);
+  return body;
+}
+
 /** ~4 characters per token, the same estimate the service uses when an upstream reports no usage. */
 export function estimateInputTokens(messages: readonly ChatMessage[], tools?: readonly Tool[]): number {
   let chars = tools ? JSON.stringify(tools).length : 0;
@@ -486,4 +553,45 @@ export function estimateInputTokens(messages: readonly ChatMessage[], tools?: re
     for (const c of m.tool_calls ?? []) chars += c.function.name.length + c.function.arguments.length;
   }
   return Math.max(1, Math.ceil(chars / 4));
+}
+
+/**
+ * Anthropic's guide puts a PDF page at 1,500–3,000 tokens of text, plus the page's image: the top of
+ * that range, as count_tokens is how clients keep a prompt within the context window (too high is safer).
+ */
+const PDF_TOKENS_PER_PAGE = 3000;
+
+/** A PDF's pages, from its page objects (`/Type /Page`, not `/Pages`); at least one. */
+function pdfPages(base64: string): number {
+  const text = Buffer.from(base64, 'base64').toString('latin1');
+  return Math.max(1, text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0);
+}
+
+/**
+ * An estimate for what no pool model takes: a document that is not text (a PDF: base64, or by URL or
+ * file id, whose pages are unknown: one) by its pages, anything else (a server tool) by its JSON.
+ */
+function unroutableTokens(block: object): number {
+  const b = block as Block;
+  if (b.type === 'document') {
+    const source = b['source'] as { type?: string; data?: unknown } | undefined;
+    const pages = source?.type === 'base64' && typeof source.data === 'string' ? pdfPages(source.data) : 1;
+    return pages * PDF_TOKENS_PER_PAGE;
+  }
+  return Math.ceil(JSON.stringify(block).length / 4);
+}
+
+/**
+ * POST /v1/messages/count_tokens: the same translation as /v1/messages, but what no pool model takes
+ * (a PDF, a server tool such as web_search) is estimated rather than refused, since nothing is sent.
+ */
+export function estimateCountTokens(request: CountTokensRequest): number {
+  let extra = 0;
+  const count: Unroutable = (block) => {
+    extra += unroutableTokens(block);
+  };
+  const messages = toChatMessages(request, count);
+  const tools = request.tools?.length ? functionTools(request.tools, count) : undefined;
+  if (tools && request.tool_choice) toolChoice(request.tool_choice);
+  return estimateInputTokens(messages, tools?.length ? tools : undefined) + extra;
 }
