@@ -243,7 +243,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
             throw new ProviderError(
               `${PROVIDER} upstream stream error: ${message}`,
               'stream',
-              undefined,
+              statusOfStreamError(chunk.error),
               false,
               message,
             );
@@ -276,4 +276,17 @@ export class OpenAICompatibleProvider implements LlmProvider {
     });
     return (list.data ?? []).map((m) => m.id);
   }
+}
+
+/**
+ * The HTTP status an in-stream error stands for, from its type or code (OpenAI: rate_limit_exceeded,
+ * server_error; vLLM and LiteLLM: overloaded…), so a door can tell its client "rate limited" or
+ * "overloaded" in its own format (the Messages door's rate_limit_error / overloaded_error).
+ */
+function statusOfStreamError(error: { type?: string; code?: unknown }): number | undefined {
+  const kind = `${error.type ?? ''} ${typeof error.code === 'string' ? error.code : ''}`.toLowerCase();
+  if (kind.includes('rate_limit')) return 429;
+  if (kind.includes('overload')) return 529;
+  if (kind.includes('server_error')) return 500;
+  return undefined;
 }

@@ -114,6 +114,23 @@ describe('a stream that fails after it started', () => {
     assert.equal(await failedType('rate_limit_error'), 'rate_limit_error');
     assert.equal(await failedType('api_error'), 'api_error');
   });
+
+  test("an OpenAI-compatible upstream's in-stream rate limit reaches an Anthropic client as rate_limit_error", async () => {
+    const kind = async (type: string): Promise<string | null> => {
+      d.fakes['gpt-pool']!.set({ streamError: { message: 'slow down', type, afterFrames: 5 } });
+      const err: unknown = await client.messages
+        .stream({ model: 'gpt-pool', ...ask })
+        .finalMessage()
+        .then(
+          () => assert.fail('the stream should fail'),
+          (e: unknown) => e,
+        );
+      assert.ok(err instanceof Anthropic.APIError, String(err));
+      return err.type;
+    };
+    assert.equal(await kind('rate_limit_exceeded'), 'rate_limit_error');
+    assert.equal(await kind('server_error'), 'api_error');
+  });
 });
 
 describe('prompt-cache usage of a stream', () => {
