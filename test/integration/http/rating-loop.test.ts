@@ -206,7 +206,7 @@ test('an import under names no pool model has says which, with their rows and th
     headers: { 'content-type': 'text/csv' },
     body: rows.join('\n') + '\n',
   });
-  const body = (await res.json()) as any;
+  const body = (await res.json());
   assert.equal(res.status, 200, JSON.stringify(body));
   assert.equal(body.added, 5); // stored all the same: a model may join the pool later
   assert.deepEqual(body.unmatched_models, [
