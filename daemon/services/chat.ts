@@ -292,6 +292,8 @@ export class Chat implements ChatService {
     escalated?: { reason: string; routed: Routed },
   ): Promise<ChatStream> {
     const escalation = escalated?.reason;
+    // Its progress chunks carry the id long before the record is opened: a rating may come now.
+    this.implicit.feedback.requestOpened(id);
     // Progress events are queued and streamed as they come; the final answer follows them.
     const progress = new AsyncQueue<ChatCompletionChunk>();
     const created = Math.floor(Date.now() / 1000);

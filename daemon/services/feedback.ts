@@ -97,10 +97,14 @@ export class Feedback implements FeedbackService {
       created_at: this.now(),
     };
     if (params.comment) feedback.comment = params.comment;
+    // The same rating again (a second click, a client retrying) changes nothing: storing it again
+    // would hand the learner the same outcome twice, and the learner cannot forget one.
+    if (sameAsStored(trace.feedback, feedback)) return { request_id: params.request_id, rating, stored: true };
     // The user's latest word on an answer replaces their earlier rating of it (a changed mind, a
     // thumbs toggled) and any implicit signal about it, so the outcomes, the stats and the export
     // hold one judgement per request, as the trace and the rankings show. The running learner keeps
-    // what it observed before until its next start (it has no way to forget an outcome).
+    // an outcome it observed before until its next start, which loads the store (services/learner.ts
+    // has no way to forget one, and its refit works on what it holds).
     if (trace.feedback.length > 0) this.deps.store.retractJudgements(params.request_id);
     this.deps.store.addFeedback(feedback);
     // Credit the team only for an answer it wrote: a team that stopped leaves its steps on the record
@@ -314,6 +318,17 @@ export class Feedback implements FeedbackService {
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
+}
+
+/** Whether the request's one judgement on record is this very rating (source, rating and comment). */
+function sameAsStored(stored: readonly FeedbackRecord[], rating: FeedbackRecord): boolean {
+  const only = stored.length === 1 ? stored[0] : undefined;
+  return (
+    only !== undefined &&
+    only.source === rating.source &&
+    only.rating === rating.rating &&
+    (only.comment ?? '') === (rating.comment ?? '')
+  );
 }
 
 function ratingOf(params: RateParams): number {

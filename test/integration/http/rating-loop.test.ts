@@ -8,12 +8,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { importOutcomes } from '../../../daemon/cli-import';
+import { createLearner, type LearnerHandle } from '../../../daemon/services/learner';
 import type { ChatCompletion } from '../../../shared/openai';
 import { makeTempDir, startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 let d: TestDaemon;
+/** The real learner (with a stand-in encoder: what it is told is what this checks, not its routing). */
+let learner: LearnerHandle;
 /** An upstream whose streams send their first frames, then wait for `release()`. */
 let gated: { url: string; release: () => void; close: () => Promise<void> };
 
@@ -50,9 +53,24 @@ before(async () => {
         },
       },
     ],
-    config: { default_model: 'gpt-4o-mini' },
+    // Routing by price alone: `auto` answers with gpt-4o-mini, never with the upstream that waits.
+    config: { default_model: 'gpt-4o-mini', routing: { strategies: ['cost', 'fallback'] } },
     rpc: false,
+    learner: (store) =>
+      (learner = createLearner({
+        store,
+        dataDir: makeTempDir('fugu-rating-loop-'),
+        embedder: {
+          id: 'stand-in',
+          dimensions: 4,
+          load: () => Promise.resolve(),
+          embed: (t: string[]) => Promise.resolve(t.map(() => new Float32Array(4))),
+        },
+        retrainEvery: 0,
+        prior: null,
+      })),
   });
+  await learner.ready();
 });
 after(async () => {
   await d.close();
@@ -111,6 +129,16 @@ test('re-rating one answer (5, 5, 5, then 1) leaves one rating and one outcome: 
   assert.equal(stats.outcomes - before.outcomes, 1);
   const ranking = (await call('GET', '/v1/feedback/rankings')).json.data.find((r: any) => r.model === 'gpt-4o');
   assert.equal(ranking.mean_rating, 1);
+});
+
+test('the same rating sent again (a double click, a retry) reaches the learner once', async () => {
+  const answer = await chat('gpt-4o', `What is a closure? ${Math.random()}`);
+  const learned = learner.status().outcomes;
+  await rate({ request_id: answer.id, rating: 4 });
+  await rate({ request_id: answer.id, rating: 4 });
+  assert.equal(learner.status().outcomes - learned, 1);
+  assert.deepEqual(await feedbackOf(answer.id), [{ rating: 4, source: 'explicit' }]);
+  assert.equal((await exported(answer.id)).length, 1);
 });
 
 test('thumbs toggled up, down, up (VS Code) leave one thumbs-up outcome', async () => {
@@ -206,7 +234,7 @@ test('an import under names no pool model has says which, with their rows and th
     headers: { 'content-type': 'text/csv' },
     body: rows.join('\n') + '\n',
   });
-  const body = (await res.json());
+  const body = await res.json();
   assert.equal(res.status, 200, JSON.stringify(body));
   assert.equal(body.added, 5); // stored all the same: a model may join the pool later
   assert.deepEqual(body.unmatched_models, [
