@@ -59,7 +59,7 @@ export function unmatchedWarning(unmatched: readonly UnmatchedModel[], totalRows
   const rows = unmatched.reduce((n, u) => n + u.rows, 0);
   const list = unmatched
     .map((u) => {
-      const hint = u.pool_name ? `; the pool's "${u.pool_name}" is this model: use that name` : '';
+      const hint = u.pool_name ? `; the pool calls this model "${u.pool_name}": use that name` : '';
       return `${u.model} (${u.rows} row${u.rows === 1 ? '' : 's'}${hint})`;
     })
     .join(', ');

@@ -264,8 +264,8 @@ test('fugusashi import prints the unmatched names, and says so plainly when no r
     const printed = out.join('');
     assert.match(printed, /imported 2 outcome\(s\)/);
     assert.match(printed, /warning: None of the 2 row\(s\) names a pool model: they are stored/);
-    assert.match(printed, /gpt-4o-2024-08-06 \(1 row; the pool's "gpt-4o" is this model: use that name\)/);
-    assert.match(printed, /gpt-4o-mini-2024-07-18 \(1 row; the pool's "gpt-4o-mini" is this model/);
+    assert.match(printed, /gpt-4o-2024-08-06 \(1 row; the pool calls this model "gpt-4o": use that name\)/);
+    assert.match(printed, /gpt-4o-mini-2024-07-18 \(1 row; the pool calls this model "gpt-4o-mini"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
