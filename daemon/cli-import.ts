@@ -73,6 +73,7 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
     already_imported?: number;
     queued?: number;
     skipped?: number;
+    warning?: string;
     error?: { message?: string };
   };
   if (!res.ok) throw new Error(body.error?.message ?? `daemon answered ${res.status}`);
@@ -95,5 +96,7 @@ export async function importOutcomes(file: string, deps: ImportDeps): Promise<nu
     deps.out(
       `skipped ${body.skipped} Fugusashi 0.3.0 record(s) with nothing to learn from (not rated, or the request failed)\n`,
     );
+  // Rows under names the pool does not have are stored and change nothing for routing: say which.
+  if (body.warning) deps.out(`warning: ${body.warning}\n`);
   return 0;
 }

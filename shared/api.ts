@@ -192,6 +192,11 @@ export interface RateResult {
   request_id: string;
   rating: number;
   stored: true;
+  /**
+   * The request was still being answered (a stream before its end): the rating is applied when its
+   * record is stored, a moment later.
+   */
+  pending?: true;
 }
 
 export interface RouteParams {

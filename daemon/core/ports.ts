@@ -157,6 +157,13 @@ export interface Store {
   /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */
   addFeedback(feedback: FeedbackRecord): void;
   /**
+   * Removes what the store holds as a judgement of this request's answer: its feedback (ratings,
+   * implicit signals) and the outcomes they made (its own and an orchestrated answer's credits),
+   * not the outcomes of its failed upstream attempts (implicit:error). Written just before a user's
+   * new rating of the request, which replaces them: one rating per request, as the trace shows.
+   */
+  retractJudgements(requestId: string): void;
+  /**
    * Returns the new rows with their ids. `learnWhenStored`: imported rows of a shared store (another
    * daemon may store the same keys first) or rows whose keys could not be checked; the store hands
    * each to its learner listeners once it has stored it, and none it already had, instead of the

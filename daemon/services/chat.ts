@@ -175,6 +175,8 @@ export class Chat implements ChatService {
     routed: Routed,
     started: number,
   ): RequestOutcome {
+    // A rating may come before the record (a stream's id is in its first chunk): feedback holds it.
+    this.implicit.feedback.requestOpened(id);
     return new RequestOutcome((record, forced) => this.save(record, forced), id, request, ctx, routed, started);
   }
 
@@ -295,6 +297,8 @@ export class Chat implements ChatService {
     escalated?: { reason: string; routed: Routed },
   ): Promise<ChatStream> {
     const escalation = escalated?.reason;
+    // Its progress chunks carry the id long before the record is opened: a rating may come now.
+    this.implicit.feedback.requestOpened(id);
     // Progress events are queued and streamed as they come; the final answer follows them.
     const progress = new AsyncQueue<ChatCompletionChunk>();
     const created = Math.floor(Date.now() / 1000);
@@ -455,7 +459,9 @@ export class Chat implements ChatService {
   /** Stores the request's one record, tells the implicit-feedback tracker and live listeners. Never throws. */
   /** Stores the request's record and tells listeners; false if the store could not keep it. Never throws. */
   private save(record: RequestRecord, forced: boolean): boolean {
-    return keepRecord(this.deps, this.events, record, () => this.implicit.afterRequest(record, forced));
+    const kept = keepRecord(this.deps, this.events, record, () => this.implicit.afterRequest(record, forced));
+    this.implicit.feedback.requestClosed(record.request_id, kept);
+    return kept;
   }
 }
 

@@ -7,6 +7,7 @@ import type {
   ModelRanking,
   RateParams,
   RateResult,
+  Trace,
 } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import { routingText } from '../core/features';
@@ -16,11 +17,20 @@ import { sourceDigest } from './import-keys';
 import { ratingScore } from './rating';
 import { parseCsv, parseJsonLines, validateRows } from './training-rows';
 import type { FeedbackService, LiveEvents, TrainingResult } from './types';
+import { unmatchedModels, unmatchedWarning } from './unmatched-models';
 
 export { ratingScore };
 
+/** Feedback sources that are the user's own word on an answer. */
+const USER_RATINGS: readonly FeedbackSource[] = ['explicit', 'thumbs'];
+
+/** Requests in flight remembered for early ratings; far above any concurrency a daemon serves. */
+const MAX_IN_FLIGHT = 10_000;
+
 export class Feedback implements FeedbackService {
   private sinceRetrain = 0;
+  /** Requests being answered, with the ratings that arrived before their record (requestOpened). */
+  private readonly inFlight = new Map<string, RateParams[]>();
   private retrainRunning: Promise<void> | null = null;
 
   constructor(
@@ -35,7 +45,49 @@ export class Feedback implements FeedbackService {
     }
     const rating = ratingOf(params);
     const trace = this.deps.store.getTrace(params.request_id);
-    if (!trace) throw new FugusashiError('NotFound', `Unknown request id "${params.request_id}"`, 'request_id');
+    if (!trace) {
+      // A streamed answer's id reaches the client with its first chunk, its record only at the end.
+      const waiting = this.inFlight.get(params.request_id);
+      if (!waiting) throw new FugusashiError('NotFound', `Unknown request id "${params.request_id}"`, 'request_id');
+      waiting.push({ ...params });
+      return { request_id: params.request_id, rating, stored: true, pending: true };
+    }
+    return this.rateStored(trace, params, rating);
+  }
+
+  /**
+   * A request is being answered (the chat service opened its record): a rating of it that arrives
+   * before the record is stored waits for it (requestClosed) instead of being refused.
+   */
+  requestOpened(requestId: string): void {
+    // Opened again under the same id (a team that did not answer leaves it to the routed model): keep what waits.
+    if (this.inFlight.has(requestId)) return;
+    this.inFlight.set(requestId, []);
+    // Every opened record is closed (services/outcome.ts); the bound only guards against a leak.
+    if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
+  }
+
+  /** The request's record was stored (`kept`) or could not be: ratings that waited for it are applied or dropped. */
+  requestClosed(requestId: string, kept: boolean): void {
+    const waiting = this.inFlight.get(requestId);
+    this.inFlight.delete(requestId);
+    if (!waiting?.length) return;
+    if (!kept) {
+      this.deps.log?.(`${waiting.length} rating(s) of request ${requestId} dropped: its record could not be stored`);
+      return;
+    }
+    for (const params of waiting) {
+      try {
+        this.rate(params);
+      } catch (err) {
+        this.deps.log?.(
+          `rating of request ${requestId} not applied: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+  }
+
+  private rateStored(trace: Trace, params: RateParams, rating: number): RateResult {
     const source: FeedbackSource = params.rating !== undefined ? 'explicit' : 'thumbs';
     const feedback: FeedbackRecord = {
       request_id: params.request_id,
@@ -45,6 +97,15 @@ export class Feedback implements FeedbackService {
       created_at: this.now(),
     };
     if (params.comment) feedback.comment = params.comment;
+    // The same rating again (a second click, a client retrying) changes nothing: storing it again
+    // would hand the learner the same outcome twice, and the learner cannot forget one.
+    if (sameAsStored(trace.feedback, feedback)) return { request_id: params.request_id, rating, stored: true };
+    // The user's latest word on an answer replaces their earlier rating of it (a changed mind, a
+    // thumbs toggled) and any implicit signal about it, so the outcomes, the stats and the export
+    // hold one judgement per request, as the trace and the rankings show. The running learner keeps
+    // an outcome it observed before until its next start, which loads the store (services/learner.ts
+    // has no way to forget one, and its refit works on what it holds).
+    if (trace.feedback.length > 0) this.deps.store.retractJudgements(params.request_id);
     this.deps.store.addFeedback(feedback);
     // Credit the team only for an answer it wrote: a team that stopped leaves its steps on the record
     // of a request another model answered (or that failed), and that answer is not the team's.
@@ -75,7 +136,10 @@ export class Feedback implements FeedbackService {
     return { request_id: params.request_id, rating, stored: true };
   }
 
-  /** A weak label inferred from behaviour (override, regenerate): feedback on the request + an outcome. */
+  /**
+   * A weak label inferred from behaviour (override, regenerate): feedback on the request + an
+   * outcome. None for an answer the user rated: their rating is their word on it.
+   */
   implicit(
     requestId: string,
     prompt: string,
@@ -84,11 +148,14 @@ export class Feedback implements FeedbackService {
     source: FeedbackSource,
     weight: number,
   ): void {
+    const trace = this.deps.store.getTrace(requestId);
+    if (!trace) return; // the request is gone (never saved); nothing to attach the signal to
+    if (trace.feedback.some((f) => USER_RATINGS.includes(f.source))) return;
     const created_at = this.now();
     try {
       this.deps.store.addFeedback({ request_id: requestId, rating, source, weight, created_at });
     } catch {
-      return; // the request is gone (never saved); nothing to attach the signal to
+      return;
     }
     this.learn([{ prompt, model, score: ratingScore(rating), weight, source, request_id: requestId, created_at }]);
   }
@@ -150,6 +217,13 @@ export class Feedback implements FeedbackService {
     if (settled.queued > 0) result.queued = settled.queued;
     // Records of a 0.3.0 outcomes.jsonl that carried no judgement (unrated, failed).
     if (skipped > 0) result.skipped = skipped;
+    // Stored all the same: a model may join the pool under that name later.
+    const unmatched = unmatchedModels(valid, this.deps.config().pool);
+    const warning = unmatchedWarning(unmatched, valid.length);
+    if (warning) {
+      result.unmatched_models = unmatched;
+      result.warning = warning;
+    }
     return result;
   }
 
@@ -244,6 +318,17 @@ export class Feedback implements FeedbackService {
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
+}
+
+/** Whether the request's one judgement on record is this very rating (source, rating and comment). */
+function sameAsStored(stored: readonly FeedbackRecord[], rating: FeedbackRecord): boolean {
+  const only = stored.length === 1 ? stored[0] : undefined;
+  return (
+    only !== undefined &&
+    only.source === rating.source &&
+    only.rating === rating.rating &&
+    (only.comment ?? '') === (rating.comment ?? '')
+  );
 }
 
 function ratingOf(params: RateParams): number {

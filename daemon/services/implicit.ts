@@ -30,7 +30,8 @@ export class ImplicitSignals {
 
   constructor(
     private readonly deps: ServiceDeps,
-    private readonly feedback: Feedback,
+    /** Also told of each request's opening and end by the chat service (early ratings wait for the record). */
+    readonly feedback: Feedback,
   ) {}
 
   afterRequest(record: RequestRecord, forced: boolean): void {

@@ -60,6 +60,8 @@ export interface ChatService {
 }
 
 /** What an import stored: the CLI, the HTTP answer and the JSON-RPC answer all report it. */
+import type { UnmatchedModel } from './unmatched-models';
+
 export interface TrainingResult {
   /**
    * Rows the store did not hold, stored now (and learned from). In team mode counted when the check
@@ -81,6 +83,13 @@ export interface TrainingResult {
   queued?: number;
   /** Records of a 0.3.0 outcomes.jsonl with nothing to learn (unrated or failed). */
   skipped?: number;
+  /**
+   * The rows' model names that no pool model has (routing reads outcomes by pool name), with their
+   * row counts and the pool name probably meant. Absent when every row names a pool model.
+   */
+  unmatched_models?: UnmatchedModel[];
+  /** Says the same in a sentence (the CLI prints it). Absent when every row names a pool model. */
+  warning?: string;
 }
 
 export interface FeedbackService {

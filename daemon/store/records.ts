@@ -11,7 +11,9 @@ export type JournalOp =
   | { op: 'request'; data: RequestRecord }
   | { op: 'feedback'; data: FeedbackRecord & { id: number } }
   /** `import_key`: an imported row's key (schema v4); absent on outcomes from ratings and older journals. */
-  | { op: 'outcomes'; data: (Outcome & { import_key?: string })[] };
+  | { op: 'outcomes'; data: (Outcome & { import_key?: string })[] }
+  /** Store.retractJudgements: a request's feedback and judgement outcomes, replaced by a new rating. */
+  | { op: 'retract'; data: { request_id: string } };
 
 const UPSERT_REQUEST = `
   INSERT INTO requests (
@@ -95,6 +97,8 @@ export function applyEntry(sql: Statements, entry: JournalOp, dataBytes?: Uint8A
       return applyFeedback(sql, entry.data);
     case 'outcomes':
       return applyOutcomes(sql, entry.data);
+    case 'retract':
+      return applyRetract(sql, entry.data.request_id);
   }
 }
 
@@ -128,6 +132,17 @@ function applyFeedback(sql: Statements, f: FeedbackRecord & { id: number }): voi
   sql.run(INSERT_FEEDBACK, [f.id, f.request_id, f.rating, f.source, f.weight, f.created_at, f.comment ?? null]);
   // The most recently stored user rating is the one the decisions table shows.
   if ((USER_RATING_SOURCES as readonly string[]).includes(f.source)) sql.run(SET_RATING, [f.rating, f.request_id]);
+}
+
+/** Outcomes a request's failed upstream attempts left: about those models, not a judgement of the answer. */
+export const ATTEMPT_ERROR_SOURCE = 'implicit:error';
+
+function applyRetract(sql: Statements, requestId: string): void {
+  sql.atomically(() => {
+    sql.run('DELETE FROM feedback WHERE request_id = ?', [requestId]);
+    sql.run('DELETE FROM outcomes WHERE request_id = ? AND source <> ?', [requestId, ATTEMPT_ERROR_SOURCE]);
+    sql.run('UPDATE requests SET rating = NULL WHERE request_id = ?', [requestId]);
+  });
 }
 
 function applyOutcomes(sql: Statements, rows: (Outcome & { import_key?: string })[]): void {

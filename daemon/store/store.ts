@@ -235,6 +235,13 @@ export class SqlJsStore implements Store {
     this.nextFeedbackId++;
   }
 
+  retractJudgements(requestId: string): void {
+    if (!this.hasRequest(requestId)) {
+      throw new FugusashiError('NotFound', `no request with id ${requestId}`, 'request_id');
+    }
+    this.write({ op: 'retract', data: { request_id: requestId } });
+  }
+
   addOutcomes(rows: NewOutcome[]): Outcome[] {
     rows.forEach((row, i) => {
       for (const field of ['score', 'weight', 'created_at'] as const) {

@@ -18,6 +18,7 @@ export function outcomeStore(rows: Omit<Outcome, 'id'>[] = []): Store {
     },
     saveRequest: unused,
     addFeedback: unused,
+    retractJudgements: unused,
     getTrace: unused,
     hasRequest: unused,
     listDecisions: unused,

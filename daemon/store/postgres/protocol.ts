@@ -32,6 +32,8 @@ export type ToWorker =
 export type StoredWrite =
   | { seq: number; op: 'request'; data: RequestRecord; apiKeyId?: string | null }
   | { seq: number; op: 'feedback'; data: FeedbackRecord & { id: number }; opKey: string }
+  /** Store.retractJudgements: the request's feedback and judgement outcomes, replaced by a new rating. */
+  | { seq: number; op: 'retract'; data: { request_id: string } }
   /**
    * `op_key`: set on outcomes copied from another store or imported (a second copy of the same one
    * is skipped). `learnWhenStored`: the rows stored are delivered to this daemon's learner like

@@ -345,6 +345,15 @@ export class PostgresStore implements Store {
     this.recent.get(feedback.request_id)?.feedback.push(feedback);
   }
 
+  retractJudgements(requestId: string): void {
+    if (!this.hasRequest(requestId)) {
+      throw new FugusashiError('NotFound', `no request with id ${requestId}`, 'request_id');
+    }
+    this.spool({ seq: 0, op: 'retract', data: { request_id: requestId } });
+    const local = this.recent.get(requestId);
+    if (local) local.feedback = [];
+  }
+
   /**
    * Feedback copied from another store (`fugusashi store copy`): its request was copied just before.
    * `opKey` names it by its content, so a second copy of the same history stores it once.

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Outcome } from '../../core/ports';
 import { IMPORT_KEY_CHUNK } from '../queries';
-import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
+import { ATTEMPT_ERROR_SOURCE, PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
 import { DeliveredOutcomes } from './delivered';
 import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, keyIdOfOpKey, userOfOpKey } from './op-keys';
 import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
@@ -138,12 +138,21 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
   const copied = new Set<SpooledOutcome>();
   /** Ids of imported outcomes this daemon's learner takes once stored (StoredWrite.learnWhenStored). */
   const toLearn = new Map<number, Outcome>();
+  /** Requests whose judgements a new rating replaces (StoredWrite 'retract'). */
+  const retracted = new Set<string>();
   for (const write of batch) {
     if (write.op === 'request') {
       requests.delete(write.data.request_id);
       requests.set(write.data.request_id, write);
     } else if (write.op === 'feedback') feedback.push(write);
-    else {
+    else if (write.op === 'retract') {
+      // In spool order: what this batch brought for the request before the retract goes too (the
+      // database's rows are deleted before this batch's feedback and outcomes are inserted).
+      const id = write.data.request_id;
+      retracted.add(id);
+      removeWhere(feedback, (f) => f.data.request_id === id);
+      removeWhere(outcomes, (o) => o.request_id === id && o.source !== ATTEMPT_ERROR_SOURCE);
+    } else {
       outcomes.push(...write.data);
       if (write.keysUnchecked) for (const outcome of write.data) unchecked.add(outcome);
       if (write.copied) for (const outcome of write.data) copied.add(outcome);
@@ -187,6 +196,11 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
        ON CONFLICT (request_id) DO UPDATE SET ${REQUEST_UPDATE}`,
       params,
     );
+  }
+  for (const id of retracted) {
+    await client.query('DELETE FROM feedback WHERE request_id = $1', [id]);
+    await client.query('DELETE FROM outcomes WHERE request_id = $1 AND source <> $2', [id, ATTEMPT_ERROR_SOURCE]);
+    await client.query('UPDATE requests SET rating = NULL WHERE request_id = $1', [id]);
   }
   for (const { data: f, opKey } of feedback) {
     const inserted = await client.query(
@@ -233,6 +247,13 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
     }
   }
   return learn;
+}
+
+/** Removes the items `drop` picks, in place. */
+function removeWhere<T>(items: T[], drop: (item: T) => boolean): void {
+  let kept = 0;
+  for (const item of items) if (!drop(item)) items[kept++] = item;
+  items.length = kept;
 }
 
 /**
