@@ -27,6 +27,9 @@ const USER_RATINGS: readonly FeedbackSource[] = ['explicit', 'thumbs'];
 /** Requests in flight remembered for early ratings; far above any concurrency a daemon serves. */
 const MAX_IN_FLIGHT = 10_000;
 
+/** The first refit comes after this many outcomes (countTowardRetrain). */
+const FIRST_REFIT_AT = 20;
+
 export class Feedback implements FeedbackService {
   private sinceRetrain = 0;
   /** Requests being answered, with the ratings that arrived before their record (requestOpened). */
@@ -309,10 +312,21 @@ export class Feedback implements FeedbackService {
     return saved.length;
   }
 
+  /**
+   * Refits every retrain_every outcomes, and sooner while the learner holds fewer: each time its
+   * outcomes have doubled since the last refit, from FIRST_REFIT_AT on (20, 40, 80, 160, 320, then
+   * every 200 by default). The learned corrections (the kNN over similar prompts, the heads) count only
+   * once a refit has cross-fitted them, so with refits every 200 a new user's first 199 ratings
+   * moved only each model's overall level: a model rated down on every code prompt and up on every
+   * writing one kept both kinds. A refit of a few hundred outcomes costs little.
+   */
   private countTowardRetrain(outcomes: number): void {
     const every = this.deps.config().feedback.retrainEvery;
     this.sinceRetrain += outcomes;
-    if (every > 0 && this.sinceRetrain >= every) this.retrain();
+    if (every <= 0) return;
+    const held = this.deps.learner?.status().outcomes ?? 0;
+    const atLastRefit = Math.max(0, held - this.sinceRetrain);
+    if (this.sinceRetrain >= Math.min(every, Math.max(FIRST_REFIT_AT, atLastRefit))) this.retrain();
   }
 
   private now(): number {
