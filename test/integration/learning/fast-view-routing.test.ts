@@ -123,6 +123,32 @@ test('a new prompt is routed by the learned strategy from the fast view while th
   assert.doesNotMatch(again.routing_decision.explanation, /fast first view/);
 });
 
+test("a decision from the prior (no ratings yet) does not say it read the fast view: the prior reads the prompt's words", async () => {
+  const empty = await startTestDaemon({
+    models: [
+      { name: 'small', config: { cost_per_input_token: 1e-7, cost_per_output_token: 1e-7, capabilities: ['chat'] } },
+      { name: 'large', config: { cost_per_input_token: 2e-7, cost_per_output_token: 2e-7, capabilities: ['chat'] } },
+    ],
+    config: { default_model: 'small', routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false } },
+    rpc: false,
+    learner: (store) =>
+      createLearner({ store, dataDir: makeTempDir('fugu-fast-view-prior-'), embedder: new StandInEncoder() }),
+  });
+  try {
+    const client = new OpenAI({ baseURL: `${empty.url}/v1`, apiKey: 'unused' });
+    const answer = (await client.chat.completions.create({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'Prove that there are infinitely many primes of the form 4k + 3.' }],
+    })) as RoutedChatCompletion<OpenAI.ChatCompletion>;
+    const decision = answer.routing_decision;
+    assert.equal(decision.strategy, 'learned', decision.explanation);
+    assert.match(decision.explanation, /^Prior from public outcome data \(no ratings yet\)/);
+    assert.doesNotMatch(decision.explanation, /fast first view/);
+  } finally {
+    await empty.close();
+  }
+});
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(condition(), 'condition not reached');
