@@ -36,9 +36,19 @@ function unratedFigure(s: Scored, shown: number): string {
   return `public data rates it ${asRating(prior)}, ${asRating(shown)} after your ratings of other models on similar prompts`;
 }
 
-function outcomesOf(s: Scored): string {
+/**
+ * Where the figure of a model with outcomes comes from: the prior as its outcomes moved it (the
+ * learned strategy with the prior: few outcomes move it little, so a 3-star model can still read
+ * 4.1), or its outcomes alone.
+ */
+function ratedFigure(s: Scored, shown: number): string {
   const n = s.prediction.outcomes;
-  return `${n} outcome${n === 1 ? '' : 's'}`;
+  const outcomes = `its ${n} outcome${n === 1 ? '' : 's'}`;
+  const prior = s.prediction.prior;
+  if (prior === undefined) return `rated ${asRating(shown)} from ${outcomes}`;
+  if (asRating(prior) === asRating(shown))
+    return `rated ${asRating(shown)} (public data's figure, not moved yet by ${outcomes})`;
+  return `rated ${asRating(shown)} (public data's ${asRating(prior)}, moved by ${outcomes})`;
 }
 
 /** Compares the pick with the best-rated other model (or the runner-up when the pick is best). */
@@ -56,11 +66,11 @@ export function compareSentence(chosen: Scored, ranked: readonly Scored[], quali
       ? `${
           unrated(chosen)
             ? `${name(chosen)} has no ratings yet (${unratedFigure(chosen, quality(chosen))})`
-            : `${name(chosen)} rated ${asRating(quality(chosen))} from its ${outcomesOf(chosen)}`
+            : `${name(chosen)} ${ratedFigure(chosen, quality(chosen))}`
         } vs ${
           unrated(rival)
             ? `${name(rival)}, which has no ratings yet (${unratedFigure(rival, quality(rival))})`
-            : `${name(rival)} rated ${asRating(quality(rival))} from its ${outcomesOf(rival)}`
+            : `${name(rival)} ${ratedFigure(rival, quality(rival))}`
         }`
       : `${name(chosen)} rated ${asRating(quality(chosen))} vs ${name(rival)} ${asRating(quality(rival))}`;
   const mine = chosen.candidate.expectedCost;

@@ -99,7 +99,7 @@ void test('the first outcome is counted in the singular (a failed first request 
   // a failed, so the unrated b is picked on the prior's figure: not "learned from" the outcome.
   assert.match(
     verdict.explanation,
-    /^From the public-data prior and 1 past outcome \(1 similar prompt\): b has no ratings yet \(public data rates it \d\.\d\) vs a rated \d\.\d from its 1 outcome,/,
+    /^From the public-data prior and 1 past outcome \(1 similar prompt\): b has no ratings yet \(public data rates it \d\.\d\) vs a rated \d\.\d \(public data's (\d\.\d, moved|figure, not moved yet) by its 1 outcome\),/,
   );
   learner.close();
 });

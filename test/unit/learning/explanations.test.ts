@@ -104,7 +104,7 @@ void test('a model with no ratings of its own is not explained as learned from t
   assert.match(verdict.explanation, /^From the public-data prior and 20 past outcomes \(\d+ similar prompts?\): /);
   assert.match(
     verdict.explanation,
-    /gpt-4o has no ratings yet \(public data rates it \d\.\d[^)]*\) vs (gpt-4o-)?mini rated \d\.\d from its 10 outcomes/,
+    /gpt-4o has no ratings yet \(public data rates it \d\.\d[^)]*\) vs (gpt-4o-)?mini rated \d\.\d \(public data's (\d\.\d, moved|figure, not moved yet) by its 10 outcomes\)/,
   );
 
   // A renamed pool model: its old ratings stay under the old name, the new name has none.
