@@ -63,11 +63,13 @@ export function twoModelDecision(
   scored: Scored[],
   threshold: number,
   costWeight: number,
+  /** The quality `scored`'s utilities were computed from (the similarity strategy: its kNN). */
+  quality: (p: ModelPrediction) => number = (p) => p.quality,
 ): { ranked: Scored[]; rule: ThresholdRule | null } {
   const [a, b] = scored;
   if (!a || !b || scored.length !== 2) return { ranked: scored, rule: null };
   const [strong0, weak] = a.candidate.expectedCost >= b.candidate.expectedCost ? [a, b] : [b, a];
-  const p = strongWinProbability(strong0.prediction.quality, weak.prediction.quality);
+  const p = strongWinProbability(quality(strong0.prediction), quality(weak.prediction));
   const priceGap = cents(strong0.candidate.expectedCost - weak.candidate.expectedCost);
   const bar = threshold + (costWeight * priceGap) / 200;
   const tilt = 200 * (0.5 - threshold);
@@ -85,11 +87,6 @@ export function twoModelDecision(
     overrode: tilt !== 0 && ranked[0]!.candidate !== a.candidate,
   };
   return { ranked, rule };
-}
-
-/** The order of twoModelDecision (its scores tilted by the threshold). */
-export function twoModelChoice(scored: Scored[], threshold: number, costWeight: number): Scored[] {
-  return twoModelDecision(scored, threshold, costWeight).ranked;
 }
 
 /**

@@ -94,10 +94,12 @@ abstract class ModelStrategy implements RoutingStrategy {
       candidates.map((c) => c.config.name),
       this.priorsFor(input, candidates, features),
     );
+    const quality = (p: ModelPrediction) => this.quality(p);
     const { ranked, rule } = twoModelDecision(
-      utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p)),
+      utilities(candidates, prediction.models, input.costWeight, quality),
       this.options.strongWinThreshold,
       input.costWeight,
+      quality,
     );
     const best = ranked[0]!;
     // The rule's own pick, which its clause describes (an exploring pick below is not the rule's).

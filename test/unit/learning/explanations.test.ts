@@ -13,9 +13,9 @@ import { textFeatures } from '../../../daemon/core/learned/features';
 import { decideFromPrior, PoolPrior } from '../../../daemon/core/learned/pool-prior';
 import { staticPriorLogits } from '../../../daemon/core/learned/prior-offsets';
 import { DEFAULT_QUALITY_MODEL, QualityModel } from '../../../daemon/core/learned/quality-model';
-import { DEFAULT_LEARNED_OPTIONS, LearnedStrategy } from '../../../daemon/core/learned/strategies';
+import { DEFAULT_LEARNED_OPTIONS, LearnedStrategy, SimilarityStrategy } from '../../../daemon/core/learned/strategies';
 import type { Candidate, RouteInput, StrategyVerdict } from '../../../daemon/core/ports';
-import { routeInput } from '../../helpers/learning';
+import { candidate, routeInput } from '../../helpers/learning';
 
 const pool = new PoolPrior(bundledPrior());
 
@@ -210,4 +210,33 @@ void test("the prior's trade-off names the model the pick beat, and a dearer pic
     cheap.explanation,
     /gpt-4o-mini is the best value \(rated \d\.\d; claude-sonnet would add \+0\.\d\d for 0\.\d+ ¢ more\)/,
   );
+});
+
+void test("the similarity strategy's two-model rule reads its own figures (the kNN), as its scores and its sentence do", async () => {
+  // 100 prompts where cheap answers and dear fails, 2 close to the new prompt where it is the other
+  // way round: the nearest neighbours favour dear, the heads (which read every prompt) favour cheap.
+  const model = new QualityModel(4, DEFAULT_QUALITY_MODEL);
+  const random = seededRandom(2);
+  const add = (text: string, vector: Float32Array, cheap: number) => {
+    model.add(text, vector, textFeatures(text), 'cheap', cheap);
+    model.add(text, vector, textFeatures(text), 'dear', 1 - cheap);
+  };
+  for (let i = 0; i < 100; i++)
+    add(`Write a function number ${i}`, Float32Array.from([1, random() / 10, random(), random()]), 1);
+  for (let i = 0; i < 2; i++) add(`Write a function number ${1000 + i}`, Float32Array.from([0, 1, 0.01 * i, 0]), 0);
+  await model.refit(seededRandom(1), undefined, 'exact');
+  const text = 'Write a function number 5000';
+  const embedding = Float32Array.from([0, 1, 0.005, 0]);
+  const [cheap, dear] = model.predict(embedding, textFeatures(text), ['cheap', 'dear']).models;
+  assert.ok(dear!.knn > cheap!.knn && cheap!.quality > dear!.quality, 'the kNN and the blend disagree');
+
+  const strategy = new SimilarityStrategy(model, { ...DEFAULT_LEARNED_OPTIONS, explorationRate: 0 });
+  const verdict = strategy.decide(routeInput(text, { embedding, costWeight: 1 }), [
+    candidate('cheap', 0.0001),
+    candidate('dear', 0.001),
+  ]);
+  assert.equal(verdict.abstain, false, verdict.explanation);
+  assert.equal(verdict.ranked[0]!.model, 'dear', verdict.explanation);
+  assertScoresFollowThePick(verdict);
+  assert.match(verdict.explanation, /^2 similar past prompts: dear rated \d\.\d vs cheap \d\.\d, worth 10× the price$/);
 });
