@@ -109,6 +109,7 @@ export class EnsembleStrategy {
     };
     if (verdict.exploration) decision.exploration = true;
     const plan: RoutePlan = { decision, order };
+    if (verdict.readEmbedding) plan.readEmbedding = true;
     // An exploring pick is not the strategy's judgement of quality: it must not trigger escalation,
     // by its own prediction or by the pool's best.
     if (!verdict.exploration) {

@@ -82,6 +82,11 @@ export interface StrategyVerdict {
    * its own prediction understates what the pool can do (auto-escalation reads this).
    */
   bestPredictedQuality?: number;
+  /**
+   * The decision read the prompt's embedding (kNN, heads, the multi-model stack), so the
+   * explanation says which view of the prompt it read; unset for a decision from the words alone.
+   */
+  readEmbedding?: boolean;
 }
 
 export interface RoutingStrategy {
@@ -98,6 +103,8 @@ export interface RoutePlan {
   predictedQuality?: number;
   /** Its best predicted quality over all candidates (StrategyVerdict.bestPredictedQuality). */
   bestPredictedQuality?: number;
+  /** The deciding strategy read the prompt's embedding (StrategyVerdict.readEmbedding). */
+  readEmbedding?: boolean;
 }
 
 // ---------------------------------------------------------------- learning data

@@ -138,7 +138,8 @@ export class RoutingService {
       }
     }
     let plan = this.router(config).plan(input, candidates);
-    if (view === 'fast' && LEARNING_STRATEGIES.has(plan.decision.strategy))
+    // Only a decision that read the embedding says which view it read: the prior reads the words.
+    if (view === 'fast' && plan.readEmbedding)
       plan.decision.explanation = `${plan.decision.explanation} (${FAST_VIEW_NOTE})`;
     // Routing plugins may override the built-in pick (never fail the request).
     if (this.deps.plugins) plan = await this.deps.plugins.apply(input, candidates, plan, request.model);
@@ -166,9 +167,6 @@ export class RoutingService {
     return router;
   }
 }
-
-/** The strategies that read the prompt's embedding (the explanation says which view they read). */
-const LEARNING_STRATEGIES = new Set(['learned', 'similarity']);
 
 /** A capability the caller prefers (the orchestrator's specialists) joins the prompt's own. */
 function withHint(input: RouteInput, hint: { capability?: Capability } | undefined): void {

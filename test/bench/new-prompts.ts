@@ -188,7 +188,7 @@ async function runMode(
     // Wait until the learner holds every imported outcome.
     for (;;) {
       const d = await post(`${url}/v1/routing/route`, { messages: [{ role: 'user', content: storeRows[0]!.prompt }] });
-      if (String(d.explanation).includes(`Learned from ${storeRows.length} past outcomes`)) break;
+      if (String(d.explanation).includes(` ${storeRows.length} past outcomes`)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     // The import's refit runs on the event loop once the outcomes are in (~2 s of CPU here): wait

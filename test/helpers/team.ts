@@ -113,7 +113,9 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 export async function learnedFrom(replica: { url: string }, prompt: string): Promise<number> {
   const res = await postJson(`${replica.url}/v1/routing/route`, { messages: [{ role: 'user', content: prompt }] });
   const { explanation } = (await res.json()) as { explanation: string };
-  return Number(/Learned from (\d+) past outcome/.exec(explanation)?.[1] ?? -1);
+  // "Learned from N past outcomes", or "From the public-data prior and N past outcomes" when the
+  // pick has no ratings of its own.
+  return Number(/(\d+) past outcome/.exec(explanation)?.[1] ?? -1);
 }
 
 /** Asks `check` every 100 ms until it holds (true) or `ms` have passed (false); a throw counts as no. */

@@ -10,7 +10,7 @@ export {
 export { routingFocus } from './focus';
 export { DEFAULT_LINEAR, LogisticHeads, type LinearOptions } from './linear';
 export { PromptIndex, SCAN_LIMIT } from './neighbours';
-export { strongWinProbability, thompsonPick, twoModelChoice, utilities } from './policy';
+export { strongWinProbability, thompsonPick, twoModelDecision, utilities, type ThresholdRule } from './policy';
 export {
   DEFAULT_QUALITY_MODEL,
   QualityModel,

@@ -349,6 +349,7 @@ export class LiveMultiStack {
       explanation: `Multi-model stack (${stack.describeWeights()}; fitted on ${stack.prompts} prompts scored for all ${stack.models.length} models): ${compareSentence(chosen, ranked, display)}`,
       predictedQuality: display(chosen),
       bestPredictedQuality: Math.max(...ranked.map(display)),
+      readEmbedding: true,
     };
   }
 }

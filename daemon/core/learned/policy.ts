@@ -34,18 +34,59 @@ export function strongWinProbability(strong: number, weak: number): number {
   return Math.min(1, Math.max(0, 0.5 + (strong - weak) / 2));
 }
 
+/** How RouteLLM's threshold rule decided a two-model pool (the figures its explanation quotes). */
+export interface ThresholdRule {
+  strong: Scored;
+  weak: Scored;
+  threshold: number;
+  /** P(strong wins) = ½ + (q_strong − q_weak)/2. */
+  winProbability: number;
+  /** What the probability had to reach: the threshold plus λ × the price gap / 200. */
+  bar: number;
+  priceGapCents: number;
+  /**
+   * The threshold's tilt in utility points: the rule is the utility comparison with this added to
+   * the strong model (200·(½ − threshold); 0 at the default ½, where both rules agree).
+   */
+  tilt: number;
+  /** The threshold changed the pick: quality against cost alone ranks the other model first. */
+  overrode: boolean;
+}
+
 /**
- * Two-model pools: reorders `scored` so the strong model is first iff its win probability reaches
- * the threshold, raised by what λ says the price gap is worth.
+ * Two-model pools: the strong model is first iff its win probability reaches the threshold, raised
+ * by what λ says the price gap is worth. That is the utility comparison with the strong model's
+ * utility tilted by 200·(½ − threshold) points, so the scores returned carry the tilt: the
+ * alternatives a user sees rank the models as the rule did.
  */
-export function twoModelChoice(scored: Scored[], threshold: number, costWeight: number): Scored[] {
+export function twoModelDecision(
+  scored: Scored[],
+  threshold: number,
+  costWeight: number,
+  /** The quality `scored`'s utilities were computed from (the similarity strategy: its kNN). */
+  quality: (p: ModelPrediction) => number = (p) => p.quality,
+): { ranked: Scored[]; rule: ThresholdRule | null } {
   const [a, b] = scored;
-  if (!a || !b || scored.length !== 2) return scored;
-  const [strong, weak] = a.candidate.expectedCost >= b.candidate.expectedCost ? [a, b] : [b, a];
-  const p = strongWinProbability(strong.prediction.quality, weak.prediction.quality);
-  const priceGap = cents(strong.candidate.expectedCost - weak.candidate.expectedCost);
+  if (!a || !b || scored.length !== 2) return { ranked: scored, rule: null };
+  const [strong0, weak] = a.candidate.expectedCost >= b.candidate.expectedCost ? [a, b] : [b, a];
+  const p = strongWinProbability(quality(strong0.prediction), quality(weak.prediction));
+  const priceGap = cents(strong0.candidate.expectedCost - weak.candidate.expectedCost);
   const bar = threshold + (costWeight * priceGap) / 200;
-  return p >= bar ? [strong, weak] : [weak, strong];
+  const tilt = 200 * (0.5 - threshold);
+  const strong = tilt === 0 ? strong0 : { ...strong0, utility: strong0.utility + tilt };
+  const ranked = p >= bar ? [strong, weak] : [weak, strong];
+  const rule: ThresholdRule = {
+    strong,
+    weak,
+    threshold,
+    winProbability: p,
+    bar,
+    priceGapCents: priceGap,
+    tilt,
+    // At the default threshold both rules agree (up to exact ties), so only a tilt can override.
+    overrode: tilt !== 0 && ranked[0]!.candidate !== a.candidate,
+  };
+  return { ranked, rule };
 }
 
 /**

@@ -4,9 +4,9 @@
 // learned strategy makes from it while the store has no outcomes for the prompt's models.
 import type { ModelConfig } from '../../../shared/config';
 import type { Candidate, RouteInput, StrategyVerdict } from '../ports';
-import { asRating } from './explain';
+import { asRating, centsText, signed, thresholdSentence } from './explain';
 import { textFeatures, type TextFeatures } from './features';
-import { cents, twoModelChoice, utilities, type Scored } from './policy';
+import { cents, twoModelDecision, utilities, type Scored } from './policy';
 import {
   canonicalModelName,
   DEFAULT_ONLINE_PRIOR,
@@ -140,11 +140,6 @@ export function predictedQualityList(ranked: readonly { model: string; quality: 
   return ranked.map((r) => `${r.model} ${r.quality.toFixed(2)}`).join(', ');
 }
 
-/** A quality difference with its sign: +0.05, −0.02. */
-function signed(x: number): string {
-  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(2)}`;
-}
-
 export interface PriorDecisionOptions {
   strongWinThreshold: number;
   /** Confidence reported for a decision from the prior alone. */
@@ -168,22 +163,14 @@ export function decideFromPrior(
     candidates.map((c) => c.config),
   );
   const predictions = view.models.map(priorModelPrediction);
-  let ranked: Scored[] = utilities(candidates, predictions, input.costWeight);
-  if (ranked.length === 2) ranked = twoModelChoice(ranked, options.strongWinThreshold, input.costWeight);
+  const { ranked, rule } = twoModelDecision(
+    utilities(candidates, predictions, input.costWeight),
+    options.strongWinThreshold,
+    input.costWeight,
+  );
   const chosen = ranked[0]!;
-  const cheaper = ranked.filter((s) => s.candidate.expectedCost < chosen.candidate.expectedCost);
   const cheapest = [...ranked].sort((a, b) => a.candidate.expectedCost - b.candidate.expectedCost)[0]!;
-  // What the dearer pick buys, in the units λ weighs: a user reading "add little" next to the
-  // dearer model sees why it still won.
-  const tradeOff =
-    cheaper.length > 0
-      ? `; ${signed(chosen.prediction.quality - cheapest.prediction.quality)} over ${cheapest.candidate.config.name} ` +
-        `for ${Number(cents(chosen.candidate.expectedCost - cheapest.candidate.expectedCost).toPrecision(2))} ¢ more`
-      : '';
-  const why =
-    cheaper.length > 0
-      ? `${chosen.candidate.config.name} is the cheapest model expected to get it right (rated ${asRating(chosen.prediction.quality)}${tradeOff})`
-      : `${chosen.candidate.config.name} is the best value (rated ${asRating(chosen.prediction.quality)})`;
+  const why = rule?.overrode ? thresholdSentence(rule, chosen) : valueSentence(chosen, ranked[1], input.costWeight);
   const list = [...view.models].sort((a, b) => b.quality - a.quality);
   const gain = list[0]!.quality - cheapest.prediction.quality;
   const explanation =
@@ -198,5 +185,30 @@ export function decideFromPrior(
     explanation,
     predictedQuality: chosen.prediction.quality,
     bestPredictedQuality: list[0]!.quality,
+    // The shipped prior reads the prompt's words; one trained with embeddings reads the vector too.
+    readEmbedding: (pool.prior.embeddingDims > 0 && input.embedding !== undefined) || undefined,
   };
+}
+
+/**
+ * Why the pick beat the runner-up by quality against cost, in the units λ weighs: what the dearer
+ * pick buys over the model it beat ("+0.05 over gpt-4o-mini for 0.58 ¢ more"), or what the cheaper
+ * one gives up.
+ */
+function valueSentence(chosen: Scored, runnerUp: Scored | undefined, costWeight: number): string {
+  const name = chosen.candidate.config.name;
+  const rated = `rated ${asRating(chosen.prediction.quality)}`;
+  if (!runnerUp) return `${name} is the only candidate (${rated})`;
+  const other = runnerUp.candidate.config.name;
+  const gain = chosen.prediction.quality - runnerUp.prediction.quality;
+  const extra = cents(chosen.candidate.expectedCost - runnerUp.candidate.expectedCost);
+  const value =
+    costWeight === 0 ? 'is expected to do best' : extra > 0 ? 'is worth its price here' : 'is the best value';
+  let versus: string;
+  if (extra > 0) versus = `${signed(gain)} over ${other} for ${centsText(extra)} ¢ more`;
+  else if (extra === 0) versus = `${signed(gain)} over ${other} at the same price`;
+  // A cheaper pick: what the dearer model it beat would have added, or that it is better anyway.
+  else if (gain < 0) versus = `${other} would add ${signed(-gain)} for ${centsText(-extra)} ¢ more`;
+  else versus = `${signed(gain)} over ${other}, which costs ${centsText(-extra)} ¢ more`;
+  return `${name} ${value} (${rated}; ${versus})`;
 }

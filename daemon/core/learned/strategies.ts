@@ -6,9 +6,9 @@
 //    small share of Thompson-sampling exploration on live traffic. When the prompt's embedding is
 //    not ready in time (routing.embeddings.wait_ms) it decides from the words alone.
 import type { Candidate, RouteInput, RoutingStrategy, StrategyVerdict } from '../ports';
-import { compareSentence } from './explain';
+import { compareSentence, thresholdSentence, unrated } from './explain';
 import { textFeatures, type TextFeatures } from './features';
-import { thompsonPick, twoModelChoice, utilities, type Scored } from './policy';
+import { thompsonPick, twoModelDecision, utilities, type Scored, type ThresholdRule } from './policy';
 import { decideFromPrior, predictedQualityList, type PoolPrior } from './pool-prior';
 import { staticPriorLogits } from './prior-offsets';
 import { sigmoid } from './prior';
@@ -56,7 +56,7 @@ abstract class ModelStrategy implements RoutingStrategy {
   protected abstract readonly decidesFromWords: boolean;
   protected abstract quality(p: ModelPrediction): number;
   protected abstract confidence(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): number;
-  protected abstract describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string;
+  protected abstract describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction, rule: Rule): string;
   /** A decision from the bundled prior where the store cannot decide yet (null: abstain). */
   protected fromPrior(_input: RouteInput, _candidates: readonly Candidate[], _reason: string): StrategyVerdict | null {
     return null;
@@ -94,15 +94,22 @@ abstract class ModelStrategy implements RoutingStrategy {
       candidates.map((c) => c.config.name),
       this.priorsFor(input, candidates, features),
     );
-    let ranked = utilities(candidates, prediction.models, input.costWeight, (p) => this.quality(p));
-    if (ranked.length === 2) ranked = twoModelChoice(ranked, this.options.strongWinThreshold, input.costWeight);
+    const quality = (p: ModelPrediction) => this.quality(p);
+    const { ranked, rule } = twoModelDecision(
+      utilities(candidates, prediction.models, input.costWeight, quality),
+      this.options.strongWinThreshold,
+      input.costWeight,
+      quality,
+    );
     const best = ranked[0]!;
+    // The rule's own pick, which its clause describes (an exploring pick below is not the rule's).
+    const decided: Rule = rule?.overrode ? { rule, pick: best } : null;
     const confidence = this.confidence(best, ranked, prediction);
     if (confidence < this.options.minConfidence) {
       return {
         ...abstain(
           this.name,
-          `not sure enough (confidence ${confidence.toFixed(2)}): ${this.describe(best, ranked, prediction)}`,
+          `not sure enough (confidence ${confidence.toFixed(2)}): ${this.describe(best, ranked, prediction, decided)}`,
         ),
         confidence,
       };
@@ -114,7 +121,7 @@ abstract class ModelStrategy implements RoutingStrategy {
       exploration = chosen !== best;
     }
     const order = [chosen, ...ranked.filter((s) => s !== chosen)];
-    const sentence = this.describe(chosen, ranked, prediction);
+    const sentence = this.describe(chosen, ranked, prediction, decided);
     return {
       strategy: this.name,
       abstain: false,
@@ -124,7 +131,15 @@ abstract class ModelStrategy implements RoutingStrategy {
       exploration: exploration || undefined,
       predictedQuality: this.quality(chosen.prediction),
       bestPredictedQuality: Math.max(...ranked.map((s) => this.quality(s.prediction))),
+      // From the words alone (the embedding was not ready) the decision read no embedding.
+      readEmbedding: !prediction.wordsOnly || undefined,
     };
+  }
+
+  /** The comparison of the pick with its rival, and what the strong-win threshold did, if it decided. */
+  protected compare(chosen: Scored, ranked: readonly Scored[], rule: Rule): string {
+    const sentence = compareSentence(chosen, ranked, (s) => this.quality(s.prediction));
+    return rule ? `${sentence}; ${thresholdSentence(rule.rule, rule.pick)}` : sentence;
   }
 
   protected similarCount(prediction: Prediction): number {
@@ -147,9 +162,9 @@ export class SimilarityStrategy extends ModelStrategy {
     return evidenceConfidence(evidence);
   }
 
-  protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string {
+  protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction, rule: Rule): string {
     const n = this.similarCount(prediction);
-    return `${n} similar past prompt${n === 1 ? '' : 's'}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
+    return `${n} similar past prompt${n === 1 ? '' : 's'}: ${this.compare(chosen, ranked, rule)}`;
   }
 }
 
@@ -217,13 +232,20 @@ export class LearnedStrategy extends ModelStrategy {
     return this.prior ? Math.max(this.options.priorConfidence, fromEvidence) : fromEvidence;
   }
 
-  protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction): string {
+  protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction, rule: Rule): string {
     const n = this.similarCount(prediction);
     const outcomes = `${this.model.size} past outcome${this.model.size === 1 ? '' : 's'}`;
+    // A pick with no ratings of its own was not learned from the user's ratings: its figure is the
+    // prior's (or, without the prior, the average of the other models' outcomes).
+    const source = !unrated(chosen)
+      ? `Learned from ${outcomes}`
+      : chosen.prediction.prior !== undefined
+        ? `From the public-data prior and ${outcomes}`
+        : `From ${outcomes} of other models`;
     const basis = prediction.wordsOnly
-      ? `Learned from ${outcomes} (read from the prompt's words; its embedding was not ready)`
-      : `Learned from ${outcomes} (${n} similar prompt${n === 1 ? '' : 's'})`;
-    const sentence = `${basis}: ${compareSentence(chosen, ranked, (s) => this.quality(s.prediction))}`;
+      ? `${source} (read from the prompt's words; its embedding was not ready)`
+      : `${source} (${n} similar prompt${n === 1 ? '' : 's'})`;
+    const sentence = `${basis}: ${this.compare(chosen, ranked, rule)}`;
     if (!this.prior) return sentence;
     // The last refit found these outcomes predict better without the prior (QualityModel.refit).
     if (this.model.usesStoreAlone)
@@ -232,6 +254,9 @@ export class LearnedStrategy extends ModelStrategy {
     return `${sentence}. Predicted quality (with the public-data prior): ${predictedQualityList([...list].sort((a, b) => b.quality - a.quality))}`;
   }
 }
+
+/** The strong-win threshold's decision in a two-model pool, when it overrode the quality–cost order. */
+type Rule = { rule: ThresholdRule; pick: Scored } | null;
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

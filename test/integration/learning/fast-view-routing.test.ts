@@ -123,6 +123,43 @@ test('a new prompt is routed by the learned strategy from the fast view while th
   assert.doesNotMatch(again.routing_decision.explanation, /fast first view/);
 });
 
+test("a decision from the prior does not say it read the fast view: the prior reads the prompt's words", async () => {
+  // The store's outcomes are of a model no longer in the pool: the prompt is read through the fast
+  // view (the store is not empty), and the prior decides for the pool's unrated models.
+  let fresh: LearnerHandle | undefined;
+  const other = await startTestDaemon({
+    models: [
+      { name: 'small', config: { cost_per_input_token: 1e-7, cost_per_output_token: 1e-7, capabilities: ['chat'] } },
+      { name: 'large', config: { cost_per_input_token: 2e-7, cost_per_output_token: 2e-7, capabilities: ['chat'] } },
+    ],
+    config: { default_model: 'small', routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false } },
+    rpc: false,
+    learner: (store) => {
+      const base = { weight: 1, source: 'seed', request_id: null, created_at: Date.now() };
+      store.addOutcomes([0, 1, 2].map((i) => ({ ...base, prompt: easy(i), model: 'retired', score: 1 })));
+      fresh = createLearner({ store, dataDir: makeTempDir('fugu-fast-view-prior-'), embedder: new StandInEncoder() });
+      return fresh;
+    },
+  });
+  try {
+    await fresh!.ready();
+    const prompt = 'Prove that there are infinitely many primes of the form 4k + 3.';
+    const client = new OpenAI({ baseURL: `${other.url}/v1`, apiKey: 'unused' });
+    const answer = (await client.chat.completions.create({
+      model: 'auto',
+      messages: [{ role: 'user', content: prompt }],
+    })) as RoutedChatCompletion<OpenAI.ChatCompletion>;
+    const decision = answer.routing_decision;
+    assert.equal(decision.strategy, 'learned', decision.explanation);
+    assert.match(decision.explanation, /^Prior from public outcome data \(no ratings yet for these models\)/);
+    assert.doesNotMatch(decision.explanation, /fast first view/);
+    // The prompt was read through the fast view (the prior did not need it).
+    assert.equal((await fresh!.prepareView('Prove that 17 is prime.'))?.view, 'fast');
+  } finally {
+    await other.close();
+  }
+});
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(condition(), 'condition not reached');

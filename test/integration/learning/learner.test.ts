@@ -96,7 +96,11 @@ void test('the first outcome is counted in the singular (a failed first request 
     .strategy('learned')!
     .decide(input('hello there', e), [candidate('a', 0.001), candidate('b', 0.002)]);
   assert.equal(verdict.abstain, false, verdict.explanation);
-  assert.match(verdict.explanation, /^Learned from 1 past outcome \(1 similar prompt\)/);
+  // a failed, so the unrated b is picked on the prior's figure: not "learned from" the outcome.
+  assert.match(
+    verdict.explanation,
+    /^From the public-data prior and 1 past outcome \(1 similar prompt\): b has no ratings yet \(public data rates it \d\.\d\) vs a rated \d\.\d \(public data's (\d\.\d, moved|figure, not moved yet) by its 1 outcome\),/,
+  );
   learner.close();
 });
 

@@ -245,13 +245,13 @@ void test("hosts' spellings and vendor aliases find the listed model; an alias t
   assert.equal(listed('meta-llama/Llama-2-70b-chat-hf'), 'llama-2-70b-chat');
 });
 
-void test('a dearer pick from the prior says what it buys: the expected gain over the cheapest and the extra cents', () => {
+void test('a dearer pick from the prior says what it buys: the expected gain over the model it beat and the extra cents', () => {
   const verdict = decideWithPrior(HARD, 1, [weak, strong]);
   assert.equal(verdict.ranked?.[0]?.model, 'gpt-4');
   // expectedCost 0.01 vs 0.0002 USD: 0.98 cents more.
   assert.match(
     verdict.explanation,
-    /gpt-4 is the cheapest model expected to get it right \(rated [\d.]+; \+0\.\d\d over mixtral for 0\.98 ¢ more\)/,
+    /gpt-4 is worth its price here \(rated [\d.]+; \+0\.\d\d over mixtral for 0\.98 ¢ more\)/,
   );
   // A gap of a dollar or more reads as cents, not in exponent notation (1.5e+2).
   const priced = decideWithPrior(HARD, 0, [weak, { ...strong, expectedCost: 1.5 }]);
