@@ -127,8 +127,9 @@ void test('a model with no ratings of its own is not explained as learned from t
 const ARITHMETIC = 'What is 1234 * 5678?';
 
 void test('a non-default strong_win_threshold that overrides quality against cost says so with its figures, and the scores follow the pick', async () => {
-  // auto:cost (λ = 10): quality against cost keeps arithmetic on gpt-4o-mini; 0.3 sends it to gpt-4o.
-  const at = input(ARITHMETIC, 10);
+  // λ = 30 (a cent three times auto:cost's weight): quality against cost keeps arithmetic on
+  // gpt-4o-mini; a threshold of 0.3 sends it to gpt-4o.
+  const at = input(ARITHMETIC, 30);
   const candidates = candidatesFor([MINI, GPT4O], at);
   const byCost = decideFromPrior(pool, at, candidates, { strongWinThreshold: 0.5, confidence: 0.5 }, 'no ratings yet');
   assert.equal(byCost.ranked[0]!.model, 'gpt-4o-mini', byCost.explanation);
