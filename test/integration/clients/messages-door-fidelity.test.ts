@@ -3,10 +3,9 @@
 // text blocks, a mid-stream upstream error's type, the prompt-cache write breakdown of a stream,
 // the request-id header, unknown /v1/messages/* paths, count_tokens on what it can only estimate.
 import assert from 'node:assert/strict';
-import type http from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import type { FakeRequest } from '../../fakes';
+import { REFUSAL, refuse } from '../../fakes/openai-refusal';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 
 /** The Anthropic pool model's key: plain words, so only the pool's own secret list can redact it. */
@@ -26,29 +25,6 @@ after(async () => d.close());
 beforeEach(() => {
   for (const f of Object.values(d.fakes)) f.reset();
 });
-
-const REFUSAL = "I'm sorry, I can't help with that.";
-
-/** An OpenAI upstream refusing as structured outputs do: `content: null`, the text in `refusal`. */
-function refuse(req: FakeRequest, res: http.ServerResponse): void {
-  if (!req.stream) {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const message = { role: 'assistant', content: null, refusal: REFUSAL };
-    const usage = { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 };
-    res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: req.model, choices: [{ index: 0, message, finish_reason: 'stop' }], usage })); // prettier-ignore
-    return;
-  }
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const chunk = (delta: object, finish: string | null = null): string =>
-    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: req.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`; // prettier-ignore
-  res.end(
-    chunk({ role: 'assistant', content: null, refusal: '' }) +
-      chunk({ refusal: "I'm sorry, " }) +
-      chunk({ refusal: "I can't help with that." }) +
-      chunk({}, 'stop') +
-      'data: [DONE]\n\n',
-  );
-}
 
 const ask = { max_tokens: 50, messages: [{ role: 'user' as const, content: 'hi' }] };
 

@@ -5,10 +5,9 @@
 // a streamed output item is done before the next one is added. The official openai client against a
 // real daemon; fake upstreams behind it.
 import assert from 'node:assert/strict';
-import type http from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import type { FakeRequest } from '../../fakes';
+import { REFUSAL, refuse } from '../../fakes/openai-refusal';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon';
 
 let d: TestDaemon;
@@ -29,29 +28,6 @@ after(async () => d.close());
 beforeEach(() => {
   for (const f of Object.values(d.fakes)) f.reset();
 });
-
-const REFUSAL = "I'm sorry, I can't help with that.";
-
-/** An OpenAI upstream that refuses as structured outputs do: content null, message.refusal set. */
-function refuse(req: FakeRequest, res: http.ServerResponse): void {
-  if (!req.stream) {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const message = { role: 'assistant', content: null, refusal: REFUSAL };
-    const usage = { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 };
-    res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: req.model, choices: [{ index: 0, message, finish_reason: 'stop' }], usage })); // prettier-ignore
-    return;
-  }
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const chunk = (delta: unknown, finish: string | null = null): string =>
-    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: req.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`; // prettier-ignore
-  res.end(
-    chunk({ role: 'assistant', content: null, refusal: '' }) +
-      chunk({ refusal: "I'm sorry, " }) +
-      chunk({ refusal: "I can't help with that." }) +
-      chunk({}, 'stop') +
-      'data: [DONE]\n\n',
-  );
-}
 
 async function streamed(
   body: OpenAI.Responses.ResponseCreateParamsStreaming,
