@@ -82,3 +82,11 @@ export function routeInput(
     random: options.random ?? (() => 0.5),
   };
 }
+
+/** An encoder that embeds every text as the same zero vector: for tests where no decision reads it. */
+export const standInEmbedder = {
+  id: 'stand-in',
+  dimensions: 4,
+  load: (): Promise<void> => Promise.resolve(),
+  embed: (texts: string[]): Promise<Float32Array[]> => Promise.resolve(texts.map(() => new Float32Array(4))),
+};

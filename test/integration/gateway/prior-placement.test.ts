@@ -7,6 +7,7 @@ import { main } from '../../../daemon/cli';
 import { createLearner } from '../../../daemon/services/learner';
 import type { ModelListEntry } from '../../../shared/openai';
 import { makeTempDir, startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+import { standInEmbedder } from '../../helpers/learning';
 
 let d: TestDaemon;
 
@@ -38,12 +39,7 @@ before(async () => {
       createLearner({
         store,
         dataDir: makeTempDir('fugu-placement-'),
-        embedder: {
-          id: 'stand-in',
-          dimensions: 4,
-          load: () => Promise.resolve(),
-          embed: (t: string[]) => Promise.resolve(t.map(() => new Float32Array(4))),
-        },
+        embedder: standInEmbedder,
         retrainEvery: 0,
       }),
   });

@@ -11,6 +11,7 @@ import { importOutcomes } from '../../../daemon/cli-import';
 import { createLearner, type LearnerHandle } from '../../../daemon/services/learner';
 import type { ChatCompletion } from '../../../shared/openai';
 import { makeTempDir, startTestDaemon, type TestDaemon } from '../../helpers/daemon';
+import { standInEmbedder } from '../../helpers/learning';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -60,12 +61,7 @@ before(async () => {
       (learner = createLearner({
         store,
         dataDir: makeTempDir('fugu-rating-loop-'),
-        embedder: {
-          id: 'stand-in',
-          dimensions: 4,
-          load: () => Promise.resolve(),
-          embed: (t: string[]) => Promise.resolve(t.map(() => new Float32Array(4))),
-        },
+        embedder: standInEmbedder,
         retrainEvery: 0,
         prior: null,
       })),
