@@ -45,13 +45,26 @@ const hard = (i: number) =>
   `Prove that the sequence a(n+1) = a(n)^2 - 2 with a(0) = ${i + 3} grows doubly exponentially.`;
 const easy = (i: number) => `What is a good name for a pet goldfish number ${i}?`;
 
+/** Two models, one at twice the price of the other, routed by the learned strategy first. */
+const POOL = [
+  {
+    name: 'small',
+    config: { cost_per_input_token: 1e-7, cost_per_output_token: 1e-7, capabilities: ['chat' as const] },
+  },
+  {
+    name: 'large',
+    config: { cost_per_input_token: 2e-7, cost_per_output_token: 2e-7, capabilities: ['chat' as const] },
+  },
+];
+const LEARNED_FIRST = {
+  default_model: 'small',
+  routing: { strategies: ['learned' as const, 'cost' as const, 'fallback' as const], prefer_local: false },
+};
+
 before(async () => {
   d = await startTestDaemon({
-    models: [
-      { name: 'small', config: { cost_per_input_token: 1e-7, cost_per_output_token: 1e-7, capabilities: ['chat'] } },
-      { name: 'large', config: { cost_per_input_token: 2e-7, cost_per_output_token: 2e-7, capabilities: ['chat'] } },
-    ],
-    config: { default_model: 'small', routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false } },
+    models: POOL,
+    config: LEARNED_FIRST,
     rpc: false,
     learner: (store) => {
       // Stored outcomes: the small model fails the proofs and does fine on pet names.
@@ -128,11 +141,8 @@ test("a decision from the prior does not say it read the fast view: the prior re
   // view (the store is not empty), and the prior decides for the pool's unrated models.
   let fresh: LearnerHandle | undefined;
   const other = await startTestDaemon({
-    models: [
-      { name: 'small', config: { cost_per_input_token: 1e-7, cost_per_output_token: 1e-7, capabilities: ['chat'] } },
-      { name: 'large', config: { cost_per_input_token: 2e-7, cost_per_output_token: 2e-7, capabilities: ['chat'] } },
-    ],
-    config: { default_model: 'small', routing: { strategies: ['learned', 'cost', 'fallback'], prefer_local: false } },
+    models: POOL,
+    config: LEARNED_FIRST,
     rpc: false,
     learner: (store) => {
       const base = { weight: 1, source: 'seed', request_id: null, created_at: Date.now() };
