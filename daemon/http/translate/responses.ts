@@ -371,6 +371,11 @@ export function responseShell(
   };
 }
 
+/** A message item's status: OpenAI marks the message of an answer cut short incomplete too. */
+function itemStatus(finish: FinishReason): ResponseMessageItem['status'] {
+  return incompleteReason(finish) ? 'incomplete' : 'completed';
+}
+
 /** Why an answer stopped short, as OpenAI's incomplete_details.reason (null: it is complete). */
 function incompleteReason(finish: FinishReason): string | null {
   if (finish === 'length') return 'max_output_tokens';
@@ -399,7 +404,8 @@ export function toResponseObject(request: ResponsesRequest, completion: ChatComp
   if (text) parts.push(outputText(text));
   const refusal = refusalOf(choice?.message);
   if (refusal) parts.push(refusalPart(refusal));
-  if (parts.length) output.push(messageItem(ids.message(0), parts, 'completed'));
+  const finish = choice?.finish_reason ?? 'stop';
+  if (parts.length) output.push(messageItem(ids.message(0), parts, itemStatus(finish)));
   (choice?.message.tool_calls ?? []).forEach((call, n) =>
     output.push({
       type: 'function_call',
@@ -411,7 +417,7 @@ export function toResponseObject(request: ResponsesRequest, completion: ChatComp
     }),
   );
   const shell = responseShell(request, completion.id, completion.model, completion.routing_decision);
-  return finished(shell, output, choice?.finish_reason ?? 'stop', completion.usage);
+  return finished(shell, output, finish, completion.usage);
 }
 
 /** The message being streamed: its finished content parts and the part still growing. */
@@ -517,7 +523,8 @@ export class ResponsesStreamTranslator {
   }
 
   end(out: ResponseStreamEvent[]): ResponseObject {
-    this.closeMessage(out);
+    // The message still open is the answer's last: cut short, it is incomplete (as its response).
+    this.closeMessage(out, itemStatus(this.finish ?? 'stop'));
     this.closeCall(out);
     const result = finished(this.shell, this.output, this.finish ?? 'stop', this.usage);
     this.event(out, result.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
@@ -585,12 +592,12 @@ export class ResponsesStreamTranslator {
     message.parts.push(part);
   }
 
-  private closeMessage(out: ResponseStreamEvent[]): void {
+  private closeMessage(out: ResponseStreamEvent[], status: ResponseMessageItem['status'] = 'completed'): void {
     const message = this.message;
     if (!message) return;
     this.closePart(message, out);
     this.message = null;
-    const item = messageItem(message.id, message.parts, 'completed');
+    const item = messageItem(message.id, message.parts, status);
     this.output[message.outputIndex] = item;
     this.event(out, 'response.output_item.done', { output_index: message.outputIndex, item });
   }
