@@ -237,6 +237,12 @@ export interface Learner {
   placement?(model: ModelConfig): QualityPlacement | undefined;
   /** Online update: must be cheap (no refit). */
   observe(outcomes: readonly Outcome[]): void;
+  /**
+   * Takes back the outcomes observed for a request whose judgements the store retracted (the user
+   * replaced their rating): they stop counting now. Optional: a learner without it keeps them
+   * until it reloads the store.
+   */
+  forget?(requestId: string): void;
   /** Background refit of heavier models; resolves when done. Requests keep being served. */
   retrain(): Promise<void>;
   status(): {

@@ -100,15 +100,15 @@ export class Feedback implements FeedbackService {
       created_at: this.now(),
     };
     if (params.comment) feedback.comment = params.comment;
-    // The same rating again (a second click, a client retrying) changes nothing: storing it again
-    // would hand the learner the same outcome twice, and the learner cannot forget one.
+    // The same rating again (a second click, a client retrying) changes nothing.
     if (sameAsStored(trace.feedback, feedback)) return { request_id: params.request_id, rating, stored: true };
     // The user's latest word on an answer replaces their earlier rating of it (a changed mind, a
-    // thumbs toggled) and any implicit signal about it, so the outcomes, the stats and the export
-    // hold one judgement per request, as the trace and the rankings show. The running learner keeps
-    // an outcome it observed before until its next start, which loads the store (services/learner.ts
-    // has no way to forget one, and its refit works on what it holds).
-    if (trace.feedback.length > 0) this.deps.store.retractJudgements(params.request_id);
+    // thumbs toggled) and any implicit signal about it, so the outcomes, the stats, the export and
+    // the learner hold one judgement per request, as the trace and the rankings show.
+    if (trace.feedback.length > 0) {
+      this.deps.store.retractJudgements(params.request_id);
+      this.deps.learner?.forget?.(params.request_id);
+    }
     this.deps.store.addFeedback(feedback);
     // Credit the team only for an answer it wrote: a team that stopped leaves its steps on the record
     // of a request another model answered (or that failed), and that answer is not the team's.

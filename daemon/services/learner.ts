@@ -107,6 +107,11 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   const seenIds = new Set<number>();
   /** Outcomes that arrived before the store was loaded, or whose prompt is not embedded yet. */
   let pending: Outcome[] = [];
+  /**
+   * Where the model holds each judged request's outcomes (ratings, implicit signals carry their
+   * request id; imported rows do not), so a rating the user replaces can be taken back (forget).
+   */
+  const byRequest = new Map<string, number[]>();
   /** Outcomes learned by the prior alone (embeddings failed to load). */
   let priorOnlyOutcomes = 0;
   let draining: Promise<void> | null = null;
@@ -192,7 +197,12 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     // With the prior, each outcome is stored with the prior's logit for its prompt and model: the
     // store learns corrections to the prior rather than starting from nothing.
     const offset = pool ? staticPriorLogits(pool, features, vector, [configOf(o.model)])[0] : undefined;
-    model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
+    const at = model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
+    if (o.request_id !== null) {
+      const held = byRequest.get(o.request_id);
+      if (held) held.push(at);
+      else byRequest.set(o.request_id, [at]);
+    }
     pool?.observe(features, o.model, clamp01(o.score), o.weight);
     sinceRetrain++;
   }
@@ -363,6 +373,13 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       if (pending.length > 0 && state === 'ready') void drain();
       if (retrainEvery > 0 && sinceRetrain >= retrainEvery) void retrain();
     },
+    forget(requestId) {
+      pending = pending.filter((o) => o.request_id !== requestId);
+      const held = byRequest.get(requestId);
+      if (!held) return;
+      byRequest.delete(requestId);
+      for (const i of held) model?.retract(i);
+    },
     retrain: async () => {
       await readyPromise;
       await drain();
@@ -370,7 +387,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     },
     status() {
       return {
-        outcomes: (model?.size ?? 0) + pending.length,
+        outcomes: (model?.liveSize ?? 0) + pending.length,
         last_retrain_at: lastRetrainAt,
         retraining: retraining !== null,
         embeddings: state,

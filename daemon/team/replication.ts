@@ -107,6 +107,7 @@ export function shareLearning(
     ...(learner.prepareView ? { prepareView: learner.prepareView.bind(learner) } : {}),
     ...(learner.embed ? { embed: learner.embed.bind(learner) } : {}),
     ...(learner.placement ? { placement: learner.placement.bind(learner) } : {}),
+    ...(learner.forget ? { forget: learner.forget.bind(learner) } : {}),
     observe: (outcomes) => learner.observe(outcomes),
     status: () => learner.status(),
     retrain: async () => {

@@ -91,16 +91,31 @@ export class PromptIndex {
     return p;
   }
 
+  /**
+   * Takes one outcome back out of point p's stats for model index m (a rating the user replaced).
+   * An entry left with no weight stays, as weight 0; readers skip such entries.
+   */
+  remove(p: number, m: number, score: number, weight: number): void {
+    const e = this.entryOf(p, m);
+    if (e < 0) return;
+    const left = this.entryWeight[e]! - weight;
+    // Float sums of weights: what is left of a removed last outcome is ~1e-16, not 0.
+    this.entryWeight[e] = left > 1e-9 ? left : 0;
+    this.entrySum[e] = left > 1e-9 ? this.entrySum[e]! - weight * score : 0;
+  }
+
   /** Point p's stats for model index m (a fresh object), or undefined when it has none. */
   statOf(p: number, m: number): ModelStats | undefined {
     const e = this.entryOf(p, m);
-    return e < 0 ? undefined : { sum: this.entrySum[e]!, weight: this.entryWeight[e]! };
+    return e < 0 || !(this.entryWeight[e]! > 0) ? undefined : { sum: this.entrySum[e]!, weight: this.entryWeight[e]! };
   }
 
   /** Calls fn for each model with stats at point p (in no particular order); allocates nothing. */
   forEachStat(p: number, fn: (model: number, sum: number, weight: number) => void): void {
-    for (let e = this.head[p] ?? -1; e >= 0; e = this.next[e]!)
-      fn(this.entryModel[e]!, this.entrySum[e]!, this.entryWeight[e]!);
+    for (let e = this.head[p] ?? -1; e >= 0; e = this.next[e]!) {
+      // An entry whose outcomes were all removed (remove()) has nothing to say.
+      if (this.entryWeight[e]! > 0) fn(this.entryModel[e]!, this.entrySum[e]!, this.entryWeight[e]!);
+    }
   }
 
   private entryOf(p: number, m: number): number {

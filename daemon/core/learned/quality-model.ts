@@ -222,6 +222,8 @@ export class QualityModel {
   /** The prior's estimate per (point, model) outcome, for residual kNN: point * 65536 + model. */
   private readonly pointPrior = new Map<number, number>();
   private outcomeCount = 0;
+  /** Outcomes taken back by retract() (their positions stay, with weight 0). */
+  private retracted = 0;
   /**
    * How well the learned corrections to the prior predict outcomes they were not fitted on, per α
    * of CORRECTION_SHARES (squared error, cross-fitted at each refit). Predictions use the α with
@@ -264,6 +266,11 @@ export class QualityModel {
     return this.outcomeCount;
   }
 
+  /** Outcomes that still count: size less those retracted (retract). */
+  get liveSize(): number {
+    return this.outcomeCount - this.retracted;
+  }
+
   get models(): readonly string[] {
     return this.index.models;
   }
@@ -293,6 +300,7 @@ export class QualityModel {
   /**
    * Online update: the next prediction already reflects it. `priorLogit` is the router prior's
    * logit for this prompt and model (undefined: no prior); the heads then learn a correction to it.
+   * Returns the outcome's position, which retract() takes.
    */
   add(
     key: string,
@@ -302,7 +310,7 @@ export class QualityModel {
     score: number,
     weight = 1,
     priorLogit?: number,
-  ): void {
+  ): number {
     const point = this.index.add(key, vector, model, score, weight);
     if (point === this.storedPoints) {
       this.features = withLength(this.features, (point + 1) * FEATURE_COUNT, Float32Array);
@@ -338,6 +346,37 @@ export class QualityModel {
     this.outcomeScore[i] = score;
     this.outcomeWeight[i] = weight;
     this.heads.step(this.example(i));
+    return i;
+  }
+
+  /**
+   * Takes outcome i (the order add() took them in) back out: a rating the user replaced. Its
+   * model's level, its residual and its prompt's kNN stats lose it now; the heads, which it
+   * already stepped, lose it at the next refit (its weight is 0 from here on).
+   */
+  retract(i: number): void {
+    if (i < 0 || i >= this.outcomeCount) return;
+    const weight = this.outcomeWeight[i]!;
+    if (!(weight > 0)) return;
+    const m = this.outcomeModel[i]!;
+    const score = this.outcomeScore[i]!;
+    this.index.remove(this.outcomePoint[i]!, m, score, weight);
+    const t = this.totals[m];
+    if (t) {
+      t.sum -= weight * score;
+      t.weight -= weight;
+      t.count--;
+    }
+    const offset = this.outcomeOffset[i]!;
+    const r = this.residualTotals[m];
+    if (offset !== 0 && r) {
+      const p = sigmoid(offset);
+      r.sum -= weight * (score - p);
+      r.weight -= weight;
+      r.prior -= weight * p;
+    }
+    this.outcomeWeight[i] = 0;
+    this.retracted++;
   }
 
   private storeLexical(point: number, ids: Uint16Array): void {

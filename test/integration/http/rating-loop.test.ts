@@ -137,6 +137,18 @@ test('the same rating sent again (a double click, a retry) reaches the learner o
   assert.equal((await exported(answer.id)).length, 1);
 });
 
+test('a changed rating is taken back out of the running learner, not only out of the store', async () => {
+  const answer = await chat('gpt-4o', `What is a monad? ${Math.random()}`);
+  const learned = learner.status().outcomes;
+  await rate({ request_id: answer.id, rating: 5 });
+  await rate({ request_id: answer.id, rating: 1 });
+  assert.equal(learner.status().outcomes - learned, 1, 'the learner holds the new rating only');
+  assert.deepEqual(
+    (await exported(answer.id)).map((o) => o.score),
+    [0],
+  );
+});
+
 test('thumbs toggled up, down, up (VS Code) leave one thumbs-up outcome', async () => {
   const answer = await chat('gpt-4o-mini', `Name a prime number. ${Math.random()}`);
   for (const thumbs of ['up', 'down', 'up']) await rate({ request_id: answer.id, thumbs });
