@@ -159,6 +159,13 @@ export interface RequestRecord {
  * Durable store. Every write method returns only after the record would survive `kill -9`
  * of the process. Reads are served from memory.
  */
+/**
+ * The source of outcomes a request's failed upstream attempts left: facts about those models, not a
+ * judgement of the answer, so a new rating of the request retracts neither in the store
+ * (Store.retractJudgements) nor in the learner (Learner.forget).
+ */
+export const ATTEMPT_ERROR_SOURCE = 'implicit:error';
+
 export interface Store {
   saveRequest(record: RequestRecord): void;
   /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */

@@ -26,6 +26,7 @@ import type {
   StrategyVerdict,
   Store,
 } from '../core/ports';
+import { ATTEMPT_ERROR_SOURCE } from '../core/ports';
 import { CachingEmbedder } from '../embeddings/cached';
 import { DiskEmbeddingCache } from '../embeddings/disk-cache';
 import type { FastView } from '../embeddings/fast-view';
@@ -75,6 +76,7 @@ export interface LearnerHandle extends Learner {
   /** Loads the embedder and the stored outcomes (started by createLearner; await it in tests). */
   ready(): Promise<void>;
   prepareView: NonNullable<Learner['prepareView']>;
+  forget: NonNullable<Learner['forget']>;
   close(): void;
 }
 
@@ -198,7 +200,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     // store learns corrections to the prior rather than starting from nothing.
     const offset = pool ? staticPriorLogits(pool, features, vector, [configOf(o.model)])[0] : undefined;
     const at = model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
-    if (o.request_id !== null) {
+    if (o.request_id !== null && o.source !== ATTEMPT_ERROR_SOURCE) {
       const held = byRequest.get(o.request_id);
       if (held) held.push(at);
       else byRequest.set(o.request_id, [at]);

@@ -1,7 +1,7 @@
 // How each journal entry changes the database. The same code runs for a live write and for its
 // replay at start, so a replayed journal rebuilds exactly what the daemon had acknowledged.
 import type { FeedbackRecord } from '../../shared/api';
-import type { Outcome, RequestRecord } from '../core/ports';
+import { ATTEMPT_ERROR_SOURCE, type Outcome, type RequestRecord } from '../core/ports';
 import { USER_RATING_SOURCES } from './schema';
 import type { Statements } from './statements';
 
@@ -133,9 +133,6 @@ function applyFeedback(sql: Statements, f: FeedbackRecord & { id: number }): voi
   // The most recently stored user rating is the one the decisions table shows.
   if ((USER_RATING_SOURCES as readonly string[]).includes(f.source)) sql.run(SET_RATING, [f.rating, f.request_id]);
 }
-
-/** Outcomes a request's failed upstream attempts left: about those models, not a judgement of the answer. */
-export const ATTEMPT_ERROR_SOURCE = 'implicit:error';
 
 function applyRetract(sql: Statements, requestId: string): void {
   sql.atomically(() => {

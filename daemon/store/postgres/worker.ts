@@ -4,9 +4,9 @@
 // unreachable database never blocks the daemon's event loop; the store decides how long to wait.
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import type { Outcome } from '../../core/ports';
 import { IMPORT_KEY_CHUNK } from '../queries';
-import { ATTEMPT_ERROR_SOURCE, PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
+import { ATTEMPT_ERROR_SOURCE, type Outcome } from '../../core/ports';
+import { PREVIEW_CHARS, cacheSplit, encodeCapabilities } from '../records';
 import { DeliveredOutcomes } from './delivered';
 import { HELD_ELSEWHERE_SQL, heldElsewhereParams, importKeyOfOpKey, keyIdOfOpKey, userOfOpKey } from './op-keys';
 import type { FromWorker, SpooledOutcome, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { promptFeatureVector } from '../../../daemon/core/learned/features';
 import type { Outcome } from '../../../daemon/core/ports';
 import { createLearner } from '../../../daemon/services/learner';
-import { candidate, outcomeStore, routeInput } from '../../helpers/learning';
+import { candidate, outcomeStore, routeInput, standInEmbedder } from '../../helpers/learning';
 
 const outcome = (prompt: string, model: string, score: number): Omit<Outcome, 'id'> => ({
   prompt,
@@ -251,5 +251,25 @@ void test('embeddings that fail to load: the prior still decides, and stored and
     log.some((l) => /the prior decides, refined by ratings/.test(l)),
     log.join('\n'),
   );
+  learner.close();
+});
+
+void test("forget takes back a request's judgements and keeps its failed attempts' outcomes, as the store does", async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({ store: outcomeStore([]), dataDir, retrainEvery: 0, embedder: standInEmbedder });
+  await learner.ready();
+  const judged = (id: number, source: string, model: string, score: number) => ({
+    ...outcome('What is a closure?', model, score),
+    id,
+    source,
+    request_id: 'fugu-r1',
+  });
+  learner.observe([judged(1, 'implicit:error', 'broken', 0), judged(2, 'explicit', 'good', 1)]);
+  await learner.retrain(); // the prompts are embedded and learned
+  assert.equal(learner.status().outcomes, 2);
+  learner.forget('fugu-r1');
+  assert.equal(learner.status().outcomes, 1, 'the failed attempt stays');
+  learner.forget('fugu-r1');
+  assert.equal(learner.status().outcomes, 1);
   learner.close();
 });
