@@ -376,7 +376,8 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       if (retrainEvery > 0 && sinceRetrain >= retrainEvery) void retrain();
     },
     forget(requestId) {
-      pending = pending.filter((o) => o.request_id !== requestId);
+      // Also those still waiting for their prompt's embedding (but, as held ones, not the failed attempts').
+      pending = pending.filter((o) => o.request_id !== requestId || o.source === ATTEMPT_ERROR_SOURCE);
       const held = byRequest.get(requestId);
       if (!held) return;
       byRequest.delete(requestId);

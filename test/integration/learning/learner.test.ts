@@ -271,5 +271,28 @@ void test("forget takes back a request's judgements and keeps its failed attempt
   assert.equal(learner.status().outcomes, 1, 'the failed attempt stays');
   learner.forget('fugu-r1');
   assert.equal(learner.status().outcomes, 1);
+
+  // The same while the prompts still wait for their embedding.
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const slow = {
+    ...standInEmbedder,
+    embed: async (texts: string[]) => {
+      await gate;
+      return standInEmbedder.embed(texts);
+    },
+  };
+  const waiting = createLearner({ store: outcomeStore([]), dataDir, retrainEvery: 0, embedder: slow });
+  const judgedLater = (id: number, source: string, model: string, score: number) => ({
+    ...judged(id, source, model, score),
+    prompt: 'What is a monad?',
+    request_id: 'fugu-r2',
+  });
+  waiting.observe([judgedLater(3, 'implicit:error', 'broken', 0), judgedLater(4, 'explicit', 'good', 1)]);
+  waiting.forget('fugu-r2');
+  release();
+  await waiting.retrain();
+  assert.equal(waiting.status().outcomes, 1, 'the failed attempt stays');
+  waiting.close();
   learner.close();
 });
