@@ -44,11 +44,6 @@ export interface ThresholdRule {
   /** What the probability had to reach: the threshold plus λ × the price gap / 200. */
   bar: number;
   priceGapCents: number;
-  /**
-   * The threshold's tilt in utility points: the rule is the utility comparison with this added to
-   * the strong model (200·(½ − threshold); 0 at the default ½, where both rules agree).
-   */
-  tilt: number;
   /** The threshold changed the pick: quality against cost alone ranks the other model first. */
   overrode: boolean;
 }
@@ -82,7 +77,6 @@ export function twoModelDecision(
     winProbability: p,
     bar,
     priceGapCents: priceGap,
-    tilt,
     // At the default threshold both rules agree (up to exact ties), so only a tilt can override.
     overrode: tilt !== 0 && ranked[0]!.candidate !== a.candidate,
   };

@@ -234,7 +234,9 @@ export class LearnedStrategy extends ModelStrategy {
 
   protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction, rule: Rule): string {
     const n = this.similarCount(prediction);
-    const outcomes = `${this.model.size} past outcome${this.model.size === 1 ? '' : 's'}`;
+    // Outcomes that still count: a rating the user replaced is not one of them (QualityModel.retract).
+    const held = this.model.liveSize;
+    const outcomes = `${held} past outcome${held === 1 ? '' : 's'}`;
     // A pick with no ratings of its own was not learned from the user's ratings: its figure is the
     // prior's (or, without the prior, the average of the other models' outcomes).
     const source = !unrated(chosen)
