@@ -152,6 +152,13 @@ export const MIGRATIONS: readonly Migration[] = [
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS outcomes_import_key ON outcomes(import_key)');
     if (!columnsOf(db, 'requests').includes('cached_tokens')) addCacheSplit(db);
   },
+  // v5: outcomes by request. A new rating replaces the request's earlier judgements
+  // (records.applyRetract deletes its outcomes by request_id), which scanned every outcome: at
+  // 100k outcomes each re-rating cost a full table scan on the event loop. Partial: imported and
+  // copied outcomes have no request.
+  (db) => {
+    db.exec('CREATE INDEX IF NOT EXISTS outcomes_request ON outcomes(request_id) WHERE request_id IS NOT NULL');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

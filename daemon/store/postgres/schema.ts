@@ -173,6 +173,10 @@ export const MIGRATIONS: readonly string[] = [
         WHERE record_json LIKE '%"prompt_tokens_details"%') s
   WHERE r.request_id = s.request_id AND jsonb_typeof(s.split) = 'object';
   DROP FUNCTION pg_temp.fugusashi_cache_split(TEXT);`,
+  // v7: outcomes by request. A new rating replaces the request's earlier judgements (the worker
+  // deletes its outcomes by request_id), which was a sequential scan of the team's whole outcome
+  // table per re-rating. Partial: imported and copied outcomes have no request.
+  `CREATE INDEX outcomes_request ON outcomes (request_id) WHERE request_id IS NOT NULL;`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
