@@ -154,3 +154,19 @@ export const PROMPT_CACHE_FIELD = 'fugusashi_prompt_cache';
  * gets it as `thinking`; other providers ignore it (the OpenAI adapter forwards an allowlist only).
  */
 export const THINKING_FIELD = 'fugusashi_thinking';
+
+/** GET /v1/models as the Anthropic API answers it (`client.models.list()` / `.retrieve()`). */
+export interface AnthropicModelInfo {
+  type: 'model';
+  id: string;
+  display_name: string;
+  /** RFC 3339. */
+  created_at: string;
+}
+
+export interface AnthropicModelPage {
+  data: AnthropicModelInfo[];
+  has_more: boolean;
+  first_id: string | null;
+  last_id: string | null;
+}

@@ -1,9 +1,12 @@
 // Read endpoints and dry-run routing: thin translations onto the services.
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply } from 'fastify';
 import { decisionsQuery, type RouteParams } from '../../../shared/api';
 import { FugusashiError } from '../../../shared/errors';
-import { RouteRequestSchema } from '../../../shared/openai';
+import { RouteRequestSchema, type ModelListEntry } from '../../../shared/openai';
 import type { Services } from '../../services/types';
+import { toHttpError } from '../errors';
+import { anthropicModelPage, toAnthropicModel, wantsAnthropicShape } from '../translate/anthropic-models';
+import { anthropicError } from '../translate/messages';
 import { decisionRow030, trace030, usageStats030 } from './compat030';
 
 /** Query numbers arrive as strings; reject garbage instead of silently using NaN. */
@@ -14,17 +17,35 @@ function optionalNumber(value: unknown, name: string): number | undefined {
   return n;
 }
 
+/** Sends `answer()`, or its error in the Anthropic API's shape (the app's handler answers OpenAI's). */
+function sendAnthropic(reply: FastifyReply, answer: () => unknown): FastifyReply {
+  try {
+    return reply.send(answer());
+  } catch (err) {
+    const http = toHttpError(err);
+    return reply.code(http.status).send(anthropicError(http));
+  }
+}
+
 // Handlers are synchronous (the services answer from memory) except dry-run routing.
 export const apiRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
   app.get('/health', (_request, reply) => reply.send(services.health()));
 
-  app.get('/v1/models', (_request, reply) => reply.send({ object: 'list', data: services.models() }));
-  // OpenAI's GET /v1/models/{model} (`client.models.retrieve`); a wildcard, as pool names may hold "/".
-  app.get<{ Params: { '*': string } }>('/v1/models/*', (request, reply) => {
-    const id = request.params['*'];
+  // The same pool in OpenAI's shape or, for the Anthropic SDKs, in Anthropic's, errors included
+  // (see anthropic-models); a wildcard for one model, as pool names may hold "/".
+  const modelById = (id: string): ModelListEntry => {
     const model = services.models().find((m) => m.id === id);
     if (!model) throw new FugusashiError('ModelNotFound', `The model '${id}' does not exist`, 'model');
-    return reply.send(model);
+    return model;
+  };
+  app.get<{ Querystring: Record<string, unknown> }>('/v1/models', (request, reply) => {
+    if (!wantsAnthropicShape(request.headers)) return reply.send({ object: 'list', data: services.models() });
+    return sendAnthropic(reply, () => anthropicModelPage(services.models(), request.query));
+  });
+  app.get<{ Params: { '*': string } }>('/v1/models/*', (request, reply) => {
+    const id = request.params['*'];
+    if (!wantsAnthropicShape(request.headers)) return reply.send(modelById(id));
+    return sendAnthropic(reply, () => toAnthropicModel(modelById(id)));
   });
 
   app.post<{ Body: RouteParams }>('/v1/routing/route', { schema: { body: RouteRequestSchema } }, async (request) =>
