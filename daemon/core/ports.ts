@@ -246,10 +246,12 @@ export interface Learner {
   observe(outcomes: readonly Outcome[]): void;
   /**
    * Takes back the outcomes observed for a request whose judgements the store retracted (the user
-   * replaced their rating): they stop counting now. Optional: a learner without it keeps them
-   * until it reloads the store.
+   * replaced their rating): they stop counting now, in the learned model and in the prior's online
+   * steps. `outcomeIds`: only these (another replica retracted them; see team/replication.ts); by
+   * default all but the failed attempts' (ATTEMPT_ERROR_SOURCE). Optional: a learner without it
+   * keeps them until it reloads the store.
    */
-  forget?(requestId: string): void;
+  forget?(requestId: string, outcomeIds?: readonly number[]): void;
   /** Background refit of heavier models; resolves when done. Requests keep being served. */
   retrain(): Promise<void>;
   status(): {

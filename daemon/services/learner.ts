@@ -110,10 +110,15 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   /** Outcomes that arrived before the store was loaded, or whose prompt is not embedded yet. */
   let pending: Outcome[] = [];
   /**
-   * Where the model holds each judged request's outcomes (ratings, implicit signals carry their
-   * request id; imported rows do not), so a rating the user replaces can be taken back (forget).
+   * Each judged request's outcomes as learned (ratings, implicit signals carry their request id;
+   * imported rows do not): where the model holds them and the prior's online step, so a rating the
+   * user replaces can be taken back (forget).
    */
-  const byRequest = new Map<string, number[]>();
+  const byRequest = new Map<string, HeldJudgement[]>();
+  /** Outcomes taken from `pending` whose embedding is being computed (drain, learnWhenEmbedded). */
+  const embedding = new Set<Outcome>();
+  /** Of those, the ones forget() took back meanwhile: not learned when their vector lands. */
+  const forgotten = new WeakSet<Outcome>();
   /** Outcomes learned by the prior alone (embeddings failed to load). */
   let priorOnlyOutcomes = 0;
   let draining: Promise<void> | null = null;
@@ -168,6 +173,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       draining = (async () => {
         while (!closed && pending.length > 0 && embedder && model) {
           const batch = pending.splice(0, DRAIN_BATCH);
+          for (const o of batch) embedding.add(o);
           let vectors: Float32Array[];
           try {
             drainVectors ??= new Float32Array(DRAIN_BATCH * embedder.dimensions);
@@ -178,6 +184,7 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
           } catch (err) {
             // Closed meanwhile (the data dir may be gone), or the encoder failed: the outcomes stay
             // in the store and are learned at the next start; never an unhandled rejection.
+            for (const o of batch) embedding.delete(o);
             if (!closed)
               log(`could not embed ${batch.length} outcomes: ${err instanceof Error ? err.message : String(err)}`);
             return;
@@ -191,6 +198,8 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
   }
 
   function addOutcome(o: Outcome, vector: Float32Array): void {
+    embedding.delete(o);
+    if (forgotten.has(o)) return;
     if (o.id > 0) {
       if (seenIds.has(o.id)) return; // the initial load and observe() can overlap
       seenIds.add(o.id);
@@ -200,13 +209,17 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     // store learns corrections to the prior rather than starting from nothing.
     const offset = pool ? staticPriorLogits(pool, features, vector, [configOf(o.model)])[0] : undefined;
     const at = model!.add(embedder!.keyOf(o.prompt), vector, features, o.model, clamp01(o.score), o.weight, offset);
-    if (o.request_id !== null && o.source !== ATTEMPT_ERROR_SOURCE) {
-      const held = byRequest.get(o.request_id);
-      if (held) held.push(at);
-      else byRequest.set(o.request_id, [at]);
-    }
-    pool?.observe(features, o.model, clamp01(o.score), o.weight);
+    const step = pool?.observe(features, o.model, clamp01(o.score), o.weight) ?? 0;
+    hold(o, at, step);
     sinceRetrain++;
+  }
+
+  function hold(o: Outcome, at: number | undefined, step: number): void {
+    if (o.request_id === null || o.source === ATTEMPT_ERROR_SOURCE) return;
+    const judgement: HeldJudgement = { id: o.id, at, prompt: o.prompt, model: o.model, step };
+    const held = byRequest.get(o.request_id);
+    if (held) held.push(judgement);
+    else byRequest.set(o.request_id, [judgement]);
   }
 
   /**
@@ -319,17 +332,19 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
     if (!pool) return;
     priorOnlyOutcomes++;
     pool.placementOf(configOf(o.model));
-    pool.observe(textFeatures(o.prompt), o.model, clamp01(o.score), o.weight);
+    hold(o, undefined, pool.observe(textFeatures(o.prompt), o.model, clamp01(o.score), o.weight));
   }
 
   /** A rating of a prompt whose full embedding is still being computed is learned when it lands. */
   function learnWhenEmbedded(o: Outcome): boolean {
     const inFlight = embeddingsInFlight.get(o.prompt);
     if (!inFlight) return false;
+    embedding.add(o);
     void inFlight.then((vector) => {
       if (closed) return;
       if (vector) return addOutcome(o, vector);
-      pending.push(o);
+      embedding.delete(o);
+      if (!forgotten.has(o)) pending.push(o);
       void drain();
     });
     return true;
@@ -375,13 +390,26 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       if (pending.length > 0 && state === 'ready') void drain();
       if (retrainEvery > 0 && sinceRetrain >= retrainEvery) void retrain();
     },
-    forget(requestId) {
-      // Also those still waiting for their prompt's embedding (but, as held ones, not the failed attempts').
-      pending = pending.filter((o) => o.request_id !== requestId || o.source === ATTEMPT_ERROR_SOURCE);
+    forget(requestId, outcomeIds) {
+      const only = outcomeIds && new Set(outcomeIds);
+      const judged = (o: { id: number }): boolean => !only || only.has(o.id);
+      // Also those still waiting for their prompt's embedding, or being embedded now (but, as held
+      // ones, not the failed attempts').
+      const taken = (o: Outcome): boolean =>
+        o.request_id === requestId && o.source !== ATTEMPT_ERROR_SOURCE && judged(o);
+      pending = pending.filter((o) => !taken(o));
+      for (const o of embedding) if (taken(o)) forgotten.add(o);
       const held = byRequest.get(requestId);
       if (!held) return;
-      byRequest.delete(requestId);
-      for (const i of held) model?.retract(i);
+      const kept = held.filter((h) => !judged(h));
+      if (kept.length > 0) byRequest.set(requestId, kept);
+      else byRequest.delete(requestId);
+      for (const h of held) {
+        if (!judged(h)) continue;
+        if (h.at !== undefined) model?.retract(h.at);
+        else priorOnlyOutcomes--;
+        pool?.unobserve(textFeatures(h.prompt), h.model, h.step);
+      }
     },
     retrain: async () => {
       await readyPromise;
@@ -402,6 +430,17 @@ export function createLearner(options: LearnerOptions): LearnerHandle {
       disk?.close();
     },
   };
+}
+
+/** One outcome of a judged request as the learner took it (see byRequest). */
+interface HeldJudgement {
+  id: number;
+  /** Its position in the quality model; undefined when only the prior learned it (no embeddings). */
+  at: number | undefined;
+  prompt: string;
+  model: string;
+  /** The prior's online step for it (PoolPrior.observe). */
+  step: number;
 }
 
 function clamp01(x: number): number {

@@ -105,16 +105,24 @@ export class PoolPrior {
     };
   }
 
-  /** One outcome (rating, imported score, implicit signal) refines the prior online. */
+  /**
+   * One outcome (rating, imported score, implicit signal) refines the prior online. Returns the
+   * step's gradient, which unobserve() takes to take the outcome back.
+   */
   observe(
     features: TextFeatures,
     model: string,
     score: number,
     weight = 1,
     embedding: Float32Array | null = null,
-  ): void {
+  ): number {
     const x = this.prior.input(features, embedding);
-    this.online.update(model, this.placementByName(model).row, x, score, weight);
+    return this.online.update(model, this.placementByName(model).row, x, score, weight);
+  }
+
+  /** Takes back an outcome observe() learned (a replaced rating); `step` is what observe returned. */
+  unobserve(features: TextFeatures, model: string, step: number, embedding: Float32Array | null = null): void {
+    this.online.undo(model, this.prior.input(features, embedding), step);
   }
 }
 

@@ -334,7 +334,8 @@ export class OnlinePrior {
     return sigmoid(logitOf(this.rowOf(model, base), this.profile(x)));
   }
 
-  update(model: string, base: PriorModelRow, x: SparseInput, score: number, weight = 1): void {
+  /** One gradient step toward `score`; returns the step's signed gradient (for undo). */
+  update(model: string, base: PriorModelRow, x: SparseInput, score: number, weight = 1): number {
     const { learningRate: lr, pull } = this.options;
     const profile = this.profile(x);
     const row = this.rowOf(model, base);
@@ -354,6 +355,28 @@ export class OnlinePrior {
     }
     this.seen.set(model, (this.seen.get(model) ?? 0) + 1);
     this.updates++;
+    return g;
+  }
+
+  /**
+   * Takes back a step update() took with gradient `g` (the user replaced that rating): the same step
+   * reversed, read at today's profile of the prompt. Exact but for what the pull toward the prior
+   * has shrunk of it since (a factor of 1 − lr·pull per later step of the same model or word).
+   */
+  undo(model: string, x: SparseInput, g: number): void {
+    const lr = this.options.learningRate;
+    const profile = this.profile(x);
+    this.abilityDelta.set(model, (this.abilityDelta.get(model) ?? 0) + lr * g);
+    let s = this.skillDelta.get(model);
+    if (!s) this.skillDelta.set(model, (s = new Float64Array(this.prior.skillCount)));
+    for (let k = 0; k < s.length; k++) s[k] = s[k]! + lr * g * profile.skills[k]!;
+    const headLr = lr * 0.5;
+    for (let j = 0; j < x.index.length; j++) {
+      const i = x.index[j]!;
+      this.head.difficulty.set(i, (this.head.difficulty.get(i) ?? 0) - headLr * g * x.value[j]!);
+    }
+    this.seen.set(model, Math.max(0, (this.seen.get(model) ?? 0) - 1));
+    this.updates = Math.max(0, this.updates - 1);
   }
 }
 

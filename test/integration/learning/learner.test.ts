@@ -296,3 +296,84 @@ void test("forget takes back a request's judgements and keeps its failed attempt
   waiting.close();
   learner.close();
 });
+
+void test("forget takes back the prior's online step too, and only the outcome ids another replica names", async () => {
+  // Embeddings failed: the prior alone decides, refined online by each rating.
+  const broken = {
+    id: 'broken',
+    dimensions: 8,
+    load: () => Promise.reject(new Error('model files missing')),
+    embed: () => Promise.reject(new Error('not loaded')),
+  };
+  const entry = (name: string, model: string) => ({ ...candidate(name).config, model, cost_per_output_token: 1e-6 });
+  const pool = [entry('big', 'gpt-4o'), entry('small', 'gpt-4o-mini')];
+  const candidates = pool.map((config) => ({ config, local: false, expectedCost: 0.0002 }));
+  const prompt = 'Prove that there are infinitely many primes.';
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({
+    store: outcomeStore([]),
+    dataDir,
+    retrainEvery: 0,
+    embedder: broken,
+    pool: () => pool,
+  });
+  await learner.ready();
+  const scores = () =>
+    learner
+      .strategy('learned')!
+      .decide(routeInput(prompt, { costWeight: 0 }), candidates)
+      .ranked.map((r) => r.score);
+  const rating = (id: number, requestId: string, model: string, score: number) => ({
+    ...outcome(prompt, model, score),
+    id,
+    source: 'explicit',
+    request_id: requestId,
+  });
+  const before = scores();
+  learner.observe([rating(1, 'fugu-a', 'big', 0)]);
+  const rated = scores();
+  assert.notDeepEqual(rated, before);
+  // The user changes that rating: the step is taken back (it stayed in the prior before).
+  learner.forget('fugu-a');
+  assert.deepEqual(scores(), before);
+
+  // Another replica retracted outcome 2 of request fugu-b; outcome 3 (the new rating) stays.
+  const explanation = () =>
+    learner.strategy('learned')!.decide(routeInput(prompt, { costWeight: 0 }), candidates).explanation;
+  learner.observe([rating(2, 'fugu-b', 'big', 0), rating(3, 'fugu-b', 'big', 0)]);
+  assert.match(explanation(), /refined by 2 outcome\(s\)/);
+  learner.forget('fugu-b', [2]);
+  assert.match(explanation(), /refined by 1 outcome\(s\)/);
+  assert.notDeepEqual(scores(), before);
+  learner.forget('fugu-b');
+  // Steps taken one after the other undo to within the pull's shrink of the first one.
+  scores().forEach((s, i) => assert.ok(Math.abs(s - before[i]!) < 0.01, `${s} vs ${before[i]}`));
+  learner.close();
+});
+
+void test('forget reaches an outcome whose prompt is being embedded at that moment', async () => {
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let embedding = (): void => undefined;
+  const started = new Promise<void>((resolve) => (embedding = resolve));
+  const slow = {
+    ...standInEmbedder,
+    embed: async (texts: string[]) => {
+      if (texts.some((t) => t.includes('monoid'))) {
+        embedding();
+        await gate;
+      }
+      return standInEmbedder.embed(texts);
+    },
+  };
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugusashi-learner-'));
+  const learner = createLearner({ store: outcomeStore([]), dataDir, retrainEvery: 0, embedder: slow });
+  await learner.ready();
+  learner.observe([{ ...outcome('What is a monoid?', 'good', 1), id: 7, source: 'explicit', request_id: 'fugu-r3' }]);
+  await started; // the learner's drain is embedding it now
+  learner.forget('fugu-r3');
+  release();
+  await learner.retrain();
+  assert.equal(learner.status().outcomes, 0, 'the replaced rating was learned after all');
+  learner.close();
+});

@@ -136,6 +136,27 @@ void test('a handful of ratings move a decision made by the prior', () => {
   assert.equal(pool.online.outcomesOf('mixtral'), 5);
 });
 
+void test("unobserve takes a replaced rating's online step back, leaving the others", () => {
+  const pool = new PoolPrior(bundledPrior());
+  const models = [strong.config, weak.config];
+  const qualities = () => pool.predict(textFeatures(HARD), null, models).models.map((m) => m.quality);
+  const untouched = qualities();
+  const kept = pool.observe(textFeatures('Prove that there are infinitely many primes.'), 'mixtral', 1);
+  const afterKept = qualities();
+  // The user rated gpt-4's answer to this very prompt 1/5, then changed it: that step must go.
+  const replaced = pool.observe(textFeatures(HARD), 'gpt-4', 0);
+  const moved = qualities().map((q, i) => Math.abs(q - afterKept[i]!));
+  assert.ok(moved[0]! > 1e-3, `the step moved gpt-4 by ${moved[0]}`);
+  pool.unobserve(textFeatures(HARD), 'gpt-4', replaced);
+  // Exact but for the pull toward the prior the second step applied to the first one's words.
+  qualities().forEach((q, i) =>
+    assert.ok(Math.abs(q - afterKept[i]!) < 0.01 * moved[0]!, `${q} vs ${afterKept[i]} (moved ${moved[i]})`),
+  );
+  assert.equal(pool.online.outcomesOf('gpt-4'), 0);
+  pool.unobserve(textFeatures('Prove that there are infinitely many primes.'), 'mixtral', kept);
+  qualities().forEach((q, i) => assert.ok(Math.abs(q - untouched[i]!) < 0.01 * moved[0]!, `${q} vs ${untouched[i]}`));
+});
+
 void test('pool models the data never saw: a public figure, a quality: override, or a price guess flagged as one', () => {
   const pool = new PoolPrior(bundledPrior());
   const mini = pool.placementOf(config('mini', 'gpt-4o-mini-2024-07-18', 0.6));
