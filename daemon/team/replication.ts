@@ -41,6 +41,10 @@ export function shareLearning(
     learner?.observe(outcomes);
     for (const count of counters) count(outcomes.length);
   });
+  // A rating replaced on any replica: every learner stops counting the outcomes it replaced.
+  const stopRetractions = store.onRemoteRetractions((retractions) => {
+    for (const r of retractions) learner?.forget?.(r.request_id, r.outcome_ids);
+  });
   let leader = false;
   /**
    * A refit came due while this replica did not lead. Every replica's count comes round at the same
@@ -134,6 +138,7 @@ export function shareLearning(
       clearInterval(poll);
       if (retry) clearTimeout(retry);
       stopOutcomes();
+      stopRetractions();
       const c = client;
       client = undefined;
       await c?.end().catch(() => undefined);

@@ -54,6 +54,12 @@ export type StoredWrite =
 
 export type SpooledOutcome = Outcome & { op_key?: string };
 
+/** A request's outcomes a new rating replaced (the outcome_retractions rows of one request). */
+export interface OutcomeRetraction {
+  request_id: string;
+  outcome_ids: number[];
+}
+
 export type SyncReply =
   { id: number; ok: true; rows: Record<string, unknown>[] } | { id: number; ok: false; error: string };
 
@@ -63,6 +69,8 @@ export type FromWorker =
   | { type: 'flushed'; seq: number }
   | { type: 'state'; up: boolean; error?: string }
   | { type: 'remote-outcomes'; outcomes: Outcome[] }
+  /** Outcomes another replica's re-rating took back (OutcomeRetraction), for the learner to forget. */
+  | { type: 'remote-retractions'; retractions: OutcomeRetraction[] }
   /** A write PostgreSQL refused for its data (not an outage): left out of the database. `write`: its JSON. */
   | { type: 'refused'; write: string; error: string }
   | { type: 'closed'; pending: number };

@@ -177,6 +177,14 @@ export const MIGRATIONS: readonly string[] = [
   // deletes its outcomes by request_id), which was a sequential scan of the team's whole outcome
   // table per re-rating. Partial: imported and copied outcomes have no request.
   `CREATE INDEX outcomes_request ON outcomes (request_id) WHERE request_id IS NOT NULL;`,
+  // v8: outcomes a re-rating took back, so the other replicas' learners forget them too (they
+  // kept learning from a replaced rating until their next start). Read like outcomes: by seq.
+  `CREATE TABLE outcome_retractions (
+    seq BIGSERIAL PRIMARY KEY,
+    outcome_id BIGINT NOT NULL,
+    request_id ${T} NOT NULL,
+    created_at BIGINT NOT NULL
+  );`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -36,7 +36,7 @@ import * as queries from '../queries';
 import type { BindParams } from '../sqljs';
 import type { QueryRunner, Row } from '../statements';
 import { HELD_ELSEWHERE_SQL, heldElsewhereParams, userOpKey } from './op-keys';
-import type { FromWorker, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
+import type { FromWorker, OutcomeRetraction, StoredWrite, SyncReply, ToWorker, WorkerInit } from './protocol';
 import { startWorkerThread } from '../../worker-thread';
 
 export interface OpenPostgresStoreOptions {
@@ -142,6 +142,7 @@ export class PostgresStore implements Store {
   /** This daemon's latest requests (and their feedback), for ratings while PostgreSQL is down. */
   private readonly recent = new Map<string, { record: RequestRecord; feedback: FeedbackRecord[] }>();
   private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
+  private readonly retractionListeners = new Set<(retractions: OutcomeRetraction[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
   private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null) => void>();
   private readonly reader: QueryRunner;
@@ -215,6 +216,15 @@ export class PostgresStore implements Store {
     return () => this.outcomeListeners.delete(listener);
   }
 
+  /**
+   * Outcomes a re-rating took back on any replica (this one's included: forgetting twice is a
+   * no-op), for the learner to forget as the replica that retracted them did.
+   */
+  onRemoteRetractions(listener: (retractions: OutcomeRetraction[]) => void): () => void {
+    this.retractionListeners.add(listener);
+    return () => this.retractionListeners.delete(listener);
+  }
+
   /** Every request this daemon records, with the API key it came with (per-key budgets). */
   onRequestSaved(listener: (record: RequestRecord, apiKeyId: string | null) => void): () => void {
     this.savedListeners.add(listener);
@@ -244,6 +254,9 @@ export class PostgresStore implements Store {
         return;
       case 'remote-outcomes':
         for (const listener of this.outcomeListeners) listener(message.outcomes);
+        return;
+      case 'remote-retractions':
+        for (const listener of this.retractionListeners) listener(message.retractions);
         return;
       case 'refused': {
         const file = path.join(this.options.dataDir, REFUSED_FILE);

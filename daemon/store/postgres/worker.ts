@@ -197,10 +197,30 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
       params,
     );
   }
+  const retractions: RetractionRow[] = [];
   for (const id of retracted) {
     await client.query('DELETE FROM feedback WHERE request_id = $1', [id]);
-    await client.query('DELETE FROM outcomes WHERE request_id = $1 AND source <> $2', [id, ATTEMPT_ERROR_SOURCE]);
+    const deleted = await client.query<{ id: string }>(
+      'DELETE FROM outcomes WHERE request_id = $1 AND source <> $2 RETURNING id',
+      [id, ATTEMPT_ERROR_SOURCE],
+    );
     await client.query('UPDATE requests SET rating = NULL WHERE request_id = $1', [id]);
+    if (deleted.rows.length === 0) continue;
+    // Recorded for the other replicas, whose learners hold these outcomes (see catchUpOnce).
+    const { rows } = await client.query<{ seq: string; outcome_id: string; request_id: string }>(
+      `INSERT INTO outcome_retractions (outcome_id, request_id, created_at)
+       SELECT unnest($1::bigint[]), $2, $3 RETURNING seq, outcome_id, request_id`,
+      [deleted.rows.map((row) => row.id), id, Date.now()],
+    );
+    for (const row of rows) retractions.push(retractionOf(row));
+  }
+  // At commit: the replicas listening forget these outcomes now (the others at their catch-up).
+  for (let k = 0; k < retractions.length; k += 100) {
+    const retract = retractions.slice(k, k + 100).map((r) => [r.seq, r.outcomeId, r.requestId]);
+    await client.query('SELECT pg_notify($1, $2)', [
+      OUTCOMES_CHANNEL,
+      JSON.stringify({ r: init.replicaId, ids: [], retract }),
+    ]);
   }
   for (const { data: f, opKey } of feedback) {
     const inserted = await client.query(
@@ -469,11 +489,55 @@ function deliver(rows: Record<string, unknown>[], ownIds: (id: number) => boolea
   for (const row of rows) {
     lastSeq = Math.max(lastSeq, Number(row.seq));
     const outcome = outcomeOf(row);
-    if (delivered.has(outcome.id) || ownIds(outcome.id)) continue;
+    // A catch-up may have read a row just before a re-rating deleted it, and deliver it after the
+    // retraction was heard: it must not be learned after it was forgotten.
+    if (delivered.has(outcome.id) || ownIds(outcome.id) || retractedIds.has(outcome.id)) continue;
     delivered.remember(outcome.id, Number(row.seq));
     fresh.push(outcome);
   }
   if (fresh.length > 0) post({ type: 'remote-outcomes', outcomes: fresh.sort((a, b) => a.created_at - b.created_at) });
+}
+
+/** An outcome_retractions row: an outcome a re-rating took back, on whichever replica. */
+interface RetractionRow {
+  seq: number;
+  outcomeId: number;
+  requestId: string;
+}
+
+function retractionOf(row: { seq: string | number; outcome_id: string | number; request_id: string }): RetractionRow {
+  return { seq: Number(row.seq), outcomeId: Number(row.outcome_id), requestId: row.request_id };
+}
+
+let lastRetractSeq = 0;
+/** Retractions handed to the learner (by seq), until a catch-up's floor passes them. */
+const appliedRetractions = new Set<number>();
+/** Outcome ids retracted lately, never delivered after; the oldest go past RETRACTED_IDS_KEPT. */
+const retractedIds = new Set<number>();
+const RETRACTED_IDS_KEPT = 100_000;
+
+/**
+ * Retractions from a notification or a catch-up: each is handed once to the learner, which forgets
+ * those outcomes. This replica's own are handed too: its learner forgot them already (a no-op).
+ */
+function applyRetractions(rows: readonly RetractionRow[]): void {
+  const byRequest = new Map<string, number[]>();
+  for (const row of rows) {
+    lastRetractSeq = Math.max(lastRetractSeq, row.seq);
+    if (appliedRetractions.has(row.seq)) continue;
+    appliedRetractions.add(row.seq);
+    retractedIds.add(row.outcomeId);
+    const ids = byRequest.get(row.requestId);
+    if (ids) ids.push(row.outcomeId);
+    else byRequest.set(row.requestId, [row.outcomeId]);
+  }
+  for (const id of retractedIds) {
+    if (retractedIds.size <= RETRACTED_IDS_KEPT) break;
+    retractedIds.delete(id);
+  }
+  if (byRequest.size === 0) return;
+  const retractions = [...byRequest].map(([request_id, outcome_ids]) => ({ request_id, outcome_ids }));
+  post({ type: 'remote-retractions', retractions });
 }
 
 const ownBlocks = new Set<number>();
@@ -491,6 +555,15 @@ function catchUp(): Promise<void> {
 }
 
 async function catchUpOnce(): Promise<void> {
+  // Retractions first: an outcome this read finds retracted is then skipped by deliver().
+  const retractFloor = Math.max(0, lastRetractSeq - SEQ_SLACK);
+  const retracted = await pool.query<{ seq: string; outcome_id: string; request_id: string }>(
+    'SELECT seq, outcome_id, request_id FROM outcome_retractions WHERE seq > $1 ORDER BY seq LIMIT 50000',
+    [retractFloor],
+  );
+  applyRetractions(retracted.rows.map(retractionOf));
+  // No later catch-up reads at or below this floor (it never goes down): those seqs may go.
+  for (const seq of appliedRetractions) if (seq <= retractFloor) appliedRetractions.delete(seq);
   const floor = Math.max(0, lastSeq - SEQ_SLACK);
   const { rows } = await pool.query(`SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE seq > $1 ORDER BY seq LIMIT 50000`, [
     floor,
@@ -513,6 +586,8 @@ interface OutcomesPayload {
   ids: number[];
   mark?: number;
   floor?: number;
+  /** Outcomes a re-rating took back: [retraction seq, outcome id, request id]. */
+  retract?: [number, number, string][];
 }
 
 async function listen(): Promise<void> {
@@ -534,6 +609,9 @@ async function listen(): Promise<void> {
     if (payload.r === init.replicaId) {
       if (payload.mark !== undefined && payload.floor !== undefined) delivered.markHeard(payload.mark, payload.floor);
       return;
+    }
+    if (payload.retract) {
+      applyRetractions(payload.retract.map(([seq, outcomeId, requestId]) => ({ seq, outcomeId, requestId })));
     }
     const ids = payload.ids.filter((id) => !delivered.has(id));
     if (ids.length === 0) return;
@@ -618,6 +696,9 @@ async function start(): Promise<void> {
     ownBlocks.add(outcomeBlock);
     const seq = await client.query<{ n: number | null }>('SELECT MAX(seq) AS n FROM outcomes');
     lastSeq = Number(seq.rows[0]?.n ?? 0);
+    // The learner reads the outcomes as stored now, without those retracted so far.
+    const retractSeq = await client.query<{ n: number | null }>('SELECT MAX(seq) AS n FROM outcome_retractions');
+    lastRetractSeq = Number(retractSeq.rows[0]?.n ?? 0);
     // The outcomes stored by now are the learner's already (it reads them all when it loads, after
     // 'ready'): the first catch-up must not hand them over as new (each would count toward
     // routing.feedback.retrain_every again at every start).

@@ -152,6 +152,38 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     assert.deepEqual([health.store.kind, health.store.up], ['postgres', true]);
   });
 
+  test('a rating replaced on A stops counting on B, which learns the new one', async () => {
+    const [a, b] = replicas as [TeamReplica, TeamReplica];
+    assert.ok(
+      await waitFor(
+        async () => (await learnedFrom(a)) >= 0 && (await learnedFrom(a)) === (await learnedFrom(b)),
+        30_000,
+      ),
+      'both replicas route with the learned strategy',
+    );
+    const [fromA0, fromB0] = [await learnedFrom(a), await learnedFrom(b)];
+    const chat = await postJson(`${a.url}/v1/chat/completions`, {
+      model: 'model-a',
+      messages: [{ role: 'user', content: 'Explain tail calls in one line.' }],
+    });
+    assert.equal(chat.status, 200, await chat.clone().text());
+    const { id } = (await chat.json()) as { id: string };
+    const rate = async (rating: number) => {
+      const res = await postJson(`${a.url}/v1/feedback/rate`, { request_id: id, rating });
+      assert.equal(res.status, 200, await res.clone().text());
+    };
+    await rate(5);
+    assert.ok(await waitFor(async () => (await learnedFrom(b)) === fromB0 + 1, 20_000), `B: ${await learnedFrom(b)}`);
+    // The user changes their mind; then one more outcome, imported after it, through A.
+    await rate(1);
+    const marker = lines([{ prompt: 'Summarise a changelog', model: 'model-b', score: 1 }]);
+    assert.equal((await send(a, undefined, marker)).added, 1);
+    assert.ok(await waitFor(async () => (await learnedFrom(b)) >= fromB0 + 2, 20_000), `B: ${await learnedFrom(b)}`);
+    // Let every fetch B started settle: it held the replaced rating too until its restart (+3).
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual([await learnedFrom(a), await learnedFrom(b)], [fromA0 + 2, fromB0 + 2]);
+  });
+
   test('the same file imported through two replicas at the same moment is learned once by each', async () => {
     // Both replicas checked the file's keys before either had stored a row, so both learned all of
     // it at once; PostgreSQL kept one copy, and the replica whose write lost learned the other's
