@@ -90,6 +90,11 @@ export const RoutingConfigSchema = Type.Object(
     cooldown_seconds: Type.Optional(Type.Number({ minimum: 0 })),
     connect_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     first_byte_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * The first-byte wait of answers that start late: non-streamed ones (the first byte is the
+     * whole answer) and reasoning models'. Default 600 s, or first_byte_timeout_ms when that is set.
+     */
+    answer_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     // gateway (issue 12): the cascade strategy (model "auto:cascade", or every "auto" with strategy: cascade).
     strategy: Type.Optional(Type.Union([Type.Literal('chain'), Type.Literal('cascade')])),
     cascade: Type.Optional(
@@ -248,6 +253,7 @@ export const DEFAULTS = {
   cooldownSeconds: 30,
   connectTimeoutMs: 10_000,
   firstByteTimeoutMs: 60_000,
+  answerTimeoutMs: 600_000,
   retrainEvery: 200,
   // Anthropic's own request limit: Claude Code sends screenshots (up to 5 MB each) and keeps them in its history.
   bodyLimitBytes: 32 * 1024 * 1024,

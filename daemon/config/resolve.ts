@@ -33,6 +33,7 @@ export interface ResolvedRouting {
   cooldownSeconds: number;
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
+  answerTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
   embeddings: {
     backend: 'use' | 'transformers';
@@ -194,6 +195,8 @@ export function applyDefaults(
       cooldownSeconds: r.cooldown_seconds ?? DEFAULTS.cooldownSeconds,
       connectTimeoutMs: r.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
       firstByteTimeoutMs: r.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs,
+      // A first_byte_timeout_ms set in the config holds for every answer, as it always did.
+      answerTimeoutMs: r.answer_timeout_ms ?? r.first_byte_timeout_ms ?? DEFAULTS.answerTimeoutMs,
       feedback: {
         enabled: r.feedback?.enabled ?? true,
         retrainEvery: r.feedback?.retrain_every ?? DEFAULTS.retrainEvery,

@@ -17,6 +17,7 @@ export function toServiceConfig(config: ResolvedConfig): ServiceConfig {
     cooldownSeconds: r.cooldownSeconds,
     connectTimeoutMs: r.connectTimeoutMs,
     firstByteTimeoutMs: r.firstByteTimeoutMs,
+    answerTimeoutMs: r.answerTimeoutMs,
     feedback: r.feedback,
     orchestrator: config.orchestrator,
     cache: config.cache, // gateway (issue 12)

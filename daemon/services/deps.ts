@@ -28,6 +28,8 @@ export interface ServiceConfig {
   cooldownSeconds: number;
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
+  /** The first-byte wait of answers that start late (non-streamed, reasoning models): first-byte-wait.ts. */
+  answerTimeoutMs: number;
   feedback: { enabled: boolean; retrainEvery: number; implicitSignals: boolean };
   orchestrator?: OrchestratorConfig | undefined;
   /** gateway (issue 12): cascade settings (absent = only defaults for "auto:cascade"). */

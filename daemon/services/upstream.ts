@@ -14,6 +14,7 @@ import { UNPROVEN_IN_FLIGHT, type CooldownTracker } from '../core/cooldown';
 import { UpstreamStatusError } from '../providers/transport/errors';
 import { ProviderError, type CancelSignal, type LlmProvider, type ProviderCallOptions } from '../providers/types';
 import type { ServiceDeps } from './deps';
+import { firstByteWaitMs } from './first-byte-wait';
 import { withinOutputLimit } from './output-limit';
 
 export interface OpenedStream {
@@ -74,7 +75,7 @@ export class Upstreams {
     const { stream_options: _dropped, ...rest } = request;
     const done = await this.attemptInOrder(order, signal, attempts, async (config, provider, attempt, started) => {
       const upstreamRequest = withinOutputLimit({ ...rest, model: config.model, stream: false }, config);
-      const completion = await provider.chat(config, upstreamRequest, this.options(signal));
+      const completion = await provider.chat(config, upstreamRequest, this.options(signal, config, rest, false));
       attempt.first_byte_ms = ms(started);
       return completion;
     });
@@ -102,7 +103,9 @@ export class Upstreams {
         { ...request, model: config.model, stream: true, stream_options: { include_usage: true } },
         config,
       );
-      const it = provider.chatStream(config, upstreamRequest, this.options(signal))[Symbol.asyncIterator]();
+      const it = provider
+        .chatStream(config, upstreamRequest, this.options(signal, config, request, true))
+        [Symbol.asyncIterator]();
       const held: ChatCompletionChunk[] = [];
       try {
         while (held.length < MAX_HELD_CHUNKS) {
@@ -222,9 +225,15 @@ export class Upstreams {
     return { config, provider };
   }
 
-  private options(signal: CancelSignal): ProviderCallOptions {
+  private options(signal: CancelSignal, model: ModelConfig, request: object, streamed: boolean): ProviderCallOptions {
     const config = this.deps.config();
-    return { signal, connectTimeoutMs: config.connectTimeoutMs, firstByteTimeoutMs: config.firstByteTimeoutMs };
+    return {
+      signal,
+      connectTimeoutMs: config.connectTimeoutMs,
+      firstByteTimeoutMs: firstByteWaitMs(config, model, request, streamed),
+      // Silence once the answer has started is a stall whatever kind of answer it is.
+      idleTimeoutMs: config.firstByteTimeoutMs,
+    };
   }
 
   /**

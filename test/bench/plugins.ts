@@ -35,6 +35,7 @@ const config: ServiceConfig = {
   cooldownSeconds: 30,
   connectTimeoutMs: 1000,
   firstByteTimeoutMs: 1000,
+  answerTimeoutMs: 1000,
   feedback: { enabled: false, retrainEvery: 0, implicitSignals: false },
 };
 
