@@ -3,7 +3,9 @@
 import type { ResolvedConfig } from './resolve';
 
 export const REDACTED = '[redacted]';
-const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
+// Broad on purpose: vendors name credentials freely (Azure APIM's Ocp-Apim-Subscription-Key,
+// Cloudflare's X-Auth-Key, X-Amz-Security-Token, a proxy's X-Password).
+const SECRET_HEADER = /auth|key|token|secret|cookie|signature|password|credential|subscription/i;
 
 export function redactConfig(config: ResolvedConfig): ResolvedConfig {
   return {
@@ -28,7 +30,7 @@ export function redactUrlCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${REDACTED}@`);
 }
 
-/** Header names whose values are credentials (Authorization, x-api-key, api-key, *-token…). */
+/** Header names whose values are credentials (Authorization, x-api-key, *-subscription-key, *-token…). */
 export function isSecretHeader(name: string): boolean {
   return SECRET_HEADER.test(name);
 }

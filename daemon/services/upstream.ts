@@ -299,7 +299,12 @@ export class Upstreams {
       secrets = [];
       for (const m of pool) {
         if (m.api_key) secrets.push(m.api_key);
-        if (m.headers) secrets.push(...headerSecrets(m.headers));
+        // Every value the user configured under headers: is searched for, whatever the header's name:
+        // which of them are credentials only the user knows (an echoed one reached clients and the store).
+        if (m.headers) {
+          for (const value of Object.values(m.headers)) if (typeof value === 'string') secrets.push(value);
+          secrets.push(...headerSecrets(m.headers));
+        }
         const userinfo = m.api_base ? /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]+)@/i.exec(m.api_base)?.[1] : undefined;
         if (userinfo) secrets.push(userinfo, ...userinfo.split(':'));
       }

@@ -15,6 +15,8 @@ import { chat } from './helpers';
 // secrets list can catch them.
 const API_KEY = 'live-7f3a9c1e5b2d4f6a8c0e';
 const HEADER_KEY = 'hdr-1b3d5f7a9c2e4a6c8e0f';
+// A vendor's credential header under a name of its own (Azure API Management's): it leaked.
+const SUBSCRIPTION_KEY = 'azsub-5e7c9a1b3d5f7a9c';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -25,7 +27,7 @@ function filesUnder(dir: string): string[] {
 
 function echoing(req: FakeRequest, res: http.ServerResponse): void {
   const auth = String(req.headers.authorization);
-  const xKey = String(req.headers['x-api-key']);
+  const xKey = `${String(req.headers['x-api-key'])} ${String(req.headers['ocp-apim-subscription-key'])}`;
   const bare = auth.replace(/^Bearer /, '');
   const variant = req.lastUserText;
   if (variant === 'text') {
@@ -54,7 +56,10 @@ test('an upstream that echoes the Authorization / x-api-key headers: 0 secrets i
     models: [
       {
         name: 'model-a',
-        config: { api_key: API_KEY, headers: { 'x-api-key': HEADER_KEY } },
+        config: {
+          api_key: API_KEY,
+          headers: { 'x-api-key': HEADER_KEY, 'Ocp-Apim-Subscription-Key': SUBSCRIPTION_KEY },
+        },
         fake: { hook: () => ({ custom: echoing }) },
       },
       { name: 'model-b' },
@@ -106,7 +111,7 @@ test('an upstream that echoes the Authorization / x-api-key headers: 0 secrets i
     files.some((f) => f.endsWith('store.db')),
     'store.db written',
   );
-  for (const secret of [API_KEY, HEADER_KEY]) {
+  for (const secret of [API_KEY, HEADER_KEY, SUBSCRIPTION_KEY]) {
     const inAnswers = seen.filter((s) => s.includes(secret)).length;
     const inFiles = files.filter((f) => !f.endsWith('config.yaml') && readFileSync(f).includes(secret));
     const inLog = log.filter((l) => l.includes(secret));
