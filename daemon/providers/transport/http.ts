@@ -144,9 +144,21 @@ const STALE_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
  * reports the socket it failed on (for a close seen as its end): bytes already read on it before this
  * request's answer started mean it had carried an earlier answer, i.e. it was reused.
  */
-function staleSocket(err: Error & { code?: string; socket?: { bytesRead?: number } }): boolean {
-  return err.code !== undefined && STALE_CODES.has(err.code) && (err.socket?.bytesRead ?? 0) > 0;
+function staleSocket(err: Error & { code?: string; socket?: { bytesRead?: number } }, sentAt: number): boolean {
+  return (
+    err.code !== undefined &&
+    STALE_CODES.has(err.code) &&
+    (err.socket?.bytesRead ?? 0) > 0 &&
+    performance.now() - sentAt < STALE_WINDOW_MS
+  );
 }
+
+/**
+ * A stale socket fails within a round trip of the write. A connection the upstream closes later
+ * has been holding the request (generating, maybe billing): sending it again would double the
+ * upstream's work and the client's wait (a reset after 2 s came back after 4 s, called twice).
+ */
+const STALE_WINDOW_MS = 500;
 
 /**
  * One try of the request. A keep-alive socket the server closed while idle fails at once with
@@ -174,6 +186,8 @@ function attempt(r: UpstreamRequest, retryStale: boolean): Promise<UpstreamRespo
     let settled = false;
     let finished = false;
     let released = false;
+    /** When undici handed the request to a socket (staleSocket's window). */
+    let sentAt = 0;
     let status = 0;
     let resHeaders: http.IncomingHttpHeaders = {};
     /** Set when we stop the request on purpose, so the resulting error maps to it. */
@@ -256,6 +270,7 @@ function attempt(r: UpstreamRequest, retryStale: boolean): Promise<UpstreamRespo
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(ctl) {
         controller = ctl;
+        sentAt = performance.now();
         queue.attach(ctl);
         if (cause) return ctl.abort(cause);
         stopTimer();
@@ -285,7 +300,7 @@ function attempt(r: UpstreamRequest, retryStale: boolean): Promise<UpstreamRespo
             new ProviderError(`${r.provider}: invalid upstream request: ${err.message}`, 'connect', undefined, false),
           );
         }
-        if (retryStale && controller && status === 0 && staleSocket(err)) {
+        if (retryStale && controller && status === 0 && staleSocket(err, sentAt)) {
           settled = true;
           release();
           return resolve(attempt(r, false));

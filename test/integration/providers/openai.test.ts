@@ -366,6 +366,35 @@ test('a keep-alive socket the server closed is retried once on a fresh connectio
   assert.equal(own.requests.length, 3);
 });
 
+test('a connection the upstream closes after holding the request for a while is not sent again', async () => {
+  // The upstream reads the request, works on it for 800 ms, then resets the (reused) connection. It
+  // was sent a second time as if the socket had been stale: twice the upstream's work, twice the wait.
+  const own = await startFakeOpenAI({ models: ['gpt-a'] });
+  after(() => own.close());
+  own.set({
+    custom: (req, res) => {
+      if (req.index === 1) {
+        const body = JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'warm' }, finish_reason: 'stop' }],
+        });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        return void res.end(body);
+      }
+      setTimeout(() => res.socket?.destroy(), 800);
+    },
+  });
+  const model = modelFor('openai', own.url);
+  await provider.chat(model, request('warm up'), callOptions());
+  await new Promise((resolve) => setTimeout(resolve, 10)); // see the test above
+  await rejectsWith(provider.chat(model, request('held, then reset'), callOptions()), { phase: 'first_byte' });
+  assert.equal(own.connections, 1, 'the request went out on the reused connection');
+  assert.equal(own.requests.length, 2, 'sent once');
+});
+
 test('a retry that gets a second stale socket fails as a connection failure: provider prefix, first_byte, retryable', async () => {
   // Two idle connections that have each served one answer; the server drops the next request on
   // each. The retry is dispatched while the first try's connection is still busy, so the pool hands
