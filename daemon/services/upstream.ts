@@ -10,7 +10,7 @@ import type { ModelConfig } from '../../shared/config';
 import { FugusashiError } from '../../shared/errors';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../shared/openai';
 import { headerSecrets, redactSecrets } from '../config/redact';
-import { UNPROVEN_IN_FLIGHT, type CooldownTracker } from '../core/cooldown';
+import { MAX_RETRY_AFTER_SECONDS, UNPROVEN_IN_FLIGHT, type CooldownTracker } from '../core/cooldown';
 import { UpstreamStatusError } from '../providers/transport/errors';
 import { ProviderError, type CancelSignal, type LlmProvider, type ProviderCallOptions } from '../providers/types';
 import type { ServiceDeps } from './deps';
@@ -192,7 +192,9 @@ export class Upstreams {
         } catch (err) {
           try {
             const retryAfter = this.fail(attempt, started, err, signal);
-            if (retryAfter !== undefined) rateLimits.push(retryAfter);
+            // Capped as the model's cooldown is: an upstream's "Retry-After: 99999999" (or a date in
+            // 2099) told the client to wait three years while the model came back within the hour.
+            if (retryAfter !== undefined) rateLimits.push(Math.min(retryAfter, MAX_RETRY_AFTER_SECONDS));
           } finally {
             this.cooldown.release(name, admission.probe);
           }

@@ -263,6 +263,20 @@ describe('circuit breaker', () => {
     }
   });
 
+  test("an absurd upstream Retry-After is capped as the model's cooldown is (an hour)", async () => {
+    const d = await startTestDaemon({ rpc: false, models: [{ name: 'solo' }] });
+    try {
+      d.fakes['solo']!.set({ error: { status: 429, message: 'slow down', retryAfter: '99999999' } });
+      const first = await chat(d.url, { model: 'auto' });
+      assert.equal(first.status, 429, first.text);
+      // It was "retry-after: 99999999" and "retry in 99999999 s" while the model returned within the hour.
+      assert.equal(first.headers.get('retry-after'), '3600');
+      assert.match(first.body.error.message, /retry in 3600 s/);
+    } finally {
+      await d.close();
+    }
+  });
+
   test('a 429 from one model with a healthy model in the pool: answered by the other', async () => {
     const d = await pair();
     try {
