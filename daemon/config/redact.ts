@@ -25,10 +25,17 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
   };
 }
 
-/** "https://user:pass@host/v1" → "https://[redacted]@host/v1" */
+/**
+ * "https://user:pass@host/v1?key=…" → "https://[redacted]@host/v1?key=[redacted]": the user-info,
+ * and query parameters that carry credentials (libpq's ?password=, an API's ?key= or ?token=).
+ */
 export function redactUrlCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${REDACTED}@`);
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${REDACTED}@`)
+    .replace(SECRET_QUERY_PARAM, `$1${REDACTED}`);
 }
+
+const SECRET_QUERY_PARAM = /([?&][^=&#]*(?:pass|secret|token|key|auth|signature|credential)[^=&#]*=)[^&#]*/gi;
 
 /** Header names whose values are credentials (Authorization, x-api-key, *-subscription-key, *-token…). */
 export function isSecretHeader(name: string): boolean {

@@ -109,11 +109,14 @@ function startWorker(init: WorkerInit, port: MessagePort): Worker {
   return worker;
 }
 
-/** The URL without its password, for messages. */
+/** The URL without its password (in the user-info or libpq's ?password=), for messages and /health. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|token|key|auth|credential/i.test(name)) parsed.searchParams.set(name, '***');
+    }
     return parsed.toString();
   } catch {
     return 'postgres://…';
