@@ -551,7 +551,14 @@ export class PostgresStore implements Store {
   getTrace(requestId: string): Trace | undefined {
     const local = this.recent.get(requestId);
     if (local && !this.up) return traceOf(local.record, local.feedback);
-    return queries.getTrace(this.reader, requestId);
+    try {
+      return queries.getTrace(this.reader, requestId);
+    } catch (err) {
+      // Up but slow (a lock, a long query): a request this replica answered lately is still known
+      // here, so rating it works as it does while the database is down (it failed with a 503).
+      if (local) return traceOf(local.record, local.feedback);
+      throw err;
+    }
   }
   hasRequest(requestId: string): boolean {
     if (this.recent.has(requestId)) return true;
