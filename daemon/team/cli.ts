@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import pg from 'pg';
 import type { FeedbackRecord } from '../../shared/api';
-import type { NewOutcome, RequestRecord } from '../core/ports';
+import type { NewOutcome, Outcome, RequestRecord } from '../core/ports';
 import { openStore } from '../store';
 import { importKeyOfOpKey, openPostgresStore, redactUrl } from '../store/postgres';
 import { migrate } from '../store/postgres/schema';
@@ -267,13 +267,49 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
           }
         }
       });
+      // Rows a daemon wrote in team mode have no content key (a random one, or none): a history
+      // copied out of the database and back was recognised only for its imports, and every rating
+      // and its outcome were stored twice. So a row is also there when the database holds one like
+      // it for the same request (each such row answers for one copied row).
+      const sameRows = (
+        sql: string,
+        requestIds: (string | null)[],
+        identity: (row: Record<string, unknown>) => string,
+      ): Map<string, number> => {
+        const ids = [...new Set(requestIds.filter((id): id is string => id !== null))];
+        const counts = new Map<string, number>();
+        if (ids.length === 0) return counts;
+        for (const row of target.select(sql, [ids as never])) {
+          const key = identity(row);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const takeSame = (counts: Map<string, number>, key: string): boolean => {
+        const n = counts.get(key) ?? 0;
+        if (n === 0) return false;
+        counts.set(key, n - 1);
+        return true;
+      };
+      const feedbackIdentity = (f: Pick<FeedbackRecord, 'request_id' | 'rating' | 'source' | 'created_at'>) =>
+        JSON.stringify([
+          storableText(String(f.request_id)),
+          Number(f.rating),
+          f.source,
+          Math.round(Number(f.created_at)),
+        ]);
       const feedback = chunked<{ feedback: FeedbackRecord; key: string }>((chunk) => {
         const there = present(
           'SELECT op_key AS k FROM feedback WHERE op_key = ANY(?::text[])',
           chunk.map((f) => f.key),
         );
+        const same = sameRows(
+          'SELECT request_id, rating, source, created_at FROM feedback WHERE request_id = ANY(?::text[])',
+          chunk.map((f) => f.feedback.request_id),
+          (row) => feedbackIdentity(row as unknown as FeedbackRecord),
+        );
         for (const { feedback: f, key } of chunk) {
-          if (there.has(key)) already.feedback++;
+          if (there.has(key) || takeSame(same, feedbackIdentity(f))) already.feedback++;
           else {
             target.importFeedback(f, key);
             counts.feedback++;
@@ -316,7 +352,14 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
           'SELECT op_key AS k FROM outcomes WHERE op_key = ANY(?::text[])',
           chunk.map((o) => o.opKey),
         );
-        const fresh = chunk.filter((o) => !there.has(o.opKey));
+        const same = sameRows(
+          'SELECT request_id, model, source, score, created_at FROM outcomes WHERE request_id = ANY(?::text[])',
+          chunk.map((o) => o.outcome.request_id),
+          (row) => outcomeIdentity(row as unknown as CopiedOutcome),
+        );
+        const fresh = chunk.filter(
+          (o) => !there.has(o.opKey) && !(o.outcome.request_id !== null && takeSame(same, outcomeIdentity(o.outcome))),
+        );
         already.outcomes += chunk.length - fresh.length;
         if (fresh.length === 0) continue;
         target.importOutcomes(fresh);
@@ -339,6 +382,19 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Copy
     rmSync(spool, { recursive: true, force: true });
   }
   return counts;
+}
+
+type CopiedOutcome = Pick<Outcome, 'request_id' | 'model' | 'source' | 'score' | 'created_at'>;
+
+/** What makes two outcomes of one request the same row, as copyToPostgres compares them. */
+function outcomeIdentity(o: CopiedOutcome): string {
+  return JSON.stringify([
+    storableText(String(o.request_id)),
+    o.model,
+    o.source,
+    Number(o.score),
+    Math.round(Number(o.created_at)),
+  ]);
 }
 
 /** Collects items and hands them to `write` COPY_CHUNK at a time (and the rest on flush). */

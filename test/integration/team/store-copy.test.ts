@@ -299,6 +299,38 @@ describe('fugusashi store copy', { skip: postgresMissing(), timeout: 120_000 }, 
     }
   });
 
+  test("the team's own ratings copied out to a data dir and back are recognised, not stored twice", async () => {
+    // Written by daemons in team mode (not copied in): their feedback has a random key and their
+    // outcomes none. Out and back in used to add 2 feedback and 2 outcomes (each rating twice).
+    const teamUrl = await createDatabase(pg, 'copy_round_trip');
+    const team = await openPostgresStore({ url: teamUrl, dataDir: tempDir() });
+    try {
+      for (const i of [0, 1]) {
+        team.saveRequest(makeRequest(i));
+        team.addFeedback(makeFeedback(i, 4));
+        team.addOutcomes([{ ...makeOutcome(i), source: 'explicit', request_id: requestId(i), score: 0.75 }]);
+      }
+    } finally {
+      await team.closeAsync();
+    }
+    const out = tempDir();
+    const exported = await run(['store', 'copy', '--from', teamUrl, '--to', out]);
+    assert.equal(exported.code, 0, exported.err);
+    const back = await run(['store', 'copy', '--from', out, '--to', teamUrl]);
+    assert.equal(back.code, 0, back.err);
+    assert.match(
+      back.err,
+      /copied 0 requests, 0 feedback, 0 outcomes .*not copied again: 2 requests, 2 feedback, 2 outcomes/,
+    );
+    const after = await openPostgresStore({ url: teamUrl, dataDir: tempDir() });
+    try {
+      assert.equal(after.countOutcomes(), 2);
+      assert.equal(after.getTrace(requestId(0))?.feedback.length, 1);
+    } finally {
+      await after.closeAsync();
+    }
+  });
+
   test('bad arguments get a usage error', async () => {
     assert.equal((await run(['store', 'copy', '--from', '/tmp/a', '--to', '/tmp/b'])).code, 2);
     assert.equal((await run(['keys', 'create', '--database', url])).code, 2);
