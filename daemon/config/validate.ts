@@ -8,6 +8,7 @@ import { CAPABILITIES, FugusashiConfigSchema, type FugusashiConfig, type ModelFi
 import { interpolateEnv } from './env';
 import { ConfigError } from './errors';
 import { translateLegacy030Config } from './legacy-030';
+import { acceptedProvidersText, leaveOutUncallableModels, renumber } from './unsupported-providers';
 
 export interface ParsedConfig {
   config: FugusashiConfig;
@@ -35,7 +36,33 @@ export function parseConfigText(text: string, env: Record<string, string | undef
     throw new ConfigError(source, ['(root): must be a mapping (key: value)']);
   const { value: interpolated, warnings, missing } = interpolateEnv(raw, env);
   const current = translateLegacy030Config(interpolated, warnings);
-  return { config: validateConfig(current, source, warnings), warnings, missing };
+  const pool = leaveOutUncallableModels(current, warnings);
+  if (pool.leftOut.length === 0) return { config: validateConfig(current, source, warnings), warnings, missing };
+  // Messages about the kept pool name the file's indices; `missing` follows the kept pool's.
+  const later: string[] = [];
+  let config: FugusashiConfig;
+  try {
+    config = validateConfig(pool.value, source, later);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(
+      source,
+      error.problems.map((p) => {
+        const named = pool.leftOut.find((m) => m.name && p.includes(`"${m.name}" is not the name of a model`));
+        const why = named ? ` ("${named.name}" was left out: provider "${named.provider}" cannot be called here)` : '';
+        return renumber(p, pool.fileIndex) + why;
+      }),
+    );
+  }
+  warnings.push(...later.map((w) => renumber(w, pool.fileIndex)));
+  const keptIndex = new Map(pool.fileIndex.map((fileIndex, i) => [fileIndex, i]));
+  const keptMissing = missing.flatMap((m) => {
+    const at = /^models\[(\d+)\]/.exec(m.path);
+    if (!at) return [m];
+    const i = keptIndex.get(Number(at[1]));
+    return i === undefined ? [] : [{ ...m, path: m.path.replace(at[0], `models[${i}]`) }];
+  });
+  return { config, warnings, missing: keptMissing };
 }
 
 /** Schema + semantic checks; throws ConfigError listing every problem, pushes soft issues to `warnings`. */
@@ -103,7 +130,8 @@ function schemaProblems(value: unknown): string[] {
         add(`${path}: unknown field`);
         break;
       case 'enum':
-        add(`${path}: must be one of ${quoteList(e.params['allowedValues'] as unknown[])}`);
+        if (/^models\[\d+\]\.provider$/.test(path)) add(`${path}: must be ${acceptedProvidersText()}`);
+        else add(`${path}: must be one of ${quoteList(e.params['allowedValues'] as unknown[])}`);
         break;
       case 'const':
         if (!anyOfPaths.has(e.instancePath)) add(`${path}: ${e.message}`);

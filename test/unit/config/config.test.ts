@@ -83,7 +83,7 @@ models:
     cost_per_output_token: 0
     capabilities: ["chat"]
   - name: "bad"
-    provider: "bedrock"
+    provider: 42
     model: "x"
     cost_per_input_token: -1
     cost_per_output_token: 0
@@ -102,7 +102,10 @@ server:
   assert.deepEqual([...problems].sort(), [
     'models[1].capabilites: unknown field',
     'models[1].cost_per_input_token: must be >= 0',
-    'models[1].provider: must be one of "openai", "anthropic", "ollama", "vscode-lm"',
+    // Every accepted spelling, not only the four kinds (groq etc. are accepted too).
+    'models[1].provider: must be "openai", "anthropic", "ollama", "vscode-lm", or a LiteLLM provider that speaks ' +
+      "OpenAI's API (groq, openrouter, together_ai, deepseek, mistral, fireworks_ai, xai, perplexity, deepinfra, " +
+      'cerebras, sambanova, nvidia_nim, huggingface, gemini, hosted_vllm, lm_studio, openai_like, custom_openai, ollama_chat)',
     'routing.embeddings.backend: must be one of "use", "transformers"',
     'routing.embeddings.wait_ms: must be >= 0',
     'routing.min_confidence: must be <= 1',
