@@ -207,7 +207,7 @@ export function stats(sql: QueryRunner, pool: readonly ModelConfig[], since?: nu
     errors += num(row.errors);
     routingLatencySum += num(row.routing_latency_sum);
   });
-  const per_model: ModelUsageStats[] = [...perModel.values()]
+  const models: ModelUsageStats[] = [...perModel.values()]
     .map(({ latency_sum, ...model }) => ({
       ...model,
       mean_latency_ms: model.requests ? latency_sum / model.requests : 0,
@@ -219,7 +219,7 @@ export function stats(sql: QueryRunner, pool: readonly ModelConfig[], since?: nu
   let prompt_tokens = 0;
   let completion_tokens = 0;
   let cost_usd = 0;
-  for (const model of per_model) {
+  for (const model of models) {
     prompt_tokens += model.prompt_tokens;
     completion_tokens += model.completion_tokens;
     cost_usd += model.cost_usd;
@@ -236,7 +236,7 @@ export function stats(sql: QueryRunner, pool: readonly ModelConfig[], since?: nu
       ? prompt_tokens * priciest.cost_per_input_token + completion_tokens * priciest.cost_per_output_token
       : cost_usd,
     mean_routing_latency_ms: requests ? routingLatencySum / requests : 0,
-    per_model,
+    models,
     per_strategy,
     since: since ?? null,
   };

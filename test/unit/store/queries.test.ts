@@ -143,7 +143,7 @@ for (const impl of STORE_IMPLEMENTATIONS) {
       assert.ok(s.cost_if_most_expensive_usd > s.cost_usd);
       const meanRouting = inRange.reduce((a, r) => a + r.decision.latency_ms, 0) / inRange.length;
       assert.ok(Math.abs(s.mean_routing_latency_ms - meanRouting) < 1e-9);
-      const cheap = s.per_model.find((m) => m.model === 'cheap');
+      const cheap = s.models.find((m) => m.model === 'cheap');
       const cheapRows = inRange.filter((r) => (r.answered_by ?? r.decision.model) === 'cheap');
       assert.equal(cheap?.requests, cheapRows.length);
       assert.equal(cheap?.errors, cheapRows.filter((r) => r.status === 'error').length);
@@ -152,7 +152,7 @@ for (const impl of STORE_IMPLEMENTATIONS) {
           1e-9,
       );
       assert.equal(
-        s.per_model.reduce((a, m) => a + m.requests, 0),
+        s.models.reduce((a, m) => a + m.requests, 0),
         N,
       );
       assert.deepEqual(Object.fromEntries(s.per_strategy.map((p) => [p.strategy, p.requests])), {
@@ -324,7 +324,7 @@ for (const impl of STORE_IMPLEMENTATIONS) {
         assert.equal(s.prompt_tokens, e.prompt, `tokens since ${since}`);
         assert.ok(Math.abs(s.mean_routing_latency_ms - e.routing) < 1e-9, `routing latency since ${since}`);
         assert.deepEqual(
-          Object.fromEntries(s.per_model.map((m) => [m.model, m.requests])),
+          Object.fromEntries(s.models.map((m) => [m.model, m.requests])),
           e.perModel,
           `per model since ${since}`,
         );
