@@ -8,6 +8,7 @@ import { CAPABILITIES, FugusashiConfigSchema, type FugusashiConfig, type ModelFi
 import { interpolateEnv } from './env';
 import { ConfigError } from './errors';
 import { translateLegacy030Config } from './legacy-030';
+import { LITELLM_HOSTED } from './litellm-providers';
 import { acceptedProvidersText, leaveOutUncallableModels, renumber } from './unsupported-providers';
 
 export interface ParsedConfig {
@@ -156,6 +157,13 @@ function semanticProblems(config: FugusashiConfig, warnings: string[]): string[]
     const seen = firstIndex.get(m.name);
     if (seen !== undefined) problems.push(`${at}.name: duplicate model name "${m.name}" (also models[${seen}])`);
     else firstIndex.set(m.name, i);
+    // Requests naming "auto" or "auto:…" are routing modes (services/routing.ts isAutoModel): a pool
+    // model of that name routes by auto but a request for it by name gets "Unknown routing mode".
+    if (m.name === 'auto' || m.name.startsWith('auto:'))
+      warnings.push(
+        `${at}.name: "${m.name}" cannot be requested by name: "auto" and names starting with "auto:" are routing ` +
+          'modes (a request for it is routed, or refused as an unknown mode). Rename the model',
+      );
     if (m.api_base !== undefined) {
       const urlProblem = checkHttpUrl(m.api_base);
       if (urlProblem) problems.push(`${at}.api_base: ${urlProblem}`);
@@ -194,8 +202,13 @@ function checkHttpUrl(value: string): string | null {
   return null;
 }
 
+const KNOWN_BASES = new Set(Object.values(LITELLM_HOSTED).map((p) => p.apiBase));
+
 /** The adapters append their own paths, so a base in another provider's convention is a likely mistake. */
 function apiBaseWarnings(m: ModelFileConfig, at: string): string[] {
+  // A hosted provider's known base (the one a LiteLLM provider name was given, legacy-030.ts) is right
+  // as it is, /v1 or not (Gemini's ends in /openai, Perplexity's is the host).
+  if (KNOWN_BASES.has(m.api_base!.replace(/\/+$/, ''))) return [];
   const path = new URL(m.api_base!).pathname.replace(/\/+$/, '');
   if (m.provider === 'openai' && !path.endsWith('/v1'))
     return [`${at}.api_base: OpenAI-compatible bases usually end in /v1 (the adapter appends /chat/completions)`];

@@ -192,6 +192,37 @@ routing:
   ]);
 });
 
+test("a pool model named auto:… is flagged; a LiteLLM provider's built-in base is not", () => {
+  // A model named "auto:mine" loaded silently, and a request for it got 404 "Unknown routing mode".
+  // `provider: gemini` without api_base warned that the daemon's own Gemini base does not end in /v1.
+  const { warnings, config } = parseConfigText(
+    `
+models:
+  - name: "auto:mine"
+    provider: "openai"
+    model: "gpt-4o-mini"
+    api_base: "https://api.openai.com/v1"
+    capabilities: ["chat"]
+  - name: "gem"
+    provider: "gemini"
+    model: "gemini-2.0-flash"
+    capabilities: ["chat"]
+  - name: "pplx"
+    provider: "perplexity"
+    model: "sonar"
+    capabilities: ["chat"]
+`,
+    {},
+    'auto.yaml',
+  );
+  assert.equal(config.models.length, 3);
+  const problems = warnings.filter((w) => !w.startsWith('Fugusashi 0.3.0 config keys'));
+  assert.deepEqual(problems, [
+    'models[0].name: "auto:mine" cannot be requested by name: "auto" and names starting with "auto:" are routing ' +
+      'modes (a request for it is routed, or refused as an unknown mode). Rename the model',
+  ]);
+});
+
 test('env interpolation: ${VAR}, ${VAR:-default}, $${ escapes, and numbers from variables', () => {
   const env = { KEY: 'sk-1', EMPTY: '', PORT: '9999' };
   const { value, warnings } = interpolateEnv(
