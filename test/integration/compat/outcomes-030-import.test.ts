@@ -141,7 +141,7 @@ test('imported 0.3.0 ratings count in /v1/feedback/stats and /v1/feedback/rankin
   // 0.3.0 computed avg_user_rating, rated_count and each model's rankings from exactly these
   // records; after the import they were invisible here (rated_count 0, mean_rating null). A model
   // name of its own, so the other tests' imports do not count in it.
-  const get = async (route: string) => (await fetch(`${daemon.url}${route}`)).json() as Promise<any>;
+  const get = async (route: string): Promise<any> => (await fetch(`${daemon.url}${route}`)).json();
   const statsBefore = await get('/v1/feedback/stats');
   const record = { routed_to: 'mixtral-030', confidence: 0.5, strategy: 'ensemble(cost)', error: false };
   const records = [
