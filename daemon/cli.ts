@@ -28,16 +28,18 @@ Commands:
   keys        team mode: create, list and revoke API keys (budgets, rate limits)
   store       team mode: copy a store between a data dir and PostgreSQL
   models      list the pool: provider, price and its source, capabilities, health
+  version     print the version (also --version, -v)
 
 Run "fugusashi <command> --help" for a command's options.
 Config: --config FILE, else <data dir>/config.yaml, else discovery (Ollama, OPENAI_API_KEY, ANTHROPIC_API_KEY).
 Data dir: --data-dir DIR, else server.data_dir, else ~/.fugusashi.`,
   serve: `Usage: fugusashi serve [--config FILE | -c FILE] [--host H] [--port N] [--data-dir DIR]
-                       [--token T] [--idle-shutdown-seconds S] [--log-file FILE]
+                       [--token T] [--idle-shutdown-seconds S] [--log-file FILE] [--reload]
 
 Runs the daemon: the OpenAI-compatible HTTP API (default 127.0.0.1:6060, /v1/chat/completions
 with model "auto"), the dashboard at /dashboard, and the JSON-RPC socket VS Code windows join.
-One daemon per data dir: a second one exits with code 3. Stop with Ctrl-C (SIGINT) or SIGTERM.`,
+One daemon per data dir: a second one exits with code 3. Stop with Ctrl-C (SIGINT) or SIGTERM.
+config.yaml is reloaded whenever it changes; --reload (0.3.0's) is accepted and not needed.`,
   route: `Usage: fugusashi route "prompt" [--model auto|auto:quality|auto:balanced|auto:cost|MODEL] [--config FILE]
                        [--data-dir DIR] [--json]
 

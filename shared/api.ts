@@ -138,7 +138,11 @@ export interface UsageStats {
   /** What the same tokens would have cost on the pool's most expensive model. */
   cost_if_most_expensive_usd: number;
   mean_routing_latency_ms: number;
-  per_model: ModelUsageStats[];
+  /**
+   * Per model, busiest first. Not `per_model`: over HTTP that name is 0.3.0's map keyed by model
+   * (shared/compat030.ts), which its clients index as stats["per_model"]["gpt-4o"].
+   */
+  models: ModelUsageStats[];
   per_strategy: { strategy: string; requests: number }[];
   since: number | null;
   /** gateway (issue 12): response-cache hits and what they saved (all time, persisted with the cache). */

@@ -1,6 +1,6 @@
 // Fields Fugusashi 0.3.0 (Python) returned, served next to today's fields so its clients keep
 // working. Purely additive: every endpoint still returns today's shape (shared/api.ts) plus these.
-import type { DecisionRow, FeedbackStats, ModelRanking, ModelUsageStats, Trace, UsageStats } from './api';
+import type { DecisionRow, FeedbackStats, ModelRanking, Trace, UsageStats } from './api';
 
 /** 0.3.0's routing record (tracker.RoutingDecision): a decisions row, a stats route, a trace's `routing`. */
 export interface RoutingRecord030 {
@@ -17,12 +17,17 @@ export interface RoutingRecord030 {
 /** GET /v1/routing/decisions rows. `latency_ms` keeps today's meaning (whole request). */
 export type DecisionRow030 = DecisionRow & Omit<RoutingRecord030, 'latency_ms'>;
 
-/** GET /v1/stats per_model items: 0.3.0's per-model counters (it keyed them by model). */
-export type ModelUsageStats030 = ModelUsageStats & { calls: number; total_cost: number; total_tokens: number };
+/** GET /v1/stats per_model values: 0.3.0's per-model counters. */
+export interface ModelUsageStats030 {
+  calls: number;
+  total_cost: number;
+  total_tokens: number;
+}
 
-/** GET /v1/stats */
-export type UsageStats030 = Omit<UsageStats, 'per_model'> & {
-  per_model: ModelUsageStats030[];
+/** GET /v1/stats: today's fields (the list per model is `models`) and 0.3.0's. */
+export type UsageStats030 = UsageStats & {
+  /** 0.3.0's map keyed by model name. */
+  per_model: Record<string, ModelUsageStats030>;
   total_requests: number;
   total_cost: number;
   total_tokens: number;

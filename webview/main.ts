@@ -163,7 +163,7 @@ class Dashboard {
     const since = Date.now() - bucketMs * MAX_BUCKETS;
     try {
       const buckets = await this.transport.call('usageOverTime', { bucket_ms: bucketMs, since });
-      this.usage.render(buckets, bucketMs, (this.stats?.per_model ?? []).map((m) => m.model).sort());
+      this.usage.render(buckets, bucketMs, (this.stats?.models ?? []).map((m) => m.model).sort());
       this.loadResult('usage', null);
     } catch (err) {
       this.loadResult('usage', `Could not load usage over time: ${(err as Error).message}`);

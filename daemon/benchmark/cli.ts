@@ -309,9 +309,12 @@ export function formatReport(report: BenchmarkResult['report']): string {
       );
     if (report.cheapest_at_best_quality) {
       const c = report.cheapest_at_best_quality;
-      lines.push(
-        `best single's quality reached at λ=${c.lambda} for ${usd(c.cost)} (${b.cost > 0 ? ((100 * c.cost) / b.cost).toFixed(0) : '-'}% of its cost)`,
-      );
+      // A share of $0 is no figure ("-% of its cost" was printed): say the table prices it at $0.
+      const share =
+        b.cost > 0
+          ? `${((100 * c.cost) / b.cost).toFixed(0)}% of its cost`
+          : `${b.model} costs $0 in this table, so there is no share of its cost to give`;
+      lines.push(`best single's quality reached at λ=${c.lambda} for ${usd(c.cost)} (${share})`);
     } else if (report.lambda_sweep.length > 1) lines.push(`no λ reaches the best single model's quality`);
   }
   if (report.multi_nested) lines.push('', ...formatNested(report.multi_nested));

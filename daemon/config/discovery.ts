@@ -3,6 +3,7 @@
 // what it found (and did not) in plain sentences, because this is what a first-time user sees.
 import type { Capability, ModelConfig, ModelFileConfig } from '../../shared/config';
 import { withPrice } from '../core/prices/lookup';
+import { openAiBaseFromEnvironment } from './env-base';
 
 export const DEFAULT_OLLAMA_BASE = 'http://127.0.0.1:11434';
 /**
@@ -96,8 +97,15 @@ export async function discoverModels(options: DiscoveryOptions): Promise<Discove
 
   const openaiKey = options.env['OPENAI_API_KEY'];
   if (openaiKey) {
-    models.push(...OPENAI_MODELS.map((m) => ({ ...m, api_key: openaiKey })));
-    log.push(`OPENAI_API_KEY is set: added ${OPENAI_MODELS.map((m) => m.name).join(', ')}.`);
+    // At OPENAI_BASE_URL / OPENAI_API_BASE when set, as OpenAI's SDKs and LiteLLM call (env-base.ts).
+    const fromEnv = openAiBaseFromEnvironment(options.env);
+    const apiBase = fromEnv && 'base' in fromEnv ? fromEnv.base : undefined;
+    models.push(...OPENAI_MODELS.map((m) => ({ ...m, api_key: openaiKey, ...(apiBase ? { api_base: apiBase } : {}) })));
+    log.push(
+      `OPENAI_API_KEY is set: added ${OPENAI_MODELS.map((m) => m.name).join(', ')}` +
+        (apiBase ? ` at ${fromEnv!.variable} (${apiBase}).` : '.'),
+    );
+    if (fromEnv && 'problem' in fromEnv) log.push(`warning: ${fromEnv.problem}: ignored, using api.openai.com.`);
   } else log.push('OPENAI_API_KEY is not set: no OpenAI models.');
   const anthropicKey = options.env['ANTHROPIC_API_KEY'];
   if (anthropicKey) {

@@ -31,6 +31,8 @@ export const LITELLM_HOSTED: Readonly<Record<string, HostedOpenAiCompatible>> = 
   cerebras: { apiBase: 'https://api.cerebras.ai/v1', variables: ['CEREBRAS_API_KEY'] },
   sambanova: { apiBase: 'https://api.sambanova.ai/v1', variables: ['SAMBANOVA_API_KEY'] },
   nvidia_nim: { apiBase: 'https://integrate.api.nvidia.com/v1', variables: ['NVIDIA_NIM_API_KEY'] },
+  // Hugging Face's inference router speaks OpenAI's chat completions; LiteLLM reads HF_TOKEN first.
+  huggingface: { apiBase: 'https://router.huggingface.co/v1', variables: ['HF_TOKEN', 'HUGGINGFACE_API_KEY'] },
   // Google's OpenAI-compatible endpoint takes the same key LiteLLM's gemini provider reads.
   gemini: { apiBase: 'https://generativelanguage.googleapis.com/v1beta/openai', variables: ['GEMINI_API_KEY'] },
 };

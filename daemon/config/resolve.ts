@@ -15,6 +15,7 @@ import {
 } from '../../shared/config';
 import { unknownPriceWarning, withPrice } from '../core/prices/lookup';
 import { keysFromEnvironment } from './env-keys';
+import { basesFromEnvironment } from './env-base';
 import { withKnownAbilities } from './known-models';
 import { DEFAULT_CACHE_SETTINGS, type CacheSettings } from '../services/cache/response-cache';
 import type { CascadeSettings } from '../services/cascade';
@@ -137,7 +138,8 @@ export function loadConfigFile(file: string, options: ResolveOptions): ResolvedR
   const parsed = parseConfigText(text, options.env, file);
   const { warnings, missing } = parsed;
   const keyNotes: string[] = [];
-  const config = keysFromEnvironment(parsed.config, options.env, missing, keyNotes);
+  const withKeys = keysFromEnvironment(parsed.config, options.env, missing, keyNotes);
+  const config = basesFromEnvironment(withKeys, options.env, keyNotes);
   const resolved = applyDefaults(config, options, path.dirname(file), missing);
   const enabled = resolved.models.filter((m) => m.enabled !== false).length;
   const log = [

@@ -8,6 +8,8 @@ import { CAPABILITIES, FugusashiConfigSchema, type FugusashiConfig, type ModelFi
 import { interpolateEnv } from './env';
 import { ConfigError } from './errors';
 import { translateLegacy030Config } from './legacy-030';
+import { LITELLM_HOSTED } from './litellm-providers';
+import { acceptedProvidersText, leaveOutUncallableModels, renumber } from './unsupported-providers';
 
 export interface ParsedConfig {
   config: FugusashiConfig;
@@ -35,7 +37,33 @@ export function parseConfigText(text: string, env: Record<string, string | undef
     throw new ConfigError(source, ['(root): must be a mapping (key: value)']);
   const { value: interpolated, warnings, missing } = interpolateEnv(raw, env);
   const current = translateLegacy030Config(interpolated, warnings);
-  return { config: validateConfig(current, source, warnings), warnings, missing };
+  const pool = leaveOutUncallableModels(current, warnings);
+  if (pool.leftOut.length === 0) return { config: validateConfig(current, source, warnings), warnings, missing };
+  // Messages about the kept pool name the file's indices; `missing` follows the kept pool's.
+  const later: string[] = [];
+  let config: FugusashiConfig;
+  try {
+    config = validateConfig(pool.value, source, later);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(
+      source,
+      error.problems.map((p) => {
+        const named = pool.leftOut.find((m) => m.name && p.includes(`"${m.name}" is not the name of a model`));
+        const why = named ? ` ("${named.name}" was left out: provider "${named.provider}" cannot be called here)` : '';
+        return renumber(p, pool.fileIndex) + why;
+      }),
+    );
+  }
+  warnings.push(...later.map((w) => renumber(w, pool.fileIndex)));
+  const keptIndex = new Map(pool.fileIndex.map((fileIndex, i) => [fileIndex, i]));
+  const keptMissing = missing.flatMap((m) => {
+    const at = /^models\[(\d+)\]/.exec(m.path);
+    if (!at) return [m];
+    const i = keptIndex.get(Number(at[1]));
+    return i === undefined ? [] : [{ ...m, path: m.path.replace(at[0], `models[${i}]`) }];
+  });
+  return { config, warnings, missing: keptMissing };
 }
 
 /** Schema + semantic checks; throws ConfigError listing every problem, pushes soft issues to `warnings`. */
@@ -103,7 +131,8 @@ function schemaProblems(value: unknown): string[] {
         add(`${path}: unknown field`);
         break;
       case 'enum':
-        add(`${path}: must be one of ${quoteList(e.params['allowedValues'] as unknown[])}`);
+        if (/^models\[\d+\]\.provider$/.test(path)) add(`${path}: must be ${acceptedProvidersText()}`);
+        else add(`${path}: must be one of ${quoteList(e.params['allowedValues'] as unknown[])}`);
         break;
       case 'const':
         if (!anyOfPaths.has(e.instancePath)) add(`${path}: ${e.message}`);
@@ -128,6 +157,13 @@ function semanticProblems(config: FugusashiConfig, warnings: string[]): string[]
     const seen = firstIndex.get(m.name);
     if (seen !== undefined) problems.push(`${at}.name: duplicate model name "${m.name}" (also models[${seen}])`);
     else firstIndex.set(m.name, i);
+    // Requests naming "auto" or "auto:…" are routing modes (services/routing.ts isAutoModel): a pool
+    // model of that name routes by auto but a request for it by name gets "Unknown routing mode".
+    if (m.name === 'auto' || m.name.startsWith('auto:'))
+      warnings.push(
+        `${at}.name: "${m.name}" cannot be requested by name: "auto" and names starting with "auto:" are routing ` +
+          'modes (a request for it is routed, or refused as an unknown mode). Rename the model',
+      );
     if (m.api_base !== undefined) {
       const urlProblem = checkHttpUrl(m.api_base);
       if (urlProblem) problems.push(`${at}.api_base: ${urlProblem}`);
@@ -166,8 +202,13 @@ function checkHttpUrl(value: string): string | null {
   return null;
 }
 
+const KNOWN_BASES = new Set(Object.values(LITELLM_HOSTED).map((p) => p.apiBase));
+
 /** The adapters append their own paths, so a base in another provider's convention is a likely mistake. */
 function apiBaseWarnings(m: ModelFileConfig, at: string): string[] {
+  // A hosted provider's known base (the one a LiteLLM provider name was given, legacy-030.ts) is right
+  // as it is, /v1 or not (Gemini's ends in /openai, Perplexity's is the host).
+  if (KNOWN_BASES.has(m.api_base!.replace(/\/+$/, ''))) return [];
   const path = new URL(m.api_base!).pathname.replace(/\/+$/, '');
   if (m.provider === 'openai' && !path.endsWith('/v1'))
     return [`${at}.api_base: OpenAI-compatible bases usually end in /v1 (the adapter appends /chat/completions)`];

@@ -166,6 +166,14 @@ export interface RequestRecord {
  */
 export const ATTEMPT_ERROR_SOURCE = 'implicit:error';
 
+/**
+ * The source of outcomes imported from a Fugusashi 0.3.0 outcomes.jsonl's `user_rating`s: a user's
+ * own 1–5 rating (score = (rating - 1) / 4) of a request this store never saw, so the rankings and
+ * 0.3.0's feedback stats count it with the ratings of requests, as 0.3.0 did. Other imported rows
+ * (score tables, 0.3.0's auto_score, training rows) are 'seed': judgements, not a user's rating.
+ */
+export const IMPORTED_RATING_SOURCE = 'import:rating-030';
+
 export interface Store {
   saveRequest(record: RequestRecord): void;
   /** Throws FugusashiError('NotFound') for an unknown request id; stores nothing then. */

@@ -11,7 +11,7 @@ import type {
 } from '../../shared/api';
 import { FugusashiError } from '../../shared/errors';
 import { routingText } from '../core/features';
-import type { NewOutcome, Outcome } from '../core/ports';
+import { IMPORTED_RATING_SOURCE, type NewOutcome, type Outcome } from '../core/ports';
 import type { OrchestratorPort, ServiceDeps } from './deps';
 import { sourceDigest } from './import-keys';
 import { ratingScore } from './rating';
@@ -184,7 +184,7 @@ export class Feedback implements FeedbackService {
    * imported twice counts once; the learner sees only the new ones.
    */
   private importRows(rows: unknown, fileDigest: string | null): TrainingResult {
-    const { rows: valid, keys, skipped } = validateRows(rows, fileDigest);
+    const { rows: valid, keys, skipped, userRated } = validateRows(rows, fileDigest);
     const asked = keys.filter((key): key is string => key !== undefined);
     // null: the store cannot tell now (PostgreSQL down or slow): see importKeyed.
     const stored = asked.length > 0 ? this.deps.store.importedKeys(asked) : new Set<string>();
@@ -200,7 +200,8 @@ export class Feedback implements FeedbackService {
         model: r.model,
         score: r.score,
         weight: r.weight ?? 1,
-        source: 'seed',
+        // A 0.3.0 user_rating stays a user's rating: the rankings count it (queries.rankings).
+        source: userRated[i] ? IMPORTED_RATING_SOURCE : 'seed',
         request_id: null,
         created_at,
       };

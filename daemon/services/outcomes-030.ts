@@ -28,7 +28,12 @@ export function isOutcome030(row: unknown): row is Record<string, unknown> {
  * the record's ratings (import-keys.ts), so the file imported whole, or imported before a
  * re-rating and again after it, ends with the same outcomes.
  */
-export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]; skipped: number } {
+export function rowsFromOutcomes030(rows: readonly unknown[]): {
+  rows: unknown[];
+  skipped: number;
+  /** Index for index: the row is a user's 1–5 rating (`user_rating`), not an auto_score or another row. */
+  userRated: boolean[];
+} {
   // Per record (same timestamp, prompt, model): whether any copy judges it, and its last copy.
   const judged = new Set<string>();
   const last = new Map<string, number>();
@@ -38,7 +43,10 @@ export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]
     last.set(key, i);
     if (judgementOf(row) !== null) judged.add(key);
   });
-  if (last.size === 0) return { rows: [...rows], skipped: 0 };
+  const userRated = rows.map(
+    (row) => isOutcome030(row) && judgementOf(row) !== null && numberIn(row['user_rating']) !== null,
+  );
+  if (last.size === 0) return { rows: [...rows], skipped: 0, userRated };
   let skipped = 0;
   const out = rows.map((row, i) => {
     if (!isOutcome030(row)) return row;
@@ -51,7 +59,7 @@ export function rowsFromOutcomes030(rows: readonly unknown[]): { rows: unknown[]
     }
     return { prompt: row['prompt'], model: row['routed_to'], score };
   });
-  return { rows: out, skipped };
+  return { rows: out, skipped, userRated };
 }
 
 /** A record's score, or null when it carries no judgement (unrated, or the request failed). */

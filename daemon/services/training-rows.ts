@@ -18,7 +18,7 @@ export const MAX_ROWS_PER_IMPORT = 200_000;
 export function validateRows(
   rows: unknown,
   fileDigest: string | null,
-): { rows: TrainingRow[]; keys: (string | undefined)[]; skipped: number } {
+): { rows: TrainingRow[]; keys: (string | undefined)[]; skipped: number; userRated: boolean[] } {
   if (!Array.isArray(rows)) throw new FugusashiError('InvalidRequest', 'Expected an array of training rows', 'rows');
   if (rows.length === 0) throw new FugusashiError('InvalidRequest', 'No training rows given', 'rows');
   if (rows.length > MAX_ROWS_PER_IMPORT) {
@@ -27,14 +27,16 @@ export function validateRows(
   const translated = rowsFromOutcomes030(rows);
   const valid: TrainingRow[] = [];
   const keys: (string | undefined)[] = [];
+  const userRated: boolean[] = [];
   const keyOf = importKeys(fileDigest);
   translated.rows.forEach((row, i) => {
     if (row === null) return;
     const checked = validateRow(row, i);
     valid.push(checked);
     keys.push(keyOf(rows[i], i, checked.score));
+    userRated.push(translated.userRated[i] ?? false);
   });
-  return { rows: valid, keys, skipped: translated.skipped };
+  return { rows: valid, keys, skipped: translated.skipped, userRated };
 }
 
 function validateRow(row: unknown, i: number): TrainingRow {

@@ -14,7 +14,7 @@ import type {
 } from '../../shared/api';
 import type { ModelConfig } from '../../shared/config';
 import type { RoutingDecision, Usage } from '../../shared/openai';
-import type { Outcome, RequestRecord } from '../core/ports';
+import { IMPORTED_RATING_SOURCE, type Outcome, type RequestRecord } from '../core/ports';
 import { decodeCapabilities } from './records';
 import { HOUR_MS } from './schema';
 import { num, numOrNull, strOrNull, text, type QueryRunner, type Row } from './statements';
@@ -207,7 +207,7 @@ export function stats(sql: QueryRunner, pool: readonly ModelConfig[], since?: nu
     errors += num(row.errors);
     routingLatencySum += num(row.routing_latency_sum);
   });
-  const per_model: ModelUsageStats[] = [...perModel.values()]
+  const models: ModelUsageStats[] = [...perModel.values()]
     .map(({ latency_sum, ...model }) => ({
       ...model,
       mean_latency_ms: model.requests ? latency_sum / model.requests : 0,
@@ -219,7 +219,7 @@ export function stats(sql: QueryRunner, pool: readonly ModelConfig[], since?: nu
   let prompt_tokens = 0;
   let completion_tokens = 0;
   let cost_usd = 0;
-  for (const model of per_model) {
+  for (const model of models) {
     prompt_tokens += model.prompt_tokens;
     completion_tokens += model.completion_tokens;
     cost_usd += model.cost_usd;
@@ -236,7 +236,7 @@ export function stats(sql: QueryRunner, pool: readonly ModelConfig[], since?: nu
       ? prompt_tokens * priciest.cost_per_input_token + completion_tokens * priciest.cost_per_output_token
       : cost_usd,
     mean_routing_latency_ms: requests ? routingLatencySum / requests : 0,
-    per_model,
+    models,
     per_strategy,
     since: since ?? null,
   };
@@ -293,9 +293,10 @@ export function usageOverTime(sql: QueryRunner, bucketMs: number, since?: number
 
 /**
  * Per-model quality and cost from users' own ratings (the latest explicit or thumbs rating of each
- * request; a rating ≥ 4 is a win), by the model that answered. `by_capability` lists the model's
- * pool capabilities, each with the ratings of requests that needed it (a request with no recorded
- * capabilities counts as "chat").
+ * request, and each rating imported from 0.3.0's outcomes.jsonl, as 0.3.0 counted every one; a
+ * rating ≥ 4 is a win), by the model that answered. `by_capability` lists the model's pool
+ * capabilities, each with the ratings of requests that needed it (a request with no recorded
+ * capabilities, and an imported rating, counts as "chat"). `requests` counts this store's requests.
  */
 export function rankings(sql: QueryRunner, pool: readonly ModelConfig[]): ModelRanking[] {
   const byModel = new Map<string, ModelRanking>();
@@ -325,8 +326,29 @@ export function rankings(sql: QueryRunner, pool: readonly ModelConfig[]): ModelR
       byModel.set(model, ranking);
     },
   );
-  // Rated requests grouped by (model, capability set): few groups, folded per capability below.
+  // Imported 0.3.0 ratings (outcomes, score = (rating - 1) / 4): folded into the requests' ratings.
   const rated = new Map<string, { capabilities: string[]; ratings: number; sum: number }[]>();
+  sql.each(
+    `SELECT model, COUNT(*) AS ratings, SUM(score) AS score_sum,
+       SUM(CASE WHEN score >= 0.75 THEN 1 ELSE 0 END) AS wins
+     FROM outcomes WHERE source = ? GROUP BY model`,
+    [IMPORTED_RATING_SOURCE],
+    (row) => {
+      const model = String(row.model);
+      const imported = num(row.ratings);
+      if (imported === 0) return;
+      const ratingSum = imported + 4 * num(row.score_sum);
+      const ranking = byModel.get(model) ?? blank(model);
+      const before = ranking.ratings;
+      const total = before + imported;
+      ranking.mean_rating = ((ranking.mean_rating ?? 0) * before + ratingSum) / total;
+      ranking.win_rate = ((ranking.win_rate ?? 0) * before + num(row.wins)) / total;
+      ranking.ratings = total;
+      byModel.set(model, ranking);
+      rated.set(model, [{ capabilities: ['chat'], ratings: imported, sum: ratingSum }]);
+    },
+  );
+  // Rated requests grouped by (model, capability set): few groups, folded per capability below.
   sql.each(
     `SELECT answered_by AS model, capabilities, COUNT(*) AS ratings, SUM(rating) AS sum
      FROM requests WHERE answered_by IS NOT NULL AND rating IS NOT NULL GROUP BY answered_by, capabilities`,

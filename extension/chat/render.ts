@@ -67,9 +67,9 @@ export function statsMarkdown(s: UsageStats): string {
       `cost ${usd(s.cost_usd)} (vs ${usd(s.cost_if_most_expensive_usd)} on the priciest model: saved ${usd(Math.max(0, saved))}). ` +
       `Mean routing time ${s.mean_routing_latency_ms.toFixed(1)} ms.`,
   ];
-  if (s.per_model.length) {
+  if (s.models.length) {
     lines.push('', '| model | requests | errors | cost | mean latency |', '|---|---:|---:|---:|---:|');
-    for (const m of s.per_model) {
+    for (const m of s.models) {
       lines.push(
         `| ${inline(m.model)} | ${m.requests} | ${m.errors} | ${usd(m.cost_usd)} | ${Math.round(m.mean_latency_ms)} ms |`,
       );

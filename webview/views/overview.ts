@@ -122,7 +122,7 @@ export class UsageChart {
 }
 
 export function renderRankings(rankings: ModelRanking[], stats: UsageStats | null): void {
-  const usage = new Map((stats?.per_model ?? []).map((m) => [m.model, m]));
+  const usage = new Map((stats?.models ?? []).map((m) => [m.model, m]));
   const rows = [...rankings].sort((a, b) => (b.win_rate ?? -1) - (a.win_rate ?? -1) || b.requests - a.requests);
   // Models that answered but are not ranked yet still belong in the table.
   for (const m of usage.values()) {

@@ -46,12 +46,18 @@ export function decisionRow030(row: DecisionRow): DecisionRow030 {
 export function usageStats030(stats: UsageStats, recent: DecisionRow[]): UsageStats030 {
   return {
     ...stats,
-    per_model: stats.per_model.map((m) => ({
-      ...m,
-      calls: m.requests,
-      total_cost: m.cost_usd,
-      total_tokens: m.prompt_tokens + m.completion_tokens,
-    })),
+    // 0.3.0's map keyed by model name (its clients read stats["per_model"]["gpt-4o"]["calls"]);
+    // today's list is `models`, which the dashboard reads.
+    per_model: Object.fromEntries(
+      stats.models.map((m) => [
+        m.model,
+        {
+          calls: m.requests,
+          total_cost: m.cost_usd,
+          total_tokens: m.prompt_tokens + m.completion_tokens,
+        },
+      ]),
+    ),
     total_requests: stats.requests,
     total_cost: stats.cost_usd,
     total_tokens: stats.prompt_tokens + stats.completion_tokens,
@@ -90,7 +96,7 @@ export function trace030(trace: Trace): Trace030 {
 }
 
 function rankingEntry(ranking: ModelRanking, usage: UsageStats): ModelRankingEntry030 {
-  const model = usage.per_model.find((m) => m.model === ranking.model);
+  const model = usage.models.find((m) => m.model === ranking.model);
   const wins = model ? model.requests - model.errors : 0;
   const losses = model?.errors ?? 0;
   return {
@@ -124,9 +130,7 @@ export function feedbackStats030(stats: FeedbackStats, rankings: ModelRanking[],
   const rated = rankings.reduce((n, r) => n + r.ratings, 0);
   const ratingSum = rankings.reduce((sum, r) => sum + (r.mean_rating ?? 0) * r.ratings, 0);
   const meanLatency =
-    usage.requests > 0
-      ? usage.per_model.reduce((sum, m) => sum + m.mean_latency_ms * m.requests, 0) / usage.requests
-      : 0;
+    usage.requests > 0 ? usage.models.reduce((sum, m) => sum + m.mean_latency_ms * m.requests, 0) / usage.requests : 0;
   return {
     ...stats,
     total_outcomes: usage.requests,

@@ -13,6 +13,7 @@ import { samplePath, SAMPLE_STRONG, SAMPLE_WEAK } from '../../../daemon/benchmar
 import { VERSION } from '../../../daemon/version';
 import { startFakeOpenAI, type FakeUpstream } from '../../fakes';
 import { CLI_BUNDLE, makeTempDir, requireCliBundle, spawnDaemon } from '../../helpers/daemon';
+import { writeSampleRows } from '../../helpers/sample-rows';
 
 const run = promisify(execFile);
 let fake: FakeUpstream;
@@ -175,4 +176,32 @@ test('`fugusashi serve` in a folder holding config.yaml (0.3.0 read it by defaul
     child.kill('SIGTERM');
     await exited;
   }
+});
+
+test('help lists `serve --reload` and `version`; the benchmark says so when the best model is priced at $0', async () => {
+  // `serve --help` did not list --reload and `--help` did not list `version`, though both work.
+  const serve = await run(process.execPath, [CLI_BUNDLE, 'serve', '--help']);
+  assert.match(serve.stdout, /\[--reload\]/);
+  assert.match(serve.stdout, /--reload \(0\.3\.0's\) is accepted and not needed/);
+  const top = await run(process.execPath, [CLI_BUNDLE, '--help']);
+  assert.match(top.stdout, /^ {2}version {5}print the version/m);
+
+  // Models the price table does not know cost $0: the report printed "(-% of its cost)".
+  const [header, ...rows] = parseCsv(readFileSync(writeSampleRows(path.join(dir, 'sample.csv'), 0, 60), 'utf8'));
+  const renamed = header!.map((h) => (h === SAMPLE_STRONG ? 'unpriced-big' : h === SAMPLE_WEAK ? 'unpriced-small' : h));
+  const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
+  const table = path.join(dir, 'unpriced.csv');
+  writeFileSync(table, [renamed, ...rows].map((r) => r.map(quote).join(',')).join('\n'));
+  const bench = await run(process.execPath, [
+    CLI_BUNDLE,
+    'benchmark',
+    table,
+    '--folds',
+    '2',
+    '--data-dir',
+    path.join(dir, 'bench-data'),
+  ]);
+  assert.match(bench.stdout, /best single's quality reached at λ=/);
+  assert.doesNotMatch(bench.stdout, /-% of its cost/);
+  assert.match(bench.stdout, /unpriced-big costs \$0 in this table, so there is no share of its cost to give/);
 });

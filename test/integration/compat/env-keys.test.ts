@@ -9,6 +9,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { stringify } from 'yaml';
 import { resolveConfig } from '../../../daemon/config';
+import OpenAI from 'openai';
+import { startFakeOpenAI } from '../../fakes';
 import { makeTempDir, startTestDaemon } from '../../helpers/daemon';
 
 const dir = makeTempDir('fugu-envkeys-');
@@ -59,5 +61,34 @@ test('without the variable the daemon leaves the model out of auto and /v1/model
     assert.equal(((await res.json()) as { model: string }).model, 'local');
   } finally {
     await d.close();
+  }
+});
+
+// LiteLLM (so 0.3.0) and OpenAI's SDKs call OPENAI_API_BASE / OPENAI_BASE_URL when set; the daemon
+// ignored both and sent such a model's requests, with the user's key, to api.openai.com.
+test('an openai model without api_base is called at OPENAI_API_BASE (or OPENAI_BASE_URL) with OPENAI_API_KEY', async () => {
+  for (const variable of ['OPENAI_API_BASE', 'OPENAI_BASE_URL']) {
+    const fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], apiKey: 'sk-env-openai' });
+    const d = await startTestDaemon({
+      rpc: false,
+      models: [{ name: 'mini', config: { provider: 'openai', model: 'gpt-4o-mini', api_base: undefined } }],
+      env: { OPENAI_API_KEY: 'sk-env-openai', [variable]: fake.url },
+    });
+    try {
+      const client = new OpenAI({ baseURL: `${d.url}/v1`, apiKey: 'unused' });
+      const answer = await client.chat.completions.create({
+        model: 'mini',
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      assert.equal(answer.model, 'mini');
+      assert.equal(fake.requests.length, 1, `${variable}: the request went to the base it names`);
+      assert.ok(
+        d.logLines.some((l) => l.includes(`mini: no api_base in the config, using ${variable} (${fake.url})`)),
+        d.logLines.join('\n'),
+      );
+    } finally {
+      await d.close();
+      await fake.close();
+    }
   }
 });

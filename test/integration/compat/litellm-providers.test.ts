@@ -85,3 +85,52 @@ test('self-hosted LiteLLM providers (hosted_vllm, ollama_chat) answer through th
     await d.close();
   }
 });
+
+// 0.3.0 accepted any LiteLLM provider. One that cannot be called here (azure needs its resource's
+// endpoint and api-version) used to refuse the whole file with a message naming only four providers,
+// so nothing served. Now that model is left out with a warning saying how to keep it; Hugging Face's
+// router is OpenAI-compatible and maps like groq.
+test('a model of a provider that cannot be called is left out with a warning; the daemon serves the rest', async () => {
+  const d = await startTestDaemon({
+    rpc: false,
+    models: [
+      { name: 'fast', config: { provider: 'groq' as never } },
+      { name: 'or', config: { provider: 'openrouter' as never } },
+      { name: 'azure-gpt', config: { provider: 'azure' as never } },
+      { name: 'hf', config: { provider: 'huggingface' as never } },
+      { name: 'after', config: { api_base: 'http://127.0.0.1:9/not-v1' } },
+    ],
+  });
+  try {
+    const log = d.logLines.join('\n');
+    assert.match(
+      log,
+      /models\[2\] "azure-gpt": left out of the pool: provider "azure" cannot be called here \(accepted: "openai".*huggingface.*\)\. To keep it, give its OpenAI-compatible endpoint: provider: openai, api_base/,
+    );
+    // Messages about later models keep the file's numbering.
+    assert.match(log, /models\[4\]\.api_base: OpenAI-compatible bases usually end in \/v1/);
+    const listed = (await (await fetch(`${d.url}/v1/models`)).json()) as { data: { id: string }[] };
+    const ids = listed.data.map((m) => m.id);
+    assert.ok(!ids.includes('azure-gpt'), 'the azure model is not in the pool');
+    for (const name of ['fast', 'or', 'hf']) assert.ok(ids.includes(name), `${name} is in the pool`);
+    const client = new OpenAI({ baseURL: `${d.url}/v1`, apiKey: 'unused' });
+    const answer = await client.chat.completions.create({ model: 'hf', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(answer.model, 'hf');
+    assert.equal(d.fakes['hf']!.requests.length, 1);
+  } finally {
+    await d.close();
+  }
+});
+
+test("huggingface without api_base is Hugging Face's OpenAI-compatible router with HF_TOKEN", async () => {
+  const file = path.join(dir, 'hf.yaml');
+  writeFileSync(
+    file,
+    stringify({ models: [{ name: 'hf', provider: 'huggingface', model: 'meta-llama/Llama-3.1-8B-Instruct' }] }),
+  );
+  const resolved = await resolveConfig({ configPath: file, env: { HF_TOKEN: 'hf-env' }, homeDir: dir });
+  const hf = resolved.config.models[0]!;
+  assert.equal(hf.provider, 'openai');
+  assert.equal(hf.api_base, 'https://router.huggingface.co/v1');
+  assert.equal(hf.api_key, 'hf-env');
+});

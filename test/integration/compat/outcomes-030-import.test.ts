@@ -137,6 +137,41 @@ test("fugusashi import reads 0.3.0's outcomes.jsonl: rated answers become outcom
   assert.match(once.stdout, /imported 0 outcome\(s\) .*, skipped 4 already imported/);
 });
 
+test('imported 0.3.0 ratings count in /v1/feedback/stats and /v1/feedback/rankings, as 0.3.0 computed them', async () => {
+  // 0.3.0 computed avg_user_rating, rated_count and each model's rankings from exactly these
+  // records; after the import they were invisible here (rated_count 0, mean_rating null). A model
+  // name of its own, so the other tests' imports do not count in it.
+  const get = async (route: string): Promise<any> => (await fetch(`${daemon.url}${route}`)).json();
+  const statsBefore = await get('/v1/feedback/stats');
+  const record = { routed_to: 'mixtral-030', confidence: 0.5, strategy: 'ensemble(cost)', error: false };
+  const records = [
+    { ...record, prompt: 'Summarise this', timestamp: '2025-07-01T10:00:00.100000' },
+    { ...record, prompt: 'Summarise this', timestamp: '2025-07-01T10:00:00.100000', user_rating: 5 },
+    { ...record, prompt: 'Translate this', timestamp: '2025-07-01T10:01:00.100000', user_rating: 2 },
+    // An auto_score is a judgement 0.3.0 made itself, not a user's rating: learned, not counted.
+    { ...record, prompt: 'Classify this', timestamp: '2025-07-01T10:02:00.100000', auto_score: 0.9 },
+  ];
+  const file = path.join(dir, 'rated-030', 'outcomes.jsonl');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const { stdout } = await run(process.execPath, [CLI_BUNDLE, 'import', file, '--data-dir', dataDir]);
+  assert.match(stdout, /imported 3 outcome\(s\)/);
+
+  const rankings = await get('/v1/feedback/rankings');
+  const entry = rankings.data.find((r: { model: string }) => r.model === 'mixtral-030');
+  assert.equal(entry?.ratings, 2);
+  assert.equal(entry?.mean_rating, 3.5);
+  assert.equal(entry?.win_rate, 0.5);
+  // 0.3.0's map keyed by model name.
+  assert.equal(rankings['mixtral-030']?.rating_count, 2);
+  assert.equal(rankings['mixtral-030']?.avg_rating, 3.5);
+
+  const stats = await get('/v1/feedback/stats');
+  assert.equal(stats.rated_count, statsBefore.rated_count + 2);
+  assert.equal(stats.model_rankings['mixtral-030']?.avg_rating, 3.5);
+  assert.ok(stats.avg_user_rating > 0);
+});
+
 test("0.3.0's training rows without a score are good examples (score 1)", async () => {
   const res = await fetch(`${daemon.url}/v1/routing/training`, {
     method: 'POST',

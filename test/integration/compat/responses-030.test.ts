@@ -70,10 +70,15 @@ test('stats has total_requests, total_cost, total_tokens and recent_routes', asy
   assert.equal(stats.total_cost, stats.cost_usd);
   assert.equal(stats.total_tokens, stats.prompt_tokens + stats.completion_tokens);
   assert.ok(stats.total_tokens > 0);
-  const model = stats.per_model[0];
-  assert.equal(model.calls, model.requests);
-  assert.equal(model.total_tokens, model.prompt_tokens + model.completion_tokens);
   const route = stats.recent_routes.at(-1);
+  // 0.3.0's clients index per_model by model name: stats["per_model"]["gpt-4o"]["calls"].
+  const listed = stats.models.find((m: { model: string }) => m.model === route.routed_to);
+  assert.deepEqual(stats.per_model[route.routed_to], {
+    calls: listed.requests,
+    total_cost: listed.cost_usd,
+    total_tokens: listed.prompt_tokens + listed.completion_tokens,
+  });
+  assert.ok(listed.requests >= 1);
   assert.equal(route.request_id, requestId);
   assert.match(route.routed_to, /^model-[ab]$/);
   assert.equal(typeof route.timestamp, 'string');

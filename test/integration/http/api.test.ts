@@ -211,7 +211,7 @@ describe('read endpoints and dry-run routing', () => {
     const answer = (await chat('count me')).json() as ChatCompletion;
     const after = (await raw('GET', '/v1/stats')).json() as UsageStats;
     assert.equal(after.requests, before.requests + 1);
-    assert.ok(after.per_model.some((m) => m.model === 'model-a' && m.requests > 0));
+    assert.ok(after.models.some((m) => m.model === 'model-a' && m.requests > 0));
     const rows = (await raw('GET', '/v1/routing/decisions?limit=5')).json().data as DecisionRow[];
     assert.equal(rows[0]?.request_id, answer.id);
     assert.equal((await raw('GET', '/v1/routing/decisions?limit=abc')).status, 400);

@@ -108,7 +108,8 @@ describe('daemon lifecycle', () => {
       await until(async () => (await ids()).includes('model-c'));
       assert.ok(!(await ids()).includes('model-b'));
 
-      writeFileSync(d.configPath, readFileSync(d.configPath, 'utf8').replace('provider: openai', 'provider: nonsense'));
+      // Not a provider name at all (an unknown name leaves only that model out: unsupported-providers.ts).
+      writeFileSync(d.configPath, readFileSync(d.configPath, 'utf8').replace('provider: openai', 'provider: 42'));
       await until(async () => ((await (await fetch(`${d.url}/health`)).json()) as DaemonHealth).config_error !== null);
       const health = (await (await fetch(`${d.url}/health`)).json()) as DaemonHealth;
       assert.match(health.config_error ?? '', /provider/);

@@ -83,7 +83,7 @@ models:
     cost_per_output_token: 0
     capabilities: ["chat"]
   - name: "bad"
-    provider: "bedrock"
+    provider: 42
     model: "x"
     cost_per_input_token: -1
     cost_per_output_token: 0
@@ -102,7 +102,10 @@ server:
   assert.deepEqual([...problems].sort(), [
     'models[1].capabilites: unknown field',
     'models[1].cost_per_input_token: must be >= 0',
-    'models[1].provider: must be one of "openai", "anthropic", "ollama", "vscode-lm"',
+    // Every accepted spelling, not only the four kinds (groq etc. are accepted too).
+    'models[1].provider: must be "openai", "anthropic", "ollama", "vscode-lm", or a LiteLLM provider that speaks ' +
+      "OpenAI's API (groq, openrouter, together_ai, deepseek, mistral, fireworks_ai, xai, perplexity, deepinfra, " +
+      'cerebras, sambanova, nvidia_nim, huggingface, gemini, hosted_vllm, lm_studio, openai_like, custom_openai, ollama_chat)',
     'routing.embeddings.backend: must be one of "use", "transformers"',
     'routing.embeddings.wait_ms: must be >= 0',
     'routing.min_confidence: must be <= 1',
@@ -186,6 +189,37 @@ routing:
     'models[0].api_base: OpenAI-compatible bases usually end in /v1 (the adapter appends /chat/completions)',
     'models[0].capabilities[1]: unknown capability "coding" (known: chat, code, reasoning, math, tools, vision, long_context, writing)',
     'routing.strategies[1]: "cost" is listed twice; only the first counts',
+  ]);
+});
+
+test("a pool model named auto:… is flagged; a LiteLLM provider's built-in base is not", () => {
+  // A model named "auto:mine" loaded silently, and a request for it got 404 "Unknown routing mode".
+  // `provider: gemini` without api_base warned that the daemon's own Gemini base does not end in /v1.
+  const { warnings, config } = parseConfigText(
+    `
+models:
+  - name: "auto:mine"
+    provider: "openai"
+    model: "gpt-4o-mini"
+    api_base: "https://api.openai.com/v1"
+    capabilities: ["chat"]
+  - name: "gem"
+    provider: "gemini"
+    model: "gemini-2.0-flash"
+    capabilities: ["chat"]
+  - name: "pplx"
+    provider: "perplexity"
+    model: "sonar"
+    capabilities: ["chat"]
+`,
+    {},
+    'auto.yaml',
+  );
+  assert.equal(config.models.length, 3);
+  const problems = warnings.filter((w) => !w.startsWith('Fugusashi 0.3.0 config keys'));
+  assert.deepEqual(problems, [
+    'models[0].name: "auto:mine" cannot be requested by name: "auto" and names starting with "auto:" are routing ' +
+      'modes (a request for it is routed, or refused as an unknown mode). Rename the model',
   ]);
 });
 

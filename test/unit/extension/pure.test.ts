@@ -125,7 +125,7 @@ describe('rendering', () => {
       cost_usd: 0.01,
       cost_if_most_expensive_usd: 0.05,
       mean_routing_latency_ms: 2,
-      per_model: [
+      models: [
         {
           model: 'm',
           requests: 10,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FugusashiError } from '../../../shared/errors';
-import type { Store } from '../../../daemon/core/ports';
+import { IMPORTED_RATING_SOURCE, type Store } from '../../../daemon/core/ports';
 import { POOL, T0, makeFeedback, makeOutcome, makeRequest, requestId } from '../../fixtures/store/records';
 import { STORE_IMPLEMENTATIONS, type OpenedStore } from '../../helpers/stores';
 
@@ -143,7 +143,7 @@ for (const impl of STORE_IMPLEMENTATIONS) {
       assert.ok(s.cost_if_most_expensive_usd > s.cost_usd);
       const meanRouting = inRange.reduce((a, r) => a + r.decision.latency_ms, 0) / inRange.length;
       assert.ok(Math.abs(s.mean_routing_latency_ms - meanRouting) < 1e-9);
-      const cheap = s.per_model.find((m) => m.model === 'cheap');
+      const cheap = s.models.find((m) => m.model === 'cheap');
       const cheapRows = inRange.filter((r) => (r.answered_by ?? r.decision.model) === 'cheap');
       assert.equal(cheap?.requests, cheapRows.length);
       assert.equal(cheap?.errors, cheapRows.filter((r) => r.status === 'error').length);
@@ -152,7 +152,7 @@ for (const impl of STORE_IMPLEMENTATIONS) {
           1e-9,
       );
       assert.equal(
-        s.per_model.reduce((a, m) => a + m.requests, 0),
+        s.models.reduce((a, m) => a + m.requests, 0),
         N,
       );
       assert.deepEqual(Object.fromEntries(s.per_strategy.map((p) => [p.strategy, p.requests])), {
@@ -214,6 +214,45 @@ for (const impl of STORE_IMPLEMENTATIONS) {
         ['chat', 'code', 'reasoning'],
       );
       assert.equal(strong?.by_capability.find((c) => c.capability === 'reasoning')?.mean_rating, null);
+    });
+
+    test("rankings count ratings imported from 0.3.0's outcomes.jsonl with the requests' ratings", async () => {
+      // A store of its own: the other tests count this one's rows. Before, rankings read only the
+      // requests table, so 0.3.0's imported ratings were invisible (ratings 0, mean_rating null).
+      const own = await impl.open();
+      try {
+        own.store.saveRequest(makeRequest(1)); // cheap
+        own.store.addFeedback(makeFeedback(1, 4));
+        const imported = (model: string, rating: number, i: number) => ({
+          ...makeOutcome(i),
+          model,
+          score: (rating - 1) / 4,
+          source: IMPORTED_RATING_SOURCE,
+          request_id: null,
+          import_key: `import:030:test:${i}`,
+        });
+        own.store.addOutcomes([imported('cheap', 5, 1), imported('cheap', 1, 2), imported('gone-030', 4, 3)]);
+        // Another imported row (a score table's) is not a user's rating.
+        own.store.addOutcomes([{ ...makeOutcome(4), model: 'cheap', score: 1, source: 'seed', request_id: null }]);
+        const rankings = own.store.rankings(POOL);
+        const cheap = rankings.find((r) => r.model === 'cheap');
+        assert.equal(cheap?.ratings, 3);
+        assert.ok(Math.abs((cheap?.mean_rating ?? 0) - 10 / 3) < 1e-9, String(cheap?.mean_rating));
+        assert.ok(Math.abs((cheap?.win_rate ?? 0) - 2 / 3) < 1e-9, String(cheap?.win_rate));
+        assert.equal(cheap?.requests, 1, 'imported ratings are not requests of this store');
+        // Request 1 recorded no capabilities; an imported rating has none either: both are "chat".
+        assert.deepEqual(
+          cheap?.by_capability.find((c) => c.capability === 'chat'),
+          { capability: 'chat', ratings: 3, mean_rating: 10 / 3 },
+        );
+        // A model of the 0.3.0 pool that is not in today's pool is listed, as answered_by models are.
+        const gone = rankings.find((r) => r.model === 'gone-030');
+        assert.equal(gone?.ratings, 1);
+        assert.equal(gone?.mean_rating, 4);
+        assert.equal(gone?.win_rate, 1);
+      } finally {
+        await own.close();
+      }
     });
 
     test('feedbackCounts counts every feedback by source', () => {
@@ -324,7 +363,7 @@ for (const impl of STORE_IMPLEMENTATIONS) {
         assert.equal(s.prompt_tokens, e.prompt, `tokens since ${since}`);
         assert.ok(Math.abs(s.mean_routing_latency_ms - e.routing) < 1e-9, `routing latency since ${since}`);
         assert.deepEqual(
-          Object.fromEntries(s.per_model.map((m) => [m.model, m.requests])),
+          Object.fromEntries(s.models.map((m) => [m.model, m.requests])),
           e.perModel,
           `per model since ${since}`,
         );
