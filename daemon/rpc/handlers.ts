@@ -119,12 +119,16 @@ function guarded<P, R>(fn: (params: P, token: CancellationToken) => R | Promise<
   };
 }
 
+let connections = 0;
+
 /** Registers every handler on `connection`; returns a function that detaches the live feeds. */
 export function registerRpcHandlers(connection: Connection, services: Services, hooks: RpcHooks = {}): () => void {
   connection.onInitialize(() => ({ capabilities: {}, serverInfo: { name: 'fugusashi', version: VERSION } }));
   connection.onShutdown(() => undefined);
   // Stopped when the window left (the returned detach).
   const requests = new WindowRequests();
+  // One connection is one VS Code window: its requests are one client's (implicit signals).
+  const client = `rpc:${++connections}`;
 
   connection.onRequest(
     ChatRequest,
@@ -134,7 +138,7 @@ export function registerRpcHandlers(connection: Connection, services: Services, 
       }
       const request = checkChatRequest(params.request);
       return requests.run(token, async (signal) => {
-        const ctx = { signal, source: params.source ?? ('rpc' as const) };
+        const ctx = { signal, source: params.source ?? ('rpc' as const), client };
         if (!params.streamId) return services.chat.complete({ ...request, stream: false }, ctx);
         // Usage always comes back over RPC: the collected completion carries it.
         const stream = await services.chat.stream(

@@ -177,7 +177,14 @@ export class Chat implements ChatService {
   ): RequestOutcome {
     // A rating may come before the record (a stream's id is in its first chunk): feedback holds it.
     this.implicit.feedback.requestOpened(id);
-    return new RequestOutcome((record, forced) => this.save(record, forced), id, request, ctx, routed, started);
+    return new RequestOutcome(
+      (record, forced) => this.save(record, forced, ctx.client),
+      id,
+      request,
+      ctx,
+      routed,
+      started,
+    );
   }
 
   /** Re-labels upstream chunks as the daemon's, collects text and usage, records at the end. */
@@ -458,8 +465,8 @@ export class Chat implements ChatService {
 
   /** Stores the request's one record, tells the implicit-feedback tracker and live listeners. Never throws. */
   /** Stores the request's record and tells listeners; false if the store could not keep it. Never throws. */
-  private save(record: RequestRecord, forced: boolean): boolean {
-    const kept = keepRecord(this.deps, this.events, record, () => this.implicit.afterRequest(record, forced));
+  private save(record: RequestRecord, forced: boolean, client: string | undefined): boolean {
+    const kept = keepRecord(this.deps, this.events, record, () => this.implicit.afterRequest(record, forced, client));
     this.implicit.feedback.requestClosed(record.request_id, kept);
     return kept;
   }

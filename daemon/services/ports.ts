@@ -9,6 +9,12 @@ import type { CancelSignal } from '../providers/types';
 export interface RunContext {
   signal: CancelSignal;
   source: RequestSource;
+  /**
+   * Who asked, as far as the door can tell (an opaque id, kept in memory only): the hashed API key
+   * and `user` of an HTTP request, the VS Code window of an RPC one. Implicit signals read a repeat
+   * as a user's reaction only from the same client (services/implicit.ts).
+   */
+  client?: string | undefined;
   /** gateway (issue 12): the request's Cache-Control header (no-cache / no-store), when a door has one. */
   cacheControl?: string | undefined;
 }

@@ -25,6 +25,12 @@ export interface LearnedStrategyOptions {
   similarAbove: number;
   /** Confidence of a decision from the prior alone (above min_confidence: the prior decides). */
   priorConfidence: number;
+  /**
+   * A pick rated at least this (0.75: 4 stars) on the prompts it is judged by does well there: its
+   * own evidence may decide even when its rivals have none (they are unrated, or not on prompts
+   * like this one), as 0.3.0's similarity router routed to the model that worked best.
+   */
+  doesWellAbove: number;
 }
 
 export const DEFAULT_LEARNED_OPTIONS: LearnedStrategyOptions = {
@@ -33,6 +39,7 @@ export const DEFAULT_LEARNED_OPTIONS: LearnedStrategyOptions = {
   strongWinThreshold: 0.5,
   similarAbove: 0.5,
   priorConfidence: 0.5,
+  doesWellAbove: 0.75,
 };
 
 function abstain(strategy: string, explanation: string): StrategyVerdict {
@@ -101,9 +108,9 @@ abstract class ModelStrategy implements RoutingStrategy {
       input.costWeight,
       quality,
     );
-    const best = ranked[0]!;
+    const best = this.pickOf(ranked);
     // The rule's own pick, which its clause describes (an exploring pick below is not the rule's).
-    const decided: Rule = rule?.overrode ? { rule, pick: best } : null;
+    const decided: Rule = rule?.overrode && best === ranked[0] ? { rule, pick: best } : null;
     const confidence = this.confidence(best, ranked, prediction);
     if (confidence < this.options.minConfidence) {
       return {
@@ -136,10 +143,58 @@ abstract class ModelStrategy implements RoutingStrategy {
     };
   }
 
+  /** The model this strategy stands behind: the best for quality against cost, unless overridden. */
+  protected pickOf(ranked: readonly Scored[]): Scored {
+    return ranked[0]!;
+  }
+
   /** The comparison of the pick with its rival, and what the strong-win threshold did, if it decided. */
   protected compare(chosen: Scored, ranked: readonly Scored[], rule: Rule): string {
     const sentence = compareSentence(chosen, ranked, (s) => this.quality(s.prediction));
     return rule ? `${sentence}; ${thresholdSentence(rule.rule, rule.pick)}` : sentence;
+  }
+
+  protected doesWell(s: Scored): boolean {
+    return this.quality(s.prediction) >= this.options.doesWellAbove;
+  }
+
+  /**
+   * How sure the pick is right, from each side's evidence (support). A contest: sure only when both
+   * the pick and its closest rival have evidence to go by, min(pick, rival). But a rival with less
+   * evidence than the pick (none at all: unrated, or rated only on other kinds of prompts) is a
+   * guess, not a contender, and must not silence a pick that is known to do well here: then the
+   * pick's own evidence counts, provided its figure reaches doesWellAbove. A pick that is known to
+   * do badly is not trusted over models nobody has rated.
+   */
+  protected supportedConfidence(
+    chosen: Scored,
+    ranked: readonly Scored[],
+    support: (s: Scored) => number,
+  ): { confidence: number; onItsOwn: boolean } {
+    const rival = ranked.find((s) => s !== chosen);
+    const contest = evidenceConfidence(Math.min(support(chosen), rival ? support(rival) : Infinity));
+    const own = this.doesWell(chosen) ? evidenceConfidence(support(chosen)) : 0;
+    return own > contest ? { confidence: own, onItsOwn: true } : { confidence: contest, onItsOwn: false };
+  }
+
+  /**
+   * When the pick's own record decided (supportedConfidence), which rivals had no evidence on
+   * prompts like this: the sentence says so, as a user would want to know the others were not tried.
+   */
+  protected onItsOwnClause(chosen: Scored, ranked: readonly Scored[], support: (s: Scored) => number): string {
+    if (!this.supportedConfidence(chosen, ranked, support).onItsOwn) return '';
+    const name = chosen.candidate.config.name;
+    const others = ranked.filter((s) => s !== chosen);
+    const none = others.filter((s) => support(s) === 0).map((s) => s.candidate.config.name);
+    const fewer = others
+      .filter((s) => support(s) > 0 && support(s) < support(chosen))
+      .map((s) => s.candidate.config.name);
+    const said = [
+      none.length > 0 ? `${listNames(none)} ${none.length === 1 ? 'has' : 'have'} no ratings on prompts like this` : '',
+      fewer.length > 0 ? `${listNames(fewer)} ${fewer.length === 1 ? 'has' : 'have'} fewer` : '',
+    ].filter(Boolean);
+    const why = said.length > 0 ? ` (${said.join('; ')})` : '';
+    return `; ${name} does well here on its own record${why}`;
   }
 
   protected similarCount(prediction: Prediction): number {
@@ -155,16 +210,37 @@ export class SimilarityStrategy extends ModelStrategy {
     return p.knn;
   }
 
+  /**
+   * A model without close neighbours has no figure of its own here, only the average of the other
+   * models' ratings (or its ratings on other kinds of prompts), so it can rank first on a guess,
+   * often by being cheaper at that same figure, and the strategy could only abstain. A model known
+   * to do well on similar prompts comes before models that rank above it with less evidence here:
+   * "route to the model that worked best on similar past prompts", as 0.3.0 did. It never passes a
+   * model with as much evidence as its own (that trade-off of quality against cost stands). The
+   * scores stay each model's own figure against its cost; the sentence says why the order differs.
+   */
+  protected override pickOf(ranked: readonly Scored[]): Scored {
+    const best = ranked[0]!;
+    if (this.confidence(best, ranked) >= this.options.minConfidence) return best;
+    let above = 0; // the most close evidence of a model ranked above
+    for (const s of ranked) {
+      const evidence = closeEvidence(s);
+      if (s !== best && evidence > above && this.doesWell(s))
+        if (this.confidence(s, ranked) >= this.options.minConfidence) return s;
+      above = Math.max(above, evidence);
+    }
+    return best;
+  }
+
   protected confidence(chosen: Scored, ranked: readonly Scored[]): number {
-    // Sure only when both the pick and its closest rival have close neighbours to go by.
-    const rival = ranked.find((s) => s !== chosen);
-    const evidence = Math.min(chosen.prediction.evidence, rival ? rival.prediction.evidence : Infinity);
-    return evidenceConfidence(evidence);
+    // Close neighbours are the similarity strategy's only evidence.
+    return this.supportedConfidence(chosen, ranked, closeEvidence).confidence;
   }
 
   protected describe(chosen: Scored, ranked: readonly Scored[], prediction: Prediction, rule: Rule): string {
     const n = this.similarCount(prediction);
-    return `${n} similar past prompt${n === 1 ? '' : 's'}: ${this.compare(chosen, ranked, rule)}`;
+    const own = this.onItsOwnClause(chosen, ranked, closeEvidence);
+    return `${n} similar past prompt${n === 1 ? '' : 's'}: ${this.compare(chosen, ranked, rule)}${own}`;
   }
 }
 
@@ -223,10 +299,7 @@ export class LearnedStrategy extends ModelStrategy {
   }
 
   protected confidence(chosen: Scored, ranked: readonly Scored[]): number {
-    // The heads generalise beyond close neighbours, so outcomes of the model count too.
-    const rival = ranked.find((s) => s !== chosen);
-    const support = (s: Scored) => s.prediction.evidence + s.prediction.outcomes / 25;
-    const fromEvidence = evidenceConfidence(Math.min(support(chosen), rival ? support(rival) : Infinity));
+    const fromEvidence = this.supportedConfidence(chosen, ranked, learnedSupport).confidence;
     // With the prior, a model without outcomes is not unknown: it has the prior's estimate, so the
     // first ratings do not make the strategy abstain where the prior alone would have decided.
     return this.prior ? Math.max(this.options.priorConfidence, fromEvidence) : fromEvidence;
@@ -255,6 +328,20 @@ export class LearnedStrategy extends ModelStrategy {
     const list = ranked.map((s) => ({ model: s.candidate.config.name, quality: this.quality(s.prediction) }));
     return `${sentence}. Predicted quality (with the public-data prior): ${predictedQualityList([...list].sort((a, b) => b.quality - a.quality))}`;
   }
+}
+
+function closeEvidence(s: Scored): number {
+  return s.prediction.evidence;
+}
+
+/** The learned strategy's evidence: the heads generalise beyond close neighbours, so a model's outcomes count too. */
+function learnedSupport(s: Scored): number {
+  return s.prediction.evidence + s.prediction.outcomes / 25;
+}
+
+/** a, b and c */
+function listNames(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 /** The strong-win threshold's decision in a two-model pool, when it overrode the quality–cost order. */

@@ -3,6 +3,7 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { TSchema } from 'typebox';
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
   ChatCompletionRequestSchema,
@@ -28,7 +29,20 @@ export function httpRunContext(request: FastifyRequest, reply: FastifyReply): Ru
     signal: new ClientDisconnect(reply.raw),
     source: 'http',
     cacheControl: request.headers['cache-control'],
+    client: httpClient(request),
   };
+}
+
+/**
+ * Who sent an HTTP request, as far as it says: its API key (Authorization or x-api-key, which
+ * clients send even when the daemon needs none) and the OpenAI `user` field. Hashed, so the id
+ * holds no key material; requests that carry neither are one anonymous client.
+ */
+function httpClient(request: FastifyRequest): string {
+  const key = request.headers.authorization ?? request.headers['x-api-key'] ?? '';
+  const body = request.body as { user?: unknown } | undefined;
+  const user = typeof body?.user === 'string' ? body.user : '';
+  return `http:${createHash('sha256').update(String(key)).update('\u0000').update(user).digest('base64url')}`;
 }
 
 export const chatRoutes: FastifyPluginCallback<{ services: Services }> = (app, { services }, done) => {
