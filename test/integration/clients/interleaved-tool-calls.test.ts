@@ -69,10 +69,13 @@ test('the upstream really interleaves: index 1 gets a piece before index 0 has a
   }
   assert.deepEqual(order, [0, 1, 0, 1]);
   // Chat-completions door: the deltas as the upstream sent them, each index assembling to its call.
-  assert.deepEqual([...piecesByIndex(chunks)], [
-    [0, PARIS],
-    [1, ROME],
-  ]);
+  assert.deepEqual(
+    [...piecesByIndex(chunks)],
+    [
+      [0, PARIS],
+      [1, ROME],
+    ],
+  );
 });
 
 test('chat completions: the SDK assembles both calls', async () => {
@@ -141,7 +144,7 @@ test('Responses: each function_call item gets all its pieces as deltas before it
   );
 });
 
-test("Messages: one content block open at a time, every piece a delta of its own open block", async () => {
+test('Messages: one content block open at a time, every piece a delta of its own open block', async () => {
   const request = {
     model: 'gpt-pool',
     max_tokens: 256,
@@ -210,10 +213,13 @@ test('JSON-RPC: streamed chunks and the resolved completion carry both calls who
         ['call_B', ROME],
       ],
     );
-    assert.deepEqual([...piecesByIndex(chunks)], [
-      [0, PARIS],
-      [1, ROME],
-    ]);
+    assert.deepEqual(
+      [...piecesByIndex(chunks)],
+      [
+        [0, PARIS],
+        [1, ROME],
+      ],
+    );
   } finally {
     window.close();
   }

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ToolCallSequencer, type ToolCallEvent } from '../../../daemon/http/translate/tool-call-sequence';
 
-const head = (index: number) => ({ index, id: `call_${index}`, function: { name: 'f', arguments: '' } });
-const piece = (index: number, args: string) => ({ index, function: { arguments: args } });
+type Delta = Parameters<ToolCallSequencer['push']>[0];
+
+const head = (index: number): Delta => ({ index, id: `call_${index}`, function: { name: 'f', arguments: '' } });
+const piece = (index: number, args: string): Delta => ({ index, function: { arguments: args } });
 
 /** Events as short strings: start#0, 0+{"a", stop#0. */
-function play(deltas: ReturnType<typeof piece>[], sequencer = new ToolCallSequencer()): string[][] {
+function play(deltas: Delta[], sequencer = new ToolCallSequencer()): string[][] {
   return deltas.map((delta) => {
     const out: ToolCallEvent[] = [];
     sequencer.push(delta, out);
@@ -35,7 +37,16 @@ test('interleaved pieces: a later call is held until the earlier one has whole a
   const s = new ToolCallSequencer();
   assert.deepEqual(
     play(
-      [head(0), head(1), head(2), piece(0, '{"c'), piece(1, '{"c'), piece(2, '{"c":3}'), piece(0, '":1}'), piece(1, '":2}')],
+      [
+        head(0),
+        head(1),
+        head(2),
+        piece(0, '{"c'),
+        piece(1, '{"c'),
+        piece(2, '{"c":3}'),
+        piece(0, '":1}'),
+        piece(1, '":2}'),
+      ],
       s,
     ),
     [
@@ -73,8 +84,8 @@ test('arguments that never become whole JSON: later calls go out whole when the 
 
 test('a held call takes a name that arrives after its first delta', () => {
   const s = new ToolCallSequencer();
-  play([head(0), { index: 1, function: { arguments: '{' } } as ReturnType<typeof piece>], s);
-  play([{ index: 1, id: 'late_id', function: { name: 'g', arguments: '}' } } as ReturnType<typeof piece>], s);
+  play([head(0), { index: 1, function: { arguments: '{' } }], s);
+  play([{ index: 1, id: 'late_id', function: { name: 'g', arguments: '}' } }], s);
   const end: ToolCallEvent[] = [];
   s.finish(end);
   const started = end.find((e) => e.type === 'start' && e.call.index === 1);
