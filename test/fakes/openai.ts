@@ -99,18 +99,19 @@ export const openaiWire: WireFormat = {
     const withUsage = a.includeUsage ? null : undefined;
     const frames = [sse(chunk(a, { role: 'assistant', content: '', refusal: null }, null, withUsage))];
     for (const piece of a.pieces) frames.push(sse(chunk(a, { content: piece }, null, withUsage)));
-    for (const t of a.toolCalls) {
+    // Arguments arrive in pieces, as the real API sends them; clients must concatenate. Each call's
+    // frames: its head (id, name), then two halves of its arguments.
+    const perCall = a.toolCalls.map((t) => {
       const head = { index: t.index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } };
-      frames.push(sse(chunk(a, { tool_calls: [head] }, null, withUsage)));
-      // Arguments arrive in pieces, as the real API sends them; clients must concatenate.
       const half = Math.ceil(t.args.length / 2);
-      for (const part of [t.args.slice(0, half), t.args.slice(half)]) {
-        if (part)
-          frames.push(
-            sse(chunk(a, { tool_calls: [{ index: t.index, function: { arguments: part } }] }, null, withUsage)),
-          );
-      }
-    }
+      const parts = [t.args.slice(0, half), t.args.slice(half)].filter(Boolean);
+      return [head, ...parts.map((part) => ({ index: t.index, function: { arguments: part } }))];
+    });
+    // One call after the other, or (interleaveToolCalls) round-robin: every call's first frame, then every second…
+    const order = a.interleaveToolCalls
+      ? Array.from({ length: 3 }, (_, i) => perCall.flatMap((frames) => frames.slice(i, i + 1))).flat()
+      : perCall.flat();
+    for (const call of order) frames.push(sse(chunk(a, { tool_calls: [call] }, null, withUsage)));
     frames.push(sse(chunk(a, {}, a.nativeFinishReason ?? a.finishReason, withUsage)));
     if (a.includeUsage) {
       frames.push(

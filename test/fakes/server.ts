@@ -46,6 +46,11 @@ export interface FakeBehaviour {
   /** Stream pieces of the text, in order (default: the text split after each space). */
   chunks?: string[];
   toolCalls?: FakeToolCall[];
+  /**
+   * OpenAI only: stream parallel tool calls' pieces interleaved, as the protocol allows (every call's
+   * head, then every call's first half of arguments, then every call's second half).
+   */
+  interleaveToolCalls?: boolean;
   /** Generic finish reason, translated to the provider's own (end_turn/max_tokens/tool_use, done_reason…). */
   finishReason?: 'stop' | 'length' | 'tool_calls';
   /** The provider's own finish value sent verbatim (e.g. Anthropic 'stop_sequence'). */
@@ -155,6 +160,7 @@ export interface FakeAnswer {
   text: string;
   pieces: string[];
   toolCalls: { id: string | undefined; name: string; args: string; index: number }[];
+  interleaveToolCalls: boolean;
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string | undefined;
   stopSequence: string | undefined;
@@ -409,6 +415,7 @@ function buildAnswer(wire: WireFormat, req: FakeRequest, b: FakeBehaviour, n: nu
     text,
     pieces: b.chunks ?? splitPieces(text),
     toolCalls,
+    interleaveToolCalls: b.interleaveToolCalls === true,
     finishReason,
     nativeFinishReason: b.nativeFinishReason,
     stopSequence: b.stopSequence,

@@ -152,6 +152,8 @@ export const messagesRoutes: FastifyPluginCallback<{ services: Services }> = (ap
     throw new FugusashiError('NotFound', `No route ${request.method} ${request.url.split('?')[0]}`);
   };
   app.all('/v1/messages/*', notOffered);
-  app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: '/v1/messages', handler: notOffered });
+  // Every method but POST, OPTIONS and HEAD included (HEAD named, not left to fastify's GET-derived
+  // route): left out, they reached the app's not-found answer, in OpenAI's shape.
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/v1/messages', handler: notOffered });
   done();
 };

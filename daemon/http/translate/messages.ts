@@ -28,6 +28,7 @@ import type {
   Usage,
 } from '../../../shared/openai';
 import type { HttpError } from '../errors';
+import { ToolCallSequencer, type ToolCallEvent } from './tool-call-sequence';
 
 type Block = Record<string, unknown> & { type: string };
 
@@ -351,13 +352,14 @@ export function toAnthropicMessage(completion: ChatCompletion, decision?: DoorRo
 /**
  * The service's chunks → Anthropic's event sequence: message_start, then per content block
  * content_block_start / deltas / content_block_stop (text and tool_use blocks in the order they
- * appear), then message_delta (stop reason, usage) and message_stop. Fed chunk by chunk.
+ * appear, one open at a time: parallel calls whose pieces the upstream interleaves are put one after
+ * the other), then message_delta (stop reason, usage) and message_stop. Fed chunk by chunk.
  */
 export class MessagesStreamTranslator {
   private blockIndex = -1;
   private openBlock: 'text' | 'tool' | 'thinking' | null = null;
-  /** OpenAI tool_call index → Anthropic content block index. */
-  private toolBlocks = new Map<number, number>();
+  /** Parallel calls one block at a time, even when the upstream interleaves their pieces. */
+  private readonly toolCalls = new ToolCallSequencer();
   private finish: FinishReason = null;
   private stopSequence: string | undefined;
   /** The upstream refused (streamed `delta.refusal`): the stop reason says so. */
@@ -414,27 +416,41 @@ export class MessagesStreamTranslator {
       this.refused = true;
       this.text(refusal, out);
     }
-    for (const call of tool_calls ?? []) {
-      let index = this.toolBlocks.get(call.index);
-      if (index === undefined) {
-        this.close(out);
+    if (tool_calls?.length) {
+      // A new call after text or thinking closes that block (a late piece of an earlier call does not).
+      if (this.openBlock !== 'tool' && tool_calls.some((call) => !this.toolCalls.knows(call.index))) this.close(out);
+      const events: ToolCallEvent[] = [];
+      for (const call of tool_calls) this.toolCalls.push(call, events);
+      this.toolEvents(events, out);
+    }
+  }
+
+  /** The sequencer's events as tool_use blocks: start, input_json_delta pieces, stop. */
+  private toolEvents(events: readonly ToolCallEvent[], out: AnthropicStreamEventOut[]): void {
+    for (const event of events) {
+      if (event.type === 'start') {
+        const index = ++this.blockIndex;
         this.openBlock = 'tool';
-        index = ++this.blockIndex;
-        this.toolBlocks.set(call.index, index);
         out.push({
           type: 'content_block_start',
           index,
           content_block: {
             type: 'tool_use',
-            id: call.id ?? `toolu_${this.id}_${index}`,
-            name: call.function?.name ?? '',
+            id: event.call.id ?? `toolu_${this.id}_${index}`,
+            name: event.call.name,
             input: {},
           },
         });
+      } else if (event.type === 'arguments') {
+        out.push({
+          type: 'content_block_delta',
+          index: this.blockIndex,
+          delta: { type: 'input_json_delta', partial_json: event.piece },
+        });
+      } else {
+        out.push({ type: 'content_block_stop', index: this.blockIndex });
+        this.openBlock = null;
       }
-      const args = call.function?.arguments;
-      if (args)
-        out.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: args } });
     }
   }
 
@@ -508,7 +524,12 @@ export class MessagesStreamTranslator {
   }
 
   private close(out: AnthropicStreamEventOut[]): void {
-    if (this.openBlock !== null) out.push({ type: 'content_block_stop', index: this.blockIndex });
+    if (this.openBlock === 'tool') {
+      // The answer goes on with another kind of block, or ends: the open call and those held stop.
+      const events: ToolCallEvent[] = [];
+      this.toolCalls.finish(events);
+      this.toolEvents(events, out);
+    } else if (this.openBlock !== null) out.push({ type: 'content_block_stop', index: this.blockIndex });
     this.openBlock = null;
   }
 }

@@ -25,6 +25,7 @@ import type {
   ResponsesRequest,
   ResponseUsage,
 } from '../../../shared/responses';
+import { ToolCallSequencer, type SequencedCall, type ToolCallEvent } from './tool-call-sequence';
 
 type Item = Record<string, unknown> & { type?: string };
 
@@ -428,10 +429,10 @@ interface OpenMessage {
   part: { type: ResponseMessagePart['type']; text: string } | null;
 }
 
-interface OpenCall {
+/** A function call item on the wire: where it is in the output and its item as added. */
+interface StartedCall {
   outputIndex: number;
   item: ResponseFunctionCallItem;
-  args: string;
 }
 
 /**
@@ -439,16 +440,17 @@ interface OpenCall {
  * output_item.added, its content parts (content_part.added, output_text.delta or refusal.delta, their
  * .done, content_part.done) or its function_call_arguments.delta / .done, and output_item.done, then
  * response.completed (or response.incomplete) with the whole response. As OpenAI's stream does, one
- * output item is done before the next is added.
+ * output item is done before the next is added: parallel calls whose pieces the upstream interleaves
+ * are put one after the other (ToolCallSequencer).
  */
 export class ResponsesStreamTranslator {
   private seq = 0;
   private readonly output: ResponseOutputItem[] = [];
   private message: OpenMessage | null = null;
   private messages = 0;
-  private call: OpenCall | null = null;
-  /** Upstream tool-call index → its call, so late argument pieces still reach the final response. */
-  private readonly calls = new Map<number, OpenCall>();
+  private readonly toolCalls = new ToolCallSequencer();
+  /** Each call on the wire by the sequencer's call (late argument pieces still reach the final response). */
+  private readonly started = new Map<SequencedCall, StartedCall>();
   private readonly ids: ReturnType<typeof itemIds>;
   private finish: FinishReason = null;
   private usage: Usage | undefined;
@@ -486,46 +488,23 @@ export class ResponsesStreamTranslator {
     if (content) this.messageDelta('output_text', content, out);
     const refusal = refusalOf(choice.delta);
     if (refusal) this.messageDelta('refusal', refusal, out);
-    for (const delta of tool_calls ?? []) {
-      let call = this.calls.get(delta.index);
-      if (!call) {
-        this.closeMessage(out);
-        this.closeCall(out);
-        const item: ResponseFunctionCallItem = {
-          type: 'function_call',
-          id: this.ids.call(this.calls.size),
-          call_id: delta.id ?? `call_${this.shell.id}_${this.calls.size}`,
-          name: delta.function?.name ?? '',
-          arguments: '',
-          status: 'in_progress',
-        };
-        call = { outputIndex: this.output.length, item, args: '' };
-        this.calls.set(delta.index, call);
-        this.call = call;
-        this.output.push(item);
-        this.event(out, 'response.output_item.added', { output_index: call.outputIndex, item });
-      }
-      const args = delta.function?.arguments;
-      if (!args) continue;
-      call.args += args;
-      if (call !== this.call) {
-        // An upstream that went back to an earlier call (none known does): its item is done on the
-        // wire already, so the pieces only complete the final response's arguments.
-        this.output[call.outputIndex] = { ...call.item, arguments: call.args, status: 'completed' };
-        continue;
-      }
-      this.event(out, 'response.function_call_arguments.delta', {
-        item_id: call.item.id,
-        output_index: call.outputIndex,
-        delta: args,
-      });
+    if (tool_calls?.length) {
+      // A new call after text: the message is done (a late piece of an earlier call is no new item).
+      if (tool_calls.some((delta) => !this.toolCalls.knows(delta.index))) this.closeMessage(out);
+      const events: ToolCallEvent[] = [];
+      for (const delta of tool_calls) this.toolCalls.push(delta, events);
+      this.callEvents(events, out);
     }
   }
 
   end(out: ResponseStreamEvent[]): ResponseObject {
     // The message still open is the answer's last: cut short, it is incomplete (as its response).
     this.closeMessage(out, itemStatus(this.finish ?? 'stop'));
-    this.closeCall(out);
+    this.closeCalls(out);
+    // A piece that came after its call was done (only after text between its pieces) is not lost.
+    for (const [call, { outputIndex, item }] of this.started) {
+      this.output[outputIndex] = { ...item, arguments: call.arguments, status: 'completed' };
+    }
     const result = finished(this.shell, this.output, this.finish ?? 'stop', this.usage);
     this.event(out, result.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
       response: result,
@@ -551,7 +530,7 @@ export class ResponsesStreamTranslator {
 
   /** A piece of answer text or refusal: opens the message item and the part as needed. */
   private messageDelta(type: ResponseMessagePart['type'], delta: string, out: ResponseStreamEvent[]): void {
-    this.closeCall(out);
+    this.closeCalls(out);
     let message = this.message;
     if (!message) {
       // Text after a tool call is a new message item (a later one gets its own id).
@@ -602,18 +581,52 @@ export class ResponsesStreamTranslator {
     this.event(out, 'response.output_item.done', { output_index: message.outputIndex, item });
   }
 
-  private closeCall(out: ResponseStreamEvent[]): void {
-    const call = this.call;
-    if (!call) return;
-    this.call = null;
-    const item: ResponseFunctionCallItem = { ...call.item, arguments: call.args, status: 'completed' };
-    this.output[call.outputIndex] = item;
-    this.event(out, 'response.function_call_arguments.done', {
-      item_id: item.id,
-      output_index: call.outputIndex,
-      name: item.name,
-      arguments: call.args,
-    });
-    this.event(out, 'response.output_item.done', { output_index: call.outputIndex, item });
+  /** The answer goes on with text, or ends: every call still open or held is done. */
+  private closeCalls(out: ResponseStreamEvent[]): void {
+    if (!this.toolCalls.streaming) return;
+    const events: ToolCallEvent[] = [];
+    this.toolCalls.finish(events);
+    this.callEvents(events, out);
+  }
+
+  /** The sequencer's events as function_call items: added, arguments deltas, arguments.done and done. */
+  private callEvents(events: readonly ToolCallEvent[], out: ResponseStreamEvent[]): void {
+    for (const event of events) {
+      const { call } = event;
+      if (event.type === 'start') {
+        const n = this.started.size;
+        const item: ResponseFunctionCallItem = {
+          type: 'function_call',
+          id: this.ids.call(n),
+          call_id: call.id ?? `call_${this.shell.id}_${n}`,
+          name: call.name,
+          arguments: '',
+          status: 'in_progress',
+        };
+        const started = { outputIndex: this.output.length, item };
+        this.started.set(call, started);
+        this.output.push(item);
+        this.event(out, 'response.output_item.added', { output_index: started.outputIndex, item });
+        continue;
+      }
+      const { outputIndex, item: added } = this.started.get(call)!;
+      if (event.type === 'arguments') {
+        this.event(out, 'response.function_call_arguments.delta', {
+          item_id: added.id,
+          output_index: outputIndex,
+          delta: event.piece,
+        });
+        continue;
+      }
+      const item: ResponseFunctionCallItem = { ...added, arguments: call.arguments, status: 'completed' };
+      this.output[outputIndex] = item;
+      this.event(out, 'response.function_call_arguments.done', {
+        item_id: item.id,
+        output_index: outputIndex,
+        name: item.name,
+        arguments: item.arguments,
+      });
+      this.event(out, 'response.output_item.done', { output_index: outputIndex, item });
+    }
   }
 }

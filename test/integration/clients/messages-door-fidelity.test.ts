@@ -152,9 +152,20 @@ describe('the rest of the Messages surface', () => {
     assert.equal(err.type, 'not_found_error');
     assert.equal((err.error as { type?: unknown }).type, 'error');
     for (const path of ['/v1/messages/count_tokens', '/v1/messages']) {
-      const get = await fetch(`${d.url}${path}`);
-      assert.equal(get.status, 404, path);
-      assert.equal(((await get.json()) as { error: { type: string } }).error.type, 'not_found_error', path);
+      for (const method of ['GET', 'OPTIONS']) {
+        const res = await fetch(`${d.url}${path}`, { method });
+        assert.equal(res.status, 404, `${method} ${path}`);
+        assert.deepEqual(
+          await res.json(),
+          { type: 'error', error: { type: 'not_found_error', message: `No route ${method} ${path}` } },
+          `${method} ${path}`,
+        );
+      }
+      // HEAD has no body: its length says which one it stands for.
+      const head = await fetch(`${d.url}${path}`, { method: 'HEAD' });
+      assert.equal(head.status, 404, `HEAD ${path}`);
+      const anthropicBody = { type: 'error', error: { type: 'not_found_error', message: `No route HEAD ${path}` } };
+      assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(JSON.stringify(anthropicBody))));
     }
   });
 
