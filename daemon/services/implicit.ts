@@ -83,6 +83,11 @@ export class ImplicitSignals {
     this.repeat(record, forced, client);
     for (const attempt of record.attempts) {
       if (attempt.status !== 'error' || attempt.error === CANCELLED_ATTEMPT) continue;
+      // A 4xx is about the request (malformed, too large), the account (key, quota) or the rate, not
+      // about how well the model answers: counted, any client could push the router off a model for
+      // chosen prompts by sending bad requests. 5xx, timeouts and broken answers are the model's.
+      const status = attempt.upstream_status;
+      if (status !== undefined && status >= 400 && status < 500) continue;
       this.feedback.outcome({
         prompt: record.routing_text,
         model: attempt.model,
