@@ -159,6 +159,11 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.exec('CREATE INDEX IF NOT EXISTS outcomes_request ON outcomes(request_id) WHERE request_id IS NOT NULL');
   },
+  // v6: outcomes by source, covering what rankings() reads of imported 0.3.0 ratings on every
+  // dashboard refresh (a scan of every outcome without it).
+  (db) => {
+    db.exec('CREATE INDEX IF NOT EXISTS outcomes_source ON outcomes(source, model, score)');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

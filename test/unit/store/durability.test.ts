@@ -186,7 +186,7 @@ test('a schema version 1 database migrates, keeping its data', async () => {
   copyFileSync(path.join(__dirname, '../../fixtures/store/v1/store.db'), path.join(dir, SNAPSHOT_FILE));
   const store = await openStore({ dataDir: dir });
   assert.equal(store.recovery.schemaVersionFound, 1);
-  assert.equal(SCHEMA_VERSION, 5);
+  assert.equal(SCHEMA_VERSION, 6);
   // v2 keeps the latest user rating on the request: the explicit 4, not the thumbs-down before
   // it nor the implicit signal after it.
   const rows = store.listDecisions({ limit: 10 });

@@ -1,6 +1,7 @@
 // A new rating replaces the request's earlier judgements: the store deletes the request's outcomes
 // by request_id (records.applyRetract). Schema v5 indexes outcomes by request so that delete reads
-// the request's few rows instead of scanning every outcome (100k+ in a store that imports scores).
+// the request's few rows instead of scanning every outcome (100k+ in a store that imports scores);
+// v6 indexes them by source for the rankings' read of imported ratings.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -41,4 +42,16 @@ test("a re-rating's outcome delete reads an index, in a new store and in one mig
   migrate(old);
   assert.match(retractPlan(old), /USING INDEX outcomes_request/);
   old.close();
+});
+
+test("rankings' read of imported 0.3.0 ratings uses an index (v6), not a scan of every outcome", async () => {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  migrate(db);
+  const plan = db.exec(
+    'EXPLAIN QUERY PLAN SELECT model, COUNT(*), SUM(score) FROM outcomes WHERE source = ? GROUP BY model',
+    ['import:rating-030'],
+  );
+  assert.match((plan[0]?.values ?? []).map((row) => String(row[3])).join(' | '), /COVERING INDEX outcomes_source/);
+  db.close();
 });
