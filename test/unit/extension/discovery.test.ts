@@ -88,7 +88,8 @@ describe('joinOrStart', () => {
         const next = new Promise<Awaited<ReturnType<typeof joinOrStart>>>((resolve, reject) => {
           crashed.socket.on('error', () => {});
           crashed.socket.once('close', () => {
-            joinOrStart(spec(dataDir), { timeoutMs: 5_000 }).then(resolve, reject);
+            // A bound for a broken build, as the first start's: a busy 2-core machine took over 5 s.
+            joinOrStart(spec(dataDir), { timeoutMs: 10_000 }).then(resolve, reject);
           });
         });
         process.kill(crashed.info.pid, 'SIGKILL');
