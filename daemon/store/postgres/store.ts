@@ -60,6 +60,15 @@ export interface OpenPostgresStoreOptions {
   seqSlack?: number;
 }
 
+/** A spooled request with an API key, as per-key budgets count it (daemon/team/limits.ts). */
+export interface SpooledRequest {
+  seq: number;
+  apiKeyId: string;
+  createdAt: number;
+  tokens: number;
+  cost: number;
+}
+
 export type StoreState = { kind: 'postgres'; up: boolean; error: string | null; spooled: number; url: string };
 
 const BLOCK = 1_000_000;
@@ -144,7 +153,9 @@ export class PostgresStore implements Store {
   private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
   private readonly retractionListeners = new Set<(retractions: OutcomeRetraction[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
-  private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null) => void>();
+  private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null, seq: number) => void>();
+  /** Requests with an API key an earlier run left in the spool, as per-key budgets count them. */
+  private readonly replayedRequests: SpooledRequest[] = [];
   private readonly reader: QueryRunner;
   /** Reads that may take long (every outcome): a minute, not readTimeoutMs. */
   private readonly bulkReader: QueryRunner;
@@ -225,10 +236,26 @@ export class PostgresStore implements Store {
     return () => this.retractionListeners.delete(listener);
   }
 
-  /** Every request this daemon records, with the API key it came with (per-key budgets). */
-  onRequestSaved(listener: (record: RequestRecord, apiKeyId: string | null) => void): () => void {
+  /**
+   * Every request this daemon records, with the API key it came with (per-key budgets) and its
+   * spool write's seq (see storedThrough).
+   */
+  onRequestSaved(listener: (record: RequestRecord, apiKeyId: string | null, seq: number) => void): () => void {
     this.savedListeners.add(listener);
     return () => this.savedListeners.delete(listener);
+  }
+
+  /** Every write through this spool seq is in PostgreSQL (or was refused for its data and kept aside). */
+  storedThrough(): number {
+    return this.flushedSeq;
+  }
+
+  /**
+   * The requests with an API key that an earlier run spooled and PostgreSQL does not have yet: a
+   * key's budget counts them on this replica until they are stored, as it counts its new ones.
+   */
+  spooledRequests(): SpooledRequest[] {
+    return this.replayedRequests.filter((request) => request.seq > this.flushedSeq);
   }
 
   onStateChange(listener: (state: StoreState) => void): () => void {
@@ -288,6 +315,17 @@ export class PostgresStore implements Store {
       skipped += badLines;
       // Each line holds the write as it was handed over, with its seq; new writes number on after them.
       const restored = entries.map((entry) => ({ ...(entry.data as StoredWrite), seq: entry.seq }));
+      for (const write of restored) {
+        if (write.op !== 'request' || !write.apiKeyId) continue;
+        const { created_at, usage, cost_usd } = write.data;
+        this.replayedRequests.push({
+          seq: write.seq,
+          apiKeyId: write.apiKeyId,
+          createdAt: created_at,
+          tokens: usage?.total_tokens ?? 0,
+          cost: cost_usd,
+        });
+      }
       if (restored.length > 0) this.post({ type: 'write', entries: restored.map((w) => JSON.stringify(w)) });
       replayed += restored.length;
       for (const entry of entries) this.seq = Math.max(this.seq, entry.seq);
@@ -297,13 +335,14 @@ export class PostgresStore implements Store {
       this.log(`store: re-sending ${replayed} spooled writes to PostgreSQL (${skipped} torn lines)`);
   }
 
-  /** Appends the write to the spool (durable once this returns), then hands it to the worker. */
-  private spool(write: StoredWrite): void {
+  /** Appends the write to the spool (durable once this returns), then hands it to the worker; returns its seq. */
+  private spool(write: StoredWrite): number {
     if (this.closed) throw new Error('store is closed');
     write.seq = ++this.seq;
     const json = JSON.stringify(write);
     this.journal.append(write.seq, 'w', json);
     this.post({ type: 'write', entries: [json] });
+    return write.seq;
   }
 
   /** Starts a new spool file now and then, so flushed ones can be deleted. */
@@ -334,9 +373,9 @@ export class PostgresStore implements Store {
       throw new FugusashiError('InvalidRequest', 'request_id must be a non-empty string', 'request_id');
     }
     const apiKeyId = currentKeyId();
-    this.spool({ seq: 0, op: 'request', data: record, apiKeyId });
+    const seq = this.spool({ seq: 0, op: 'request', data: record, apiKeyId });
     this.remember(record);
-    for (const listener of this.savedListeners) listener(record, apiKeyId);
+    for (const listener of this.savedListeners) listener(record, apiKeyId, seq);
   }
 
   addFeedback(feedback: FeedbackRecord): void {
