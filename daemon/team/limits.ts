@@ -81,6 +81,15 @@ const KINDS: Kind[] = ['minute', 'day', 'month'];
 /** How often a replica deletes the windows no limit reads any more. */
 const PRUNE_MS = 60_000;
 
+/**
+ * Every key's current minute, day and month: what each replica reads every SYNC_MS. Served by the
+ * index key_usage_window (schema v9); the primary key starts with key_id, so before it each read
+ * scanned the whole table, a month of minute rows included.
+ */
+export const CURRENT_WINDOWS_SQL = `SELECT key_id, window_kind, window_start, requests, tokens, cost_usd FROM key_usage
+  WHERE (window_kind = 'minute' AND window_start = $1) OR (window_kind = 'day' AND window_start = $2)
+    OR (window_kind = 'month' AND window_start = $3)`;
+
 /** A request the store recorded: its spool write, its created_at (its windows), tokens and cost. */
 export interface RecordedRequest {
   seq: number;
@@ -385,12 +394,7 @@ export class KeyLimiter {
         requests: string;
         tokens: string;
         cost_usd: number;
-      }>(
-        `SELECT key_id, window_kind, window_start, requests, tokens, cost_usd FROM key_usage
-         WHERE (window_kind = 'minute' AND window_start = $1) OR (window_kind = 'day' AND window_start = $2)
-           OR (window_kind = 'month' AND window_start = $3)`,
-        [windowStart('minute', now), windowStart('day', now), windowStart('month', now)],
-      );
+      }>(CURRENT_WINDOWS_SQL, [windowStart('minute', now), windowStart('day', now), windowStart('month', now)]);
       for (const row of totals) {
         const state = this.state(row.key_id);
         const start = Number(row.window_start);
