@@ -64,6 +64,7 @@ interface Unstored {
 }
 
 interface KeyState {
+  keyId: string;
   shared: Record<Kind, Window>;
   /** This replica's minute counts not sent yet. */
   minute: Window;
@@ -110,8 +111,12 @@ export interface Reservation {
 
 export class KeyLimiter {
   private readonly states = new Map<string, KeyState>();
-  /** Reservations whose release the database did not take yet (it was down): retried by sync. */
+  /** Reservations to give back, in order; one the database did not take (it was down) is retried by sync. */
   private releases: Reservation[] = [];
+  /** Those reservations, and the ones the database has given back already. */
+  private readonly releasing = new Set<Reservation>();
+  private readonly givenBack = new WeakSet<Reservation>();
+  private sendingReleases = false;
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
   private prunedAt = 0;
@@ -143,7 +148,16 @@ export class KeyLimiter {
         KINDS.map((k) => [k, { ...zero(), start: windowStart(k, now) }]),
       ) as KeyState['shared'];
       const minute = (): Window => ({ ...zero(), start: windowStart('minute', now) });
-      state = { shared, minute: minute(), transit: minute(), unstored: [], inFlight: 0, meanCost: 0, costSamples: 0 };
+      state = {
+        keyId,
+        shared,
+        minute: minute(),
+        transit: minute(),
+        unstored: [],
+        inFlight: 0,
+        meanCost: 0,
+        costSamples: 0,
+      };
       this.states.set(keyId, state);
     }
     for (const kind of KINDS) {
@@ -269,8 +283,7 @@ export class KeyLimiter {
           `INSERT INTO key_usage (key_id, window_kind, window_start) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
           [key.id, window.kind, window.start],
         );
-        // This replica's requests whose rows are not stored yet count too.
-        const unstored = this.used(state, window.kind).cost - state.shared[window.kind].cost;
+        const unstored = this.unstoredCost(state, window.kind, window.start);
         const { rows } = await client.query<{ cost_usd: number }>(
           `UPDATE key_usage SET reserved_usd = reserved_usd + $4
            WHERE key_id = $1 AND window_kind = $2 AND window_start = $3 AND cost_usd + reserved_usd + $4 + $5 <= $6
@@ -296,6 +309,30 @@ export class KeyLimiter {
   }
 
   /**
+   * What this replica's recorded requests add to the database's spent + reserved figure of a window:
+   * the cost of those whose rows are not stored yet, less the reservations the database still
+   * holds for them (counted in reserved_usd already). Without that, a reserved request counted
+   * twice until its row was stored, and a key near its budget was refused a request early.
+   * (A release the database commits while this reservation runs is subtracted once more: the key
+   * may pass its budget by that one reservation, as by a request in flight.)
+   */
+  private unstoredCost(state: KeyState, kind: 'day' | 'month', start: number): number {
+    const stored = this.storedThrough();
+    const held = new Set<Reservation>();
+    let cost = 0;
+    for (const request of state.unstored) {
+      if (request[kind] === start && request.seq > stored) cost += request.cost;
+      if (request.reservation) held.add(request.reservation);
+    }
+    for (const reservation of this.releasing) held.add(reservation);
+    for (const reservation of held) {
+      if (reservation.keyId !== state.keyId || this.givenBack.has(reservation)) continue;
+      if (reservation.windows.some((w) => w.kind === kind && w.start === start)) cost -= reservation.amount;
+    }
+    return cost;
+  }
+
+  /**
    * The reserved request was recorded (spool write `seq`): it counts as any recorded request, and
    * its reservation is given back once its row, whose cost the trigger adds, is stored. Given back
    * earlier, the database would hold neither for a moment and another replica could reserve past
@@ -311,7 +348,7 @@ export class KeyLimiter {
   release(reservation: Reservation): void {
     if (reservation.settled) return;
     reservation.settled = true;
-    if (reservation.windows.length > 0) this.releases.push(reservation);
+    if (reservation.windows.length > 0) this.giveBack(reservation);
     void this.sendReleases();
   }
 
@@ -412,7 +449,7 @@ export class KeyLimiter {
         let n = 0;
         while (n < state.unstored.length && state.unstored[n]!.seq <= stored) {
           const reservation = state.unstored[n]!.reservation;
-          if (reservation) this.releases.push(reservation);
+          if (reservation) this.giveBack(reservation);
           n++;
         }
         if (n > 0) state.unstored = state.unstored.slice(n);
@@ -420,7 +457,8 @@ export class KeyLimiter {
       await this.sendReleases();
       if (now - this.prunedAt >= PRUNE_MS) {
         this.prunedAt = now;
-        await this.prune(now);
+        // Its failure must not put back the minute counts sent above.
+        await this.prune(now).catch(() => undefined);
       }
     } catch {
       // Database unreachable: put the unsent minute counts back (those of a past minute limit
@@ -437,8 +475,41 @@ export class KeyLimiter {
     }
   }
 
+  /**
+   * The store wrote request rows: the reservations of those requests are given back at once (their
+   * cost is in the database now), not at the next sync, so a key near its budget is not counted
+   * twice for longer than it takes.
+   */
+  stored(): void {
+    const stored = this.storedThrough();
+    for (const state of this.states.values()) {
+      for (const request of state.unstored) {
+        if (request.seq > stored) break;
+        if (request.reservation) this.giveBack(request.reservation);
+      }
+    }
+    void this.sendReleases();
+  }
+
+  private giveBack(reservation: Reservation): void {
+    if (this.releasing.has(reservation) || this.givenBack.has(reservation)) return;
+    this.releasing.add(reservation);
+    this.releases.push(reservation);
+  }
+
   /** Gives back the reservations waiting for it, each in one statement; those the database did not take wait on. */
   private async sendReleases(): Promise<void> {
+    // One sender at a time: two would give the same reservation back twice.
+    if (this.sendingReleases) return;
+    this.sendingReleases = true;
+    try {
+      await this.sendEachRelease();
+    } finally {
+      this.sendingReleases = false;
+    }
+  }
+
+  private async sendEachRelease(): Promise<void> {
     while (this.releases.length > 0) {
       const reservation = this.releases[0]!;
       try {
@@ -456,6 +527,8 @@ export class KeyLimiter {
         return;
       }
       this.releases.shift();
+      this.releasing.delete(reservation);
+      this.givenBack.add(reservation);
     }
   }
 

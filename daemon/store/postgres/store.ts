@@ -153,6 +153,7 @@ export class PostgresStore implements Store {
   private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
   private readonly retractionListeners = new Set<(retractions: OutcomeRetraction[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
+  private readonly storedListeners = new Set<() => void>();
   private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null, seq: number) => void>();
   /** Requests with an API key an earlier run left in the spool, as per-key budgets count them. */
   private readonly replayedRequests: SpooledRequest[] = [];
@@ -250,6 +251,12 @@ export class PostgresStore implements Store {
     return this.flushedSeq;
   }
 
+  /** Called each time PostgreSQL took more of the spool (storedThrough went up). */
+  onStored(listener: () => void): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
+  }
+
   /**
    * The requests with an API key that an earlier run spooled and PostgreSQL does not have yet: a
    * key's budget counts them on this replica until they are stored, as it counts its new ones.
@@ -268,6 +275,7 @@ export class PostgresStore implements Store {
       case 'flushed':
         this.flushedSeq = Math.max(this.flushedSeq, message.seq);
         this.deleteFlushed();
+        for (const listener of this.storedListeners) listener();
         return;
       case 'state':
         this.up = message.up;
