@@ -92,7 +92,6 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     if (store) {
       // What an earlier run spooled (the database was down) counts here until it is stored.
       for (const spooled of store.spooledRequests()) limiter.recorded(spooled.apiKeyId, spooled);
-      store.onStored(() => limiter.stored());
       store.onRequestSaved((record, keyId, seq) => {
         if (!keyId) return;
         const recorded = {

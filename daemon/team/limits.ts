@@ -14,6 +14,10 @@
 // from memory, and what was counted while the database was down was lost at a restart. The minute
 // window (rate limits) is sent by the sync as before: it counts admissions at once, and losing the
 // last 100 ms of a minute's counts in a crash limits nothing a minute later.
+//
+// Near a budget a request first reserves its expected cost (key_usage.reserved_usd). Its row carries
+// that reservation, and the row's write gives it back in the transaction that adds the real cost,
+// so the database never holds both or neither, even when the replica dies before the row is stored.
 import type pg from 'pg';
 import type { ApiKey } from './keys';
 
@@ -59,7 +63,7 @@ interface Unstored {
   month: number;
   tokens: number;
   cost: number;
-  /** Given back once the row (whose cost replaces it) is stored. */
+  /** The reservation the request was admitted with, held until its row is stored. */
   reservation: Reservation | undefined;
 }
 
@@ -101,21 +105,36 @@ export interface RecordedRequest {
 /** Within this many requests' cost of a budget, each admission reserves its cost in the database. */
 const STRICT_MARGIN_REQUESTS = 20;
 
-/** A request's expected cost held in key_usage.reserved_usd until its real cost replaces it. */
+/**
+ * A request's expected cost held in key_usage.reserved_usd until its real cost replaces it (its
+ * row's write gives it back) or it ends without a record (release).
+ */
 export interface Reservation {
   keyId: string;
   amount: number;
+  /** The admission's time: the reservation is held in its day and month (both, or none). */
+  at: number;
   windows: { kind: 'day' | 'month'; start: number }[];
   settled: boolean;
 }
 
+/**
+ * The reservation a request about to be recorded still holds in the database, for its row to give
+ * back when stored (PostgreSQL schema v9), or undefined.
+ */
+export function heldReservation(reservation: unknown): { usd: number; at: number } | undefined {
+  const held = reservation as Reservation | undefined;
+  if (!held || held.settled || held.windows.length === 0) return undefined;
+  return { usd: held.amount, at: held.at };
+}
+
 export class KeyLimiter {
   private readonly states = new Map<string, KeyState>();
-  /** Reservations to give back, in order; one the database did not take (it was down) is retried by sync. */
+  /**
+   * Reservations of requests that ended without a record, to give back in order; one the database
+   * did not take (it was down) is retried by sync.
+   */
   private releases: Reservation[] = [];
-  /** Those reservations, and the ones the database has given back already. */
-  private readonly releasing = new Set<Reservation>();
-  private readonly givenBack = new WeakSet<Reservation>();
   private sendingReleases = false;
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
@@ -256,13 +275,16 @@ export class KeyLimiter {
    */
   private async reserve(key: ApiKey, state: KeyState, amount: number): Promise<LimitRefusal | Reservation> {
     const now = this.now();
-    const windows: Reservation['windows'] = [];
-    if (key.budget_usd_day !== null) windows.push({ kind: 'day', start: windowStart('day', now) });
-    if (key.budget_usd_month !== null) windows.push({ kind: 'month', start: windowStart('month', now) });
+    // Held in both windows, budget or not, as the request row that gives it back names only its
+    // time (a window without a budget is not checked).
+    const windows: Reservation['windows'] = [
+      { kind: 'day', start: windowStart('day', now) },
+      { kind: 'month', start: windowStart('month', now) },
+    ];
     // Database unreachable: admit on this replica's own counts (the budget check in admit passed).
     // Nothing is reserved, but the request still settles: its cost must count locally, or a key
     // would spend without limit for as long as the database is down.
-    const unreserved = (): Reservation => ({ keyId: key.id, amount: 0, windows: [], settled: false });
+    const unreserved = (): Reservation => ({ keyId: key.id, amount: 0, at: now, windows: [], settled: false });
     let client: pg.PoolClient;
     try {
       client = await this.db.connect();
@@ -278,7 +300,7 @@ export class KeyLimiter {
     try {
       await client.query('BEGIN');
       for (const window of windows) {
-        const budget = window.kind === 'day' ? key.budget_usd_day! : key.budget_usd_month!;
+        const budget = window.kind === 'day' ? key.budget_usd_day : key.budget_usd_month;
         await client.query(
           `INSERT INTO key_usage (key_id, window_kind, window_start) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
           [key.id, window.kind, window.start],
@@ -286,7 +308,8 @@ export class KeyLimiter {
         const unstored = this.unstoredCost(state, window.kind, window.start);
         const { rows } = await client.query<{ cost_usd: number }>(
           `UPDATE key_usage SET reserved_usd = reserved_usd + $4
-           WHERE key_id = $1 AND window_kind = $2 AND window_start = $3 AND cost_usd + reserved_usd + $4 + $5 <= $6
+           WHERE key_id = $1 AND window_kind = $2 AND window_start = $3
+             AND ($6::double precision IS NULL OR cost_usd + reserved_usd + $4 + $5 <= $6)
            RETURNING cost_usd`,
           [key.id, window.kind, window.start, amount, unstored, budget],
         );
@@ -296,7 +319,7 @@ export class KeyLimiter {
         }
       }
       await client.query('COMMIT');
-      return { keyId: key.id, amount, windows, settled: false };
+      return { keyId: key.id, amount, at: now, windows, settled: false };
     } catch {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
@@ -310,33 +333,33 @@ export class KeyLimiter {
 
   /**
    * What this replica's recorded requests add to the database's spent + reserved figure of a window:
-   * the cost of those whose rows are not stored yet, less the reservations the database still
-   * holds for them (counted in reserved_usd already). Without that, a reserved request counted
-   * twice until its row was stored, and a key near its budget was refused a request early.
-   * (A release the database commits while this reservation runs is subtracted once more: the key
-   * may pass its budget by that one reservation, as by a request in flight.)
+   * the cost of those whose rows are not stored yet, less the reservations the database holds for
+   * them (in reserved_usd until the row's write gives them back). Without that, a reserved request
+   * counted twice until its row was stored, and a key near its budget was refused a request early.
+   * A reservation given back without a record (release) counts until the database took it: one
+   * committed while this reservation runs is subtracted once more, so the key may pass its budget
+   * by that one reservation, as by a request in flight.
    */
   private unstoredCost(state: KeyState, kind: 'day' | 'month', start: number): number {
     const stored = this.storedThrough();
-    const held = new Set<Reservation>();
+    const holds = (reservation: Reservation): boolean =>
+      reservation.windows.some((w) => w.kind === kind && w.start === start);
     let cost = 0;
     for (const request of state.unstored) {
-      if (request[kind] === start && request.seq > stored) cost += request.cost;
-      if (request.reservation) held.add(request.reservation);
+      if (request.seq <= stored) continue; // its row has its cost, and gave its reservation back
+      if (request[kind] === start) cost += request.cost;
+      if (request.reservation && holds(request.reservation)) cost -= request.reservation.amount;
     }
-    for (const reservation of this.releasing) held.add(reservation);
-    for (const reservation of held) {
-      if (reservation.keyId !== state.keyId || this.givenBack.has(reservation)) continue;
-      if (reservation.windows.some((w) => w.kind === kind && w.start === start)) cost -= reservation.amount;
+    for (const reservation of this.releases) {
+      if (reservation.keyId === state.keyId && holds(reservation)) cost -= reservation.amount;
     }
     return cost;
   }
 
   /**
-   * The reserved request was recorded (spool write `seq`): it counts as any recorded request, and
-   * its reservation is given back once its row, whose cost the trigger adds, is stored. Given back
-   * earlier, the database would hold neither for a moment and another replica could reserve past
-   * the budget.
+   * The reserved request was recorded (spool write `seq`): it counts as any recorded request. The
+   * store wrote its reservation into the spooled row (heldReservation), whose write gives it back
+   * in the transaction that adds its cost: never twice, never neither, whenever the row arrives.
    */
   settle(reservation: Reservation, record: RecordedRequest): void {
     if (reservation.settled) return;
@@ -348,7 +371,8 @@ export class KeyLimiter {
   release(reservation: Reservation): void {
     if (reservation.settled) return;
     reservation.settled = true;
-    if (reservation.windows.length > 0) this.giveBack(reservation);
+    if (reservation.windows.length === 0) return;
+    this.releases.push(reservation);
     void this.sendReleases();
   }
 
@@ -447,11 +471,7 @@ export class KeyLimiter {
       for (const { state } of sent) state.transit = { ...zero(), start: state.transit.start };
       for (const state of this.states.values()) {
         let n = 0;
-        while (n < state.unstored.length && state.unstored[n]!.seq <= stored) {
-          const reservation = state.unstored[n]!.reservation;
-          if (reservation) this.giveBack(reservation);
-          n++;
-        }
+        while (n < state.unstored.length && state.unstored[n]!.seq <= stored) n++;
         if (n > 0) state.unstored = state.unstored.slice(n);
       }
       await this.sendReleases();
@@ -473,28 +493,6 @@ export class KeyLimiter {
     } finally {
       this.syncing = false;
     }
-  }
-
-  /**
-   * The store wrote request rows: the reservations of those requests are given back at once (their
-   * cost is in the database now), not at the next sync, so a key near its budget is not counted
-   * twice for longer than it takes.
-   */
-  stored(): void {
-    const stored = this.storedThrough();
-    for (const state of this.states.values()) {
-      for (const request of state.unstored) {
-        if (request.seq > stored) break;
-        if (request.reservation) this.giveBack(request.reservation);
-      }
-    }
-    void this.sendReleases();
-  }
-
-  private giveBack(reservation: Reservation): void {
-    if (this.releasing.has(reservation) || this.givenBack.has(reservation)) return;
-    this.releasing.add(reservation);
-    this.releases.push(reservation);
   }
 
   /** Gives back the reservations waiting for it, each in one statement; those the database did not take wait on. */
@@ -527,8 +525,6 @@ export class KeyLimiter {
         return;
       }
       this.releases.shift();
-      this.releasing.delete(reservation);
-      this.givenBack.add(reservation);
     }
   }
 

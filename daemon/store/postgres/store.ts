@@ -30,7 +30,8 @@ import type {
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
 import type { NewOutcome, Outcome, RequestRecord, Store } from '../../core/ports';
-import { currentKeyId, currentUser } from '../../team/request-context';
+import { currentKeyContext, currentKeyId, currentUser } from '../../team/request-context';
+import { heldReservation } from '../../team/limits';
 import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../journal';
 import * as queries from '../queries';
 import type { BindParams } from '../sqljs';
@@ -153,7 +154,6 @@ export class PostgresStore implements Store {
   private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
   private readonly retractionListeners = new Set<(retractions: OutcomeRetraction[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
-  private readonly storedListeners = new Set<() => void>();
   private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null, seq: number) => void>();
   /** Requests with an API key an earlier run left in the spool, as per-key budgets count them. */
   private readonly replayedRequests: SpooledRequest[] = [];
@@ -251,12 +251,6 @@ export class PostgresStore implements Store {
     return this.flushedSeq;
   }
 
-  /** Called each time PostgreSQL took more of the spool (storedThrough went up). */
-  onStored(listener: () => void): () => void {
-    this.storedListeners.add(listener);
-    return () => this.storedListeners.delete(listener);
-  }
-
   /**
    * The requests with an API key that an earlier run spooled and PostgreSQL does not have yet: a
    * key's budget counts them on this replica until they are stored, as it counts its new ones.
@@ -275,7 +269,6 @@ export class PostgresStore implements Store {
       case 'flushed':
         this.flushedSeq = Math.max(this.flushedSeq, message.seq);
         this.deleteFlushed();
-        for (const listener of this.storedListeners) listener();
         return;
       case 'state':
         this.up = message.up;
@@ -381,7 +374,9 @@ export class PostgresStore implements Store {
       throw new FugusashiError('InvalidRequest', 'request_id must be a non-empty string', 'request_id');
     }
     const apiKeyId = currentKeyId();
-    const seq = this.spool({ seq: 0, op: 'request', data: record, apiKeyId });
+    // A reservation the request was admitted with is given back by the row's write (schema v9).
+    const reserved = heldReservation(currentKeyContext()?.reservation);
+    const seq = this.spool({ seq: 0, op: 'request', data: record, apiKeyId, ...(reserved ? { reserved } : {}) });
     this.remember(record);
     for (const listener of this.savedListeners) listener(record, apiKeyId, seq);
   }

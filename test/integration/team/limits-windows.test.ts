@@ -1,11 +1,17 @@
 // The shared counters of per-key limits (key_usage) against a real PostgreSQL: past windows are
 // pruned and the replicas' read of the current ones uses an index, so a team's month of minute rows
 // no longer costs every replica a scan of the whole table every 100 ms; and a reservation is given
-// back only once the request's row (whose cost replaces it) is stored.
+// back by the write of its request's row, in the transaction that adds the row's cost, once.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { openPostgresStore } from '../../../daemon/store/postgres';
 import { migrate } from '../../../daemon/store/postgres/schema';
+import { runWithKey } from '../../../daemon/team/request-context';
+import { makeRequest } from '../../fixtures/store/records';
 import type { ApiKey } from '../../../daemon/team/keys';
 import { CURRENT_WINDOWS_SQL, KeyLimiter, windowStart } from '../../../daemon/team/limits';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
@@ -16,10 +22,12 @@ const DAY = 86_400_000;
 describe('key_usage windows', { skip: postgresMissing(), timeout: 60_000 }, () => {
   let server: TestPostgres;
   let pool: pg.Pool;
+  let url: string;
 
   before(async () => {
     server = await startPostgres();
-    pool = new pg.Pool({ connectionString: await createDatabase(server, 'limits_windows') });
+    url = await createDatabase(server, 'limits_windows');
+    pool = new pg.Pool({ connectionString: url });
     const client = await pool.connect();
     try {
       await migrate(client);
@@ -91,7 +99,7 @@ describe('key_usage windows', { skip: postgresMissing(), timeout: 60_000 }, () =
     );
   });
 
-  test("a reservation is given back once the request's row is stored, not before", async () => {
+  test("a reservation is given back by its request row's write, once, also when the row is written again", async () => {
     await pool.query('DELETE FROM key_usage');
     const key: ApiKey = {
       id: 'k1',
@@ -100,33 +108,45 @@ describe('key_usage windows', { skip: postgresMissing(), timeout: 60_000 }, () =
       created_at: 0,
       revoked_at: null,
       budget_usd_day: 1,
-      budget_usd_month: 10,
+      budget_usd_month: null,
       requests_per_minute: null,
       tokens_per_minute: null,
     };
-    let stored = 0;
-    const limiter = new KeyLimiter(pool, () => stored);
-    // The key's first request has no cost history, so it is admitted through a reservation.
-    const reservation = await limiter.admit(key);
-    assert.ok(reservation && !('code' in reservation), 'admitted with a reservation');
-    const reserved = async (): Promise<number[]> => {
-      const { rows } = await pool.query<{ reserved_usd: number }>(
-        `SELECT reserved_usd FROM key_usage WHERE key_id = 'k1' AND window_kind IN ('day', 'month') ORDER BY window_kind`,
-      );
-      return rows.map((row) => Number(row.reserved_usd));
-    };
-    assert.ok(
-      (await reserved()).every((r) => r > 0),
-      'reserved in the day and the month',
-    );
-    limiter.settle(reservation, { seq: 7, createdAt: Date.now(), tokens: 100, cost: 0.25 });
-    await limiter.sync();
-    assert.ok(
-      (await reserved()).every((r) => r > 0),
-      'held while the row is not stored',
-    );
-    stored = 7;
-    await limiter.sync();
-    assert.deepEqual(await reserved(), [0, 0], 'given back once it is');
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fugu-limits-'));
+    const store = await openPostgresStore({ url, dataDir });
+    try {
+      const limiter = new KeyLimiter(pool, () => store.storedThrough());
+      const usage = async (): Promise<Record<string, { cost: number; reserved: number }>> => {
+        const { rows } = await pool.query<{ window_kind: string; cost_usd: number; reserved_usd: number }>(
+          `SELECT window_kind, cost_usd, reserved_usd FROM key_usage WHERE key_id = 'k1' AND window_kind IN ('day', 'month')`,
+        );
+        return Object.fromEntries(
+          rows.map((r) => [r.window_kind, { cost: Number(r.cost_usd), reserved: Number(r.reserved_usd) }]),
+        );
+      };
+      // The key's first request has no cost history, so it is admitted through a reservation (held
+      // in the month too, which has no budget: the row gives back both).
+      const first = await limiter.admit(key);
+      assert.ok(first && !('code' in first), 'admitted with a reservation');
+      const held = first.amount;
+      assert.deepEqual(await usage(), { day: { cost: 0, reserved: held }, month: { cost: 0, reserved: held } });
+      // A second request holds its own reservation, which the first one's writes must leave alone.
+      const second = await limiter.admit(key);
+      assert.ok(second && !('code' in second));
+      const record = makeRequest(0, { cost_usd: 0.25, created_at: Date.now() });
+      const saveAndWait = (): void => {
+        runWithKey(key, () => store.saveRequest(record), first);
+        store.select('SELECT 1'); // a read waits until the writes handed over before it are stored
+      };
+      saveAndWait();
+      const after = { cost: 0.25, reserved: second.amount };
+      assert.deepEqual(await usage(), { day: after, month: after }, 'the cost replaced the first reservation');
+      // Written again, as a replayed spool does: nothing changes.
+      saveAndWait();
+      assert.deepEqual(await usage(), { day: after, month: after }, 'counted and given back once');
+    } finally {
+      await store.closeAsync();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
