@@ -71,7 +71,9 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     : undefined;
   pool?.on('error', () => undefined);
   const keys = pool ? new KeyCache(pool) : undefined;
-  const limiter = pool ? new KeyLimiter(pool) : undefined;
+  const store = deps.store instanceof PostgresStore ? deps.store : undefined;
+  // Recorded spend counts on this replica until the store has written its request row.
+  const limiter = pool ? new KeyLimiter(pool, () => store?.storedThrough() ?? Infinity) : undefined;
   let listener: pg.Client | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   if (pool && keys && limiter) {
@@ -87,13 +89,21 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
       () => listener?.query(`LISTEN ${KEYS_CHANNEL}`),
       () => undefined,
     );
-    if (deps.store instanceof PostgresStore) {
-      deps.store.onRequestSaved((record, keyId) => {
+    if (store) {
+      // What an earlier run spooled (the database was down) counts here until it is stored.
+      for (const spooled of store.spooledRequests()) limiter.recorded(spooled.apiKeyId, spooled);
+      store.onRequestSaved((record, keyId, seq) => {
         if (!keyId) return;
+        const recorded = {
+          seq,
+          createdAt: record.created_at,
+          tokens: record.usage?.total_tokens ?? 0,
+          cost: record.cost_usd,
+        };
         // Called inside the request's context: a reserved request settles its reservation instead.
         const reservation = currentKeyContext()?.reservation as Reservation | undefined;
-        if (reservation) limiter.settle(reservation, record.usage?.total_tokens ?? 0, record.cost_usd);
-        else limiter.recorded(keyId, record.usage?.total_tokens ?? 0, record.cost_usd);
+        if (reservation) limiter.settle(reservation, recorded);
+        else limiter.recorded(keyId, recorded);
       });
     }
   }

@@ -1,9 +1,23 @@
 // Budgets and rate limits per API key, enforced by every replica against shared counters in
 // PostgreSQL (key_usage: one row per key and minute/day/month window). Nothing waits for the
-// database on the request path: each replica counts locally, and every SYNC_MS adds its counts to
-// the shared rows (one statement) and reads back the totals of all replicas. A request is admitted
-// when shared totals + this replica's unsynced counts + its requests in flight (at their expected
-// cost) stay under every limit, so a replica overshoots a budget by at most the request in flight.
+// database on the request path: each replica counts locally and every SYNC_MS reads back the
+// totals of all replicas. A request is admitted when shared totals + this replica's counts not in
+// them yet + its requests in flight (at their expected cost) stay under every limit, so a replica
+// overshoots a budget by at most the request in flight.
+//
+// Two sources fill key_usage. Spend (day and month windows: budgets, usage reports) comes from the
+// request rows themselves, by a trigger (PostgreSQL schema v9): a request's row goes through the
+// store's durable spool, survives kill -9 and outages, and is upserted idempotently, so its spend
+// is counted once whenever it arrives. Counting it here as well would count it twice; the replica
+// only holds its recorded requests whose rows have not been stored yet (`unstored`, by spool seq)
+// and drops each once the store reports its row written. Before, the replicas sent their counts
+// from memory, and what was counted while the database was down was lost at a restart. The minute
+// window (rate limits) is sent by the sync as before: it counts admissions at once, and losing the
+// last 100 ms of a minute's counts in a crash limits nothing a minute later.
+//
+// Near a budget a request first reserves its expected cost (key_usage.reserved_usd). Its row carries
+// that reservation, and the row's write gives it back in the transaction that adds the real cost,
+// so the database never holds both or neither, even when the replica dies before the row is stored.
 import type pg from 'pg';
 import type { ApiKey } from './keys';
 
@@ -40,11 +54,28 @@ export interface LimitRefusal {
   retryAfterSeconds: number;
 }
 
+type Window = Counts & { start: number };
+
+/** A request this replica recorded whose row (spool write `seq`) has not reached PostgreSQL yet. */
+interface Unstored {
+  seq: number;
+  day: number;
+  month: number;
+  tokens: number;
+  cost: number;
+  /** The reservation the request was admitted with, held until its row is stored. */
+  reservation: Reservation | undefined;
+}
+
 interface KeyState {
-  shared: Record<Kind, Counts & { start: number }>;
-  local: Record<Kind, Counts & { start: number }>;
-  /** Counts sent to the database whose totals have not been read back yet. */
-  transit: Record<Kind, Counts & { start: number }>;
+  keyId: string;
+  shared: Record<Kind, Window>;
+  /** This replica's minute counts not sent yet. */
+  minute: Window;
+  /** Minute counts sent to the database whose totals have not been read back yet. */
+  transit: Window;
+  /** Recorded requests not in the database's day and month totals yet, in spool order. */
+  unstored: Unstored[];
   inFlight: number;
   /** Mean cost of this key's requests so far (expected cost of one in flight). */
   meanCost: number;
@@ -52,24 +83,70 @@ interface KeyState {
 }
 
 const KINDS: Kind[] = ['minute', 'day', 'month'];
+/** How often a replica deletes the windows no limit reads any more. */
+const PRUNE_MS = 60_000;
+
+/**
+ * Every key's current minute, day and month: what each replica reads every SYNC_MS. Served by the
+ * index key_usage_window (schema v9); the primary key starts with key_id, so before it each read
+ * scanned the whole table, a month of minute rows included.
+ */
+export const CURRENT_WINDOWS_SQL = `SELECT key_id, window_kind, window_start, requests, tokens, cost_usd FROM key_usage
+  WHERE (window_kind = 'minute' AND window_start = $1) OR (window_kind = 'day' AND window_start = $2)
+    OR (window_kind = 'month' AND window_start = $3)`;
+
+/** A request the store recorded: its spool write, its created_at (its windows), tokens and cost. */
+export interface RecordedRequest {
+  seq: number;
+  createdAt: number;
+  tokens: number;
+  cost: number;
+}
 /** Within this many requests' cost of a budget, each admission reserves its cost in the database. */
 const STRICT_MARGIN_REQUESTS = 20;
 
-/** A request's expected cost held in key_usage.reserved_usd until its real cost replaces it. */
+/**
+ * A request's expected cost held in key_usage.reserved_usd until its real cost replaces it (its
+ * row's write gives it back) or it ends without a record (release).
+ */
 export interface Reservation {
   keyId: string;
   amount: number;
+  /** The admission's time: the reservation is held in its day and month (both, or none). */
+  at: number;
   windows: { kind: 'day' | 'month'; start: number }[];
   settled: boolean;
 }
 
+/**
+ * The reservation a request about to be recorded still holds in the database, for its row to give
+ * back when stored (PostgreSQL schema v9), or undefined.
+ */
+export function heldReservation(reservation: unknown): { usd: number; at: number } | undefined {
+  const held = reservation as Reservation | undefined;
+  if (!held || held.settled || held.windows.length === 0) return undefined;
+  return { usd: held.amount, at: held.at };
+}
+
 export class KeyLimiter {
   private readonly states = new Map<string, KeyState>();
+  /**
+   * Reservations of requests that ended without a record, to give back in order; one the database
+   * did not take (it was down) is retried by sync.
+   */
+  private releases: Reservation[] = [];
+  private sendingReleases = false;
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
+  private prunedAt = 0;
 
+  /**
+   * `storedThrough`: the spool seq through which the store has written every row to PostgreSQL
+   * (PostgresStore.storedThrough).
+   */
   constructor(
     private readonly db: pg.Pool,
+    private readonly storedThrough: () => number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -86,28 +163,50 @@ export class KeyLimiter {
     let state = this.states.get(keyId);
     const now = this.now();
     if (!state) {
-      const fresh = () =>
-        Object.fromEntries(KINDS.map((k) => [k, { ...zero(), start: windowStart(k, now) }])) as KeyState['shared'];
-      state = { shared: fresh(), local: fresh(), transit: fresh(), inFlight: 0, meanCost: 0, costSamples: 0 };
+      const shared = Object.fromEntries(
+        KINDS.map((k) => [k, { ...zero(), start: windowStart(k, now) }]),
+      ) as KeyState['shared'];
+      const minute = (): Window => ({ ...zero(), start: windowStart('minute', now) });
+      state = {
+        keyId,
+        shared,
+        minute: minute(),
+        transit: minute(),
+        unstored: [],
+        inFlight: 0,
+        meanCost: 0,
+        costSamples: 0,
+      };
       this.states.set(keyId, state);
     }
     for (const kind of KINDS) {
       const start = windowStart(kind, now);
       if (state.shared[kind].start !== start) state.shared[kind] = { ...zero(), start };
-      // Unsynced counts of a past window are still sent (to their own window) by the next sync.
     }
+    // Unsent counts of a past minute are still sent (to their own window) by the next sync.
     return state;
   }
 
+  /** Shared totals and what this replica counted that they do not hold yet. */
   private used(state: KeyState, kind: Kind): Counts {
     const shared = state.shared[kind];
-    const local = state.local[kind].start === shared.start ? state.local[kind] : zero();
-    const transit = state.transit[kind].start === shared.start ? state.transit[kind] : zero();
-    return {
-      requests: shared.requests + local.requests + transit.requests,
-      tokens: shared.tokens + local.tokens + transit.tokens,
-      cost: shared.cost + local.cost + transit.cost,
-    };
+    const used = { requests: shared.requests, tokens: shared.tokens, cost: shared.cost };
+    if (kind === 'minute') {
+      for (const local of [state.minute, state.transit]) {
+        if (local.start !== shared.start) continue;
+        used.requests += local.requests;
+        used.tokens += local.tokens;
+        used.cost += local.cost;
+      }
+      return used;
+    }
+    for (const request of state.unstored) {
+      if (request[kind] !== shared.start) continue;
+      used.requests++;
+      used.tokens += request.tokens;
+      used.cost += request.cost;
+    }
+    return used;
   }
 
   /**
@@ -145,12 +244,12 @@ export class KeyLimiter {
       if (spent + pending >= budget) return this.overBudget(key, kind, spent);
       if (state.costSamples === 0 || budget - spent < STRICT_MARGIN_REQUESTS * state.meanCost) strict = true;
     }
-    for (const kind of KINDS) this.local(state, kind).requests++;
+    this.minute(state).requests++;
     state.inFlight++;
     if (!strict) return undefined;
     return this.reserve(key, state, Math.max(state.meanCost, 1e-9)).then((result) => {
       if ('code' in result) {
-        for (const kind of KINDS) this.local(state, kind).requests--;
+        this.minute(state).requests--;
         state.inFlight--;
       }
       return result;
@@ -176,13 +275,16 @@ export class KeyLimiter {
    */
   private async reserve(key: ApiKey, state: KeyState, amount: number): Promise<LimitRefusal | Reservation> {
     const now = this.now();
-    const windows: Reservation['windows'] = [];
-    if (key.budget_usd_day !== null) windows.push({ kind: 'day', start: windowStart('day', now) });
-    if (key.budget_usd_month !== null) windows.push({ kind: 'month', start: windowStart('month', now) });
+    // Held in both windows, budget or not, as the request row that gives it back names only its
+    // time (a window without a budget is not checked).
+    const windows: Reservation['windows'] = [
+      { kind: 'day', start: windowStart('day', now) },
+      { kind: 'month', start: windowStart('month', now) },
+    ];
     // Database unreachable: admit on this replica's own counts (the budget check in admit passed).
     // Nothing is reserved, but the request still settles: its cost must count locally, or a key
     // would spend without limit for as long as the database is down.
-    const unreserved = (): Reservation => ({ keyId: key.id, amount: 0, windows: [], settled: false });
+    const unreserved = (): Reservation => ({ keyId: key.id, amount: 0, at: now, windows: [], settled: false });
     let client: pg.PoolClient;
     try {
       client = await this.db.connect();
@@ -198,18 +300,18 @@ export class KeyLimiter {
     try {
       await client.query('BEGIN');
       for (const window of windows) {
-        const budget = window.kind === 'day' ? key.budget_usd_day! : key.budget_usd_month!;
+        const budget = window.kind === 'day' ? key.budget_usd_day : key.budget_usd_month;
         await client.query(
           `INSERT INTO key_usage (key_id, window_kind, window_start) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
           [key.id, window.kind, window.start],
         );
-        // This replica's unsynced spend counts too.
-        const unsynced = state.local[window.kind].cost + state.transit[window.kind].cost;
+        const unstored = this.unstoredCost(state, window.kind, window.start);
         const { rows } = await client.query<{ cost_usd: number }>(
           `UPDATE key_usage SET reserved_usd = reserved_usd + $4
-           WHERE key_id = $1 AND window_kind = $2 AND window_start = $3 AND cost_usd + reserved_usd + $4 + $5 <= $6
+           WHERE key_id = $1 AND window_kind = $2 AND window_start = $3
+             AND ($6::double precision IS NULL OR cost_usd + reserved_usd + $4 + $5 <= $6)
            RETURNING cost_usd`,
-          [key.id, window.kind, window.start, amount, unsynced, budget],
+          [key.id, window.kind, window.start, amount, unstored, budget],
         );
         if (rows.length === 0) {
           await client.query('ROLLBACK');
@@ -217,7 +319,7 @@ export class KeyLimiter {
         }
       }
       await client.query('COMMIT');
-      return { keyId: key.id, amount, windows, settled: false };
+      return { keyId: key.id, amount, at: now, windows, settled: false };
     } catch {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
@@ -229,76 +331,78 @@ export class KeyLimiter {
     }
   }
 
-  /** The reserved request was recorded: its real cost replaces the reservation, in one statement. */
-  settle(reservation: Reservation, tokens: number, cost: number): void {
+  /**
+   * What this replica's recorded requests add to the database's spent + reserved figure of a window:
+   * the cost of those whose rows are not stored yet, less the reservations the database holds for
+   * them (in reserved_usd until the row's write gives them back). Without that, a reserved request
+   * counted twice until its row was stored, and a key near its budget was refused a request early.
+   * A reservation given back without a record (release) counts until the database took it: one
+   * committed while this reservation runs is subtracted once more, so the key may pass its budget
+   * by that one reservation, as by a request in flight.
+   */
+  private unstoredCost(state: KeyState, kind: 'day' | 'month', start: number): number {
+    const stored = this.storedThrough();
+    const holds = (reservation: Reservation): boolean =>
+      reservation.windows.some((w) => w.kind === kind && w.start === start);
+    let cost = 0;
+    for (const request of state.unstored) {
+      if (request.seq <= stored) continue; // its row has its cost, and gave its reservation back
+      if (request[kind] === start) cost += request.cost;
+      if (request.reservation && holds(request.reservation)) cost -= request.reservation.amount;
+    }
+    for (const reservation of this.releases) {
+      if (reservation.keyId === state.keyId && holds(reservation)) cost -= reservation.amount;
+    }
+    return cost;
+  }
+
+  /**
+   * The reserved request was recorded (spool write `seq`): it counts as any recorded request. The
+   * store wrote its reservation into the spooled row (heldReservation), whose write gives it back
+   * in the transaction that adds its cost: never twice, never neither, whenever the row arrives.
+   */
+  settle(reservation: Reservation, record: RecordedRequest): void {
     if (reservation.settled) return;
     reservation.settled = true;
-    const state = this.state(reservation.keyId);
-    this.local(state, 'minute').tokens += tokens;
-    state.costSamples++;
-    state.meanCost += (cost - state.meanCost) / state.costSamples;
-    // Only the windows with a budget hold a reservation; the others (a key with a day budget and no
-    // month budget still has a month's spend) are counted locally like any unreserved request.
-    const countLocally = (kinds: readonly ('day' | 'month')[]): void => {
-      for (const kind of kinds) {
-        this.local(state, kind).tokens += tokens;
-        this.local(state, kind).cost += cost;
-      }
-    };
-    const reserved = reservation.windows.map((w) => w.kind);
-    countLocally((['day', 'month'] as const).filter((kind) => !reserved.includes(kind)));
-    // The windows the database did not take (it went down between two of them) count locally, so
-    // the next sync adds them; a window already written must not be counted again.
-    void this.adjust(reservation, tokens, cost).then(countLocally);
+    this.count(reservation.keyId, record, reservation.windows.length > 0 ? reservation : undefined);
   }
 
   /** The reserved request ended without a record (refused upstream, cancelled): give the reservation back. */
   release(reservation: Reservation): void {
     if (reservation.settled) return;
     reservation.settled = true;
-    void this.adjust(reservation, 0, 0);
+    if (reservation.windows.length === 0) return;
+    this.releases.push(reservation);
+    void this.sendReleases();
   }
 
-  /**
-   * Replaces the reservation by the real cost in each reserved window, one statement per window;
-   * never rejects. Returns the windows not written (from the first that failed on), which the
-   * caller counts locally.
-   */
-  private async adjust(reservation: Reservation, tokens: number, cost: number): Promise<('day' | 'month')[]> {
-    const unwritten = reservation.windows.map((w) => w.kind);
-    for (const window of reservation.windows) {
-      try {
-        await this.db.query(
-          `UPDATE key_usage SET reserved_usd = GREATEST(0, reserved_usd - $4), cost_usd = cost_usd + $5, tokens = tokens + $6
-           WHERE key_id = $1 AND window_kind = $2 AND window_start = $3`,
-          [reservation.keyId, window.kind, window.start, reservation.amount, cost, tokens],
-        );
-      } catch {
-        return unwritten;
-      }
-      unwritten.shift();
-    }
-    return unwritten;
+  /** A request of this key was recorded (spool write `seq`) with these tokens and cost. */
+  recorded(keyId: string, record: RecordedRequest): void {
+    this.count(keyId, record, undefined);
   }
 
-  private local(state: KeyState, kind: Kind): Counts & { start: number } {
-    const start = windowStart(kind, this.now());
-    if (state.local[kind].start !== start && state.local[kind].requests + state.local[kind].cost === 0) {
-      state.local[kind] = { ...zero(), start };
-    }
-    return state.local[kind];
-  }
-
-  /** A request of this key finished and was recorded with these tokens and cost. */
-  recorded(keyId: string, tokens: number, cost: number): void {
+  private count(keyId: string, record: RecordedRequest, reservation: Reservation | undefined): void {
     const state = this.state(keyId);
-    for (const kind of KINDS) {
-      const local = this.local(state, kind);
-      local.tokens += tokens;
-      local.cost += cost;
-    }
+    this.minute(state).tokens += record.tokens;
+    state.unstored.push({
+      seq: record.seq,
+      // The windows the trigger adds the row to: those of its created_at.
+      day: windowStart('day', record.createdAt),
+      month: windowStart('month', record.createdAt),
+      tokens: record.tokens,
+      cost: record.cost,
+      reservation,
+    });
     state.costSamples++;
-    state.meanCost += (cost - state.meanCost) / state.costSamples;
+    state.meanCost += (record.cost - state.meanCost) / state.costSamples;
+  }
+
+  private minute(state: KeyState): Window {
+    const start = windowStart('minute', this.now());
+    if (state.minute.start !== start && state.minute.requests + state.minute.tokens === 0) {
+      state.minute = { ...zero(), start };
+    }
+    return state.minute;
   }
 
   /** This daemon's requests of the key that have been admitted and whose response is still open. */
@@ -312,34 +416,37 @@ export class KeyLimiter {
     if (state && state.inFlight > 0) state.inFlight--;
   }
 
-  /** Adds local counts to the shared rows and reads back every replica's totals. */
+  /**
+   * Sends the minute counts, reads back every replica's totals, forgets the recorded requests the
+   * totals now hold (their rows are stored), and gives back their reservations.
+   */
   async sync(): Promise<void> {
     if (this.syncing) return;
     this.syncing = true;
-    const sent: { state: KeyState; kind: Kind; counts: Counts & { start: number } }[] = [];
+    const sent: { state: KeyState; counts: Window }[] = [];
     try {
       const rows: unknown[] = [];
       for (const [keyId, state] of this.states) {
-        for (const kind of KINDS) {
-          const counts = state.local[kind];
-          if (counts.requests === 0 && counts.tokens === 0 && counts.cost === 0) continue;
-          rows.push(keyId, kind, counts.start, counts.requests, counts.tokens, counts.cost);
-          sent.push({ state, kind, counts: { ...counts } });
-          state.transit[kind] = { ...counts };
-          state.local[kind] = { ...zero(), start: windowStart(kind, this.now()) };
-        }
+        const counts = state.minute;
+        if (counts.requests === 0 && counts.tokens === 0) continue;
+        rows.push(keyId, 'minute', counts.start, counts.requests, counts.tokens);
+        sent.push({ state, counts: { ...counts } });
+        state.transit = { ...counts };
+        state.minute = { ...zero(), start: windowStart('minute', this.now()) };
       }
       if (rows.length > 0) {
         const values = sent.map(
-          (_, i) => `($${i * 6 + 1}, $${i * 6 + 2}, $${i * 6 + 3}, $${i * 6 + 4}, $${i * 6 + 5}, $${i * 6 + 6})`,
+          (_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5})`,
         );
         await this.db.query(
-          `INSERT INTO key_usage AS k (key_id, window_kind, window_start, requests, tokens, cost_usd) VALUES ${values.join(', ')}
+          `INSERT INTO key_usage AS k (key_id, window_kind, window_start, requests, tokens) VALUES ${values.join(', ')}
            ON CONFLICT (key_id, window_kind, window_start) DO UPDATE SET requests = k.requests + excluded.requests,
-             tokens = k.tokens + excluded.tokens, cost_usd = k.cost_usd + excluded.cost_usd`,
+             tokens = k.tokens + excluded.tokens`,
           rows,
         );
       }
+      // Asked before the read: every row through this seq was committed before it began.
+      const stored = this.storedThrough();
       const now = this.now();
       const { rows: totals } = await this.db.query<{
         key_id: string;
@@ -348,12 +455,7 @@ export class KeyLimiter {
         requests: string;
         tokens: string;
         cost_usd: number;
-      }>(
-        `SELECT key_id, window_kind, window_start, requests, tokens, cost_usd FROM key_usage
-         WHERE (window_kind = 'minute' AND window_start = $1) OR (window_kind = 'day' AND window_start = $2)
-           OR (window_kind = 'month' AND window_start = $3)`,
-        [windowStart('minute', now), windowStart('day', now), windowStart('month', now)],
-      );
+      }>(CURRENT_WINDOWS_SQL, [windowStart('minute', now), windowStart('day', now), windowStart('month', now)]);
       for (const row of totals) {
         const state = this.state(row.key_id);
         const start = Number(row.window_start);
@@ -365,19 +467,80 @@ export class KeyLimiter {
           cost: Number(row.cost_usd),
         };
       }
-      // The totals read back include what was sent.
-      for (const { state, kind } of sent) state.transit[kind] = { ...zero(), start: state.transit[kind].start };
+      // The totals read back include what was sent, and the rows stored through `stored`.
+      for (const { state } of sent) state.transit = { ...zero(), start: state.transit.start };
+      for (const state of this.states.values()) {
+        let n = 0;
+        while (n < state.unstored.length && state.unstored[n]!.seq <= stored) n++;
+        if (n > 0) state.unstored = state.unstored.slice(n);
+      }
+      await this.sendReleases();
+      if (now - this.prunedAt >= PRUNE_MS) {
+        this.prunedAt = now;
+        // Its failure must not put back the minute counts sent above.
+        await this.prune(now).catch(() => undefined);
+      }
     } catch {
-      // Database unreachable: put the unsent counts back; limits hold on this replica's own counts.
-      for (const { state, kind, counts } of sent) {
-        state.transit[kind] = { ...zero(), start: counts.start };
-        const local = state.local[kind];
+      // Database unreachable: put the unsent minute counts back (those of a past minute limit
+      // nothing any more); limits hold on this replica's own counts.
+      for (const { state, counts } of sent) {
+        state.transit = { ...zero(), start: counts.start };
+        const local = state.minute;
+        if (local.start !== counts.start) continue;
         local.requests += counts.requests;
         local.tokens += counts.tokens;
-        local.cost += counts.cost;
       }
     } finally {
       this.syncing = false;
     }
+  }
+
+  /** Gives back the reservations waiting for it, each in one statement; those the database did not take wait on. */
+  private async sendReleases(): Promise<void> {
+    // One sender at a time: two would give the same reservation back twice.
+    if (this.sendingReleases) return;
+    this.sendingReleases = true;
+    try {
+      await this.sendEachRelease();
+    } finally {
+      this.sendingReleases = false;
+    }
+  }
+
+  private async sendEachRelease(): Promise<void> {
+    while (this.releases.length > 0) {
+      const reservation = this.releases[0]!;
+      try {
+        await this.db.query(
+          `UPDATE key_usage SET reserved_usd = GREATEST(0, reserved_usd - $2)
+           WHERE key_id = $1 AND (window_kind, window_start) IN (SELECT * FROM unnest($3::text[], $4::bigint[]))`,
+          [
+            reservation.keyId,
+            reservation.amount,
+            reservation.windows.map((w) => w.kind),
+            reservation.windows.map((w) => w.start),
+          ],
+        );
+      } catch {
+        return;
+      }
+      this.releases.shift();
+    }
+  }
+
+  /**
+   * Deletes the windows no limit and no usage report reads any more: minutes before the last one,
+   * days before yesterday, months before the last one (a window past by a moment is kept for a
+   * replica whose clock is a little behind). Every replica prunes now and then; with the index of
+   * schema v9 a prune that finds nothing costs next to nothing.
+   */
+  private async prune(now: number): Promise<void> {
+    const lastMonth = new Date(windowStart('month', now));
+    lastMonth.setUTCMonth(lastMonth.getUTCMonth() - 1);
+    await this.db.query(
+      `DELETE FROM key_usage WHERE (window_kind = 'minute' AND window_start < $1)
+         OR (window_kind = 'day' AND window_start < $2) OR (window_kind = 'month' AND window_start < $3)`,
+      [windowStart('minute', now) - MINUTE, windowStart('day', now) - DAY, lastMonth.getTime()],
+    );
   }
 }

@@ -30,7 +30,14 @@ export type ToWorker =
 
 /** One spooled write as the worker stores it (requests carry their API key id for per-key usage). */
 export type StoredWrite =
-  | { seq: number; op: 'request'; data: RequestRecord; apiKeyId?: string | null }
+  | {
+      seq: number;
+      op: 'request';
+      data: RequestRecord;
+      apiKeyId?: string | null;
+      /** The budget reservation the request was admitted with (daemon/team/limits.ts): given back when stored. */
+      reserved?: { usd: number; at: number };
+    }
   | { seq: number; op: 'feedback'; data: FeedbackRecord & { id: number }; opKey: string }
   /** Store.retractJudgements: the request's feedback and judgement outcomes, replaced by a new rating. */
   | { seq: number; op: 'retract'; data: { request_id: string } }

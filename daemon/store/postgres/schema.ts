@@ -22,6 +22,47 @@ function usageDelta(row: 'NEW' | 'OLD', sign: 1 | -1): string {
       routing_latency_sum = u.routing_latency_sum + excluded.routing_latency_sum;`;
 }
 
+/** A request row as what it adds to its key's spend, or (taken out) takes back. */
+const KEY_USAGE_ROW = `api_key_id AS key_id, created_at, 1 AS n, COALESCE(total_tokens, 0) AS tokens, cost_usd AS cost`;
+const KEY_USAGE_ROW_TAKEN_OUT = `api_key_id, created_at, -1, -COALESCE(total_tokens, 0), -cost_usd`;
+
+/**
+ * Adds the rows of `source` (KEY_USAGE_ROW's columns) to their keys' day and month windows (as
+ * windowStart in daemon/team/limits.ts: UTC), one upsert per (key, window), in key order.
+ */
+function keyUsageDelta(source: string): string {
+  return `INSERT INTO key_usage AS k (key_id, window_kind, window_start, requests, tokens, cost_usd)
+    SELECT d.key_id, w.kind, w.start, SUM(d.n), SUM(d.tokens), SUM(d.cost)
+    FROM (${source}) d
+    CROSS JOIN LATERAL (VALUES ('day', (d.created_at / 86400000) * 86400000),
+                               ('month', key_usage_month(d.created_at))) AS w(kind, start)
+    GROUP BY d.key_id, w.kind, w.start
+    HAVING SUM(d.n) <> 0 OR SUM(d.tokens) <> 0 OR SUM(d.cost) <> 0
+    ORDER BY d.key_id, w.kind, w.start
+    ON CONFLICT (key_id, window_kind, window_start) DO UPDATE SET requests = k.requests + excluded.requests,
+      tokens = k.tokens + excluded.tokens, cost_usd = k.cost_usd + excluded.cost_usd;`;
+}
+
+/** A request row's reservation as what storing it gives back (or, taken out, holds again). */
+const RESERVATION_ROW = `api_key_id AS key_id, reserved_at AS at, reserved_usd AS amount`;
+const RESERVATION_ROW_TAKEN_OUT = `api_key_id, reserved_at, -reserved_usd`;
+
+/**
+ * Gives back the reservations of `source` (RESERVATION_ROW's columns) in their day and month
+ * windows. Those rows were locked by keyUsageDelta just before (the same windows but for a request
+ * admitted just before midnight), so this adds no lock order of its own.
+ */
+function reservationsReleased(source: string): string {
+  return `UPDATE key_usage k SET reserved_usd = GREATEST(0, k.reserved_usd - r.amount)
+    FROM (SELECT d.key_id, w.kind, w.start, SUM(d.amount) AS amount
+          FROM (${source}) d
+          CROSS JOIN LATERAL (VALUES ('day', (d.at / 86400000) * 86400000),
+                                     ('month', key_usage_month(d.at))) AS w(kind, start)
+          WHERE d.key_id IS NOT NULL AND d.at IS NOT NULL
+          GROUP BY d.key_id, w.kind, w.start HAVING SUM(d.amount) <> 0) r
+    WHERE k.key_id = r.key_id AND k.window_kind = r.kind AND k.window_start = r.start;`;
+}
+
 export const MIGRATIONS: readonly string[] = [
   // v1: the embedded store's tables (schema v2 of daemon/store/schema.ts), the hourly usage rollup
   // kept by a trigger (so /v1/stats sums a few hundred rows, not millions of requests), keyset
@@ -185,6 +226,44 @@ export const MIGRATIONS: readonly string[] = [
     request_id ${T} NOT NULL,
     created_at BIGINT NOT NULL
   );`,
+  // v9: a key's day and month spend is kept from its request rows, by a trigger, as usage_hourly
+  // is. The rows reach PostgreSQL through the store's durable spool (kill -9 and outages included)
+  // and are upserted idempotently, so a spend is counted exactly once: a replayed row's update
+  // takes its old values out and puts the same back. Before, each replica sent its counts from
+  // memory, and those made while the database was down were lost when the replica restarted.
+  // Minute windows (rate limits) stay with the replicas' live counts (daemon/team/limits.ts).
+  // Statement-level, so one batch adds to each (key, window) once, in key order: replicas writing
+  // batches of several keys at once take the rows' locks in the same order. A deleted request row
+  // takes nothing back (its spend happened). And the index the replicas' 100 ms read of the
+  // current windows (and the pruning of past ones) use: the primary key starts with key_id.
+  // A request admitted near a budget reserved its expected cost in key_usage.reserved_usd (v3); its
+  // row carries that reservation (reserved_usd, reserved_at: the admission, whose windows hold it),
+  // so storing the row gives the reservation back in the same transaction that adds its cost,
+  // once (a replay takes out and puts back the same), also when the row arrives from a spool after
+  // a crash. Before, the replica gave it back itself, and one that died first left it held all day.
+  `ALTER TABLE requests ADD COLUMN reserved_usd DOUBLE PRECISION, ADD COLUMN reserved_at BIGINT;
+  CREATE FUNCTION key_usage_month(created_at BIGINT) RETURNS BIGINT LANGUAGE sql IMMUTABLE AS $$
+    SELECT (extract(epoch FROM date_trunc('month', to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC')) * 1000)::bigint
+  $$;
+  CREATE FUNCTION key_usage_from_new_requests() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    ${keyUsageDelta(`SELECT ${KEY_USAGE_ROW} FROM new_rows WHERE api_key_id IS NOT NULL`)}
+    ${reservationsReleased(`SELECT ${RESERVATION_ROW} FROM new_rows WHERE reserved_usd > 0`)}
+    RETURN NULL;
+  END $$;
+  CREATE FUNCTION key_usage_from_updated_requests() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    ${keyUsageDelta(`SELECT ${KEY_USAGE_ROW} FROM new_rows WHERE api_key_id IS NOT NULL
+      UNION ALL SELECT ${KEY_USAGE_ROW_TAKEN_OUT} FROM old_rows WHERE api_key_id IS NOT NULL`)}
+    ${reservationsReleased(`SELECT ${RESERVATION_ROW} FROM new_rows WHERE reserved_usd > 0
+      UNION ALL SELECT ${RESERVATION_ROW_TAKEN_OUT} FROM old_rows WHERE reserved_usd > 0`)}
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER key_usage_insert AFTER INSERT ON requests REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION key_usage_from_new_requests();
+  CREATE TRIGGER key_usage_update AFTER UPDATE ON requests REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION key_usage_from_updated_requests();
+  CREATE INDEX key_usage_window ON key_usage (window_kind, window_start);`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,7 +30,8 @@ import type {
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
 import type { NewOutcome, Outcome, RequestRecord, Store } from '../../core/ports';
-import { currentKeyId, currentUser } from '../../team/request-context';
+import { currentKeyContext, currentKeyId, currentUser } from '../../team/request-context';
+import { heldReservation } from '../../team/limits';
 import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../journal';
 import * as queries from '../queries';
 import type { BindParams } from '../sqljs';
@@ -58,6 +59,15 @@ export interface OpenPostgresStoreOptions {
    * 10,000. Tests shorten both to see what a busy team does over hours in a few thousand rows.
    */
   seqSlack?: number;
+}
+
+/** A spooled request with an API key, as per-key budgets count it (daemon/team/limits.ts). */
+export interface SpooledRequest {
+  seq: number;
+  apiKeyId: string;
+  createdAt: number;
+  tokens: number;
+  cost: number;
 }
 
 export type StoreState = { kind: 'postgres'; up: boolean; error: string | null; spooled: number; url: string };
@@ -147,7 +157,9 @@ export class PostgresStore implements Store {
   private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
   private readonly retractionListeners = new Set<(retractions: OutcomeRetraction[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
-  private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null) => void>();
+  private readonly savedListeners = new Set<(record: RequestRecord, apiKeyId: string | null, seq: number) => void>();
+  /** Requests with an API key an earlier run left in the spool, as per-key budgets count them. */
+  private readonly replayedRequests: SpooledRequest[] = [];
   private readonly reader: QueryRunner;
   /** Reads that may take long (every outcome): a minute, not readTimeoutMs. */
   private readonly bulkReader: QueryRunner;
@@ -228,10 +240,26 @@ export class PostgresStore implements Store {
     return () => this.retractionListeners.delete(listener);
   }
 
-  /** Every request this daemon records, with the API key it came with (per-key budgets). */
-  onRequestSaved(listener: (record: RequestRecord, apiKeyId: string | null) => void): () => void {
+  /**
+   * Every request this daemon records, with the API key it came with (per-key budgets) and its
+   * spool write's seq (see storedThrough).
+   */
+  onRequestSaved(listener: (record: RequestRecord, apiKeyId: string | null, seq: number) => void): () => void {
     this.savedListeners.add(listener);
     return () => this.savedListeners.delete(listener);
+  }
+
+  /** Every write through this spool seq is in PostgreSQL (or was refused for its data and kept aside). */
+  storedThrough(): number {
+    return this.flushedSeq;
+  }
+
+  /**
+   * The requests with an API key that an earlier run spooled and PostgreSQL does not have yet: a
+   * key's budget counts them on this replica until they are stored, as it counts its new ones.
+   */
+  spooledRequests(): SpooledRequest[] {
+    return this.replayedRequests.filter((request) => request.seq > this.flushedSeq);
   }
 
   onStateChange(listener: (state: StoreState) => void): () => void {
@@ -291,6 +319,17 @@ export class PostgresStore implements Store {
       skipped += badLines;
       // Each line holds the write as it was handed over, with its seq; new writes number on after them.
       const restored = entries.map((entry) => ({ ...(entry.data as StoredWrite), seq: entry.seq }));
+      for (const write of restored) {
+        if (write.op !== 'request' || !write.apiKeyId) continue;
+        const { created_at, usage, cost_usd } = write.data;
+        this.replayedRequests.push({
+          seq: write.seq,
+          apiKeyId: write.apiKeyId,
+          createdAt: created_at,
+          tokens: usage?.total_tokens ?? 0,
+          cost: cost_usd,
+        });
+      }
       if (restored.length > 0) this.post({ type: 'write', entries: restored.map((w) => JSON.stringify(w)) });
       replayed += restored.length;
       for (const entry of entries) this.seq = Math.max(this.seq, entry.seq);
@@ -300,13 +339,14 @@ export class PostgresStore implements Store {
       this.log(`store: re-sending ${replayed} spooled writes to PostgreSQL (${skipped} torn lines)`);
   }
 
-  /** Appends the write to the spool (durable once this returns), then hands it to the worker. */
-  private spool(write: StoredWrite): void {
+  /** Appends the write to the spool (durable once this returns), then hands it to the worker; returns its seq. */
+  private spool(write: StoredWrite): number {
     if (this.closed) throw new Error('store is closed');
     write.seq = ++this.seq;
     const json = JSON.stringify(write);
     this.journal.append(write.seq, 'w', json);
     this.post({ type: 'write', entries: [json] });
+    return write.seq;
   }
 
   /** Starts a new spool file now and then, so flushed ones can be deleted. */
@@ -337,9 +377,11 @@ export class PostgresStore implements Store {
       throw new FugusashiError('InvalidRequest', 'request_id must be a non-empty string', 'request_id');
     }
     const apiKeyId = currentKeyId();
-    this.spool({ seq: 0, op: 'request', data: record, apiKeyId });
+    // A reservation the request was admitted with is given back by the row's write (schema v9).
+    const reserved = heldReservation(currentKeyContext()?.reservation);
+    const seq = this.spool({ seq: 0, op: 'request', data: record, apiKeyId, ...(reserved ? { reserved } : {}) });
     this.remember(record);
-    for (const listener of this.savedListeners) listener(record, apiKeyId);
+    for (const listener of this.savedListeners) listener(record, apiKeyId, seq);
   }
 
   addFeedback(feedback: FeedbackRecord): void {

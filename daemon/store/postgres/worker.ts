@@ -99,7 +99,8 @@ function valuesList(rows: number, columns: number): string {
 
 const REQUEST_COLUMNS = `request_id, created_at, source, requested_model, prompt_preview, decision_json, model, strategy,
   confidence, routing_latency_ms, status, answered_by, prompt_tokens, completion_tokens, total_tokens, cost_usd,
-  latency_ms, record_json, capabilities, api_key_id, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens`;
+  latency_ms, record_json, capabilities, api_key_id, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens,
+  reserved_usd, reserved_at`;
 const REQUEST_COLUMN_COUNT = REQUEST_COLUMNS.split(',').length;
 const REQUEST_UPDATE = REQUEST_COLUMNS.split(',')
   .map((c) => c.trim())
@@ -165,7 +166,7 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
   for (let i = 0; i < requestRows.length; i += 200) {
     const chunk = requestRows.slice(i, i + 200);
     const params: unknown[] = [];
-    for (const { data: r, apiKeyId } of chunk) {
+    for (const { data: r, apiKeyId, reserved } of chunk) {
       const d = r.decision;
       params.push(
         r.request_id,
@@ -189,6 +190,8 @@ async function writeBatch(pooled: pg.PoolClient, batch: StoredWrite[]): Promise<
         encodeCapabilities(r.capabilities),
         apiKeyId ?? null,
         ...cacheSplit(r.usage),
+        reserved ? finite(reserved.usd) : null,
+        reserved ? Math.round(finite(reserved.at)) : null,
       );
     }
     await client.query(
