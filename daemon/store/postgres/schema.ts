@@ -185,6 +185,10 @@ export const MIGRATIONS: readonly string[] = [
     request_id ${T} NOT NULL,
     created_at BIGINT NOT NULL
   );`,
+  // v9: admin keys. A user's key sees only that user's requests, ratings, traces and usage; an admin
+  // key (`keys create --admin`) sees and changes everyone's, as server.token does. Keys made before
+  // are users' keys, whatever their name (a key named "admin" included): nobody gains access by upgrading.
+  `ALTER TABLE api_keys ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
