@@ -47,6 +47,7 @@ describe('budget windows written in part', { skip: postgresMissing(), timeout: 6
       prefix: 'fgs-abcd',
       created_at: 0,
       revoked_at: null,
+      admin: false,
       budget_usd_day: 1,
       budget_usd_month: 10,
       requests_per_minute: null,
