@@ -16,6 +16,7 @@ import { KEYS_CHANNEL, KeyCache, type ApiKey } from './keys';
 import { KeyLimiter, windowStart, type LimitRefusal, type Reservation } from './limits';
 import { currentKeyContext, runWithKey } from './request-context';
 import { storeState } from './store';
+import { FugusashiError } from '../../shared/errors';
 
 export interface TeamDeps {
   store: Store;
@@ -204,22 +205,30 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
 
   /**
    * Today's and this month's usage of each key; `user`: only that user's keys (a user's key sees its
-   * own row, an admin key or the token every key's).
+   * own row, an admin key or the token every key's). PostgreSQL down: StoreUnavailable (503), as the
+   * store's own reads answer, not a pg error the door reports as 500 internal_error.
    */
   const perKey = async (user: string | null): Promise<unknown[]> => {
     if (!pool || !keys) return [];
     const now = Date.now();
-    const { rows } = await pool.query<{
-      key_id: string;
-      window_kind: string;
-      requests: string;
-      tokens: string;
-      cost_usd: number;
-    }>(
-      `SELECT key_id, window_kind, requests, tokens, cost_usd FROM key_usage
+    const { rows } = await pool
+      .query<{
+        key_id: string;
+        window_kind: string;
+        requests: string;
+        tokens: string;
+        cost_usd: number;
+      }>(
+        `SELECT key_id, window_kind, requests, tokens, cost_usd FROM key_usage
        WHERE (window_kind = 'day' AND window_start = $1) OR (window_kind = 'month' AND window_start = $2)`,
-      [windowStart('day', now), windowStart('month', now)],
-    );
+        [windowStart('day', now), windowStart('month', now)],
+      )
+      .catch((err: unknown) => {
+        throw new FugusashiError(
+          'StoreUnavailable',
+          `The team database is unavailable (${err instanceof Error ? err.message : String(err)}); requests are still answered and recorded locally until it is back.`,
+        );
+      });
     const shown = user === null ? keys.keys() : keys.keys().filter((key) => key.name === user);
     return shown.map((key) => {
       const usage = (kind: string) => {

@@ -254,4 +254,18 @@ describe('team: a key sees its own user’s data only', { skip: postgresMissing(
       200,
     );
   });
+
+  test('GET /v1/team/usage answers 503 store_unavailable while PostgreSQL is down, as /v1/stats does', async () => {
+    pg.stop('fast');
+    try {
+      for (const secret of [TOKEN, bob]) {
+        const usage = await call(a, 'GET', '/v1/team/usage', secret);
+        assert.equal(usage.status, 503, usage.text);
+        assert.equal(usage.json.error?.code, 'store_unavailable');
+      }
+      assert.equal((await call(a, 'GET', '/v1/stats', TOKEN)).json.error?.code, 'store_unavailable');
+    } finally {
+      pg.start();
+    }
+  });
 });
