@@ -106,12 +106,20 @@ export async function listKeys(db: pg.ClientBase | pg.Pool): Promise<ApiKey[]> {
   return rows.map((row) => keyOf(row as Record<string, unknown>));
 }
 
-/** Revokes by id or name; true when a live key was revoked. */
+/**
+ * Revokes the live key with this id, else the live key(s) of this name; true when one was revoked.
+ * The id comes first: a name that is also another key's id used to revoke both keys at once.
+ */
 export async function revokeKey(db: pg.ClientBase | pg.Pool, idOrName: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'UPDATE api_keys SET revoked_at = $2 WHERE (id = $1 OR name = $1) AND revoked_at IS NULL',
-    [idOrName, Date.now()],
-  );
+  const now = Date.now();
+  const byId = await db.query('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
+    idOrName,
+    now,
+  ]);
+  const { rowCount } =
+    (byId.rowCount ?? 0) > 0
+      ? byId
+      : await db.query('UPDATE api_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL', [idOrName, now]);
   await db.query('SELECT pg_notify($1, $2)', [KEYS_CHANNEL, idOrName]);
   return (rowCount ?? 0) > 0;
 }

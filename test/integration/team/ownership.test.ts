@@ -255,6 +255,27 @@ describe('team: a key sees its own user’s data only', { skip: postgresMissing(
     );
   });
 
+  test('`keys revoke X` revokes the key whose id is X, not also another key named X', async () => {
+    const made = await runCli(['keys', 'create', '--name', 'erin', '--database', url]);
+    const erin = made.out.trim();
+    const erinId = /created key ([0-9a-f]+)/.exec(made.err)?.[1];
+    assert.ok(erinId, made.err);
+    const namedLikeIt = await keyFor(erinId); // a user whose name happens to be erin's key id
+    await untilKnown(erin);
+    await untilKnown(namedLikeIt);
+    const revoked = await runCli(['keys', 'revoke', erinId, '--database', url]);
+    assert.equal(revoked.code, 0, revoked.err);
+    const end = Date.now() + 10_000;
+    while ((await call(a, 'GET', '/v1/models', erin)).status !== 401) {
+      assert.ok(Date.now() < end, 'erin’s key is refused within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The refusal of erin's key came from the same reload that would have dropped the other one.
+    assert.equal((await call(a, 'GET', '/v1/models', namedLikeIt)).status, 200, 'the other key still works');
+    const listed = await runCli(['keys', 'list', '--database', url]);
+    assert.match(listed.out, new RegExp(`\\n[0-9a-f]+ +${erinId} +fgs-\\S+ +live`), listed.out);
+  });
+
   test('GET /v1/team/usage answers 503 store_unavailable while PostgreSQL is down, as /v1/stats does', async () => {
     pg.stop('fast');
     try {
