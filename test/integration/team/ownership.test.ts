@@ -87,7 +87,7 @@ describe('team: a key sees its own user’s data only', { skip: postgresMissing(
   before(async () => {
     pg = await startPostgres();
     url = await createDatabase(pg, 'ownership');
-    const config = { store: { url }, server: { token: TOKEN } };
+    const config = { store: { url }, server: { token: TOKEN }, cache: { exact: true } };
     a = await startTestDaemon({ config, rpc: false });
     c = await startTestDaemon({ config, rpc: false });
     alice = await keyFor('alice');
@@ -241,6 +241,22 @@ describe('team: a key sees its own user’s data only', { skip: postgresMissing(
     controller.abort();
     assert.match(seen, new RegExp(mine));
     assert.doesNotMatch(seen, /alice secret plan/);
+  });
+
+  test("one user's cached answer is never handed to another user who sends the same prompt", async () => {
+    const ask = (secret: string) =>
+      call(a, 'POST', '/v1/chat/completions', secret, {
+        model: 'auto',
+        messages: [{ role: 'user', content: 'what is in the vault?' }],
+      });
+    const strategy = (res: { status: number; json: Json; text: string }) => {
+      assert.equal(res.status, 200, res.text);
+      return (res.json['routing_decision'] as { strategy?: string } | undefined)?.strategy;
+    };
+    assert.notEqual(strategy(await ask(alice)), 'cache');
+    assert.equal(strategy(await ask(alice)), 'cache', 'her own repeat is answered from the cache');
+    assert.notEqual(strategy(await ask(bob)), 'cache', 'bob gets an answer of his own');
+    assert.equal(strategy(await ask(bob)), 'cache', 'and his repeat is his hit');
   });
 
   test("a replaced key keeps its user's history: alice's new key sees her earlier request", async () => {
