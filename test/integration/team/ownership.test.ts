@@ -138,6 +138,33 @@ describe('team: a key sees its own user’s data only', { skip: postgresMissing(
     );
   });
 
+  test("a rating of alice's answer still streaming is refused to bob as for an unknown id", async () => {
+    const slow = { chunks: Array.from({ length: 10 }, (_, i) => `piece ${i} `), chunkDelayMs: 100 };
+    a.fakes['model-a']!.enqueue(slow);
+    const res = await fetch(`${a.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` },
+      body: JSON.stringify({ model: 'model-a', stream: true, messages: [{ role: 'user', content: 'alice streams' }] }),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!/"id":"([^"]+)"/.test(text)) text += decoder.decode((await reader.read()).value);
+    const id = /"id":"([^"]+)"/.exec(text)![1]!;
+    const byBob = await call(a, 'POST', '/v1/feedback/rate', bob, { request_id: id, rating: 1 });
+    assert.equal(byBob.status, 404, byBob.text);
+    const byAlice = await call(a, 'POST', '/v1/feedback/rate', alice, { request_id: id, rating: 5 });
+    assert.equal(byAlice.status, 200, byAlice.text);
+    while (!(await reader.read()).done); // the answer ends; its record is stored with her rating
+    const end = Date.now() + 10_000;
+    let trace = await call(a, 'GET', `/v1/trace/${id}`, alice);
+    while (trace.json['rating'] !== 5 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+      trace = await call(a, 'GET', `/v1/trace/${id}`, alice);
+    }
+    assert.equal(trace.json['rating'], 5, 'her rating, not bob’s');
+  });
+
   test("traces and decisions: bob sees his own, never alice's prompts; admins see everyone's", async () => {
     const trace = await call(c, 'GET', `/v1/trace/${aliceRequest}`, bob);
     assert.deepEqual(
