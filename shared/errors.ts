@@ -12,6 +12,7 @@ export const ErrorCodes = {
   BudgetExceeded: { rpc: -32012, http: 422, type: 'invalid_request_error', code: 'budget_exceeded' },
   RateLimited: { rpc: -32013, http: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
   ModelCoolingDown: { rpc: -32014, http: 503, type: 'service_unavailable', code: 'model_cooling_down' },
+  AdminRequired: { rpc: -32016, http: 403, type: 'permission_error', code: 'admin_required' },
   CrossSite: { rpc: -32009, http: 403, type: 'permission_error', code: 'cross_site_request' },
   StoreUnavailable: { rpc: -32015, http: 503, type: 'service_unavailable', code: 'store_unavailable' },
   Cancelled: { rpc: -32800, http: 499, type: 'request_cancelled', code: 'cancelled' },

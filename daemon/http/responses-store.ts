@@ -2,6 +2,8 @@
 // `item_reference` and `GET /v1/responses/{id}` read. Each entry keeps only its own turn (input and
 // output); a conversation is rebuilt by walking the previous_response_id chain. Oldest entries go first
 // once either bound is reached; a chain whose start was evicted is reported as such, never guessed.
+// In team mode a response belongs to the user whose key stored it: for another user's key (a
+// `viewer`) it is as if it were not stored; a null viewer (admin key, server.token, no keys) sees all.
 import { FugusashiError } from '../../shared/errors';
 import type { ChatMessage } from '../../shared/openai';
 import type { ResponseObject } from '../../shared/responses';
@@ -15,6 +17,8 @@ interface Entry {
   /** The request's input items as GET /v1/responses/{id}/input_items lists them. */
   input: InputItem[];
   chars: number;
+  /** Team mode: whose response it is (the API key's user); null without a key. */
+  owner: string | null;
 }
 
 export interface ResponseStoreLimits {
@@ -49,10 +53,15 @@ export class ResponseStore {
     return this.entries.size;
   }
 
-  put(response: ResponseObject, turn: readonly ChatMessage[], input: InputItem[] = []): void {
+  put(
+    response: ResponseObject,
+    turn: readonly ChatMessage[],
+    input: InputItem[] = [],
+    owner: string | null = null,
+  ): void {
     const messages = [...turn, ...outputMessages(response.output)];
     const chars = messageChars(messages) + JSON.stringify(input).length;
-    const entry: Entry = { response, messages, input, chars };
+    const entry: Entry = { response, messages, input, chars, owner };
     this.entries.set(response.id, entry);
     for (const item of response.output) this.items.set(item.id, response.id);
     this.chars += entry.chars;
@@ -63,17 +72,23 @@ export class ResponseStore {
     }
   }
 
-  get(id: string): ResponseObject | undefined {
-    return this.entries.get(id)?.response;
+  /** The entry, if stored and the viewer's to see. */
+  private entry(id: string, viewer: string | null): Entry | undefined {
+    const entry = this.entries.get(id);
+    return entry && (viewer === null || entry.owner === viewer) ? entry : undefined;
+  }
+
+  get(id: string, viewer: string | null = null): ResponseObject | undefined {
+    return this.entry(id, viewer)?.response;
   }
 
   /** The input items `id` was created from, or undefined when it is not stored. */
-  inputItems(id: string): InputItem[] | undefined {
-    return this.entries.get(id)?.input;
+  inputItems(id: string, viewer: string | null = null): InputItem[] | undefined {
+    return this.entry(id, viewer)?.input;
   }
 
-  delete(id: string): boolean {
-    const entry = this.entries.get(id);
+  delete(id: string, viewer: string | null = null): boolean {
+    const entry = this.entry(id, viewer);
     if (!entry) return false;
     this.entries.delete(id);
     for (const item of entry.response.output) this.items.delete(item.id);
@@ -82,18 +97,18 @@ export class ResponseStore {
   }
 
   /** A stored output item (message or function_call) by its id. */
-  item(id: string): Record<string, unknown> | undefined {
-    const owner = this.items.get(id);
-    const found = owner ? this.entries.get(owner)?.response.output.find((i) => i.id === id) : undefined;
+  item(id: string, viewer: string | null = null): Record<string, unknown> | undefined {
+    const responseId = this.items.get(id);
+    const found = responseId ? this.entry(responseId, viewer)?.response.output.find((i) => i.id === id) : undefined;
     return found as Record<string, unknown> | undefined;
   }
 
   /** The conversation up to and including `id`, oldest turn first. */
-  history(id: string): ChatMessage[] {
+  history(id: string, viewer: string | null = null): ChatMessage[] {
     const turns: ChatMessage[][] = [];
     let next: string | null = id;
     while (next !== null) {
-      const entry = this.entries.get(next);
+      const entry = this.entry(next, viewer);
       if (!entry) {
         const which = next === id ? `Response '${id}'` : `Response '${next}' (earlier in the chain of '${id}')`;
         throw new FugusashiError(

@@ -13,6 +13,7 @@ import { FugusashiError } from '../../shared/errors';
 import { routingText } from '../core/features';
 import { IMPORTED_RATING_SOURCE, type NewOutcome, type Outcome } from '../core/ports';
 import type { OrchestratorPort, ServiceDeps } from './deps';
+import { currentUser, currentViewer } from '../team/request-context';
 import { sourceDigest } from './import-keys';
 import { ratingScore } from './rating';
 import { parseCsv, parseJsonLines, validateRows } from './training-rows';
@@ -32,8 +33,11 @@ const FIRST_REFIT_AT = 20;
 
 export class Feedback implements FeedbackService {
   private sinceRetrain = 0;
-  /** Requests being answered, with the ratings that arrived before their record (requestOpened). */
-  private readonly inFlight = new Map<string, RateParams[]>();
+  /**
+   * Requests being answered, with the ratings that arrived before their record (requestOpened), and
+   * whose request it is (team mode: its API key's user; null without a key).
+   */
+  private readonly inFlight = new Map<string, { user: string | null; waiting: RateParams[] }>();
   private retrainRunning: Promise<void> | null = null;
 
   constructor(
@@ -50,7 +54,10 @@ export class Feedback implements FeedbackService {
     const trace = this.deps.store.getTrace(params.request_id);
     if (!trace) {
       // A streamed answer's id reaches the client with its first chunk, its record only at the end.
-      const waiting = this.inFlight.get(params.request_id);
+      const opened = this.inFlight.get(params.request_id);
+      // Team mode: another user's request in flight is as unknown as their stored ones (the store's reads).
+      const viewer = currentViewer();
+      const waiting = opened && (viewer === null || opened.user === viewer) ? opened.waiting : undefined;
       if (!waiting) throw new FugusashiError('NotFound', `Unknown request id "${params.request_id}"`, 'request_id');
       waiting.push({ ...params });
       return { request_id: params.request_id, rating, stored: true, pending: true };
@@ -65,14 +72,14 @@ export class Feedback implements FeedbackService {
   requestOpened(requestId: string): void {
     // Opened again under the same id (a team that did not answer leaves it to the routed model): keep what waits.
     if (this.inFlight.has(requestId)) return;
-    this.inFlight.set(requestId, []);
+    this.inFlight.set(requestId, { user: currentUser(), waiting: [] });
     // Every opened record is closed (services/outcome.ts); the bound only guards against a leak.
     if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
   }
 
   /** The request's record was stored (`kept`) or could not be: ratings that waited for it are applied or dropped. */
   requestClosed(requestId: string, kept: boolean): void {
-    const waiting = this.inFlight.get(requestId);
+    const waiting = this.inFlight.get(requestId)?.waiting;
     this.inFlight.delete(requestId);
     if (!waiting?.length) return;
     if (!kept) {

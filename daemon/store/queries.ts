@@ -16,6 +16,7 @@ import type { ModelConfig } from '../../shared/config';
 import type { RoutingDecision, Usage } from '../../shared/openai';
 import { IMPORTED_RATING_SOURCE, type Outcome, type RequestRecord } from '../core/ports';
 import { decodeCapabilities } from './records';
+import type { SqlValue } from './sqljs';
 import { HOUR_MS } from './schema';
 import { num, numOrNull, strOrNull, text, type QueryRunner, type Row } from './statements';
 
@@ -70,20 +71,31 @@ export function hasRequest(sql: QueryRunner, requestId: string): boolean {
   return sql.first('SELECT 1 FROM requests WHERE request_id = ?', [requestId]) !== undefined;
 }
 
-export function listDecisions(sql: QueryRunner, query: DecisionsQuery): DecisionRow[] {
+/**
+ * `scope`: a further condition on the rows (team mode: a user's key sees its user's requests only),
+ * with its parameters.
+ */
+export function listDecisions(
+  sql: QueryRunner,
+  query: DecisionsQuery,
+  scope?: { where: string; params: SqlValue[] },
+): DecisionRow[] {
   const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(query.limit) || 1));
-  const order = `ORDER BY created_at DESC, request_id DESC LIMIT ?`;
-  const rows =
-    query.before === undefined
-      ? sql.all(`SELECT ${DECISION_COLUMNS} FROM requests ${order}`, [limit])
-      : query.before_id === undefined
-        ? sql.all(`SELECT ${DECISION_COLUMNS} FROM requests WHERE created_at < ? ${order}`, [query.before, limit])
-        : // The page's order as the cursor: rows of the same millisecond after the last one seen come next.
-          sql.all(`SELECT ${DECISION_COLUMNS} FROM requests WHERE (created_at, request_id) < (?, ?) ${order}`, [
-            query.before,
-            query.before_id,
-            limit,
-          ]);
+  const conditions: string[] = scope ? [scope.where] : [];
+  const params: SqlValue[] = scope ? [...scope.params] : [];
+  if (query.before !== undefined && query.before_id === undefined) {
+    conditions.push('created_at < ?');
+    params.push(query.before);
+  } else if (query.before !== undefined) {
+    // The page's order as the cursor: rows of the same millisecond after the last one seen come next.
+    conditions.push('(created_at, request_id) < (?, ?)');
+    params.push(query.before, query.before_id ?? null);
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const rows = sql.all(
+    `SELECT ${DECISION_COLUMNS} FROM requests ${where} ORDER BY created_at DESC, request_id DESC LIMIT ?`,
+    [...params, limit],
+  );
   return rows.map(decisionRow);
 }
 

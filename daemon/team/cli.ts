@@ -22,14 +22,16 @@ interface Io {
 }
 
 const HELP = {
-  keys: `Usage: fugusashi keys create --name NAME [--budget-day USD] [--budget-month USD] [--rpm N] [--tpm N]
+  keys: `Usage: fugusashi keys create --name NAME [--admin] [--budget-day USD] [--budget-month USD] [--rpm N] [--tpm N]
        fugusashi keys list
        fugusashi keys revoke ID|NAME
 Options: --database URL (else $${DATABASE_URL_ENV}, else store.url of --config FILE)
 
 Per-user API keys of team mode, stored hashed in PostgreSQL: the secret is printed once by
 "create". Once a key exists, every request to every daemon on the database needs a live key (or
-server.token). Budgets are US dollars per UTC day/month; --rpm/--tpm are requests/tokens per minute.`,
+server.token). Budgets are US dollars per UTC day/month; --rpm/--tpm are requests/tokens per minute.
+A key sees its user's (its name's) requests, ratings, traces and usage only; --admin makes a key that
+sees and changes everyone's (the whole export, retrain, every key's usage), as server.token does.`,
   store: `Usage: fugusashi store copy --from DIR|URL --to URL|DIR
 
 Copies every request, rating and outcome from an embedded store (a data directory; its daemon must
@@ -39,7 +41,12 @@ stores nothing twice (requests, ratings and outcomes are each kept once).`,
 
 class UsageError extends Error {}
 
-function flags(argv: readonly string[], valued: readonly string[]): { values: Record<string, string>; rest: string[] } {
+/** `switches`: options without a value (`--admin`), given as "true". */
+function flags(
+  argv: readonly string[],
+  valued: readonly string[],
+  switches: readonly string[] = [],
+): { values: Record<string, string>; rest: string[] } {
   const values: Record<string, string> = {};
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -50,6 +57,10 @@ function flags(argv: readonly string[], valued: readonly string[]): { values: Re
     }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (switches.includes(name) && eq === -1) {
+      values[name] = 'true';
+      continue;
+    }
     if (!valued.includes(name)) throw new UsageError(`unknown option ${arg}`);
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
@@ -108,7 +119,11 @@ export async function teamCommand(command: 'keys' | 'store', argv: readonly stri
 }
 
 async function keys(argv: readonly string[], io: Io): Promise<number> {
-  const { values, rest } = flags(argv, ['database', 'config', 'name', 'budget-day', 'budget-month', 'rpm', 'tpm']);
+  const { values, rest } = flags(
+    argv,
+    ['database', 'config', 'name', 'budget-day', 'budget-month', 'rpm', 'tpm'],
+    ['admin'],
+  );
   const [action, target] = rest;
   const url = databaseFrom(values);
   switch (action) {
@@ -123,9 +138,14 @@ async function keys(argv: readonly string[], io: Io): Promise<number> {
       if (month !== undefined) limits.budget_usd_month = month;
       if (rpm !== undefined) limits.requests_per_minute = Math.round(rpm);
       if (tpm !== undefined) limits.tokens_per_minute = Math.round(tpm);
-      const { key, secret } = await withDatabase(url, (db) => createKey(db, values['name']!, limits));
+      const admin = values['admin'] === 'true';
+      const { key, secret } = await withDatabase(url, (db) => createKey(db, values['name']!, limits, { admin }));
       io.out(`${secret}\n`);
-      io.err(`created key ${key.id} "${key.name}": the secret above is shown only once\n`);
+      io.err(
+        `created ${admin ? 'admin ' : ''}key ${key.id} "${key.name}": the secret above is shown only once` +
+          (admin ? " (it sees and changes every user's data)" : '') +
+          '\n',
+      );
       return 0;
     }
     case 'list': {
@@ -146,7 +166,7 @@ async function keys(argv: readonly string[], io: Io): Promise<number> {
       );
       for (const k of list) {
         io.out(
-          `${k.id.padEnd(13)} ${k.name.padEnd(20)} ${k.prefix.padEnd(9)} ${(k.revoked_at ? 'revoked' : 'live').padEnd(8)} ` +
+          `${k.id.padEnd(13)} ${k.name.padEnd(20)} ${k.prefix.padEnd(9)} ${(k.revoked_at ? 'revoked' : k.admin ? 'admin' : 'live').padEnd(8)} ` +
             `${`$${cost(k.id, 'day').toFixed(4)}`.padEnd(10)} ${`$${cost(k.id, 'month').toFixed(4)}`.padEnd(10)} ` +
             `${usd(k.budget_usd_day).padEnd(10)} ${usd(k.budget_usd_month).padEnd(12)} ` +
             `${String(k.requests_per_minute ?? '-').padEnd(6)} ${String(k.tokens_per_minute ?? '-')}\n`,

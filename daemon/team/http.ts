@@ -1,6 +1,8 @@
 // Team mode on the HTTP door: API keys (every request carries a live key or the server token once a
 // key exists), per-key rate limits and budgets (OpenAI-style 429 with Retry-After), per-key usage
 // in /v1/stats and GET /v1/team/usage, the store's state in /health, and Prometheus /metrics.
+// A user's key sees its user's data only (the store and the doors filter by currentViewer); what
+// concerns everyone (the whole export, a refit, every key's usage) needs an admin key or the token.
 // main.ts calls registerTeam right after buildApp, so these hooks run for every route.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pg from 'pg';
@@ -14,6 +16,7 @@ import { KEYS_CHANNEL, KeyCache, type ApiKey } from './keys';
 import { KeyLimiter, windowStart, type LimitRefusal, type Reservation } from './limits';
 import { currentKeyContext, runWithKey } from './request-context';
 import { storeState } from './store';
+import { FugusashiError } from '../../shared/errors';
 
 export interface TeamDeps {
   store: Store;
@@ -38,6 +41,8 @@ export interface TeamHttp {
 }
 
 const MODEL_CALL = /^\/v1\/(chat\/completions|completions|responses|messages)(\?|$)/;
+/** Routes that act on every user's data: an admin key or server.token only. */
+const ADMIN_ONLY = new Set(['GET /v1/outcomes/export', 'POST /v1/feedback/retrain']);
 const KEY_REFRESH_MS = 1000;
 
 export function isLoopbackHost(host: string): boolean {
@@ -132,6 +137,14 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     else reply.raw.once('close', giveBack);
   };
 
+  /** The key each request came with (none: server.token, or no keys yet). */
+  const keyOf = new WeakMap<FastifyRequest, ApiKey>();
+  /** Whose data the request may see: its key's user, or null (everyone's) for an admin key or the token. */
+  const viewerOf = (request: FastifyRequest): string | null => {
+    const key = keyOf.get(request);
+    return key && !key.admin ? key.name : null;
+  };
+
   // Only a daemon with a team database checks keys: in single-user mode every request would pay for
   // a hook that has nothing to do (the metrics' latency is fastify's own elapsedTime).
   if (keys) {
@@ -148,6 +161,17 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
           'authentication_error',
           'invalid_api_key',
           'Missing, wrong or revoked API key (Authorization: Bearer <key from `fugusashi keys create`>).',
+        );
+        return;
+      }
+      keyOf.set(request, key);
+      if (!key.admin && ADMIN_ONLY.has(`${request.method} ${request.url.split('?')[0]}`)) {
+        void refuse(
+          reply,
+          403,
+          'permission_error',
+          'admin_required',
+          'This concerns every user of the team: it needs an admin key (`fugusashi keys create --name NAME --admin`) or server.token.',
         );
         return;
       }
@@ -189,21 +213,34 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     done();
   });
 
-  const perKey = async (): Promise<unknown[]> => {
+  /**
+   * Today's and this month's usage of each key; `user`: only that user's keys (a user's key sees its
+   * own row, an admin key or the token every key's). PostgreSQL down: StoreUnavailable (503), as the
+   * store's own reads answer, not a pg error the door reports as 500 internal_error.
+   */
+  const perKey = async (user: string | null): Promise<unknown[]> => {
     if (!pool || !keys) return [];
     const now = Date.now();
-    const { rows } = await pool.query<{
-      key_id: string;
-      window_kind: string;
-      requests: string;
-      tokens: string;
-      cost_usd: number;
-    }>(
-      `SELECT key_id, window_kind, requests, tokens, cost_usd FROM key_usage
+    const { rows } = await pool
+      .query<{
+        key_id: string;
+        window_kind: string;
+        requests: string;
+        tokens: string;
+        cost_usd: number;
+      }>(
+        `SELECT key_id, window_kind, requests, tokens, cost_usd FROM key_usage
        WHERE (window_kind = 'day' AND window_start = $1) OR (window_kind = 'month' AND window_start = $2)`,
-      [windowStart('day', now), windowStart('month', now)],
-    );
-    return keys.keys().map((key) => {
+        [windowStart('day', now), windowStart('month', now)],
+      )
+      .catch((err: unknown) => {
+        throw new FugusashiError(
+          'StoreUnavailable',
+          `The team database is unavailable (${err instanceof Error ? err.message : String(err)}); requests are still answered and recorded locally until it is back.`,
+        );
+      });
+    const shown = user === null ? keys.keys() : keys.keys().filter((key) => key.name === user);
+    return shown.map((key) => {
       const usage = (kind: string) => {
         const row = rows.find((r) => r.key_id === key.id && r.window_kind === kind);
         return { requests: Number(row?.requests ?? 0), tokens: Number(row?.tokens ?? 0), cost_usd: row?.cost_usd ?? 0 };
@@ -225,7 +262,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
     }
     if (path === '/v1/stats' && keys?.active) {
       const body = JSON.parse(payload) as Record<string, unknown>;
-      body.per_key = await perKey().catch(() => []);
+      body.per_key = await perKey(viewerOf(request)).catch(() => []);
       return JSON.stringify(body);
     }
     return payload;
@@ -240,7 +277,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
   });
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
-  app.get('/v1/team/usage', async () => ({ object: 'list', data: await perKey() }));
+  app.get('/v1/team/usage', async (request) => ({ object: 'list', data: await perKey(viewerOf(request)) }));
 
   return {
     metrics,

@@ -18,6 +18,8 @@ export interface ApiKey extends KeyLimits {
   prefix: string;
   created_at: number;
   revoked_at: number | null;
+  /** Sees and changes every user's data, as server.token does; a user's key sees only its user's. */
+  admin: boolean;
 }
 
 export const KEYS_CHANNEL = 'fugusashi_keys';
@@ -35,6 +37,7 @@ function keyOf(row: Record<string, unknown>): ApiKey {
     prefix: String(row.prefix),
     created_at: Number(row.created_at),
     revoked_at: num(row.revoked_at),
+    admin: row.admin === true,
     budget_usd_day: num(row.budget_usd_day),
     budget_usd_month: num(row.budget_usd_month),
     requests_per_minute: num(row.requests_per_minute),
@@ -43,13 +46,14 @@ function keyOf(row: Record<string, unknown>): ApiKey {
 }
 
 const KEY_COLUMNS =
-  'id, name, prefix, created_at, revoked_at, budget_usd_day, budget_usd_month, requests_per_minute, tokens_per_minute';
+  'id, name, prefix, created_at, revoked_at, admin, budget_usd_day, budget_usd_month, requests_per_minute, tokens_per_minute';
 
 /** Creates a key; returns it with its secret (never stored, shown once). */
 export async function createKey(
   db: pg.ClientBase | pg.Pool,
   name: string,
   limits: Partial<KeyLimits> = {},
+  options: { admin?: boolean } = {},
 ): Promise<{ key: ApiKey; secret: string }> {
   if (!name.trim()) throw new Error('a key needs a name (--name)');
   // Names are how people are told apart (`keys revoke alice`, budgets in `keys list`): a second
@@ -73,7 +77,7 @@ export async function createKey(
   const { rows } = await db
     .query(
       `INSERT INTO api_keys (id, name, hash, prefix, created_at, budget_usd_day, budget_usd_month, requests_per_minute,
-       tokens_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`,
+       tokens_per_minute, admin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${KEY_COLUMNS}`,
       [
         id,
         name.trim(),
@@ -84,6 +88,7 @@ export async function createKey(
         limits.budget_usd_month ?? null,
         limits.requests_per_minute ?? null,
         limits.tokens_per_minute ?? null,
+        options.admin === true,
       ],
     )
     .catch(async (err: unknown) => {
@@ -101,12 +106,20 @@ export async function listKeys(db: pg.ClientBase | pg.Pool): Promise<ApiKey[]> {
   return rows.map((row) => keyOf(row as Record<string, unknown>));
 }
 
-/** Revokes by id or name; true when a live key was revoked. */
+/**
+ * Revokes the live key with this id, else the live key(s) of this name; true when one was revoked.
+ * The id comes first: a name that is also another key's id used to revoke both keys at once.
+ */
 export async function revokeKey(db: pg.ClientBase | pg.Pool, idOrName: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'UPDATE api_keys SET revoked_at = $2 WHERE (id = $1 OR name = $1) AND revoked_at IS NULL',
-    [idOrName, Date.now()],
-  );
+  const now = Date.now();
+  const byId = await db.query('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
+    idOrName,
+    now,
+  ]);
+  const { rowCount } =
+    (byId.rowCount ?? 0) > 0
+      ? byId
+      : await db.query('UPDATE api_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL', [idOrName, now]);
   await db.query('SELECT pg_notify($1, $2)', [KEYS_CHANNEL, idOrName]);
   return (rowCount ?? 0) > 0;
 }

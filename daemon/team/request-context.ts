@@ -10,14 +10,20 @@ export interface KeyContext {
    * keeps (revoke alice, create alice again), while its id and secret are new.
    */
   user: string;
+  /** An admin key (`keys create --admin`) sees every user's data. */
+  admin: boolean;
   /** Set by the limiter when the request's cost was reserved in the database (see limits.ts). */
   reservation?: unknown;
 }
 
 const context = new AsyncLocalStorage<KeyContext>();
 
-export function runWithKey<T>(key: { id: string; name: string }, work: () => T, reservation?: unknown): T {
-  const keyContext: KeyContext = { keyId: key.id, user: key.name };
+export function runWithKey<T>(
+  key: { id: string; name: string; admin?: boolean },
+  work: () => T,
+  reservation?: unknown,
+): T {
+  const keyContext: KeyContext = { keyId: key.id, user: key.name, admin: key.admin === true };
   if (reservation !== undefined) keyContext.reservation = reservation;
   return context.run(keyContext, work);
 }
@@ -33,4 +39,18 @@ export function currentUser(): string | null {
 
 export function currentKeyContext(): KeyContext | undefined {
   return context.getStore();
+}
+
+/**
+ * Whose data the current request may see and change: its user's alone (a user's API key), or null
+ * for everyone's (an admin key, server.token, or a daemon without keys: single-user mode).
+ */
+export function currentViewer(): string | null {
+  const keyContext = context.getStore();
+  return keyContext && !keyContext.admin ? keyContext.user : null;
+}
+
+/** True when the current request may act for the whole team (see currentViewer). */
+export function actsForEveryone(): boolean {
+  return currentViewer() === null;
 }

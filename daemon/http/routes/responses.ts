@@ -9,6 +9,7 @@ import { toHttpError } from '../errors';
 import { eventsCarryAnswer, writeNamedEvents } from '../named-sse';
 import { ResponseStore } from '../responses-store';
 import { asciiJson } from '../../../shared/ascii-json';
+import { currentUser, currentViewer } from '../../team/request-context';
 import { sendHeldWrites } from '../sse';
 import { responseShell, ResponsesStreamTranslator, toChatRequest, toResponseObject } from '../translate/responses';
 import { httpRunContext, ROUTING_HEADER, startStreamedAnswer } from './chat';
@@ -19,14 +20,15 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
   { services, store = new ResponseStore() },
   done,
 ) => {
-  const lookup = (id: string): Record<string, unknown> | undefined => store.item(id);
+  // Team mode: a user's key sees and chains on its user's stored responses only (currentViewer).
+  const lookup = (id: string): Record<string, unknown> | undefined => store.item(id, currentViewer());
 
   app.post<{ Body: ResponsesRequest }>(
     '/v1/responses',
     { schema: { body: ResponsesRequestSchema } },
     async (request, reply) => {
       const body = request.body;
-      const history = body.previous_response_id ? store.history(body.previous_response_id) : [];
+      const history = body.previous_response_id ? store.history(body.previous_response_id, currentViewer()) : [];
       const { chat, turn } = toChatRequest(body, history, lookup);
       const keep = body.store !== false;
       const res = reply.raw;
@@ -35,7 +37,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
       if (!body.stream) {
         const completion = await services.chat.complete(chat, ctx);
         const response = toResponseObject(body, completion);
-        if (keep) store.put(response, turn, inputItemsOf(body.input));
+        if (keep) store.put(response, turn, inputItemsOf(body.input), currentUser());
         if (completion.routing_decision) reply.header(ROUTING_HEADER, asciiJson(completion.routing_decision));
         return response;
       }
@@ -66,7 +68,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
         }
         if (!res.destroyed) {
           const response = translator.end(events);
-          if (keep) store.put(response, turn, inputItemsOf(body.input));
+          if (keep) store.put(response, turn, inputItemsOf(body.input), currentUser());
           void writeNamedEvents(res, events);
           res.end();
         }
@@ -83,7 +85,7 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
   );
 
   app.get<{ Params: { id: string } }>('/v1/responses/:id', (request, reply) => {
-    const response = store.get(request.params.id);
+    const response = store.get(request.params.id, currentViewer());
     if (!response) throw new FugusashiError('NotFound', `No stored response '${request.params.id}'.`, 'response_id');
     return reply.send(response);
   });
@@ -91,14 +93,14 @@ export const responsesRoutes: FastifyPluginCallback<{ services: Services; store?
   app.get<{ Params: { id: string }; Querystring: InputItemsQuery }>(
     '/v1/responses/:id/input_items',
     (request, reply) => {
-      const items = store.inputItems(request.params.id);
+      const items = store.inputItems(request.params.id, currentViewer());
       if (!items) throw new FugusashiError('NotFound', `No stored response '${request.params.id}'.`, 'response_id');
       return reply.send(inputItemsPage(items, request.query));
     },
   );
 
   app.delete<{ Params: { id: string } }>('/v1/responses/:id', (request, reply) => {
-    if (!store.delete(request.params.id)) {
+    if (!store.delete(request.params.id, currentViewer())) {
       throw new FugusashiError('NotFound', `No stored response '${request.params.id}'.`, 'response_id');
     }
     return reply.send({ id: request.params.id, object: 'response', deleted: true });

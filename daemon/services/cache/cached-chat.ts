@@ -5,6 +5,7 @@
 // and stores its answer. Per request: Cache-Control: no-cache (do not read) / no-store (neither
 // read nor write), or the body extension "cache": false | "no-cache" | "no-store" | "force"
 // ("force": cache even with temperature > 0).
+import { currentUser } from '../../team/request-context';
 import { randomUUID } from 'node:crypto';
 import type {
   ChatCompletion,
@@ -138,10 +139,15 @@ export class CachedChat implements ChatService {
     if (ext === 'no-cache' || header.includes('no-cache')) read = false;
     if (!read && !write) return null;
     if ((clean.temperature ?? 0) > 0 && !settings.anyTemperature && ext !== 'force') return null;
-    const routing = clean.model.startsWith('auto')
+    const fingerprint = clean.model.startsWith('auto')
       ? routingFingerprint(config)
       : forcedFingerprint(clean.model, config);
-    if (routing === null) return null; // unknown model: let the pipeline answer 404
+    if (fingerprint === null) return null; // unknown model: let the pipeline answer 404
+    // Team mode: each user's answers are cached for that user alone (both keys include `routing`),
+    // or one user's cached answer, their data in it, would be handed to another who sends a like
+    // prompt. Without an API key (single-user mode, server.token) the keys are as they always were.
+    const user = currentUser();
+    const routing = user === null ? fingerprint : `${fingerprint}:user:${user}`;
     // Semantic matching never applies to tool use (a near-miss there is a wrong action, not a wrong word).
     const semantic = settings.semantic && !clean.tools?.length && !!this.c.semantic;
     return { key: requestKey(clean, routing), routing, read, write, semantic };

@@ -264,6 +264,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER key_usage_update AFTER UPDATE ON requests REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION key_usage_from_updated_requests();
   CREATE INDEX key_usage_window ON key_usage (window_kind, window_start);`,
+  // v10: admin keys. A user's key sees only that user's requests, ratings, traces and usage; an admin
+  // key (`keys create --admin`) sees and changes everyone's, as server.token does. Keys made before
+  // are users' keys, whatever their name (a key named "admin" included): nobody gains access by upgrading.
+  `ALTER TABLE api_keys ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;`,
+  // v11: outcomes by source, covering what rankings() reads of imported 0.3.0 ratings on every
+  // dashboard refresh (a scan of every outcome without it; the embedded store's v6).
+  `CREATE INDEX outcomes_source ON outcomes (source, model, score);`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,7 +30,7 @@ import type {
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
 import type { NewOutcome, Outcome, RequestRecord, Store } from '../../core/ports';
-import { currentKeyContext, currentKeyId, currentUser } from '../../team/request-context';
+import { currentKeyContext, currentKeyId, currentUser, currentViewer } from '../../team/request-context';
 import { heldReservation } from '../../team/limits';
 import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../journal';
 import * as queries from '../queries';
@@ -73,6 +73,8 @@ export interface SpooledRequest {
 export type StoreState = { kind: 'postgres'; up: boolean; error: string | null; spooled: number; url: string };
 
 const BLOCK = 1_000_000;
+/** A requests row made with a key of the user given as its one parameter (api_keys.name). */
+const OWNED_BY_USER = 'api_key_id IN (SELECT id FROM api_keys WHERE name = ?)';
 const SPOOL_DIR = 'pg-spool';
 /** Writes PostgreSQL refused for their data (worker.ts withoutRefused), one JSON line each, kept for a look. */
 export const REFUSED_FILE = 'pg-refused.jsonl';
@@ -153,7 +155,11 @@ export class PostgresStore implements Store {
   private closed = false;
   private readonly rotateTimer: NodeJS.Timeout;
   /** This daemon's latest requests (and their feedback), for ratings while PostgreSQL is down. */
-  private readonly recent = new Map<string, { record: RequestRecord; feedback: FeedbackRecord[] }>();
+  /** `user`: whose request it is (its API key's name), null without a key. */
+  private readonly recent = new Map<
+    string,
+    { record: RequestRecord; feedback: FeedbackRecord[]; user: string | null }
+  >();
   private readonly outcomeListeners = new Set<(outcomes: Outcome[]) => void>();
   private readonly retractionListeners = new Set<(retractions: OutcomeRetraction[]) => void>();
   private readonly stateListeners = new Set<(state: StoreState) => void>();
@@ -529,7 +535,7 @@ export class PostgresStore implements Store {
 
   private remember(record: RequestRecord): void {
     this.recent.delete(record.request_id);
-    this.recent.set(record.request_id, { record, feedback: [] });
+    this.recent.set(record.request_id, { record, feedback: [], user: currentUser() });
     if (this.recent.size > RECENT_RECORDS) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);
@@ -590,24 +596,48 @@ export class PostgresStore implements Store {
   countOutcomes(): number {
     return queries.countOutcomes(this.reader);
   }
+  // A user's key sees its user's requests only (currentViewer): another user's request reads as if
+  // it did not exist, so its id is not even confirmed. An admin key, server.token, or no key: all.
   getTrace(requestId: string): Trace | undefined {
+    const viewer = currentViewer();
     const local = this.recent.get(requestId);
-    if (local && !this.up) return traceOf(local.record, local.feedback);
+    const localTrace = (known: NonNullable<typeof local>): Trace | undefined =>
+      viewer === null || known.user === viewer ? traceOf(known.record, known.feedback) : undefined;
+    if (local && !this.up) return localTrace(local);
     try {
+      if (viewer !== null && !this.ownedBy(requestId, viewer)) return undefined;
       return queries.getTrace(this.reader, requestId);
     } catch (err) {
       // Up but slow (a lock, a long query): a request this replica answered lately is still known
       // here, so rating it works as it does while the database is down (it failed with a 503).
-      if (local) return traceOf(local.record, local.feedback);
+      if (local) return localTrace(local);
       throw err;
     }
   }
   hasRequest(requestId: string): boolean {
-    if (this.recent.has(requestId)) return true;
+    const viewer = currentViewer();
+    const local = this.recent.get(requestId);
+    if (local) return viewer === null || local.user === viewer;
+    if (viewer !== null) return this.ownedBy(requestId, viewer);
     return queries.hasRequest(this.reader, requestId);
   }
   listDecisions(query: DecisionsQuery): DecisionRow[] {
-    return queries.listDecisions(this.reader, query);
+    const viewer = currentViewer();
+    return queries.listDecisions(
+      this.reader,
+      query,
+      viewer === null ? undefined : { where: OWNED_BY_USER, params: [viewer] },
+    );
+  }
+
+  /**
+   * The request came with one of this user's keys: "own" follows the user (the key's name), so a
+   * replaced key (revoke alice, create alice again) keeps its user's history.
+   */
+  private ownedBy(requestId: string, user: string): boolean {
+    const local = this.recent.get(requestId);
+    if (local) return local.user === user;
+    return this.query(`SELECT 1 FROM requests WHERE request_id = ? AND ${OWNED_BY_USER}`, [requestId, user]).length > 0;
   }
   stats(pool: readonly ModelConfig[], since?: number): UsageStats {
     return queries.stats(this.reader, pool, since);

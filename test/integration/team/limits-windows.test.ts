@@ -104,6 +104,7 @@ describe('key_usage windows', { skip: postgresMissing(), timeout: 60_000 }, () =
     const key: ApiKey = {
       id: 'k1',
       name: 'alice',
+      admin: false,
       prefix: 'fgs-abcd',
       created_at: 0,
       revoked_at: null,
