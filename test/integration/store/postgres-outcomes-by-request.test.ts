@@ -11,7 +11,7 @@ import { ATTEMPT_ERROR_SOURCE } from '../../../daemon/core/ports';
 import { openPostgresStore } from '../../../daemon/store/postgres';
 import { createDatabase, postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres';
 
-describe('PostgreSQL schema v7: outcomes by request', { skip: postgresMissing() }, () => {
+describe('PostgreSQL schema v7 and v11: outcomes by request and by source', { skip: postgresMissing() }, () => {
   let server: TestPostgres;
   before(async () => {
     server = await startPostgres();
@@ -36,6 +36,13 @@ describe('PostgreSQL schema v7: outcomes by request', { skip: postgresMissing() 
       );
       const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
       assert.match(plan, /outcomes_request/, plan);
+      // v11: rankings' read of imported 0.3.0 ratings, on every dashboard refresh.
+      const ratings = await client.query<{ 'QUERY PLAN': string }>(
+        'EXPLAIN SELECT model, COUNT(*), SUM(score) FROM outcomes WHERE source = $1 GROUP BY model',
+        ['import:rating-030'],
+      );
+      const ratingsPlan = ratings.rows.map((row) => row['QUERY PLAN']).join('\n');
+      assert.match(ratingsPlan, /outcomes_source/, ratingsPlan);
     } finally {
       await client.end();
     }
