@@ -40,9 +40,24 @@ export interface TeamHttp {
   close(): Promise<void>;
 }
 
-const MODEL_CALL = /^\/v1\/(chat\/completions|completions|responses|messages)(\?|$)/;
+const MODEL_CALLS = new Set([
+  'POST /v1/chat/completions',
+  'POST /v1/completions',
+  'POST /v1/responses',
+  'POST /v1/messages',
+]);
 /** Routes that act on every user's data: an admin key or server.token only. */
 const ADMIN_ONLY = new Set(['GET /v1/outcomes/export', 'POST /v1/feedback/retrain']);
+
+/**
+ * The route the router matched, as "METHOD /pattern" (HEAD as the GET it answers for). Never the raw
+ * URL: the router decodes percent-escapes, so "/v1/outcomes/%65xport" reached the export while a
+ * check of the raw path saw another route (a user's key exported everyone's prompts, and a model
+ * call so spelled skipped the key's limits).
+ */
+function routeOf(request: FastifyRequest): string {
+  return `${request.method === 'HEAD' ? 'GET' : request.method} ${request.routeOptions.url ?? ''}`;
+}
 const KEY_REFRESH_MS = 1000;
 
 export function isLoopbackHost(host: string): boolean {
@@ -149,7 +164,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
   // a hook that has nothing to do (the metrics' latency is fastify's own elapsedTime).
   if (keys) {
     app.addHook('onRequest', (request, reply, done) => {
-      if (!keys.active || request.url === '/health' || request.url.startsWith('/health?')) return done();
+      if (!keys.active || request.routeOptions.url === '/health') return done();
       const secret = secretOf(request);
       const token = deps.token();
       if (token && secret === token) return done();
@@ -165,7 +180,8 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
         return;
       }
       keyOf.set(request, key);
-      if (!key.admin && ADMIN_ONLY.has(`${request.method} ${request.url.split('?')[0]}`)) {
+      const route = routeOf(request);
+      if (!key.admin && ADMIN_ONLY.has(route)) {
         void refuse(
           reply,
           403,
@@ -184,7 +200,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
           refusal.message,
         );
       };
-      if (request.method === 'POST' && MODEL_CALL.test(request.url) && limiter) {
+      if (MODEL_CALLS.has(route) && limiter) {
         const verdict = limiter.admit(key);
         if (verdict instanceof Promise) {
           // Near a budget: the request's cost is reserved in the database first.
@@ -251,7 +267,7 @@ export async function registerTeam(app: FastifyInstance, deps: TeamDeps): Promis
 
   // Per-key usage next to the per-model stats, and the store's state in /health.
   const decorate = async (request: FastifyRequest, payload: string): Promise<string> => {
-    const path = request.url.split('?')[0];
+    const path = request.routeOptions.url;
     if (path === '/health') {
       const body = JSON.parse(payload) as Record<string, unknown>;
       const state = storeState(deps.store);

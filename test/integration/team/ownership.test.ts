@@ -200,6 +200,17 @@ describe('team: a key sees its own user’s data only', { skip: postgresMissing(
       assert.doesNotMatch(exported.text, /alice secret plan/);
       assert.equal((await call(c, 'POST', '/v1/feedback/retrain', user)).status, 403);
     }
+    // The router decodes percent-escapes, and fastify answers HEAD for a GET route: the check read
+    // the raw path, so bob exported everyone's prompts as /v1/outcomes/%65xport and refitted.
+    for (const [method, path] of [
+      ['GET', '/v1/outcomes/%65xport'],
+      ['HEAD', '/v1/outcomes/export'],
+      ['POST', '/v1/feedback/%72etrain'],
+    ] as const) {
+      const res = await call(c, method, path, bob);
+      assert.equal(res.status, 403, `${method} ${path}: ${res.text}`);
+      assert.doesNotMatch(res.text, /alice secret plan/);
+    }
     for (const admin of [boss, TOKEN]) {
       const exported = await call(c, 'GET', '/v1/outcomes/export', admin);
       assert.equal(exported.status, 200);
@@ -212,6 +223,19 @@ describe('team: a key sees its own user’s data only', { skip: postgresMissing(
     assert.deepEqual(await names(bob, '/v1/stats', 'per_key'), ['bob']);
     assert.deepEqual(await names(boss, '/v1/team/usage', 'data'), ['alice', 'bob', 'boss']);
     assert.deepEqual(await names(TOKEN, '/v1/stats', 'per_key'), ['alice', 'bob', 'boss']);
+  });
+
+  test("a model call spelled with percent-escapes still counts against the key's limits", async () => {
+    const carol = await keyFor('carol', '--rpm', '1');
+    await untilKnown(carol);
+    const ask = () =>
+      call(a, 'POST', '/v1/chat/%63ompletions', carol, {
+        model: 'model-a',
+        messages: [{ role: 'user', content: 'one a minute' }],
+      });
+    assert.equal((await ask()).status, 200);
+    // It was 200 again: the limiter looked for /v1/chat/completions in the raw path.
+    assert.equal((await ask()).status, 429);
   });
 
   test("stored responses: bob can neither read, list nor delete alice's, nor continue from it", async () => {
