@@ -405,6 +405,13 @@ export function feedbackCounts(sql: QueryRunner): { ratings: number; by_source: 
     by_source[String(row.source)] = num(row.n);
     ratings += num(row.n);
   });
+  // Ratings imported from 0.3.0's outcomes.jsonl are users' ratings too (as rankings() counts them);
+  // they live as outcomes, not feedback (read through outcomes_source).
+  const imported = num(sql.first('SELECT COUNT(*) AS n FROM outcomes WHERE source = ?', [IMPORTED_RATING_SOURCE])?.n);
+  if (imported > 0) {
+    by_source[IMPORTED_RATING_SOURCE] = imported;
+    ratings += imported;
+  }
   return { ratings, by_source };
 }
 

@@ -168,6 +168,9 @@ test('imported 0.3.0 ratings count in /v1/feedback/stats and /v1/feedback/rankin
 
   const stats = await get('/v1/feedback/stats');
   assert.equal(stats.rated_count, statsBefore.rated_count + 2);
+  // Today's fields count them too (they counted only the feedback table).
+  assert.equal(stats.ratings, statsBefore.ratings + 2);
+  assert.equal(stats.by_source['import:rating-030'], (statsBefore.by_source['import:rating-030'] ?? 0) + 2);
   assert.equal(stats.model_rankings['mixtral-030']?.avg_rating, 3.5);
   assert.ok(stats.avg_user_rating > 0);
 });
