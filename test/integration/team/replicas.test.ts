@@ -101,6 +101,16 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
       )[0]?.n,
     );
   const learnedFrom = (replica: TeamReplica) => learnedFromOn(replica, PROMPT);
+  /** Both learners loaded (their dry runs come from "learned") and every earlier outcome learned by each. */
+  const bothLearnedAlike = async (a: TeamReplica, b: TeamReplica): Promise<void> => {
+    assert.ok(
+      await waitFor(
+        async () => (await learnedFrom(a)) >= 0 && (await learnedFrom(a)) === (await learnedFrom(b)),
+        30_000,
+      ),
+      'both replicas route with the learned strategy',
+    );
+  };
 
   test('training rows accepted by replica A change the decision on replica B, which keeps running', async () => {
     const [a, b] = replicas as [TeamReplica, TeamReplica];
@@ -154,13 +164,7 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
 
   test('a rating replaced on A stops counting on B, which learns the new one', async () => {
     const [a, b] = replicas as [TeamReplica, TeamReplica];
-    assert.ok(
-      await waitFor(
-        async () => (await learnedFrom(a)) >= 0 && (await learnedFrom(a)) === (await learnedFrom(b)),
-        30_000,
-      ),
-      'both replicas route with the learned strategy',
-    );
+    await bothLearnedAlike(a, b);
     const [fromA0, fromB0] = [await learnedFrom(a), await learnedFrom(b)];
     const chat = await postJson(`${a.url}/v1/chat/completions`, {
       model: 'model-a',
@@ -191,14 +195,7 @@ describe('replicas sharing one PostgreSQL', { skip: postgresMissing(), timeout: 
     // replica learns only what its own write stored. Both answers may count the rows as added
     // (each check found them new; README says so): the database and the learners hold them once.
     const [a, b] = replicas as [TeamReplica, TeamReplica];
-    // Both learners loaded (their dry runs come from "learned"), every earlier outcome learned.
-    assert.ok(
-      await waitFor(
-        async () => (await learnedFrom(a)) >= 0 && (await learnedFrom(a)) === (await learnedFrom(b)),
-        30_000,
-      ),
-      'both replicas route with the learned strategy',
-    );
+    await bothLearnedAlike(a, b);
     const [fromA0, fromB0] = [await learnedFrom(a), await learnedFrom(b)];
     const file = lines([
       { prompt: 'Write a haiku about tides', model: 'model-a', score: 1 },
