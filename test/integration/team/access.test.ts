@@ -136,13 +136,14 @@ describe('team access: keys, limits, budgets, metrics', { skip: postgresMissing(
     // The month has no budget, but its spend is the day's (each request of this key reserved in
     // the day window only; the month's cost and tokens used to be dropped: $0 this month).
     assert.deepEqual(carol.this_month, carol.today);
-    // Near the budget each request reserves its expected cost first: the key stops within one
-    // request's cost of the budget, on either side.
+    // Near the budget each request reserves its expected cost first: the key never spends more than
+    // one request's cost over its budget. It may stop up to two requests' cost short of it: a request
+    // whose row was stored just after a counter sync began counts twice until the next sync (100 ms),
+    // on the safe side (requests sent back to back failed the earlier "one either side" 1 run in ~8).
     const perRequest = carol.today.cost_usd / answered;
-    assert.ok(
-      Math.abs(carol.today.cost_usd - 0.0001) < perRequest * 1.01,
-      `spent ${carol.today.cost_usd}, one request ${perRequest}`,
-    );
+    const spent = `spent ${carol.today.cost_usd}, one request ${perRequest}`;
+    assert.ok(carol.today.cost_usd <= 0.0001 + perRequest * 1.01, `over the budget: ${spent}`);
+    assert.ok(carol.today.cost_usd >= 0.0001 - perRequest * 2.01, `stopped too early: ${spent}`);
   });
 
   test('a stream the client cancels mid-answer is no longer in flight for its key', async () => {
