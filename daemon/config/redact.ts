@@ -35,7 +35,15 @@ export function redactUrlCredentials(url: string): string {
     .replace(SECRET_QUERY_PARAM, `$1${REDACTED}`);
 }
 
-const SECRET_QUERY_PARAM = /([?&][^=&#]*(?:pass|secret|token|key|auth|signature|credential)[^=&#]*=)[^&#]*/gi;
+/** Query parameter names that carry credentials (libpq's password, an API's key or token). */
+const CREDENTIAL_PARAM = 'pass|secret|token|key|auth|signature|credential';
+const SECRET_QUERY_PARAM = new RegExp(`([?&][^=&#]*(?:${CREDENTIAL_PARAM})[^=&#]*=)[^&#]*`, 'gi');
+const CREDENTIAL_PARAM_NAME = new RegExp(CREDENTIAL_PARAM, 'i');
+
+/** Whether a URL query parameter of this name carries a credential (redactUrlCredentials masks it). */
+export function isCredentialParam(name: string): boolean {
+  return CREDENTIAL_PARAM_NAME.test(name);
+}
 
 /** Header names whose values are credentials (Authorization, x-api-key, *-subscription-key, *-token…). */
 export function isSecretHeader(name: string): boolean {

@@ -7,9 +7,10 @@
 // R1, a request asking for a reasoning effort), whose first content can be minutes away. Those get the
 // answer's wait, 600 s by default: LiteLLM's and the OpenAI SDK's own request timeout.
 import type { ModelConfig } from '../../shared/config';
+import { isOpenAIReasoningModel } from '../providers/openai-compatible';
 
-/** Model ids (after any "vendor/" prefix) that reason before their first content token. */
-const REASONS_FIRST = /^(o[1-9](-|$)|gpt-5|deepseek-r1|deepseek-reasoner|qwq)/;
+/** Other model ids (after any "vendor/" prefix) that reason before their first content token. */
+const ALSO_REASONS_FIRST = /^(deepseek-r1|deepseek-reasoner|qwq)/;
 
 export interface FirstByteWaits {
   /** routing.first_byte_timeout_ms (default 60 s). */
@@ -34,5 +35,6 @@ function reasonsFirst(model: string, request: object): boolean {
   // (Anthropic's extended thinking streams its thinking: its first byte comes early.)
   const effort = (request as { reasoning_effort?: unknown }).reasoning_effort;
   if (effort !== undefined && effort !== 'none') return true;
-  return REASONS_FIRST.test(model.toLowerCase().replace(/^.*\//, ''));
+  const id = model.toLowerCase().replace(/^.*\//, '');
+  return isOpenAIReasoningModel(id) || ALSO_REASONS_FIRST.test(id);
 }

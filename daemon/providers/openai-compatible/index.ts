@@ -80,6 +80,11 @@ function withoutThinking(messages: ChatMessage[]): ChatMessage[] {
  */
 const REFUSES_MAX_TOKENS = /^(o[1-9](-|$)|gpt-5)/;
 
+/** An OpenAI reasoning model's id (o-series, the gpt-5 family), without any gateway's "vendor/" prefix. */
+export function isOpenAIReasoningModel(id: string): boolean {
+  return REFUSES_MAX_TOKENS.test(id.toLowerCase());
+}
+
 export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean): Record<string, unknown> {
   const source = request as Record<string, unknown>;
   const body: Record<string, unknown> = { model: request.model };
@@ -92,7 +97,7 @@ export function buildOpenAIBody(request: ChatCompletionRequest, stream: boolean)
   }
   if (Array.isArray(body.messages))
     body.messages = withoutThinking(moveToolImagesToUserTurn(body.messages as ChatMessage[]));
-  if (body.max_tokens !== undefined && REFUSES_MAX_TOKENS.test(request.model.toLowerCase())) {
+  if (body.max_tokens !== undefined && isOpenAIReasoningModel(request.model)) {
     body.max_completion_tokens ??= body.max_tokens;
     delete body.max_tokens;
   }

@@ -30,6 +30,7 @@ import type {
 import type { ModelConfig } from '../../../shared/config';
 import { FugusashiError } from '../../../shared/errors';
 import type { NewOutcome, Outcome, RequestRecord, Store } from '../../core/ports';
+import { isCredentialParam } from '../../config/redact';
 import { currentKeyContext, currentKeyId, currentUser, currentViewer } from '../../team/request-context';
 import { heldReservation } from '../../team/limits';
 import { JournalWriter, journalPath, listJournalFiles, readJournal } from '../journal';
@@ -127,7 +128,7 @@ export function redactUrl(url: string): string {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     for (const name of [...parsed.searchParams.keys()]) {
-      if (/pass|secret|token|key|auth|credential/i.test(name)) parsed.searchParams.set(name, '***');
+      if (isCredentialParam(name)) parsed.searchParams.set(name, '***');
     }
     return parsed.toString();
   } catch {
